@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers (see docs/DESIGN.md): REPL -> Bindings -> Runtime -> CBLAS.
+// The runtime never imports CLua; the bindings never draw on a terminal.
+let package = Package(
+    name: "optlab",
+    products: [
+        .library(name: "OptLabRuntime", targets: ["OptLabRuntime"]),
+        .library(name: "OptLabLua", targets: ["OptLabLua"]),
+        .executable(name: "optlab", targets: ["optlab"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+    ],
+    targets: [
+        // System libraries, all from Debian: liblua5.4-dev, libedit-dev, libopenblas-dev.
+        .systemLibrary(name: "CLua", path: "Sources/CLua", pkgConfig: "lua5.4",
+                       providers: [.apt(["liblua5.4-dev"])]),
+        .systemLibrary(name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit",
+                       providers: [.apt(["libedit-dev"])]),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        // Small C helpers: the Lua error trampoline, Lua macro wrappers, libedit's variadic calls.
+        .target(name: "CShims", dependencies: ["CLua", "CEditLine"], path: "Sources/CShims"),
+
+        .target(name: "OptLabRuntime",
+                dependencies: ["CBLAS", .product(name: "RealModule", package: "swift-numerics")],
+                path: "Sources/Runtime"),
+        .target(name: "OptLabLua", dependencies: ["OptLabRuntime", "CLua", "CShims"],
+                path: "Sources/Bindings"),
+        .executableTarget(name: "optlab", dependencies: ["OptLabLua", "CEditLine", "CShims"],
+                          path: "Sources/REPL"),
+        .executableTarget(name: "optlab-bench", dependencies: ["OptLabRuntime"],
+                          path: "Sources/Bench"),
+
+        .testTarget(name: "OptLabRuntimeTests", dependencies: ["OptLabRuntime"],
+                    path: "Tests/OptLabRuntimeTests"),
+    ]
+)

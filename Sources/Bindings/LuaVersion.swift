@@ -1,0 +1,5 @@
+import CShims
+import OptLabRuntime
+
+/// The Lua release the bindings are built against.
+public let luaRelease = String(cString: optlab_lua_version())

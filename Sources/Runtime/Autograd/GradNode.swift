@@ -1,0 +1,50 @@
+/// How a tensor was made: the op's name, its inputs, and how to send a
+/// gradient back to them.
+///
+/// Every differentiable op has the same shape (micrograd's): compute the
+/// output, then `record` a closure that maps the output's gradient to one
+/// gradient per input (nil where the input needs none). The engine adds
+/// those into the inputs, so an input used twice receives the sum.
+final class GradNode {
+    let op: String
+    var inputs: [Tensor]
+    /// Given the output gradient and which inputs need one, the input gradients.
+    /// Nil once `backward()` has freed the graph.
+    var backward: ((Tensor, [Bool]) throws -> [Tensor?])?
+
+    init(op: String, inputs: [Tensor], backward: @escaping (Tensor, [Bool]) throws -> [Tensor?]) {
+        self.op = op
+        self.inputs = inputs
+        self.backward = backward
+    }
+}
+
+/// Whether ops record graph nodes. Off inside `Tensor.withNoGrad` and while
+/// the engine runs backward closures.
+public enum GradMode {
+    nonisolated(unsafe) static var enabled = true
+
+    public static var isEnabled: Bool { enabled }
+}
+
+extension Tensor {
+    /// Runs `body` without recording graph nodes (evaluation, optimizer steps).
+    public static func withNoGrad<R>(_ body: () throws -> R) rethrows -> R {
+        let saved = GradMode.enabled
+        GradMode.enabled = false
+        defer { GradMode.enabled = saved }
+        return try body()
+    }
+
+    /// Attaches `backward` to `out` if grad mode is on and any input needs grad.
+    /// Closures must not capture `out` itself (that would be a cycle): save
+    /// `out.detach()` instead.
+    @discardableResult
+    static func record(_ op: String, _ out: Tensor, _ inputs: [Tensor],
+                       _ backward: @escaping (Tensor, [Bool]) throws -> [Tensor?]) -> Tensor {
+        guard GradMode.enabled, inputs.contains(where: { $0.requiresGrad }) else { return out }
+        out.requiresGrad = true
+        out.node = GradNode(op: op, inputs: inputs, backward: backward)
+        return out
+    }
+}

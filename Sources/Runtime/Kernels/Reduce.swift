@@ -1,0 +1,50 @@
+/// Reduction loops over contiguous buffers.
+
+/// Σ p[0..<n], eight lanes at a time; f32 partial sums are flushed into a
+/// Double every 4096 elements so that a sum over millions stays accurate.
+@inline(__always)
+func contiguousSum<T: FloatElement>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
+    var total = 0.0
+    var i = 0
+    while i < n {
+        let end = Swift.min(i + 4096, n)
+        var acc = SIMD8<T>()
+        var j = i
+        let raw = UnsafeRawPointer(p)
+        while j + 8 <= end {
+            acc += raw.loadUnaligned(fromByteOffset: j * MemoryLayout<T>.stride, as: SIMD8<T>.self)
+            j += 8
+        }
+        var s = acc.sum()
+        while j < end { s += p[j]; j += 1 }
+        total += Double(s)
+        i = end
+    }
+    return total
+}
+
+/// A tensor seen as [outer, n, inner] around the reduced dimension `dim`.
+struct ReductionLayout {
+    let outer: Int, n: Int, inner: Int
+    let outShape: [Int]
+
+    init(_ shape: [Int], dim: Int, keepDim: Bool) {
+        outer = shape[..<dim].reduce(1, *)
+        n = shape[dim]
+        inner = shape[(dim + 1)...].reduce(1, *)
+        var s = shape
+        if keepDim { s[dim] = 1 } else { s.remove(at: dim) }
+        outShape = s
+    }
+}
+
+extension Tensor {
+    /// Converts a user's dimension (0-based, negative counts from the end).
+    func normalizedDim(_ dim: Int, op: String) throws -> Int {
+        let d = dim < 0 ? dim + rank : dim
+        guard d >= 0, d < rank else {
+            throw RuntimeError(.argument, op, "dimension \(dim) is out of range for a tensor of shape \(describe(shape))")
+        }
+        return d
+    }
+}

@@ -1,0 +1,199 @@
+/// Elementwise binary ops with broadcasting and dtype promotion.
+enum BinaryOp: String {
+    case add, sub, mul, div, pow, maximum, minimum
+}
+
+enum CompareOp: String {
+    case eq, ne, lt, le, gt, ge
+}
+
+extension Tensor {
+    public func add(_ other: Tensor) throws -> Tensor { try binary(.add, other) }
+    public func sub(_ other: Tensor) throws -> Tensor { try binary(.sub, other) }
+    public func mul(_ other: Tensor) throws -> Tensor { try binary(.mul, other) }
+    public func div(_ other: Tensor) throws -> Tensor { try binary(.div, other) }
+    /// Elementwise `self ^ other` (C's pow: negative bases with integral exponents work).
+    public func pow(_ other: Tensor) throws -> Tensor { try binary(.pow, other) }
+    /// Elementwise maximum; where equal, the gradient goes to `self`.
+    public func maximum(_ other: Tensor) throws -> Tensor { try binary(.maximum, other) }
+    /// Elementwise minimum; where equal, the gradient goes to `self`.
+    public func minimum(_ other: Tensor) throws -> Tensor { try binary(.minimum, other) }
+
+    public func add(_ s: Double) throws -> Tensor { try binary(.add, .scalar(s, dtype: scalarType(s))) }
+    public func sub(_ s: Double) throws -> Tensor { try binary(.sub, .scalar(s, dtype: scalarType(s))) }
+    public func mul(_ s: Double) throws -> Tensor { try binary(.mul, .scalar(s, dtype: scalarType(s))) }
+    public func div(_ s: Double) throws -> Tensor { try binary(.div, .scalar(s, dtype: scalarType(s))) }
+
+    /// A number joins a tensor in the tensor's dtype; a fractional number
+    /// lifts an i32 tensor to f32.
+    func scalarType(_ s: Double) -> DType {
+        dtype == .i32 && s.rounded() != s ? .f32 : dtype
+    }
+
+    func binary(_ op: BinaryOp, _ other: Tensor) throws -> Tensor {
+        var dt = DType.promoted(dtype, other.dtype)
+        if dt == .i32 && (op == .div || op == .pow) { dt = .f32 }  // true division, as numpy and PyTorch
+        let a = dtype == dt ? self : try to(dt)
+        let b = other.dtype == dt ? other : try other.to(dt)
+        let outShape = try Broadcast.shape(a.shape, b.shape, op: op.rawValue)
+        let out = Tensor(uninitialized: outShape, dtype: dt)
+        switch dt {
+        case .f32: floatBinary(op, a, b, out, Float.self)
+        case .f64: floatBinary(op, a, b, out, Double.self)
+        case .i32: intBinary(op, a, b, out)
+        }
+        if op == .maximum || op == .minimum, KinkRecorder.current != nil {
+            KinkRecorder.current?.record(op.rawValue, a.compareBits(op == .maximum ? .ge : .le, b))
+        }
+        let value = out.detach()  // the closure must not hold `out` itself
+        return Tensor.record(op.rawValue, out, [a, b]) { g, needs in
+            let (ga, gb): (Tensor?, Tensor?)
+            switch op {
+            case .add:
+                (ga, gb) = (g, g)
+            case .sub:
+                (ga, gb) = (g, needs[1] ? try g.neg() : nil)
+            case .mul:
+                (ga, gb) = (needs[0] ? try g.mul(b) : nil, needs[1] ? try g.mul(a) : nil)
+            case .div:
+                ga = needs[0] ? try g.div(b) : nil
+                gb = needs[1] ? try g.mul(value).div(b).neg() : nil
+            case .pow:
+                ga = needs[0] ? try g.mul(b).mul(a.pow(b.sub(1))) : nil
+                gb = needs[1] ? try g.mul(value).mul(a.log()) : nil
+            case .maximum, .minimum:
+                let mask = try a.compare(op == .maximum ? .ge : .le, b)
+                ga = needs[0] ? try g.mul(mask) : nil
+                gb = needs[1] ? try g.mul(mask.neg().add(1)) : nil
+            }
+            return [try ga?.sumTo(a.shape), try gb?.sumTo(b.shape)]
+        }
+    }
+
+    /// 1 where the comparison holds, else 0, in the operands' promoted dtype
+    /// (so a mask multiplies straight into a float tensor). Not differentiable.
+    public func compare(_ op: String, _ other: Tensor) throws -> Tensor {
+        guard let c = CompareOp(rawValue: op) else {
+            throw RuntimeError(.argument, "compare", "unknown comparison '\(op)' (expected eq, ne, lt, le, gt or ge)")
+        }
+        return try compare(c, other)
+    }
+
+    func compare(_ op: CompareOp, _ other: Tensor) throws -> Tensor {
+        let dt = DType.promoted(dtype, other.dtype)
+        let a = dtype == dt ? self : try to(dt)
+        let b = other.dtype == dt ? other : try other.to(dt)
+        let out = Tensor(uninitialized: try Broadcast.shape(a.shape, b.shape, op: op.rawValue), dtype: dt)
+        switch dt {
+        case .f32: compareKernel(op, a, b, out, Float.self)
+        case .f64: compareKernel(op, a, b, out, Double.self)
+        case .i32: compareKernel(op, a, b, out, Int32.self)
+        }
+        return out
+    }
+
+    /// Where `mask` is non-zero take `self`, else `other`; broadcasts all three.
+    public func `where`(_ mask: Tensor, _ other: Tensor) throws -> Tensor {
+        let m = try mask.compare(.ne, .scalar(0, dtype: mask.dtype))
+        let mf = try m.to(DType.promoted(dtype, other.dtype))
+        // mask*a + (1-mask)*b would turn inf*0 into NaN; select instead.
+        let shape = try Broadcast.shape(try Broadcast.shape(shape, other.shape, op: "where"), m.shape, op: "where")
+        let a = try self.expand(shape), b = try other.expand(shape), mm = try mf.expand(shape)
+        let out = Tensor(uninitialized: shape, dtype: mm.dtype)
+        let av = try a.to(out.dtype), bv = try b.to(out.dtype)
+        for i in 0..<out.count { out.setElement(i, mm.element(i) != 0 ? av.element(i) : bv.element(i)) }
+        return Tensor.record("where", out, [self, other]) { g, needs in
+            [needs[0] ? try g.mul(mf).sumTo(self.shape) : nil,
+             needs[1] ? try g.mul(mf.neg().add(1)).sumTo(other.shape) : nil]
+        }
+    }
+
+    /// Sums a broadcast gradient back down to `target` (the inverse of broadcasting).
+    func sumTo(_ target: [Int]) throws -> Tensor {
+        if shape == target { return self }
+        var t = self
+        let extra = rank - target.count
+        if extra > 0 {
+            let lead = shape.prefix(extra).reduce(1, *)
+            t = try t.reshape([lead] + Array(shape.dropFirst(extra))).sum(dim: 0)
+        }
+        for d in 0..<target.count where target[d] == 1 && t.shape[d] != 1 {
+            t = try t.sum(dim: d, keepDim: true)
+        }
+        return try t.reshape(target)
+    }
+
+    /// The values repeated along size-1 (or missing leading) dimensions to `shape`. A copy.
+    public func expand(_ target: [Int]) throws -> Tensor {
+        if shape == target { return self }
+        let s = try Broadcast.shape(shape, target, op: "expand")
+        guard s == target else {
+            throw RuntimeError(.shape, "expand", "cannot expand \(describe(shape)) to \(describe(target))")
+        }
+        return try add(Tensor.zeros(target, dtype: dtype))
+    }
+
+    // Bits of a comparison, for the kink recorder.
+    func compareBits(_ op: CompareOp, _ other: Tensor) -> [Bool] {
+        guard let m = try? compare(op, other) else { return [] }
+        return (0..<m.count).map { m.element($0) != 0 }
+    }
+}
+
+@inline(__always)
+private func floatBinary<T: FloatElement>(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ out: Tensor, _: T.Type) {
+    let pa = UnsafePointer(a.ptr(T.self)), pb = UnsafePointer(b.ptr(T.self)), po = out.ptr(T.self)
+    let (sa, sb, so) = (a.shape, b.shape, out.shape)
+    switch op {
+    case .add: mapBinary(pa, sa, pb, sb, po, so) { $0 + $1 }
+    case .sub: mapBinary(pa, sa, pb, sb, po, so) { $0 - $1 }
+    case .mul: mapBinary(pa, sa, pb, sb, po, so) { $0 * $1 }
+    case .div: mapBinary(pa, sa, pb, sb, po, so) { $0 / $1 }
+    case .pow: mapBinary(pa, sa, pb, sb, po, so) { T.cpow($0, $1) }
+    case .maximum: mapBinary(pa, sa, pb, sb, po, so) { $0 >= $1 || $0.isNaN ? $0 : $1 }
+    case .minimum: mapBinary(pa, sa, pb, sb, po, so) { $0 <= $1 || $0.isNaN ? $0 : $1 }
+    }
+}
+
+/// i32 arithmetic wraps on overflow, as in numpy, rather than trapping.
+private func intBinary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ out: Tensor) {
+    let pa = UnsafePointer(a.ptr(Int32.self)), pb = UnsafePointer(b.ptr(Int32.self)), po = out.ptr(Int32.self)
+    let (sa, sb, so) = (a.shape, b.shape, out.shape)
+    switch op {
+    case .add: mapBinary(pa, sa, pb, sb, po, so) { $0 &+ $1 }
+    case .sub: mapBinary(pa, sa, pb, sb, po, so) { $0 &- $1 }
+    case .mul: mapBinary(pa, sa, pb, sb, po, so) { $0 &* $1 }
+    case .maximum: mapBinary(pa, sa, pb, sb, po, so) { Swift.max($0, $1) }
+    case .minimum: mapBinary(pa, sa, pb, sb, po, so) { Swift.min($0, $1) }
+    case .div, .pow: break  // promoted to f32 by the caller
+    }
+}
+
+@inline(__always)
+private func compareKernel<T: Comparable & Numeric>(_ op: CompareOp, _ a: Tensor, _ b: Tensor, _ out: Tensor, _: T.Type) {
+    let pa = UnsafePointer(a.ptr(T.self)), pb = UnsafePointer(b.ptr(T.self)), po = out.ptr(T.self)
+    let (sa, sb, so) = (a.shape, b.shape, out.shape)
+    switch op {
+    case .eq: mapBinary(pa, sa, pb, sb, po, so) { $0 == $1 ? 1 : 0 }
+    case .ne: mapBinary(pa, sa, pb, sb, po, so) { $0 != $1 ? 1 : 0 }
+    case .lt: mapBinary(pa, sa, pb, sb, po, so) { $0 < $1 ? 1 : 0 }
+    case .le: mapBinary(pa, sa, pb, sb, po, so) { $0 <= $1 ? 1 : 0 }
+    case .gt: mapBinary(pa, sa, pb, sb, po, so) { $0 > $1 ? 1 : 0 }
+    case .ge: mapBinary(pa, sa, pb, sb, po, so) { $0 >= $1 ? 1 : 0 }
+    }
+}
+
+// Swift operators for hosts: `try a + b`, `try x * 2`.
+extension Tensor {
+    public static func + (a: Tensor, b: Tensor) throws -> Tensor { try a.add(b) }
+    public static func - (a: Tensor, b: Tensor) throws -> Tensor { try a.sub(b) }
+    public static func * (a: Tensor, b: Tensor) throws -> Tensor { try a.mul(b) }
+    public static func / (a: Tensor, b: Tensor) throws -> Tensor { try a.div(b) }
+    public static func + (a: Tensor, s: Double) throws -> Tensor { try a.add(s) }
+    public static func - (a: Tensor, s: Double) throws -> Tensor { try a.sub(s) }
+    public static func * (a: Tensor, s: Double) throws -> Tensor { try a.mul(s) }
+    public static func / (a: Tensor, s: Double) throws -> Tensor { try a.div(s) }
+    public static func * (s: Double, a: Tensor) throws -> Tensor { try a.mul(s) }
+    public static func + (s: Double, a: Tensor) throws -> Tensor { try a.add(s) }
+    public static prefix func - (a: Tensor) throws -> Tensor { try a.neg() }
+}

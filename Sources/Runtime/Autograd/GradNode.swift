@@ -19,10 +19,13 @@ final class GradNode {
     }
 }
 
-/// Whether ops record graph nodes. Off inside `Tensor.withNoGrad` and while
-/// the engine runs backward closures.
+/// Whether ops record graph nodes, on this thread. Off inside
+/// `Tensor.withNoGrad` and while the engine runs backward closures.
 public enum GradMode {
-    nonisolated(unsafe) static var enabled = true
+    static var enabled: Bool {
+        get { ThreadState.current.gradEnabled }
+        set { ThreadState.current.gradEnabled = newValue }
+    }
 
     public static var isEnabled: Bool { enabled }
 }
@@ -42,7 +45,7 @@ extension Tensor {
     @discardableResult
     static func record(_ op: String, _ out: Tensor, _ inputs: [Tensor],
                        _ backward: @escaping (Tensor, [Bool]) throws -> [Tensor?]) -> Tensor {
-        guard GradMode.enabled, inputs.contains(where: { $0.requiresGrad }) else { return out }
+        guard inputs.contains(where: { $0.requiresGrad }), GradMode.enabled else { return out }
         out.requiresGrad = true
         out.node = GradNode(op: op, inputs: inputs, backward: backward)
         return out

@@ -4,9 +4,14 @@
 /// branches. If the hashes differ, a kink lies between the two points and the
 /// numerical gradient there means nothing.
 ///
-/// Off by default; ops only test `KinkRecorder.current` for nil, which is free.
+/// Off by default; ops only test `KinkRecorder.current` for nil (a
+/// thread-local read), which is next to free.
 public final class KinkRecorder {
-    nonisolated(unsafe) static var current: KinkRecorder?
+    /// The recorder active on this thread, if any.
+    static var current: KinkRecorder? {
+        get { ThreadState.current.kinkRecorder }
+        set { ThreadState.current.kinkRecorder = newValue }
+    }
 
     /// FNV-1a over the branch bits of every op recorded, in order.
     public private(set) var hash: UInt64 = 0xcbf2_9ce4_8422_2325

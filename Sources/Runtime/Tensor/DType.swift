@@ -29,7 +29,7 @@ public enum DType: String, CaseIterable, Sendable {
 }
 
 /// The floating-point element types the numeric kernels are generic over.
-public protocol FloatElement: BinaryFloatingPoint & Real & SIMDScalar & Sendable {
+public protocol FloatElement: BinaryFloatingPoint & Real & SIMDScalar & Codable & Sendable {
     static var dtype: DType { get }
     /// C's pow: unlike `Real.pow`, a negative base with an integral exponent
     /// has a value (`(-2)^2 = 4`), as in numpy.

@@ -115,6 +115,7 @@ extension Tensor {
         let L = ReductionLayout(src.shape, dim: d, keepDim: dim != nil && keepDim)
         let values = Tensor(uninitialized: L.outShape, dtype: dtype)
         let indices = Tensor(uninitialized: L.outShape, dtype: .i32)
+        do {
         let idx = indices.ptr(Int32.self)
         for o in 0..<L.outer {
             for i in 0..<L.inner {
@@ -131,9 +132,11 @@ extension Tensor {
                 idx[o * L.inner + i] = Int32(bestK)
             }
         }
+        }
         KinkRecorder.current?.record(op, choices: indices.toInt32s().map(Int.init))
         let inShape = shape, dt = dtype
         let out = Tensor.record(op, values, [self]) { g, _ in
+            let idx = indices.ptr(Int32.self)  // capture the tensor, not a pointer into it
             let grad = try Tensor.zeros(inShape, dtype: dt)
             let gp = try g.to(dt)
             for o in 0..<L.outer {

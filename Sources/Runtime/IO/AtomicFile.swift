@@ -1,0 +1,85 @@
+import Glibc
+
+/// Whole-file reads and crash-safe writes.
+///
+/// A write goes to a temporary file beside the target, is fsynced, then
+/// renamed over the target, and the directory is fsynced: a crash at any
+/// point leaves either the old file or the new one under the real name,
+/// never half of one. A failed write leaves the old file untouched.
+public enum AtomicFile {
+    public static func write(_ bytes: [UInt8], to path: String, op: String) throws {
+        let dir = directory(of: path)
+        let tmp = "\(dir)/.\(basename(of: path)).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ioError(op, "cannot create \(tmp)") }
+        var ok = false
+        defer {
+            if !ok { unlink(tmp) }
+        }
+        do {
+            defer { close(fd) }
+            try bytes.withUnsafeBytes { buf in
+                var off = 0
+                while off < buf.count {
+                    let n = Glibc.write(fd, buf.baseAddress! + off, buf.count - off)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        throw ioError(op, "cannot write \(path)")
+                    }
+                    off += n
+                }
+            }
+            guard fsync(fd) == 0 else { throw ioError(op, "cannot sync \(path)") }
+        }
+        guard rename(tmp, path) == 0 else { throw ioError(op, "cannot replace \(path)") }
+        ok = true
+        let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd >= 0 {
+            fsync(dfd)
+            close(dfd)
+        }
+    }
+
+    /// Reads a whole file. Refuses non-regular files (a FIFO would block forever).
+    public static func read(_ path: String, op: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ioError(op, "cannot open \(path)") }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw ioError(op, "cannot stat \(path)") }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            throw RuntimeError(.io, op, "\(path) is not a regular file")
+        }
+        let size = Int(st.st_size)
+        var bytes = [UInt8](repeating: 0, count: size)
+        var off = 0
+        try bytes.withUnsafeMutableBytes { buf in
+            while off < size {
+                let n = Glibc.read(fd, buf.baseAddress! + off, size - off)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw ioError(op, "cannot read \(path)")
+                }
+                if n == 0 { break }
+                off += n
+            }
+        }
+        if off < size { bytes.removeLast(size - off) }
+        return bytes
+    }
+
+    static func ioError(_ op: String, _ what: String) -> RuntimeError {
+        RuntimeError(.io, op, "\(what): \(String(cString: strerror(errno)))")
+    }
+
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let d = String(path[..<slash])
+        return d.isEmpty ? "/" : d
+    }
+
+    static func basename(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: slash)...])
+    }
+}

@@ -1,1 +1,43 @@
-print("bench")
+import Foundation
+import OptLabRuntime
+
+/// `swift run -c release optlab-bench [core]`: optlab beside numpy, in one run.
+struct Row {
+    let name: String, unit: String
+    let ours: Double
+    let reference: Double?
+    let higherIsBetter: Bool
+
+    /// How many times better than the reference (> 1 is faster).
+    var speedup: Double? {
+        reference.map { higherIsBetter ? ours / $0 : $0 / ours }
+    }
+}
+
+func format(_ v: Double) -> String {
+    v >= 100 ? String(format: "%.0f", v) : v >= 10 ? String(format: "%.1f", v) : String(format: "%.2f", v)
+}
+
+let suites = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("-") }
+let wanted = suites.isEmpty ? ["core"] : Array(suites)
+var rows: [Row] = []
+do {
+    if wanted.contains("core") { rows += try CoreBenchmarks.run() }
+} catch {
+    FileHandle.standardError.write("optlab-bench: \(error)\n".data(using: .utf8)!)
+    exit(1)
+}
+
+let env = ProcessInfo.processInfo.environment
+print("optlab-bench — \(NumpyReference.version()); \(ProcessInfo.processInfo.activeProcessorCount) cores; "
+      + "OPENBLAS_CORETYPE=\(env["OPENBLAS_CORETYPE"] ?? "unset")")
+print("")
+print("| benchmark | unit | optlab | numpy | optlab vs numpy |")
+print("|---|---|---:|---:|---:|")
+for r in rows {
+    let ref = r.reference.map(format) ?? "—"
+    let ratio = r.speedup.map { String(format: "%.2f×", $0) } ?? "—"
+    print("| \(r.name) | \(r.unit) | \(format(r.ours)) | \(ref) | \(ratio) |")
+}
+print("")
+print("optlab vs numpy: > 1× means optlab is faster (higher throughput or less time).")

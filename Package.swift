@@ -29,8 +29,10 @@ let package = Package(
                 path: "Sources/Runtime"),
         .target(name: "OptLabLua", dependencies: ["OptLabRuntime", "CLua", "CShims"],
                 path: "Sources/Bindings"),
+        // Swift 5 mode: the REPL lives on C globals (stdin/stdout/stderr, environ,
+        // signal handlers, libedit callbacks) that Swift 6's checking rejects.
         .executableTarget(name: "optlab", dependencies: ["OptLabLua", "CEditLine", "CShims"],
-                          path: "Sources/REPL"),
+                          path: "Sources/REPL", swiftSettings: [.swiftLanguageMode(.v5)]),
         .executableTarget(name: "optlab-bench", dependencies: ["OptLabRuntime"],
                           path: "Sources/Bench"),
 

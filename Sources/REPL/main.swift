@@ -1,10 +1,161 @@
+import CShims
+import Glibc
 import OptLabLua
 import OptLabRuntime
 
+/// `optlab [options] [script [args]]`, with lua.c's options and behaviour.
+let usage = """
+usage: optlab [options] [script [args]]
+Available options are:
+  -e stat   execute string 'stat'
+  -i        enter interactive mode after executing 'script'
+  -l mod    require library 'mod' into global 'mod'
+  -v        show version information
+  -E        ignore environment variables (LUA_INIT)
+  --        stop handling options
+  -         stop handling options and execute stdin
+"""
+
 let optlabVersion = "0.1.0"
-let args = Array(CommandLine.arguments.dropFirst())
-if args.first == "--version" || args.first == "-v" {
-    print("optlab \(optlabVersion) (\(luaRelease))")
-} else {
-    print("optlab \(optlabVersion): the Lua REPL and script runner are not built yet; only --version works.")
+let argv = CommandLine.arguments
+let progname = "optlab"
+
+func printError(_ message: String) {
+    fputs("\(progname): \(message)\n", stderr)
+    fflush(stderr)
 }
+
+/// The options before the script, as lua.c collects them.
+struct Options {
+    var interactive = false, version = false, ignoreEnv = false, readStdin = false
+    var actions: [(flag: Character, value: String)] = []
+    var scriptIndex: Int?   // index in argv of the script (or of "-")
+}
+
+func parseOptions() -> Options? {
+    var o = Options()
+    var i = 1
+    while i < argv.count {
+        let a = argv[i]
+        if !a.hasPrefix("-") { o.scriptIndex = i; return o }
+        switch a {
+        case "--": o.scriptIndex = i + 1 < argv.count ? i + 1 : nil; return o
+        case "-": o.readStdin = true; o.scriptIndex = i; return o
+        case "-i": o.interactive = true; o.version = true
+        case "-v": o.version = true
+        case "-E": o.ignoreEnv = true
+        case "-W": break
+        default:
+            let flag = a.dropFirst().first
+            guard flag == "e" || flag == "l" else {
+                printError("unrecognized option '\(a)'")
+                return nil
+            }
+            var value = String(a.dropFirst(2))
+            if value.isEmpty {
+                i += 1
+                guard i < argv.count, !argv[i].hasPrefix("-") else {
+                    printError("'\(a)' needs argument")
+                    return nil
+                }
+                value = argv[i]
+            }
+            o.actions.append((flag!, value))
+        }
+        i += 1
+    }
+    return o
+}
+
+/// Runs `body` with Ctrl-C interrupting the Lua code; reports an error like lua.c.
+@discardableResult
+func report(_ vm: LuaVM, _ body: () throws -> Void) -> Bool {
+    optlab_catch_sigint(vm.luaState)
+    defer { optlab_release_sigint() }
+    do {
+        try body()
+        return true
+    } catch {
+        printError("\(error)")
+        return false
+    }
+}
+
+func main() -> Int32 {
+    guard let opts = parseOptions() else {
+        fputs(usage + "\n", stderr)
+        return 1
+    }
+    if opts.version { print("optlab \(optlabVersion) (\(luaRelease)), the optlab runtime for Lua") }
+    let vm: LuaVM
+    do { vm = try LuaVM() } catch {
+        printError("\(error)")
+        return 1
+    }
+    // The global 'arg': script at 0, its arguments at 1.., interpreter options below 0.
+    let scriptAt = opts.scriptIndex ?? argv.count
+    let argTable = Array(argv.dropFirst(0))
+    do {
+        try vm.setGlobal("__optlab_argv", .array(argTable.map { .string($0) }))
+        try vm.run(code: """
+        local a = __optlab_argv; __optlab_argv = nil
+        arg = {}
+        for i = 1, #a do arg[i - 1 - \(scriptAt)] = a[i] end
+        """, name: "=arg")
+    } catch {
+        printError("\(error)")
+        return 1
+    }
+    if !opts.ignoreEnv {
+        let env = ProcessInfo.environment
+        if let initCode = env["LUA_INIT_5_4"] ?? env["LUA_INIT"] {
+            let ok = report(vm) {
+                if initCode.hasPrefix("@") { try vm.run(file: String(initCode.dropFirst())) } else { try vm.run(code: initCode, name: "=LUA_INIT") }
+            }
+            if !ok { return 1 }
+        }
+    }
+    for (flag, value) in opts.actions {
+        let ok = report(vm) {
+            if flag == "e" {
+                try vm.run(code: value, name: "=(command line)")
+            } else {
+                try vm.run(code: "\(value) = require('\(value.replacingOccurrences(of: "'", with: "\\'"))')", name: "=(command line)")
+            }
+        }
+        if !ok { return 1 }
+    }
+    if let s = opts.scriptIndex, s < argv.count {
+        let scriptArgs = Array(argv[(s + 1)...])
+        let ok = report(vm) {
+            if opts.readStdin { try vm.runStdin(arguments: scriptArgs) } else { try vm.run(file: argv[s], arguments: scriptArgs) }
+        }
+        if !ok { return 1 }
+    }
+    let ranSomething = opts.scriptIndex != nil || !opts.actions.isEmpty
+    if opts.interactive || (!ranSomething && !opts.version) {
+        if isatty(0) != 0 {
+            return REPL(vm: vm).run()
+        }
+        if !opts.interactive {
+            return report(vm) { try vm.runStdin(arguments: []) } ? 0 : 1
+        }
+        return REPL(vm: vm).run()
+    }
+    return 0
+}
+
+enum ProcessInfo {
+    static var environment: [String: String] {
+        var env: [String: String] = [:]
+        var p = environ
+        while let entry = p.pointee {
+            let s = String(cString: entry)
+            if let eq = s.firstIndex(of: "=") { env[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+            p += 1
+        }
+        return env
+    }
+}
+
+exit(main())

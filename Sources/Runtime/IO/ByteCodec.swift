@@ -77,7 +77,7 @@ enum ByteCodec {
     static func encode(_ t: Tensor, as type: FileType, into out: inout [UInt8], op: String) throws {
         let n = t.count
         if type == FileType(t.dtype) {  // the file type is the tensor's own: copy the bytes
-            out.append(contentsOf: UnsafeRawBufferPointer(start: t.storage.raw, count: t.storage.byteCount))
+            out.append(contentsOf: UnsafeRawBufferPointer(start: t.raw, count: t.byteCount))
             return
         }
         switch type {

@@ -39,8 +39,8 @@ public enum SafeTensors {
             guard name != "__metadata__", header[name] == nil else {
                 throw RuntimeError(.argument, op, "tensor name '\(name)' is repeated or reserved")
             }
-            header[name] = ["dtype": code(t.dtype), "shape": t.shape, "data_offsets": [offset, offset + t.storage.byteCount]]
-            offset += t.storage.byteCount
+            header[name] = ["dtype": code(t.dtype), "shape": t.shape, "data_offsets": [offset, offset + t.byteCount]]
+            offset += t.byteCount
         }
         var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
         json.append(contentsOf: [UInt8](repeating: 0x20, count: (8 - json.count % 8) % 8))

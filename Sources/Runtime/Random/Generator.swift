@@ -13,6 +13,11 @@ public final class Generator: @unchecked Sendable {
         public var s: (UInt64, UInt64, UInt64, UInt64)
         public var spareNormal: Double?
 
+        public init(s: (UInt64, UInt64, UInt64, UInt64), spareNormal: Double?) {
+            self.s = s
+            self.spareNormal = spareNormal
+        }
+
         public static func == (a: State, b: State) -> Bool {
             a.s == b.s && a.spareNormal == b.spareNormal
         }

@@ -85,7 +85,7 @@ extension Tensor {
     /// A new tensor with the same values, its own storage, and no graph.
     public func clone() -> Tensor {
         let t = Tensor(uninitialized: shape, dtype: dtype)
-        t.storage.raw.copyMemory(from: storage.raw, byteCount: storage.byteCount)
+        t.raw.copyMemory(from: raw, byteCount: byteCount)
         return t
     }
 
@@ -96,7 +96,7 @@ extension Tensor {
             throw RuntimeError(.shape, "copy", "source shape \(describe(src.shape)) does not match \(describe(shape))")
         }
         if src.dtype == dtype {
-            storage.raw.copyMemory(from: src.storage.raw, byteCount: storage.byteCount)
+            raw.copyMemory(from: src.raw, byteCount: byteCount)
         } else {
             for i in 0..<count { setElement(i, src.element(i)) }
         }

@@ -11,7 +11,7 @@ extension Tensor {
         let e = dtype.byteSize, chunk = L.inner * e
         for o in 0..<L.outer {
             for (j, k) in idx.enumerated() {
-                (out.storage.raw + (o * idx.count + j) * chunk).copyMemory(from: storage.raw + (o * L.n + k) * chunk, byteCount: chunk)
+                (out.raw + (o * idx.count + j) * chunk).copyMemory(from: raw + (o * L.n + k) * chunk, byteCount: chunk)
             }
         }
         let inShape = shape, dt = dtype

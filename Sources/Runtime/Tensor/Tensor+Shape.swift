@@ -22,9 +22,30 @@ extension Tensor {
             throw RuntimeError(.shape, "reshape", "cannot reshape \(describe(shape)) (\(count) elements) to \(describe(newShape)) (\(n) elements)")
         }
         if s == shape && !requiresGrad { return self }
-        let out = Tensor(shape: s, dtype: dtype, storage: storage)
+        let out = Tensor(shape: s, dtype: dtype, storage: storage, offset: offset)
         let inShape = shape
         return Tensor.record("reshape", out, [self]) { g, _ in [try g.reshape(inShape)] }
+    }
+
+    /// Entry `index` (0-based) of the first dimension, one rank lower, as a
+    /// view: it shares storage, so writing into it writes into `self`
+    /// (Torch7's `select(1, i)`, what `x[i]` is in Lua).
+    public func select(_ index: Int) throws -> Tensor {
+        guard rank >= 1 else {
+            throw RuntimeError(.shape, "select", "cannot index a 0-d tensor")
+        }
+        guard index >= 0, index < shape[0] else {
+            throw RuntimeError(.argument, "select", "index \(index) is out of range for dimension 0 of size \(shape[0])")
+        }
+        let rowShape = Array(shape.dropFirst())
+        let rowCount = rowShape.reduce(1, *)
+        let out = Tensor(shape: rowShape, dtype: dtype, storage: storage, offset: offset + index * rowCount)
+        let inShape = shape, dt = dtype
+        return Tensor.record("select", out, [self]) { g, _ in
+            let grad = try Tensor.zeros(inShape, dtype: dt)
+            try grad.select(index).copy(from: g)
+            return [grad]
+        }
     }
 
     /// Inserts a dimension of size 1 at `dim`.
@@ -104,15 +125,15 @@ extension Tensor {
         let e = dtype.byteSize
         let rowBytes = length * L.inner * e
         for o in 0..<L.outer {
-            let src = storage.raw + (o * L.n + start) * L.inner * e
-            (out.storage.raw + o * rowBytes).copyMemory(from: src, byteCount: rowBytes)
+            let src = raw + (o * L.n + start) * L.inner * e
+            (out.raw + o * rowBytes).copyMemory(from: src, byteCount: rowBytes)
         }
         let inShape = shape, dt = dtype
         return Tensor.record("narrow", out, [self]) { g, _ in
             let grad = try Tensor.zeros(inShape, dtype: dt)
             let gp = try g.to(dt)
             for o in 0..<L.outer {
-                (grad.storage.raw + (o * L.n + start) * L.inner * e).copyMemory(from: gp.storage.raw + o * rowBytes, byteCount: rowBytes)
+                (grad.raw + (o * L.n + start) * L.inner * e).copyMemory(from: gp.raw + o * rowBytes, byteCount: rowBytes)
             }
             return [grad]
         }
@@ -142,7 +163,7 @@ extension Tensor {
         for t in parts {
             let rowBytes = t.shape[d] * inner * e
             for o in 0..<outer {
-                (out.storage.raw + (o * total + offset) * inner * e).copyMemory(from: t.storage.raw + o * rowBytes, byteCount: rowBytes)
+                (out.raw + (o * total + offset) * inner * e).copyMemory(from: t.raw + o * rowBytes, byteCount: rowBytes)
             }
             offset += t.shape[d]
         }

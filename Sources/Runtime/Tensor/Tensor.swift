@@ -16,6 +16,11 @@ public final class Tensor {
     public let shape: [Int]
     public let dtype: DType
     let storage: Storage
+    /// Where this tensor's elements start in `storage` (a row view of a
+    /// bigger tensor starts past 0); they are always contiguous from there.
+    let offset: Int
+    /// The number of elements (the product of `shape`).
+    public let count: Int
 
     /// Leaves with `requiresGrad` receive `.grad` in `backward()`; results of
     /// ops on such tensors record how to send their gradient back.
@@ -31,10 +36,12 @@ public final class Tensor {
     /// typos, well above the 4 that NCHW images need.
     public static let maxRank = 8
 
-    init(shape: [Int], dtype: DType, storage: Storage) {
+    init(shape: [Int], dtype: DType, storage: Storage, offset: Int = 0) {
         self.shape = shape
         self.dtype = dtype
         self.storage = storage
+        self.offset = offset
+        self.count = shape.reduce(1, *)
         self.requiresGrad = false
     }
 
@@ -44,7 +51,9 @@ public final class Tensor {
     }
 
     public var rank: Int { shape.count }
-    public var count: Int { storage.count }
+    /// The first element's address, and the byte size of all elements.
+    var raw: UnsafeMutableRawPointer { storage.raw + offset * dtype.byteSize }
+    var byteCount: Int { count * dtype.byteSize }
     /// True when the tensor was produced by an op (it has a graph behind it).
     public var isLeaf: Bool { node == nil }
 
@@ -83,10 +92,10 @@ public final class Tensor {
 
     /// The same values, cut off from the graph; shares storage.
     public func detach() -> Tensor {
-        Tensor(shape: shape, dtype: dtype, storage: storage)
+        Tensor(shape: shape, dtype: dtype, storage: storage, offset: offset)
     }
 
     /// Reads the elements as a typed buffer. Internal kernels use this.
     @inline(__always)
-    func ptr<T>(_ t: T.Type) -> UnsafeMutablePointer<T> { storage.pointer(t) }
+    func ptr<T>(_ t: T.Type) -> UnsafeMutablePointer<T> { storage.pointer(t) + offset }
 }

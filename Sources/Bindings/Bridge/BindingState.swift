@@ -1,0 +1,242 @@
+import Glibc
+import CLua
+import CShims
+import OptLabRuntime
+
+/// Everything the bindings keep per Lua state: the metatables of the object
+/// kinds, the Swift function boxes, the help texts, and the collector policy.
+final class BindingState {
+    /// Nil once the state is closed.
+    var L: OpaquePointer?
+    /// Registry reference of each object kind's metatable, by kind name.
+    var metatables: [String: Int32] = [:]
+    var tensorMetatable: Int32 = 0
+    /// Function boxes, kept alive for the state's lifetime (Lua holds raw pointers to them).
+    var boxes: [FunctionBox] = []
+    /// Help text per qualified name ("tensor.zeros", "Tensor:matmul").
+    var docs: [(String, String)] = []
+    /// Registry references held for the state's lifetime (the methods table, _G).
+    var kept: [LuaReference] = []
+    var globals: LuaReference?
+
+    /// Torch7's heap tracking: tensor storage lives outside Lua's heap, so a
+    /// full collection runs whenever live storage passes a soft limit, and
+    /// the limit is then set to twice what is still live (never below the floor).
+    static let gcFloor = 64 << 20
+    var gcThreshold = BindingState.gcFloor
+
+    init(_ L: OpaquePointer) {
+        self.L = L
+    }
+
+    /// Called after every Swift function returns to Lua.
+    @inline(__always)
+    func collectIfNeeded() {
+        guard Storage.liveBytes > gcThreshold, let L else { return }
+        optlab_full_gc(L)
+        gcThreshold = Swift.max(BindingState.gcFloor, 2 * Storage.liveBytes)
+    }
+
+    // MARK: objects on the stack
+
+    func tensor(at i: Int32) -> Tensor? {
+        guard let L, tensorMetatable != 0, let p = optlab_object_at(L, i, tensorMetatable) else { return nil }
+        return Unmanaged<Tensor>.fromOpaque(p).takeUnretainedValue()
+    }
+
+    func object<T: AnyObject>(at i: Int32, kind: String, as: T.Type) -> T? {
+        guard let L, let ref = metatables[kind], let p = optlab_object_at(L, i, ref) else { return nil }
+        return Unmanaged<AnyObject>.fromOpaque(p).takeUnretainedValue() as? T
+    }
+
+    func objectKind(at i: Int32) -> String? {
+        guard let L else { return nil }
+        for (name, ref) in metatables where optlab_object_at(L, i, ref) != nil { return name }
+        return nil
+    }
+
+    // MARK: reading any value
+
+    /// Reads the value at `i` into Swift. Tables become arrays (keys 1..n) or
+    /// records (string keys); functions become references.
+    func read(_ i: Int32, depth: Int, asRecord: Bool = false) throws -> LuaValue {
+        guard let L else { return .nil }
+        let idx = lua_absindex(L, i)
+        switch lua_type(L, idx) {
+        case LUA_TNIL, LUA_TNONE: return .nil
+        case LUA_TBOOLEAN: return .bool(lua_toboolean(L, idx) != 0)
+        case LUA_TNUMBER:
+            if lua_isinteger(L, idx) != 0 { return .integer(Int(lua_tointegerx(L, idx, nil))) }
+            return .number(lua_tonumberx(L, idx, nil))
+        case LUA_TSTRING:
+            var len = 0
+            guard let p = lua_tolstring(L, idx, &len) else { return .string("") }
+            return .string(String(decoding: UnsafeRawBufferPointer(start: p, count: len), as: UTF8.self))
+        case LUA_TUSERDATA:
+            if let t = tensor(at: idx) { return .tensor(t) }
+            for (name, ref) in metatables where ref != tensorMetatable {
+                if let p = optlab_object_at(L, idx, ref) {
+                    return .object(Unmanaged<AnyObject>.fromOpaque(p).takeUnretainedValue(), kind: name)
+                }
+            }
+            return .opaque("userdata")
+        case LUA_TTABLE:
+            return try readTable(idx, depth: depth, asRecord: asRecord)
+        case LUA_TFUNCTION:
+            lua_pushvalue(L, idx)
+            var ref: Int32 = 0
+            guard optlab_p_ref(L, &ref) == LUA_OK else {
+                lua_settop(L, -2)
+                throw LuaRaisedError(description: "out of memory")
+            }
+            return .function(LuaReference(state: self, ref: ref, typeName: "function"))
+        default:
+            return .opaque(String(cString: lua_typename(L, lua_type(L, idx))))
+        }
+    }
+
+    private func readTable(_ idx: Int32, depth: Int, asRecord: Bool) throws -> LuaValue {
+        guard let L else { return .nil }
+        guard depth < 32 else { throw LuaRaisedError(description: "table nested too deeply (or cyclic)") }
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        let n = Int(lua_rawlen(L, idx))
+        var array: [LuaValue] = []
+        var record: [(String, LuaValue)] = []
+        var others = 0
+        guard lua_checkstack(L, 4) != 0 else { throw LuaRaisedError(description: "stack overflow") }
+        lua_pushnil(L)
+        while lua_next(L, idx) != 0 {
+            let kt = lua_type(L, -2)
+            if kt == LUA_TSTRING {
+                var len = 0
+                let p = lua_tolstring(L, -2, &len)
+                let key = p.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: len), as: UTF8.self) } ?? ""
+                record.append((key, try read(-1, depth: depth + 1)))
+            } else if kt == LUA_TNUMBER, lua_isinteger(L, -2) != 0 {
+                let k = Int(lua_tointegerx(L, -2, nil))
+                if k >= 1 && k <= n { others += 0 } else { others += 1 }
+            } else {
+                others += 1
+            }
+            lua_settop(L, -2)
+        }
+        if !asRecord && record.isEmpty {
+            for k in 0..<n {
+                lua_rawgeti(L, idx, lua_Integer(k + 1))
+                array.append(try read(-1, depth: depth + 1))
+                lua_settop(L, -2)
+            }
+            return .array(array)
+        }
+        if asRecord && n > 0 {
+            for k in 0..<n {
+                lua_rawgeti(L, idx, lua_Integer(k + 1))
+                record.append((String(k + 1), try read(-1, depth: depth + 1)))
+                lua_settop(L, -2)
+            }
+        }
+        return .record(record)
+    }
+
+    // MARK: pushing and calling
+
+    /// Pushes `value` (protected: a memory error cannot escape into Swift).
+    func push(_ value: LuaValue) throws {
+        guard let L else { return }
+        var v = encode(value)
+        let status = optlab_p_push(L, &v)
+        optlab_free_value(&v)
+        if status != LUA_OK {
+            let message = popMessage()
+            throw LuaRaisedError(description: message)
+        }
+    }
+
+    /// Calls the function on top of the stack with `arguments`, protected.
+    /// Returns the stack slots of the results (which stay on the stack).
+    func callTop(arguments: [LuaValue], results: Int32 = LUA_MULTRET) throws -> [LuaValue] {
+        guard let L else { return [] }
+        let base = lua_gettop(L) - 1
+        for a in arguments { try push(a) }
+        let status = lua_pcallk(L, Int32(arguments.count), results, 0, 0, nil)
+        if status != LUA_OK {
+            throw LuaRaisedError(description: popMessage())
+        }
+        return ((base + 1)...Swift.max(base + 1, lua_gettop(L))).compactMap { slot in
+            slot <= lua_gettop(L) ? LuaValue.argument(slot) : nil
+        }
+    }
+
+    /// Pops the error message on top of the stack (any value, described).
+    func popMessage() -> String {
+        guard let L else { return "error" }
+        defer { lua_settop(L, -2) }
+        if lua_type(L, -1) == LUA_TSTRING, let p = lua_tolstring(L, -1, nil) { return String(cString: p) }
+        if let t = tensor(at: -1) { return t.description }
+        return "(error object is a \(String(cString: lua_typename(L, lua_type(L, -1)))) value)"
+    }
+
+    // MARK: encoding results for the C side
+
+    func encode(_ value: LuaValue) -> optlab_value {
+        var v = optlab_value()
+        switch value {
+        case .nil: v.kind = Int32(OPTLAB_NIL.rawValue)
+        case .bool(let b): v.kind = Int32(OPTLAB_BOOL.rawValue); v.number = b ? 1 : 0
+        case .number(let d): v.kind = Int32(OPTLAB_NUMBER.rawValue); v.number = d
+        case .integer(let i): v.kind = Int32(OPTLAB_INTEGER.rawValue); v.integer = Int64(i)
+        case .string(let s):
+            v.kind = Int32(OPTLAB_STRING.rawValue)
+            (v.string, v.length) = BindingState.cString(s)
+        case .tensor(let t):
+            v.kind = Int32(OPTLAB_OBJECT.rawValue)
+            v.object = Unmanaged.passRetained(t).toOpaque()
+            v.integer = Int64(tensorMetatable)
+        case .object(let o, let kind):
+            v.kind = Int32(OPTLAB_OBJECT.rawValue)
+            v.object = Unmanaged.passRetained(o).toOpaque()
+            v.integer = Int64(metatables[kind] ?? 0)
+        case .array(let items):
+            v.kind = Int32(OPTLAB_ARRAY.rawValue)
+            v.count = Int32(items.count)
+            v.items = allocateValues(items.map { encode($0) })
+        case .record(let pairs):
+            v.kind = Int32(OPTLAB_RECORD.rawValue)
+            v.count = Int32(pairs.count)
+            v.items = allocateValues(pairs.map { encode($0.1) })
+            let keys = malloc(Swift.max(pairs.count, 1) * MemoryLayout<UnsafeMutablePointer<CChar>?>.stride)!
+                .bindMemory(to: UnsafeMutablePointer<CChar>?.self, capacity: Swift.max(pairs.count, 1))
+            for (i, (k, _)) in pairs.enumerated() { keys[i] = BindingState.cString(k).0 }
+            v.keys = keys
+        case .function(let ref):
+            v.kind = Int32(OPTLAB_REF.rawValue)
+            v.integer = Int64(ref.ref)
+        case .argument(let slot):
+            v.kind = Int32(OPTLAB_STACK.rawValue)
+            v.integer = Int64(slot)
+        case .opaque:
+            v.kind = Int32(OPTLAB_NIL.rawValue)
+        }
+        return v
+    }
+
+    /// malloc'd, because the C side frees it.
+    private func allocateValues(_ values: [optlab_value]) -> UnsafeMutablePointer<optlab_value> {
+        let p = malloc(Swift.max(values.count, 1) * MemoryLayout<optlab_value>.stride)!
+            .bindMemory(to: optlab_value.self, capacity: Swift.max(values.count, 1))
+        for (i, v) in values.enumerated() { (p + i).initialize(to: v) }
+        return p
+    }
+
+    /// A malloc'd copy of the UTF-8 bytes (embedded zeros kept), for the C side to free.
+    static func cString(_ s: String) -> (UnsafeMutablePointer<CChar>, Int) {
+        let bytes = Array(s.utf8)
+        let p = malloc(bytes.count + 1)!.bindMemory(to: CChar.self, capacity: bytes.count + 1)
+        bytes.withUnsafeBufferPointer { buf in
+            for (i, b) in buf.enumerated() { p[i] = CChar(bitPattern: b) }
+        }
+        p[bytes.count] = 0
+        return (p, bytes.count)
+    }
+}

@@ -1,0 +1,81 @@
+import CLua
+import CShims
+import OptLabRuntime
+
+/// Lua ⇄ tensor conversions shared by the tensor library and its methods.
+extension LuaArgs {
+    /// A tensor, or a number taken as a scalar in `like`'s dtype.
+    func operand(_ i: Int, like: Tensor) throws -> Tensor {
+        if type(i) == LUA_TNUMBER {
+            let v = try number(i)
+            let dt: DType = like.dtype == .i32 && v.rounded() != v ? .f32 : like.dtype
+            return Tensor.scalar(v, dtype: dt)
+        }
+        guard let t = state.tensor(at: Int32(i)) else { throw typeError(i, expected: "tensor or number") }
+        return t
+    }
+
+    /// 1-based Lua indices (a tensor or a table of integers) as a 0-based i32 tensor.
+    func indices(_ i: Int) throws -> Tensor {
+        if let t = state.tensor(at: Int32(i)) {
+            return try t.sub(1).to(.i32)
+        }
+        guard case .array(let items) = try value(i) else { throw typeError(i, expected: "tensor or table of indices") }
+        var out: [Int32] = []
+        for (k, item) in items.enumerated() {
+            guard let v = item.number, v.rounded() == v, Swift.abs(v) < 2e9 else {
+                throw argumentError(i, "entry \(k + 1) is not an integer index")
+            }
+            out.append(Int32(v) - 1)
+        }
+        return try Tensor(int32: out)
+    }
+
+    /// Nested Lua tables of numbers (rectangular) as a tensor.
+    func nestedTensor(_ i: Int, dtype: DType) throws -> Tensor {
+        if type(i) == LUA_TNUMBER { return Tensor.scalar(try number(i), dtype: dtype) }
+        let v = try value(i)
+        var shape: [Int] = []
+        var probe = v
+        while case .array(let items) = probe {
+            shape.append(items.count)
+            guard let first = items.first else { break }
+            probe = first
+        }
+        guard shape.count <= Tensor.maxRank else { throw argumentError(i, "table nested deeper than \(Tensor.maxRank) levels") }
+        var flat: [Double] = []
+        func walk(_ v: LuaValue, _ d: Int, _ path: [Int]) throws {
+            if d == shape.count {
+                guard let n = v.number else {
+                    throw argumentError(i, "element \(path.map { String($0 + 1) }.joined(separator: ",")) is \(v.typeName), expected a number")
+                }
+                flat.append(n)
+                return
+            }
+            guard case .array(let items) = v, items.count == shape[d] else {
+                throw argumentError(i, "table is not rectangular at \(path.isEmpty ? "the top" : "entry " + path.map { String($0 + 1) }.joined(separator: ",")) (expected \(shape[d]) entries)")
+            }
+            for (k, item) in items.enumerated() { try walk(item, d + 1, path + [k]) }
+        }
+        guard case .array = v else { throw typeError(i, expected: "table of numbers") }
+        try walk(v, 0, [])
+        return try Tensor.from(flat, shape: shape, dtype: dtype)
+    }
+}
+
+extension Tensor {
+    /// The values as nested Lua arrays (a number for a 0-d tensor).
+    func luaTable() -> LuaValue {
+        let values = toDoubles()
+        func element(_ i: Int) -> Double { values[i] }
+        if rank == 0 { return .number(element(0)) }
+        func build(_ d: Int, _ base: Int) -> LuaValue {
+            let stride = shape[(d + 1)...].reduce(1, *)
+            if d == rank - 1 {
+                return .array((0..<shape[d]).map { .number(element(base + $0)) })
+            }
+            return .array((0..<shape[d]).map { build(d + 1, base + $0 * stride) })
+        }
+        return build(0, 0)
+    }
+}

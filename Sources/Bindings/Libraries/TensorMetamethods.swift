@@ -1,0 +1,84 @@
+import CLua
+import OptLabRuntime
+
+/// Operators and indexing of tensors: `x + y`, `2 * x`, `-x`, `x ^ 2`,
+/// `#x`, `tostring(x)`, `x[i]` (1-based, a view), `x.grad`, `x.name`.
+enum TensorMetamethods {
+    /// A number on either side is a scalar in the tensor's dtype.
+    static func arithmetic(_ name: String, _ f: @escaping @Sendable (Tensor, Tensor) throws -> Tensor) -> LuaFunction {
+        LuaFunction(name, "", "") { a in
+            if let x = a.state.tensor(at: 1) { return [.tensor(try f(x, try a.operand(2, like: x)))] }
+            let y = try a.operand(2, like: Tensor.scalar(0))
+            return [.tensor(try f(try a.operand(1, like: y), y))]
+        }
+    }
+
+    static let functions: [LuaFunction] = [
+        arithmetic("__add") { try $0.add($1) },
+        arithmetic("__sub") { try $0.sub($1) },
+        arithmetic("__mul") { try $0.mul($1) },
+        arithmetic("__div") { try $0.div($1) },
+        arithmetic("__pow") { x, e in e.rank == 0 && x.dtype.isFloatingPoint ? try x.pow(try e.item()) : try x.pow(e) },
+        LuaFunction("__unm", "", "") { a in [.tensor(try a.tensor(1).neg())] },
+        LuaFunction("__len", "", "") { a in
+            let x = try a.tensor(1)
+            return [.integer(x.shape.first ?? 0)]
+        },
+        LuaFunction("__tostring", "", "") { a in [.string(try a.tensor(1).description)] },
+        LuaFunction("__newindex", "", "") { a in
+            let x = try a.tensor(1)
+            switch a.type(2) {
+            case LUA_TNUMBER:
+                let row = try x.select(try luaIndex(a, 2, size: x.shape.first ?? 0))
+                if let src = a.state.tensor(at: 3) {
+                    try row.copy(from: src.expand(row.shape))
+                } else {
+                    try row.copy(from: Tensor.full(row.shape, try a.number(3), dtype: row.dtype))
+                }
+            case LUA_TSTRING:
+                switch try a.string(2) {
+                case "grad":
+                    if a.isNoneOrNil(3) {
+                        x.grad = nil
+                    } else {
+                        let g = try a.tensor(3)
+                        guard g.shape == x.shape else { throw a.argumentError(3, "grad of shape \(g.shape) for a tensor of shape \(x.shape)") }
+                        x.grad = try g.to(x.dtype)
+                    }
+                case "name": x.name = a.isNoneOrNil(3) ? nil : try a.string(3)
+                case let key: throw a.argumentError(2, "cannot set field '\(key)' of a tensor (settable: grad, name, or an integer index)")
+                }
+            default:
+                throw a.typeError(2, expected: "integer index or field name")
+            }
+            return []
+        },
+    ]
+
+    /// `__index` for keys that are not methods: integers and properties.
+    static let index = LuaFunction("__index", "", "") { a in
+        let x = try a.tensor(1)
+        switch a.type(2) {
+        case LUA_TNUMBER:
+            let row = try x.select(try luaIndex(a, 2, size: x.shape.first ?? 0))
+            return row.rank == 0 ? [.number(try row.item())] : [.tensor(row)]
+        case LUA_TSTRING:
+            switch try a.string(2) {
+            case "grad": return [x.grad.map { .tensor($0) } ?? .nil]
+            case "name": return [x.name.map { .string($0) } ?? .nil]
+            case "is_leaf": return [.bool(x.isLeaf)]
+            default: return [.nil]
+            }
+        default:
+            return [.nil]
+        }
+    }
+
+    static func luaIndex(_ a: LuaArgs, _ i: Int, size: Int) throws -> Int {
+        let k = try a.integer(i)
+        guard k >= 1 && k <= size else {
+            throw a.argumentError(i, "index \(k) out of range 1..\(size)")
+        }
+        return k - 1
+    }
+}

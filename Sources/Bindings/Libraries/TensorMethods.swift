@@ -1,0 +1,278 @@
+import CLua
+import OptLabRuntime
+
+/// Methods of tensors (`x:sum()`), 1-based like Lua: dimensions, indices and
+/// labels count from 1; negative dimensions count from the end.
+enum TensorMethods {
+    static func unary(_ name: String, _ what: String, _ f: @escaping @Sendable (Tensor) throws -> Tensor) -> LuaFunction {
+        LuaFunction(name, "x:\(name)()", "Elementwise \(what); differentiable.\n  local y = x:\(name)()") { a in
+            [.tensor(try f(try a.tensor(1)))]
+        }
+    }
+
+    static func binary(_ name: String, _ what: String, _ f: @escaping @Sendable (Tensor, Tensor) throws -> Tensor) -> LuaFunction {
+        LuaFunction(name, "x:\(name)(y)", "Elementwise \(what); y is a tensor or a number; shapes broadcast.\n  local z = x:\(name)(y)") { a in
+            let x = try a.tensor(1)
+            return [.tensor(try f(x, try a.operand(2, like: x)))]
+        }
+    }
+
+    static func compare(_ name: String, _ what: String) -> LuaFunction {
+        LuaFunction(name, "x:\(name)(y)", "1 where x \(what) y, else 0 (a mask in x's dtype); not differentiable.\n  local positive = x:\(name)(0)") { a in
+            let x = try a.tensor(1)
+            return [.tensor(try x.compare(name, try a.operand(2, like: x)))]
+        }
+    }
+
+    /// sum, mean: over everything (a 0-d tensor) or along a dimension.
+    static func reduction(_ name: String, _ what: String, _ f: @escaping @Sendable (Tensor, Int?, Bool) throws -> Tensor) -> LuaFunction {
+        LuaFunction(name, "x:\(name)([dim [, keepdim]])", """
+        The \(what) of all elements (a 0-d tensor; :item() gives the number), or along dim.
+          local total = x:\(name)():item();  local rows = x:\(name)(2)
+        """) { a in
+            let x = try a.tensor(1)
+            let dim = try a.optionalDimension(2, rank: x.rank)
+            return [.tensor(try f(x, dim, try a.bool(3, default: false)))]
+        }
+    }
+
+    static func extremum(_ name: String, largest: Bool) -> LuaFunction {
+        LuaFunction(name, "x:\(name)([dim [, keepdim]])", """
+        The \(largest ? "largest" : "smallest") element (a 0-d tensor), or along dim the values and their
+        1-based indices (two results, as in Torch7). A NaN always wins.
+          local best, where = scores:\(name)(2)
+        """) { a in
+            let x = try a.tensor(1)
+            guard let dim = try a.optionalDimension(2, rank: x.rank) else {
+                return [.tensor(largest ? try x.max() : try x.min())]
+            }
+            let keep = try a.bool(3, default: false)
+            let values = largest ? try x.max(dim: dim, keepDim: keep) : try x.min(dim: dim, keepDim: keep)
+            let idx = largest ? try x.argmax(dim: dim, keepDim: keep) : try x.argmin(dim: dim, keepDim: keep)
+            return [.tensor(values), .tensor(try idx.add(1))]
+        }
+    }
+
+    static let functions: [LuaFunction] = [
+        LuaFunction("shape", "x:shape()", "The sizes, as a table.\n  local s = x:shape()   -- {128, 784}") { a in
+            [.array(try a.tensor(1).shape.map { .integer($0) })]
+        },
+        LuaFunction("size", "x:size([dim])", "The size of dimension dim, or all sizes as a table (Torch7's size).") { a in
+            let x = try a.tensor(1)
+            if let d = try a.optionalDimension(2, rank: x.rank) { return [.integer(x.shape[d])] }
+            return [.array(x.shape.map { .integer($0) })]
+        },
+        LuaFunction("dim", "x:dim()", "The number of dimensions.") { a in [.integer(try a.tensor(1).rank)] },
+        LuaFunction("numel", "x:numel()", "The number of elements.") { a in [.integer(try a.tensor(1).count)] },
+        LuaFunction("dtype", "x:dtype()", "\"f32\", \"f64\" or \"i32\".") { a in [.string(try a.tensor(1).dtype.rawValue)] },
+        LuaFunction("to", "x:to(dtype)", "The values in another dtype (a copy; the same tensor when it already is).\n  local x64 = x:to(\"f64\")") { a in
+            let x = try a.tensor(1)
+            guard !a.isNoneOrNil(2) else { throw a.typeError(2, expected: "dtype") }
+            return [.tensor(try x.to(try a.dtype(2)))]
+        },
+        LuaFunction("clone", "x:clone()", "A copy with its own storage, cut from the graph.") { a in [.tensor(try a.tensor(1).clone())] },
+        LuaFunction("item", "x:item()", "The number in a one-element tensor.\n  print(loss:item())") { a in [.number(try a.tensor(1).item())] },
+        LuaFunction("totable", "x:totable()", "The values as nested Lua tables (a number for a 0-d tensor).") { a in [try a.tensor(1).luaTable()] },
+        LuaFunction("reshape", "x:reshape(shape)", "The same elements in a new shape (one size may be -1); shares storage.\n  local flat = x:reshape{-1, 784}") { a in
+            let x = try a.tensor(1)
+            return [.tensor(try x.reshape(try a.luaShape(2)))]
+        },
+        LuaFunction("view", "x:view(shape)", "Same as reshape (Torch7's name).") { a in
+            let x = try a.tensor(1)
+            return [.tensor(try x.reshape(try a.luaShape(2)))]
+        },
+        LuaFunction("t", "x:t()", "The transpose of a matrix.") { a in [.tensor(try a.tensor(1).t())] },
+        LuaFunction("transpose", "x:transpose(d1, d2)", "Swaps two dimensions (a copy).") { a in
+            let x = try a.tensor(1)
+            return [.tensor(try x.transpose(try a.dimension(2, rank: x.rank), try a.dimension(3, rank: x.rank)))]
+        },
+        LuaFunction("permute", "x:permute(d1, d2, ...)", "Reorders dimensions: result dimension i is x's di.\n  local nhwc = x:permute(1, 3, 4, 2)") { a in
+            let x = try a.tensor(1)
+            let dims = try (0..<x.rank).map { try a.dimension(2 + $0, rank: x.rank) }
+            return [.tensor(try x.permute(dims))]
+        },
+        LuaFunction("slice", "x:slice(dim, from, to)", "Entries from..to (inclusive, 1-based; negative counts from the end) along dim; a copy.\n  local firstTen = x:slice(1, 1, 10)") { a in
+            let x = try a.tensor(1)
+            let d = try a.dimension(2, rank: x.rank)
+            let n = x.shape[d]
+            func pos(_ i: Int) throws -> Int {
+                let v = try a.integer(i)
+                let p = v < 0 ? n + v + 1 : v
+                guard p >= 1 && p <= n else { throw a.argumentError(i, "index \(v) out of range for size \(n)") }
+                return p
+            }
+            let from = try pos(3), to = try a.isNoneOrNil(4) ? n : pos(4)
+            guard to >= from else { throw a.argumentError(4, "slice end \(to) is before its start \(from)") }
+            return [.tensor(try x.narrow(dim: d, start: from - 1, length: to - from + 1))]
+        },
+        LuaFunction("narrow", "x:narrow(dim, start, length)", "length entries from start (1-based) along dim; a copy.") { a in
+            let x = try a.tensor(1)
+            let d = try a.dimension(2, rank: x.rank)
+            return [.tensor(try x.narrow(dim: d, start: try a.integer(3) - 1, length: try a.integer(4)))]
+        },
+        LuaFunction("squeeze", "x:squeeze([dim])", "Removes dimensions of size 1 (all, or only dim).") { a in
+            let x = try a.tensor(1)
+            return [.tensor(try x.squeeze(try a.optionalDimension(2, rank: x.rank)))]
+        },
+        LuaFunction("unsqueeze", "x:unsqueeze(dim)", "Inserts a dimension of size 1 at position dim (1..dim()+1).") { a in
+            let x = try a.tensor(1)
+            let d = try a.integer(2)
+            guard d >= 1 && d <= x.rank + 1 else { throw a.argumentError(2, "position \(d) out of range 1..\(x.rank + 1)") }
+            return [.tensor(try x.unsqueeze(d - 1))]
+        },
+        LuaFunction("expand", "x:expand(shape)", "The values repeated along size-1 dimensions to shape (a copy).") { a in
+            let x = try a.tensor(1)
+            return [.tensor(try x.expand(try a.luaShape(2)))]
+        },
+        LuaFunction("copy", "x:copy(src)", "Copies src's values into x, in place (shapes must match); returns x.") { a in
+            try a.tensor(1).copy(from: try a.tensor(2))
+            return [.argument(1)]
+        },
+        LuaFunction("fill", "x:fill(value)", "Sets every element to value, in place; returns x.") { a in
+            let x = try a.tensor(1)
+            try x.copy(from: Tensor.full(x.shape, try a.number(2), dtype: x.dtype))
+            return [.argument(1)]
+        },
+        LuaFunction("matmul", "x:matmul(w)", "The matrix product (2-d, batched 3-d, or with a vector), through BLAS.\n  local scores = x:matmul(W)") { a in
+            [.tensor(try a.tensor(1).matmul(try a.tensor(2)))]
+        },
+        binary("add", "sum") { try $0.add($1) },
+        binary("sub", "difference") { try $0.sub($1) },
+        binary("mul", "product") { try $0.mul($1) },
+        binary("div", "quotient") { try $0.div($1) },
+        binary("maximum", "maximum") { try $0.maximum($1) },
+        binary("minimum", "minimum") { try $0.minimum($1) },
+        LuaFunction("pow", "x:pow(e)", "x raised to e (a number or a tensor), elementwise; differentiable.\n  local sq = x:pow(2)") { a in
+            let x = try a.tensor(1)
+            if a.type(2) == LUA_TNUMBER { return [.tensor(try x.pow(try a.number(2)))] }
+            return [.tensor(try x.pow(try a.tensor(2)))]
+        },
+        compare("eq", "=="), compare("ne", "~="), compare("lt", "<"), compare("le", "<="), compare("gt", ">"), compare("ge", ">="),
+        unary("neg", "negation") { try $0.neg() },
+        unary("exp", "e^x") { try $0.exp() },
+        unary("log", "natural logarithm") { try $0.log() },
+        unary("sqrt", "square root") { try $0.sqrt() },
+        unary("abs", "absolute value") { try $0.abs() },
+        unary("sign", "sign (-1, 0, 1)") { try $0.sign() },
+        unary("tanh", "hyperbolic tangent") { try $0.tanh() },
+        unary("sigmoid", "logistic sigmoid 1/(1+e^-x), stable for large |x|") { try $0.sigmoid() },
+        unary("relu", "max(0, x)") { try $0.relu() },
+        LuaFunction("leaky_relu", "x:leaky_relu([slope])", "x where x > 0, else slope·x (default 0.01).") { a in
+            [.tensor(try a.tensor(1).leakyRelu(try a.number(2, default: 0.01)))]
+        },
+        LuaFunction("clamp", "x:clamp(min, max)", "Each element limited to [min, max]; either may be nil.\n  local y = x:clamp(-1, 1)") { a in
+            let x = try a.tensor(1)
+            let lo = a.isNoneOrNil(2) ? nil : try a.number(2)
+            let hi = a.isNoneOrNil(3) ? nil : try a.number(3)
+            return [.tensor(try x.clamp(min: lo, max: hi))]
+        },
+        LuaFunction("where", "x:where(mask, y)", "x where mask is non-zero, else y.") { a in
+            let x = try a.tensor(1)
+            return [.tensor(try x.where(try a.tensor(2), try a.operand(3, like: x)))]
+        },
+        reduction("sum", "sum") { try $0.sum(dim: $1, keepDim: $2) },
+        reduction("mean", "mean") { try $0.mean(dim: $1, keepDim: $2) },
+        extremum("max", largest: true),
+        extremum("min", largest: false),
+        LuaFunction("argmax", "x:argmax(dim)", "1-based indices of the largest entries along dim (an i32 tensor).\n  local predicted = scores:argmax(2)") { a in
+            let x = try a.tensor(1)
+            return [.tensor(try x.argmax(dim: try a.dimension(2, rank: x.rank)).add(1))]
+        },
+        LuaFunction("argmin", "x:argmin(dim)", "1-based indices of the smallest entries along dim.") { a in
+            let x = try a.tensor(1)
+            return [.tensor(try x.argmin(dim: try a.dimension(2, rank: x.rank)).add(1))]
+        },
+        LuaFunction("var", "x:var([dim] [, {correction=1}])", "Variance Σ(x-mean)²/(n-correction); correction 1 (default) is unbiased, 0 numpy's.") { a in
+            let x = try a.tensor(1)
+            let hasDim = a.type(2) == LUA_TNUMBER
+            let o = try a.options(hasDim ? 3 : 2, allowed: ["correction", "keepdim"])
+            return [.tensor(try x.variance(dim: hasDim ? try a.dimension(2, rank: x.rank) : nil, keepDim: try o.bool("keepdim", default: false),
+                                           correction: try o.integer("correction", default: 1)))]
+        },
+        LuaFunction("std", "x:std([dim] [, {correction=1}])", "Standard deviation; correction as in var.") { a in
+            let x = try a.tensor(1)
+            let hasDim = a.type(2) == LUA_TNUMBER
+            let o = try a.options(hasDim ? 3 : 2, allowed: ["correction", "keepdim"])
+            return [.tensor(try x.std(dim: hasDim ? try a.dimension(2, rank: x.rank) : nil, keepDim: try o.bool("keepdim", default: false),
+                                      correction: try o.integer("correction", default: 1)))]
+        },
+        LuaFunction("norm", "x:norm()", "The Euclidean (Frobenius) norm of all elements, a 0-d tensor.") { a in [.tensor(try a.tensor(1).norm())] },
+        LuaFunction("softmax", "x:softmax([dim])", "Softmax along dim (default: the last), computed stably.") { a in
+            let x = try a.tensor(1)
+            return [.tensor(try x.softmax(dim: try a.optionalDimension(2, rank: x.rank) ?? -1))]
+        },
+        LuaFunction("log_softmax", "x:log_softmax([dim])", "Log-softmax along dim (default: the last), computed stably.") { a in
+            let x = try a.tensor(1)
+            return [.tensor(try x.logSoftmax(dim: try a.optionalDimension(2, rank: x.rank) ?? -1))]
+        },
+        LuaFunction("cross_entropy", "scores:cross_entropy(labels)", """
+        Mean softmax cross-entropy of N×C scores against N labels in 1..C (fused and stable).
+          local loss = model(x):cross_entropy(y)
+        """) { a in
+            let s = try a.tensor(1)
+            return [.tensor(try s.softmaxCrossEntropy(labels: try a.indices(2)))]
+        },
+        LuaFunction("index_select", "x:index_select(dim, indices)", "Entries picked along dim by 1-based indices (a tensor or a table).") { a in
+            let x = try a.tensor(1)
+            return [.tensor(try x.indexSelect(dim: try a.dimension(2, rank: x.rank), try a.indices(3)))]
+        },
+        LuaFunction("gather", "x:gather(dim, index)", "out[i][j] = x[i][index[i][j]] along dim, with 1-based indices.\n  local correct = scores:gather(2, y:unsqueeze(2))") { a in
+            let x = try a.tensor(1)
+            return [.tensor(try x.gather(dim: try a.dimension(2, rank: x.rank), try a.indices(3)))]
+        },
+        LuaFunction("one_hot", "labels:one_hot(classes [, dtype])", "Labels in 1..classes as rows of a one-hot matrix.") { a in
+            let labels = try a.tensor(1)
+            return [.tensor(try labels.sub(1).oneHot(classes: try a.integer(2), dtype: try a.dtype(3)))]
+        },
+        LuaFunction("requires_grad", "x:requires_grad([flag])", """
+        Marks x as a parameter whose gradient backward() fills in x.grad (flag defaults to true); returns x.
+          local w = tensor.randn{3, 3}:requires_grad()
+        """) { a in
+            try a.tensor(1).requiringGrad(try a.bool(2, default: true))
+            return [.argument(1)]
+        },
+        LuaFunction("backward", "loss:backward([grad] [, {retain_graph=false}])", """
+        Adds d(loss)/d(p) into p.grad for every p with requires_grad that led to loss.
+        A one-element loss needs no grad argument.
+          loss:backward(); print(w.grad)
+        """) { a in
+            let x = try a.tensor(1)
+            let grad = a.state.tensor(at: 2)
+            let o = try a.options(grad == nil ? 2 : 3, allowed: ["retain_graph"])
+            try x.backward(grad, retainGraph: try o.bool("retain_graph", default: false))
+            return []
+        },
+        LuaFunction("detach", "x:detach()", "The same values cut from the graph (shares storage).") { a in [.tensor(try a.tensor(1).detach())] },
+        LuaFunction("zero_grad", "x:zero_grad()", "Forgets x.grad.") { a in
+            try a.tensor(1).zeroGrad()
+            return []
+        },
+        LuaFunction("save", "x:save(path)", "Writes x to a .npy file (or .safetensors), atomically.\n  w:save(\"w.npy\")") { a in
+            let x = try a.tensor(1)
+            let path = try a.string(2)
+            if path.hasSuffix(".safetensors") { try SafeTensors.save([("tensor", x)], to: path) } else { try Npy.save(x, to: path) }
+            return []
+        },
+    ]
+}
+
+extension LuaArgs {
+    /// A shape given as a table or as sizes from `i` on; -1 allowed (reshape).
+    func luaShape(_ i: Int) throws -> [Int] {
+        if type(i) == LUA_TTABLE {
+            guard case .array(let items) = try value(i) else { throw typeError(i, expected: "shape") }
+            return try items.enumerated().map { k, v in
+                guard let n = v.number, n.rounded() == n, n >= -1, n < 1e12 else { throw argumentError(i, "shape entry \(k + 1) is not a size") }
+                return Int(n)
+            }
+        }
+        var s: [Int] = []
+        var k = i
+        while type(k) == LUA_TNUMBER {
+            s.append(try integer(k))
+            k += 1
+        }
+        guard !s.isEmpty else { throw typeError(i, expected: "shape") }
+        return s
+    }
+}

@@ -1,0 +1,223 @@
+import CLua
+import CShims
+import OptLabRuntime
+
+/// An error from Lua code run by a `LuaVM`: the message and Lua's traceback.
+public struct LuaError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+/// A Lua 5.4 state with the optlab runtime loaded, for Swift hosts.
+///
+/// ```swift
+/// let vm = try LuaVM()
+/// try vm.setGlobal("x", .tensor(try Tensor.ones([2, 2])))
+/// let y = try vm.eval("(x * 3):sum():item()")      // [.number(12)]
+/// try vm.register("twice") { args in [.number((args.first?.number ?? 0) * 2)] }
+/// try vm.run(file: "experiment.lua", arguments: ["--epochs", "3"])
+/// ```
+/// Tensors pass both ways without copying: the Lua value and the Swift
+/// `Tensor` are the same object.
+public final class LuaVM {
+    /// The raw state, for hosts that need the C API (the REPL's interrupt hook).
+    public let luaState: OpaquePointer
+    let state: BindingState
+    /// Module names and summaries, in the order `help()` lists them.
+    static let modules: [(String, String)] = [("tensor", TensorLibrary.summary)]
+
+    public init() throws {
+        guard let L = luaL_newstate() else { throw LuaError(message: "cannot create a Lua state (out of memory)") }
+        luaState = L
+        state = BindingState(L)
+        var hooks = optlab_hooks(
+            dispatch: { L, ctx, frame in dispatch(L, ctx, frame) },
+            release: { p in if let p { Unmanaged<AnyObject>.fromOpaque(p).release() } })
+        guard optlab_p_openlibs(L) == LUA_OK, optlab_init(L, &hooks) == LUA_OK else {
+            lua_close(L)
+            throw LuaError(message: "cannot open the Lua standard libraries")
+        }
+        do {
+            try install()
+        } catch {
+            state.L = nil
+            lua_close(L)
+            throw LuaError(message: "cannot load the optlab libraries: \(error)")
+        }
+    }
+
+    deinit {
+        state.L = nil
+        lua_close(luaState)
+    }
+
+    private func install() throws {
+        let methods = try state.newTable()
+        try state.register(TensorMethods.functions, into: methods, qualifier: "Tensor:", isMethod: true)
+        state.tensorMetatable = try state.newKind("Tensor", methods: methods, index: TensorMetamethods.index)
+        try state.register(TensorMetamethods.functions, into: state.tensorMetatable, qualifier: "", isMethod: false)
+        let tensorModule = try state.newTable()
+        try state.register(TensorLibrary.functions, into: tensorModule, qualifier: "tensor.", isMethod: false)
+        try state.setField(tensorModule, "Tensor", .function(state.keep(methods, type: "table")))
+        try state.publish("tensor", table: tensorModule)
+        try runPrelude()
+    }
+
+    /// Runs the Lua prelude (`help`) with the help texts and module list as its arguments.
+    private func runPrelude() throws {
+        let L = luaState
+        let loaded = Prelude.source.withCString { luaL_loadbufferx(L, $0, strlen($0), "=prelude", "t") }
+        guard loaded == LUA_OK else { throw LuaError(message: state.popMessage()) }
+        try state.push(.record(state.docs.map { ($0.0, .string($0.1)) }))
+        try state.push(.array(LuaVM.modules.map { .array([.string($0.0), .string($0.1)]) }))
+        guard optlab_pcall_traceback(L, 2, 0) == LUA_OK else { throw LuaError(message: state.popMessage()) }
+    }
+
+    // MARK: running code
+
+    /// Runs a Lua file with `arguments` as its `...` and returns its results.
+    @discardableResult
+    public func run(file path: String, arguments: [String] = []) throws -> [LuaValue] {
+        let L = luaState
+        let base = lua_gettop(L)
+        defer { lua_settop(L, base) }
+        guard optlab_p_dofile(L, path, -2) == LUA_OK else { throw LuaError(message: state.popMessage()) }
+        for a in arguments { try state.push(.string(a)) }
+        guard optlab_pcall_traceback(L, Int32(arguments.count), LUA_MULTRET) == LUA_OK else {
+            throw LuaError(message: state.popMessage())
+        }
+        return try results(from: base)
+    }
+
+    /// Runs a chunk of Lua code and returns its results.
+    @discardableResult
+    public func run(code: String, name: String = "=(code)") throws -> [LuaValue] {
+        let L = luaState
+        let base = lua_gettop(L)
+        defer { lua_settop(L, base) }
+        let status = code.withCString { optlab_p_dostring(L, $0, strlen($0), name, LUA_MULTRET) }
+        guard status == LUA_OK else { throw LuaError(message: state.popMessage()) }
+        return try results(from: base)
+    }
+
+    /// Evaluates an expression (or, failing that, a statement), as the REPL does.
+    public func eval(_ code: String) throws -> [LuaValue] {
+        let L = luaState
+        let base = lua_gettop(L)
+        defer { lua_settop(L, base) }
+        let asExpression = "return " + code
+        if asExpression.withCString({ luaL_loadbufferx(L, $0, strlen($0), "=(eval)", "t") }) == LUA_OK {
+            lua_settop(L, base)
+            return try run(code: asExpression, name: "=(eval)")
+        }
+        lua_settop(L, base)
+        return try run(code: code, name: "=(eval)")
+    }
+
+    private func results(from base: Int32) throws -> [LuaValue] {
+        let top = lua_gettop(luaState)
+        guard top > base else { return [] }
+        return try ((base + 1)...top).map { try state.read($0, depth: 0) }
+    }
+
+    // MARK: globals and host functions
+
+    public func global(_ name: String) throws -> LuaValue {
+        let L = luaState
+        let base = lua_gettop(L)
+        defer { lua_settop(L, base) }
+        guard optlab_p_getglobal(L, name) == LUA_OK else { throw LuaError(message: state.popMessage()) }
+        return try state.read(-1, depth: 0)
+    }
+
+    public func setGlobal(_ name: String, _ value: LuaValue) throws {
+        let L = luaState
+        let base = lua_gettop(L)
+        defer { lua_settop(L, base) }
+        try state.push(value)
+        guard optlab_p_setglobal(L, name) == LUA_OK else { throw LuaError(message: state.popMessage()) }
+    }
+
+    /// Makes a Swift closure callable from Lua as the global `name`. It is
+    /// entered through the same trampoline as every built-in: a thrown error
+    /// becomes a Lua error, never a crash.
+    public func register(_ name: String, help: String = "", _ body: @escaping @Sendable ([LuaValue]) throws -> [LuaValue]) throws {
+        let globals = try state.globalsTable()
+        try state.register([LuaFunction(name, help.isEmpty ? "" : name + "(...)", help) { a in
+            let args = try (0..<a.count).map { try a.value($0 + 1) }
+            return try body(args)
+        }], into: globals.ref, qualifier: "", isMethod: false)
+    }
+
+    /// Sends everything Lua's `print` writes to `handler` (one call per print, with its newline).
+    public func capturePrint(_ handler: @escaping @Sendable (String) -> Void) throws {
+        let globals = try state.globalsTable()
+        try state.register([LuaFunction("print", "", "") { a in
+            var parts: [String] = []
+            for i in 1...Swift.max(1, a.count) where i <= a.count {
+                guard optlab_p_tostring(a.L, Int32(i)) == LUA_OK else { throw LuaRaisedError(description: a.state.popMessage()) }
+                parts.append(a.state.popMessage())
+            }
+            handler(parts.joined(separator: "\t") + "\n")
+            return []
+        }], into: globals.ref, qualifier: "", isMethod: false)
+    }
+
+    /// Bytes of tensor storage alive in this process (what drives the collector).
+    public static var liveTensorBytes: Int { Storage.liveBytes }
+}
+
+extension BindingState {
+    /// Keeps a registry reference for the state's lifetime.
+    func keep(_ ref: Int32, type: String) -> LuaReference {
+        let r = LuaReference(state: self, ref: ref, typeName: type)
+        kept.append(r)
+        return r
+    }
+
+    func globalsTable() throws -> LuaReference {
+        if let g = globals { return g }
+        guard let L else { throw LuaError(message: "the Lua state is closed") }
+        lua_rawgeti(L, OPTLAB_REGISTRYINDEX, lua_Integer(LUA_RIDX_GLOBALS))
+        var ref: Int32 = 0
+        guard optlab_p_ref(L, &ref) == LUA_OK else { throw LuaError(message: popMessage()) }
+        let g = keep(ref, type: "table")
+        globals = g
+        return g
+    }
+}
+
+import Glibc
+
+extension LuaVM {
+    /// Runs Lua read from standard input (lua.c's `-`), with `arguments` as `...`.
+    @discardableResult
+    public func runStdin(arguments: [String] = []) throws -> [LuaValue] {
+        let L = luaState
+        let base = lua_gettop(L)
+        defer { lua_settop(L, base) }
+        guard optlab_p_dofile(L, nil, -2) == LUA_OK else { throw LuaError(message: state.popMessage()) }
+        for a in arguments { try state.push(.string(a)) }
+        guard optlab_pcall_traceback(L, Int32(arguments.count), LUA_MULTRET) == LUA_OK else {
+            throw LuaError(message: state.popMessage())
+        }
+        return try results(from: base)
+    }
+}
+
+extension LuaVM {
+    /// Calls the global function `name` with `arguments`; its results come back as Swift values.
+    @discardableResult
+    public func call(_ name: String, _ arguments: [LuaValue] = []) throws -> [LuaValue] {
+        let L = luaState
+        let base = lua_gettop(L)
+        defer { lua_settop(L, base) }
+        guard optlab_p_getglobal(L, name) == LUA_OK else { throw LuaError(message: state.popMessage()) }
+        guard lua_type(L, -1) == LUA_TFUNCTION else { throw LuaError(message: "global '\(name)' is not a function") }
+        for a in arguments { try state.push(a) }
+        guard optlab_pcall_traceback(L, Int32(arguments.count), LUA_MULTRET) == LUA_OK else {
+            throw LuaError(message: state.popMessage())
+        }
+        return try results(from: base)
+    }
+}

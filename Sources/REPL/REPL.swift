@@ -1,0 +1,97 @@
+import CShims
+import Glibc
+import OptLabLua
+
+/// The interactive session, built like lua.c's: read a line, try it as
+/// `return <line>`, read on while the error ends in `<eof>`, print the values.
+struct REPL {
+    let vm: LuaVM
+    let interactive = isatty(0) != 0
+
+    init(vm: LuaVM) {
+        self.vm = vm
+    }
+
+    static var historyPath: String? {
+        let env = ProcessInfo.environment
+        if let state = env["XDG_STATE_HOME"], !state.isEmpty {
+            mkdir(state, 0o755)
+            mkdir(state + "/optlab", 0o755)
+            return state + "/optlab/history"
+        }
+        return env["HOME"].map { $0 + "/.optlab_history" }
+    }
+
+    func run() -> Int32 {
+        let colors = isatty(1) != 0 && ProcessInfo.environment["NO_COLOR"] == nil
+        do {
+            try vm.register("__optlab_now") { _ in [.number(monotonicSeconds())] }
+            try vm.setGlobal("__optlab_colors", .bool(colors))
+            try vm.run(code: REPLSupport.source, name: "=repl")
+        } catch {
+            fputs("optlab: cannot start the REPL: \(error)\n", stderr)
+            return 1
+        }
+        var reader: LineReader
+        if interactive, let el = EditLineReader(program: "optlab", historyPath: REPL.historyPath, completer: complete) {
+            reader = el
+        } else {
+            reader = PlainReader()
+        }
+        if interactive { print("help() lists the modules; help(f) explains f. Ctrl-D exits.") }
+        while true {
+            guard let entry = readEntry(&reader) else { break }
+            if entry.trimmingTrailingSpaces().isEmpty { continue }
+            reader.remember(entry)
+            evaluate(entry)
+        }
+        if interactive { print("") }
+        return 0
+    }
+
+    /// One complete entry, reading continuation lines while Lua says `<eof>`.
+    func readEntry(_ reader: inout LineReader) -> String? {
+        var entry = ""
+        while true {
+            let prompt = entry.isEmpty ? "> " : ">> "
+            switch reader.read(prompt: interactive ? prompt : "") {
+            case .end:
+                return entry.isEmpty ? nil : entry
+            case .interrupted:
+                entry = ""
+                continue
+            case .line(let line):
+                entry = entry.isEmpty ? line : entry + "\n" + line
+                if entry.hasPrefix(":") { return entry }
+                let status = (try? vm.call("__optlab_repl_status", [.string(entry)]))?.first?.string ?? "error"
+                if status != "incomplete" { return entry }
+            }
+        }
+    }
+
+    func evaluate(_ entry: String) {
+        optlab_catch_sigint(vm.luaState)
+        defer { optlab_release_sigint() }
+        do {
+            if entry.hasPrefix(":time ") {
+                try vm.call("__optlab_repl_time", [.string(String(entry.dropFirst(6)))])
+            } else {
+                try vm.call("__optlab_repl_run", [.string(entry)])
+            }
+        } catch {
+            fputs("\(error)\n", stderr)
+        }
+        fflush(stdout)
+    }
+
+    func complete(_ word: String) -> [String] {
+        guard case .array(let items)? = (try? vm.call("__optlab_repl_complete", [.string(word)]))?.first else { return [] }
+        return items.compactMap(\.string)
+    }
+}
+
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}

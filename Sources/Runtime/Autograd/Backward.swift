@@ -89,7 +89,7 @@ extension Tensor {
         } else if handedOut.insert(ObjectIdentifier(g.storage)).inserted {
             grad = g.detach()
         } else {
-            let copy = g.clone()
+            let copy = try g.clone()
             handedOut.insert(ObjectIdentifier(copy.storage))
             grad = copy
         }

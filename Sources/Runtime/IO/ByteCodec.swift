@@ -33,7 +33,7 @@ enum ByteCodec {
     /// Decodes `count` elements from `bytes[offset...]` into a new tensor.
     static func decode(_ bytes: [UInt8], offset: Int, count: Int, type: FileType, bigEndian: Bool,
                        shape: [Int], op: String) throws -> Tensor {
-        let t = Tensor(uninitialized: shape, dtype: type.dtype)
+        let t = try Tensor(uninitialized: shape, dtype: type.dtype)
         try bytes.withUnsafeBytes { raw in
             let base = raw.baseAddress! + offset
             func u32(_ i: Int) -> UInt32 {

@@ -22,7 +22,7 @@ extension Tensor {
             throw RuntimeError(.shape, "softmax_cross_entropy", "empty batch or no classes: scores \(describe(shape))")
         }
         let y = try labels.checkedIndices(bound: c, op: "softmax_cross_entropy")
-        let probs = Tensor(uninitialized: shape, dtype: dtype)
+        let probs = try Tensor(uninitialized: shape, dtype: dtype)
         let L = ReductionLayout(shape, dim: 1, keepDim: true)
         var loss = 0.0
         if dtype == .f32 {
@@ -39,7 +39,7 @@ extension Tensor {
         let out = Tensor.scalar(loss / Double(n), dtype: dtype)
         return Tensor.record("softmax_cross_entropy", out, [self]) { g, _ in
             let scale = try g.item() / Double(n)
-            let grad = probs.clone()
+            let grad = try probs.clone()
             if grad.dtype == .f32 {
                 let p = grad.ptr(Float.self), s = Float(scale)
                 for i in 0..<n { p[i * c + y[i]] -= 1 }

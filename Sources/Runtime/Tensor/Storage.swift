@@ -1,3 +1,4 @@
+import Glibc
 import Synchronization
 
 /// A contiguous, 64-byte aligned buffer of elements, shared by a tensor and
@@ -16,18 +17,49 @@ public final class Storage: @unchecked Sendable {
     /// Bytes of tensor storage alive right now, in this process.
     public static var liveBytes: Int { live.load(ordering: .relaxed) }
 
+    /// The most one buffer may take: the machine's physical memory. A larger
+    /// request is refused with a message instead of being left to the kernel
+    /// (overcommit would accept it, and the process would be killed when the
+    /// pages are touched).
+    public static let memoryLimit: Int = {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES)), size = sysconf(Int32(_SC_PAGESIZE))
+        return pages > 0 && size > 0 ? pages * size : Int.max
+    }()
+
     /// An uninitialised buffer; callers write every element before reading.
-    init(count: Int, dtype: DType) {
+    init(count: Int, dtype: DType) throws {
+        let (bytes, overflow) = Swift.max(count, 1).multipliedReportingOverflow(by: dtype.byteSize)
+        guard !overflow, bytes <= Storage.memoryLimit else {
+            throw RuntimeError(.argument, "alloc", "a tensor of \(count) \(dtype.rawValue) elements needs \(Storage.gigabytes(overflow ? Int.max : bytes)), more than this machine's \(Storage.gigabytes(Storage.memoryLimit)) of memory")
+        }
+        var p: UnsafeMutableRawPointer?
+        guard posix_memalign(&p, 64, bytes) == 0, let p else {
+            throw RuntimeError(.argument, "alloc", "cannot allocate \(Storage.gigabytes(bytes)) for a tensor of \(count) \(dtype.rawValue) elements")
+        }
         self.count = count
         self.dtype = dtype
-        let bytes = max(count * dtype.byteSize, 1)
-        raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        raw = p
         Storage.live.add(bytes, ordering: .relaxed)
     }
 
+    /// A buffer of one element, for scalars. Failing to get 64 bytes means
+    /// the process cannot go on, so this one does not throw.
+    init(scalarOf dtype: DType) {
+        count = 1
+        self.dtype = dtype
+        var p: UnsafeMutableRawPointer?
+        if posix_memalign(&p, 64, 8) != 0 || p == nil { abort() }
+        raw = p!
+        Storage.live.add(dtype.byteSize, ordering: .relaxed)
+    }
+
     deinit {
-        Storage.live.subtract(max(count * dtype.byteSize, 1), ordering: .relaxed)
-        raw.deallocate()
+        Storage.live.subtract(Swift.max(count, 1) * dtype.byteSize, ordering: .relaxed)
+        free(raw)
+    }
+
+    static func gigabytes(_ bytes: Int) -> String {
+        bytes == Int.max ? "more than 2^63 bytes" : String((Double(bytes) / 1e8).rounded() / 10) + " GB"
     }
 
     var byteCount: Int { count * dtype.byteSize }

@@ -36,7 +36,7 @@ extension Tensor {
         let a = dtype == dt ? self : try to(dt)
         let b = other.dtype == dt ? other : try other.to(dt)
         let outShape = try Broadcast.shape(a.shape, b.shape, op: op.rawValue)
-        let out = Tensor(uninitialized: outShape, dtype: dt)
+        let out = try Tensor(uninitialized: outShape, dtype: dt)
         switch dt {
         case .f32: floatBinary(op, a, b, out, Float.self)
         case .f64: floatBinary(op, a, b, out, Double.self)
@@ -83,7 +83,7 @@ extension Tensor {
         let dt = DType.promoted(dtype, other.dtype)
         let a = dtype == dt ? self : try to(dt)
         let b = other.dtype == dt ? other : try other.to(dt)
-        let out = Tensor(uninitialized: try Broadcast.shape(a.shape, b.shape, op: op.rawValue), dtype: dt)
+        let out = try Tensor(uninitialized: try Broadcast.shape(a.shape, b.shape, op: op.rawValue), dtype: dt)
         switch dt {
         case .f32: compareKernel(op, a, b, out, Float.self)
         case .f64: compareKernel(op, a, b, out, Double.self)
@@ -99,7 +99,7 @@ extension Tensor {
         // mask*a + (1-mask)*b would turn inf*0 into NaN; select instead.
         let shape = try Broadcast.shape(try Broadcast.shape(shape, other.shape, op: "where"), m.shape, op: "where")
         let a = try self.expand(shape), b = try other.expand(shape), mm = try mf.expand(shape)
-        let out = Tensor(uninitialized: shape, dtype: mm.dtype)
+        let out = try Tensor(uninitialized: shape, dtype: mm.dtype)
         let av = try a.to(out.dtype), bv = try b.to(out.dtype)
         for i in 0..<out.count { out.setElement(i, mm.element(i) != 0 ? av.element(i) : bv.element(i)) }
         return Tensor.record("where", out, [self, other]) { g, needs in

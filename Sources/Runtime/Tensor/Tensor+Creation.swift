@@ -8,7 +8,7 @@ extension Tensor {
                 throw RuntimeError(.argument, "full", "\(value) is not an i32 value")
             }
         }
-        let t = Tensor(shape: shape, dtype: dtype, storage: Storage(count: n, dtype: dtype))
+        let t = Tensor(shape: shape, dtype: dtype, storage: try Storage(count: n, dtype: dtype))
         t.fill(value)
         return t
     }
@@ -23,13 +23,13 @@ extension Tensor {
 
     /// A 0-d tensor holding one value.
     public static func scalar(_ value: Double, dtype: DType = .f32) -> Tensor {
-        let t = Tensor(uninitialized: [], dtype: dtype)
+        let t = Tensor(shape: [], dtype: dtype, storage: Storage(scalarOf: dtype))
         t.fill(value)
         return t
     }
 
-    public static func zeros(like t: Tensor) -> Tensor {
-        let z = Tensor(uninitialized: t.shape, dtype: t.dtype)
+    public static func zeros(like t: Tensor) throws -> Tensor {
+        let z = try Tensor(uninitialized: t.shape, dtype: t.dtype)
         z.fill(0)
         return z
     }
@@ -41,7 +41,7 @@ extension Tensor {
         }
         let span = ((end - start) / step).rounded(.up)
         let n = Swift.max(0, span.isFinite ? Int(Swift.min(span, 1e12)) : 0)
-        let t = Tensor(uninitialized: [try validateCount(n, op: "arange")], dtype: dtype)
+        let t = try Tensor(uninitialized: [try validateCount(n, op: "arange")], dtype: dtype)
         for i in 0..<n { t.setElement(i, start + Double(i) * step) }
         return t
     }
@@ -58,7 +58,7 @@ extension Tensor {
     public convenience init<T: FloatElement>(_ values: [T], shape: [Int]? = nil) throws {
         let shape = shape ?? [values.count]
         try Tensor.checkCount(values.count, shape, op: "tensor")
-        self.init(uninitialized: shape, dtype: T.dtype)
+        try self.init(uninitialized: shape, dtype: T.dtype)
         values.withUnsafeBufferPointer { src in
             if let base = src.baseAddress { ptr(T.self).update(from: base, count: values.count) }
         }
@@ -68,7 +68,7 @@ extension Tensor {
     public convenience init(int32 values: [Int32], shape: [Int]? = nil) throws {
         let shape = shape ?? [values.count]
         try Tensor.checkCount(values.count, shape, op: "tensor")
-        self.init(uninitialized: shape, dtype: .i32)
+        try self.init(uninitialized: shape, dtype: .i32)
         values.withUnsafeBufferPointer { src in
             if let base = src.baseAddress { ptr(Int32.self).update(from: base, count: values.count) }
         }
@@ -78,7 +78,7 @@ extension Tensor {
     public static func from(_ values: [Double], shape: [Int]? = nil, dtype: DType = .f32) throws -> Tensor {
         let shape = shape ?? [values.count]
         try checkCount(values.count, shape, op: "tensor")
-        let t = Tensor(uninitialized: shape, dtype: dtype)
+        let t = try Tensor(uninitialized: shape, dtype: dtype)
         if dtype == .i32 {
             for v in values where !(v.isFinite && Swift.abs(v) <= Double(Int32.max)) {
                 throw RuntimeError(.argument, "tensor", "\(v) is not representable as i32")
@@ -91,7 +91,7 @@ extension Tensor {
     /// Uniform in [0, 1).
     public static func rand(_ shape: [Int], dtype: DType = .f32, generator: Generator = .default) throws -> Tensor {
         let n = try validate(shape, op: "rand")
-        let t = Tensor(uninitialized: shape, dtype: dtype)
+        let t = try Tensor(uninitialized: shape, dtype: dtype)
         switch dtype {
         case .f32:
             let p = t.ptr(Float.self)
@@ -109,7 +109,7 @@ extension Tensor {
     public static func randn(_ shape: [Int], mean: Double = 0, std: Double = 1, dtype: DType = .f32,
                              generator: Generator = .default) throws -> Tensor {
         let n = try validate(shape, op: "randn")
-        let t = Tensor(uninitialized: shape, dtype: dtype)
+        let t = try Tensor(uninitialized: shape, dtype: dtype)
         switch dtype {
         case .f32:
             let p = t.ptr(Float.self)
@@ -129,7 +129,7 @@ extension Tensor {
             throw RuntimeError(.argument, "bernoulli", "probability must be in [0, 1] (got \(p))")
         }
         let n = try validate(shape, op: "bernoulli")
-        let t = Tensor(uninitialized: shape, dtype: dtype)
+        let t = try Tensor(uninitialized: shape, dtype: dtype)
         for i in 0..<n { t.setElement(i, generator.uniform() < p ? 1 : 0) }
         return t
     }

@@ -83,8 +83,8 @@ extension Tensor {
     }
 
     /// A new tensor with the same values, its own storage, and no graph.
-    public func clone() -> Tensor {
-        let t = Tensor(uninitialized: shape, dtype: dtype)
+    public func clone() throws -> Tensor {
+        let t = try Tensor(uninitialized: shape, dtype: dtype)
         t.raw.copyMemory(from: raw, byteCount: byteCount)
         return t
     }

@@ -7,7 +7,7 @@ extension Tensor {
         let L = ReductionLayout(shape, dim: d, keepDim: true)
         var outShape = shape
         outShape[d] = idx.count
-        let out = Tensor(uninitialized: outShape, dtype: dtype)
+        let out = try Tensor(uninitialized: outShape, dtype: dtype)
         let e = dtype.byteSize, chunk = L.inner * e
         for o in 0..<L.outer {
             for (j, k) in idx.enumerated() {
@@ -41,7 +41,7 @@ extension Tensor {
         let idx = try index.checkedIndices(bound: shape[d], op: "gather")
         let L = ReductionLayout(shape, dim: d, keepDim: true)
         let m = index.shape[d]
-        let out = Tensor(uninitialized: index.shape, dtype: dtype)
+        let out = try Tensor(uninitialized: index.shape, dtype: dtype)
         var sources = [Int](repeating: 0, count: idx.count)
         for o in 0..<L.outer {
             for j in 0..<m {

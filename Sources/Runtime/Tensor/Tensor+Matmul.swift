@@ -38,17 +38,17 @@ extension Tensor {
         guard k == k2 else {
             throw RuntimeError(.shape, "matmul", "shapes \(describe(a.shape)) and \(describe(b.shape)) do not align (inner \(k) vs \(k2))")
         }
-        let out = Tensor(uninitialized: [m, n], dtype: a.dtype)
+        let out = try Tensor(uninitialized: [m, n], dtype: a.dtype)
         gemm(a, false, b, false, into: out, m: m, n: n, k: k)
         return record("matmul", out, [a, b]) { g, needs in
             var ga: Tensor?, gb: Tensor?
             if needs[0] {  // dA[m,k] = dC[m,n] · Bᵀ
-                let r = Tensor(uninitialized: [m, k], dtype: a.dtype)
+                let r = try Tensor(uninitialized: [m, k], dtype: a.dtype)
                 gemm(g, false, b, true, into: r, m: m, n: k, k: n)
                 ga = r
             }
             if needs[1] {  // dB[k,n] = Aᵀ · dC[m,n]
-                let r = Tensor(uninitialized: [k, n], dtype: a.dtype)
+                let r = try Tensor(uninitialized: [k, n], dtype: a.dtype)
                 gemm(a, true, g, false, into: r, m: k, n: n, k: m)
                 gb = r
             }
@@ -62,19 +62,19 @@ extension Tensor {
         guard bs == bs2, k == k2 else {
             throw RuntimeError(.shape, "matmul", "batched shapes \(describe(a.shape)) and \(describe(b.shape)) do not align (batch \(bs) vs \(bs2), inner \(k) vs \(k2))")
         }
-        let out = Tensor(uninitialized: [bs, m, n], dtype: a.dtype)
+        let out = try Tensor(uninitialized: [bs, m, n], dtype: a.dtype)
         for i in 0..<bs {
             gemm(a, false, b, false, into: out, m: m, n: n, k: k, offsets: (i * m * k, i * k * n, i * m * n))
         }
         return record("bmm", out, [a, b]) { g, needs in
             var ga: Tensor?, gb: Tensor?
             if needs[0] {
-                let r = Tensor(uninitialized: [bs, m, k], dtype: a.dtype)
+                let r = try Tensor(uninitialized: [bs, m, k], dtype: a.dtype)
                 for i in 0..<bs { gemm(g, false, b, true, into: r, m: m, n: k, k: n, offsets: (i * m * n, i * k * n, i * m * k)) }
                 ga = r
             }
             if needs[1] {
-                let r = Tensor(uninitialized: [bs, k, n], dtype: a.dtype)
+                let r = try Tensor(uninitialized: [bs, k, n], dtype: a.dtype)
                 for i in 0..<bs { gemm(a, true, g, false, into: r, m: k, n: n, k: m, offsets: (i * m * k, i * m * n, i * k * n)) }
                 gb = r
             }

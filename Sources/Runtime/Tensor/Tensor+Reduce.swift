@@ -5,7 +5,7 @@ extension Tensor {
         guard let dim else { return try sumAll() }
         let d = try normalizedDim(dim, op: "sum")
         let L = ReductionLayout(shape, dim: d, keepDim: keepDim)
-        let out = Tensor(uninitialized: L.outShape, dtype: dtype)
+        let out = try Tensor(uninitialized: L.outShape, dtype: dtype)
         switch dtype {
         case .f32: sumKernel(L, ptr(Float.self), out.ptr(Float.self))
         case .f64: sumKernel(L, ptr(Double.self), out.ptr(Double.self))
@@ -20,7 +20,7 @@ extension Tensor {
     }
 
     private func sumAll() throws -> Tensor {
-        let out = Tensor(uninitialized: [], dtype: dtype)
+        let out = try Tensor(uninitialized: [], dtype: dtype)
         switch dtype {
         case .f32: out.setElement(0, contiguousSum(ptr(Float.self), count))
         case .f64: out.setElement(0, contiguousSum(ptr(Double.self), count))
@@ -69,7 +69,7 @@ extension Tensor {
         let out = Tensor.scalar(value, dtype: dtype)
         let x = self
         return Tensor.record("norm", out, [x]) { g, _ in
-            value == 0 ? [Tensor.zeros(like: x)] : [try x.mul(g).div(value)]
+            value == 0 ? [try Tensor.zeros(like: x)] : [try x.mul(g).div(value)]
         }
     }
 
@@ -113,8 +113,8 @@ extension Tensor {
         let src = dim == nil ? try reshape([count]) : self
         let d = try dim.map { try normalizedDim($0, op: op) } ?? 0
         let L = ReductionLayout(src.shape, dim: d, keepDim: dim != nil && keepDim)
-        let values = Tensor(uninitialized: L.outShape, dtype: dtype)
-        let indices = Tensor(uninitialized: L.outShape, dtype: .i32)
+        let values = try Tensor(uninitialized: L.outShape, dtype: dtype)
+        let indices = try Tensor(uninitialized: L.outShape, dtype: .i32)
         do {
         let idx = indices.ptr(Int32.self)
         for o in 0..<L.outer {

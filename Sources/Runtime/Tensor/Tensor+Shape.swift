@@ -85,7 +85,7 @@ extension Tensor {
         var inStrides = [Int](repeating: 1, count: rank)
         for d in stride(from: rank - 2, through: 0, by: -1) { inStrides[d] = inStrides[d + 1] * shape[d + 1] }
         let srcStrides = norm.map { inStrides[$0] }
-        let out = Tensor(uninitialized: outShape, dtype: dtype)
+        let out = try Tensor(uninitialized: outShape, dtype: dtype)
         let esize = dtype.byteSize
         switch esize {
         case 8: permuteCopy(ptr(UInt64.self), out.ptr(UInt64.self), outShape, srcStrides)
@@ -121,7 +121,7 @@ extension Tensor {
         let L = ReductionLayout(shape, dim: d, keepDim: true)
         var outShape = shape
         outShape[d] = length
-        let out = Tensor(uninitialized: outShape, dtype: dtype)
+        let out = try Tensor(uninitialized: outShape, dtype: dtype)
         let e = dtype.byteSize
         let rowBytes = length * L.inner * e
         for o in 0..<L.outer {
@@ -155,7 +155,7 @@ extension Tensor {
         }
         var outShape = first.shape
         outShape[d] = total
-        let out = Tensor(uninitialized: outShape, dtype: dt)
+        let out = try Tensor(uninitialized: outShape, dtype: dt)
         let outer = first.shape[..<d].reduce(1, *), inner = first.shape[(d + 1)...].reduce(1, *)
         let e = dt.byteSize
         let parts = try tensors.map { try $0.to(dt) }

@@ -16,7 +16,7 @@ extension Tensor {
         try requireFloat(op)
         let d = try normalizedDim(dim, op: op)
         let L = ReductionLayout(shape, dim: d, keepDim: true)
-        let out = Tensor(uninitialized: shape, dtype: dtype)
+        let out = try Tensor(uninitialized: shape, dtype: dtype)
         if dtype == .f32 {
             softmaxKernel(L, ptr(Float.self), out.ptr(Float.self), log: log)
         } else {

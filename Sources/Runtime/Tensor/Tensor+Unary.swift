@@ -22,7 +22,7 @@ extension Tensor {
             guard op == .neg || op == .abs || op == .relu else {
                 throw RuntimeError(.dtype, op.rawValue, "expected f32 or f64, got i32 (convert with to(\"f32\"))")
             }
-            let out = Tensor(uninitialized: shape, dtype: .i32)
+            let out = try Tensor(uninitialized: shape, dtype: .i32)
             let a = UnsafePointer(ptr(Int32.self)), o = out.ptr(Int32.self)
             switch op {
             case .neg: mapUnary(a, o, count) { 0 &- $0 }
@@ -31,7 +31,7 @@ extension Tensor {
             }
             return out
         }
-        let out = Tensor(uninitialized: shape, dtype: dtype)
+        let out = try Tensor(uninitialized: shape, dtype: dtype)
         if dtype == .f32 { unaryKernel(op, self, out, Float.self) } else { unaryKernel(op, self, out, Double.self) }
         if op == .relu || op == .abs, let recorder = KinkRecorder.current {
             recorder.record(op.rawValue, signBits())
@@ -62,7 +62,7 @@ extension Tensor {
     /// x where x > 0, else slope·x.
     public func leakyRelu(_ slope: Double = 0.01) throws -> Tensor {
         try requireFloat("leaky_relu")
-        let out = Tensor(uninitialized: shape, dtype: dtype)
+        let out = try Tensor(uninitialized: shape, dtype: dtype)
         if dtype == .f32 {
             let s = Float(slope)
             mapUnary(ptr(Float.self), out.ptr(Float.self), count) { $0 > 0 ? $0 : s * $0 }
@@ -88,7 +88,7 @@ extension Tensor {
         var out = self
         if let lo { out = try out.maximumNoGrad(lo) }
         if let hi { out = try out.minimumNoGrad(hi) }
-        if out === self { out = clone() }
+        if out === self { out = try clone() }
         let x = self
         if KinkRecorder.current != nil {
             KinkRecorder.current?.record("clamp", choices: (0..<count).map {
@@ -115,7 +115,7 @@ extension Tensor {
     /// `self ^ e` for a number `e`; `^2` is computed as x·x.
     public func pow(_ e: Double) throws -> Tensor {
         try requireFloat("pow")
-        let out = Tensor(uninitialized: shape, dtype: dtype)
+        let out = try Tensor(uninitialized: shape, dtype: dtype)
         if dtype == .f32 {
             let ef = Float(e)
             if e == 2 { mapUnary(ptr(Float.self), out.ptr(Float.self), count) { $0 * $0 } }
@@ -134,7 +134,7 @@ extension Tensor {
     /// between float types; the gradient comes back in this tensor's dtype.
     public func to(_ target: DType) throws -> Tensor {
         if target == dtype { return self }
-        let out = Tensor(uninitialized: shape, dtype: target)
+        let out = try Tensor(uninitialized: shape, dtype: target)
         switch (dtype, target) {
         case (.f32, .f64): mapUnary(ptr(Float.self), out.ptr(Double.self), count) { Double($0) }
         case (.f64, .f32): mapUnary(ptr(Double.self), out.ptr(Float.self), count) { Float($0) }

@@ -45,9 +45,10 @@ public final class Tensor {
         self.requiresGrad = false
     }
 
-    /// An uninitialised tensor; internal, every caller fills it.
-    convenience init(uninitialized shape: [Int], dtype: DType) {
-        self.init(shape: shape, dtype: dtype, storage: Storage(count: shape.reduce(1, *), dtype: dtype))
+    /// An uninitialised tensor; internal, every caller fills it. Throws
+    /// when the memory cannot be had.
+    convenience init(uninitialized shape: [Int], dtype: DType) throws {
+        self.init(shape: shape, dtype: dtype, storage: try Storage(count: shape.reduce(1, *), dtype: dtype))
     }
 
     public var rank: Int { shape.count }

@@ -36,7 +36,13 @@ let package = Package(
         .executableTarget(name: "optlab-bench", dependencies: ["OptLabRuntime"],
                           path: "Sources/Bench"),
 
+        // An example host embedding the runtime (built and run by scripts/test).
+        .executableTarget(name: "optlab-embed-example", dependencies: ["OptLabLua", "OptLabRuntime"],
+                          path: "Examples/EmbedOptLab"),
+
         .testTarget(name: "OptLabRuntimeTests", dependencies: ["OptLabRuntime"],
                     path: "Tests/OptLabRuntimeTests"),
+        .testTarget(name: "OptLabLuaTests", dependencies: ["OptLabLua", "OptLabRuntime"],
+                    path: "Tests/OptLabLuaTests"),
     ]
 )

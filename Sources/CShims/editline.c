@@ -15,12 +15,12 @@ void optlab_el_set_prompt(const char *prompt) {
   g_prompt[sizeof g_prompt - 1] = '\0';
 }
 
-EditLine *optlab_el_open(const char *prog, History *history, optlab_el_command complete) {
+EditLine *optlab_el_open(const char *prog, History *hist, optlab_el_command complete) {
   EditLine *el = el_init(prog, stdin, stdout, stderr);
   if (!el) return NULL;
   el_set(el, EL_EDITOR, "emacs");
   el_set(el, EL_PROMPT, prompt_fn);
-  el_set(el, EL_HIST, history, history);
+  el_set(el, EL_HIST, history, hist);   /* libedit's history() function, and our History */
   el_set(el, EL_ADDFN, "optlab-complete", "complete a name", complete);
   el_set(el, EL_BIND, "^I", "optlab-complete", NULL);
   el_source(el, NULL);   /* the user's ~/.editrc, as every libedit program reads it */

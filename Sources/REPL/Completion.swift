@@ -9,7 +9,9 @@ enum Completion {
             return (partial, files(partial))
         }
         let word = String(before.reversed().prefix { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == ":" }.reversed())
-        return (word, names(word))
+        // Candidates are names after the last '.' or ':'; that part is what gets extended.
+        let partial = String(word.reversed().prefix { $0 != "." && $0 != ":" }.reversed())
+        return (partial, names(word))
     }
 
     /// The position of an unclosed string quote, if the cursor is inside a string.

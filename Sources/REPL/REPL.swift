@@ -38,7 +38,7 @@ struct REPL {
         } else {
             reader = PlainReader()
         }
-        if interactive { print("help() lists the modules; help(f) explains f. Ctrl-D exits.") }
+        if interactive { print("optlab \(optlabVersion) (\(luaRelease)). help() lists the modules; help(f) explains f; Ctrl-D exits.") }
         while true {
             guard let entry = readEntry(&reader) else { break }
             if entry.trimmingTrailingSpaces().isEmpty { continue }

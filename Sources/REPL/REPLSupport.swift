@@ -64,7 +64,9 @@ local function traceback(e)
     local mt = getmetatable(e)
     e = mt and mt.__tostring and tostring(e) or ("(error object is a " .. type(e) .. " value)")
   end
-  return debug.traceback(e, 2)
+  -- the REPL's own frames (xpcall and what called it) are not the user's business
+  local tb = debug.traceback(e, 2)
+  return (tb:gsub("\n\t%[C%]: in function 'xpcall'.*$", ""))
 end
 
 local function finish(quiet, ok, ...)

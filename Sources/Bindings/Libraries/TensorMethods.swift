@@ -237,8 +237,8 @@ enum TensorMethods {
           loss:backward(); print(w.grad)
         """) { a in
             let x = try a.tensor(1)
-            let grad = a.state.tensor(at: 2)
-            let o = try a.options(grad == nil ? 2 : 3, allowed: ["retain_graph"])
+            let grad = try a.optionalTensor(2)
+            let o = try a.options(a.type(2) == LUA_TTABLE ? 2 : 3, allowed: ["retain_graph"])
             try x.backward(grad, retainGraph: try o.bool("retain_graph", default: false))
             return []
         },

@@ -8,7 +8,7 @@ typedef unsigned char (*optlab_el_command)(EditLine *, int);
 
 /* Opens an editor on stdin/stdout with emacs bindings, `history` attached,
  * and `complete` bound to Tab. */
-EditLine *optlab_el_open(const char *prog, History *history, optlab_el_command complete);
+EditLine *optlab_el_open(const char *prog, History *hist, optlab_el_command complete);
 void optlab_el_set_prompt(const char *prompt);   /* copied; shown by the next el_gets */
 /* Re-reads the terminal size and redraws the line (after printing completions). */
 void optlab_el_refresh(EditLine *el);

@@ -40,7 +40,7 @@ extension Tensor {
             throw RuntimeError(.argument, "arange", "start, end and step must be finite and step non-zero (got \(start), \(end), \(step))")
         }
         let span = ((end - start) / step).rounded(.up)
-        let n = Swift.max(0, span.isFinite ? Int(Swift.min(span, 1e12)) : 0)
+        let n = span.isFinite && span > 0 ? Int(Swift.min(span, 1e12)) : 0  // never converts an out-of-range Double
         let t = try Tensor(uninitialized: [try validateCount(n, op: "arange")], dtype: dtype)
         for i in 0..<n { t.setElement(i, start + Double(i) * step) }
         return t

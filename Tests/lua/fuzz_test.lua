@@ -1,0 +1,68 @@
+local H, file = ...
+-- Calls every function and method of the tensor API with random argument
+-- lists under pcall: the process must never crash, and every failure must be
+-- a Lua error with a message. OPTLAB_FUZZ_CALLS sets the count (scripts/fuzz
+-- runs 200,000; the test suite 30,000).
+local calls = tonumber(os.getenv("OPTLAB_FUZZ_CALLS") or "") or 30000
+
+local function pool()
+  local t = {
+    nil, true, false, 0, 1, 2, 3, -1, -7, 0.5, 100, 0 / 0, math.huge, -math.huge, 1e300, -1e300,
+    2 ^ 53, math.maxinteger, math.mininteger, "", "f64", "i32", "f32", "x", "1", "retain_graph",
+    {}, {1, 2}, {2, 3}, {{1, 2}, {3, 4}}, {{1, 2}, {3}}, {-1, 3}, {1e10, 1e10}, {a = 1}, {correction = 1},
+    {retain_graph = true}, {0 / 0}, {"a"}, {1, 2, 3, 4, 5, 6, 7, 8, 9}, {true},
+    function() end, function() error("boom") end, function() return tensor.zeros(2) end,
+    tensor.zeros(0), tensor.from(3), tensor.from{1, 2, 3}, tensor.randn{2, 3}, tensor.randn({3, 2}, "f64"),
+    tensor.from({1, 3, 2}, "i32"), tensor.from({0, 7}, "i32"), tensor.randn{2, 3, 4}, tensor.randn{2, 2}:requires_grad(),
+    tensor.randn{1, 3}, tensor.from{0 / 0, math.huge, -math.huge}, io.stdout, coroutine.create(function() end),
+  }
+  return t, 56
+end
+
+local values, nvalues = pool()
+local function random_value() return values[math.random(nvalues)] end
+
+local targets = {}
+for name, f in pairs(tensor) do
+  if type(f) == "function" and name ~= "save" and name ~= "load" then
+    targets[#targets + 1] = {"tensor." .. name, f, false}
+  end
+end
+for name, f in pairs(tensor.Tensor) do
+  if name ~= "save" then targets[#targets + 1] = {"Tensor:" .. name, f, true} end
+end
+local ops = {
+  function(a, b) return a + b end, function(a, b) return a - b end, function(a, b) return a * b end,
+  function(a, b) return a / b end, function(a, b) return a ^ b end, function(a) return -a end,
+  function(a) return #a end, function(a) return tostring(a) end, function(a, b) return a[b] end,
+  function(a, b, c) a[b] = c end,
+}
+for i, op in ipairs(ops) do targets[#targets + 1] = {"operator " .. i, op, true} end
+
+H.test(file .. ": " .. calls .. " random calls never crash and always explain", function()
+  math.randomseed(tonumber(os.getenv("OPTLAB_FUZZ_SEED") or "") or 20261129)
+  local failures, successes = 0, 0
+  for _ = 1, calls do
+    local target = targets[math.random(#targets)]
+    local n = math.random(0, 5)
+    local args = {}
+    if target[3] then
+      -- methods: mostly a tensor self, sometimes anything
+      args[1] = math.random() < 0.8 and values[44 + math.random(12)] or random_value()
+      if args[1] == nil then args[1] = tensor.zeros(1) end
+    end
+    for i = #args + 1, #args + n do args[i] = random_value() end
+    local ok, err = pcall(target[2], table.unpack(args, 1, math.max(n + (target[3] and 1 or 0), 1)))
+    if ok then
+      successes = successes + 1
+    else
+      failures = failures + 1
+      if type(err) ~= "string" or #err == 0 then
+        error(target[1] .. " failed without a message: " .. tostring(err))
+      end
+    end
+  end
+  H.eq(successes + failures, calls, "calls made")
+  H.eq(successes > calls / 20, true, "a fair share of calls succeeded (" .. successes .. ")")
+  H.eq(failures > calls / 20, true, "a fair share of calls failed (" .. failures .. ")")
+end)

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Drives the real optlab REPL in a real terminal (tmux) and checks the screen.
+# Usage: Tests/repl/repl_test.sh path/to/optlab
+set -u
+OPTLAB=$(realpath "${1:?usage: repl_test.sh path/to/optlab}")
+WORK=$(mktemp -d)
+SOCK="$WORK/tmux.sock"
+passed=0; failed=0
+trap 'tmux -S "$SOCK" kill-server 2>/dev/null; rm -rf "$WORK"' EXIT
+
+start() {   # a fresh session with its own HOME (history) and working folder
+  tmux -S "$SOCK" kill-server 2>/dev/null
+  tmux -S "$SOCK" new-session -d -x 120 -y 50 -c "$WORK" "env HOME=$WORK TERM=xterm $OPTLAB"
+  wait_for '> ' 5
+}
+type_line() { tmux -S "$SOCK" send-keys -t 0 -l -- "$1"; tmux -S "$SOCK" send-keys -t 0 Enter; }
+type_text() { tmux -S "$SOCK" send-keys -t 0 -l -- "$1"; }
+key() { tmux -S "$SOCK" send-keys -t 0 "$@"; }
+screen() { tmux -S "$SOCK" capture-pane -t 0 -p 2>/dev/null; }
+wait_for() {  # wait_for TEXT SECONDS: until TEXT is on screen
+  local deadline=$((SECONDS + ${2:-5}))
+  while [ $SECONDS -lt $deadline ]; do
+    screen | grep -qF -- "$1" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+check() {  # check NAME TEXT: TEXT appears on screen (waiting up to 5 s)
+  if wait_for "$2" 5; then passed=$((passed + 1)); else
+    failed=$((failed + 1)); echo "FAIL $1: expected to see: $2"; screen | sed 's/^/    | /'
+  fi
+}
+check_absent() {  # check_absent NAME TEXT: TEXT is not on screen
+  sleep 0.5
+  if screen | grep -qF -- "$2"; then failed=$((failed + 1)); echo "FAIL $1: did not expect: $2"; screen | sed 's/^/    | /'
+  else passed=$((passed + 1)); fi
+}
+
+# auto-print, multi-line input, ';' suppressing the value
+start
+type_line 'x = tensor.from{{1, 2}, {3, 4}}'
+type_line 'x:sum():item() * 100'
+check "auto-print of an expression" '1000.0'
+type_line 'for i = 1, 3 do'
+check "continuation prompt" '>>'
+type_line 'io.write("line", i, " ")'
+type_line 'end'
+check "multi-line entry ran" 'line1 line2 line3'
+type_line '777 + 1\;'    # tmux needs the ; escaped
+check_absent "a trailing ; suppresses printing" '778'
+
+# an error, then a working next line with state intact
+type_line 'x:matmul(nil)'
+check "error message" "bad argument #1 to 'matmul' (tensor expected, got nil)"
+type_line 'x[2][2] + 0.5'
+check "session goes on after an error" '4.5'
+
+# completion through metatables, of module fields, and of file names
+type_text 'x:re'; key Tab
+check "methods listed through __index" 'requires_grad('
+check "methods listed through __index (2)" 'reshape('
+key C-u
+type_text 'tensor.ze'; key Tab; type_line '{3}'
+check "module field completed" '[f32 tensor, shape 3]'
+touch "$WORK/weights_for_completion.npy"
+type_text 'f = "weights_for'; key Tab; type_line '"'
+type_line 'f'
+check "file name completed inside a string" '"weights_for_completion.npy"'
+
+# Ctrl-C out of an infinite loop keeps every variable
+type_line 'kept = 41'
+type_line 'while true do end'
+sleep 1; key C-c
+check "interrupted" 'interrupted!'
+type_line 'kept + 1'
+check "variables survive Ctrl-C" '42'
+# Ctrl-C at the prompt clears the line
+type_text 'this line is abandoned'; key C-c
+type_line '"after clear"'
+check "Ctrl-C clears the line" '"after clear"'
+
+# history survives a restart; Ctrl-D exits
+type_line 'remembered_entry = 123'
+key C-d
+sleep 0.5
+start
+key Up
+check "history restored after restart" 'remembered_entry = 123'
+key C-u
+
+# help
+type_line 'help(tensor.zeros)'
+check "help text" 'tensor.zeros(shape [, dtype])'
+
+# not a terminal: the same binary reads Lua from stdin, without prompts
+out=$(echo 'print(1+1)' | "$OPTLAB")
+if [ "$out" = "2" ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL piped stdin: got '$out'"; fi
+out=$(printf 'x = 2\nprint(x * 21)\n' | "$OPTLAB" -)
+if [ "$out" = "42" ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL stdin with -: got '$out'"; fi
+
+echo "repl: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -33,7 +33,7 @@ let package = Package(
         // signal handlers, libedit callbacks) that Swift 6's checking rejects.
         .executableTarget(name: "optlab", dependencies: ["OptLabLua", "CEditLine", "CShims"],
                           path: "Sources/REPL", swiftSettings: [.swiftLanguageMode(.v5)]),
-        .executableTarget(name: "optlab-bench", dependencies: ["OptLabRuntime"],
+        .executableTarget(name: "optlab-bench", dependencies: ["OptLabRuntime", "OptLabLua"],
                           path: "Sources/Bench"),
 
         // An example host embedding the runtime (built and run by scripts/test).

@@ -19,10 +19,12 @@ func format(_ v: Double) -> String {
 }
 
 let suites = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("-") }
-let wanted = suites.isEmpty ? ["core"] : Array(suites)
+let wanted = suites.isEmpty ? ["core", "lua"] : Array(suites)
 var rows: [Row] = []
 do {
     if wanted.contains("core") { rows += try CoreBenchmarks.run() }
+    if wanted.contains("lua") { rows += try LuaBenchmarks.run() }
+    if wanted.contains("micro") { rows += try MicroBenchmarks.run() }
 } catch {
     FileHandle.standardError.write("optlab-bench: \(error)\n".data(using: .utf8)!)
     exit(1)
@@ -32,7 +34,7 @@ let env = ProcessInfo.processInfo.environment
 print("optlab-bench — \(NumpyReference.version()); \(ProcessInfo.processInfo.activeProcessorCount) cores; "
       + "OPENBLAS_CORETYPE=\(env["OPENBLAS_CORETYPE"] ?? "unset")")
 print("")
-print("| benchmark | unit | optlab | numpy | optlab vs numpy |")
+print("| benchmark | unit | optlab | reference | optlab vs reference |")
 print("|---|---|---:|---:|---:|")
 for r in rows {
     let ref = r.reference.map(format) ?? "—"
@@ -40,4 +42,4 @@ for r in rows {
     print("| \(r.name) | \(r.unit) | \(format(r.ours)) | \(ref) | \(ratio) |")
 }
 print("")
-print("optlab vs numpy: > 1× means optlab is faster (higher throughput or less time).")
+print("The reference is numpy (in Python) unless the row names another; > 1× means optlab is faster.")

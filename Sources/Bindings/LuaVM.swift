@@ -37,6 +37,7 @@ public final class LuaVM {
             lua_close(L)
             throw LuaError(message: "cannot open the Lua standard libraries")
         }
+        optlab_gc_generational(L)
         do {
             try install()
         } catch {

@@ -11,28 +11,17 @@
 #include <string.h>
 
 static optlab_hooks g_hooks;
-static const char CACHE_KEY = 'c';   /* registry: weak table Swift pointer -> userdata */
 
 /* {{{ pushing values */
 
+/* A new userdata boxing a retained Swift object. Each push makes a new box
+ * (a cache keyed by object was measured at a quarter of a small op's cost);
+ * __eq compares the objects, so two boxes of one tensor are equal. */
 static void push_object(lua_State *L, void *obj, int mtref) {
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &CACHE_KEY);
-  if (lua_rawgetp(L, -1, obj) == LUA_TUSERDATA) {
-    void **box = (void **)lua_touserdata(L, -1);
-    if (box && *box == obj) {          /* the same object already has its userdata */
-      lua_remove(L, -2);
-      g_hooks.release(obj);
-      return;
-    }
-  }
-  lua_pop(L, 1);
   void **box = (void **)lua_newuserdatauv(L, sizeof(void *), 0);
   *box = obj;
   lua_rawgeti(L, LUA_REGISTRYINDEX, (lua_Integer)mtref);
   lua_setmetatable(L, -2);
-  lua_pushvalue(L, -1);
-  lua_rawsetp(L, -3, obj);
-  lua_remove(L, -2);
 }
 
 static void push_value(lua_State *L, optlab_value *v) {
@@ -155,6 +144,13 @@ static int index_with_fallback(lua_State *L) {
   return run_swift(L, lua_touserdata(L, lua_upvalueindex(2)));
 }
 
+/* Two boxes are equal when they hold the same Swift object. */
+static int object_eq(lua_State *L) {
+  void **a = (void **)lua_touserdata(L, 1), **b = (void **)lua_touserdata(L, 2);
+  lua_pushboolean(L, a && b && lua_rawlen(L, 1) == sizeof(void *) && lua_rawlen(L, 2) == sizeof(void *) && *a == *b);
+  return 1;
+}
+
 static int object_gc(lua_State *L) {
   void **box = (void **)lua_touserdata(L, 1);
   if (box && *box) {
@@ -187,12 +183,7 @@ static int protect(lua_State *L, lua_CFunction f, void *ud) {
 }
 
 static int k_init(lua_State *L) {
-  lua_newtable(L);                          /* the object cache, weak values */
-  lua_createtable(L, 0, 1);
-  lua_pushliteral(L, "v");
-  lua_setfield(L, -2, "__mode");
-  lua_setmetatable(L, -2);
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &CACHE_KEY);
+  (void)L;
   return 0;
 }
 
@@ -208,6 +199,8 @@ static int k_newmt(lua_State *L) {
   luaL_newmetatable(L, a->name);
   lua_pushcfunction(L, object_gc);
   lua_setfield(L, -2, "__gc");
+  lua_pushcfunction(L, object_eq);
+  lua_setfield(L, -2, "__eq");
   if (a->methods_ref > 0) {
     lua_rawgeti(L, LUA_REGISTRYINDEX, a->methods_ref);
     if (a->ctx) {
@@ -484,3 +477,8 @@ void optlab_release_sigint(void) {
 }
 
 /* }}} */
+
+/* Lua 5.4's generational collector: most tensors a script makes die young
+ * (each op's result), which is what it is built for; measured at 0.68 ->
+ * 0.40 us for `x + y` on small tensors. */
+void optlab_gc_generational(lua_State *L) { lua_gc(L, LUA_GCGEN, 0, 0); }

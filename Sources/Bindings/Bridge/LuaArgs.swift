@@ -19,10 +19,14 @@ struct LuaRaisedError: Error, CustomStringConvertible {
 /// only on values that are already strings, where it allocates nothing).
 struct LuaArgs {
     let L: OpaquePointer
-    let state: BindingState
-    let function: String
+    /// The function being called; unowned(unsafe) because Lua holds the box
+    /// for the state's lifetime, and a retain per call is measurable.
+    unowned(unsafe) let box: FunctionBox
+
+    var state: BindingState { box.state }
+    var function: String { box.name }
     /// Methods count `self` as argument 0 in messages, as lauxlib does.
-    let isMethod: Bool
+    var isMethod: Bool { box.isMethod }
 
     var count: Int { Int(lua_gettop(L)) }
 

@@ -22,7 +22,8 @@ struct LuaFunction: Sendable {
 
 /// What Lua holds (as a light userdata upvalue) for each registered function.
 final class FunctionBox {
-    unowned let state: BindingState
+    /// The state owns its boxes; a box never outlives it.
+    unowned(unsafe) let state: BindingState
     let name: String
     let isMethod: Bool
     let body: (inout LuaArgs) throws -> [LuaValue]
@@ -40,7 +41,7 @@ final class FunctionBox {
 func dispatch(_ L: OpaquePointer?, _ ctx: UnsafeMutableRawPointer?, _ frame: UnsafeMutablePointer<optlab_frame>?) -> Int32 {
     guard let L, let ctx, let frame else { return -1 }
     let box = Unmanaged<FunctionBox>.fromOpaque(ctx).takeUnretainedValue()
-    var args = LuaArgs(L: L, state: box.state, function: box.name, isMethod: box.isMethod)
+    var args = LuaArgs(L: L, box: box)
     do {
         let results = try box.body(&args)
         let n = Swift.min(results.count, Int(OPTLAB_MAX_RESULTS))

@@ -39,6 +39,13 @@ extension Tensor {
         return try body()
     }
 
+    /// Whether an op on these inputs records a node. Hot ops test this before
+    /// building their backward closure, so that inference allocates nothing extra.
+    @inline(__always)
+    static func recording(_ a: Tensor, _ b: Tensor? = nil) -> Bool {
+        (a.requiresGrad || (b?.requiresGrad ?? false)) && GradMode.enabled
+    }
+
     /// Attaches `backward` to `out` if grad mode is on and any input needs grad.
     /// Closures must not capture `out` itself (that would be a cycle): save
     /// `out.detach()` instead.

@@ -1,7 +1,7 @@
 import Glibc
 import Synchronization
 
-/// A contiguous, 64-byte aligned buffer of elements, shared by a tensor and
+/// A contiguous buffer of elements (malloc'd), shared by a tensor and
 /// its reshaped views.
 ///
 /// The buffer lives outside any garbage-collected heap, so the process keeps
@@ -32,8 +32,9 @@ public final class Storage: @unchecked Sendable {
         guard !overflow, bytes <= Storage.memoryLimit else {
             throw RuntimeError(.argument, "alloc", "a tensor of \(count) \(dtype.rawValue) elements needs \(Storage.gigabytes(overflow ? Int.max : bytes)), more than this machine's \(Storage.gigabytes(Storage.memoryLimit)) of memory")
         }
-        var p: UnsafeMutableRawPointer?
-        guard posix_memalign(&p, 64, bytes) == 0, let p else {
+        // Plain malloc: its thread cache makes small tensors cheap (memalign
+        // bypasses it), and every kernel loads unaligned, so 16 bytes suffice.
+        guard let p = malloc(bytes) else {
             throw RuntimeError(.argument, "alloc", "cannot allocate \(Storage.gigabytes(bytes)) for a tensor of \(count) \(dtype.rawValue) elements")
         }
         self.count = count
@@ -47,9 +48,8 @@ public final class Storage: @unchecked Sendable {
     init(scalarOf dtype: DType) {
         count = 1
         self.dtype = dtype
-        var p: UnsafeMutableRawPointer?
-        if posix_memalign(&p, 64, 8) != 0 || p == nil { abort() }
-        raw = p!
+        guard let p = malloc(8) else { abort() }
+        raw = p
         Storage.live.add(dtype.byteSize, ordering: .relaxed)
     }
 

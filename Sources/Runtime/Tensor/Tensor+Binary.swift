@@ -45,6 +45,7 @@ extension Tensor {
         if op == .maximum || op == .minimum, KinkRecorder.current != nil {
             KinkRecorder.current?.record(op.rawValue, a.compareBits(op == .maximum ? .ge : .le, b))
         }
+        guard Tensor.recording(a, b) else { return out }
         let value = out.detach()  // the closure must not hold `out` itself
         return Tensor.record(op.rawValue, out, [a, b]) { g, needs in
             let (ga, gb): (Tensor?, Tensor?)

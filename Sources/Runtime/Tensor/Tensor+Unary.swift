@@ -36,6 +36,7 @@ extension Tensor {
         if op == .relu || op == .abs, let recorder = KinkRecorder.current {
             recorder.record(op.rawValue, signBits())
         }
+        guard Tensor.recording(self) else { return out }
         let x = self, y = out.detach()
         return Tensor.record(op.rawValue, out, [x]) { g, _ in
             let dx: Tensor

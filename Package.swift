@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Layers (see docs/DESIGN.md): REPL -> Bindings -> Runtime -> CBLAS.
+// Layers (see docs/DESIGN.md): REPL -> Bindings -> Runtime -> CBLAS, CZlib.
 // The runtime never imports CLua; the bindings never draw on a terminal.
 let package = Package(
     name: "optlab",
@@ -21,11 +21,13 @@ let package = Package(
                        providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
         // Small C helpers: the Lua error trampoline, Lua macro wrappers, libedit's variadic calls.
         .target(name: "CShims", dependencies: ["CLua", "CEditLine"], path: "Sources/CShims"),
 
         .target(name: "OptLabRuntime",
-                dependencies: ["CBLAS", .product(name: "RealModule", package: "swift-numerics")],
+                dependencies: ["CBLAS", "CZlib", .product(name: "RealModule", package: "swift-numerics")],
                 path: "Sources/Runtime"),
         .target(name: "OptLabLua", dependencies: ["OptLabRuntime", "CLua", "CShims"],
                 path: "Sources/Bindings"),

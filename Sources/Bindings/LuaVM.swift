@@ -24,7 +24,10 @@ public final class LuaVM {
     public let luaState: OpaquePointer
     let state: BindingState
     /// Module names and summaries, in the order `help()` lists them.
-    static let modules: [(String, String)] = [("tensor", TensorLibrary.summary)]
+    static let modules: [(String, String)] = [
+        ("tensor", TensorLibrary.summary), ("nn", NNLibrary.summary), ("data", DataLibrary.summary),
+        ("optim", OptimLibrary.summary), ("train", TrainLibrary.summary),
+    ]
 
     public init() throws {
         guard let L = luaL_newstate() else { throw LuaError(message: "cannot create a Lua state (out of memory)") }
@@ -61,6 +64,25 @@ public final class LuaVM {
         try state.register(TensorLibrary.functions, into: tensorModule, qualifier: "tensor.", isMethod: false)
         try state.setField(tensorModule, "Tensor", .function(state.keep(methods, type: "table")))
         try state.publish("tensor", table: tensorModule)
+
+        let moduleMethods = try state.installKind(Kind.module, methods: NNLibrary.methods, meta: NNLibrary.meta,
+                                                  index: NNLibrary.index, qualifier: "Module:")
+        _ = try state.installKind(Kind.loss, methods: [], meta: NNLibrary.lossMeta, qualifier: "")
+        let datasetMethods = try state.installKind(Kind.dataset, methods: DataLibrary.methods, meta: DataLibrary.meta, qualifier: "Dataset:")
+        let optimizerMethods = try state.installKind(Kind.optimizer, methods: OptimLibrary.methods, meta: OptimLibrary.meta, qualifier: "Optimizer:")
+        _ = try state.installKind(Kind.schedule, methods: OptimLibrary.scheduleMethods, meta: [], qualifier: "Schedule:")
+        _ = try state.installKind(Kind.average, methods: OptimLibrary.averageMethods, meta: [], qualifier: "Average:")
+        for (name, functions, methods) in [("nn", NNLibrary.functions, moduleMethods), ("data", DataLibrary.functions, datasetMethods),
+                                           ("optim", OptimLibrary.functions, optimizerMethods), ("train", TrainLibrary.functions, Int32(0))] {
+            let table = try state.newTable()
+            try state.register(functions, into: table, qualifier: name + ".", isMethod: false)
+            if methods != 0 {
+                let className = ["nn": "Module", "data": "Dataset", "optim": "Optimizer"][name] ?? name
+                try state.setField(table, className, .function(state.keep(methods, type: "table")))
+            }
+            try state.publish(name, table: table)
+        }
+        Trainer.interruptCheck = { optlab_take_interrupt() != 0 }
         try runPrelude()
     }
 
@@ -148,6 +170,13 @@ public final class LuaVM {
             let args = try (0..<a.count).map { try a.value($0 + 1) }
             return try body(args)
         }], into: globals.ref, qualifier: "", isMethod: false)
+    }
+
+    /// How `train.fit` shows progress (the REPL draws a bar on a terminal);
+    /// nil prints one plain line per epoch.
+    public var trainingProgress: ((TrainingProgress) -> Void)? {
+        get { state.progressHandler }
+        set { state.progressHandler = newValue }
     }
 
     /// Sends everything Lua's `print` writes to `handler` (one call per print, with its newline).

@@ -460,13 +460,16 @@ int optlab_p_setglobal(lua_State *L, const char *name) {
  * before the hook fired, kills the process as the default action would. */
 
 static lua_State *volatile g_sigint_state = NULL;
+static volatile sig_atomic_t g_interrupt_pending;
 
 static void on_sigint(int sig) {
   signal(sig, SIG_DFL);
+  g_interrupt_pending = 1;
   if (g_sigint_state) optlab_interrupt(g_sigint_state);
 }
 
 void optlab_catch_sigint(lua_State *L) {
+  g_interrupt_pending = 0;
   g_sigint_state = L;
   signal(SIGINT, on_sigint);
 }
@@ -482,3 +485,10 @@ void optlab_release_sigint(void) {
  * (each op's result), which is what it is built for; measured at 0.68 ->
  * 0.40 us for `x + y` on small tensors. */
 void optlab_gc_generational(lua_State *L) { lua_gc(L, LUA_GCGEN, 0, 0); }
+
+/* Long loops inside Swift (train.fit) never reach a Lua hook; they poll this. */
+int optlab_take_interrupt(void) {
+  int pending = g_interrupt_pending;
+  g_interrupt_pending = 0;
+  return pending;
+}

@@ -92,6 +92,10 @@ func main() -> Int32 {
         printError("\(error)")
         return 1
     }
+    if isatty(1) != 0 {
+        let bar = ProgressBar()
+        vm.trainingProgress = { bar.show($0) }
+    }
     // The global 'arg': script at 0, its arguments at 1.., interpreter options below 0.
     let scriptAt = opts.scriptIndex ?? argv.count
     let argTable = Array(argv.dropFirst(0))

@@ -18,6 +18,8 @@ final class BindingState {
     /// Registry references held for the state's lifetime (the methods table, _G).
     var kept: [LuaReference] = []
     var globals: LuaReference?
+    /// How train.fit reports progress; nil prints a plain line per epoch.
+    var progressHandler: ((TrainingProgress) -> Void)?
 
     /// Torch7's heap tracking: tensor storage lives outside Lua's heap, so a
     /// full collection runs whenever live storage passes a soft limit, and

@@ -90,6 +90,8 @@ void optlab_interrupt(lua_State *L);
 /* While Lua code runs: SIGINT interrupts it (lua.c's laction); released afterwards. */
 void optlab_catch_sigint(lua_State *L);
 void optlab_release_sigint(void);
+/* 1 if Ctrl-C came since the last call (for loops inside Swift); clears it. */
+int optlab_take_interrupt(void);
 
 
 

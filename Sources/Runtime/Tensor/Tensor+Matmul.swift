@@ -85,22 +85,24 @@ extension Tensor {
     /// C[m,n] = op(A)·op(B), where op transposes when asked; A is stored as
     /// [m,k] (or [k,m] when transposed), B as [k,n] (or [n,k]).
     static func gemm(_ a: Tensor, _ transA: Bool, _ b: Tensor, _ transB: Bool, into c: Tensor,
-                     m: Int, n: Int, k: Int, offsets: (Int, Int, Int) = (0, 0, 0)) {
-        let lda = transA ? m : k
-        let ldb = transB ? k : n
+                     m: Int, n: Int, k: Int, offsets: (Int, Int, Int) = (0, 0, 0),
+                     lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil) {
+        let lda = lda ?? (transA ? m : k)
+        let ldb = ldb ?? (transB ? k : n)
+        let ldc = ldc ?? n
         let ta = transA ? CblasTrans : CblasNoTrans
         let tb = transB ? CblasTrans : CblasNoTrans
         if m == 0 || n == 0 { return }
-        if k == 0 { c.fill(0); return }
+        if k == 0 { c.fill(0); return }  // (only reached with whole, contiguous outputs)
         switch c.dtype {
         case .f32:
             cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1,
                         a.ptr(Float.self) + offsets.0, Int32(lda), b.ptr(Float.self) + offsets.1, Int32(ldb),
-                        0, c.ptr(Float.self) + offsets.2, Int32(n))
+                        0, c.ptr(Float.self) + offsets.2, Int32(ldc))
         default:
             cblas_dgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1,
                         a.ptr(Double.self) + offsets.0, Int32(lda), b.ptr(Double.self) + offsets.1, Int32(ldb),
-                        0, c.ptr(Double.self) + offsets.2, Int32(n))
+                        0, c.ptr(Double.self) + offsets.2, Int32(ldc))
         }
     }
 }

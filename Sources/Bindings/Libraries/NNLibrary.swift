@@ -1,0 +1,186 @@
+import CLua
+import OptLabRuntime
+
+/// The `nn` module: layers, containers, losses, regularisation, checkpoints.
+enum NNLibrary {
+    static let summary = "layers, losses, l2, save/load, ensembles"
+
+    static func layer(_ name: String, _ signature: String, _ help: String,
+                      _ make: @escaping @Sendable (inout LuaArgs) throws -> Module) -> LuaFunction {
+        LuaFunction(name, signature, help) { a in [.module(try make(&a))] }
+    }
+
+    static func initialization(_ o: LuaOptions, default d: Initialization) throws -> Initialization {
+        guard o.has("init") else { return d }
+        let s = try o.string("init", default: d.rawValue)
+        guard let i = try? Initialization(parsing: s) else {
+            throw o.args.argumentError(o.index, "option 'init' must be small, xavier or kaiming, got '\(s)'")
+        }
+        return i
+    }
+
+    static let functions: [LuaFunction] = [
+        layer("Linear", "nn.Linear(in, out [, {bias=true, init=\"small\"}])", """
+        A fully connected layer y = x·Wᵀ + b, W of shape out×in. init: "small"
+        (N(0, 0.01²), the notes' default), "xavier" or "kaiming".
+          local fc = nn.Linear(784, 256, {init = "kaiming"})
+        """) { a in
+            let o = try a.options(3, allowed: ["bias", "init"])
+            return try Linear(try a.integer(1), try a.integer(2), bias: try o.bool("bias", default: true),
+                              initialization: try initialization(o, default: .small))
+        },
+        layer("Conv2d", "nn.Conv2d(cin, cout, k [, {stride=1, pad=0, bias=true, init=\"kaiming\"}])", """
+        2-d convolution over [N,C,H,W] images with k×k filters (lowered to GEMM).
+          local conv = nn.Conv2d(1, 32, 3, {pad = 1})
+        """) { a in
+            let o = try a.options(4, allowed: ["stride", "pad", "padding", "bias", "init"])
+            return try Conv2d(try a.integer(1), try a.integer(2), kernel: try a.integer(3), stride: try o.integer("stride", default: 1),
+                              padding: try o.integer(o.has("padding") ? "padding" : "pad", default: 0), bias: try o.bool("bias", default: true),
+                              initialization: try initialization(o, default: .kaiming))
+        },
+        layer("MaxPool2d", "nn.MaxPool2d(k [, {stride=k}])", "Max over k×k windows of [N,C,H,W] input.\n  local pool = nn.MaxPool2d(2)") { a in
+            let o = try a.options(2, allowed: ["stride"])
+            return try MaxPool2d(try a.integer(1), stride: o.has("stride") ? try o.integer("stride", default: 1) : nil)
+        },
+        layer("Flatten", "nn.Flatten()", "[N, …] → [N, features].") { _ in Flatten() },
+        layer("ReLU", "nn.ReLU()", "max(0, x).") { _ in ReLU() },
+        layer("LeakyReLU", "nn.LeakyReLU([slope=0.01])", "x where x > 0, else slope·x.") { a in LeakyReLU(slope: try a.number(1, default: 0.01)) },
+        layer("Tanh", "nn.Tanh()", "tanh(x).") { _ in Tanh() },
+        layer("Sigmoid", "nn.Sigmoid()", "1/(1+e^-x).") { _ in Sigmoid() },
+        layer("Dropout", "nn.Dropout([p=0.5])", """
+        Inverted dropout: drops each unit with probability p while training (and
+        scales the rest by 1/(1-p)); does nothing in evaluate mode. The mask comes
+        from the seeded generator.
+        """) { a in try Dropout(try a.number(1, default: 0.5)) },
+        layer("BatchNorm", "nn.BatchNorm(n [, {momentum=0.1, eps=1e-5}])", "Batch normalisation of n features ([N,n] or [N,n,H,W]).") { a in
+            let o = try a.options(2, allowed: ["momentum", "eps"])
+            return try BatchNorm(try a.integer(1), momentum: try o.number("momentum", default: 0.1), eps: try o.number("eps", default: 1e-5))
+        },
+        layer("Maxout", "nn.Maxout(in, out, pieces)", "The max of `pieces` linear functions per output unit.") { a in
+            try Maxout(try a.integer(1), try a.integer(2), pieces: try a.integer(3))
+        },
+        layer("Sequential", "nn.Sequential{layer, layer, ...}", """
+        Layers applied in order; parameters are named "1.weight", "1.bias", ….
+          local model = nn.Sequential{nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10)}
+        """) { a in try Sequential(try modules(a, 1)) },
+        layer("__Ensemble", "", "") { a in try Ensemble(try modules(a, 1)) },
+        LuaFunction("__Ensemble_load", "", "") { a in
+            guard case .array(let items) = try a.value(1) else { throw a.typeError(1, expected: "table of paths") }
+            return [.module(try Ensemble.load(try items.map { guard let s = $0.string else { throw a.argumentError(1, "paths must be strings") }; return s }))]
+        },
+        LuaFunction("load", "nn.load(path)", """
+        Rebuilds a model saved with model:save(path): the architecture from the
+        file's metadata, the weights from its tensors. Runs no code from the file.
+        Returns the model and the file's other metadata.
+          local model, meta = nn.load("runs/exp1/ep005_val0.8812.safetensors")
+        """) { a in
+            let (m, meta) = try Module.load(from: try a.string(1))
+            return [.module(m), .record(meta.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })]
+        },
+        LuaFunction("SoftmaxCrossEntropy", "nn.SoftmaxCrossEntropy()", """
+        The softmax cross-entropy loss, mean over the batch: loss(scores, labels)
+        with N×C scores and labels in 1..C. At initialisation it is about ln(C).
+          local loss_fn = nn.SoftmaxCrossEntropy(); local l = loss_fn(model(x), y)
+        """) { _ in [.object(LossBox(.softmaxCrossEntropy), kind: Kind.loss)] },
+        LuaFunction("MulticlassSVM", "nn.MulticlassSVM([{margin=1}])", """
+        The multiclass SVM (hinge) loss, Σ_{j≠y} max(0, s_j − s_y + margin), mean over
+        the batch. At initialisation it is about margin·(C−1).
+        """) { a in
+            let o = try a.options(1, allowed: ["margin"])
+            let m = try o.number("margin", default: 1)
+            guard m > 0 else { throw a.argumentError(1, "margin must be positive, got \(m)") }
+            return [.object(LossBox(.multiclassSVM(margin: m)), kind: Kind.loss)]
+        },
+        LuaFunction("MSE", "nn.MSE()", "Mean squared error over all elements: loss(prediction, target).") { _ in
+            [.object(LossBox(.mse), kind: Kind.loss)]
+        },
+        LuaFunction("l2", "nn.l2(model [, strength=1] [, {biases=false}])", """
+        The regularisation term ½·strength·Σw² over the model's weights (not
+        biases unless asked), kept apart from the data loss.
+          local loss = loss_fn(model(x), y) + nn.l2(model, 1e-4)
+        """) { a in
+            let m = try a.module(1)
+            let hasStrength = a.type(2) == LUA_TNUMBER
+            let o = try a.options(hasStrength ? 3 : 2, allowed: ["biases"])
+            return [.tensor(try l2Penalty(m, strength: try a.number(2, default: 1), includeBiases: try o.bool("biases", default: false)))]
+        },
+    ]
+
+    static func modules(_ a: LuaArgs, _ i: Int) throws -> [Module] {
+        guard case .array(let items) = try a.value(i) else { throw a.typeError(i, expected: "table of modules") }
+        return try items.enumerated().map { k, v in
+            guard case .object(let o, kind: Kind.module) = v, let m = o as? Module else {
+                throw a.argumentError(i, "entry \(k + 1) is \(v.typeName), expected a module")
+            }
+            return m
+        }
+    }
+
+    static let methods: [LuaFunction] = [
+        LuaFunction("forward", "model:forward(x)", "The output for input x (same as model(x)).") { a in [.tensor(try a.module(1).forward(try a.tensor(2)))] },
+        LuaFunction("parameters", "model:parameters()", """
+        The parameters, a table of tensors, each with p.name ("1.weight") and p.grad.
+          for _, p in ipairs(model:parameters()) do print(p.name, p:norm():item()) end
+        """) { a in [.array(try a.module(1).parameters().map { .tensor($0) })] },
+        LuaFunction("num_parameters", "model:num_parameters()", "How many trainable numbers the model has.") { a in [.integer(try a.module(1).parameterCount)] },
+        LuaFunction("train", "model:train()", "Training mode (dropout on, batch statistics); returns the model.") { a in
+            try a.module(1).train()
+            return [.argument(1)]
+        },
+        LuaFunction("evaluate", "model:evaluate()", "Evaluation mode (no dropout, running statistics); returns the model.") { a in
+            try a.module(1).evaluate()
+            return [.argument(1)]
+        },
+        LuaFunction("zero_grad", "model:zero_grad()", "Forgets every parameter's gradient.") { a in
+            try a.module(1).zeroGrad()
+            return []
+        },
+        LuaFunction("to", "model:to(dtype)", "Converts every parameter to dtype (\"f64\" for gradient checks); returns the model.") { a in
+            try a.module(1).to(try a.dtype(2))
+            return [.argument(1)]
+        },
+        LuaFunction("clone", "model:clone()", "A deep copy with its own parameters.") { a in [.module(try a.module(1).clone())] },
+        LuaFunction("save", "model:save(path [, metadata])", """
+        Writes weights and architecture to a .safetensors file, atomically.
+          model:save("mlp.safetensors", {note = "baseline"})
+        """) { a in
+            var meta: [String: String] = [:]
+            if !a.isNoneOrNil(3), case .record(let pairs) = try a.state.read(3, depth: 0, asRecord: true) {
+                for (k, v) in pairs { meta[k] = v.string ?? v.number.map { String($0) } ?? "" }
+            }
+            try a.module(1).save(to: try a.string(2), metadata: meta)
+            return []
+        },
+        LuaFunction("children", "model:children()", "The direct sub-modules, a table.") { a in [.array(try a.module(1).children.map { .module($0.module) })] },
+    ]
+
+    static let meta: [LuaFunction] = [
+        LuaFunction("__call", "", "") { a in [.tensor(try a.module(1).forward(try a.tensor(2)))] },
+        LuaFunction("__tostring", "", "") { a in [.string(try a.module(1).description)] },
+        LuaFunction("__len", "", "") { a in [.integer(try a.module(1).children.count)] },
+    ]
+
+    /// `model[i]` is the i-th child; `model.training` the mode.
+    static let index = LuaFunction("__index", "", "") { a in
+        let m = try a.module(1)
+        if a.type(2) == LUA_TNUMBER {
+            let i = try a.integer(2)
+            guard i >= 1, i <= m.children.count else { return [.nil] }
+            return [.module(m.children[i - 1].module)]
+        }
+        if a.type(2) == LUA_TSTRING, try a.string(2) == "training" { return [.bool(m.isTraining)] }
+        return [.nil]
+    }
+
+    static let lossMeta: [LuaFunction] = [
+        LuaFunction("__call", "", "") { a in
+            let box = try a.object(1, kind: Kind.loss, as: LossBox.self)
+            let scores = try a.tensor(2)
+            switch box.loss {
+            case .mse: return [.tensor(try box.loss(scores, try a.tensor(3)))]
+            default: return [.tensor(try box.loss(scores, try a.indices(3)))]
+            }
+        },
+        LuaFunction("__tostring", "", "") { a in [.string("nn." + (try a.object(1, kind: Kind.loss, as: LossBox.self)).loss.name)] },
+    ]
+}

@@ -1,0 +1,165 @@
+import CLua
+import OptLabRuntime
+
+/// The `optim` module: update rules, schedules, parameter averages.
+enum OptimLibrary {
+    static let summary = "SGD, momentum, Nesterov, Adagrad, RMSprop, Adam; schedules; EMA"
+
+    static func optimizer(_ name: String, _ signature: String, _ help: String, allowed: [String],
+                          _ rule: @escaping @Sendable (LuaOptions) throws -> UpdateRule, lr defaultLR: Double?,
+                          decoupled: Bool = false) -> LuaFunction {
+        LuaFunction(name, signature, help) { a in
+            let params = try a.parameters(1)
+            let o = try a.options(2, allowed: allowed + ["lr", "weight_decay"])
+            guard o.has("lr") || defaultLR != nil else { throw a.argumentError(2, "option 'lr' (the learning rate) is required") }
+            let opt = try Optimizer(params, rule: try rule(o), learningRate: try o.number("lr", default: defaultLR ?? 0),
+                                    weightDecay: try o.number("weight_decay", default: decoupled ? 1e-2 : 0), decoupled: decoupled)
+            return [.object(opt, kind: Kind.optimizer)]
+        }
+    }
+
+    static let functions: [LuaFunction] = [
+        optimizer("SGD", "optim.SGD(params, {lr=..., momentum=0, nesterov=false, weight_decay=0})", """
+        Stochastic gradient descent: x += -lr·dx; with momentum mu, v = mu·v − lr·dx, x += v;
+        with nesterov=true, the notes' form x += −mu·v_prev + (1+mu)·v. params: a
+        model or a table of tensors.
+          local opt = optim.SGD(model, {lr = 1e-2, momentum = 0.9, nesterov = true})
+        """, allowed: ["momentum", "nesterov"], { o in
+            let mu = try o.number("momentum", default: 0)
+            if try o.bool("nesterov", default: false) {
+                guard mu > 0 else { throw o.args.argumentError(o.index, "nesterov needs a momentum in (0, 1)") }
+                return .nesterov(mu: mu)
+            }
+            return mu == 0 ? .sgd : .momentum(mu: mu)
+        }, lr: nil),
+        optimizer("Adagrad", "optim.Adagrad(params, {lr=..., eps=1e-8})", "cache += dx²; x += −lr·dx/(√cache + eps).", allowed: ["eps"], { o in
+            .adagrad(eps: try o.number("eps", default: 1e-8))
+        }, lr: nil),
+        optimizer("RMSprop", "optim.RMSprop(params, {lr=..., decay=0.99, eps=1e-8})",
+                  "cache = decay·cache + (1−decay)·dx²; x += −lr·dx/(√cache + eps).", allowed: ["decay", "eps"], { o in
+            .rmsprop(decay: try o.number("decay", default: 0.99), eps: try o.number("eps", default: 1e-8))
+        }, lr: nil),
+        optimizer("Adam", "optim.Adam(params, {lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0})", """
+        Adam with bias correction (t from 1): m = b1·m + (1−b1)·dx, v = b2·v + (1−b2)·dx²,
+        x += −lr·(m/(1−b1^t))/(√(v/(1−b2^t)) + eps).
+          local opt = optim.Adam(model, {lr = 1e-3})
+        """, allowed: ["beta1", "beta2", "eps"], { o in
+            .adam(beta1: try o.number("beta1", default: 0.9), beta2: try o.number("beta2", default: 0.999), eps: try o.number("eps", default: 1e-8))
+        }, lr: 1e-3),
+        optimizer("AdamW", "optim.AdamW(params, {lr=1e-3, weight_decay=1e-2, ...})", "Adam with decoupled weight decay: x −= lr·λ·x before each update.",
+                  allowed: ["beta1", "beta2", "eps"], { o in
+            .adam(beta1: try o.number("beta1", default: 0.9), beta2: try o.number("beta2", default: 0.999), eps: try o.number("eps", default: 1e-8))
+        }, lr: 1e-3, decoupled: true),
+        LuaFunction("step_decay", "optim.step_decay(opt, {every=5, factor=0.5, unit=\"epoch\"})", "lr = lr0·factor^⌊t/every⌋; call sched:step() each unit.") { a in
+            let o = try a.options(2, allowed: ["every", "factor", "unit"])
+            return try schedule(a, .step(every: try o.integer("every", default: 5), factor: try o.number("factor", default: 0.5)), o)
+        },
+        LuaFunction("exp_decay", "optim.exp_decay(opt, {k=..., unit=\"epoch\"})", "lr = lr0·e^(−k·t).") { a in
+            let o = try a.options(2, allowed: ["k", "unit"])
+            return try schedule(a, .exponential(k: try o.number("k", default: 0.1)), o)
+        },
+        LuaFunction("inv_decay", "optim.inv_decay(opt, {k=..., unit=\"epoch\"})", "lr = lr0/(1 + k·t).") { a in
+            let o = try a.options(2, allowed: ["k", "unit"])
+            return try schedule(a, .inverse(k: try o.number("k", default: 0.1)), o)
+        },
+        LuaFunction("warmup_cosine", "optim.warmup_cosine(opt, {warmup=..., total=..., min=0, unit=\"iteration\"})",
+                    "Linear warm-up to lr0 over `warmup` steps, then cosine down to min at `total`.") { a in
+            let o = try a.options(2, allowed: ["warmup", "total", "min", "unit"])
+            return try schedule(a, .warmupCosine(warmup: try o.integer("warmup", default: 0), total: try o.integer("total", default: 1),
+                                                 minimum: try o.number("min", default: 0)), o, defaultUnit: .iteration)
+        },
+        LuaFunction("plateau", "optim.plateau(opt, {factor=0.5, patience=2, cooldown=0, min=0, mode=\"max\", threshold=0})", """
+        Reduce on plateau: sched:step(metric) each epoch; when the metric (validation
+        accuracy by default, mode "max") has not improved for `patience` epochs, lr ·= factor.
+        """) { a in
+            let o = try a.options(2, allowed: ["factor", "patience", "cooldown", "min", "mode", "threshold"])
+            guard let mode = Schedule.PlateauMode(rawValue: try o.string("mode", default: "max")) else {
+                throw a.argumentError(2, "option 'mode' must be \"max\" or \"min\"")
+            }
+            return try schedule(a, .plateau(factor: try o.number("factor", default: 0.5), patience: try o.integer("patience", default: 2),
+                                            cooldown: try o.integer("cooldown", default: 0), minimum: try o.number("min", default: 0),
+                                            mode: mode, threshold: try o.number("threshold", default: 0)), o)
+        },
+        LuaFunction("EMA", "optim.EMA(model, {decay=0.999})", """
+        An exponential moving average of the parameters: avg:update() after each
+        step, avg:model() a copy of the model with the averages for evaluation.
+        """) { a in
+            let o = try a.options(2, allowed: ["decay"])
+            return [.object(try ParameterAverage(try a.module(1), kind: .ema(decay: try o.number("decay", default: 0.999))), kind: Kind.average)]
+        },
+        LuaFunction("Polyak", "optim.Polyak(model)", "The plain running mean of every iterate of the parameters (update()/model() as EMA).") { a in
+            [.object(try ParameterAverage(try a.module(1), kind: .polyak), kind: Kind.average)]
+        },
+    ]
+
+    static func schedule(_ a: LuaArgs, _ kind: Schedule.Kind, _ o: LuaOptions, defaultUnit: Schedule.Unit = .epoch) throws -> [LuaValue] {
+        guard let unit = Schedule.Unit(rawValue: try o.string("unit", default: defaultUnit.rawValue)) else {
+            throw a.argumentError(2, "option 'unit' must be \"epoch\" or \"iteration\"")
+        }
+        return [.object(ScheduleBox(try Schedule(kind, optimizer: try a.optimizer(1), unit: unit)), kind: Kind.schedule)]
+    }
+
+    static let methods: [LuaFunction] = [
+        LuaFunction("step", "opt:step()", "Updates every parameter that has a gradient.") { a in
+            try a.optimizer(1).step()
+            return []
+        },
+        LuaFunction("zero_grad", "opt:zero_grad()", "Forgets every parameter's gradient.") { a in
+            try a.optimizer(1).zeroGrad()
+            return []
+        },
+        LuaFunction("lr", "opt:lr()", "The current learning rate.") { a in [.number(try a.optimizer(1).learningRate)] },
+        LuaFunction("set_lr", "opt:set_lr(v)", "Sets the learning rate.") { a in
+            let v = try a.number(2)
+            guard v > 0, v.isFinite else { throw a.argumentError(2, "learning rate must be positive, got \(v)") }
+            try a.optimizer(1).learningRate = v
+            return []
+        },
+        LuaFunction("set_momentum", "opt:set_momentum(mu)", "Sets momentum (for a momentum schedule).") { a in
+            let mu = try a.number(2)
+            guard mu >= 0, mu < 1 else { throw a.argumentError(2, "momentum must be in [0, 1)") }
+            try a.optimizer(1).momentum = mu
+            return []
+        },
+        LuaFunction("ratios", "opt:ratios()", "Per parameter name, ‖update‖/‖weight‖ of the last step (the notes want ~1e-3).") { a in
+            let o = try a.optimizer(1)
+            return [.record(zip(o.parameters, o.updateRatios).enumerated().map { i, pr in (pr.0.name ?? "#\(i + 1)", .number(pr.1)) })]
+        },
+        LuaFunction("save", "opt:save(path)", "Writes the optimizer's state (so training resumes on the same trajectory).") { a in
+            try a.optimizer(1).save(to: try a.string(2))
+            return []
+        },
+        LuaFunction("load", "opt:load(path)", "Restores state written by opt:save.") { a in
+            try a.optimizer(1).load(from: try a.string(2))
+            return []
+        },
+    ]
+
+    static let meta: [LuaFunction] = [
+        LuaFunction("__tostring", "", "") { a in
+            let o = try a.optimizer(1)
+            return [.string("optim.\(o.rule.name)(lr \(o.learningRate), \(o.parameters.count) parameters, \(o.steps) steps)")]
+        },
+    ]
+
+    static let scheduleMethods: [LuaFunction] = [
+        LuaFunction("step", "sched:step([metric])", "Advances one unit; reduce-on-plateau needs the watched metric.") { a in
+            let s = try a.object(1, kind: Kind.schedule, as: ScheduleBox.self).schedule
+            try s.step(metric: a.isNoneOrNil(2) ? nil : try a.number(2))
+            return []
+        },
+        LuaFunction("lr", "sched:lr()", "The optimizer's current learning rate.") { a in
+            [.number(try a.object(1, kind: Kind.schedule, as: ScheduleBox.self).schedule.optimizer.learningRate)]
+        },
+    ]
+
+    static let averageMethods: [LuaFunction] = [
+        LuaFunction("update", "avg:update()", "Folds the current parameters into the average.") { a in
+            try a.object(1, kind: Kind.average, as: ParameterAverage.self).update()
+            return []
+        },
+        LuaFunction("model", "avg:model()", "A copy of the model holding the averaged parameters.") { a in
+            [.module(try a.object(1, kind: Kind.average, as: ParameterAverage.self).model())]
+        },
+    ]
+}

@@ -1,0 +1,144 @@
+import CLua
+import CShims
+import OptLabRuntime
+
+/// The `train` module: the training loop and accuracy.
+enum TrainLibrary {
+    static let summary = "train.fit: the training loop with validation, checkpoints, history"
+
+    static let fitOptions = ["model", "loss", "optimizer", "schedule", "train", "val", "epochs", "batch", "reg", "seed",
+                             "log", "keep_best", "train_sample", "quiet"]
+
+    static let functions: [LuaFunction] = [
+        LuaFunction("fit", "train.fit{model=, loss=, optimizer=, train=, val=, epochs=10, batch=256, reg=0, ...}", """
+        Trains model on train with minibatches, measuring train accuracy (on a
+        1,000-example sample) and val accuracy each epoch, and keeps the best
+        parameters by val accuracy. loss is a loss object or function(scores,
+        labels). Options: schedule (stepped each epoch, or iteration), reg (L2
+        strength), seed (batch order), log = "runs/name" (config.json,
+        metrics.jsonl, checkpoints ep005_val0.8812.safetensors), keep_best=true,
+        train_sample=1000, quiet=false. Stops with a message naming the step if
+        the loss becomes NaN or infinite. Returns the history: h.loss (per
+        iteration), h.train_acc, h.val_acc, h.lr (per epoch), h.best.
+          local h = train.fit{model = model, loss = nn.SoftmaxCrossEntropy(),
+            optimizer = optim.SGD(model, {lr = 0.05, momentum = 0.9}), train = tr, val = val, epochs = 5}
+        """) { a in
+            let o = try a.options(1, allowed: fitOptions)
+            func object<T: AnyObject>(_ key: String, _ kind: String, _ t: T.Type) throws -> T? {
+                guard let v = o.value(key), !v.isNil else { return nil }
+                guard case .object(let obj, kind: kind) = v, let typed = obj as? T else {
+                    throw a.argumentError(1, "option '\(key)' must be a \(kind.lowercased()), got \(v.typeName)")
+                }
+                return typed
+            }
+            guard let model = try object("model", Kind.module, Module.self) else { throw a.argumentError(1, "option 'model' is required") }
+            guard let optimizer = try object("optimizer", Kind.optimizer, Optimizer.self) else {
+                throw a.argumentError(1, "option 'optimizer' is required")
+            }
+            guard let train = try object("train", Kind.dataset, DatasetBox.self)?.data else { throw a.argumentError(1, "option 'train' is required") }
+            let val = try object("val", Kind.dataset, DatasetBox.self)?.data
+            let schedule = try object("schedule", Kind.schedule, ScheduleBox.self)?.schedule
+            let (lossFunction, lossName) = try loss(a, o)
+            var opts = Trainer.Options()
+            opts.epochs = try o.integer("epochs", default: 10)
+            opts.batchSize = try o.integer("batch", default: 256)
+            opts.reg = try o.number("reg", default: 0)
+            opts.seed = UInt64(bitPattern: Int64(try o.integer("seed", default: 0)))
+            opts.keepBest = try o.bool("keep_best", default: true)
+            opts.trainAccuracySample = try o.integer("train_sample", default: 1000)
+            opts.runDirectory = o.has("log") ? try o.string("log", default: "") : nil
+            let trainer = try Trainer(model: model, loss: lossFunction, optimizer: optimizer, schedule: schedule,
+                                      train: train, validation: val, options: opts)
+            trainer.configExtras = ["loss": lossName]
+            if !(try o.bool("quiet", default: false)) {
+                trainer.progress = a.state.progressHandler ?? plainProgress
+            }
+            let h = try trainer.fit()
+            return [history(h)]
+        },
+        LuaFunction("accuracy", "train.accuracy(model, dataset)", "The fraction of dataset the model classifies right (evaluation mode).") { a in
+            [.number(try accuracy(try a.module(1), try a.dataset(2)))]
+        },
+    ]
+
+    static func loss(_ a: LuaArgs, _ o: LuaOptions) throws -> (Trainer.LossFunction, String) {
+        switch o.value("loss") {
+        case .object(let obj, kind: Kind.loss)?:
+            guard let box = obj as? LossBox else { break }
+            return ({ scores, labels in try box.loss(scores, labels) }, box.loss.name)
+        case .function(let ref)?:
+            let state = a.state
+            return ({ scores, labels in try state.callLoss(ref, scores, try labels.add(1)) }, "lua function")
+        default: break
+        }
+        throw a.argumentError(1, "option 'loss' must be a loss (nn.SoftmaxCrossEntropy(), …) or a function(scores, labels)")
+    }
+
+    static func history(_ h: TrainingHistory) -> LuaValue {
+        .record([
+            ("loss", .array(h.loss.map { .number($0) })),
+            ("train_acc", .array(h.trainAccuracy.map { .number($0) })),
+            ("val_acc", .array(h.validationAccuracy.map { .number($0) })),
+            ("lr", .array(h.learningRate.map { .number($0) })),
+            ("best", .record([("epoch", .integer(h.bestEpoch)), ("val_acc", .number(h.bestValidationAccuracy))])),
+            ("seconds", .number(h.seconds)),
+        ])
+    }
+
+    /// One plain line per epoch (what an embedding host or a pipe sees).
+    static func plainProgress(_ p: TrainingProgress) {
+        guard p.event == .epoch else { return }
+        print(ProgressText.epochLine(p))
+    }
+}
+
+/// Progress as text, shared by the plain lines and the REPL's bar.
+public enum ProgressText {
+    public static func epochLine(_ p: TrainingProgress) -> String {
+        var s = "epoch \(p.epoch)/\(p.epochs)  loss \(fmt(p.loss, 4))"
+        if let t = p.trainAccuracy { s += "  train \(fmt(t, 4))" }
+        if let v = p.validationAccuracy { s += "  val \(fmt(v, 4))" }
+        s += "  lr \(fmtE(p.learningRate))  \(duration(p.elapsed))"
+        return s
+    }
+
+    public static func fmt(_ v: Double, _ digits: Int) -> String {
+        guard v.isFinite else { return String(describing: v) }
+        let scale = Foundation.pow(10.0, Double(digits))
+        let r = (v * scale).rounded() / scale
+        var s = String(r)
+        if let dot = s.firstIndex(of: ".") {
+            let decimals = s.distance(from: dot, to: s.endIndex) - 1
+            if decimals < digits { s += String(repeating: "0", count: digits - decimals) }
+        }
+        return s
+    }
+
+    public static func fmtE(_ v: Double) -> String {
+        guard v > 0, v.isFinite else { return String(v) }
+        let e = Int(Foundation.floor(Foundation.log10(v)))
+        return fmt(v / Foundation.pow(10.0, Double(e)), 2) + "e" + String(e)
+    }
+
+    public static func duration(_ s: Double) -> String {
+        let t = Int(s.rounded())
+        return t >= 60 ? "\(t / 60)m\(String(format: "%02d", t % 60))s" : String(format: "%.1fs", s)
+    }
+}
+
+import Foundation
+
+extension BindingState {
+    /// Calls a Lua loss function; it must return a tensor.
+    func callLoss(_ ref: LuaReference, _ scores: Tensor, _ labels: Tensor) throws -> Tensor {
+        guard let L else { throw LuaRaisedError(description: "the Lua state is closed") }
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        lua_rawgeti(L, OPTLAB_REGISTRYINDEX, lua_Integer(ref.ref))
+        let results = try callTop(arguments: [.tensor(scores), .tensor(labels)], results: 1)
+        guard case .argument(let slot)? = results.first, let t = tensor(at: slot) else {
+            throw LuaRaisedError(description: "train.fit: the loss function must return a tensor")
+        }
+        return t
+    }
+}

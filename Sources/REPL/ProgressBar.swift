@@ -1,0 +1,29 @@
+import Glibc
+import OptLabLua
+import OptLabRuntime
+
+/// train.fit's progress on a terminal: one line redrawn in place (at most
+/// ten times a second) with a bar, the loss, the last accuracies and the
+/// ETA; a permanent line per epoch.
+final class ProgressBar {
+    private var lastDraw = 0.0
+
+    func show(_ p: TrainingProgress) {
+        switch p.event {
+        case .epoch:
+            fputs("\r\u{1B}[2K" + ProgressText.epochLine(p) + "\n", stdout)
+        case .iteration:
+            let now = monotonicSeconds()
+            guard now - lastDraw > 0.1 || p.iteration == p.iterationsPerEpoch else { return }
+            lastDraw = now
+            let width = 24
+            let done = Int(Double(width) * Double(p.iteration) / Double(max(p.iterationsPerEpoch, 1)))
+            let bar = String(repeating: "=", count: done) + (done < width ? ">" : "") + String(repeating: " ", count: max(0, width - done - 1))
+            var line = "epoch \(p.epoch)/\(p.epochs) [\(bar)] loss \(ProgressText.fmt(p.loss, 4))"
+            if let v = p.validationAccuracy { line += "  val \(ProgressText.fmt(v, 4))" }
+            line += "  ETA \(ProgressText.duration(p.remaining))"
+            fputs("\r\u{1B}[2K" + line, stdout)
+        }
+        fflush(stdout)
+    }
+}

@@ -1,0 +1,80 @@
+/// Examples and their labels, in memory: `inputs` is [N, …] (f32), `labels`
+/// is [N] of 0-based class indices (i32). A Dataset is a value: `split`,
+/// `take` and `normalized` return new ones.
+public struct Dataset {
+    public let inputs: Tensor
+    public let labels: Tensor
+    public let classes: Int
+
+    public init(inputs: Tensor, labels: Tensor, classes: Int? = nil) throws {
+        guard inputs.rank >= 1, labels.rank == 1, labels.shape[0] == inputs.shape[0] else {
+            throw RuntimeError(.shape, "dataset", "\(labels.count) labels for inputs of shape \(describe(inputs.shape)) (the counts must match)")
+        }
+        let y = try labels.to(.i32)
+        let maxLabel = y.count == 0 ? -1 : Int(try y.max().item())
+        let minLabel = y.count == 0 ? 0 : Int(try y.min().item())
+        guard minLabel >= 0 else { throw RuntimeError(.argument, "dataset", "labels must be non-negative, got \(minLabel)") }
+        let c = classes ?? (maxLabel + 1)
+        guard maxLabel < c else { throw RuntimeError(.argument, "dataset", "label \(maxLabel) is out of range for \(c) classes") }
+        self.inputs = inputs
+        self.labels = y
+        self.classes = c
+    }
+
+    public var count: Int { labels.count }
+
+    /// The first `fraction` of a seeded shuffle, and the rest (one
+    /// validation fold, as the notes advise over cross-validation).
+    public func split(_ fraction: Double, seed: UInt64 = 0) throws -> (Dataset, Dataset) {
+        guard fraction > 0, fraction < 1 else { throw RuntimeError(.argument, "split", "fraction must be in (0, 1), got \(fraction)") }
+        let order = Generator(seed: seed).permutation(count)
+        let cut = Int((Double(count) * fraction).rounded())
+        return (try subset(Array(order[..<cut])), try subset(Array(order[cut...])))
+    }
+
+    /// The first n examples.
+    public func take(_ n: Int) throws -> Dataset {
+        guard n >= 0 else { throw RuntimeError(.argument, "take", "n must be non-negative") }
+        return try subset(Array(0..<Swift.min(n, count)))
+    }
+
+    public func subset(_ indices: [Int]) throws -> Dataset {
+        let idx = try Tensor(int32: indices.map(Int32.init))
+        return try Dataset(inputs: inputs.indexSelect(dim: 0, idx), labels: labels.indexSelect(dim: 0, idx), classes: classes)
+    }
+
+    /// Batches in order, or shuffled by a seeded generator.
+    public func batches(size: Int, shuffle: Bool = false, generator: Generator = .default) throws -> [(inputs: Tensor, labels: Tensor)] {
+        guard size > 0 else { throw RuntimeError(.argument, "batches", "batch size must be positive, got \(size)") }
+        let order = shuffle ? generator.permutation(count) : Array(0..<count)
+        return try stride(from: 0, to: count, by: size).map { start in
+            let idx = try Tensor(int32: order[start..<Swift.min(start + size, count)].map(Int32.init))
+            return (try inputs.indexSelect(dim: 0, idx), try labels.indexSelect(dim: 0, idx))
+        }
+    }
+
+    /// Per-feature mean and standard deviation over the examples (computed on
+    /// the training part, then applied to every part).
+    public func statistics() throws -> (mean: Tensor, std: Tensor) {
+        let flat = try inputs.reshape([count, -1])
+        return (try flat.mean(dim: 0), try flat.std(dim: 0, correction: 0).add(1e-8))
+    }
+
+    /// (x − mean) / std with given statistics, or a single scalar mean/std
+    /// (the notes' "zero-centre and normalise").
+    public func normalized(mean: Tensor, std: Tensor) throws -> Dataset {
+        let flat = try inputs.reshape([count, -1])
+        let out = try Tensor.withNoGrad { try flat.sub(mean).div(std).reshape(inputs.shape) }
+        return try Dataset(inputs: out, labels: labels, classes: classes)
+    }
+
+    /// Inputs reshaped to [N, features].
+    public func flattened() throws -> Dataset {
+        try Dataset(inputs: inputs.reshape([count, -1]), labels: labels, classes: classes)
+    }
+
+    /// Inputs reshaped to [N, channels, height, width].
+    public func images(channels: Int, height: Int, width: Int) throws -> Dataset {
+        try Dataset(inputs: inputs.reshape([count, channels, height, width]), labels: labels, classes: classes)
+    }
+}

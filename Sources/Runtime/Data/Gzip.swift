@@ -1,0 +1,39 @@
+import CZlib
+
+/// gzip (and zlib) inflation through the system's zlib.
+enum Gzip {
+    static func isGzip(_ bytes: [UInt8]) -> Bool { bytes.count >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b }
+
+    /// Inflates a whole gzip stream; `limit` bounds the output (a lying or
+    /// hostile file cannot make it allocate without end).
+    static func inflate(_ input: [UInt8], limit: Int = 1 << 32, source: String) throws -> [UInt8] {
+        var stream = z_stream()
+        guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw RuntimeError(.io, "gzip", "\(source): cannot initialise zlib")
+        }
+        defer { inflateEnd(&stream) }
+        var output = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        var status: Int32 = Z_OK
+        try input.withUnsafeBufferPointer { inBuf in
+            stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress)
+            stream.avail_in = UInt32(inBuf.count)
+            repeat {
+                try chunk.withUnsafeMutableBufferPointer { outBuf in
+                    stream.next_out = outBuf.baseAddress
+                    stream.avail_out = UInt32(outBuf.count)
+                    status = CZlib.inflate(&stream, Z_NO_FLUSH)
+                    guard status == Z_OK || status == Z_STREAM_END || (status == Z_BUF_ERROR && stream.avail_in > 0) else {
+                        throw RuntimeError(.format, "gzip", "\(source): corrupt or truncated gzip data (zlib error \(status))")
+                    }
+                    output.append(contentsOf: outBuf[0..<(outBuf.count - Int(stream.avail_out))])
+                }
+                guard output.count <= limit else { throw RuntimeError(.format, "gzip", "\(source): inflates past \(limit) bytes") }
+            } while status != Z_STREAM_END && stream.avail_in > 0
+        }
+        guard status == Z_STREAM_END else {
+            throw RuntimeError(.format, "gzip", "\(source): truncated gzip data")
+        }
+        return output
+    }
+}

@@ -1,0 +1,51 @@
+/// The IDX format of MNIST and Fashion-MNIST: a magic number
+/// (0x00 0x00 type dims), big-endian sizes, then the data; files may be gzipped.
+public enum IDX {
+    /// Reads an IDX file of unsigned bytes into an f32 tensor (values 0…255)
+    /// or, for labels, an i32 tensor.
+    public static func load(_ path: String, asLabels: Bool = false) throws -> Tensor {
+        var bytes = try AtomicFile.read(path, op: "idx")
+        if Gzip.isGzip(bytes) { bytes = try Gzip.inflate(bytes, source: path) }
+        return try decode(bytes, source: path, asLabels: asLabels)
+    }
+
+    public static func decode(_ bytes: [UInt8], source: String, asLabels: Bool) throws -> Tensor {
+        func bad(_ why: String) -> RuntimeError { RuntimeError(.format, "idx", "\(source): \(why)") }
+        guard bytes.count >= 4, bytes[0] == 0, bytes[1] == 0 else { throw bad("not an IDX file (bad magic)") }
+        guard bytes[2] == 0x08 else { throw bad("element type 0x\(String(bytes[2], radix: 16)) is not supported (only unsigned bytes, 0x08)") }
+        let dims = Int(bytes[3])
+        guard dims >= 1, dims <= 4, bytes.count >= 4 + 4 * dims else { throw bad("bad dimension count \(dims) or truncated header") }
+        var shape: [Int] = []
+        for d in 0..<dims {
+            let o = 4 + 4 * d
+            shape.append(Int(bytes[o]) << 24 | Int(bytes[o + 1]) << 16 | Int(bytes[o + 2]) << 8 | Int(bytes[o + 3]))
+        }
+        let n = try Tensor.validate(shape, op: "idx")
+        let start = 4 + 4 * dims
+        guard bytes.count - start >= n else {
+            throw bad("header promises \(n) values of shape \(describe(shape)), file has \(bytes.count - start)")
+        }
+        let t = try Tensor(uninitialized: shape, dtype: asLabels ? .i32 : .f32)
+        bytes.withUnsafeBufferPointer { buf in
+            if asLabels {
+                let p = t.ptr(Int32.self)
+                for i in 0..<n { p[i] = Int32(buf[start + i]) }
+            } else {
+                let p = t.ptr(Float.self)
+                for i in 0..<n { p[i] = Float(buf[start + i]) }
+            }
+        }
+        return t
+    }
+
+    /// An image file and its label file as a dataset (images scaled to [0, 1]).
+    public static func dataset(images: String, labels: String, classes: Int? = nil) throws -> Dataset {
+        let x = try load(images)
+        let y = try load(labels, asLabels: true)
+        guard y.rank == 1 else { throw RuntimeError(.format, "idx", "\(labels): labels must be 1-d, got \(describe(y.shape))") }
+        guard x.shape.first == y.count else {
+            throw RuntimeError(.format, "idx", "\(images) has \(x.shape.first ?? 0) images but \(labels) has \(y.count) labels")
+        }
+        return try Dataset(inputs: x.div(255), labels: y, classes: classes)
+    }
+}

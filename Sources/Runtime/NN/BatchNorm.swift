@@ -1,0 +1,52 @@
+/// Batch normalisation over the batch (and, for [N,C,H,W] input, the spatial
+/// positions) of each feature: y = γ·(x − μ)/√(σ² + ε) + β. Training uses the
+/// batch's statistics and updates running ones (momentum 0.1, as PyTorch);
+/// evaluation uses the running ones. Written with tensor ops, so autograd
+/// gives its backward.
+public final class BatchNorm: Module {
+    public let features: Int
+    public let momentum: Double, eps: Double
+
+    public init(_ features: Int, momentum: Double = 0.1, eps: Double = 1e-5, dtype: DType = .f32) throws {
+        guard features > 0 else { throw RuntimeError(.argument, "BatchNorm", "features must be positive") }
+        self.features = features
+        self.momentum = momentum
+        self.eps = eps
+        super.init()
+        try addParameter("weight", Tensor.ones([features], dtype: dtype))
+        try addParameter("bias", Tensor.zeros([features], dtype: dtype))
+        addBuffer("running_mean", try Tensor.zeros([features], dtype: dtype))
+        addBuffer("running_var", try Tensor.ones([features], dtype: dtype))
+    }
+
+    override public var config: [String: Double] { ["features": Double(features), "momentum": momentum, "eps": eps] }
+
+    override public func forward(_ x: Tensor) throws -> Tensor {
+        try expectRank(x, [2, 4], what: "[N,\(features)] or [N,\(features),H,W]")
+        try expectFeatures(x, features, dim: 1)
+        // Features last, rows = every sample (and position).
+        let rows = x.rank == 4 ? try x.permute([0, 2, 3, 1]).reshape([-1, features]) : x
+        let y: Tensor
+        if isTraining {
+            guard rows.shape[0] > 1 else {
+                throw RuntimeError(.shape, "BatchNorm", "training needs more than one value per feature, got shape \(describe(x.shape))")
+            }
+            let mean = try rows.mean(dim: 0)
+            let variance = try rows.variance(dim: 0, correction: 0)
+            try Tensor.withNoGrad {
+                let n = Double(rows.shape[0])
+                let rm = buffer(0), rv = buffer(1)
+                try rm.copy(from: rm.mul(1 - momentum).add(mean.detach().mul(momentum)))
+                try rv.copy(from: rv.mul(1 - momentum).add(variance.detach().mul(momentum * n / Swift.max(n - 1, 1))))
+            }
+            y = try rows.sub(mean).div(variance.add(eps).sqrt())
+        } else {
+            y = try rows.sub(buffer(0)).div(buffer(1).add(eps).sqrt())
+        }
+        let out = try y.mul(parameter(0)).add(parameter(1))
+        guard x.rank == 4 else { return out }
+        return try out.reshape([x.shape[0], x.shape[2], x.shape[3], features]).permute([0, 3, 1, 2])
+    }
+
+    override public var summary: String { "BatchNorm(\(features))" }
+}

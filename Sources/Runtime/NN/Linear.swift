@@ -1,0 +1,76 @@
+/// A fully connected layer: y = x·Wᵀ + b, with W of shape out×in (PyTorch's layout).
+public final class Linear: Module {
+    public let inputs: Int, outputs: Int
+
+    /// - Parameters:
+    ///   - initialization: `.small` (std 0.01, the notes' default), `.xavier` or `.kaiming`.
+    public init(_ inputs: Int, _ outputs: Int, bias: Bool = true, initialization: Initialization = .small,
+                dtype: DType = .f32) throws {
+        guard inputs > 0, outputs > 0 else {
+            throw RuntimeError(.argument, "Linear", "sizes must be positive, got \(inputs) -> \(outputs)")
+        }
+        self.inputs = inputs
+        self.outputs = outputs
+        super.init()
+        try addParameter("weight", initialization.weights([outputs, inputs], fanIn: inputs, dtype: dtype))
+        if bias { try addParameter("bias", Tensor.zeros([outputs], dtype: dtype)) }
+    }
+
+    public var weight: Tensor { parameter(0) }
+    public var bias: Tensor? { parameterSlots.count > 1 ? parameter(1) : nil }
+
+    override public var config: [String: Double] {
+        ["in": Double(inputs), "out": Double(outputs), "bias": bias == nil ? 0 : 1]
+    }
+
+    override public func forward(_ x: Tensor) throws -> Tensor {
+        try expectRank(x, [2], what: "a batch of shape [N,\(inputs)]")
+        try expectFeatures(x, inputs, dim: 1)
+        return try x.linear(weight: weight, bias: bias)
+    }
+
+    override public var summary: String { "Linear(\(inputs) -> \(outputs))" }
+}
+
+extension Tensor {
+    /// x·Wᵀ + b in one op: one GEMM with W transposed by BLAS flag, the bias
+    /// added in the same pass. Backward: dx = g·W, dW = gᵀ·x, db = Σ_rows g.
+    public func linear(weight: Tensor, bias: Tensor?) throws -> Tensor {
+        try requireFloat("linear")
+        guard rank == 2, weight.rank == 2, shape[1] == weight.shape[1] else {
+            throw RuntimeError(.shape, "linear", "input \(describe(shape)) and weight \(describe(weight.shape)) do not align (expected input [N,\(weight.shape.last ?? 0)])")
+        }
+        let x = try to(weight.dtype)
+        let (n, k, m) = (shape[0], shape[1], weight.shape[0])
+        if let bias, bias.shape != [m] {
+            throw RuntimeError(.shape, "linear", "bias of shape \(describe(bias.shape)) for \(m) outputs")
+        }
+        let out = try Tensor(uninitialized: [n, m], dtype: weight.dtype)
+        Tensor.gemm(x, false, weight, true, into: out, m: n, n: m, k: k)
+        if let bias {
+            let b = try bias.to(weight.dtype)
+            if out.dtype == .f32 {
+                let o = out.ptr(Float.self), bp = b.ptr(Float.self)
+                for r in 0..<n { for j in 0..<m { o[r * m + j] += bp[j] } }
+            } else {
+                let o = out.ptr(Double.self), bp = b.ptr(Double.self)
+                for r in 0..<n { for j in 0..<m { o[r * m + j] += bp[j] } }
+            }
+        }
+        let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
+        guard inputs.contains(where: \.requiresGrad), GradMode.enabled else { return out }
+        return Tensor.record("linear", out, inputs) { g, needs in
+            var dx: Tensor?, dw: Tensor?, db: Tensor?
+            if needs[0] {
+                dx = try Tensor(uninitialized: [n, k], dtype: g.dtype)
+                Tensor.gemm(g, false, weight, false, into: dx!, m: n, n: k, k: m)
+            }
+            if needs[1] {
+                dw = try Tensor(uninitialized: [m, k], dtype: g.dtype)
+                Tensor.gemm(g, true, x, false, into: dw!, m: m, n: k, k: n)
+            }
+            if needs.count > 2 && needs[2] { db = try g.sum(dim: 0) }
+            return needs.count > 2 ? [dx, dw, db] : [dx, dw]
+        }
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+
+/// The one layer contract (Torch7's `nn.Module`): a forward function, named
+/// parameters and buffers, children, and a train/evaluate switch. The base
+/// class keeps parameters, buffers and children itself, so that converting,
+/// cloning, zeroing, saving and loading are written once, here.
+///
+/// ```swift
+/// let model = try Sequential([Linear(784, 256), ReLU(), Linear(256, 10)])
+/// let scores = try model(x)
+/// for (name, p) in model.namedParameters() { print(name, p.shape) }  // "1.weight" [256, 784] …
+/// ```
+open class Module: CustomStringConvertible {
+    /// Own parameters, in a stable order; layers read them by position.
+    public internal(set) var parameterSlots: [(name: String, tensor: Tensor)] = []
+    /// Own non-trained state (BatchNorm's running statistics).
+    public internal(set) var bufferSlots: [(name: String, tensor: Tensor)] = []
+    public internal(set) var children: [(name: String, module: Module)] = []
+    /// Dropout and BatchNorm behave differently when training.
+    public private(set) var isTraining = true
+
+    public init() {}
+
+    /// The type name used in descriptions and checkpoints ("Linear").
+    open var typeName: String { String(describing: type(of: self)) }
+
+    /// The constructor arguments, enough to rebuild the layer from a checkpoint.
+    open var config: [String: Double] { [:] }
+
+    /// The output for input `x`. Subclasses override this.
+    open func forward(_ x: Tensor) throws -> Tensor {
+        throw RuntimeError(.argument, typeName, "this module has no forward function")
+    }
+
+    public func callAsFunction(_ x: Tensor) throws -> Tensor { try forward(x) }
+
+    /// One line: `Linear(784 -> 256)`.
+    open var summary: String { typeName }
+
+    open var description: String { summary }
+
+    // MARK: parameters
+
+    /// Parameters of this module and its children, named by path ("1.weight").
+    public func namedParameters() -> [(name: String, tensor: Tensor)] {
+        var out = parameterSlots.map { ($0.name, $0.tensor) }
+        for (cname, child) in children {
+            out += child.namedParameters().map { ("\(cname).\($0.name)", $0.tensor) }
+        }
+        return out
+    }
+
+    public func parameters() -> [Tensor] { namedParameters().map(\.tensor) }
+
+    public func namedBuffers() -> [(name: String, tensor: Tensor)] {
+        var out = bufferSlots.map { ($0.name, $0.tensor) }
+        for (cname, child) in children {
+            out += child.namedBuffers().map { ("\(cname).\($0.name)", $0.tensor) }
+        }
+        return out
+    }
+
+    /// The number of trainable numbers.
+    public var parameterCount: Int { parameters().reduce(0) { $0 + $1.count } }
+
+    func addParameter(_ name: String, _ t: Tensor) throws {
+        try t.requiringGrad()
+        t.name = name
+        parameterSlots.append((name, t))
+    }
+
+    func addBuffer(_ name: String, _ t: Tensor) {
+        bufferSlots.append((name, t))
+    }
+
+    func addChild(_ name: String, _ m: Module) {
+        children.append((name, m))
+    }
+
+    @inline(__always)
+    func parameter(_ i: Int) -> Tensor { parameterSlots[i].tensor }
+
+    @inline(__always)
+    func buffer(_ i: Int) -> Tensor { bufferSlots[i].tensor }
+
+    /// Names every parameter by its path, for reports and optimizers.
+    public func nameParameters(prefix: String = "") {
+        for i in parameterSlots.indices { parameterSlots[i].tensor.name = prefix + parameterSlots[i].name }
+        for (cname, child) in children { child.nameParameters(prefix: prefix + cname + ".") }
+    }
+
+    // MARK: modes and housekeeping
+
+    public func train(_ on: Bool = true) {
+        isTraining = on
+        for (_, c) in children { c.train(on) }
+    }
+
+    public func evaluate() { train(false) }
+
+    public func zeroGrad() {
+        for p in parameters() { p.zeroGrad() }
+    }
+
+    /// Converts every parameter and buffer to `dtype`, in place (new tensors
+    /// under the same names; an optimizer made before holds the old ones).
+    public func to(_ dtype: DType) throws {
+        for i in parameterSlots.indices {
+            let old = parameterSlots[i].tensor
+            let t = try Tensor.withNoGrad { try old.to(dtype).clone() }
+            try t.requiringGrad()
+            t.name = old.name
+            parameterSlots[i].tensor = t
+        }
+        for i in bufferSlots.indices {
+            bufferSlots[i].tensor = try Tensor.withNoGrad { try bufferSlots[i].tensor.to(dtype).clone() }
+        }
+        for (_, c) in children { try c.to(dtype) }
+    }
+
+    /// A deep copy with its own parameters (same values, no gradients).
+    public func clone() throws -> Module {
+        let copy = try ModuleSpec(self).build()
+        try copy.loadState(from: self)
+        copy.train(isTraining)
+        return copy
+    }
+
+    /// Copies parameter and buffer values from `other` (same architecture).
+    public func loadState(from other: Module) throws {
+        let mine = namedParameters() + namedBuffers(), theirs = other.namedParameters() + other.namedBuffers()
+        guard mine.count == theirs.count else {
+            throw RuntimeError(.shape, "load_state", "architectures differ: \(mine.count) tensors vs \(theirs.count)")
+        }
+        for (a, b) in zip(mine, theirs) {
+            guard a.name == b.name else {
+                throw RuntimeError(.shape, "load_state", "tensor '\(a.name)' vs '\(b.name)'")
+            }
+            try a.tensor.copy(from: b.tensor)
+        }
+    }
+}
+
+/// Shape checks shared by layers.
+extension Module {
+    func expectRank(_ x: Tensor, _ ranks: Set<Int>, what: String) throws {
+        guard ranks.contains(x.rank) else {
+            throw RuntimeError(.shape, typeName, "expected \(what), got shape \(describe(x.shape))")
+        }
+    }
+
+    func expectFeatures(_ x: Tensor, _ n: Int, dim: Int) throws {
+        guard x.shape[dim] == n else {
+            throw RuntimeError(.shape, typeName, "expected \(n) input features, got shape \(describe(x.shape))")
+        }
+    }
+}

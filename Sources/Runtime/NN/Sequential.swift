@@ -1,0 +1,34 @@
+/// Modules applied in order; children are named "1", "2", … (1-based, as Lua
+/// users index them), so parameters read "1.weight".
+public final class Sequential: Module {
+    public init(_ layers: [Module]) throws {
+        super.init()
+        for (i, m) in layers.enumerated() { addChild(String(i + 1), m) }
+        nameParameters()
+    }
+
+    public var layers: [Module] { children.map(\.module) }
+
+    override public func forward(_ x: Tensor) throws -> Tensor {
+        var h = x
+        for (name, m) in children {
+            do {
+                h = try m.forward(h)
+            } catch let e as RuntimeError {
+                throw RuntimeError(e.kind, e.op, "\(e.message) (in layer \(name), \(m.summary))")
+            }
+        }
+        return h
+    }
+
+    /// A diagram, one layer a line, with parameter counts.
+    override public var summary: String {
+        var lines = ["Sequential (\(parameterCount) parameters) {"]
+        for (name, m) in children {
+            let n = m.parameterCount
+            lines.append("  (\(name)) \(m.summary)" + (n > 0 ? "  [\(n) params]" : ""))
+        }
+        lines.append("}")
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import Glibc
+
+/// `runs/<name>/`: config.json (written atomically), metrics.jsonl (one JSON
+/// object per logged step, appended and flushed line by line), and
+/// checkpoints named with their score (`ep005_val0.8812.safetensors`), so
+/// `ls` sorts progress.
+public struct RunFolder {
+    public let path: String
+
+    public init(_ path: String) throws {
+        self.path = path
+        try RunFolder.makeDirectories(path)
+    }
+
+    static func makeDirectories(_ path: String) throws {
+        var current = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+                throw AtomicFile.ioError("run folder", "cannot create \(current)")
+            }
+        }
+    }
+
+    public func writeConfig(_ config: [String: Any]) throws {
+        let data = try JSONSerialization.data(withJSONObject: config, options: [.sortedKeys, .prettyPrinted])
+        try AtomicFile.write(Array(data) + [0x0a], to: path + "/config.json", op: "run folder")
+    }
+
+    public func log(_ record: [String: Double]) throws {
+        let clean = record.mapValues { $0.isFinite ? $0 as Any : String(describing: $0) as Any }
+        var line = Array(try JSONSerialization.data(withJSONObject: clean, options: [.sortedKeys]))
+        line.append(0x0a)
+        let fd = open(path + "/metrics.jsonl", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw AtomicFile.ioError("run folder", "cannot open \(path)/metrics.jsonl") }
+        defer { close(fd) }
+        guard line.withUnsafeBytes({ Glibc.write(fd, $0.baseAddress, $0.count) }) == line.count else {
+            throw AtomicFile.ioError("run folder", "cannot append to \(path)/metrics.jsonl")
+        }
+    }
+
+    public static func checkpointName(epoch: Int, score: Double) -> String {
+        String(format: "ep%03d_val%.4f.safetensors", epoch, score)
+    }
+
+    public func checkpoint(_ model: Module, epoch: Int, score: Double) throws {
+        try model.save(to: path + "/" + RunFolder.checkpointName(epoch: epoch, score: score),
+                       metadata: ["epoch": String(epoch), "val_acc": String(score)])
+    }
+}

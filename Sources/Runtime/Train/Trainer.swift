@@ -1,0 +1,178 @@
+import Foundation
+
+/// What `Trainer.fit` reports as it goes.
+public struct TrainingProgress: Sendable {
+    public enum Event: Sendable { case iteration, epoch }
+    public let event: Event
+    public let epoch: Int, epochs: Int
+    public let iteration: Int, iterationsPerEpoch: Int
+    public let loss: Double
+    public let trainAccuracy: Double?, validationAccuracy: Double?
+    public let learningRate: Double
+    public let elapsed: Double
+    /// Estimated seconds to the end.
+    public let remaining: Double
+}
+
+/// The history `fit` returns: loss per iteration, accuracies per epoch.
+public struct TrainingHistory: Sendable {
+    public var loss: [Double] = []
+    public var trainAccuracy: [Double] = []
+    public var validationAccuracy: [Double] = []
+    public var learningRate: [Double] = []
+    public var bestEpoch = 0
+    public var bestValidationAccuracy = -Double.infinity
+    public var seconds = 0.0
+}
+
+/// CS231n's Solver, done once: minibatch SGD over a training set with any
+/// optimizer and schedule, validation each epoch, the best parameters kept.
+public final class Trainer {
+    public struct Options: Sendable {
+        public var epochs = 10
+        public var batchSize = 256
+        /// L2 strength λ: the loss is data loss + ½λΣw² (weights, not biases).
+        public var reg = 0.0
+        public var seed: UInt64 = 0
+        /// Training accuracy is measured on this many training examples (the notes' sample).
+        public var trainAccuracySample = 1000
+        /// A folder for config.json, metrics.jsonl and checkpoints.
+        public var runDirectory: String?
+        /// Log the loss to metrics.jsonl every this many iterations.
+        public var logEvery = 10
+        /// Restore the best validation parameters at the end.
+        public var keepBest = true
+        public init() {}
+    }
+
+    public typealias LossFunction = (Tensor, Tensor) throws -> Tensor
+
+    /// Set by a host (the REPL's Ctrl-C); checked every iteration.
+    nonisolated(unsafe) public static var interruptCheck: (() -> Bool)?
+
+    let model: Module
+    let loss: LossFunction
+    let optimizer: Optimizer
+    let schedule: Schedule?
+    let train: Dataset
+    let validation: Dataset?
+    let options: Options
+    /// Extra entries for config.json (what the host knows: loss name, script).
+    public var configExtras: [String: String] = [:]
+    public var progress: ((TrainingProgress) -> Void)?
+
+    public init(model: Module, loss: @escaping LossFunction, optimizer: Optimizer, schedule: Schedule? = nil,
+                train: Dataset, validation: Dataset?, options: Options) throws {
+        guard options.epochs > 0, options.batchSize > 0 else {
+            throw RuntimeError(.argument, "train.fit", "epochs and batch must be positive (got \(options.epochs), \(options.batchSize))")
+        }
+        guard options.reg >= 0 else { throw RuntimeError(.argument, "train.fit", "reg must be non-negative, got \(options.reg)") }
+        guard train.count > 0 else { throw RuntimeError(.argument, "train.fit", "the training set is empty") }
+        (self.model, self.loss, self.optimizer, self.schedule) = (model, loss, optimizer, schedule)
+        (self.train, self.validation, self.options) = (train, validation, options)
+    }
+
+    public func fit() throws -> TrainingHistory {
+        var h = TrainingHistory()
+        let generator = Generator(seed: options.seed)
+        let run = try options.runDirectory.map { try RunFolder($0) }
+        try run?.writeConfig(config())
+        let perEpoch = (train.count + options.batchSize - 1) / options.batchSize
+        let total = perEpoch * options.epochs
+        let start = Date()
+        var best: [Tensor]?
+        let trainSample = try train.take(Swift.min(options.trainAccuracySample, train.count))
+        model.train()
+        for epoch in 1...options.epochs {
+            for (i, batch) in try train.batches(size: options.batchSize, shuffle: true, generator: generator).enumerated() {
+                if Trainer.interruptCheck?() == true {
+                    model.evaluate()
+                    throw RuntimeError(.argument, "train.fit", "interrupted at epoch \(epoch), iteration \(i + 1)")
+                }
+                optimizer.zeroGrad()
+                var l = try loss(model(batch.inputs), batch.labels)
+                if options.reg > 0 { l = try l.add(l2Penalty(model, strength: options.reg)) }
+                let value = try l.item()
+                let step = h.loss.count + 1
+                guard value.isFinite else {
+                    model.evaluate()
+                    throw RuntimeError(.argument, "train.fit", "the loss became \(value) at epoch \(epoch), iteration \(i + 1) (step \(step)); the learning rate (\(optimizer.learningRate)) is probably too high")
+                }
+                try l.backward()
+                try optimizer.step()
+                if let s = schedule, s.unit == .iteration { try s.step() }
+                h.loss.append(value)
+                if step % options.logEvery == 0 {
+                    try run?.log(["iteration": Double(step), "epoch": Double(epoch), "loss": value, "lr": optimizer.learningRate])
+                }
+                let elapsed = Date().timeIntervalSince(start)
+                progress?(TrainingProgress(event: .iteration, epoch: epoch, epochs: options.epochs, iteration: i + 1,
+                                           iterationsPerEpoch: perEpoch, loss: value, trainAccuracy: h.trainAccuracy.last,
+                                           validationAccuracy: h.validationAccuracy.last, learningRate: optimizer.learningRate,
+                                           elapsed: elapsed, remaining: elapsed / Double(step) * Double(total - step)))
+            }
+            let trainAcc = try accuracy(model, trainSample)
+            let valAcc = try validation.map { try accuracy(model, $0) }
+            model.train()
+            h.trainAccuracy.append(trainAcc)
+            if let valAcc { h.validationAccuracy.append(valAcc) }
+            h.learningRate.append(optimizer.learningRate)
+            let score = valAcc ?? trainAcc
+            if score > h.bestValidationAccuracy {
+                h.bestValidationAccuracy = score
+                h.bestEpoch = epoch
+                best = try model.parameters().map { try $0.detach().clone() }
+            }
+            let epochLoss = h.loss.suffix(perEpoch).reduce(0, +) / Double(Swift.min(perEpoch, h.loss.count))
+            var record: [String: Double] = ["epoch": Double(epoch), "iteration": Double(h.loss.count), "loss": epochLoss,
+                                            "train_acc": trainAcc, "lr": optimizer.learningRate,
+                                            "time": Date().timeIntervalSince(start)]
+            if let valAcc { record["val_acc"] = valAcc }
+            try run?.log(record)
+            try run?.checkpoint(model, epoch: epoch, score: score)
+            if let s = schedule, s.unit == .epoch { try s.step(metric: score) }
+            let elapsed = Date().timeIntervalSince(start)
+            progress?(TrainingProgress(event: .epoch, epoch: epoch, epochs: options.epochs, iteration: perEpoch,
+                                       iterationsPerEpoch: perEpoch, loss: epochLoss, trainAccuracy: trainAcc,
+                                       validationAccuracy: valAcc, learningRate: optimizer.learningRate, elapsed: elapsed,
+                                       remaining: elapsed / Double(epoch) * Double(options.epochs - epoch)))
+        }
+        if options.keepBest, let best {
+            for (p, b) in zip(model.parameters(), best) { try p.copy(from: b) }
+        }
+        model.evaluate()
+        h.seconds = Date().timeIntervalSince(start)
+        return h
+    }
+
+    func config() throws -> [String: Any] {
+        var c: [String: Any] = [
+            "epochs": options.epochs, "batch": options.batchSize, "reg": options.reg, "seed": options.seed,
+            "optimizer": optimizer.rule.name, "lr": optimizer.learningRate, "weight_decay": optimizer.weightDecay,
+            "model": ModuleSpec(model).dictionary, "parameters": model.parameterCount,
+            "train_size": train.count, "val_size": validation?.count ?? 0,
+            "versions": ["optlab": optlabVersion, "openblas": "system"],
+        ]
+        for (k, v) in configExtras { c[k] = v }
+        return c
+    }
+}
+
+/// The version recorded in run folders.
+public let optlabVersion = "0.1.0"
+
+/// Fraction of `data` the model classifies right (evaluation mode, no graph).
+public func accuracy(_ model: Module, _ data: Dataset, batchSize: Int = 1000) throws -> Double {
+    guard data.count > 0 else { return 0 }
+    let wasTraining = model.isTraining
+    model.evaluate()
+    defer { model.train(wasTraining) }
+    var right = 0
+    try Tensor.withNoGrad {
+        for b in try data.batches(size: batchSize) {
+            let predicted = try model(b.inputs).argmax(dim: 1)
+            right += Int(try predicted.compare(.eq, b.labels).sum().item())
+        }
+    }
+    return Double(right) / Double(data.count)
+}

@@ -23,11 +23,13 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        // glibc's mallopt, which Swift's Glibc module does not export.
+        .target(name: "CAllocator", path: "Sources/CAllocator"),
         // Small C helpers: the Lua error trampoline, Lua macro wrappers, libedit's variadic calls.
         .target(name: "CShims", dependencies: ["CLua", "CEditLine"], path: "Sources/CShims"),
 
         .target(name: "OptLabRuntime",
-                dependencies: ["CBLAS", "CZlib", .product(name: "RealModule", package: "swift-numerics")],
+                dependencies: ["CBLAS", "CZlib", "CAllocator", .product(name: "RealModule", package: "swift-numerics")],
                 path: "Sources/Runtime"),
         .target(name: "OptLabLua", dependencies: ["OptLabRuntime", "CLua", "CShims"],
                 path: "Sources/Bindings"),

@@ -45,9 +45,11 @@ struct ConvGeometry {
     var patch: Int { c * k * k }
     var positions: Int { oh * ow }
 
-    /// cols[(ci·k + ki)·k + kj][(img − first)·positions + p] = x[img, ci, …] (0 outside).
-    func im2col<T: FloatElement>(_ x: UnsafePointer<T>, _ cols: UnsafeMutablePointer<T>, images: Range<Int>) {
-        let width = images.count * positions
+    /// cols[(ci·k + ki)·k + kj][(img − first)·positions + p] = x[img, ci, …] (0 outside);
+    /// rows are `rowStride` apart (the GEMM's leading dimension, which a last,
+    /// partial chunk does not fill).
+    func im2col<T: FloatElement>(_ x: UnsafePointer<T>, _ cols: UnsafeMutablePointer<T>, images: Range<Int>, rowStride: Int) {
+        let width = rowStride
         for ci in 0..<c {
             for ki in 0..<k {
                 for kj in 0..<k {
@@ -74,8 +76,8 @@ struct ConvGeometry {
     }
 
     /// The adjoint of im2col: adds each patch gradient back into dx.
-    func col2im<T: FloatElement>(_ cols: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>, images: Range<Int>) {
-        let width = images.count * positions
+    func col2im<T: FloatElement>(_ cols: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>, images: Range<Int>, rowStride: Int) {
+        let width = rowStride
         for ci in 0..<c {
             for ki in 0..<k {
                 for kj in 0..<k {
@@ -97,10 +99,14 @@ struct ConvGeometry {
         }
     }
 
-    /// Images per chunk: enough for a large GEMM, at most ~64 MB of patches.
+    /// Images per chunk: enough for a large GEMM, at most ~8 MB of patches
+    /// (a buffer that stays in malloc's heap and in cache).
     func chunk(_ elementSize: Int) -> Int {
-        Swift.max(1, Swift.min(n, (64 << 20) / Swift.max(1, patch * positions * elementSize)))
+        Swift.max(1, Swift.min(n, ConvGeometry.chunkBytes / Swift.max(1, patch * positions * elementSize)))
     }
+
+    /// Settable so tests can force partial last chunks.
+    nonisolated(unsafe) static var chunkBytes = 8 << 20
 }
 
 extension Tensor {
@@ -140,7 +146,7 @@ private func convForward<T: FloatElement>(_ G: ConvGeometry, _ x: Tensor, _ weig
     while first < G.n {
         let images = first..<Swift.min(first + chunk, G.n)
         let width = images.count * G.positions
-        G.im2col(x.ptr(T.self), cols.ptr(T.self), images: images)
+        G.im2col(x.ptr(T.self), cols.ptr(T.self), images: images, rowStride: chunk * G.positions)
         // res[O, width] = W[O, patch] · cols[patch, width]
         Tensor.gemm(weight, false, cols, false, into: res, m: G.o, n: width, k: G.patch, ldb: chunk * G.positions, ldc: chunk * G.positions)
         let r = res.ptr(T.self), o = out.ptr(T.self)
@@ -178,7 +184,7 @@ private func convBackward<T: FloatElement>(_ G: ConvGeometry, _ x: Tensor, _ wei
             }
         }
         if let dw {
-            G.im2col(x.ptr(T.self), cols.ptr(T.self), images: images)
+            G.im2col(x.ptr(T.self), cols.ptr(T.self), images: images, rowStride: ld)
             // dW[O, patch] += g[O, width] · colsᵀ[width, patch]
             Tensor.gemm(gcols, false, cols, true, into: dwChunk, m: G.o, n: G.patch, k: width, lda: ld, ldb: ld)
             let d = dw.ptr(T.self), c = dwChunk.ptr(T.self)
@@ -187,7 +193,7 @@ private func convBackward<T: FloatElement>(_ G: ConvGeometry, _ x: Tensor, _ wei
         if let dx {
             // dcols[patch, width] = Wᵀ[patch, O] · g[O, width]
             Tensor.gemm(weight, true, gcols, false, into: cols, m: G.patch, n: width, k: G.o, ldb: ld, ldc: ld)
-            G.col2im(cols.ptr(T.self), dx.ptr(T.self), images: images)
+            G.col2im(cols.ptr(T.self), dx.ptr(T.self), images: images, rowStride: ld)
         }
         first = images.upperBound
     }

@@ -121,6 +121,7 @@ open class Module: CustomStringConvertible {
     /// A deep copy with its own parameters (same values, no gradients).
     public func clone() throws -> Module {
         let copy = try ModuleSpec(self).build()
+        if let dtype = parameters().first?.dtype, dtype != .f32 { try copy.to(dtype) }
         try copy.loadState(from: self)
         copy.train(isTraining)
         return copy

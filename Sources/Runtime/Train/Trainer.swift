@@ -148,7 +148,8 @@ public final class Trainer {
     func config() throws -> [String: Any] {
         var c: [String: Any] = [
             "epochs": options.epochs, "batch": options.batchSize, "reg": options.reg, "seed": options.seed,
-            "optimizer": optimizer.rule.name, "lr": optimizer.learningRate, "weight_decay": optimizer.weightDecay,
+            "optimizer": optimizer.rule.name, "lr": schedule?.initialRate ?? optimizer.learningRate,
+            "schedule": schedule.map { String(describing: $0.kind) } ?? "none", "weight_decay": optimizer.weightDecay,
             "model": ModuleSpec(model).dictionary, "parameters": model.parameterCount,
             "train_size": train.count, "val_size": validation?.count ?? 0,
             "versions": ["optlab": optlabVersion, "openblas": "system"],

@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+@testable import OptLabRuntime
+
+@Suite struct LossTests {
+    @Test func chanceLossesAtZeroScores() throws {
+        let s = try Tensor.zeros([8, 10], dtype: .f64), y = try Tensor(int32: [0, 1, 2, 3, 4, 5, 6, 9])
+        #expect(Swift.abs(try Loss.softmaxCrossEntropy(s, y).item() - Foundation.log(10)) < 1e-12)
+        #expect(try Loss.multiclassSVM(margin: 1)(s, y).item() == 9)
+        #expect(Loss.multiclassSVM(margin: 1).chanceLoss(classes: 10) == 9)
+    }
+
+    @Test func svmMatchesTheNotesWorkedExample() throws {
+        // CS231n's example: scores [3.2, 5.1, -1.7], correct class 0:
+        // max(0, 5.1 - 3.2 + 1) + max(0, -1.7 - 3.2 + 1) = 2.9
+        let s = try Tensor.from([3.2, 5.1, -1.7], shape: [1, 3], dtype: .f64)
+        #expect(Swift.abs(try s.multiclassSVM(labels: Tensor(int32: [0])).item() - 2.9) < 1e-12)
+    }
+
+    @Test func lossGradients() throws {
+        let y = try Tensor(int32: [2, 0, 1, 1])
+        // Scores spread apart so no hinge sits within h of its kink.
+        let s = try Tensor.from((0..<12).map { Double(($0 * 7) % 12) * 0.37 }, shape: [4, 3], dtype: .f64)
+        try expectGradientsMatch([s]) { try $0[0].multiclassSVM(labels: y, margin: 1) }
+        try expectGradientsMatch([s]) { try Loss.softmaxCrossEntropy($0[0], y) }
+        let t = try f64([4, 3], seed: 20)
+        try expectGradientsMatch([s]) { try Loss.mse($0[0], t) }
+    }
+
+    @Test func l2CountsWeightsNotBiases() throws {
+        let m = try Sequential([Linear(2, 2), ReLU(), Linear(2, 1)])
+        try m.to(.f64)
+        for p in m.parameters() { try p.copy(from: Tensor.full(p.shape, 2, dtype: .f64)) }
+        // weights: 4 + 2 entries of 2² = 24; ½·0.1·24 = 1.2 (biases excluded)
+        #expect(Swift.abs(try l2Penalty(m, strength: 0.1).item() - 1.2) < 1e-12)
+        #expect(Swift.abs(try l2Penalty(m, strength: 0.1, includeBiases: true).item() - 0.5 * 0.1 * 36) < 1e-12)
+    }
+}
+
+@Suite struct ModelFileTests {
+    @Test func saveAndLoadRebuildTheSameModel() throws {
+        let m = try Sequential([Conv2d(1, 2, kernel: 3, padding: 1), BatchNorm(2), ReLU(), MaxPool2d(2), Flatten(), Dropout(0.3),
+                                Linear(2 * 2 * 2, 3), Tanh(), Maxout(3, 2, pieces: 2), LeakyReLU(slope: 0.2), Sigmoid()])
+        m.evaluate()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("m-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try m.save(to: path, metadata: ["note": "x"])
+        let (loaded, meta) = try Module.load(from: path)
+        loaded.evaluate()
+        #expect(meta == ["note": "x"])
+        #expect(loaded.description == m.description)
+        let x = try Tensor.randn([2, 1, 4, 4], generator: Generator(seed: 1))
+        #expect(try loaded(x).toDoubles() == m(x).toDoubles())
+    }
+
+    @Test func cloneIsIndependent() throws {
+        let m = try Linear(3, 2)
+        let c = try m.clone() as? Linear
+        try c?.weight.fill(0)
+        #expect(try m.weight.norm().item() > 0)
+        #expect(try c?.weight.norm().item() == 0)
+    }
+
+    @Test func ensembleAveragesProbabilities() throws {
+        let a = try Linear(2, 3), b = try Linear(2, 3)
+        let x = try Tensor.randn([4, 2], generator: Generator(seed: 2))
+        let want = try a(x).softmax().add(b(x).softmax()).div(2).log()
+        expectClose(try Ensemble([a, b])(x).toDoubles(), want.toDoubles(), tolerance: 1e-6)
+    }
+
+    @Test func aCheckpointWithoutArchitectureIsRefused() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("n-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try SafeTensors.save([("w", Tensor.ones([2]))], to: path)
+        #expect(throws: RuntimeError.self) { try Module.load(from: path) }
+    }
+}

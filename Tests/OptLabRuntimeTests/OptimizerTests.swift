@@ -1,0 +1,209 @@
+import Foundation
+import Testing
+@testable import OptLabRuntime
+
+/// The update rules transcribed again from the notes, on plain Doubles, as
+/// the independent reference for the optimizer's trajectories.
+enum Transcribed {
+    static func run(_ rule: UpdateRule, lr: Double, x0: [Double], grads: [[Double]]) -> [Double] {
+        var x = x0
+        var s1 = [Double](repeating: 0, count: x0.count), s2 = s1
+        for (t, dx) in grads.enumerated() {
+            for i in x.indices {
+                switch rule {
+                case .sgd: x[i] += -lr * dx[i]
+                case .momentum(let mu): s1[i] = mu * s1[i] - lr * dx[i]; x[i] += s1[i]
+                case .nesterov(let mu):
+                    let vPrev = s1[i]
+                    s1[i] = mu * s1[i] - lr * dx[i]
+                    x[i] += -mu * vPrev + (1 + mu) * s1[i]
+                case .adagrad(let eps): s1[i] += dx[i] * dx[i]; x[i] += -lr * dx[i] / (s1[i].squareRoot() + eps)
+                case .rmsprop(let decay, let eps):
+                    s1[i] = decay * s1[i] + (1 - decay) * dx[i] * dx[i]
+                    x[i] += -lr * dx[i] / (s1[i].squareRoot() + eps)
+                case .adam(let b1, let b2, let eps):
+                    let step = Double(t + 1)
+                    s1[i] = b1 * s1[i] + (1 - b1) * dx[i]
+                    s2[i] = b2 * s2[i] + (1 - b2) * dx[i] * dx[i]
+                    x[i] += -lr * (s1[i] / (1 - pow(b1, step))) / ((s2[i] / (1 - pow(b2, step))).squareRoot() + eps)
+                }
+            }
+        }
+        return x
+    }
+}
+
+@Suite struct OptimizerTests {
+    static let rules: [UpdateRule] = [.sgd, .momentum(mu: 0.9), .nesterov(mu: 0.8), .adagrad(eps: 1e-8),
+                                      .rmsprop(decay: 0.9, eps: 1e-8), .adam(beta1: 0.9, beta2: 0.999, eps: 1e-8)]
+
+    @Test(arguments: rules)
+    func trajectoryMatchesTheNotesFormulas(_ rule: UpdateRule) throws {
+        let g = Generator(seed: 5)
+        let grads = (0..<25).map { _ in (0..<4).map { _ in g.normal() } }
+        let x0 = [0.5, -1, 2, 0.25]
+        let p = try Tensor.from(x0, dtype: .f64).requiringGrad()
+        let opt = try Optimizer([p], rule: rule, learningRate: 0.05)
+        for dx in grads {
+            p.grad = try Tensor.from(dx, dtype: .f64)
+            try opt.step()
+        }
+        expectClose(p.toDoubles(), Transcribed.run(rule, lr: 0.05, x0: x0, grads: grads), tolerance: 1e-12)
+    }
+
+    @Test func nesterovInTheNotesFormHasPyTorchsIterates() throws {
+        // PyTorch: b = mu·b + g(p); p -= lr·(g(p) + mu·b). The notes' form, with
+        // v = -lr·b, gives the same parameters at every step (gradients of
+        // f(x) = ½ Σ a_i x_i² taken at the stored parameters in both).
+        let a = [1.0, 10, 0.3], lr = 0.02, mu = 0.9
+        var p = [1.0, -2, 3], b = [0.0, 0, 0]
+        let x = try Tensor.from([1, -2, 3], dtype: .f64).requiringGrad()
+        let opt = try Optimizer([x], rule: .nesterov(mu: mu), learningRate: lr)
+        for _ in 0..<50 {
+            x.grad = try Tensor.from(zip(a, x.toDoubles()).map { $0 * $1 }, dtype: .f64)
+            try opt.step()
+            for i in 0..<3 {
+                let gi = a[i] * p[i]
+                b[i] = mu * b[i] + gi
+                p[i] -= lr * (gi + mu * b[i])
+            }
+            expectClose(x.toDoubles(), p, tolerance: 1e-12)
+        }
+    }
+
+    @Test func weightDecayAndDecoupledDecay() throws {
+        let p = try Tensor.from([2], dtype: .f64).requiringGrad()
+        let opt = try Optimizer([p], rule: .sgd, learningRate: 0.1, weightDecay: 0.5)
+        p.grad = try Tensor.from([1], dtype: .f64)
+        try opt.step()
+        #expect(Swift.abs(try p.item() - (2 - 0.1 * (1 + 0.5 * 2))) < 1e-15)
+        let q = try Tensor.from([2], dtype: .f64).requiringGrad()
+        let w = try Optimizer([q], rule: .adam(beta1: 0.9, beta2: 0.999, eps: 1e-8), learningRate: 0.1, weightDecay: 0.5, decoupled: true)
+        q.grad = try Tensor.from([1], dtype: .f64)
+        try w.step()
+        // x·(1 − lr·λ) then Adam's first step of size lr: 2·0.95 − 0.1
+        #expect(Swift.abs(try q.item() - (2 * 0.95 - 0.1)) < 1e-6)
+    }
+
+    @Test func updateRatiosAreRecordedEachStep() throws {
+        let p = try Tensor.from([3, 4], dtype: .f64).requiringGrad()
+        let opt = try Optimizer([p], rule: .sgd, learningRate: 0.01)
+        p.grad = try Tensor.from([1, 0], dtype: .f64)
+        try opt.step()
+        // update −0.01·[1, 0]; weights after the step [2.99, 4]
+        #expect(Swift.abs(opt.updateRatios[0] - 0.01 / (2.99 * 2.99 + 16).squareRoot()) < 1e-15)
+    }
+
+    @Test(arguments: rules)
+    func resumingFromSavedStateIsBitIdentical(_ rule: UpdateRule) throws {
+        let g = Generator(seed: 9)
+        let grads = (0..<20).map { _ in (0..<5).map { _ in Float(g.normal()) } }
+        func train(split: Bool) throws -> [Float] {
+            var p = try Tensor([Float](repeating: 0.5, count: 5)).requiringGrad()
+            var opt = try Optimizer([p], rule: rule, learningRate: 0.01)
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("opt-\(UUID().uuidString).safetensors").path
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            for (i, dx) in grads.enumerated() {
+                if split && i == 10 {
+                    try opt.save(to: path)
+                    let values = try p.clone()
+                    p = try values.requiringGrad()
+                    opt = try Optimizer([p], rule: rule, learningRate: 0.999)
+                    try opt.load(from: path)
+                }
+                p.grad = try Tensor(dx)
+                try opt.step()
+            }
+            return p.toFloats()
+        }
+        #expect(try train(split: false) == train(split: true))
+    }
+
+    @Test(arguments: [(UpdateRule.momentum(mu: 0.9), 1e-3, 6000), (.nesterov(mu: 0.9), 1e-3, 6000), (.adam(beta1: 0.9, beta2: 0.999, eps: 1e-8), 2e-2, 6000),
+                      (.rmsprop(decay: 0.99, eps: 1e-8), 2e-3, 8000), (.adagrad(eps: 1e-8), 0.3, 8000)])
+    func convergesOnRosenbrock(_ rule: UpdateRule, _ lr: Double, _ steps: Int) throws {
+        // f(x, y) = (1 − x)² + 100 (y − x²)², minimum at (1, 1)
+        let p = try Tensor.from([-1.2, 1], dtype: .f64).requiringGrad()
+        let opt = try Optimizer([p], rule: rule, learningRate: lr)
+        for _ in 0..<steps {
+            let (x, y) = (try p.value(at: [0]), try p.value(at: [1]))
+            p.grad = try Tensor.from([-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)], dtype: .f64)
+            try opt.step()
+        }
+        let (x, y) = (try p.value(at: [0]), try p.value(at: [1]))
+        #expect(Swift.abs(x - 1) < 0.05 && Swift.abs(y - 1) < 0.1, "\(rule.name) ended at (\(x), \(y))")
+    }
+
+    @Test func badSettingsAreRefused() throws {
+        let p = try Tensor.zeros([2]).requiringGrad()
+        #expect(throws: RuntimeError.self) { try Optimizer([p], rule: .sgd, learningRate: -1) }
+        #expect(throws: RuntimeError.self) { try Optimizer([p], rule: .nesterov(mu: 1), learningRate: 0.1) }
+        #expect(throws: RuntimeError.self) { try Optimizer([p], rule: .adagrad(eps: 0), learningRate: 0.1) }
+        #expect(throws: RuntimeError.self) { try Optimizer([p], rule: .adam(beta1: 1, beta2: 0.999, eps: 1e-8), learningRate: 0.1) }
+        #expect(throws: RuntimeError.self) { try Optimizer([p], rule: .rmsprop(decay: 1.5, eps: 1e-8), learningRate: 0.1) }
+        #expect(throws: RuntimeError.self) { try Optimizer([Tensor(int32: [1])], rule: .sgd, learningRate: 0.1) }
+    }
+}
+
+@Suite struct ScheduleTests {
+    func optimizer(_ lr: Double = 0.1) throws -> Optimizer {
+        try Optimizer([Tensor.zeros([1]).requiringGrad()], rule: .sgd, learningRate: lr)
+    }
+
+    @Test func closedFormsAtChosenSteps() throws {
+        let cases: [(Schedule.Kind, (Int) -> Double)] = [
+            (.step(every: 3, factor: 0.5), { 0.1 * pow(0.5, Double($0 / 3)) }),
+            (.exponential(k: 0.2), { 0.1 * exp(-0.2 * Double($0)) }),
+            (.inverse(k: 0.5), { 0.1 / (1 + 0.5 * Double($0)) }),
+            (.warmupCosine(warmup: 4, total: 14, minimum: 0.01), { t in
+                t < 4 ? 0.1 * Double(t + 1) / 4 : 0.01 + 0.045 * (1 + cos(Double.pi * Double(t - 4) / 10)) }),
+        ]
+        for (kind, closed) in cases {
+            let opt = try optimizer()
+            let s = try Schedule(kind, optimizer: opt)
+            for t in 1...14 {
+                try s.step()
+                #expect(Swift.abs(opt.learningRate - closed(t)) < 1e-15, "\(kind) at t=\(t): \(opt.learningRate) vs \(closed(t))")
+            }
+        }
+    }
+
+    @Test func plateauWaitsPatienceThenCoolsDown() throws {
+        let opt = try optimizer(1)
+        let s = try Schedule(.plateau(factor: 0.5, patience: 1, cooldown: 1, minimum: 0.2, mode: .max, threshold: 0), optimizer: opt)
+        var rates: [Double] = []
+        for metric in [0.5, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6] {
+            try s.step(metric: metric)
+            rates.append(opt.learningRate)
+        }
+        // Worked by hand: two steps without improvement (> patience 1) halve the
+        // rate; the step after a cut is a cooldown step.
+        #expect(rates == [1, 1, 1, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25])
+        #expect(throws: RuntimeError.self) { try s.step() }
+    }
+
+    @Test func momentumSchedule() throws {
+        let m = try MomentumSchedule(start: 0.5, end: 0.99, steps: 10)
+        #expect(m.momentum(at: 0) == 0.5 && Swift.abs(m.momentum(at: 5) - 0.745) < 1e-15 && m.momentum(at: 20) == 0.99)
+    }
+}
+
+@Suite struct AveragingTests {
+    @Test func emaAndPolyakFollowTheirFormulas() throws {
+        let model = try Linear(1, 1, bias: false)
+        try model.to(.f64)
+        let w = model.weight
+        try w.fill(0)
+        let ema = try ParameterAverage(model, kind: .ema(decay: 0.9))
+        let polyak = try ParameterAverage(model, kind: .polyak)
+        var e = 0.0
+        for v in [1.0, 2, 3] {
+            try w.fill(v)
+            try ema.update()
+            try polyak.update()
+            e = 0.9 * e + 0.1 * v
+        }
+        #expect(Swift.abs(try (ema.model() as? Linear)!.weight.item() - e) < 1e-15)
+        #expect(Swift.abs(try (polyak.model() as? Linear)!.weight.item() - 2) < 1e-15)
+    }
+}

@@ -72,6 +72,7 @@ public final class LuaVM {
         let optimizerMethods = try state.installKind(Kind.optimizer, methods: OptimLibrary.methods, meta: OptimLibrary.meta, qualifier: "Optimizer:")
         _ = try state.installKind(Kind.schedule, methods: OptimLibrary.scheduleMethods, meta: [], qualifier: "Schedule:")
         _ = try state.installKind(Kind.average, methods: OptimLibrary.averageMethods, meta: [], qualifier: "Average:")
+        _ = try state.installKind(Kind.lbfgs, methods: OptimLibrary.lbfgsMethods, meta: [], qualifier: "LBFGS:")
         for (name, functions, methods) in [("nn", NNLibrary.functions, moduleMethods), ("data", DataLibrary.functions, datasetMethods),
                                            ("optim", OptimLibrary.functions, optimizerMethods), ("train", TrainLibrary.functions, Int32(0))] {
             let table = try state.newTable()

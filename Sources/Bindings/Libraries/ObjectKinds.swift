@@ -20,7 +20,7 @@ final class ScheduleBox {
 
 enum Kind {
     static let module = "Module", loss = "Loss", dataset = "Dataset", optimizer = "Optimizer"
-    static let schedule = "Schedule", average = "Average"
+    static let schedule = "Schedule", average = "Average", lbfgs = "LBFGS"
 }
 
 extension LuaArgs {

@@ -80,6 +80,21 @@ enum OptimLibrary {
                                             cooldown: try o.integer("cooldown", default: 0), minimum: try o.number("min", default: 0),
                                             mode: mode, threshold: try o.number("threshold", default: 0)), o)
         },
+        LuaFunction("LBFGS", "optim.LBFGS(params, {lr=1, history=10, max_iter=20, tolerance_grad=1e-7, tolerance_change=1e-9, line_search=\"strong_wolfe\"})", """
+        L-BFGS for full-batch problems, with a strong-Wolfe line search. opt:step(closure)
+        runs up to max_iter iterations; closure() returns the loss (a tensor: L-BFGS
+        calls backward on it unless the closure already did).
+          local opt = optim.LBFGS(model, {history = 10})
+          opt:step(function() return loss_fn(model(X), Y) end)
+        """) { a in
+            let o = try a.options(2, allowed: ["lr", "history", "max_iter", "tolerance_grad", "tolerance_change", "line_search"])
+            guard try o.string("line_search", default: "strong_wolfe") == "strong_wolfe" else {
+                throw a.argumentError(2, "option 'line_search' must be \"strong_wolfe\"")
+            }
+            return [.object(try LBFGS(try a.parameters(1), learningRate: try o.number("lr", default: 1), history: try o.integer("history", default: 10),
+                                      maxIterations: try o.integer("max_iter", default: 20), toleranceGrad: try o.number("tolerance_grad", default: 1e-7),
+                                      toleranceChange: try o.number("tolerance_change", default: 1e-9)), kind: Kind.lbfgs)]
+        },
         LuaFunction("EMA", "optim.EMA(model, {decay=0.999})", """
         An exponential moving average of the parameters: avg:update() after each
         step, avg:model() a copy of the model with the averages for evaluation.
@@ -150,6 +165,30 @@ enum OptimLibrary {
         },
         LuaFunction("lr", "sched:lr()", "The optimizer's current learning rate.") { a in
             [.number(try a.object(1, kind: Kind.schedule, as: ScheduleBox.self).schedule.optimizer.learningRate)]
+        },
+    ]
+
+    static let lbfgsMethods: [LuaFunction] = [
+        LuaFunction("step", "opt:step(closure)", "Runs L-BFGS iterations on closure(); returns the final loss.") { a in
+            let opt = try a.object(1, kind: Kind.lbfgs, as: LBFGS.self)
+            guard a.type(2) == LUA_TFUNCTION else { throw a.typeError(2, expected: "function") }
+            let f = try opt.step {
+                let results = try a.call(2, [], results: 1)
+                defer { lua_settop(a.L, Int32(a.count) - Int32(results.count)) }
+                guard case .argument(let slot)? = results.first else { throw LuaRaisedError(description: "LBFGS: the closure returned nothing") }
+                if let t = a.state.tensor(at: slot) {
+                    if t.requiresGrad && opt.parameters.allSatisfy({ $0.grad == nil }) { try t.backward() }
+                    return try t.item()
+                }
+                var ok: Int32 = 0
+                let v = lua_tonumberx(a.L, slot, &ok)
+                guard ok != 0 else { throw LuaRaisedError(description: "LBFGS: the closure must return the loss (a tensor or a number)") }
+                return v
+            }
+            return [.number(f)]
+        },
+        LuaFunction("evaluations", "opt:evaluations()", "How many times the closure has been evaluated.") { a in
+            [.integer(try a.object(1, kind: Kind.lbfgs, as: LBFGS.self).evaluations)]
         },
     ]
 

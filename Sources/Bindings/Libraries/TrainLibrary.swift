@@ -89,6 +89,7 @@ enum TrainLibrary {
     static func plainProgress(_ p: TrainingProgress) {
         guard p.event == .epoch else { return }
         print(ProgressText.epochLine(p))
+        fflush(nil)   // every stream: a pipe or a log file sees each epoch as it ends
     }
 }
 

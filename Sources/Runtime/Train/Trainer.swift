@@ -96,7 +96,8 @@ public final class Trainer {
                 let step = h.loss.count + 1
                 guard value.isFinite else {
                     model.evaluate()
-                    throw RuntimeError(.argument, "train.fit", "the loss became \(value) at epoch \(epoch), iteration \(i + 1) (step \(step)); the learning rate (\(optimizer.learningRate)) is probably too high")
+                    let shown = value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf")
+                    throw RuntimeError(.argument, "train.fit", "the loss became \(shown) at epoch \(epoch), iteration \(i + 1) (step \(step)); the learning rate (\(optimizer.learningRate)) is probably too high")
                 }
                 try l.backward()
                 try optimizer.step()

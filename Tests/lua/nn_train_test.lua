@@ -1,0 +1,135 @@
+local H, file = ...
+local test = function(name, fn) H.test(file .. ": " .. name, fn) end
+
+test("layers, models and their printing", function()
+  local model = nn.Sequential{nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3)}
+  H.eq(#model:parameters(), 4)
+  H.eq(model:parameters()[1].name, "1.weight")
+  H.eq(model:num_parameters(), 4 * 8 + 8 + 8 * 3 + 3)
+  H.eq(tostring(model[1]), "Linear(4 -> 8)")
+  H.eq(model(tensor.zeros(5, 4)):shape()[2], 3)
+  H.eq(model.training, true); model:evaluate(); H.eq(model.training, false)
+  H.raises(function() model(tensor.zeros(5, 7)) end, "expected 4 input features, got shape [5,7] (in layer 1, Linear(4 -> 8))")
+  H.raises(function() nn.Linear(4, 8, {bais = false}) end, "unknown option 'bais'")
+  H.raises(function() nn.Sequential{nn.Linear(2, 2), 3} end, "entry 2 is number, expected a module")
+  H.eq(model:parameters()[1] == model:parameters()[1], true, "the same parameter compares equal")
+end)
+
+test("losses at initialisation: ln(C) and C-1", function()
+  local s, y = tensor.zeros(4, 10), tensor.from({1, 5, 10, 2}, "i32")
+  H.close(nn.SoftmaxCrossEntropy()(s, y):item(), math.log(10), 1e-6)
+  H.close(nn.MulticlassSVM()(s, y):item(), 9, 1e-6)
+  H.close(nn.MulticlassSVM{margin = 2}(s, y):item(), 18, 1e-6)
+  H.close(nn.MSE()(tensor.ones(2, 2), tensor.zeros(2, 2)):item(), 1, 1e-6)
+  H.raises(function() nn.SoftmaxCrossEntropy()(s, tensor.from({11, 1, 1, 1}, "i32")) end, "out of range")
+end)
+
+test("save and load rebuild the model; the file runs no code", function()
+  local path = os.tmpname() .. ".safetensors"
+  local m = nn.Sequential{nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)}
+  m:save(path, {note = "hello"})
+  local m2, meta = nn.load(path)
+  H.eq(meta.note, "hello")
+  local x = tensor.randn{5, 3}
+  H.all_close(m2(x), m(x):reshape{-1}:totable(), 0)
+  local e = nn.Ensemble.load{path, path}
+  H.all_close(e(x):exp(), m(x):softmax(2):reshape{-1}:totable(), 1e-5)
+  os.remove(path)
+end)
+
+test("optimizers: the notes' first SGD step, bad settings refused", function()
+  local w = tensor.from({1, 2}, "f64"):requires_grad()
+  local opt = optim.SGD({w}, {lr = 0.1});
+  (w * w):sum():backward()             -- dw = 2w
+  opt:step()
+  H.all_close(w, {0.8, 1.6}, 1e-15)
+  H.eq(opt:lr(), 0.1); opt:set_lr(0.01); H.eq(opt:lr(), 0.01)
+  H.raises(function() optim.SGD({w}, {lr = -1}) end, "learning rate must be positive")
+  H.raises(function() optim.SGD({w}, {lr = 0.1, momentum = 1, nesterov = true}) end, "momentum must be in [0, 1)")
+  H.raises(function() optim.Adam({w}, {lr = 0.1, eps = 0}) end, "eps must be positive")
+  H.raises(function() optim.SGD({w}, {lr = 0.1, momentun = 0.9}) end, "unknown option 'momentun'")
+  H.raises(function() optim.SGD({w}, {}) end, "'lr' (the learning rate) is required")
+  local sched = optim.step_decay(opt, {every = 2, factor = 0.5})
+  sched:step(); sched:step(); H.close(opt:lr(), 0.005, 1e-15)
+end)
+
+test("data: batches cover every example once, labels 1-based", function()
+  local d = data.spiral{classes = 3, per_class = 10}
+  H.eq(d:size(), 30); H.eq(d:classes(), 3)
+  local seen, lo, hi = 0, math.huge, -math.huge
+  for xb, yb in d:batches(8, {shuffle = true, seed = 1}) do
+    seen = seen + xb:size(1)
+    lo, hi = math.min(lo, yb:min():item()), math.max(hi, yb:max():item())
+  end
+  H.eq(seen, 30); H.eq(lo, 1); H.eq(hi, 3)
+  local a, b = d:split(0.8, {seed = 2})
+  H.eq(a:size() + b:size(), 30)
+  H.raises(function() data.idx("/nonexistent/images", "/nonexistent/labels") end, "cannot open")
+end)
+
+test("train.fit learns the spiral, with a custom Lua loss as well", function()
+  tensor.seed(3)
+  local d = data.spiral{classes = 3, per_class = 100}
+  local model = nn.Sequential{nn.Linear(2, 100, {init = "kaiming"}), nn.ReLU(), nn.Linear(100, 3)}
+  local h = train.fit{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = optim.SGD(model, {lr = 0.5, momentum = 0.9}),
+    train = d, epochs = 150, batch = 300, reg = 1e-3, quiet = true}
+  H.eq(#h.loss, 150); H.eq(#h.train_acc, 150)
+  H.eq(train.accuracy(model, d) > 0.95, true, "spiral learned (" .. train.accuracy(model, d) .. ")")
+  local m2 = nn.Sequential{nn.Linear(2, 100, {init = "kaiming"}), nn.ReLU(), nn.Linear(100, 3)}
+  local calls = 0
+  local h2 = train.fit{model = m2, loss = function(scores, y) calls = calls + 1; return scores:cross_entropy(y) end,
+    optimizer = optim.Adam(m2, {lr = 0.01}), train = d, epochs = 100, batch = 300, quiet = true}
+  H.eq(calls, 100)
+  H.eq(train.accuracy(m2, d) > 0.9, true, "custom loss trains")
+end)
+
+test("train.fit stops on a NaN loss and names the step", function()
+  local d = data.spiral{classes = 3, per_class = 20}
+  local model = nn.Sequential{nn.Linear(2, 3)}
+  H.raises(function()
+    train.fit{model = model, loss = function(s, y) return s:sum() * (0 / 0) end, optimizer = optim.SGD(model, {lr = 0.1}),
+      train = d, epochs = 2, quiet = true}
+  end, "the loss became nan at epoch 1, iteration 1")
+  H.raises(function() train.fit{model = model, train = d, loss = nn.MSE()} end, "option 'optimizer' is required")
+end)
+
+test("train.fit writes a run folder", function()
+  local dir = os.tmpname(); os.remove(dir)
+  local d = data.spiral{classes = 2, per_class = 20}
+  local model = nn.Sequential{nn.Linear(2, 2)}
+  train.fit{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = optim.SGD(model, {lr = 0.1}), train = d, val = d,
+    epochs = 2, batch = 10, log = dir, quiet = true}
+  local ls = io.popen('ls "' .. dir .. '"'):read("a")
+  H.eq(ls:find("config.json", 1, true) ~= nil, true)
+  H.eq(ls:find("metrics.jsonl", 1, true) ~= nil, true)
+  H.eq(ls:match("ep002_val%d%.%d%d%d%d%.safetensors") ~= nil, true, "checkpoint named with its score: " .. ls)
+  os.execute('rm -rf "' .. dir .. '"')
+end)
+
+test("help reaches every module", function()
+  local out = {}
+  local print0 = print
+  print = function(s) out[#out + 1] = s end
+  help(nn.Linear); help(optim.Adam); help(train.fit); help(data.fashion_mnist)
+  print = print0
+  H.eq(out[1]:find("nn.Linear(in, out", 1, true) ~= nil, true)
+  H.eq(out[2]:find("optim.Adam(params", 1, true) ~= nil, true)
+  H.eq(out[3]:find("train.fit{", 1, true) ~= nil, true)
+  H.eq(out[4]:find("dataset-fashion-mnist", 1, true) ~= nil, true)
+end)
+
+test("L-BFGS reaches a stationary point of a convex problem", function()
+  tensor.seed(1)
+  local d = data.spiral{classes = 3, per_class = 50}
+  local model = nn.Sequential{nn.Linear(2, 3)}:to("f64")
+  local x, y = d:inputs():to("f64"), d:labels()
+  local loss_fn = nn.SoftmaxCrossEntropy()
+  local opt = optim.LBFGS(model, {max_iter = 200, tolerance_grad = 1e-10, tolerance_change = 1e-14})
+  opt:step(function() return loss_fn(model(x), y) + nn.l2(model, 1e-2, {biases = true}) end)
+  model:zero_grad()
+  local loss = loss_fn(model(x), y) + nn.l2(model, 1e-2, {biases = true})
+  loss:backward()
+  for _, p in ipairs(model:parameters()) do
+    H.eq(p.grad:abs():max():item() < 1e-6, true, p.name .. " gradient " .. p.grad:abs():max():item())
+  end
+end)

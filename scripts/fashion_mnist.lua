@@ -19,7 +19,9 @@ local model = nn.Sequential{
 print(model)
 
 local opt = optim.SGD(model, {lr = 0.05, momentum = 0.9, nesterov = true})
+local ema = optim.EMA(model, {decay = 0.999})          -- a running average of the parameters
 local h = train.fit{
+  average = ema,
   model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = opt,
   schedule = optim.warmup_cosine(opt, {warmup = 200, total = epochs * math.ceil(tr:size() / 128)}),
   train = tr, val = val, epochs = epochs, batch = 128, reg = 1e-4, seed = 1,
@@ -27,4 +29,5 @@ local h = train.fit{
 }
 
 print(string.format("best validation accuracy %.4f (epoch %d) in %.1f s", h.best.val_acc, h.best.epoch, h.seconds))
-print(string.format("test accuracy %.4f", train.accuracy(model, test)))
+print(string.format("test accuracy %.4f (best epoch's parameters)", train.accuracy(model, test)))
+print(string.format("test accuracy %.4f (EMA of the parameters, decay 0.999)", train.accuracy(ema:model(), test)))

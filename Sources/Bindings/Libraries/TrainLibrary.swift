@@ -7,7 +7,7 @@ enum TrainLibrary {
     static let summary = "train.fit: the training loop with validation, checkpoints, history"
 
     static let fitOptions = ["model", "loss", "optimizer", "schedule", "train", "val", "epochs", "batch", "reg", "seed",
-                             "log", "keep_best", "train_sample", "quiet"]
+                             "log", "keep_best", "train_sample", "quiet", "average"]
 
     static let functions: [LuaFunction] = [
         LuaFunction("fit", "train.fit{model=, loss=, optimizer=, train=, val=, epochs=10, batch=256, reg=0, ...}", """
@@ -15,7 +15,8 @@ enum TrainLibrary {
         1,000-example sample) and val accuracy each epoch, and keeps the best
         parameters by val accuracy. loss is a loss object or function(scores,
         labels). Options: schedule (stepped each epoch, or iteration), reg (L2
-        strength), seed (batch order), log = "runs/name" (config.json,
+        strength), seed (batch order), average (an optim.EMA or optim.Polyak updated
+        after every step), log = "runs/name" (config.json,
         metrics.jsonl, checkpoints ep005_val0.8812.safetensors), keep_best=true,
         train_sample=1000, quiet=false. Stops with a message naming the step if
         the loss becomes NaN or infinite. Returns the history: h.loss (per
@@ -50,6 +51,7 @@ enum TrainLibrary {
             let trainer = try Trainer(model: model, loss: lossFunction, optimizer: optimizer, schedule: schedule,
                                       train: train, validation: val, options: opts)
             trainer.configExtras = ["loss": lossName]
+            if let avg = try object("average", Kind.average, ParameterAverage.self) { trainer.averages = [avg] }
             if !(try o.bool("quiet", default: false)) {
                 trainer.progress = a.state.progressHandler ?? plainProgress
             }

@@ -57,6 +57,8 @@ public final class Trainer {
     let train: Dataset
     let validation: Dataset?
     let options: Options
+    /// Parameter averages (EMA, Polyak) updated after every step.
+    public var averages: [ParameterAverage] = []
     /// Extra entries for config.json (what the host knows: loss name, script).
     public var configExtras: [String: String] = [:]
     public var progress: ((TrainingProgress) -> Void)?
@@ -101,6 +103,7 @@ public final class Trainer {
                 }
                 try l.backward()
                 try optimizer.step()
+                for a in averages { try a.update() }
                 if let s = schedule, s.unit == .iteration { try s.step() }
                 h.loss.append(value)
                 if step % options.logEvery == 0 {

@@ -1,0 +1,61 @@
+import OptLabLua
+import OptLabRuntime
+
+/// Training-loop rows: a full MLP step from Lua, and the optimizer update.
+enum TrainingBenchmarks {
+    static let numpyScript = """
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((256, 784), dtype=np.float32); lab = rng.integers(0, 10, 256)
+    P = [(rng.standard_normal((784, 256)) * 0.05).astype(np.float32), np.zeros(256, np.float32),
+         (rng.standard_normal((256, 128)) * 0.05).astype(np.float32), np.zeros(128, np.float32),
+         (rng.standard_normal((128, 10)) * 0.05).astype(np.float32), np.zeros(10, np.float32)]
+    V = [np.zeros_like(p) for p in P]
+    def train_step():  # CS231n-style forward, backward, and a momentum update
+        W1, b1, W2, b2, W3, b3 = P
+        h1 = np.maximum(0, X @ W1 + b1); h2 = np.maximum(0, h1 @ W2 + b2); sc = h2 @ W3 + b3
+        m = sc - sc.max(1, keepdims=True); e = np.exp(m); p = e / e.sum(1, keepdims=True)
+        loss = -np.log(p[np.arange(256), lab]).mean()
+        d = p; d[np.arange(256), lab] -= 1; d /= 256
+        dW3 = h2.T @ d; db3 = d.sum(0); dh2 = d @ W3.T; dh2[h2 <= 0] = 0
+        dW2 = h1.T @ dh2; db2 = dh2.sum(0); dh1 = dh2 @ W2.T; dh1[h1 <= 0] = 0
+        dW1 = X.T @ dh1; db1 = dh1.sum(0)
+        for i, g in enumerate((dW1, db1, dW2, db2, dW3, db3)):
+            V[i] *= 0.9; V[i] -= 0.01 * g; P[i] += V[i]
+        return loss
+    report('mlp_train', per_call(train_step, 50))
+    x = rng.standard_normal(1 << 20, dtype=np.float32); g = rng.standard_normal(1 << 20, dtype=np.float32)
+    m = np.zeros_like(x); v = np.zeros_like(x); t = [0]
+    def adam():
+        t[0] += 1
+        m[:] = 0.9 * m + 0.1 * g; v[:] = 0.999 * v + 0.001 * (g * g)
+        x[:] -= 1e-3 * (m / (1 - 0.9 ** t[0])) / (np.sqrt(v / (1 - 0.999 ** t[0])) + 1e-8)
+    report('adam1M', per_call(adam, 100))
+    """
+
+    static func run() throws -> [Row] {
+        let ref = NumpyReference.run(numpyScript)
+        let vm = try LuaVM()
+        try vm.run(code: """
+        tensor.seed(0)
+        X = tensor.randn{256, 784}; Y = tensor.from((function() local t = {} for i = 1, 256 do t[i] = (i % 10) + 1 end return t end)(), "i32")
+        model = nn.Sequential{nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10)}
+        opt = optim.SGD(model, {lr = 0.01, momentum = 0.9})
+        loss_fn = nn.SoftmaxCrossEntropy()
+        """)
+        let step = try LuaBenchmarks.luaPerCall(vm, setup: "", body: """
+        opt:zero_grad(); local loss = loss_fn(model(X), Y); loss:backward(); opt:step()
+        """, iterations: 50)
+
+        let g = Generator(seed: 1)
+        let p = try Tensor.randn([1 << 20], generator: g).requiringGrad()
+        p.grad = try Tensor.randn([1 << 20], generator: g)
+        let adam = try Optimizer([p], rule: .adam(beta1: 0.9, beta2: 0.999, eps: 1e-8), learningRate: 1e-3)
+        let tAdam = try secondsPerCall(inner: 100) { try adam.step() }
+        return [
+            Row(name: "Lua training step, MLP 784-256-128-10, batch 256", unit: "ms", ours: step * 1e3,
+                reference: ref["mlp_train"].map { $0 * 1e3 }, higherIsBetter: false),
+            Row(name: "Adam step, 1M f32 parameters", unit: "ms", ours: tAdam * 1e3,
+                reference: ref["adam1M"].map { $0 * 1e3 }, higherIsBetter: false),
+        ]
+    }
+}

@@ -14,11 +14,13 @@
 public final class Tensor {
     /// The size of each dimension; `[]` for a scalar.
     public let shape: [Int]
-    public let dtype: DType
-    let storage: Storage
+    /// The element type. Fixed for a tensor's life, except while a gradient
+    /// check runs a parameter in f64 (`swapContents`).
+    public internal(set) var dtype: DType
+    private(set) var storage: Storage
     /// Where this tensor's elements start in `storage` (a row view of a
     /// bigger tensor starts past 0); they are always contiguous from there.
-    let offset: Int
+    private(set) var offset: Int
     /// The number of elements (the product of `shape`).
     public let count: Int
 
@@ -94,6 +96,15 @@ public final class Tensor {
     /// The same values, cut off from the graph; shares storage.
     public func detach() -> Tensor {
         Tensor(shape: shape, dtype: dtype, storage: storage, offset: offset)
+    }
+
+    /// Exchanges dtype and storage with `other` (same shape): how a gradient
+    /// check runs the caller's own parameter objects in f64 and then puts
+    /// their f32 values back, without the caller's closure knowing.
+    func swapContents(with other: Tensor) {
+        swap(&dtype, &other.dtype)
+        swap(&storage, &other.storage)
+        swap(&offset, &other.offset)
     }
 
     /// Reads the elements as a typed buffer. Internal kernels use this.

@@ -1,0 +1,182 @@
+import Foundation
+
+/// The gradient check of the notes, done the way they say:
+/// centred differences (f(x+h) − f(x−h)) / 2h; relative error
+/// |a − n| / max(|a|, |n|) (0 when both are 0); in f64 whatever the model's
+/// dtype; a few sampled dimensions from every parameter separately; the
+/// random generator replayed before every evaluation (same dropout mask);
+/// dimensions whose f(x+h) and f(x−h) crossed a kink reported apart; values
+/// too small to compare flagged; an h sweep; a burn-in before the check.
+public enum GradCheck {
+    public struct Options {
+        /// The step; nil sweeps 1e-2 … 1e-10 and uses the best.
+        public var h: Double? = 1e-5
+        /// Dimensions per parameter (all of a smaller tensor).
+        public var perParameter = 10
+        /// Seeds the sampling of dimensions.
+        public var seed: UInt64 = 0
+        /// Replay the default generator's state before every evaluation.
+        public var replayRandomness = true
+        /// Steps of training before the check (a "characteristic" point).
+        public var burnIn: (steps: Int, optimizer: Optimizer)?
+        public init() {}
+    }
+
+    public enum Verdict: String, Sendable {
+        case good = "good"                        // < 1e-7
+        case fineWithKinks = "ok (kinks)"         // < 1e-4 and the objective has kinks
+        case tooHighForSmooth = "too high for a smooth objective"
+        case uncomfortable = "uncomfortable"      // 1e-4 … 1e-2
+        case wrong = "WRONG"                      // > 1e-2
+        case tooSmall = "too small to compare"    // every compared value below 1e-10
+        case nothingChecked = "no dimension compared"
+
+        var passes: Bool { self == .good || self == .fineWithKinks }
+    }
+
+    public struct Row {
+        public let name: String
+        public let checked: Int
+        public let worst: Double
+        /// The analytic and numerical values where the error is worst.
+        public let analytic: Double, numerical: Double
+        public let worstIndex: Int
+        public let kinks: Int
+        public let tiny: Int
+        public let verdict: Verdict
+    }
+
+    public struct Result: CustomStringConvertible {
+        public let rows: [Row]
+        public let h: Double
+        /// Worst error for each h of a sweep.
+        public let sweep: [(h: Double, worst: Double)]
+        public let objectiveHasKinks: Bool
+        public var ok: Bool {
+            rows.allSatisfy { $0.verdict.passes || $0.verdict == .nothingChecked || $0.verdict == .tooSmall } && rows.contains { $0.verdict.passes }
+        }
+        public var worst: Double { rows.map(\.worst).max() ?? 0 }
+
+        public var description: String {
+            var lines = [String(format: "gradient check (centred differences, h = %.0e, f64%@)", h, objectiveHasKinks ? ", objective has kinks" : "")]
+            let header = ["parameter", "dims", "worst rel. error", "analytic", "numerical", "kinks", "tiny", "verdict"]
+            var table = [header]
+            for r in rows {
+                table.append([r.name, String(r.checked), r.checked - r.kinks - r.tiny > 0 ? String(format: "%.2e", r.worst) : "—",
+                              String(format: "%.6g", r.analytic), String(format: "%.6g", r.numerical),
+                              String(r.kinks), String(r.tiny), r.verdict.rawValue])
+            }
+            let widths = (0..<header.count).map { c in table.map { $0[c].count }.max() ?? 0 }
+            for row in table {
+                lines.append(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  "))
+            }
+            if !sweep.isEmpty {
+                lines.append("h sweep: " + sweep.map { String(format: "%.0e→%.1e", $0.h, $0.worst) }.joined(separator: "  "))
+            }
+            if rows.contains(where: { $0.tiny > 0 }) {
+                lines.append("some values are below 1e-10 in magnitude: too small to compare; scale the loss up")
+            }
+            if rows.contains(where: { $0.kinks > 0 }) {
+                lines.append("kinks crossed: those dimensions are not counted (use fewer data points, or another h)")
+            }
+            lines.append(ok ? "verdict: the gradients check out" : "verdict: FAILED")
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    /// Checks `loss`'s analytic gradients with respect to `parameters` (named
+    /// by their `.name`). The parameters run in f64 during the check and come
+    /// back with their dtype, values and gradients as they were.
+    public static func run(_ parameters: [Tensor], options: Options = Options(), loss: () throws -> Tensor) throws -> Result {
+        guard !parameters.isEmpty else { throw RuntimeError(.argument, "check.grad", "no parameters to check") }
+        for p in parameters where !p.dtype.isFloatingPoint {
+            throw RuntimeError(.dtype, "check.grad", "parameter \(p.name ?? "") is i32")
+        }
+        // Save everything the caller owns, and restore it whatever happens.
+        let savedValues = try parameters.map { try $0.detach().clone() }
+        let savedGrads = parameters.map(\.grad)
+        let savedFlags = parameters.map(\.requiresGrad)
+        let savedGenerator = Generator.default.state
+        defer {
+            for (p, (v, (g, f))) in zip(parameters, zip(savedValues, zip(savedGrads, savedFlags))) {
+                if p.dtype != v.dtype { p.swapContents(with: v) } else { try? p.copy(from: v) }
+                p.grad = g
+                p.requiresGrad = f
+            }
+            Generator.default.state = savedGenerator
+        }
+        if let (steps, optimizer) = options.burnIn {
+            for _ in 0..<steps {
+                optimizer.zeroGrad()
+                try loss().backward()
+                try optimizer.step()
+            }
+        }
+        // Run the caller's own parameter objects in f64.
+        for p in parameters {
+            let f64 = try p.to(.f64).detach().clone()
+            p.swapContents(with: f64)
+            p.requiresGrad = true
+            p.grad = nil
+        }
+        let start = Generator.default.state
+        func replay() { if options.replayRandomness { Generator.default.state = start } }
+
+        replay()
+        let (analyticLoss, recorder) = try KinkRecorder.recording { try loss() }
+        guard analyticLoss.count == 1 else {
+            throw RuntimeError(.shape, "check.grad", "the function must return a one-element loss, got shape \(describe(analyticLoss.shape))")
+        }
+        try analyticLoss.backward()
+        let analytic = parameters.map { $0.grad?.toDoubles() ?? [Double](repeating: 0, count: $0.count) }
+
+        let picker = Generator(seed: options.seed)
+        let dims = parameters.map { p -> [Int] in
+            p.count <= options.perParameter ? Array(0..<p.count) : Array(picker.permutation(p.count).prefix(options.perParameter)).sorted()
+        }
+        func evaluate(_ h: Double) throws -> [Row] {
+            try parameters.enumerated().map { k, p in
+                try Tensor.withNoGrad {
+                    var worst = 0.0, at = -1, kinks = 0, tiny = 0
+                    var aw = 0.0, nw = 0.0
+                    for i in dims[k] {
+                        let v = p.element(i)
+                        p.setElement(i, v + h)
+                        replay()
+                        let (fp, rp) = try KinkRecorder.recording { try loss().item() }
+                        p.setElement(i, v - h)
+                        replay()
+                        let (fm, rm) = try KinkRecorder.recording { try loss().item() }
+                        p.setElement(i, v)
+                        if rp.hash != rm.hash { kinks += 1; continue }
+                        let n = (fp - fm) / (2 * h), a = analytic[k][i]
+                        // Both below 1e-10: floating point cannot compare them (the notes' advice: scale the loss up).
+                        if Swift.abs(a) < 1e-10 && Swift.abs(n) < 1e-10 && !(a == 0 && n == 0) { tiny += 1; continue }
+                        let err = a == n ? 0 : Swift.abs(a - n) / Swift.max(Swift.abs(a), Swift.abs(n))
+                        if err >= worst || at < 0 { worst = err; at = i; aw = a; nw = n }
+                    }
+                    let compared = dims[k].count - kinks - tiny
+                    let verdict: Verdict
+                    if compared == 0 { verdict = tiny > 0 ? .tooSmall : .nothingChecked }
+                    else if worst > 1e-2 { verdict = .wrong }
+                    else if worst > 1e-4 { verdict = .uncomfortable }
+                    else if worst < 1e-7 { verdict = .good }
+                    else { verdict = recorder.ops > 0 ? .fineWithKinks : .tooHighForSmooth }
+                    return Row(name: p.name ?? "#\(k + 1)", checked: dims[k].count, worst: worst, analytic: aw, numerical: nw,
+                               worstIndex: at, kinks: kinks, tiny: tiny, verdict: verdict)
+                }
+            }
+        }
+        var sweep: [(h: Double, worst: Double)] = []
+        var h = options.h ?? 1e-5
+        if options.h == nil {
+            for e in 2...10 {
+                let hh = Foundation.pow(10, -Double(e))
+                sweep.append((hh, try evaluate(hh).map(\.worst).max() ?? 0))
+            }
+            h = sweep.min { $0.worst < $1.worst }?.h ?? 1e-5
+        }
+        guard h > 0, h.isFinite else { throw RuntimeError(.argument, "check.grad", "h must be positive, got \(h)") }
+        return Result(rows: try evaluate(h), h: h, sweep: sweep, objectiveHasKinks: recorder.ops > 0)
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+
+/// The notes' checks before learning, each returning what it measured and
+/// what that means.
+public enum SanityCheck {
+    public struct Outcome: CustomStringConvertible {
+        public let name: String
+        public let passed: Bool
+        public let detail: String
+        public var description: String { (passed ? "✓ " : "✗ ") + name + ": " + detail }
+    }
+
+    public typealias LossFunction = (Tensor, Tensor) throws -> Tensor
+
+    /// With regularisation off, the loss at initialisation should be chance:
+    /// ln C for softmax, margin·(C−1) for the SVM.
+    public static func initialLoss(_ model: Module, loss: LossFunction, kind: Loss?, x: Tensor, y: Tensor,
+                                   classes: Int, tolerance: Double = 0.15) throws -> Outcome {
+        let value = try Tensor.withNoGrad { try withMode(model, training: false) { try loss(model(x), y).item() } }
+        guard let expected = kind?.chanceLoss(classes: classes) else {
+            return Outcome(name: "initial loss", passed: value.isFinite, detail: String(format: "%.4f (no chance value known for this loss)", value))
+        }
+        let off = Swift.abs(value - expected) / expected
+        let passed = off <= tolerance
+        var detail = String(format: "%.4f, chance is %.4f for %d classes", value, expected, classes)
+        if !passed {
+            detail += value > expected
+                ? "; too high: the initial scores are large (initialise smaller, e.g. std 0.01) or the loss is wrong"
+                : "; too low: the network already prefers the right classes (labels leaking into inputs?) or the loss is wrong"
+        }
+        return Outcome(name: "initial loss", passed: passed, detail: detail)
+    }
+
+    /// Raising the regularisation strength must raise the loss.
+    public static func regularization(_ model: Module, loss: LossFunction, x: Tensor, y: Tensor, strength: Double = 1e2) throws -> Outcome {
+        let (plain, regularised) = try Tensor.withNoGrad {
+            try withMode(model, training: false) {
+                let data = try loss(model(x), y)
+                return (try data.item(), try data.add(l2Penalty(model, strength: strength)).item())
+            }
+        }
+        let passed = regularised > plain
+        return Outcome(name: "regularization", passed: passed,
+                       detail: String(format: "loss %.4f with no regularization, %.4f with strength %g", plain, regularised, strength)
+                           + (passed ? "" : "; more regularization should mean more loss: is the penalty wired in?"))
+    }
+
+    /// Trains a copy on n examples with regularisation off: it should reach
+    /// near-zero loss and 100% training accuracy.
+    public static func overfit(_ model: Module, loss: LossFunction, x: Tensor, y: Tensor, steps: Int = 300,
+                               learningRate: Double = 1e-2) throws -> Outcome {
+        let copy = try model.clone()
+        copy.train()
+        let opt = try Optimizer(copy.parameters(), rule: .adam(beta1: 0.9, beta2: 0.999, eps: 1e-8), learningRate: learningRate)
+        var last = Double.infinity
+        for _ in 0..<steps {
+            opt.zeroGrad()
+            let l = try loss(copy(x), y)
+            last = try l.item()
+            guard last.isFinite else { break }
+            try l.backward()
+            try opt.step()
+            if last < 1e-3 { break }
+        }
+        let acc = try accuracy(copy, try Dataset(inputs: x, labels: y))
+        let passed = acc == 1 && last < 0.05
+        return Outcome(name: "overfit \(x.shape[0]) examples", passed: passed,
+                       detail: String(format: "loss %.4f, training accuracy %.0f%% after %d Adam steps", last, acc * 100, opt.steps)
+                           + (passed ? "" : "; a network that cannot overfit a few examples has a bug (or too little capacity)"))
+    }
+
+    /// check.model: the data loss checked with regularisation off, then the
+    /// regularisation term on its own at a strength that matters, and a
+    /// warning when regularisation dominates the gradient at `reg`.
+    public static func model(_ model: Module, loss: LossFunction, x: Tensor, y: Tensor, reg: Double,
+                             options: GradCheck.Options = GradCheck.Options()) throws -> (data: GradCheck.Result, reg: GradCheck.Result, notes: [String]) {
+        var notes: [String] = []
+        if x.shape[0] > 16 {
+            notes.append("the batch has \(x.shape[0]) examples; a few (2–5) make kinks rarer and the check faster")
+        }
+        let params = model.parameters()
+        let buffers = try model.namedBuffers().map { try $0.tensor.clone() }
+        defer { for (b, saved) in zip(model.namedBuffers(), buffers) { try? b.tensor.copy(from: saved) } }
+        let data = try withMode(model, training: model.isTraining) {
+            try GradCheck.run(params, options: options) { try loss(model(x), y) }
+        }
+        let strength = Swift.max(reg, 1)
+        let regOnly = try GradCheck.run(params, options: options) { try l2Penalty(model, strength: strength) }
+        if reg > 0 {
+            model.zeroGrad()
+            try loss(model(x), y).backward()
+            let dataNorm = try params.compactMap(\.grad).map { try $0.norm().item() }.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            model.zeroGrad()
+            try l2Penalty(model, strength: reg).backward()
+            let regNorm = try params.compactMap(\.grad).map { try $0.norm().item() }.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            model.zeroGrad()
+            if regNorm > 10 * dataNorm {
+                notes.append(String(format: "at reg = %g the regularization gradient (norm %.3g) is %.0f× the data gradient (%.3g): it would mask a wrong data gradient", reg, regNorm, regNorm / Swift.max(dataNorm, 1e-300), dataNorm))
+            }
+        }
+        return (data, regOnly, notes)
+    }
+
+    static func withMode<R>(_ model: Module, training: Bool, _ body: () throws -> R) rethrows -> R {
+        let was = model.isTraining
+        model.train(training)
+        defer { model.train(was) }
+        return try body()
+    }
+}

@@ -26,7 +26,7 @@ public final class LuaVM {
     /// Module names and summaries, in the order `help()` lists them.
     static let modules: [(String, String)] = [
         ("tensor", TensorLibrary.summary), ("nn", NNLibrary.summary), ("data", DataLibrary.summary),
-        ("optim", OptimLibrary.summary), ("train", TrainLibrary.summary),
+        ("optim", OptimLibrary.summary), ("train", TrainLibrary.summary), ("check", CheckLibrary.summary),
     ]
 
     public init() throws {
@@ -74,7 +74,8 @@ public final class LuaVM {
         _ = try state.installKind(Kind.average, methods: OptimLibrary.averageMethods, meta: [], qualifier: "Average:")
         _ = try state.installKind(Kind.lbfgs, methods: OptimLibrary.lbfgsMethods, meta: [], qualifier: "LBFGS:")
         for (name, functions, methods) in [("nn", NNLibrary.functions, moduleMethods), ("data", DataLibrary.functions, datasetMethods),
-                                           ("optim", OptimLibrary.functions, optimizerMethods), ("train", TrainLibrary.functions, Int32(0))] {
+                                           ("optim", OptimLibrary.functions, optimizerMethods), ("train", TrainLibrary.functions, Int32(0)),
+                                           ("check", CheckLibrary.functions, Int32(0))] {
             let table = try state.newTable()
             try state.register(functions, into: table, qualifier: name + ".", isMethod: false)
             if methods != 0 {

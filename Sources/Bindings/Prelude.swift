@@ -16,6 +16,45 @@ nn.Ensemble = setmetatable({load = load_ensemble}, {__call = function(_, members
 docs["nn.Ensemble"] = "nn.Ensemble{model, model, ...}\n\nAverages the class probabilities of its members (returns log-probabilities).\n  local e = nn.Ensemble{m1, m2}; local acc = train.accuracy(e, test)"
 docs["nn.Ensemble.load"] = "nn.Ensemble.load{path, path, ...}\n\nAn ensemble of models loaded from checkpoints."
 
+-- check: results print as their report; the Swift functions are wrapped here.
+local report_mt = {__tostring = function(r) return r.report end}
+local function reported(r) setmetatable(r, report_mt); if r.data then setmetatable(r.data, report_mt); setmetatable(r.reg, report_mt) end; return r end
+local cgrad, cmodel, cinit, creg, cover = check.__grad, check.__model, check.__initial_loss, check.__regularization, check.__overfit
+check.__grad, check.__model, check.__initial_loss, check.__regularization, check.__overfit = nil, nil, nil, nil, nil
+function check.grad(f, params, opts) return reported(cgrad(f, params, opts)) end
+function check.model(model, loss, x, y, opts) return reported(cmodel(model, loss, x, y, opts)) end
+function check.initial_loss(model, loss, x, y, classes) return reported(cinit(model, loss, x, y, classes)) end
+function check.regularization(model, loss, x, y) return reported(creg(model, loss, x, y)) end
+function check.overfit(model, loss, x, y, opts) return reported(cover(model, loss, x, y, opts)) end
+-- preflight: every check in order, as a checklist with advice.
+function check.preflight(model, loss, ds, opts)
+  opts = opts or {}
+  local x, y = ds:inputs(), ds:labels()
+  local few = math.min(3, ds:size())
+  local lines, all = {}, true
+  local function add(r)
+    all = all and r.ok
+    lines[#lines + 1] = r.report or tostring(r)
+  end
+  add(check.initial_loss(model, loss, x, y, ds:classes()))
+  add(check.regularization(model, loss, x, y))
+  local g = check.model(model, loss, x:narrow(1, 1, few), y:narrow(1, 1, few), {reg = opts.reg or 0})
+  all = all and g.ok
+  lines[#lines + 1] = (g.ok and "✓ " or "✗ ") .. "gradient check on " .. few .. " examples: " .. (g.ok and "the gradients check out" or "FAILED (print the result for the table)")
+  add(check.overfit(model, loss, x, y, {n = opts.n or 20}))
+  lines[#lines + 1] = all and "preflight: all checks passed; go train" or "preflight: fix the ✗ items before training"
+  return setmetatable({ok = all, grad = g, report = table.concat(lines, "\n")}, report_mt)
+end
+local checkdocs = {
+  ["check.grad"] = "check.grad(f, params [, {h=1e-5 or \"sweep\", per_param=10, seed=0, burn_in={steps=, optimizer=}}])\n\nThe notes' gradient check: centred differences in f64 on the parameters (a model or tensors), a few\nsampled dimensions of every parameter, randomness replayed, kinks detected, the notes' verdicts.\n  local r = check.grad(function() return loss_fn(model(x), y) end, model); print(r); assert(r.ok)",
+  ["check.model"] = "check.model(model, loss, x, y [, {reg=0}])\n\nChecks the data loss with regularization off, then the regularization term alone, and warns when\nregularization would dominate the gradient at reg.",
+  ["check.initial_loss"] = "check.initial_loss(model, loss, x, y)\n\nThe loss at initialisation against chance: ln(C) for softmax, margin·(C-1) for the SVM.",
+  ["check.regularization"] = "check.regularization(model, loss, x, y)\n\nMore regularization must mean more loss.",
+  ["check.overfit"] = "check.overfit(model, loss, x, y [, {n=20, steps=300}])\n\nTrains a copy on n examples (no regularization): it should reach ~zero loss and 100% accuracy.",
+  ["check.preflight"] = "check.preflight(model, loss, dataset [, {reg=0, n=20}])\n\nAll of the above in order, as a checklist with advice.\n  print(check.preflight(model, nn.SoftmaxCrossEntropy(), tr:take(200)))",
+}
+for k, v in pairs(checkdocs) do docs[k] = v end
+
 -- ds:batches(size, {shuffle=false, seed=nil}): an iterator of (inputs, labels 1..C)
 -- that fetches one batch at a time, in a seeded order when shuffled.
 local order, gather = data.Dataset.__order, data.Dataset.__gather

@@ -37,6 +37,7 @@ public enum GradCheck {
     public struct Row {
         public let name: String
         public let checked: Int
+        /// The worst relative error beyond the centred difference's rounding noise.
         public let worst: Double
         /// The analytic and numerical values where the error is worst.
         public let analytic: Double, numerical: Double
@@ -58,7 +59,7 @@ public enum GradCheck {
         public var worst: Double { rows.map(\.worst).max() ?? 0 }
 
         public var description: String {
-            var lines = [String(format: "gradient check (centred differences, h = %.0e, f64%@)", h, objectiveHasKinks ? ", objective has kinks" : "")]
+            var lines = [String(format: "gradient check (centred differences, h = %.0e, f64%@; errors beyond rounding noise)", h, objectiveHasKinks ? ", objective has kinks" : "")]
             let header = ["parameter", "dims", "worst rel. error", "analytic", "numerical", "kinks", "tiny", "verdict"]
             var table = [header]
             for r in rows {
@@ -74,7 +75,7 @@ public enum GradCheck {
                 lines.append("h sweep: " + sweep.map { String(format: "%.0e→%.1e", $0.h, $0.worst) }.joined(separator: "  "))
             }
             if rows.contains(where: { $0.tiny > 0 }) {
-                lines.append("some values are below 1e-10 in magnitude: too small to compare; scale the loss up")
+                lines.append("tiny: gradients too small next to the loss to compare in floating point (below 1e-10, or under the difference's rounding noise); scale the loss up")
             }
             if rows.contains(where: { $0.kinks > 0 }) {
                 lines.append("kinks crossed: those dimensions are not counted (use fewer data points, or another h)")
@@ -152,7 +153,13 @@ public enum GradCheck {
                         let n = (fp - fm) / (2 * h), a = analytic[k][i]
                         // Both below 1e-10: floating point cannot compare them (the notes' advice: scale the loss up).
                         if Swift.abs(a) < 1e-10 && Swift.abs(n) < 1e-10 && !(a == 0 && n == 0) { tiny += 1; continue }
-                        let err = a == n ? 0 : Swift.abs(a - n) / Swift.max(Swift.abs(a), Swift.abs(n))
+                        // The centred difference's own rounding noise, ~ε·|f|/h, relative to the gradient:
+                        // a small gradient of a large loss cannot be checked better than this.
+                        let scale = Swift.max(Swift.abs(a), Swift.abs(n))
+                        let noise = scale > 0 ? 2 * Double.ulpOfOne * Swift.max(Swift.abs(fp), Swift.abs(fm)) / h / scale : 0
+                        if noise > 1e-4 { tiny += 1; continue }
+                        let raw = a == n ? 0 : Swift.abs(a - n) / scale
+                        let err = Swift.max(0, raw - noise)
                         if err >= worst || at < 0 { worst = err; at = i; aw = a; nw = n }
                     }
                     let compared = dims[k].count - kinks - tiny

@@ -1,0 +1,103 @@
+import CLua
+import OptLabRuntime
+
+/// The `check` module: the gradient check and the sanity checks before learning.
+enum CheckLibrary {
+    static let summary = "gradient checks and sanity checks before learning"
+
+    /// A loss at argument i: a loss object, or a Lua function(scores, labels) (labels 1-based).
+    static func lossFunction(_ a: LuaArgs, _ i: Int) throws -> (SanityCheck.LossFunction, Loss?) {
+        if let box = a.state.object(at: Int32(i), kind: Kind.loss, as: LossBox.self) {
+            return ({ try box.loss($0, $1) }, box.loss)
+        }
+        guard case .function(let ref) = try a.value(i) else { throw a.typeError(i, expected: "loss or function") }
+        let state = a.state
+        return ({ scores, labels in try state.callLoss(ref, scores, try labels.add(1)) }, nil)
+    }
+
+    static func gradOptions(_ o: LuaOptions) throws -> GradCheck.Options {
+        var g = GradCheck.Options()
+        if case .string(let s)? = o.value("h") {
+            guard s == "sweep" else { throw o.args.argumentError(o.index, "option 'h' must be a number or \"sweep\"") }
+            g.h = nil
+        } else {
+            g.h = try o.number("h", default: 1e-5)
+        }
+        g.perParameter = try o.integer("per_param", default: 10)
+        g.seed = UInt64(bitPattern: Int64(try o.integer("seed", default: 0)))
+        if case .record(let b)? = o.value("burn_in") {
+            let d = Dictionary(b, uniquingKeysWith: { x, _ in x })
+            guard let steps = d["steps"]?.number, case .object(let opt, kind: Kind.optimizer)? = d["optimizer"], let optimizer = opt as? Optimizer else {
+                throw o.args.argumentError(o.index, "option 'burn_in' must be {steps = n, optimizer = opt}")
+            }
+            g.burnIn = (Int(steps), optimizer)
+        }
+        return g
+    }
+
+    static func result(_ r: GradCheck.Result) -> LuaValue {
+        .record([
+            ("ok", .bool(r.ok)), ("worst", .number(r.worst)), ("h", .number(r.h)), ("kinks", .bool(r.objectiveHasKinks)),
+            ("report", .string(r.description)),
+            ("rows", .array(r.rows.map { row in
+                .record([("name", .string(row.name)), ("dims", .integer(row.checked)), ("worst", .number(row.worst)),
+                         ("analytic", .number(row.analytic)), ("numerical", .number(row.numerical)),
+                         ("kinks", .integer(row.kinks)), ("tiny", .integer(row.tiny)), ("verdict", .string(row.verdict.rawValue))])
+            })),
+            ("sweep", .array(r.sweep.map { .record([("h", .number($0.h)), ("worst", .number($0.worst))]) })),
+        ])
+    }
+
+    static func outcome(_ o: SanityCheck.Outcome) -> LuaValue {
+        .record([("ok", .bool(o.passed)), ("name", .string(o.name)), ("detail", .string(o.detail)), ("report", .string(o.description))])
+    }
+
+    static let functions: [LuaFunction] = [
+        LuaFunction("__grad", "", "") { a in
+            guard a.type(1) == LUA_TFUNCTION else { throw a.typeError(1, expected: "function") }
+            let params = try a.parameters(2)
+            let o = try a.options(3, allowed: ["h", "per_param", "seed", "burn_in"])
+            let r = try GradCheck.run(params, options: try gradOptions(o)) {
+                let results = try a.call(1, [], results: 1)
+                defer { lua_settop(a.L, Int32(a.count) - Int32(results.count)) }
+                guard case .argument(let slot)? = results.first, let t = a.state.tensor(at: slot) else {
+                    throw LuaRaisedError(description: "check.grad: the function must return the loss as a tensor")
+                }
+                return t
+            }
+            return [result(r)]
+        },
+        LuaFunction("__model", "", "") { a in
+            let m = try a.module(1)
+            let (loss, _) = try lossFunction(a, 2)
+            let o = try a.options(5, allowed: ["reg", "h", "per_param", "seed"])
+            let (data, reg, notes) = try SanityCheck.model(m, loss: loss, x: try a.tensor(3), y: try a.indices(4),
+                                                           reg: try o.number("reg", default: 0), options: try gradOptions(o))
+            let report = "data loss (regularization off):\n" + data.description + "\n\nregularization alone:\n" + reg.description
+                + (notes.isEmpty ? "" : "\n\n" + notes.map { "note: " + $0 }.joined(separator: "\n"))
+            return [.record([("ok", .bool(data.ok && reg.ok)), ("data", result(data)), ("reg", result(reg)),
+                             ("notes", .array(notes.map { .string($0) })), ("report", .string(report))])]
+        },
+        LuaFunction("__initial_loss", "", "") { a in
+            let m = try a.module(1)
+            let (loss, kind) = try lossFunction(a, 2)
+            let y = try a.indices(4)
+            let classes = try a.integer(5, default: Int(try y.max().item()) + 1)
+            return [outcome(try SanityCheck.initialLoss(m, loss: loss, kind: kind, x: try a.tensor(3), y: y, classes: classes))]
+        },
+        LuaFunction("__regularization", "", "") { a in
+            let (loss, _) = try lossFunction(a, 2)
+            return [outcome(try SanityCheck.regularization(try a.module(1), loss: loss, x: try a.tensor(3), y: try a.indices(4)))]
+        },
+        LuaFunction("__overfit", "", "") { a in
+            let (loss, _) = try lossFunction(a, 2)
+            let o = try a.options(5, allowed: ["n", "steps", "lr"])
+            let n = try o.integer("n", default: 20)
+            let x = try a.tensor(3), y = try a.indices(4)
+            let k = Swift.min(n, x.shape.first ?? 0)
+            return [outcome(try SanityCheck.overfit(try a.module(1), loss: loss, x: try x.narrow(dim: 0, start: 0, length: k),
+                                                    y: try y.narrow(dim: 0, start: 0, length: k), steps: try o.integer("steps", default: 300),
+                                                    learningRate: try o.number("lr", default: 1e-2)))]
+        },
+    ]
+}

@@ -19,13 +19,14 @@ func format(_ v: Double) -> String {
 }
 
 let suites = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("-") }
-let wanted = suites.isEmpty ? ["core", "lua", "train"] : Array(suites)
+let wanted = suites.isEmpty ? ["core", "lua", "train", "check"] : Array(suites)
 var rows: [Row] = []
 do {
     if wanted.contains("core") { rows += try CoreBenchmarks.run() }
     if wanted.contains("lua") { rows += try LuaBenchmarks.run() }
     if wanted.contains("micro") { rows += try MicroBenchmarks.run() }
     if wanted.contains("train") { rows += try TrainingBenchmarks.run() }
+    if wanted.contains("check") { rows += try CheckBenchmarks.run() }
 } catch {
     FileHandle.standardError.write("optlab-bench: \(error)\n".data(using: .utf8)!)
     exit(1)

@@ -273,3 +273,19 @@ enum Transcribed {
         #expect(opt.evaluations < 300, "took \(opt.evaluations) evaluations")
     }
 }
+
+@Suite struct SpiralConvergenceTests {
+    @Test(arguments: [(UpdateRule.sgd, 1.0), (.momentum(mu: 0.9), 0.3), (.nesterov(mu: 0.9), 0.3), (.adagrad(eps: 1e-8), 0.3),
+                      (.rmsprop(decay: 0.99, eps: 1e-8), 0.01), (.adam(beta1: 0.9, beta2: 0.999, eps: 1e-8), 0.02)])
+    func everyRuleTrainsTheSpiralMLP(_ rule: UpdateRule, _ lr: Double) throws {
+        let d = try Datasets.spiral(classes: 3, perClass: 100, seed: 0)
+        let model = try Sequential([Linear(2, 100, initialization: .kaiming), ReLU(), Linear(100, 3)])
+        let opt = try Optimizer(model.parameters(), rule: rule, learningRate: lr)
+        for _ in 0..<500 {
+            opt.zeroGrad()
+            try Loss.softmaxCrossEntropy(model(d.inputs), d.labels).add(l2Penalty(model, strength: 1e-3)).backward()
+            try opt.step()
+        }
+        #expect(try accuracy(model, d) > 0.9, "\(rule.name)")
+    }
+}

@@ -7,7 +7,7 @@ enum TrainLibrary {
     static let summary = "train.fit: the training loop with validation, checkpoints, history"
 
     static let fitOptions = ["model", "loss", "optimizer", "schedule", "train", "val", "epochs", "batch", "reg", "seed",
-                             "log", "keep_best", "train_sample", "quiet", "average"]
+                             "log", "keep_best", "train_sample", "quiet", "average", "momentum"]
 
     static let functions: [LuaFunction] = [
         LuaFunction("fit", "train.fit{model=, loss=, optimizer=, train=, val=, epochs=10, batch=256, reg=0, ...}", """
@@ -16,7 +16,8 @@ enum TrainLibrary {
         parameters by val accuracy. loss is a loss object or function(scores,
         labels). Options: schedule (stepped each epoch, or iteration), reg (L2
         strength), seed (batch order), average (an optim.EMA or optim.Polyak updated
-        after every step), log = "runs/name" (config.json,
+        after every step), momentum = {start = 0.5, ["end"] = 0.99, epochs = 5} (annealed
+        per epoch), log = "runs/name" (config.json,
         metrics.jsonl, checkpoints ep005_val0.8812.safetensors), keep_best=true,
         train_sample=1000, quiet=false. Stops with a message naming the step if
         the loss becomes NaN or infinite. Returns the history: h.loss (per
@@ -48,6 +49,13 @@ enum TrainLibrary {
             opts.keepBest = try o.bool("keep_best", default: true)
             opts.trainAccuracySample = try o.integer("train_sample", default: 1000)
             opts.runDirectory = o.has("log") ? try o.string("log", default: "") : nil
+            if case .record(let m)? = o.value("momentum") {
+                let d = Dictionary(m, uniquingKeysWith: { x, _ in x })
+                guard let s = d["start"]?.number, let e = d["end"]?.number, let n = d["epochs"]?.number else {
+                    throw a.argumentError(1, "option 'momentum' must be {start = 0.5, ['end'] = 0.99, epochs = n}")
+                }
+                opts.momentumSchedule = try MomentumSchedule(start: s, end: e, steps: Int(n))
+            }
             let trainer = try Trainer(model: model, loss: lossFunction, optimizer: optimizer, schedule: schedule,
                                       train: train, validation: val, options: opts)
             trainer.configExtras = ["loss": lossName]

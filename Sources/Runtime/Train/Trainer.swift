@@ -42,6 +42,8 @@ public final class Trainer {
         public var logEvery = 10
         /// Restore the best validation parameters at the end.
         public var keepBest = true
+        /// Momentum annealed per epoch (the notes' 0.5 → 0.99), for momentum and Nesterov.
+        public var momentumSchedule: MomentumSchedule?
         public init() {}
     }
 
@@ -86,6 +88,7 @@ public final class Trainer {
         let trainSample = try train.take(Swift.min(options.trainAccuracySample, train.count))
         model.train()
         for epoch in 1...options.epochs {
+            if let m = options.momentumSchedule { optimizer.momentum = m.momentum(at: epoch - 1) }
             for (i, batch) in try train.batches(size: options.batchSize, shuffle: true, generator: generator).enumerated() {
                 if Trainer.interruptCheck?() == true {
                     model.evaluate()

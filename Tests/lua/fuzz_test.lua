@@ -20,16 +20,34 @@ local function pool()
 end
 
 local values, nvalues = pool()
+-- Objects of every kind, so methods meet their own kind (and others).
+local model = nn.Sequential{nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)}
+local ds = data.spiral{classes = 2, per_class = 5}
+local opt = optim.SGD(model, {lr = 0.1, momentum = 0.5})
+local objects = {model, nn.Linear(2, 2), nn.Conv2d(1, 2, 3), ds, opt, optim.step_decay(opt, {every = 1}),
+  optim.EMA(model), optim.LBFGS({tensor.zeros(2):requires_grad()}), nn.SoftmaxCrossEntropy(), nn.MSE()}
+for _, o in ipairs(objects) do nvalues = nvalues + 1; values[nvalues] = o end
 local function random_value() return values[math.random(nvalues)] end
 
+local writes = {save = true, load = true}   -- no files named after random strings
 local targets = {}
 for name, f in pairs(tensor) do
-  if type(f) == "function" and name ~= "save" and name ~= "load" then
+  if type(f) == "function" and not writes[name] then
     targets[#targets + 1] = {"tensor." .. name, f, false}
   end
 end
 for name, f in pairs(tensor.Tensor) do
-  if name ~= "save" then targets[#targets + 1] = {"Tensor:" .. name, f, true} end
+  if not writes[name] then targets[#targets + 1] = {"Tensor:" .. name, f, true} end
+end
+for _, lib in ipairs{"nn", "data", "optim", "train", "check"} do
+  for name, f in pairs(_G[lib]) do
+    if type(f) == "function" and name ~= "fashion_mnist" then targets[#targets + 1] = {lib .. "." .. name, f, false} end
+  end
+end
+for _, class in ipairs{nn.Module, data.Dataset, optim.Optimizer} do
+  for name, f in pairs(class) do
+    if not writes[name] then targets[#targets + 1] = {"method " .. name, f, "object"} end
+  end
 end
 local ops = {
   function(a, b) return a + b end, function(a, b) return a - b end, function(a, b) return a * b end,
@@ -46,7 +64,9 @@ H.test(file .. ": " .. calls .. " random calls never crash and always explain", 
     local target = targets[math.random(#targets)]
     local n = math.random(0, 5)
     local args = {}
-    if target[3] then
+    if target[3] == "object" then
+      args[1] = math.random() < 0.8 and objects[math.random(#objects)] or random_value()
+    elseif target[3] then
       -- methods: mostly a tensor self, sometimes anything
       args[1] = math.random() < 0.8 and values[44 + math.random(12)] or random_value()
       if args[1] == nil then args[1] = tensor.zeros(1) end

@@ -72,6 +72,9 @@ public enum Datasets {
     /// CS231n's spiral: `classes` arms of `perClass` points in 2-d, with noise.
     public static func spiral(classes: Int = 3, perClass: Int = 100, noise: Double = 0.2, seed: UInt64 = 0) throws -> Dataset {
         guard classes > 0, perClass > 0 else { throw RuntimeError(.argument, "data.spiral", "classes and per_class must be positive") }
+        guard classes <= 1000, perClass <= 10_000_000 / classes else {
+            throw RuntimeError(.argument, "data.spiral", "\(classes) × \(perClass) points is too many (at most 10,000,000)")
+        }
         let g = Generator(seed: seed)
         var xs: [Float] = [], ys: [Int32] = []
         for c in 0..<classes {

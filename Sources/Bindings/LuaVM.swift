@@ -27,6 +27,7 @@ public final class LuaVM {
     static let modules: [(String, String)] = [
         ("tensor", TensorLibrary.summary), ("nn", NNLibrary.summary), ("data", DataLibrary.summary),
         ("optim", OptimLibrary.summary), ("train", TrainLibrary.summary), ("check", CheckLibrary.summary),
+        ("monitor", MonitorLibrary.summary),
     ]
 
     public init() throws {
@@ -75,7 +76,7 @@ public final class LuaVM {
         _ = try state.installKind(Kind.lbfgs, methods: OptimLibrary.lbfgsMethods, meta: [], qualifier: "LBFGS:")
         for (name, functions, methods) in [("nn", NNLibrary.functions, moduleMethods), ("data", DataLibrary.functions, datasetMethods),
                                            ("optim", OptimLibrary.functions, optimizerMethods), ("train", TrainLibrary.functions, Int32(0)),
-                                           ("check", CheckLibrary.functions, Int32(0))] {
+                                           ("check", CheckLibrary.functions, Int32(0)), ("monitor", MonitorLibrary.functions, Int32(0))] {
             let table = try state.newTable()
             try state.register(functions, into: table, qualifier: name + ".", isMethod: false)
             if methods != 0 {

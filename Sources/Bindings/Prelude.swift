@@ -55,6 +55,29 @@ local checkdocs = {
 }
 for k, v in pairs(checkdocs) do docs[k] = v end
 
+-- monitor: results print as their report.
+local mhist, mlayers, mratios, mplot, mdiag = monitor.__hist, monitor.__layers, monitor.__ratios, monitor.__plot, monitor.__diagnose
+monitor.__hist, monitor.__layers, monitor.__ratios, monitor.__plot, monitor.__diagnose = nil, nil, nil, nil, nil
+monitor.colors = false   -- the REPL sets this on a terminal
+function monitor.hist(t, opts) return setmetatable(mhist(t, opts), report_mt) end
+function monitor.layers(model) return setmetatable(mlayers(model), report_mt) end
+function monitor.ratios(opt) return setmetatable(mratios(opt), report_mt) end
+function monitor.diagnose(h) return setmetatable(mdiag(h), report_mt) end
+function monitor.plot(series)
+  local s = {}
+  for k, v in pairs(series) do s[k] = v end
+  if s.colors == nil then s.colors = monitor.colors end
+  return setmetatable({report = mplot(s)}, report_mt)
+end
+local monitordocs = {
+  ["monitor.hist"] = "monitor.hist(t [, {bins=20, range={lo, hi}}])\n\nA histogram (numpy's bins) that prints as bars; h.counts and h.edges for scripts.\n  print(monitor.hist(model:parameters()[1]))",
+  ["monitor.layers"] = "monitor.layers(model)\n\nAfter a forward and backward pass of a watched model: per layer, activation mean/std, saturated\nand dead fractions, gradient mean/std, a compact histogram, and flags.\n  monitor.watch(model); loss_fn(model(x), y):backward(); print(monitor.layers(model))",
+  ["monitor.ratios"] = "monitor.ratios(opt)\n\nPer parameter, the update/weight norm ratio of the last step (the notes: ~1e-3), with advice.",
+  ["monitor.plot"] = "monitor.plot{name = values, ... [, log=false, epochs=n, width=60, height=15]}\n\nLine plots in the terminal (braille), x in epochs when epochs is given.\n  print(monitor.plot{loss = h.loss, epochs = #h.train_acc, log = true})",
+  ["monitor.diagnose"] = "monitor.diagnose(history)\n\nReads a train.fit history and says what the notes would: flat, exploding or noisy loss,\noverfitting, underfitting.",
+}
+for k, v in pairs(monitordocs) do docs[k] = v end
+
 -- ds:batches(size, {shuffle=false, seed=nil}): an iterator of (inputs, labels 1..C)
 -- that fetches one batch at a time, in a seeded order when shuffled.
 local order, gather = data.Dataset.__order, data.Dataset.__gather

@@ -95,6 +95,7 @@ func main() -> Int32 {
     if isatty(1) != 0 {
         let bar = ProgressBar()
         vm.trainingProgress = { bar.show($0) }
+        if ProcessInfo.environment["NO_COLOR"] == nil { _ = try? vm.run(code: "monitor.colors = true", name: "=init") }
     }
     // The global 'arg': script at 0, its arguments at 1.., interpreter options below 0.
     let scriptAt = opts.scriptIndex ?? argv.count

@@ -35,6 +35,7 @@ extension Tensor {
                     try t.accumulateGrad(g, handedOut: &handedOut)
                     continue
                 }
+                if t.retainsGrad { t.grad = g }
                 guard let back = node.backward else {
                     throw RuntimeError(.autograd, "backward", "the graph through '\(node.op)' was already freed by an earlier backward(); pass retain_graph the first time to go through it twice")
                 }

@@ -9,15 +9,25 @@ public final class Sequential: Module {
 
     public var layers: [Module] { children.map(\.module) }
 
+    /// Set by `watch()`: keep each layer's output of the last forward pass.
+    var watching = false
+    public internal(set) var lastActivations: [Tensor]?
+
     override public func forward(_ x: Tensor) throws -> Tensor {
         var h = x
+        var outputs: [Tensor] = []
         for (name, m) in children {
             do {
                 h = try m.forward(h)
             } catch let e as RuntimeError {
                 throw RuntimeError(e.kind, e.op, "\(e.message) (in layer \(name), \(m.summary))")
             }
+            if watching {
+                h.retainsGrad = true
+                outputs.append(h)
+            }
         }
+        if watching { lastActivations = outputs }
         return h
     }
 

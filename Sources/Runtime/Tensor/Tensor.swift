@@ -29,6 +29,8 @@ public final class Tensor {
     public var requiresGrad: Bool
     /// The accumulated gradient, the same shape and dtype as the tensor.
     public var grad: Tensor?
+    /// Keep `.grad` on this non-leaf too (the monitor's activation gradients).
+    public var retainsGrad = false
     /// A name for reports (`1.weight`); modules set it on their parameters.
     public var name: String?
     /// How this tensor was made, when it was made from tensors that need grad.

@@ -30,7 +30,7 @@ public struct RunFolder {
 
     public func log(_ record: [String: Double]) throws {
         let clean = record.mapValues { $0.isFinite ? $0 as Any : String(describing: $0) as Any }
-        var line = Array(try JSONSerialization.data(withJSONObject: clean, options: [.sortedKeys]))
+        var line = Array(try JSONSerialization.data(withJSONObject: clean, options: [.sortedKeys, .withoutEscapingSlashes]))
         line.append(0x0a)
         let fd = open(path + "/metrics.jsonl", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw AtomicFile.ioError("run folder", "cannot open \(path)/metrics.jsonl") }

@@ -87,6 +87,10 @@ public final class Trainer {
         var best: [Tensor]?
         let trainSample = try train.take(Swift.min(options.trainAccuracySample, train.count))
         model.train()
+        // Layer statistics each epoch come from the last training batch's pass.
+        let watched = model as? Sequential
+        if run != nil { watched?.watch() }
+        defer { if run != nil { watched?.watch(false) } }
         for epoch in 1...options.epochs {
             if let m = options.momentumSchedule { optimizer.momentum = m.momentum(at: epoch - 1) }
             for (i, batch) in try train.batches(size: options.batchSize, shuffle: true, generator: generator).enumerated() {
@@ -110,13 +114,26 @@ public final class Trainer {
                 if let s = schedule, s.unit == .iteration { try s.step() }
                 h.loss.append(value)
                 if step % options.logEvery == 0 {
-                    try run?.log(["iteration": Double(step), "epoch": Double(epoch), "loss": value, "lr": optimizer.learningRate])
+                    var record: [String: Double] = ["iteration": Double(step), "epoch": Double(epoch), "loss": value, "lr": optimizer.learningRate]
+                    for (p, r) in zip(optimizer.parameters, optimizer.updateRatios) { record["ratio/" + (p.name ?? "?")] = r }
+                    try run?.log(record)
                 }
                 let elapsed = Date().timeIntervalSince(start)
                 progress?(TrainingProgress(event: .iteration, epoch: epoch, epochs: options.epochs, iteration: i + 1,
                                            iterationsPerEpoch: perEpoch, loss: value, trainAccuracy: h.trainAccuracy.last,
                                            validationAccuracy: h.validationAccuracy.last, learningRate: optimizer.learningRate,
                                            elapsed: elapsed, remaining: elapsed / Double(step) * Double(total - step)))
+            }
+            // The last training batch's pass, before evaluation replaces it.
+            var layerRecord: [String: Double] = [:]
+            if run != nil, let watched, let stats = try? LayerStatistics(watched) {
+                for r in stats.rows {
+                    layerRecord["layer\(r.index)/act_mean"] = r.mean
+                    layerRecord["layer\(r.index)/act_std"] = r.std
+                    if let g = r.gradientStd { layerRecord["layer\(r.index)/grad_std"] = g }
+                    if let d = r.dead { layerRecord["layer\(r.index)/dead"] = d }
+                    if let s = r.saturated { layerRecord["layer\(r.index)/saturated"] = s }
+                }
             }
             let trainAcc = try accuracy(model, trainSample)
             let valAcc = try validation.map { try accuracy(model, $0) }
@@ -135,6 +152,7 @@ public final class Trainer {
                                             "train_acc": trainAcc, "lr": optimizer.learningRate,
                                             "time": Date().timeIntervalSince(start)]
             if let valAcc { record["val_acc"] = valAcc }
+            for (k, v) in layerRecord { record[k] = v }
             try run?.log(record)
             try run?.checkpoint(model, epoch: epoch, score: score)
             if let s = schedule, s.unit == .epoch { try s.step(metric: score) }

@@ -1,0 +1,51 @@
+import Foundation
+
+/// Reads a training history and says in words what the notes would say.
+public enum Diagnosis {
+    public struct Finding: Equatable, Sendable {
+        public enum Kind: String, Sendable { case exploding, flat, noisy, overfitting, underfitting, healthy }
+        public let kind: Kind
+        public let message: String
+    }
+
+    /// - Parameters:
+    ///   - loss: per iteration; trainAccuracy, validationAccuracy: per epoch.
+    public static func diagnose(loss: [Double], trainAccuracy: [Double], validationAccuracy: [Double]) -> [Finding] {
+        var out: [Finding] = []
+        let finite = loss.filter { $0.isFinite }
+        if let first = loss.first, let last = loss.last {
+            let head = Array(loss.prefix(Swift.max(1, loss.count / 10)))
+            let start = head.reduce(0, +) / Double(head.count)
+            if !last.isFinite || finite.count < loss.count || last > 3 * Swift.max(first, 1e-12) {
+                out.append(Finding(kind: .exploding, message: "the loss is exploding (it ends above 3× where it started, or is NaN/inf): the learning rate is too high"))
+            } else if loss.count >= 10 {
+                let tail = Array(loss.suffix(Swift.max(1, loss.count / 10)))
+                let end = tail.reduce(0, +) / Double(tail.count)
+                if (start - end) / Swift.max(Swift.abs(start), 1e-12) < 0.05 {
+                    out.append(Finding(kind: .flat, message: String(format: "the loss barely moved (%.4g → %.4g): the learning rate is probably too low", start, end)))
+                }
+                // Noise: the spread of the loss around its moving average, against the loss itself.
+                let k = Swift.max(3, loss.count / 20)
+                var resid: [Double] = []
+                for i in k..<loss.count {
+                    let window = loss[(i - k)..<i]
+                    let avg = window.reduce(0, +) / Double(k)
+                    resid.append((loss[i] - avg) / Swift.max(Swift.abs(avg), 1e-12))
+                }
+                let noise = (resid.reduce(0) { $0 + $1 * $1 } / Double(Swift.max(resid.count, 1))).squareRoot()
+                if noise > 0.25 {
+                    out.append(Finding(kind: .noisy, message: String(format: "the loss is noisy (±%.0f%% around its moving average): the batch size may be too small", noise * 100)))
+                }
+            }
+        }
+        if let t = trainAccuracy.last, let v = validationAccuracy.last {
+            if t - v > 0.1 {
+                out.append(Finding(kind: .overfitting, message: String(format: "train accuracy %.3f vs validation %.3f: a large gap is overfitting; more regularization (L2, dropout) or more data", t, v)))
+            } else if t < 0.7 && Swift.abs(t - v) < 0.03 {
+                out.append(Finding(kind: .underfitting, message: String(format: "train %.3f and validation %.3f are both low and close: underfitting; a bigger model", t, v)))
+            }
+        }
+        if out.isEmpty { out.append(Finding(kind: .healthy, message: "nothing alarming: the loss falls, and train and validation accuracy stay close")) }
+        return out
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+
+/// Per-layer statistics of the last forward and backward pass of a watched
+/// Sequential (`Sequential.watch`): what the notes suggest looking at.
+public struct LayerStatistics: CustomStringConvertible {
+    public struct Row {
+        public let index: Int
+        public let layer: String
+        public let mean: Double, std: Double
+        /// Fraction of activations in the flat ends (tanh |a| > 0.99; sigmoid < 0.01 or > 0.99).
+        public let saturated: Double?
+        /// Fraction of ReLU units that are zero for the whole batch.
+        public let dead: Double?
+        public let gradientMean: Double?, gradientStd: Double?
+        public let histogram: Histogram
+        public let flags: [String]
+    }
+
+    public let rows: [Row]
+
+    public init(_ model: Sequential) throws {
+        guard let acts = model.lastActivations, !acts.isEmpty else {
+            throw RuntimeError(.argument, "monitor.layers", "no pass recorded: call monitor.watch(model) (train.fit does), then run model(x) and loss:backward()")
+        }
+        rows = try zip(model.children, acts).enumerated().map { i, pair in
+            let (child, a) = (pair.0.module, pair.1)
+            let v = a.toDoubles()
+            let n = Double(Swift.max(v.count, 1))
+            let mean = v.reduce(0, +) / n
+            let std = (v.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n).squareRoot()
+            var saturated: Double?, dead: Double?
+            if child is Tanh { saturated = Double(v.filter { Swift.abs($0) > 0.99 }.count) / n }
+            if child is Sigmoid { saturated = Double(v.filter { $0 < 0.01 || $0 > 0.99 }.count) / n }
+            if child is ReLU, let batch = a.shape.first, batch > 0 {
+                let units = a.count / batch
+                var deadUnits = 0
+                for u in 0..<units where (0..<batch).allSatisfy({ v[$0 * units + u] <= 0 }) { deadUnits += 1 }
+                dead = Double(deadUnits) / Double(Swift.max(units, 1))
+            }
+            var gm: Double?, gs: Double?
+            if let g = a.grad?.toDoubles(), !g.isEmpty {
+                let m = g.reduce(0, +) / Double(g.count)
+                gm = m
+                gs = (g.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(g.count)).squareRoot()
+            }
+            var flags: [String] = []
+            if let s = saturated, s > 0.25 { flags.append("saturated") }
+            if let d = dead, d > 0.25 { flags.append("dead") }
+            if let gs, gs < 1e-7 { flags.append("vanishing gradient") }
+            if let gs, gs > 1e2 { flags.append("exploding gradient") }
+            return Row(index: i + 1, layer: child.summary, mean: mean, std: std, saturated: saturated, dead: dead,
+                       gradientMean: gm, gradientStd: gs, histogram: try Histogram(v, bins: 10), flags: flags)
+        }
+    }
+
+    public var description: String {
+        var table = [["#", "layer", "act mean", "act std", "saturated", "dead", "grad mean", "grad std", "activations", "flags"]]
+        func f(_ v: Double?) -> String { v.map { String(format: "%.3g", $0) } ?? "—" }
+        func pct(_ v: Double?) -> String { v.map { String(format: "%.0f%%", $0 * 100) } ?? "—" }
+        for r in rows {
+            table.append([String(r.index), r.layer, f(r.mean), f(r.std), pct(r.saturated), pct(r.dead), f(r.gradientMean), f(r.gradientStd),
+                          r.histogram.sparkline, r.flags.joined(separator: ", ")])
+        }
+        let widths = (0..<table[0].count).map { c in table.map { $0[c].count }.max() ?? 0 }
+        return table.map { zip($0, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ") }
+            .joined(separator: "\n")
+    }
+}
+
+extension Sequential {
+    /// Keep each layer's output (and, through `retainsGrad`, its gradient)
+    /// from the next forward pass on, for `LayerStatistics`.
+    public func watch(_ on: Bool = true) {
+        watching = on
+        if !on { lastActivations = nil }
+    }
+}

@@ -1,0 +1,104 @@
+import CZlib
+
+/// PNG encoding (8-bit grey or RGB), with zlib doing the deflate and the CRCs.
+public enum PNG {
+    public static func encode(width: Int, height: Int, channels: Int, pixels: [UInt8]) throws -> [UInt8] {
+        guard channels == 1 || channels == 3, width > 0, height > 0, pixels.count == width * height * channels else {
+            throw RuntimeError(.argument, "png", "need width×height×channels pixels (channels 1 or 3)")
+        }
+        var raw = [UInt8]()
+        raw.reserveCapacity((width * channels + 1) * height)
+        for y in 0..<height {
+            raw.append(0)   // filter: none
+            raw.append(contentsOf: pixels[(y * width * channels)..<((y + 1) * width * channels)])
+        }
+        var bound = compressBound(uLong(raw.count))
+        var compressed = [UInt8](repeating: 0, count: Int(bound))
+        guard compress2(&compressed, &bound, raw, uLong(raw.count), 9) == Z_OK else {
+            throw RuntimeError(.io, "png", "zlib could not compress the image")
+        }
+        compressed.removeLast(compressed.count - Int(bound))
+        var out: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        func chunk(_ type: String, _ data: [UInt8]) {
+            out += be32(data.count)
+            let body = Array(type.utf8) + data
+            out += body
+            out += be32(Int(crc32(0, body, uInt(body.count))))
+        }
+        chunk("IHDR", be32(width) + be32(height) + [8, channels == 1 ? 0 : 2, 0, 0, 0])
+        chunk("IDAT", compressed)
+        chunk("IEND", [])
+        return out
+    }
+
+    static func be32(_ v: Int) -> [UInt8] {
+        [UInt8(v >> 24 & 0xff), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)]
+    }
+}
+
+/// The first layer's weights as an image grid (the notes' "visualize the
+/// first-layer weights"): each row of a Linear reshaped to the input image,
+/// or each conv filter; every tile normalised to its own min and max.
+public enum WeightImage {
+    public static func tiles(of model: Module) throws -> (tiles: [[Double]], height: Int, width: Int, channels: Int) {
+        guard let first = firstWeighted(model) else { throw RuntimeError(.argument, "monitor.weights", "the model has no Linear or Conv2d layer") }
+        if let conv = first as? Conv2d {
+            let w = conv.weight.toDoubles(), k = conv.kernel, c = conv.inputs
+            let ch = c == 3 ? 3 : 1
+            let per = c * k * k
+            let tiles = (0..<conv.outputs).map { o -> [Double] in
+                // channel-interleaved pixels (RGB when 3 input channels, else the first channel)
+                (0..<(k * k)).flatMap { p in (0..<ch).map { cc in w[o * per + cc * k * k + p] } }
+            }
+            return (tiles, k, k, ch)
+        }
+        guard let lin = first as? Linear else { throw RuntimeError(.argument, "monitor.weights", "unsupported first layer") }
+        let n = lin.inputs
+        let (h, w, ch): (Int, Int, Int)
+        if n % 3 == 0, let s = squareSide(n / 3) { (h, w, ch) = (s, s, 3) } else if let s = squareSide(n) { (h, w, ch) = (s, s, 1) } else {
+            throw RuntimeError(.argument, "monitor.weights", "cannot lay out \(n) inputs as a square image")
+        }
+        let wv = lin.weight.toDoubles()
+        let tiles = (0..<lin.outputs).map { o -> [Double] in
+            // stored channel-major (C, H, W); interleave for the image
+            (0..<(h * w)).flatMap { p in (0..<ch).map { cc in wv[o * n + cc * h * w + p] } }
+        }
+        return (tiles, h, w, ch)
+    }
+
+    /// Writes the grid; `scale` enlarges every pixel; `maxTiles` bounds the grid.
+    public static func write(_ model: Module, to path: String, scale: Int = 2, maxTiles: Int = 256) throws {
+        guard scale >= 1, scale <= 32 else { throw RuntimeError(.argument, "monitor.weights", "scale must be 1…32") }
+        let (tiles, th, tw, ch) = try tiles(of: model)
+        let shown = Array(tiles.prefix(maxTiles))
+        let cols = Int(Double(shown.count).squareRoot().rounded(.up)), rows = (shown.count + cols - 1) / cols
+        let pad = 1
+        let W = cols * (tw * scale + pad) + pad, H = rows * (th * scale + pad) + pad
+        var pixels = [UInt8](repeating: 40, count: W * H * ch)
+        for (i, tile) in shown.enumerated() {
+            let lo = tile.min() ?? 0, hi = tile.max() ?? 1
+            let span = hi > lo ? hi - lo : 1
+            let ox = pad + (i % cols) * (tw * scale + pad), oy = pad + (i / cols) * (th * scale + pad)
+            for y in 0..<(th * scale) {
+                for x in 0..<(tw * scale) {
+                    for c in 0..<ch {
+                        let v = tile[((y / scale) * tw + x / scale) * ch + c]
+                        pixels[((oy + y) * W + ox + x) * ch + c] = UInt8(Swift.max(0, Swift.min(255, ((v - lo) / span * 255).rounded())))
+                    }
+                }
+            }
+        }
+        try AtomicFile.write(try PNG.encode(width: W, height: H, channels: ch, pixels: pixels), to: path, op: "monitor.weights")
+    }
+
+    static func firstWeighted(_ m: Module) -> Module? {
+        if m is Linear || m is Conv2d { return m }
+        for (_, c) in m.children { if let f = firstWeighted(c) { return f } }
+        return nil
+    }
+
+    static func squareSide(_ n: Int) -> Int? {
+        let s = Int(Double(n).squareRoot().rounded())
+        return s * s == n ? s : nil
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+
+/// Line plots in the terminal, drawn with braille dots (2×4 per character),
+/// x in epochs when `pointsPerEpoch` is known, optional log scale for y.
+public struct TerminalPlot: CustomStringConvertible {
+    public let series: [(name: String, values: [Double])]
+    public let logY: Bool
+    public let pointsPerEpoch: Double?
+    public let width: Int, height: Int
+    /// ANSI colours, one per series; without them several series are drawn as separate panels.
+    public let colors: Bool
+
+    public init(series: [(name: String, values: [Double])], logY: Bool = false, pointsPerEpoch: Double? = nil,
+                width: Int = 60, height: Int = 15, colors: Bool = false) throws {
+        guard !series.isEmpty, series.contains(where: { !$0.values.isEmpty }) else {
+            throw RuntimeError(.argument, "monitor.plot", "nothing to plot (give series like {loss = h.loss})")
+        }
+        guard width >= 10, width <= 400, height >= 3, height <= 200 else {
+            throw RuntimeError(.argument, "monitor.plot", "width must be 10…400 and height 3…200")
+        }
+        (self.series, self.logY, self.pointsPerEpoch, self.width, self.height) = (series, logY, pointsPerEpoch, width, height)
+        self.colors = colors
+    }
+
+    func y(_ v: Double) -> Double? {
+        guard v.isFinite else { return nil }
+        if logY { return v > 0 ? Foundation.log10(v) : nil }
+        return v
+    }
+
+    public var description: String {
+        if series.count > 1 && !colors {
+            return series.compactMap { s in
+                (try? TerminalPlot(series: [s], logY: logY, pointsPerEpoch: pointsPerEpoch, width: width, height: Swift.max(3, height / 2)))?.description
+            }.joined(separator: "\n\n")
+        }
+        let ys = series.flatMap { $0.values.compactMap(y) }
+        guard var lo = ys.min(), var hi = ys.max() else { return "(no finite values to plot)" }
+        if lo == hi { lo -= 0.5; hi += 0.5 }
+        let n = series.map(\.values.count).max() ?? 1
+        let dotsX = width * 2, dotsY = height * 4
+        var grid = [[UInt8]](repeating: [UInt8](repeating: 0, count: width), count: height)
+        var owner = [[Int]](repeating: [Int](repeating: -1, count: width), count: height)
+        let bits: [[UInt8]] = [[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]]  // braille dot bits by (row, column)
+        for (s, (_, values)) in series.enumerated() {
+            var previous: (Int, Int)?
+            for (i, v) in values.enumerated() {
+                guard let yv = y(v) else { previous = nil; continue }
+                let px = n > 1 ? Int(Double(i) / Double(n - 1) * Double(dotsX - 1)) : 0
+                let py = Int((hi - yv) / (hi - lo) * Double(dotsY - 1))
+                // join consecutive points with a line of dots
+                let steps = previous.map { Swift.max(Swift.abs(px - $0.0), Swift.abs(py - $0.1), 1) } ?? 1
+                for k in 0...steps where previous != nil || k == steps {
+                    let (x0, y0) = previous ?? (px, py)
+                    let x = x0 + (px - x0) * k / steps, yy = y0 + (py - y0) * k / steps
+                    grid[yy / 4][x / 2] |= bits[yy % 4][x % 2]
+                    owner[yy / 4][x / 2] = s
+                }
+                previous = (px, py)
+            }
+        }
+        func label(_ v: Double) -> String {
+            let real = logY ? Foundation.pow(10, v) : v
+            return Histogram.short(real)
+        }
+        let labelWidth = Swift.max(label(hi).count, label(lo).count)
+        var lines: [String] = []
+        for r in 0..<height {
+            let axis = r == 0 ? label(hi) : r == height - 1 ? label(lo) : ""
+            let row = (0..<width).map { c -> String in
+                guard grid[r][c] != 0, let dot = UnicodeScalar(0x2800 + UInt32(grid[r][c])) else { return " " }
+                return colors ? "\u{1B}[3\(owner[r][c] % 6 + 1)m\(dot)\u{1B}[0m" : String(dot)
+            }.joined()
+            lines.append(String(repeating: " ", count: labelWidth - axis.count) + axis + " ┤" + row)
+        }
+        let xmax = pointsPerEpoch.map { Double(n) / $0 } ?? Double(n)
+        let xName = pointsPerEpoch == nil ? "points" : "epochs"
+        lines.append(String(repeating: " ", count: labelWidth) + " └" + String(repeating: "─", count: width))
+        let right = String(format: "%g %@", (xmax * 100).rounded() / 100, xName)
+        lines.append(String(repeating: " ", count: labelWidth + 2) + "0" + String(repeating: " ", count: Swift.max(1, width - 1 - right.count)) + right)
+        lines.append(series.enumerated().map { colors ? "\u{1B}[3\($0.offset % 6 + 1)m━━\u{1B}[0m \($0.element.name)" : $0.element.name }
+                        .joined(separator: "   ") + (logY ? "   (log scale)" : ""))
+        return lines.joined(separator: "\n")
+    }
+}

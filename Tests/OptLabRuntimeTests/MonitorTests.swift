@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+@testable import OptLabRuntime
+
+@Suite struct MonitorTests {
+    @Test func histogramCountsMatchNumpy() throws {
+        let x = try Tensor.randn([5000], dtype: .f64, generator: Generator(seed: 4))
+        let ref = try NumpyOracle.run("""
+        c, e = np.histogram(x, bins=17); c2, e2 = np.histogram(x, bins=5, range=(-1, 1))
+        out = dict(c=c.astype(np.int32), e=e, c2=c2.astype(np.int32), e2=e2)
+        """, ["x": x])
+        let h = try Histogram(x, bins: 17)
+        #expect(h.counts.map(Int32.init) == ref["c"]!.toInt32s())
+        expectClose(h.edges, ref["e"]!.toDoubles(), tolerance: 1e-14)
+        let h2 = try Histogram(x, bins: 5, range: (-1, 1))
+        #expect(h2.counts.map(Int32.init) == ref["c2"]!.toInt32s())
+        #expect(h2.excluded == 5000 - h2.counts.reduce(0, +))
+        #expect(h.description.contains("5000 values"))
+    }
+
+    @Test func saturationAndDeadUnitsOnConstructedActivations() throws {
+        let model = try Sequential([Linear(2, 4), ReLU(), Tanh()])
+        model.watch()
+        let lin = model.children[0].module as! Linear
+        // Units: 0 always positive; 1 always negative (dead); 2 and 3 mixed. Then tanh of those.
+        try lin.weight.copy(from: Tensor.from([10, 10, -10, -10, 10, -10, -10, 10], shape: [4, 2]))
+        try lin.bias!.copy(from: Tensor.from([1, -1, 0, 0]))
+        let x = try Tensor.from([1, 0, 0, 1, 2, 1], shape: [3, 2])
+        try model(x).sum().backward()
+        let st = try LayerStatistics(model)
+        #expect(st.rows[1].dead == 0.25)           // one of four units is zero over the whole batch
+        #expect(!st.rows[1].flags.contains("dead"), "25% is not above the 25% threshold")
+        // tanh of relu outputs: values 0 (dead or negative) or ≥ tanh(9) > 0.99
+        let a = model.lastActivations![2].toDoubles()
+        let want = Double(a.filter { Swift.abs($0) > 0.99 }.count) / Double(a.count)
+        #expect(st.rows[2].saturated == want && want > 0.25)
+        #expect(st.rows[2].flags.contains("saturated"))
+        #expect(st.rows[0].gradientStd != nil, "activation gradients are kept")
+    }
+
+    @Test func ratiosMatchAHandComputation() throws {
+        let p = try Tensor.from([3, 4], dtype: .f64).requiringGrad()
+        p.name = "w"
+        let opt = try Optimizer([p], rule: .sgd, learningRate: 1e-5)
+        p.grad = try Tensor.from([0, 10], dtype: .f64)
+        try opt.step()
+        let r = try UpdateRatios(opt)
+        // update 1e-4 against |(3, 4 − 1e-4)|
+        #expect(Swift.abs(r.rows[0].ratio - 1e-4 / (9 + (4 - 1e-4) * (4 - 1e-4)).squareRoot()) < 1e-18)
+        #expect(r.rows[0].advice.contains("too low"))
+    }
+
+    @Test func diagnosisOfSyntheticHistories() {
+        let g = Generator(seed: 1)
+        let falling = (0..<200).map { 2.3 * Foundation.exp(-Double($0) / 50) + 0.1 }
+        func kinds(_ l: [Double], _ t: [Double], _ v: [Double]) -> [Diagnosis.Finding.Kind] {
+            Diagnosis.diagnose(loss: l, trainAccuracy: t, validationAccuracy: v).map(\.kind)
+        }
+        #expect(kinds(falling, [0.8, 0.9], [0.79, 0.88]) == [.healthy])
+        #expect(kinds((0..<200).map { 2.3 - Double($0) * 1e-5 }, [0.3], [0.3]).contains(.flat))
+        #expect(kinds((0..<50).map { 2.3 * Foundation.exp(Double($0) / 10) }, [], []) == [.exploding])
+        #expect(kinds(falling.map { $0 * (1 + 0.8 * (g.uniform() - 0.5) * 2) }, [], []).contains(.noisy))
+        #expect(kinds(falling, [0.99], [0.80]) == [.overfitting])
+        #expect(kinds(falling, [0.55], [0.54]) == [.underfitting])
+    }
+
+    @Test func weightImagesDecodeToTheExpectedPixels() throws {
+        let lin = try Linear(4, 2)   // 4 inputs: 2×2 grey tiles
+        try lin.weight.copy(from: Tensor.from([0, 1, 2, 3, -1, -1, 1, 1], shape: [2, 4]))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("w-\(UUID().uuidString).png").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try WeightImage.write(lin, to: path, scale: 1)
+        // Decode with Python's zlib and struct: a 2×1 grid of 2×2 tiles with 1-pixel padding: 7×4 grey.
+        let r = try NumpyOracle.python("""
+        import struct, sys, zlib
+        b = open(sys.argv[1], 'rb').read()
+        assert b[:8] == b'\\x89PNG\\r\\n\\x1a\\n'
+        pos, idat, ihdr = 8, b'', None
+        while pos < len(b):
+            n, = struct.unpack('>I', b[pos:pos + 4]); kind = b[pos + 4:pos + 8]; data = b[pos + 8:pos + 8 + n]
+            assert zlib.crc32(kind + data) == struct.unpack('>I', b[pos + 8 + n:pos + 12 + n])[0]
+            if kind == b'IHDR': ihdr = struct.unpack('>IIBBBBB', data)
+            if kind == b'IDAT': idat += data
+            pos += 12 + n
+        w, h = ihdr[0], ihdr[1]
+        raw = zlib.decompress(idat)
+        rows = [list(raw[y * (w + 1) + 1:(y + 1) * (w + 1)]) for y in range(h)]
+        print(w, h, rows[1][1:3], rows[2][1:3], rows[1][4:6], rows[2][4:6])
+        """, args: [path])
+        #expect(r.status == 0, "\(r.output)")
+        // tile 1: 0,1 / 2,3 scaled to 0..255; tile 2: -1,-1 / 1,1 → 0,0 / 255,255
+        #expect(r.output.trimmingCharacters(in: .whitespacesAndNewlines) == "7 4 [0, 85] [170, 255] [0, 0] [255, 255]")
+    }
+
+    @Test func terminalPlotDrawsEveryPoint() throws {
+        let p = try TerminalPlot(series: [("loss", [3, 2, 1])], width: 10, height: 3)
+        let s = p.description
+        #expect(s.contains("loss"))
+        #expect(s.unicodeScalars.contains { $0.value >= 0x2801 && $0.value <= 0x28FF }, "braille dots drawn")
+        #expect(throws: RuntimeError.self) { try TerminalPlot(series: [], width: 10, height: 3) }
+    }
+}

@@ -1,0 +1,53 @@
+local H, file = ...
+local test = function(name, fn) H.test(file .. ": " .. name, fn) end
+
+test("monitor.hist: counts, edges, bars", function()
+  local h = monitor.hist(tensor.from{1, 2, 2, 3, 3, 3, 4}, {bins = 3})
+  H.eq(#h.counts, 3); H.eq(#h.edges, 4)
+  H.eq(h.counts[1], 1); H.eq(h.counts[2], 2); H.eq(h.counts[3], 4)   -- [1,2): 1 | [2,3): 2,2 | [3,4]: 3,3,3,4 (numpy's)
+  H.eq(h.edges[1], 1); H.eq(h.edges[4], 4)
+  H.eq(tostring(h):find("7 values", 1, true) ~= nil, true)
+  H.raises(function() monitor.hist(tensor.zeros(3), {bins = 0}) end, "bins must be")
+end)
+
+test("monitor.layers, ratios, plot, diagnose after real training", function()
+  tensor.seed(4)
+  local d = data.spiral{classes = 3, per_class = 50}
+  local model = nn.Sequential{nn.Linear(2, 30, {init = "kaiming"}), nn.ReLU(), nn.Linear(30, 3)}
+  local opt = optim.SGD(model, {lr = 0.1, momentum = 0.9})
+  H.raises(function() monitor.layers(model) end, "no pass recorded")
+  H.raises(function() monitor.ratios(opt) end, "has not taken a step")
+  local h = train.fit{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = opt, train = d, val = d, epochs = 20, batch = 50, quiet = true}
+  monitor.watch(model)
+  nn.SoftmaxCrossEntropy()(model(d:inputs()), d:labels()):backward()
+  local l = monitor.layers(model)
+  H.eq(#l.rows, 3); H.eq(l.rows[2].layer, "ReLU"); H.eq(type(l.rows[2].dead), "number"); H.eq(type(l.rows[1].grad_std), "number")
+  local r = monitor.ratios(opt)
+  H.eq(type(r.ratios["1.weight"]), "number")
+  local p = monitor.plot{loss = h.loss, epochs = 20, log = true}
+  H.eq(tostring(p):find("20 epochs", 1, true) ~= nil, true)
+  local dg = monitor.diagnose(h)
+  H.eq(#dg.findings >= 1, true)
+  H.eq(monitor.diagnose{loss = {2.3, 2.3, 2.3, 2.3, 2.3, 2.3, 2.3, 2.3, 2.3, 2.3, 2.3}}.findings[1].kind, "flat")
+end)
+
+test("monitor.weights writes a PNG of the first layer", function()
+  local path = os.tmpname() .. ".png"
+  monitor.weights(nn.Sequential{nn.Linear(784, 16), nn.ReLU()}, {file = path})
+  local f = io.open(path, "rb"); local head = f:read(8); f:close()
+  H.eq(head, "\137PNG\r\n\26\n")
+  os.remove(path)
+  H.raises(function() monitor.weights(nn.Sequential{nn.Linear(784, 16)}, {}) end, "option 'file'")
+end)
+
+test("train.fit logs ratios and layer statistics to metrics.jsonl", function()
+  local dir = os.tmpname(); os.remove(dir)
+  local d = data.spiral{classes = 2, per_class = 20}
+  local model = nn.Sequential{nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 2)}
+  train.fit{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = optim.SGD(model, {lr = 0.1}), train = d,
+    epochs = 2, batch = 4, log = dir, quiet = true}
+  local text = io.open(dir .. "/metrics.jsonl"):read("a")
+  H.eq(text:find('"ratio/1.weight"', 1, true) ~= nil, true)
+  H.eq(text:find('"layer2/saturated"', 1, true) ~= nil, true)
+  os.execute('rm -rf "' .. dir .. '"')
+end)

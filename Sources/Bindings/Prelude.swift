@@ -73,7 +73,7 @@ local monitordocs = {
   ["monitor.hist"] = "monitor.hist(t [, {bins=20, range={lo, hi}}])\n\nA histogram (numpy's bins) that prints as bars; h.counts and h.edges for scripts.\n  print(monitor.hist(model:parameters()[1]))",
   ["monitor.layers"] = "monitor.layers(model)\n\nAfter a forward and backward pass of a watched model: per layer, activation mean/std, saturated\nand dead fractions, gradient mean/std, a compact histogram, and flags.\n  monitor.watch(model); loss_fn(model(x), y):backward(); print(monitor.layers(model))",
   ["monitor.ratios"] = "monitor.ratios(opt)\n\nPer parameter, the update/weight norm ratio of the last step (the notes: ~1e-3), with advice.",
-  ["monitor.plot"] = "monitor.plot{name = values, ... [, log=false, epochs=n, width=60, height=15]}\n\nLine plots in the terminal (braille), x in epochs when epochs is given.\n  print(monitor.plot{loss = h.loss, epochs = #h.train_acc, log = true})",
+  ["monitor.plot"] = "monitor.plot{name = values, ... [, log=false, epochs=n, width=60, height=15, file=\"loss.svg\", title=]}\n\nLine plots in the terminal (braille); with epochs, every series spans the epochs at its own resolution;\nfile also writes an SVG.\n  print(monitor.plot{loss = h.loss, val = h.val_acc, epochs = #h.val_acc, file = \"curves.svg\"})",
   ["monitor.diagnose"] = "monitor.diagnose(history)\n\nReads a train.fit history and says what the notes would: flat, exploding or noisy loss,\noverfitting, underfitting.",
 }
 for k, v in pairs(monitordocs) do docs[k] = v end

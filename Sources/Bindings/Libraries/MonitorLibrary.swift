@@ -49,19 +49,23 @@ enum MonitorLibrary {
         LuaFunction("__plot", "", "") { a in
             // Every key is a series, except the options below.
             guard case .record(let pairs) = try a.state.read(1, depth: 0, asRecord: true) else { throw a.typeError(1, expected: "table") }
-            let optionKeys: Set<String> = ["log", "width", "height", "epochs", "colors"]
+            let optionKeys: Set<String> = ["log", "width", "height", "epochs", "colors", "file", "title"]
             var series: [(name: String, values: [Double])] = []
             var opts: [String: LuaValue] = [:]
             for (k, v) in pairs.sorted(by: { $0.0 < $1.0 }) {
                 if optionKeys.contains(k) { opts[k] = v } else { series.append((k, try doubles(v, a, k))) }
             }
             func num(_ k: String, _ d: Double) -> Double { opts[k]?.number ?? d }
-            let longest = Double(series.map(\.values.count).max() ?? 1)
             let epochs = opts["epochs"]?.number
             let plot = try TerminalPlot(series: series, logY: { if case .bool(true)? = opts["log"] { return true }; return false }(),
-                                        pointsPerEpoch: epochs.map { longest / Swift.max($0, 1e-9) },
+                                        epochs: epochs,
                                         width: Int(num("width", 60)), height: Int(num("height", 15)),
                                         colors: { if case .bool(true)? = opts["colors"] { return true }; return false }())
+            if case .string(let path)? = opts["file"] {
+                let svg = try SVGPlot(title: opts["title"]?.string ?? series.map(\.name).joined(separator: ", "), series: series,
+                                      logY: plot.logY, epochs: plot.epochs)
+                try svg.write(to: path)
+            }
             return [.string(plot.description)]
         },
         LuaFunction("__diagnose", "", "") { a in

@@ -1,16 +1,18 @@
 import Foundation
 
 /// Line plots in the terminal, drawn with braille dots (2×4 per character),
-/// x in epochs when `pointsPerEpoch` is known, optional log scale for y.
+/// x in epochs when `epochs` is given, optional log scale for y.
 public struct TerminalPlot: CustomStringConvertible {
     public let series: [(name: String, values: [Double])]
     public let logY: Bool
-    public let pointsPerEpoch: Double?
+    /// When given, every series spans epochs 0…epochs at its own resolution
+    /// (point j of n at (j+1)/n·epochs): per-iteration and per-epoch series line up.
+    public let epochs: Double?
     public let width: Int, height: Int
     /// ANSI colours, one per series; without them several series are drawn as separate panels.
     public let colors: Bool
 
-    public init(series: [(name: String, values: [Double])], logY: Bool = false, pointsPerEpoch: Double? = nil,
+    public init(series: [(name: String, values: [Double])], logY: Bool = false, epochs: Double? = nil,
                 width: Int = 60, height: Int = 15, colors: Bool = false) throws {
         guard !series.isEmpty, series.contains(where: { !$0.values.isEmpty }) else {
             throw RuntimeError(.argument, "monitor.plot", "nothing to plot (give series like {loss = h.loss})")
@@ -18,7 +20,7 @@ public struct TerminalPlot: CustomStringConvertible {
         guard width >= 10, width <= 400, height >= 3, height <= 200 else {
             throw RuntimeError(.argument, "monitor.plot", "width must be 10…400 and height 3…200")
         }
-        (self.series, self.logY, self.pointsPerEpoch, self.width, self.height) = (series, logY, pointsPerEpoch, width, height)
+        (self.series, self.logY, self.epochs, self.width, self.height) = (series, logY, epochs, width, height)
         self.colors = colors
     }
 
@@ -31,13 +33,17 @@ public struct TerminalPlot: CustomStringConvertible {
     public var description: String {
         if series.count > 1 && !colors {
             return series.compactMap { s in
-                (try? TerminalPlot(series: [s], logY: logY, pointsPerEpoch: pointsPerEpoch, width: width, height: Swift.max(3, height / 2)))?.description
+                (try? TerminalPlot(series: [s], logY: logY, epochs: epochs, width: width, height: Swift.max(3, height / 2)))?.description
             }.joined(separator: "\n\n")
         }
         let ys = series.flatMap { $0.values.compactMap(y) }
         guard var lo = ys.min(), var hi = ys.max() else { return "(no finite values to plot)" }
         if lo == hi { lo -= 0.5; hi += 0.5 }
         let n = series.map(\.values.count).max() ?? 1
+        func fraction(_ j: Int, of count: Int) -> Double {
+            if epochs != nil { return Double(j + 1) / Double(Swift.max(count, 1)) }
+            return n > 1 ? Double(j) / Double(n - 1) : 0
+        }
         let dotsX = width * 2, dotsY = height * 4
         var grid = [[UInt8]](repeating: [UInt8](repeating: 0, count: width), count: height)
         var owner = [[Int]](repeating: [Int](repeating: -1, count: width), count: height)
@@ -46,7 +52,7 @@ public struct TerminalPlot: CustomStringConvertible {
             var previous: (Int, Int)?
             for (i, v) in values.enumerated() {
                 guard let yv = y(v) else { previous = nil; continue }
-                let px = n > 1 ? Int(Double(i) / Double(n - 1) * Double(dotsX - 1)) : 0
+                let px = Int(fraction(i, of: values.count) * Double(dotsX - 1))
                 let py = Int((hi - yv) / (hi - lo) * Double(dotsY - 1))
                 // join consecutive points with a line of dots
                 let steps = previous.map { Swift.max(Swift.abs(px - $0.0), Swift.abs(py - $0.1), 1) } ?? 1
@@ -73,8 +79,8 @@ public struct TerminalPlot: CustomStringConvertible {
             }.joined()
             lines.append(String(repeating: " ", count: labelWidth - axis.count) + axis + " ┤" + row)
         }
-        let xmax = pointsPerEpoch.map { Double(n) / $0 } ?? Double(n)
-        let xName = pointsPerEpoch == nil ? "points" : "epochs"
+        let xmax = epochs ?? Double(n)
+        let xName = epochs == nil ? "points" : "epochs"
         lines.append(String(repeating: " ", count: labelWidth) + " └" + String(repeating: "─", count: width))
         let right = String(format: "%g %@", (xmax * 100).rounded() / 100, xName)
         lines.append(String(repeating: " ", count: labelWidth + 2) + "0" + String(repeating: " ", count: Swift.max(1, width - 1 - right.count)) + right)

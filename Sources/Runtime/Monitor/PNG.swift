@@ -68,6 +68,11 @@ public enum WeightImage {
 
     /// Writes the grid; `scale` enlarges every pixel; `maxTiles` bounds the grid.
     public static func write(_ model: Module, to path: String, scale: Int = 2, maxTiles: Int = 256) throws {
+        try AtomicFile.write(try render(model, scale: scale, maxTiles: maxTiles).png, to: path, op: "monitor.weights")
+    }
+
+    /// The grid as PNG bytes, with its size.
+    public static func render(_ model: Module, scale: Int = 2, maxTiles: Int = 256) throws -> (png: [UInt8], width: Int, height: Int, channels: Int) {
         guard scale >= 1, scale <= 32 else { throw RuntimeError(.argument, "monitor.weights", "scale must be 1…32") }
         let (tiles, th, tw, ch) = try tiles(of: model)
         let shown = Array(tiles.prefix(maxTiles))
@@ -88,7 +93,7 @@ public enum WeightImage {
                 }
             }
         }
-        try AtomicFile.write(try PNG.encode(width: W, height: H, channels: ch, pixels: pixels), to: path, op: "monitor.weights")
+        return (try PNG.encode(width: W, height: H, channels: ch, pixels: pixels), W, H, ch)
     }
 
     static func firstWeighted(_ m: Module) -> Module? {

@@ -81,6 +81,8 @@ public final class Trainer {
         let generator = Generator(seed: options.seed)
         let run = try options.runDirectory.map { try RunFolder($0) }
         try run?.writeConfig(config())
+        // TensorBoard event files beside metrics.jsonl.
+        let board = try options.runDirectory.map { try TensorBoardWriter(directory: $0) }
         let perEpoch = (train.count + options.batchSize - 1) / options.batchSize
         let total = perEpoch * options.epochs
         let start = Date()
@@ -117,6 +119,7 @@ public final class Trainer {
                     var record: [String: Double] = ["iteration": Double(step), "epoch": Double(epoch), "loss": value, "lr": optimizer.learningRate]
                     for (p, r) in zip(optimizer.parameters, optimizer.updateRatios) { record["ratio/" + (p.name ?? "?")] = r }
                     try run?.log(record)
+                    for (k, v) in record where k != "iteration" && k != "epoch" { try board?.scalar(k, v, step: step) }
                 }
                 let elapsed = Date().timeIntervalSince(start)
                 progress?(TrainingProgress(event: .iteration, epoch: epoch, epochs: options.epochs, iteration: i + 1,
@@ -126,6 +129,12 @@ public final class Trainer {
             }
             // The last training batch's pass, before evaluation replaces it.
             var layerRecord: [String: Double] = [:]
+            if let board, let acts = watched?.lastActivations, let layers = watched?.children {
+                for (i, (a, c)) in zip(acts, layers).enumerated() {
+                    try board.histogram("activations/\(i + 1) \(c.module.summary)", a.toDoubles(), step: h.loss.count)
+                    if let g = a.grad { try board.histogram("gradients/\(i + 1) \(c.module.summary)", g.toDoubles(), step: h.loss.count) }
+                }
+            }
             if run != nil, let watched, let stats = try? LayerStatistics(watched) {
                 for r in stats.rows {
                     layerRecord["layer\(r.index)/act_mean"] = r.mean
@@ -154,6 +163,13 @@ public final class Trainer {
             if let valAcc { record["val_acc"] = valAcc }
             for (k, v) in layerRecord { record[k] = v }
             try run?.log(record)
+            if let board {
+                for key in ["train_acc", "val_acc", "loss"] { if let v = record[key] { try board.scalar(key == "loss" ? "epoch_loss" : key, v, step: h.loss.count) } }
+                for (name, p) in model.namedParameters() { try board.histogram("weights/" + name, p.toDoubles(), step: h.loss.count) }
+                if let img = try? WeightImage.render(model) {
+                    try board.image("weights/first_layer", png: img.png, width: img.width, height: img.height, channels: img.channels, step: h.loss.count)
+                }
+            }
             try run?.checkpoint(model, epoch: epoch, score: score)
             if let s = schedule, s.unit == .epoch { try s.step(metric: score) }
             let elapsed = Date().timeIntervalSince(start)

@@ -1,0 +1,147 @@
+import Foundation
+import Glibc
+
+/// TensorBoard event files (`events.out.tfevents.*`), written without
+/// TensorFlow: TFRecord framing (length, masked CRC-32C, data, masked
+/// CRC-32C) around hand-encoded `Event` protobufs carrying scalars,
+/// histograms and PNG images. Appended record by record, so a crash keeps
+/// every event written before it.
+public final class TensorBoardWriter {
+    public let path: String
+    private let fd: Int32
+
+    public init(directory: String) throws {
+        try RunFolder.makeDirectories(directory)
+        var host = [CChar](repeating: 0, count: 256)
+        gethostname(&host, 255)
+        path = "\(directory)/events.out.tfevents.\(Int(Date().timeIntervalSince1970)).\(String(cString: host)).optlab"
+        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw AtomicFile.ioError("tensorboard", "cannot open \(path)") }
+        var e = Proto()
+        e.double(1, Date().timeIntervalSince1970)
+        e.string(3, "brain.Event:2")
+        try write(e.bytes)
+    }
+
+    deinit { close(fd) }
+
+    public func scalar(_ tag: String, _ value: Double, step: Int) throws {
+        var v = Proto()
+        v.string(1, tag)
+        v.float(2, Float(value))
+        try event(step: step, value: v)
+    }
+
+    /// A histogram of `values` (TensorBoard's HistogramProto: right bucket edges and counts).
+    public func histogram(_ tag: String, _ values: [Double], step: Int, bins: Int = 30) throws {
+        let finite = values.filter { $0.isFinite }
+        guard !finite.isEmpty else { return }
+        let h = try Histogram(finite, bins: bins)
+        var hp = Proto()
+        hp.double(1, finite.min() ?? 0)
+        hp.double(2, finite.max() ?? 0)
+        hp.double(3, Double(finite.count))
+        hp.double(4, finite.reduce(0, +))
+        hp.double(5, finite.reduce(0) { $0 + $1 * $1 })
+        hp.packedDoubles(6, Array(h.edges.dropFirst()))
+        hp.packedDoubles(7, h.counts.map(Double.init))
+        var v = Proto()
+        v.string(1, tag)
+        v.message(5, hp)
+        try event(step: step, value: v)
+    }
+
+    public func image(_ tag: String, png: [UInt8], width: Int, height: Int, channels: Int, step: Int) throws {
+        var img = Proto()
+        img.varint(1, UInt64(height))
+        img.varint(2, UInt64(width))
+        img.varint(3, UInt64(channels))
+        img.bytes(4, png)
+        var v = Proto()
+        v.string(1, tag)
+        v.message(4, img)
+        try event(step: step, value: v)
+    }
+
+    private func event(step: Int, value: Proto) throws {
+        var summary = Proto()
+        summary.message(1, value)
+        var e = Proto()
+        e.double(1, Date().timeIntervalSince1970)
+        e.varint(2, UInt64(bitPattern: Int64(step)))
+        e.message(5, summary)
+        try write(e.bytes)
+    }
+
+    private func write(_ data: [UInt8]) throws {
+        var len = [UInt8](repeating: 0, count: 8)
+        for i in 0..<8 { len[i] = UInt8(truncatingIfNeeded: UInt64(data.count) >> (8 * UInt64(i))) }
+        var record = len
+        record += le32(CRC32C.masked(len)) + data + le32(CRC32C.masked(data))
+        let n = record.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        guard n == record.count else { throw AtomicFile.ioError("tensorboard", "cannot append to \(path)") }
+    }
+
+    private func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * UInt32($0))) } }
+}
+
+/// CRC-32C (Castagnoli), which TFRecord uses and zlib does not provide;
+/// "masked" as TFRecord stores it.
+enum CRC32C {
+    static let table: [UInt32] = (0..<256).map { i -> UInt32 in
+        var c = UInt32(i)
+        for _ in 0..<8 { c = c & 1 != 0 ? 0x82F6_3B78 ^ (c >> 1) : c >> 1 }
+        return c
+    }
+
+    static func checksum(_ data: [UInt8]) -> UInt32 {
+        var c: UInt32 = 0xFFFF_FFFF
+        for b in data { c = table[Int((c ^ UInt32(b)) & 0xff)] ^ (c >> 8) }
+        return c ^ 0xFFFF_FFFF
+    }
+
+    static func masked(_ data: [UInt8]) -> UInt32 {
+        let c = checksum(data)
+        return ((c >> 15) | (c << 17)) &+ 0xA282_EAD8
+    }
+}
+
+/// The few protobuf wire types an Event needs.
+struct Proto {
+    var bytes: [UInt8] = []
+
+    mutating func key(_ field: Int, _ wire: UInt64) { rawVarint(UInt64(field) << 3 | wire) }
+
+    mutating func rawVarint(_ v: UInt64) {
+        var v = v
+        while v >= 0x80 { bytes.append(UInt8(v & 0x7f) | 0x80); v >>= 7 }
+        bytes.append(UInt8(v))
+    }
+
+    mutating func varint(_ field: Int, _ v: UInt64) { key(field, 0); rawVarint(v) }
+
+    mutating func double(_ field: Int, _ v: Double) {
+        key(field, 1)
+        withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func float(_ field: Int, _ v: Float) {
+        key(field, 5)
+        withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func bytes(_ field: Int, _ data: [UInt8]) {
+        key(field, 2)
+        rawVarint(UInt64(data.count))
+        bytes.append(contentsOf: data)
+    }
+
+    mutating func string(_ field: Int, _ s: String) { bytes(field, Array(s.utf8)) }
+    mutating func message(_ field: Int, _ m: Proto) { bytes(field, m.bytes) }
+
+    mutating func packedDoubles(_ field: Int, _ values: [Double]) {
+        var body: [UInt8] = []
+        for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { body.append(contentsOf: $0) } }
+        bytes(field, body)
+    }
+}

@@ -81,7 +81,25 @@ func report(_ vm: LuaVM, _ body: () throws -> Void) -> Bool {
     }
 }
 
+/// `optlab report runs/<name>`: writes runs/<name>/report.html. (Only when no
+/// file named `report` exists, so a script of that name still runs.)
+func reportCommand() -> Int32? {
+    guard argv.count >= 2, argv[1] == "report", access("report", F_OK) != 0 else { return nil }
+    guard argv.count == 3 else {
+        fputs("usage: optlab report runs/<name>\n", stderr)
+        return 1
+    }
+    do {
+        print(try Report.write(runDirectory: argv[2]))
+        return 0
+    } catch {
+        printError("\(error)")
+        return 1
+    }
+}
+
 func main() -> Int32 {
+    if let status = reportCommand() { return status }
     guard let opts = parseOptions() else {
         fputs(usage + "\n", stderr)
         return 1

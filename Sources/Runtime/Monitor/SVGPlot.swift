@@ -9,7 +9,7 @@ public struct SVGPlot {
     /// When given, every series spans epochs 0…epochs at its own resolution
     /// (point j of n at (j+1)/n·epochs): per-iteration and per-epoch series line up.
     public let epochs: Double?
-    public let width = 640.0, height = 360.0
+    public let width = 760.0, height = 360.0
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"]
 
     public init(title: String, series: [(name: String, values: [Double])], logY: Bool = false, epochs: Double? = nil) throws {
@@ -23,7 +23,7 @@ public struct SVGPlot {
     }
 
     public var svg: String {
-        let (left, right, top, bottom) = (60.0, 20.0, 30.0, 45.0)
+        let (left, right, top, bottom) = (60.0, 150.0, 30.0, 45.0)   // the legend lives in the right margin
         let pw = width - left - right, ph = height - top - bottom
         let ys = series.flatMap { $0.values.compactMap(y) }
         var lo = ys.min() ?? 0, hi = ys.max() ?? 1
@@ -65,8 +65,8 @@ public struct SVGPlot {
                     s += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\" points=\"\(seg.joined(separator: " "))\"/>\n"
                 }
             }
-            s += "<rect x=\"\(left + pw - 120)\" y=\"\(top + 6 + Double(i) * 16)\" width=\"12\" height=\"3\" fill=\"\(color)\"/>"
-            s += "<text x=\"\(left + pw - 104)\" y=\"\(top + 11 + Double(i) * 16)\">\(SVGPlot.escape(name))</text>\n"
+            s += "<rect x=\"\(left + pw + 12)\" y=\"\(top + 6 + Double(i) * 16)\" width=\"12\" height=\"3\" fill=\"\(color)\"/>"
+            s += "<text x=\"\(left + pw + 28)\" y=\"\(top + 11 + Double(i) * 16)\">\(SVGPlot.escape(name))</text>\n"
         }
         return s + "</svg>\n"
     }

@@ -40,6 +40,17 @@ public struct RunFolder {
         }
     }
 
+    /// One layer's activation histogram at one epoch, for the report.
+    public func logHistogram(epoch: Int, layer: String, _ h: Histogram) throws {
+        let record: [String: Any] = ["epoch": epoch, "layer": layer, "edges": h.edges, "counts": h.counts]
+        var line = Array(try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys, .withoutEscapingSlashes]))
+        line.append(0x0a)
+        let fd = open(path + "/histograms.jsonl", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw AtomicFile.ioError("run folder", "cannot open \(path)/histograms.jsonl") }
+        defer { close(fd) }
+        _ = line.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+    }
+
     public static func checkpointName(epoch: Int, score: Double) -> String {
         String(format: "ep%03d_val%.4f.safetensors", epoch, score)
     }

@@ -131,7 +131,11 @@ public final class Trainer {
             var layerRecord: [String: Double] = [:]
             if let board, let acts = watched?.lastActivations, let layers = watched?.children {
                 for (i, (a, c)) in zip(acts, layers).enumerated() {
-                    try board.histogram("activations/\(i + 1) \(c.module.summary)", a.toDoubles(), step: h.loss.count)
+                    let values = a.toDoubles()
+                    try board.histogram("activations/\(i + 1) \(c.module.summary)", values, step: h.loss.count)
+                    if let hist = try? Histogram(values.filter { $0.isFinite }, bins: 30) {
+                        try run?.logHistogram(epoch: epoch, layer: "\(i + 1) \(c.module.summary)", hist)
+                    }
                     if let g = a.grad { try board.histogram("gradients/\(i + 1) \(c.module.summary)", g.toDoubles(), step: h.loss.count) }
                 }
             }

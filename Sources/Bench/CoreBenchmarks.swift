@@ -16,11 +16,21 @@ enum CoreBenchmarks {
         d = p.copy(); d[np.arange(256), lab] -= 1; d /= 256
         return loss, d
     report('ce256x10', per_call(ce, 2000))
-    X = rng.standard_normal((256, 784), dtype=np.float32)
-    W1 = (rng.standard_normal((784, 256)) * 0.05).astype(np.float32); b1 = np.zeros(256, np.float32)
-    W2 = (rng.standard_normal((256, 128)) * 0.05).astype(np.float32); b2 = np.zeros(128, np.float32)
-    W3 = (rng.standard_normal((128, 10)) * 0.05).astype(np.float32); b3 = np.zeros(10, np.float32)
-    def mlp():  # CS231n-style forward and backward
+    \(numpyMLP)
+    V = [np.zeros_like(p) for p in P]
+    def mlp(): return forward_backward()[0]
+    report('mlp_step', per_call(mlp, 50))
+    """
+
+    /// The CS231n-style MLP in numpy: parameters P, and forward_backward()
+    /// returning the loss and the gradients (shared by the step benchmarks).
+    static let numpyMLP = """
+    X = rng.standard_normal((256, 784), dtype=np.float32); lab = rng.integers(0, 10, 256)
+    P = [(rng.standard_normal((784, 256)) * 0.05).astype(np.float32), np.zeros(256, np.float32),
+         (rng.standard_normal((256, 128)) * 0.05).astype(np.float32), np.zeros(128, np.float32),
+         (rng.standard_normal((128, 10)) * 0.05).astype(np.float32), np.zeros(10, np.float32)]
+    def forward_backward():
+        W1, b1, W2, b2, W3, b3 = P
         h1 = np.maximum(0, X @ W1 + b1); h2 = np.maximum(0, h1 @ W2 + b2); sc = h2 @ W3 + b3
         m = sc - sc.max(1, keepdims=True); e = np.exp(m); p = e / e.sum(1, keepdims=True)
         loss = -np.log(p[np.arange(256), lab]).mean()
@@ -28,8 +38,7 @@ enum CoreBenchmarks {
         dW3 = h2.T @ d; db3 = d.sum(0); dh2 = d @ W3.T; dh2[h2 <= 0] = 0
         dW2 = h1.T @ dh2; db2 = dh2.sum(0); dh1 = dh2 @ W2.T; dh1[h1 <= 0] = 0
         dW1 = X.T @ dh1; db1 = dh1.sum(0)
-        return loss
-    report('mlp_step', per_call(mlp, 50))
+        return loss, (dW1, db1, dW2, db2, dW3, db3)
     """
 
     static func run() throws -> [Row] {

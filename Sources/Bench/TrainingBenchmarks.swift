@@ -5,21 +5,11 @@ import OptLabRuntime
 enum TrainingBenchmarks {
     static let numpyScript = """
     rng = np.random.default_rng(0)
-    X = rng.standard_normal((256, 784), dtype=np.float32); lab = rng.integers(0, 10, 256)
-    P = [(rng.standard_normal((784, 256)) * 0.05).astype(np.float32), np.zeros(256, np.float32),
-         (rng.standard_normal((256, 128)) * 0.05).astype(np.float32), np.zeros(128, np.float32),
-         (rng.standard_normal((128, 10)) * 0.05).astype(np.float32), np.zeros(10, np.float32)]
+    \(CoreBenchmarks.numpyMLP)
     V = [np.zeros_like(p) for p in P]
     def train_step():  # CS231n-style forward, backward, and a momentum update
-        W1, b1, W2, b2, W3, b3 = P
-        h1 = np.maximum(0, X @ W1 + b1); h2 = np.maximum(0, h1 @ W2 + b2); sc = h2 @ W3 + b3
-        m = sc - sc.max(1, keepdims=True); e = np.exp(m); p = e / e.sum(1, keepdims=True)
-        loss = -np.log(p[np.arange(256), lab]).mean()
-        d = p; d[np.arange(256), lab] -= 1; d /= 256
-        dW3 = h2.T @ d; db3 = d.sum(0); dh2 = d @ W3.T; dh2[h2 <= 0] = 0
-        dW2 = h1.T @ dh2; db2 = dh2.sum(0); dh1 = dh2 @ W2.T; dh1[h1 <= 0] = 0
-        dW1 = X.T @ dh1; db1 = dh1.sum(0)
-        for i, g in enumerate((dW1, db1, dW2, db2, dW3, db3)):
+        loss, grads = forward_backward()
+        for i, g in enumerate(grads):
             V[i] *= 0.9; V[i] -= 0.01 * g; P[i] += V[i]
         return loss
     report('mlp_train', per_call(train_step, 50))

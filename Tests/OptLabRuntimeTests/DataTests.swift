@@ -3,11 +3,7 @@ import Testing
 @testable import OptLabRuntime
 
 @Suite struct DataTests {
-    let dir: String = {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("optlab-data-\(UUID().uuidString)").path
-        try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-        return d
-    }()
+    let dir = makeTemporaryDirectory("optlab-data")
 
     func idx(_ dims: [Int], _ values: [UInt8]) -> [UInt8] {
         var out: [UInt8] = [0, 0, 0x08, UInt8(dims.count)]

@@ -3,11 +3,7 @@ import Testing
 @testable import OptLabRuntime
 
 @Suite struct NpyTests {
-    let dir: String = {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("optlab-npy-\(UUID().uuidString)").path
-        try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-        return d
-    }()
+    let dir = makeTemporaryDirectory("optlab-npy")
 
     @Test func numpyWritesEveryDtypeAndOrderWeRead() throws {
         let ref = try NumpyOracle.run("""

@@ -3,11 +3,7 @@ import Testing
 @testable import OptLabRuntime
 
 @Suite struct SafeTensorsTests {
-    let dir: String = {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("optlab-st-\(UUID().uuidString)").path
-        try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-        return d
-    }()
+    let dir = makeTemporaryDirectory("optlab-st")
 
     @Test func roundTripKeepsValuesNamesAndMetadata() throws {
         let w = try f64([3, 4], seed: 70).to(.f32), b = try f64([4], seed: 71), l = try Tensor(int32: [1, 2, 3])

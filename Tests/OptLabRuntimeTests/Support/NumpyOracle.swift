@@ -61,3 +61,10 @@ enum NumpyOracle {
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }
+
+/// A fresh folder under the system's temporary directory, for one test suite.
+func makeTemporaryDirectory(_ prefix: String) -> String {
+    let d = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
+    try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+    return d
+}

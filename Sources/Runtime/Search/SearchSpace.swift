@@ -1,0 +1,113 @@
+import Foundation
+
+/// One hyperparameter's distribution. Bounds are real values:
+/// `logUniform(1e-6, 10)` is 10^uniform(−6, 1), not hyperopt's exponent bounds.
+public enum Distribution: Equatable, Sendable {
+    case logUniform(Double, Double)
+    case uniform(Double, Double)
+    case integer(Int, Int, log: Bool)
+    case choice(Int)   // an index into the choices, which the host keeps
+
+    public init(checking d: Distribution) throws {
+        switch d {
+        case .logUniform(let lo, let hi):
+            guard lo > 0, hi > lo, hi.isFinite else { throw RuntimeError(.argument, "hp.loguniform", "needs 0 < lo < hi, got \(lo), \(hi)") }
+        case .uniform(let lo, let hi):
+            guard lo.isFinite, hi.isFinite, hi > lo else { throw RuntimeError(.argument, "hp.uniform", "needs lo < hi, got \(lo), \(hi)") }
+        case .integer(let lo, let hi, let log):
+            guard hi >= lo, !log || lo > 0 else { throw RuntimeError(.argument, "hp.int", "needs lo ≤ hi (and lo > 0 on a log scale), got \(lo), \(hi)") }
+        case .choice(let n):
+            guard n > 0 else { throw RuntimeError(.argument, "hp.choice", "needs at least one choice") }
+        }
+        self = d
+    }
+
+    public var isLog: Bool {
+        switch self {
+        case .logUniform: return true
+        case .integer(_, _, let log): return log
+        default: return false
+        }
+    }
+
+    /// A value; integers and choice indices come back as whole numbers.
+    public func sample(_ g: Generator) -> Double {
+        let u = g.uniform()
+        switch self {
+        case .logUniform(let lo, let hi): return Foundation.exp(Foundation.log(lo) + u * (Foundation.log(hi) - Foundation.log(lo)))
+        case .uniform(let lo, let hi): return lo + u * (hi - lo)
+        case .integer(let lo, let hi, let log):
+            if log {
+                let v = Foundation.exp(Foundation.log(Double(lo)) + u * (Foundation.log(Double(hi) + 1) - Foundation.log(Double(lo))))
+                return Double(Swift.min(hi, Swift.max(lo, Int(v))))
+            }
+            return Double(lo + g.below(hi - lo + 1))
+        case .choice(let n): return Double(g.below(n))
+        }
+    }
+
+    /// The coordinate narrowing and border checks work in (log for log scales).
+    func coordinate(_ v: Double) -> Double { isLog ? Foundation.log(Swift.max(v, .leastNormalMagnitude)) : v }
+    func value(_ c: Double) -> Double { isLog ? Foundation.exp(c) : c }
+
+    var bounds: (Double, Double)? {
+        switch self {
+        case .logUniform(let lo, let hi), .uniform(let lo, let hi): return (lo, hi)
+        case .integer(let lo, let hi, _): return (Double(lo), Double(hi))
+        case .choice: return nil
+        }
+    }
+
+    /// The same kind of distribution over [lo, hi].
+    func with(_ lo: Double, _ hi: Double) -> Distribution {
+        switch self {
+        case .logUniform: return .logUniform(lo, hi)
+        case .uniform: return .uniform(lo, hi)
+        case .integer(_, _, let log): return .integer(Int(lo.rounded(.down)), Swift.max(Int(lo.rounded(.down)), Int(hi.rounded(.up))), log: log)
+        case .choice: return self
+        }
+    }
+}
+
+/// A search space: named distributions, sampled reproducibly from the
+/// search seed and the trial number alone.
+public struct SearchSpace: Sendable {
+    public var parameters: [(name: String, distribution: Distribution)]
+
+    public init(_ parameters: [(name: String, distribution: Distribution)]) { self.parameters = parameters.sorted { $0.name < $1.name } }
+
+    public func sample(seed: UInt64, trial: Int) -> [String: Double] {
+        let g = Generator(seed: seed &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(trial) &* 0xBF58_476D_1CE4_E5B9)
+        return Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0.distribution.sample(g)) })
+    }
+
+    /// Coarse to fine: each numeric range narrows to the span of the best
+    /// trials (the top quarter, at least 3), widened by `margin` of that span
+    /// on each side (in log space for log parameters), inside the old range.
+    public func narrowed(to results: [(config: [String: Double], score: Double)], margin: Double = 0.25) -> SearchSpace {
+        let ranked = results.filter { $0.score.isFinite }.sorted { $0.score > $1.score }
+        let best = Array(ranked.prefix(Swift.max(3, ranked.count / 4)))
+        guard best.count >= 2 else { return self }
+        return SearchSpace(parameters.map { name, d in
+            guard let (lo, hi) = d.bounds else { return (name, d) }
+            let cs = best.compactMap { $0.config[name] }.map(d.coordinate)
+            guard let cmin = cs.min(), let cmax = cs.max() else { return (name, d) }
+            let span = Swift.max(cmax - cmin, (d.coordinate(hi) - d.coordinate(lo)) * 0.05)
+            let nlo = Swift.max(d.coordinate(lo), cmin - margin * span), nhi = Swift.min(d.coordinate(hi), cmax + margin * span)
+            return (name, d.with(d.value(nlo), d.value(nhi)))
+        })
+    }
+
+    /// The notes' warning: a best value within 5% (of the range, in log space
+    /// for log parameters) of an edge suggests the range should grow that way.
+    public func borderWarnings(best config: [String: Double]) -> [String] {
+        parameters.compactMap { name, d in
+            guard let (lo, hi) = d.bounds, let v = config[name] else { return nil }
+            let (a, b, c) = (d.coordinate(lo), d.coordinate(hi), d.coordinate(v))
+            let near = 0.05 * (b - a)
+            if c - a <= near { return "\(name): the best value \(Histogram.short(v)) is at the lower edge of [\(Histogram.short(lo)), \(Histogram.short(hi))]; widen the range below" }
+            if b - c <= near { return "\(name): the best value \(Histogram.short(v)) is at the upper edge of [\(Histogram.short(lo)), \(Histogram.short(hi))]; widen the range above" }
+            return nil
+        }
+    }
+}

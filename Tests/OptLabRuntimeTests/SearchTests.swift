@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+@testable import OptLabRuntime
+
+@Suite struct SearchTests {
+    @Test func logUniformHasRealBoundsAndLogQuantiles() throws {
+        let d = try Distribution(checking: .logUniform(1e-6, 10))
+        let g = Generator(seed: 1)
+        let xs = (0..<20_000).map { _ in d.sample(g) }.sorted()
+        #expect(xs.first! >= 1e-6 && xs.last! <= 10)
+        // log10 is uniform on [−6, 1]: the quartiles sit at −4.25, −2.5, −0.75
+        for (q, want) in [(0.25, -4.25), (0.5, -2.5), (0.75, -0.75)] {
+            #expect(Swift.abs(log10(xs[Int(q * Double(xs.count))]) - want) < 0.05, "quantile \(q)")
+        }
+        #expect(throws: RuntimeError.self) { try Distribution(checking: .logUniform(0, 1)) }
+    }
+
+    @Test func samplesAreReproducibleFromSeedAndTrial() {
+        let s = SearchSpace([("lr", .logUniform(1e-5, 1e-1)), ("dropout", .uniform(0, 0.7)), ("width", .integer(16, 512, log: true))])
+        #expect(s.sample(seed: 3, trial: 7) == s.sample(seed: 3, trial: 7))
+        #expect(s.sample(seed: 3, trial: 7) != s.sample(seed: 3, trial: 8))
+        #expect(s.sample(seed: 3, trial: 7) != s.sample(seed: 4, trial: 7))
+        let w = s.sample(seed: 1, trial: 1)["width"]!
+        #expect(w >= 16 && w <= 512 && w.rounded() == w)
+    }
+
+    @Test func coarseToFineNarrowsAroundAKnownOptimum() {
+        // Objective with its optimum at lr = 1e-3 (in log space) and dropout = 0.3.
+        func score(_ c: [String: Double]) -> Double { -pow(log10(c["lr"]!) + 3, 2) - 4 * pow(c["dropout"]! - 0.3, 2) }
+        var space = SearchSpace([("lr", .logUniform(1e-6, 1)), ("dropout", .uniform(0, 1))])
+        var trial = 0
+        for stage in 0..<3 {
+            let results = (0..<30).map { _ -> (config: [String: Double], score: Double) in
+                trial += 1
+                let c = space.sample(seed: 11, trial: trial)
+                return (c, score(c))
+            }
+            let before = space
+            space = space.narrowed(to: results)
+            if case .logUniform(let lo, let hi)? = space.parameters.first(where: { $0.name == "lr" })?.distribution,
+               case .logUniform(let lo0, let hi0)? = before.parameters.first(where: { $0.name == "lr" })?.distribution {
+                #expect(log10(hi) - log10(lo) < log10(hi0) - log10(lo0), "stage \(stage) narrows lr")
+                #expect(lo <= 1e-3 && hi >= 1e-3, "the optimum stays inside")
+            }
+        }
+    }
+
+    @Test func borderWarningsNameTheEdge() {
+        let s = SearchSpace([("lr", .logUniform(1e-5, 1e-1)), ("reg", .uniform(0, 1))])
+        let w = s.borderWarnings(best: ["lr": 9e-2, "reg": 0.5])
+        #expect(w.count == 1 && w[0].contains("lr") && w[0].contains("upper edge"))
+        #expect(s.borderWarnings(best: ["lr": 1e-3, "reg": 0.01]).first?.contains("reg: the best value 0.01 is at the lower edge") == true)
+    }
+}

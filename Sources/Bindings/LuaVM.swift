@@ -27,7 +27,7 @@ public final class LuaVM {
     static let modules: [(String, String)] = [
         ("tensor", TensorLibrary.summary), ("nn", NNLibrary.summary), ("data", DataLibrary.summary),
         ("optim", OptimLibrary.summary), ("train", TrainLibrary.summary), ("check", CheckLibrary.summary),
-        ("monitor", MonitorLibrary.summary),
+        ("monitor", MonitorLibrary.summary), ("hp", HPLibrary.summary),
     ]
 
     public init() throws {
@@ -76,7 +76,8 @@ public final class LuaVM {
         _ = try state.installKind(Kind.lbfgs, methods: OptimLibrary.lbfgsMethods, meta: [], qualifier: "LBFGS:")
         for (name, functions, methods) in [("nn", NNLibrary.functions, moduleMethods), ("data", DataLibrary.functions, datasetMethods),
                                            ("optim", OptimLibrary.functions, optimizerMethods), ("train", TrainLibrary.functions, Int32(0)),
-                                           ("check", CheckLibrary.functions, Int32(0)), ("monitor", MonitorLibrary.functions, Int32(0))] {
+                                           ("check", CheckLibrary.functions, Int32(0)), ("monitor", MonitorLibrary.functions, Int32(0)),
+                                           ("hp", HPLibrary.functions, Int32(0))] {
             let table = try state.newTable()
             try state.register(functions, into: table, qualifier: name + ".", isMethod: false)
             if methods != 0 {
@@ -87,6 +88,7 @@ public final class LuaVM {
         }
         Trainer.interruptCheck = { optlab_take_interrupt() != 0 }
         try runPrelude()
+        try run(code: SearchLua.source, name: "=search")
     }
 
     /// Runs the Lua prelude (`help`) with the help texts and module list as its arguments.

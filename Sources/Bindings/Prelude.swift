@@ -77,6 +77,8 @@ local monitordocs = {
   ["monitor.diagnose"] = "monitor.diagnose(history)\n\nReads a train.fit history and says what the notes would: flat, exploding or noisy loss,\noverfitting, underfitting.",
 }
 for k, v in pairs(monitordocs) do docs[k] = v end
+docs["hp.search"] = "hp.search{name=, dir=\"runs\", space={...}, trial=function(cfg, budget) ... end, stages={{trials=40, epochs=1}, ...}, seed=0, score=\"val_acc\"}\n\nRandom search (reproducible from seed and trial number), coarse to fine: after each stage every numeric\nrange narrows to the best trials' span. Each trial gets its folder (cfg.dir: pass it to train.fit's log) with\nconfig.json and result.json; summary.jsonl lists finished trials; running it again resumes. Warns when the best\nvalue sits at a range's edge.\n  local r = hp.search{name = \"mlp\", space = {lr = hp.loguniform(1e-4, 1)}, trials = 20,\n    trial = function(cfg, b) ... return {val_acc = acc} end}"
+docs["nn.Ensemble.top"] = "nn.Ensemble.top(k, \"runs/<name>\")\n\nAn ensemble of the k best trials' best checkpoints."
 
 -- ds:batches(size, {shuffle=false, seed=nil}): an iterator of (inputs, labels 1..C)
 -- that fetches one batch at a time, in a seeded order when shuffled.

@@ -100,6 +100,7 @@ func reportCommand() -> Int32? {
 
 func main() -> Int32 {
     if let status = reportCommand() { return status }
+    if let status = sweepCommand() { return status }
     guard let opts = parseOptions() else {
         fputs(usage + "\n", stderr)
         return 1

@@ -24,6 +24,18 @@ import Testing
         #expect(w >= 16 && w <= 512 && w.rounded() == w)
     }
 
+    @Test func choicesAndIntegersAreUniformAcrossTrials() {
+        let s = SearchSpace([("act", .choice(3)), ("k", .integer(1, 4, log: false))])
+        var counts = [0, 0, 0], ks = [0, 0, 0, 0]
+        for t in 1...9000 {
+            let c = s.sample(seed: 0, trial: t)
+            counts[Int(c["act"]!)] += 1
+            ks[Int(c["k"]!) - 1] += 1
+        }
+        #expect(counts.allSatisfy { Swift.abs($0 - 3000) < 200 }, "\(counts)")
+        #expect(ks.allSatisfy { Swift.abs($0 - 2250) < 200 }, "\(ks)")
+    }
+
     @Test func coarseToFineNarrowsAroundAKnownOptimum() {
         // Objective with its optimum at lr = 1e-3 (in log space) and dropout = 0.3.
         func score(_ c: [String: Double]) -> Double { -pow(log10(c["lr"]!) + 3, 2) - 4 * pow(c["dropout"]! - 0.3, 2) }

@@ -39,9 +39,9 @@ end
 for name, f in pairs(tensor.Tensor) do
   if not writes[name] then targets[#targets + 1] = {"Tensor:" .. name, f, true} end
 end
-for _, lib in ipairs{"nn", "data", "optim", "train", "check", "monitor"} do
+for _, lib in ipairs{"nn", "data", "optim", "train", "check", "monitor", "hp"} do
   for name, f in pairs(_G[lib]) do
-    if type(f) == "function" and name ~= "fashion_mnist" and name ~= "weights" then targets[#targets + 1] = {lib .. "." .. name, f, false} end
+    if type(f) == "function" and name ~= "fashion_mnist" and name ~= "weights" and name ~= "search" then targets[#targets + 1] = {lib .. "." .. name, f, false} end
   end
 end
 for _, class in ipairs{nn.Module, data.Dataset, optim.Optimizer} do

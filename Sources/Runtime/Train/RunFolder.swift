@@ -13,7 +13,7 @@ public struct RunFolder {
         try RunFolder.makeDirectories(path)
     }
 
-    static func makeDirectories(_ path: String) throws {
+    public static func makeDirectories(_ path: String) throws {
         var current = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/") {
             current += "/" + part

@@ -1,0 +1,151 @@
+import CLua
+import Foundation
+import OptLabRuntime
+
+/// The `hp` module's Swift half: distributions, sampling, narrowing, border
+/// warnings and atomic JSON files. The search loop itself is Lua (`SearchLua`),
+/// since the trial is a Lua function.
+enum HPLibrary {
+    static let summary = "hyperparameter search: log-uniform sampling, coarse to fine, border warnings"
+
+    static func spec(_ kind: String, _ fields: [(String, LuaValue)]) -> [LuaValue] {
+        [.record([("__hp", .string(kind))] + fields)]
+    }
+
+    /// A space table {name = hp.spec} as a SearchSpace (choices keep their index).
+    static func space(_ a: LuaArgs, _ i: Int) throws -> SearchSpace {
+        guard case .record(let pairs) = try a.state.read(Int32(i), depth: 0, asRecord: true) else { throw a.typeError(i, expected: "space table") }
+        return SearchSpace(try pairs.map { name, v in
+            guard case .record(let f) = v else { throw a.argumentError(i, "'\(name)' is not an hp distribution (use hp.loguniform, hp.uniform, hp.int, hp.choice)") }
+            let d = Dictionary(f, uniquingKeysWith: { x, _ in x })
+            func num(_ k: String) throws -> Double {
+                guard let n = d[k]?.number else { throw a.argumentError(i, "'\(name)' lacks '\(k)'") }
+                return n
+            }
+            switch d["__hp"]?.string {
+            case "loguniform": return (name, try Distribution(checking: .logUniform(try num("lo"), try num("hi"))))
+            case "uniform": return (name, try Distribution(checking: .uniform(try num("lo"), try num("hi"))))
+            case "int": return (name, try Distribution(checking: .integer(Int(try num("lo")), Int(try num("hi")), log: d["log"].map { if case .bool(true) = $0 { return true }; return false } ?? false)))
+            case "choice":
+                guard case .array(let cs)? = d["choices"] else { throw a.argumentError(i, "'\(name)' lacks its choices") }
+                return (name, try Distribution(checking: .choice(cs.count)))
+            default: throw a.argumentError(i, "'\(name)' is not an hp distribution")
+            }
+        })
+    }
+
+    static func specTable(_ s: SearchSpace) -> LuaValue {
+        .record(s.parameters.map { name, d in
+            switch d {
+            case .logUniform(let lo, let hi): return (name, .record([("__hp", .string("loguniform")), ("lo", .number(lo)), ("hi", .number(hi))]))
+            case .uniform(let lo, let hi): return (name, .record([("__hp", .string("uniform")), ("lo", .number(lo)), ("hi", .number(hi))]))
+            case .integer(let lo, let hi, let log): return (name, .record([("__hp", .string("int")), ("lo", .integer(lo)), ("hi", .integer(hi)), ("log", .bool(log))]))
+            case .choice: return (name, .nil)   // the Lua side keeps choice specs as they were
+            }
+        })
+    }
+
+    static let functions: [LuaFunction] = [
+        LuaFunction("loguniform", "hp.loguniform(lo, hi)", """
+        10^uniform(log10 lo, log10 hi): the bounds are real values (hp.loguniform(1e-6, 10) spans
+        1e-6 … 10), for learning rates and regularization strengths.
+        """) { a in spec("loguniform", [("lo", .number(try a.number(1))), ("hi", .number(try a.number(2)))]) },
+        LuaFunction("uniform", "hp.uniform(lo, hi)", "Uniform in [lo, hi], e.g. a dropout probability.") { a in
+            spec("uniform", [("lo", .number(try a.number(1))), ("hi", .number(try a.number(2)))])
+        },
+        LuaFunction("int", "hp.int(lo, hi [, {log=false}])", "An integer in lo..hi (log-uniform when log=true), e.g. a layer width.") { a in
+            let o = try a.options(3, allowed: ["log"])
+            return spec("int", [("lo", .integer(try a.integer(1))), ("hi", .integer(try a.integer(2))), ("log", .bool(try o.bool("log", default: false)))])
+        },
+        LuaFunction("choice", "hp.choice{a, b, ...}", "One of the given values.") { a in
+            guard case .array(let cs) = try a.value(1), !cs.isEmpty else { throw a.typeError(1, expected: "non-empty table of choices") }
+            return spec("choice", [("choices", .argument(1))])
+        },
+        LuaFunction("__sample", "", "") { a in
+            let s = try space(a, 1)
+            let cfg = s.sample(seed: UInt64(bitPattern: Int64(try a.integer(2))), trial: try a.integer(3))
+            return [.record(cfg.sorted { $0.key < $1.key }.map { ($0.key, .number($0.value)) })]
+        },
+        LuaFunction("__narrow", "", "") { a in
+            let s = try space(a, 1)
+            guard case .array(let rs) = try a.value(2) else { throw a.typeError(2, expected: "results") }
+            let results: [(config: [String: Double], score: Double)] = rs.compactMap { r in
+                guard case .record(let f) = r else { return nil }
+                let d = Dictionary(f, uniquingKeysWith: { x, _ in x })
+                guard let score = d["score"]?.number, case .record(let cfg)? = d["raw"] else { return nil }
+                return (Dictionary(cfg.compactMap { k, v in v.number.map { (k, $0) } }, uniquingKeysWith: { x, _ in x }), score)
+            }
+            return [specTable(s.narrowed(to: results))]
+        },
+        LuaFunction("__borders", "", "") { a in
+            let s = try space(a, 1)
+            guard case .record(let cfg) = try a.state.read(2, depth: 0, asRecord: true) else { throw a.typeError(2, expected: "config") }
+            let raw = Dictionary(cfg.compactMap { k, v in v.number.map { (k, $0) } }, uniquingKeysWith: { x, _ in x })
+            return [.array(s.borderWarnings(best: raw).map { .string($0) })]
+        },
+        LuaFunction("__write_json", "", "") { a in
+            let path = try a.string(1)
+            let v = try a.value(2)
+            let data = try JSONSerialization.data(withJSONObject: json(v), options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
+            if try a.bool(3, default: false) {   // append one line
+                let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+                guard fd >= 0 else { throw RuntimeError(.io, "hp", "cannot open \(path)") }
+                defer { close(fd) }
+                let line = Array(data) + [0x0a]
+                _ = line.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            } else {
+                try AtomicFile.write(Array(data) + [0x0a], to: path, op: "hp")
+            }
+            return []
+        },
+        LuaFunction("__read_json", "", "") { a in
+            guard let d = FileManager.default.contents(atPath: try a.string(1)),
+                  let o = try? JSONSerialization.jsonObject(with: d, options: [.fragmentsAllowed]) else { return [.nil] }
+            return [luaValue(o)]
+        },
+        LuaFunction("__read_lines", "", "") { a in
+            guard let d = FileManager.default.contents(atPath: try a.string(1)) else { return [.array([])] }
+            return [.array(String(decoding: d, as: UTF8.self).split(separator: "\n").compactMap { line in
+                (try? JSONSerialization.jsonObject(with: Data(line.utf8))).map(luaValue)
+            })]
+        },
+        LuaFunction("__lock", "", "") { a in
+            // A second master on the same sweep is refused; a lock left by a dead master is taken over.
+            let path = try a.string(1)
+            if let d = FileManager.default.contents(atPath: path), let pid = Int32(String(decoding: d, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
+               pid != getpid(), kill(pid, 0) == 0 {
+                throw RuntimeError(.argument, "hp.search", "another master (pid \(pid)) is running this sweep (\(path))")
+            }
+            try AtomicFile.write(Array("\(getpid())\n".utf8), to: path, op: "hp")
+            return []
+        },
+        LuaFunction("__mkdir", "", "") { a in
+            try RunFolder.makeDirectories(try a.string(1))
+            return []
+        },
+    ]
+
+    static func json(_ v: LuaValue) -> Any {
+        switch v {
+        case .nil, .opaque, .function, .argument, .object: return NSNull()
+        case .bool(let b): return b
+        case .number(let d): return d.isFinite ? d : String(describing: d)
+        case .integer(let i): return i
+        case .string(let s): return s
+        case .tensor(let t): return t.count == 1 ? ((try? t.item()) ?? 0) : t.toDoubles()
+        case .array(let items): return items.map(json)
+        case .record(let pairs): return Dictionary(pairs.map { ($0.0, json($0.1)) }, uniquingKeysWith: { x, _ in x })
+        }
+    }
+
+    static func luaValue(_ o: Any) -> LuaValue {
+        switch o {
+        case let b as Bool where type(of: o) == Bool.self: return .bool(b)
+        case let n as NSNumber: return .number(n.doubleValue)
+        case let s as String: return .string(s)
+        case let a as [Any]: return .array(a.map(luaValue))
+        case let d as [String: Any]: return .record(d.sorted { $0.key < $1.key }.map { ($0.key, luaValue($0.value)) })
+        default: return .nil
+        }
+    }
+}

@@ -1,17 +1,41 @@
 import Foundation
+import OptLabLua
 
 /// `optlab sweep --summary runs/<name>`: the finished trials of a search,
 /// best first. (Only when no file named `sweep` exists.)
 func sweepCommand() -> Int32? {
     let argv = CommandLine.arguments
+    if argv.count == 3, argv[1] == "--sweep-worker" {
+        return runSweepScript(argv[2], mode: "worker", workers: 1)
+    }
     guard argv.count >= 2, argv[1] == "sweep", !FileManager.default.fileExists(atPath: "sweep") else { return nil }
+    if argv.count >= 3, argv[2] != "--summary" {
+        // optlab sweep script.lua --workers N [--resume]  (running it again resumes; --resume says so)
+        var workers = 2
+        var i = 3
+        while i < argv.count {
+            switch argv[i] {
+            case "--workers" where i + 1 < argv.count:
+                guard let n = Int(argv[i + 1]), n >= 1, n <= 64 else {
+                    fputs("optlab sweep: --workers needs a number from 1 to 64\n", stderr)
+                    return 1
+                }
+                workers = n
+                i += 2
+            case "--resume":
+                i += 1
+            case "--backend":
+                fputs("optlab sweep: the Slurm backend is not built yet; use --workers N on this machine\n", stderr)
+                return 1
+            default:
+                fputs("optlab sweep: unknown option '\(argv[i])'\n", stderr)
+                return 1
+            }
+        }
+        return runSweepScript(argv[2], mode: "master", workers: workers)
+    }
     guard argv.count == 4, argv[2] == "--summary" else {
-        fputs("""
-        usage: optlab sweep --summary runs/<name>
-        (running a sweep with worker processes or Slurm, `optlab sweep file.lua --workers N`,
-        is not built yet; run hp.search in a script or the REPL)
-
-        """, stderr)
+        fputs("usage: optlab sweep script.lua [--workers N] [--resume]\n       optlab sweep --summary runs/<name>\n", stderr)
         return 1
     }
     let path = argv[3] + "/summary.jsonl"
@@ -43,4 +67,17 @@ func sweepCommand() -> Int32? {
     }
     print("\(rows.count) trials, \(rows.filter { ($0["status"] as? String) == "ok" }.count) finished")
     return 0
+}
+
+/// Runs a sweep script as the master or as one worker.
+func runSweepScript(_ path: String, mode: String, workers: Int) -> Int32 {
+    do {
+        let vm = try LuaVM()
+        try vm.setGlobal("__optlab_sweep", .record([("mode", .string(mode)), ("workers", .integer(workers)), ("script", .string(path))]))
+        try vm.run(file: path)
+        return 0
+    } catch {
+        fputs("optlab: \(error)\n", stderr)
+        return 1
+    }
 }

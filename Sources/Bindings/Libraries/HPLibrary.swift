@@ -119,6 +119,46 @@ enum HPLibrary {
             try AtomicFile.write(Array("\(getpid())\n".utf8), to: path, op: "hp")
             return []
         },
+        LuaFunction("__spawn", "", "") { a in
+            // A worker: this same executable, one BLAS thread, in worker mode on the sweep folder.
+            let args = [try a.string(1)] + (try (2...Swift.max(2, a.count)).compactMap { $0 <= a.count ? try a.string($0) : nil })
+            let argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
+            defer { argv.forEach { free($0) } }
+            var env: [String] = []
+            var e = environ
+            while let entry = e.pointee { let s = String(cString: entry); if !s.hasPrefix("OPENBLAS_NUM_THREADS=") { env.append(s) }; e += 1 }
+            env.append("OPENBLAS_NUM_THREADS=1")
+            let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup($0) } + [nil]
+            defer { envp.forEach { free($0) } }
+            var pid: pid_t = 0
+            let status = posix_spawn(&pid, "/proc/self/exe", nil, nil, argv, envp)
+            guard status == 0 else { throw RuntimeError(.io, "hp", "cannot start a worker: \(String(cString: strerror(status)))") }
+            return [.integer(Int(pid))]
+        },
+        LuaFunction("__alive", "", "") { a in
+            // Reaps the worker if it has ended, so a dead one is never mistaken for alive.
+            let pid = pid_t(try a.integer(1))
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid { return [.bool(false)] }
+            return [.bool(kill(pid, 0) == 0)]
+        },
+        LuaFunction("__kill", "", "") { a in
+            kill(pid_t(try a.integer(1)), SIGTERM)
+            return []
+        },
+        LuaFunction("__sleep", "", "") { a in
+            usleep(useconds_t(Swift.max(0, Swift.min(10, try a.number(1))) * 1e6))
+            return []
+        },
+        LuaFunction("__pid", "", "") { _ in [.integer(Int(getpid()))] },
+        LuaFunction("__rename", "", "") { a in
+            // Claiming a queued trial: rename is atomic, so exactly one worker wins.
+            [.bool(rename(try a.string(1), try a.string(2)) == 0)]
+        },
+        LuaFunction("__list", "", "") { a in
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: try a.string(1))) ?? []
+            return [.array(names.sorted().map { .string($0) })]
+        },
         LuaFunction("__mkdir", "", "") { a in
             try RunFolder.makeDirectories(try a.string(1))
             return []

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The sweep master and its workers, as real processes: a 2-worker sweep,
+# SIGKILL of a worker and of the master, resume, and a second master refused.
+# Usage: Tests/sweep/sweep_test.sh path/to/optlab
+set -u
+OPTLAB=$(realpath "${1:?usage: sweep_test.sh path/to/optlab}")
+WORK=$(mktemp -d)
+trap 'pkill -9 -f "sweep-worker $WORK" 2>/dev/null; rm -rf "$WORK"' EXIT
+cd "$WORK"
+passed=0; failed=0
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL $1"; }
+trials_done() { ls "$1"/*/result.json 2>/dev/null | wc -l; }
+summary_lines() { [ -f "$1/summary.jsonl" ] && wc -l < "$1/summary.jsonl" || echo 0; }
+
+# 1. A real 2-worker sweep on the spiral, two stages.
+cat > spiral.lua <<'LUA'
+local d = data.spiral{classes = 3, per_class = 40}
+hp.search{name = "spiral", dir = "runs", seed = 1, quiet = true, space = {lr = hp.loguniform(0.01, 1)},
+  stages = {{trials = 4, epochs = 8}, {trials = 2, epochs = 16}},
+  trial = function(cfg, budget)
+    tensor.seed(cfg.trial)
+    local m = nn.Sequential{nn.Linear(2, 32, {init = "kaiming"}), nn.ReLU(), nn.Linear(32, 3)}
+    local h = train.fit{model = m, loss = nn.SoftmaxCrossEntropy(), optimizer = optim.SGD(m, {lr = cfg.lr, momentum = 0.9}),
+      train = d, val = d, epochs = budget.epochs, batch = 40, log = cfg.dir, quiet = true}
+    return {val_acc = h.best.val_acc}
+  end}
+LUA
+"$OPTLAB" sweep spiral.lua --workers 2 || bad "2-worker sweep exited non-zero"
+[ "$(trials_done runs/spiral)" = 6 ] && ok || bad "2-worker sweep: $(trials_done runs/spiral) of 6 results"
+[ "$(summary_lines runs/spiral)" = 6 ] && ok || bad "summary.jsonl has $(summary_lines runs/spiral) lines"
+ls runs/spiral/s1-t001 | grep -q '^ep008_val' && ok || bad "trial folders hold their checkpoints"
+grep -q '"status":"ok"' runs/spiral/s2-t006/result.json && ok || bad "stage 2 ran"
+"$OPTLAB" sweep --summary runs/spiral | grep -q "6 trials, 6 finished" && ok || bad "sweep --summary"
+
+# Slow trials for the kill tests: each busy for 1.5 s, recording who ran it.
+cat > slow.lua <<'LUA'
+hp.search{name = "slow", dir = "runs", quiet = true, space = {x = hp.uniform(0, 1)},
+  stages = {{trials = 4}, {trials = 2}},
+  trial = function(cfg)
+    local f = io.open(cfg.dir .. "/ran", "a"); f:write("x\n"); f:close()
+    local t = os.clock(); while os.clock() - t < 1.5 do end
+    return cfg.x
+  end}
+LUA
+
+# 2. SIGKILL a worker mid-trial: its trial is requeued and the sweep finishes.
+"$OPTLAB" sweep slow.lua --workers 2 & master=$!
+sleep 0.8
+victim=$(pgrep -f -- "--sweep-worker slow.lua" | head -1)
+[ -n "$victim" ] && kill -9 "$victim" && ok || bad "no worker to kill"
+wait "$master" && ok || bad "the master failed after a worker was killed"
+[ "$(trials_done runs/slow)" = 6 ] && ok || bad "after a killed worker: $(trials_done runs/slow) of 6 results"
+grep -c . runs/slow/*/ran | grep -q ':2$' && ok || bad "the killed worker's trial ran again"
+! grep -q '"status":"failed"' runs/slow/*/result.json && ok || bad "a trial failed after one worker death"
+rm -rf runs/slow
+
+# 3. SIGKILL the master, then resume: nothing finished is lost or redone.
+"$OPTLAB" sweep slow.lua --workers 2 & master=$!
+sleep 1.0
+kill -9 "$master"; wait "$master" 2>/dev/null
+while pgrep -f -- "--sweep-worker slow.lua" >/dev/null; do sleep 0.2; done   # orphaned workers finish the queue
+before=$(trials_done runs/slow)
+[ "$before" -ge 1 ] && ok || bad "nothing finished before the master died"
+"$OPTLAB" sweep slow.lua --workers 2 --resume && ok || bad "resume failed"
+[ "$(trials_done runs/slow)" = 6 ] && ok || bad "after resume: $(trials_done runs/slow) of 6 results"
+! grep -c . runs/slow/*/ran | grep -qv ':1$' && ok || bad "a finished trial ran twice"
+[ "$(summary_lines runs/slow)" = 6 ] && ok || bad "summary.jsonl has $(summary_lines runs/slow) lines after resume"
+rm -rf runs/slow
+
+# 4. Two masters on one sweep: the second is refused.
+"$OPTLAB" sweep slow.lua --workers 1 >/dev/null 2>&1 & first=$!
+sleep 0.5
+"$OPTLAB" sweep slow.lua --workers 2 2>&1 | grep -q "another master" && ok || bad "a second master was not refused"
+kill "$first" 2>/dev/null; wait "$first" 2>/dev/null
+
+echo "sweep: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -159,6 +159,19 @@ local function master(o, key, root, stages, workers, script)
   return all
 end
 
+-- Best first, border warnings for the best, the lock released.
+local function conclude(o, key, root, all)
+  table.sort(all, function(a, b) return (a.score or -math.huge) > (b.score or -math.huge) end)
+  local best = all[1]
+  local warnings = best and best.score and borders(o.space, best.raw) or {}
+  if not o.quiet then
+    if best and best.score then print(string.format("best: trial %d, %s %.4f", best.trial, key, best.score)) end
+    for _, w in ipairs(warnings) do print("warning: " .. w) end
+  end
+  os.remove(root .. "/master.lock")
+  return {best = best, trials = all, warnings = warnings, dir = root}
+end
+
 local search_options = {name = true, dir = true, space = true, trial = true, stages = true, trials = true, seed = true,
   workers = true, score = true, quiet = true}
 
@@ -186,18 +199,7 @@ function hp.search(o)
       (arg and arg[0] or "script.lua") .. " --workers " .. workers, 2)
   end
   lock(root .. "/master.lock")
-  if workers > 1 then
-    local all = master(o, key, root, stages, workers, sweep.script)
-    table.sort(all, function(a, b) return (a.score or -math.huge) > (b.score or -math.huge) end)
-    local best = all[1]
-    local warnings = best and best.score and borders(o.space, best.raw) or {}
-    if not o.quiet then
-      if best and best.score then print(string.format("best: trial %d, %s %.4f", best.trial, key, best.score)) end
-      for _, w in ipairs(warnings) do print("warning: " .. w) end
-    end
-    os.remove(root .. "/master.lock")
-    return {best = best, trials = all, warnings = warnings, dir = root}
-  end
+  if workers > 1 then return conclude(o, key, root, master(o, key, root, stages, workers, sweep.script)) end
   local names = {}
   for n in pairs(o.space) do names[#names + 1] = n end
   table.sort(names)
@@ -220,26 +222,8 @@ function hp.search(o)
         local raw = sample(space, seed, t)
         local cfg = decode(space, raw)
         write_json(tdir .. "/config.json", {trial = t, stage = s, config = cfg, raw = raw, seed = seed})
-        cfg.dir, cfg.trial = tdir, t
-        local budget = {stage = s, epochs = stage.epochs, trials = stage.trials}
-        local ok, out = pcall(o.trial, cfg, budget)
-        cfg.dir, cfg.trial = nil, nil
-        r = {trial = t, stage = s, config = cfg, raw = raw, dir = tdir}
-        if not ok then
-          r.status, r.error = "failed", tostring(out)
-        else
-          local score = type(out) == "number" and out or (type(out) == "table" and out[key])
-          if type(score) ~= "number" or score ~= score then
-            r.status, r.error = "failed", "the trial returned no number (expected a number or a table with '" .. key .. "')"
-          else
-            r.status, r.score = "ok", score
-            if type(out) == "table" then
-              for k, v in pairs(out) do if type(v) == "number" and k ~= key then r[k] = v end end
-            end
-          end
-        end
-        write_json(tdir .. "/result.json", r)
-        write_json(root .. "/summary.jsonl", r, true)
+        r = run_trial(o, key, {trial = t, stage = s, config = cfg, raw = raw, dir = tdir, epochs = stage.epochs, trials = stage.trials})
+        finish_trial(root, r)
       end
       results[#results + 1] = r
       all[#all + 1] = r
@@ -253,15 +237,7 @@ function hp.search(o)
       space = narrowed
     end
   end
-  table.sort(all, function(a, b) return (a.score or -math.huge) > (b.score or -math.huge) end)
-  local best = all[1]
-  local warnings = best and best.score and borders(o.space, best.raw) or {}
-  if not o.quiet then
-    if best and best.score then print(string.format("best: trial %d, %s %.4f", best.trial, key, best.score)) end
-    for _, w in ipairs(warnings) do print("warning: " .. w) end
-  end
-  os.remove(root .. "/master.lock")
-  return {best = best, trials = all, warnings = warnings, dir = root}
+  return conclude(o, key, root, all)
 end
 
 -- nn.Ensemble.top(k, dir): the k best trials' best checkpoints, as one ensemble.

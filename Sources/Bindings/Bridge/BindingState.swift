@@ -146,7 +146,7 @@ final class BindingState {
     /// Pushes `value` (protected: a memory error cannot escape into Swift).
     func push(_ value: LuaValue) throws {
         guard let L else { return }
-        var v = encode(value)
+        var v = try encode(value)
         let status = optlab_p_push(L, &v)
         optlab_free_value(&v)
         if status != LUA_OK {
@@ -181,7 +181,7 @@ final class BindingState {
 
     // MARK: encoding results for the C side
 
-    func encode(_ value: LuaValue) -> optlab_value {
+    func encode(_ value: LuaValue) throws -> optlab_value {
         var v = optlab_value()
         switch value {
         case .nil: v.kind = Int32(OPTLAB_NIL.rawValue)
@@ -190,7 +190,7 @@ final class BindingState {
         case .integer(let i): v.kind = Int32(OPTLAB_INTEGER.rawValue); v.integer = Int64(i)
         case .string(let s):
             v.kind = Int32(OPTLAB_STRING.rawValue)
-            (v.string, v.length) = BindingState.cString(s)
+            (v.string, v.length) = try BindingState.cString(s)
         case .tensor(let t):
             v.kind = Int32(OPTLAB_OBJECT.rawValue)
             v.object = Unmanaged.passRetained(t).toOpaque()
@@ -202,14 +202,14 @@ final class BindingState {
         case .array(let items):
             v.kind = Int32(OPTLAB_ARRAY.rawValue)
             v.count = Int32(items.count)
-            v.items = allocateValues(items.map { encode($0) })
+            v.items = try allocateValues(try items.map { try encode($0) })
         case .record(let pairs):
             v.kind = Int32(OPTLAB_RECORD.rawValue)
             v.count = Int32(pairs.count)
-            v.items = allocateValues(pairs.map { encode($0.1) })
-            let keys = malloc(Swift.max(pairs.count, 1) * MemoryLayout<UnsafeMutablePointer<CChar>?>.stride)!
-                .bindMemory(to: UnsafeMutablePointer<CChar>?.self, capacity: Swift.max(pairs.count, 1))
-            for (i, (k, _)) in pairs.enumerated() { keys[i] = BindingState.cString(k).0 }
+            v.items = try allocateValues(try pairs.map { try encode($0.1) })
+            guard let raw = malloc(Swift.max(pairs.count, 1) * MemoryLayout<UnsafeMutablePointer<CChar>?>.stride) else { throw BindingState.outOfMemory }
+            let keys = raw.bindMemory(to: UnsafeMutablePointer<CChar>?.self, capacity: Swift.max(pairs.count, 1))
+            for (i, (k, _)) in pairs.enumerated() { keys[i] = try BindingState.cString(k).0 }
             v.keys = keys
         case .function(let ref):
             v.kind = Int32(OPTLAB_REF.rawValue)
@@ -224,17 +224,20 @@ final class BindingState {
     }
 
     /// malloc'd, because the C side frees it.
-    private func allocateValues(_ values: [optlab_value]) -> UnsafeMutablePointer<optlab_value> {
-        let p = malloc(Swift.max(values.count, 1) * MemoryLayout<optlab_value>.stride)!
-            .bindMemory(to: optlab_value.self, capacity: Swift.max(values.count, 1))
+    static let outOfMemory = RuntimeError(.argument, "lua", "out of memory while passing results to Lua")
+
+    private func allocateValues(_ values: [optlab_value]) throws -> UnsafeMutablePointer<optlab_value> {
+        guard let raw = malloc(Swift.max(values.count, 1) * MemoryLayout<optlab_value>.stride) else { throw BindingState.outOfMemory }
+        let p = raw.bindMemory(to: optlab_value.self, capacity: Swift.max(values.count, 1))
         for (i, v) in values.enumerated() { (p + i).initialize(to: v) }
         return p
     }
 
     /// A malloc'd copy of the UTF-8 bytes (embedded zeros kept), for the C side to free.
-    static func cString(_ s: String) -> (UnsafeMutablePointer<CChar>, Int) {
+    static func cString(_ s: String) throws -> (UnsafeMutablePointer<CChar>, Int) {
         let bytes = Array(s.utf8)
-        let p = malloc(bytes.count + 1)!.bindMemory(to: CChar.self, capacity: bytes.count + 1)
+        guard let raw = malloc(bytes.count + 1) else { throw outOfMemory }
+        let p = raw.bindMemory(to: CChar.self, capacity: bytes.count + 1)
         bytes.withUnsafeBufferPointer { buf in
             for (i, b) in buf.enumerated() { p[i] = CChar(bitPattern: b) }
         }

@@ -45,20 +45,21 @@ func dispatch(_ L: OpaquePointer?, _ ctx: UnsafeMutableRawPointer?, _ frame: Uns
     do {
         let results = try box.body(&args)
         let n = Swift.min(results.count, Int(OPTLAB_MAX_RESULTS))
+        let encoded = try results.prefix(n).map { try box.state.encode($0) }
         withUnsafeMutablePointer(to: &frame.pointee.results) { tuple in
             tuple.withMemoryRebound(to: optlab_value.self, capacity: Int(OPTLAB_MAX_RESULTS)) { slots in
-                for i in 0..<n { slots[i] = box.state.encode(results[i]) }
+                for i in 0..<n { slots[i] = encoded[i] }
             }
         }
         frame.pointee.nresults = Int32(n)
         box.state.collectIfNeeded()
         return 0
     } catch let e as LuaRaisedError {
-        frame.pointee.error = BindingState.cString(e.description).0
+        frame.pointee.error = (try? BindingState.cString(e.description).0) ?? nil
         frame.pointee.error_has_position = 1
         return -1
     } catch {
-        frame.pointee.error = BindingState.cString("\(error)").0
+        frame.pointee.error = (try? BindingState.cString("\(error)").0) ?? nil
         return -1
     }
 }
@@ -90,7 +91,7 @@ extension BindingState {
 
     func setField(_ table: Int32, _ name: String, _ value: LuaValue) throws {
         guard let L else { return }
-        var v = encode(value)
+        var v = try encode(value)
         let status = optlab_p_setvalue(L, table, name, &v)
         optlab_free_value(&v)
         guard status == LUA_OK else { throw LuaRaisedError(description: popMessage()) }

@@ -72,7 +72,13 @@ enum TensorMethods {
         },
         LuaFunction("clone", "x:clone()", "A copy with its own storage, cut from the graph.") { a in [.tensor(try a.tensor(1).clone())] },
         LuaFunction("item", "x:item()", "The number in a one-element tensor.\n  print(loss:item())") { a in [.number(try a.tensor(1).item())] },
-        LuaFunction("totable", "x:totable()", "The values as nested Lua tables (a number for a 0-d tensor).") { a in [try a.tensor(1).luaTable()] },
+        LuaFunction("totable", "x:totable()", "The values as nested Lua tables (a number for a 0-d tensor); up to 10 million elements.") { a in
+            let x = try a.tensor(1)
+            guard x.count <= 10_000_000 else {
+                throw a.argumentError(1, "\(x.count) elements is too many for a Lua table (at most 10 million); use x:save or x:slice")
+            }
+            return [x.luaTable()]
+        },
         LuaFunction("reshape", "x:reshape(shape)", "The same elements in a new shape (one size may be -1); shares storage.\n  local flat = x:reshape{-1, 784}") { a in
             let x = try a.tensor(1)
             return [.tensor(try x.reshape(try a.luaShape(2)))]

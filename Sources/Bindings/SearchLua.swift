@@ -42,7 +42,9 @@ local function run_trial(o, key, job)
   local cfg = {}
   for k, v in pairs(job.config) do cfg[k] = v end
   cfg.dir, cfg.trial = job.dir, job.trial
-  local ok, out = pcall(o.trial, cfg, {stage = job.stage, epochs = job.epochs, trials = job.trials})
+  -- the first stage stops exploding trials at once (pass budget.stop_above to train.fit)
+  local ok, out = pcall(o.trial, cfg, {stage = job.stage, epochs = job.epochs, trials = job.trials,
+                                       stop_above = job.stage == 1 and 3 or nil})
   cfg.dir, cfg.trial = nil, nil
   local r = {trial = job.trial, stage = job.stage, config = cfg, raw = job.raw, dir = job.dir}
   if not ok then
@@ -189,6 +191,7 @@ function hp.search(o)
   local root = dir .. "/" .. name
   mkdir(root)
   local sweep = __optlab_sweep
+  if not (sweep and sweep.mode == "worker") then write_json(root .. "/space.json", o.space) end
   if sweep and sweep.mode == "worker" then
     work(o, key, root)
     os.exit(0)

@@ -133,3 +133,15 @@ test("L-BFGS reaches a stationary point of a convex problem", function()
     H.eq(p.grad:abs():max():item() < 1e-6, true, p.name .. " gradient " .. p.grad:abs():max():item())
   end
 end)
+
+test("train.fit stop_above stops an exploding loss", function()
+  tensor.seed(1)
+  local d = data.spiral{classes = 3, per_class = 20}
+  local model = nn.Sequential{nn.Linear(2, 3)}
+  H.raises(function()
+    train.fit{model = model, loss = function(s, y) return nn.SoftmaxCrossEntropy()(s, y) * (1 + s:abs():sum() * 1e3) end,
+      optimizer = optim.SGD(model, {lr = 10}), train = d, epochs = 3, batch = 10, stop_above = 3, quiet = true}
+  end, "the loss exploded to")
+  H.raises(function() train.fit{model = model, loss = nn.MSE(), optimizer = optim.SGD(model, {lr = 1}), train = d, stop_above = 0.5} end,
+    "must be a factor above 1")
+end)

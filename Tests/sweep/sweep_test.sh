@@ -32,6 +32,9 @@ LUA
 ls runs/spiral/s1-t001 | grep -q '^ep008_val' && ok || bad "trial folders hold their checkpoints"
 grep -q '"status":"ok"' runs/spiral/s2-t006/result.json && ok || bad "stage 2 ran"
 "$OPTLAB" sweep --summary runs/spiral | grep -q "6 trials, 6 finished" && ok || bad "sweep --summary"
+"$OPTLAB" report runs/spiral >/dev/null && ok || bad "report of a search folder"
+grep -q "score vs lr" runs/spiral/report.html && grep -q "lr (log scale)" runs/spiral/report.html && ok || bad "the search page lacks score vs lr on a log axis"
+grep -q "<h2>Best trials</h2>" runs/spiral/report.html && ok || bad "the search page lacks the best trials"
 
 # Slow trials for the kill tests: each busy for 1.5 s, recording who ran it.
 cat > slow.lua <<'LUA'

@@ -7,7 +7,7 @@ enum TrainLibrary {
     static let summary = "train.fit: the training loop with validation, checkpoints, history"
 
     static let fitOptions = ["model", "loss", "optimizer", "schedule", "train", "val", "epochs", "batch", "reg", "seed",
-                             "log", "keep_best", "train_sample", "quiet", "average", "momentum"]
+                             "log", "keep_best", "train_sample", "quiet", "average", "momentum", "stop_above"]
 
     static let functions: [LuaFunction] = [
         LuaFunction("fit", "train.fit{model=, loss=, optimizer=, train=, val=, epochs=10, batch=256, reg=0, ...}", """
@@ -17,7 +17,8 @@ enum TrainLibrary {
         labels). Options: schedule (stepped each epoch, or iteration), reg (L2
         strength), seed (batch order), average (an optim.EMA or optim.Polyak updated
         after every step), momentum = {start = 0.5, ["end"] = 0.99, epochs = 5} (annealed
-        per epoch), log = "runs/name" (config.json,
+        per epoch), stop_above = 3 (stop when the loss passes 3× its initial value),
+        log = "runs/name" (config.json,
         metrics.jsonl, checkpoints ep005_val0.8812.safetensors), keep_best=true,
         train_sample=1000, quiet=false. Stops with a message naming the step if
         the loss becomes NaN or infinite. Returns the history: h.loss (per
@@ -49,6 +50,11 @@ enum TrainLibrary {
             opts.keepBest = try o.bool("keep_best", default: true)
             opts.trainAccuracySample = try o.integer("train_sample", default: 1000)
             opts.runDirectory = o.has("log") ? try o.string("log", default: "") : nil
+            if o.has("stop_above") {
+                let f = try o.number("stop_above", default: 3)
+                guard f > 1 else { throw a.argumentError(1, "option 'stop_above' must be a factor above 1, got \(f)") }
+                opts.stopAbove = f
+            }
             if case .record(let m)? = o.value("momentum") {
                 let d = Dictionary(m, uniquingKeysWith: { x, _ in x })
                 guard let s = d["start"]?.number, let e = d["end"]?.number, let n = d["epochs"]?.number else {

@@ -5,6 +5,7 @@ import Foundation
 /// per-layer activation histograms over epochs, and the first-layer weights.
 public enum Report {
     public static func build(runDirectory dir: String) throws -> String {
+        if FileManager.default.fileExists(atPath: dir + "/summary.jsonl") { return try searchPage(dir) }
         let metricsPath = dir + "/metrics.jsonl"
         guard FileManager.default.fileExists(atPath: metricsPath) else {
             throw RuntimeError(.io, "report", "\(dir) has no metrics.jsonl (is it a train.fit run folder?)")
@@ -62,6 +63,49 @@ public enum Report {
         <body><h1>optlab report: \(SVGPlot.escape(dir))</h1>
         \(sections.joined(separator: "\n"))
         \(config)
+        </body></html>
+        """
+    }
+
+    /// A search folder's page: the score of every finished trial against each
+    /// hyperparameter (log axes where the space is log), and the best trials.
+    static func searchPage(_ dir: String) throws -> String {
+        let rows = try jsonLines(dir + "/summary.jsonl").filter { ($0["status"] as? String) == "ok" }
+        guard !rows.isEmpty else { throw RuntimeError(.argument, "report", "\(dir) has no finished trial yet") }
+        let space = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/space.json")))) as? [String: Any] ?? [:]
+        func score(_ r: [String: Any]) -> Double { (r["score"] as? NSNumber)?.doubleValue ?? .nan }
+        let names = Array(Set(rows.flatMap { ($0["raw"] as? [String: Any])?.keys ?? [:].keys })).sorted()
+        var sections: [String] = []
+        for n in names {
+            let spec = space[n] as? [String: Any]
+            let kind = spec?["__hp"] as? String
+            let log = kind == "loguniform" || (kind == "int" && (spec?["log"] as? Bool ?? false))
+            let pts = rows.compactMap { r -> (x: Double, y: Double)? in
+                guard let v = ((r["raw"] as? [String: Any])?[n] as? NSNumber)?.doubleValue else { return nil }
+                return (v, score(r))
+            }
+            let label = kind == "choice" ? "\(n) (choice index)" : n
+            sections.append(section(n, "every finished trial's score against \(n); the red point is the best",
+                                    SVGScatter(title: "score vs \(n)", xLabel: label, yLabel: "score", points: pts, logX: log).svg))
+        }
+        let best = rows.sorted { score($0) > score($1) }.prefix(10)
+        var table = "<table style=\"font-size:13px;border-collapse:collapse\"><tr><th>trial</th><th>stage</th>" + names.map { "<th>\($0)</th>" }.joined() + "<th>score</th></tr>"
+        for r in best {
+            let cfg = r["config"] as? [String: Any] ?? [:]
+            table += "<tr><td>\(r["trial"] ?? "")</td><td>\(r["stage"] ?? "")</td>" + names.map { n in
+                let v = cfg[n]
+                return "<td>\((v as? NSNumber).map { Histogram.short($0.doubleValue) } ?? SVGPlot.escape("\(v ?? "")"))</td>"
+            }.joined() + String(format: "<td>%.4f</td></tr>", score(r))
+        }
+        table += "</table>"
+        sections.append(section("Best trials", "the ten best finished trials", table))
+        return """
+        <!DOCTYPE html>
+        <html><head><meta charset="utf-8"><title>optlab search: \(SVGPlot.escape(dir))</title>
+        <style>body{font-family:sans-serif;margin:24px;color:#222} section{display:inline-block;vertical-align:top;margin:0 24px 24px 0}
+        h2{font-size:16px;margin-bottom:4px} p{margin:0 0 8px;color:#555;font-size:13px} td,th{padding:2px 8px;text-align:right}</style></head>
+        <body><h1 style="font-size:20px">optlab search: \(SVGPlot.escape(dir)) (\(rows.count) finished trials)</h1>
+        \(sections.joined(separator: "\n"))
         </body></html>
         """
     }

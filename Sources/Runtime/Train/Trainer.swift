@@ -44,6 +44,9 @@ public final class Trainer {
         public var keepBest = true
         /// Momentum annealed per epoch (the notes' 0.5 → 0.99), for momentum and Nesterov.
         public var momentumSchedule: MomentumSchedule?
+        /// Stop when the loss passes this multiple of the first iteration's
+        /// (a search's first stage uses 3: an exploding trial is not worth finishing).
+        public var stopAbove: Double?
         public init() {}
     }
 
@@ -109,6 +112,10 @@ public final class Trainer {
                     model.evaluate()
                     let shown = value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf")
                     throw RuntimeError(.argument, "train.fit", "the loss became \(shown) at epoch \(epoch), iteration \(i + 1) (step \(step)); the learning rate (\(optimizer.learningRate)) is probably too high")
+                }
+                if let factor = options.stopAbove, let first = h.loss.first, value > factor * first {
+                    model.evaluate()
+                    throw RuntimeError(.argument, "train.fit", String(format: "the loss exploded to %.4g at epoch %d, iteration %d, above %g× its initial %.4g; the learning rate is probably too high", value, epoch, i + 1, factor, first))
                 }
                 try l.backward()
                 try optimizer.step()

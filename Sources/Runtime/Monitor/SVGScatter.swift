@@ -1,0 +1,43 @@
+import Foundation
+
+/// A scatter plot as SVG: the score of every trial against one
+/// hyperparameter, with a log x axis for log-scale parameters.
+public struct SVGScatter {
+    public let title: String, xLabel: String, yLabel: String
+    public let points: [(x: Double, y: Double)]
+    public let logX: Bool
+    public let width = 420.0, height = 300.0
+
+    public init(title: String, xLabel: String, yLabel: String, points: [(x: Double, y: Double)], logX: Bool) {
+        (self.title, self.xLabel, self.yLabel, self.logX) = (title, xLabel, yLabel, logX)
+        self.points = points.filter { $0.x.isFinite && $0.y.isFinite && (!logX || $0.x > 0) }
+    }
+
+    public var svg: String {
+        let (left, right, top, bottom) = (60.0, 16.0, 28.0, 44.0)
+        let pw = width - left - right, ph = height - top - bottom
+        func fx(_ v: Double) -> Double { logX ? Foundation.log10(v) : v }
+        var xlo = points.map { fx($0.x) }.min() ?? 0, xhi = points.map { fx($0.x) }.max() ?? 1
+        var ylo = points.map(\.y).min() ?? 0, yhi = points.map(\.y).max() ?? 1
+        if xlo == xhi { xlo -= 0.5; xhi += 0.5 }
+        if ylo == yhi { ylo -= 0.5; yhi += 0.5 }
+        func X(_ v: Double) -> Double { left + pw * (fx(v) - xlo) / (xhi - xlo) }
+        func Y(_ v: Double) -> Double { top + ph * (yhi - v) / (yhi - ylo) }
+        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"11\">"
+        s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>"
+        s += "<text x=\"\(width / 2)\" y=\"16\" text-anchor=\"middle\" font-size=\"13\">\(SVGPlot.escape(title))</text>"
+        s += "<line x1=\"\(left)\" y1=\"\(top + ph)\" x2=\"\(left + pw)\" y2=\"\(top + ph)\" stroke=\"#333\"/><line x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\"\(top + ph)\" stroke=\"#333\"/>"
+        for k in 0...4 {
+            let xv = xlo + (xhi - xlo) * Double(k) / 4, yv = ylo + (yhi - ylo) * Double(k) / 4
+            s += "<text x=\"\(left + pw * Double(k) / 4)\" y=\"\(top + ph + 15)\" text-anchor=\"middle\">\(Histogram.short(logX ? Foundation.pow(10, xv) : xv))</text>"
+            s += "<text x=\"\(left - 5)\" y=\"\(Y(yv) + 4)\" text-anchor=\"end\">\(Histogram.short(yv))</text>"
+        }
+        s += "<text x=\"\(left + pw / 2)\" y=\"\(height - 6)\" text-anchor=\"middle\">\(SVGPlot.escape(xLabel))\(logX ? " (log scale)" : "")</text>"
+        let best = points.max { $0.y < $1.y }
+        for p in points {
+            let isBest = best.map { $0.x == p.x && $0.y == p.y } ?? false
+            s += String(format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%@\" fill=\"%@\" fill-opacity=\"0.75\"/>", X(p.x), Y(p.y), isBest ? "5" : "3.5", isBest ? "#d62728" : "#1f77b4")
+        }
+        return s + "</svg>"
+    }
+}

@@ -106,6 +106,11 @@ public final class LuaVM {
     /// Runs a Lua file with `arguments` as its `...` and returns its results.
     @discardableResult
     public func run(file path: String, arguments: [String] = []) throws -> [LuaValue] {
+        try runChunk(path: path, arguments: arguments)
+    }
+
+    /// Loads a file (nil: standard input) and calls it with `arguments` as `...`.
+    private func runChunk(path: String?, arguments: [String]) throws -> [LuaValue] {
         let L = luaState
         let base = lua_gettop(L)
         defer { lua_settop(L, base) }
@@ -228,15 +233,7 @@ extension LuaVM {
     /// Runs Lua read from standard input (lua.c's `-`), with `arguments` as `...`.
     @discardableResult
     public func runStdin(arguments: [String] = []) throws -> [LuaValue] {
-        let L = luaState
-        let base = lua_gettop(L)
-        defer { lua_settop(L, base) }
-        guard optlab_p_dofile(L, nil, -2) == LUA_OK else { throw LuaError(message: state.popMessage()) }
-        for a in arguments { try state.push(.string(a)) }
-        guard optlab_pcall_traceback(L, Int32(arguments.count), LUA_MULTRET) == LUA_OK else {
-            throw LuaError(message: state.popMessage())
-        }
-        return try results(from: base)
+        try runChunk(path: nil, arguments: arguments)
     }
 }
 

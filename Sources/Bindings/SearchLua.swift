@@ -37,6 +37,16 @@ local function row(names, r)
   return table.concat(cells, " ")
 end
 
+-- Coarse to fine: the next stage's space from this stage's finished trials
+-- (choices are kept as they are).
+local function narrowed_space(space, results)
+  local finished = {}
+  for _, r in ipairs(results) do if r.status == "ok" then finished[#finished + 1] = {score = r.score, raw = r.raw} end end
+  local narrowed = narrow(space, finished)
+  for n, spec in pairs(space) do if spec.__hp == "choice" then narrowed[n] = spec end end
+  return narrowed
+end
+
 -- Runs one trial from its job (config already sampled); returns the result record.
 local function run_trial(o, key, job)
   local cfg = {}
@@ -149,13 +159,7 @@ local function master(o, key, root, stages, workers, script)
       if not o.quiet then print(string.format("trial %d (stage %d): %s%s", r.trial, r.stage, r.status,
         r.score and string.format(" %s %.4f", key, r.score) or (r.error and (": " .. r.error:gsub("\n.*", "")) or ""))) end
     end
-    if s < #stages then
-      local finished = {}
-      for _, r in ipairs(results) do if r.status == "ok" then finished[#finished + 1] = {score = r.score, raw = r.raw} end end
-      local narrowed = narrow(space, finished)
-      for n, spec in pairs(space) do if spec.__hp == "choice" then narrowed[n] = spec end end
-      space = narrowed
-    end
+    if s < #stages then space = narrowed_space(space, results) end
   end
   for _, pid in ipairs(pids) do while alive(pid) do sleep(0.05) end end
   return all
@@ -232,13 +236,7 @@ function hp.search(o)
       all[#all + 1] = r
       if not o.quiet then print(row(names, r)) end
     end
-    if s < #stages then
-      local finished = {}
-      for _, r in ipairs(results) do if r.status == "ok" then finished[#finished + 1] = {score = r.score, raw = r.raw} end end
-      local narrowed = narrow(space, finished)
-      for n, spec in pairs(space) do if spec.__hp == "choice" then narrowed[n] = spec end end
-      space = narrowed
-    end
+    if s < #stages then space = narrowed_space(space, results) end
   end
   return conclude(o, key, root, all)
 end

@@ -45,13 +45,16 @@ func dispatch(_ L: OpaquePointer?, _ ctx: UnsafeMutableRawPointer?, _ frame: Uns
     do {
         let results = try box.body(&args)
         let n = Swift.min(results.count, Int(OPTLAB_MAX_RESULTS))
-        let encoded = try results.prefix(n).map { try box.state.encode($0) }
-        withUnsafeMutablePointer(to: &frame.pointee.results) { tuple in
-            tuple.withMemoryRebound(to: optlab_value.self, capacity: Int(OPTLAB_MAX_RESULTS)) { slots in
-                for i in 0..<n { slots[i] = encoded[i] }
+        // Encoded straight into the frame (no array on this path, which every
+        // call takes); on failure the C side frees the ones already encoded.
+        try withUnsafeMutablePointer(to: &frame.pointee.results) { tuple in
+            try tuple.withMemoryRebound(to: optlab_value.self, capacity: Int(OPTLAB_MAX_RESULTS)) { slots in
+                for i in 0..<n {
+                    slots[i] = try box.state.encode(results[i])
+                    frame.pointee.nresults = Int32(i + 1)
+                }
             }
         }
-        frame.pointee.nresults = Int32(n)
         box.state.collectIfNeeded()
         return 0
     } catch let e as LuaRaisedError {

@@ -16,11 +16,14 @@ public final class Tensor {
     public let shape: [Int]
     /// The element type. Fixed for a tensor's life, except while a gradient
     /// check runs a parameter in f64 (`swapContents`).
-    public internal(set) var dtype: DType
-    private(set) var storage: Storage
+    /// (`@exclusivity(unchecked)`: every kernel reads these three; only
+    /// `swapContents` writes them, and dynamic access checks on the reads
+    /// were measured at a quarter of a small op's Swift cost.)
+    @exclusivity(unchecked) public internal(set) var dtype: DType
+    @exclusivity(unchecked) private(set) var storage: Storage
     /// Where this tensor's elements start in `storage` (a row view of a
     /// bigger tensor starts past 0); they are always contiguous from there.
-    private(set) var offset: Int
+    @exclusivity(unchecked) private(set) var offset: Int
     /// The number of elements (the product of `shape`).
     public let count: Int
 

@@ -7,7 +7,7 @@ enum TrainLibrary {
     static let summary = "train.fit: the training loop with validation, checkpoints, history"
 
     static let fitOptions = ["model", "loss", "optimizer", "schedule", "train", "val", "epochs", "batch", "reg", "seed",
-                             "log", "keep_best", "train_sample", "quiet", "average", "momentum", "stop_above"]
+                             "log", "keep_best", "train_sample", "quiet", "average", "momentum", "stop_above", "resume", "budget"]
 
     static let functions: [LuaFunction] = [
         LuaFunction("fit", "train.fit{model=, loss=, optimizer=, train=, val=, epochs=10, batch=256, reg=0, ...}", """
@@ -19,7 +19,10 @@ enum TrainLibrary {
         after every step), momentum = {start = 0.5, ["end"] = 0.99, epochs = 5} (annealed
         per epoch), stop_above = 3 (stop when the loss passes 3× its initial value),
         log = "runs/name" (config.json,
-        metrics.jsonl, checkpoints ep005_val0.8812.safetensors), keep_best=true,
+        metrics.jsonl, checkpoints ep005_val0.8812.safetensors, and resume.safetensors
+        after each epoch), resume = true (carry on from log's resume.safetensors),
+        budget = the budget hp.search gives a trial (its epochs, stop_above, resume,
+        and its report, which may stop a trial far behind the others), keep_best=true,
         train_sample=1000, quiet=false. Stops with a message naming the step if
         the loss becomes NaN or infinite. Returns the history: h.loss (per
         iteration), h.train_acc, h.val_acc, h.lr (per epoch), h.best.
@@ -43,15 +46,23 @@ enum TrainLibrary {
             let schedule = try object("schedule", Kind.schedule, ScheduleBox.self)?.schedule
             let (lossFunction, lossName) = try loss(a, o)
             var opts = Trainer.Options()
-            opts.epochs = try o.integer("epochs", default: 10)
+            // A search's budget supplies defaults; explicit options win.
+            var budget: [String: LuaValue] = [:]
+            if let b = o.value("budget"), !b.isNil {
+                guard case .record(let fields) = b else { throw a.argumentError(1, "option 'budget' must be the budget table hp.search passes to the trial") }
+                budget = Dictionary(fields, uniquingKeysWith: { x, _ in x })
+            }
+            opts.epochs = try o.integer("epochs", default: budget["epochs"]?.number.map { Int($0) } ?? 10)
             opts.batchSize = try o.integer("batch", default: 256)
             opts.reg = try o.number("reg", default: 0)
             opts.seed = UInt64(bitPattern: Int64(try o.integer("seed", default: 0)))
             opts.keepBest = try o.bool("keep_best", default: true)
             opts.trainAccuracySample = try o.integer("train_sample", default: 1000)
             opts.runDirectory = o.has("log") ? try o.string("log", default: "") : nil
-            if o.has("stop_above") {
-                let f = try o.number("stop_above", default: 3)
+            opts.resume = try o.bool("resume", default: budget["resume"].map { if case .bool(true) = $0 { return true }; return false } ?? false)
+            if opts.resume && opts.runDirectory == nil { throw a.argumentError(1, "option 'resume' needs log = the run folder to resume from") }
+            if o.has("stop_above") || budget["stop_above"]?.number != nil {
+                let f = try o.number("stop_above", default: budget["stop_above"]?.number ?? 3)
                 guard f > 1 else { throw a.argumentError(1, "option 'stop_above' must be a factor above 1, got \(f)") }
                 opts.stopAbove = f
             }
@@ -66,8 +77,13 @@ enum TrainLibrary {
                                       train: train, validation: val, options: opts)
             trainer.configExtras = ["loss": lossName]
             if let avg = try object("average", Kind.average, ParameterAverage.self) { trainer.averages = [avg] }
-            if !(try o.bool("quiet", default: false)) {
+            let quietByBudget: Bool = { if case .bool(true)? = budget["quiet"] { return true }; return false }()
+            if !(try o.bool("quiet", default: quietByBudget)) {
                 trainer.progress = a.state.progressHandler ?? plainProgress
+            }
+            if case .function(let ref)? = budget["report"] {
+                let state = a.state
+                trainer.report = { r in try state.callReport(ref, r) }
             }
             let h = try trainer.fit()
             return [history(h)]
@@ -98,6 +114,8 @@ enum TrainLibrary {
             ("lr", .array(h.learningRate.map { .number($0) })),
             ("best", .record([("epoch", .integer(h.bestEpoch)), ("val_acc", .number(h.bestValidationAccuracy))])),
             ("seconds", .number(h.seconds)),
+            ("stopped", h.stopped.map { .string($0) } ?? .nil),
+            ("resumed_from", h.resumedFrom.map { .integer($0) } ?? .nil),
         ])
     }
 
@@ -157,5 +175,24 @@ extension BindingState {
             throw LuaRaisedError(description: "train.fit: the loss function must return a tensor")
         }
         return t
+    }
+
+    /// Tells a Lua report function (a search budget's) of training progress;
+    /// a string or true back stops training, and says why.
+    func callReport(_ ref: LuaReference, _ r: TrainingReport) throws -> String? {
+        guard let L else { throw LuaRaisedError(description: "the Lua state is closed") }
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        lua_rawgeti(L, OPTLAB_REGISTRYINDEX, lua_Integer(ref.ref))
+        var fields: [(String, LuaValue)] = [("at", .number(r.at)), ("epoch", .integer(r.epoch)), ("loss", .number(r.loss))]
+        if let t = r.trainAccuracy { fields.append(("train_acc", .number(t))) }
+        if let v = r.validationAccuracy { fields.append(("val_acc", .number(v))) }
+        let results = try callTop(arguments: [.record(fields)], results: 1)
+        guard case .argument(let slot)? = results.first else { return nil }
+        switch try read(slot, depth: 0) {
+        case .string(let why): return why
+        case .bool(true): return "stopped by the budget's report"
+        default: return nil
+        }
     }
 }

@@ -12,7 +12,7 @@ public final class ParameterAverage {
     public let kind: Kind
     let source: Module
     let averages: [Tensor]
-    public private(set) var updates = 0
+    public internal(set) var updates = 0
 
     public init(_ model: Module, kind: Kind) throws {
         if case .ema(let d) = kind, !(d > 0 && d < 1) {

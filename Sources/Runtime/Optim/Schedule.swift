@@ -30,7 +30,7 @@ public final class Schedule {
     public let optimizer: Optimizer
     public let initialRate: Double
     /// Steps taken (t).
-    public private(set) var t = 0
+    public internal(set) var t = 0
     var best: Double?
     var badSteps = 0, cooling = 0
 

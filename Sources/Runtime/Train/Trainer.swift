@@ -14,6 +14,16 @@ public struct TrainingProgress: Sendable {
     public let remaining: Double
 }
 
+/// What `fit` tells a watcher (a search's pruner) a few times an epoch and at
+/// each epoch's end: `at` counts epochs (0.25, 0.5, …, 1, 1.25, …); `loss` is
+/// the mean over the iterations since the last report.
+public struct TrainingReport: Sendable {
+    public let at: Double
+    public let epoch: Int
+    public let loss: Double
+    public let trainAccuracy: Double?, validationAccuracy: Double?
+}
+
 /// The history `fit` returns: loss per iteration, accuracies per epoch.
 public struct TrainingHistory: Sendable {
     public var loss: [Double] = []
@@ -23,6 +33,10 @@ public struct TrainingHistory: Sendable {
     public var bestEpoch = 0
     public var bestValidationAccuracy = -Double.infinity
     public var seconds = 0.0
+    /// Why training ended before its last epoch (a watcher stopped it).
+    public var stopped: String?
+    /// The epoch a resumed run carried on from.
+    public var resumedFrom: Int?
 }
 
 /// CS231n's Solver, done once: minibatch SGD over a training set with any
@@ -47,6 +61,10 @@ public final class Trainer {
         /// Stop when the loss passes this multiple of the first iteration's
         /// (a search's first stage uses 3: an exploding trial is not worth finishing).
         public var stopAbove: Double?
+        /// Carry on from the run folder's resume.safetensors when there is one.
+        public var resume = false
+        /// How many times an epoch `report` hears of the loss (and once more with the accuracies).
+        public var reportsPerEpoch = 4
         public init() {}
     }
 
@@ -67,6 +85,9 @@ public final class Trainer {
     /// Extra entries for config.json (what the host knows: loss name, script).
     public var configExtras: [String: String] = [:]
     public var progress: ((TrainingProgress) -> Void)?
+    /// Told of progress a few times an epoch; a non-nil answer stops training
+    /// there (the answer says why) with the best parameters so far.
+    public var report: ((TrainingReport) throws -> String?)?
 
     public init(model: Module, loss: @escaping LossFunction, optimizer: Optimizer, schedule: Schedule? = nil,
                 train: Dataset, validation: Dataset?, options: Options) throws {
@@ -90,13 +111,24 @@ public final class Trainer {
         let total = perEpoch * options.epochs
         let start = Date()
         var best: [Tensor]?
+        var firstEpoch = 1
+        if options.resume, let dir = options.runDirectory,
+           let (state, saved) = try ResumeState.restore(self, generator: generator, from: dir) {
+            (h, best, firstEpoch) = (state.history, saved, state.epoch + 1)
+            h.resumedFrom = state.epoch
+            try run?.log(["resumed_from_epoch": Double(state.epoch), "iteration": Double(h.loss.count)])
+        }
+        let previousSeconds = h.seconds
+        let stepsBefore = h.loss.count
+        let marks = Swift.max(1, Swift.min(options.reportsPerEpoch, perEpoch))
+        var sinceReport: [Double] = []
         let trainSample = try train.take(Swift.min(options.trainAccuracySample, train.count))
         model.train()
         // Layer statistics each epoch come from the last training batch's pass.
         let watched = model as? Sequential
         if run != nil { watched?.watch() }
         defer { if run != nil { watched?.watch(false) } }
-        for epoch in 1...options.epochs {
+        training: for epoch in stride(from: firstEpoch, through: options.epochs, by: 1) {
             if let m = options.momentumSchedule { optimizer.momentum = m.momentum(at: epoch - 1) }
             for (i, batch) in try train.batches(size: options.batchSize, shuffle: true, generator: generator).enumerated() {
                 if Trainer.interruptCheck?() == true {
@@ -122,6 +154,16 @@ public final class Trainer {
                 for a in averages { try a.update() }
                 if let s = schedule, s.unit == .iteration { try s.step() }
                 h.loss.append(value)
+                sinceReport.append(value)
+                if let report, marks > 1, (i + 1) < perEpoch, (i + 1) * marks / perEpoch != i * marks / perEpoch {
+                    let mean = sinceReport.reduce(0, +) / Double(sinceReport.count)
+                    sinceReport.removeAll(keepingCapacity: true)
+                    let at = Double(epoch - 1) + Double((i + 1) * marks / perEpoch) / Double(marks)
+                    if let why = try report(TrainingReport(at: at, epoch: epoch, loss: mean, trainAccuracy: nil, validationAccuracy: nil)) {
+                        h.stopped = why
+                        break training
+                    }
+                }
                 if step % options.logEvery == 0 {
                     var record: [String: Double] = ["iteration": Double(step), "epoch": Double(epoch), "loss": value, "lr": optimizer.learningRate]
                     for (p, r) in zip(optimizer.parameters, optimizer.updateRatios) { record["ratio/" + (p.name ?? "?")] = r }
@@ -132,7 +174,7 @@ public final class Trainer {
                 progress?(TrainingProgress(event: .iteration, epoch: epoch, epochs: options.epochs, iteration: i + 1,
                                            iterationsPerEpoch: perEpoch, loss: value, trainAccuracy: h.trainAccuracy.last,
                                            validationAccuracy: h.validationAccuracy.last, learningRate: optimizer.learningRate,
-                                           elapsed: elapsed, remaining: elapsed / Double(step) * Double(total - step)))
+                                           elapsed: elapsed, remaining: elapsed / Double(Swift.max(1, step - stepsBefore)) * Double(total - step)))
             }
             // The last training batch's pass, before evaluation replaces it.
             var layerRecord: [String: Double] = [:]
@@ -184,16 +226,28 @@ public final class Trainer {
             try run?.checkpoint(model, epoch: epoch, score: score)
             if let s = schedule, s.unit == .epoch { try s.step(metric: score) }
             let elapsed = Date().timeIntervalSince(start)
+            h.seconds = previousSeconds + elapsed
+            if let dir = options.runDirectory {
+                try ResumeState.save(self, epoch: epoch, history: h, best: best, generator: generator, to: dir)
+            }
             progress?(TrainingProgress(event: .epoch, epoch: epoch, epochs: options.epochs, iteration: perEpoch,
                                        iterationsPerEpoch: perEpoch, loss: epochLoss, trainAccuracy: trainAcc,
                                        validationAccuracy: valAcc, learningRate: optimizer.learningRate, elapsed: elapsed,
-                                       remaining: elapsed / Double(epoch) * Double(options.epochs - epoch)))
+                                       remaining: elapsed / Double(epoch - firstEpoch + 1) * Double(options.epochs - epoch)))
+            if let report {
+                let mean = sinceReport.isEmpty ? epochLoss : sinceReport.reduce(0, +) / Double(sinceReport.count)
+                sinceReport.removeAll(keepingCapacity: true)
+                if let why = try report(TrainingReport(at: Double(epoch), epoch: epoch, loss: mean, trainAccuracy: trainAcc, validationAccuracy: valAcc)) {
+                    h.stopped = why
+                    break training
+                }
+            }
         }
         if options.keepBest, let best {
             for (p, b) in zip(model.parameters(), best) { try p.copy(from: b) }
         }
         model.evaluate()
-        h.seconds = Date().timeIntervalSince(start)
+        h.seconds = previousSeconds + Date().timeIntervalSince(start)
         return h
     }
 

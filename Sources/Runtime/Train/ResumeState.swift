@@ -1,0 +1,106 @@
+import Foundation
+
+/// `resume.safetensors` in a run folder: everything `fit` needs to carry on
+/// after the epoch it was written at, as if it had never stopped — the
+/// model (parameters and buffers), the optimizer's state, the best
+/// parameters so far, the averages, the schedule, the batch-order generator
+/// and the history. Written atomically after every epoch, so a requeued or
+/// preempted job loses at most the epoch it was in.
+struct ResumeState {
+    static let fileName = "resume.safetensors"
+
+    var epoch: Int
+    var history: TrainingHistory
+
+    static func save(_ trainer: Trainer, epoch: Int, history h: TrainingHistory, best: [Tensor]?,
+                     generator: Generator, to directory: String) throws {
+        var tensors: [(name: String, tensor: Tensor)] = []
+        for (n, t) in trainer.model.namedParameters() + trainer.model.namedBuffers() { tensors.append(("model." + n, t)) }
+        for (n, t) in trainer.optimizer.stateTensors() { tensors.append(("optim." + n, t)) }
+        for (i, t) in (best ?? []).enumerated() { tensors.append(("best.\(i + 1)", t)) }
+        for (k, a) in trainer.averages.enumerated() {
+            for (i, t) in a.averages.enumerated() { tensors.append(("average\(k + 1).\(i + 1)", t)) }
+        }
+        var meta: [String: String] = ["epoch": String(epoch), "best_count": String(best?.count ?? 0)]
+        for (k, v) in trainer.optimizer.stateScalars { meta["optim." + k] = v }
+        for (k, a) in trainer.averages.enumerated() { meta["average\(k + 1).updates"] = String(a.updates) }
+        if let s = trainer.schedule { meta["schedule"] = s.savedState }
+        let g = generator.state
+        meta["generator"] = [g.s.0, g.s.1, g.s.2, g.s.3].map(String.init).joined(separator: " ")
+            + (g.spareNormal.map { " " + String($0.bitPattern) } ?? "")
+        let record: [String: Any] = [
+            "loss": h.loss.map { $0.bitPattern }, "train_acc": h.trainAccuracy.map { $0.bitPattern },
+            "val_acc": h.validationAccuracy.map { $0.bitPattern }, "lr": h.learningRate.map { $0.bitPattern },
+            "best_epoch": h.bestEpoch, "best": h.bestValidationAccuracy.bitPattern, "seconds": h.seconds.bitPattern,
+        ]
+        meta["history"] = String(decoding: try JSONSerialization.data(withJSONObject: record), as: UTF8.self)
+        try SafeTensors.save(tensors, metadata: meta, to: directory + "/" + fileName)
+    }
+
+    /// Restores the trainer's objects from `directory`'s state; nil when there is none.
+    static func restore(_ trainer: Trainer, generator: Generator, from directory: String) throws -> (ResumeState, best: [Tensor]?)? {
+        let path = directory + "/" + fileName
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let file = try SafeTensors.load(path)
+        func fail(_ what: String) -> RuntimeError {
+            RuntimeError(.format, "train.fit", "cannot resume from \(path): \(what) (delete it to start over)")
+        }
+        guard let epoch = Int(file.metadata["epoch"] ?? "") else { throw fail("it has no epoch") }
+        for (n, t) in trainer.model.namedParameters() + trainer.model.namedBuffers() {
+            guard let stored = file["model." + n], stored.shape == t.shape else { throw fail("it was written for another model ('\(n)')") }
+            try t.copy(from: stored)
+        }
+        var scalars: [String: String] = [:]
+        for (k, v) in file.metadata where k.hasPrefix("optim.") { scalars[String(k.dropFirst(6))] = v }
+        let optimTensors = file.tensors.filter { $0.name.hasPrefix("optim.") }.map { (name: String($0.name.dropFirst(6)), tensor: $0.tensor) }
+        do { try trainer.optimizer.loadState(tensors: optimTensors, scalars: scalars) } catch { throw fail("\(error)") }
+        let bestCount = Int(file.metadata["best_count"] ?? "") ?? 0
+        var best: [Tensor]?
+        if bestCount > 0 {
+            best = try (1...bestCount).map { i in
+                guard let t = file["best.\(i)"] else { throw fail("it lacks best.\(i)") }
+                return try t.clone()
+            }
+        }
+        for (k, a) in trainer.averages.enumerated() {
+            for (i, t) in a.averages.enumerated() {
+                guard let stored = file["average\(k + 1).\(i + 1)"] else { throw fail("it holds no state for average \(k + 1)") }
+                try t.copy(from: stored)
+            }
+            a.updates = Int(file.metadata["average\(k + 1).updates"] ?? "") ?? a.updates
+        }
+        if let s = trainer.schedule, let saved = file.metadata["schedule"] { s.restore(saved) }
+        let words = (file.metadata["generator"] ?? "").split(separator: " ").compactMap { UInt64($0) }
+        guard words.count >= 4 else { throw fail("it has no generator state") }
+        generator.state = Generator.State(s: (words[0], words[1], words[2], words[3]),
+                                          spareNormal: words.count > 4 ? Double(bitPattern: words[4]) : nil)
+        var h = TrainingHistory()
+        if let data = file.metadata["history"]?.data(using: .utf8),
+           let d = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+            func doubles(_ k: String) -> [Double] { ((d[k] as? [NSNumber]) ?? []).map { Double(bitPattern: $0.uint64Value) } }
+            h.loss = doubles("loss"); h.trainAccuracy = doubles("train_acc")
+            h.validationAccuracy = doubles("val_acc"); h.learningRate = doubles("lr")
+            h.bestEpoch = (d["best_epoch"] as? NSNumber)?.intValue ?? 0
+            h.bestValidationAccuracy = Double(bitPattern: (d["best"] as? NSNumber)?.uint64Value ?? (-Double.infinity).bitPattern)
+            h.seconds = Double(bitPattern: (d["seconds"] as? NSNumber)?.uint64Value ?? 0)
+        }
+        return (ResumeState(epoch: epoch, history: h), best)
+    }
+}
+
+extension Schedule {
+    /// The schedule's counters as one string (bit patterns: restoring is exact).
+    var savedState: String {
+        [String(t), String((best ?? .nan).bitPattern), String(badSteps), String(cooling)].joined(separator: " ")
+    }
+
+    func restore(_ saved: String) {
+        let w = saved.split(separator: " ")
+        guard w.count == 4, let t = Int(w[0]), let b = UInt64(w[1]), let bad = Int(w[2]), let c = Int(w[3]) else { return }
+        self.t = t
+        let bv = Double(bitPattern: b)
+        best = bv.isNaN ? nil : bv
+        badSteps = bad
+        cooling = c
+    }
+}

@@ -37,16 +37,14 @@ public final class LuaVM {
         var hooks = optlab_hooks(
             dispatch: { L, ctx, frame in dispatch(L, ctx, frame) },
             release: { p in if let p { Unmanaged<AnyObject>.fromOpaque(p).release() } })
+        // Every stored property is set, so a throw from here on runs deinit, which closes L.
         guard optlab_p_openlibs(L) == LUA_OK, optlab_init(L, &hooks) == LUA_OK else {
-            lua_close(L)
             throw LuaError(message: "cannot open the Lua standard libraries")
         }
         optlab_gc_generational(L)
         do {
             try install()
         } catch {
-            state.L = nil
-            lua_close(L)
             throw LuaError(message: "cannot load the optlab libraries: \(error)")
         }
     }

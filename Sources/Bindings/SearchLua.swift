@@ -1,13 +1,22 @@
 /// `hp.search`, written in Lua because the trial is a Lua function. The
 /// Swift half (HPLibrary) samples, narrows, warns and writes files atomically.
+///
+/// Three parts, run as one chunk: the trials (sampling, budgets, pruning,
+/// files), the view (the live table), and the backends that run a stage's
+/// trials: in this process, in worker processes on this machine, or as a
+/// Slurm job array. Every backend works over the same run folder, which is
+/// the only state: `runs/<name>/s<stage>-t<trial>/` (config.json,
+/// progress.jsonl, result.json, checkpoints), queue/ and running/ for the
+/// trials handed out, slurm/ for the job arrays, summary.jsonl, master.lock.
 enum SearchLua {
-    static let source = #"""
-local sample, narrow, borders, write_json, read_json, read_lines, lock, mkdir =
-  hp.__sample, hp.__narrow, hp.__borders, hp.__write_json, hp.__read_json, hp.__read_lines, hp.__lock, hp.__mkdir
-local spawn, alive, sleep, getpid, rename, list, kill =
-  hp.__spawn, hp.__alive, hp.__sleep, hp.__pid, hp.__rename, hp.__list, hp.__kill
-for _, k in ipairs{"__sample", "__narrow", "__borders", "__write_json", "__read_json", "__read_lines", "__lock", "__mkdir",
-                   "__spawn", "__alive", "__sleep", "__pid", "__rename", "__list", "__kill"} do hp[k] = nil end
+    static let source = [trials, SearchView.source, SearchBackends.source, search].joined(separator: "\n")
+
+    static let trials = #"""
+local P = {}
+for _, k in ipairs{"sample", "grid", "narrow", "borders", "write_json", "read_json", "read_lines", "lock", "mkdir",
+                   "spawn", "alive", "sleep", "pid", "rename", "list", "kill", "now", "terminal", "realpath"} do
+  P[k] = hp["__" .. k]; hp["__" .. k] = nil
+end
 
 -- A sampled raw config (choice indices, numbers) as the values the trial sees.
 local function decode(space, raw)
@@ -21,20 +30,45 @@ local function decode(space, raw)
   return cfg
 end
 
-local function fmt(v)
-  if type(v) == "number" then
-    if math.type(v) == "integer" or v == math.floor(v) and math.abs(v) < 1e6 then return string.format("%d", v) end
-    return string.format("%.3g", v)
-  end
-  return tostring(v)
+local function exists(path) local f = io.open(path) if f then f:close() return true end return false end
+local function trial_dir(root, s, t) return string.format("%s/s%d-t%03d", root, s, t) end
+
+-- A result never changes once written, so it is read once.
+local function result_of(ctx, job)
+  local r = ctx.results[job.trial]
+  if r then return r end
+  r = P.read_json(job.dir .. "/result.json")
+  ctx.results[job.trial] = r
+  return r
 end
 
-local function row(names, r)
-  local cells = {string.format("%-5s", r.trial), string.format("%-5s", r.stage)}
-  for _, n in ipairs(names) do cells[#cells + 1] = string.format("%-10s", fmt(r.config[n])) end
-  cells[#cells + 1] = string.format("%-8s", r.score and string.format("%.4f", r.score) or "—")
-  cells[#cells + 1] = r.status .. (r.error and (": " .. r.error:gsub("\n.*", "")) or "")
-  return table.concat(cells, " ")
+-- The trials of stage s, sampled in this stage's space (or a grid's points),
+-- each with its config.json; a config an earlier run wrote is kept, so a
+-- resumed sweep runs the very same trials.
+local function plan_stage(ctx, s, stage, space, first)
+  local n, note = stage.trials or 10, nil
+  if ctx.method == "grid" then
+    local _, size, levels = P.grid(space, 0, n)
+    n, note = size, string.format("grid of %d points (%s levels) for a budget of %d", size, levels, stage.trials or 10)
+  end
+  local jobs = {}
+  for i = 1, n do
+    local t = first + i - 1
+    local dir = trial_dir(ctx.root, s, t)
+    local saved = P.read_json(dir .. "/config.json")
+    local raw
+    if saved and saved.raw then raw = saved.raw
+    elseif ctx.method == "grid" then raw = P.grid(space, i - 1, stage.trials or 10)
+    else raw = P.sample(space, ctx.seed, t) end
+    local job = {trial = t, stage = s, dir = dir, raw = raw, config = decode(ctx.space, raw), epochs = stage.epochs,
+                 trials = n, first = first, last = first + n - 1, retries = 0}
+    if not saved then
+      P.mkdir(dir)
+      P.write_json(dir .. "/config.json", {trial = t, stage = s, config = job.config, raw = raw, seed = ctx.seed, method = ctx.method})
+    end
+    jobs[i] = job
+  end
+  return jobs, note
 end
 
 -- Coarse to fine: the next stage's space from this stage's finished trials
@@ -42,220 +76,268 @@ end
 local function narrowed_space(space, results)
   local finished = {}
   for _, r in ipairs(results) do if r.status == "ok" then finished[#finished + 1] = {score = r.score, raw = r.raw} end end
-  local narrowed = narrow(space, finished)
+  local narrowed = P.narrow(space, finished)
   for n, spec in pairs(space) do if spec.__hp == "choice" then narrowed[n] = spec end end
   return narrowed
 end
 
--- Runs one trial from its job (config already sampled); returns the result record.
-local function run_trial(o, key, job)
+local function quantile(xs, q)
+  table.sort(xs)
+  local pos = 1 + (#xs - 1) * q
+  local lo = math.floor(pos)
+  local hi = math.min(#xs, lo + 1)
+  return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+end
+
+-- A trial's reports by their point in training; a finished trial's are read once.
+local function reports_of(ctx, job)
+  local cached = ctx.reports[job.trial]
+  if cached then return cached end
+  local by_at = {}
+  for _, r in ipairs(P.read_lines(job.dir .. "/progress.jsonl")) do
+    if type(r.at) == "number" then by_at[string.format("%.4f", r.at)] = r end
+  end
+  if result_of(ctx, job) then ctx.reports[job.trial] = by_at end
+  return by_at
+end
+
+-- Early stopping: a trial far behind the others of its stage at the same
+-- point of training (below the `percentile` mark of their val accuracy at an
+-- epoch's end, or above the mirrored mark of their loss within an epoch) is
+-- stopped, once `min_trials` others have reached that point.
+local function behind(ctx, job, r)
+  local pr = ctx.prune
+  if not pr or type(r.at) ~= "number" or r.at < pr.warmup or (job.epochs and r.at >= job.epochs) then return nil end
+  local metric = type(r.val_acc) == "number" and "val_acc" or "loss"
+  if type(r[metric]) ~= "number" then return nil end
+  local key, others = string.format("%.4f", r.at), {}
+  for t = job.first, job.last do
+    if t ~= job.trial then
+      local rep = reports_of(ctx, {trial = t, dir = trial_dir(ctx.root, job.stage, t)})[key]
+      if rep and type(rep[metric]) == "number" and rep[metric] == rep[metric] then others[#others + 1] = rep[metric] end
+    end
+  end
+  if #others < pr.min_trials then return nil end
+  if metric == "val_acc" then
+    local mark = quantile(others, pr.percentile / 100)
+    if r.val_acc < mark then
+      return string.format("stopped at epoch %g: val_acc %.4f is below %.4f, the %g%% mark of %d trials there", r.at, r.val_acc, mark, pr.percentile, #others)
+    end
+  else
+    local mark = quantile(others, 1 - pr.percentile / 100)
+    if r.loss > mark then
+      return string.format("stopped at epoch %g: loss %.4g is above %.4g, the %g%% mark of %d trials there", r.at, r.loss, mark, 100 - pr.percentile, #others)
+    end
+  end
+end
+
+-- The budget a trial receives: its stage's epochs, stop_above in the first
+-- stage, resume (from the trial folder's last epoch), and report, which
+-- train.fit{budget = budget} calls a few times an epoch.
+local function budget_for(ctx, job, on_report)
+  local b = {stage = job.stage, epochs = job.epochs, trials = job.trials, stop_above = job.stage == 1 and 3 or nil,
+             resume = true, quiet = true}
+  function b.report(r)
+    if type(r) ~= "table" then error("budget.report: expected a table like {at = epochs_done, loss = ..., val_acc = ...}", 2) end
+    P.write_json(job.dir .. "/progress.jsonl", r, true)
+    b.at = r.at
+    if on_report then on_report(job, r) end
+    local why = behind(ctx, job, r)
+    if why then b.stopped = why end
+    return why
+  end
+  return b
+end
+
+-- Runs one trial; returns its result record. Ctrl-C is not a failed trial: it stops the search.
+local function run_trial(ctx, job, on_report)
   local cfg = {}
   for k, v in pairs(job.config) do cfg[k] = v end
   cfg.dir, cfg.trial = job.dir, job.trial
-  -- the first stage stops exploding trials at once (pass budget.stop_above to train.fit)
-  local ok, out = pcall(o.trial, cfg, {stage = job.stage, epochs = job.epochs, trials = job.trials,
-                                       stop_above = job.stage == 1 and 3 or nil})
+  local budget = budget_for(ctx, job, on_report)
+  local started = P.now()
+  local ok, out = pcall(ctx.trial, cfg, budget)
+  if not ok and tostring(out):find("interrupted") then error(out, 0) end
   cfg.dir, cfg.trial = nil, nil
-  local r = {trial = job.trial, stage = job.stage, config = cfg, raw = job.raw, dir = job.dir}
+  local r = {trial = job.trial, stage = job.stage, config = cfg, raw = job.raw, dir = job.dir,
+             seconds = P.now() - started, at = budget.at}
+  local key = ctx.key
+  local score = ok and (type(out) == "number" and out or (type(out) == "table" and out[key])) or nil
   if not ok then
     r.status, r.error = "failed", tostring(out)
+  elseif type(score) ~= "number" or score ~= score then
+    r.status = budget.stopped and "stopped" or "failed"
+    r.error = budget.stopped or ("the trial returned no number (expected a number or a table with '" .. key .. "')")
   else
-    local score = type(out) == "number" and out or (type(out) == "table" and out[key])
-    if type(score) ~= "number" or score ~= score then
-      r.status, r.error = "failed", "the trial returned no number (expected a number or a table with '" .. key .. "')"
-    else
-      r.status, r.score = "ok", score
-      if type(out) == "table" then for k, v in pairs(out) do if type(v) == "number" and k ~= key then r[k] = v end end end
-    end
+    r.status, r.score, r.error = budget.stopped and "stopped" or "ok", score, budget.stopped
+    if type(out) == "table" then for k, v in pairs(out) do if type(v) == "number" and k ~= key then r[k] = v end end end
   end
   return r
 end
 
-local function finish_trial(root, r)
-  write_json(r.dir .. "/result.json", r)
-  write_json(root .. "/summary.jsonl", r, true)
+local function finish_trial(ctx, r)
+  P.write_json(r.dir .. "/result.json", r)
+  P.write_json(ctx.root .. "/summary.jsonl", r, true)
+  ctx.results[r.trial] = r
 end
 
--- Worker mode (`optlab --sweep-worker script.lua`): claim queued trials by
--- renaming their file into running/, run them, and leave when the queue is empty.
-local function work(o, key, root)
-  mkdir(root .. "/running")
-  local me = getpid()
+-- A worker process: claim a queued trial by renaming its file into running/
+-- (rename is atomic, so one worker wins), run it, repeat until the queue is
+-- empty. A Slurm array task runs exactly its own trial, taking it over from
+-- running/ when its task was requeued.
+local function work(ctx, only)
+  local queue, running = ctx.root .. "/queue/", ctx.root .. "/running/"
+  P.mkdir(running)
+  local job_id, task = os.getenv("SLURM_ARRAY_JOB_ID"), os.getenv("SLURM_ARRAY_TASK_ID")
+  local me = job_id and ("slurm" .. job_id .. "_" .. (task or "0")) or tostring(P.pid())
   while true do
-    local claimed
-    for _, f in ipairs(list(root .. "/queue")) do
-      local t = f:match("^(%d+)%.json$")
-      if t and rename(root .. "/queue/" .. f, root .. "/running/" .. t .. "." .. me .. ".json") then claimed = t break end
+    local t, mine
+    if only then
+      t = tostring(only)
+      mine = running .. t .. "." .. me .. ".json"
+      local got = P.rename(queue .. t .. ".json", mine)
+      if not got then
+        for _, f in ipairs(P.list(running)) do
+          if f:match("^(%d+)%.") == t then got = P.rename(running .. f, mine) break end
+        end
+      end
+      if not got then
+        -- a task requeued after its trial had finished: nothing to do
+        for _, f in ipairs(P.list(ctx.root)) do
+          if f:match("^s%d+%-t0*" .. t .. "$") and exists(ctx.root .. "/" .. f .. "/result.json") then return end
+        end
+        error("optlab --sweep-worker: trial " .. t .. " is neither queued nor running in " .. ctx.root, 0)
+      end
+    else
+      for _, f in ipairs(P.list(queue)) do
+        local q = f:match("^(%d+)%.json$")
+        if q and P.rename(queue .. f, running .. q .. "." .. me .. ".json") then t = q break end
+      end
+      if not t then return end
+      mine = running .. t .. "." .. me .. ".json"
     end
-    if not claimed then return end
-    local running = root .. "/running/" .. claimed .. "." .. me .. ".json"
-    local job = read_json(running)
-    mkdir(job.dir)
-    finish_trial(root, run_trial(o, key, job))
-    os.remove(running)
+    local job = P.read_json(mine)
+    if job then
+      P.mkdir(job.dir)
+      if not result_of(ctx, job) then finish_trial(ctx, run_trial(ctx, job)) end
+    end
+    os.remove(mine)
+    if only then return end
   end
 end
+"""#
 
--- Master mode (`optlab sweep script.lua --workers N`): queue each stage's
--- trials, keep N workers running, requeue a trial whose worker died (once;
--- the second death marks it failed), and narrow between stages.
-local function master(o, key, root, stages, workers, script)
-  mkdir(root .. "/queue"); mkdir(root .. "/running")
-  local space, t, all, pids = o.space, 0, {}, {}
+    static let search = #"""
+-- The search's stages, whichever backend runs them.
+local function run_stages(ctx, stages, backend)
+  local space, first, all = ctx.space, 1, {}
   for s, stage in ipairs(stages) do
-    local jobs = {}
-    for _ = 1, stage.trials or 10 do
-      t = t + 1
-      local tdir = string.format("%s/s%d-t%03d", root, s, t)
-      jobs[#jobs + 1] = {trial = t, dir = tdir}
-      if not read_json(tdir .. "/result.json") then
-        local queued = io.open(string.format("%s/queue/%d.json", root, t))
-        local busy = false
-        for _, f in ipairs(list(root .. "/running")) do if f:match("^(%d+)%.") == tostring(t) then busy = true end end
-        if queued then queued:close() elseif not busy then
-          local raw = sample(space, o.seed or 0, t)
-          local cfg = decode(space, raw)
-          mkdir(tdir)
-          write_json(tdir .. "/config.json", {trial = t, stage = s, config = cfg, raw = raw, seed = o.seed or 0})
-          write_json(string.format("%s/queue/%d.json", root, t),
-            {trial = t, stage = s, config = cfg, raw = raw, dir = tdir, epochs = stage.epochs, trials = stage.trials, retries = 0})
-        end
-      end
-    end
-    while true do
-      local pending = 0
-      for _, j in ipairs(jobs) do if not read_json(j.dir .. "/result.json") then pending = pending + 1 end end
-      if pending == 0 then break end
-      -- trials held by dead workers: requeue once, then fail
-      for _, f in ipairs(list(root .. "/running")) do
-        local tr, pid = f:match("^(%d+)%.(%d+)%.json$")
-        if tr and not alive(tonumber(pid)) then
-          local job = read_json(root .. "/running/" .. f)
-          os.remove(root .. "/running/" .. f)
-          if job and not read_json(job.dir .. "/result.json") then
-            if (job.retries or 0) < 1 then
-              job.retries = (job.retries or 0) + 1
-              write_json(string.format("%s/queue/%s.json", root, tr), job)
-            else
-              local r = {trial = job.trial, stage = job.stage, config = job.config, raw = job.raw, dir = job.dir,
-                status = "failed", error = "its worker died twice"}
-              finish_trial(root, r)
-            end
-          end
-        end
-      end
-      local live = {}
-      for _, pid in ipairs(pids) do if alive(pid) then live[#live + 1] = pid end end
-      pids = live
-      if #list(root .. "/queue") > 0 then
-        while #pids < workers do pids[#pids + 1] = spawn("optlab", "--sweep-worker", script) end
-      end
-      sleep(0.1)
-    end
+    local jobs, note = plan_stage(ctx, s, stage, space, first)
+    first = first + #jobs
+    ctx.view:stage(s, #stages, stage, jobs, note)
+    backend.run(ctx, s, jobs)
     local results = {}
     for _, j in ipairs(jobs) do
-      local r = read_json(j.dir .. "/result.json")
+      local r = result_of(ctx, j) or {trial = j.trial, stage = s, config = j.config, raw = j.raw, dir = j.dir, status = "failed", error = "no result"}
       results[#results + 1] = r; all[#all + 1] = r
-      if not o.quiet then print(string.format("trial %d (stage %d): %s%s", r.trial, r.stage, r.status,
-        r.score and string.format(" %s %.4f", key, r.score) or (r.error and (": " .. r.error:gsub("\n.*", "")) or ""))) end
     end
-    if s < #stages then space = narrowed_space(space, results) end
+    local nextspace = s < #stages and narrowed_space(space, results) or nil
+    ctx.view:stage_done(s, jobs, space, nextspace)
+    space = nextspace or space
   end
-  for _, pid in ipairs(pids) do while alive(pid) do sleep(0.05) end end
   return all
 end
 
 -- Best first, border warnings for the best, the lock released.
-local function conclude(o, key, root, all)
-  table.sort(all, function(a, b) return (a.score or -math.huge) > (b.score or -math.huge) end)
+local function conclude(ctx, all)
+  table.sort(all, function(a, b)
+    local sa, sb = a.status == "ok" and a.score or -math.huge, b.status == "ok" and b.score or -math.huge
+    if sa ~= sb then return sa > sb end
+    return a.trial < b.trial
+  end)
   local best = all[1]
-  local warnings = best and best.score and borders(o.space, best.raw) or {}
-  if not o.quiet then
-    if best and best.score then print(string.format("best: trial %d, %s %.4f", best.trial, key, best.score)) end
-    for _, w in ipairs(warnings) do print("warning: " .. w) end
-  end
-  os.remove(root .. "/master.lock")
-  return {best = best, trials = all, warnings = warnings, dir = root}
+  if best and best.status ~= "ok" then best = nil end
+  local warnings = best and P.borders(ctx.space, best.raw) or {}
+  ctx.view:finish(best, warnings)
+  os.remove(ctx.root .. "/master.lock")
+  return {best = best, trials = all, warnings = warnings, dir = ctx.root}
 end
 
 local search_options = {name = true, dir = true, space = true, trial = true, stages = true, trials = true, seed = true,
-  workers = true, score = true, quiet = true}
+  workers = true, score = true, quiet = true, method = true, prune = true}
 
 -- hp.search{name=, dir="runs", space={...}, trial=function(cfg, budget) ... end,
---           stages={{trials=40, epochs=1}, ...} or trials=N, seed=0, score="val_acc"}
+--           stages={{trials=40, epochs=1}, ...} or trials=N, seed=0, score="val_acc",
+--           method="random" or "grid", prune={percentile=25, min_trials=4, warmup=0.5} or false}
 function hp.search(o)
-  if type(o) ~= "table" then error("bad argument #1 to 'search' (table expected, got " .. type(o) .. ")", 2) end
-  for k in pairs(o) do
-    if not search_options[k] then error("bad argument #1 to 'search' (unknown option '" .. tostring(k) .. "')", 2) end
+  local function bad(msg) error("bad argument #1 to 'search' (" .. msg .. ")", 3) end
+  if type(o) ~= "table" then bad("table expected, got " .. type(o)) end
+  for k in pairs(o) do if not search_options[k] then bad("unknown option '" .. tostring(k) .. "'") end end
+  if type(o.trial) ~= "function" then bad("option 'trial' must be a function") end
+  if type(o.space) ~= "table" then bad("option 'space' must be a table of hp distributions") end
+  if o.method ~= nil and o.method ~= "random" and o.method ~= "grid" then
+    bad("option 'method' must be \"random\" or \"grid\", got " .. tostring(o.method))
   end
-  if type(o.trial) ~= "function" then error("bad argument #1 to 'search' (option 'trial' must be a function)", 2) end
-  if type(o.space) ~= "table" then error("bad argument #1 to 'search' (option 'space' must be a table of hp distributions)", 2) end
-  local name, dir, seed, key = o.name or "search", o.dir or "runs", o.seed or 0, o.score or "val_acc"
+  local prune = nil
+  if o.prune ~= false then
+    local p = type(o.prune) == "table" and o.prune or {}
+    if o.prune ~= nil and type(o.prune) ~= "table" and o.prune ~= true then bad("option 'prune' must be a table or false") end
+    prune = {percentile = p.percentile or 25, min_trials = p.min_trials or 4, warmup = p.warmup or 0.5}
+    if type(prune.percentile) ~= "number" or prune.percentile <= 0 or prune.percentile >= 100 then
+      bad("prune.percentile must be a number between 0 and 100, got " .. tostring(p.percentile))
+    end
+  end
   local stages = o.stages or {{trials = o.trials or 20}}
-  local root = dir .. "/" .. name
-  mkdir(root)
+  for i, st in ipairs(stages) do
+    if type(st) ~= "table" or (st.trials ~= nil and (math.type(st.trials) ~= "integer" or st.trials < 1)) then
+      bad("stage " .. i .. " must be a table like {trials = 40, epochs = 1}")
+    end
+  end
+  local ctx = {space = o.space, trial = o.trial, seed = o.seed or 0, key = o.score or "val_acc", method = o.method or "random",
+               prune = prune, results = {}, reports = {}, name = o.name or "search"}
+  ctx.root = (o.dir or "runs") .. "/" .. ctx.name
+  P.mkdir(ctx.root)
   local sweep = __optlab_sweep
-  if not (sweep and sweep.mode == "worker") then write_json(root .. "/space.json", o.space) end
   if sweep and sweep.mode == "worker" then
-    work(o, key, root)
+    work(ctx, sweep.trial)
     os.exit(0)
   end
+  P.write_json(ctx.root .. "/space.json", o.space)
   local workers = sweep and sweep.workers or o.workers or 1
+  local backend_name = sweep and sweep.backend or (workers > 1 and "local" or "inline")
   if workers > 1 and not sweep then
     error("hp.search: workers > 1 needs the master, which runs the script in its own processes: optlab sweep " ..
       (arg and arg[0] or "script.lua") .. " --workers " .. workers, 2)
   end
-  lock(root .. "/master.lock")
-  if workers > 1 then return conclude(o, key, root, master(o, key, root, stages, workers, sweep.script)) end
-  local names = {}
-  for n in pairs(o.space) do names[#names + 1] = n end
-  table.sort(names)
-  local header = {"trial", "stage"}
-  for _, n in ipairs(names) do header[#header + 1] = string.format("%-10s", n) end
-  if not o.quiet then print(table.concat(header, " ") .. " score    state") end
-
-  local space, t, all = o.space, 0, {}
-  for s, stage in ipairs(stages) do
-    local results = {}
-    for _ = 1, stage.trials or 10 do
-      t = t + 1
-      local tdir = string.format("%s/s%d-t%03d", root, s, t)
-      local done = read_json(tdir .. "/result.json")
-      local r
-      if done then
-        r = done                     -- resumed: a finished trial is never redone
-      else
-        mkdir(tdir)
-        local raw = sample(space, seed, t)
-        local cfg = decode(space, raw)
-        write_json(tdir .. "/config.json", {trial = t, stage = s, config = cfg, raw = raw, seed = seed})
-        r = run_trial(o, key, {trial = t, stage = s, config = cfg, raw = raw, dir = tdir, epochs = stage.epochs, trials = stage.trials})
-        finish_trial(root, r)
-      end
-      results[#results + 1] = r
-      all[#all + 1] = r
-      if not o.quiet then print(row(names, r)) end
-    end
-    if s < #stages then space = narrowed_space(space, results) end
+  if backend_name == "local" and workers == 1 then backend_name = "inline" end
+  ctx.workers, ctx.sweep = workers, sweep
+  ctx.view = new_view(ctx, o.quiet, backend_name)
+  P.lock(ctx.root .. "/master.lock")
+  local backend = backends[backend_name]
+  local ok, all = pcall(run_stages, ctx, stages, backend)
+  if not ok then
+    if backend.cancel then backend.cancel(ctx) end
+    os.remove(ctx.root .. "/master.lock")
+    ctx.view:abandon()
+    error(all, 0)
   end
-  return conclude(o, key, root, all)
+  return conclude(ctx, all)
 end
 
 -- nn.Ensemble.top(k, dir): the k best trials' best checkpoints, as one ensemble.
 function nn.Ensemble.top(k, root)
-  local rows = read_lines(root .. "/summary.jsonl")
+  local rows = P.read_lines(root .. "/summary.jsonl")
   table.sort(rows, function(a, b) return (a.score or -math.huge) > (b.score or -math.huge) end)
-  local paths = {}
+  local paths, seen = {}, {}
   for _, r in ipairs(rows) do
     if #paths >= k then break end
-    if r.status == "ok" and r.dir then
+    if r.status == "ok" and r.dir and not seen[r.dir] then
+      seen[r.dir] = true
       local best, best_score
-      local p = io.popen('ls "' .. r.dir .. '" 2>/dev/null')
-      for f in p:lines() do
+      for _, f in ipairs(P.list(r.dir)) do
         local score = tonumber(f:match("^ep%d+_val([%d%.]+)%.safetensors$"))
         if score and (not best_score or score > best_score) then best, best_score = f, score end
       end
-      p:close()
       if best then paths[#paths + 1] = r.dir .. "/" .. best end
     end
   end

@@ -1,41 +1,83 @@
 import Foundation
 import OptLabLua
+import CShims
 
 /// `optlab sweep --summary runs/<name>`: the finished trials of a search,
 /// best first. (Only when no file named `sweep` exists.)
 func sweepCommand() -> Int32? {
     let argv = CommandLine.arguments
-    if argv.count == 3, argv[1] == "--sweep-worker" {
-        return runSweepScript(argv[2], mode: "worker", workers: 1)
+    if argv.count >= 3, argv[1] == "--sweep-worker" {
+        // optlab --sweep-worker script.lua [--trial T]  (a Slurm array task runs exactly trial T)
+        var fields: [(String, LuaValue)] = [("mode", .string("worker")), ("workers", .integer(1)), ("script", .string(argv[2]))]
+        if argv.count == 5, argv[3] == "--trial", let t = Int(argv[4]), t >= 1 {
+            fields.append(("trial", .integer(t)))
+        } else if argv.count != 3 {
+            fputs("usage: optlab --sweep-worker script.lua [--trial T]\n", stderr)
+            return 1
+        }
+        return runSweepScript(argv[2], fields)
     }
     guard argv.count >= 2, argv[1] == "sweep", !FileManager.default.fileExists(atPath: "sweep") else { return nil }
     if argv.count >= 3, argv[2] != "--summary" {
-        // optlab sweep script.lua --workers N [--resume]  (running it again resumes; --resume says so)
+        // optlab sweep script.lua [--workers N | --backend slurm [--parallel P] [--sbatch ARG]...] [--resume]
+        // (running it again resumes; --resume says so)
         var workers = 2
+        var backend = "local"
+        var parallel: Int?
+        var sbatch: [LuaValue] = []
         var i = 3
+        func number(_ flag: String, _ range: ClosedRange<Int>) -> Int? {
+            guard i + 1 < argv.count, let n = Int(argv[i + 1]), range.contains(n) else {
+                fputs("optlab sweep: \(flag) needs a number from \(range.lowerBound) to \(range.upperBound)\n", stderr)
+                return nil
+            }
+            return n
+        }
         while i < argv.count {
             switch argv[i] {
-            case "--workers" where i + 1 < argv.count:
-                guard let n = Int(argv[i + 1]), n >= 1, n <= 64 else {
-                    fputs("optlab sweep: --workers needs a number from 1 to 64\n", stderr)
+            case "--workers":
+                guard let n = number("--workers", 1...64) else { return 1 }
+                workers = n
+                i += 2
+            case "--parallel":
+                guard let n = number("--parallel", 1...100_000) else { return 1 }
+                parallel = n
+                i += 2
+            case "--sbatch" where i + 1 < argv.count:
+                sbatch.append(.string(argv[i + 1]))
+                i += 2
+            case "--backend" where i + 1 < argv.count:
+                guard ["local", "slurm"].contains(argv[i + 1]) else {
+                    fputs("optlab sweep: --backend must be local or slurm, got '\(argv[i + 1])'\n", stderr)
                     return 1
                 }
-                workers = n
+                backend = argv[i + 1]
                 i += 2
             case "--resume":
                 i += 1
-            case "--backend":
-                fputs("optlab sweep: the Slurm backend is not built yet; use --workers N on this machine\n", stderr)
-                return 1
             default:
                 fputs("optlab sweep: unknown option '\(argv[i])'\n", stderr)
                 return 1
             }
         }
-        return runSweepScript(argv[2], mode: "master", workers: workers)
+        if backend == "slurm" {
+            guard which("sbatch") != nil, which("squeue") != nil else {
+                fputs("optlab sweep: --backend slurm needs sbatch and squeue on PATH (apt-get install slurm-client)\n", stderr)
+                return 1
+            }
+        }
+        var fields: [(String, LuaValue)] = [
+            ("mode", .string("master")), ("workers", .integer(backend == "slurm" ? 1 : workers)), ("script", .string(argv[2])),
+            ("backend", .string(backend == "slurm" ? "slurm" : (workers > 1 ? "local" : "inline"))),
+            ("cwd", .string(FileManager.default.currentDirectoryPath)),
+            ("exe", .string((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? argv[0])),
+            ("sbatch", .array(sbatch)),
+        ]
+        if let parallel { fields.append(("parallel", .integer(parallel))) }
+        return runSweepScript(argv[2], fields)
     }
     guard argv.count == 4, argv[2] == "--summary" else {
-        fputs("usage: optlab sweep script.lua [--workers N] [--resume]\n       optlab sweep --summary runs/<name>\n", stderr)
+        fputs("usage: optlab sweep script.lua [--workers N] [--resume]\n       optlab sweep script.lua --backend slurm [--parallel P] [--sbatch ARG]... [--resume]\n       optlab sweep --summary runs/<name>\n", stderr)
         return 1
     }
     let path = argv[3] + "/summary.jsonl"
@@ -69,15 +111,27 @@ func sweepCommand() -> Int32? {
     return 0
 }
 
-/// Runs a sweep script as the master or as one worker.
-func runSweepScript(_ path: String, mode: String, workers: Int) -> Int32 {
+/// Runs a sweep script as the master or as one worker; Ctrl-C stops the
+/// master's Lua code, which then stops its workers or cancels its Slurm jobs.
+func runSweepScript(_ path: String, _ fields: [(String, LuaValue)]) -> Int32 {
     do {
         let vm = try LuaVM()
-        try vm.setGlobal("__optlab_sweep", .record([("mode", .string(mode)), ("workers", .integer(workers)), ("script", .string(path))]))
+        try vm.setGlobal("__optlab_sweep", .record(fields))
+        optlab_catch_sigint(vm.luaState)
+        defer { optlab_release_sigint() }
         try vm.run(file: path)
         return 0
     } catch {
         fputs("optlab: \(error)\n", stderr)
         return 1
     }
+}
+
+/// The full path of a program on PATH, or nil.
+func which(_ program: String) -> String? {
+    for dir in (getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin").split(separator: ":") {
+        let p = "\(dir)/\(program)"
+        if access(p, X_OK) == 0 { return p }
+    }
+    return nil
 }

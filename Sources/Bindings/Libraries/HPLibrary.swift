@@ -66,6 +66,14 @@ enum HPLibrary {
             let cfg = s.sample(seed: UInt64(bitPattern: Int64(try a.integer(2))), trial: try a.integer(3))
             return [.record(cfg.sorted { $0.key < $1.key }.map { ($0.key, .number($0.value)) })]
         },
+        LuaFunction("__grid", "", "") { a in
+            let s = try space(a, 1)
+            let budget = try a.integer(3)
+            let levels = s.gridLevels(budget: budget)
+            guard let p = s.gridPoint(index: try a.integer(2), budget: budget) else { return [.nil, .integer(levels.reduce(1, *))] }
+            return [.record(p.sorted { $0.key < $1.key }.map { ($0.key, .number($0.value)) }), .integer(levels.reduce(1, *)),
+                    .string(zip(s.parameters, levels).map { "\($0.name) \($1)" }.joined(separator: ", "))]
+        },
         LuaFunction("__narrow", "", "") { a in
             let s = try space(a, 1)
             guard case .array(let rs) = try a.value(2) else { throw a.typeError(2, expected: "results") }
@@ -151,6 +159,22 @@ enum HPLibrary {
             return []
         },
         LuaFunction("__pid", "", "") { _ in [.integer(Int(getpid()))] },
+        LuaFunction("__now", "", "") { _ in
+            var t = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &t)
+            return [.number(Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9)]
+        },
+        LuaFunction("__terminal", "", "") { _ in
+            // Rows of the terminal stdout is, or nil when it is a pipe or a file (plain lines then).
+            guard isatty(1) == 1, ProcessInfo.processInfo.environment["TERM"] != "dumb" else { return [.nil] }
+            var w = winsize()
+            return [.integer(ioctl(1, UInt(TIOCGWINSZ), &w) == 0 && w.ws_row > 0 ? Int(w.ws_row) : 24)]
+        },
+        LuaFunction("__realpath", "", "") { a in
+            guard let p = realpath(try a.string(1), nil) else { return [.nil] }
+            defer { free(p) }
+            return [.string(String(cString: p))]
+        },
         LuaFunction("__rename", "", "") { a in
             // Claiming a queued trial: rename is atomic, so exactly one worker wins.
             [.bool(rename(try a.string(1), try a.string(2)) == 0)]

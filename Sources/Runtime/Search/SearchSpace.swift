@@ -110,4 +110,47 @@ public struct SearchSpace: Sendable {
             return nil
         }
     }
+
+    /// Grid search, for comparison with random search: levels per parameter
+    /// so that the grid has at most `budget` points (every choice when they
+    /// fit, numeric levels grown round-robin), each numeric level at the
+    /// centre of its cell (in log space for log parameters, so no level sits
+    /// on an edge). Returns the levels and, for `index` < their product, the point.
+    public func gridLevels(budget: Int) -> [Int] {
+        var levels = parameters.map { p -> Int in if case .choice(let n) = p.distribution { return n }; return 1 }
+        func product() -> Int { levels.reduce(1) { $0 &* $1 } }
+        while product() > Swift.max(1, budget), let i = levels.indices.max(by: { levels[$0] < levels[$1] }), levels[i] > 1 { levels[i] -= 1 }
+        let numeric = parameters.indices.filter { parameters[$0].distribution.bounds != nil }
+        var grew = true
+        while grew {
+            grew = false
+            for i in numeric where product() / levels[i] * (levels[i] + 1) <= budget {
+                levels[i] += 1
+                grew = true
+            }
+        }
+        return levels
+    }
+
+    public func gridPoint(index: Int, budget: Int) -> [String: Double]? {
+        let levels = gridLevels(budget: budget)
+        guard index >= 0, index < levels.reduce(1, *) else { return nil }
+        var rest = index
+        var point: [String: Double] = [:]
+        for ((name, d), k) in zip(parameters, levels).reversed() {
+            let j = rest % k
+            rest /= k
+            switch d {
+            case .choice: point[name] = Double(j)
+            case .integer:
+                let (lo, hi) = d.bounds!
+                let c = d.coordinate(lo) + (Double(j) + 0.5) / Double(k) * (d.coordinate(hi) - d.coordinate(lo))
+                point[name] = Swift.min(hi, Swift.max(lo, d.value(c).rounded()))
+            default:
+                let (lo, hi) = d.bounds!
+                point[name] = d.value(d.coordinate(lo) + (Double(j) + 0.5) / Double(k) * (d.coordinate(hi) - d.coordinate(lo)))
+            }
+        }
+        return point
+    }
 }

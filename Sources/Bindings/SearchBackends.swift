@@ -1,0 +1,235 @@
+/// The three ways a search stage's trials run: `inline` in this process
+/// (the REPL, a script), `local` in worker processes on this machine
+/// (`optlab sweep file.lua --workers N`), and `slurm` as a job array
+/// (`optlab sweep file.lua --backend slurm`). Each `run(ctx, s, jobs)`
+/// returns once every job has a result.json; `cancel(ctx)` stops what runs.
+enum SearchBackends {
+    static let source = #"""
+local backends = {}
+
+backends.inline = {}
+function backends.inline.run(ctx, s, jobs)
+  for _, job in ipairs(jobs) do
+    if not result_of(ctx, job) then
+      ctx.view:running(job)
+      local r = run_trial(ctx, job, function(j, rep) ctx.view:progress(j, rep) end)
+      finish_trial(ctx, r)
+      ctx.view:finished(r)
+    end
+  end
+end
+
+-- Hands out the jobs that have no result and are neither queued nor held by a worker.
+local function enqueue(ctx, jobs)
+  local queue, running = ctx.root .. "/queue/", ctx.root .. "/running/"
+  P.mkdir(queue); P.mkdir(running)
+  local held = {}
+  for _, f in ipairs(P.list(running)) do local t = f:match("^(%d+)%.") if t then held[tonumber(t)] = true end end
+  for _, job in ipairs(jobs) do
+    if not result_of(ctx, job) and not held[job.trial] and not exists(queue .. job.trial .. ".json") then
+      P.write_json(queue .. job.trial .. ".json", job)
+    end
+  end
+end
+
+-- The trials workers hold now: trial -> the running/ file's owner.
+local function holders(ctx)
+  local held = {}
+  for _, f in ipairs(P.list(ctx.root .. "/running")) do
+    local t, owner = f:match("^(%d+)%.(.-)%.json$")
+    if t then held[tonumber(t)] = owner end
+  end
+  return held
+end
+
+-- Worker processes on this machine. A trial whose worker died is queued
+-- again once; the second death marks it failed.
+local processes = {}
+backends["local"] = processes
+function processes.run(ctx, s, jobs)
+  enqueue(ctx, jobs)
+  ctx.pids = ctx.pids or {}
+  while true do
+    local pending = 0
+    for _, j in ipairs(jobs) do if not result_of(ctx, j) then pending = pending + 1 end end
+    if pending == 0 then break end
+    for _, f in ipairs(P.list(ctx.root .. "/running")) do
+      local tr, pid = f:match("^(%d+)%.(%d+)%.json$")
+      if tr and not P.alive(tonumber(pid)) then
+        local job = P.read_json(ctx.root .. "/running/" .. f)
+        os.remove(ctx.root .. "/running/" .. f)
+        if job and not result_of(ctx, job) then
+          if (job.retries or 0) < 1 then
+            job.retries = (job.retries or 0) + 1
+            P.write_json(ctx.root .. "/queue/" .. tr .. ".json", job)
+          else
+            finish_trial(ctx, {trial = job.trial, stage = job.stage, config = job.config, raw = job.raw, dir = job.dir,
+              status = "failed", error = "its worker died twice"})
+          end
+        end
+      end
+    end
+    local live = {}
+    for _, pid in ipairs(ctx.pids) do if P.alive(pid) then live[#live + 1] = pid end end
+    ctx.pids = live
+    if #P.list(ctx.root .. "/queue") > 0 then
+      while #ctx.pids < ctx.workers do ctx.pids[#ctx.pids + 1] = P.spawn("optlab", "--sweep-worker", ctx.sweep.script) end
+    end
+    ctx.view:poll(holders(ctx))
+    P.sleep(0.1)
+  end
+end
+
+function processes.cancel(ctx)
+  for _, pid in ipairs(ctx.pids or {}) do P.kill(pid) end
+end
+
+-- Slurm: each stage is one job array whose task i runs trial first + i as
+-- `optlab --sweep-worker script --trial T` in this folder. The master
+-- watches with squeue and the run folder. A task cancelled with scancel
+-- records its trial as cancelled; a task that ended otherwise without a
+-- result is submitted once more; Slurm's own requeue (preemption, a node
+-- failure) reruns a task, which resumes from its trial's last epoch.
+local function shell_quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+
+local function shell(words)
+  local quoted = {}
+  for i, w in ipairs(words) do quoted[i] = shell_quote(w) end
+  local p = io.popen(table.concat(quoted, " ") .. " 2>&1")
+  local out = p:read("a")
+  local ok, _, code = p:close()
+  return ok, out, code
+end
+
+local function write_text(path, text)
+  local tmp = path .. ".tmp"
+  local f = assert(io.open(tmp, "w"))
+  f:write(text)
+  f:close()
+  assert(os.rename(tmp, path))
+end
+
+local slurm = {}
+backends.slurm = slurm
+
+function slurm.submit(ctx, s, jobs, tasks)
+  local dir = ctx.root .. "/slurm"
+  P.mkdir(dir)
+  local sweep = ctx.sweep
+  local script = string.format("%s/stage%d.sh", dir, s)
+  write_text(script, table.concat({
+    "#!/bin/sh",
+    "#SBATCH --job-name=" .. ("optlab-" .. ctx.name .. "-s" .. s):gsub("[^%w%-_.]", "_"),
+    "#SBATCH --output=" .. (dir:sub(1, 1) == "/" and dir or (sweep.cwd .. "/" .. dir)) .. "/%A_%a.out",
+    "#SBATCH --open-mode=append",
+    "#SBATCH --requeue",
+    "# one trial per array task: trial = " .. jobs[1].first .. " + SLURM_ARRAY_TASK_ID",
+    "cd " .. shell_quote(sweep.cwd) .. " || exit 1",
+    "export OPENBLAS_NUM_THREADS=${SLURM_CPUS_PER_TASK:-1}",
+    "exec " .. shell_quote(sweep.exe) .. " --sweep-worker " .. shell_quote(sweep.script) ..
+      " --trial $((" .. jobs[1].first .. " + SLURM_ARRAY_TASK_ID))",
+    ""}, "\n"))
+  local array = table.concat(tasks, ",") .. (sweep.parallel and ("%" .. sweep.parallel) or "")
+  local words = {"sbatch", "--parsable", "--array=" .. array}
+  for _, a in ipairs(sweep.sbatch or {}) do words[#words + 1] = a end
+  words[#words + 1] = script
+  local ok, out = shell(words)
+  local id = ok and out:match("^%s*(%d+)")
+  if not id then error("optlab sweep: sbatch failed: " .. out:gsub("%s+$", ""), 0) end
+  P.write_json(dir .. "/jobs.jsonl", {stage = s, job = id, first = jobs[1].first, tasks = tasks}, true)
+  ctx.slurm_jobs[#ctx.slurm_jobs + 1] = id
+  for _, i in ipairs(tasks) do
+    local t = jobs[1].first + i
+    ctx.tasks[t] = {job = id, task = i, retries = (ctx.tasks[t] and ctx.tasks[t].retries or -1) + 1}
+  end
+  return id
+end
+
+-- Task states: "J_i" -> PENDING, RUNNING, COMPLETED, CANCELLED, …; nil when squeue did not answer.
+function slurm.states(ids)
+  if #ids == 0 then return {} end
+  local ok, out = shell{"squeue", "-h", "-r", "-t", "all", "-o", "%i %T", "-j", table.concat(ids, ",")}
+  if not ok then
+    if out:find("Invalid job id") then return {} end   -- every job has left the controller's memory
+    return nil
+  end
+  local states = {}
+  for id, st in out:gmatch("(%d+_%d+)%s+(%S+)") do states[id] = st end
+  return states
+end
+
+local active = {PENDING = true, RUNNING = true, CONFIGURING = true, COMPLETING = true, REQUEUED = true, REQUEUE_HOLD = true,
+                REQUEUE_FED = true, RESIZING = true, SUSPENDED = true, STAGE_OUT = true, SIGNALING = true}
+
+function slurm.run(ctx, s, jobs)
+  ctx.slurm_jobs, ctx.tasks = ctx.slurm_jobs or {}, ctx.tasks or {}
+  -- a resumed master watches the arrays it submitted before
+  for _, rec in ipairs(P.read_lines(ctx.root .. "/slurm/jobs.jsonl")) do
+    if rec.stage == s then
+      local known = false
+      for _, id in ipairs(ctx.slurm_jobs) do if id == rec.job then known = true end end
+      if not known then ctx.slurm_jobs[#ctx.slurm_jobs + 1] = rec.job end
+      for _, i in ipairs(rec.tasks) do
+        local t = rec.first + i
+        ctx.tasks[t] = {job = rec.job, task = i, retries = (ctx.tasks[t] and ctx.tasks[t].retries or -1) + 1}
+      end
+    end
+  end
+  enqueue(ctx, jobs)
+  local fresh = {}
+  for _, j in ipairs(jobs) do if not result_of(ctx, j) and not ctx.tasks[j.trial] then fresh[#fresh + 1] = j.trial - j.first end end
+  if #fresh > 0 then slurm.submit(ctx, s, jobs, fresh) end
+  local gone, last_poll = {}, -math.huge
+  while true do
+    local pending = 0
+    for _, j in ipairs(jobs) do if not result_of(ctx, j) then pending = pending + 1 end end
+    if pending == 0 then break end
+    if P.now() - last_poll >= 1 then
+      last_poll = P.now()
+      local ids = {}
+      for _, j in ipairs(jobs) do local tk = ctx.tasks[j.trial] if tk then ids[tk.job] = true end end
+      local list = {}
+      for id in pairs(ids) do list[#list + 1] = id end
+      local states = slurm.states(list)
+      for _, j in ipairs(states and jobs or {}) do
+        local tk = ctx.tasks[j.trial]
+        local st = tk and states[tk.job .. "_" .. tk.task]
+        if tk and not result_of(ctx, j) then
+          ctx.view:set_state(j.trial, st == "RUNNING" and "running" or st == "PENDING" and "pending" or st and st:lower() or "gone")
+          if st and active[st] then gone[j.trial] = nil
+          else
+            -- ended without a result: seen twice, so a result being written is not mistaken
+            gone[j.trial] = (gone[j.trial] or 0) + 1
+            if gone[j.trial] >= 2 then
+              gone[j.trial] = nil
+              if st == nil or st == "CANCELLED" then
+                finish_trial(ctx, {trial = j.trial, stage = s, config = j.config, raw = j.raw, dir = j.dir, status = "cancelled",
+                  error = "its Slurm task " .. tk.job .. "_" .. tk.task .. " was cancelled"})
+              elseif tk.retries < 1 then
+                enqueue(ctx, {j})
+                slurm.submit(ctx, s, jobs, {j.trial - j.first})
+              else
+                finish_trial(ctx, {trial = j.trial, stage = s, config = j.config, raw = j.raw, dir = j.dir, status = "failed",
+                  error = "its Slurm task ended " .. st .. " twice (see " .. ctx.root .. "/slurm/" .. tk.job .. "_" .. tk.task .. ".out)"})
+              end
+            end
+          end
+        end
+      end
+    end
+    local running = {}
+    for t, _ in pairs(holders(ctx)) do running[t] = true end
+    ctx.view:poll(running)
+    P.sleep(0.2)
+  end
+end
+
+function slurm.cancel(ctx)
+  if ctx.slurm_jobs and #ctx.slurm_jobs > 0 then
+    local words = {"scancel"}
+    for _, id in ipairs(ctx.slurm_jobs) do words[#words + 1] = id end
+    shell(words)
+  end
+end
+"""#
+}

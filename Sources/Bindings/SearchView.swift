@@ -1,0 +1,209 @@
+/// What the user sees of a search: on a terminal, a table of the stage's
+/// trials sorted by score and a progress bar with an ETA, redrawn in place;
+/// on a pipe or in a file, one plain line per finished trial.
+enum SearchView {
+    static let source = #"""
+local function fmt(v)
+  if type(v) == "number" then
+    if math.type(v) == "integer" or v == math.floor(v) and math.abs(v) < 1e6 then return string.format("%d", v) end
+    return string.format("%.3g", v)
+  end
+  return tostring(v)
+end
+
+local function clock(s)
+  s = math.max(0, math.floor(s + 0.5))
+  if s >= 3600 then return string.format("%dh%02dm", s // 3600, s % 3600 // 60) end
+  if s >= 60 then return string.format("%dm%02ds", s // 60, s % 60) end
+  return string.format("%ds", s)
+end
+
+local View = {}
+View.__index = View
+
+local function new_view(ctx, quiet, backend)
+  return setmetatable({ctx = ctx, quiet = quiet, rows = not quiet and P.terminal() or nil, drawn = 0, last = 0,
+                       live = {}, state = {}, printed = {}, backend = backend}, View)
+end
+
+-- Parameter names, sorted, for the columns.
+function View:names()
+  if not self.cols then
+    self.cols = {}
+    for n in pairs(self.ctx.space) do self.cols[#self.cols + 1] = n end
+    table.sort(self.cols)
+  end
+  return self.cols
+end
+
+function View:line(cells) return table.concat(cells, " ") end
+
+function View:header()
+  local cells = {"trial", "stage"}
+  for _, n in ipairs(self:names()) do cells[#cells + 1] = string.format("%-10s", n) end
+  cells[#cells + 1] = "epoch "
+  cells[#cells + 1] = string.format("%-8s", self.ctx.key)
+  cells[#cells + 1] = "state"
+  return self:line(cells)
+end
+
+-- One trial's row: a finished one from its result, a running one from its last report.
+function View:row(job)
+  local r, live = result_of(self.ctx, job), self.live[job.trial]
+  local cells = {string.format("%-5d", job.trial), string.format("%-5d", job.stage)}
+  for _, n in ipairs(self:names()) do cells[#cells + 1] = string.format("%-10s", fmt(job.config[n])) end
+  local at = r and r.at or (live and live.at)
+  cells[#cells + 1] = string.format("%-6s", at and string.format("%.4g", at) or "")
+  local score = r and r.score or (live and live.val_acc)
+  cells[#cells + 1] = string.format("%-8s", type(score) == "number" and string.format("%.4f", score) or "—")
+  local state = r and r.status or self.state[job.trial] or "queued"
+  if r and r.error and r.status ~= "ok" then state = state .. ": " .. tostring(r.error):gsub("\n.*", "") end
+  cells[#cells + 1] = state
+  return self:line(cells)
+end
+
+function View:stage(s, n, stage, jobs, note)
+  self.s, self.n, self.jobs, self.started, self.live, self.state = s, n, jobs, P.now(), {}, {}
+  self.done0 = 0
+  for _, j in ipairs(jobs) do if result_of(self.ctx, j) then self.done0 = self.done0 + 1 end end
+  if self.quiet then return end
+  local what = string.format("stage %d/%d: %d trials%s", s, n, #jobs, stage.epochs and (", " .. stage.epochs .. " epochs each") or "")
+  if self.backend == "local" then what = what .. ", " .. self.ctx.workers .. " workers"
+  elseif self.backend == "slurm" then what = what .. ", a Slurm job array" end
+  print(what .. (note and (" (" .. note .. ")") or ""))
+  if not self.rows then print(self:header()) end
+  self.drawn = 0
+  self:draw(true)
+end
+
+-- The table, best first, cut to the terminal's height, then the stage's bar.
+function View:draw(force)
+  if not self.rows or not self.jobs then return end
+  local now = P.now()
+  if not force and now - self.last < 0.5 then return end
+  self.last = now
+  local order = {}
+  for _, j in ipairs(self.jobs) do order[#order + 1] = j end
+  local function key(j)
+    local r = result_of(self.ctx, j)
+    if r then return r.status == "ok" and r.score or (r.score and r.score - 1e9) or -math.huge end
+    local l = self.live[j.trial]
+    if l and l.val_acc then return l.val_acc end
+    return self.state[j.trial] == "running" and -1e300 or -math.huge
+  end
+  table.sort(order, function(a, b)
+    local ka, kb = key(a), key(b)
+    if ka ~= kb then return ka > kb end
+    return a.trial < b.trial
+  end)
+  local done, running = 0, 0
+  for _, j in ipairs(self.jobs) do
+    if result_of(self.ctx, j) then done = done + 1 elseif self.state[j.trial] == "running" then running = running + 1 end
+  end
+  local lines = {self:header()}
+  local room = math.max(3, self.rows - 4)
+  for i, j in ipairs(order) do
+    if i > room then lines[#lines + 1] = string.format("… %d more", #order - room) break end
+    lines[#lines + 1] = self:row(j)
+  end
+  local width, total = 30, #self.jobs
+  local filled = total > 0 and math.floor(width * done / total + 0.5) or width
+  local eta = ""
+  if done > self.done0 and done < total then
+    eta = "  ETA " .. clock((now - self.started) / (done - self.done0) * (total - done))
+  end
+  lines[#lines + 1] = string.format("stage %d/%d [%s%s] %d/%d done, %d running  %s%s", self.s, self.n,
+    string.rep("█", filled), string.rep("░", width - filled), done, total, running, clock(now - self.started), eta)
+  local out = {}
+  if self.drawn > 0 then out[1] = string.format("\27[%dF\27[J", self.drawn) end
+  out[#out + 1] = table.concat(lines, "\n") .. "\n"
+  io.write(table.concat(out))
+  io.stdout:flush()
+  self.drawn = #lines
+end
+
+-- A trial began (in this process), reported progress, or finished.
+function View:running(job) self.state[job.trial] = "running"; self:draw(true) end
+function View:progress(job, r) self.live[job.trial] = r; self.state[job.trial] = "running"; self:draw(false) end
+function View:finished(r)
+  if self.quiet then return end
+  if self.rows then self:draw(true) return end
+  if not self.printed[r.trial] then
+    self.printed[r.trial] = true
+    local job
+    for _, j in ipairs(self.jobs or {}) do if j.trial == r.trial then job = j end end
+    if job then print(self:row(job)) io.stdout:flush() end
+  end
+end
+
+-- A master's look at the run folder: who runs what, how far each has got.
+function View:poll(running)
+  if self.quiet then return end
+  for _, j in ipairs(self.jobs) do
+    local r = result_of(self.ctx, j)
+    if r then
+      if not self.rows then self:finished(r) end
+    elseif running[j.trial] then
+      self.state[j.trial] = "running"
+    elseif self.backend == "local" and self.state[j.trial] == "running" then
+      self.state[j.trial] = "queued"   -- its worker died: queued again
+    end
+  end
+  if not self.rows or P.now() - self.last < 0.5 then return end
+  for _, j in ipairs(self.jobs) do
+    if self.state[j.trial] == "running" and not result_of(self.ctx, j) then
+      local reports = P.read_lines(j.dir .. "/progress.jsonl")
+      self.live[j.trial] = reports[#reports]
+    end
+  end
+  self:draw(false)
+end
+
+function View:set_state(trial, state) self.state[trial] = state end
+
+local function range_text(spec)
+  if spec.__hp == "choice" then return nil end
+  return fmt(spec.lo) .. " … " .. fmt(spec.hi)
+end
+
+function View:stage_done(s, jobs, space, nextspace)
+  if self.quiet then return end
+  for _, j in ipairs(jobs) do local r = result_of(self.ctx, j) if r then self:finished(r) end end
+  self:draw(true)
+  self.drawn, self.jobs = 0, nil
+  local counts = {}
+  for _, j in ipairs(jobs) do
+    local r = result_of(self.ctx, j)
+    local st = r and r.status or "lost"
+    counts[st] = (counts[st] or 0) + 1
+  end
+  local parts = {}
+  for _, st in ipairs{"ok", "stopped", "failed", "cancelled", "lost"} do
+    if counts[st] then parts[#parts + 1] = counts[st] .. " " .. st end
+  end
+  print(string.format("stage %d done: %s", s, table.concat(parts, ", ")))
+  if nextspace then
+    for _, n in ipairs(self:names()) do
+      local a, b = range_text(space[n]), range_text(nextspace[n])
+      if a and b and a ~= b then print(string.format("  %s narrows from %s to %s", n, a, b)) end
+    end
+  end
+end
+
+function View:finish(best, warnings)
+  if self.quiet then return end
+  if best then
+    local cfg = {}
+    for _, n in ipairs(self:names()) do cfg[#cfg + 1] = n .. " = " .. fmt(best.config[n]) end
+    print(string.format("best: trial %d, %s %.4f (%s)", best.trial, self.ctx.key, best.score, table.concat(cfg, ", ")))
+  else
+    print("no trial finished")
+  end
+  for _, w in ipairs(warnings) do print("warning: " .. w) end
+end
+
+function View:abandon()
+  if self.rows and self.drawn > 0 then io.write("\n") end
+end
+"""#
+}

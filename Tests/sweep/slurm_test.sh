@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The Slurm backend against a real single-node Slurm started here (munge,
+# slurmctld, slurmd from Debian): submit a job array, watch it, cancel one
+# task, requeue one (it resumes from its last epoch), a task that fails is
+# submitted once more, stage 2 follows; Ctrl-C on the master cancels its jobs.
+# Usage: Tests/sweep/slurm_test.sh path/to/optlab
+set -u
+OPTLAB=$(realpath "${1:?usage: slurm_test.sh path/to/optlab}")
+HERE=$(cd "$(dirname "$0")" && pwd)
+WORK=$(mktemp -d)
+trap '"$HERE/slurm_down.sh" "$WORK/slurm"; rm -rf "$WORK"' EXIT
+"$HERE/slurm_up.sh" "$WORK/slurm" >/dev/null || { echo "slurm: could not start Slurm"; exit 1; }
+export SLURM_CONF="$WORK/slurm/slurm.conf"
+cd "$WORK"
+passed=0; failed=0
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL $1"; }
+status() { grep -o '"status":"[a-z]*"' "runs/$1/$2/result.json" 2>/dev/null | cut -d'"' -f4; }
+# wait_for "description" seconds 'shell condition': polls until it holds
+wait_for() {
+  local what=$1 limit=$2 cond=$3
+  for _ in $(seq $((limit * 10))); do eval "$cond" && return 0; sleep 0.1; done
+  bad "timed out waiting for $what"; return 1
+}
+task_state() { squeue -h -r -t all -o "%i %T" -j "$1" 2>/dev/null | awk -v t="$1_$2" '$1 == t {print $2}'; }
+first_job() { head -1 "runs/$1/slurm/jobs.jsonl" 2>/dev/null | grep -o '"job":"[0-9]*"' | grep -o '[0-9]*'; }
+
+# Trials of 8 slow epochs on the spiral (about 4 s each). Trial 3 fails its
+# first attempt by exiting, as a crashed node would leave it.
+cat > sweep.lua <<'LUA'
+local d = data.spiral{classes = 3, per_class = 40}
+local ce = nn.SoftmaxCrossEntropy()
+hp.search{name = os.getenv("NAME") or "t", dir = "runs", seed = 2, space = {lr = hp.loguniform(0.01, 1)},
+  stages = {{trials = 4, epochs = 8}, {trials = 2, epochs = 2}},
+  trial = function(cfg, budget)
+    if cfg.trial == 3 and not io.open(cfg.dir .. "/attempted") then
+      io.open(cfg.dir .. "/attempted", "w"):close()
+      os.exit(3)
+    end
+    tensor.seed(cfg.trial)
+    local m = nn.Sequential{nn.Linear(2, 32, {init = "kaiming"}), nn.ReLU(), nn.Linear(32, 3)}
+    local slow = function(s, y) local t = os.clock() while os.clock() - t < 0.15 do end return ce(s, y) end
+    local h = train.fit{model = m, loss = slow, optimizer = optim.SGD(m, {lr = cfg.lr, momentum = 0.9}),
+      train = d, val = d, batch = 40, log = cfg.dir, budget = budget}
+    return {val_acc = h.best.val_acc}
+  end}
+LUA
+
+"$OPTLAB" sweep sweep.lua --backend slurm --parallel 2 > master.out 2>&1 & master=$!
+wait_for "the stage-1 job array" 20 '[ -n "$(first_job t)" ]' 
+J=$(first_job t)
+# cancel task 0 while it runs
+wait_for "task 0 to run" 30 '[ "$(task_state "$J" 0)" = RUNNING ]' && scancel "${J}_0"
+# requeue task 1 once it has finished an epoch; it must resume, not restart
+wait_for "trial 2's first epoch" 30 '[ -f runs/t/s1-t002/resume.safetensors ]' 
+# (a requeued job waits two minutes before it may start again; the test lets it start at once)
+scontrol requeue "${J}_1" && ok || bad "scontrol requeue ${J}_1"
+wait_for "the requeued task to be pending" 20 '[ "$(task_state "$J" 1)" = PENDING ]' && scontrol update jobid="${J}_1" StartTime=now
+wait_for "the master" 120 '! kill -0 $master 2>/dev/null' 
+wait "$master" && ok || { bad "the master exited non-zero"; cat master.out; }
+[ "$(wc -l < runs/t/summary.jsonl)" = 6 ] && ok || bad "summary.jsonl has $(wc -l < runs/t/summary.jsonl) lines, expected 6"
+[ "$(status t s1-t001)" = cancelled ] && ok || bad "trial 1 (scancel) is '$(status t s1-t001)', expected cancelled"
+grep -q "was cancelled" runs/t/s1-t001/result.json && ok || bad "trial 1's result does not say it was cancelled"
+[ "$(status t s1-t002)" = ok ] && ok || bad "trial 2 (requeued) is '$(status t s1-t002)'"
+grep -q '"resumed_from_epoch"' runs/t/s1-t002/metrics.jsonl && ok || bad "trial 2 did not resume from its checkpoint after the requeue"
+[ "$(ls runs/t/s1-t002 | grep -c '^ep00[1-8]_val')" = 8 ] && ok || bad "trial 2 has $(ls runs/t/s1-t002 | grep -c '^ep') epoch checkpoints, expected 8"
+[ "$(status t s1-t003)" = ok ] && ok || bad "trial 3 (failed once) is '$(status t s1-t003)', expected ok after one more submission"
+[ "$(grep -c '"stage":1' runs/t/slurm/jobs.jsonl)" = 2 ] && ok || bad "stage 1 was not submitted exactly twice (the array, then trial 3 again)"
+[ "$(status t s1-t004)" = ok ] && ok || bad "trial 4 is '$(status t s1-t004)'"
+[ "$(status t s2-t005)" = ok ] && [ "$(status t s2-t006)" = ok ] && ok || bad "stage 2 did not run"
+grep -q -- "--array=0,1,2,3%2" master.out runs/t/slurm/jobs.jsonl 2>/dev/null || grep -q '"tasks":\[0,1,2,3\]' runs/t/slurm/jobs.jsonl && ok || bad "stage 1 was not one array of 4 tasks"
+"$OPTLAB" sweep --summary runs/t | grep -q "6 trials, 5 finished" && ok || bad "sweep --summary: $("$OPTLAB" sweep --summary runs/t | tail -1)"
+grep -q "best: trial" master.out && ok || bad "the master printed no best trial"
+
+# Ctrl-C on the master cancels its array.
+NAME=c "$OPTLAB" sweep sweep.lua --backend slurm --parallel 2 > interrupted.out 2>&1 & master=$!
+wait_for "the interrupted sweep's array" 20 '[ -n "$(first_job c)" ]' 
+C=$(first_job c)
+wait_for "a running task" 30 '[ "$(task_state "$C" 0)" = RUNNING ]' 
+kill -INT "$master"
+wait "$master" && bad "an interrupted master exited 0" || ok
+wait_for "the array to be cancelled" 20 '! squeue -h -r -t all -o "%i %T" -j $C | grep -qE "RUNNING|PENDING"' 
+squeue -h -r -t all -o "%T" -j "$C" | grep -q CANCELLED && ok || bad "no task of the interrupted sweep was cancelled"
+[ ! -f runs/c/master.lock ] && ok || bad "the interrupted master left its lock"
+
+echo "slurm: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

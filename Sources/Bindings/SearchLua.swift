@@ -101,33 +101,28 @@ local function reports_of(ctx, job)
   return by_at
 end
 
--- Early stopping: a trial far behind the others of its stage at the same
--- point of training (below the `percentile` mark of their val accuracy at an
--- epoch's end, or above the mirrored mark of their loss within an epoch) is
--- stopped, once `min_trials` others have reached that point.
+-- Early stopping: a trial far behind the median of the other trials of its
+-- stage at the same point of training is stopped: its loss (within an
+-- epoch), or its error 1 - val_acc (at an epoch's end), is more than
+-- `factor` times theirs, once `min_trials` others have reached that point.
 local function behind(ctx, job, r)
   local pr = ctx.prune
   if not pr or type(r.at) ~= "number" or r.at < pr.warmup or (job.epochs and r.at >= job.epochs) then return nil end
   local metric = type(r.val_acc) == "number" and "val_acc" or "loss"
   if type(r[metric]) ~= "number" then return nil end
+  local function err(v) return metric == "val_acc" and 1 - v or v end
   local key, others = string.format("%.4f", r.at), {}
   for t = job.first, job.last do
     if t ~= job.trial then
       local rep = reports_of(ctx, {trial = t, dir = trial_dir(ctx.root, job.stage, t)})[key]
-      if rep and type(rep[metric]) == "number" and rep[metric] == rep[metric] then others[#others + 1] = rep[metric] end
+      if rep and type(rep[metric]) == "number" and rep[metric] == rep[metric] then others[#others + 1] = err(rep[metric]) end
     end
   end
   if #others < pr.min_trials then return nil end
-  if metric == "val_acc" then
-    local mark = quantile(others, pr.percentile / 100)
-    if r.val_acc < mark then
-      return string.format("stopped at epoch %g: val_acc %.4f is below %.4f, the %g%% mark of %d trials there", r.at, r.val_acc, mark, pr.percentile, #others)
-    end
-  else
-    local mark = quantile(others, 1 - pr.percentile / 100)
-    if r.loss > mark then
-      return string.format("stopped at epoch %g: loss %.4g is above %.4g, the %g%% mark of %d trials there", r.at, r.loss, mark, 100 - pr.percentile, #others)
-    end
+  local median, mine = quantile(others, 0.5), err(r[metric])
+  if median > 0 and mine > pr.factor * median then
+    return string.format("stopped at epoch %g: %s %.4g is %.1f× the median %.4g of %d trials there",
+      r.at, metric == "val_acc" and "error" or "loss", mine, mine / median, median, #others)
   end
 end
 
@@ -268,7 +263,7 @@ local search_options = {name = true, dir = true, space = true, trial = true, sta
 
 -- hp.search{name=, dir="runs", space={...}, trial=function(cfg, budget) ... end,
 --           stages={{trials=40, epochs=1}, ...} or trials=N, seed=0, score="val_acc",
---           method="random" or "grid", prune={percentile=25, min_trials=4, warmup=0.5} or false}
+--           method="random" or "grid", prune={factor=1.5, min_trials=4, warmup=0.5} or false}
 function hp.search(o)
   local function bad(msg) error("bad argument #1 to 'search' (" .. msg .. ")", 3) end
   if type(o) ~= "table" then bad("table expected, got " .. type(o)) end
@@ -282,9 +277,9 @@ function hp.search(o)
   if o.prune ~= false then
     local p = type(o.prune) == "table" and o.prune or {}
     if o.prune ~= nil and type(o.prune) ~= "table" and o.prune ~= true then bad("option 'prune' must be a table or false") end
-    prune = {percentile = p.percentile or 25, min_trials = p.min_trials or 4, warmup = p.warmup or 0.5}
-    if type(prune.percentile) ~= "number" or prune.percentile <= 0 or prune.percentile >= 100 then
-      bad("prune.percentile must be a number between 0 and 100, got " .. tostring(p.percentile))
+    prune = {factor = p.factor or 1.5, min_trials = p.min_trials or 4, warmup = p.warmup or 0.5}
+    if type(prune.factor) ~= "number" or prune.factor <= 1 then
+      bad("prune.factor must be a number above 1, got " .. tostring(p.factor))
     end
   end
   local stages = o.stages or {{trials = o.trials or 20}}

@@ -98,3 +98,102 @@ test("nn.Ensemble.top builds an ensemble from the best trials' checkpoints", fun
   H.close(train.accuracy(e, d), want, 1e-12, "ensemble of the top 2")
   os.execute('rm -rf "' .. dir .. '"')
 end)
+
+test("grid: levels fit the budget, cell centres in log space, every choice", function()
+  local dir = tmpdir()
+  local seen = {}
+  local r = hp.search{name = "g", dir = dir, method = "grid", quiet = true, trials = 20,
+    space = {lr = hp.loguniform(1e-4, 1), act = hp.choice{"relu", "tanh"}, p = hp.uniform(0, 1)},
+    trial = function(cfg) seen[#seen + 1] = cfg; return -math.abs(math.log(cfg.lr, 10) + 2) end}
+  -- 2 choices fixed; numeric levels grow round-robin while the product stays <= 20: 3 lr x 3 p x 2 = 18
+  H.eq(#seen, 18); H.eq(#r.trials, 18)
+  local function levels(field)
+    local set, out = {}, {}
+    for _, c in ipairs(seen) do set[c[field]] = true end
+    for v in pairs(set) do out[#out + 1] = v end
+    if type(out[1]) == "number" then table.sort(out) end
+    return out
+  end
+  local l, p = levels("lr"), levels("p")
+  H.eq(#l, 3); H.eq(#p, 3); H.eq(#levels("act"), 2)
+  -- cell centres: 10^(-4 + 4(j + 1/2)/3) for lr, (j + 1/2)/3 for p
+  for j = 1, 3 do
+    local want = 10 ^ (-4 + 4 * (j - 0.5) / 3)
+    H.close(l[j], want, 1e-9 * want, "lr level " .. j)
+    H.close(p[j], (j - 0.5) / 3, 1e-12, "p level " .. j)
+  end
+  -- every (lr, p, act) combination once
+  local combos = {}
+  for _, c in ipairs(seen) do combos[string.format("%g/%g/%s", c.lr, c.p, c.act)] = true end
+  local n = 0 for _ in pairs(combos) do n = n + 1 end
+  H.eq(n, 18)
+  H.raises(function() hp.search{name = "x", dir = dir, method = "sobol", space = {}, trial = function() end} end, "option 'method' must be")
+  os.execute('rm -rf "' .. dir .. '"')
+end)
+
+test("a trial far behind the others at the same point is stopped (budget.report, train.fit{budget=})", function()
+  local dir = tmpdir()
+  -- trials report a made-up loss curve; trial 6 is far worse at every point, trial 5 a little
+  local r = hp.search{name = "p", dir = dir, quiet = true, trials = 6, space = {x = hp.uniform(0, 1)},
+    stages = {{trials = 6, epochs = 2}},
+    trial = function(cfg, budget)
+      H.eq(budget.epochs, 2); H.eq(budget.stop_above, 3); H.eq(budget.resume, true)
+      for k = 1, 8 do
+        local at = k / 4
+        local loss = (cfg.trial == 6 and 5 or 1 + cfg.trial / 100) / at
+        local why = budget.report{at = at, loss = loss}
+        if why then return {val_acc = -loss, stopped_at = at} end
+      end
+      return {val_acc = 1 - cfg.trial / 100}
+    end}
+  local by = {}
+  for _, t in ipairs(r.trials) do by[t.trial] = t end
+  for t = 1, 5 do H.eq(by[t].status, "ok", "trial " .. t) end
+  H.eq(by[6].status, "stopped")
+  -- warm-up 0.5 epochs: the first check is at 0.5, where 5 others have reported (>= 4)
+  H.eq(by[6].stopped_at, 0.5)
+  -- the median of the others' losses at 0.5 is 2 * 1.03 = 2.06; 10 is 4.9 times that
+  H.eq(by[6].error:find("loss 10 is 4.9× the median 2.06 of 5 trials", 1, true) ~= nil, true, by[6].error)
+  -- the progress file holds what was reported
+  local lines = 0
+  for _ in io.lines(dir .. "/p/s1-t006/progress.jsonl") do lines = lines + 1 end
+  H.eq(lines, 2)
+  H.eq(r.best.trial, 1)
+  -- prune = false keeps every trial
+  local r2 = hp.search{name = "q", dir = dir, quiet = true, prune = false, stages = {{trials = 6, epochs = 2}}, space = {x = hp.uniform(0, 1)},
+    trial = function(cfg, budget)
+      for k = 1, 8 do if budget.report{at = k / 4, loss = cfg.trial == 6 and 50 or 1} then return 0 end end
+      return 1
+    end}
+  for _, t in ipairs(r2.trials) do H.eq(t.status, "ok") end
+  os.execute('rm -rf "' .. dir .. '"')
+end)
+
+test("train.fit{budget=}: epochs, quiet, reports; resume = true continues bit-exactly", function()
+  local d = data.spiral{classes = 3, per_class = 40}
+  local dir = tmpdir()
+  local function make() tensor.seed(7); local m = nn.Sequential{nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 3)}; return m, optim.Adam(m, {lr = 0.01}) end
+  local m1, o1 = make()
+  train.fit{model = m1, loss = nn.SoftmaxCrossEntropy(), optimizer = o1, train = d, val = d, epochs = 6, batch = 30, quiet = true, keep_best = false}
+  local m2, o2 = make()
+  train.fit{model = m2, loss = nn.SoftmaxCrossEntropy(), optimizer = o2, train = d, val = d, epochs = 3, batch = 30, log = dir, quiet = true, keep_best = false}
+  local m3, o3 = make()
+  local h3 = train.fit{model = m3, loss = nn.SoftmaxCrossEntropy(), optimizer = o3, train = d, val = d, epochs = 6, batch = 30, log = dir,
+    resume = true, quiet = true, keep_best = false}
+  H.eq(h3.resumed_from, 3); H.eq(#h3.loss, 24); H.eq(#h3.val_acc, 6)
+  local p1, p3 = m1:parameters(), m3:parameters()
+  for i = 1, #p1 do H.eq((p1[i] - p3[i]):abs():max():item(), 0, "parameter " .. i .. " after resume") end
+  H.raises(function() train.fit{model = m3, loss = nn.SoftmaxCrossEntropy(), optimizer = o3, train = d, resume = true} end, "needs log")
+  -- reports: 4 a epoch (3 losses, then the epoch end with val_acc); a string answer stops training
+  local m4, o4 = make()
+  local at = {}
+  local h4 = train.fit{model = m4, loss = nn.SoftmaxCrossEntropy(), optimizer = o4, train = d, val = d, batch = 30,
+    budget = {epochs = 3, quiet = true, report = function(r)
+      at[#at + 1] = r.at
+      if r.at == 1 then H.eq(type(r.val_acc), "number") else H.eq(r.val_acc, nil) end
+      if r.at >= 1.5 then return "enough" end
+    end}}
+  H.eq(table.concat(at, " "), "0.25 0.5 0.75 1.0 1.25 1.5")
+  H.eq(h4.stopped, "enough"); H.eq(#h4.val_acc, 1)
+  os.execute('rm -rf "' .. dir .. '"')
+end)

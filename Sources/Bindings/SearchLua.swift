@@ -304,7 +304,6 @@ function hp.search(o)
     error("hp.search: workers > 1 needs the master, which runs the script in its own processes: optlab sweep " ..
       (arg and arg[0] or "script.lua") .. " --workers " .. workers, 2)
   end
-  if backend_name == "local" and workers == 1 then backend_name = "inline" end
   ctx.workers, ctx.sweep = workers, sweep
   ctx.view = new_view(ctx, o.quiet, backend_name)
   P.lock(ctx.root .. "/master.lock")

@@ -68,7 +68,7 @@ func sweepCommand() -> Int32? {
         }
         var fields: [(String, LuaValue)] = [
             ("mode", .string("master")), ("workers", .integer(backend == "slurm" ? 1 : workers)), ("script", .string(argv[2])),
-            ("backend", .string(backend == "slurm" ? "slurm" : (workers > 1 ? "local" : "inline"))),
+            ("backend", .string(backend)),   // --workers 1 is one worker process too (one BLAS thread)
             ("cwd", .string(FileManager.default.currentDirectoryPath)),
             ("exe", .string((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? argv[0])),
             ("sbatch", .array(sbatch)),

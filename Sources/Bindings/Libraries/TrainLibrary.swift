@@ -59,8 +59,13 @@ enum TrainLibrary {
             opts.keepBest = try o.bool("keep_best", default: true)
             opts.trainAccuracySample = try o.integer("train_sample", default: 1000)
             opts.runDirectory = o.has("log") ? try o.string("log", default: "") : nil
-            opts.resume = try o.bool("resume", default: budget["resume"].map { if case .bool(true) = $0 { return true }; return false } ?? false)
-            if opts.resume && opts.runDirectory == nil { throw a.argumentError(1, "option 'resume' needs log = the run folder to resume from") }
+            // A budget's resume applies when there is a run folder to resume from; an explicit resume needs one.
+            if try o.bool("resume", default: false) {
+                guard opts.runDirectory != nil else { throw a.argumentError(1, "option 'resume' needs log = the run folder to resume from") }
+                opts.resume = true
+            } else if case .bool(true)? = budget["resume"] {
+                opts.resume = opts.runDirectory != nil && !o.has("resume")
+            }
             if o.has("stop_above") || budget["stop_above"]?.number != nil {
                 let f = try o.number("stop_above", default: budget["stop_above"]?.number ?? 3)
                 guard f > 1 else { throw a.argumentError(1, "option 'stop_above' must be a factor above 1, got \(f)") }

@@ -77,5 +77,13 @@ sleep 0.5
 "$OPTLAB" sweep slow.lua --workers 2 2>&1 | grep -q "another master" && ok || bad "a second master was not refused"
 kill "$first" 2>/dev/null; wait "$first" 2>/dev/null
 
+# 5. The search page names a choice parameter's values on its axis.
+cat > choice.lua <<'LUA'
+hp.search{name = "c", dir = "runs", quiet = true, trials = 9, space = {act = hp.choice{"relu", "tanh", "sigmoid"}, lr = hp.loguniform(1e-3, 1)},
+  trial = function(cfg) return (cfg.act == "relu" and 1 or 0.5) - (math.log(cfg.lr, 10) + 2) ^ 2 / 10 end}
+LUA
+"$OPTLAB" choice.lua && "$OPTLAB" report runs/c >/dev/null || bad "choice search and report"
+[ "$(tr -d '\n' < runs/c/report.html | grep -o 'score vs act.*score vs lr' | grep -o '>relu<\|>tanh<\|>sigmoid<' | sort -u | wc -l)" = 3 ] && ok || bad "the act axis does not name relu, tanh and sigmoid"
+
 echo "sweep: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -84,9 +84,11 @@ public enum Report {
                 guard let v = ((r["raw"] as? [String: Any])?[n] as? NSNumber)?.doubleValue else { return nil }
                 return (v, score(r))
             }
-            let label = kind == "choice" ? "\(n) (choice index)" : n
-            sections.append(section(n, "every finished trial's score against \(n); the red point is the best",
-                                    SVGScatter(title: "score vs \(n)", xLabel: label, yLabel: "score", points: pts, logX: log).svg))
+            var plot = SVGScatter(title: "score vs \(n)", xLabel: n, yLabel: "score", points: pts, logX: log)
+            if kind == "choice", let choices = spec?["choices"] as? [Any] {
+                plot.categories = choices.map { c in (c as? NSNumber).map { Histogram.short($0.doubleValue) } ?? "\(c)" }
+            }
+            sections.append(section(n, "every finished trial's score against \(n); the red point is the best", plot.svg))
         }
         let best = rows.sorted { score($0) > score($1) }.prefix(10)
         var table = "<table style=\"font-size:13px;border-collapse:collapse\"><tr><th>trial</th><th>stage</th>" + names.map { "<th>\($0)</th>" }.joined() + "<th>score</th></tr>"

@@ -6,6 +6,8 @@ public struct SVGScatter {
     public let title: String, xLabel: String, yLabel: String
     public let points: [(x: Double, y: Double)]
     public let logX: Bool
+    /// Names for x = 0, 1, 2, … (a choice parameter's values), shown as the ticks.
+    public var categories: [String]?
     public let width = 420.0, height = 300.0
 
     public init(title: String, xLabel: String, yLabel: String, points: [(x: Double, y: Double)], logX: Bool) {
@@ -14,11 +16,12 @@ public struct SVGScatter {
     }
 
     public var svg: String {
-        let (left, right, top, bottom) = (60.0, 16.0, 28.0, 44.0)
+        let (left, right, top, bottom) = (60.0, 30.0, 28.0, 44.0)
         let pw = width - left - right, ph = height - top - bottom
         func fx(_ v: Double) -> Double { logX ? Foundation.log10(v) : v }
         var xlo = points.map { fx($0.x) }.min() ?? 0, xhi = points.map { fx($0.x) }.max() ?? 1
         var ylo = points.map(\.y).min() ?? 0, yhi = points.map(\.y).max() ?? 1
+        if let c = categories, !c.isEmpty { (xlo, xhi) = (-0.5, Double(c.count) - 0.5) }
         if xlo == xhi { xlo -= 0.5; xhi += 0.5 }
         if ylo == yhi { ylo -= 0.5; yhi += 0.5 }
         func X(_ v: Double) -> Double { left + pw * (fx(v) - xlo) / (xhi - xlo) }
@@ -27,9 +30,16 @@ public struct SVGScatter {
         s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>"
         s += "<text x=\"\(width / 2)\" y=\"16\" text-anchor=\"middle\" font-size=\"13\">\(SVGPlot.escape(title))</text>"
         s += "<line x1=\"\(left)\" y1=\"\(top + ph)\" x2=\"\(left + pw)\" y2=\"\(top + ph)\" stroke=\"#333\"/><line x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\"\(top + ph)\" stroke=\"#333\"/>"
+        if let c = categories, !c.isEmpty {
+            for (i, name) in c.enumerated() {
+                s += "<text x=\"\(X(Double(i)))\" y=\"\(top + ph + 15)\" text-anchor=\"middle\">\(SVGPlot.escape(name))</text>"
+            }
+        }
         for k in 0...4 {
             let xv = xlo + (xhi - xlo) * Double(k) / 4, yv = ylo + (yhi - ylo) * Double(k) / 4
-            s += "<text x=\"\(left + pw * Double(k) / 4)\" y=\"\(top + ph + 15)\" text-anchor=\"middle\">\(Histogram.short(logX ? Foundation.pow(10, xv) : xv))</text>"
+            if categories?.isEmpty ?? true {
+                s += "<text x=\"\(left + pw * Double(k) / 4)\" y=\"\(top + ph + 15)\" text-anchor=\"middle\">\(Histogram.short(logX ? Foundation.pow(10, xv) : xv))</text>"
+            }
             s += "<text x=\"\(left - 5)\" y=\"\(Y(yv) + 4)\" text-anchor=\"end\">\(Histogram.short(yv))</text>"
         }
         s += "<text x=\"\(left + pw / 2)\" y=\"\(height - 6)\" text-anchor=\"middle\">\(SVGPlot.escape(xLabel))\(logX ? " (log scale)" : "")</text>"

@@ -121,7 +121,7 @@ local function behind(ctx, job, r)
   if #others < pr.min_trials then return nil end
   local median, mine = quantile(others, 0.5), err(r[metric])
   if median > 0 and mine > pr.factor * median then
-    return string.format("stopped at epoch %g: %s %.4g is %.1f× the median %.4g of %d trials there",
+    return string.format("at epoch %g, %s %.4g is %.1f× the median %.4g of %d trials there",
       r.at, metric == "val_acc" and "error" or "loss", mine, mine / median, median, #others)
   end
 end
@@ -308,7 +308,11 @@ function hp.search(o)
   ctx.view = new_view(ctx, o.quiet, backend_name)
   P.lock(ctx.root .. "/master.lock")
   local backend = backends[backend_name]
-  local ok, all = pcall(run_stages, ctx, stages, backend)
+  -- (an error here is the search's own or an interrupt: keep where it came from)
+  local ok, all = xpcall(run_stages, function(e)
+    if tostring(e):find("interrupted") then return e end
+    return debug.traceback(tostring(e), 2)
+  end, ctx, stages, backend)
   if not ok then
     if backend.cancel then backend.cancel(ctx) end
     os.remove(ctx.root .. "/master.lock")

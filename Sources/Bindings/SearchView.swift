@@ -22,18 +22,28 @@ local View = {}
 View.__index = View
 
 local function new_view(ctx, quiet, backend)
-  return setmetatable({ctx = ctx, quiet = quiet, rows = not quiet and P.terminal() or nil, drawn = 0, last = 0,
+  local rows, cols
+  if not quiet then rows, cols = P.terminal() end
+  return setmetatable({ctx = ctx, quiet = quiet, rows = rows, cols = cols, drawn = 0, last = 0,
                        live = {}, state = {}, printed = {}, backend = backend}, View)
+end
+
+-- A line cut to the terminal's width, so that each takes one row and the
+-- redraw moves up exactly as many rows as it drew.
+local function fit(line, cols)
+  local n = utf8.len(line)
+  if not n or n < cols then return line end
+  return line:sub(1, utf8.offset(line, cols - 1) - 1) .. "…"
 end
 
 -- Parameter names, sorted, for the columns.
 function View:names()
-  if not self.cols then
-    self.cols = {}
-    for n in pairs(self.ctx.space) do self.cols[#self.cols + 1] = n end
-    table.sort(self.cols)
+  if not self.columns then
+    self.columns = {}
+    for n in pairs(self.ctx.space) do self.columns[#self.columns + 1] = n end
+    table.sort(self.columns)
   end
-  return self.cols
+  return self.columns
 end
 
 function View:line(cells) return table.concat(cells, " ") end
@@ -114,6 +124,7 @@ function View:draw(force)
   end
   lines[#lines + 1] = string.format("stage %d/%d [%s%s] %d/%d done, %d running  %s%s", self.s, self.n,
     string.rep("█", filled), string.rep("░", width - filled), done, total, running, clock(now - self.started), eta)
+  for i, l in ipairs(lines) do lines[i] = fit(l, self.cols) end
   local out = {}
   if self.drawn > 0 then out[1] = string.format("\27[%dF\27[J", self.drawn) end
   out[#out + 1] = table.concat(lines, "\n") .. "\n"

@@ -153,7 +153,7 @@ test("a trial far behind the others at the same point is stopped (budget.report,
   -- warm-up 0.5 epochs: the first check is at 0.5, where 5 others have reported (>= 4)
   H.eq(by[6].stopped_at, 0.5)
   -- the median of the others' losses at 0.5 is 2 * 1.03 = 2.06; 10 is 4.9 times that
-  H.eq(by[6].error:find("loss 10 is 4.9× the median 2.06 of 5 trials", 1, true) ~= nil, true, by[6].error)
+  H.eq(by[6].error:find("at epoch 0.5, loss 10 is 4.9× the median 2.06 of 5 trials", 1, true) ~= nil, true, by[6].error)
   -- the progress file holds what was reported
   local lines = 0
   for _ in io.lines(dir .. "/p/s1-t006/progress.jsonl") do lines = lines + 1 end

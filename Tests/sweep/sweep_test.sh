@@ -85,5 +85,32 @@ LUA
 "$OPTLAB" choice.lua && "$OPTLAB" report runs/c >/dev/null || bad "choice search and report"
 [ "$(tr -d '\n' < runs/c/report.html | grep -o 'score vs act.*score vs lr' | grep -o '>relu<\|>tanh<\|>sigmoid<' | sort -u | wc -l)" = 3 ] && ok || bad "the act axis does not name relu, tanh and sigmoid"
 
+# 6. On a terminal: the table is redrawn in place (one header per stage,
+#    rows cut to the width), with a stage bar, and how ranges narrowed.
+cat > live.lua <<'LUA'
+local d = data.spiral{classes = 3, per_class = 40}
+local ce = nn.SoftmaxCrossEntropy()
+hp.search{name = "live", dir = "runs", seed = 3, space = {lr = hp.loguniform(0.001, 3), reg = hp.loguniform(1e-6, 1e-1)},
+  stages = {{trials = 8, epochs = 4}, {trials = 4, epochs = 6}},
+  trial = function(cfg, budget)
+    tensor.seed(cfg.trial)
+    local m = nn.Sequential{nn.Linear(2, 32, {init = "kaiming"}), nn.ReLU(), nn.Linear(32, 3)}
+    local slow = function(s, y) local t = os.clock() while os.clock() - t < 0.02 do end return ce(s, y) end
+    local h = train.fit{model = m, loss = slow, optimizer = optim.SGD(m, {lr = cfg.lr, momentum = 0.9}), reg = cfg.reg,
+      train = d, val = d, batch = 20, log = cfg.dir, budget = budget}
+    return {val_acc = h.best.val_acc}
+  end}
+LUA
+session=optlab-sweep-live-$$
+tmux new-session -d -s "$session" -x 80 -y 30 "cd '$WORK' && '$OPTLAB' live.lua; echo EXITED; sleep 30"
+for _ in $(seq 600); do tmux capture-pane -p -t "$session" | grep -q EXITED && break; sleep 0.1; done
+tmux capture-pane -p -J -t "$session" > live.screen   # -J: a wrapped line comes back whole
+tmux kill-session -t "$session" 2>/dev/null
+[ "$(grep -c '^trial stage lr' live.screen)" = 2 ] && ok || { bad "the live table left $(grep -c '^trial stage lr' live.screen) headers (expected one per stage)"; cat live.screen; }
+grep -q '^stage 1/2 \[█*\] 8/8 done' live.screen && ok || bad "no finished stage-1 progress bar"
+grep -q '^stage 1 done: ' live.screen && grep -q 'narrows from' live.screen && ok || bad "no stage summary with the narrowed ranges"
+grep -q '^best: trial ' live.screen && ok || bad "no best trial on the terminal"
+python3 -c 'import sys; rows = [l.rstrip("\n") for l in open(sys.argv[1], encoding="utf-8") if l[:1].isdigit() or l.startswith(("trial", "stage "))]; sys.exit(any(len(l) > 80 for l in rows) or len(rows) < 14)' live.screen && ok || bad "a table line is wider than the terminal"
+
 echo "sweep: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -168,7 +168,8 @@ enum HPLibrary {
             // Rows of the terminal stdout is, or nil when it is a pipe or a file (plain lines then).
             guard isatty(1) == 1, ProcessInfo.processInfo.environment["TERM"] != "dumb" else { return [.nil] }
             var w = winsize()
-            return [.integer(ioctl(1, UInt(TIOCGWINSZ), &w) == 0 && w.ws_row > 0 ? Int(w.ws_row) : 24)]
+            let known = ioctl(1, UInt(TIOCGWINSZ), &w) == 0 && w.ws_row > 0 && w.ws_col > 0
+            return [.integer(known ? Int(w.ws_row) : 24), .integer(known ? Int(w.ws_col) : 80)]
         },
         LuaFunction("__realpath", "", "") { a in
             guard let p = realpath(try a.string(1), nil) else { return [.nil] }

@@ -45,7 +45,7 @@ public enum Report {
             let maps = layers.map { layer in heatmap(layer, hs.filter { $0["layer"] as? String == layer }) }
             sections.append(section("Activation histograms over epochs", "one row per epoch (top: first), darker = more activations in the bin", maps.joined()))
         }
-        if let ckpt = try? FileManager.default.contentsOfDirectory(atPath: dir).filter({ $0.hasSuffix(".safetensors") }).sorted().last,
+        if let ckpt = try? FileManager.default.contentsOfDirectory(atPath: dir).filter({ $0.hasPrefix("ep") && $0.hasSuffix(".safetensors") }).sorted().last,
            let model = try? Module.load(from: dir + "/" + ckpt).model, let img = try? WeightImage.render(model, scale: 3) {
             sections.append(section("First-layer weights", "from \(ckpt); each tile normalised to its own range",
                                     "<img alt=\"first-layer weights\" src=\"data:image/png;base64,\(Data(img.png).base64EncodedString())\">"))

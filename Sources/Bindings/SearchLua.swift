@@ -160,7 +160,7 @@ local function run_trial(ctx, job, on_report)
   local score = ok and (type(out) == "number" and out or (type(out) == "table" and out[key])) or nil
   if not ok then
     r.status, r.error = "failed", tostring(out)
-  elseif type(score) ~= "number" or score ~= score then
+  elseif type(score) ~= "number" or score ~= score or score == math.huge or score == -math.huge then
     r.status = budget.stopped and "stopped" or "failed"
     r.error = budget.stopped or ("the trial returned no number (expected a number or a table with '" .. key .. "')")
   else
@@ -325,7 +325,8 @@ end
 -- nn.Ensemble.top(k, dir): the k best trials' best checkpoints, as one ensemble.
 function nn.Ensemble.top(k, root)
   local rows = P.read_lines(root .. "/summary.jsonl")
-  table.sort(rows, function(a, b) return (a.score or -math.huge) > (b.score or -math.huge) end)
+  local function score(r) return type(r.score) == "number" and r.score or -math.huge end
+  table.sort(rows, function(a, b) return score(a) > score(b) end)
   local paths, seen = {}, {}
   for _, r in ipairs(rows) do
     if #paths >= k then break end

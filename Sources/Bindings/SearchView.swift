@@ -96,7 +96,10 @@ function View:draw(force)
   for _, j in ipairs(self.jobs) do order[#order + 1] = j end
   local function key(j)
     local r = result_of(self.ctx, j)
-    if r then return r.status == "ok" and r.score or (r.score and r.score - 1e9) or -math.huge end
+    if r then
+      local sc = type(r.score) == "number" and r.score or nil
+      return r.status == "ok" and sc or (sc and sc - 1e9) or -math.huge
+    end
     local l = self.live[j.trial]
     if l and l.val_acc then return l.val_acc end
     return self.state[j.trial] == "running" and -1e300 or -math.huge

@@ -195,5 +195,13 @@ test("train.fit{budget=}: epochs, quiet, reports; resume = true continues bit-ex
     end}}
   H.eq(table.concat(at, " "), "0.25 0.5 0.75 1.0 1.25 1.5")
   H.eq(h4.stopped, "enough"); H.eq(#h4.val_acc, 1)
+  -- a fractional budget: 1.5 epochs of 12 batches are 18 iterations, validated twice
+  local m5, o5 = make()
+  at = {}
+  local h5 = train.fit{model = m5, loss = nn.SoftmaxCrossEntropy(), optimizer = o5, train = d, val = d, batch = 10,
+    budget = {epochs = 1.5, quiet = true, report = function(r) at[#at + 1] = r.at end}}
+  H.eq(#h5.loss, 18); H.eq(#h5.val_acc, 2)
+  H.eq(table.concat(at, " "), "0.25 0.5 0.75 1.0 1.25 1.5")
+  H.raises(function() train.fit{model = m5, loss = nn.SoftmaxCrossEntropy(), optimizer = o5, train = d, epochs = 0} end, "'epochs' must be a positive number")
   os.execute('rm -rf "' .. dir .. '"')
 end)

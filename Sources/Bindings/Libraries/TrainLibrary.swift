@@ -11,7 +11,7 @@ enum TrainLibrary {
 
     static let functions: [LuaFunction] = [
         LuaFunction("fit", "train.fit{model=, loss=, optimizer=, train=, val=, epochs=10, batch=256, reg=0, ...}", """
-        Trains model on train with minibatches, measuring train accuracy (on a
+        Trains model on train with minibatches (epochs may be fractional: 0.5 is half an epoch), measuring train accuracy (on a
         1,000-example sample) and val accuracy each epoch, and keeps the best
         parameters by val accuracy. loss is a loss object or function(scores,
         labels). Options: schedule (stepped each epoch, or iteration), reg (L2
@@ -52,7 +52,11 @@ enum TrainLibrary {
                 guard case .record(let fields) = b else { throw a.argumentError(1, "option 'budget' must be the budget table hp.search passes to the trial") }
                 budget = Dictionary(fields, uniquingKeysWith: { x, _ in x })
             }
-            opts.epochs = try o.integer("epochs", default: budget["epochs"]?.number.map { Int($0) } ?? 10)
+            // Fractional epochs (a coarse stage's "1 epoch or even less"): the last one runs that share of its iterations.
+            let epochs = try o.number("epochs", default: budget["epochs"]?.number ?? 10)
+            guard epochs > 0, epochs <= 1e6 else { throw a.argumentError(1, "option 'epochs' must be a positive number, got \(epochs)") }
+            opts.epochs = Int(epochs.rounded(.up))
+            opts.lastEpochFraction = epochs - Double(opts.epochs - 1)
             opts.batchSize = try o.integer("batch", default: 256)
             opts.reg = try o.number("reg", default: 0)
             opts.seed = UInt64(bitPattern: Int64(try o.integer("seed", default: 0)))

@@ -63,6 +63,9 @@ public final class Trainer {
         public var stopAbove: Double?
         /// Carry on from the run folder's resume.safetensors when there is one.
         public var resume = false
+        /// The share of its iterations the last epoch runs (0 < f ≤ 1): a
+        /// search's coarse stage may train "for 1 epoch or even less".
+        public var lastEpochFraction = 1.0
         /// How many times an epoch `report` hears of the loss (and once more with the accuracies).
         public var reportsPerEpoch = 4
         public init() {}
@@ -94,6 +97,9 @@ public final class Trainer {
         guard options.epochs > 0, options.batchSize > 0 else {
             throw RuntimeError(.argument, "train.fit", "epochs and batch must be positive (got \(options.epochs), \(options.batchSize))")
         }
+        guard options.lastEpochFraction > 0, options.lastEpochFraction <= 1 else {
+            throw RuntimeError(.argument, "train.fit", "the last epoch's fraction must be in (0, 1], got \(options.lastEpochFraction)")
+        }
         guard options.reg >= 0 else { throw RuntimeError(.argument, "train.fit", "reg must be non-negative, got \(options.reg)") }
         guard train.count > 0 else { throw RuntimeError(.argument, "train.fit", "the training set is empty") }
         (self.model, self.loss, self.optimizer, self.schedule) = (model, loss, optimizer, schedule)
@@ -108,7 +114,8 @@ public final class Trainer {
         // TensorBoard event files beside metrics.jsonl.
         let board = try options.runDirectory.map { try TensorBoardWriter(directory: $0) }
         let perEpoch = (train.count + options.batchSize - 1) / options.batchSize
-        let total = perEpoch * options.epochs
+        let lastCount = Swift.max(1, Int((options.lastEpochFraction * Double(perEpoch)).rounded(.up)))
+        let total = perEpoch * (options.epochs - 1) + lastCount
         let start = Date()
         var best: [Tensor]?
         var firstEpoch = 1
@@ -130,7 +137,9 @@ public final class Trainer {
         defer { if run != nil { watched?.watch(false) } }
         training: for epoch in stride(from: firstEpoch, through: options.epochs, by: 1) {
             if let m = options.momentumSchedule { optimizer.momentum = m.momentum(at: epoch - 1) }
+            let limit = epoch == options.epochs ? lastCount : perEpoch
             for (i, batch) in try train.batches(size: options.batchSize, shuffle: true, generator: generator).enumerated() {
+                if i >= limit { break }
                 if Trainer.interruptCheck?() == true {
                     model.evaluate()
                     throw RuntimeError(.argument, "train.fit", "interrupted at epoch \(epoch), iteration \(i + 1)")
@@ -155,7 +164,7 @@ public final class Trainer {
                 if let s = schedule, s.unit == .iteration { try s.step() }
                 h.loss.append(value)
                 sinceReport.append(value)
-                if let report, marks > 1, (i + 1) < perEpoch, (i + 1) * marks / perEpoch != i * marks / perEpoch {
+                if let report, marks > 1, (i + 1) < limit, (i + 1) * marks / perEpoch != i * marks / perEpoch {
                     let mean = sinceReport.reduce(0, +) / Double(sinceReport.count)
                     sinceReport.removeAll(keepingCapacity: true)
                     let at = Double(epoch - 1) + Double((i + 1) * marks / perEpoch) / Double(marks)
@@ -209,7 +218,7 @@ public final class Trainer {
                 h.bestEpoch = epoch
                 best = try model.parameters().map { try $0.detach().clone() }
             }
-            let epochLoss = h.loss.suffix(perEpoch).reduce(0, +) / Double(Swift.min(perEpoch, h.loss.count))
+            let epochLoss = h.loss.suffix(limit).reduce(0, +) / Double(Swift.min(limit, h.loss.count))
             var record: [String: Double] = ["epoch": Double(epoch), "iteration": Double(h.loss.count), "loss": epochLoss,
                                             "train_acc": trainAcc, "lr": optimizer.learningRate,
                                             "time": Date().timeIntervalSince(start)]
@@ -237,7 +246,8 @@ public final class Trainer {
             if let report {
                 let mean = sinceReport.isEmpty ? epochLoss : sinceReport.reduce(0, +) / Double(sinceReport.count)
                 sinceReport.removeAll(keepingCapacity: true)
-                if let why = try report(TrainingReport(at: Double(epoch), epoch: epoch, loss: mean, trainAccuracy: trainAcc, validationAccuracy: valAcc)) {
+                let at = Double(epoch - 1) + Double(limit) / Double(perEpoch)
+                if let why = try report(TrainingReport(at: limit == perEpoch ? Double(epoch) : at, epoch: epoch, loss: mean, trainAccuracy: trainAcc, validationAccuracy: valAcc)) {
                     h.stopped = why
                     break training
                 }

@@ -67,7 +67,11 @@ function View:row(job)
   local score = r and r.score or (live and live.val_acc)
   cells[#cells + 1] = string.format("%-8s", type(score) == "number" and string.format("%.4f", score) or "—")
   local state = r and r.status or self.state[job.trial] or "queued"
-  if r and r.error and r.status ~= "ok" then state = state .. ": " .. tostring(r.error):gsub("\n.*", "") end
+  if r and r.error and r.status ~= "ok" then
+    -- the message without its first line's "script.lua:19: " (the table is narrow; result.json keeps it all)
+    local msg = tostring(r.error):gsub("\n.*", ""):gsub("^[^:]*:%d+: ", "")
+    state = state .. ": " .. msg
+  end
   cells[#cells + 1] = state
   return self:line(cells)
 end

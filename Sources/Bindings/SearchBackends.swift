@@ -206,6 +206,11 @@ function slurm.run(ctx, s, jobs)
                 finish_trial(ctx, {trial = j.trial, stage = s, config = j.config, raw = j.raw, dir = j.dir, status = "cancelled",
                   error = "its Slurm task " .. tk.job .. "_" .. tk.task .. " was cancelled"})
               elseif tk.retries < 1 then
+                -- hand the trial out afresh, noting the retry in its job
+                for _, f in ipairs(P.list(ctx.root .. "/running")) do
+                  if f:match("^(%d+)%.") == tostring(j.trial) then os.remove(ctx.root .. "/running/" .. f) end
+                end
+                j.retries = (j.retries or 0) + 1
                 enqueue(ctx, {j})
                 slurm.submit(ctx, s, jobs, {j.trial - j.first})
               else

@@ -155,7 +155,7 @@ local function run_trial(ctx, job, on_report)
   if not ok and tostring(out):find("interrupted") then error(out, 0) end
   cfg.dir, cfg.trial = nil, nil
   local r = {trial = job.trial, stage = job.stage, config = cfg, raw = job.raw, dir = job.dir,
-             seconds = P.now() - started, at = budget.at}
+             seconds = P.now() - started, at = budget.at, retries = (job.retries or 0) > 0 and job.retries or nil}
   local key = ctx.key
   local score = ok and (type(out) == "number" and out or (type(out) == "table" and out[key])) or nil
   if not ok then

@@ -63,4 +63,27 @@ import Testing
         #expect(w.count == 1 && w[0].contains("lr") && w[0].contains("upper edge"))
         #expect(s.borderWarnings(best: ["lr": 1e-3, "reg": 0.01]).first?.contains("reg: the best value 0.01 is at the lower edge") == true)
     }
+
+    @Test func gridFitsTheBudgetWithCellCentres() {
+        let s = SearchSpace([("lr", .logUniform(1e-4, 1)), ("p", .uniform(0, 1)), ("act", .choice(2))])
+        // 2 choices, then lr and p grown round-robin while the product stays <= 20: 3 x 3 x 2 = 18
+        #expect(s.gridLevels(budget: 20) == [2, 3, 3])   // parameters sorted: act, lr, p
+        #expect(s.gridPoint(index: 18, budget: 20) == nil)
+        var seen = Set<String>()
+        for i in 0..<18 {
+            let pt = s.gridPoint(index: i, budget: 20)!
+            seen.insert("\(pt["act"]!) \(pt["lr"]!) \(pt["p"]!)")
+            // log cell centres: 10^(-4 + 4(j + 1/2)/3); linear ones (j + 1/2)/3
+            let j = (log10(pt["lr"]!) + 4) / 4 * 3 - 0.5
+            #expect(Swift.abs(j - j.rounded()) < 1e-9)
+            let k = pt["p"]! * 3 - 0.5
+            #expect(Swift.abs(k - k.rounded()) < 1e-9)
+        }
+        #expect(seen.count == 18)
+        // more choices than the budget: the largest are trimmed until the grid fits
+        let c = SearchSpace([("a", .choice(5)), ("b", .choice(4))])
+        let levels = c.gridLevels(budget: 6)
+        #expect(levels.reduce(1, *) <= 6 && levels.allSatisfy { $0 >= 1 })
+        #expect(SearchSpace([("x", .uniform(0, 1))]).gridLevels(budget: 1) == [1])
+    }
 }

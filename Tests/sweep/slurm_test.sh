@@ -65,6 +65,7 @@ grep -q "was cancelled" runs/t/s1-t001/result.json && ok || bad "trial 1's resul
 grep -q '"resumed_from_epoch"' runs/t/s1-t002/metrics.jsonl && ok || bad "trial 2 did not resume from its checkpoint after the requeue"
 [ "$(ls runs/t/s1-t002 | grep -c '^ep00[1-8]_val')" = 8 ] && ok || bad "trial 2 has $(ls runs/t/s1-t002 | grep -c '^ep') epoch checkpoints, expected 8"
 [ "$(status t s1-t003)" = ok ] && ok || bad "trial 3 (failed once) is '$(status t s1-t003)', expected ok after one more submission"
+grep -q '"retries":1' runs/t/s1-t003/result.json && ok || bad "trial 3's result does not record its retry"
 [ "$(grep -c '"stage":1' runs/t/slurm/jobs.jsonl)" = 2 ] && ok || bad "stage 1 was not submitted exactly twice (the array, then trial 3 again)"
 [ "$(status t s1-t004)" = ok ] && ok || bad "trial 4 is '$(status t s1-t004)'"
 [ "$(status t s2-t005)" = ok ] && [ "$(status t s2-t006)" = ok ] && ok || bad "stage 2 did not run"

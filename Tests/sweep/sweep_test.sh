@@ -56,6 +56,7 @@ wait "$master" && ok || bad "the master failed after a worker was killed"
 [ "$(trials_done runs/slow)" = 6 ] && ok || bad "after a killed worker: $(trials_done runs/slow) of 6 results"
 grep -c . runs/slow/*/ran | grep -q ':2$' && ok || bad "the killed worker's trial ran again"
 ! grep -q '"status":"failed"' runs/slow/*/result.json && ok || bad "a trial failed after one worker death"
+[ "$(grep -l '"retries":1' runs/slow/*/result.json | wc -l)" = 1 ] && ok || bad "the retried trial's result does not record its retry"
 rm -rf runs/slow
 
 # 3. SIGKILL the master, then resume: nothing finished is lost or redone.

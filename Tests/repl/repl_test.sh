@@ -88,6 +88,38 @@ key Up
 check "history restored after restart" 'remembered_entry = 123'
 key C-u
 
+# Ctrl-C in the middle of a search: the session survives, and running the
+# search again resumes (finished trials are not redone; the interrupted one
+# carries on from its last epoch)
+cat > "$WORK/search.lua" <<'LUA'
+local d = data.spiral{classes = 3, per_class = 40}
+local ce = nn.SoftmaxCrossEntropy()
+ran = ran or 0
+return hp.search{name = "s", dir = "runs", space = {lr = hp.loguniform(0.01, 1)}, stages = {{trials = 4, epochs = 6}},
+  trial = function(cfg, budget)
+    ran = ran + 1
+    tensor.seed(cfg.trial)
+    local m = nn.Sequential{nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 3)}
+    local slow = function(s, y) local t = os.clock() while os.clock() - t < 0.03 do end return ce(s, y) end
+    local h = train.fit{model = m, loss = slow, optimizer = optim.SGD(m, {lr = cfg.lr, momentum = 0.9}),
+      train = d, val = d, batch = 20, log = cfg.dir, budget = budget}
+    return {val_acc = h.best.val_acc, resumed = h.resumed_from}
+  end}
+LUA
+key C-l
+type_line 'r = dofile("search.lua")'
+wait_for '2/4 done' 30
+sleep 0.6   # trial 3 is a few epochs in
+key C-c
+check "Ctrl-C stops the search with a message" 'interrupted'
+type_line 'print("runs before", ran)'
+check "the session goes on after an interrupted search" 'runs before'
+key C-l
+type_line 'ran = 0; r = dofile("search.lua"); print(string.format("resumed runs=%d trials=%d", ran, #r.trials))'
+check "the search resumes: only unfinished trials run again" 'resumed runs=2 trials=4'
+type_line 'for _, t in ipairs(r.trials) do if t.resumed then print("trial " .. t.trial .. " resumed from epoch " .. t.resumed) end end'
+check "the interrupted trial carried on from its last epoch" 'trial 3 resumed from epoch '
+
 # help
 type_line 'help(tensor.zeros)'
 check "help text" 'tensor.zeros(shape [, dtype])'

@@ -282,10 +282,19 @@ function hp.search(o)
       bad("prune.factor must be a number above 1, got " .. tostring(p.factor))
     end
   end
+  for name, spec in pairs(o.space) do
+    if type(spec) ~= "table" or type(spec.__hp) ~= "string" then
+      bad("space." .. tostring(name) .. " must be an hp distribution (hp.loguniform, hp.uniform, hp.int, hp.choice), got " .. type(spec))
+    end
+  end
+  local valid, why = pcall(P.sample, o.space, 0, 1)   -- the bounds, checked before anything is written
+  if not valid then bad(tostring(why):gsub("^bad argument #1 to '__sample' %((.*)%)$", "%1"), nil) end
   local stages = o.stages or {{trials = o.trials or 20}}
+  if type(stages) ~= "table" or #stages == 0 then bad("option 'stages' must be a list like {{trials = 40, epochs = 1}, ...}") end
   for i, st in ipairs(stages) do
-    if type(st) ~= "table" or (st.trials ~= nil and (math.type(st.trials) ~= "integer" or st.trials < 1)) then
-      bad("stage " .. i .. " must be a table like {trials = 40, epochs = 1}")
+    if type(st) ~= "table" or (st.trials ~= nil and (math.type(st.trials) ~= "integer" or st.trials < 1))
+       or (st.epochs ~= nil and (type(st.epochs) ~= "number" or not (st.epochs > 0))) then
+      bad("stage " .. i .. " must be a table like {trials = 40, epochs = 1} (a positive integer of trials, positive epochs)")
     end
   end
   local ctx = {space = o.space, trial = o.trial, seed = o.seed or 0, key = o.score or "val_acc", method = o.method or "random",

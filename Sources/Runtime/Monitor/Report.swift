@@ -80,15 +80,16 @@ public enum Report {
             let spec = space[n] as? [String: Any]
             let kind = spec?["__hp"] as? String
             let log = kind == "loguniform" || (kind == "int" && (spec?["log"] as? Bool ?? false))
-            let pts = rows.compactMap { r -> (x: Double, y: Double)? in
+            let placed = rows.compactMap { r -> (x: Double, y: Double, stage: Int)? in
                 guard let v = ((r["raw"] as? [String: Any])?[n] as? NSNumber)?.doubleValue else { return nil }
-                return (v, score(r))
-            }
-            var plot = SVGScatter(title: "score vs \(n)", xLabel: n, yLabel: "score", points: pts, logX: log)
+                return (v, score(r), (r["stage"] as? NSNumber)?.intValue ?? 1)
+            }.filter { $0.x.isFinite && $0.y.isFinite && (!log || $0.x > 0) }
+            var plot = SVGScatter(title: "score vs \(n)", xLabel: n, yLabel: "score", points: placed.map { ($0.x, $0.y) }, logX: log)
+            plot.groups = placed.map(\.stage)
             if kind == "choice", let choices = spec?["choices"] as? [Any] {
                 plot.categories = choices.map { c in (c as? NSNumber).map { Histogram.short($0.doubleValue) } ?? "\(c)" }
             }
-            sections.append(section(n, "every finished trial's score against \(n); the red point is the best", plot.svg))
+            sections.append(section(n, "every finished trial's score against \(n), darker for later stages (longer training); the red point is the best", plot.svg))
         }
         let best = rows.sorted { score($0) > score($1) }.prefix(10)
         var table = "<table style=\"font-size:13px;border-collapse:collapse\"><tr><th>trial</th><th>stage</th>" + names.map { "<th>\($0)</th>" }.joined() + "<th>score</th></tr>"

@@ -8,6 +8,8 @@ public struct SVGScatter {
     public let logX: Bool
     /// Names for x = 0, 1, 2, … (a choice parameter's values), shown as the ticks.
     public var categories: [String]?
+    /// A group per point (a search's stage, 1-based), coloured apart with a legend.
+    public var groups: [Int]?
     public let width = 420.0, height = 300.0
 
     public init(title: String, xLabel: String, yLabel: String, points: [(x: Double, y: Double)], logX: Bool) {
@@ -16,7 +18,8 @@ public struct SVGScatter {
     }
 
     public var svg: String {
-        let (left, right, top, bottom) = (60.0, 30.0, 28.0, 44.0)
+        let legend = (groups?.max() ?? 1) > 1
+        let (left, right, top, bottom) = (60.0, 30.0, legend ? 40.0 : 28.0, 44.0)
         let pw = width - left - right, ph = height - top - bottom
         func fx(_ v: Double) -> Double { logX ? Foundation.log10(v) : v }
         var xlo = points.map { fx($0.x) }.min() ?? 0, xhi = points.map { fx($0.x) }.max() ?? 1
@@ -44,9 +47,21 @@ public struct SVGScatter {
         }
         s += "<text x=\"\(left + pw / 2)\" y=\"\(height - 6)\" text-anchor=\"middle\">\(SVGPlot.escape(xLabel))\(logX ? " (log scale)" : "")</text>"
         let best = points.max { $0.y < $1.y }
-        for p in points {
+        // stages from light to dark blue: later stages trained longer
+        let palette = ["#9ecae1", "#4292c6", "#08519c", "#08306b", "#041a3d"]
+        let groups = self.groups.flatMap { $0.count == points.count ? $0 : nil }
+        for (i, p) in points.enumerated() {
             let isBest = best.map { $0.x == p.x && $0.y == p.y } ?? false
-            s += String(format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%@\" fill=\"%@\" fill-opacity=\"0.75\"/>", X(p.x), Y(p.y), isBest ? "5" : "3.5", isBest ? "#d62728" : "#1f77b4")
+            let colour = isBest ? "#d62728" : groups.map { palette[Swift.min(palette.count, Swift.max(1, $0[i])) - 1] } ?? "#1f77b4"
+            s += String(format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%@\" fill=\"%@\" fill-opacity=\"0.8\"/>", X(p.x), Y(p.y), isBest ? "5" : "3.5", colour)
+        }
+        if let groups, let last = groups.max(), last > 1 {
+            // one row above the plot, right-aligned
+            for g in 1...last {
+                let x = left + pw - Double(last - g + 1) * 56
+                s += String(format: "<circle cx=\"%.1f\" cy=\"29\" r=\"3.5\" fill=\"%@\"/>", x, palette[Swift.min(palette.count, g) - 1])
+                s += "<text x=\"\(x + 7)\" y=\"33\">stage \(g)</text>"
+            }
         }
         return s + "</svg>"
     }

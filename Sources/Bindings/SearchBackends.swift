@@ -48,7 +48,11 @@ local processes = {}
 backends["local"] = processes
 function processes.run(ctx, s, jobs)
   enqueue(ctx, jobs)
-  ctx.pids = ctx.pids or {}
+  -- the workers `optlab sweep` started with the master, kept from stage to stage
+  if not ctx.pids then
+    ctx.pids = {}
+    for i, pid in ipairs(ctx.sweep.pids or {}) do ctx.pids[i] = pid end
+  end
   while true do
     local pending = 0
     for _, j in ipairs(jobs) do if not result_of(ctx, j) then pending = pending + 1 end end
@@ -73,7 +77,7 @@ function processes.run(ctx, s, jobs)
     for _, pid in ipairs(ctx.pids) do if P.alive(pid) then live[#live + 1] = pid end end
     ctx.pids = live
     if #P.list(ctx.root .. "/queue") > 0 then
-      while #ctx.pids < ctx.workers do ctx.pids[#ctx.pids + 1] = P.spawn("optlab", "--sweep-worker", ctx.sweep.script) end
+      while #ctx.pids < ctx.workers do ctx.pids[#ctx.pids + 1] = P.spawn(ctx.sweep.script) end
     end
     ctx.view:poll(holders(ctx))
     P.sleep(0.1)
@@ -82,6 +86,14 @@ end
 
 function processes.cancel(ctx)
   for _, pid in ipairs(ctx.pids or {}) do P.kill(pid) end
+end
+
+-- Every trial is done: the idle workers are stopped and reaped.
+function processes.finish(ctx)
+  processes.cancel(ctx)
+  for _, pid in ipairs(ctx.pids or {}) do
+    for _ = 1, 100 do if not P.alive(pid) then break end P.sleep(0.02) end
+  end
 end
 
 -- Slurm: each stage is one job array whose task i runs trial first + i as

@@ -185,6 +185,19 @@ local function work(ctx, only)
   P.mkdir(running)
   local job_id, task = os.getenv("SLURM_ARRAY_JOB_ID"), os.getenv("SLURM_ARRAY_TASK_ID")
   local me = job_id and ("slurm" .. job_id .. "_" .. (task or "0")) or tostring(P.pid())
+  -- A local worker serves its master's search only (not a second master's,
+  -- which is refused), waits for trials while the master lives (it may still
+  -- be loading its data, or narrowing between stages), and leaves when the
+  -- master is gone and the queue is empty.
+  local master = tonumber(os.getenv("OPTLAB_SWEEP_MASTER") or "")
+  local function ours()
+    if not master then return true end
+    local f = io.open(ctx.root .. "/master.lock")
+    if not f then return false end
+    local pid = tonumber(f:read("l") or "")
+    f:close()
+    return pid == master
+  end
   while true do
     local t, mine
     if only then
@@ -204,20 +217,26 @@ local function work(ctx, only)
         error("optlab --sweep-worker: trial " .. t .. " is neither queued nor running in " .. ctx.root, 0)
       end
     else
-      for _, f in ipairs(P.list(queue)) do
-        local q = f:match("^(%d+)%.json$")
-        if q and P.rename(queue .. f, running .. q .. "." .. me .. ".json") then t = q break end
+      if ours() then
+        for _, f in ipairs(P.list(queue)) do
+          local q = f:match("^(%d+)%.json$")
+          if q and P.rename(queue .. f, running .. q .. "." .. me .. ".json") then t = q break end
+        end
       end
-      if not t then return end
-      mine = running .. t .. "." .. me .. ".json"
+      if not t and not (master and P.alive(master)) then return end
+      mine = t and (running .. t .. "." .. me .. ".json")
     end
-    local job = P.read_json(mine)
-    if job then
-      P.mkdir(job.dir)
-      if not result_of(ctx, job) then finish_trial(ctx, run_trial(ctx, job)) end
+    if mine then
+      local job = P.read_json(mine)
+      if job then
+        P.mkdir(job.dir)
+        if not result_of(ctx, job) then finish_trial(ctx, run_trial(ctx, job)) end
+      end
+      os.remove(mine)
+      if only then return end
+    else
+      P.sleep(0.05)
     end
-    os.remove(mine)
-    if only then return end
   end
 end
 """#
@@ -328,6 +347,7 @@ function hp.search(o)
     ctx.view:abandon()
     error(all, 0)
   end
+  if backend.finish then backend.finish(ctx) end
   return conclude(ctx, all)
 end
 

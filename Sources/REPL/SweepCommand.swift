@@ -74,6 +74,22 @@ func sweepCommand() -> Int32? {
             ("sbatch", .array(sbatch)),
         ]
         if let parallel { fields.append(("parallel", .integer(parallel))) }
+        guard access(argv[2], R_OK) == 0 else {
+            fputs("optlab sweep: cannot read \(argv[2])\n", stderr)
+            return 1
+        }
+        if backend == "local" {
+            // Workers start with the master, so their data loading overlaps the master's;
+            // they wait for trials and serve every stage.
+            var pids: [LuaValue] = []
+            for _ in 0..<workers {
+                do { pids.append(.integer(Int(try SweepWorkers.spawn(script: argv[2])))) } catch {
+                    fputs("optlab sweep: \(error)\n", stderr)
+                    return 1
+                }
+            }
+            fields.append(("pids", .array(pids)))
+        }
         return runSweepScript(argv[2], fields)
     }
     guard argv.count == 4, argv[2] == "--summary" else {

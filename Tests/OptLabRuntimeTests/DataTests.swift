@@ -66,6 +66,18 @@ import Testing
         expectClose([try train.normalized(mean: mean, std: std).inputs.std(correction: 0).item()], [1], tolerance: 1e-6)
     }
 
+    @Test func fusedStatisticsMatchTheTensorFormulas() throws {
+        // the fused per-feature passes against the same maths written with tensor ops
+        let x = try Tensor.randn([300, 7], generator: Generator(seed: 5)).mul(3).add(2)
+        let d = try Dataset(inputs: x, labels: Tensor(int32: Array(repeating: 0, count: 300)))
+        let (mean, std) = try d.statistics()
+        expectClose(mean.toDoubles(), try x.mean(dim: 0).toDoubles(), tolerance: 1e-5)
+        expectClose(std.toDoubles(), try x.std(dim: 0, correction: 0).add(1e-8).toDoubles(), tolerance: 1e-5)
+        let n = try d.normalized(mean: mean, std: std).inputs
+        expectClose(n.toDoubles(), try x.sub(mean).div(std).toDoubles(), tolerance: 1e-5)
+        #expect(try n.mean(dim: 0).toDoubles().allSatisfy { Swift.abs($0) < 1e-5 }, "each feature's mean is 0")
+    }
+
     @Test func csvWithALabelColumn() throws {
         let path = try write("d.csv", Array("a,species,b\n1.5,cat,2\n3,dog,4\n5,cat,6\n".utf8))
         let d = try Datasets.csv(path: path, label: "species")

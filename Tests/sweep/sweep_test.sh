@@ -27,6 +27,7 @@ hp.search{name = "spiral", dir = "runs", seed = 1, quiet = true, space = {lr = h
   end}
 LUA
 "$OPTLAB" sweep spiral.lua --workers 2 || bad "2-worker sweep exited non-zero"
+sleep 0.2; ! pgrep -f -- "--sweep-worker spiral.lua" >/dev/null && ok || bad "workers outlived their finished sweep"
 [ "$(trials_done runs/spiral)" = 6 ] && ok || bad "2-worker sweep: $(trials_done runs/spiral) of 6 results"
 [ "$(summary_lines runs/spiral)" = 6 ] && ok || bad "summary.jsonl has $(summary_lines runs/spiral) lines"
 ls runs/spiral/s1-t001 | grep -q '^ep008_val' && ok || bad "trial folders hold their checkpoints"

@@ -128,20 +128,7 @@ enum HPLibrary {
             return []
         },
         LuaFunction("__spawn", "", "") { a in
-            // A worker: this same executable, one BLAS thread, in worker mode on the sweep folder.
-            let args = [try a.string(1)] + (try (2...Swift.max(2, a.count)).compactMap { $0 <= a.count ? try a.string($0) : nil })
-            let argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
-            defer { argv.forEach { free($0) } }
-            var env: [String] = []
-            var e = environ
-            while let entry = e.pointee { let s = String(cString: entry); if !s.hasPrefix("OPENBLAS_NUM_THREADS=") { env.append(s) }; e += 1 }
-            env.append("OPENBLAS_NUM_THREADS=1")
-            let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup($0) } + [nil]
-            defer { envp.forEach { free($0) } }
-            var pid: pid_t = 0
-            let status = posix_spawn(&pid, "/proc/self/exe", nil, nil, argv, envp)
-            guard status == 0 else { throw RuntimeError(.io, "hp", "cannot start a worker: \(String(cString: strerror(status)))") }
-            return [.integer(Int(pid))]
+            [.integer(Int(try SweepWorkers.spawn(script: try a.string(1))))]
         },
         LuaFunction("__alive", "", "") { a in
             // Reaps the worker if it has ended, so a dead one is never mistaken for alive.

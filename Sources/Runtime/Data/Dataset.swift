@@ -57,13 +57,48 @@ public struct Dataset {
     /// the training part, then applied to every part).
     public func statistics() throws -> (mean: Tensor, std: Tensor) {
         let flat = try inputs.reshape([count, -1])
-        return (try flat.mean(dim: 0), try flat.std(dim: 0, correction: 0).add(1e-8))
+        guard flat.dtype == .f32, count > 0 else {
+            return (try flat.mean(dim: 0), try flat.std(dim: 0, correction: 0).add(1e-8))
+        }
+        // Two passes over the rows into per-feature f64 sums, with no
+        // temporaries: a 54,000-image set would otherwise allocate (and fault
+        // in) three more copies of itself.
+        let (n, f) = (count, flat.shape[1])
+        let x = flat.ptr(Float.self)
+        var sum = [Double](repeating: 0, count: f), squares = [Double](repeating: 0, count: f)
+        sum.withUnsafeMutableBufferPointer { s in
+            for i in 0..<n { let row = x + i * f; for j in 0..<f { s[j] += Double(row[j]) } }
+        }
+        let mean = sum.map { $0 / Double(n) }
+        squares.withUnsafeMutableBufferPointer { q in
+            mean.withUnsafeBufferPointer { m in
+                for i in 0..<n { let row = x + i * f; for j in 0..<f { let d = Double(row[j]) - m[j]; q[j] += d * d } }
+            }
+        }
+        return (try Tensor(mean.map(Float.init), shape: [f]),
+                try Tensor(squares.map { Float(($0 / Double(n)).squareRoot() + 1e-8) }, shape: [f]))
     }
 
     /// (x − mean) / std with given statistics, or a single scalar mean/std
     /// (the notes' "zero-centre and normalise").
     public func normalized(mean: Tensor, std: Tensor) throws -> Dataset {
         let flat = try inputs.reshape([count, -1])
+        let f = flat.rank == 2 ? flat.shape[1] : 0
+        if flat.dtype == .f32, f > 0, mean.count == f, std.count == f, mean.rank == 1, std.rank == 1 {
+            // One fused pass into one new buffer: (x − mean[j]) · (1 / std[j]).
+            let m = mean.toDoubles().map(Float.init), inv = std.toDoubles().map { Float(1 / $0) }
+            let out = try Tensor(uninitialized: flat.shape, dtype: .f32)
+            let (x, y) = (flat.ptr(Float.self), out.ptr(Float.self))
+            m.withUnsafeBufferPointer { m in
+                inv.withUnsafeBufferPointer { inv in
+                    for i in 0..<count {
+                        let (src, dst) = (x + i * f, y + i * f)
+                        for j in 0..<f { dst[j] = (src[j] - m[j]) * inv[j] }
+                    }
+                }
+            }
+            return try Dataset(inputs: try out.reshape(inputs.shape), labels: labels, classes: classes)
+        }
         let out = try Tensor.withNoGrad { try flat.sub(mean).div(std).reshape(inputs.shape) }
         return try Dataset(inputs: out, labels: labels, classes: classes)
     }

@@ -14,7 +14,7 @@ enum SearchLua {
     static let trials = #"""
 local P = {}
 for _, k in ipairs{"sample", "grid", "narrow", "borders", "write_json", "read_json", "read_lines", "lock", "mkdir",
-                   "spawn", "alive", "sleep", "pid", "rename", "list", "kill", "now", "terminal", "realpath"} do
+                   "spawn", "alive", "sleep", "pid", "rename", "list", "kill", "now", "terminal", "realpath", "redirect"} do
   P[k] = hp["__" .. k]; hp["__" .. k] = nil
 end
 
@@ -190,6 +190,10 @@ local function work(ctx, only)
   -- be loading its data, or narrowing between stages), and leaves when the
   -- master is gone and the queue is empty.
   local master = tonumber(os.getenv("OPTLAB_SWEEP_MASTER") or "")
+  if master then
+    P.mkdir(ctx.root .. "/workers")
+    P.redirect(ctx.root .. "/workers/" .. me .. ".log")
+  end
   local function ours()
     if not master then return true end
     local f = io.open(ctx.root .. "/master.lock")
@@ -324,6 +328,14 @@ function hp.search(o)
   if sweep and sweep.mode == "worker" then
     work(ctx, sweep.trial)
     os.exit(0)
+  end
+  if sweep then
+    -- workers serve the script's first search and leave; a second would wait for them forever
+    if sweep.searched then
+      error("hp.search: optlab sweep runs one search per script (this is the second); run the others in their own scripts, or in process with optlab " ..
+        (sweep.script or "script.lua"), 2)
+    end
+    sweep.searched = true
   end
   P.write_json(ctx.root .. "/space.json", o.space)
   local workers = sweep and sweep.workers or o.workers or 1

@@ -88,6 +88,18 @@ LUA
 "$OPTLAB" choice.lua && "$OPTLAB" report runs/c >/dev/null || bad "choice search and report"
 [ "$(tr -d '\n' < runs/c/report.html | grep -o 'score vs act.*score vs lr' | grep -o '>relu<\|>tanh<\|>sigmoid<' | sort -u | wc -l)" = 3 ] && ok || bad "the act axis does not name relu, tanh and sigmoid"
 
+# 7. Workers write what they print to their logs, not over the master's table;
+#    a second search in one swept script is refused instead of waiting forever.
+cat > two.lua <<'LUA'
+for i = 1, 2 do
+  hp.search{name = "two" .. i, dir = "runs", quiet = true, trials = 2, space = {x = hp.uniform(0, 1)},
+    trial = function(cfg) print("hello from trial " .. cfg.trial); return cfg.x end}
+end
+LUA
+out=$(timeout 60 "$OPTLAB" sweep two.lua --workers 2 2>&1); code=$?
+[ "$code" = 1 ] && grep -q "runs one search per script" <<<"$out" && ok || bad "a second search under sweep: exit $code, $out"
+! grep -q "hello from trial" <<<"$out" && [ "$(cat runs/two1/workers/*.log | grep -c 'hello from trial')" = 2 ] && ok || bad "worker output did not go to runs/two1/workers/*.log"
+
 # 6. On a terminal: the table is redrawn in place (one header per stage,
 #    rows cut to the width), with a stage bar, and how ranges narrowed.
 cat > live.lua <<'LUA'

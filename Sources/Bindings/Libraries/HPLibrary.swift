@@ -158,6 +158,17 @@ enum HPLibrary {
             let known = ioctl(1, UInt(TIOCGWINSZ), &w) == 0 && w.ws_row > 0 && w.ws_col > 0
             return [.integer(known ? Int(w.ws_row) : 24), .integer(known ? Int(w.ws_col) : 80)]
         },
+        LuaFunction("__redirect", "", "") { a in
+            // A worker's stdout and stderr go to its log, so the master's table stays whole.
+            let path = try a.string(1)
+            fflush(nil)
+            let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw RuntimeError(.io, "hp", "cannot open \(path)") }
+            dup2(fd, 1)
+            dup2(fd, 2)
+            close(fd)
+            return []
+        },
         LuaFunction("__realpath", "", "") { a in
             guard let p = realpath(try a.string(1), nil) else { return [.nil] }
             defer { free(p) }

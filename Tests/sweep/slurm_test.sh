@@ -8,7 +8,7 @@ set -u
 OPTLAB=$(realpath "${1:?usage: slurm_test.sh path/to/optlab}")
 HERE=$(cd "$(dirname "$0")" && pwd)
 WORK=$(mktemp -d)
-trap '"$HERE/slurm_down.sh" "$WORK/slurm"; rm -rf "$WORK"' EXIT
+trap '"$HERE/slurm_down.sh" "$WORK/slurm"; [ -n "${KEEP:-}" ] && echo "kept $WORK" || rm -rf "$WORK"' EXIT
 "$HERE/slurm_up.sh" "$WORK/slurm" >/dev/null || { echo "slurm: could not start Slurm"; exit 1; }
 export SLURM_CONF="$WORK/slurm/slurm.conf"
 cd "$WORK"
@@ -33,7 +33,7 @@ local ce = nn.SoftmaxCrossEntropy()
 hp.search{name = os.getenv("NAME") or "t", dir = "runs", seed = 2, space = {lr = hp.loguniform(0.01, 1)},
   stages = {{trials = 4, epochs = 8}, {trials = 2, epochs = 2}},
   trial = function(cfg, budget)
-    if cfg.trial == 3 and not io.open(cfg.dir .. "/attempted") then
+    if cfg.trial == 3 and not os.getenv("NOFAIL") and not io.open(cfg.dir .. "/attempted") then
       io.open(cfg.dir .. "/attempted", "w"):close()
       os.exit(3)
     end
@@ -83,6 +83,17 @@ wait "$master" && bad "an interrupted master exited 0" || ok
 wait_for "the array to be cancelled" 20 '! squeue -h -r -t all -o "%i %T" -j $C | grep -qE "RUNNING|PENDING"' 
 squeue -h -r -t all -o "%T" -j "$C" | grep -q CANCELLED && ok || bad "no task of the interrupted sweep was cancelled"
 [ ! -f runs/c/master.lock ] && ok || bad "the interrupted master left its lock"
+
+# SIGKILL the master mid-stage: its array runs on; the resumed master watches
+# it (no second submission) and finishes the sweep.
+NAME=k NOFAIL=1 "$OPTLAB" sweep sweep.lua --backend slurm --parallel 2 > killed.out 2>&1 & master=$!
+wait_for "the killed sweep's array" 20 '[ -n "$(first_job k)" ]'
+K=$(first_job k)
+wait_for "a running task" 30 '[ "$(task_state "$K" 0)" = RUNNING ]'
+kill -9 "$master"; wait "$master" 2>/dev/null
+NAME=k NOFAIL=1 "$OPTLAB" sweep sweep.lua --backend slurm --parallel 2 --resume > resumed.out 2>&1 && ok || { bad "the resumed Slurm master failed"; cat resumed.out; }
+[ "$(grep -c '"stage":1' runs/k/slurm/jobs.jsonl)" = 1 ] && ok || bad "the resumed master submitted stage 1 again"
+[ "$(grep -c '"status":"ok"' runs/k/summary.jsonl)" = 6 ] && ok || bad "after the resume: $(grep -c '"status":"ok"' runs/k/summary.jsonl) of 6 trials ok"
 
 echo "slurm: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -204,7 +204,11 @@ enum HPLibrary {
     static func luaValue(_ o: Any) -> LuaValue {
         switch o {
         case let b as Bool where type(of: o) == Bool.self: return .bool(b)
-        case let n as NSNumber: return .number(n.doubleValue)
+        case let n as NSNumber:
+            // JSON integers come back as Lua integers (trial and task numbers are concatenated into names)
+            let type = String(cString: n.objCType)
+            if type != "d" && type != "f", let i = Int(exactly: n.doubleValue) { return .integer(i) }
+            return .number(n.doubleValue)
         case let s as String: return .string(s)
         case let a as [Any]: return .array(a.map(luaValue))
         case let d as [String: Any]: return .record(d.sorted { $0.key < $1.key }.map { ($0.key, luaValue($0.value)) })

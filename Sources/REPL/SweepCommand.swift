@@ -104,6 +104,10 @@ func sweepCommand() -> Int32? {
     var rows: [[String: Any]] = String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap {
         try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
     }
+    // A trial recorded twice (a task taken for lost that then finished) counts once, as last written.
+    var latest: [Int: Int] = [:]
+    for (i, r) in rows.enumerated() { if let t = (r["trial"] as? NSNumber)?.intValue { latest[t] = i } }
+    rows = rows.enumerated().filter { i, r in (r["trial"] as? NSNumber).map { latest[$0.intValue] == i } ?? true }.map(\.element)
     func score(_ r: [String: Any]) -> Double { (r["score"] as? NSNumber)?.doubleValue ?? -.infinity }
     rows.sort { score($0) > score($1) }
     let names = Array(Set(rows.flatMap { ($0["config"] as? [String: Any])?.keys ?? [:].keys })).sorted()

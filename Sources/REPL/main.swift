@@ -14,6 +14,12 @@ Available options are:
   -E        ignore environment variables (LUA_INIT)
   --        stop handling options
   -         stop handling options and execute stdin
+Commands (when no file of that name is in this folder):
+  optlab report runs/<name>                     write runs/<name>/report.html
+  optlab sweep script.lua [--workers N]         run its hp.search with N worker processes
+  optlab sweep script.lua --backend slurm [--parallel P] [--sbatch ARG]...
+                                                one Slurm job array per stage
+  optlab sweep --summary runs/<name>            the trials of a search, best first
 """
 
 let optlabVersion = "0.1.0"

@@ -77,7 +77,14 @@ function processes.run(ctx, s, jobs)
     for _, pid in ipairs(ctx.pids) do if P.alive(pid) then live[#live + 1] = pid end end
     ctx.pids = live
     if #P.list(ctx.root .. "/queue") > 0 then
-      while #ctx.pids < ctx.workers do ctx.pids[#ctx.pids + 1] = P.spawn(ctx.sweep.script) end
+      while #ctx.pids < ctx.workers do
+        -- workers that die before they take a trial would otherwise be restarted forever
+        ctx.spawned = (ctx.spawned or ctx.workers) + 1
+        if ctx.spawned > 3 * ctx.workers + 2 * #jobs then
+          error("optlab sweep: the workers keep dying; run the script in process to see why: optlab " .. ctx.sweep.script, 0)
+        end
+        ctx.pids[#ctx.pids + 1] = P.spawn(ctx.sweep.script)
+      end
     end
     ctx.view:poll(holders(ctx))
     P.sleep(0.1)

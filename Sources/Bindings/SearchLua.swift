@@ -350,7 +350,7 @@ function hp.search(o)
   local backend = backends[backend_name]
   -- (an error here is the search's own or an interrupt: keep where it came from)
   local ok, all = xpcall(run_stages, function(e)
-    if tostring(e):find("interrupted") then return e end
+    if tostring(e):find("interrupted") or tostring(e):find("^optlab sweep: ") then return e end
     return debug.traceback(tostring(e), 2)
   end, ctx, stages, backend)
   if not ok then

@@ -137,9 +137,21 @@ func runSweepScript(_ path: String, _ fields: [(String, LuaValue)]) -> Int32 {
     do {
         let vm = try LuaVM()
         try vm.setGlobal("__optlab_sweep", .record(fields))
+        let worker = fields.contains { $0.0 == "mode" && $0.1.string == "worker" }
+        if worker && !fields.contains(where: { $0.0 == "trial" }) {
+            // A local worker is silent until hp.search gives it a log: the
+            // master runs the same script and shows what it prints.
+            let null = open("/dev/null", O_WRONLY)
+            if null >= 0 { dup2(null, 1); dup2(null, 2); close(null) }
+        }
         optlab_catch_sigint(vm.luaState)
         defer { optlab_release_sigint() }
         try vm.run(file: path)
+        if !worker, case .record(let f)? = try? vm.global("__optlab_sweep"),
+           !f.contains(where: { $0.0 == "searched" }) {
+            fputs("optlab sweep: \(path) ran to its end without calling hp.search\n", stderr)
+            return 1
+        }
         return 0
     } catch {
         fputs("optlab: \(error)\n", stderr)

@@ -100,6 +100,17 @@ out=$(timeout 60 "$OPTLAB" sweep two.lua --workers 2 2>&1); code=$?
 [ "$code" = 1 ] && grep -q "runs one search per script" <<<"$out" && ok || bad "a second search under sweep: exit $code, $out"
 ! grep -q "hello from trial" <<<"$out" && [ "$(cat runs/two1/workers/*.log | grep -c 'hello from trial')" = 2 ] && ok || bad "worker output did not go to runs/two1/workers/*.log"
 
+# 8. Mistakes: a script without hp.search, workers that die before taking a trial.
+echo 'print("no search here")' > nosearch.lua
+out=$(timeout 30 "$OPTLAB" sweep nosearch.lua --workers 2 2>&1); code=$?
+[ "$code" = 1 ] && grep -q "without calling hp.search" <<<"$out" && [ "$(grep -c 'no search here' <<<"$out")" = 1 ] && ok || bad "a script without hp.search: exit $code, $out"
+cat > dies.lua <<'LUA'
+if os.getenv("OPTLAB_SWEEP_MASTER") then os.exit(7) end
+hp.search{name = "dies", dir = "runs", quiet = true, trials = 3, space = {x = hp.uniform(0, 1)}, trial = function(cfg) return cfg.x end}
+LUA
+out=$(timeout 60 "$OPTLAB" sweep dies.lua --workers 2 2>&1); code=$?
+[ "$code" = 1 ] && grep -q "the workers keep dying" <<<"$out" && ok || bad "workers that always die: exit $code, $out"
+
 # 6. On a terminal: the table is redrawn in place (one header per stage,
 #    rows cut to the width), with a stage bar, and how ranges narrowed.
 cat > live.lua <<'LUA'

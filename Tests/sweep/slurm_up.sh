@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts a private single-node Slurm (munge, slurmctld, slurmd) in folder $1,
-# on its own ports, and waits until the node is idle. Prints the variables to
+# on two free ports, and waits until the node is idle. Prints the variables to
 # export (SLURM_CONF) and writes $1/pids for slurm_down.sh.
 # Needs root and Debian's slurm-wlm and munge (scripts/setup installs them).
 set -eu
@@ -8,12 +8,19 @@ set -eu
 DIR=$(realpath "${1:?usage: slurm_up.sh folder}")
 mkdir -p "$DIR"/{state,spool,log}
 NODE=$(hostname -s)
+# Two free ports of our own, so a Slurm already on this machine (or a test
+# run's leftover) is left alone.
+read -r CTLD_PORT SLURMD_PORT < <(python3 -c 'import socket
+ports = []
+for _ in range(2):
+    s = socket.socket(); s.bind(("", 0)); ports.append(s.getsockname()[1]); s.close()
+print(*ports)')
 CPUS=$(nproc)
 cat > "$DIR/slurm.conf" <<CONF
 ClusterName=optlab-test
 SlurmctldHost=$NODE
-SlurmctldPort=16817
-SlurmdPort=16818
+SlurmctldPort=$CTLD_PORT
+SlurmdPort=$SLURMD_PORT
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
@@ -45,10 +52,6 @@ if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
   [ -f /etc/munge/munge.key ] || { dd if=/dev/urandom bs=1 count=1024 of=/etc/munge/munge.key 2>/dev/null; chown munge:munge /etc/munge/munge.key; chmod 400 /etc/munge/munge.key; }
   runuser -u munge -- /usr/sbin/munged
   for _ in $(seq 50); do munge -n 2>/dev/null | unmunge >/dev/null 2>&1 && break; sleep 0.1; done
-fi
-if scontrol ping 2>/dev/null | grep -q UP; then
-  echo "slurm_up: a Slurm controller already answers on port 16817 (stop it first)" >&2
-  exit 1
 fi
 /usr/sbin/slurmctld -D -f "$SLURM_CONF" >"$DIR/log/slurmctld.out" 2>&1 & echo $! > "$DIR/pids"
 for _ in $(seq 100); do scontrol ping 2>/dev/null | grep -q UP && break; sleep 0.1; done

@@ -64,6 +64,12 @@ import Testing
         #expect(s.borderWarnings(best: ["lr": 1e-3, "reg": 0.01]).first?.contains("reg: the best value 0.01 is at the lower edge") == true)
     }
 
+    @Test func aBestValueAtZeroMayBeTheBestNotAMisplacedRange() {
+        let s = SearchSpace([("dropout", .uniform(0, 0.7)), ("lr", .logUniform(1e-4, 1))])
+        let w = s.borderWarnings(best: ["dropout": 0.01, "lr": 1e-2])
+        #expect(w.count == 1 && w[0].contains("lower edge") && w[0].contains("otherwise 0 itself may be best"))
+    }
+
     @Test func gridFitsTheBudgetWithCellCentres() {
         let s = SearchSpace([("lr", .logUniform(1e-4, 1)), ("p", .uniform(0, 1)), ("act", .choice(2))])
         // 2 choices, then lr and p grown round-robin while the product stays <= 20: 3 x 3 x 2 = 18

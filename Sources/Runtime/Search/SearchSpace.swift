@@ -105,7 +105,11 @@ public struct SearchSpace: Sendable {
             guard let (lo, hi) = d.bounds, let v = config[name] else { return nil }
             let (a, b, c) = (d.coordinate(lo), d.coordinate(hi), d.coordinate(v))
             let near = 0.05 * (b - a)
-            if c - a <= near { return "\(name): the best value \(Histogram.short(v)) is at the lower edge of [\(Histogram.short(lo)), \(Histogram.short(hi))]; widen the range below" }
+            if c - a <= near {
+                // 0 is often a hard bound (a dropout, a count): then the edge may simply be the best value
+                let advice = lo == 0 && !d.isLog ? "if values below 0 make sense, widen the range below; otherwise 0 itself may be best" : "widen the range below"
+                return "\(name): the best value \(Histogram.short(v)) is at the lower edge of [\(Histogram.short(lo)), \(Histogram.short(hi))]; \(advice)"
+            }
             if b - c <= near { return "\(name): the best value \(Histogram.short(v)) is at the upper edge of [\(Histogram.short(lo)), \(Histogram.short(hi))]; widen the range above" }
             return nil
         }

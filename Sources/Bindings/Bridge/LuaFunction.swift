@@ -11,12 +11,24 @@ struct LuaFunction: Sendable {
     /// What it does, its options with defaults, and an example.
     let help: String
     let body: @Sendable (inout LuaArgs) throws -> [LuaValue]
+    /// For the hottest functions (arithmetic metamethods): one tensor back,
+    /// with no results array to allocate on each call.
+    let tensorBody: (@Sendable (inout LuaArgs) throws -> Tensor)?
 
     init(_ name: String, _ signature: String, _ help: String, _ body: @escaping @Sendable (inout LuaArgs) throws -> [LuaValue]) {
         self.name = name
         self.signature = signature
         self.help = help
         self.body = body
+        tensorBody = nil
+    }
+
+    init(_ name: String, _ signature: String, _ help: String, returningTensor body: @escaping @Sendable (inout LuaArgs) throws -> Tensor) {
+        self.name = name
+        self.signature = signature
+        self.help = help
+        self.body = { a in [.tensor(try body(&a))] }
+        tensorBody = body
     }
 }
 
@@ -27,12 +39,15 @@ final class FunctionBox {
     let name: String
     let isMethod: Bool
     let body: (inout LuaArgs) throws -> [LuaValue]
+    let tensorBody: ((inout LuaArgs) throws -> Tensor)?
 
-    init(state: BindingState, name: String, isMethod: Bool, body: @escaping (inout LuaArgs) throws -> [LuaValue]) {
+    init(state: BindingState, name: String, isMethod: Bool, body: @escaping (inout LuaArgs) throws -> [LuaValue],
+         tensorBody: ((inout LuaArgs) throws -> Tensor)? = nil) {
         self.state = state
         self.name = name
         self.isMethod = isMethod
         self.body = body
+        self.tensorBody = tensorBody
     }
 }
 
@@ -43,6 +58,17 @@ func dispatch(_ L: OpaquePointer?, _ ctx: UnsafeMutableRawPointer?, _ frame: Uns
     let box = Unmanaged<FunctionBox>.fromOpaque(ctx).takeUnretainedValue()
     var args = LuaArgs(L: L, box: box)
     do {
+        if let tensorBody = box.tensorBody {
+            let t = try tensorBody(&args)
+            try withUnsafeMutablePointer(to: &frame.pointee.results) { tuple in
+                try tuple.withMemoryRebound(to: optlab_value.self, capacity: 1) { slot in
+                    slot[0] = try box.state.encode(.tensor(t))
+                    frame.pointee.nresults = 1
+                }
+            }
+            box.state.collectIfNeeded()
+            return 0
+        }
         let results = try box.body(&args)
         let n = Swift.min(results.count, Int(OPTLAB_MAX_RESULTS))
         // Encoded straight into the frame (no array on this path, which every
@@ -73,7 +99,7 @@ extension BindingState {
     func register(_ functions: [LuaFunction], into table: Int32, qualifier: String, isMethod: Bool) throws {
         guard let L else { return }
         for f in functions {
-            let box = FunctionBox(state: self, name: f.name, isMethod: isMethod, body: f.body)
+            let box = FunctionBox(state: self, name: f.name, isMethod: isMethod, body: f.body, tensorBody: f.tensorBody)
             boxes.append(box)
             guard optlab_p_setfunction(L, table, f.name, Unmanaged.passUnretained(box).toOpaque()) == LUA_OK else {
                 throw LuaRaisedError(description: popMessage())

@@ -6,11 +6,11 @@ import OptLabRuntime
 enum TensorMetamethods {
     /// A number on either side is a scalar in the tensor's dtype.
     static func arithmetic(_ name: String, _ f: @escaping @Sendable (Tensor, Tensor) throws -> Tensor) -> LuaFunction {
-        LuaFunction(name, "", "") { a in
-            if let x = a.state.tensor(at: 1) { return [.tensor(try f(x, try a.operand(2, like: x)))] }
+        LuaFunction(name, "", "", returningTensor: { a in
+            if let x = a.state.tensor(at: 1) { return try f(x, try a.operand(2, like: x)) }
             let y = try a.operand(2, like: Tensor.scalar(0))
-            return [.tensor(try f(try a.operand(1, like: y), y))]
-        }
+            return try f(try a.operand(1, like: y), y)
+        })
     }
 
     static let functions: [LuaFunction] = [
@@ -19,7 +19,7 @@ enum TensorMetamethods {
         arithmetic("__mul") { try $0.mul($1) },
         arithmetic("__div") { try $0.div($1) },
         arithmetic("__pow") { x, e in e.rank == 0 && x.dtype.isFloatingPoint ? try x.pow(try e.item()) : try x.pow(e) },
-        LuaFunction("__unm", "", "") { a in [.tensor(try a.tensor(1).neg())] },
+        LuaFunction("__unm", "", "", returningTensor: { a in try a.tensor(1).neg() }),
         LuaFunction("__len", "", "") { a in
             let x = try a.tensor(1)
             return [.integer(x.shape.first ?? 0)]

@@ -5,16 +5,16 @@ import OptLabRuntime
 /// labels count from 1; negative dimensions count from the end.
 enum TensorMethods {
     static func unary(_ name: String, _ what: String, _ f: @escaping @Sendable (Tensor) throws -> Tensor) -> LuaFunction {
-        LuaFunction(name, "x:\(name)()", "Elementwise \(what); differentiable.\n  local y = x:\(name)()") { a in
-            [.tensor(try f(try a.tensor(1)))]
-        }
+        LuaFunction(name, "x:\(name)()", "Elementwise \(what); differentiable.\n  local y = x:\(name)()", returningTensor: { a in
+            try f(try a.tensor(1))
+        })
     }
 
     static func binary(_ name: String, _ what: String, _ f: @escaping @Sendable (Tensor, Tensor) throws -> Tensor) -> LuaFunction {
-        LuaFunction(name, "x:\(name)(y)", "Elementwise \(what); y is a tensor or a number; shapes broadcast.\n  local z = x:\(name)(y)") { a in
+        LuaFunction(name, "x:\(name)(y)", "Elementwise \(what); y is a tensor or a number; shapes broadcast.\n  local z = x:\(name)(y)", returningTensor: { a in
             let x = try a.tensor(1)
-            return [.tensor(try f(x, try a.operand(2, like: x)))]
-        }
+            return try f(x, try a.operand(2, like: x))
+        })
     }
 
     static func compare(_ name: String, _ what: String) -> LuaFunction {
@@ -29,11 +29,11 @@ enum TensorMethods {
         LuaFunction(name, "x:\(name)([dim [, keepdim]])", """
         The \(what) of all elements (a 0-d tensor; :item() gives the number), or along dim.
           local total = x:\(name)():item();  local rows = x:\(name)(2)
-        """) { a in
+        """, returningTensor: { a in
             let x = try a.tensor(1)
             let dim = try a.optionalDimension(2, rank: x.rank)
-            return [.tensor(try f(x, dim, try a.bool(3, default: false)))]
-        }
+            return try f(x, dim, try a.bool(3, default: false))
+        })
     }
 
     static func extremum(_ name: String, largest: Bool) -> LuaFunction {
@@ -139,9 +139,9 @@ enum TensorMethods {
             try x.copy(from: Tensor.full(x.shape, try a.number(2), dtype: x.dtype))
             return [.argument(1)]
         },
-        LuaFunction("matmul", "x:matmul(w)", "The matrix product (2-d, batched 3-d, or with a vector), through BLAS.\n  local scores = x:matmul(W)") { a in
-            [.tensor(try a.tensor(1).matmul(try a.tensor(2)))]
-        },
+        LuaFunction("matmul", "x:matmul(w)", "The matrix product (2-d, batched 3-d, or with a vector), through BLAS.\n  local scores = x:matmul(W)", returningTensor: { a in
+            try a.tensor(1).matmul(try a.tensor(2))
+        }),
         binary("add", "sum") { try $0.add($1) },
         binary("sub", "difference") { try $0.sub($1) },
         binary("mul", "product") { try $0.mul($1) },

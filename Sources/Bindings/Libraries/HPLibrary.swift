@@ -47,8 +47,8 @@ enum HPLibrary {
 
     static let functions: [LuaFunction] = [
         LuaFunction("loguniform", "hp.loguniform(lo, hi)", """
-        10^uniform(log10 lo, log10 hi): the bounds are real values (hp.loguniform(1e-6, 10) spans
-        1e-6 … 10), for learning rates and regularization strengths.
+        Log-uniform between real bounds, for learning rates and regularization strengths.
+        10^uniform(log10 lo, log10 hi): hp.loguniform(1e-6, 10) spans 1e-6 … 10.
         """) { a in spec("loguniform", [("lo", .number(try a.number(1))), ("hi", .number(try a.number(2)))]) },
         LuaFunction("uniform", "hp.uniform(lo, hi)", "Uniform in [lo, hi], e.g. a dropout probability.") { a in
             spec("uniform", [("lo", .number(try a.number(1))), ("hi", .number(try a.number(2)))])

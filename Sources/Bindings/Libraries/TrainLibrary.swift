@@ -11,21 +11,23 @@ enum TrainLibrary {
 
     static let functions: [LuaFunction] = [
         LuaFunction("fit", "train.fit{model=, loss=, optimizer=, train=, val=, epochs=10, batch=256, reg=0, ...}", """
-        Trains model on train with minibatches (epochs may be fractional: 0.5 is half an epoch), measuring train accuracy (on a
+        Trains model on train with minibatches, measuring train accuracy (on a
         1,000-example sample) and val accuracy each epoch, and keeps the best
         parameters by val accuracy. loss is a loss object or function(scores,
-        labels). Options: schedule (stepped each epoch, or iteration), reg (L2
-        strength), seed (batch order), average (an optim.EMA or optim.Polyak updated
-        after every step), momentum = {start = 0.5, ["end"] = 0.99, epochs = 5} (annealed
-        per epoch), stop_above = 3 (stop when the loss passes 3× its initial value),
-        log = "runs/name" (config.json,
-        metrics.jsonl, checkpoints ep005_val0.8812.safetensors, and resume.safetensors
-        after each epoch), resume = true (carry on from log's resume.safetensors),
-        budget = the budget hp.search gives a trial (its epochs, stop_above, resume,
-        and its report, which may stop a trial far behind the others), keep_best=true,
+        labels). Options: epochs (may be fractional: 0.5 is half an epoch),
+        schedule (stepped each epoch, or iteration), reg (L2 strength), seed
+        (batch order), average (an optim.EMA or optim.Polyak updated after every
+        step), momentum = {start = 0.5, ["end"] = 0.99, epochs = 5} (annealed per
+        epoch), stop_above = 3 (stop when the loss passes 3× its initial value),
+        log = "runs/name" (config.json, metrics.jsonl, checkpoints
+        ep005_val0.8812.safetensors, resume.safetensors after each epoch),
+        resume = true (carry on from log's resume.safetensors), budget = the
+        budget hp.search gives a trial (its epochs, stop_above, resume, and a
+        report that may stop a trial far behind the others), keep_best=true,
         train_sample=1000, quiet=false. Stops with a message naming the step if
         the loss becomes NaN or infinite. Returns the history: h.loss (per
-        iteration), h.train_acc, h.val_acc, h.lr (per epoch), h.best.
+        iteration), h.train_acc, h.val_acc, h.lr (per epoch), h.best, h.stopped
+        (why a budget stopped it), h.resumed_from (the epoch it carried on from).
           local h = train.fit{model = model, loss = nn.SoftmaxCrossEntropy(),
             optimizer = optim.SGD(model, {lr = 0.05, momentum = 0.9}), train = tr, val = val, epochs = 5}
         """) { a in

@@ -127,7 +127,10 @@ func sweepCommand() -> Int32? {
     for row in table {
         print(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  "))
     }
-    print("\(rows.count) trials, \(rows.filter { ($0["status"] as? String) == "ok" }.count) finished")
+    var counts: [String: Int] = [:]
+    for r in rows { counts[(r["status"] as? String) ?? "?", default: 0] += 1 }
+    let others = counts.filter { $0.key != "ok" }.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
+    print("\(rows.count) trials, \(counts["ok"] ?? 0) finished" + (others.isEmpty ? "" : " (" + others.joined(separator: ", ") + ")"))
     return 0
 }
 

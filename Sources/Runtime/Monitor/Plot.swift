@@ -53,7 +53,7 @@ public struct TerminalPlot: CustomStringConvertible {
             for (i, v) in values.enumerated() {
                 guard let yv = y(v) else { previous = nil; continue }
                 let px = Int(fraction(i, of: values.count) * Double(dotsX - 1))
-                let py = Int((hi - yv) / (hi - lo) * Double(dotsY - 1))
+                let py = Int(unitPosition(yv, from: hi, to: lo) * Double(dotsY - 1))
                 // join consecutive points with a line of dots
                 let steps = previous.map { Swift.max(Swift.abs(px - $0.0), Swift.abs(py - $0.1), 1) } ?? 1
                 for k in 0...steps where previous != nil || k == steps {
@@ -88,4 +88,12 @@ public struct TerminalPlot: CustomStringConvertible {
                         .joined(separator: "   ") + (logY ? "   (log scale)" : ""))
         return lines.joined(separator: "\n")
     }
+}
+
+/// Where v lies between a and b, as a fraction in [0, 1], computed on
+/// quarters so that a span like −1e308 … 1e308 does not overflow to ∞ (which
+/// made a NaN, and a NaN converted to a pixel row crashed).
+func unitPosition(_ v: Double, from a: Double, to b: Double) -> Double {
+    let t = (v * 0.25 - a * 0.25) / (b * 0.25 - a * 0.25)
+    return t.isFinite ? Swift.min(1, Swift.max(0, t)) : 0
 }

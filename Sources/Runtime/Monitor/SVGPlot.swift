@@ -33,7 +33,7 @@ public struct SVGPlot {
         func X(_ j: Int, _ count: Int) -> Double {
             left + pw * (epochs != nil ? Double(j + 1) / Double(Swift.max(count, 1)) : Double(j) / n)
         }
-        func Y(_ v: Double) -> Double { top + ph * (hi - v) / (hi - lo) }
+        func Y(_ v: Double) -> Double { top + ph * unitPosition(v, from: hi, to: lo) }
         var s = """
         <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="sans-serif" font-size="11">
         <rect width="100%" height="100%" fill="white"/>

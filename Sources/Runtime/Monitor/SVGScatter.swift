@@ -27,8 +27,8 @@ public struct SVGScatter {
         if let c = categories, !c.isEmpty { (xlo, xhi) = (-0.5, Double(c.count) - 0.5) }
         if xlo == xhi { xlo -= 0.5; xhi += 0.5 }
         if ylo == yhi { ylo -= 0.5; yhi += 0.5 }
-        func X(_ v: Double) -> Double { left + pw * (fx(v) - xlo) / (xhi - xlo) }
-        func Y(_ v: Double) -> Double { top + ph * (yhi - v) / (yhi - ylo) }
+        func X(_ v: Double) -> Double { left + pw * unitPosition(fx(v), from: xlo, to: xhi) }
+        func Y(_ v: Double) -> Double { top + ph * unitPosition(v, from: yhi, to: ylo) }
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"11\">"
         s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>"
         s += "<text x=\"\(width / 2)\" y=\"16\" text-anchor=\"middle\" font-size=\"13\">\(SVGPlot.escape(title))</text>"

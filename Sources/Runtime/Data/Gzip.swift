@@ -13,6 +13,12 @@ enum Gzip {
         }
         defer { inflateEnd(&stream) }
         var output = [UInt8]()
+        // A single-member gzip stream ends with its size mod 2^32: reserve it,
+        // so the output is not regrown and copied as it fills.
+        if isGzip(input), input.count >= 18 {
+            let n = input.suffix(4).reversed().reduce(0) { $0 << 8 | Int($1) }
+            output.reserveCapacity(Swift.min(n, limit, 1 << 31))
+        }
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         var status: Int32 = Z_OK
         try input.withUnsafeBufferPointer { inBuf in

@@ -3,13 +3,15 @@
 public enum IDX {
     /// Reads an IDX file of unsigned bytes into an f32 tensor (values 0…255)
     /// or, for labels, an i32 tensor.
-    public static func load(_ path: String, asLabels: Bool = false) throws -> Tensor {
+    /// `divisor` divides image values as they are converted (255 gives [0, 1],
+    /// the same floats as dividing afterwards, without a second full-size tensor).
+    public static func load(_ path: String, asLabels: Bool = false, divisor: Float = 1) throws -> Tensor {
         var bytes = try AtomicFile.read(path, op: "idx")
         if Gzip.isGzip(bytes) { bytes = try Gzip.inflate(bytes, source: path) }
-        return try decode(bytes, source: path, asLabels: asLabels)
+        return try decode(bytes, source: path, asLabels: asLabels, divisor: divisor)
     }
 
-    public static func decode(_ bytes: [UInt8], source: String, asLabels: Bool) throws -> Tensor {
+    public static func decode(_ bytes: [UInt8], source: String, asLabels: Bool, divisor: Float = 1) throws -> Tensor {
         func bad(_ why: String) -> RuntimeError { RuntimeError(.format, "idx", "\(source): \(why)") }
         guard bytes.count >= 4, bytes[0] == 0, bytes[1] == 0 else { throw bad("not an IDX file (bad magic)") }
         guard bytes[2] == 0x08 else { throw bad("element type 0x\(String(bytes[2], radix: 16)) is not supported (only unsigned bytes, 0x08)") }
@@ -32,7 +34,7 @@ public enum IDX {
                 for i in 0..<n { p[i] = Int32(buf[start + i]) }
             } else {
                 let p = t.ptr(Float.self)
-                for i in 0..<n { p[i] = Float(buf[start + i]) }
+                for i in 0..<n { p[i] = Float(buf[start + i]) / divisor }
             }
         }
         return t
@@ -40,12 +42,12 @@ public enum IDX {
 
     /// An image file and its label file as a dataset (images scaled to [0, 1]).
     public static func dataset(images: String, labels: String, classes: Int? = nil) throws -> Dataset {
-        let x = try load(images)
+        let x = try load(images, divisor: 255)
         let y = try load(labels, asLabels: true)
         guard y.rank == 1 else { throw RuntimeError(.format, "idx", "\(labels): labels must be 1-d, got \(describe(y.shape))") }
         guard x.shape.first == y.count else {
             throw RuntimeError(.format, "idx", "\(images) has \(x.shape.first ?? 0) images but \(labels) has \(y.count) labels")
         }
-        return try Dataset(inputs: x.div(255), labels: y, classes: classes)
+        return try Dataset(inputs: x, labels: y, classes: classes)
     }
 }

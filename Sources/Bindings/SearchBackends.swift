@@ -19,19 +19,6 @@ function backends.inline.run(ctx, s, jobs)
   end
 end
 
--- Hands out the jobs that have no result and are neither queued nor held by a worker.
-local function enqueue(ctx, jobs)
-  local queue, running = ctx.root .. "/queue/", ctx.root .. "/running/"
-  P.mkdir(queue); P.mkdir(running)
-  local held = {}
-  for _, f in ipairs(P.list(running)) do local t = f:match("^(%d+)%.") if t then held[tonumber(t)] = true end end
-  for _, job in ipairs(jobs) do
-    if not result_of(ctx, job) and not held[job.trial] and not exists(queue .. job.trial .. ".json") then
-      P.write_json(queue .. job.trial .. ".json", job)
-    end
-  end
-end
-
 -- The trials workers hold now: trial -> the running/ file's owner.
 local function holders(ctx)
   local held = {}
@@ -40,6 +27,18 @@ local function holders(ctx)
     if t then held[tonumber(t)] = owner end
   end
   return held
+end
+
+-- Hands out the jobs that have no result and are neither queued nor held by a worker.
+local function enqueue(ctx, jobs)
+  local queue = ctx.root .. "/queue/"
+  P.mkdir(queue); P.mkdir(ctx.root .. "/running")
+  local held = holders(ctx)
+  for _, job in ipairs(jobs) do
+    if not result_of(ctx, job) and not held[job.trial] and not exists(queue .. job.trial .. ".json") then
+      P.write_json(queue .. job.trial .. ".json", job)
+    end
+  end
 end
 
 -- Worker processes on this machine. A trial whose worker died is queued
@@ -241,9 +240,7 @@ function slurm.run(ctx, s, jobs)
         end
       end
     end
-    local running = {}
-    for t, _ in pairs(holders(ctx)) do running[t] = true end
-    ctx.view:poll(running)
+    ctx.view:poll(holders(ctx))
     P.sleep(0.2)
   end
 end

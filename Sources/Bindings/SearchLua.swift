@@ -33,11 +33,13 @@ end
 local function exists(path) local f = io.open(path) if f then f:close() return true end return false end
 local function trial_dir(root, s, t) return string.format("%s/s%d-t%03d", root, s, t) end
 
--- A result never changes once written, so it is read once.
+-- A result never changes once written, so it is read once. A score JSON
+-- could not hold (inf, nan: written as strings) is no score.
 local function result_of(ctx, job)
   local r = ctx.results[job.trial]
   if r then return r end
   r = P.read_json(job.dir .. "/result.json")
+  if r and type(r.score) ~= "number" then r.score = nil end
   ctx.results[job.trial] = r
   return r
 end

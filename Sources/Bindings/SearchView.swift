@@ -46,15 +46,13 @@ function View:names()
   return self.columns
 end
 
-function View:line(cells) return table.concat(cells, " ") end
-
 function View:header()
   local cells = {"trial", "stage"}
   for _, n in ipairs(self:names()) do cells[#cells + 1] = string.format("%-10s", n) end
   cells[#cells + 1] = "epoch "
   cells[#cells + 1] = string.format("%-8s", self.ctx.key)
   cells[#cells + 1] = "state"
-  return self:line(cells)
+  return table.concat(cells, " ")
 end
 
 -- One trial's row: a finished one from its result, a running one from its last report.
@@ -73,7 +71,7 @@ function View:row(job)
     state = state .. ": " .. msg
   end
   cells[#cells + 1] = state
-  return self:line(cells)
+  return table.concat(cells, " ")
 end
 
 function View:stage(s, n, stage, jobs, note)
@@ -100,10 +98,7 @@ function View:draw(force)
   for _, j in ipairs(self.jobs) do order[#order + 1] = j end
   local function key(j)
     local r = result_of(self.ctx, j)
-    if r then
-      local sc = type(r.score) == "number" and r.score or nil
-      return r.status == "ok" and sc or (sc and sc - 1e9) or -math.huge
-    end
+    if r then return r.status == "ok" and r.score or (r.score and r.score - 1e9) or -math.huge end
     local l = self.live[j.trial]
     if l and l.val_acc then return l.val_acc end
     return self.state[j.trial] == "running" and -1e300 or -math.huge
@@ -154,7 +149,7 @@ function View:finished(r)
   end
 end
 
--- A master's look at the run folder: who runs what, how far each has got.
+-- A master's look at the run folder: who runs what (trial -> holder), how far each has got.
 function View:poll(running)
   if self.quiet then return end
   for _, j in ipairs(self.jobs) do

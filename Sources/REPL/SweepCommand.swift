@@ -1,5 +1,6 @@
 import Foundation
 import OptLabLua
+import OptLabRuntime
 import CShims
 
 /// `optlab sweep --summary runs/<name>`: the finished trials of a search,
@@ -96,18 +97,11 @@ func sweepCommand() -> Int32? {
         fputs("usage: optlab sweep script.lua [--workers N] [--resume]\n       optlab sweep script.lua --backend slurm [--parallel P] [--sbatch ARG]... [--resume]\n       optlab sweep --summary runs/<name>\n", stderr)
         return 1
     }
-    let path = argv[3] + "/summary.jsonl"
-    guard let data = FileManager.default.contents(atPath: path) else {
-        fputs("optlab: \(path) not found (is \(argv[3]) an hp.search folder?)\n", stderr)
+    guard FileManager.default.fileExists(atPath: argv[3] + "/summary.jsonl"),
+          var rows = try? SearchSummary.trials(in: argv[3], op: "sweep --summary") else {
+        fputs("optlab: \(argv[3])/summary.jsonl not found (is \(argv[3]) an hp.search folder?)\n", stderr)
         return 1
     }
-    var rows: [[String: Any]] = String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap {
-        try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-    }
-    // A trial recorded twice (a task taken for lost that then finished) counts once, as last written.
-    var latest: [Int: Int] = [:]
-    for (i, r) in rows.enumerated() { if let t = (r["trial"] as? NSNumber)?.intValue { latest[t] = i } }
-    rows = rows.enumerated().filter { i, r in (r["trial"] as? NSNumber).map { latest[$0.intValue] == i } ?? true }.map(\.element)
     func score(_ r: [String: Any]) -> Double { (r["score"] as? NSNumber)?.doubleValue ?? -.infinity }
     rows.sort { score($0) > score($1) }
     let names = Array(Set(rows.flatMap { ($0["config"] as? [String: Any])?.keys ?? [:].keys })).sorted()

@@ -36,6 +36,17 @@ enum TensorMethods {
         })
     }
 
+    /// var, std: x:name([dim] [, {correction=1, keepdim=false}]).
+    static func spread(_ name: String, _ help: String, _ f: @escaping @Sendable (Tensor, Int?, Bool, Int) throws -> Tensor) -> LuaFunction {
+        LuaFunction(name, "x:\(name)([dim] [, {correction=1}])", help, returningTensor: { a in
+            let x = try a.tensor(1)
+            let hasDim = a.type(2) == LUA_TNUMBER
+            let o = try a.options(hasDim ? 3 : 2, allowed: ["correction", "keepdim"])
+            return try f(x, hasDim ? try a.dimension(2, rank: x.rank) : nil, try o.bool("keepdim", default: false),
+                         try o.integer("correction", default: 1))
+        })
+    }
+
     static func extremum(_ name: String, largest: Bool) -> LuaFunction {
         LuaFunction(name, "x:\(name)([dim [, keepdim]])", """
         The \(largest ? "largest" : "smallest") element (a 0-d tensor), or along dim the values and their
@@ -188,20 +199,8 @@ enum TensorMethods {
             let x = try a.tensor(1)
             return [.tensor(try x.argmin(dim: try a.dimension(2, rank: x.rank)).add(1))]
         },
-        LuaFunction("var", "x:var([dim] [, {correction=1}])", "Variance Σ(x-mean)²/(n-correction); correction 1 (default) is unbiased, 0 numpy's.") { a in
-            let x = try a.tensor(1)
-            let hasDim = a.type(2) == LUA_TNUMBER
-            let o = try a.options(hasDim ? 3 : 2, allowed: ["correction", "keepdim"])
-            return [.tensor(try x.variance(dim: hasDim ? try a.dimension(2, rank: x.rank) : nil, keepDim: try o.bool("keepdim", default: false),
-                                           correction: try o.integer("correction", default: 1)))]
-        },
-        LuaFunction("std", "x:std([dim] [, {correction=1}])", "Standard deviation; correction as in var.") { a in
-            let x = try a.tensor(1)
-            let hasDim = a.type(2) == LUA_TNUMBER
-            let o = try a.options(hasDim ? 3 : 2, allowed: ["correction", "keepdim"])
-            return [.tensor(try x.std(dim: hasDim ? try a.dimension(2, rank: x.rank) : nil, keepDim: try o.bool("keepdim", default: false),
-                                      correction: try o.integer("correction", default: 1)))]
-        },
+        spread("var", "Variance Σ(x-mean)²/(n-correction); correction 1 (default) is unbiased, 0 numpy's.") { try $0.variance(dim: $1, keepDim: $2, correction: $3) },
+        spread("std", "Standard deviation; correction as in var.") { try $0.std(dim: $1, keepDim: $2, correction: $3) },
         LuaFunction("norm", "x:norm()", "The Euclidean (Frobenius) norm of all elements, a 0-d tensor.") { a in [.tensor(try a.tensor(1).norm())] },
         LuaFunction("softmax", "x:softmax([dim])", "Softmax along dim (default: the last), computed stably.") { a in
             let x = try a.tensor(1)

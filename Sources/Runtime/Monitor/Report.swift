@@ -70,12 +70,7 @@ public enum Report {
     /// A search folder's page: the score of every finished trial against each
     /// hyperparameter (log axes where the space is log), and the best trials.
     static func searchPage(_ dir: String) throws -> String {
-        // each trial once, as last written (a trial can be recorded twice: taken for lost, then finished)
-        let all = try jsonLines(dir + "/summary.jsonl")
-        var latest: [Int: Int] = [:]
-        for (i, r) in all.enumerated() { if let t = (r["trial"] as? NSNumber)?.intValue { latest[t] = i } }
-        let rows = all.enumerated().filter { i, r in (r["trial"] as? NSNumber).map { latest[$0.intValue] == i } ?? true }
-            .map(\.element).filter { ($0["status"] as? String) == "ok" }
+        let rows = try SearchSummary.trials(in: dir, op: "report").filter { ($0["status"] as? String) == "ok" }
         guard !rows.isEmpty else { throw RuntimeError(.argument, "report", "\(dir) has no finished trial yet") }
         let space = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/space.json")))) as? [String: Any] ?? [:]
         func score(_ r: [String: Any]) -> Double { (r["score"] as? NSNumber)?.doubleValue ?? .nan }

@@ -128,7 +128,13 @@ public final class Trainer {
         let previousSeconds = h.seconds
         let stepsBefore = h.loss.count
         let marks = Swift.max(1, Swift.min(options.reportsPerEpoch, perEpoch))
-        var sinceReport: [Double] = []
+        // The mean loss since the last report (the history already holds every value).
+        var reportedUpTo = h.loss.count
+        func lossSinceReport() -> Double {
+            let recent = h.loss[reportedUpTo...]
+            reportedUpTo = h.loss.count
+            return recent.reduce(0, +) / Double(Swift.max(recent.count, 1))
+        }
         let trainSample = try train.take(Swift.min(options.trainAccuracySample, train.count))
         model.train()
         // Layer statistics each epoch come from the last training batch's pass.
@@ -163,10 +169,8 @@ public final class Trainer {
                 for a in averages { try a.update() }
                 if let s = schedule, s.unit == .iteration { try s.step() }
                 h.loss.append(value)
-                sinceReport.append(value)
                 if let report, marks > 1, (i + 1) < limit, (i + 1) * marks / perEpoch != i * marks / perEpoch {
-                    let mean = sinceReport.reduce(0, +) / Double(sinceReport.count)
-                    sinceReport.removeAll(keepingCapacity: true)
+                    let mean = lossSinceReport()
                     let at = Double(epoch - 1) + Double((i + 1) * marks / perEpoch) / Double(marks)
                     if let why = try report(TrainingReport(at: at, epoch: epoch, loss: mean, trainAccuracy: nil, validationAccuracy: nil)) {
                         h.stopped = why
@@ -244,10 +248,9 @@ public final class Trainer {
                                        validationAccuracy: valAcc, learningRate: optimizer.learningRate, elapsed: elapsed,
                                        remaining: elapsed / Double(epoch - firstEpoch + 1) * Double(options.epochs - epoch)))
             if let report {
-                let mean = sinceReport.isEmpty ? epochLoss : sinceReport.reduce(0, +) / Double(sinceReport.count)
-                sinceReport.removeAll(keepingCapacity: true)
+                let mean = lossSinceReport()
                 let at = Double(epoch - 1) + Double(limit) / Double(perEpoch)
-                if let why = try report(TrainingReport(at: limit == perEpoch ? Double(epoch) : at, epoch: epoch, loss: mean, trainAccuracy: trainAcc, validationAccuracy: valAcc)) {
+                if let why = try report(TrainingReport(at: at, epoch: epoch, loss: mean, trainAccuracy: trainAcc, validationAccuracy: valAcc)) {
                     h.stopped = why
                     break training
                 }

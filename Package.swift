@@ -25,18 +25,24 @@ let package = Package(
                        providers: [.apt(["zlib1g-dev"])]),
         // glibc's mallopt, which Swift's Glibc module does not export.
         .target(name: "CAllocator", path: "Sources/CAllocator"),
-        // Small C helpers: the Lua error trampoline, Lua macro wrappers, libedit's variadic calls.
-        .target(name: "CShims", dependencies: ["CLua", "CEditLine"], path: "Sources/CShims"),
+        // The C half of the Lua bridge: the error trampoline, result pushing, Lua macro wrappers.
+        .target(name: "CLuaBridge", dependencies: ["CLua"], path: "Sources/CLuaBridge"),
+        // libedit's variadic calls, wrapped; apart from the bridge so that a host
+        // embedding OptLabLua does not link libedit.
+        .target(name: "CEditShims", dependencies: ["CEditLine"], path: "Sources/CEditShims"),
 
         .target(name: "OptLabRuntime",
                 dependencies: ["CBLAS", "CZlib", "CAllocator", .product(name: "RealModule", package: "swift-numerics")],
                 path: "Sources/Runtime"),
-        .target(name: "OptLabLua", dependencies: ["OptLabRuntime", "CLua", "CShims"],
-                path: "Sources/Bindings"),
+        // The Lua source of the bindings (prelude, search) lives in Sources/Bindings/Lua
+        // and is compiled into the library, so optlab stays one self-contained file.
+        .target(name: "OptLabLua", dependencies: ["OptLabRuntime", "CLua", "CLuaBridge"],
+                path: "Sources/Bindings", resources: [.embedInCode("Lua")]),
         // Swift 5 mode: the REPL lives on C globals (stdin/stdout/stderr, environ,
         // signal handlers, libedit callbacks) that Swift 6's checking rejects.
-        .executableTarget(name: "optlab", dependencies: ["OptLabLua", "CEditLine", "CShims"],
-                          path: "Sources/REPL", swiftSettings: [.swiftLanguageMode(.v5)]),
+        .executableTarget(name: "optlab", dependencies: ["OptLabLua", "OptLabRuntime", "CLua", "CLuaBridge", "CEditLine", "CEditShims"],
+                          path: "Sources/REPL", resources: [.embedInCode("Lua")],
+                          swiftSettings: [.swiftLanguageMode(.v5)]),
         .executableTarget(name: "optlab-bench", dependencies: ["OptLabRuntime", "OptLabLua"],
                           path: "Sources/Bench"),
 

@@ -1,11 +1,12 @@
 import CLua
-import CShims
+import CLuaBridge
 import OptLabRuntime
 
 /// An error from Lua code run by a `LuaVM`: the message and Lua's traceback.
 public struct LuaError: Error, CustomStringConvertible {
     public let message: String
     public var description: String { message }
+    public init(message: String) { self.message = message }
 }
 
 /// A Lua 5.4 state with the optlab runtime loaded, for Swift hosts.
@@ -58,7 +59,7 @@ public final class LuaVM {
         let methods = try state.newTable()
         try state.register(TensorMethods.functions, into: methods, qualifier: "Tensor:", isMethod: true)
         state.tensorMetatable = try state.newKind("Tensor", methods: methods, index: TensorMetamethods.index)
-        try state.register(TensorMetamethods.functions, into: state.tensorMetatable, qualifier: "", isMethod: false)
+        try state.register(TensorMetamethods.functions, into: state.tensorMetatable, qualifier: "", isMethod: false, kind: "Tensor")
         let tensorModule = try state.newTable()
         try state.register(TensorLibrary.functions, into: tensorModule, qualifier: "tensor.", isMethod: false)
         try state.setField(tensorModule, "Tensor", .function(state.keep(methods, type: "table")))
@@ -72,31 +73,73 @@ public final class LuaVM {
         _ = try state.installKind(Kind.schedule, methods: OptimLibrary.scheduleMethods, meta: [], qualifier: "Schedule:")
         _ = try state.installKind(Kind.average, methods: OptimLibrary.averageMethods, meta: [], qualifier: "Average:")
         _ = try state.installKind(Kind.lbfgs, methods: OptimLibrary.lbfgsMethods, meta: [], qualifier: "LBFGS:")
-        for (name, functions, methods) in [("nn", NNLibrary.functions, moduleMethods), ("data", DataLibrary.functions, datasetMethods),
-                                           ("optim", OptimLibrary.functions, optimizerMethods), ("train", TrainLibrary.functions, Int32(0)),
-                                           ("check", CheckLibrary.functions, Int32(0)), ("monitor", MonitorLibrary.functions, Int32(0)),
-                                           ("hp", HPLibrary.functions, Int32(0))] {
+        let libraries: [(String, [LuaFunction], Int32)] = [
+            ("nn", NNLibrary.functions + NNLibrary.primitives, moduleMethods), ("data", DataLibrary.functions + DataLibrary.methods, datasetMethods),
+            ("optim", OptimLibrary.functions, optimizerMethods), ("train", TrainLibrary.functions, 0),
+            ("check", CheckLibrary.functions + CheckLibrary.primitives, 0), ("monitor", MonitorLibrary.functions, 0),
+            ("hp", HPLibrary.functions, 0)]
+        // Primitives (functions with a public name of their own) go to the
+        // table P that optlab's Lua files receive, never to a global.
+        let primitives = try state.newTable()
+        var moduleTables: [String: Int32] = ["tensor": tensorModule]
+        for (name, functions, methods) in libraries {
             let table = try state.newTable()
-            try state.register(functions, into: table, qualifier: name + ".", isMethod: false)
+            let own = name == "data" ? DataLibrary.functions : functions
+            try state.register(own.filter { $0.shownAs == nil }, into: table, qualifier: name + ".", isMethod: false)
+            let inner = try state.newTable()
+            try state.register(functions.filter { $0.shownAs != nil }, into: inner, qualifier: name + ".", isMethod: false)
+            try state.setField(primitives, name, .function(state.keep(inner, type: "table")))
             if methods != 0 {
                 let className = ["nn": "Module", "data": "Dataset", "optim": "Optimizer"][name] ?? name
                 try state.setField(table, className, .function(state.keep(methods, type: "table")))
             }
             try state.publish(name, table: table)
+            moduleTables[name] = table
         }
+        let host = try state.newTable()
+        try state.register(BindingState.hostPrimitives, into: host, qualifier: "", isMethod: false)
+        try state.setField(primitives, "host", .function(state.keep(host, type: "table")))
+        try state.register(BindingState.languagePrimitives, into: primitives, qualifier: "", isMethod: false)
+        guard optlab_p_setraise(luaState, primitives, "raise") == LUA_OK else { throw LuaError(message: state.popMessage()) }
         Trainer.interruptCheck = { optlab_take_interrupt() != 0 }
-        try runPrelude()
-        try run(code: SearchLua.source, name: "=search")
+
+        // optlab's own Lua, each file its own chunk named after its path.
+        let P = LuaValue.function(state.keep(primitives, type: "table"))
+        let modules = LuaValue.array(LuaVM.modules.map { name, summary in
+            .array([.string(name), .string(summary), moduleTables[name].map { .function(state.keep($0, type: "table")) } ?? .nil])
+        })
+        let docs = LuaValue.record(state.docs.map { ($0.0, .string($0.1)) })
+        let help = try load(chunk: PackageResources.prelude_lua, name: "@optlab/prelude.lua", arguments: [P, docs, modules])
+        try setGlobal("help", help.first ?? .nil)
+        let search = try state.newTable()
+        let S = LuaValue.function(state.keep(search, type: "table"))
+        for (file, bytes) in [("trials", PackageResources.trials_lua), ("view", PackageResources.view_lua),
+                              ("backends", PackageResources.backends_lua)] {
+            try load(chunk: bytes, name: "@optlab/search/\(file).lua", arguments: [P, S])
+        }
+        let hp = moduleTables["hp"].map { LuaValue.function(state.keep($0, type: "table")) } ?? .nil
+        let nn = moduleTables["nn"].map { LuaValue.function(state.keep($0, type: "table")) } ?? .nil
+        try load(chunk: PackageResources.search_lua, name: "@optlab/search/search.lua", arguments: [P, S, hp, nn])
     }
 
-    /// Runs the Lua prelude (`help`) with the help texts and module list as its arguments.
-    private func runPrelude() throws {
+    /// Runs a chunk of Lua held in memory (a file compiled into the program)
+    /// as the chunk `name` (`@optlab/repl.lua`: `@` and a path, as for files), with `arguments` as its `...`; returns its results.
+    /// Errors raised through optlab's functions skip chunks named `optlab/...`
+    /// and point at the caller's line.
+    @discardableResult
+    public func load(chunk bytes: [UInt8], name: String, arguments: [LuaValue] = []) throws -> [LuaValue] {
         let L = luaState
-        let loaded = Prelude.source.withCString { luaL_loadbufferx(L, $0, strlen($0), "=prelude", "t") }
-        guard loaded == LUA_OK else { throw LuaError(message: state.popMessage()) }
-        try state.push(.record(state.docs.map { ($0.0, .string($0.1)) }))
-        try state.push(.array(LuaVM.modules.map { .array([.string($0.0), .string($0.1)]) }))
-        guard optlab_pcall_traceback(L, 2, 0) == LUA_OK else { throw LuaError(message: state.popMessage()) }
+        let base = lua_gettop(L)
+        defer { lua_settop(L, base) }
+        let status = bytes.withUnsafeBufferPointer { buf in
+            buf.withMemoryRebound(to: CChar.self) { optlab_p_loadbuffer(L, $0.baseAddress, $0.count, name) }
+        }
+        guard status == LUA_OK else { throw LuaError(message: state.popMessage()) }
+        for a in arguments { try state.push(a) }
+        guard optlab_pcall_traceback(L, Int32(arguments.count), LUA_MULTRET) == LUA_OK else {
+            throw LuaError(message: state.popMessage())
+        }
+        return try results(from: base)
     }
 
     // MARK: running code
@@ -187,6 +230,38 @@ public final class LuaVM {
         set { state.progressHandler = newValue }
     }
 
+    /// What the embedding program provides: the search's live table and its
+    /// worker processes (see `LuaHost`). Nil: plain lines, no workers.
+    public var host: LuaHost? {
+        get { state.host }
+        set { state.host = newValue }
+    }
+
+    /// This process's part in a sweep (`optlab sweep` sets it before running
+    /// the script); nil runs searches in process.
+    public var sweepRole: SweepRole? {
+        get { state.sweepRole }
+        set { state.sweepRole = newValue }
+    }
+
+    /// How many times the script began `hp.search` under its sweep role.
+    public var searchesBegun: Int { state.searchesBegun }
+
+    /// A Swift closure as a Lua function value, set nowhere (pass it to a chunk).
+    public func function(named name: String, _ body: @escaping @Sendable ([LuaValue]) throws -> [LuaValue]) throws -> LuaValue {
+        let table = try state.newTable()
+        try state.register([LuaFunction(name, "", "") { a in try body(try (0..<a.count).map { try a.value($0 + 1) }) }],
+                           into: table, qualifier: "", isMethod: false)
+        let L = luaState
+        let base = lua_gettop(L)
+        defer { lua_settop(L, base) }
+        try state.push(.function(state.keep(table, type: "table")))
+        guard case .record(let fields) = try state.read(-1, depth: 0, asRecord: true), let f = fields.first?.1 else {
+            throw LuaError(message: "cannot make the function \(name)")
+        }
+        return f
+    }
+
     /// Sends everything Lua's `print` writes to `handler` (one call per print, with its newline).
     public func capturePrint(_ handler: @escaping @Sendable (String) -> Void) throws {
         let globals = try state.globalsTable()
@@ -236,6 +311,23 @@ extension LuaVM {
 }
 
 extension LuaVM {
+    /// Calls a Lua function value (one a chunk returned, say) with `arguments`.
+    @discardableResult
+    public func call(function: LuaValue, _ arguments: [LuaValue] = []) throws -> [LuaValue] {
+        let L = luaState
+        let base = lua_gettop(L)
+        defer { lua_settop(L, base) }
+        try state.push(function)
+        guard lua_type(L, -1) == LUA_TFUNCTION || lua_type(L, -1) == LUA_TTABLE || lua_type(L, -1) == LUA_TUSERDATA else {
+            throw LuaError(message: "call: a function expected, got \(function.typeName)")
+        }
+        for a in arguments { try state.push(a) }
+        guard optlab_pcall_traceback(L, Int32(arguments.count), LUA_MULTRET) == LUA_OK else {
+            throw LuaError(message: state.popMessage())
+        }
+        return try results(from: base)
+    }
+
     /// Calls the global function `name` with `arguments`; its results come back as Swift values.
     @discardableResult
     public func call(_ name: String, _ arguments: [LuaValue] = []) throws -> [LuaValue] {

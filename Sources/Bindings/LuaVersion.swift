@@ -1,4 +1,4 @@
-import CShims
+import CLuaBridge
 import OptLabRuntime
 
 /// The Lua release the bindings are built against.

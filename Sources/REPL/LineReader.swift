@@ -1,5 +1,5 @@
 import CEditLine
-import CShims
+import CEditShims
 import Glibc
 
 /// What reading one line gave.

@@ -1,4 +1,4 @@
-import CShims
+import CLuaBridge
 import Glibc
 import OptLabLua
 
@@ -7,6 +7,8 @@ import OptLabLua
 struct REPL {
     let vm: LuaVM
     let interactive = isatty(0) != 0
+    /// The functions of repl.lua: status, run, time, complete.
+    var support: [String: LuaValue] = [:]
 
     init(vm: LuaVM) {
         self.vm = vm
@@ -22,12 +24,13 @@ struct REPL {
         return env["HOME"].map { $0 + "/.optlab_history" }
     }
 
-    func run() -> Int32 {
+    mutating func run() -> Int32 {
         let colors = isatty(1) != 0 && ProcessInfo.environment["NO_COLOR"] == nil
         do {
-            try vm.register("__optlab_now") { _ in [.number(monotonicSeconds())] }
-            try vm.setGlobal("__optlab_colors", .bool(colors))
-            try vm.run(code: REPLSupport.source, name: "=repl")
+            let now = try vm.function(named: "now") { _ in [.number(monotonicSeconds())] }
+            let loaded = try vm.load(chunk: PackageResources.repl_lua, name: "@optlab/repl.lua", arguments: [now, .bool(colors)])
+            guard case .record(let fields)? = loaded.first else { throw LuaError(message: "repl.lua returned no table") }
+            support = Dictionary(fields, uniquingKeysWith: { a, _ in a })
         } catch {
             fputs("optlab: cannot start the REPL: \(error)\n", stderr)
             return 1
@@ -63,7 +66,7 @@ struct REPL {
             case .line(let line):
                 entry = entry.isEmpty ? line : entry + "\n" + line
                 if entry.hasPrefix(":") { return entry }
-                let status = (try? vm.call("__optlab_repl_status", [.string(entry)]))?.first?.string ?? "error"
+                let status = (try? vm.call(function: support["status"] ?? .nil, [.string(entry)]))?.first?.string ?? "error"
                 if status != "incomplete" { return entry }
             }
         }
@@ -74,9 +77,9 @@ struct REPL {
         defer { optlab_release_sigint() }
         do {
             if entry.hasPrefix(":time ") {
-                try vm.call("__optlab_repl_time", [.string(String(entry.dropFirst(6)))])
+                try vm.call(function: support["time"] ?? .nil, [.string(String(entry.dropFirst(6)))])
             } else {
-                try vm.call("__optlab_repl_run", [.string(entry)])
+                try vm.call(function: support["run"] ?? .nil, [.string(entry)])
             }
         } catch {
             fputs("\(error)\n", stderr)
@@ -85,7 +88,7 @@ struct REPL {
     }
 
     func complete(_ word: String) -> [String] {
-        guard case .array(let items)? = (try? vm.call("__optlab_repl_complete", [.string(word)]))?.first else { return [] }
+        guard case .array(let items)? = (try? vm.call(function: support["complete"] ?? .nil, [.string(word)]))?.first else { return [] }
         return items.compactMap(\.string)
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import OptLabLua
 import OptLabRuntime
-import CShims
+import CLuaBridge
 
 /// `optlab sweep --summary runs/<name>`: the finished trials of a search,
 /// best first. (Only when no file named `sweep` exists.)
@@ -84,7 +84,7 @@ func sweepCommand() -> Int32? {
             // they wait for trials and serve every stage.
             var pids: [LuaValue] = []
             for _ in 0..<workers {
-                do { pids.append(.integer(Int(try SweepWorkers.spawn(script: argv[2])))) } catch {
+                do { pids.append(.integer(Int(try OptlabHost.spawnWorker(script: argv[2])))) } catch {
                     fputs("optlab sweep: \(error)\n", stderr)
                     return 1
                 }
@@ -133,7 +133,8 @@ func sweepCommand() -> Int32? {
 func runSweepScript(_ path: String, _ fields: [(String, LuaValue)]) -> Int32 {
     do {
         let vm = try LuaVM()
-        try vm.setGlobal("__optlab_sweep", .record(fields))
+        vm.host = OptlabHost.shared
+        vm.sweepRole = SweepRole(fields)
         let worker = fields.contains { $0.0 == "mode" && $0.1.string == "worker" }
         if worker && !fields.contains(where: { $0.0 == "trial" }) {
             // A local worker is silent until hp.search gives it a log: the
@@ -144,8 +145,7 @@ func runSweepScript(_ path: String, _ fields: [(String, LuaValue)]) -> Int32 {
         optlab_catch_sigint(vm.luaState)
         defer { optlab_release_sigint() }
         try vm.run(file: path)
-        if !worker, case .record(let f)? = try? vm.global("__optlab_sweep"),
-           !f.contains(where: { $0.0 == "searched" }) {
+        if !worker, vm.searchesBegun == 0 {
             fputs("optlab sweep: \(path) ran to its end without calling hp.search\n", stderr)
             return 1
         }

@@ -1,4 +1,4 @@
-import CShims
+import CLuaBridge
 import Glibc
 import OptLabLua
 import OptLabRuntime
@@ -117,6 +117,7 @@ func main() -> Int32 {
         printError("\(error)")
         return 1
     }
+    vm.host = OptlabHost.shared
     if isatty(1) != 0 {
         let bar = ProgressBar()
         vm.trainingProgress = { bar.show($0) }
@@ -126,12 +127,8 @@ func main() -> Int32 {
     let scriptAt = opts.scriptIndex ?? argv.count
     let argTable = Array(argv.dropFirst(0))
     do {
-        try vm.setGlobal("__optlab_argv", .array(argTable.map { .string($0) }))
-        try vm.run(code: """
-        local a = __optlab_argv; __optlab_argv = nil
-        arg = {}
-        for i = 1, #a do arg[i - 1 - \(scriptAt)] = a[i] end
-        """, name: "=arg")
+        let makeArg = "local a, at = ...; arg = {}; for i = 1, #a do arg[i - 1 - at] = a[i] end"
+        try vm.load(chunk: Array(makeArg.utf8), name: "=arg", arguments: [.array(argTable.map { .string($0) }), .integer(scriptAt)])
     } catch {
         printError("\(error)")
         return 1
@@ -165,12 +162,12 @@ func main() -> Int32 {
     let ranSomething = opts.scriptIndex != nil || !opts.actions.isEmpty
     if opts.interactive || (!ranSomething && !opts.version) {
         if isatty(0) != 0 {
-            return REPL(vm: vm).run()
+            var repl = REPL(vm: vm); return repl.run()
         }
         if !opts.interactive {
             return report(vm) { try vm.runStdin(arguments: []) } ? 0 : 1
         }
-        return REPL(vm: vm).run()
+        var repl = REPL(vm: vm); return repl.run()
     }
     return 0
 }

@@ -3,13 +3,13 @@ local test = function(name, fn) H.test(file .. ": " .. name, fn) end
 
 test("argument errors read like lauxlib's", function()
   local x = tensor.zeros(2, 3)
-  H.raises(function() x:matmul(nil) end, "bad argument #1 to 'matmul' (tensor expected, got nil)")
-  H.raises(function() x:matmul("w") end, "bad argument #1 to 'matmul' (tensor expected, got string)")
-  H.raises(function() tensor.zeros("a") end, "bad argument #1 to 'zeros'")
+  H.raises(function() x:matmul(nil) end, "bad argument #1 to 'Tensor:matmul' (tensor expected, got nil)")
+  H.raises(function() x:matmul("w") end, "bad argument #1 to 'Tensor:matmul' (tensor expected, got string)")
+  H.raises(function() tensor.zeros("a") end, "bad argument #1 to 'tensor.zeros'")
   H.raises(function() tensor.zeros({2}, "f16") end, "unknown dtype 'f16'")
-  H.raises(function() x:sum("x") end, "bad argument #1 to 'sum' (number expected, got string)")
-  H.raises(function() x.matmul(nil, x) end, "calling 'matmul' on bad self")
-  H.raises(function() return x + {} end, "tensor or number expected, got table")
+  H.raises(function() x:sum("x") end, "bad argument #1 to 'Tensor:sum' (number expected, got string)")
+  H.raises(function() x.matmul(nil, x) end, "calling 'Tensor:matmul' on bad self")
+  H.raises(function() return x + {} end, "bad argument #2 to 'Tensor +' (tensor or number expected, got table)")
 end)
 
 test("shape errors carry the runtime's message and the Lua position", function()
@@ -28,4 +28,61 @@ test("setting unknown fields is an error, not a silent no-op", function()
   local x = tensor.zeros(2)
   H.raises(function() x.gard = x end, "cannot set field 'gard'")
   H.eq(x.nothing, nil)
+end)
+
+-- The position of every error is the line the user wrote, never one of
+-- optlab's own files, even for functions written in optlab's Lua.
+local function line_of(fn)
+  local ok, err = pcall(fn)
+  assert(not ok, "expected an error")
+  return err, tonumber(err:match("^[^:]*errors_test%.lua:(%d+):"))
+end
+
+test("errors point at the caller's line, also through optlab's Lua and pcall", function()
+  local here = debug.getinfo(1, "l").currentline
+  local err, l = line_of(function() monitor.hist(tensor.zeros(3), {bin = 3}) end)
+  H.eq(l, here + 1, "line of monitor.hist's error (" .. err .. ")")
+  H.eq(err:find("optlab/", 1, true), nil, "no optlab file in " .. err)
+  err, l = line_of(function() check.preflight(1) end)
+  H.eq(l, here + 4, "line of check.preflight's error (" .. err .. ")")
+  err, l = line_of(function() data.spiral{classes = 2, per_class = 3}:batches(0) end)
+  H.eq(l, here + 6, "line of ds:batches' error (" .. err .. ")")
+  H.eq(err:find("'Dataset:batches'", 1, true) ~= nil, true, "names Dataset:batches: " .. err)
+  local ok, e = pcall(tensor.zeros, "a")     -- through pcall: still this line
+  H.eq(tonumber(e:match("errors_test%.lua:(%d+):")), here + 9, "line through pcall (" .. e .. ")")
+  err, l = line_of(function() hp.search{space = {}, trial = function() end, stages = {{trials = 2, epoch = 1}}} end)
+  H.eq(l, here + 11, "line of hp.search's error (" .. err .. ")")
+end)
+
+test("unknown options are errors that suggest the nearest key", function()
+  H.raises(function() monitor.hist(tensor.zeros(3), {bin = 3}) end, "monitor.hist: unknown option 'bin' (did you mean 'bins'?)")
+  H.raises(function() nn.Linear(2, 3, {bais = false}) end, "nn.Linear: unknown option 'bais' (did you mean 'bias'?)")
+  H.raises(function() nn.SoftmaxCrossEntropy{label_smoothing = 0.1} end, "nn.SoftmaxCrossEntropy: unknown option 'label_smoothing' (it takes no options)")
+  H.raises(function() nn.MulticlassSVM{margn = 2} end, "did you mean 'margin'?")
+  H.raises(function() hp.search{space = {}, trial = function() end, stages = {{trials = 2, epoch = 1}}} end,
+    "hp.search: unknown option 'epoch' in stage 1 (did you mean 'epochs'?)")
+  H.raises(function() hp.search{space = {}, trial = function() end, trails = 3} end, "hp.search: unknown option 'trails' (did you mean 'trials'?)")
+  H.raises(function() hp.search{space = {}, trial = function() end, prune = {factr = 2}} end, "unknown option 'factr' in prune (did you mean 'factor'?)")
+  H.raises(function() data.spiral{classes = 2, per_class = 3}:batches(2, {shufle = true}) end, "Dataset:batches: unknown option 'shufle' (did you mean 'shuffle'?)")
+  H.raises(function() check.preflight(nn.Sequential{nn.Linear(2, 2)}, nn.MSE(), data.spiral{classes = 2, per_class = 3}, {reg = 0, N = 3}) end,
+    "check.preflight: unknown option 'N' (did you mean 'n'?)")
+end)
+
+test("constructors given more than they take say so", function()
+  H.raises(function() nn.ReLU(123) end, "nn.ReLU: takes no arguments, got 1")
+  H.raises(function() nn.Dropout(0.5, 3) end, "nn.Dropout: takes 1 argument, got 2")
+  H.raises(function() nn.Linear(2, 3, {}, 7) end, "nn.Linear: takes 3 arguments, got 4")
+  H.raises(function() nn.MSE(1, 2) end, "nn.MSE: takes 1 argument, got 2")
+  H.eq(tostring(nn.ReLU()), "ReLU", "no argument is fine")
+end)
+
+test("no message shows a name with two underscores", function()
+  local x = tensor.zeros(2)
+  local m = nn.Sequential{nn.Linear(2, 2)}
+  for _, f in ipairs{function() return x + {} end, function() return -{} end, function() return x[{}] end,
+                     function() x[1] = {} end, function() return m("x") end, function() return #nn.MSE() end,
+                     function() return nn.MSE()(1) end, function() return m[{}] end} do
+    local ok, err = pcall(f)
+    if not ok then H.eq(tostring(err):find("__", 1, true), nil, "underscores in " .. tostring(err)) end
+  end
 end)

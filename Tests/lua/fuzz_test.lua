@@ -57,8 +57,34 @@ local ops = {
 }
 for i, op in ipairs(ops) do targets[#targets + 1] = {"operator " .. i, op, true} end
 
-H.test(file .. ": " .. calls .. " random calls never crash and always explain", function()
-  math.randomseed(tonumber(os.getenv("OPTLAB_FUZZ_SEED") or "") or 20261129)
+-- Every message has the one shape: the caller's position (a line of this
+-- file), no name with two underscores, none of optlab's own files, and an
+-- argument error names a public function (its help name or an operation).
+local public = {}
+for _, lib in ipairs{"tensor", "nn", "data", "optim", "train", "check", "monitor", "hp"} do
+  for name in pairs(_G[lib]) do public[lib .. "." .. name] = true end
+end
+for class, methods in pairs{Tensor = tensor.Tensor, Module = nn.Module, Dataset = data.Dataset, Optimizer = optim.Optimizer} do
+  for name in pairs(methods) do public[class .. ":" .. name] = true end
+end
+for _, o in ipairs(objects) do
+  local mt = getmetatable(o)
+  local class = mt and mt.__name and mt.__name:match("^optlab%.(.*)$")
+  if class and type(mt.__methods) == "table" then
+    for name in pairs(mt.__methods) do public[class .. ":" .. name] = true end
+  end
+end
+local function check_shape(target, err)
+  if not err:match("^[^:]*fuzz_test%.lua:%d+: ") then error(target .. ": message without the caller's position: " .. err) end
+  if err:find("__", 1, true) then error(target .. ": message with a '__' name: " .. err) end
+  if err:find("optlab/", 1, true) then error(target .. ": message from inside optlab: " .. err) end
+  local named = err:match("bad argument #%d+ to '([^']*)'") or err:match("calling '([^']*)' on bad self")
+  if named and not public[named] and not named:match("^%u%a+ ") and named ~= "?" then
+    error(target .. ": message names '" .. named .. "', which is no public function: " .. err)
+  end
+end
+
+local function run_fuzz(calls, call)
   local failures, successes = 0, 0
   for _ = 1, calls do
     local target = targets[math.random(#targets)]
@@ -72,7 +98,7 @@ H.test(file .. ": " .. calls .. " random calls never crash and always explain", 
       if args[1] == nil then args[1] = tensor.zeros(1) end
     end
     for i = #args + 1, #args + n do args[i] = random_value() end
-    local ok, err = pcall(target[2], table.unpack(args, 1, math.max(n + (target[3] and 1 or 0), 1)))
+    local ok, err = call(target[2], table.unpack(args, 1, math.max(n + (target[3] and 1 or 0), 1)))
     if ok then
       successes = successes + 1
     else
@@ -80,9 +106,30 @@ H.test(file .. ": " .. calls .. " random calls never crash and always explain", 
       if type(err) ~= "string" or #err == 0 then
         error(target[1] .. " failed without a message: " .. tostring(err))
       end
+      check_shape(target[1], err)
     end
   end
+  return successes, failures
+end
+
+H.test(file .. ": " .. calls .. " random calls never crash and always explain", function()
+  math.randomseed(tonumber(os.getenv("OPTLAB_FUZZ_SEED") or "") or 20261129)
+  local successes, failures = run_fuzz(calls, pcall)
   H.eq(successes + failures, calls, "calls made")
   H.eq(successes > calls / 20, true, "a fair share of calls succeeded (" .. successes .. ")")
   H.eq(failures > calls / 20, true, "a fair share of calls failed (" .. failures .. ")")
+end)
+
+-- The same, each call made from inside a coroutine.
+H.test(file .. ": " .. calls // 3 .. " random calls from coroutines", function()
+  math.randomseed((tonumber(os.getenv("OPTLAB_FUZZ_SEED") or "") or 20261129) + 1)
+  local n = calls // 3
+  local successes, failures = run_fuzz(n, function(f, ...)
+    local co = coroutine.create(function(...) return pcall(f, ...) end)
+    local resumed, ok, err = coroutine.resume(co, ...)
+    if not resumed then return false, ok end
+    return ok, err
+  end)
+  H.eq(successes + failures, n, "calls made")
+  H.eq(successes > n / 20 and failures > n / 20, true, "a fair share of each (" .. successes .. ", " .. failures .. ")")
 end)

@@ -1,12 +1,15 @@
 import Glibc
 import CLua
-import CShims
+import CLuaBridge
 import OptLabRuntime
 
 /// Everything the bindings keep per Lua state: the metatables of the object
 /// kinds, the Swift function boxes, the help texts, and the collector policy.
 final class BindingState {
-    /// Nil once the state is closed.
+    /// The thread running now: the main state, or the coroutine whose call
+    /// entered Swift (`dispatch` sets it for the call's duration, so every
+    /// read, push and callback uses the stack it was called on). Nil once the
+    /// state is closed.
     var L: OpaquePointer?
     /// Registry reference of each object kind's metatable, by kind name.
     var metatables: [String: Int32] = [:]
@@ -20,6 +23,12 @@ final class BindingState {
     var globals: LuaReference?
     /// How train.fit reports progress; nil prints a plain line per epoch.
     var progressHandler: ((TrainingProgress) -> Void)?
+    /// What the embedding program provides (live table, worker processes).
+    var host: LuaHost?
+    /// This process's part in `optlab sweep`, or nil in process.
+    var sweepRole: SweepRole?
+    /// How many searches the script has begun under that role.
+    var searchesBegun = 0
 
     /// Torch7's heap tracking: tensor storage lives outside Lua's heap, so a
     /// full collection runs whenever live storage passes a soft limit, and

@@ -1,5 +1,5 @@
 import CLua
-import CShims
+import CLuaBridge
 import OptLabRuntime
 
 /// An argument error in lauxlib's words: `bad argument #1 to 'matmul' (tensor expected, got nil)`.
@@ -170,11 +170,23 @@ struct LuaArgs {
         var values: [String: LuaValue] = [:]
         for (k, v) in pairs {
             guard allowed.contains(k) else {
-                throw argumentError(i, "unknown option '\(k)'; expected one of: \(allowed.sorted().joined(separator: ", "))")
+                throw LuaArgumentError(description: OptionNames.unknown(k, allowed: allowed, function: function))
             }
             values[k] = v
         }
         return LuaOptions(values: values, args: self, index: i)
+    }
+
+    /// Nothing after argument `last`: a constructor given more than it takes
+    /// (`nn.ReLU(123)`) is told so instead of ignoring them.
+    func noArguments(after last: Int) throws {
+        let first = isMethod ? last + 2 : last + 1
+        guard count >= first else { return }
+        var given = count
+        while given >= first && isNoneOrNil(given) { given -= 1 }
+        guard given >= first else { return }
+        let takes = last == 0 ? "no arguments" : last == 1 ? "1 argument" : "\(last) arguments"
+        throw LuaArgumentError(description: "\(function): takes \(takes), got \(isMethod ? given - 1 : given)")
     }
 
     /// Calls the function at `i` with `arguments`, protected; its Lua error

@@ -1,5 +1,5 @@
 import CLua
-import CShims
+import CLuaBridge
 import OptLabRuntime
 
 /// One Lua-callable function: its name, its help, and its Swift body.
@@ -14,6 +14,10 @@ struct LuaFunction: Sendable {
     /// For the hottest functions (arithmetic metamethods): one tensor back,
     /// with no results array to allocate on each call.
     let tensorBody: (@Sendable (inout LuaArgs) throws -> Tensor)?
+    /// The name its messages use when it is not the registered one: a
+    /// primitive that optlab's Lua wraps reports as the public function
+    /// (`check.grad`), never as itself.
+    var shownAs: String?
 
     init(_ name: String, _ signature: String, _ help: String, _ body: @escaping @Sendable (inout LuaArgs) throws -> [LuaValue]) {
         self.name = name
@@ -21,6 +25,14 @@ struct LuaFunction: Sendable {
         self.help = help
         self.body = body
         tensorBody = nil
+    }
+
+    /// A function for optlab's own Lua files only (they receive it in their
+    /// primitives table, never as a global), whose errors name `publicName`.
+    static func primitive(_ name: String, as publicName: String, _ body: @escaping @Sendable (inout LuaArgs) throws -> [LuaValue]) -> LuaFunction {
+        var f = LuaFunction(name, "", "", body)
+        f.shownAs = publicName
+        return f
     }
 
     init(_ name: String, _ signature: String, _ help: String, returningTensor body: @escaping @Sendable (inout LuaArgs) throws -> Tensor) {
@@ -57,6 +69,12 @@ func dispatch(_ L: OpaquePointer?, _ ctx: UnsafeMutableRawPointer?, _ frame: Uns
     guard let L, let ctx, let frame else { return -1 }
     let box = Unmanaged<FunctionBox>.fromOpaque(ctx).takeUnretainedValue()
     var args = LuaArgs(L: L, box: box)
+    // A coroutine has its own stack: work on the thread that called, and put
+    // back the outer one when this call returns (calls nest through callbacks).
+    let state = box.state
+    let outer = state.L
+    state.L = L
+    defer { state.L = outer }
     do {
         if let tensorBody = box.tensorBody {
             let t = try tensorBody(&args)
@@ -96,10 +114,11 @@ func dispatch(_ L: OpaquePointer?, _ ctx: UnsafeMutableRawPointer?, _ frame: Uns
 extension BindingState {
     /// Registers `functions` into the table at registry reference `table`.
     /// `qualifier` names them in help ("tensor." or "Tensor:").
-    func register(_ functions: [LuaFunction], into table: Int32, qualifier: String, isMethod: Bool) throws {
+    func register(_ functions: [LuaFunction], into table: Int32, qualifier: String, isMethod: Bool, kind: String? = nil) throws {
         guard let L else { return }
         for f in functions {
-            let box = FunctionBox(state: self, name: f.name, isMethod: isMethod, body: f.body, tensorBody: f.tensorBody)
+            let shown = f.shownAs ?? BindingState.publicName(f.name, qualifier: qualifier, kind: kind)
+            let box = FunctionBox(state: self, name: shown, isMethod: isMethod, body: f.body, tensorBody: f.tensorBody)
             boxes.append(box)
             guard optlab_p_setfunction(L, table, f.name, Unmanaged.passUnretained(box).toOpaque()) == LUA_OK else {
                 throw LuaRaisedError(description: popMessage())
@@ -108,6 +127,18 @@ extension BindingState {
                 docs.append((qualifier + f.name, f.signature + "\n\n" + f.help))
             }
         }
+    }
+
+    /// What a function is called in messages: `tensor.zeros`, `Tensor:sum`, and
+    /// for a metamethod the operation it implements (`Tensor +`, `Module call`),
+    /// so no `__` name ever reaches a user.
+    static func publicName(_ name: String, qualifier: String, kind: String?) -> String {
+        guard name.hasPrefix("__") else { return qualifier + name }
+        let operations = ["__add": "+", "__sub": "-", "__mul": "*", "__div": "/", "__pow": "^", "__unm": "unary -",
+                          "__len": "#", "__tostring": "tostring", "__call": "call", "__index": "index",
+                          "__newindex": "index assignment", "__eq": "=="]
+        let op = operations[name] ?? String(name.dropFirst(2))
+        return kind.map { "\($0) \(op)" } ?? op
     }
 
     /// A new empty table, held in the registry.
@@ -141,7 +172,8 @@ extension BindingState {
         guard let L else { return 0 }
         var ctx: UnsafeMutableRawPointer?
         if let index {
-            let box = FunctionBox(state: self, name: index.name, isMethod: true, body: index.body)
+            let box = FunctionBox(state: self, name: BindingState.publicName(index.name, qualifier: "", kind: name),
+                                  isMethod: true, body: index.body)
             boxes.append(box)
             ctx = Unmanaged.passUnretained(box).toOpaque()
         }

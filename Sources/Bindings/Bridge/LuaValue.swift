@@ -1,5 +1,5 @@
 import CLua
-import CShims
+import CLuaBridge
 import OptLabRuntime
 
 /// A value crossing between Lua and Swift.

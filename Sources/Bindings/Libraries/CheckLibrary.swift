@@ -52,8 +52,11 @@ enum CheckLibrary {
         .record([("ok", .bool(o.passed)), ("name", .string(o.name)), ("detail", .string(o.detail)), ("report", .string(o.description))])
     }
 
-    static let functions: [LuaFunction] = [
-        LuaFunction("__grad", "", "") { a in
+    /// The Swift halves of check.*; the prelude wraps them so results print as reports.
+    static let functions: [LuaFunction] = []
+
+    static let primitives: [LuaFunction] = [
+        .primitive("grad", as: "check.grad") { a in
             guard a.type(1) == LUA_TFUNCTION else { throw a.typeError(1, expected: "function") }
             let params = try a.parameters(2)
             let o = try a.options(3, allowed: ["h", "per_param", "seed", "burn_in"])
@@ -67,7 +70,7 @@ enum CheckLibrary {
             }
             return [result(r)]
         },
-        LuaFunction("__model", "", "") { a in
+        .primitive("model", as: "check.model") { a in
             let m = try a.module(1)
             let (loss, _) = try lossFunction(a, 2)
             let o = try a.options(5, allowed: ["reg", "h", "per_param", "seed"])
@@ -78,18 +81,18 @@ enum CheckLibrary {
             return [.record([("ok", .bool(data.ok && reg.ok)), ("data", result(data)), ("reg", result(reg)),
                              ("notes", .array(notes.map { .string($0) })), ("report", .string(report))])]
         },
-        LuaFunction("__initial_loss", "", "") { a in
+        .primitive("initial_loss", as: "check.initial_loss") { a in
             let m = try a.module(1)
             let (loss, kind) = try lossFunction(a, 2)
             let y = try a.indices(4)
             let classes = try a.integer(5, default: Int(try y.max().item()) + 1)
             return [outcome(try SanityCheck.initialLoss(m, loss: loss, kind: kind, x: try a.tensor(3), y: y, classes: classes))]
         },
-        LuaFunction("__regularization", "", "") { a in
+        .primitive("regularization", as: "check.regularization") { a in
             let (loss, _) = try lossFunction(a, 2)
             return [outcome(try SanityCheck.regularization(try a.module(1), loss: loss, x: try a.tensor(3), y: try a.indices(4)))]
         },
-        LuaFunction("__overfit", "", "") { a in
+        .primitive("overfit", as: "check.overfit") { a in
             let (loss, _) = try lossFunction(a, 2)
             let o = try a.options(5, allowed: ["n", "steps", "lr"])
             let n = try o.integer("n", default: 20)

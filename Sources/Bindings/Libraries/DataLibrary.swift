@@ -82,7 +82,7 @@ enum DataLibrary {
         LuaFunction("images", "ds:images(c, h, w)", "The same examples with inputs as [N, c, h, w].") { a in
             [.dataset(try a.dataset(1).images(channels: try a.integer(2), height: try a.integer(3), width: try a.integer(4)))]
         },
-        LuaFunction("__order", "", "") { a in
+        .primitive("order", as: "Dataset:batches") { a in
             let d = try a.dataset(1)
             let o = try a.options(2, allowed: ["shuffle", "seed"])
             let shuffle = try o.bool("shuffle", default: false)
@@ -90,7 +90,7 @@ enum DataLibrary {
             let order = shuffle ? g.permutation(d.count) : Array(0..<d.count)
             return [.tensor(try Tensor(int32: order.map(Int32.init)))]
         },
-        LuaFunction("__gather", "", "") { a in
+        .primitive("gather", as: "Dataset:batches") { a in
             let d = try a.dataset(1)
             let order = try a.tensor(2)
             let start = try a.integer(3), size = try a.integer(4)

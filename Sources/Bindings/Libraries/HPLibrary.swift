@@ -9,7 +9,7 @@ enum HPLibrary {
     static let summary = "hyperparameter search: log-uniform sampling, coarse to fine, border warnings"
 
     static func spec(_ kind: String, _ fields: [(String, LuaValue)]) -> [LuaValue] {
-        [.record([("__hp", .string(kind))] + fields)]
+        [.record([("kind", .string(kind))] + fields)]
     }
 
     /// A space table {name = hp.spec} as a SearchSpace (choices keep their index).
@@ -22,7 +22,7 @@ enum HPLibrary {
                 guard let n = d[k]?.number else { throw a.argumentError(i, "'\(name)' lacks '\(k)'") }
                 return n
             }
-            switch d["__hp"]?.string {
+            switch d["kind"]?.string {
             case "loguniform": return (name, try Distribution(checking: .logUniform(try num("lo"), try num("hi"))))
             case "uniform": return (name, try Distribution(checking: .uniform(try num("lo"), try num("hi"))))
             case "int": return (name, try Distribution(checking: .integer(Int(try num("lo")), Int(try num("hi")), log: d["log"].map { if case .bool(true) = $0 { return true }; return false } ?? false)))
@@ -37,9 +37,9 @@ enum HPLibrary {
     static func specTable(_ s: SearchSpace) -> LuaValue {
         .record(s.parameters.map { name, d in
             switch d {
-            case .logUniform(let lo, let hi): return (name, .record([("__hp", .string("loguniform")), ("lo", .number(lo)), ("hi", .number(hi))]))
-            case .uniform(let lo, let hi): return (name, .record([("__hp", .string("uniform")), ("lo", .number(lo)), ("hi", .number(hi))]))
-            case .integer(let lo, let hi, let log): return (name, .record([("__hp", .string("int")), ("lo", .integer(lo)), ("hi", .integer(hi)), ("log", .bool(log))]))
+            case .logUniform(let lo, let hi): return (name, .record([("kind", .string("loguniform")), ("lo", .number(lo)), ("hi", .number(hi))]))
+            case .uniform(let lo, let hi): return (name, .record([("kind", .string("uniform")), ("lo", .number(lo)), ("hi", .number(hi))]))
+            case .integer(let lo, let hi, let log): return (name, .record([("kind", .string("int")), ("lo", .integer(lo)), ("hi", .integer(hi)), ("log", .bool(log))]))
             case .choice: return (name, .nil)   // the Lua side keeps choice specs as they were
             }
         })
@@ -61,12 +61,12 @@ enum HPLibrary {
             guard case .array(let cs) = try a.value(1), !cs.isEmpty else { throw a.typeError(1, expected: "non-empty table of choices") }
             return spec("choice", [("choices", .argument(1))])
         },
-        LuaFunction("__sample", "", "") { a in
+        .primitive("sample", as: "hp.search") { a in
             let s = try space(a, 1)
             let cfg = s.sample(seed: UInt64(bitPattern: Int64(try a.integer(2))), trial: try a.integer(3))
             return [.record(cfg.sorted { $0.key < $1.key }.map { ($0.key, .number($0.value)) })]
         },
-        LuaFunction("__grid", "", "") { a in
+        .primitive("grid", as: "hp.search") { a in
             let s = try space(a, 1)
             let budget = try a.integer(3)
             let levels = s.gridLevels(budget: budget)
@@ -74,7 +74,7 @@ enum HPLibrary {
             return [.record(p.sorted { $0.key < $1.key }.map { ($0.key, .number($0.value)) }), .integer(levels.reduce(1, *)),
                     .string(zip(s.parameters, levels).map { "\($0.name) \($1)" }.joined(separator: ", "))]
         },
-        LuaFunction("__narrow", "", "") { a in
+        .primitive("narrow", as: "hp.search") { a in
             let s = try space(a, 1)
             guard case .array(let rs) = try a.value(2) else { throw a.typeError(2, expected: "results") }
             let results: [(config: [String: Double], score: Double)] = rs.compactMap { r in
@@ -85,13 +85,13 @@ enum HPLibrary {
             }
             return [specTable(s.narrowed(to: results))]
         },
-        LuaFunction("__borders", "", "") { a in
+        .primitive("borders", as: "hp.search") { a in
             let s = try space(a, 1)
             guard case .record(let cfg) = try a.state.read(2, depth: 0, asRecord: true) else { throw a.typeError(2, expected: "config") }
             let raw = Dictionary(cfg.compactMap { k, v in v.number.map { (k, $0) } }, uniquingKeysWith: { x, _ in x })
             return [.array(s.borderWarnings(best: raw).map { .string($0) })]
         },
-        LuaFunction("__write_json", "", "") { a in
+        .primitive("write_json", as: "hp.search") { a in
             let path = try a.string(1)
             let v = try a.value(2)
             let data = try JSONSerialization.data(withJSONObject: json(v), options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
@@ -106,18 +106,18 @@ enum HPLibrary {
             }
             return []
         },
-        LuaFunction("__read_json", "", "") { a in
+        .primitive("read_json", as: "hp.search") { a in
             guard let d = FileManager.default.contents(atPath: try a.string(1)),
                   let o = try? JSONSerialization.jsonObject(with: d, options: [.fragmentsAllowed]) else { return [.nil] }
             return [luaValue(o)]
         },
-        LuaFunction("__read_lines", "", "") { a in
+        .primitive("read_lines", as: "hp.search") { a in
             guard let d = FileManager.default.contents(atPath: try a.string(1)) else { return [.array([])] }
             return [.array(String(decoding: d, as: UTF8.self).split(separator: "\n").compactMap { line in
                 (try? JSONSerialization.jsonObject(with: Data(line.utf8))).map(luaValue)
             })]
         },
-        LuaFunction("__lock", "", "") { a in
+        .primitive("lock", as: "hp.search") { a in
             // A second master on the same sweep is refused; a lock left by a dead master is taken over.
             let path = try a.string(1)
             if let d = FileManager.default.contents(atPath: path), let pid = Int32(String(decoding: d, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
@@ -127,38 +127,28 @@ enum HPLibrary {
             try AtomicFile.write(Array("\(getpid())\n".utf8), to: path, op: "hp")
             return []
         },
-        LuaFunction("__spawn", "", "") { a in
-            [.integer(Int(try SweepWorkers.spawn(script: try a.string(1))))]
-        },
-        LuaFunction("__alive", "", "") { a in
+        .primitive("alive", as: "hp.search") { a in
             // Reaps the worker if it has ended, so a dead one is never mistaken for alive.
             let pid = pid_t(try a.integer(1))
             var status: Int32 = 0
             if waitpid(pid, &status, WNOHANG) == pid { return [.bool(false)] }
             return [.bool(kill(pid, 0) == 0)]
         },
-        LuaFunction("__kill", "", "") { a in
+        .primitive("kill", as: "hp.search") { a in
             kill(pid_t(try a.integer(1)), SIGTERM)
             return []
         },
-        LuaFunction("__sleep", "", "") { a in
+        .primitive("sleep", as: "hp.search") { a in
             usleep(useconds_t(Swift.max(0, Swift.min(10, try a.number(1))) * 1e6))
             return []
         },
-        LuaFunction("__pid", "", "") { _ in [.integer(Int(getpid()))] },
-        LuaFunction("__now", "", "") { _ in
+        .primitive("pid", as: "hp.search") { _ in [.integer(Int(getpid()))] },
+        .primitive("now", as: "hp.search") { _ in
             var t = timespec()
             clock_gettime(CLOCK_MONOTONIC, &t)
             return [.number(Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9)]
         },
-        LuaFunction("__terminal", "", "") { _ in
-            // Rows of the terminal stdout is, or nil when it is a pipe or a file (plain lines then).
-            guard isatty(1) == 1, ProcessInfo.processInfo.environment["TERM"] != "dumb" else { return [.nil] }
-            var w = winsize()
-            let known = ioctl(1, UInt(TIOCGWINSZ), &w) == 0 && w.ws_row > 0 && w.ws_col > 0
-            return [.integer(known ? Int(w.ws_row) : 24), .integer(known ? Int(w.ws_col) : 80)]
-        },
-        LuaFunction("__redirect", "", "") { a in
+        .primitive("redirect", as: "hp.search") { a in
             // A worker's stdout and stderr go to its log, so the master's table stays whole.
             let path = try a.string(1)
             fflush(nil)
@@ -169,20 +159,20 @@ enum HPLibrary {
             close(fd)
             return []
         },
-        LuaFunction("__realpath", "", "") { a in
+        .primitive("realpath", as: "hp.search") { a in
             guard let p = realpath(try a.string(1), nil) else { return [.nil] }
             defer { free(p) }
             return [.string(String(cString: p))]
         },
-        LuaFunction("__rename", "", "") { a in
+        .primitive("rename", as: "hp.search") { a in
             // Claiming a queued trial: rename is atomic, so exactly one worker wins.
             [.bool(rename(try a.string(1), try a.string(2)) == 0)]
         },
-        LuaFunction("__list", "", "") { a in
+        .primitive("list", as: "hp.search") { a in
             let names = (try? FileManager.default.contentsOfDirectory(atPath: try a.string(1))) ?? []
             return [.array(names.sorted().map { .string($0) })]
         },
-        LuaFunction("__mkdir", "", "") { a in
+        .primitive("mkdir", as: "hp.search") { a in
             try RunFolder.makeDirectories(try a.string(1))
             return []
         },

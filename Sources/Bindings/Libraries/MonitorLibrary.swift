@@ -14,7 +14,7 @@ enum MonitorLibrary {
     }
 
     static let functions: [LuaFunction] = [
-        LuaFunction("__hist", "", "") { a in
+        .primitive("hist", as: "monitor.hist") { a in
             let values: [Double]
             if let t = a.state.tensor(at: 1) { values = t.toDoubles() } else { values = try doubles(try a.value(1), a, "values") }
             let o = try a.options(2, allowed: ["bins", "range"])
@@ -32,7 +32,7 @@ enum MonitorLibrary {
             s.watch(try a.bool(2, default: true))
             return []
         },
-        LuaFunction("__layers", "", "") { a in
+        .primitive("layers", as: "monitor.layers") { a in
             guard let s = try a.module(1) as? Sequential else { throw a.argumentError(1, "monitor.layers needs an nn.Sequential") }
             let st = try LayerStatistics(s)
             return [.record([("report", .string(st.description)), ("rows", .array(st.rows.map { r in
@@ -42,11 +42,11 @@ enum MonitorLibrary {
                          ("flags", .array(r.flags.map { .string($0) }))])
             }))])]
         },
-        LuaFunction("__ratios", "", "") { a in
+        .primitive("ratios", as: "monitor.ratios") { a in
             let r = try UpdateRatios(try a.optimizer(1))
             return [.record([("report", .string(r.description)), ("ratios", .record(r.rows.map { ($0.name, .number($0.ratio)) }))])]
         },
-        LuaFunction("__plot", "", "") { a in
+        .primitive("plot", as: "monitor.plot") { a in
             // Every key is a series, except the options below.
             guard case .record(let pairs) = try a.state.read(1, depth: 0, asRecord: true) else { throw a.typeError(1, expected: "table") }
             let optionKeys: Set<String> = ["log", "width", "height", "epochs", "colors", "file", "title"]
@@ -68,7 +68,7 @@ enum MonitorLibrary {
             }
             return [.string(plot.description)]
         },
-        LuaFunction("__diagnose", "", "") { a in
+        .primitive("diagnose", as: "monitor.diagnose") { a in
             guard case .record(let pairs) = try a.state.read(1, depth: 0, asRecord: true) else { throw a.typeError(1, expected: "history table") }
             let d = Dictionary(pairs, uniquingKeysWith: { x, _ in x })
             func series(_ k: String) throws -> [Double] { if let v = d[k] { return try doubles(v, a, k) }; return [] }

@@ -5,9 +5,13 @@ import OptLabRuntime
 enum NNLibrary {
     static let summary = "layers, losses, l2, save/load, ensembles"
 
-    static func layer(_ name: String, _ signature: String, _ help: String,
+    /// A layer constructor taking at most `takes` arguments (options tables included).
+    static func layer(_ name: String, _ signature: String, _ help: String, takes: Int,
                       _ make: @escaping @Sendable (inout LuaArgs) throws -> Module) -> LuaFunction {
-        LuaFunction(name, signature, help) { a in [.module(try make(&a))] }
+        LuaFunction(name, signature, help) { a in
+            try a.noArguments(after: takes)
+            return [.module(try make(&a))]
+        }
     }
 
     static func initialization(_ o: LuaOptions, default d: Initialization) throws -> Initialization {
@@ -24,7 +28,7 @@ enum NNLibrary {
         A fully connected layer y = x·Wᵀ + b, W of shape out×in. init: "small"
         (N(0, 0.01²), the notes' default), "xavier" or "kaiming".
           local fc = nn.Linear(784, 256, {init = "kaiming"})
-        """) { a in
+        """, takes: 3) { a in
             let o = try a.options(3, allowed: ["bias", "init"])
             return try Linear(try a.integer(1), try a.integer(2), bias: try o.bool("bias", default: true),
                               initialization: try initialization(o, default: .small))
@@ -32,42 +36,37 @@ enum NNLibrary {
         layer("Conv2d", "nn.Conv2d(cin, cout, k [, {stride=1, pad=0, bias=true, init=\"kaiming\"}])", """
         2-d convolution over [N,C,H,W] images with k×k filters (lowered to GEMM).
           local conv = nn.Conv2d(1, 32, 3, {pad = 1})
-        """) { a in
+        """, takes: 4) { a in
             let o = try a.options(4, allowed: ["stride", "pad", "padding", "bias", "init"])
             return try Conv2d(try a.integer(1), try a.integer(2), kernel: try a.integer(3), stride: try o.integer("stride", default: 1),
                               padding: try o.integer(o.has("padding") ? "padding" : "pad", default: 0), bias: try o.bool("bias", default: true),
                               initialization: try initialization(o, default: .kaiming))
         },
-        layer("MaxPool2d", "nn.MaxPool2d(k [, {stride=k}])", "Max over k×k windows of [N,C,H,W] input.\n  local pool = nn.MaxPool2d(2)") { a in
+        layer("MaxPool2d", "nn.MaxPool2d(k [, {stride=k}])", "Max over k×k windows of [N,C,H,W] input.\n  local pool = nn.MaxPool2d(2)", takes: 2) { a in
             let o = try a.options(2, allowed: ["stride"])
             return try MaxPool2d(try a.integer(1), stride: o.has("stride") ? try o.integer("stride", default: 1) : nil)
         },
-        layer("Flatten", "nn.Flatten()", "[N, …] → [N, features].") { _ in Flatten() },
-        layer("ReLU", "nn.ReLU()", "max(0, x).") { _ in ReLU() },
-        layer("LeakyReLU", "nn.LeakyReLU([slope=0.01])", "x where x > 0, else slope·x.") { a in LeakyReLU(slope: try a.number(1, default: 0.01)) },
-        layer("Tanh", "nn.Tanh()", "tanh(x).") { _ in Tanh() },
-        layer("Sigmoid", "nn.Sigmoid()", "1/(1+e^-x).") { _ in Sigmoid() },
+        layer("Flatten", "nn.Flatten()", "[N, …] → [N, features].", takes: 0) { _ in Flatten() },
+        layer("ReLU", "nn.ReLU()", "max(0, x).", takes: 0) { _ in ReLU() },
+        layer("LeakyReLU", "nn.LeakyReLU([slope=0.01])", "x where x > 0, else slope·x.", takes: 1) { a in LeakyReLU(slope: try a.number(1, default: 0.01)) },
+        layer("Tanh", "nn.Tanh()", "tanh(x).", takes: 0) { _ in Tanh() },
+        layer("Sigmoid", "nn.Sigmoid()", "1/(1+e^-x).", takes: 0) { _ in Sigmoid() },
         layer("Dropout", "nn.Dropout([p=0.5])", """
         Inverted dropout: drops each unit with probability p while training (and
         scales the rest by 1/(1-p)); does nothing in evaluate mode. The mask comes
         from the seeded generator.
-        """) { a in try Dropout(try a.number(1, default: 0.5)) },
-        layer("BatchNorm", "nn.BatchNorm(n [, {momentum=0.1, eps=1e-5}])", "Batch normalisation of n features ([N,n] or [N,n,H,W]).") { a in
+        """, takes: 1) { a in try Dropout(try a.number(1, default: 0.5)) },
+        layer("BatchNorm", "nn.BatchNorm(n [, {momentum=0.1, eps=1e-5}])", "Batch normalisation of n features ([N,n] or [N,n,H,W]).", takes: 2) { a in
             let o = try a.options(2, allowed: ["momentum", "eps"])
             return try BatchNorm(try a.integer(1), momentum: try o.number("momentum", default: 0.1), eps: try o.number("eps", default: 1e-5))
         },
-        layer("Maxout", "nn.Maxout(in, out, pieces)", "The max of `pieces` linear functions per output unit.") { a in
+        layer("Maxout", "nn.Maxout(in, out, pieces)", "The max of `pieces` linear functions per output unit.", takes: 3) { a in
             try Maxout(try a.integer(1), try a.integer(2), pieces: try a.integer(3))
         },
         layer("Sequential", "nn.Sequential{layer, layer, ...}", """
         Layers applied in order; parameters are named "1.weight", "1.bias", ….
           local model = nn.Sequential{nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10)}
-        """) { a in try Sequential(try modules(a, 1)) },
-        layer("__Ensemble", "", "") { a in try Ensemble(try modules(a, 1)) },
-        LuaFunction("__Ensemble_load", "", "") { a in
-            guard case .array(let items) = try a.value(1) else { throw a.typeError(1, expected: "table of paths") }
-            return [.module(try Ensemble.load(try items.map { guard let s = $0.string else { throw a.argumentError(1, "paths must be strings") }; return s }))]
-        },
+        """, takes: 1) { a in try Sequential(try modules(a, 1)) },
         LuaFunction("load", "nn.load(path)", """
         Rebuilds a model saved with model:save(path): the architecture from the
         file's metadata, the weights from its tensors. Runs no code from the file.
@@ -81,18 +80,25 @@ enum NNLibrary {
         The softmax cross-entropy loss, mean over the batch: loss(scores, labels)
         with N×C scores and labels in 1..C. At initialisation it is about ln(C).
           local loss_fn = nn.SoftmaxCrossEntropy(); local l = loss_fn(model(x), y)
-        """) { _ in [.object(LossBox(.softmaxCrossEntropy), kind: Kind.loss)] },
+        """) { a in
+            try a.noArguments(after: 1)
+            _ = try a.options(1, allowed: [])
+            return [.object(LossBox(.softmaxCrossEntropy), kind: Kind.loss)]
+        },
         LuaFunction("MulticlassSVM", "nn.MulticlassSVM([{margin=1}])", """
         The multiclass SVM (hinge) loss, Σ_{j≠y} max(0, s_j − s_y + margin), mean over
         the batch. At initialisation it is about margin·(C−1).
         """) { a in
+            try a.noArguments(after: 1)
             let o = try a.options(1, allowed: ["margin"])
             let m = try o.number("margin", default: 1)
             guard m > 0 else { throw a.argumentError(1, "margin must be positive, got \(m)") }
             return [.object(LossBox(.multiclassSVM(margin: m)), kind: Kind.loss)]
         },
-        LuaFunction("MSE", "nn.MSE()", "Mean squared error over all elements: loss(prediction, target).") { _ in
-            [.object(LossBox(.mse), kind: Kind.loss)]
+        LuaFunction("MSE", "nn.MSE()", "Mean squared error over all elements: loss(prediction, target).") { a in
+            try a.noArguments(after: 1)
+            _ = try a.options(1, allowed: [])
+            return [.object(LossBox(.mse), kind: Kind.loss)]
         },
         LuaFunction("l2", "nn.l2(model [, strength=1] [, {biases=false}])", """
         The regularisation term ½·strength·Σw² over the model's weights (not
@@ -103,6 +109,18 @@ enum NNLibrary {
             let hasStrength = a.type(2) == LUA_TNUMBER
             let o = try a.options(hasStrength ? 3 : 2, allowed: ["biases"])
             return [.tensor(try l2Penalty(m, strength: try a.number(2, default: 1), includeBiases: try o.bool("biases", default: false)))]
+        },
+    ]
+
+    /// For the prelude, which makes `nn.Ensemble` callable and gives it `load` and `top`.
+    static let primitives: [LuaFunction] = [
+        .primitive("Ensemble", as: "nn.Ensemble") { a in
+            try a.noArguments(after: 1)
+            return [.module(try Ensemble(try modules(a, 1)))]
+        },
+        .primitive("Ensemble_load", as: "nn.Ensemble.load") { a in
+            guard case .array(let items) = try a.value(1) else { throw a.typeError(1, expected: "table of paths") }
+            return [.module(try Ensemble.load(try items.map { guard let s = $0.string else { throw a.argumentError(1, "paths must be strings") }; return s }))]
         },
     ]
 

@@ -1,5 +1,5 @@
 import CLua
-import CShims
+import CLuaBridge
 import OptLabRuntime
 
 /// Lua ⇄ tensor conversions shared by the tensor library and its methods.

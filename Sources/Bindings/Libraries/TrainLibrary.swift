@@ -1,5 +1,5 @@
 import CLua
-import CShims
+import CLuaBridge
 import OptLabRuntime
 
 /// The `train` module: the training loop and accuracy.

@@ -1,5 +1,5 @@
-#ifndef OPTLAB_CSHIMS_H
-#define OPTLAB_CSHIMS_H
+#ifndef OPTLAB_CLUABRIDGE_H
+#define OPTLAB_CLUABRIDGE_H
 /*
  * C side of optlab's Lua bindings.
  *
@@ -13,7 +13,6 @@
 #include <stddef.h>
 #include <lua.h>
 #include <lauxlib.h>
-#include "CEditShims.h"
 
 enum optlab_kind {
   OPTLAB_NIL, OPTLAB_BOOL, OPTLAB_NUMBER, OPTLAB_INTEGER, OPTLAB_STRING,
@@ -66,10 +65,13 @@ int optlab_new_metatable(lua_State *L, const char *name, int methods_ref, void *
 /* Protected helpers: each runs under lua_pcall and returns a Lua status (0 = ok). */
 int optlab_p_newtable(lua_State *L, int *ref_out);                     /* registry ref to a new table */
 int optlab_p_setfunction(lua_State *L, int table_ref, const char *name, void *ctx);
+/* table[name] = raise(message): an error at the user's line (see lua_bridge.c). */
+int optlab_p_setraise(lua_State *L, int table_ref, const char *name);
 int optlab_p_setvalue(lua_State *L, int table_ref, const char *name, const optlab_value *v);
 int optlab_p_setglobal_ref(lua_State *L, const char *name, int ref);
 int optlab_p_push(lua_State *L, const optlab_value *v);                /* pushes one value tree */
 int optlab_p_openlibs(lua_State *L);
+int optlab_p_loadbuffer(lua_State *L, const char *code, size_t len, const char *chunkname); /* load only */
 int optlab_p_dostring(lua_State *L, const char *code, size_t len, const char *chunkname, int nresults);
 int optlab_p_dofile(lua_State *L, const char *path, int nresults);     /* "-" or NULL: stdin */
 int optlab_p_tostring(lua_State *L, int index);                        /* pushes luaL_tolstring's result */

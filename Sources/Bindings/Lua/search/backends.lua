@@ -1,10 +1,11 @@
-/// The three ways a search stage's trials run: `inline` in this process
-/// (the REPL, a script), `local` in worker processes on this machine
-/// (`optlab sweep file.lua --workers N`), and `slurm` as a job array
-/// (`optlab sweep file.lua --backend slurm`). Each `run(ctx, s, jobs)`
-/// returns once every job has a result.json; `cancel(ctx)` stops what runs.
-enum SearchBackends {
-    static let source = #"""
+-- The three ways a search stage's trials run: `inline` in this process
+-- (the REPL, a script), `local` in worker processes on this machine
+-- (`optlab sweep file.lua --workers N`), and `slurm` as a job array
+-- (`optlab sweep file.lua --backend slurm`). Each `run(ctx, s, jobs)`
+-- returns once every job has a result.json; `cancel(ctx)` stops what runs.
+local P, S = ...
+local H = P.hp
+local result_of, run_trial, finish_trial, exists = S.result_of, S.run_trial, S.finish_trial, S.exists
 local backends = {}
 
 backends.inline = {}
@@ -22,7 +23,7 @@ end
 -- The trials workers hold now: trial -> the running/ file's owner.
 local function holders(ctx)
   local held = {}
-  for _, f in ipairs(P.list(ctx.root .. "/running")) do
+  for _, f in ipairs(H.list(ctx.root .. "/running")) do
     local t, owner = f:match("^(%d+)%.(.-)%.json$")
     if t then held[tonumber(t)] = owner end
   end
@@ -32,11 +33,11 @@ end
 -- Hands out the jobs that have no result and are neither queued nor held by a worker.
 local function enqueue(ctx, jobs)
   local queue = ctx.root .. "/queue/"
-  P.mkdir(queue); P.mkdir(ctx.root .. "/running")
+  H.mkdir(queue); H.mkdir(ctx.root .. "/running")
   local held = holders(ctx)
   for _, job in ipairs(jobs) do
     if not result_of(ctx, job) and not held[job.trial] and not exists(queue .. job.trial .. ".json") then
-      P.write_json(queue .. job.trial .. ".json", job)
+      H.write_json(queue .. job.trial .. ".json", job)
     end
   end
 end
@@ -56,15 +57,15 @@ function processes.run(ctx, s, jobs)
     local pending = 0
     for _, j in ipairs(jobs) do if not result_of(ctx, j) then pending = pending + 1 end end
     if pending == 0 then break end
-    for _, f in ipairs(P.list(ctx.root .. "/running")) do
+    for _, f in ipairs(H.list(ctx.root .. "/running")) do
       local tr, pid = f:match("^(%d+)%.(%d+)%.json$")
-      if tr and not P.alive(tonumber(pid)) then
-        local job = P.read_json(ctx.root .. "/running/" .. f)
+      if tr and not H.alive(tonumber(pid)) then
+        local job = H.read_json(ctx.root .. "/running/" .. f)
         os.remove(ctx.root .. "/running/" .. f)
         if job and not result_of(ctx, job) then
           if (job.retries or 0) < 1 then
             job.retries = (job.retries or 0) + 1
-            P.write_json(ctx.root .. "/queue/" .. tr .. ".json", job)
+            H.write_json(ctx.root .. "/queue/" .. tr .. ".json", job)
           else
             finish_trial(ctx, {trial = job.trial, stage = job.stage, config = job.config, raw = job.raw, dir = job.dir,
               status = "failed", error = "its worker died twice"})
@@ -73,32 +74,32 @@ function processes.run(ctx, s, jobs)
       end
     end
     local live = {}
-    for _, pid in ipairs(ctx.pids) do if P.alive(pid) then live[#live + 1] = pid end end
+    for _, pid in ipairs(ctx.pids) do if H.alive(pid) then live[#live + 1] = pid end end
     ctx.pids = live
-    if #P.list(ctx.root .. "/queue") > 0 then
+    if #H.list(ctx.root .. "/queue") > 0 then
       while #ctx.pids < ctx.workers do
         -- workers that die before they take a trial would otherwise be restarted forever
         ctx.spawned = (ctx.spawned or ctx.workers) + 1
         if ctx.spawned > 3 * ctx.workers + 2 * #jobs then
           error("optlab sweep: the workers keep dying; run the script in process to see why: optlab " .. ctx.sweep.script, 0)
         end
-        ctx.pids[#ctx.pids + 1] = P.spawn(ctx.sweep.script)
+        ctx.pids[#ctx.pids + 1] = P.host.spawn(ctx.sweep.script)
       end
     end
     ctx.view:poll(holders(ctx))
-    P.sleep(0.1)
+    H.sleep(0.1)
   end
 end
 
 function processes.cancel(ctx)
-  for _, pid in ipairs(ctx.pids or {}) do P.kill(pid) end
+  for _, pid in ipairs(ctx.pids or {}) do H.kill(pid) end
 end
 
 -- Every trial is done: the idle workers are stopped and reaped.
 function processes.finish(ctx)
   processes.cancel(ctx)
   for _, pid in ipairs(ctx.pids or {}) do
-    for _ = 1, 100 do if not P.alive(pid) then break end P.sleep(0.02) end
+    for _ = 1, 100 do if not H.alive(pid) then break end H.sleep(0.02) end
   end
 end
 
@@ -132,7 +133,7 @@ backends.slurm = slurm
 
 function slurm.submit(ctx, s, jobs, tasks)
   local dir = ctx.root .. "/slurm"
-  P.mkdir(dir)
+  H.mkdir(dir)
   local sweep = ctx.sweep
   local script = string.format("%s/stage%d.sh", dir, s)
   write_text(script, table.concat({
@@ -154,7 +155,7 @@ function slurm.submit(ctx, s, jobs, tasks)
   local ok, out = shell(words)
   local id = ok and out:match("^%s*(%d+)")
   if not id then error("optlab sweep: sbatch failed: " .. out:gsub("%s+$", ""), 0) end
-  P.write_json(dir .. "/jobs.jsonl", {stage = s, job = id, first = jobs[1].first, tasks = tasks}, true)
+  H.write_json(dir .. "/jobs.jsonl", {stage = s, job = id, first = jobs[1].first, tasks = tasks}, true)
   ctx.slurm_jobs[#ctx.slurm_jobs + 1] = id
   for _, i in ipairs(tasks) do
     local t = jobs[1].first + i
@@ -182,7 +183,7 @@ local active = {PENDING = true, RUNNING = true, CONFIGURING = true, COMPLETING =
 function slurm.run(ctx, s, jobs)
   ctx.slurm_jobs, ctx.tasks = ctx.slurm_jobs or {}, ctx.tasks or {}
   -- a resumed master watches the arrays it submitted before
-  for _, rec in ipairs(P.read_lines(ctx.root .. "/slurm/jobs.jsonl")) do
+  for _, rec in ipairs(H.read_lines(ctx.root .. "/slurm/jobs.jsonl")) do
     if rec.stage == s then
       local known = false
       for _, id in ipairs(ctx.slurm_jobs) do if id == rec.job then known = true end end
@@ -202,8 +203,8 @@ function slurm.run(ctx, s, jobs)
     local pending = 0
     for _, j in ipairs(jobs) do if not result_of(ctx, j) then pending = pending + 1 end end
     if pending == 0 then break end
-    if P.now() - last_poll >= 1 then
-      last_poll = P.now()
+    if H.now() - last_poll >= 1 then
+      last_poll = H.now()
       local ids = {}
       for _, j in ipairs(jobs) do local tk = ctx.tasks[j.trial] if tk then ids[tk.job] = true end end
       local list = {}
@@ -225,7 +226,7 @@ function slurm.run(ctx, s, jobs)
                   error = "its Slurm task " .. tk.job .. "_" .. tk.task .. " was cancelled"})
               elseif tk.retries < 1 then
                 -- hand the trial out afresh, noting the retry in its job
-                for _, f in ipairs(P.list(ctx.root .. "/running")) do
+                for _, f in ipairs(H.list(ctx.root .. "/running")) do
                   if f:match("^(%d+)%.") == tostring(j.trial) then os.remove(ctx.root .. "/running/" .. f) end
                 end
                 j.retries = (j.retries or 0) + 1
@@ -241,7 +242,7 @@ function slurm.run(ctx, s, jobs)
       end
     end
     ctx.view:poll(holders(ctx))
-    P.sleep(0.2)
+    H.sleep(0.2)
   end
 end
 
@@ -252,5 +253,5 @@ function slurm.cancel(ctx)
     shell(words)
   end
 end
-"""#
-}
+
+S.backends, S.holders = backends, holders

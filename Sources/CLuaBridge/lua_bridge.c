@@ -3,7 +3,7 @@
  * Lua-callable Swift function is entered, the pushing of result trees, the
  * boxes that hold Swift objects, and small protected helpers.
  */
-#include "CShims.h"
+#include "CLuaBridge.h"
 #include <lualib.h>
 #include <signal.h>
 #include <stdio.h>
@@ -99,6 +99,32 @@ void optlab_free_value(optlab_value *v) {
 
 /* {{{ the trampoline */
 
+/* Pushes "chunk:line: " for the innermost frame that is the user's: not a C
+ * function (pcall, a metamethod's caller) and not optlab's own Lua (chunks
+ * named "@optlab/..."). An error raised inside optlab, or through pcall,
+ * then points at the line the user wrote, as luaL_where does for direct calls. */
+static void push_user_where(lua_State *L) {
+  lua_Debug ar;
+  for (int level = 1; lua_getstack(L, level, &ar); level++) {
+    if (!lua_getinfo(L, "Sl", &ar)) break;
+    if (ar.currentline > 0 && strncmp(ar.source, "@optlab/", 8) != 0) {
+      lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
+      return;
+    }
+  }
+  lua_pushliteral(L, "");
+}
+
+/* raise(message): optlab's Lua code raises its errors through this, so they
+ * carry the user's position, never a line of optlab's own files. */
+static int l_raise(lua_State *L) {
+  luaL_tolstring(L, 1, NULL);
+  push_user_where(L);
+  lua_insert(L, -2);
+  lua_concat(L, 2);
+  return lua_error(L);
+}
+
 /* Calls the Swift body; after it has returned, pushes its results or raises its error. */
 static int run_swift(lua_State *L, void *ctx) {
   optlab_frame frame;
@@ -111,7 +137,7 @@ static int run_swift(lua_State *L, void *ctx) {
     lua_settop(L, base);
     for (int i = 0; i < frame.nresults; i++) optlab_free_value(&frame.results[i]);
     if (frame.error_has_position) lua_pushliteral(L, "");
-    else luaL_where(L, 1);
+    else push_user_where(L);
     lua_pushstring(L, frame.error ? frame.error : "error");
     free(frame.error);
     lua_concat(L, 2);
@@ -247,6 +273,19 @@ int optlab_p_setfunction(lua_State *L, int table_ref, const char *name, void *ct
   return protect(L, k_setfunction, &a);
 }
 
+static int k_setraise(lua_State *L) {
+  struct setfn_args *a = (struct setfn_args *)lua_touserdata(L, 1);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, a->table_ref);
+  lua_pushcfunction(L, l_raise);
+  lua_setfield(L, -2, a->name);
+  return 0;
+}
+
+int optlab_p_setraise(lua_State *L, int table_ref, const char *name) {
+  struct setfn_args a = { table_ref, name, NULL, NULL };
+  return protect(L, k_setraise, &a);
+}
+
 static int k_setvalue(lua_State *L) {
   struct setfn_args *a = (struct setfn_args *)lua_touserdata(L, 1);
   lua_rawgeti(L, LUA_REGISTRYINDEX, a->table_ref);
@@ -372,6 +411,14 @@ static int k_loadstring(lua_State *L) {
   struct load_args *a = (struct load_args *)lua_touserdata(L, 1);
   if (luaL_loadbufferx(L, a->code, a->len, a->name, "t") != LUA_OK) return lua_error(L);
   return 1;
+}
+
+int optlab_p_loadbuffer(lua_State *L, const char *code, size_t len, const char *chunkname) {
+  struct load_args a = { code, len, chunkname };
+  if (!lua_checkstack(L, 4)) return LUA_ERRMEM;
+  lua_pushcfunction(L, k_loadstring);
+  lua_pushlightuserdata(L, &a);
+  return lua_pcall(L, 1, 1, 0);   /* leaves the chunk (or the error message) on top */
 }
 
 int optlab_p_dostring(lua_State *L, const char *code, size_t len, const char *chunkname, int nresults) {

@@ -1,9 +1,8 @@
-/// The Lua half of the REPL: deciding whether an entry is complete, running
-/// it with its values printed, pretty printing, completion and timing.
-enum REPLSupport {
-    static let source = #"""
-local colors, now = __optlab_colors, __optlab_now
-__optlab_colors, __optlab_now = nil, nil
+-- The Lua half of the REPL: whether an entry is complete, running it with its
+-- values printed, pretty printing, completion and timing. The optlab
+-- executable loads it with a clock and whether to use colours, and keeps the
+-- table it returns.
+local now, colors = ...
 local repl = {}
 local c = colors and {
   num = "\27[36m", str = "\27[32m", key = "\27[33m", dim = "\27[90m", err = "\27[31m", off = "\27[0m",
@@ -127,7 +126,7 @@ function repl.complete(word)
     partial = word
     for _, k in ipairs(keywords) do if k:sub(1, #partial) == partial then add(k) end end
     for k, v in pairs(_G) do
-      if type(k) == "string" and k:sub(1, #partial) == partial and not k:match("^__optlab") then add(k, v) end
+      if type(k) == "string" and k:sub(1, #partial) == partial then add(k, v) end
     end
   else
     local obj = _G
@@ -156,9 +155,4 @@ function repl.complete(word)
   return out
 end
 
-__optlab_repl_status = repl.status
-__optlab_repl_run = repl.run
-__optlab_repl_time = repl.time
-__optlab_repl_complete = repl.complete
-"""#
-}
+return repl

@@ -1,8 +1,9 @@
-/// What the user sees of a search: on a terminal, a table of the stage's
-/// trials sorted by score and a progress bar with an ETA, redrawn in place;
-/// on a pipe or in a file, one plain line per finished trial.
-enum SearchView {
-    static let source = #"""
+-- What the user sees of a search: on a terminal, a table of the stage's
+-- trials sorted by score and a progress bar with an ETA, redrawn in place;
+-- on a pipe or in a file, one plain line per finished trial.
+local P, S = ...
+local H = P.hp
+local result_of = S.result_of
 local function fmt(v)
   if type(v) == "number" then
     if math.type(v) == "integer" or v == math.floor(v) and math.abs(v) < 1e6 then return string.format("%d", v) end
@@ -23,7 +24,7 @@ View.__index = View
 
 local function new_view(ctx, quiet, backend)
   local rows, cols
-  if not quiet then rows, cols = P.terminal() end
+  if not quiet then rows, cols = P.host.terminal() end
   return setmetatable({ctx = ctx, quiet = quiet, rows = rows, cols = cols, drawn = 0, last = 0,
                        live = {}, state = {}, printed = {}, backend = backend}, View)
 end
@@ -75,7 +76,7 @@ function View:row(job)
 end
 
 function View:stage(s, n, stage, jobs, note)
-  self.s, self.n, self.jobs, self.started, self.live, self.state = s, n, jobs, P.now(), {}, {}
+  self.s, self.n, self.jobs, self.started, self.live, self.state = s, n, jobs, H.now(), {}, {}
   self.done0 = 0
   for _, j in ipairs(jobs) do if result_of(self.ctx, j) then self.done0 = self.done0 + 1 end end
   if self.quiet then return end
@@ -91,7 +92,7 @@ end
 -- The table, best first, cut to the terminal's height, then the stage's bar.
 function View:draw(force)
   if not self.rows or not self.jobs then return end
-  local now = P.now()
+  local now = H.now()
   if not force and now - self.last < 0.5 then return end
   self.last = now
   local order = {}
@@ -162,7 +163,7 @@ function View:poll(running)
       self.state[j.trial] = "queued"   -- its worker died: queued again
     end
   end
-  if not self.rows or P.now() - self.last < 0.5 then return end
+  if not self.rows or H.now() - self.last < 0.5 then return end
   for _, j in ipairs(self.jobs) do
     if self.state[j.trial] == "running" and not result_of(self.ctx, j) then
       local reports = P.read_lines(j.dir .. "/progress.jsonl")
@@ -175,7 +176,7 @@ end
 function View:set_state(trial, state) self.state[trial] = state end
 
 local function range_text(spec)
-  if spec.__hp == "choice" then return nil end
+  if spec.kind == "choice" then return nil end
   return fmt(spec.lo) .. " … " .. fmt(spec.hi)
 end
 
@@ -218,5 +219,5 @@ end
 function View:abandon()
   if self.rows and self.drawn > 0 then io.write("\n") end
 end
-"""#
-}
+
+S.new_view, S.View, S.fmt, S.clock = new_view, View, fmt, clock

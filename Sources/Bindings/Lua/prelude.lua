@@ -1,26 +1,31 @@
-/// Lua code run once in every state after the Swift libraries are
-/// registered: `help`, written in Lua because it only walks tables.
-enum Prelude {
-    static let source = #"""
-local docs, modules = ...
-local summaries = {}
-for _, m in ipairs(modules) do summaries[m[1]] = m[2] end
+-- optlab's prelude: help, and the Lua halves of check, monitor, nn.Ensemble
+-- and ds:batches. P holds the Swift primitives (P.check.grad, ...), which
+-- raise their errors at the user's line and under their public names.
+local P, docs, modules = ...
+local summaries, M = {}, {}
+for _, m in ipairs(modules) do summaries[m[1]], M[m[1]] = m[2], m[3] end
+local tensor, nn, data, optim, check, monitor = M.tensor, M.nn, M.data, M.optim, M.check, M.monitor
 
 -- Method tables of the object kinds, by the name help shows ("Module:train").
 local classes = {{"Tensor", tensor.Tensor}, {"Module", nn.Module}, {"Dataset", data.Dataset}, {"Optimizer", optim.Optimizer}}
 
 -- nn.Ensemble{m1, m2} builds one; nn.Ensemble.load{paths} from checkpoints.
-local make_ensemble, load_ensemble = nn.__Ensemble, nn.__Ensemble_load
-nn.__Ensemble, nn.__Ensemble_load = nil, nil
+local make_ensemble, load_ensemble = P.nn.Ensemble, P.nn.Ensemble_load
 nn.Ensemble = setmetatable({load = load_ensemble}, {__call = function(_, members) return make_ensemble(members) end})
 docs["nn.Ensemble"] = "nn.Ensemble{model, model, ...}\n\nAverages the class probabilities of its members (returns log-probabilities).\n  local e = nn.Ensemble{m1, m2}; local acc = train.accuracy(e, test)"
 docs["nn.Ensemble.load"] = "nn.Ensemble.load{path, path, ...}\n\nAn ensemble of models loaded from checkpoints."
 
+-- An argument of a Lua-written public function must be of its kind (P.kind
+-- names optlab's objects: "Dataset", "Module", ...; other values by type).
+local function expect(fname, i, v, kind)
+  local got = P.kind(v)
+  if got ~= kind then P.raise(string.format("bad argument #%d to '%s' (%s expected, got %s)", i, fname, kind:lower(), got)) end
+end
+
 -- check: results print as their report; the Swift functions are wrapped here.
 local report_mt = {__tostring = function(r) return r.report end}
 local function reported(r) setmetatable(r, report_mt); if r.data then setmetatable(r.data, report_mt); setmetatable(r.reg, report_mt) end; return r end
-local cgrad, cmodel, cinit, creg, cover = check.__grad, check.__model, check.__initial_loss, check.__regularization, check.__overfit
-check.__grad, check.__model, check.__initial_loss, check.__regularization, check.__overfit = nil, nil, nil, nil, nil
+local cgrad, cmodel, cinit, creg, cover = P.check.grad, P.check.model, P.check.initial_loss, P.check.regularization, P.check.overfit
 function check.grad(f, params, opts) return reported(cgrad(f, params, opts)) end
 function check.model(model, loss, x, y, opts) return reported(cmodel(model, loss, x, y, opts)) end
 function check.initial_loss(model, loss, x, y, classes) return reported(cinit(model, loss, x, y, classes)) end
@@ -28,6 +33,9 @@ function check.regularization(model, loss, x, y) return reported(creg(model, los
 function check.overfit(model, loss, x, y, opts) return reported(cover(model, loss, x, y, opts)) end
 -- preflight: every check in order, as a checklist with advice.
 function check.preflight(model, loss, ds, opts)
+  expect("check.preflight", 1, model, "Module")
+  expect("check.preflight", 3, ds, "Dataset")
+  P.check_options("check.preflight", 4, opts, {"reg", "n"})
   opts = opts or {}
   local x, y = ds:inputs(), ds:labels()
   local few = math.min(3, ds:size())
@@ -56,14 +64,14 @@ local checkdocs = {
 for k, v in pairs(checkdocs) do docs[k] = v end
 
 -- monitor: results print as their report.
-local mhist, mlayers, mratios, mplot, mdiag = monitor.__hist, monitor.__layers, monitor.__ratios, monitor.__plot, monitor.__diagnose
-monitor.__hist, monitor.__layers, monitor.__ratios, monitor.__plot, monitor.__diagnose = nil, nil, nil, nil, nil
+local mhist, mlayers, mratios, mplot, mdiag = P.monitor.hist, P.monitor.layers, P.monitor.ratios, P.monitor.plot, P.monitor.diagnose
 monitor.colors = false   -- the REPL sets this on a terminal
 function monitor.hist(t, opts) return setmetatable(mhist(t, opts), report_mt) end
 function monitor.layers(model) return setmetatable(mlayers(model), report_mt) end
 function monitor.ratios(opt) return setmetatable(mratios(opt), report_mt) end
 function monitor.diagnose(h) return setmetatable(mdiag(h), report_mt) end
 function monitor.plot(series)
+  expect("monitor.plot", 1, series, "table")
   local s = {}
   for k, v in pairs(series) do s[k] = v end
   if s.colors == nil then s.colors = monitor.colors end
@@ -82,11 +90,10 @@ docs["nn.Ensemble.top"] = "nn.Ensemble.top(k, \"runs/<name>\")\n\nAn ensemble of
 
 -- ds:batches(size, {shuffle=false, seed=nil}): an iterator of (inputs, labels 1..C)
 -- that fetches one batch at a time, in a seeded order when shuffled.
-local order, gather = data.Dataset.__order, data.Dataset.__gather
-data.Dataset.__order, data.Dataset.__gather = nil, nil
+local order, gather = P.data.order, P.data.gather
 function data.Dataset.batches(ds, size, opts)
   if math.type(size) ~= "integer" and not (type(size) == "number" and size == math.floor(size)) or size < 1 then
-    error("bad argument #1 to 'batches' (batch size must be a positive integer)", 2)
+    P.raise("bad argument #1 to 'Dataset:batches' (batch size must be a positive integer)")
   end
   local perm, n, start = order(ds, opts), ds:size(), 0
   return function()
@@ -101,7 +108,7 @@ docs["Dataset:batches"] = "ds:batches(size [, {shuffle=false, seed}])\n\nAn iter
 -- qualified name of a value: "tensor.zeros", "Tensor:matmul", or a module name
 local function name_of(x)
   for _, m in ipairs(modules) do
-    local t = _G[m[1]]
+    local t = m[3]
     if x == t then return m[1], true end
     if type(t) == "table" then
       for k, v in pairs(t) do
@@ -131,7 +138,7 @@ local function list(prefix, sep)
   return table.concat(out, "\n")
 end
 
-function help(x)
+local function help(x)
   if x == nil then
     local out = {"optlab modules (help(module) lists its functions, help(f) explains one):"}
     for _, m in ipairs(modules) do out[#out + 1] = string.format("  %-10s %s", m[1], m[2]) end
@@ -141,7 +148,7 @@ function help(x)
   end
   if type(x) == "string" then
     if docs[x] then print(docs[x]) return end
-    if summaries[x] then x = _G[x] else print("no help for '" .. x .. "'") return end
+    if summaries[x] then x = M[x] else print("no help for '" .. x .. "'") return end
   end
   for _, c in ipairs(classes) do
     local mt = getmetatable(x)
@@ -159,5 +166,5 @@ function help(x)
     print("no help for this " .. type(x) .. " value")
   end
 end
-"""#
-}
+
+return help

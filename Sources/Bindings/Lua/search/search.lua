@@ -1,0 +1,155 @@
+-- hp.search and nn.Ensemble.top: the stages of a search, whichever backend
+-- runs them, and the ensemble of its best trials.
+local P, S, hp, nn = ...
+-- The sweep role the host gave (nil in process), read once: hp.search marks
+-- it when a search has begun, so a second one under optlab sweep is refused.
+local role
+local function sweep_role()
+  if role == nil then role = P.host.role() or false end
+  return role or nil
+end
+local H = P.hp
+local plan_stage, result_of, narrowed_space, work = S.plan_stage, S.result_of, S.narrowed_space, S.work
+local new_view, backends = S.new_view, S.backends
+-- The search's stages, whichever backend runs them.
+local function run_stages(ctx, stages, backend)
+  local space, first, all = ctx.space, 1, {}
+  for s, stage in ipairs(stages) do
+    local jobs, note = plan_stage(ctx, s, stage, space, first)
+    first = first + #jobs
+    ctx.view:stage(s, #stages, stage, jobs, note)
+    backend.run(ctx, s, jobs)
+    local results = {}
+    for _, j in ipairs(jobs) do
+      local r = result_of(ctx, j) or {trial = j.trial, stage = s, config = j.config, raw = j.raw, dir = j.dir, status = "failed", error = "no result"}
+      results[#results + 1] = r; all[#all + 1] = r
+    end
+    local nextspace = s < #stages and narrowed_space(space, results) or nil
+    ctx.view:stage_done(s, jobs, space, nextspace)
+    space = nextspace or space
+  end
+  return all
+end
+
+-- Best first, border warnings for the best, the lock released.
+local function conclude(ctx, all)
+  table.sort(all, function(a, b)
+    local sa, sb = a.status == "ok" and a.score or -math.huge, b.status == "ok" and b.score or -math.huge
+    if sa ~= sb then return sa > sb end
+    return a.trial < b.trial
+  end)
+  local best = all[1]
+  if best and best.status ~= "ok" then best = nil end
+  local warnings = best and H.borders(ctx.space, best.raw) or {}
+  ctx.view:finish(best, warnings)
+  os.remove(ctx.root .. "/master.lock")
+  return {best = best, trials = all, warnings = warnings, dir = ctx.root}
+end
+
+local search_options = {"name", "dir", "space", "trial", "stages", "trials", "seed", "workers", "score", "quiet", "method", "prune"}
+
+-- hp.search{name=, dir="runs", space={...}, trial=function(cfg, budget) ... end,
+--           stages={{trials=40, epochs=1}, ...} or trials=N, seed=0, score="val_acc",
+--           method="random" or "grid", prune={factor=1.5, min_trials=4, warmup=0.5} or false}
+function hp.search(o)
+  local function bad(msg) P.raise("bad argument #1 to 'hp.search' (" .. msg .. ")") end
+  if type(o) ~= "table" then bad("table expected, got " .. P.kind(o)) end
+  P.check_options("hp.search", 1, o, search_options)
+  if type(o.trial) ~= "function" then bad("option 'trial' must be a function") end
+  if type(o.space) ~= "table" then bad("option 'space' must be a table of hp distributions") end
+  if o.method ~= nil and o.method ~= "random" and o.method ~= "grid" then
+    bad("option 'method' must be \"random\" or \"grid\", got " .. tostring(o.method))
+  end
+  local prune = nil
+  if o.prune ~= false then
+    local p = type(o.prune) == "table" and o.prune or {}
+    if o.prune ~= nil and type(o.prune) ~= "table" and o.prune ~= true then bad("option 'prune' must be a table or false") end
+    P.check_options("hp.search", 1, p, {"factor", "min_trials", "warmup"}, "prune")
+    prune = {factor = p.factor or 1.5, min_trials = p.min_trials or 4, warmup = p.warmup or 0.5}
+    if type(prune.factor) ~= "number" or prune.factor <= 1 then
+      bad("prune.factor must be a number above 1, got " .. tostring(p.factor))
+    end
+  end
+  for name, spec in pairs(o.space) do
+    if type(spec) ~= "table" or type(spec.kind) ~= "string" then
+      bad("space." .. tostring(name) .. " must be an hp distribution (hp.loguniform, hp.uniform, hp.int, hp.choice), got " .. type(spec))
+    end
+  end
+  local valid, why = pcall(H.sample, o.space, 0, 1)   -- the bounds, checked before anything is written
+  if not valid then bad(tostring(why):match("%((.*)%)$") or tostring(why)) end
+  local stages = o.stages or {{trials = o.trials or 20}}
+  if type(stages) ~= "table" or #stages == 0 then bad("option 'stages' must be a list like {{trials = 40, epochs = 1}, ...}") end
+  for i, st in ipairs(stages) do
+    if type(st) == "table" then P.check_options("hp.search", 1, st, {"trials", "epochs"}, "stage " .. i) end
+    if type(st) ~= "table" or (st.trials ~= nil and (math.type(st.trials) ~= "integer" or st.trials < 1))
+       or (st.epochs ~= nil and (type(st.epochs) ~= "number" or not (st.epochs > 0))) then
+      bad("stage " .. i .. " must be a table like {trials = 40, epochs = 1} (a positive integer of trials, positive epochs)")
+    end
+  end
+  local ctx = {space = o.space, trial = o.trial, seed = o.seed or 0, key = o.score or "val_acc", method = o.method or "random",
+               prune = prune, results = {}, reports = {}, name = o.name or "search"}
+  ctx.root = (o.dir or "runs") .. "/" .. ctx.name
+  H.mkdir(ctx.root)
+  local sweep = sweep_role()
+  if sweep and sweep.mode == "worker" then
+    work(ctx, sweep.trial)
+    os.exit(0)
+  end
+  if sweep then
+    -- workers serve the script's first search and leave; a second would wait for them forever
+    if sweep.searched then
+      P.raise("hp.search: optlab sweep runs one search per script (this is the second); run the others in their own scripts, or in process with optlab " ..
+        (sweep.script or "script.lua"))
+    end
+    sweep.searched = true
+    P.host.began_search()
+  end
+  H.write_json(ctx.root .. "/space.json", o.space)
+  local workers = sweep and sweep.workers or o.workers or 1
+  local backend_name = sweep and sweep.backend or (workers > 1 and "local" or "inline")
+  if workers > 1 and not sweep then
+    P.raise("hp.search: workers > 1 needs the master, which runs the script in its own processes: optlab sweep " ..
+      (arg and arg[0] or "script.lua") .. " --workers " .. workers)
+  end
+  ctx.workers, ctx.sweep = workers, sweep
+  ctx.view = new_view(ctx, o.quiet, backend_name)
+  H.lock(ctx.root .. "/master.lock")
+  local backend = backends[backend_name]
+  -- (an error here is the search's own or an interrupt: keep where it came from)
+  local ok, all = xpcall(run_stages, function(e)
+    if tostring(e):find("interrupted") or tostring(e):find("^optlab sweep: ") then return e end
+    return debug.traceback(tostring(e), 2)
+  end, ctx, stages, backend)
+  if not ok then
+    if backend.cancel then backend.cancel(ctx) end
+    os.remove(ctx.root .. "/master.lock")
+    ctx.view:abandon()
+    error(all, 0)
+  end
+  if backend.finish then backend.finish(ctx) end
+  return conclude(ctx, all)
+end
+
+-- nn.Ensemble.top(k, dir): the k best trials' best checkpoints, as one ensemble.
+function nn.Ensemble.top(k, root)
+  if math.type(k) ~= "integer" or k < 1 then P.raise("bad argument #1 to 'nn.Ensemble.top' (a positive integer expected, got " .. P.kind(k) .. ")") end
+  if type(root) ~= "string" then P.raise("bad argument #2 to 'nn.Ensemble.top' (string expected, got " .. P.kind(root) .. ")") end
+  local rows = H.read_lines(root .. "/summary.jsonl")
+  local function score(r) return type(r.score) == "number" and r.score or -math.huge end
+  table.sort(rows, function(a, b) return score(a) > score(b) end)
+  local paths, seen = {}, {}
+  for _, r in ipairs(rows) do
+    if #paths >= k then break end
+    if r.status == "ok" and r.dir and not seen[r.dir] then
+      seen[r.dir] = true
+      local best, best_score
+      for _, f in ipairs(H.list(r.dir)) do
+        local score = tonumber(f:match("^ep%d+_val([%d%.]+)%.safetensors$"))
+        if score and (not best_score or score > best_score) then best, best_score = f, score end
+      end
+      if best then paths[#paths + 1] = r.dir .. "/" .. best end
+    end
+  end
+  if #paths == 0 then P.raise("nn.Ensemble.top: no trial in " .. root .. " has a checkpoint (train with log = cfg.dir)") end
+  return nn.Ensemble.load(paths)
+end

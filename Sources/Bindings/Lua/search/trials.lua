@@ -1,0 +1,238 @@
+-- hp.search's trials: sampling each stage's trials, their budgets, early
+-- stopping, running one and recording its result, and the worker loop.
+-- P: the Swift primitives (P.hp: sampling, narrowing, files; P.host: what the
+-- embedding program provides); S: the search's shared functions, which this
+-- file fills for view.lua, backends.lua and search.lua.
+local P, S = ...
+local H = P.hp
+
+-- A sampled raw config (choice indices, numbers) as the values the trial sees.
+local function decode(space, raw)
+  local cfg = {}
+  for name, spec in pairs(space) do
+    local v = raw[name]
+    if spec.kind == "choice" then cfg[name] = spec.choices[math.floor(v) + 1]
+    elseif spec.kind == "int" then cfg[name] = math.floor(v)
+    else cfg[name] = v end
+  end
+  return cfg
+end
+
+local function exists(path) local f = io.open(path) if f then f:close() return true end return false end
+local function trial_dir(root, s, t) return string.format("%s/s%d-t%03d", root, s, t) end
+
+-- A result never changes once written, so it is read once. A score JSON
+-- could not hold (inf, nan: written as strings) is no score.
+local function result_of(ctx, job)
+  local r = ctx.results[job.trial]
+  if r then return r end
+  r = H.read_json(job.dir .. "/result.json")
+  if r and type(r.score) ~= "number" then r.score = nil end
+  ctx.results[job.trial] = r
+  return r
+end
+
+-- The trials of stage s, sampled in this stage's space (or a grid's points),
+-- each with its config.json; a config an earlier run wrote is kept, so a
+-- resumed sweep runs the very same trials.
+local function plan_stage(ctx, s, stage, space, first)
+  local n, note = stage.trials or 10, nil
+  if ctx.method == "grid" then
+    local _, size, levels = H.grid(space, 0, n)
+    n, note = size, string.format("grid of %d points (%s levels) for a budget of %d", size, levels, stage.trials or 10)
+  end
+  local jobs = {}
+  for i = 1, n do
+    local t = first + i - 1
+    local dir = trial_dir(ctx.root, s, t)
+    local saved = H.read_json(dir .. "/config.json")
+    local raw
+    if saved and saved.raw then raw = saved.raw
+    elseif ctx.method == "grid" then raw = H.grid(space, i - 1, stage.trials or 10)
+    else raw = H.sample(space, ctx.seed, t) end
+    local job = {trial = t, stage = s, dir = dir, raw = raw, config = decode(ctx.space, raw), epochs = stage.epochs,
+                 trials = n, first = first, last = first + n - 1, retries = 0}
+    if not saved then
+      H.mkdir(dir)
+      H.write_json(dir .. "/config.json", {trial = t, stage = s, config = job.config, raw = raw, seed = ctx.seed, method = ctx.method})
+    end
+    jobs[i] = job
+  end
+  return jobs, note
+end
+
+-- Coarse to fine: the next stage's space from this stage's finished trials
+-- (choices are kept as they are).
+local function narrowed_space(space, results)
+  local finished = {}
+  for _, r in ipairs(results) do if r.status == "ok" then finished[#finished + 1] = {score = r.score, raw = r.raw} end end
+  local narrowed = H.narrow(space, finished)
+  for n, spec in pairs(space) do if spec.kind == "choice" then narrowed[n] = spec end end
+  return narrowed
+end
+
+local function quantile(xs, q)
+  table.sort(xs)
+  local pos = 1 + (#xs - 1) * q
+  local lo = math.floor(pos)
+  local hi = math.min(#xs, lo + 1)
+  return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+end
+
+-- A trial's reports by their point in training; a finished trial's are read once.
+local function reports_of(ctx, job)
+  local cached = ctx.reports[job.trial]
+  if cached then return cached end
+  local by_at = {}
+  for _, r in ipairs(H.read_lines(job.dir .. "/progress.jsonl")) do
+    if type(r.at) == "number" then by_at[string.format("%.4f", r.at)] = r end
+  end
+  if result_of(ctx, job) then ctx.reports[job.trial] = by_at end
+  return by_at
+end
+
+-- Early stopping: a trial far behind the median of the other trials of its
+-- stage at the same point of training is stopped: its loss (within an
+-- epoch), or its error 1 - val_acc (at an epoch's end), is more than
+-- `factor` times theirs, once `min_trials` others have reached that point.
+local function behind(ctx, job, r)
+  local pr = ctx.prune
+  if not pr or type(r.at) ~= "number" or r.at < pr.warmup or (job.epochs and r.at >= job.epochs) then return nil end
+  local metric = type(r.val_acc) == "number" and "val_acc" or "loss"
+  if type(r[metric]) ~= "number" then return nil end
+  local function err(v) return metric == "val_acc" and 1 - v or v end
+  local key, others = string.format("%.4f", r.at), {}
+  for t = job.first, job.last do
+    if t ~= job.trial then
+      local rep = reports_of(ctx, {trial = t, dir = trial_dir(ctx.root, job.stage, t)})[key]
+      if rep and type(rep[metric]) == "number" and rep[metric] == rep[metric] then others[#others + 1] = err(rep[metric]) end
+    end
+  end
+  if #others < pr.min_trials then return nil end
+  local median, mine = quantile(others, 0.5), err(r[metric])
+  if median > 0 and mine > pr.factor * median then
+    return string.format("at epoch %g, %s %.4g is %.1f× the median %.4g of %d trials there",
+      r.at, metric == "val_acc" and "error" or "loss", mine, mine / median, median, #others)
+  end
+end
+
+-- The budget a trial receives: its stage's epochs, stop_above in the first
+-- stage, resume (from the trial folder's last epoch), and report, which
+-- train.fit{budget = budget} calls a few times an epoch.
+local function budget_for(ctx, job, on_report)
+  local b = {stage = job.stage, epochs = job.epochs, trials = job.trials, stop_above = job.stage == 1 and 3 or nil,
+             resume = true, quiet = true}
+  function b.report(r)
+    if type(r) ~= "table" then P.raise("bad argument #1 to 'budget.report' (a table like {at = epochs_done, loss = ..., val_acc = ...} expected, got " .. P.kind(r) .. ")") end
+    H.write_json(job.dir .. "/progress.jsonl", r, true)
+    b.at = r.at
+    if on_report then on_report(job, r) end
+    local why = behind(ctx, job, r)
+    if why then b.stopped = why end
+    return why
+  end
+  return b
+end
+
+-- Runs one trial; returns its result record. Ctrl-C is not a failed trial: it stops the search.
+local function run_trial(ctx, job, on_report)
+  local cfg = {}
+  for k, v in pairs(job.config) do cfg[k] = v end
+  cfg.dir, cfg.trial = job.dir, job.trial
+  local budget = budget_for(ctx, job, on_report)
+  local started = H.now()
+  local ok, out = pcall(ctx.trial, cfg, budget)
+  if not ok and tostring(out):find("interrupted") then error(out, 0) end
+  cfg.dir, cfg.trial = nil, nil
+  local r = {trial = job.trial, stage = job.stage, config = cfg, raw = job.raw, dir = job.dir,
+             seconds = H.now() - started, at = budget.at, retries = (job.retries or 0) > 0 and job.retries or nil}
+  local key = ctx.key
+  local score = ok and (type(out) == "number" and out or (type(out) == "table" and out[key])) or nil
+  if not ok then
+    r.status, r.error = "failed", tostring(out)
+  elseif type(score) ~= "number" or score ~= score or score == math.huge or score == -math.huge then
+    r.status = budget.stopped and "stopped" or "failed"
+    r.error = budget.stopped or ("the trial returned no number (expected a number or a table with '" .. key .. "')")
+  else
+    r.status, r.score, r.error = budget.stopped and "stopped" or "ok", score, budget.stopped
+    if type(out) == "table" then for k, v in pairs(out) do if type(v) == "number" and k ~= key then r[k] = v end end end
+  end
+  return r
+end
+
+local function finish_trial(ctx, r)
+  H.write_json(r.dir .. "/result.json", r)
+  H.write_json(ctx.root .. "/summary.jsonl", r, true)
+  ctx.results[r.trial] = r
+end
+
+-- A worker process: claim a queued trial by renaming its file into running/
+-- (rename is atomic, so one worker wins), run it, repeat until the queue is
+-- empty. A Slurm array task runs exactly its own trial, taking it over from
+-- running/ when its task was requeued.
+local function work(ctx, only)
+  local queue, running = ctx.root .. "/queue/", ctx.root .. "/running/"
+  H.mkdir(running)
+  local job_id, task = os.getenv("SLURM_ARRAY_JOB_ID"), os.getenv("SLURM_ARRAY_TASK_ID")
+  local me = job_id and ("slurm" .. job_id .. "_" .. (task or "0")) or tostring(H.pid())
+  -- A local worker serves its master's search only (not a second master's,
+  -- which is refused), waits for trials while the master lives (it may still
+  -- be loading its data, or narrowing between stages), and leaves when the
+  -- master is gone and the queue is empty.
+  local master = tonumber(os.getenv("OPTLAB_SWEEP_MASTER") or "")
+  if master then
+    H.mkdir(ctx.root .. "/workers")
+    H.redirect(ctx.root .. "/workers/" .. me .. ".log")
+  end
+  local function ours()
+    if not master then return true end
+    local f = io.open(ctx.root .. "/master.lock")
+    if not f then return false end
+    local pid = tonumber(f:read("l") or "")
+    f:close()
+    return pid == master
+  end
+  while true do
+    local t, mine
+    if only then
+      t = tostring(only)
+      mine = running .. t .. "." .. me .. ".json"
+      local got = H.rename(queue .. t .. ".json", mine)
+      if not got then
+        for _, f in ipairs(H.list(running)) do
+          if f:match("^(%d+)%.") == t then got = H.rename(running .. f, mine) break end
+        end
+      end
+      if not got then
+        -- a task requeued after its trial had finished: nothing to do
+        for _, f in ipairs(H.list(ctx.root)) do
+          if f:match("^s%d+%-t0*" .. t .. "$") and exists(ctx.root .. "/" .. f .. "/result.json") then return end
+        end
+        error("optlab --sweep-worker: trial " .. t .. " is neither queued nor running in " .. ctx.root, 0)
+      end
+    else
+      if ours() then
+        for _, f in ipairs(H.list(queue)) do
+          local q = f:match("^(%d+)%.json$")
+          if q and H.rename(queue .. f, running .. q .. "." .. me .. ".json") then t = q break end
+        end
+      end
+      if not t and not (master and H.alive(master)) then return end
+      mine = t and (running .. t .. "." .. me .. ".json")
+    end
+    if mine then
+      local job = H.read_json(mine)
+      if job then
+        H.mkdir(job.dir)
+        if not result_of(ctx, job) then finish_trial(ctx, run_trial(ctx, job)) end
+      end
+      os.remove(mine)
+      if only then return end
+    else
+      H.sleep(0.05)
+    end
+  end
+end
+
+S.decode, S.exists, S.trial_dir, S.result_of, S.plan_stage, S.narrowed_space = decode, exists, trial_dir, result_of, plan_stage, narrowed_space
+S.quantile, S.behind, S.budget_for, S.run_trial, S.finish_trial, S.work = quantile, behind, budget_for, run_trial, finish_trial, work

@@ -1,0 +1,64 @@
+import OptLabRuntime
+
+/// What the program embedding a `LuaVM` provides to the Lua face, beyond
+/// `print`: where a search's live table may draw, how `optlab sweep`'s
+/// worker processes start, and which part of a sweep this process plays.
+///
+/// The `optlab` executable implements it. A host that gives none (or leaves
+/// the defaults) still runs `hp.search` in process, with one plain line per
+/// finished trial; asking it for worker processes is a clear error.
+///
+/// ```swift
+/// final class MyHost: LuaHost {
+///     func liveTableSize() -> (rows: Int, columns: Int)? { (40, 120) }
+/// }
+/// vm.host = MyHost()
+/// ```
+public protocol LuaHost: AnyObject {
+    /// Rows and columns of a terminal where the live trial table may redraw
+    /// in place; nil prints one plain line per finished trial.
+    func liveTableSize() -> (rows: Int, columns: Int)?
+
+    /// Starts a worker process that runs `script` as a search worker (it
+    /// claims queued trials from the run folder); returns its pid.
+    func startSearchWorker(script: String) throws -> Int32
+}
+
+extension LuaHost {
+    public func liveTableSize() -> (rows: Int, columns: Int)? { nil }
+
+    public func startSearchWorker(script: String) throws -> Int32 {
+        throw RuntimeError(.argument, "hp.search", "this program cannot start worker processes (its LuaHost does not implement startSearchWorker); run the search in process")
+    }
+}
+
+/// A sweep's part for this process, set by the host before it runs the
+/// script: `hp.search` then acts as the master or as a worker.
+public struct SweepRole {
+    public var fields: [(String, LuaValue)]
+    public init(_ fields: [(String, LuaValue)]) { self.fields = fields }
+}
+
+extension BindingState {
+    /// `P.host`: the host's answers, for the search's Lua files.
+    static let hostPrimitives: [LuaFunction] = [
+        .primitive("terminal", as: "hp.search") { a in
+            guard let size = a.state.host?.liveTableSize() else { return [.nil] }
+            return [.integer(size.rows), .integer(size.columns)]
+        },
+        .primitive("spawn", as: "hp.search") { a in
+            guard let host = a.state.host else {
+                throw RuntimeError(.argument, "hp.search", "this program cannot start worker processes (it gave the LuaVM no LuaHost); run the search in process")
+            }
+            return [.integer(Int(try host.startSearchWorker(script: try a.string(1))))]
+        },
+        .primitive("role", as: "hp.search") { a in
+            guard let role = a.state.sweepRole else { return [.nil] }
+            return [.record(role.fields)]
+        },
+        .primitive("began_search", as: "hp.search") { a in
+            a.state.searchesBegun += 1
+            return []
+        },
+    ]
+}

@@ -1,0 +1,49 @@
+import Glibc
+import OptLabLua
+import OptLabRuntime
+
+/// What the optlab executable provides to the Lua face (`LuaHost`): the live
+/// trial table on a terminal, and worker processes that are this same
+/// executable in worker mode.
+final class OptlabHost: LuaHost {
+    static let shared = OptlabHost()
+    static let masterVariable = "OPTLAB_SWEEP_MASTER"
+
+    /// Rows and columns of the terminal stdout is, or nil on a pipe or in a file (plain lines then).
+    func liveTableSize() -> (rows: Int, columns: Int)? {
+        guard isatty(1) == 1, ProcessInfo.environment["TERM"] != "dumb" else { return nil }
+        var w = winsize()
+        let known = ioctl(1, UInt(TIOCGWINSZ), &w) == 0 && w.ws_row > 0 && w.ws_col > 0
+        return (known ? Int(w.ws_row) : 24, known ? Int(w.ws_col) : 80)
+    }
+
+    func startSearchWorker(script: String) throws -> Int32 {
+        try OptlabHost.spawnWorker(script: script)
+    }
+
+    /// A worker of a local sweep: this executable in worker mode, with one
+    /// BLAS thread (two workers use two cores) and the master's pid, so it
+    /// waits for more trials while its master lives (between stages, and
+    /// before the master has reached `hp.search`) and leaves when the master
+    /// is gone and the queue is empty.
+    static func spawnWorker(script: String) throws -> pid_t {
+        let args = ["optlab", "--sweep-worker", script]
+        let argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var env: [String] = []
+        var e = environ
+        while let entry = e.pointee {
+            let s = String(cString: entry)
+            if !s.hasPrefix("OPENBLAS_NUM_THREADS=") && !s.hasPrefix(masterVariable + "=") { env.append(s) }
+            e += 1
+        }
+        env.append("OPENBLAS_NUM_THREADS=1")
+        env.append("\(masterVariable)=\(getpid())")
+        let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup($0) } + [nil]
+        defer { envp.forEach { free($0) } }
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, "/proc/self/exe", nil, nil, argv, envp)
+        guard status == 0 else { throw RuntimeError(.io, "hp.search", "cannot start a worker: \(String(cString: strerror(status)))") }
+        return pid
+    }
+}

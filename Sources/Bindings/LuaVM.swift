@@ -268,7 +268,7 @@ public final class LuaVM {
         try state.register([LuaFunction("print", "", "") { a in
             var parts: [String] = []
             for i in 1...Swift.max(1, a.count) where i <= a.count {
-                guard optlab_p_tostring(a.L, Int32(i)) == LUA_OK else { throw LuaRaisedError(description: a.state.popMessage()) }
+                guard optlab_p_tostring(a.L, Int32(i)) == LUA_OK else { throw LuaFaceError.fromLua(a.state) }
                 parts.append(a.state.popMessage())
             }
             handler(parts.joined(separator: "\t") + "\n")

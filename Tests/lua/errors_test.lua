@@ -86,3 +86,40 @@ test("no message shows a name with two underscores", function()
     if not ok then H.eq(tostring(err):find("__", 1, true), nil, "underscores in " .. tostring(err)) end
   end
 end)
+
+test("labels are checked as written: 1-based, integers, in range", function()
+  local loss = nn.SoftmaxCrossEntropy()
+  H.raises(function() loss(tensor.zeros(2, 2), tensor.from{0, 1}) end, "softmax_cross_entropy: label 0 at position 1 is out of range 1..2")
+  H.raises(function() loss(tensor.zeros(3, 2), tensor.from{1, 1.7, 2}) end, "softmax_cross_entropy: label 1.7 at position 2 is not an integer")
+  H.raises(function() nn.MulticlassSVM()(tensor.zeros(2, 3), {1, 4}) end, "multiclass_svm: label 4 at position 2 is out of range 1..3")
+  H.raises(function() tensor.zeros(2, 3):cross_entropy(tensor.from{3, 9}) end, "label 9 at position 2 is out of range 1..3")
+  H.raises(function() data.dataset(tensor.zeros(2, 2), tensor.from{1, 2.5}) end, "label 2.5 at position 2 is not an integer")
+  H.close(loss(tensor.zeros(2, 2), tensor.from{1, 2}):item(), math.log(2), 1e-6, "in-range labels still work")
+end)
+
+test("file errors name the user's folder and the format in words", function()
+  local m = nn.Sequential{nn.Linear(2, 2)}
+  local here = debug.getinfo(1, "l").currentline
+  local err = H.raises(function() m:save("/no/such/folder/m.safetensors") end, "Module:save: folder /no/such/folder does not exist")
+  H.eq(err:match("errors_test%.lua:(%d+):"), tostring(here + 1), "at the caller's line")
+  H.eq(err:find("tmp", 1, true), nil, "no temporary file in " .. err)
+  local path = os.tmpname()
+  local f = io.open(path, "w"); f:write("print('hello')\n"); f:close()
+  H.raises(function() nn.load(path) end, "nn.load: " .. path .. " is not a safetensors file (its first 8 bytes are not a header length")
+  os.remove(path)
+end)
+
+test("failures after a Lua callback returned carry the caller's position and name", function()
+  local here = debug.getinfo(1, "l").currentline
+  local err = H.raises(function() check.grad(function() return 1 end, {tensor.zeros(2):requires_grad()}) end,
+    "check.grad: the function must return the loss as a tensor")
+  H.eq(err:match("errors_test%.lua:(%d+):"), tostring(here + 1), "position of check.grad's failure")
+  local model = nn.Sequential{nn.Linear(2, 2)}
+  err = H.raises(function()
+    train.fit{model = model, loss = function() return 3 end, optimizer = optim.SGD(model, {lr = 0.1}),
+      train = data.spiral{classes = 2, per_class = 2}, epochs = 1, batch = 2, quiet = true}
+  end, "train.fit: the loss function must return a tensor")
+  H.eq(err:match("^[^:]*errors_test%.lua:%d+: ") ~= nil, true, "position in " .. err)
+  local p = tensor.zeros(2):requires_grad()
+  H.raises(function() optim.LBFGS({p}):step(function() end) end, "LBFGS: the closure must return the loss")
+end)

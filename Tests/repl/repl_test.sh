@@ -51,7 +51,7 @@ check_absent "a trailing ; suppresses printing" '778'
 
 # an error, then a working next line with state intact
 type_line 'x:matmul(nil)'
-check "error message" "bad argument #1 to 'matmul' (tensor expected, got nil)"
+check "error message" "stdin:1: bad argument #1 to 'Tensor:matmul' (tensor expected, got nil)"
 type_line 'x[2][2] + 0.5'
 check "session goes on after an error" '4.5'
 

@@ -98,7 +98,7 @@ final class BindingState {
             var ref: Int32 = 0
             guard optlab_p_ref(L, &ref) == LUA_OK else {
                 lua_settop(L, -2)
-                throw LuaRaisedError(description: "out of memory")
+                throw LuaFaceError(.failed, "out of memory")
             }
             return .function(LuaReference(state: self, ref: ref, typeName: "function"))
         default:
@@ -108,14 +108,14 @@ final class BindingState {
 
     private func readTable(_ idx: Int32, depth: Int, asRecord: Bool) throws -> LuaValue {
         guard let L else { return .nil }
-        guard depth < 32 else { throw LuaRaisedError(description: "table nested too deeply (or cyclic)") }
+        guard depth < 32 else { throw LuaFaceError(.failed, "table nested too deeply (or cyclic)") }
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
         let n = Int(lua_rawlen(L, idx))
         var array: [LuaValue] = []
         var record: [(String, LuaValue)] = []
         var others = 0
-        guard lua_checkstack(L, 4) != 0 else { throw LuaRaisedError(description: "stack overflow") }
+        guard lua_checkstack(L, 4) != 0 else { throw LuaFaceError(.failed, "stack overflow") }
         lua_pushnil(L)
         while lua_next(L, idx) != 0 {
             let kt = lua_type(L, -2)
@@ -160,7 +160,7 @@ final class BindingState {
         optlab_free_value(&v)
         if status != LUA_OK {
             let message = popMessage()
-            throw LuaRaisedError(description: message)
+            throw LuaFaceError(.raisedInLua, message)
         }
     }
 
@@ -172,7 +172,7 @@ final class BindingState {
         for a in arguments { try push(a) }
         let status = lua_pcallk(L, Int32(arguments.count), results, 0, 0, nil)
         if status != LUA_OK {
-            throw LuaRaisedError(description: popMessage())
+            throw LuaFaceError.fromLua(self)
         }
         return ((base + 1)...Swift.max(base + 1, lua_gettop(L))).compactMap { slot in
             slot <= lua_gettop(L) ? LuaValue.argument(slot) : nil

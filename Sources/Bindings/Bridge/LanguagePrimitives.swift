@@ -13,14 +13,14 @@ extension BindingState {
             let index = try a.integer(2)
             if a.isNoneOrNil(3) { return [] }
             guard a.type(3) == LUA_TTABLE else {
-                throw LuaArgumentError(description: "bad argument #\(index) to '\(function)' (table of options expected, got \(a.typeName(3)))")
+                throw LuaFaceError(.argument, "bad argument #\(index) to '\(function)' (table of options expected, got \(a.typeName(3)))")
             }
             guard case .array(let names) = try a.value(4) else { throw a.typeError(4, expected: "list of option names") }
             let allowed = names.compactMap(\.string)
             let place = a.isNoneOrNil(5) ? nil : try a.string(5)
             guard case .record(let pairs) = try a.state.read(3, depth: 0, asRecord: true) else { return [] }
             for (key, _) in pairs where !allowed.contains(key) {
-                throw LuaArgumentError(description: OptionNames.unknown(key, allowed: allowed, function: function, place: place))
+                throw LuaFaceError(.argument, OptionNames.unknown(key, allowed: allowed, function: function, place: place))
             }
             return []
         },

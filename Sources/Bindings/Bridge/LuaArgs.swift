@@ -2,15 +2,30 @@ import CLua
 import CLuaBridge
 import OptLabRuntime
 
-/// An argument error in lauxlib's words: `bad argument #1 to 'matmul' (tensor expected, got nil)`.
-struct LuaArgumentError: Error, CustomStringConvertible {
+/// Every error the Lua face raises, whatever raised it. The trampoline puts
+/// the user's position in front (`script.lua:12: `) unless the message comes
+/// from Lua code, which already says where it happened.
+///
+/// - `argument`: lauxlib's words, `bad argument #1 to 'Tensor:matmul' (tensor
+///   expected, got nil)`, or an option's, `monitor.hist: unknown option 'bin'`.
+/// - `failed`: a public function that could not do its work, named first
+///   (`train.fit: the loss function must return a tensor`), also after a Lua
+///   callback returned.
+/// - `raisedInLua`: an error of Lua code that Swift called back into.
+/// (The runtime's own `RuntimeError`s go through the same door, with their
+/// kinds: shape, io, …, `interrupted` for Ctrl-C, `diverged` for a NaN stop.)
+struct LuaFaceError: Error, CustomStringConvertible {
+    enum Kind { case argument, failed, raisedInLua }
+    let kind: Kind
     let description: String
-}
 
-/// An error raised by Lua code that Swift called back into; its message
-/// already says where it happened.
-struct LuaRaisedError: Error, CustomStringConvertible {
-    let description: String
+    init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        description = message
+    }
+
+    /// The message on top of the stack, left by a failed protected call.
+    static func fromLua(_ state: BindingState) -> LuaFaceError { LuaFaceError(.raisedInLua, state.popMessage()) }
 }
 
 /// The arguments of one call from Lua, read with Lua API functions that
@@ -32,13 +47,13 @@ struct LuaArgs {
 
     // MARK: messages
 
-    func argumentError(_ i: Int, _ message: String) -> LuaArgumentError {
+    func argumentError(_ i: Int, _ message: String) -> LuaFaceError {
         let n = isMethod ? i - 1 : i
-        if n == 0 { return LuaArgumentError(description: "calling '\(function)' on bad self (\(message))") }
-        return LuaArgumentError(description: "bad argument #\(n) to '\(function)' (\(message))")
+        if n == 0 { return LuaFaceError(.argument, "calling '\(function)' on bad self (\(message))") }
+        return LuaFaceError(.argument, "bad argument #\(n) to '\(function)' (\(message))")
     }
 
-    func typeError(_ i: Int, expected: String) -> LuaArgumentError {
+    func typeError(_ i: Int, expected: String) -> LuaFaceError {
         argumentError(i, "\(expected) expected, got \(typeName(i))")
     }
 
@@ -170,7 +185,7 @@ struct LuaArgs {
         var values: [String: LuaValue] = [:]
         for (k, v) in pairs {
             guard allowed.contains(k) else {
-                throw LuaArgumentError(description: OptionNames.unknown(k, allowed: allowed, function: function))
+                throw LuaFaceError(.argument, OptionNames.unknown(k, allowed: allowed, function: function))
             }
             values[k] = v
         }
@@ -186,11 +201,11 @@ struct LuaArgs {
         while given >= first && isNoneOrNil(given) { given -= 1 }
         guard given >= first else { return }
         let takes = last == 0 ? "no arguments" : last == 1 ? "1 argument" : "\(last) arguments"
-        throw LuaArgumentError(description: "\(function): takes \(takes), got \(isMethod ? given - 1 : given)")
+        throw LuaFaceError(.argument, "\(function): takes \(takes), got \(isMethod ? given - 1 : given)")
     }
 
     /// Calls the function at `i` with `arguments`, protected; its Lua error
-    /// comes back as a thrown `LuaRaisedError`.
+    /// comes back as a thrown `LuaFaceError` of kind `raisedInLua`.
     func call(_ i: Int, _ arguments: [LuaValue] = [], results: Int32 = LUA_MULTRET) throws -> [LuaValue] {
         lua_pushvalue(L, Int32(i))
         return try state.callTop(arguments: arguments, results: results)
@@ -205,7 +220,7 @@ struct LuaOptions {
 
     func has(_ key: String) -> Bool { values[key].map { !$0.isNil } ?? false }
 
-    private func bad(_ key: String, _ expected: String) -> LuaArgumentError {
+    private func bad(_ key: String, _ expected: String) -> LuaFaceError {
         args.argumentError(index, "option '\(key)' must be \(expected), got \(values[key]?.typeName ?? "nil")")
     }
 

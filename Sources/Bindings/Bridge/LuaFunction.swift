@@ -101,14 +101,39 @@ func dispatch(_ L: OpaquePointer?, _ ctx: UnsafeMutableRawPointer?, _ frame: Uns
         }
         box.state.collectIfNeeded()
         return 0
-    } catch let e as LuaRaisedError {
-        frame.pointee.error = (try? BindingState.cString(e.description).0) ?? nil
-        frame.pointee.error_has_position = 1
+    } catch let e as LuaFaceError {
+        // A failure names the public function first, unless its message does already.
+        var message = e.description
+        if e.kind == .failed, !namesItsFunction(message) { message = box.name + ": " + message }
+        frame.pointee.error = (try? BindingState.cString(message).0) ?? nil
+        frame.pointee.error_has_position = e.kind == .raisedInLua ? 1 : 0
+        return -1
+    } catch let e as RuntimeError {
+        frame.pointee.error = (try? BindingState.cString(publicMessage(e, function: box.name)).0) ?? nil
         return -1
     } catch {
-        frame.pointee.error = (try? BindingState.cString("\(error)").0) ?? nil
+        frame.pointee.error = (try? BindingState.cString(box.name + ": \(error)").0) ?? nil
         return -1
     }
+}
+
+/// A runtime error as the user's function says it: the public name first,
+/// then the operation inside it that failed when that is another one
+/// (`Module call: linear: shapes ...`); a file's errors are the function's
+/// (`Module:save: folder /x/y does not exist`).
+private func publicMessage(_ e: RuntimeError, function: String) -> String {
+    let last = { (s: String) in s.split(whereSeparator: { $0 == "." || $0 == ":" || $0 == " " }).last.map(String.init) ?? s }
+    if e.kind == .io || e.kind == .format || last(e.op) == last(function) || e.op == function {
+        return "\(function): \(e.message)"
+    }
+    return "\(function): \(e.op): \(e.message)"
+}
+
+/// Whether a message starts with a function's name and a colon (`LBFGS: ...`).
+private func namesItsFunction(_ message: String) -> Bool {
+    guard let colon = message.firstIndex(of: ":") else { return false }
+    let head = message[..<colon]
+    return !head.isEmpty && !head.contains(" ")
 }
 
 extension BindingState {
@@ -121,7 +146,7 @@ extension BindingState {
             let box = FunctionBox(state: self, name: shown, isMethod: isMethod, body: f.body, tensorBody: f.tensorBody)
             boxes.append(box)
             guard optlab_p_setfunction(L, table, f.name, Unmanaged.passUnretained(box).toOpaque()) == LUA_OK else {
-                throw LuaRaisedError(description: popMessage())
+                throw LuaFaceError.fromLua(self)
             }
             if !f.help.isEmpty || !f.signature.isEmpty {
                 docs.append((qualifier + f.name, f.signature + "\n\n" + f.help))
@@ -145,7 +170,7 @@ extension BindingState {
     func newTable() throws -> Int32 {
         guard let L else { return 0 }
         var ref: Int32 = 0
-        guard optlab_p_newtable(L, &ref) == LUA_OK else { throw LuaRaisedError(description: popMessage()) }
+        guard optlab_p_newtable(L, &ref) == LUA_OK else { throw LuaFaceError.fromLua(self) }
         return ref
     }
 
@@ -154,7 +179,7 @@ extension BindingState {
         var v = try encode(value)
         let status = optlab_p_setvalue(L, table, name, &v)
         optlab_free_value(&v)
-        guard status == LUA_OK else { throw LuaRaisedError(description: popMessage()) }
+        guard status == LUA_OK else { throw LuaFaceError.fromLua(self) }
     }
 
     /// Publishes a module as a global and as `require "optlab.<name>"`.
@@ -162,7 +187,7 @@ extension BindingState {
         guard let L else { return }
         guard optlab_p_setglobal_ref(L, name, table) == LUA_OK,
               optlab_p_preload(L, "optlab.\(name)", table) == LUA_OK else {
-            throw LuaRaisedError(description: popMessage())
+            throw LuaFaceError.fromLua(self)
         }
     }
 
@@ -178,7 +203,7 @@ extension BindingState {
             ctx = Unmanaged.passUnretained(box).toOpaque()
         }
         let ref = optlab_new_metatable(L, "optlab.\(name)", methods, ctx)
-        guard ref > 0 else { throw LuaRaisedError(description: "cannot create the \(name) metatable") }
+        guard ref > 0 else { throw LuaFaceError(.failed, "cannot create the \(name) metatable") }
         metatables[name] = ref
         return ref
     }

@@ -64,7 +64,7 @@ enum CheckLibrary {
                 let results = try a.call(1, [], results: 1)
                 defer { lua_settop(a.L, Int32(a.count) - Int32(results.count)) }
                 guard case .argument(let slot)? = results.first, let t = a.state.tensor(at: slot) else {
-                    throw LuaRaisedError(description: "check.grad: the function must return the loss as a tensor")
+                    throw LuaFaceError(.failed, "check.grad: the function must return the loss as a tensor")
                 }
                 return t
             }
@@ -74,7 +74,7 @@ enum CheckLibrary {
             let m = try a.module(1)
             let (loss, _) = try lossFunction(a, 2)
             let o = try a.options(5, allowed: ["reg", "h", "per_param", "seed"])
-            let (data, reg, notes) = try SanityCheck.model(m, loss: loss, x: try a.tensor(3), y: try a.indices(4),
+            let (data, reg, notes) = try SanityCheck.model(m, loss: loss, x: try a.tensor(3), y: try a.indices(4, what: "label"),
                                                            reg: try o.number("reg", default: 0), options: try gradOptions(o))
             let report = "data loss (regularization off):\n" + data.description + "\n\nregularization alone:\n" + reg.description
                 + (notes.isEmpty ? "" : "\n\n" + notes.map { "note: " + $0 }.joined(separator: "\n"))
@@ -84,19 +84,19 @@ enum CheckLibrary {
         .primitive("initial_loss", as: "check.initial_loss") { a in
             let m = try a.module(1)
             let (loss, kind) = try lossFunction(a, 2)
-            let y = try a.indices(4)
+            let y = try a.indices(4, what: "label")
             let classes = try a.integer(5, default: Int(try y.max().item()) + 1)
             return [outcome(try SanityCheck.initialLoss(m, loss: loss, kind: kind, x: try a.tensor(3), y: y, classes: classes))]
         },
         .primitive("regularization", as: "check.regularization") { a in
             let (loss, _) = try lossFunction(a, 2)
-            return [outcome(try SanityCheck.regularization(try a.module(1), loss: loss, x: try a.tensor(3), y: try a.indices(4)))]
+            return [outcome(try SanityCheck.regularization(try a.module(1), loss: loss, x: try a.tensor(3), y: try a.indices(4, what: "label")))]
         },
         .primitive("overfit", as: "check.overfit") { a in
             let (loss, _) = try lossFunction(a, 2)
             let o = try a.options(5, allowed: ["n", "steps", "lr"])
             let n = try o.integer("n", default: 20)
-            let x = try a.tensor(3), y = try a.indices(4)
+            let x = try a.tensor(3), y = try a.indices(4, what: "label")
             let k = Swift.min(n, x.shape.first ?? 0)
             return [outcome(try SanityCheck.overfit(try a.module(1), loss: loss, x: try x.narrow(dim: 0, start: 0, length: k),
                                                     y: try y.narrow(dim: 0, start: 0, length: k), steps: try o.integer("steps", default: 300),

@@ -38,7 +38,7 @@ enum DataLibrary {
                                                  noise: try o.number("noise", default: 0.2), seed: UInt64(try o.integer("seed", default: 0))))]
         },
         LuaFunction("dataset", "data.dataset(inputs, labels)", "A data set from a tensor of inputs [N,…] and N labels in 1..C.") { a in
-            [.dataset(try Dataset(inputs: try a.tensor(1), labels: try a.indices(2)))]
+            [.dataset(try Dataset(inputs: try a.tensor(1), labels: try a.indices(2, what: "label")))]
         },
     ]
 

@@ -196,7 +196,10 @@ enum NNLibrary {
             let scores = try a.tensor(2)
             switch box.loss {
             case .mse: return [.tensor(try box.loss(scores, try a.tensor(3)))]
-            default: return [.tensor(try box.loss(scores, try a.indices(3)))]
+            default:
+                let op = box.loss.name == "SoftmaxCrossEntropy" ? "softmax_cross_entropy" : "multiclass_svm"
+                let classes = scores.rank == 2 ? scores.shape[1] : nil
+                return [.tensor(try box.loss(scores, try a.indices(3, op: op, bound: classes, what: "label")))]
             }
         },
         LuaFunction("__tostring", "", "") { a in [.string("nn." + (try a.object(1, kind: Kind.loss, as: LossBox.self)).loss.name)] },

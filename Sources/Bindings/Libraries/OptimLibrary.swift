@@ -175,14 +175,14 @@ enum OptimLibrary {
             let f = try opt.step {
                 let results = try a.call(2, [], results: 1)
                 defer { lua_settop(a.L, Int32(a.count) - Int32(results.count)) }
-                guard case .argument(let slot)? = results.first else { throw LuaRaisedError(description: "LBFGS: the closure returned nothing") }
+                guard case .argument(let slot)? = results.first else { throw LuaFaceError(.failed, "LBFGS: the closure returned nothing") }
                 if let t = a.state.tensor(at: slot) {
                     if t.requiresGrad && opt.parameters.allSatisfy({ $0.grad == nil }) { try t.backward() }
                     return try t.item()
                 }
                 var ok: Int32 = 0
                 let v = lua_tonumberx(a.L, slot, &ok)
-                guard ok != 0 else { throw LuaRaisedError(description: "LBFGS: the closure must return the loss (a tensor or a number)") }
+                guard ok != 0 else { throw LuaFaceError(.failed, "LBFGS: the closure must return the loss (a tensor or a number)") }
                 return v
             }
             return [.number(f)]

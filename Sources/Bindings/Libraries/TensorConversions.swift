@@ -1,3 +1,4 @@
+import Foundation
 import CLua
 import CLuaBridge
 import OptLabRuntime
@@ -16,16 +17,29 @@ extension LuaArgs {
     }
 
     /// 1-based Lua indices (a tensor or a table of integers) as a 0-based i32 tensor.
-    func indices(_ i: Int) throws -> Tensor {
+    func indices(_ i: Int, op: String? = nil, bound: Int? = nil, what: String = "index") throws -> Tensor {
+        // Checked as the user wrote them, 1-based: a fractional label is an
+        // error (never truncated), and one out of range names its position.
+        let name = op ?? function
+        func check(_ v: Double, _ k: Int) throws {
+            guard v.rounded() == v, Swift.abs(v) < 2e9 else {
+                throw LuaFaceError(.argument, "\(name): \(what) \(String(format: "%g", v)) at position \(k + 1) is not an integer")
+            }
+            if let bound, v < 1 || v > Double(bound) {
+                throw LuaFaceError(.argument, "\(name): \(what) \(Int(v)) at position \(k + 1) is out of range 1..\(bound)")
+            }
+        }
         if let t = state.tensor(at: Int32(i)) {
+            if t.dtype.isFloatingPoint || bound != nil {
+                for (k, v) in t.toDoubles().enumerated() { try check(v, k) }
+            }
             return try t.sub(1).to(.i32)
         }
         guard case .array(let items) = try value(i) else { throw typeError(i, expected: "tensor or table of indices") }
         var out: [Int32] = []
         for (k, item) in items.enumerated() {
-            guard let v = item.number, v.rounded() == v, Swift.abs(v) < 2e9 else {
-                throw argumentError(i, "entry \(k + 1) is not an integer index")
-            }
+            guard let v = item.number else { throw argumentError(i, "entry \(k + 1) is \(item.typeName), expected an integer \(what)") }
+            try check(v, k)
             out.append(Int32(v) - 1)
         }
         return try Tensor(int32: out)

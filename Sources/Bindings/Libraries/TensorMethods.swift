@@ -215,7 +215,7 @@ enum TensorMethods {
           local loss = model(x):cross_entropy(y)
         """) { a in
             let s = try a.tensor(1)
-            return [.tensor(try s.softmaxCrossEntropy(labels: try a.indices(2)))]
+            return [.tensor(try s.softmaxCrossEntropy(labels: try a.indices(2, op: "softmax_cross_entropy", bound: s.rank == 2 ? s.shape[1] : nil, what: "label")))]
         },
         LuaFunction("index_select", "x:index_select(dim, indices)", "Entries picked along dim by 1-based indices (a tensor or a table).") { a in
             let x = try a.tensor(1)

@@ -177,13 +177,13 @@ import Foundation
 extension BindingState {
     /// Calls a Lua loss function; it must return a tensor.
     func callLoss(_ ref: LuaReference, _ scores: Tensor, _ labels: Tensor) throws -> Tensor {
-        guard let L else { throw LuaRaisedError(description: "the Lua state is closed") }
+        guard let L else { throw LuaFaceError(.failed, "the Lua state is closed") }
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
         lua_rawgeti(L, OPTLAB_REGISTRYINDEX, lua_Integer(ref.ref))
         let results = try callTop(arguments: [.tensor(scores), .tensor(labels)], results: 1)
         guard case .argument(let slot)? = results.first, let t = tensor(at: slot) else {
-            throw LuaRaisedError(description: "train.fit: the loss function must return a tensor")
+            throw LuaFaceError(.failed, "train.fit: the loss function must return a tensor")
         }
         return t
     }
@@ -191,7 +191,7 @@ extension BindingState {
     /// Tells a Lua report function (a search budget's) of training progress;
     /// a string or true back stops training, and says why.
     func callReport(_ ref: LuaReference, _ r: TrainingReport) throws -> String? {
-        guard let L else { throw LuaRaisedError(description: "the Lua state is closed") }
+        guard let L else { throw LuaFaceError(.failed, "the Lua state is closed") }
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
         lua_rawgeti(L, OPTLAB_REGISTRYINDEX, lua_Integer(ref.ref))

@@ -11,7 +11,14 @@ public enum AtomicFile {
         let dir = directory(of: path)
         let tmp = "\(dir)/.\(basename(of: path)).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw ioError(op, "cannot create \(tmp)") }
+        guard fd >= 0 else {
+            // Said of the folder the user named, not of the temporary file.
+            let reason = String(cString: strerror(errno))
+            var st = stat()
+            if stat(dir, &st) != 0 { throw RuntimeError(.io, op, "folder \(dir) does not exist (writing \(path))") }
+            if st.st_mode & S_IFMT != S_IFDIR { throw RuntimeError(.io, op, "\(dir) is not a folder (writing \(path))") }
+            throw RuntimeError(.io, op, "cannot write \(path): \(reason)")
+        }
         var ok = false
         defer {
             if !ok { unlink(tmp) }

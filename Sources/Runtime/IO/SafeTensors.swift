@@ -57,10 +57,13 @@ public enum SafeTensors {
     public static func decode(_ bytes: [UInt8], source: String = "data") throws -> File {
         let op = "safetensors.load"
         func bad(_ why: String) -> RuntimeError { RuntimeError(.format, op, "\(source): \(why)") }
-        guard bytes.count >= 8 else { throw bad("file too short for a safetensors header (\(bytes.count) bytes)") }
+        func notSafetensors(_ why: String) -> RuntimeError { RuntimeError(.format, op, "\(source) is not a safetensors file (\(why))") }
+        guard bytes.count >= 8 else { throw notSafetensors("it has \(bytes.count) bytes, fewer than the 8 of a header length") }
         let n = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
-        guard n <= UInt64(maxHeader) else { throw bad("header length \(n) is larger than the \(maxHeader)-byte limit") }
-        guard Int(n) <= bytes.count - 8 else { throw bad("header claims \(n) bytes, file has \(bytes.count - 8) after the length") }
+        guard n <= UInt64(maxHeader), Int(n) <= bytes.count - 8 else {
+            throw notSafetensors("its first 8 bytes are not a header length: they give \(n), the file has \(bytes.count - 8) bytes after them")
+        }
+        guard n >= 2, bytes[8] == UInt8(ascii: "{") else { throw notSafetensors("its header does not start with '{'") }
         let headerEnd = 8 + Int(n)
         let parsed: Any
         do {

@@ -78,7 +78,8 @@ public enum Report {
         var sections: [String] = []
         for n in names {
             let spec = space[n] as? [String: Any]
-            let kind = spec?["__hp"] as? String
+            // ("__hp" in folders written before the distributions said "kind")
+            let kind = (spec?["kind"] ?? spec?["__hp"]) as? String
             let log = kind == "loguniform" || (kind == "int" && (spec?["log"] as? Bool ?? false))
             let placed = rows.compactMap { r -> (x: Double, y: Double, stage: Int)? in
                 guard let v = ((r["raw"] as? [String: Any])?[n] as? NSNumber)?.doubleValue else { return nil }

@@ -6,6 +6,10 @@
 public struct RuntimeError: Error, CustomStringConvertible, Equatable {
     public enum Kind: String, Sendable {
         case shape, dtype, argument, autograd, io, format
+        /// Ctrl-C stopped a loop inside Swift (train.fit).
+        case interrupted
+        /// Training stopped because the loss became NaN or infinite.
+        case diverged
     }
 
     public let kind: Kind

@@ -148,7 +148,7 @@ public final class Trainer {
                 if i >= limit { break }
                 if Trainer.interruptCheck?() == true {
                     model.evaluate()
-                    throw RuntimeError(.argument, "train.fit", "interrupted at epoch \(epoch), iteration \(i + 1)")
+                    throw RuntimeError(.interrupted, "train.fit", "interrupted at epoch \(epoch), iteration \(i + 1)")
                 }
                 optimizer.zeroGrad()
                 var l = try loss(model(batch.inputs), batch.labels)
@@ -158,11 +158,11 @@ public final class Trainer {
                 guard value.isFinite else {
                     model.evaluate()
                     let shown = value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf")
-                    throw RuntimeError(.argument, "train.fit", "the loss became \(shown) at epoch \(epoch), iteration \(i + 1) (step \(step)); the learning rate (\(optimizer.learningRate)) is probably too high")
+                    throw RuntimeError(.diverged, "train.fit", "the loss became \(shown) at epoch \(epoch), iteration \(i + 1) (step \(step)); the learning rate (\(optimizer.learningRate)) is probably too high")
                 }
                 if let factor = options.stopAbove, let first = h.loss.first, value > factor * first {
                     model.evaluate()
-                    throw RuntimeError(.argument, "train.fit", String(format: "the loss exploded to %.4g at epoch %d, iteration %d, above %g× its initial %.4g; the learning rate is probably too high", value, epoch, i + 1, factor, first))
+                    throw RuntimeError(.diverged, "train.fit", String(format: "the loss exploded to %.4g at epoch %d, iteration %d, above %g× its initial %.4g; the learning rate is probably too high", value, epoch, i + 1, factor, first))
                 }
                 try l.backward()
                 try optimizer.step()

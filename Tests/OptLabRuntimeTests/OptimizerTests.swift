@@ -5,27 +5,28 @@ import Testing
 /// The update rules transcribed again from the notes, on plain Doubles, as
 /// the independent reference for the optimizer's trajectories.
 enum Transcribed {
-    static func run(_ rule: UpdateRule, lr: Double, x0: [Double], grads: [[Double]]) -> [Double] {
+    static func run(_ rule: any UpdateRule, lr: Double, x0: [Double], grads: [[Double]]) -> [Double] {
         var x = x0
         var s1 = [Double](repeating: 0, count: x0.count), s2 = s1
         for (t, dx) in grads.enumerated() {
             for i in x.indices {
                 switch rule {
-                case .sgd: x[i] += -lr * dx[i]
-                case .momentum(let mu): s1[i] = mu * s1[i] - lr * dx[i]; x[i] += s1[i]
-                case .nesterov(let mu):
+                case is SGDRule: x[i] += -lr * dx[i]
+                case let r as MomentumRule: s1[i] = r.mu * s1[i] - lr * dx[i]; x[i] += s1[i]
+                case let r as NesterovRule:
                     let vPrev = s1[i]
-                    s1[i] = mu * s1[i] - lr * dx[i]
-                    x[i] += -mu * vPrev + (1 + mu) * s1[i]
-                case .adagrad(let eps): s1[i] += dx[i] * dx[i]; x[i] += -lr * dx[i] / (s1[i].squareRoot() + eps)
-                case .rmsprop(let decay, let eps):
-                    s1[i] = decay * s1[i] + (1 - decay) * dx[i] * dx[i]
-                    x[i] += -lr * dx[i] / (s1[i].squareRoot() + eps)
-                case .adam(let b1, let b2, let eps):
-                    let step = Double(t + 1)
+                    s1[i] = r.mu * s1[i] - lr * dx[i]
+                    x[i] += -r.mu * vPrev + (1 + r.mu) * s1[i]
+                case let r as AdagradRule: s1[i] += dx[i] * dx[i]; x[i] += -lr * dx[i] / (s1[i].squareRoot() + r.eps)
+                case let r as RMSpropRule:
+                    s1[i] = r.decay * s1[i] + (1 - r.decay) * dx[i] * dx[i]
+                    x[i] += -lr * dx[i] / (s1[i].squareRoot() + r.eps)
+                case let r as AdamRule:
+                    let (b1, b2, step) = (r.beta1, r.beta2, Double(t + 1))
                     s1[i] = b1 * s1[i] + (1 - b1) * dx[i]
                     s2[i] = b2 * s2[i] + (1 - b2) * dx[i] * dx[i]
-                    x[i] += -lr * (s1[i] / (1 - pow(b1, step))) / ((s2[i] / (1 - pow(b2, step))).squareRoot() + eps)
+                    x[i] += -lr * (s1[i] / (1 - pow(b1, step))) / ((s2[i] / (1 - pow(b2, step))).squareRoot() + r.eps)
+                default: Issue.record("no transcription of \(rule.name)")
                 }
             }
         }
@@ -34,11 +35,11 @@ enum Transcribed {
 }
 
 @Suite struct OptimizerTests {
-    static let rules: [UpdateRule] = [.sgd, .momentum(mu: 0.9), .nesterov(mu: 0.8), .adagrad(eps: 1e-8),
-                                      .rmsprop(decay: 0.9, eps: 1e-8), .adam(beta1: 0.9, beta2: 0.999, eps: 1e-8)]
+    static let rules: [any UpdateRule] = [SGDRule(), MomentumRule(mu: 0.9), NesterovRule(mu: 0.8), AdagradRule(eps: 1e-8),
+                                          RMSpropRule(decay: 0.9, eps: 1e-8), AdamRule(beta1: 0.9, beta2: 0.999, eps: 1e-8)]
 
     @Test(arguments: rules)
-    func trajectoryMatchesTheNotesFormulas(_ rule: UpdateRule) throws {
+    func trajectoryMatchesTheNotesFormulas(_ rule: any UpdateRule) throws {
         let g = Generator(seed: 5)
         let grads = (0..<25).map { _ in (0..<4).map { _ in g.normal() } }
         let x0 = [0.5, -1, 2, 0.25]
@@ -95,7 +96,7 @@ enum Transcribed {
     }
 
     @Test(arguments: rules)
-    func resumingFromSavedStateIsBitIdentical(_ rule: UpdateRule) throws {
+    func resumingFromSavedStateIsBitIdentical(_ rule: any UpdateRule) throws {
         let g = Generator(seed: 9)
         let grads = (0..<20).map { _ in (0..<5).map { _ in Float(g.normal()) } }
         func train(split: Bool) throws -> [Float] {
@@ -119,9 +120,10 @@ enum Transcribed {
         #expect(try train(split: false) == train(split: true))
     }
 
-    @Test(arguments: [(UpdateRule.momentum(mu: 0.9), 1e-3, 6000), (.nesterov(mu: 0.9), 1e-3, 6000), (.adam(beta1: 0.9, beta2: 0.999, eps: 1e-8), 2e-2, 6000),
-                      (.rmsprop(decay: 0.99, eps: 1e-8), 2e-3, 8000), (.adagrad(eps: 1e-8), 0.3, 8000)])
-    func convergesOnRosenbrock(_ rule: UpdateRule, _ lr: Double, _ steps: Int) throws {
+    @Test(arguments: [(MomentumRule(mu: 0.9) as any UpdateRule, 1e-3, 6000), (NesterovRule(mu: 0.9), 1e-3, 6000),
+                      (AdamRule(beta1: 0.9, beta2: 0.999, eps: 1e-8), 2e-2, 6000),
+                      (RMSpropRule(decay: 0.99, eps: 1e-8), 2e-3, 8000), (AdagradRule(eps: 1e-8), 0.3, 8000)])
+    func convergesOnRosenbrock(_ rule: any UpdateRule, _ lr: Double, _ steps: Int) throws {
         // f(x, y) = (1 − x)² + 100 (y − x²)², minimum at (1, 1)
         let p = try Tensor.from([-1.2, 1], dtype: .f64).requiringGrad()
         let opt = try Optimizer([p], rule: rule, learningRate: lr)
@@ -275,9 +277,9 @@ enum Transcribed {
 }
 
 @Suite struct SpiralConvergenceTests {
-    @Test(arguments: [(UpdateRule.sgd, 1.0), (.momentum(mu: 0.9), 0.3), (.nesterov(mu: 0.9), 0.3), (.adagrad(eps: 1e-8), 0.3),
-                      (.rmsprop(decay: 0.99, eps: 1e-8), 0.01), (.adam(beta1: 0.9, beta2: 0.999, eps: 1e-8), 0.02)])
-    func everyRuleTrainsTheSpiralMLP(_ rule: UpdateRule, _ lr: Double) throws {
+    @Test(arguments: [(SGDRule() as any UpdateRule, 1.0), (MomentumRule(mu: 0.9), 0.3), (NesterovRule(mu: 0.9), 0.3), (AdagradRule(eps: 1e-8), 0.3),
+                      (RMSpropRule(decay: 0.99, eps: 1e-8), 0.01), (AdamRule(beta1: 0.9, beta2: 0.999, eps: 1e-8), 0.02)])
+    func everyRuleTrainsTheSpiralMLP(_ rule: any UpdateRule, _ lr: Double) throws {
         let d = try Datasets.spiral(classes: 3, perClass: 100, seed: 0)
         let model = try Sequential([Linear(2, 100, initialization: .kaiming), ReLU(), Linear(100, 3)])
         let opt = try Optimizer(model.parameters(), rule: rule, learningRate: lr)

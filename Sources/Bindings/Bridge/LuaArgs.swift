@@ -254,4 +254,18 @@ struct LuaOptions {
     }
 
     func value(_ key: String) -> LuaValue? { values[key] }
+
+    /// A nested option table (`momentum = {start =, ...}`) whose keys must be
+    /// among `allowed`; nil when the option is absent.
+    func record(_ key: String, allowed: [String]) throws -> [String: LuaValue]? {
+        guard let v = values[key], !v.isNil else { return nil }
+        guard case .record(let pairs) = v else {
+            if case .array(let items) = v, items.isEmpty { return [:] }
+            throw bad(key, "a table")
+        }
+        for (k, _) in pairs where !allowed.contains(k) {
+            throw LuaFaceError(.argument, OptionNames.unknown(k, allowed: allowed, function: args.function, place: key))
+        }
+        return Dictionary(pairs, uniquingKeysWith: { x, _ in x })
+    }
 }

@@ -25,8 +25,7 @@ enum CheckLibrary {
         }
         g.perParameter = try o.integer("per_param", default: 10)
         g.seed = UInt64(bitPattern: Int64(try o.integer("seed", default: 0)))
-        if case .record(let b)? = o.value("burn_in") {
-            let d = Dictionary(b, uniquingKeysWith: { x, _ in x })
+        if let d = try o.record("burn_in", allowed: ["steps", "optimizer"]) {
             guard let steps = d["steps"]?.number, case .object(let opt, kind: Kind.optimizer)? = d["optimizer"], let optimizer = opt as? Optimizer else {
                 throw o.args.argumentError(o.index, "option 'burn_in' must be {steps = n, optimizer = opt}")
             }

@@ -5,68 +5,42 @@ import OptLabRuntime
 enum NNLibrary {
     static let summary = "layers, losses, l2, save/load, ensembles"
 
-    /// A layer constructor taking at most `takes` arguments (options tables included).
-    static func layer(_ name: String, _ signature: String, _ help: String, takes: Int,
-                      _ make: @escaping @Sendable (inout LuaArgs) throws -> Module) -> LuaFunction {
-        LuaFunction(name, signature, help) { a in
-            try a.noArguments(after: takes)
-            return [.module(try make(&a))]
+    /// `nn.<Layer>(...)`, made from the layer's declaration (`LayerKind`): its
+    /// positional arguments, then its options table, nothing more.
+    static func constructor(_ kind: LayerKind) -> LuaFunction {
+        LuaFunction(kind.name, kind.signature, kind.help) { a in
+            var args = ConstructorArguments(layer: kind.name)
+            if kind.takesChildren {
+                try a.noArguments(after: 1)
+                args.children = try modules(a, 1)
+                return [.module(try kind.make(args))]
+            }
+            try a.noArguments(after: kind.positional.count + (kind.options.isEmpty ? 0 : 1))
+            for (i, p) in kind.positional.enumerated() {
+                if a.isNoneOrNil(i + 1) {
+                    guard p.defaultValue != nil else { throw a.argumentError(i + 1, "\(p.name) expected, got no value") }
+                    continue
+                }
+                switch p.kind {
+                case .size:
+                    let v = try a.integer(i + 1)
+                    guard v >= 0 else { throw a.argumentError(i + 1, "\(p.name) must be a non-negative integer, got \(v)") }
+                    args.numbers[p.name] = Double(v)
+                case .number: args.numbers[p.name] = try a.number(i + 1)
+                case .flag: args.numbers[p.name] = try a.bool(i + 1, default: false) ? 1 : 0
+                case .choice: args.choices[p.name] = try a.string(i + 1)
+                }
+            }
+            guard !kind.options.isEmpty else { return [.module(try kind.make(args))] }
+            let o = try a.options(kind.positional.count + 1, allowed: kind.options.flatMap { [$0.name] + $0.aliases })
+            try o.read(kind.options, into: &args)
+            return [.module(try kind.make(args))]
         }
     }
 
-    static func initialization(_ o: LuaOptions, default d: Initialization) throws -> Initialization {
-        guard o.has("init") else { return d }
-        let s = try o.string("init", default: d.rawValue)
-        guard let i = try? Initialization(parsing: s) else {
-            throw o.args.argumentError(o.index, "option 'init' must be small, xavier or kaiming, got '\(s)'")
-        }
-        return i
-    }
+    static let functions: [LuaFunction] = Layers.all.filter(\.inLua).map(constructor) + others
 
-    static let functions: [LuaFunction] = [
-        layer("Linear", "nn.Linear(in, out [, {bias=true, init=\"small\"}])", """
-        A fully connected layer y = x·Wᵀ + b, W of shape out×in. init: "small"
-        (N(0, 0.01²), the notes' default), "xavier" or "kaiming".
-          local fc = nn.Linear(784, 256, {init = "kaiming"})
-        """, takes: 3) { a in
-            let o = try a.options(3, allowed: ["bias", "init"])
-            return try Linear(try a.integer(1), try a.integer(2), bias: try o.bool("bias", default: true),
-                              initialization: try initialization(o, default: .small))
-        },
-        layer("Conv2d", "nn.Conv2d(cin, cout, k [, {stride=1, pad=0, bias=true, init=\"kaiming\"}])", """
-        2-d convolution over [N,C,H,W] images with k×k filters (lowered to GEMM).
-          local conv = nn.Conv2d(1, 32, 3, {pad = 1})
-        """, takes: 4) { a in
-            let o = try a.options(4, allowed: ["stride", "pad", "padding", "bias", "init"])
-            return try Conv2d(try a.integer(1), try a.integer(2), kernel: try a.integer(3), stride: try o.integer("stride", default: 1),
-                              padding: try o.integer(o.has("padding") ? "padding" : "pad", default: 0), bias: try o.bool("bias", default: true),
-                              initialization: try initialization(o, default: .kaiming))
-        },
-        layer("MaxPool2d", "nn.MaxPool2d(k [, {stride=k}])", "Max over k×k windows of [N,C,H,W] input.\n  local pool = nn.MaxPool2d(2)", takes: 2) { a in
-            let o = try a.options(2, allowed: ["stride"])
-            return try MaxPool2d(try a.integer(1), stride: o.has("stride") ? try o.integer("stride", default: 1) : nil)
-        },
-        layer("Flatten", "nn.Flatten()", "[N, …] → [N, features].", takes: 0) { _ in Flatten() },
-        layer("ReLU", "nn.ReLU()", "max(0, x).", takes: 0) { _ in ReLU() },
-        layer("LeakyReLU", "nn.LeakyReLU([slope=0.01])", "x where x > 0, else slope·x.", takes: 1) { a in LeakyReLU(slope: try a.number(1, default: 0.01)) },
-        layer("Tanh", "nn.Tanh()", "tanh(x).", takes: 0) { _ in Tanh() },
-        layer("Sigmoid", "nn.Sigmoid()", "1/(1+e^-x).", takes: 0) { _ in Sigmoid() },
-        layer("Dropout", "nn.Dropout([p=0.5])", """
-        Inverted dropout: drops each unit with probability p while training (and
-        scales the rest by 1/(1-p)); does nothing in evaluate mode. The mask comes
-        from the seeded generator.
-        """, takes: 1) { a in try Dropout(try a.number(1, default: 0.5)) },
-        layer("BatchNorm", "nn.BatchNorm(n [, {momentum=0.1, eps=1e-5}])", "Batch normalisation of n features ([N,n] or [N,n,H,W]).", takes: 2) { a in
-            let o = try a.options(2, allowed: ["momentum", "eps"])
-            return try BatchNorm(try a.integer(1), momentum: try o.number("momentum", default: 0.1), eps: try o.number("eps", default: 1e-5))
-        },
-        layer("Maxout", "nn.Maxout(in, out, pieces)", "The max of `pieces` linear functions per output unit.", takes: 3) { a in
-            try Maxout(try a.integer(1), try a.integer(2), pieces: try a.integer(3))
-        },
-        layer("Sequential", "nn.Sequential{layer, layer, ...}", """
-        Layers applied in order; parameters are named "1.weight", "1.bias", ….
-          local model = nn.Sequential{nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10)}
-        """, takes: 1) { a in try Sequential(try modules(a, 1)) },
+    static let others: [LuaFunction] = [
         LuaFunction("load", "nn.load(path)", """
         Rebuilds a model saved with model:save(path): the architecture from the
         file's metadata, the weights from its tensors. Runs no code from the file.

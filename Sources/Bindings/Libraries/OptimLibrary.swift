@@ -5,51 +5,26 @@ import OptLabRuntime
 enum OptimLibrary {
     static let summary = "SGD, momentum, Nesterov, Adagrad, RMSprop, Adam; schedules; EMA"
 
-    static func optimizer(_ name: String, _ signature: String, _ help: String, allowed: [String],
-                          _ rule: @escaping @Sendable (LuaOptions) throws -> UpdateRule, lr defaultLR: Double?,
-                          decoupled: Bool = false) -> LuaFunction {
-        LuaFunction(name, signature, help) { a in
+    /// `optim.<Rule>(params, {lr=, weight_decay=, ...})`, made from the rule's
+    /// declaration (`UpdateRuleKind`): its options, defaults and help.
+    static func constructor(_ kind: UpdateRuleKind) -> LuaFunction {
+        LuaFunction(kind.name, kind.signature, kind.help) { a in
+            try a.noArguments(after: 2)
             let params = try a.parameters(1)
-            let o = try a.options(2, allowed: allowed + ["lr", "weight_decay"])
-            guard o.has("lr") || defaultLR != nil else { throw a.argumentError(2, "option 'lr' (the learning rate) is required") }
-            let opt = try Optimizer(params, rule: try rule(o), learningRate: try o.number("lr", default: defaultLR ?? 0),
-                                    weightDecay: try o.number("weight_decay", default: decoupled ? 1e-2 : 0), decoupled: decoupled)
+            let o = try a.options(2, allowed: kind.options.flatMap { [$0.name] + $0.aliases } + ["lr", "weight_decay"])
+            guard o.has("lr") || kind.defaultLearningRate != nil else { throw a.argumentError(2, "option 'lr' (the learning rate) is required") }
+            var args = ConstructorArguments(layer: "optim." + kind.name)
+            try o.read(kind.options, into: &args)
+            let opt = try Optimizer(params, rule: try kind.make(args), learningRate: try o.number("lr", default: kind.defaultLearningRate ?? 0),
+                                    weightDecay: try o.number("weight_decay", default: kind.defaultWeightDecay),
+                                    decoupled: kind.decoupledWeightDecay)
             return [.object(opt, kind: Kind.optimizer)]
         }
     }
 
-    static let functions: [LuaFunction] = [
-        optimizer("SGD", "optim.SGD(params, {lr=..., momentum=0, nesterov=false, weight_decay=0})", """
-        Stochastic gradient descent: x += -lr·dx; with momentum mu, v = mu·v − lr·dx, x += v;
-        with nesterov=true, the notes' form x += −mu·v_prev + (1+mu)·v. params: a
-        model or a table of tensors.
-          local opt = optim.SGD(model, {lr = 1e-2, momentum = 0.9, nesterov = true})
-        """, allowed: ["momentum", "nesterov"], { o in
-            let mu = try o.number("momentum", default: 0)
-            if try o.bool("nesterov", default: false) {
-                guard mu > 0 else { throw o.args.argumentError(o.index, "nesterov needs a momentum in (0, 1)") }
-                return .nesterov(mu: mu)
-            }
-            return mu == 0 ? .sgd : .momentum(mu: mu)
-        }, lr: nil),
-        optimizer("Adagrad", "optim.Adagrad(params, {lr=..., eps=1e-8})", "cache += dx²; x += −lr·dx/(√cache + eps).", allowed: ["eps"], { o in
-            .adagrad(eps: try o.number("eps", default: 1e-8))
-        }, lr: nil),
-        optimizer("RMSprop", "optim.RMSprop(params, {lr=..., decay=0.99, eps=1e-8})",
-                  "cache = decay·cache + (1−decay)·dx²; x += −lr·dx/(√cache + eps).", allowed: ["decay", "eps"], { o in
-            .rmsprop(decay: try o.number("decay", default: 0.99), eps: try o.number("eps", default: 1e-8))
-        }, lr: nil),
-        optimizer("Adam", "optim.Adam(params, {lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0})", """
-        Adam with bias correction (t from 1): m = b1·m + (1−b1)·dx, v = b2·v + (1−b2)·dx²,
-        x += −lr·(m/(1−b1^t))/(√(v/(1−b2^t)) + eps).
-          local opt = optim.Adam(model, {lr = 1e-3})
-        """, allowed: ["beta1", "beta2", "eps"], { o in
-            .adam(beta1: try o.number("beta1", default: 0.9), beta2: try o.number("beta2", default: 0.999), eps: try o.number("eps", default: 1e-8))
-        }, lr: 1e-3),
-        optimizer("AdamW", "optim.AdamW(params, {lr=1e-3, weight_decay=1e-2, ...})", "Adam with decoupled weight decay: x −= lr·λ·x before each update.",
-                  allowed: ["beta1", "beta2", "eps"], { o in
-            .adam(beta1: try o.number("beta1", default: 0.9), beta2: try o.number("beta2", default: 0.999), eps: try o.number("eps", default: 1e-8))
-        }, lr: 1e-3, decoupled: true),
+    static let functions: [LuaFunction] = UpdateRules.all.map(constructor) + others
+
+    static let others: [LuaFunction] = [
         LuaFunction("step_decay", "optim.step_decay(opt, {every=5, factor=0.5, unit=\"epoch\"})", "lr = lr0·factor^⌊t/every⌋; call sched:step() each unit.") { a in
             let o = try a.options(2, allowed: ["every", "factor", "unit"])
             return try schedule(a, .step(every: try o.integer("every", default: 5), factor: try o.number("factor", default: 0.5)), o)

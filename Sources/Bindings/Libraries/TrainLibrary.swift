@@ -77,8 +77,7 @@ enum TrainLibrary {
                 guard f > 1 else { throw a.argumentError(1, "option 'stop_above' must be a factor above 1, got \(f)") }
                 opts.stopAbove = f
             }
-            if case .record(let m)? = o.value("momentum") {
-                let d = Dictionary(m, uniquingKeysWith: { x, _ in x })
+            if let d = try o.record("momentum", allowed: ["start", "end", "epochs"]) {
                 guard let s = d["start"]?.number, let e = d["end"]?.number, let n = d["epochs"]?.number else {
                     throw a.argumentError(1, "option 'momentum' must be {start = 0.5, ['end'] = 0.99, epochs = n}")
                 }

@@ -31,3 +31,24 @@ public final class Flatten: Module {
     }
     override public var summary: String { "Flatten" }
 }
+
+extension ReLU {
+    public static let kind = LayerKind("ReLU", signature: "nn.ReLU()", help: "max(0, x).") { _ in ReLU() }
+}
+
+extension LeakyReLU {
+    public static let kind = LayerKind("LeakyReLU", signature: "nn.LeakyReLU([slope=0.01])", help: "x where x > 0, else slope·x.",
+        positional: [.init("slope", .number, default: 0.01)]) { a in LeakyReLU(slope: a.number("slope", default: 0.01)) }
+}
+
+extension Tanh {
+    public static let kind = LayerKind("Tanh", signature: "nn.Tanh()", help: "tanh(x).") { _ in Tanh() }
+}
+
+extension Sigmoid {
+    public static let kind = LayerKind("Sigmoid", signature: "nn.Sigmoid()", help: "1/(1+e^-x).") { _ in Sigmoid() }
+}
+
+extension Flatten {
+    public static let kind = LayerKind("Flatten", signature: "nn.Flatten()", help: "[N, …] → [N, features].") { _ in Flatten() }
+}

@@ -50,3 +50,12 @@ public final class BatchNorm: Module {
 
     override public var summary: String { "BatchNorm(\(features))" }
 }
+
+extension BatchNorm {
+    public static let kind = LayerKind("BatchNorm", signature: "nn.BatchNorm(n [, {momentum=0.1, eps=1e-5}])",
+        help: "Batch normalisation of n features ([N,n] or [N,n,H,W]).",
+        positional: [.init("features", .size)],
+        options: [.init("momentum", .number, default: 0.1), .init("eps", .number, default: 1e-5)]) { a in
+        try BatchNorm(try a.size("features"), momentum: a.number("momentum", default: 0.1), eps: a.number("eps", default: 1e-5))
+    }
+}

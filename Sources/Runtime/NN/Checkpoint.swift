@@ -66,3 +66,9 @@ public final class Ensemble: Module {
         return e
     }
 }
+
+extension Ensemble {
+    public static let kind = LayerKind("Ensemble", signature: "nn.Ensemble{model, model, ...}",
+        help: "Averages the class probabilities of its members (returns log-probabilities).",
+        takesChildren: true, inLua: false) { a in try Ensemble(a.children) }
+}

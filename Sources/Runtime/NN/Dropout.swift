@@ -21,3 +21,11 @@ public final class Dropout: Module {
 
     override public var summary: String { "Dropout(\(p))" }
 }
+
+extension Dropout {
+    public static let kind = LayerKind("Dropout", signature: "nn.Dropout([p=0.5])", help: """
+        Inverted dropout: drops each unit with probability p while training (and
+        scales the rest by 1/(1-p)); does nothing in evaluate mode. The mask comes
+        from the seeded generator.
+        """, positional: [.init("p", .number, default: 0.5)]) { a in try Dropout(a.number("p", default: 0.5)) }
+}

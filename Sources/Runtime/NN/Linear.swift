@@ -74,3 +74,15 @@ extension Tensor {
         }
     }
 }
+
+extension Linear {
+    public static let kind = LayerKind("Linear", signature: "nn.Linear(in, out [, {bias=true, init=\"small\"}])", help: """
+        A fully connected layer y = x·Wᵀ + b, W of shape out×in. init: "small"
+        (N(0, 0.01²), the notes' default), "xavier" or "kaiming".
+          local fc = nn.Linear(784, 256, {init = "kaiming"})
+        """, positional: [.init("in", .size), .init("out", .size)],
+        options: [.init("bias", .flag, default: 1), LayerKind.initOption]) { a in
+        try Linear(try a.size("in"), try a.size("out"), bias: a.flag("bias", default: true),
+                   initialization: try a.initialization(default: .small))
+    }
+}

@@ -69,3 +69,12 @@ extension Tensor {
         }
     }
 }
+
+extension MaxPool2d {
+    public static let kind = LayerKind("MaxPool2d", signature: "nn.MaxPool2d(k [, {stride=k}])",
+        help: "Max over k×k windows of [N,C,H,W] input.\n  local pool = nn.MaxPool2d(2)",
+        positional: [.init("kernel", .size)], options: [.init("stride", .size)]) { a in
+        let k = try a.size("kernel")
+        return try MaxPool2d(k, stride: try a.size("stride", default: k))
+    }
+}

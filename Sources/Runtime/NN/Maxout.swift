@@ -26,3 +26,11 @@ public final class Maxout: Module {
 
     override public var summary: String { "Maxout(\(inputs) -> \(outputs), \(pieces) pieces)" }
 }
+
+extension Maxout {
+    public static let kind = LayerKind("Maxout", signature: "nn.Maxout(in, out, pieces)",
+        help: "The max of `pieces` linear functions per output unit.",
+        positional: [.init("in", .size), .init("out", .size), .init("pieces", .size)]) { a in
+        try Maxout(try a.size("in"), try a.size("out"), pieces: try a.size("pieces"))
+    }
+}

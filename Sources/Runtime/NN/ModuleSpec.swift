@@ -50,32 +50,15 @@ public struct ModuleSpec: Equatable, Sendable {
         self.init(type: type, config: config, children: children)
     }
 
-    /// Builds the module this spec describes (weights initialised, to be loaded).
+    /// Builds the module this spec describes (weights initialised, to be loaded),
+    /// through its layer kind: the same path as the Lua constructor.
     public func build() throws -> Module {
-        func int(_ k: String) throws -> Int {
-            guard let v = config[k], v.rounded() == v, v >= 0, v < 1e9 else {
-                throw RuntimeError(.format, "nn.load", "\(type): config '\(k)' missing or not a size")
-            }
-            return Int(v)
-        }
-        func num(_ k: String, _ d: Double) -> Double { config[k] ?? d }
-        switch type {
-        case "Sequential": return try Sequential(children.map { try $0.build() })
-        case "Ensemble": return try Ensemble(children.map { try $0.build() })
-        case "Linear": return try Linear(try int("in"), try int("out"), bias: num("bias", 1) != 0)
-        case "Conv2d":
-            return try Conv2d(try int("in"), try int("out"), kernel: try int("kernel"), stride: try int("stride"),
-                              padding: try int("padding"), bias: num("bias", 1) != 0)
-        case "MaxPool2d": return try MaxPool2d(try int("kernel"), stride: try int("stride"))
-        case "Flatten": return Flatten()
-        case "ReLU": return ReLU()
-        case "LeakyReLU": return LeakyReLU(slope: num("slope", 0.01))
-        case "Tanh": return Tanh()
-        case "Sigmoid": return Sigmoid()
-        case "Dropout": return try Dropout(num("p", 0.5))
-        case "BatchNorm": return try BatchNorm(try int("features"), momentum: num("momentum", 0.1), eps: num("eps", 1e-5))
-        case "Maxout": return try Maxout(try int("in"), try int("out"), pieces: try int("pieces"))
-        default: throw RuntimeError(.format, "nn.load", "unknown layer type '\(type)'")
+        guard let kind = Layers.kind(named: type) else { throw RuntimeError(.format, "nn.load", "unknown layer type '\(type)'") }
+        for (k, v) in config where !v.isFinite { throw RuntimeError(.format, "nn.load", "\(type): config '\(k)' is not a number") }
+        do {
+            return try kind.make(ConstructorArguments(layer: type, numbers: config, children: try children.map { try $0.build() }))
+        } catch let e as RuntimeError where e.op == type {
+            throw RuntimeError(.format, "nn.load", "\(type): \(e.message)")
         }
     }
 }

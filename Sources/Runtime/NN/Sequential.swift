@@ -42,3 +42,10 @@ public final class Sequential: Module {
         return lines.joined(separator: "\n")
     }
 }
+
+extension Sequential {
+    public static let kind = LayerKind("Sequential", signature: "nn.Sequential{layer, layer, ...}", help: """
+        Layers applied in order; parameters are named "1.weight", "1.bias", ….
+          local model = nn.Sequential{nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10)}
+        """, takesChildren: true) { a in try Sequential(a.children) }
+}

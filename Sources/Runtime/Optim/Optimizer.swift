@@ -7,13 +7,13 @@
 /// ```
 public final class Optimizer {
     public let parameters: [Tensor]
-    public let rule: UpdateRule
+    public let rule: any UpdateRule
     public var learningRate: Double
     /// L2 weight decay added to the gradient (λ·x), or, when `decoupled`, taken
     /// from the weights directly (x −= lr·λ·x, AdamW).
     public let weightDecay: Double
     public let decoupled: Bool
-    /// For `.momentum`/`.nesterov`: a new mu (a momentum schedule sets it).
+    /// For rules with a momentum: a new mu (a momentum schedule sets it).
     public var momentum: Double?
     /// Steps taken so far (Adam's t is this after the step).
     public private(set) var steps = 0
@@ -23,25 +23,13 @@ public final class Optimizer {
     public private(set) var lastParameterNorms: [Double]
     var state: [[Tensor]]
 
-    public init(_ parameters: [Tensor], rule: UpdateRule, learningRate: Double, weightDecay: Double = 0,
+    public init(_ parameters: [Tensor], rule: some UpdateRule, learningRate: Double, weightDecay: Double = 0,
                 decoupled: Bool = false) throws {
         guard learningRate > 0, learningRate.isFinite else {
             throw RuntimeError(.argument, rule.name, "learning rate must be positive and finite, got \(learningRate)")
         }
         guard weightDecay >= 0 else { throw RuntimeError(.argument, rule.name, "weight decay must be non-negative, got \(weightDecay)") }
-        switch rule {
-        case .momentum(let mu), .nesterov(let mu):
-            guard mu >= 0, mu < 1 else { throw RuntimeError(.argument, rule.name, "momentum must be in [0, 1), got \(mu)") }
-        case .adagrad(let eps):
-            guard eps > 0 else { throw RuntimeError(.argument, rule.name, "eps must be positive, got \(eps)") }
-        case .rmsprop(let decay, let eps):
-            guard decay >= 0, decay < 1 else { throw RuntimeError(.argument, rule.name, "decay must be in [0, 1), got \(decay)") }
-            guard eps > 0 else { throw RuntimeError(.argument, rule.name, "eps must be positive, got \(eps)") }
-        case .adam(let b1, let b2, let eps):
-            guard b1 >= 0, b1 < 1, b2 >= 0, b2 < 1 else { throw RuntimeError(.argument, rule.name, "beta1 and beta2 must be in [0, 1), got \(b1), \(b2)") }
-            guard eps > 0 else { throw RuntimeError(.argument, rule.name, "eps must be positive, got \(eps)") }
-        case .sgd: break
-        }
+        try rule.validate()
         for p in parameters where !p.dtype.isFloatingPoint {
             throw RuntimeError(.dtype, rule.name, "parameter \(p.name ?? "") is i32; only f32 and f64 parameters can be optimized")
         }
@@ -62,12 +50,7 @@ public final class Optimizer {
     /// One update of every parameter that has a gradient.
     public func step() throws {
         steps += 1
-        let effective: UpdateRule
-        switch (rule, momentum) {
-        case (.momentum, let mu?): effective = .momentum(mu: mu)
-        case (.nesterov, let mu?): effective = .nesterov(mu: mu)
-        default: effective = rule
-        }
+        let effective: any UpdateRule = momentum.flatMap { rule.withMomentum($0) } ?? rule
         for (i, p) in parameters.enumerated() {
             guard let grad = p.grad else { continue }
             var g = try grad.to(p.dtype)

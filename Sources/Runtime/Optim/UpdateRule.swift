@@ -1,94 +1,97 @@
-/// The parameter updates of the notes, each a pure function of one
-/// parameter's gradient and state. Formulas as the notes write them
-/// (dx the gradient, lr the learning rate):
+import Foundation
+
+/// One of the notes' parameter updates: a pure function of one parameter's
+/// gradient and its state tensors (mlx-swift's `applySingle`).
 ///
-/// ```
-/// sgd:       x += -lr * dx
-/// momentum:  v = mu * v - lr * dx;  x += v
-/// nesterov:  v_prev = v;  v = mu * v - lr * dx;  x += -mu * v_prev + (1 + mu) * v
-/// adagrad:   cache += dx²;  x += -lr * dx / (sqrt(cache) + eps)
-/// rmsprop:   cache = decay * cache + (1 - decay) * dx²;  x += -lr * dx / (sqrt(cache) + eps)
-/// adam:      m = b1*m + (1-b1)*dx;  v = b2*v + (1-b2)*dx²  (t counts from 1)
-///            x += -lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
-/// ```
-/// Nesterov in this form keeps the look-ahead parameters x̃ = x + mu·v; at a
-/// constant learning rate its iterates are PyTorch's `nesterov=True` ones
-/// with PyTorch's buffer b = −v/lr (see the optimizer tests).
-public enum UpdateRule: Equatable, Sendable {
-    case sgd
-    case momentum(mu: Double)
-    case nesterov(mu: Double)
-    case adagrad(eps: Double)
-    case rmsprop(decay: Double, eps: Double)
-    case adam(beta1: Double, beta2: Double, eps: Double)
+/// A rule says its name, the names of its per-parameter state (what
+/// checkpoints and `resume` save), and checks its hyperparameters; `apply`
+/// is the formula, over a contiguous buffer. Each rule is one file in
+/// `Optim/Rules`, and its Lua constructor one entry in `UpdateRules.all`.
+public protocol UpdateRule: Sendable {
+    /// "Adam", as messages and checkpoints name it.
+    var name: String { get }
+    /// Names of the per-parameter state tensors, in the order `apply` gets them.
+    var stateNames: [String] { get }
+    /// Throws a `RuntimeError` naming a hyperparameter out of its range.
+    func validate() throws
+    /// The same rule with another momentum (what a momentum schedule sets),
+    /// or nil for a rule without one.
+    func withMomentum(_ mu: Double) -> (any UpdateRule)?
+    /// The formula: applies one update to `x` in place; `t` is the step
+    /// number (from 1). Returns Σ(update²), for the update/weight ratio.
+    func update<T: FloatElement>(_ x: UnsafeMutablePointer<T>, _ dx: UnsafePointer<T>, _ state: [UnsafeMutablePointer<T>],
+                                 count n: Int, lr: Double, t: Int) -> Double
+    /// `update` for each dtype. These two are what the optimizer calls: they
+    /// are compiled once per rule and type (the defaults below), where a call
+    /// of the generic `update` through `any UpdateRule` would run unspecialised
+    /// code 25× slower.
+    func apply(_ x: UnsafeMutablePointer<Float>, _ dx: UnsafePointer<Float>, _ state: [UnsafeMutablePointer<Float>],
+               count n: Int, lr: Double, t: Int) -> Double
+    func apply(_ x: UnsafeMutablePointer<Double>, _ dx: UnsafePointer<Double>, _ state: [UnsafeMutablePointer<Double>],
+               count n: Int, lr: Double, t: Int) -> Double
+}
 
-    public var name: String {
-        switch self {
-        case .sgd: return "SGD"
-        case .momentum: return "SGD+momentum"
-        case .nesterov: return "SGD+Nesterov"
-        case .adagrad: return "Adagrad"
-        case .rmsprop: return "RMSprop"
-        case .adam: return "Adam"
-        }
+extension UpdateRule {
+    public func apply(_ x: UnsafeMutablePointer<Float>, _ dx: UnsafePointer<Float>, _ state: [UnsafeMutablePointer<Float>],
+                      count n: Int, lr: Double, t: Int) -> Double {
+        update(x, dx, state, count: n, lr: lr, t: t)
     }
 
-    /// Names of the per-parameter state tensors.
-    var stateNames: [String] {
-        switch self {
-        case .sgd: return []
-        case .momentum, .nesterov: return ["velocity"]
-        case .adagrad, .rmsprop: return ["cache"]
-        case .adam: return ["m", "v"]
-        }
+    public func apply(_ x: UnsafeMutablePointer<Double>, _ dx: UnsafePointer<Double>, _ state: [UnsafeMutablePointer<Double>],
+                      count n: Int, lr: Double, t: Int) -> Double {
+        update(x, dx, state, count: n, lr: lr, t: t)
     }
 
-    /// Applies one update to `x` in place; `t` is the step number (from 1).
-    /// Returns Σ(update²), for the update/weight ratio.
-    func apply<T: FloatElement>(_ x: UnsafeMutablePointer<T>, _ dx: UnsafePointer<T>, _ s: [UnsafeMutablePointer<T>],
-                                count n: Int, lr: Double, t: Int) -> Double {
-        var sq = 0.0
-        let lrT = T(lr)
-        switch self {
-        case .sgd:
-            for i in 0..<n { let u = -lrT * dx[i]; x[i] += u; sq += Double(u * u) }
-        case .momentum(let mu):
-            let m = T(mu), v = s[0]
-            for i in 0..<n { v[i] = m * v[i] - lrT * dx[i]; x[i] += v[i]; sq += Double(v[i] * v[i]) }
-        case .nesterov(let mu):
-            let m = T(mu), v = s[0]
-            for i in 0..<n {
-                let prev = v[i]
-                v[i] = m * v[i] - lrT * dx[i]
-                let u = -m * prev + (1 + m) * v[i]
-                x[i] += u
-                sq += Double(u * u)
-            }
-        case .adagrad(let eps):
-            let e = T(eps), c = s[0]
-            for i in 0..<n { c[i] += dx[i] * dx[i]; let u = -lrT * dx[i] / (c[i].squareRoot() + e); x[i] += u; sq += Double(u * u) }
-        case .rmsprop(let decay, let eps):
-            let d = T(decay), e = T(eps), c = s[0]
-            for i in 0..<n {
-                c[i] = d * c[i] + (1 - d) * dx[i] * dx[i]
-                let u = -lrT * dx[i] / (c[i].squareRoot() + e)
-                x[i] += u
-                sq += Double(u * u)
-            }
-        case .adam(let b1, let b2, let eps):
-            let m = s[0], v = s[1]
-            let c1 = T(1 - Foundation.pow(b1, Double(t))), c2 = T(1 - Foundation.pow(b2, Double(t)))
-            let B1 = T(b1), B2 = T(b2), e = T(eps)
-            for i in 0..<n {
-                m[i] = B1 * m[i] + (1 - B1) * dx[i]
-                v[i] = B2 * v[i] + (1 - B2) * dx[i] * dx[i]
-                let u = -lrT * (m[i] / c1) / ((v[i] / c2).squareRoot() + e)
-                x[i] += u
-                sq += Double(u * u)
-            }
+    public var stateNames: [String] { [] }
+    public func validate() throws {}
+    public func withMomentum(_ mu: Double) -> (any UpdateRule)? { nil }
+
+    /// A hyperparameter in [lo, hi) (or (lo, hi) when `open`), else an error naming it.
+    func require(_ value: Double, _ what: String, in range: Range<Double>, openBelow: Bool = false) throws {
+        guard range.contains(value), !(openBelow && value == range.lowerBound) else {
+            let lo = openBelow ? "(" : "["
+            throw RuntimeError(.argument, name, "\(what) must be in \(lo)\(range.lowerBound.shortDescription), \(range.upperBound.shortDescription)), got \(value.shortDescription)")
         }
-        return sq
     }
 }
 
-import Foundation
+extension Double {
+    /// 0 and 1 rather than 0.0 and 1.0 in messages.
+    var shortDescription: String { rounded() == self && Swift.abs(self) < 1e15 ? String(Int(self)) : String(self) }
+}
+
+/// How Lua builds an optimizer with a rule: `optim.Adam(params, {lr=1e-3, beta1=0.9, ...})`.
+/// Its options (with their defaults) are declared once, here, for the
+/// constructor, its help and its checks.
+public struct UpdateRuleKind: Sendable {
+    public let name: String
+    public let signature: String
+    public let help: String
+    /// The rule's options besides lr and weight_decay.
+    public let options: [ConstructorParameter]
+    /// Nil: lr must be given.
+    public let defaultLearningRate: Double?
+    /// Weight decay taken from the weights directly (AdamW) instead of added to the gradient.
+    public let decoupledWeightDecay: Bool
+    public let defaultWeightDecay: Double
+    public let make: @Sendable (ConstructorArguments) throws -> any UpdateRule
+
+    public init(_ name: String, signature: String, help: String, options: [ConstructorParameter], defaultLearningRate: Double? = nil,
+                decoupledWeightDecay: Bool = false, defaultWeightDecay: Double = 0,
+                make: @escaping @Sendable (ConstructorArguments) throws -> any UpdateRule) {
+        self.name = name
+        self.signature = signature
+        self.help = help
+        self.options = options
+        self.defaultLearningRate = defaultLearningRate
+        self.decoupledWeightDecay = decoupledWeightDecay
+        self.defaultWeightDecay = defaultWeightDecay
+        self.make = make
+    }
+}
+
+/// The one list of update rules as Lua builds them (`optim.<name>`): adding
+/// a rule is its file in Optim/Rules and one line here.
+public enum UpdateRules {
+    public static let all: [UpdateRuleKind] = [SGDRule.kind, AdagradRule.kind, RMSpropRule.kind, AdamRule.kind, AdamRule.adamWKind]
+}

@@ -1,0 +1,25 @@
+/// SGD with momentum, as the notes write it:
+/// ```
+/// v = mu * v - lr * dx
+/// x += v
+/// ```
+public struct MomentumRule: UpdateRule {
+    public let mu: Double
+    public init(mu: Double) { self.mu = mu }
+    public var name: String { "SGD+momentum" }
+    public var stateNames: [String] { ["velocity"] }
+    public func validate() throws { try require(mu, "momentum", in: 0..<1) }
+    public func withMomentum(_ mu: Double) -> (any UpdateRule)? { MomentumRule(mu: mu) }
+
+    public func update<T: FloatElement>(_ x: UnsafeMutablePointer<T>, _ dx: UnsafePointer<T>, _ s: [UnsafeMutablePointer<T>],
+                                        count n: Int, lr: Double, t: Int) -> Double {
+        var sq = 0.0
+        let lrT = T(lr), m = T(mu), v = s[0]
+        for i in 0..<n { v[i] = m * v[i] - lrT * dx[i]; x[i] += v[i]; sq += Double(v[i] * v[i]) }
+        return sq
+    }
+}
+
+extension UpdateRule where Self == MomentumRule {
+    public static func momentum(mu: Double) -> MomentumRule { MomentumRule(mu: mu) }
+}

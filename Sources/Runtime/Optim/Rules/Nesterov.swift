@@ -1,0 +1,35 @@
+/// Nesterov momentum in the notes' form, on the stored look-ahead parameters
+/// x̃ = x + mu·v:
+/// ```
+/// v_prev = v
+/// v = mu * v - lr * dx
+/// x += -mu * v_prev + (1 + mu) * v
+/// ```
+/// At a constant learning rate its iterates are PyTorch's `nesterov=True`
+/// ones with PyTorch's buffer b = −v/lr (see the optimizer tests).
+public struct NesterovRule: UpdateRule {
+    public let mu: Double
+    public init(mu: Double) { self.mu = mu }
+    public var name: String { "SGD+Nesterov" }
+    public var stateNames: [String] { ["velocity"] }
+    public func validate() throws { try require(mu, "momentum", in: 0..<1) }
+    public func withMomentum(_ mu: Double) -> (any UpdateRule)? { NesterovRule(mu: mu) }
+
+    public func update<T: FloatElement>(_ x: UnsafeMutablePointer<T>, _ dx: UnsafePointer<T>, _ s: [UnsafeMutablePointer<T>],
+                                        count n: Int, lr: Double, t: Int) -> Double {
+        var sq = 0.0
+        let lrT = T(lr), m = T(mu), v = s[0]
+        for i in 0..<n {
+            let prev = v[i]
+            v[i] = m * v[i] - lrT * dx[i]
+            let u = -m * prev + (1 + m) * v[i]
+            x[i] += u
+            sq += Double(u * u)
+        }
+        return sq
+    }
+}
+
+extension UpdateRule where Self == NesterovRule {
+    public static func nesterov(mu: Double) -> NesterovRule { NesterovRule(mu: mu) }
+}

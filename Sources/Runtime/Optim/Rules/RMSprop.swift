@@ -1,0 +1,38 @@
+/// RMSprop: Adagrad with a leaky cache:
+/// ```
+/// cache = decay * cache + (1 - decay) * dx²
+/// x += -lr * dx / (sqrt(cache) + eps)
+/// ```
+public struct RMSpropRule: UpdateRule {
+    public let decay: Double, eps: Double
+    public init(decay: Double = 0.99, eps: Double = 1e-8) { (self.decay, self.eps) = (decay, eps) }
+    public var name: String { "RMSprop" }
+    public var stateNames: [String] { ["cache"] }
+    public func validate() throws {
+        try require(decay, "decay", in: 0..<1)
+        guard eps > 0 else { throw RuntimeError(.argument, name, "eps must be positive, got \(eps)") }
+    }
+
+    public func update<T: FloatElement>(_ x: UnsafeMutablePointer<T>, _ dx: UnsafePointer<T>, _ s: [UnsafeMutablePointer<T>],
+                                        count n: Int, lr: Double, t: Int) -> Double {
+        var sq = 0.0
+        let lrT = T(lr), d = T(decay), e = T(eps), c = s[0]
+        for i in 0..<n {
+            c[i] = d * c[i] + (1 - d) * dx[i] * dx[i]
+            let u = -lrT * dx[i] / (c[i].squareRoot() + e)
+            x[i] += u
+            sq += Double(u * u)
+        }
+        return sq
+    }
+
+    public static let kind = UpdateRuleKind("RMSprop", signature: "optim.RMSprop(params, {lr=..., decay=0.99, eps=1e-8})",
+        help: "cache = decay·cache + (1−decay)·dx²; x += −lr·dx/(√cache + eps).",
+        options: [.init("decay", .number, default: 0.99), .init("eps", .number, default: 1e-8)]) { a in
+        RMSpropRule(decay: a.number("decay", default: 0.99), eps: a.number("eps", default: 1e-8))
+    }
+}
+
+extension UpdateRule where Self == RMSpropRule {
+    public static func rmsprop(decay: Double, eps: Double) -> RMSpropRule { RMSpropRule(decay: decay, eps: eps) }
+}

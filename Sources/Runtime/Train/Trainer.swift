@@ -106,162 +106,104 @@ public final class Trainer {
         (self.train, self.validation, self.options) = (train, validation, options)
     }
 
+    /// The loop: minibatches in a seeded order, the step, and at each epoch's
+    /// end the accuracies and the best parameters. Everything else (the run
+    /// log, TensorBoard, checkpoints, the resume state, progress, a search's
+    /// reports) is an observer of it, in `observers()`.
     public func fit() throws -> TrainingHistory {
-        var h = TrainingHistory()
-        let generator = Generator(seed: options.seed)
-        let run = try options.runDirectory.map { try RunFolder($0) }
-        try run?.writeConfig(config())
-        // TensorBoard event files beside metrics.jsonl.
-        let board = try options.runDirectory.map { try TensorBoardWriter(directory: $0) }
-        let perEpoch = (train.count + options.batchSize - 1) / options.batchSize
-        let lastCount = Swift.max(1, Int((options.lastEpochFraction * Double(perEpoch)).rounded(.up)))
-        let total = perEpoch * (options.epochs - 1) + lastCount
-        let start = Date()
-        var best: [Tensor]?
-        var firstEpoch = 1
+        let run = TrainingRun(trainer: self)
         if options.resume, let dir = options.runDirectory,
-           let (state, saved) = try ResumeState.restore(self, generator: generator, from: dir) {
-            (h, best, firstEpoch) = (state.history, saved, state.epoch + 1)
-            h.resumedFrom = state.epoch
-            try run?.log(["resumed_from_epoch": Double(state.epoch), "iteration": Double(h.loss.count)])
+           let (state, saved) = try ResumeState.restore(self, generator: run.generator, from: dir) {
+            (run.history, run.best, run.firstEpoch) = (state.history, saved, state.epoch + 1)
+            run.history.resumedFrom = state.epoch
         }
-        let previousSeconds = h.seconds
-        let stepsBefore = h.loss.count
-        let marks = Swift.max(1, Swift.min(options.reportsPerEpoch, perEpoch))
-        // The mean loss since the last report (the history already holds every value).
-        var reportedUpTo = h.loss.count
-        func lossSinceReport() -> Double {
-            let recent = h.loss[reportedUpTo...]
-            reportedUpTo = h.loss.count
-            return recent.reduce(0, +) / Double(Swift.max(recent.count, 1))
-        }
+        run.previousSeconds = run.history.seconds
+        run.stepsBefore = run.history.loss.count
+        let watchers = try observers()
+        for o in watchers { try o.began(run) }
+        defer { for o in watchers { o.ended(run) } }
         let trainSample = try train.take(Swift.min(options.trainAccuracySample, train.count))
         model.train()
-        // Layer statistics each epoch come from the last training batch's pass.
-        let watched = model as? Sequential
-        if run != nil { watched?.watch() }
-        defer { if run != nil { watched?.watch(false) } }
-        training: for epoch in stride(from: firstEpoch, through: options.epochs, by: 1) {
+        training: for epoch in stride(from: run.firstEpoch, through: options.epochs, by: 1) {
+            run.epoch = epoch
             if let m = options.momentumSchedule { optimizer.momentum = m.momentum(at: epoch - 1) }
-            let limit = epoch == options.epochs ? lastCount : perEpoch
-            for (i, batch) in try train.batches(size: options.batchSize, shuffle: true, generator: generator).enumerated() {
+            let limit = run.iterations(inEpoch: epoch)
+            for (i, batch) in try train.batches(size: options.batchSize, shuffle: true, generator: run.generator).enumerated() {
                 if i >= limit { break }
                 if Trainer.interruptCheck?() == true {
                     model.evaluate()
                     throw RuntimeError(.interrupted, "train.fit", "interrupted at epoch \(epoch), iteration \(i + 1)")
                 }
-                optimizer.zeroGrad()
-                var l = try loss(model(batch.inputs), batch.labels)
-                if options.reg > 0 { l = try l.add(l2Penalty(model, strength: options.reg)) }
-                let value = try l.item()
-                let step = h.loss.count + 1
-                guard value.isFinite else {
-                    model.evaluate()
-                    let shown = value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf")
-                    throw RuntimeError(.diverged, "train.fit", "the loss became \(shown) at epoch \(epoch), iteration \(i + 1) (step \(step)); the learning rate (\(optimizer.learningRate)) is probably too high")
-                }
-                if let factor = options.stopAbove, let first = h.loss.first, value > factor * first {
-                    model.evaluate()
-                    throw RuntimeError(.diverged, "train.fit", String(format: "the loss exploded to %.4g at epoch %d, iteration %d, above %g× its initial %.4g; the learning rate is probably too high", value, epoch, i + 1, factor, first))
-                }
-                try l.backward()
-                try optimizer.step()
-                for a in averages { try a.update() }
-                if let s = schedule, s.unit == .iteration { try s.step() }
-                h.loss.append(value)
-                if let report, marks > 1, (i + 1) < limit, (i + 1) * marks / perEpoch != i * marks / perEpoch {
-                    let mean = lossSinceReport()
-                    let at = Double(epoch - 1) + Double((i + 1) * marks / perEpoch) / Double(marks)
-                    if let why = try report(TrainingReport(at: at, epoch: epoch, loss: mean, trainAccuracy: nil, validationAccuracy: nil)) {
-                        h.stopped = why
-                        break training
-                    }
-                }
-                if step % options.logEvery == 0 {
-                    var record: [String: Double] = ["iteration": Double(step), "epoch": Double(epoch), "loss": value, "lr": optimizer.learningRate]
-                    for (p, r) in zip(optimizer.parameters, optimizer.updateRatios) { record["ratio/" + (p.name ?? "?")] = r }
-                    try run?.log(record)
-                    for (k, v) in record where k != "iteration" && k != "epoch" { try board?.scalar(k, v, step: step) }
-                }
-                let elapsed = Date().timeIntervalSince(start)
-                progress?(TrainingProgress(event: .iteration, epoch: epoch, epochs: options.epochs, iteration: i + 1,
-                                           iterationsPerEpoch: perEpoch, loss: value, trainAccuracy: h.trainAccuracy.last,
-                                           validationAccuracy: h.validationAccuracy.last, learningRate: optimizer.learningRate,
-                                           elapsed: elapsed, remaining: elapsed / Double(Swift.max(1, step - stepsBefore)) * Double(total - step)))
-            }
-            // The last training batch's pass, before evaluation replaces it.
-            var layerRecord: [String: Double] = [:]
-            if let board, let acts = watched?.lastActivations, let layers = watched?.children {
-                for (i, (a, c)) in zip(acts, layers).enumerated() {
-                    let values = a.toDoubles()
-                    try board.histogram("activations/\(i + 1) \(c.module.summary)", values, step: h.loss.count)
-                    if let hist = try? Histogram(values.filter { $0.isFinite }, bins: 30) {
-                        try run?.logHistogram(epoch: epoch, layer: "\(i + 1) \(c.module.summary)", hist)
-                    }
-                    if let g = a.grad { try board.histogram("gradients/\(i + 1) \(c.module.summary)", g.toDoubles(), step: h.loss.count) }
+                let value = try step(batch, epoch: epoch, iteration: i + 1, history: run.history)
+                run.history.loss.append(value)
+                run.iteration = i + 1
+                for o in watchers {
+                    if let why = try o.stepped(run) { run.history.stopped = why; break training }
                 }
             }
-            if run != nil, let watched, let stats = try? LayerStatistics(watched) {
-                for r in stats.rows {
-                    layerRecord["layer\(r.index)/act_mean"] = r.mean
-                    layerRecord["layer\(r.index)/act_std"] = r.std
-                    if let g = r.gradientStd { layerRecord["layer\(r.index)/grad_std"] = g }
-                    if let d = r.dead { layerRecord["layer\(r.index)/dead"] = d }
-                    if let s = r.saturated { layerRecord["layer\(r.index)/saturated"] = s }
-                }
-            }
-            let trainAcc = try accuracy(model, trainSample)
-            let valAcc = try validation.map { try accuracy(model, $0) }
+            for o in watchers { try o.beforeEvaluation(run) }
+            run.trainAccuracy = try accuracy(model, trainSample)
+            run.validationAccuracy = try validation.map { try accuracy(model, $0) }
             model.train()
-            h.trainAccuracy.append(trainAcc)
-            if let valAcc { h.validationAccuracy.append(valAcc) }
-            h.learningRate.append(optimizer.learningRate)
-            let score = valAcc ?? trainAcc
-            if score > h.bestValidationAccuracy {
-                h.bestValidationAccuracy = score
-                h.bestEpoch = epoch
-                best = try model.parameters().map { try $0.detach().clone() }
+            run.history.trainAccuracy.append(run.trainAccuracy)
+            if let v = run.validationAccuracy { run.history.validationAccuracy.append(v) }
+            run.history.learningRate.append(optimizer.learningRate)
+            if run.score > run.history.bestValidationAccuracy {
+                run.history.bestValidationAccuracy = run.score
+                run.history.bestEpoch = epoch
+                run.best = try model.parameters().map { try $0.detach().clone() }
             }
-            let epochLoss = h.loss.suffix(limit).reduce(0, +) / Double(Swift.min(limit, h.loss.count))
-            var record: [String: Double] = ["epoch": Double(epoch), "iteration": Double(h.loss.count), "loss": epochLoss,
-                                            "train_acc": trainAcc, "lr": optimizer.learningRate,
-                                            "time": Date().timeIntervalSince(start)]
-            if let valAcc { record["val_acc"] = valAcc }
-            for (k, v) in layerRecord { record[k] = v }
-            try run?.log(record)
-            if let board {
-                for key in ["train_acc", "val_acc", "loss"] { if let v = record[key] { try board.scalar(key == "loss" ? "epoch_loss" : key, v, step: h.loss.count) } }
-                for (name, p) in model.namedParameters() { try board.histogram("weights/" + name, p.toDoubles(), step: h.loss.count) }
-                if let img = try? WeightImage.render(model) {
-                    try board.image("weights/first_layer", png: img.png, width: img.width, height: img.height, channels: img.channels, step: h.loss.count)
-                }
-            }
-            try run?.checkpoint(model, epoch: epoch, score: score)
-            if let s = schedule, s.unit == .epoch { try s.step(metric: score) }
-            let elapsed = Date().timeIntervalSince(start)
-            h.seconds = previousSeconds + elapsed
-            if let dir = options.runDirectory {
-                try ResumeState.save(self, epoch: epoch, history: h, best: best, generator: generator, to: dir)
-            }
-            progress?(TrainingProgress(event: .epoch, epoch: epoch, epochs: options.epochs, iteration: perEpoch,
-                                       iterationsPerEpoch: perEpoch, loss: epochLoss, trainAccuracy: trainAcc,
-                                       validationAccuracy: valAcc, learningRate: optimizer.learningRate, elapsed: elapsed,
-                                       remaining: elapsed / Double(epoch - firstEpoch + 1) * Double(options.epochs - epoch)))
-            if let report {
-                let mean = lossSinceReport()
-                let at = Double(epoch - 1) + Double(limit) / Double(perEpoch)
-                if let why = try report(TrainingReport(at: at, epoch: epoch, loss: mean, trainAccuracy: trainAcc, validationAccuracy: valAcc)) {
-                    h.stopped = why
-                    break training
-                }
+            for o in watchers { try o.epochEnded(run) }
+            if let s = schedule, s.unit == .epoch { try s.step(metric: run.score) }
+            run.history.seconds = run.previousSeconds + run.elapsed
+            for o in watchers {
+                if let why = try o.epochCommitted(run) { run.history.stopped = why; break training }
             }
         }
-        if options.keepBest, let best {
+        if options.keepBest, let best = run.best {
             for (p, b) in zip(model.parameters(), best) { try p.copy(from: b) }
         }
         model.evaluate()
-        h.seconds = previousSeconds + Date().timeIntervalSince(start)
-        return h
+        run.history.seconds = run.previousSeconds + run.elapsed
+        return run.history
+    }
+
+    /// One minibatch: the loss (data + L2), its checks, backward, the update,
+    /// the averages and a per-iteration schedule. Returns the loss.
+    func step(_ batch: (inputs: Tensor, labels: Tensor), epoch: Int, iteration i: Int, history h: TrainingHistory) throws -> Double {
+        optimizer.zeroGrad()
+        var l = try loss(model(batch.inputs), batch.labels)
+        if options.reg > 0 { l = try l.add(l2Penalty(model, strength: options.reg)) }
+        let value = try l.item()
+        guard value.isFinite else {
+            model.evaluate()
+            let shown = value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf")
+            throw RuntimeError(.diverged, "train.fit", "the loss became \(shown) at epoch \(epoch), iteration \(i) (step \(h.loss.count + 1)); the learning rate (\(optimizer.learningRate)) is probably too high")
+        }
+        if let factor = options.stopAbove, let first = h.loss.first, value > factor * first {
+            model.evaluate()
+            throw RuntimeError(.diverged, "train.fit", String(format: "the loss exploded to %.4g at epoch %d, iteration %d, above %g× its initial %.4g; the learning rate is probably too high", value, epoch, i, factor, first))
+        }
+        try l.backward()
+        try optimizer.step()
+        for a in averages { try a.update() }
+        if let s = schedule, s.unit == .iteration { try s.step() }
+        return value
+    }
+
+    /// Who watches this run, in the order they hear of each event: the
+    /// report comes last, so an epoch that stops training is still logged,
+    /// checkpointed and resumable.
+    func observers() throws -> [TrainingObserver] {
+        var list: [TrainingObserver] = []
+        if let dir = options.runDirectory {
+            list.append(try RunLogObserver(RunFolder(dir), config: try config()))
+            list.append(try TensorBoardObserver(directory: dir))
+            list.append(CheckpointObserver(directory: dir))
+        }
+        if let progress { list.append(ProgressObserver(progress)) }
+        if let report { list.append(ReportObserver(report)) }
+        return list
     }
 
     func config() throws -> [String: Any] {

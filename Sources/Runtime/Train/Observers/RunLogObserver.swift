@@ -1,0 +1,70 @@
+/// The run folder's text files: config.json at the start, metrics.jsonl (the
+/// loss and update ratios every `logEvery` steps, then one record an epoch
+/// with the accuracies and per-layer statistics) and histograms.jsonl.
+final class RunLogObserver: TrainingObserver {
+    let folder: RunFolder
+    let config: [String: Any]
+    private var layerRecord: [String: Double] = [:]
+
+    init(_ folder: RunFolder, config: [String: Any]) throws {
+        self.folder = folder
+        self.config = config
+    }
+
+    func began(_ run: TrainingRun) throws {
+        try folder.writeConfig(config)
+        if let from = run.history.resumedFrom {
+            try folder.log(["resumed_from_epoch": Double(from), "iteration": Double(run.step)])
+        }
+        // Layer statistics each epoch come from the last training batch's pass.
+        run.watched?.watch()
+    }
+
+    func ended(_ run: TrainingRun) { run.watched?.watch(false) }
+
+    func stepped(_ run: TrainingRun) throws -> String? {
+        guard run.step % run.trainer.options.logEvery == 0 else { return nil }
+        try folder.log(RunLogObserver.stepRecord(run))
+        return nil
+    }
+
+    /// The loss, lr and every parameter's update/weight ratio at this step.
+    static func stepRecord(_ run: TrainingRun) -> [String: Double] {
+        let opt = run.trainer.optimizer
+        var record: [String: Double] = ["iteration": Double(run.step), "epoch": Double(run.epoch),
+                                        "loss": run.history.loss.last ?? 0, "lr": opt.learningRate]
+        for (p, r) in zip(opt.parameters, opt.updateRatios) { record["ratio/" + (p.name ?? "?")] = r }
+        return record
+    }
+
+    func beforeEvaluation(_ run: TrainingRun) throws {
+        // The last training batch's pass, before evaluation replaces it.
+        layerRecord = [:]
+        guard let watched = run.watched else { return }
+        if let acts = watched.lastActivations {
+            for (i, (a, c)) in zip(acts, watched.children).enumerated() {
+                if let hist = try? Histogram(a.toDoubles().filter { $0.isFinite }, bins: 30) {
+                    try folder.logHistogram(epoch: run.epoch, layer: "\(i + 1) \(c.module.summary)", hist)
+                }
+            }
+        }
+        if let stats = try? LayerStatistics(watched) {
+            for r in stats.rows {
+                layerRecord["layer\(r.index)/act_mean"] = r.mean
+                layerRecord["layer\(r.index)/act_std"] = r.std
+                if let g = r.gradientStd { layerRecord["layer\(r.index)/grad_std"] = g }
+                if let d = r.dead { layerRecord["layer\(r.index)/dead"] = d }
+                if let s = r.saturated { layerRecord["layer\(r.index)/saturated"] = s }
+            }
+        }
+    }
+
+    func epochEnded(_ run: TrainingRun) throws {
+        var record: [String: Double] = ["epoch": Double(run.epoch), "iteration": Double(run.step), "loss": run.epochLoss,
+                                        "train_acc": run.trainAccuracy, "lr": run.trainer.optimizer.learningRate,
+                                        "time": run.elapsed]
+        if let v = run.validationAccuracy { record["val_acc"] = v }
+        for (k, v) in layerRecord { record[k] = v }
+        try folder.log(record)
+    }
+}

@@ -1,0 +1,32 @@
+/// TensorBoard event files beside metrics.jsonl: the step scalars, each
+/// epoch's accuracies, activation and gradient histograms per layer, weight
+/// histograms, and the first layer's weights as an image.
+final class TensorBoardObserver: TrainingObserver {
+    let board: TensorBoardWriter
+
+    init(directory: String) throws { board = try TensorBoardWriter(directory: directory) }
+
+    func stepped(_ run: TrainingRun) throws -> String? {
+        guard run.step % run.trainer.options.logEvery == 0 else { return nil }
+        for (k, v) in RunLogObserver.stepRecord(run) where k != "iteration" && k != "epoch" { try board.scalar(k, v, step: run.step) }
+        return nil
+    }
+
+    func beforeEvaluation(_ run: TrainingRun) throws {
+        guard let watched = run.watched, let acts = watched.lastActivations else { return }
+        for (i, (a, c)) in zip(acts, watched.children).enumerated() {
+            try board.histogram("activations/\(i + 1) \(c.module.summary)", a.toDoubles(), step: run.step)
+            if let g = a.grad { try board.histogram("gradients/\(i + 1) \(c.module.summary)", g.toDoubles(), step: run.step) }
+        }
+    }
+
+    func epochEnded(_ run: TrainingRun) throws {
+        try board.scalar("train_acc", run.trainAccuracy, step: run.step)
+        if let v = run.validationAccuracy { try board.scalar("val_acc", v, step: run.step) }
+        try board.scalar("epoch_loss", run.epochLoss, step: run.step)
+        for (name, p) in run.trainer.model.namedParameters() { try board.histogram("weights/" + name, p.toDoubles(), step: run.step) }
+        if let img = try? WeightImage.render(run.trainer.model) {
+            try board.image("weights/first_layer", png: img.png, width: img.width, height: img.height, channels: img.channels, step: run.step)
+        }
+    }
+}

@@ -98,7 +98,7 @@ func sweepCommand() -> Int32? {
         return 1
     }
     guard FileManager.default.fileExists(atPath: argv[3] + "/summary.jsonl"),
-          var rows = try? SearchSummary.trials(in: argv[3], op: "sweep --summary") else {
+          var rows = try? SearchFolder(argv[3]).trials(op: "sweep --summary") else {
         fputs("optlab: \(argv[3])/summary.jsonl not found (is \(argv[3]) an hp.search folder?)\n", stderr)
         return 1
     }

@@ -18,6 +18,7 @@ local function stubs(opts)
     now = function() return clock.t end,
     narrow = function(space, finished) opts.narrowed_with = finished; return {lr = {kind = "loguniform", lo = 1e-3, hi = 1e-2}} end,
     mkdir = function() end,
+    trial_dir = function(root, s, t) return string.format("%s/s%d-t%03d", root, s, t) end,
   }
   P.host = {terminal = function() return opts.rows, opts.cols end}
   local S = {}

@@ -96,11 +96,7 @@ enum HPLibrary {
             let v = try a.value(2)
             let data = try JSONSerialization.data(withJSONObject: json(v), options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
             if try a.bool(3, default: false) {   // append one line
-                let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-                guard fd >= 0 else { throw RuntimeError(.io, "hp", "cannot open \(path)") }
-                defer { close(fd) }
-                let line = Array(data) + [0x0a]
-                _ = line.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+                try SearchFolder.appendLine(Array(data), to: path, op: "hp.search")
             } else {
                 try AtomicFile.write(Array(data) + [0x0a], to: path, op: "hp")
             }
@@ -118,14 +114,32 @@ enum HPLibrary {
             })]
         },
         .primitive("lock", as: "hp.search") { a in
-            // A second master on the same sweep is refused; a lock left by a dead master is taken over.
-            let path = try a.string(1)
-            if let d = FileManager.default.contents(atPath: path), let pid = Int32(String(decoding: d, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
-               pid != getpid(), kill(pid, 0) == 0 {
-                throw RuntimeError(.argument, "hp.search", "another master (pid \(pid)) is running this sweep (\(path))")
-            }
-            try AtomicFile.write(Array("\(getpid())\n".utf8), to: path, op: "hp")
+            try SearchFolder(try a.string(1)).lock()
             return []
+        },
+        .primitive("unlock", as: "hp.search") { a in
+            SearchFolder(try a.string(1)).unlock()
+            return []
+        },
+        .primitive("lock_holder", as: "hp.search") { a in
+            [SearchFolder(try a.string(1)).lockHolder().map { .integer(Int($0)) } ?? .nil]
+        },
+        .primitive("claim", as: "hp.search") { a in
+            [.bool(SearchFolder(try a.string(1)).claim(trial: try a.integer(2), owner: try a.string(3)))]
+        },
+        .primitive("holders", as: "hp.search") { a in
+            [.record(SearchFolder(try a.string(1)).holders().sorted { $0.key < $1.key }.map { (String($0.key), .string($0.value)) })]
+        },
+        .primitive("trial_dir", as: "hp.search") { a in
+            [.string(SearchFolder(try a.string(1)).trialDirectory(stage: try a.integer(2), trial: try a.integer(3)))]
+        },
+        .primitive("append_summary", as: "hp.search") { a in
+            let data = try JSONSerialization.data(withJSONObject: json(try a.value(2)), options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
+            try SearchFolder.appendLine(Array(data), to: SearchFolder(try a.string(1)).summaryPath, op: "hp.search")
+            return []
+        },
+        .primitive("top_checkpoints", as: "nn.Ensemble.top") { a in
+            [.array(try SearchFolder(try a.string(1)).topCheckpoints(try a.integer(2)).map { .string($0) })]
         },
         .primitive("alive", as: "hp.search") { a in
             // Reaps the worker if it has ended, so a dead one is never mistaken for alive.
@@ -171,6 +185,11 @@ enum HPLibrary {
         .primitive("list", as: "hp.search") { a in
             let names = (try? FileManager.default.contentsOfDirectory(atPath: try a.string(1))) ?? []
             return [.array(names.sorted().map { .string($0) })]
+        },
+        .primitive("write_text", as: "hp.search") { a in
+            // A whole file, atomically and synced (the Slurm stage scripts, jobs lists).
+            try AtomicFile.write(Array(try a.string(2).utf8), to: try a.string(1), op: "hp.search")
+            return []
         },
         .primitive("mkdir", as: "hp.search") { a in
             try RunFolder.makeDirectories(try a.string(1))

@@ -5,7 +5,7 @@ import Foundation
 /// per-layer activation histograms over epochs, and the first-layer weights.
 public enum Report {
     public static func build(runDirectory dir: String) throws -> String {
-        if FileManager.default.fileExists(atPath: dir + "/summary.jsonl") { return try searchPage(dir) }
+        if SearchFolder.isSearch(dir) { return try searchPage(dir) }
         let metricsPath = dir + "/metrics.jsonl"
         guard FileManager.default.fileExists(atPath: metricsPath) else {
             throw RuntimeError(.io, "report", "\(dir) has no metrics.jsonl (is it a train.fit run folder?)")
@@ -70,7 +70,7 @@ public enum Report {
     /// A search folder's page: the score of every finished trial against each
     /// hyperparameter (log axes where the space is log), and the best trials.
     static func searchPage(_ dir: String) throws -> String {
-        let rows = try SearchSummary.trials(in: dir, op: "report").filter { ($0["status"] as? String) == "ok" }
+        let rows = try SearchFolder(dir).trials(op: "report").filter { ($0["status"] as? String) == "ok" }
         guard !rows.isEmpty else { throw RuntimeError(.argument, "report", "\(dir) has no finished trial yet") }
         let space = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/space.json")))) as? [String: Any] ?? [:]
         func score(_ r: [String: Any]) -> Double { (r["score"] as? NSNumber)?.doubleValue ?? .nan }

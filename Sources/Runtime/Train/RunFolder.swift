@@ -52,7 +52,7 @@ public struct RunFolder {
     }
 
     public static func checkpointName(epoch: Int, score: Double) -> String {
-        String(format: "ep%03d_val%.4f.safetensors", epoch, score)
+        CheckpointName.make(epoch: epoch, score: score)
     }
 
     public func checkpoint(_ model: Module, epoch: Int, score: Double) throws {

@@ -23,10 +23,7 @@ end
 -- The trials workers hold now: trial -> the running/ file's owner.
 local function holders(ctx)
   local held = {}
-  for _, f in ipairs(H.list(ctx.root .. "/running")) do
-    local t, owner = f:match("^(%d+)%.(.-)%.json$")
-    if t then held[tonumber(t)] = owner end
-  end
+  for t, owner in pairs(H.holders(ctx.root)) do held[tonumber(t)] = owner end
   return held
 end
 
@@ -120,13 +117,7 @@ local function shell(words)
   return ok, out, code
 end
 
-local function write_text(path, text)
-  local tmp = path .. ".tmp"
-  local f = assert(io.open(tmp, "w"))
-  f:write(text)
-  f:close()
-  assert(os.rename(tmp, path))
-end
+local write_text = H.write_text   -- atomic and synced
 
 local slurm = {}
 backends.slurm = slurm

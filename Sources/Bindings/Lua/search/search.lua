@@ -42,7 +42,7 @@ local function conclude(ctx, all)
   if best and best.status ~= "ok" then best = nil end
   local warnings = best and H.borders(ctx.space, best.raw) or {}
   ctx.view:finish(best, warnings)
-  os.remove(ctx.root .. "/master.lock")
+  H.unlock(ctx.root)
   return {best = best, trials = all, warnings = warnings, dir = ctx.root}
 end
 
@@ -113,7 +113,7 @@ function hp.search(o)
   end
   ctx.workers, ctx.sweep = workers, sweep
   ctx.view = new_view(ctx, o.quiet, backend_name)
-  H.lock(ctx.root .. "/master.lock")
+  H.lock(ctx.root)
   local backend = backends[backend_name]
   -- (an error here is the search's own or an interrupt: keep where it came from)
   local ok, all = xpcall(run_stages, function(e)
@@ -122,7 +122,7 @@ function hp.search(o)
   end, ctx, stages, backend)
   if not ok then
     if backend.cancel then backend.cancel(ctx) end
-    os.remove(ctx.root .. "/master.lock")
+    H.unlock(ctx.root)
     ctx.view:abandon()
     error(all, 0)
   end
@@ -134,22 +134,7 @@ end
 function nn.Ensemble.top(k, root)
   if math.type(k) ~= "integer" or k < 1 then P.raise("bad argument #1 to 'nn.Ensemble.top' (a positive integer expected, got " .. P.kind(k) .. ")") end
   if type(root) ~= "string" then P.raise("bad argument #2 to 'nn.Ensemble.top' (string expected, got " .. P.kind(root) .. ")") end
-  local rows = H.read_lines(root .. "/summary.jsonl")
-  local function score(r) return type(r.score) == "number" and r.score or -math.huge end
-  table.sort(rows, function(a, b) return score(a) > score(b) end)
-  local paths, seen = {}, {}
-  for _, r in ipairs(rows) do
-    if #paths >= k then break end
-    if r.status == "ok" and r.dir and not seen[r.dir] then
-      seen[r.dir] = true
-      local best, best_score
-      for _, f in ipairs(H.list(r.dir)) do
-        local score = tonumber(f:match("^ep%d+_val([%d%.]+)%.safetensors$"))
-        if score and (not best_score or score > best_score) then best, best_score = f, score end
-      end
-      if best then paths[#paths + 1] = r.dir .. "/" .. best end
-    end
-  end
+  local paths = H.top_checkpoints(root, k)
   if #paths == 0 then P.raise("nn.Ensemble.top: no trial in " .. root .. " has a checkpoint (train with log = cfg.dir)") end
   return nn.Ensemble.load(paths)
 end

@@ -19,7 +19,7 @@ local function decode(space, raw)
 end
 
 local function exists(path) local f = io.open(path) if f then f:close() return true end return false end
-local function trial_dir(root, s, t) return string.format("%s/s%d-t%03d", root, s, t) end
+local function trial_dir(root, s, t) return H.trial_dir(root, s, t) end
 
 -- A result never changes once written, so it is read once. A score JSON
 -- could not hold (inf, nan: written as strings) is no score.
@@ -162,7 +162,7 @@ end
 
 local function finish_trial(ctx, r)
   H.write_json(r.dir .. "/result.json", r)
-  H.write_json(ctx.root .. "/summary.jsonl", r, true)
+  H.append_summary(ctx.root, r)
   ctx.results[r.trial] = r
 end
 
@@ -186,11 +186,7 @@ local function work(ctx, only)
   end
   local function ours()
     if not master then return true end
-    local f = io.open(ctx.root .. "/master.lock")
-    if not f then return false end
-    local pid = tonumber(f:read("l") or "")
-    f:close()
-    return pid == master
+    return H.lock_holder(ctx.root) == master
   end
   while true do
     local t, mine
@@ -214,7 +210,7 @@ local function work(ctx, only)
       if ours() then
         for _, f in ipairs(H.list(queue)) do
           local q = f:match("^(%d+)%.json$")
-          if q and H.rename(queue .. f, running .. q .. "." .. me .. ".json") then t = q break end
+          if q and H.claim(ctx.root, tonumber(q), me) then t = q break end
         end
       end
       if not t and not (master and H.alive(master)) then return end

@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+@testable import OptLabRuntime
+
+/// The one reader and writer of search folders: layout, summary, lock,
+/// claims and checkpoints, on real files in a temporary folder.
+@Suite struct SearchFolderTests {
+    static func scratch() throws -> SearchFolder {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("search-\(UUID().uuidString)").path
+        try RunFolder.makeDirectories(dir + "/queue")
+        try RunFolder.makeDirectories(dir + "/running")
+        return SearchFolder(dir)
+    }
+
+    @Test func layoutNamesTrialsByStageAndNumber() {
+        #expect(SearchFolder("runs/x").trialDirectory(stage: 2, trial: 7) == "runs/x/s2-t007")
+        #expect(SearchFolder("runs/x").summaryPath == "runs/x/summary.jsonl")
+    }
+
+    @Test func theSummaryShowsEachTrialOnceAsLastWritten() throws {
+        let f = try SearchFolderTests.scratch()
+        for line in [#"{"trial":1,"status":"cancelled"}"#, #"{"trial":2,"status":"ok","score":0.5}"#, #"{"trial":1,"status":"ok","score":0.9}"#] {
+            try SearchFolder.appendLine(Array(line.utf8), to: f.summaryPath, op: "test")
+        }
+        let rows = try f.trials(op: "test")
+        #expect(rows.count == 2)
+        #expect(rows.map { ($0["trial"] as? Int) ?? -1 } == [2, 1])
+        #expect(rows.last?["status"] as? String == "ok")
+        #expect(SearchFolder.isSearch(f.root))
+    }
+
+    @Test func oneClaimantWinsAndHoldersSayWho() throws {
+        let f = try SearchFolderTests.scratch()
+        try AtomicFile.write(Array("{}".utf8), to: f.queue + "/3.json", op: "test")
+        #expect(f.claim(trial: 3, owner: "111"))
+        #expect(!f.claim(trial: 3, owner: "222"), "the second claim of one trial fails")
+        #expect(f.holders() == [3: "111"])
+        #expect(!f.claim(trial: 4, owner: "111"), "nothing queued, nothing claimed")
+    }
+
+    @Test func aLiveMasterIsRefusedADeadOnesLockTakenOver() throws {
+        let f = try SearchFolderTests.scratch()
+        try f.lock()
+        #expect(f.lockHolder() == getpid())
+        try f.lock()   // our own lock again is fine
+        // pid 1 is alive (init): another live master
+        try AtomicFile.write(Array("1\n".utf8), to: f.lockPath, op: "test")
+        #expect(throws: RuntimeError.self) { try f.lock() }
+        // a pid that cannot be alive: taken over
+        try AtomicFile.write(Array("2147483646\n".utf8), to: f.lockPath, op: "test")
+        try f.lock()
+        #expect(f.lockHolder() == getpid())
+        f.unlock()
+        #expect(f.lockHolder() == nil)
+    }
+
+    @Test func checkpointNamesAreWrittenAndReadInOnePlace() throws {
+        #expect(CheckpointName.make(epoch: 5, score: 0.88123) == "ep005_val0.8812.safetensors")
+        #expect(CheckpointName.score(of: "ep005_val0.8812.safetensors") == 0.8812)
+        #expect(CheckpointName.score(of: "resume.safetensors") == nil)
+        #expect(CheckpointName.score(of: "epxx_val0.5.safetensors") == nil)
+        #expect(CheckpointName.score(of: "ep001_val0.5.npy") == nil)
+    }
+
+    @Test func topCheckpointsTakeEachBestTrialsBestFile() throws {
+        let f = try SearchFolderTests.scratch()
+        let model = try Sequential([Linear(2, 2)])
+        for (t, scores) in [(1, [0.5, 0.7]), (2, [0.9]), (3, [0.6])] {
+            let dir = f.trialDirectory(stage: 1, trial: t)
+            try RunFolder.makeDirectories(dir)
+            for (e, s) in scores.enumerated() { try RunFolder(dir).checkpoint(model, epoch: e + 1, score: s) }
+            let best = scores.max()!
+            try SearchFolder.appendLine(Array(#"{"trial":\#(t),"status":"ok","score":\#(best),"dir":"\#(dir)"}"#.utf8), to: f.summaryPath, op: "test")
+        }
+        try SearchFolder.appendLine(Array(#"{"trial":4,"status":"failed","dir":"nowhere"}"#.utf8), to: f.summaryPath, op: "test")
+        let top = try f.topCheckpoints(2)
+        #expect(top.map { ($0 as NSString).lastPathComponent } == ["ep001_val0.9000.safetensors", "ep002_val0.7000.safetensors"])
+        #expect(throws: RuntimeError.self) { try SearchFolder(f.root + "/nothing").topCheckpoints(1) }
+    }
+}

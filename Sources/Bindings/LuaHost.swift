@@ -19,6 +19,11 @@ public protocol LuaHost: AnyObject {
     /// in place; nil prints one plain line per finished trial.
     func liveTableSize() -> (rows: Int, columns: Int)?
 
+    /// Shows the live table's `lines` in place of the `previous` lines it
+    /// showed last time (0: below whatever is there). Each line fits the
+    /// columns `liveTableSize` gave.
+    func drawLiveTable(_ lines: [String], replacing previous: Int)
+
     /// Starts a worker process that runs `script` as a search worker (it
     /// claims queued trials from the run folder); returns its pid.
     func startSearchWorker(script: String) throws -> Int32
@@ -26,6 +31,11 @@ public protocol LuaHost: AnyObject {
 
 extension LuaHost {
     public func liveTableSize() -> (rows: Int, columns: Int)? { nil }
+
+    /// Without a way to redraw, the table is printed as it is.
+    public func drawLiveTable(_ lines: [String], replacing previous: Int) {
+        print(lines.joined(separator: "\n"))
+    }
 
     public func startSearchWorker(script: String) throws -> Int32 {
         throw RuntimeError(.argument, "hp.search", "this program cannot start worker processes (its LuaHost does not implement startSearchWorker); run the search in process")
@@ -45,6 +55,11 @@ extension BindingState {
         .primitive("terminal", as: "hp.search") { a in
             guard let size = a.state.host?.liveTableSize() else { return [.nil] }
             return [.integer(size.rows), .integer(size.columns)]
+        },
+        .primitive("draw", as: "hp.search") { a in
+            guard case .array(let lines) = try a.value(1) else { throw a.typeError(1, expected: "table of lines") }
+            a.state.host?.drawLiveTable(lines.compactMap(\.string), replacing: try a.integer(2))
+            return []
         },
         .primitive("spawn", as: "hp.search") { a in
             guard let host = a.state.host else {

@@ -17,6 +17,14 @@ final class OptlabHost: LuaHost {
         return (known ? Int(w.ws_row) : 24, known ? Int(w.ws_col) : 80)
     }
 
+    /// Moves up over the lines drawn last time, clears to the end, and draws.
+    func drawLiveTable(_ lines: [String], replacing previous: Int) {
+        var out = previous > 0 ? "\u{1B}[\(previous)F\u{1B}[J" : ""
+        out += lines.joined(separator: "\n") + "\n"
+        fputs(out, stdout)
+        fflush(stdout)
+    }
+
     func startSearchWorker(script: String) throws -> Int32 {
         try OptlabHost.spawnWorker(script: script)
     }

@@ -20,7 +20,12 @@ local function stubs(opts)
     mkdir = function() end,
     trial_dir = function(root, s, t) return string.format("%s/s%d-t%03d", root, s, t) end,
   }
-  P.host = {terminal = function() return opts.rows, opts.cols end}
+  -- the host's redraw, as the optlab executable does it
+  P.host = {terminal = function() return opts.rows, opts.cols end,
+            draw = function(lines, previous)
+              if previous > 0 then io.write(string.format("\27[%dF\27[J", previous)) end
+              io.write(table.concat(lines, "\n") .. "\n")
+            end}
   local S = {}
   for _, name in ipairs{"trials", "view"} do
     local chunk = assert(loadfile(root .. name .. ".lua"))

@@ -128,11 +128,8 @@ function View:draw(force)
   lines[#lines + 1] = string.format("stage %d/%d [%s%s] %d/%d done, %d running  %s%s", self.s, self.n,
     string.rep("█", filled), string.rep("░", width - filled), done, total, running, clock(now - self.started), eta)
   for i, l in ipairs(lines) do lines[i] = fit(l, self.cols) end
-  local out = {}
-  if self.drawn > 0 then out[1] = string.format("\27[%dF\27[J", self.drawn) end
-  out[#out + 1] = table.concat(lines, "\n") .. "\n"
-  io.write(table.concat(out))
-  io.stdout:flush()
+  -- the host draws them over the ones drawn last time (a terminal's cursor is its business)
+  P.host.draw(lines, self.drawn)
   self.drawn = #lines
 end
 

@@ -57,7 +57,7 @@ public final class LuaVM {
 
     private func install() throws {
         let methods = try state.newTable()
-        try state.register(TensorMethods.functions, into: methods, qualifier: "Tensor:", isMethod: true)
+        try state.register(TensorMethods.functions + TensorInPlace.functions, into: methods, qualifier: "Tensor:", isMethod: true)
         state.tensorMetatable = try state.newKind("Tensor", methods: methods, index: TensorMetamethods.index)
         try state.register(TensorMetamethods.functions, into: state.tensorMetatable, qualifier: "", isMethod: false, kind: "Tensor")
         let tensorModule = try state.newTable()

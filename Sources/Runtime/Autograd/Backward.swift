@@ -39,6 +39,7 @@ extension Tensor {
                 guard let back = node.backward else {
                     throw RuntimeError(.autograd, "backward", "the graph through '\(node.op)' was already freed by an earlier backward(); pass retain_graph the first time to go through it twice")
                 }
+                try node.checkSaved()
                 let needs = node.inputs.map { $0.requiresGrad }
                 let inputGrads = try back(g, needs)
                 for (input, ig) in zip(node.inputs, inputGrads) {

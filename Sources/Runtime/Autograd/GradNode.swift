@@ -11,11 +11,24 @@ final class GradNode {
     /// Given the output gradient and which inputs need one, the input gradients.
     /// Nil once `backward()` has freed the graph.
     var backward: ((Tensor, [Bool]) throws -> [Tensor?])?
+    /// The tensors whose values the backward closure reads, with the version
+    /// of their storage when the op ran.
+    let saved: [(tensor: Tensor, version: Int)]
 
-    init(op: String, inputs: [Tensor], backward: @escaping (Tensor, [Bool]) throws -> [Tensor?]) {
+    init(op: String, inputs: [Tensor], saved: [Tensor], backward: @escaping (Tensor, [Bool]) throws -> [Tensor?]) {
         self.op = op
         self.inputs = inputs
+        self.saved = saved.map { ($0, $0.version) }
         self.backward = backward
+    }
+
+    /// Throws when a saved tensor was changed in place since the op ran.
+    func checkSaved() throws {
+        for (i, s) in saved.enumerated() where s.tensor.version != s.version {
+            let what = i < inputs.count && s.tensor === inputs[i] ? "input \(i + 1)" : "a tensor"
+            throw RuntimeError(.autograd, "backward", "\(what) that '\(op)' saved for its gradient was modified by an in-place operation "
+                               + "(version \(s.tensor.version), saved at \(s.version)); change it after backward(), or clone() it first")
+        }
     }
 }
 
@@ -48,13 +61,15 @@ extension Tensor {
 
     /// Attaches `backward` to `out` if grad mode is on and any input needs grad.
     /// Closures must not capture `out` itself (that would be a cycle): save
-    /// `out.detach()` instead.
+    /// `out.detach()` instead. `saving` lists the tensors whose values the
+    /// closure reads (nil: the inputs and the output, the safe assumption);
+    /// an in-place change to one of them before backward is an error there.
     @discardableResult
-    static func record(_ op: String, _ out: Tensor, _ inputs: [Tensor],
+    static func record(_ op: String, _ out: Tensor, _ inputs: [Tensor], saving: [Tensor]? = nil,
                        _ backward: @escaping (Tensor, [Bool]) throws -> [Tensor?]) -> Tensor {
         guard inputs.contains(where: { $0.requiresGrad }), GradMode.enabled else { return out }
         out.requiresGrad = true
-        out.node = GradNode(op: op, inputs: inputs, backward: backward)
+        out.node = GradNode(op: op, inputs: inputs, saved: saving ?? (inputs + [out]), backward: backward)
         return out
     }
 }

@@ -70,6 +70,7 @@ public final class Optimizer {
                 lastParameterNorms[i] = Tensor.sumSquares(p.ptr(Double.self), p.count).squareRoot()
             }
             lastUpdateNorms[i] = sq.squareRoot()
+            p.bumpVersion()
         }
     }
 

@@ -12,6 +12,11 @@ public final class Storage: @unchecked Sendable {
     let raw: UnsafeMutableRawPointer
     let count: Int
     let dtype: DType
+    /// Bumped by every in-place change of these elements (through any view):
+    /// a backward pass compares it with the version an op saved (PyTorch's
+    /// `_version`), so a value changed under a graph is an error, not a
+    /// wrong gradient.
+    var version = 0
 
     private static let live = Atomic<Int>(0)
 

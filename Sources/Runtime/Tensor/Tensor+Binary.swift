@@ -47,7 +47,9 @@ extension Tensor {
         }
         guard Tensor.recording(a, b) else { return out }
         let value = out.detach()  // the closure must not hold `out` itself
-        return Tensor.record(op.rawValue, out, [a, b]) { g, needs in
+        // add and sub need no values for their gradients, mul its inputs; the others their output too
+        let saved: [Tensor] = op == .add || op == .sub ? [] : op == .mul ? [a, b] : [a, b, value]
+        return Tensor.record(op.rawValue, out, [a, b], saving: saved) { g, needs in
             let (ga, gb): (Tensor?, Tensor?)
             switch op {
             case .add:
@@ -142,7 +144,7 @@ extension Tensor {
 }
 
 @inline(__always)
-private func floatBinary<T: FloatElement>(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ out: Tensor, _: T.Type) {
+func floatBinary<T: FloatElement>(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ out: Tensor, _: T.Type) {
     let pa = UnsafePointer(a.ptr(T.self)), pb = UnsafePointer(b.ptr(T.self)), po = out.ptr(T.self)
     let (sa, sb, so) = (a.shape, b.shape, out.shape)
     switch op {
@@ -157,7 +159,7 @@ private func floatBinary<T: FloatElement>(_ op: BinaryOp, _ a: Tensor, _ b: Tens
 }
 
 /// i32 arithmetic wraps on overflow, as in numpy, rather than trapping.
-private func intBinary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ out: Tensor) {
+func intBinary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ out: Tensor) {
     let pa = UnsafePointer(a.ptr(Int32.self)), pb = UnsafePointer(b.ptr(Int32.self)), po = out.ptr(Int32.self)
     let (sa, sb, so) = (a.shape, b.shape, out.shape)
     switch op {

@@ -66,6 +66,7 @@ extension Tensor {
     /// Sets the element at a multi-index (0-based), bounds checked. In place.
     public func setValue(_ v: Double, at index: [Int]) throws {
         setElement(try flatIndex(index, op: "set"), v)
+        bumpVersion()
     }
 
     func flatIndex(_ index: [Int], op: String) throws -> Int {
@@ -100,5 +101,6 @@ extension Tensor {
         } else {
             for i in 0..<count { setElement(i, src.element(i)) }
         }
+        bumpVersion()
     }
 }

@@ -19,6 +19,7 @@ extension Tensor {
             let p = ptr(Int32.self), q = o.ptr(Int32.self), a = Tensor.int32(alpha)
             for i in 0..<count { p[i] &+= a &* q[i] }
         }
+        bumpVersion()
     }
 
     /// self *= s, in place.
@@ -28,5 +29,6 @@ extension Tensor {
         case .f64: let p = ptr(Double.self); for i in 0..<count { p[i] *= s }
         case .i32: let p = ptr(Int32.self), f = Tensor.int32(s); for i in 0..<count { p[i] &*= f }
         }
+        bumpVersion()
     }
 }

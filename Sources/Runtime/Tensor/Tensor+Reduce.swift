@@ -12,7 +12,7 @@ extension Tensor {
         case .i32: sumKernelInt(L, ptr(Int32.self), out.ptr(Int32.self))
         }
         let inShape = shape
-        return Tensor.record("sum", out, [self]) { g, _ in
+        return Tensor.record("sum", out, [self], saving: []) { g, _ in
             var kept = inShape
             kept[d] = 1
             return [try g.reshape(kept).expand(inShape)]
@@ -31,7 +31,7 @@ extension Tensor {
             out.ptr(Int32.self)[0] = s
         }
         let inShape = shape
-        return Tensor.record("sum", out, [self]) { g, _ in [try g.expand(inShape)] }
+        return Tensor.record("sum", out, [self], saving: []) { g, _ in [try g.expand(inShape)] }
     }
 
     /// The arithmetic mean, of everything or along `dim`.

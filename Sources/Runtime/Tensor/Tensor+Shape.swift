@@ -24,7 +24,7 @@ extension Tensor {
         if s == shape && !requiresGrad { return self }
         let out = Tensor(shape: s, dtype: dtype, storage: storage, offset: offset)
         let inShape = shape
-        return Tensor.record("reshape", out, [self]) { g, _ in [try g.reshape(inShape)] }
+        return Tensor.record("reshape", out, [self], saving: []) { g, _ in [try g.reshape(inShape)] }
     }
 
     /// Entry `index` (0-based) of the first dimension, one rank lower, as a
@@ -41,7 +41,7 @@ extension Tensor {
         let rowCount = rowShape.reduce(1, *)
         let out = Tensor(shape: rowShape, dtype: dtype, storage: storage, offset: offset + index * rowCount)
         let inShape = shape, dt = dtype
-        return Tensor.record("select", out, [self]) { g, _ in
+        return Tensor.record("select", out, [self], saving: []) { g, _ in
             let grad = try Tensor.zeros(inShape, dtype: dt)
             try grad.select(index).copy(from: g)
             return [grad]
@@ -129,7 +129,7 @@ extension Tensor {
             (out.raw + o * rowBytes).copyMemory(from: src, byteCount: rowBytes)
         }
         let inShape = shape, dt = dtype
-        return Tensor.record("narrow", out, [self]) { g, _ in
+        return Tensor.record("narrow", out, [self], saving: []) { g, _ in
             let grad = try Tensor.zeros(inShape, dtype: dt)
             let gp = try g.to(dt)
             for o in 0..<L.outer {

@@ -161,7 +161,7 @@ extension Tensor {
 }
 
 @inline(__always)
-private func unaryKernel<T: FloatElement>(_ op: UnaryOp, _ x: Tensor, _ out: Tensor, _: T.Type) {
+func unaryKernel<T: FloatElement>(_ op: UnaryOp, _ x: Tensor, _ out: Tensor, _: T.Type) {
     let a = UnsafePointer(x.ptr(T.self)), o = out.ptr(T.self), n = x.count
     switch op {
     case .neg: mapUnary(a, o, n) { -$0 }

@@ -112,6 +112,15 @@ public final class Tensor {
         swap(&offset, &other.offset)
     }
 
+    /// How many times these elements were changed in place (shared by views).
+    public var version: Int { storage.version }
+
+    /// Marks an in-place change of the elements.
+    func bumpVersion() { storage.version &+= 1 }
+
+    /// Whether `other` reads the same memory (a view or the tensor itself).
+    func sharesStorage(with other: Tensor) -> Bool { storage === other.storage }
+
     /// Reads the elements as a typed buffer. Internal kernels use this.
     @inline(__always)
     func ptr<T>(_ t: T.Type) -> UnsafeMutablePointer<T> { storage.pointer(t) + offset }

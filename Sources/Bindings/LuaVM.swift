@@ -28,7 +28,7 @@ public final class LuaVM {
     static let modules: [(String, String)] = [
         ("tensor", TensorLibrary.summary), ("nn", NNLibrary.summary), ("data", DataLibrary.summary),
         ("optim", OptimLibrary.summary), ("train", TrainLibrary.summary), ("check", CheckLibrary.summary),
-        ("monitor", MonitorLibrary.summary), ("hp", HPLibrary.summary),
+        ("monitor", MonitorLibrary.summary), ("hp", HPLibrary.summary), ("autograd", AutogradLibrary.summary),
     ]
 
     public init() throws {
@@ -77,7 +77,7 @@ public final class LuaVM {
             ("nn", NNLibrary.functions + NNLibrary.primitives, moduleMethods), ("data", DataLibrary.functions + DataLibrary.methods, datasetMethods),
             ("optim", OptimLibrary.functions, optimizerMethods), ("train", TrainLibrary.functions, 0),
             ("check", CheckLibrary.functions + CheckLibrary.primitives, 0), ("monitor", MonitorLibrary.functions, 0),
-            ("hp", HPLibrary.functions, 0)]
+            ("hp", HPLibrary.functions, 0), ("autograd", AutogradLibrary.functions, 0)]
         // Primitives (functions with a public name of their own) go to the
         // table P that optlab's Lua files receive, never to a global.
         let primitives = try state.newTable()
@@ -109,7 +109,11 @@ public final class LuaVM {
             .array([.string(name), .string(summary), moduleTables[name].map { .function(state.keep($0, type: "table")) } ?? .nil])
         })
         let docs = LuaValue.record(state.docs.map { ($0.0, .string($0.1)) })
-        let help = try load(chunk: PackageResources.prelude_lua, name: "@optlab/prelude.lua", arguments: [P, docs, modules])
+        let table = { (name: String) in moduleTables[name].map { LuaValue.function(self.state.keep($0, type: "table")) } ?? .nil }
+        let autograd = try load(chunk: PackageResources.autograd_lua, name: "@optlab/autograd.lua",
+                                arguments: [P, table("autograd"), table("tensor")])
+        let help = try load(chunk: PackageResources.prelude_lua, name: "@optlab/prelude.lua",
+                            arguments: [P, docs, modules, autograd.first ?? .nil])
         try setGlobal("help", help.first ?? .nil)
         let search = try state.newTable()
         let S = LuaValue.function(state.keep(search, type: "table"))

@@ -155,6 +155,12 @@ final class BindingState {
     /// Pushes `value` (protected: a memory error cannot escape into Swift).
     func push(_ value: LuaValue) throws {
         guard let L else { return }
+        if case .argument(let slot) = value {
+            // a value on this frame's stack, as it is (inside the protected push it would be another frame's)
+            guard lua_checkstack(L, 2) != 0 else { throw LuaFaceError(.failed, "stack overflow") }
+            lua_pushvalue(L, slot)
+            return
+        }
         var v = try encode(value)
         let status = optlab_p_push(L, &v)
         optlab_free_value(&v)

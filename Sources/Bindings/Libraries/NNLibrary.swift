@@ -41,6 +41,15 @@ enum NNLibrary {
     static let functions: [LuaFunction] = Layers.all.filter(\.inLua).map(constructor) + others
 
     static let others: [LuaFunction] = [
+        LuaFunction("Lambda", "nn.Lambda(fn [, name])", """
+        A layer whose forward is fn(x) (no parameters); a plain function inside
+        nn.Sequential is one too.
+          local model = nn.Sequential{nn.Linear(4, 4), nn.Lambda(function(x) return x:relu() * 2 end, "relu2")}
+        """) { a in
+            try a.noArguments(after: 2)
+            guard case .function(let f) = try a.value(1) else { throw a.typeError(1, expected: "function") }
+            return [.module(LuaFunctionModule(f, label: try a.string(2, default: "fn")))]
+        },
         LuaFunction("load", "nn.load(path)", """
         Rebuilds a model saved with model:save(path): the architecture from the
         file's metadata, the weights from its tensors. Runs no code from the file.
@@ -98,11 +107,13 @@ enum NNLibrary {
         },
     ]
 
+    /// A table of modules; a plain Lua function among them is a layer too.
     static func modules(_ a: LuaArgs, _ i: Int) throws -> [Module] {
         guard case .array(let items) = try a.value(i) else { throw a.typeError(i, expected: "table of modules") }
         return try items.enumerated().map { k, v in
+            if case .function(let f) = v { return LuaFunctionModule(f, label: "function \(k + 1)") }
             guard case .object(let o, kind: Kind.module) = v, let m = o as? Module else {
-                throw a.argumentError(i, "entry \(k + 1) is \(v.typeName), expected a module")
+                throw a.argumentError(i, "entry \(k + 1) is \(v.typeName), expected a module or a function")
             }
             return m
         }
@@ -144,6 +155,46 @@ enum NNLibrary {
             return []
         },
         LuaFunction("children", "model:children()", "The direct sub-modules, a table.") { a in [.array(try a.module(1).children.map { .module($0.module) })] },
+        LuaFunction("add", "seq:add(layer)", "Appends a layer (a module or a function) to a Sequential; returns the Sequential.") { a in
+            guard let s = try a.module(1) as? Sequential else { throw a.argumentError(1, "add needs an nn.Sequential") }
+            let v = try a.value(2)
+            if case .function(let f) = v { s.append(LuaFunctionModule(f, label: "function \(s.children.count + 1)")) } else { s.append(try a.module(2)) }
+            return [.argument(1)]
+        },
+        LuaFunction("named_parameters", "model:named_parameters()", """
+        The parameters by their path names: a table name -> tensor ("2.weight").
+          for name, p in pairs(model:named_parameters()) do print(name, p:shape()) end
+        """) { a in [.record(try a.module(1).namedParameters().map { ($0.name, .tensor($0.tensor)) })] },
+        LuaFunction("state", "model:state()", """
+        Parameters and buffers by name, a table name -> tensor (PyTorch's state_dict);
+        the tensors are the model's own.
+        """) { a in
+            let m = try a.module(1)
+            return [.record((m.namedParameters() + m.namedBuffers()).map { ($0.name, .tensor($0.tensor)) })]
+        },
+        LuaFunction("load_state", "model:load_state(t [, {strict=true}])", """
+        Copies the tensors of t (name -> tensor, as model:state() gives) into the model.
+        Strict: every name must be there with its shape and no other; the error names each
+        missing, unexpected or wrongly shaped tensor. Returns {missing=, unexpected=}.
+        """) { a in
+            let m = try a.module(1)
+            guard case .record(let pairs) = try a.state.read(2, depth: 0, asRecord: true) else { throw a.typeError(2, expected: "table of tensors") }
+            let strict = try a.options(3, allowed: ["strict"]).bool("strict", default: true)
+            let tensors = try pairs.map { k, v -> (name: String, tensor: Tensor) in
+                guard let t = v.tensor else { throw a.argumentError(2, "entry '\(k)' is \(v.typeName), expected a tensor") }
+                return (k, t)
+            }
+            return [loadResult(try m.loadState(tensors, strict: strict))]
+        },
+        LuaFunction("load_weights", "model:load_weights(path [, {strict=true}])", """
+        Loads a checkpoint's tensors into this model by name (the way back for models with
+        Lua-defined modules, which nn.load cannot rebuild). Strict as model:load_state.
+          model:load_weights("runs/exp/ep005_val0.8812.safetensors")
+        """) { a in
+            let m = try a.module(1)
+            let strict = try a.options(3, allowed: ["strict"]).bool("strict", default: true)
+            return [loadResult(try m.loadWeights(from: try a.string(2), strict: strict))]
+        },
     ]
 
     static let meta: [LuaFunction] = [
@@ -152,7 +203,12 @@ enum NNLibrary {
         LuaFunction("__len", "", "") { a in [.integer(try a.module(1).children.count)] },
     ]
 
-    /// `model[i]` is the i-th child; `model.training` the mode.
+    static func loadResult(_ r: (missing: [String], unexpected: [String])) -> LuaValue {
+        .record([("missing", .array(r.missing.map { .string($0) })), ("unexpected", .array(r.unexpected.map { .string($0) }))])
+    }
+
+    /// `model[i]` is the i-th child; `model.training` the mode; `lin.weight`,
+    /// `lin.bias`, `bn.running_mean`: its own parameters and buffers; a child by name.
     static let index = LuaFunction("__index", "", "") { a in
         let m = try a.module(1)
         if a.type(2) == LUA_TNUMBER {
@@ -160,7 +216,12 @@ enum NNLibrary {
             guard i >= 1, i <= m.children.count else { return [.nil] }
             return [.module(m.children[i - 1].module)]
         }
-        if a.type(2) == LUA_TSTRING, try a.string(2) == "training" { return [.bool(m.isTraining)] }
+        guard a.type(2) == LUA_TSTRING else { return [.nil] }
+        let key = try a.string(2)
+        if key == "training" { return [.bool(m.isTraining)] }
+        if let p = m.parameterSlots.first(where: { $0.name == key }) { return [.tensor(p.tensor)] }
+        if let b = m.bufferSlots.first(where: { $0.name == key }) { return [.tensor(b.tensor)] }
+        if let c = m.children.first(where: { $0.name == key }) { return [.module(c.module)] }
         return [.nil]
     }
 

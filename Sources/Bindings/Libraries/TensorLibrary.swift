@@ -176,7 +176,8 @@ enum TensorLibrary {
           local acc = tensor.no_grad(function() return evaluate(model) end)
         """) { a in
             guard a.type(1) == LUA_TFUNCTION else { throw a.typeError(1, expected: "function") }
-            let extra = try (2...Swift.max(2, a.count)).compactMap { i in i <= a.count ? try a.value(i) : nil }
+            // the arguments themselves (stack slots), so tables keep their identity and metatables
+            let extra = a.count >= 2 ? (2...a.count).map { LuaValue.argument(Int32($0)) } : []
             return try Tensor.withNoGrad { try a.call(1, extra) }
         },
         LuaFunction("is_tensor", "tensor.is_tensor(x)", """

@@ -1,7 +1,7 @@
 -- optlab's prelude: help, and the Lua halves of check, monitor, nn.Ensemble
 -- and ds:batches. P holds the Swift primitives (P.check.grad, ...), which
 -- raise their errors at the user's line and under their public names.
-local P, docs, modules = ...
+local P, docs, modules, A = ...
 local summaries, M = {}, {}
 for _, m in ipairs(modules) do summaries[m[1]], M[m[1]] = m[2], m[3] end
 local tensor, nn, data, optim, check, monitor = M.tensor, M.nn, M.data, M.optim, M.check, M.monitor
@@ -13,6 +13,13 @@ local classes = {{"Tensor", tensor.Tensor}, {"Module", nn.Module}, {"Dataset", d
 local make_ensemble, load_ensemble = P.nn.Ensemble, P.nn.Ensemble_load
 nn.Ensemble = setmetatable({load = load_ensemble}, {__call = function(_, members) return make_ensemble(members) end})
 docs["nn.Ensemble"] = "nn.Ensemble{model, model, ...}\n\nAverages the class probabilities of its members (returns log-probabilities).\n  local e = nn.Ensemble{m1, m2}; local acc = train.accuracy(e, test)"
+docs["autograd.Function"] = "autograd.Function{name=, forward=function(ctx, ...) ... end, backward=function(ctx, grad_out) ... end}\n\n" ..
+  "A function with a hand-written backward pass. forward runs without recording and returns a tensor;\n" ..
+  "backward gets the output's gradient and returns one gradient per argument (nil for none). ctx:save(...)\n" ..
+  "keeps values for backward, ctx:saved() returns them, ctx:kink(mask) records branches for the gradient\n" ..
+  "check. check.model checks every Function alone and names one whose backward is wrong.\n" ..
+  "  local Square = autograd.Function{name = \"Square\", forward = function(ctx, x) ctx:save(x); return x * x end,\n" ..
+  "    backward = function(ctx, g) local x = ctx:saved(); return g * x * 2 end}"
 docs["nn.Ensemble.load"] = "nn.Ensemble.load{path, path, ...}\n\nAn ensemble of models loaded from checkpoints."
 
 -- An argument of a Lua-written public function must be of its kind (P.kind
@@ -27,7 +34,23 @@ local report_mt = {__tostring = function(r) return r.report end}
 local function reported(r) setmetatable(r, report_mt); if r.data then setmetatable(r.data, report_mt); setmetatable(r.reg, report_mt) end; return r end
 local cgrad, cmodel, cinit, creg, cover = P.check.grad, P.check.model, P.check.initial_loss, P.check.regularization, P.check.overfit
 function check.grad(f, params, opts) return reported(cgrad(f, params, opts)) end
-function check.model(model, loss, x, y, opts) return reported(cmodel(model, loss, x, y, opts)) end
+-- check.model also checks every autograd.Function the model ran, alone, at
+-- the arguments it received: a wrong backward is named before the model's rows.
+function check.model(model, loss, x, y, opts)
+  local r, functions = A.check_functions(function() return cmodel(model, loss, x, y, opts) end, check)
+  r = reported(r)
+  if #functions > 0 then
+    local lines = {"functions with a hand-written backward, each checked alone at the inputs it received:"}
+    for _, f in ipairs(functions) do
+      r.ok = r.ok and f.ok
+      lines[#lines + 1] = string.format("  %s %-20s worst relative error %.2e%s", f.ok and "✓" or "✗", f.name, f.worst,
+        f.ok and "" or "  ← its backward is wrong")
+    end
+    r.functions = functions
+    r.report = table.concat(lines, "\n") .. "\n\n" .. r.report
+  end
+  return r
+end
 function check.initial_loss(model, loss, x, y, classes) return reported(cinit(model, loss, x, y, classes)) end
 function check.regularization(model, loss, x, y) return reported(creg(model, loss, x, y)) end
 function check.overfit(model, loss, x, y, opts) return reported(cover(model, loss, x, y, opts)) end

@@ -5,11 +5,55 @@ import Foundation
 /// loading rebuilds the model by construction and runs no code from the file.
 extension Module {
     public static let architectureKey = "optlab.architecture"
+    /// Set instead of the architecture when the model has modules defined in Lua.
+    public static let scriptDefinedKey = "optlab.script_defined"
+
+    /// Loads the tensors of a checkpoint into this model by name (PyTorch's
+    /// `load_state_dict`). Strict: every tensor of the model must be in the
+    /// file with its shape, and the file must hold no others; the message
+    /// lists every problem. Not strict: what matches is loaded, and the
+    /// names missing or unexpected are returned.
+    @discardableResult
+    public func loadWeights(from path: String, strict: Bool = true) throws -> (missing: [String], unexpected: [String]) {
+        let file = try SafeTensors.load(path)
+        return try loadState(file.tensors, strict: strict, source: path, op: "load_weights")
+    }
+
+    /// The same from named tensors (`m:load_state(t)`).
+    @discardableResult
+    public func loadState(_ tensors: [(name: String, tensor: Tensor)], strict: Bool = true, source: String = "the state",
+                          op: String = "load_state") throws -> (missing: [String], unexpected: [String]) {
+        let mine = namedParameters() + namedBuffers()
+        let given = Dictionary(tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+        var missing: [String] = [], wrong: [String] = []
+        for (name, t) in mine {
+            guard let src = given[name] else { missing.append(name); continue }
+            if src.shape != t.shape { wrong.append("\(name) is \(describe(src.shape)) in \(source), \(describe(t.shape)) in the model") }
+        }
+        let known = Set(mine.map(\.name))
+        let unexpected = tensors.map(\.name).filter { !known.contains($0) }
+        if !wrong.isEmpty || (strict && (!missing.isEmpty || !unexpected.isEmpty)) {
+            var parts: [String] = []
+            if !missing.isEmpty { parts.append("missing " + missing.joined(separator: ", ")) }
+            if !unexpected.isEmpty { parts.append("unexpected " + unexpected.joined(separator: ", ")) }
+            if !wrong.isEmpty { parts.append("wrong shape: " + wrong.joined(separator: "; ")) }
+            throw RuntimeError(.argument, op, "\(source) does not fit the model: " + parts.joined(separator: "; "))
+        }
+        try Tensor.withNoGrad {
+            for (name, t) in mine { if let src = given[name] { try t.copy(from: src) } }
+        }
+        return (missing, unexpected)
+    }
 
     /// Writes the model atomically; `metadata` adds string entries (epoch, score).
     public func save(to path: String, metadata: [String: String] = [:]) throws {
         var meta = metadata
-        meta[Module.architectureKey] = try ModuleSpec(self).json()
+        if isBuiltIn {
+            meta[Module.architectureKey] = try ModuleSpec(self).json()
+        } else {
+            // no architecture to rebuild by construction: say what the model was, for nn.load's message
+            meta[Module.scriptDefinedKey] = description
+        }
         let tensors = (namedParameters() + namedBuffers()).map { (name: $0.name, tensor: $0.tensor) }
         try SafeTensors.save(tensors, metadata: meta, to: path)
     }
@@ -18,6 +62,10 @@ extension Module {
     public static func load(from path: String) throws -> (model: Module, metadata: [String: String]) {
         let file = try SafeTensors.load(path)
         guard let arch = file.metadata[architectureKey] else {
+            if file.metadata[scriptDefinedKey] != nil {
+                throw RuntimeError(.format, "nn.load", "\(path) holds a model with modules defined in Lua, which loading cannot rebuild "
+                                   + "(it runs no code from files): build the model in your script, then model:load_weights(\"\(path)\")")
+            }
             throw RuntimeError(.format, "nn.load", "\(path) has no architecture in its metadata (was it written by model:save?)")
         }
         let model = try ModuleSpec(json: arch).build()

@@ -120,11 +120,27 @@ open class Module: CustomStringConvertible {
 
     /// A deep copy with its own parameters (same values, no gradients).
     public func clone() throws -> Module {
-        let copy = try ModuleSpec(self).build()
+        let copy = try copyStructure()
         if let dtype = parameters().first?.dtype, dtype != .f32 { try copy.to(dtype) }
         try copy.loadState(from: self)
         copy.train(isTraining)
         return copy
+    }
+
+    /// A new module of the same architecture, with fresh weights: a built-in
+    /// layer from its description, a container with copies of its children.
+    /// Modules that are not built in (Lua's) override it.
+    open func copyStructure() throws -> Module {
+        guard let kind = Layers.kind(named: typeName) else {
+            throw RuntimeError(.argument, "clone", "\(typeName) is not a built-in layer and does not say how to copy itself")
+        }
+        return try kind.make(ConstructorArguments(layer: typeName, numbers: config, children: try children.map { try $0.module.copyStructure() }))
+    }
+
+    /// Whether this module and all inside it are built-in layers, so that a
+    /// checkpoint's architecture can rebuild it without code.
+    public var isBuiltIn: Bool {
+        Layers.kind(named: typeName) != nil && children.allSatisfy { $0.module.isBuiltIn }
     }
 
     /// Copies parameter and buffer values from `other` (same architecture).

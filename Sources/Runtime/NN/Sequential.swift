@@ -9,6 +9,12 @@ public final class Sequential: Module {
 
     public var layers: [Module] { children.map(\.module) }
 
+    /// Adds a layer at the end (named by its position, like the others).
+    public func append(_ m: Module) {
+        addChild(String(children.count + 1), m)
+        nameParameters()
+    }
+
     /// Set by `watch()`: keep each layer's output of the last forward pass.
     var watching = false
     public internal(set) var lastActivations: [Tensor]?

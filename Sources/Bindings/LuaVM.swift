@@ -112,6 +112,10 @@ public final class LuaVM {
         let table = { (name: String) in moduleTables[name].map { LuaValue.function(self.state.keep($0, type: "table")) } ?? .nil }
         let autograd = try load(chunk: PackageResources.autograd_lua, name: "@optlab/autograd.lua",
                                 arguments: [P, table("autograd"), table("tensor")])
+        let modulesSupport = try load(chunk: PackageResources.modules_lua, name: "@optlab/modules.lua", arguments: [P, table("nn")])
+        if case .record(let fields)? = modulesSupport.first {
+            for (k, v) in fields { if case .function(let f) = v { state.moduleSupport[k] = f } }
+        }
         let help = try load(chunk: PackageResources.prelude_lua, name: "@optlab/prelude.lua",
                             arguments: [P, docs, modules, autograd.first ?? .nil])
         try setGlobal("help", help.first ?? .nil)

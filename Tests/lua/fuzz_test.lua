@@ -24,7 +24,11 @@ local values, nvalues = pool()
 local model = nn.Sequential{nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)}
 local ds = data.spiral{classes = 2, per_class = 5}
 local opt = optim.SGD(model, {lr = 0.1, momentum = 0.5})
+local Block = nn.Module:extend("FuzzBlock")
+function Block:init() self.fc = nn.Linear(3, 3); self.k = nn.Parameter(tensor.ones{1}) end
+function Block:forward(x) return self.fc(x) * self.k end
 local objects = {model, nn.Linear(2, 2), nn.Conv2d(1, 2, 3), ds, opt, optim.step_decay(opt, {every = 1}),
+  Block(), nn.Sequential{nn.Linear(3, 3), function(x) return x:relu() end}, nn.Lambda(function(x) return x end),
   optim.EMA(model), optim.LBFGS({tensor.zeros(2):requires_grad()}), nn.SoftmaxCrossEntropy(), nn.MSE()}
 for _, o in ipairs(objects) do nvalues = nvalues + 1; values[nvalues] = o end
 local function random_value() return values[math.random(nvalues)] end

@@ -29,6 +29,8 @@ final class BindingState {
     var sweepRole: SweepRole?
     /// How many searches the script has begun under that role.
     var searchesBegun = 0
+    /// modules.lua's support functions (lookup, store, invoke, copy), for Lua-defined modules.
+    var moduleSupport: [String: LuaReference] = [:]
 
     /// Torch7's heap tracking: tensor storage lives outside Lua's heap, so a
     /// full collection runs whenever live storage passes a soft limit, and
@@ -70,7 +72,8 @@ final class BindingState {
 
     /// Reads the value at `i` into Swift. Tables become arrays (keys 1..n) or
     /// records (string keys); functions become references.
-    func read(_ i: Int32, depth: Int, asRecord: Bool = false) throws -> LuaValue {
+    /// `keepTables`: a table comes back by reference (its identity kept), not copied.
+    func read(_ i: Int32, depth: Int, asRecord: Bool = false, keepTables: Bool = false) throws -> LuaValue {
         guard let L else { return .nil }
         let idx = lua_absindex(L, i)
         switch lua_type(L, idx) {
@@ -91,16 +94,16 @@ final class BindingState {
                 }
             }
             return .opaque("userdata")
-        case LUA_TTABLE:
+        case LUA_TTABLE where !keepTables:
             return try readTable(idx, depth: depth, asRecord: asRecord)
-        case LUA_TFUNCTION:
+        case LUA_TFUNCTION, LUA_TTABLE:
             lua_pushvalue(L, idx)
             var ref: Int32 = 0
             guard optlab_p_ref(L, &ref) == LUA_OK else {
                 lua_settop(L, -2)
                 throw LuaFaceError(.failed, "out of memory")
             }
-            return .function(LuaReference(state: self, ref: ref, typeName: "function"))
+            return .function(LuaReference(state: self, ref: ref, typeName: lua_type(L, idx) == LUA_TTABLE ? "table" : "function"))
         default:
             return .opaque(String(cString: lua_typename(L, lua_type(L, idx))))
         }

@@ -123,7 +123,7 @@ func dispatch(_ L: OpaquePointer?, _ ctx: UnsafeMutableRawPointer?, _ frame: Uns
 /// (`Module:save: folder /x/y does not exist`).
 private func publicMessage(_ e: RuntimeError, function: String) -> String {
     let last = { (s: String) in s.split(whereSeparator: { $0 == "." || $0 == ":" || $0 == " " }).last.map(String.init) ?? s }
-    if e.kind == .io || e.kind == .format || last(e.op) == last(function) || e.op == function {
+    if e.op.isEmpty || e.kind == .io || e.kind == .format || last(e.op) == last(function) || e.op == function {
         return "\(function): \(e.message)"
     }
     return "\(function): \(e.op): \(e.message)"

@@ -95,8 +95,19 @@ enum NNLibrary {
         },
     ]
 
-    /// For the prelude, which makes `nn.Ensemble` callable and gives it `load` and `top`.
+    /// For the prelude, which makes `nn.Ensemble` callable and gives it `load`
+    /// and `top`, and for modules.lua (Lua-defined modules, nn.Parameter).
     static let primitives: [LuaFunction] = [
+        .primitive("lua_module", as: "Module:extend") { a in
+            guard case .function(let table) = try a.state.read(2, depth: 0, keepTables: true) else { throw a.typeError(2, expected: "table") }
+            return [.module(LuaModule(className: try a.string(1), instance: table))]
+        },
+        .primitive("parameter", as: "nn.Parameter") { a in
+            let t = try a.tensor(1)
+            try t.requiringGrad()
+            t.isParameter = true
+            return [.argument(1)]
+        },
         .primitive("Ensemble", as: "nn.Ensemble") { a in
             try a.noArguments(after: 1)
             return [.module(try Ensemble(try modules(a, 1)))]
@@ -158,8 +169,17 @@ enum NNLibrary {
         LuaFunction("add", "seq:add(layer)", "Appends a layer (a module or a function) to a Sequential; returns the Sequential.") { a in
             guard let s = try a.module(1) as? Sequential else { throw a.argumentError(1, "add needs an nn.Sequential") }
             let v = try a.value(2)
-            if case .function(let f) = v { s.append(LuaFunctionModule(f, label: "function \(s.children.count + 1)")) } else { s.append(try a.module(2)) }
+            if case .function(let f) = v { try s.append(LuaFunctionModule(f, label: "function \(s.children.count + 1)")) } else { try s.append(try a.module(2)) }
             return [.argument(1)]
+        },
+        LuaFunction("buffer", "self:buffer(name, t)", """
+        In a Lua module: registers t as a buffer (state that is saved and moved with
+        the module but not trained, like BatchNorm's running statistics); self[name] reads it.
+          function Norm:init(d) self:buffer("running", tensor.zeros(d)) end
+        """) { a in
+            guard let lm = try a.module(1) as? LuaModule else { throw a.argumentError(1, "buffers are registered by Lua-defined modules") }
+            lm.setBuffer(try a.string(2), try a.tensor(3))
+            return []
         },
         LuaFunction("named_parameters", "model:named_parameters()", """
         The parameters by their path names: a table name -> tensor ("2.weight").
@@ -199,6 +219,31 @@ enum NNLibrary {
 
     static let meta: [LuaFunction] = [
         LuaFunction("__call", "", "") { a in [.tensor(try a.module(1).forward(try a.tensor(2)))] },
+        LuaFunction("__newindex", "", "") { a in
+            // self.fc = nn.Linear(...) in a Lua module's init: a child; an nn.Parameter: a parameter; else a plain field
+            let m = try a.module(1)
+            let key = try a.string(2)
+            guard let lm = m as? LuaModule else {
+                throw LuaFaceError(.argument, "cannot set field '\(key)' on \(m.summary): a built-in layer's fields are its own")
+            }
+            let v = try a.state.read(3, depth: 0, keepTables: true)
+            let wasChild = lm.children.contains { $0.name == key }, wasParameter = lm.parameterSlots.contains { $0.name == key }
+            switch v {
+            case .object(let o, kind: Kind.module):
+                guard let child = o as? Module, child !== lm else { throw a.argumentError(3, "a module cannot be its own child") }
+                if wasParameter { try lm.setParameter(key, nil) }
+                try lm.setChild(key, child)
+            case .tensor(let t) where t.isParameter:
+                if wasChild { try lm.setChild(key, nil) }
+                try lm.setParameter(key, t)
+            default:
+                if wasChild { try lm.setChild(key, nil) }
+                if wasParameter { try lm.setParameter(key, nil) }
+                _ = try a.state.callModuleSupport("store", [.function(lm.instance), .string(key), .argument(3)])
+            }
+            lm.nameParameters()
+            return []
+        },
         LuaFunction("__tostring", "", "") { a in [.string(try a.module(1).description)] },
         LuaFunction("__len", "", "") { a in [.integer(try a.module(1).children.count)] },
     ]
@@ -222,6 +267,10 @@ enum NNLibrary {
         if let p = m.parameterSlots.first(where: { $0.name == key }) { return [.tensor(p.tensor)] }
         if let b = m.bufferSlots.first(where: { $0.name == key }) { return [.tensor(b.tensor)] }
         if let c = m.children.first(where: { $0.name == key }) { return [.module(c.module)] }
+        if let lm = m as? LuaModule {
+            // plain fields and the class's methods
+            return Array(try a.state.callModuleSupport("lookup", [.function(lm.instance), .string(key)]).prefix(1))
+        }
         return [.nil]
     }
 

@@ -63,9 +63,51 @@ open class Module: CustomStringConvertible {
     /// The number of trainable numbers.
     public var parameterCount: Int { parameters().reduce(0) { $0 + $1.count } }
 
+    /// Sets (or replaces, keeping its place) the parameter, buffer or child
+    /// called `name`: how a module written in another language (Lua's)
+    /// registers what its fields are assigned. Nil removes it.
+    public func setParameter(_ name: String, _ t: Tensor?) throws {
+        if let i = parameterSlots.firstIndex(where: { $0.name == name }) {
+            if let t { try t.requiringGrad(); t.name = name; parameterSlots[i].tensor = t } else { parameterSlots.remove(at: i) }
+        } else if let t {
+            try addParameter(name, t)
+        }
+    }
+
+    public func setBuffer(_ name: String, _ t: Tensor?) {
+        if let i = bufferSlots.firstIndex(where: { $0.name == name }) {
+            if let t { bufferSlots[i].tensor = t } else { bufferSlots.remove(at: i) }
+        } else if let t {
+            addBuffer(name, t)
+        }
+    }
+
+    public func setChild(_ name: String, _ m: Module?) throws {
+        if let m { try checkCanHold(m) }
+        if let i = children.firstIndex(where: { $0.name == name }) {
+            if let m { children[i].module = m } else { children.remove(at: i) }
+        } else if let m {
+            addChild(name, m)
+        }
+    }
+
+    /// A module may not contain itself: the tree would be infinite.
+    func checkCanHold(_ m: Module) throws {
+        var stack = [m]
+        var seen = Set<ObjectIdentifier>()
+        while let top = stack.popLast() {
+            if top === self {
+                throw RuntimeError(.argument, "", "a module cannot be inside itself (this \(typeName) is inside the \(m.typeName) being added to it)")
+            }
+            guard seen.insert(ObjectIdentifier(top)).inserted else { continue }
+            stack += top.children.map(\.module)
+        }
+    }
+
     func addParameter(_ name: String, _ t: Tensor) throws {
         try t.requiringGrad()
         t.name = name
+        t.isParameter = true
         parameterSlots.append((name, t))
     }
 

@@ -10,7 +10,8 @@ public final class Sequential: Module {
     public var layers: [Module] { children.map(\.module) }
 
     /// Adds a layer at the end (named by its position, like the others).
-    public func append(_ m: Module) {
+    public func append(_ m: Module) throws {
+        try checkCanHold(m)
         addChild(String(children.count + 1), m)
         nameParameters()
     }

@@ -36,6 +36,9 @@ public final class Tensor {
     public var retainsGrad = false
     /// A name for reports (`1.weight`); modules set it on their parameters.
     public var name: String?
+    /// Made a parameter (`nn.Parameter`, or by a module): assigned to a Lua
+    /// module's field, it becomes one of the module's parameters.
+    public var isParameter = false
     /// How this tensor was made, when it was made from tensors that need grad.
     var node: GradNode?
 

@@ -57,6 +57,7 @@ extension Tensor {
             for t in order {
                 t.node?.backward = nil
                 t.node?.inputs = []
+                t.node?.saved = []
             }
         }
     }

@@ -13,7 +13,8 @@ final class GradNode {
     var backward: ((Tensor, [Bool]) throws -> [Tensor?])?
     /// The tensors whose values the backward closure reads, with the version
     /// of their storage when the op ran.
-    let saved: [(tensor: Tensor, version: Int)]
+    /// (Emptied with the graph; the output is held as a detached alias, never itself: a cycle.)
+    var saved: [(tensor: Tensor, version: Int)]
 
     init(op: String, inputs: [Tensor], saved: [Tensor], backward: @escaping (Tensor, [Bool]) throws -> [Tensor?]) {
         self.op = op
@@ -25,7 +26,7 @@ final class GradNode {
     /// Throws when a saved tensor was changed in place since the op ran.
     func checkSaved() throws {
         for (i, s) in saved.enumerated() where s.tensor.version != s.version {
-            let what = i < inputs.count && s.tensor === inputs[i] ? "input \(i + 1)" : "a tensor"
+            let what = i < inputs.count && s.tensor === inputs[i] ? "input \(i + 1)" : "a value"
             throw RuntimeError(.autograd, "backward", "\(what) that '\(op)' saved for its gradient was modified by an in-place operation "
                                + "(version \(s.tensor.version), saved at \(s.version)); change it after backward(), or clone() it first")
         }
@@ -69,7 +70,8 @@ extension Tensor {
                        _ backward: @escaping (Tensor, [Bool]) throws -> [Tensor?]) -> Tensor {
         guard inputs.contains(where: { $0.requiresGrad }), GradMode.enabled else { return out }
         out.requiresGrad = true
-        out.node = GradNode(op: op, inputs: inputs, saved: saving ?? (inputs + [out]), backward: backward)
+        out.node = GradNode(op: op, inputs: inputs, saved: (saving ?? (inputs + [out])).map { $0 === out ? out.detach() : $0 },
+                            backward: backward)
         return out
     }
 }

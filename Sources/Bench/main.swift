@@ -19,7 +19,7 @@ func format(_ v: Double) -> String {
 }
 
 let suites = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("-") }
-let wanted = suites.isEmpty ? ["core", "lua", "train", "check"] : Array(suites)
+let wanted = suites.isEmpty ? ["core", "lua", "train", "check", "modelling"] : Array(suites)
 var rows: [Row] = []
 do {
     if wanted.contains("core") { rows += try CoreBenchmarks.run() }
@@ -27,6 +27,7 @@ do {
     if wanted.contains("micro") { rows += try MicroBenchmarks.run() }
     if wanted.contains("train") { rows += try TrainingBenchmarks.run() }
     if wanted.contains("check") { rows += try CheckBenchmarks.run() }
+    if wanted.contains("modelling") { rows += try ModellingBenchmarks.run() }
 } catch {
     FileHandle.standardError.write("optlab-bench: \(error)\n".data(using: .utf8)!)
     exit(1)

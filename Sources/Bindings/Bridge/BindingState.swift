@@ -29,6 +29,8 @@ final class BindingState {
     var sweepRole: SweepRole?
     /// How many searches the script has begun under that role.
     var searchesBegun = 0
+    /// References encoded into results not yet pushed (see `encode`); dropped at the next call.
+    var pendingReferences: [LuaReference] = []
     /// modules.lua's support functions (lookup, store, invoke, copy), for Lua-defined modules.
     var moduleSupport: [String: LuaReference] = [:]
 
@@ -232,6 +234,8 @@ final class BindingState {
         case .function(let ref):
             v.kind = Int32(OPTLAB_REF.rawValue)
             v.integer = Int64(ref.ref)
+            // the C side pushes it after Swift returned: the reference must outlive the results array
+            pendingReferences.append(ref)
         case .argument(let slot):
             v.kind = Int32(OPTLAB_STACK.rawValue)
             v.integer = Int64(slot)

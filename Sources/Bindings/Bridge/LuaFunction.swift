@@ -72,6 +72,7 @@ func dispatch(_ L: OpaquePointer?, _ ctx: UnsafeMutableRawPointer?, _ frame: Uns
     // A coroutine has its own stack: work on the thread that called, and put
     // back the outer one when this call returns (calls nest through callbacks).
     let state = box.state
+    if !state.pendingReferences.isEmpty { state.pendingReferences.removeAll(keepingCapacity: true) }
     let outer = state.L
     state.L = L
     defer { state.L = outer }

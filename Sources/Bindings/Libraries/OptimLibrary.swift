@@ -8,23 +8,70 @@ enum OptimLibrary {
     /// `optim.<Rule>(params, {lr=, weight_decay=, ...})`, made from the rule's
     /// declaration (`UpdateRuleKind`): its options, defaults and help.
     static func constructor(_ kind: UpdateRuleKind) -> LuaFunction {
-        LuaFunction(kind.name, kind.signature, kind.help) { a in
+        LuaFunction(kind.name, kind.signature, kind.help + groupsHelp) { a in
             try a.noArguments(after: 2)
-            let params = try a.parameters(1)
-            let o = try a.options(2, allowed: kind.options.flatMap { [$0.name] + $0.aliases } + ["lr", "weight_decay"])
+            let optionNames = kind.options.flatMap { [$0.name] + $0.aliases } + ["lr", "weight_decay"]
+            let o = try a.options(2, allowed: optionNames)
             guard o.has("lr") || kind.defaultLearningRate != nil else { throw a.argumentError(2, "option 'lr' (the learning rate) is required") }
-            var args = ConstructorArguments(layer: "optim." + kind.name)
-            try o.read(kind.options, into: &args)
-            let opt = try Optimizer(params, rule: try kind.make(args), learningRate: try o.number("lr", default: kind.defaultLearningRate ?? 0),
-                                    weightDecay: try o.number("weight_decay", default: kind.defaultWeightDecay),
-                                    decoupled: kind.decoupledWeightDecay)
+            var defaults = ConstructorArguments(layer: "optim." + kind.name)
+            try o.read(kind.options, into: &defaults)
+            let lr = try o.number("lr", default: kind.defaultLearningRate ?? 0)
+            let decay = try o.number("weight_decay", default: kind.defaultWeightDecay)
+            var specs: [(parameters: [Tensor], rule: any UpdateRule, learningRate: Double, weightDecay: Double)] = []
+            if let groups = try parameterGroups(a, 1) {
+                // each group: its own options over the optimizer's
+                for (k, fields) in groups.enumerated() {
+                    for key in fields.keys where key != "params" && !optionNames.contains(key) {
+                        throw LuaFaceError(.argument, OptionNames.unknown(key, allowed: ["params"] + optionNames, function: "optim." + kind.name, place: "group \(k + 1)"))
+                    }
+                    var args = defaults
+                    let g = LuaOptions(values: fields, args: a, index: 1)
+                    try g.read(kind.options, into: &args)
+                    guard let params = fields["params"], case .array(let items) = params else {
+                        throw a.argumentError(1, "group \(k + 1) needs params = a table of tensors")
+                    }
+                    let tensors = try items.enumerated().map { i, v -> Tensor in
+                        guard let t = v.tensor else { throw a.argumentError(1, "group \(k + 1): params entry \(i + 1) is \(v.typeName), expected a tensor") }
+                        return t
+                    }
+                    specs.append((tensors, try kind.make(args), try g.number("lr", default: lr), try g.number("weight_decay", default: decay)))
+                }
+            } else {
+                specs = [(try a.parameters(1), try kind.make(defaults), lr, decay)]
+            }
+            let opt = try Optimizer(groups: specs, learningRate: lr, decoupled: kind.decoupledWeightDecay)
             return [.object(opt, kind: Kind.optimizer)]
+        }
+    }
+
+    static let groupsHelp = """
+
+        Parameter groups: params may be a list of groups, each {params = {...}, lr =, weight_decay =, ...}
+        overriding the options given after it; schedules move every group's rate together.
+          optim.SGD({{params = model[1]:parameters(), lr = 0.1}, {params = model[3]:parameters()}}, {lr = 0.01, momentum = 0.9})
+        """
+
+    /// A list of parameter groups ({params = ..., lr = ...}, ...), or nil for a plain list or a model.
+    static func parameterGroups(_ a: LuaArgs, _ i: Int) throws -> [[String: LuaValue]]? {
+        guard a.type(i) == LUA_TTABLE, case .array(let items) = try a.value(i),
+              case .record(let first)? = items.first, first.contains(where: { $0.0 == "params" }) else { return nil }
+        return try items.enumerated().map { k, v in
+            guard case .record(let f) = v else { throw a.argumentError(i, "group \(k + 1) is \(v.typeName), expected {params = ..., ...}") }
+            return Dictionary(f, uniquingKeysWith: { x, _ in x })
         }
     }
 
     static let functions: [LuaFunction] = UpdateRules.all.map(constructor) + others
 
     static let others: [LuaFunction] = [
+        LuaFunction("clip_grad_norm", "optim.clip_grad_norm(params, max_norm)", """
+        Scales every gradient by max_norm/(‖g‖ + 1e-6) when their global L2 norm ‖g‖ is above
+        max_norm (PyTorch's clip_grad_norm_); returns ‖g‖ before clipping. train.fit{clip = 5} does it each step.
+          loss:backward(); optim.clip_grad_norm(model, 5); opt:step()
+        """) { a in
+            try a.noArguments(after: 2)
+            return [.number(try clipGradientNorm(try a.parameters(1), maxNorm: try a.number(2)))]
+        },
         LuaFunction("step_decay", "optim.step_decay(opt, {every=5, factor=0.5, unit=\"epoch\"})", "lr = lr0·factor^⌊t/every⌋; call sched:step() each unit.") { a in
             let o = try a.options(2, allowed: ["every", "factor", "unit"])
             return try schedule(a, .step(every: try o.integer("every", default: 5), factor: try o.number("factor", default: 0.5)), o)

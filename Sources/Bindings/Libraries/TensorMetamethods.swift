@@ -67,6 +67,7 @@ enum TensorMetamethods {
             case "grad": return [x.grad.map { .tensor($0) } ?? .nil]
             case "name": return [x.name.map { .string($0) } ?? .nil]
             case "is_leaf": return [.bool(x.isLeaf)]
+            case "needs_grad": return [.bool(x.requiresGrad)]   // what x:requires_grad(on) set
             default: return [.nil]
             }
         default:

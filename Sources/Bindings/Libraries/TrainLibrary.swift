@@ -7,7 +7,7 @@ enum TrainLibrary {
     static let summary = "train.fit: the training loop with validation, checkpoints, history"
 
     static let fitOptions = ["model", "loss", "optimizer", "schedule", "train", "val", "epochs", "batch", "reg", "seed",
-                             "log", "keep_best", "train_sample", "quiet", "average", "momentum", "stop_above", "resume", "budget"]
+                             "log", "keep_best", "train_sample", "quiet", "average", "momentum", "stop_above", "resume", "budget", "clip"]
 
     static let functions: [LuaFunction] = [
         LuaFunction("fit", "train.fit{model=, loss=, optimizer=, train=, val=, epochs=10, batch=256, reg=0, ...}", """
@@ -61,6 +61,11 @@ enum TrainLibrary {
             opts.lastEpochFraction = epochs - Double(opts.epochs - 1)
             opts.batchSize = try o.integer("batch", default: 256)
             opts.reg = try o.number("reg", default: 0)
+            if o.has("clip") {
+                let c = try o.number("clip", default: 0)
+                guard c > 0 else { throw a.argumentError(1, "option 'clip' must be a positive gradient norm, got \(c)") }
+                opts.clip = c
+            }
             opts.seed = UInt64(bitPattern: Int64(try o.integer("seed", default: 0)))
             opts.keepBest = try o.bool("keep_best", default: true)
             opts.trainAccuracySample = try o.integer("train_sample", default: 1000)

@@ -6,12 +6,24 @@
 /// opt.zeroGrad(); try loss.backward(); try opt.step()
 /// ```
 public final class Optimizer {
+    /// Parameters that share a rule, a rate and a weight decay (PyTorch's
+    /// param_groups): `learningRateScale` keeps the group's rate in its ratio
+    /// to the optimizer's, so a schedule moves every group's rate together.
+    public struct Group {
+        public let indices: [Int]
+        public let rule: any UpdateRule
+        public let learningRateScale: Double
+        public let weightDecay: Double
+    }
+
     public let parameters: [Tensor]
-    public let rule: any UpdateRule
+    /// The first group's rule (every group's, without groups).
+    public var rule: any UpdateRule { groups[0].rule }
+    public let groups: [Group]
     public var learningRate: Double
     /// L2 weight decay added to the gradient (λ·x), or, when `decoupled`, taken
-    /// from the weights directly (x −= lr·λ·x, AdamW).
-    public let weightDecay: Double
+    /// from the weights directly (x −= lr·λ·x, AdamW). The first group's.
+    public var weightDecay: Double { groups[0].weightDecay }
     public let decoupled: Bool
     /// For rules with a momentum: a new mu (a momentum schedule sets it).
     public var momentum: Double?
@@ -23,55 +35,94 @@ public final class Optimizer {
     public private(set) var lastParameterNorms: [Double]
     var state: [[Tensor]]
 
-    public init(_ parameters: [Tensor], rule: some UpdateRule, learningRate: Double, weightDecay: Double = 0,
-                decoupled: Bool = false) throws {
+    public convenience init(_ parameters: [Tensor], rule: some UpdateRule, learningRate: Double, weightDecay: Double = 0,
+                            decoupled: Bool = false) throws {
+        try self.init(groups: [(parameters, rule, learningRate, weightDecay)], learningRate: learningRate, decoupled: decoupled)
+    }
+
+    /// Groups of parameters, each with its rule, rate and weight decay; `learningRate` is the one schedules change.
+    public init(groups specs: [(parameters: [Tensor], rule: any UpdateRule, learningRate: Double, weightDecay: Double)],
+                learningRate: Double, decoupled: Bool = false) throws {
+        guard let first = specs.first else { throw RuntimeError(.argument, "optimizer", "needs at least one group of parameters") }
         guard learningRate > 0, learningRate.isFinite else {
-            throw RuntimeError(.argument, rule.name, "learning rate must be positive and finite, got \(learningRate)")
+            throw RuntimeError(.argument, first.rule.name, "learning rate must be positive and finite, got \(learningRate)")
         }
-        guard weightDecay >= 0 else { throw RuntimeError(.argument, rule.name, "weight decay must be non-negative, got \(weightDecay)") }
-        try rule.validate()
-        for p in parameters where !p.dtype.isFloatingPoint {
-            throw RuntimeError(.dtype, rule.name, "parameter \(p.name ?? "") is i32; only f32 and f64 parameters can be optimized")
+        var all: [Tensor] = [], groups: [Group] = []
+        var seen = Set<ObjectIdentifier>()
+        for g in specs {
+            guard g.learningRate > 0, g.learningRate.isFinite else {
+                throw RuntimeError(.argument, g.rule.name, "learning rate must be positive and finite, got \(g.learningRate)")
+            }
+            guard g.weightDecay >= 0 else { throw RuntimeError(.argument, g.rule.name, "weight decay must be non-negative, got \(g.weightDecay)") }
+            try g.rule.validate()
+            for p in g.parameters {
+                guard p.dtype.isFloatingPoint else {
+                    throw RuntimeError(.dtype, g.rule.name, "parameter \(p.name ?? "") is i32; only f32 and f64 parameters can be optimized")
+                }
+                guard seen.insert(ObjectIdentifier(p)).inserted else {
+                    throw RuntimeError(.argument, g.rule.name, "parameter \(p.name ?? "#\(all.count + 1)") is in two groups")
+                }
+            }
+            groups.append(Group(indices: Array(all.count..<(all.count + g.parameters.count)), rule: g.rule,
+                                learningRateScale: g.learningRate / learningRate, weightDecay: g.weightDecay))
+            all += g.parameters
         }
-        self.parameters = parameters
-        self.rule = rule
+        parameters = all
+        self.groups = groups
         self.learningRate = learningRate
-        self.weightDecay = weightDecay
         self.decoupled = decoupled
-        state = try parameters.map { p in try rule.stateNames.map { _ in try Tensor.zeros(like: p) } }
-        lastUpdateNorms = Array(repeating: 0, count: parameters.count)
-        lastParameterNorms = Array(repeating: 0, count: parameters.count)
+        var state: [[Tensor]] = Array(repeating: [], count: all.count)
+        for g in groups { for i in g.indices { state[i] = try g.rule.stateNames.map { _ in try Tensor.zeros(like: all[i]) } } }
+        self.state = state
+        lastUpdateNorms = Array(repeating: 0, count: all.count)
+        lastParameterNorms = Array(repeating: 0, count: all.count)
     }
 
     public func zeroGrad() {
         for p in parameters { p.zeroGrad() }
     }
 
-    /// One update of every parameter that has a gradient.
+    /// One update of every parameter that has a gradient and still requires
+    /// one (a parameter frozen with `requiringGrad(false)` is left alone).
     public func step() throws {
         steps += 1
-        let effective: any UpdateRule = momentum.flatMap { rule.withMomentum($0) } ?? rule
-        for (i, p) in parameters.enumerated() {
-            guard let grad = p.grad else { continue }
-            var g = try grad.to(p.dtype)
-            if weightDecay > 0 && !decoupled { g = try Tensor.withNoGrad { try g.add(p.mul(weightDecay)) } }
-            if weightDecay > 0 && decoupled { p.scaleInPlace(1 - learningRate * weightDecay) }
-            guard g.shape == p.shape else {
-                throw RuntimeError(.shape, rule.name, "gradient of shape \(describe(g.shape)) for parameter \(p.name ?? "#\(i + 1)") of shape \(describe(p.shape))")
+        for group in groups {
+            let effective: any UpdateRule = momentum.flatMap { group.rule.withMomentum($0) } ?? group.rule
+            let lr = learningRate * group.learningRateScale
+            for i in group.indices {
+                let p = parameters[i]
+                guard p.requiresGrad, let grad = p.grad else { continue }
+                try update(i, p, grad, effective, lr: lr, weightDecay: group.weightDecay)
             }
-            let sq: Double
-            if p.dtype == .f32 {
-                sq = effective.apply(p.ptr(Float.self), g.ptr(Float.self), state[i].map { $0.ptr(Float.self) },
-                                     count: p.count, lr: learningRate, t: steps)
-                lastParameterNorms[i] = Tensor.sumSquares(p.ptr(Float.self), p.count).squareRoot()
-            } else {
-                sq = effective.apply(p.ptr(Double.self), g.ptr(Double.self), state[i].map { $0.ptr(Double.self) },
-                                     count: p.count, lr: learningRate, t: steps)
-                lastParameterNorms[i] = Tensor.sumSquares(p.ptr(Double.self), p.count).squareRoot()
-            }
-            lastUpdateNorms[i] = sq.squareRoot()
-            p.bumpVersion()
         }
+    }
+
+    private func update(_ i: Int, _ p: Tensor, _ grad: Tensor, _ rule: any UpdateRule, lr: Double, weightDecay: Double) throws {
+        var g = try grad.to(p.dtype)
+        guard g.shape == p.shape else {
+            throw RuntimeError(.shape, rule.name, "gradient of shape \(describe(g.shape)) for parameter \(p.name ?? "#\(i + 1)") of shape \(describe(p.shape))")
+        }
+        if weightDecay > 0 && !decoupled { g = try Tensor.withNoGrad { try g.add(p.mul(weightDecay)) } }
+        if weightDecay > 0 && decoupled { p.scaleInPlace(1 - lr * weightDecay) }
+        if let tensorRule = rule as? TensorUpdateRule {
+            // a rule on tensors (a Lua one): the update's norm from the change it made
+            let before = try Tensor.withNoGrad { try p.clone() }
+            try Tensor.withNoGrad { try tensorRule.update(parameter: p, gradient: g, index: i, learningRate: lr, step: steps) }
+            lastUpdateNorms[i] = try Tensor.withNoGrad { try p.sub(before).norm().item() }
+            lastParameterNorms[i] = try Tensor.withNoGrad { try p.norm().item() }
+            p.bumpVersion()
+            return
+        }
+        let sq: Double
+        if p.dtype == .f32 {
+            sq = rule.apply(p.ptr(Float.self), g.ptr(Float.self), state[i].map { $0.ptr(Float.self) }, count: p.count, lr: lr, t: steps)
+            lastParameterNorms[i] = Tensor.sumSquares(p.ptr(Float.self), p.count).squareRoot()
+        } else {
+            sq = rule.apply(p.ptr(Double.self), g.ptr(Double.self), state[i].map { $0.ptr(Double.self) }, count: p.count, lr: lr, t: steps)
+            lastParameterNorms[i] = Tensor.sumSquares(p.ptr(Double.self), p.count).squareRoot()
+        }
+        lastUpdateNorms[i] = sq.squareRoot()
+        p.bumpVersion()
     }
 
     /// Update/weight norm ratio per parameter after the last step.
@@ -85,15 +136,17 @@ public final class Optimizer {
     /// exactly the same trajectory.
     public func stateTensors() -> [(name: String, tensor: Tensor)] {
         var out: [(name: String, tensor: Tensor)] = []
-        for (i, s) in state.enumerated() {
-            for (k, t) in zip(rule.stateNames, s) { out.append(("\(i + 1).\(k)", t)) }
+        for g in groups {
+            for i in g.indices { for (k, t) in zip(g.rule.stateNames, state[i]) { out.append(("\(i + 1).\(k)", t)) } }
         }
+        for g in groups { if let r = g.rule as? TensorUpdateRule { out += r.stateTensors() } }
         return out
     }
 
     public var stateScalars: [String: String] {
         var d = ["steps": String(steps), "lr": String(learningRate.bitPattern), "rule": rule.name]
         if let m = momentum { d["momentum"] = String(m.bitPattern) }
+        for g in groups { if let r = g.rule as? TensorUpdateRule { for (k, v) in r.stateScalars() { d[k] = v } } }
         return d
     }
 
@@ -102,11 +155,14 @@ public final class Optimizer {
             throw RuntimeError(.argument, "load_state", "state is for \(scalars["rule"] ?? "?"), this optimizer is \(rule.name)")
         }
         let byName = Dictionary(tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
-        for (i, s) in state.enumerated() {
-            for (k, t) in zip(rule.stateNames, s) {
-                guard let src = byName["\(i + 1).\(k)"] else { throw RuntimeError(.argument, "load_state", "missing state \(i + 1).\(k)") }
-                try t.copy(from: src)
+        for g in groups {
+            for i in g.indices {
+                for (k, t) in zip(g.rule.stateNames, state[i]) {
+                    guard let src = byName["\(i + 1).\(k)"] else { throw RuntimeError(.argument, "load_state", "missing state \(i + 1).\(k)") }
+                    try t.copy(from: src)
+                }
             }
+            if let r = g.rule as? TensorUpdateRule { try r.loadState(tensors: tensors, scalars: scalars) }
         }
         steps = Int(scalars["steps"] ?? "") ?? 0
         if let lr = UInt64(scalars["lr"] ?? "") { learningRate = Double(bitPattern: lr) }

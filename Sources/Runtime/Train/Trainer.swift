@@ -68,6 +68,8 @@ public final class Trainer {
         public var lastEpochFraction = 1.0
         /// How many times an epoch `report` hears of the loss (and once more with the accuracies).
         public var reportsPerEpoch = 4
+        /// Clip the gradients' global norm to this before each step.
+        public var clip: Double?
         public init() {}
     }
 
@@ -185,6 +187,7 @@ public final class Trainer {
             throw RuntimeError(.diverged, "train.fit", String(format: "the loss exploded to %.4g at epoch %d, iteration %d, above %g× its initial %.4g; the learning rate is probably too high", value, epoch, i, factor, first))
         }
         try l.backward()
+        if let c = options.clip { try clipGradientNorm(optimizer.parameters, maxNorm: c) }
         try optimizer.step()
         for a in averages { try a.update() }
         if let s = schedule, s.unit == .iteration { try s.step() }

@@ -75,7 +75,7 @@ public final class LuaVM {
         _ = try state.installKind(Kind.lbfgs, methods: OptimLibrary.lbfgsMethods, meta: [], qualifier: "LBFGS:")
         let libraries: [(String, [LuaFunction], Int32)] = [
             ("nn", NNLibrary.functions + NNLibrary.primitives, moduleMethods), ("data", DataLibrary.functions + DataLibrary.methods, datasetMethods),
-            ("optim", OptimLibrary.functions, optimizerMethods), ("train", TrainLibrary.functions, 0),
+            ("optim", OptimLibrary.functions + OptimLibrary.primitives, optimizerMethods), ("train", TrainLibrary.functions, 0),
             ("check", CheckLibrary.functions + CheckLibrary.primitives, 0), ("monitor", MonitorLibrary.functions, 0),
             ("hp", HPLibrary.functions, 0), ("autograd", AutogradLibrary.functions, 0)]
         // Primitives (functions with a public name of their own) go to the
@@ -115,6 +115,10 @@ public final class LuaVM {
         let modulesSupport = try load(chunk: PackageResources.modules_lua, name: "@optlab/modules.lua", arguments: [P, table("nn")])
         if case .record(let fields)? = modulesSupport.first {
             for (k, v) in fields { if case .function(let f) = v { state.moduleSupport[k] = f } }
+        }
+        let optimizersSupport = try load(chunk: PackageResources.optimizers_lua, name: "@optlab/optimizers.lua", arguments: [P, table("optim")])
+        if case .record(let fields)? = optimizersSupport.first {
+            for (k, v) in fields { if case .function(let f) = v { state.optimizerSupport[k] = f } }
         }
         let help = try load(chunk: PackageResources.prelude_lua, name: "@optlab/prelude.lua",
                             arguments: [P, docs, modules, autograd.first ?? .nil])

@@ -33,6 +33,8 @@ final class BindingState {
     var pendingReferences: [LuaReference] = []
     /// modules.lua's support functions (lookup, store, invoke, copy), for Lua-defined modules.
     var moduleSupport: [String: LuaReference] = [:]
+    /// optimizers.lua's support functions (update, export, import), for Lua-defined rules.
+    var optimizerSupport: [String: LuaReference] = [:]
 
     /// Torch7's heap tracking: tensor storage lives outside Lua's heap, so a
     /// full collection runs whenever live storage passes a soft limit, and

@@ -65,6 +65,23 @@ enum TensorInPlace {
             _ = try a.tensor(1).copy_(try a.tensor(2))
             return [.argument(1)]
         },
+        LuaFunction("masked_fill_", "x:masked_fill_(mask, value)", "x where mask (broadcast to x's shape) is non-zero set to value, in place; returns x.") { a in
+            try a.noArguments(after: 2)
+            _ = try a.tensor(1).maskedFill_(try a.tensor(2), try a.number(3))
+            return [.argument(1)]
+        },
+        LuaFunction("index_fill_", "x:index_fill_(dim, indices, value)", """
+        The slices at indices (1-based, a table or a tensor) along dim set to value, in place; returns x.
+          x:index_fill_(2, {1, 3}, 0)    -- columns 1 and 3 of a matrix
+        """) { a in
+            try a.noArguments(after: 3)
+            let x = try a.tensor(1)
+            let d = try a.dimension(2, rank: x.rank)
+            let idx = try a.indices(3)
+            let positions = idx.toDoubles().map { Int($0) }.map { $0 < -1 ? x.shape[d] + $0 + 1 : $0 }
+            _ = try x.indexFill_(dim: d, positions, try a.number(4))
+            return [.argument(1)]
+        },
         LuaFunction("version", "x:version()", "How many times x's elements (or a view's) were changed in place.") { a in
             [.integer(try a.tensor(1).version)]
         },

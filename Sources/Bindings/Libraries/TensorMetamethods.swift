@@ -28,6 +28,10 @@ enum TensorMetamethods {
         LuaFunction("__newindex", "", "") { a in
             let x = try a.tensor(1)
             switch a.type(2) {
+            case LUA_TTABLE:
+                try x.assign(try subscripts(a, 2, x), try a.operand(3, like: x))
+            case LUA_TUSERDATA:
+                try x.assign(mask: try a.tensor(2), try a.operand(3, like: x))
             case LUA_TNUMBER:
                 let row = try x.select(try luaIndex(a, 2, size: x.shape.first ?? 0))
                 if let src = a.state.tensor(at: 3) {
@@ -62,6 +66,10 @@ enum TensorMetamethods {
         case LUA_TNUMBER:
             let row = try x.select(try luaIndex(a, 2, size: x.shape.first ?? 0))
             return row.rank == 0 ? [.number(try row.item())] : [.tensor(row)]
+        case LUA_TTABLE:
+            return [.tensor(try x.subscripted(try subscripts(a, 2, x)))]
+        case LUA_TUSERDATA:
+            return [.tensor(try x.masked(try a.tensor(2)))]
         case LUA_TSTRING:
             switch try a.string(2) {
             case "grad": return [x.grad.map { .tensor($0) } ?? .nil]
@@ -77,9 +85,38 @@ enum TensorMetamethods {
 
     static func luaIndex(_ a: LuaArgs, _ i: Int, size: Int) throws -> Int {
         let k = try a.integer(i)
+        if k < 0 && -k <= size { return size + k }   // -1 is the last
         guard k >= 1 && k <= size else {
-            throw a.argumentError(i, "index \(k) out of range 1..\(size)")
+            throw a.argumentError(i, "index \(k) out of range 1..\(size) (or -\(size)..-1)")
         }
         return k - 1
+    }
+
+    /// `{2, {3, 5}, {}}`: per dimension a position, an inclusive range {a, b}
+    /// (or {a}), or {} for all of it; 1-based, negatives from the end.
+    static func subscripts(_ a: LuaArgs, _ i: Int, _ x: Tensor) throws -> [TensorIndex] {
+        guard case .array(let items) = try a.value(i) else {
+            throw a.argumentError(i, "an index table like {2, {3, 5}, {}} expected")
+        }
+        guard items.count <= x.rank else { throw a.argumentError(i, "\(items.count) indices for a \(x.rank)-d tensor") }
+        func position(_ v: LuaValue, _ d: Int) throws -> Int {
+            guard let n = v.number, n.rounded() == n, Swift.abs(n) < 1e15 else {
+                throw a.argumentError(i, "index for dimension \(d + 1) must be an integer, got \(v.typeName)")
+            }
+            let k = Int(n), size = x.shape[d]
+            if k < 0 && -k <= size { return size + k }
+            guard k >= 1 && k <= size else { throw a.argumentError(i, "index \(k) out of range 1..\(size) for dimension \(d + 1)") }
+            return k - 1
+        }
+        return try items.enumerated().map { d, v in
+            switch v {
+            case .number, .integer: return .at(try position(v, d))
+            case .array(let r) where r.isEmpty: return .all
+            case .record(let r) where r.isEmpty: return .all
+            case .array(let r) where r.count == 1: let p = try position(r[0], d); return .range(p, p)
+            case .array(let r) where r.count == 2: return .range(try position(r[0], d), try position(r[1], d))
+            default: throw a.argumentError(i, "entry \(d + 1) must be an index, {from, to} or {}, got \(v.typeName)")
+            }
+        }
     }
 }

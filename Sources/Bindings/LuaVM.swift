@@ -112,7 +112,8 @@ public final class LuaVM {
         let table = { (name: String) in moduleTables[name].map { LuaValue.function(self.state.keep($0, type: "table")) } ?? .nil }
         let autograd = try load(chunk: PackageResources.autograd_lua, name: "@optlab/autograd.lua",
                                 arguments: [P, table("autograd"), table("tensor")])
-        let modulesSupport = try load(chunk: PackageResources.modules_lua, name: "@optlab/modules.lua", arguments: [P, table("nn")])
+        let modulesSupport = try load(chunk: PackageResources.modules_lua, name: "@optlab/modules.lua",
+                                      arguments: [P, table("nn"), autograd.first ?? .nil])
         if case .record(let fields)? = modulesSupport.first {
             for (k, v) in fields { if case .function(let f) = v { state.moduleSupport[k] = f } }
         }

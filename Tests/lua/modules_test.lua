@@ -94,6 +94,21 @@ test("check.grad and check.model, in f64 and with dropout's mask replayed", func
   H.eq(g.ok, true, tostring(g))
 end)
 
+test("check.model checks each Lua module alone and names one that cuts the graph", function()
+  local Cut = nn.Module:extend("Cut")
+  function Cut:init() self.fc = nn.Linear(3, 3) end
+  function Cut:forward(x) return self.fc(x):detach() + x end    -- the bug: fc never learns
+  tensor.seed(3)
+  local m = nn.Sequential{nn.Linear(2, 3), Residual(3), Cut(), nn.Linear(3, 2)}
+  local r = check.model(m, nn.SoftmaxCrossEntropy(), tensor.randn{4, 2}, tensor.from({1, 2, 2, 1}, "i32"))
+  H.eq(r.ok, false)
+  local by = {}
+  for _, f in ipairs(r.functions) do by[f.name] = f end
+  H.eq(by["Residual (module)"].ok, true, "the residual block checks out alone")
+  H.eq(by["Cut (module)"].ok, false, "the module that detaches is named")
+  H.eq(r.report:find("✗ Cut (module)", 1, true) ~= nil, true, r.report)
+end)
+
 test("every optimizer, EMA and train.fit train a model made of Lua modules", function()
   local ds = data.spiral{classes = 3, per_class = 60, seed = 1}
   for _, make in ipairs{

@@ -83,14 +83,36 @@ end
 -- For check.model: record while `body` runs, then check every Function seen,
 -- alone, at the arguments of its first call: d/dinputs of sum(out * R) for a
 -- fixed random R, by check.grad (f64, sampled dimensions, kinks apart).
+-- A Lua module's first forward while recording: checked alone afterwards
+-- (its parameters and its input), so a forward that cuts the graph (a
+-- detach, an item()) is found where it is.
+local function note_module(m, class, x)
+  if not recording then return end
+  for _, c in ipairs(recording.modules) do if rawequal(c.m, m) or c.m == m then return end end
+  recording.modules[#recording.modules + 1] = {m = m, name = class, input = x:detach():clone()}
+end
+
 local function check_functions(body, check)
   local outer = recording
-  recording = {seen = {}, calls = {}}
+  recording = {seen = {}, calls = {}, modules = {}}
   local ok, result = pcall(body)
-  local calls = recording.calls
+  local calls, modules = recording.calls, recording.modules
   recording = outer
   if not ok then error(result, 0) end
   local rows = {}
+  for _, c in ipairs(modules) do
+    local x = c.input:to("f64"):requires_grad()
+    local params = c.m:parameters()
+    local leaves = {x}
+    for _, p in ipairs(params) do leaves[#leaves + 1] = p end
+    local weights
+    local r = check.grad(function()
+      local out = c.m(x)
+      weights = weights or tensor.no_grad(function() return tensor.randn(out:shape(), "f64") end)
+      return (out * weights):sum()
+    end, leaves, {seed = 0})
+    rows[#rows + 1] = {name = c.name .. " (module)", ok = r.ok, worst = r.worst, report = r.report}
+  end
   for _, c in ipairs(calls) do
     local leaves, args = {}, {n = c.args.n}
     for i = 1, c.args.n do
@@ -114,4 +136,4 @@ local function check_functions(body, check)
   return result, rows
 end
 
-return {check_functions = check_functions}
+return {check_functions = check_functions, note_module = note_module}

@@ -9,7 +9,7 @@
 -- modules and nn.Parameter tensors assigned to its fields become its
 -- children and parameters, in assignment order, named by field; every other
 -- field lives in the instance's own table, whose metatable leads to its class.
-local P, nn = ...
+local P, nn, A = ...
 
 -- What the Swift side calls (through protected calls): field reads and
 -- writes of the instance table, forward, and the copy clone() makes.
@@ -21,6 +21,7 @@ function support.invoke(inst, self, x)
   if type(forward) ~= "function" then
     P.raise(getmetatable(inst).class.name .. " has no forward method (define function " .. getmetatable(inst).class.name .. ":forward(x))")
   end
+  A.note_module(self, getmetatable(inst).class.name, x)
   return forward(self, x)
 end
 function support.copy(inst)

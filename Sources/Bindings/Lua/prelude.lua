@@ -40,7 +40,7 @@ function check.model(model, loss, x, y, opts)
   local r, functions = A.check_functions(function() return cmodel(model, loss, x, y, opts) end, check)
   r = reported(r)
   if #functions > 0 then
-    local lines = {"functions with a hand-written backward, each checked alone at the inputs it received:"}
+    local lines = {"Lua modules and functions with a hand-written backward, each checked alone at the inputs it received:"}
     for _, f in ipairs(functions) do
       r.ok = r.ok and f.ok
       lines[#lines + 1] = string.format("  %s %-20s worst relative error %.2e%s", f.ok and "✓" or "✗", f.name, f.worst,

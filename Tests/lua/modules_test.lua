@@ -137,7 +137,12 @@ test("monitor, the run folder's histograms and nn.Ensemble see Lua modules", fun
   H.eq(text:find("2 Residual", 1, true) ~= nil, true, "the Lua module's output is histogrammed")
   monitor.watch(m)
   nn.SoftmaxCrossEntropy()(m(ds:inputs()), ds:labels()):backward()
-  H.eq(tostring(monitor.layers(m)):find("Residual", 1, true) ~= nil, true, "monitor.layers shows it")
+  local layers = monitor.layers(m)
+  H.eq(tostring(layers):find("Residual", 1, true) ~= nil, true, "monitor.layers shows it")
+  local paths = {}
+  for _, r in ipairs(layers.rows) do paths[#paths + 1] = r.layer:match("^(%S+)") end
+  H.eq(table.concat(paths, " "), "Linear(2 Residual(fc1: ReLU Linear(8 2.fc1 2.fc2", "its children appear by their paths")
+  H.eq(layers.rows[5].grad_std ~= nil, true, "with their gradients")
   local e = nn.Ensemble{m, m:clone()}
   H.close(train.accuracy(e, ds), train.accuracy(m, ds), 1e-9, "an ensemble of two copies is the model")
 end)

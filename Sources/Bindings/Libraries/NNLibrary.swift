@@ -218,7 +218,12 @@ enum NNLibrary {
     ]
 
     static let meta: [LuaFunction] = [
-        LuaFunction("__call", "", "") { a in [.tensor(try a.module(1).forward(try a.tensor(2)))] },
+        LuaFunction("__call", "", "") { a in
+            let m = try a.module(1)
+            let out = try m.forward(try a.tensor(2))
+            ActivationTrace.record(m, out)   // inside a watched pass: a Lua module's children appear in monitor.layers
+            return [.tensor(out)]
+        },
         LuaFunction("__newindex", "", "") { a in
             // self.fc = nn.Linear(...) in a Lua module's init: a child; an nn.Parameter: a parameter; else a plain field
             let m = try a.module(1)

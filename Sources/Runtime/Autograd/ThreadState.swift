@@ -6,6 +6,8 @@ import Glibc
 final class ThreadState {
     var gradEnabled = true
     var kinkRecorder: KinkRecorder?
+    /// While a watched Sequential runs: the outputs of modules called inside its layers.
+    var activationTrace: ActivationTrace?
 
     private static let key: pthread_key_t = {
         var k = pthread_key_t()

@@ -22,8 +22,16 @@ public struct LayerStatistics: CustomStringConvertible {
         guard let acts = model.lastActivations, !acts.isEmpty else {
             throw RuntimeError(.argument, "monitor.layers", "no pass recorded: call monitor.watch(model) (train.fit does), then run model(x) and loss:backward()")
         }
-        rows = try zip(model.children, acts).enumerated().map { i, pair in
-            let (child, a) = (pair.0.module, pair.1)
+        var pairs: [(label: String, module: Module, output: Tensor)] = zip(model.children, acts).map { ($0.0.module.summary, $0.0.module, $0.1) }
+        // then what ran inside layers that are not built in (a Lua module's children), by their paths
+        let inner = Dictionary(model.lastInnerActivations.map { ($0.module, $0.output) }, uniquingKeysWith: { a, _ in a })
+        for (name, child) in model.children where !child.isBuiltIn {
+            for (path, m) in child.namedModules(prefix: name) {
+                if let out = inner[ObjectIdentifier(m)] { pairs.append(("\(path) \(m.summary)", m, out)) }
+            }
+        }
+        rows = try pairs.enumerated().map { i, pair in
+            let (child, a) = (pair.module, pair.output)
             let v = a.toDoubles()
             let n = Double(Swift.max(v.count, 1))
             let mean = v.reduce(0, +) / n
@@ -48,7 +56,7 @@ public struct LayerStatistics: CustomStringConvertible {
             if let d = dead, d > 0.25 { flags.append("dead") }
             if let gs, gs < 1e-7 { flags.append("vanishing gradient") }
             if let gs, gs > 1e2 { flags.append("exploding gradient") }
-            return Row(index: i + 1, layer: child.summary, mean: mean, std: std, saturated: saturated, dead: dead,
+            return Row(index: i + 1, layer: i < acts.count ? child.summary : pair.label, mean: mean, std: std, saturated: saturated, dead: dead,
                        gradientMean: gm, gradientStd: gs, histogram: try Histogram(v, bins: 10), flags: flags)
         }
     }
@@ -64,6 +72,31 @@ public struct LayerStatistics: CustomStringConvertible {
         let widths = (0..<table[0].count).map { c in table.map { $0[c].count }.max() ?? 0 }
         return table.map { zip($0, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ") }
             .joined(separator: "\n")
+    }
+}
+
+/// The outputs of modules called while a watched Sequential runs (set per thread).
+public final class ActivationTrace {
+    public internal(set) var outputs: [(module: ObjectIdentifier, output: Tensor)] = []
+
+    /// Records `m`'s output when a watched pass is running (the Lua face calls this for modules it calls).
+    public static func record(_ m: Module, _ output: Tensor) {
+        guard let trace = ThreadState.current.activationTrace else { return }
+        output.retainsGrad = true
+        trace.outputs.append((ObjectIdentifier(m), output))
+    }
+}
+
+extension Module {
+    /// Every module below this one with its path ("2.fc1"), depth first.
+    public func namedModules(prefix: String) -> [(path: String, module: Module)] {
+        var out: [(path: String, module: Module)] = []
+        for (name, child) in children {
+            let path = prefix + "." + name
+            out.append((path, child))
+            out += child.namedModules(prefix: path)
+        }
+        return out
     }
 }
 

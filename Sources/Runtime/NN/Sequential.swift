@@ -19,10 +19,18 @@ public final class Sequential: Module {
     /// Set by `watch()`: keep each layer's output of the last forward pass.
     var watching = false
     public internal(set) var lastActivations: [Tensor]?
+    /// The outputs of modules called inside the layers (a Lua module's children), from the same pass.
+    public internal(set) var lastInnerActivations: [(module: ObjectIdentifier, output: Tensor)] = []
 
     override public func forward(_ x: Tensor) throws -> Tensor {
         var h = x
         var outputs: [Tensor] = []
+        let trace = watching ? ActivationTrace() : nil
+        let outer = ThreadState.current.activationTrace
+        if let trace { ThreadState.current.activationTrace = trace }
+        defer {
+            if trace != nil { ThreadState.current.activationTrace = outer }
+        }
         for (name, m) in children {
             do {
                 h = try m.forward(h)
@@ -34,7 +42,10 @@ public final class Sequential: Module {
                 outputs.append(h)
             }
         }
-        if watching { lastActivations = outputs }
+        if watching {
+            lastActivations = outputs
+            lastInnerActivations = trace?.outputs ?? []
+        }
         return h
     }
 

@@ -20,6 +20,22 @@ docs["autograd.Function"] = "autograd.Function{name=, forward=function(ctx, ...)
   "check. check.model checks every Function alone and names one whose backward is wrong.\n" ..
   "  local Square = autograd.Function{name = \"Square\", forward = function(ctx, x) ctx:save(x); return x * x end,\n" ..
   "    backward = function(ctx, g) local x = ctx:saved(); return g * x * 2 end}"
+docs["Module:extend"] = "nn.Module:extend(name [, {help=}])\n\n" ..
+  "A module class written in Lua. Define Class:init(...) and Class:forward(x); call Class(...) for an instance.\n" ..
+  "Modules and nn.Parameter tensors assigned to its fields become its children and parameters (named by\n" ..
+  "path: 2.fc1.weight); self:buffer(name, t) registers state; other fields are its own. Everything that works\n" ..
+  "on a model works on it; save with model:save, load into a built model with model:load_weights.\n" ..
+  "  local Residual = nn.Module:extend(\"Residual\")\n" ..
+  "  function Residual:init(d) self.fc = nn.Linear(d, d) end\n" ..
+  "  function Residual:forward(x) return x + self.fc(x):relu() end"
+docs["nn.Parameter"] = "nn.Parameter(t)\n\nMarks t as a parameter (requires grad): assigned to a Lua module's field, it becomes one of its parameters.\n" ..
+  "  self.gain = nn.Parameter(tensor.ones{1})"
+docs["Optimizer:extend"] = "optim.Optimizer:extend(name, {lr=1e-3, <hyperparameter>=...})\n\n" ..
+  "An update rule written in Lua: define Class:update(p, g, state, group), which changes p in place (it runs\n" ..
+  "without recording); state is p's own table (its tensors and numbers are saved by opt:save), group holds the\n" ..
+  "hyperparameters with lr as the schedule sets it. Class(params [, opts]) is an optimizer like the built-ins.\n" ..
+  "  local Lion = optim.Optimizer:extend(\"Lion\", {lr = 1e-4, beta1 = 0.9, beta2 = 0.99})\n" ..
+  "  function Lion:update(p, g, state, group) ... p:sub_(c:sign(), group.lr) ... end"
 docs["nn.Ensemble.load"] = "nn.Ensemble.load{path, path, ...}\n\nAn ensemble of models loaded from checkpoints."
 
 -- An argument of a Lua-written public function must be of its kind (P.kind

@@ -17,11 +17,15 @@ static optlab_hooks g_hooks;
 /* A new userdata boxing a retained Swift object. Each push makes a new box
  * (a cache keyed by object was measured at a quarter of a small op's cost);
  * __eq compares the objects, so two boxes of one tensor are equal. */
-static void push_object(lua_State *L, void *obj, int mtref) {
-  void **box = (void **)lua_newuserdatauv(L, sizeof(void *), 0);
+static void push_object(lua_State *L, void *obj, int mtref, long long uvref) {
+  void **box = (void **)lua_newuserdatauv(L, sizeof(void *), uvref > 0 ? 1 : 0);
   *box = obj;
   lua_rawgeti(L, LUA_REGISTRYINDEX, (lua_Integer)mtref);
   lua_setmetatable(L, -2);
+  if (uvref > 0) {   /* a Lua module's own table, for __index to answer in C */
+    lua_rawgeti(L, LUA_REGISTRYINDEX, (lua_Integer)uvref);
+    lua_setiuservalue(L, -2, 1);
+  }
 }
 
 static void push_value(lua_State *L, optlab_value *v) {
@@ -40,7 +44,7 @@ static void push_value(lua_State *L, optlab_value *v) {
   case OPTLAB_OBJECT: {
     void *obj = v->object;
     v->object = NULL;                  /* consumed: kept by the userdata or released */
-    push_object(L, obj, (int)v->integer);
+    push_object(L, obj, (int)v->integer, v->uservalue);
     break;
   }
   case OPTLAB_ARRAY: {
@@ -165,6 +169,14 @@ static int index_with_fallback(lua_State *L) {
   if (lua_type(L, 2) == LUA_TSTRING) {
     lua_pushvalue(L, 2);
     if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
+    lua_pop(L, 1);
+    /* a Lua module's own table (its plain fields, its children, its class's
+     * methods): answered here, without entering Swift */
+    if (lua_type(L, 1) == LUA_TUSERDATA && lua_getiuservalue(L, 1, 1) == LUA_TTABLE) {
+      lua_pushvalue(L, 2);
+      if (lua_gettable(L, -2) != LUA_TNIL) return 1;
+      lua_pop(L, 1);
+    }
     lua_pop(L, 1);
   }
   return run_swift(L, lua_touserdata(L, lua_upvalueindex(2)));

@@ -71,6 +71,15 @@ test("zero_grad, to('f64'), clone (a deep copy), save and load_weights", functio
   tensor.no_grad(function() c[2].gain:fill_(5) end)
   H.eq(m[2].gain:item(), 1, "the clone's parameters are its own")
   H.eq(c[2].width, 4, "plain fields are copied")
+  H.eq(c[2].fc1 == m[2].fc1, false, "the clone's field reads its own child")
+  tensor.no_grad(function() c[2].fc1.weight:fill_(0) end)
+  H.eq(m[2].fc1.weight:abs():sum():item() > 0, true, "and that child's weights are its own")
+  local r = Residual(2)
+  r.gain = 3
+  H.eq(r.gain, 3, "a parameter's field replaced by a plain value")
+  r.gain = nn.Parameter(tensor.full({1}, 2))
+  H.eq(r.gain:item(), 2, "and a parameter again: no stale plain field shadows it")
+  H.eq(#r:parameters(), 5)
   local path = tmpdir() .. ".safetensors"
   m:save(path)
   local back = model_with(Residual(4), 4)

@@ -14,6 +14,7 @@ final class BindingState {
     /// Registry reference of each object kind's metatable, by kind name.
     var metatables: [String: Int32] = [:]
     var tensorMetatable: Int32 = 0
+    var moduleMetatable: Int32 = 0
     /// Function boxes, kept alive for the state's lifetime (Lua holds raw pointers to them).
     var boxes: [FunctionBox] = []
     /// Help text per qualified name ("tensor.zeros", "Tensor:matmul").
@@ -32,7 +33,11 @@ final class BindingState {
     /// References encoded into results not yet pushed (see `encode`); dropped at the next call.
     var pendingReferences: [LuaReference] = []
     /// modules.lua's support functions (lookup, store, invoke, copy), for Lua-defined modules.
-    var moduleSupport: [String: LuaReference] = [:]
+    var moduleSupport: [String: LuaReference] = [:] {
+        didSet { moduleInvoke = moduleSupport["invoke"]; moduleLookup = moduleSupport["lookup"] }
+    }
+    /// The two called on every Lua module call and field read, kept apart from the dictionary.
+    var moduleInvoke: LuaReference?, moduleLookup: LuaReference?
     /// optimizers.lua's support functions (update, export, import), for Lua-defined rules.
     var optimizerSupport: [String: LuaReference] = [:]
 
@@ -62,7 +67,9 @@ final class BindingState {
     }
 
     func object<T: AnyObject>(at i: Int32, kind: String, as: T.Type) -> T? {
-        guard let L, let ref = metatables[kind], let p = optlab_object_at(L, i, ref) else { return nil }
+        // modules are asked for on every layer call: no dictionary lookup (a string hash) for them
+        let known = kind == "Module" && moduleMetatable != 0 ? moduleMetatable : metatables[kind]
+        guard let L, let ref = known, let p = optlab_object_at(L, i, ref) else { return nil }
         return Unmanaged<AnyObject>.fromOpaque(p).takeUnretainedValue() as? T
     }
 
@@ -162,11 +169,34 @@ final class BindingState {
     /// Pushes `value` (protected: a memory error cannot escape into Swift).
     func push(_ value: LuaValue) throws {
         guard let L else { return }
-        if case .argument(let slot) = value {
+        switch value {
+        case .argument(let slot):
             // a value on this frame's stack, as it is (inside the protected push it would be another frame's)
             guard lua_checkstack(L, 2) != 0 else { throw LuaFaceError(.failed, "stack overflow") }
             lua_pushvalue(L, slot)
             return
+        case .function(let ref):
+            // a registry value: pushing it cannot raise (no protected call needed)
+            guard lua_checkstack(L, 2) != 0 else { throw LuaFaceError(.failed, "stack overflow") }
+            lua_rawgeti(L, OPTLAB_REGISTRYINDEX, lua_Integer(ref.ref))
+            return
+        case .nil:
+            guard lua_checkstack(L, 2) != 0 else { throw LuaFaceError(.failed, "stack overflow") }
+            lua_pushnil(L)
+            return
+        case .bool(let b):
+            guard lua_checkstack(L, 2) != 0 else { throw LuaFaceError(.failed, "stack overflow") }
+            lua_pushboolean(L, b ? 1 : 0)
+            return
+        case .number(let d):
+            guard lua_checkstack(L, 2) != 0 else { throw LuaFaceError(.failed, "stack overflow") }
+            lua_pushnumber(L, d)
+            return
+        case .integer(let i):
+            guard lua_checkstack(L, 2) != 0 else { throw LuaFaceError(.failed, "stack overflow") }
+            lua_pushinteger(L, lua_Integer(i))
+            return
+        default: break
         }
         var v = try encode(value)
         let status = optlab_p_push(L, &v)
@@ -220,7 +250,8 @@ final class BindingState {
         case .object(let o, let kind):
             v.kind = Int32(OPTLAB_OBJECT.rawValue)
             v.object = Unmanaged.passRetained(o).toOpaque()
-            v.integer = Int64(metatables[kind] ?? 0)
+            v.integer = Int64(kind == "Module" && moduleMetatable != 0 ? moduleMetatable : metatables[kind] ?? 0)
+            if let lm = o as? LuaModule { v.uservalue = Int64(lm.instance.ref) }   // kept alive by the retained module
         case .array(let items):
             v.kind = Int32(OPTLAB_ARRAY.rawValue)
             v.count = Int32(items.count)

@@ -206,6 +206,7 @@ extension BindingState {
         let ref = optlab_new_metatable(L, "optlab.\(name)", methods, ctx)
         guard ref > 0 else { throw LuaFaceError(.failed, "cannot create the \(name) metatable") }
         metatables[name] = ref
+        if name == "Module" { moduleMetatable = ref }
         return ref
     }
 }

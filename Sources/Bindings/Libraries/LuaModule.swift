@@ -41,7 +41,11 @@ final class LuaModule: Module {
         let copy = LuaModule(className: className, instance: table)
         for (name, t) in parameterSlots { try copy.setParameter(name, try Tensor.zeros(t.shape, dtype: t.dtype)) }
         for (name, t) in bufferSlots { copy.setBuffer(name, try Tensor.zeros(t.shape, dtype: t.dtype)) }
-        for (name, m) in children { try copy.setChild(name, try m.copyStructure()) }
+        for (name, m) in children {
+            let child = try m.copyStructure()
+            try copy.setChild(name, child)
+            _ = try state.callModuleSupport("store", [.function(table), .string(name), .module(child)])   // the mirror
+        }
         return copy
     }
 }
@@ -49,7 +53,8 @@ final class LuaModule: Module {
 extension BindingState {
     /// Calls one of modules.lua's support functions, protected; its results as Swift values.
     func callModuleSupport(_ name: String, _ arguments: [LuaValue]) throws -> [LuaValue] {
-        guard let L, let f = moduleSupport[name] else { throw LuaFaceError(.failed, "Lua modules are not set up in this state") }
+        let fast = name == "invoke" ? moduleInvoke : name == "lookup" ? moduleLookup : nil
+        guard let L, let f = fast ?? moduleSupport[name] else { throw LuaFaceError(.failed, "Lua modules are not set up in this state") }
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
         lua_rawgeti(L, OPTLAB_REGISTRYINDEX, lua_Integer(f.ref))

@@ -238,9 +238,13 @@ enum NNLibrary {
                 guard let child = o as? Module, child !== lm else { throw a.argumentError(3, "a module cannot be its own child") }
                 if wasParameter { try lm.setParameter(key, nil) }
                 try lm.setChild(key, child)
+                // mirrored in the instance's table, so self.fc is answered in C
+                _ = try a.state.callModuleSupport("store", [.function(lm.instance), .string(key), .argument(3)])
             case .tensor(let t) where t.isParameter:
                 if wasChild { try lm.setChild(key, nil) }
                 try lm.setParameter(key, t)
+                // parameters are answered by Swift (to() replaces them): no field may shadow one
+                _ = try a.state.callModuleSupport("store", [.function(lm.instance), .string(key), .nil])
             default:
                 if wasChild { try lm.setChild(key, nil) }
                 if wasParameter { try lm.setParameter(key, nil) }

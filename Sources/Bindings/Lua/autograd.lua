@@ -86,8 +86,9 @@ end
 -- A Lua module's first forward while recording: checked alone afterwards
 -- (its parameters and its input), so a forward that cuts the graph (a
 -- detach, an item()) is found where it is.
-local function note_module(m, class, x)
+local function note_module(m, inst, x)
   if not recording then return end
+  local class = getmetatable(inst).class.name
   for _, c in ipairs(recording.modules) do if rawequal(c.m, m) or c.m == m then return end end
   recording.modules[#recording.modules + 1] = {m = m, name = class, input = x:detach():clone()}
 end

@@ -21,7 +21,7 @@ function support.invoke(inst, self, x)
   if type(forward) ~= "function" then
     P.raise(getmetatable(inst).class.name .. " has no forward method (define function " .. getmetatable(inst).class.name .. ":forward(x))")
   end
-  A.note_module(self, getmetatable(inst).class.name, x)
+  A.note_module(self, inst, x)
   return forward(self, x)
 end
 function support.copy(inst)

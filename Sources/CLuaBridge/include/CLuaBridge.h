@@ -33,6 +33,7 @@ typedef struct optlab_value {
   void *object;                /* OBJECT: retained pointer (balanced by release if reused) */
   struct optlab_value *items;  /* ARRAY, RECORD: malloc'd, freed after the push */
   char **keys;                 /* RECORD: malloc'd keys, freed after the push */
+  long long uservalue;         /* OBJECT: registry ref of a table to attach as the box's user value (0: none) */
 } optlab_value;
 
 #define OPTLAB_MAX_RESULTS 16

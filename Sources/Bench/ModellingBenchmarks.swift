@@ -41,6 +41,7 @@ enum ModellingBenchmarks {
     function Wrap:init() self.inner = nn.ReLU() end
     function Wrap:forward(x) return self.inner(x) end
     wrap = Wrap(); small = tensor.ones(1, 10)
+    big_x = tensor.randn{1048576}; big_y = tensor.randn{1048576}; big_m = tensor.randn{1048576}
     """
 
     /// Seconds per iteration of each body, interleaved: (reference, ours) pairs.
@@ -76,11 +77,15 @@ enum ModellingBenchmarks {
                              ours: "zero(adam_model); loss_fn(adam_model(X), Y):backward(); lua_adam_step()", iterations: 20)
         let call = try pairs(vm, reference: "local y = relu(small)", ours: "local y = wrap(small)", iterations: 50_000)
         let overhead = call.map { $0.1 - $0.0 }.sorted()
+        let inplace = try pairs(vm, reference: "local z = big_x + big_y", ours: "big_x:add_(big_y)", iterations: 200)
+        let addcmul = try pairs(vm, reference: "local z = big_x + big_y * big_m", ours: "big_x:addcmul_(big_y, big_m)", iterations: 100)
         return [
             row("MLP training step, a Lua module among built-in layers, batch 256 (reference: the same layers built in)", unit: "ms", scale: 1e3, step),
             row("MLP training step with Adam written in Lua, batch 256 (reference: optim.Adam)", unit: "ms", scale: 1e3, adam),
             row(String(format: "one Lua module call around a ReLU, 1×10 (reference: the ReLU alone; added %.2f µs)", overhead[overhead.count / 2] * 1e6),
                 unit: "µs", scale: 1e6, call),
+            row("x:add_(y), 1M f32 (reference: x + y)", unit: "µs", scale: 1e6, inplace),
+            row("x:addcmul_(y, m), 1M f32 (reference: x + y * m)", unit: "µs", scale: 1e6, addcmul),
         ]
     }
 }

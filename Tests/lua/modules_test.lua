@@ -136,6 +136,32 @@ test("every optimizer, EMA and train.fit train a model made of Lua modules", fun
   end
 end)
 
+test("Nesterov, AdamW, L-BFGS, a Lua rule and Polyak averaging on a model of Lua modules", function()
+  local ds = data.spiral{classes = 3, per_class = 40, seed = 2}
+  local Sign = optim.Optimizer:extend("SignSGD", {lr = 0.01})
+  function Sign:update(p, g, state, group) p:sub_(g:sign(), group.lr) end
+  for _, make in ipairs{
+      function(m) return optim.SGD(m, {lr = 0.2, momentum = 0.9, nesterov = true}) end,
+      function(m) return optim.AdamW(m, {lr = 0.02}) end,
+      function(m) return Sign(m, {lr = 0.01}) end} do
+    tensor.seed(4)
+    local m = model_with(Residual(16), 16)
+    local polyak = optim.Polyak(m)
+    local h = train.fit{model = m, loss = nn.SoftmaxCrossEntropy(), optimizer = make(m), train = ds, epochs = 25, batch = 40,
+                        average = polyak, quiet = true}
+    H.eq(h.loss[#h.loss] < h.loss[1] * 0.8, true, "the loss falls: " .. h.loss[1] .. " -> " .. h.loss[#h.loss])
+    H.eq(train.accuracy(polyak:model(), ds) > 0.4, true, "the Polyak average is a working model")
+  end
+  tensor.seed(5)
+  local m = model_with(Residual(8), 8)
+  local loss = nn.SoftmaxCrossEntropy()
+  local lbfgs = optim.LBFGS(m, {max_iter = 30})
+  local x, y = ds:inputs(), ds:labels()
+  local l0 = loss(m(x), y):item()
+  lbfgs:step(function() return loss(m(x), y) end)
+  H.eq(loss(m(x), y):item() < l0 * 0.9, true, "L-BFGS lowers the loss of a model with a Lua module")
+end)
+
 test("monitor, the run folder's histograms and nn.Ensemble see Lua modules", function()
   local ds = data.spiral{classes = 2, per_class = 20}
   local m = model_with(Residual(8), 8)

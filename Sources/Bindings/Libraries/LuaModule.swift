@@ -54,12 +54,19 @@ extension BindingState {
     /// Calls one of modules.lua's support functions, protected; its results as Swift values.
     func callModuleSupport(_ name: String, _ arguments: [LuaValue]) throws -> [LuaValue] {
         let fast = name == "invoke" ? moduleInvoke : name == "lookup" ? moduleLookup : nil
-        guard let L, let f = fast ?? moduleSupport[name] else { throw LuaFaceError(.failed, "Lua modules are not set up in this state") }
+        guard let f = fast ?? moduleSupport[name] else { throw LuaFaceError(.failed, "Lua modules are not set up in this state") }
+        return try callSupport(f, arguments, keepTables: true)
+    }
+
+    /// Calls a support function of optlab's Lua (a registry reference), protected;
+    /// results as Swift values (tables by reference when `keepTables`, else read as records).
+    func callSupport(_ f: LuaReference, _ arguments: [LuaValue], keepTables: Bool) throws -> [LuaValue] {
+        guard let L else { throw LuaFaceError(.failed, "the Lua state is closed") }
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
         lua_rawgeti(L, OPTLAB_REGISTRYINDEX, lua_Integer(f.ref))
         return try callTop(arguments: arguments, results: LUA_MULTRET).map { v in
-            if case .argument(let slot) = v { return try read(slot, depth: 0, keepTables: true) }
+            if case .argument(let slot) = v { return try read(slot, depth: 0, asRecord: !keepTables, keepTables: keepTables) }
             return v
         }
     }

@@ -43,14 +43,8 @@ final class LuaUpdateRule: TensorUpdateRule, @unchecked Sendable {
 extension BindingState {
     /// Calls one of optimizers.lua's support functions, protected.
     func callOptimizerSupport(_ name: String, _ arguments: [LuaValue]) throws -> [LuaValue] {
-        guard let L, let f = optimizerSupport[name] else { throw LuaFaceError(.failed, "Lua optimizers are not set up in this state") }
-        let top = lua_gettop(L)
-        defer { lua_settop(L, top) }
-        lua_rawgeti(L, OPTLAB_REGISTRYINDEX, lua_Integer(f.ref))
-        return try callTop(arguments: arguments, results: LUA_MULTRET).map { v in
-            if case .argument(let slot) = v { return try read(slot, depth: 0, asRecord: true) }
-            return v
-        }
+        guard let f = optimizerSupport[name] else { throw LuaFaceError(.failed, "Lua optimizers are not set up in this state") }
+        return try callSupport(f, arguments, keepTables: false)
     }
 }
 

@@ -2,23 +2,8 @@
 /// input, as PyTorch's `AvgPool2d(k, stride)` without padding: each output is
 /// the window's mean, and each input of a window receives 1/k² of its
 /// output's gradient.
-public final class AvgPool2d: Module {
-    public let kernel: Int, stride: Int
-
-    public init(_ kernel: Int, stride: Int? = nil) throws {
-        guard kernel > 0, (stride ?? kernel) > 0 else { throw RuntimeError(.argument, "AvgPool2d", "kernel and stride must be positive") }
-        self.kernel = kernel
-        self.stride = stride ?? kernel
-    }
-
-    override public var config: [String: Double] { ["kernel": Double(kernel), "stride": Double(stride)] }
-
-    override public func forward(_ x: Tensor) throws -> Tensor {
-        try expectRank(x, [4], what: "images of shape [N,C,H,W]")
-        return try x.avgPool2d(kernel: kernel, stride: stride)
-    }
-
-    override public var summary: String { "AvgPool2d(\(kernel)" + (stride != kernel ? ", stride \(stride)" : "") + ")" }
+public final class AvgPool2d: WindowPooling {
+    override func pool(_ x: Tensor) throws -> Tensor { try x.avgPool2d(kernel: kernel, stride: stride) }
 }
 
 extension AvgPool2d {

@@ -1,23 +1,33 @@
-/// Max pooling over k×k windows (stride k unless given) of [N,C,H,W] input.
-/// The gradient goes to each window's winner; the winners are recorded for
-/// kink detection (a gradient check that changes a winner crossed a kink).
-public final class MaxPool2d: Module {
+/// Pooling over k×k windows (stride k unless given) of [N,C,H,W] input: what
+/// max and average pooling share (arguments, checks, description).
+public class WindowPooling: Module {
     public let kernel: Int, stride: Int
 
     public init(_ kernel: Int, stride: Int? = nil) throws {
-        guard kernel > 0, (stride ?? kernel) > 0 else { throw RuntimeError(.argument, "MaxPool2d", "kernel and stride must be positive") }
         self.kernel = kernel
         self.stride = stride ?? kernel
+        super.init()
+        guard kernel > 0, self.stride > 0 else { throw RuntimeError(.argument, typeName, "kernel and stride must be positive") }
     }
 
     override public var config: [String: Double] { ["kernel": Double(kernel), "stride": Double(stride)] }
 
     override public func forward(_ x: Tensor) throws -> Tensor {
         try expectRank(x, [4], what: "images of shape [N,C,H,W]")
-        return try x.maxPool2d(kernel: kernel, stride: stride)
+        return try pool(x)
     }
 
-    override public var summary: String { "MaxPool2d(\(kernel)" + (stride != kernel ? ", stride \(stride)" : "") + ")" }
+    /// The pooling itself, on a checked [N,C,H,W] input.
+    func pool(_ x: Tensor) throws -> Tensor { x }
+
+    override public var summary: String { "\(typeName)(\(kernel)" + (stride != kernel ? ", stride \(stride)" : "") + ")" }
+}
+
+/// Max pooling: the gradient goes to each window's winner; the winners are
+/// recorded for kink detection (a gradient check that changes a winner
+/// crossed a kink).
+public final class MaxPool2d: WindowPooling {
+    override func pool(_ x: Tensor) throws -> Tensor { try x.maxPool2d(kernel: kernel, stride: stride) }
 }
 
 extension Tensor {

@@ -36,7 +36,8 @@ enum CheckLibrary {
 
     static func result(_ r: GradCheck.Result) -> LuaValue {
         .record([
-            ("ok", .bool(r.ok)), ("worst", .number(r.worst)), ("h", .number(r.h)), ("kinks", .bool(r.objectiveHasKinks)),
+            ("ok", .bool(r.ok)), ("inconclusive", .bool(r.inconclusive)), ("worst", .number(r.worst)), ("h", .number(r.h)),
+            ("kinks", .bool(r.objectiveHasKinks)),
             ("report", .string(r.description)),
             ("rows", .array(r.rows.map { row in
                 .record([("name", .string(row.name)), ("dims", .integer(row.checked)), ("worst", .number(row.worst)),
@@ -48,7 +49,8 @@ enum CheckLibrary {
     }
 
     static func outcome(_ o: SanityCheck.Outcome) -> LuaValue {
-        .record([("ok", .bool(o.passed)), ("name", .string(o.name)), ("detail", .string(o.detail)), ("report", .string(o.description))])
+        .record([("ok", .bool(o.passed)), ("name", .string(o.name)), ("detail", .string(o.detail)), ("report", .string(o.description))]
+                + o.values.sorted { $0.key < $1.key }.map { ($0.key, .number($0.value)) })
     }
 
     /// The Swift halves of check.*; the prelude wraps them so results print as reports.

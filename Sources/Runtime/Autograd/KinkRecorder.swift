@@ -17,6 +17,9 @@ public final class KinkRecorder {
     public private(set) var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     /// How many kinked ops were recorded.
     public private(set) var ops = 0
+    /// How many of them were on the differentiated path (an input needed
+    /// grad): a kink on a detached branch does not make the objective kinked.
+    public private(set) var pathOps = 0
 
     public init() {}
 
@@ -32,7 +35,8 @@ public final class KinkRecorder {
     }
 
     /// Folds one op's branch choices into the hash: bits packed 64 to a word.
-    func record(_ op: String, _ bits: [Bool]) {
+    func record(_ op: String, _ bits: [Bool], onPath: Bool = true) {
+        if onPath { pathOps += 1 }
         mixName(op)
         mix(UInt64(bits.count))
         var word: UInt64 = 0
@@ -45,7 +49,8 @@ public final class KinkRecorder {
     }
 
     /// Folds a list of small integers (the winning index of each max, the side of each clamp).
-    func record(_ op: String, choices: [Int]) {
+    func record(_ op: String, choices: [Int], onPath: Bool = true) {
+        if onPath { pathOps += 1 }
         mixName(op)
         mix(UInt64(choices.count))
         for c in choices { mix(UInt64(bitPattern: Int64(c))) }

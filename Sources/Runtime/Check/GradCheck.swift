@@ -29,6 +29,7 @@ public enum GradCheck {
         case uncomfortable = "uncomfortable"      // 1e-4 … 1e-2
         case wrong = "WRONG"                      // > 1e-2
         case tooSmall = "too small to compare"    // every compared value below 1e-10
+        case inconclusive = "inconclusive"        // every compared dimension crossed a kink
         case nothingChecked = "no dimension compared"
 
         var passes: Bool { self == .good || self == .fineWithKinks }
@@ -37,7 +38,8 @@ public enum GradCheck {
     public struct Row {
         public let name: String
         public let checked: Int
-        /// The worst relative error beyond the centred difference's rounding noise.
+        /// The worst relative error |a − n| / max(|a|, |n|), as it is (the
+        /// verdict judges it beyond the centred difference's rounding noise).
         public let worst: Double
         /// The analytic and numerical values where the error is worst.
         public let analytic: Double, numerical: Double
@@ -54,12 +56,19 @@ public enum GradCheck {
         public let sweep: [(h: Double, worst: Double)]
         public let objectiveHasKinks: Bool
         public var ok: Bool {
-            rows.allSatisfy { $0.verdict.passes || $0.verdict == .nothingChecked || $0.verdict == .tooSmall } && rows.contains { $0.verdict.passes }
+            rows.allSatisfy { $0.verdict.passes || $0.verdict == .nothingChecked || $0.verdict == .tooSmall || $0.verdict == .inconclusive }
+                && rows.contains { $0.verdict.passes }
+        }
+        /// Nothing failed, but nothing could be compared either: every
+        /// dimension crossed a kink (or was too small). Not a failure.
+        public var inconclusive: Bool {
+            !ok && rows.allSatisfy { $0.verdict == .inconclusive || $0.verdict == .nothingChecked || $0.verdict == .tooSmall }
+                && rows.contains { $0.verdict == .inconclusive }
         }
         public var worst: Double { rows.map(\.worst).max() ?? 0 }
 
         public var description: String {
-            var lines = [String(format: "gradient check (centred differences, h = %.0e, f64%@; errors beyond rounding noise)", h, objectiveHasKinks ? ", objective has kinks" : "")]
+            var lines = [String(format: "gradient check (centred differences, h = %.0e, f64%@; raw relative errors, judged beyond the difference's rounding noise)", h, objectiveHasKinks ? ", objective has kinks" : "")]
             let header = ["parameter", "dims", "worst rel. error", "analytic", "numerical", "kinks", "tiny", "verdict"]
             var table = [header]
             for r in rows {
@@ -80,7 +89,12 @@ public enum GradCheck {
             if rows.contains(where: { $0.kinks > 0 }) {
                 lines.append("kinks crossed: those dimensions are not counted (use fewer data points, or another h)")
             }
-            lines.append(ok ? "verdict: the gradients check out" : "verdict: FAILED")
+            if inconclusive {
+                lines.append("verdict: inconclusive: every compared dimension crossed a kink, so the numerical gradient says nothing there; "
+                             + "check on fewer data points (fewer kinks), or with another h")
+            } else {
+                lines.append(ok ? "verdict: the gradients check out" : "verdict: FAILED")
+            }
             return lines.joined(separator: "\n")
         }
     }
@@ -138,7 +152,7 @@ public enum GradCheck {
         func evaluate(_ h: Double) throws -> [Row] {
             try parameters.enumerated().map { k, p in
                 try Tensor.withNoGrad {
-                    var worst = 0.0, at = -1, kinks = 0, tiny = 0
+                    var worst = 0.0, judged = 0.0, at = -1, kinks = 0, tiny = 0
                     var aw = 0.0, nw = 0.0
                     for i in dims[k] {
                         let v = p.element(i)
@@ -160,15 +174,16 @@ public enum GradCheck {
                         if noise > 1e-4 { tiny += 1; continue }
                         let raw = a == n ? 0 : Swift.abs(a - n) / scale
                         let err = Swift.max(0, raw - noise)
-                        if err >= worst || at < 0 { worst = err; at = i; aw = a; nw = n }
+                        judged = Swift.max(judged, err)
+                        if raw >= worst || at < 0 { worst = raw; at = i; aw = a; nw = n }
                     }
                     let compared = dims[k].count - kinks - tiny
                     let verdict: Verdict
-                    if compared == 0 { verdict = tiny > 0 ? .tooSmall : .nothingChecked }
-                    else if worst > 1e-2 { verdict = .wrong }
-                    else if worst > 1e-4 { verdict = .uncomfortable }
-                    else if worst < 1e-7 { verdict = .good }
-                    else { verdict = recorder.ops > 0 ? .fineWithKinks : .tooHighForSmooth }
+                    if compared == 0 { verdict = kinks > 0 ? .inconclusive : tiny > 0 ? .tooSmall : .nothingChecked }
+                    else if judged > 1e-2 { verdict = .wrong }
+                    else if judged > 1e-4 { verdict = .uncomfortable }
+                    else if judged < 1e-7 { verdict = .good }
+                    else { verdict = recorder.pathOps > 0 ? .fineWithKinks : .tooHighForSmooth }
                     return Row(name: p.name ?? "#\(k + 1)", checked: dims[k].count, worst: worst, analytic: aw, numerical: nw,
                                worstIndex: at, kinks: kinks, tiny: tiny, verdict: verdict)
                 }
@@ -184,6 +199,6 @@ public enum GradCheck {
             h = sweep.min { $0.worst < $1.worst }?.h ?? 1e-5
         }
         guard h > 0, h.isFinite else { throw RuntimeError(.argument, "check.grad", "h must be positive, got \(h)") }
-        return Result(rows: try evaluate(h), h: h, sweep: sweep, objectiveHasKinks: recorder.ops > 0)
+        return Result(rows: try evaluate(h), h: h, sweep: sweep, objectiveHasKinks: recorder.pathOps > 0)
     }
 }

@@ -7,7 +7,13 @@ public enum SanityCheck {
         public let name: String
         public let passed: Bool
         public let detail: String
+        /// What was measured, by name (loss, expected, classes; the losses compared; final loss and accuracy).
+        public var values: [String: Double] = [:]
         public var description: String { (passed ? "✓ " : "✗ ") + name + ": " + detail }
+
+        init(name: String, passed: Bool, detail: String, values: [String: Double] = [:]) {
+            (self.name, self.passed, self.detail, self.values) = (name, passed, detail, values)
+        }
     }
 
     public typealias LossFunction = (Tensor, Tensor) throws -> Tensor
@@ -18,7 +24,8 @@ public enum SanityCheck {
                                    classes: Int, tolerance: Double = 0.15) throws -> Outcome {
         let value = try Tensor.withNoGrad { try withMode(model, training: false) { try loss(model(x), y).item() } }
         guard let expected = kind?.chanceLoss(classes: classes) else {
-            return Outcome(name: "initial loss", passed: value.isFinite, detail: String(format: "%.4f (no chance value known for this loss)", value))
+            return Outcome(name: "initial loss", passed: value.isFinite, detail: String(format: "%.4f (no chance value known for this loss)", value),
+                           values: ["loss": value, "classes": Double(classes)])
         }
         let off = Swift.abs(value - expected) / expected
         let passed = off <= tolerance
@@ -28,7 +35,8 @@ public enum SanityCheck {
                 ? "; too high: the initial scores are large (initialise smaller, e.g. std 0.01) or the loss is wrong"
                 : "; too low: the network already prefers the right classes (labels leaking into inputs?) or the loss is wrong"
         }
-        return Outcome(name: "initial loss", passed: passed, detail: detail)
+        return Outcome(name: "initial loss", passed: passed, detail: detail,
+                       values: ["loss": value, "expected": expected, "classes": Double(classes)])
     }
 
     /// Raising the regularisation strength must raise the loss.
@@ -42,7 +50,8 @@ public enum SanityCheck {
         let passed = regularised > plain
         return Outcome(name: "regularization", passed: passed,
                        detail: String(format: "loss %.4f with no regularization, %.4f with strength %g", plain, regularised, strength)
-                           + (passed ? "" : "; more regularization should mean more loss: is the penalty wired in?"))
+                           + (passed ? "" : "; more regularization should mean more loss: is the penalty wired in?"),
+                       values: ["loss": plain, "regularized_loss": regularised, "strength": strength])
     }
 
     /// Trains a copy on n examples with regularisation off: it should reach
@@ -66,7 +75,8 @@ public enum SanityCheck {
         let passed = acc == 1 && last < 0.05
         return Outcome(name: "overfit \(x.shape[0]) examples", passed: passed,
                        detail: String(format: "loss %.4f, training accuracy %.0f%% after %d Adam steps", last, acc * 100, opt.steps)
-                           + (passed ? "" : "; a network that cannot overfit a few examples has a bug (or too little capacity)"))
+                           + (passed ? "" : "; a network that cannot overfit a few examples has a bug (or too little capacity)"),
+                       values: ["loss": last, "accuracy": acc, "steps": Double(opt.steps)])
     }
 
     /// check.model: the data loss checked with regularisation off, then the

@@ -62,7 +62,7 @@ extension Tensor {
             }
         }
         if dtype == .f32 { run(Float.self) } else { run(Double.self) }
-        KinkRecorder.current?.record("max_pool2d", choices: winners)
+        KinkRecorder.current?.record("max_pool2d", choices: winners, onPath: requiresGrad)
         guard Tensor.recording(self) else { return out }
         let inShape = shape, dt = dtype
         return Tensor.record("max_pool2d", out, [self]) { g, _ in

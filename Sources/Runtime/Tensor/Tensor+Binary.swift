@@ -43,7 +43,7 @@ extension Tensor {
         case .i32: intBinary(op, a, b, out)
         }
         if op == .maximum || op == .minimum, KinkRecorder.current != nil {
-            KinkRecorder.current?.record(op.rawValue, a.compareBits(op == .maximum ? .ge : .le, b))
+            KinkRecorder.current?.record(op.rawValue, a.compareBits(op == .maximum ? .ge : .le, b), onPath: a.requiresGrad || b.requiresGrad)
         }
         guard Tensor.recording(a, b) else { return out }
         let value = out.detach()  // the closure must not hold `out` itself

@@ -133,7 +133,7 @@ extension Tensor {
             }
         }
         }
-        KinkRecorder.current?.record(op, choices: indices.toInt32s().map(Int.init))
+        KinkRecorder.current?.record(op, choices: indices.toInt32s().map(Int.init), onPath: requiresGrad)
         let inShape = shape, dt = dtype
         let out = Tensor.record(op, values, [self]) { g, _ in
             let idx = indices.ptr(Int32.self)  // capture the tensor, not a pointer into it

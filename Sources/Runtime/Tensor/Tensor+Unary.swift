@@ -34,7 +34,7 @@ extension Tensor {
         let out = try Tensor(uninitialized: shape, dtype: dtype)
         if dtype == .f32 { unaryKernel(op, self, out, Float.self) } else { unaryKernel(op, self, out, Double.self) }
         if op == .relu || op == .abs, let recorder = KinkRecorder.current {
-            recorder.record(op.rawValue, signBits())
+            recorder.record(op.rawValue, signBits(), onPath: requiresGrad)
         }
         guard Tensor.recording(self) else { return out }
         let x = self, y = out.detach()
@@ -70,7 +70,7 @@ extension Tensor {
         } else {
             mapUnary(ptr(Double.self), out.ptr(Double.self), count) { $0 > 0 ? $0 : slope * $0 }
         }
-        KinkRecorder.current?.record("leaky_relu", signBits())
+        KinkRecorder.current?.record("leaky_relu", signBits(), onPath: requiresGrad)
         let x = self
         return Tensor.record("leaky_relu", out, [x]) { g, _ in
             let positive = try x.compare(.gt, .scalar(0, dtype: x.dtype))
@@ -95,7 +95,7 @@ extension Tensor {
             KinkRecorder.current?.record("clamp", choices: (0..<count).map {
                 let v = element($0)
                 return v < (lo ?? -.infinity) ? -1 : (v > (hi ?? .infinity) ? 1 : 0)
-            })
+            }, onPath: requiresGrad)
         }
         return Tensor.record("clamp", out, [x]) { g, _ in
             var inside = try Tensor.ones(x.shape, dtype: x.dtype)

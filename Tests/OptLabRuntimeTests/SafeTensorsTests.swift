@@ -65,6 +65,45 @@ import Testing
         #expect(throws: RuntimeError.self) { try SafeTensors.decode(header(#"{"__metadata__": {"k": 3}}"#)) }
     }
 
+    /// What Python's safetensors (the reference reader) refuses, we refuse,
+    /// and what it reads, we read: each case is written to a file and given to both.
+    @Test func asStrictAsTheReferenceReader() throws {
+        let cases: [(name: String, header: String, data: Int, valid: Bool)] = [
+            ("repeated key", #"{"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "w": {"dtype": "F32", "shape": [2], "data_offsets": [8, 16]}}"#, 16, false),
+            ("gap", #"{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "b": {"dtype": "F32", "shape": [1], "data_offsets": [12, 16]}}"#, 16, false),
+            ("overlap", #"{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}}"#, 12, false),
+            ("bytes after the last tensor", #"{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}"#, 12, false),
+            ("a gap at the start", #"{"a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}"#, 8, false),
+            ("listed out of offset order", #"{"b": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}, "a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}"#, 8, true),
+            ("whitespace before the JSON", #" {"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}"#, 8, true),
+            ("garbage before the JSON", #"x{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}"#, 8, false),
+            ("plain", #"{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}"#, 8, true),
+        ]
+        var paths: [String] = []
+        for (i, c) in cases.enumerated() {
+            var bytes = [UInt8]()
+            withUnsafeBytes(of: UInt64(c.header.utf8.count).littleEndian) { bytes.append(contentsOf: $0) }
+            bytes += Array(c.header.utf8) + [UInt8](repeating: 0, count: c.data)
+            let path = dir + "/case\(i).safetensors"
+            try AtomicFile.write(bytes, to: path, op: "test")
+            paths.append(path)
+            let ours = (try? SafeTensors.load(path)) != nil
+            #expect(ours == c.valid, "\(c.name): we \(ours ? "read" : "refuse") it")
+        }
+        let r = try NumpyOracle.python("""
+        import sys
+        from safetensors.numpy import load_file
+        for p in sys.argv[1:]:
+            try:
+                load_file(p); print("read")
+            except Exception:
+                print("refuse")
+        """, args: paths)
+        let verdicts = r.output.split(separator: "\n").map(String.init)
+        #expect(verdicts.count == cases.count, "python said: \(r.output)")
+        for (c, v) in zip(cases, verdicts) { #expect((v == "read") == c.valid, "\(c.name): Python's safetensors would \(v) it") }
+    }
+
     @Test func aFailedWriteLeavesTheOldFile() throws {
         let path = dir + "/keep.safetensors"
         try SafeTensors.save([("w", Tensor.ones([2]))], to: path)

@@ -63,7 +63,9 @@ public enum SafeTensors {
         guard n <= UInt64(maxHeader), Int(n) <= bytes.count - 8 else {
             throw notSafetensors("its first 8 bytes are not a header length: they give \(n), the file has \(bytes.count - 8) bytes after them")
         }
-        guard n >= 2, bytes[8] == UInt8(ascii: "{") else { throw notSafetensors("its header does not start with '{'") }
+        // (JSON whitespace may come first, as the reference reader allows)
+        let firstNonSpace = bytes[8..<(8 + Int(n))].first { ![0x20, 0x09, 0x0a, 0x0d].contains($0) }
+        guard n >= 2, firstNonSpace == UInt8(ascii: "{") else { throw notSafetensors("its header does not start with '{'") }
         let headerEnd = 8 + Int(n)
         let parsed: Any
         do {
@@ -72,6 +74,8 @@ public enum SafeTensors {
             throw bad("header is not valid JSON")
         }
         guard let header = parsed as? [String: Any] else { throw bad("header is not a JSON object") }
+        // JSONSerialization keeps one of two equal keys silently: a tensor would vanish
+        if let repeated = SafeTensors.repeatedTopLevelKey(bytes[8..<headerEnd]) { throw bad("the header names '\(repeated)' twice") }
         let buffer = bytes.count - headerEnd
         var metadata: [String: String] = [:]
         var entries: [(name: String, begin: Int, end: Int, type: ByteCodec.FileType, shape: [Int])] = []
@@ -106,9 +110,14 @@ public enum SafeTensors {
             entries.append((name, b, en, type, shape))
         }
         entries.sort { ($0.begin, $0.end) < ($1.begin, $1.end) }
-        for (x, y) in zip(entries, entries.dropFirst()) where y.begin < x.end {
-            throw bad("entries '\(x.name)' and '\(y.name)' overlap")
+        // As the reference reader: the tensors tile the data buffer, from 0 to its end, without overlaps or gaps.
+        var expected = 0
+        for e in entries {
+            if e.begin < expected { throw bad("entry '\(e.name)' overlaps the one before it (data_offsets start at \(e.begin), before \(expected))") }
+            if e.begin > expected { throw bad("there is a gap of \(e.begin - expected) bytes before entry '\(e.name)' (data_offsets start at \(e.begin), expected \(expected))") }
+            expected = e.end
         }
+        if expected != buffer { throw bad("\(buffer - expected) bytes follow the last tensor's data") }
         var tensors: [(name: String, tensor: Tensor)] = []
         for e in entries {
             let count = e.shape.reduce(1, *)
@@ -116,6 +125,40 @@ public enum SafeTensors {
                                                          bigEndian: false, shape: e.shape, op: op)))
         }
         return File(tensors: tensors, metadata: metadata)
+    }
+
+    /// The first key that a JSON object's top level holds twice, if any (a
+    /// small scanner: strings skipped with their escapes, depth tracked).
+    static func repeatedTopLevelKey(_ json: ArraySlice<UInt8>) -> String? {
+        var seen = Set<String>()
+        var depth = 0, i = json.startIndex
+        var lastString: String?
+        while i < json.endIndex {
+            let c = json[i]
+            if c == UInt8(ascii: "\"") {
+                var j = i + 1, raw: [UInt8] = []
+                while j < json.endIndex && json[j] != UInt8(ascii: "\"") {
+                    if json[j] == UInt8(ascii: "\\") { raw.append(json[j]); j += 1 }
+                    if j < json.endIndex { raw.append(json[j]) }
+                    j += 1
+                }
+                lastString = String(decoding: raw, as: UTF8.self)
+                i = j + 1
+                continue
+            }
+            switch c {
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+            case UInt8(ascii: ":"):
+                if depth == 1, let key = lastString, !seen.insert(key).inserted { return key }
+            default: break
+            }
+            if c != UInt8(ascii: " ") && c != UInt8(ascii: "\n") && c != UInt8(ascii: "\t") && c != UInt8(ascii: "\r") && c != UInt8(ascii: ":") {
+                lastString = nil
+            }
+            i += 1
+        }
+        return nil
     }
 
     private static func exactInt(_ v: Any) -> Int? {

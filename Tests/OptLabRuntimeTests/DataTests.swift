@@ -86,6 +86,19 @@ import Testing
         #expect(throws: RuntimeError.self) { try Datasets.csv(path: path, label: "nope") }
     }
 
+    @Test func aRaggedCSVRowIsAnErrorNamingItsLine() throws {
+        // line 5 (a blank line 3 counts, as in an editor) has two fields
+        let path = try write("ragged.csv", Array("a,b,label\r\n1,2,0\r\n\r\n3,4,1\r\n5,6\r\n".utf8))
+        do {
+            _ = try Datasets.csv(path: path, label: "label")
+            Issue.record("expected an error")
+        } catch let e as RuntimeError {
+            #expect(e.message.contains("line 5 has 2 fields, the header 3"), "\(e.message)")
+        }
+        let windows = try write("crlf.csv", Array("a,label\r\n1,0\r\n2,1\r\n".utf8))
+        #expect(try Datasets.csv(path: windows, label: "label").labels.toInt32s() == [0, 1], "CRLF line ends read")
+    }
+
     @Test func missingFashionMNISTSaysWhatToInstall() throws {
         do {
             _ = try Datasets.fashionMNIST(directory: dir + "/nothing-here")

@@ -45,21 +45,24 @@ public enum Datasets {
     /// column (integers 0…C−1, or any values, mapped to 0…C−1 in sorted order).
     public static func csv(path: String, label: String) throws -> Dataset {
         let text = String(decoding: try AtomicFile.read(path, op: "data.csv"), as: UTF8.self)
-        var lines = text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty }
+        // (line numbers as an editor shows them: blank lines count)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            .map { (number: $0.offset + 1, text: String($0.element).trimmingCharacters(in: .init(charactersIn: "\r"))) }
+            .filter { !$0.text.isEmpty }
         guard !lines.isEmpty else { throw RuntimeError(.format, "data.csv", "\(path) is empty") }
-        let header = lines.removeFirst().split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let header = lines.removeFirst().text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         guard let li = header.firstIndex(of: label) else {
             throw RuntimeError(.argument, "data.csv", "\(path) has no column '\(label)' (columns: \(header.joined(separator: ", ")))")
         }
         var features: [Float] = [], raw: [String] = []
-        for (n, line) in lines.enumerated() {
-            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        for line in lines {
+            let cells = line.text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             guard cells.count == header.count else {
-                throw RuntimeError(.format, "data.csv", "\(path) line \(n + 2) has \(cells.count) fields, the header \(header.count)")
+                throw RuntimeError(.format, "data.csv", "\(path) line \(line.number) has \(cells.count) fields, the header \(header.count)")
             }
             for (i, c) in cells.enumerated() {
                 if i == li { raw.append(c); continue }
-                guard let v = Float(c) else { throw RuntimeError(.format, "data.csv", "\(path) line \(n + 2): '\(c)' is not a number") }
+                guard let v = Float(c) else { throw RuntimeError(.format, "data.csv", "\(path) line \(line.number): '\(c)' is not a number") }
                 features.append(v)
             }
         }

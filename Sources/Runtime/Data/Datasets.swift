@@ -46,8 +46,9 @@ public enum Datasets {
     public static func csv(path: String, label: String) throws -> Dataset {
         let text = String(decoding: try AtomicFile.read(path, op: "data.csv"), as: UTF8.self)
         // (line numbers as an editor shows them: blank lines count)
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-            .map { (number: $0.offset + 1, text: String($0.element).trimmingCharacters(in: .init(charactersIn: "\r"))) }
+        // ("\r\n" is one Character in Swift, and a newline)
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated()
+            .map { (number: $0.offset + 1, text: String($0.element)) }
             .filter { !$0.text.isEmpty }
         guard !lines.isEmpty else { throw RuntimeError(.format, "data.csv", "\(path) is empty") }
         let header = lines.removeFirst().text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }

@@ -145,3 +145,22 @@ test("train.fit stop_above stops an exploding loss", function()
   H.raises(function() train.fit{model = model, loss = nn.MSE(), optimizer = optim.SGD(model, {lr = 1}), train = d, stop_above = 0.5} end,
     "must be a factor above 1")
 end)
+
+test("train.fit refuses a log folder with files that are not a run's, unless overwrite", function()
+  local m = nn.Sequential{nn.Linear(2, 2)}
+  local ds = data.spiral{classes = 2, per_class = 4}
+  local function fit(dir, extra)
+    local o = {model = m, loss = nn.SoftmaxCrossEntropy(), optimizer = optim.SGD(m, {lr = 0.1}), train = ds, epochs = 1,
+               batch = 8, log = dir, quiet = true}
+    for k, v in pairs(extra or {}) do o[k] = v end
+    return train.fit(o)
+  end
+  H.raises(function() fit("/") end, "log folder / holds files that are not an optlab run's")
+  local dir = os.tmpname(); os.remove(dir)
+  fit(dir)                      -- new: fine
+  fit(dir)                      -- a run's own files: fine again
+  local f = io.open(dir .. "/notes.txt", "w"); f:write("mine"); f:close()
+  H.raises(function() fit(dir) end, "(notes.txt); log into a new folder, or pass overwrite = true")
+  fit(dir, {overwrite = true})
+  local g = io.open(dir .. "/notes.txt"); H.eq(g:read("a"), "mine", "overwrite writes the run's files and leaves others be"); g:close()
+end)

@@ -7,7 +7,7 @@ enum TrainLibrary {
     static let summary = "train.fit: the training loop with validation, checkpoints, history"
 
     static let fitOptions = ["model", "loss", "optimizer", "schedule", "train", "val", "epochs", "batch", "reg", "seed",
-                             "log", "keep_best", "train_sample", "quiet", "average", "momentum", "stop_above", "resume", "budget", "clip"]
+                             "log", "keep_best", "train_sample", "quiet", "average", "momentum", "stop_above", "resume", "budget", "clip", "overwrite"]
 
     static let functions: [LuaFunction] = [
         LuaFunction("fit", "train.fit{model=, loss=, optimizer=, train=, val=, epochs=10, batch=256, reg=0, ...}", """
@@ -19,7 +19,8 @@ enum TrainLibrary {
         (batch order), average (an optim.EMA or optim.Polyak updated after every
         step), momentum = {start = 0.5, ["end"] = 0.99, epochs = 5} (annealed per
         epoch), stop_above = 3 (stop when the loss passes 3× its initial value),
-        log = "runs/name" (config.json, metrics.jsonl, checkpoints
+        log = "runs/name" (a new folder, or one only runs wrote into, unless
+        overwrite = true; config.json, metrics.jsonl, checkpoints
         ep005_val0.8812.safetensors, resume.safetensors after each epoch),
         resume = true (carry on from log's resume.safetensors), budget = the
         budget hp.search gives a trial (its epochs, stop_above, resume, and a
@@ -70,6 +71,8 @@ enum TrainLibrary {
             opts.keepBest = try o.bool("keep_best", default: true)
             opts.trainAccuracySample = try o.integer("train_sample", default: 1000)
             opts.runDirectory = o.has("log") ? try o.string("log", default: "") : nil
+            // a search trial's folder is hp.search's own, and a trial's script may keep files of its own there
+            opts.overwrite = try o.bool("overwrite", default: !budget.isEmpty)
             // A budget's resume applies when there is a run folder to resume from; an explicit resume needs one.
             if try o.bool("resume", default: false) {
                 guard opts.runDirectory != nil else { throw a.argumentError(1, "option 'resume' needs log = the run folder to resume from") }

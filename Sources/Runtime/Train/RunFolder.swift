@@ -13,6 +13,27 @@ public struct RunFolder {
         try RunFolder.makeDirectories(path)
     }
 
+    /// A folder `train.fit` may log into: new, empty, or holding only what
+    /// runs and search trials write. Anything else (`log = "/"`, a home
+    /// folder) is refused, naming what is there, unless `overwrite`.
+    public static func checkLogFolder(_ path: String, overwrite: Bool) throws {
+        guard !overwrite, let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return }
+        let foreign = names.filter { !isRunFile($0) }.sorted()
+        guard foreign.isEmpty else {
+            let shown = foreign.prefix(5).joined(separator: ", ") + (foreign.count > 5 ? ", … (\(foreign.count) in all)" : "")
+            throw RuntimeError(.io, "train.fit", "log folder \(path) holds files that are not an optlab run's (\(shown)); "
+                               + "log into a new folder, or pass overwrite = true")
+        }
+    }
+
+    /// What a run or a search trial writes into its folder.
+    static func isRunFile(_ name: String) -> Bool {
+        let exact: Set<String> = ["config.json", "metrics.jsonl", "histograms.jsonl", "resume.safetensors", "progress.jsonl", "result.json"]
+        if exact.contains(name) || name.hasPrefix("events.out.tfevents.") || CheckpointName.score(of: name) != nil { return true }
+        // the temporary files of atomic writes
+        return name.hasPrefix(".") && name.contains(".tmp-")
+    }
+
     public static func makeDirectories(_ path: String) throws {
         var current = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/") {

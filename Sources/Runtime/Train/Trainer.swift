@@ -70,6 +70,8 @@ public final class Trainer {
         public var reportsPerEpoch = 4
         /// Clip the gradients' global norm to this before each step.
         public var clip: Double?
+        /// Log into a folder that holds other files than a run's.
+        public var overwrite = false
         public init() {}
     }
 
@@ -104,6 +106,7 @@ public final class Trainer {
         }
         guard options.reg >= 0 else { throw RuntimeError(.argument, "train.fit", "reg must be non-negative, got \(options.reg)") }
         guard train.count > 0 else { throw RuntimeError(.argument, "train.fit", "the training set is empty") }
+        if let dir = options.runDirectory { try RunFolder.checkLogFolder(dir, overwrite: options.overwrite) }
         (self.model, self.loss, self.optimizer, self.schedule) = (model, loss, optimizer, schedule)
         (self.train, self.validation, self.options) = (train, validation, options)
     }

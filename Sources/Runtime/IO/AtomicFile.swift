@@ -9,6 +9,7 @@ import Glibc
 public enum AtomicFile {
     public static func write(_ bytes: [UInt8], to path: String, op: String) throws {
         let dir = directory(of: path)
+        removeStaleTemporaries(of: path, in: dir)
         let tmp = "\(dir)/.\(basename(of: path)).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
@@ -77,6 +78,21 @@ public enum AtomicFile {
 
     static func ioError(_ op: String, _ what: String) -> RuntimeError {
         RuntimeError(.io, op, "\(what): \(String(cString: strerror(errno)))")
+    }
+
+    /// A writer killed mid-save leaves `.name.tmp-PID-N` behind; the next save
+    /// of the same file removes those whose process is gone (never a live one's).
+    static func removeStaleTemporaries(of path: String, in dir: String) {
+        let prefix = ".\(basename(of: path)).tmp-"
+        guard let d = opendir(dir) else { return }
+        defer { closedir(d) }
+        var stale: [String] = []
+        while let entry = readdir(d) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard name.hasPrefix(prefix), let pid = Int32(name.dropFirst(prefix.count).split(separator: "-").first ?? "") else { continue }
+            if pid != getpid(), kill(pid, 0) != 0, errno == ESRCH { stale.append(name) }
+        }
+        for name in stale { unlink(dir + "/" + name) }
     }
 
     static func directory(of path: String) -> String {

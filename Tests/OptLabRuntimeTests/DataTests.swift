@@ -44,6 +44,43 @@ import Testing
         #expect(throws: RuntimeError.self) { try IDX.load(corrupt) }
     }
 
+    @Test func idxIsAsStrictAsItsFormat() throws {
+        let good = idx([3, 2, 2], Array(repeating: 1, count: 12))
+        #expect(throws: RuntimeError.self) { try IDX.decode(good + [9, 9], source: "x", asLabels: false) }           // trailing bytes
+        #expect(throws: RuntimeError.self) { try IDX.decode(idx([3, 0, 2], []), source: "x", asLabels: false) }     // a zero dimension
+        var twoDims = good
+        twoDims[3] = 2                                                                                             // dims disagree with the data
+        #expect(throws: RuntimeError.self) { try IDX.decode(twoDims, source: "x", asLabels: false) }
+        #expect(try IDX.decode(good, source: "x", asLabels: false).shape == [3, 2, 2])
+    }
+
+    /// A small gzip whose IDX header claims a 46340² image: refused from its
+    /// header and trailer, before anything past the header is inflated.
+    @Test func aGzipBombIsRefusedBeforeItInflates() throws {
+        let path = dir + "/bomb.idx.gz"
+        let r = try NumpyOracle.python("""
+        import gzip, struct, sys
+        with gzip.open(sys.argv[1], 'wb') as g:
+            g.write(bytes([0, 0, 8, 2]) + struct.pack('>II', 46340, 46340))
+            for _ in range(64): g.write(bytes(1 << 20))
+        """, args: [path])
+        #expect(r.status == 0, "\(r.output)")
+        do {
+            _ = try IDX.load(path)
+            Issue.record("expected an error")
+        } catch let e as RuntimeError {
+            #expect(e.message.contains("the IDX header claims 2147395612 bytes, the gzip trailer says 67108876"), "\(e.message)")
+        }
+        // a header that agrees with its trailer but a stream that goes on is stopped at the claim
+        let longer = dir + "/longer.idx.gz"
+        _ = try NumpyOracle.python("""
+        import gzip, struct, sys
+        data = bytes([0, 0, 8, 1]) + struct.pack('>I', 4) + bytes(4)
+        open(sys.argv[1], 'wb').write(gzip.compress(data + bytes(100))[:-4] + struct.pack('<I', len(data)))
+        """, args: [longer])
+        #expect(throws: RuntimeError.self) { try IDX.load(longer) }
+    }
+
     @Test func splitTakeAndBatchesAreSeededAndComplete() throws {
         let d = try Datasets.spiral(classes: 3, perClass: 20, seed: 1)
         let (a, b) = try d.split(0.75, seed: 3)

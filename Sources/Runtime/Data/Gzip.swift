@@ -6,7 +6,14 @@ enum Gzip {
 
     /// Inflates a whole gzip stream; `limit` bounds the output (a lying or
     /// hostile file cannot make it allocate without end).
-    static func inflate(_ input: [UInt8], limit: Int = 1 << 32, source: String) throws -> [UInt8] {
+    /// The size a single-member gzip stream says it inflates to (its trailer, mod 2^32).
+    static func claimedSize(_ input: [UInt8]) -> Int? {
+        guard isGzip(input), input.count >= 18 else { return nil }
+        return input.suffix(4).reversed().reduce(0) { $0 << 8 | Int($1) }
+    }
+
+    /// `prefix`: stop once that many bytes are out (a header, read before the rest is trusted).
+    static func inflate(_ input: [UInt8], limit: Int = 1 << 32, prefix: Int? = nil, source: String) throws -> [UInt8] {
         var stream = z_stream()
         guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw RuntimeError(.io, "gzip", "\(source): cannot initialise zlib")
@@ -15,11 +22,10 @@ enum Gzip {
         var output = [UInt8]()
         // A single-member gzip stream ends with its size mod 2^32: reserve it,
         // so the output is not regrown and copied as it fills.
-        if isGzip(input), input.count >= 18 {
-            let n = input.suffix(4).reversed().reduce(0) { $0 << 8 | Int($1) }
+        if prefix == nil, let n = claimedSize(input) {
             output.reserveCapacity(Swift.min(n, limit, 1 << 31))
         }
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        var chunk = [UInt8](repeating: 0, count: prefix.map { Swift.min($0, 1 << 20) } ?? 1 << 20)
         var status: Int32 = Z_OK
         try input.withUnsafeBufferPointer { inBuf in
             stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress)
@@ -35,8 +41,10 @@ enum Gzip {
                     output.append(contentsOf: outBuf[0..<(outBuf.count - Int(stream.avail_out))])
                 }
                 guard output.count <= limit else { throw RuntimeError(.format, "gzip", "\(source): inflates past \(limit) bytes") }
+                if let prefix, output.count >= prefix { return }
             } while status != Z_STREAM_END && stream.avail_in > 0
         }
+        if let prefix, output.count >= prefix { return Array(output.prefix(prefix)) }
         guard status == Z_STREAM_END else {
             throw RuntimeError(.format, "gzip", "\(source): truncated gzip data")
         }

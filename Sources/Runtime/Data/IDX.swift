@@ -7,8 +7,31 @@ public enum IDX {
     /// the same floats as dividing afterwards, without a second full-size tensor).
     public static func load(_ path: String, asLabels: Bool = false, divisor: Float = 1) throws -> Tensor {
         var bytes = try AtomicFile.read(path, op: "idx")
-        if Gzip.isGzip(bytes) { bytes = try Gzip.inflate(bytes, source: path) }
+        if Gzip.isGzip(bytes) {
+            // The header first: what it claims must be what the gzip trailer says,
+            // and inflation stops at that size (a small bomb cannot allocate gigabytes).
+            let head = try Gzip.inflate(bytes, prefix: 4 + 4 * 4, source: path)
+            let expected = try claimedBytes(head, source: path)
+            if let said = Gzip.claimedSize(bytes), said != expected & 0xffff_ffff {
+                throw RuntimeError(.format, "idx", "\(path): the IDX header claims \(expected) bytes, the gzip trailer says \(said)")
+            }
+            bytes = try Gzip.inflate(bytes, limit: expected, source: path)
+        }
         return try decode(bytes, source: path, asLabels: asLabels, divisor: divisor)
+    }
+
+    /// The total size an IDX header (the first bytes of a file) claims.
+    static func claimedBytes(_ head: [UInt8], source: String) throws -> Int {
+        guard head.count >= 4, head[0] == 0, head[1] == 0 else { throw RuntimeError(.format, "idx", "\(source): not an IDX file (bad magic)") }
+        let dims = Int(head[3])
+        guard dims >= 1, dims <= 4, head.count >= 4 + 4 * dims else {
+            throw RuntimeError(.format, "idx", "\(source): bad dimension count \(dims) or truncated header")
+        }
+        let shape = (0..<dims).map { d -> Int in
+            let o = 4 + 4 * d
+            return Int(head[o]) << 24 | Int(head[o + 1]) << 16 | Int(head[o + 2]) << 8 | Int(head[o + 3])
+        }
+        return 4 + 4 * dims + (try Tensor.validate(shape, op: "idx"))
     }
 
     public static func decode(_ bytes: [UInt8], source: String, asLabels: Bool, divisor: Float = 1) throws -> Tensor {
@@ -22,10 +45,12 @@ public enum IDX {
             let o = 4 + 4 * d
             shape.append(Int(bytes[o]) << 24 | Int(bytes[o + 1]) << 16 | Int(bytes[o + 2]) << 8 | Int(bytes[o + 3]))
         }
+        guard !shape.contains(0) else { throw bad("dimension \((shape.firstIndex(of: 0) ?? 0) + 1) of \(describe(shape)) is zero") }
         let n = try Tensor.validate(shape, op: "idx")
         let start = 4 + 4 * dims
-        guard bytes.count - start >= n else {
-            throw bad("header promises \(n) values of shape \(describe(shape)), file has \(bytes.count - start)")
+        guard bytes.count - start == n else {
+            throw bad("header promises \(n) values of shape \(describe(shape)), file has \(bytes.count - start)"
+                      + (bytes.count - start > n ? " (trailing bytes)" : ""))
         }
         let t = try Tensor(uninitialized: shape, dtype: asLabels ? .i32 : .f32)
         bytes.withUnsafeBufferPointer { buf in

@@ -3,6 +3,14 @@ import OptLabLua
 import OptLabRuntime
 import CLuaBridge
 
+let sweepUsage = """
+usage: optlab sweep script.lua [--workers N] [--resume]
+       optlab sweep script.lua --backend slurm [--parallel P] [--sbatch ARG]... [--resume]
+       optlab sweep --summary runs/<name>
+The script's hp.search runs as a master with N worker processes (default 2), or as one Slurm job
+array per stage; running it again resumes. --summary prints the finished trials, best first.
+"""
+
 /// `optlab sweep --summary runs/<name>`: the finished trials of a search,
 /// best first. (Only when no file named `sweep` exists.)
 func sweepCommand() -> Int32? {
@@ -19,6 +27,10 @@ func sweepCommand() -> Int32? {
         return runSweepScript(argv[2], fields)
     }
     guard argv.count >= 2, argv[1] == "sweep", !FileManager.default.fileExists(atPath: "sweep") else { return nil }
+    if argv.count >= 3, argv[2] == "--help" || argv[2] == "-h" {
+        print(sweepUsage)
+        return 0
+    }
     if argv.count >= 3, argv[2] != "--summary" {
         // optlab sweep script.lua [--workers N | --backend slurm [--parallel P] [--sbatch ARG]...] [--resume]
         // (running it again resumes; --resume says so)
@@ -94,7 +106,7 @@ func sweepCommand() -> Int32? {
         return runSweepScript(argv[2], fields)
     }
     guard argv.count == 4, argv[2] == "--summary" else {
-        fputs("usage: optlab sweep script.lua [--workers N] [--resume]\n       optlab sweep script.lua --backend slurm [--parallel P] [--sbatch ARG]... [--resume]\n       optlab sweep --summary runs/<name>\n", stderr)
+        fputs(sweepUsage + "\n", stderr)
         return 1
     }
     guard FileManager.default.fileExists(atPath: argv[3] + "/summary.jsonl"),

@@ -164,3 +164,28 @@ test("train.fit refuses a log folder with files that are not a run's, unless ove
   fit(dir, {overwrite = true})
   local g = io.open(dir .. "/notes.txt"); H.eq(g:read("a"), "mine", "overwrite writes the run's files and leaves others be"); g:close()
 end)
+
+test("after train.fit, monitor.layers shows the last training pass; L-BFGS has zero_grad", function()
+  local m = nn.Sequential{nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2)}
+  train.fit{model = m, loss = nn.SoftmaxCrossEntropy(), optimizer = optim.SGD(m, {lr = 0.1}), train = data.spiral{classes = 2, per_class = 10},
+            epochs = 1, batch = 10, quiet = true}
+  local layers = monitor.layers(m)
+  H.eq(#layers.rows, 3)
+  H.eq(layers.rows[1].grad_std ~= nil, true, "with the gradients of that pass")
+  local p = tensor.ones(2):requires_grad(); p.grad = tensor.ones(2)
+  local opt = optim.LBFGS({p})
+  opt:zero_grad()
+  H.eq(p.grad, nil)
+end)
+
+test("the plateau schedule makes no change smaller than PyTorch's eps", function()
+  local p = tensor.zeros(1):requires_grad()
+  local opt = optim.SGD({p}, {lr = 1e-8})
+  local s = optim.plateau(opt, {factor = 0.5, patience = 0})
+  s:step(1); s:step(0.5)            -- no improvement: would halve 1e-8, a change of 5e-9 < 1e-8
+  H.eq(opt:lr(), 1e-8)
+  local opt2 = optim.SGD({p}, {lr = 0.1})
+  local s2 = optim.plateau(opt2, {factor = 0.5, patience = 0})
+  s2:step(1); s2:step(0.5)
+  H.close(opt2:lr(), 0.05, 1e-15)
+end)

@@ -26,6 +26,7 @@ hp.search{name = "spiral", dir = "runs", seed = 1, quiet = true, space = {lr = h
     return {val_acc = h.best.val_acc}
   end}
 LUA
+help=$("$OPTLAB" sweep --help) && grep -q -- "--backend slurm" <<<"$help" && ok || bad "optlab sweep --help prints the usage and exits 0"
 "$OPTLAB" sweep spiral.lua --workers 2 || bad "2-worker sweep exited non-zero"
 sleep 0.2; ! pgrep -f -- "--sweep-worker spiral.lua" >/dev/null && ok || bad "workers outlived their finished sweep"
 [ "$(trials_done runs/spiral)" = 6 ] && ok || bad "2-worker sweep: $(trials_done runs/spiral) of 6 results"

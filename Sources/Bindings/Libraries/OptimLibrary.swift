@@ -209,6 +209,10 @@ enum OptimLibrary {
             }
             return [.number(f)]
         },
+        LuaFunction("zero_grad", "opt:zero_grad()", "Forgets every parameter's gradient, as the other optimizers' zero_grad.") { a in
+            for p in try a.object(1, kind: Kind.lbfgs, as: LBFGS.self).parameters { p.zeroGrad() }
+            return []
+        },
         LuaFunction("evaluations", "opt:evaluations()", "How many times the closure has been evaluated.") { a in
             [.integer(try a.object(1, kind: Kind.lbfgs, as: LBFGS.self).evaluations)]
         },

@@ -85,7 +85,9 @@ public final class Schedule {
         if improved { best = metric; badSteps = 0 } else { badSteps += 1 }
         if cooling > 0 { cooling -= 1; badSteps = 0; return }
         if badSteps > patience {
-            optimizer.learningRate = Swift.max(minimum, optimizer.learningRate * factor)
+            // PyTorch's ReduceLROnPlateau eps (1e-8): a change smaller than that is not made
+            let next = Swift.max(minimum, optimizer.learningRate * factor)
+            if optimizer.learningRate - next > 1e-8 { optimizer.learningRate = next }
             cooling = cooldown
             badSteps = 0
         }

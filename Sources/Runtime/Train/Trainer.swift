@@ -125,6 +125,15 @@ public final class Trainer {
         run.previousSeconds = run.history.seconds
         run.stepsBefore = run.history.loss.count
         let watchers = try observers()
+        // Layer statistics come from the last training batch's pass; that pass
+        // stays for monitor.layers after fit (evaluation passes do not replace it).
+        let watched = run.watched, wasWatching = watched?.watching ?? false
+        var lastTrainingPass: (acts: [Tensor]?, inner: [(module: ObjectIdentifier, output: Tensor)])?
+        watched?.watch()
+        defer {
+            watched?.watching = wasWatching
+            if let pass = lastTrainingPass { watched?.lastActivations = pass.acts; watched?.lastInnerActivations = pass.inner }
+        }
         for o in watchers { try o.began(run) }
         defer { for o in watchers { o.ended(run) } }
         let trainSample = try train.take(Swift.min(options.trainAccuracySample, train.count))
@@ -146,6 +155,7 @@ public final class Trainer {
                     if let why = try o.stepped(run) { run.history.stopped = why; break training }
                 }
             }
+            if let w = watched { lastTrainingPass = (w.lastActivations, w.lastInnerActivations) }
             for o in watchers { try o.beforeEvaluation(run) }
             run.trainAccuracy = try accuracy(model, trainSample)
             run.validationAccuracy = try validation.map { try accuracy(model, $0) }

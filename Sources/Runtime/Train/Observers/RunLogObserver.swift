@@ -16,11 +16,7 @@ final class RunLogObserver: TrainingObserver {
         if let from = run.history.resumedFrom {
             try folder.log(["resumed_from_epoch": Double(from), "iteration": Double(run.step)])
         }
-        // Layer statistics each epoch come from the last training batch's pass.
-        run.watched?.watch()
     }
-
-    func ended(_ run: TrainingRun) { run.watched?.watch(false) }
 
     func stepped(_ run: TrainingRun) throws -> String? {
         guard run.step % run.trainer.options.logEvery == 0 else { return nil }

@@ -95,6 +95,7 @@ public final class LuaVM {
             }
             try state.publish(name, table: table)
             moduleTables[name] = table
+            if name == "train" { state.trainModule = table }
         }
         let host = try state.newTable()
         try state.register(BindingState.hostPrimitives, into: host, qualifier: "", isMethod: false)

@@ -549,5 +549,8 @@ void optlab_gc_generational(lua_State *L) { lua_gc(L, LUA_GCGEN, 0, 0); }
 int optlab_take_interrupt(void) {
   int pending = g_interrupt_pending;
   g_interrupt_pending = 0;
+  /* the Swift loop takes the interrupt as its own error: the hook must not
+   * raise "interrupted!" over that error once Lua runs again */
+  if (pending && g_sigint_state) lua_sethook(g_sigint_state, NULL, 0, 0);
   return pending;
 }

@@ -90,6 +90,13 @@ test("train.fit stops on a NaN loss and names the step", function()
     train.fit{model = model, loss = function(s, y) return s:sum() * (0 / 0) end, optimizer = optim.SGD(model, {lr = 0.1}),
       train = d, epochs = 2, quiet = true}
   end, "the loss became nan at epoch 1, iteration 1")
+  -- nothing lost: the history so far is in train.last
+  local calls = 0
+  local err = H.raises(function()
+    train.fit{model = model, loss = function(s, y) calls = calls + 1; return calls > 5 and s:sum() * (0 / 0) or nn.SoftmaxCrossEntropy()(s, y) end,
+      optimizer = optim.SGD(model, {lr = 0.1}), train = d, epochs = 3, batch = 20, quiet = true}
+  end, "the history so far (5 iterations) is in train.last")
+  H.eq(#train.last.loss, 5, "the five finished iterations"); H.eq(#train.last.train_acc, 1, "and the epoch that finished")
   H.raises(function() train.fit{model = model, train = d, loss = nn.MSE()} end, "option 'optimizer' is required")
 end)
 

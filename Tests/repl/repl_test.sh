@@ -74,6 +74,13 @@ sleep 1; key C-c
 check "interrupted" 'interrupted!'
 type_line 'kept + 1'
 check "variables survive Ctrl-C" '42'
+# Ctrl-C in the middle of train.fit keeps the history so far, and says where
+type_line 'm = nn.Sequential{nn.Linear(2, 64), nn.ReLU(), nn.Linear(64, 3)}; d = data.spiral{classes = 3, per_class = 2000}'
+type_line 'h = train.fit{model = m, loss = nn.SoftmaxCrossEntropy(), optimizer = optim.SGD(m, {lr = 0.1}), train = d, epochs = 100000, batch = 4}'
+sleep 2; key C-c
+check "train.fit interrupted, and where its history is" 'is in train.last'
+type_line '#train.last.loss > 0'
+check "the history so far is kept" 'true'
 # Ctrl-C at the prompt clears the line
 type_text 'this line is abandoned'; key C-c
 type_line '"after clear"'

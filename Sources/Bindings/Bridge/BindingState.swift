@@ -15,6 +15,8 @@ final class BindingState {
     var metatables: [String: Int32] = [:]
     var tensorMetatable: Int32 = 0
     var moduleMetatable: Int32 = 0
+    /// The train module's table (train.last is set there).
+    var trainModule: Int32 = 0
     /// Function boxes, kept alive for the state's lifetime (Lua holds raw pointers to them).
     var boxes: [FunctionBox] = []
     /// Help text per qualified name ("tensor.zeros", "Tensor:matmul").

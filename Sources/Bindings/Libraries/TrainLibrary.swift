@@ -103,8 +103,17 @@ enum TrainLibrary {
                 let state = a.state
                 trainer.report = { r in try state.callReport(ref, r) }
             }
-            let h = try trainer.fit()
-            return [history(h)]
+            do {
+                let h = try trainer.fit()
+                try a.state.keepLastHistory(h)
+                return [history(h)]
+            } catch let e as RuntimeError where e.kind == .interrupted || e.kind == .diverged {
+                // nothing lost: the history so far stays in train.last (and in the run folder, if any)
+                guard let h = trainer.lastHistory else { throw e }
+                try a.state.keepLastHistory(h)
+                let folder = opts.runDirectory.map { " and \($0)" } ?? ""
+                throw RuntimeError(e.kind, e.op, e.message + "; the history so far (\(h.loss.count) iterations) is in train.last\(folder)")
+            }
         },
         LuaFunction("accuracy", "train.accuracy(model, dataset)", "The fraction of dataset the model classifies right (evaluation mode).") { a in
             [.number(try accuracy(try a.module(1), try a.dataset(2)))]
@@ -182,6 +191,12 @@ public enum ProgressText {
 import Foundation
 
 extension BindingState {
+    /// train.last: the history of the latest train.fit, however it ended.
+    func keepLastHistory(_ h: TrainingHistory) throws {
+        guard trainModule != 0 else { return }
+        try setField(trainModule, "last", TrainLibrary.history(h))
+    }
+
     /// Calls a Lua loss function; it must return a tensor.
     func callLoss(_ ref: LuaReference, _ scores: Tensor, _ labels: Tensor) throws -> Tensor {
         guard let L else { throw LuaFaceError(.failed, "the Lua state is closed") }

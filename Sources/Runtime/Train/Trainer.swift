@@ -95,6 +95,8 @@ public final class Trainer {
     /// Told of progress a few times an epoch; a non-nil answer stops training
     /// there (the answer says why) with the best parameters so far.
     public var report: ((TrainingReport) throws -> String?)?
+    /// The history as far as it got, also when fit threw (Ctrl-C, a NaN stop).
+    public private(set) var lastHistory: TrainingHistory?
 
     public init(model: Module, loss: @escaping LossFunction, optimizer: Optimizer, schedule: Schedule? = nil,
                 train: Dataset, validation: Dataset?, options: Options) throws {
@@ -117,6 +119,7 @@ public final class Trainer {
     /// reports) is an observer of it, in `observers()`.
     public func fit() throws -> TrainingHistory {
         let run = TrainingRun(trainer: self)
+        defer { run.history.seconds = run.previousSeconds + run.elapsed; lastHistory = run.history }
         if options.resume, let dir = options.runDirectory,
            let (state, saved) = try ResumeState.restore(self, generator: run.generator, from: dir) {
             (run.history, run.best, run.firstEpoch) = (state.history, saved, state.epoch + 1)

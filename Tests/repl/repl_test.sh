@@ -81,6 +81,10 @@ sleep 2; key C-c
 check "train.fit interrupted, and where its history is" 'is in train.last'
 type_line '#train.last.loss > 0'
 check "the history so far is kept" 'true'
+# tiny epochs do not flood the terminal: their lines are skipped and counted
+type_line 'm2 = nn.Sequential{nn.Linear(2, 3)}; d2 = data.spiral{classes = 3, per_class = 10}'
+type_line 'h2 = train.fit{model = m2, loss = nn.SoftmaxCrossEntropy(), optimizer = optim.SGD(m2, {lr = 0.1}), train = d2, epochs = 3000, batch = 30}'
+check "epoch lines are rate-limited" 'epoch lines skipped)'
 # Ctrl-C at the prompt clears the line
 type_text 'this line is abandoned'; key C-c
 type_line '"after clear"'

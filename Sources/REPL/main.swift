@@ -118,17 +118,26 @@ func main() -> Int32 {
         return 1
     }
     vm.host = OptlabHost.shared
+    // runner.lua: arg, -l, colours
+    var runner: [String: LuaValue] = [:]
+    do {
+        guard case .record(let fields)? = try vm.load(chunk: PackageResources.runner_lua, name: "@optlab/runner.lua").first else {
+            throw LuaError(message: "runner.lua returned no table")
+        }
+        runner = Dictionary(fields, uniquingKeysWith: { a, _ in a })
+    } catch {
+        printError("\(error)")
+        return 1
+    }
     if isatty(1) != 0 {
         let bar = ProgressBar()
         vm.trainingProgress = { bar.show($0) }
-        if ProcessInfo.environment["NO_COLOR"] == nil { _ = try? vm.run(code: "monitor.colors = true", name: "=init") }
+        if ProcessInfo.environment["NO_COLOR"] == nil { _ = try? vm.call(function: runner["use_colors"] ?? .nil) }
     }
     // The global 'arg': script at 0, its arguments at 1.., interpreter options below 0.
     let scriptAt = opts.scriptIndex ?? argv.count
-    let argTable = Array(argv.dropFirst(0))
     do {
-        let makeArg = "local a, at = ...; arg = {}; for i = 1, #a do arg[i - 1 - at] = a[i] end"
-        try vm.load(chunk: Array(makeArg.utf8), name: "=arg", arguments: [.array(argTable.map { .string($0) }), .integer(scriptAt)])
+        try vm.call(function: runner["set_arg"] ?? .nil, [.array(argv.map { .string($0) }), .integer(scriptAt)])
     } catch {
         printError("\(error)")
         return 1
@@ -147,7 +156,7 @@ func main() -> Int32 {
             if flag == "e" {
                 try vm.run(code: value, name: "=(command line)")
             } else {
-                try vm.run(code: "\(value) = require('\(value.replacingOccurrences(of: "'", with: "\\'"))')", name: "=(command line)")
+                try vm.call(function: runner["require_global"] ?? .nil, [.string(value)])
             }
         }
         if !ok { return 1 }

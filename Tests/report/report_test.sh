@@ -65,5 +65,36 @@ PY
 else
   bad "chromium wrote no screenshot"
 fi
+# A run folder is data from anywhere: a payload in every field that reaches a
+# page must show as text, and nothing may run (escaping, then the CSP).
+PAYLOAD='<img src=x onerror="document.title=\x27XSS\x27">'
+mkdir -p "$WORK/evil/s1-t001" "$WORK/evilrun"
+python3 - "$WORK" "$PAYLOAD" <<'PY'
+import json, sys
+work, p = sys.argv[1], sys.argv[2].replace('\\x27', "'")
+space = {p: {"kind": "loguniform", "lo": 1e-3, "hi": 1}, "act": {"kind": "choice", "choices": [p, "relu"]}}
+json.dump(space, open(f"{work}/evil/space.json", "w"))
+with open(f"{work}/evil/summary.jsonl", "w") as f:
+    for t in (1, 2):
+        f.write(json.dumps({"trial": t, "stage": 1, "status": "ok", "score": 0.5 + t / 10, "dir": f"{work}/evil/s1-t00{t}",
+                            "raw": {p: 0.01 * t, "act": 0}, "config": {p: p, "act": p}, "error": p}) + "\n")
+with open(f"{work}/evilrun/metrics.jsonl", "w") as f:
+    f.write(json.dumps({"iteration": 10, "epoch": 1, "loss": 1.0, "lr": 0.1, "ratio/" + p: 1e-3}) + "\n")
+    f.write(json.dumps({"epoch": 1, "iteration": 10, "loss": 1.0, "train_acc": 0.5, "val_acc": 0.4}) + "\n")
+with open(f"{work}/evilrun/histograms.jsonl", "w") as f:
+    f.write(json.dumps({"epoch": 1, "layer": p, "counts": [1, 2], "edges": [0, 1, 2]}) + "\n")
+json.dump({"model": p, "note": p}, open(f"{work}/evilrun/config.json", "w"))
+PY
+for page in evil evilrun; do
+  "$OPTLAB" report "$WORK/$page" >/dev/null || bad "report of the $page folder"
+  html="$WORK/$page/report.html"
+  grep -qF 'http-equiv="Content-Security-Policy"' "$html" && ok || bad "$page page has no Content-Security-Policy"
+  grep -qF '<img src=x' "$html" && bad "$page page holds the payload unescaped" || ok
+  dom=$(timeout 120 chromium --headless --no-sandbox --disable-gpu --virtual-time-budget=3000 --dump-dom "file://$html" 2>/dev/null)
+  grep -qF '<title>XSS</title>' <<<"$dom" && bad "a payload ran in the $page page" || ok
+  grep -qF 'onerror=' <<<"$dom" && ! grep -qF '&lt;img src=x onerror=' <<<"$dom" && bad "$page page: payload became markup" || ok
+  grep -qF '&lt;img src=x onerror=' <<<"$dom" && ok || bad "$page page does not show the payload as text"
+done
+
 echo "report: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

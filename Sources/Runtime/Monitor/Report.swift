@@ -56,7 +56,7 @@ public enum Report {
         }
         return """
         <!DOCTYPE html>
-        <html><head><meta charset="utf-8"><title>optlab report: \(SVGPlot.escape(dir))</title>
+        <html><head><meta charset="utf-8">\(contentSecurityPolicy)<title>optlab report: \(SVGPlot.escape(dir))</title>
         <style>body{font-family:sans-serif;margin:24px;max-width:1400px;color:#222} section{display:inline-block;vertical-align:top;margin:0 24px 24px 0}
         h1{font-size:20px} h2{font-size:16px;margin-bottom:4px} p{margin:0 0 8px;color:#555;font-size:13px;max-width:640px}
         img{image-rendering:pixelated;border:1px solid #ccc} pre{font-size:12px}</style></head>
@@ -93,10 +93,10 @@ public enum Report {
             sections.append(section(n, "every finished trial's score against \(n), darker for later stages (longer training); the red point is the best", plot.svg))
         }
         let best = rows.sorted { score($0) > score($1) }.prefix(10)
-        var table = "<table style=\"font-size:13px;border-collapse:collapse\"><tr><th>trial</th><th>stage</th>" + names.map { "<th>\($0)</th>" }.joined() + "<th>score</th></tr>"
+        var table = "<table style=\"font-size:13px;border-collapse:collapse\"><tr><th>trial</th><th>stage</th>" + names.map { "<th>\(SVGPlot.escape($0))</th>" }.joined() + "<th>score</th></tr>"
         for r in best {
             let cfg = r["config"] as? [String: Any] ?? [:]
-            table += "<tr><td>\(r["trial"] ?? "")</td><td>\(r["stage"] ?? "")</td>" + names.map { n in
+            table += "<tr><td>\(SVGPlot.escape("\(r["trial"] ?? "")"))</td><td>\(SVGPlot.escape("\(r["stage"] ?? "")"))</td>" + names.map { n in
                 let v = cfg[n]
                 return "<td>\((v as? NSNumber).map { Histogram.short($0.doubleValue) } ?? SVGPlot.escape("\(v ?? "")"))</td>"
             }.joined() + String(format: "<td>%.4f</td></tr>", score(r))
@@ -105,7 +105,7 @@ public enum Report {
         sections.append(section("Best trials", "the ten best finished trials", table))
         return """
         <!DOCTYPE html>
-        <html><head><meta charset="utf-8"><title>optlab search: \(SVGPlot.escape(dir))</title>
+        <html><head><meta charset="utf-8">\(contentSecurityPolicy)<title>optlab search: \(SVGPlot.escape(dir))</title>
         <style>body{font-family:sans-serif;margin:24px;color:#222} section{display:inline-block;vertical-align:top;margin:0 24px 24px 0}
         h2{font-size:16px;margin-bottom:4px} p{margin:0 0 8px;color:#555;font-size:13px} td,th{padding:2px 8px;text-align:right}</style></head>
         <body><h1 style="font-size:20px">optlab search: \(SVGPlot.escape(dir)) (\(rows.count) finished trials)</h1>
@@ -123,8 +123,13 @@ public enum Report {
     }
 
     static func section(_ title: String, _ note: String, _ body: String) -> String {
-        "<section><h2>\(title)</h2><p>\(SVGPlot.escape(note))</p>\(body)</section>"
+        "<section><h2>\(SVGPlot.escape(title))</h2><p>\(SVGPlot.escape(note))</p>\(body)</section>"
     }
+
+    /// No script may run and nothing may load from anywhere: the pages need
+    /// only their own inline styles and data: images (a run folder's names
+    /// are escaped too; this is the second wall).
+    static let contentSecurityPolicy = #"<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'">"#
 
     static func jsonLines(_ path: String) throws -> [[String: Any]] {
         let text = String(decoding: try AtomicFile.read(path, op: "report"), as: UTF8.self)

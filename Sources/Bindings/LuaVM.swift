@@ -70,9 +70,10 @@ public final class LuaVM {
         _ = try state.installKind(Kind.loss, methods: [], meta: NNLibrary.lossMeta, qualifier: "")
         let datasetMethods = try state.installKind(Kind.dataset, methods: DataLibrary.methods, meta: DataLibrary.meta, qualifier: "Dataset:")
         let optimizerMethods = try state.installKind(Kind.optimizer, methods: OptimLibrary.methods, meta: OptimLibrary.meta, qualifier: "Optimizer:")
-        _ = try state.installKind(Kind.schedule, methods: OptimLibrary.scheduleMethods, meta: [], qualifier: "Schedule:")
-        _ = try state.installKind(Kind.average, methods: OptimLibrary.averageMethods, meta: [], qualifier: "Average:")
-        _ = try state.installKind(Kind.lbfgs, methods: OptimLibrary.lbfgsMethods, meta: [], qualifier: "LBFGS:")
+        // (their method tables go to help through P.classes)
+        let scheduleMethods = try state.installKind(Kind.schedule, methods: OptimLibrary.scheduleMethods, meta: [], qualifier: "Schedule:")
+        let averageMethods = try state.installKind(Kind.average, methods: OptimLibrary.averageMethods, meta: [], qualifier: "Average:")
+        let lbfgsMethods = try state.installKind(Kind.lbfgs, methods: OptimLibrary.lbfgsMethods, meta: [], qualifier: "LBFGS:")
         let libraries: [(String, [LuaFunction], Int32)] = [
             ("nn", NNLibrary.functions + NNLibrary.primitives, moduleMethods), ("data", DataLibrary.functions + DataLibrary.methods, datasetMethods),
             ("optim", OptimLibrary.functions + OptimLibrary.primitives, optimizerMethods), ("train", TrainLibrary.functions, 0),
@@ -101,6 +102,11 @@ public final class LuaVM {
         try state.register(BindingState.hostPrimitives, into: host, qualifier: "", isMethod: false)
         try state.setField(primitives, "host", .function(state.keep(host, type: "table")))
         try state.register(BindingState.languagePrimitives, into: primitives, qualifier: "", isMethod: false)
+        let classes = try state.newTable()
+        for (name, methods) in [("Schedule", scheduleMethods), ("Average", averageMethods), ("LBFGS", lbfgsMethods)] {
+            try state.setField(classes, name, .function(state.keep(methods, type: "table")))
+        }
+        try state.setField(primitives, "classes", .function(state.keep(classes, type: "table")))
         guard optlab_p_setraise(luaState, primitives, "raise") == LUA_OK else { throw LuaError(message: state.popMessage()) }
         Trainer.interruptCheck = { optlab_take_interrupt() != 0 }
 

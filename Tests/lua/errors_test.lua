@@ -123,3 +123,21 @@ test("failures after a Lua callback returned carry the caller's position and nam
   local p = tensor.zeros(2):requires_grad()
   H.raises(function() optim.LBFGS({p}):step(function() end) end, "LBFGS: the closure must return the loss")
 end)
+
+test("help() explains schedules, averages, L-BFGS and nn.Ensemble.top too", function()
+  local out = {}
+  local saved = print
+  print = function(...) out[#out + 1] = table.concat({...}, "\t") end
+  local m = nn.Linear(2, 2)
+  local ok, err = pcall(function()
+    help(optim.step_decay(optim.SGD(m, {lr = 0.1}), {every = 1}))
+    help(optim.EMA(m)); help(optim.LBFGS(m)); help(nn.Ensemble.top)
+  end)
+  print = saved
+  H.eq(ok, true, tostring(err))
+  local text = table.concat(out, "\n")
+  for _, want in ipairs{"Schedule methods:", "sched:step([metric])", "Average methods:", "LBFGS methods:", "opt:zero_grad()", "nn.Ensemble.top(k"} do
+    H.eq(text:find(want, 1, true) ~= nil, true, "help shows " .. want)
+  end
+  H.eq(text:find("no help", 1, true), nil, text)
+end)

@@ -7,7 +7,8 @@ for _, m in ipairs(modules) do summaries[m[1]], M[m[1]] = m[2], m[3] end
 local tensor, nn, data, optim, check, monitor = M.tensor, M.nn, M.data, M.optim, M.check, M.monitor
 
 -- Method tables of the object kinds, by the name help shows ("Module:train").
-local classes = {{"Tensor", tensor.Tensor}, {"Module", nn.Module}, {"Dataset", data.Dataset}, {"Optimizer", optim.Optimizer}}
+local classes = {{"Tensor", tensor.Tensor}, {"Module", nn.Module}, {"Dataset", data.Dataset}, {"Optimizer", optim.Optimizer},
+  {"Schedule", P.classes.Schedule}, {"Average", P.classes.Average}, {"LBFGS", P.classes.LBFGS}}
 
 -- nn.Ensemble{m1, m2} builds one; nn.Ensemble.load{paths} from checkpoints.
 local make_ensemble, load_ensemble = P.nn.Ensemble, P.nn.Ensemble_load
@@ -154,6 +155,9 @@ local function name_of(x)
         if v == x and docs[m[1] .. "." .. k] then return m[1] .. "." .. k end
       end
     end
+  end
+  for k, v in pairs(nn.Ensemble) do   -- nn.Ensemble.load, nn.Ensemble.top
+    if v == x and docs["nn.Ensemble." .. k] then return "nn.Ensemble." .. k end
   end
   for _, c in ipairs(classes) do
     for k, v in pairs(c[2]) do

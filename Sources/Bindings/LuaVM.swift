@@ -75,7 +75,7 @@ public final class LuaVM {
         let averageMethods = try state.installKind(Kind.average, methods: OptimLibrary.averageMethods, meta: [], qualifier: "Average:")
         let lbfgsMethods = try state.installKind(Kind.lbfgs, methods: OptimLibrary.lbfgsMethods, meta: [], qualifier: "LBFGS:")
         let libraries: [(String, [LuaFunction], Int32)] = [
-            ("nn", NNLibrary.functions + NNLibrary.primitives, moduleMethods), ("data", DataLibrary.functions + DataLibrary.methods, datasetMethods),
+            ("nn", NNLibrary.functions + NNLibrary.primitives, moduleMethods), ("data", DataLibrary.functions + DataLibrary.primitives, datasetMethods),
             ("optim", OptimLibrary.functions + OptimLibrary.primitives, optimizerMethods), ("train", TrainLibrary.functions, 0),
             ("check", CheckLibrary.functions + CheckLibrary.primitives, 0), ("monitor", MonitorLibrary.functions, 0),
             ("hp", HPLibrary.functions, 0), ("autograd", AutogradLibrary.functions, 0)]
@@ -85,8 +85,7 @@ public final class LuaVM {
         var moduleTables: [String: Int32] = ["tensor": tensorModule]
         for (name, functions, methods) in libraries {
             let table = try state.newTable()
-            let own = name == "data" ? DataLibrary.functions : functions
-            try state.register(own.filter { $0.shownAs == nil }, into: table, qualifier: name + ".", isMethod: false)
+            try state.register(functions.filter { $0.shownAs == nil }, into: table, qualifier: name + ".", isMethod: false)
             let inner = try state.newTable()
             try state.register(functions.filter { $0.shownAs != nil }, into: inner, qualifier: name + ".", isMethod: false)
             try state.setField(primitives, name, .function(state.keep(inner, type: "table")))
@@ -112,22 +111,15 @@ public final class LuaVM {
 
         // optlab's own Lua, each file its own chunk named after its path.
         let P = LuaValue.function(state.keep(primitives, type: "table"))
-        let modules = LuaValue.array(LuaVM.modules.map { name, summary in
-            .array([.string(name), .string(summary), moduleTables[name].map { .function(state.keep($0, type: "table")) } ?? .nil])
-        })
+        let tables = moduleTables.mapValues { LuaValue.function(state.keep($0, type: "table")) }
+        let table = { (name: String) in tables[name] ?? .nil }
+        let modules = LuaValue.array(LuaVM.modules.map { name, summary in .array([.string(name), .string(summary), table(name)]) })
         let docs = LuaValue.record(state.docs.map { ($0.0, .string($0.1)) })
-        let table = { (name: String) in moduleTables[name].map { LuaValue.function(self.state.keep($0, type: "table")) } ?? .nil }
         let autograd = try load(chunk: PackageResources.autograd_lua, name: "@optlab/autograd.lua",
                                 arguments: [P, table("autograd"), table("tensor")])
-        let modulesSupport = try load(chunk: PackageResources.modules_lua, name: "@optlab/modules.lua",
-                                      arguments: [P, table("nn"), autograd.first ?? .nil])
-        if case .record(let fields)? = modulesSupport.first {
-            for (k, v) in fields { if case .function(let f) = v { state.moduleSupport[k] = f } }
-        }
-        let optimizersSupport = try load(chunk: PackageResources.optimizers_lua, name: "@optlab/optimizers.lua", arguments: [P, table("optim")])
-        if case .record(let fields)? = optimizersSupport.first {
-            for (k, v) in fields { if case .function(let f) = v { state.optimizerSupport[k] = f } }
-        }
+        state.installSupport(try load(chunk: PackageResources.modules_lua, name: "@optlab/modules.lua",
+                                      arguments: [P, table("nn"), autograd.first ?? .nil]))
+        state.installSupport(try load(chunk: PackageResources.optimizers_lua, name: "@optlab/optimizers.lua", arguments: [P, table("optim")]))
         let help = try load(chunk: PackageResources.prelude_lua, name: "@optlab/prelude.lua",
                             arguments: [P, docs, modules, autograd.first ?? .nil])
         try setGlobal("help", help.first ?? .nil)
@@ -137,9 +129,7 @@ public final class LuaVM {
                               ("backends", PackageResources.backends_lua)] {
             try load(chunk: bytes, name: "@optlab/search/\(file).lua", arguments: [P, S])
         }
-        let hp = moduleTables["hp"].map { LuaValue.function(state.keep($0, type: "table")) } ?? .nil
-        let nn = moduleTables["nn"].map { LuaValue.function(state.keep($0, type: "table")) } ?? .nil
-        try load(chunk: PackageResources.search_lua, name: "@optlab/search/search.lua", arguments: [P, S, hp, nn])
+        try load(chunk: PackageResources.search_lua, name: "@optlab/search/search.lua", arguments: [P, S, table("hp"), table("nn")])
     }
 
     /// Runs a chunk of Lua held in memory (a file compiled into the program)

@@ -34,14 +34,9 @@ final class BindingState {
     var searchesBegun = 0
     /// References encoded into results not yet pushed (see `encode`); dropped at the next call.
     var pendingReferences: [LuaReference] = []
-    /// modules.lua's support functions (lookup, store, invoke, copy), for Lua-defined modules.
-    var moduleSupport: [String: LuaReference] = [:] {
-        didSet { moduleInvoke = moduleSupport["invoke"]; moduleLookup = moduleSupport["lookup"] }
-    }
-    /// The two called on every Lua module call and field read, kept apart from the dictionary.
-    var moduleInvoke: LuaReference?, moduleLookup: LuaReference?
-    /// optimizers.lua's support functions (update, export, import), for Lua-defined rules.
-    var optimizerSupport: [String: LuaReference] = [:]
+    /// The functions of optlab's Lua files that Swift calls back: modules.lua's
+    /// (lookup, store, invoke, copy) and optimizers.lua's (update, export, import).
+    var support: [SupportFunction: LuaReference] = [:]
 
     /// Torch7's heap tracking: tensor storage lives outside Lua's heap, so a
     /// full collection runs whenever live storage passes a soft limit, and
@@ -68,10 +63,15 @@ final class BindingState {
         return Unmanaged<Tensor>.fromOpaque(p).takeUnretainedValue()
     }
 
+    /// The metatable of an object kind. Modules are asked for on every layer
+    /// call and pushed on every return: no dictionary lookup (a string hash) for them.
+    @inline(__always)
+    func metatable(_ kind: String) -> Int32? {
+        kind == Kind.module && moduleMetatable != 0 ? moduleMetatable : metatables[kind]
+    }
+
     func object<T: AnyObject>(at i: Int32, kind: String, as: T.Type) -> T? {
-        // modules are asked for on every layer call: no dictionary lookup (a string hash) for them
-        let known = kind == "Module" && moduleMetatable != 0 ? moduleMetatable : metatables[kind]
-        guard let L, let ref = known, let p = optlab_object_at(L, i, ref) else { return nil }
+        guard let L, let ref = metatable(kind), let p = optlab_object_at(L, i, ref) else { return nil }
         return Unmanaged<AnyObject>.fromOpaque(p).takeUnretainedValue() as? T
     }
 
@@ -171,32 +171,19 @@ final class BindingState {
     /// Pushes `value` (protected: a memory error cannot escape into Swift).
     func push(_ value: LuaValue) throws {
         guard let L else { return }
+        // Values that cannot raise when pushed go straight on the stack; the
+        // rest (strings, tables, userdata) through the protected push.
         switch value {
-        case .argument(let slot):
-            // a value on this frame's stack, as it is (inside the protected push it would be another frame's)
+        case .argument, .function, .nil, .bool, .number, .integer:
             guard lua_checkstack(L, 2) != 0 else { throw LuaFaceError(.failed, "stack overflow") }
-            lua_pushvalue(L, slot)
-            return
-        case .function(let ref):
-            // a registry value: pushing it cannot raise (no protected call needed)
-            guard lua_checkstack(L, 2) != 0 else { throw LuaFaceError(.failed, "stack overflow") }
-            lua_rawgeti(L, OPTLAB_REGISTRYINDEX, lua_Integer(ref.ref))
-            return
-        case .nil:
-            guard lua_checkstack(L, 2) != 0 else { throw LuaFaceError(.failed, "stack overflow") }
-            lua_pushnil(L)
-            return
-        case .bool(let b):
-            guard lua_checkstack(L, 2) != 0 else { throw LuaFaceError(.failed, "stack overflow") }
-            lua_pushboolean(L, b ? 1 : 0)
-            return
-        case .number(let d):
-            guard lua_checkstack(L, 2) != 0 else { throw LuaFaceError(.failed, "stack overflow") }
-            lua_pushnumber(L, d)
-            return
-        case .integer(let i):
-            guard lua_checkstack(L, 2) != 0 else { throw LuaFaceError(.failed, "stack overflow") }
-            lua_pushinteger(L, lua_Integer(i))
+            switch value {
+            case .argument(let slot): lua_pushvalue(L, slot)   // (inside the protected push it would be another frame's slot)
+            case .function(let ref): lua_rawgeti(L, OPTLAB_REGISTRYINDEX, lua_Integer(ref.ref))
+            case .bool(let b): lua_pushboolean(L, b ? 1 : 0)
+            case .number(let d): lua_pushnumber(L, d)
+            case .integer(let i): lua_pushinteger(L, lua_Integer(i))
+            default: lua_pushnil(L)
+            }
             return
         default: break
         }
@@ -252,8 +239,9 @@ final class BindingState {
         case .object(let o, let kind):
             v.kind = Int32(OPTLAB_OBJECT.rawValue)
             v.object = Unmanaged.passRetained(o).toOpaque()
-            v.integer = Int64(kind == "Module" && moduleMetatable != 0 ? moduleMetatable : metatables[kind] ?? 0)
-            if let lm = o as? LuaModule { v.uservalue = Int64(lm.instance.ref) }   // kept alive by the retained module
+            v.integer = Int64(metatable(kind) ?? 0)
+            // a Lua module's box carries its instance table (kept alive by the retained module)
+            if kind == Kind.module, let lm = o as? LuaModule { v.uservalue = Int64(lm.instance.ref) }
         case .array(let items):
             v.kind = Int32(OPTLAB_ARRAY.rawValue)
             v.count = Int32(items.count)

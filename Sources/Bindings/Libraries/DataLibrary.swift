@@ -82,6 +82,10 @@ enum DataLibrary {
         LuaFunction("images", "ds:images(c, h, w)", "The same examples with inputs as [N, c, h, w].") { a in
             [.dataset(try a.dataset(1).images(channels: try a.integer(2), height: try a.integer(3), width: try a.integer(4)))]
         },
+    ]
+
+    /// For the prelude's ds:batches: a seeded order, then one batch of it at a time.
+    static let primitives: [LuaFunction] = [
         .primitive("order", as: "Dataset:batches") { a in
             let d = try a.dataset(1)
             let o = try a.options(2, allowed: ["shuffle", "seed"])

@@ -24,7 +24,7 @@ final class LuaModule: Module {
 
     override func forward(_ x: Tensor) throws -> Tensor {
         let state = instance.state
-        let results = try state.callModuleSupport("invoke", [.function(instance), .module(self), .tensor(x)])
+        let results = try state.callSupport(.invoke, [.function(instance), .module(self), .tensor(x)])
         guard let t = results.first?.tensor else {
             throw RuntimeError(.argument, className, "forward must return a tensor, got \(results.first?.typeName ?? "nothing")")
         }
@@ -35,7 +35,7 @@ final class LuaModule: Module {
     /// and fresh tensors of the parameters' and buffers' shapes (clone fills them).
     override func copyStructure() throws -> Module {
         let state = instance.state
-        guard case .function(let table)? = try state.callModuleSupport("copy", [.function(instance)]).first else {
+        guard case .function(let table)? = try state.callSupport(.copy, [.function(instance)]).first else {
             throw RuntimeError(.argument, className, "cannot copy its fields")
         }
         let copy = LuaModule(className: className, instance: table)
@@ -44,30 +44,8 @@ final class LuaModule: Module {
         for (name, m) in children {
             let child = try m.copyStructure()
             try copy.setChild(name, child)
-            _ = try state.callModuleSupport("store", [.function(table), .string(name), .module(child)])   // the mirror
+            _ = try state.callSupport(.store, [.function(table), .string(name), .module(child)])   // the mirror
         }
         return copy
-    }
-}
-
-extension BindingState {
-    /// Calls one of modules.lua's support functions, protected; its results as Swift values.
-    func callModuleSupport(_ name: String, _ arguments: [LuaValue]) throws -> [LuaValue] {
-        let fast = name == "invoke" ? moduleInvoke : name == "lookup" ? moduleLookup : nil
-        guard let f = fast ?? moduleSupport[name] else { throw LuaFaceError(.failed, "Lua modules are not set up in this state") }
-        return try callSupport(f, arguments, keepTables: true)
-    }
-
-    /// Calls a support function of optlab's Lua (a registry reference), protected;
-    /// results as Swift values (tables by reference when `keepTables`, else read as records).
-    func callSupport(_ f: LuaReference, _ arguments: [LuaValue], keepTables: Bool) throws -> [LuaValue] {
-        guard let L else { throw LuaFaceError(.failed, "the Lua state is closed") }
-        let top = lua_gettop(L)
-        defer { lua_settop(L, top) }
-        lua_rawgeti(L, OPTLAB_REGISTRYINDEX, lua_Integer(f.ref))
-        return try callTop(arguments: arguments, results: LUA_MULTRET).map { v in
-            if case .argument(let slot) = v { return try read(slot, depth: 0, asRecord: !keepTables, keepTables: keepTables) }
-            return v
-        }
     }
 }

@@ -239,16 +239,16 @@ enum NNLibrary {
                 if wasParameter { try lm.setParameter(key, nil) }
                 try lm.setChild(key, child)
                 // mirrored in the instance's table, so self.fc is answered in C
-                _ = try a.state.callModuleSupport("store", [.function(lm.instance), .string(key), .argument(3)])
+                _ = try a.state.callSupport(.store, [.function(lm.instance), .string(key), .argument(3)])
             case .tensor(let t) where t.isParameter:
                 if wasChild { try lm.setChild(key, nil) }
                 try lm.setParameter(key, t)
                 // parameters are answered by Swift (to() replaces them): no field may shadow one
-                _ = try a.state.callModuleSupport("store", [.function(lm.instance), .string(key), .nil])
+                _ = try a.state.callSupport(.store, [.function(lm.instance), .string(key), .nil])
             default:
                 if wasChild { try lm.setChild(key, nil) }
                 if wasParameter { try lm.setParameter(key, nil) }
-                _ = try a.state.callModuleSupport("store", [.function(lm.instance), .string(key), .argument(3)])
+                _ = try a.state.callSupport(.store, [.function(lm.instance), .string(key), .argument(3)])
             }
             lm.nameParameters()
             return []
@@ -278,7 +278,7 @@ enum NNLibrary {
         if let c = m.children.first(where: { $0.name == key }) { return [.module(c.module)] }
         if let lm = m as? LuaModule {
             // plain fields and the class's methods
-            return Array(try a.state.callModuleSupport("lookup", [.function(lm.instance), .string(key)]).prefix(1))
+            return Array(try a.state.callSupport(.lookup, [.function(lm.instance), .string(key)]).prefix(1))
         }
         return [.nil]
     }

@@ -56,7 +56,7 @@ extension BindingState {
     func installKind(_ name: String, methods: [LuaFunction], meta: [LuaFunction], index: LuaFunction? = nil,
                      qualifier: String) throws -> Int32 {
         let table = try newTable()
-        try register(methods.filter { $0.shownAs == nil }, into: table, qualifier: qualifier, isMethod: true)
+        try register(methods, into: table, qualifier: qualifier, isMethod: true)
         let mt = try newKind(name, methods: table, index: index)
         try register(meta, into: mt, qualifier: "", isMethod: false, kind: name)
         return table

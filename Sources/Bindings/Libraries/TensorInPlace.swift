@@ -21,24 +21,28 @@ enum TensorInPlace {
         }
     }
 
+    /// `x:op_(t1, t2 [, value])`.
+    static func pointwise(_ name: String, _ signature: String, _ help: String,
+                          _ apply: @escaping @Sendable (Tensor, Tensor, Tensor, Double) throws -> Tensor) -> LuaFunction {
+        LuaFunction(name, signature, help) { a in
+            try a.noArguments(after: 3)
+            _ = try apply(try a.tensor(1), try a.tensor(2), try a.tensor(3), try a.number(4, default: 1))
+            return [.argument(1)]
+        }
+    }
+
     static let functions: [LuaFunction] = [
         binary("add_", "x += alpha·y", alpha: true, { x, y, k in try x.add_(y, alpha: k) }, { x, v in try x.add_(v) }),
         binary("sub_", "x −= alpha·y", alpha: true, { x, y, k in try x.sub_(y, alpha: k) }, { x, v in try x.sub_(v) }),
         binary("mul_", "x ·= y", alpha: false, { x, y, _ in try x.mul_(y) }, { x, v in try x.mul_(v) }),
         binary("div_", "x /= y", alpha: false, { x, y, _ in try x.div_(y) }, { x, v in try x.div_(v) }),
-        LuaFunction("addcmul_", "x:addcmul_(t1, t2 [, value=1])", "x += value·t1·t2, in place; returns x (Adam's and RMSprop's moments).") { a in
-            try a.noArguments(after: 3)
-            _ = try a.tensor(1).addcmul_(try a.tensor(2), try a.tensor(3), value: try a.number(4, default: 1))
-            return [.argument(1)]
+        pointwise("addcmul_", "x:addcmul_(t1, t2 [, value=1])", "x += value·t1·t2, in place; returns x (Adam's and RMSprop's moments).") {
+            try $0.addcmul_($1, $2, value: $3)
         },
-        LuaFunction("addcdiv_", "x:addcdiv_(t1, t2 [, value=1])", """
+        pointwise("addcdiv_", "x:addcdiv_(t1, t2 [, value=1])", """
         x += value·t1/t2, in place; returns x.
           p:addcdiv_(m, v:sqrt():add(eps), -lr)    -- Adam's step
-        """) { a in
-            try a.noArguments(after: 3)
-            _ = try a.tensor(1).addcdiv_(try a.tensor(2), try a.tensor(3), value: try a.number(4, default: 1))
-            return [.argument(1)]
-        },
+        """) { try $0.addcdiv_($1, $2, value: $3) },
         LuaFunction("sqrt_", "x:sqrt_()", "√x, in place; returns x.") { a in
             try a.noArguments(after: 0)
             _ = try a.tensor(1).sqrt_()

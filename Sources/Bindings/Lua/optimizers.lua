@@ -88,15 +88,15 @@ function Class.__call(C, params, opts)
         hyper[key] = v
       end
     end
-    local rule = {class = C, group = hyper, state = {}}
-    return {params = list, rule = rule, lr = hyper.lr, weight_decay = hyper.weight_decay or 0}
+    -- params, the rule object (the class, the group's hyperparameters, each parameter's state), lr, weight decay
+    return list, {class = C, group = hyper, state = {}}, hyper.lr, hyper.weight_decay or 0
   end
   if type(params) == "table" and type(params[1]) == "table" and params[1].params then
-    for k, g in ipairs(params) do groups[k] = group_of(g.params, g, k) end
+    for k, g in ipairs(params) do table.move({group_of(g.params, g, k)}, 1, 4, #groups + 1, groups) end
   else
-    groups[1] = group_of(params, nil, 1)
+    groups = {group_of(params, nil, 1)}
   end
-  return P.optim.lua_optimizer(C.name, groups, base.lr)
+  return P.optim.lua_optimizer(C.name, base.lr, table.unpack(groups))
 end
 
 -- optim.Optimizer:extend(name, defaults): defaults are the hyperparameters

@@ -13,22 +13,24 @@ final class GradNode {
     var backward: ((Tensor, [Bool]) throws -> [Tensor?])?
     /// The tensors whose values the backward closure reads, with the version
     /// of their storage when the op ran.
-    /// (Emptied with the graph; the output is held as a detached alias, never itself: a cycle.)
-    var saved: [(tensor: Tensor, version: Int)]
+    /// (The storages, not the tensors: holding the output itself would be a
+    /// cycle, and a tensor's storage may be swapped, as the gradient check does.
+    /// Emptied with the graph.)
+    var saved: [(storage: Storage, version: Int)]
 
     init(op: String, inputs: [Tensor], saved: [Tensor], backward: @escaping (Tensor, [Bool]) throws -> [Tensor?]) {
         self.op = op
         self.inputs = inputs
-        self.saved = saved.map { ($0, $0.version) }
+        self.saved = saved.map { ($0.storage, $0.storage.version) }
         self.backward = backward
     }
 
     /// Throws when a saved tensor was changed in place since the op ran.
     func checkSaved() throws {
-        for (i, s) in saved.enumerated() where s.tensor.version != s.version {
-            let what = i < inputs.count && s.tensor === inputs[i] ? "input \(i + 1)" : "a value"
+        for s in saved where s.storage.version != s.version {
+            let what = inputs.firstIndex { $0.storage === s.storage }.map { "input \($0 + 1)" } ?? "a value"
             throw RuntimeError(.autograd, "backward", "\(what) that '\(op)' saved for its gradient was modified by an in-place operation "
-                               + "(version \(s.tensor.version), saved at \(s.version)); change it after backward(), or clone() it first")
+                               + "(version \(s.storage.version), saved at \(s.version)); change it after backward(), or clone() it first")
         }
     }
 }
@@ -70,8 +72,7 @@ extension Tensor {
                        _ backward: @escaping (Tensor, [Bool]) throws -> [Tensor?]) -> Tensor {
         guard inputs.contains(where: { $0.requiresGrad }), GradMode.enabled else { return out }
         out.requiresGrad = true
-        out.node = GradNode(op: op, inputs: inputs, saved: (saving ?? (inputs + [out])).map { $0 === out ? out.detach() : $0 },
-                            backward: backward)
+        out.node = GradNode(op: op, inputs: inputs, saved: saving ?? (inputs + [out]), backward: backward)
         return out
     }
 }

@@ -9,8 +9,10 @@ final class BindingState {
     /// The thread running now: the main state, or the coroutine whose call
     /// entered Swift (`dispatch` sets it for the call's duration, so every
     /// read, push and callback uses the stack it was called on). Nil once the
-    /// state is closed.
-    var L: OpaquePointer?
+    /// state is closed. (`@exclusivity(unchecked)`: read and written on every
+    /// call; Lua runs one thread at a time, so accesses never overlap, and the
+    /// dynamic checks cost a measurable share of a small op.)
+    @exclusivity(unchecked) var L: OpaquePointer?
     /// Registry reference of each object kind's metatable, by kind name.
     var metatables: [String: Int32] = [:]
     var tensorMetatable: Int32 = 0
@@ -33,7 +35,7 @@ final class BindingState {
     /// How many searches the script has begun under that role.
     var searchesBegun = 0
     /// References encoded into results not yet pushed (see `encode`); dropped at the next call.
-    var pendingReferences: [LuaReference] = []
+    @exclusivity(unchecked) var pendingReferences: [LuaReference] = []
     /// The functions of optlab's Lua files that Swift calls back: modules.lua's
     /// (lookup, store, invoke, copy) and optimizers.lua's (update, export, import).
     var support: [SupportFunction: LuaReference] = [:]

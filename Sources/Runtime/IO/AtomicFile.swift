@@ -84,11 +84,13 @@ public enum AtomicFile {
     /// of the same file removes those whose process is gone (never a live one's).
     static func removeStaleTemporaries(of path: String, in dir: String) {
         let prefix = ".\(basename(of: path)).tmp-"
+        let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name) ?? 19
         guard let d = opendir(dir) else { return }
         defer { closedir(d) }
         var stale: [String] = []
         while let entry = readdir(d) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            // (read the name in place: copying the whole dirent reads past a record shorter than the struct)
+            let name = String(cString: (UnsafeRawPointer(entry) + nameOffset).assumingMemoryBound(to: CChar.self))
             guard name.hasPrefix(prefix), let pid = Int32(name.dropFirst(prefix.count).split(separator: "-").first ?? "") else { continue }
             if pid != getpid(), kill(pid, 0) != 0, errno == ESRCH { stale.append(name) }
         }

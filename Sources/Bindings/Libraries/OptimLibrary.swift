@@ -102,20 +102,26 @@ enum OptimLibrary {
                                             cooldown: try o.integer("cooldown", default: 0), minimum: try o.number("min", default: 0),
                                             mode: mode, threshold: try o.number("threshold", default: 0)), o)
         },
-        LuaFunction("LBFGS", "optim.LBFGS(params, {lr=1, history=10, max_iter=20, tolerance_grad=1e-7, tolerance_change=1e-9, line_search=\"strong_wolfe\"})", """
-        L-BFGS for full-batch problems, with a strong-Wolfe line search. opt:step(closure)
-        runs up to max_iter iterations; closure() returns the loss (a tensor: L-BFGS
-        calls backward on it unless the closure already did).
+        LuaFunction("LBFGS", "optim.LBFGS(params, {lr=1, history=100, max_iter=20, max_eval=max_iter*5//4, tolerance_grad=1e-7, tolerance_change=1e-9, line_search=\"strong_wolfe\"})", """
+        L-BFGS for full-batch problems: torch.optim.LBFGS's algorithm, iteration for
+        iteration. opt:step(closure) runs up to max_iter iterations and max_eval
+        closure calls; closure() returns the loss (a tensor: L-BFGS calls backward on
+        it unless the closure already did). line_search = "none" takes fixed steps of
+        lr (PyTorch's default; optlab's is the strong-Wolfe search). step returns the
+        loss before the first iteration (as PyTorch) and the loss at the last iterate.
           local opt = optim.LBFGS(model, {history = 10})
-          opt:step(function() return loss_fn(model(X), Y) end)
+          local before, after = opt:step(function() return loss_fn(model(X), Y) end)
         """) { a in
-            let o = try a.options(2, allowed: ["lr", "history", "max_iter", "tolerance_grad", "tolerance_change", "line_search"])
-            guard try o.string("line_search", default: "strong_wolfe") == "strong_wolfe" else {
-                throw a.argumentError(2, "option 'line_search' must be \"strong_wolfe\"")
+            let o = try a.options(2, allowed: ["lr", "history", "max_iter", "max_eval", "tolerance_grad", "tolerance_change", "line_search"])
+            let search = try o.string("line_search", default: "strong_wolfe")
+            guard let lineSearch = LBFGS.LineSearch(rawValue: search) else {
+                throw a.argumentError(2, "option 'line_search' must be \"strong_wolfe\" or \"none\", not \"\(search)\"")
             }
-            return [.object(try LBFGS(try a.parameters(1), learningRate: try o.number("lr", default: 1), history: try o.integer("history", default: 10),
-                                      maxIterations: try o.integer("max_iter", default: 20), toleranceGrad: try o.number("tolerance_grad", default: 1e-7),
-                                      toleranceChange: try o.number("tolerance_change", default: 1e-9)), kind: Kind.lbfgs)]
+            let maxIterations = try o.integer("max_iter", default: 20)
+            return [.object(try LBFGS(try a.parameters(1), learningRate: try o.number("lr", default: 1), history: try o.integer("history", default: 100),
+                                      maxIterations: maxIterations, maxEvaluations: try o.integer("max_eval", default: maxIterations * 5 / 4),
+                                      toleranceGrad: try o.number("tolerance_grad", default: 1e-7),
+                                      toleranceChange: try o.number("tolerance_change", default: 1e-9), lineSearch: lineSearch), kind: Kind.lbfgs)]
         },
         LuaFunction("EMA", "optim.EMA(model, {decay=0.999})", """
         An exponential moving average of the parameters: avg:update() after each
@@ -191,7 +197,7 @@ enum OptimLibrary {
     ]
 
     static let lbfgsMethods: [LuaFunction] = [
-        LuaFunction("step", "opt:step(closure)", "Runs L-BFGS iterations on closure(); returns the final loss.") { a in
+        LuaFunction("step", "opt:step(closure)", "Runs L-BFGS iterations on closure(); returns the loss before them and the loss at the last iterate (nil when line_search = \"none\" skipped its evaluation).") { a in
             let opt = try a.object(1, kind: Kind.lbfgs, as: LBFGS.self)
             guard a.type(2) == LUA_TFUNCTION else { throw a.typeError(2, expected: "function") }
             let f = try opt.step {
@@ -207,7 +213,7 @@ enum OptimLibrary {
                 guard ok != 0 else { throw LuaFaceError(.failed, "LBFGS: the closure must return the loss (a tensor or a number)") }
                 return v
             }
-            return [.number(f)]
+            return [.number(f), opt.lastLoss.map { .number($0) } ?? .nil]
         },
         LuaFunction("zero_grad", "opt:zero_grad()", "Forgets every parameter's gradient, as the other optimizers' zero_grad.") { a in
             for p in try a.object(1, kind: Kind.lbfgs, as: LBFGS.self).parameters { p.zeroGrad() }
@@ -215,6 +221,9 @@ enum OptimLibrary {
         },
         LuaFunction("evaluations", "opt:evaluations()", "How many times the closure has been evaluated.") { a in
             [.integer(try a.object(1, kind: Kind.lbfgs, as: LBFGS.self).evaluations)]
+        },
+        LuaFunction("iterations", "opt:iterations()", "How many L-BFGS iterations have run, over every step.") { a in
+            [.integer(try a.object(1, kind: Kind.lbfgs, as: LBFGS.self).iterations)]
         },
     ]
 

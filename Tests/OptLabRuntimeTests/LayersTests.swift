@@ -36,6 +36,29 @@ import Testing
         }
     }
 
+    /// nn.load checks a file against the shapes the layers declare before it
+    /// builds anything: the declarations must be what building makes.
+    @Test func everyKindDeclaresTheTensorsItMakes() throws {
+        func expectDeclared(_ m: Module, _ what: String) throws {
+            let declared = try ModuleSpec(m).tensorShapes()
+            let made = (m.namedParameters() + m.namedBuffers()).map { ($0.name, $0.tensor.shape) }
+            #expect(declared.map(\.name) == made.map(\.0), "\(what): names")
+            #expect(declared.map(\.shape) == made.map(\.1), "\(what): shapes")
+        }
+        for kind in Layers.all {
+            var a = try LayersTests.arguments(kind)
+            // distinct sizes, so a swapped dimension shows
+            for (p, size) in zip(kind.positional.filter { $0.defaultValue == nil }, [3, 5, 2]) { a.numbers[p.name] = Double(size) }
+            if kind.takesChildren { a.children = [try Linear(3, 4), try BatchNorm(4), try Conv2d(2, 3, kernel: 2, bias: false)] }
+            try expectDeclared(try kind.make(a), kind.name)
+            for flag in kind.options where flag.kind == .flag {
+                var b = a
+                b.numbers[flag.name] = flag.defaultValue == 0 ? 1 : 0
+                try expectDeclared(try kind.make(b), "\(kind.name) with \(flag.name) = \(b.numbers[flag.name]!)")
+            }
+        }
+    }
+
     @Test func unknownTypesAndBadConfigsAreFormatErrors() throws {
         #expect(throws: RuntimeError.self) { try ModuleSpec(type: "Nope").build() }
         #expect(throws: RuntimeError.self) { try ModuleSpec(type: "Linear", config: ["in": 2]).build() }

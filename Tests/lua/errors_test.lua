@@ -109,6 +109,42 @@ test("file errors name the user's folder and the format in words", function()
   os.remove(path)
 end)
 
+local function peak_rss_kb()
+  local f = io.open("/proc/self/status")
+  local kb = f:read("a"):match("VmHWM:%s*(%d+)")
+  f:close()
+  return tonumber(kb)
+end
+
+test("nn.load checks a file's tensors against its architecture before building anything", function()
+  -- a few hundred bytes whose architecture claims 3 x Linear(20000, 20000): 4.8 GB of
+  -- f32 weights the file does not hold. Loading must fail without allocating them.
+  local arch = '{"type":"Sequential","config":{},"children":['
+    .. string.rep('{"type":"Linear","config":{"in":20000,"out":20000,"bias":1},"children":[]}', 3, ",") .. ']}'
+  local path = os.tmpname() .. ".safetensors"
+  tensor.save(path, {["1.bias"] = tensor.zeros(4)}, {["optlab.architecture"] = arch})
+  local before = peak_rss_kb()
+  local err = H.raises(function() nn.load(path) end, "nn.load: " .. path .. " does not fit its own architecture: it lacks tensor '1.weight'")
+  H.eq(err:find("has tensor '1.bias' of shape [4], the architecture needs [20000]", 1, true) ~= nil, true, err)
+  H.eq(err:find("and 1 more", 1, true) ~= nil, true, "long lists are cut: " .. err)
+  H.eq(peak_rss_kb() - before < 50 * 1024, true, "peak RSS grew by " .. (peak_rss_kb() - before) .. " kB")
+  -- a file with a tensor its architecture does not have, or of another dtype
+  local m = nn.Sequential{nn.Linear(2, 3)}
+  m:save(path)
+  local ts, meta = tensor.load(path)
+  ts.extra = tensor.zeros(1)
+  tensor.save(path, ts, meta)
+  H.raises(function() nn.load(path) end, "it has tensor 'extra', which the architecture does not")
+  ts.extra = nil
+  ts["1.bias"] = tensor.zeros(3, "f64")
+  tensor.save(path, ts, meta)
+  H.raises(function() nn.load(path) end, "it mixes dtypes (f32, f64)")
+  ts["1.weight"] = ts["1.weight"]:to("f64")
+  tensor.save(path, ts, meta)
+  H.eq(nn.load(path)["1"].weight:dtype(), "f64", "an all-f64 file loads as f64")
+  os.remove(path)
+end)
+
 test("failures after a Lua callback returned carry the caller's position and name", function()
   local here = debug.getinfo(1, "l").currentline
   local err = H.raises(function() check.grad(function() return 1 end, {tensor.zeros(2):requires_grad()}) end,

@@ -55,7 +55,11 @@ extension BatchNorm {
     public static let kind = LayerKind("BatchNorm", signature: "nn.BatchNorm(n [, {momentum=0.1, eps=1e-5}])",
         help: "Batch normalisation of n features ([N,n] or [N,n,H,W]).",
         positional: [.init("features", .size)],
-        options: [.init("momentum", .number, default: 0.1), .init("eps", .number, default: 1e-5)]) { a in
+        options: [.init("momentum", .number, default: 0.1), .init("eps", .number, default: 1e-5)],
+        tensors: { a in
+            let f = try a.size("features")
+            return [.parameter("weight", [f]), .parameter("bias", [f]), .buffer("running_mean", [f]), .buffer("running_var", [f])]
+        }) { a in
         try BatchNorm(try a.size("features"), momentum: a.number("momentum", default: 0.1), eps: a.number("eps", default: 1e-5))
     }
 }

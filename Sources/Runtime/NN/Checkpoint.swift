@@ -68,17 +68,35 @@ extension Module {
             }
             throw RuntimeError(.format, "nn.load", "\(path) has no architecture in its metadata (was it written by model:save?)")
         }
-        let model = try ModuleSpec(json: arch).build()
-        for (name, t) in model.namedParameters() + model.namedBuffers() {
-            guard let stored = file[name] else {
-                throw RuntimeError(.format, "nn.load", "\(path) lacks tensor '\(name)'")
-            }
-            guard stored.shape == t.shape else {
-                throw RuntimeError(.format, "nn.load", "tensor '\(name)' has shape \(describe(stored.shape)) in \(path), the architecture says \(describe(t.shape))")
-            }
-            try t.copy(from: stored)
+        // Everything the architecture needs is checked against the file's
+        // tensors before the model is built: a few bytes of JSON must not make
+        // it allocate (and initialise) gigabytes the file does not hold.
+        let spec = try ModuleSpec(json: arch)
+        let needed = try spec.tensorShapes()
+        let stored = Dictionary(file.tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+        var problems: [String] = []
+        for (name, shape) in needed {
+            guard let t = stored[name] else { problems.append("lacks tensor '\(name)'"); continue }
+            if t.shape != shape { problems.append("has tensor '\(name)' of shape \(describe(t.shape)), the architecture needs \(describe(shape))") }
         }
-        if let first = file.tensors.first?.tensor, first.dtype != .f32 { try model.to(first.dtype) }
+        let neededNames = Set(needed.map(\.name))
+        for (name, _) in file.tensors where !neededNames.contains(name) {
+            problems.append("has tensor '\(name)', which the architecture does not")
+        }
+        let dtypes = Set(file.tensors.map(\.tensor.dtype))
+        if let odd = dtypes.first(where: { !$0.isFloatingPoint }) { problems.append("holds \(odd) tensors; a model's are f32 or f64") }
+        if dtypes.count > 1 { problems.append("mixes dtypes (\(dtypes.map(\.rawValue).sorted().joined(separator: ", "))); a model's tensors share one") }
+        if !problems.isEmpty {
+            let shown = problems.prefix(5).joined(separator: "; ") + (problems.count > 5 ? "; and \(problems.count - 5) more" : "")
+            throw RuntimeError(.format, "nn.load", "\(path) does not fit its own architecture: it \(shown)")
+        }
+        let model = try spec.build()
+        let built = model.namedParameters() + model.namedBuffers()
+        guard built.map(\.name) == needed.map(\.name), zip(built, needed).allSatisfy({ $0.tensor.shape == $1.shape }) else {
+            throw RuntimeError(.format, "nn.load", "the model built from \(path) does not have the tensors its layers declare (an optlab bug: please report it)")
+        }
+        for (name, t) in built { try t.copy(from: stored[name]!) }
+        if let dtype = dtypes.first, dtype != .f32 { try model.to(dtype) }
         var meta = file.metadata
         meta[architectureKey] = nil
         return (model, meta)

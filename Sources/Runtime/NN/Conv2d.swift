@@ -206,7 +206,11 @@ extension Conv2d {
           local conv = nn.Conv2d(1, 32, 3, {pad = 1})
         """, positional: [.init("in", .size), .init("out", .size), .init("kernel", .size)],
         options: [.init("stride", .size, default: 1), .init("padding", .size, default: 0, aliases: ["pad"]),
-                  .init("bias", .flag, default: 1), LayerKind.initOption]) { a in
+                  .init("bias", .flag, default: 1), LayerKind.initOption],
+        tensors: { a in
+            let (i, o, k) = (try a.size("in"), try a.size("out"), try a.size("kernel"))
+            return [.parameter("weight", [o, i, k, k])] + (a.flag("bias", default: true) ? [.parameter("bias", [o])] : [])
+        }) { a in
         try Conv2d(try a.size("in"), try a.size("out"), kernel: try a.size("kernel"), stride: try a.size("stride", default: 1),
                    padding: try a.size("padding", default: 0), bias: a.flag("bias", default: true),
                    initialization: try a.initialization(default: .kaiming))

@@ -22,10 +22,17 @@ public struct LayerKind: Sendable {
     public let takesChildren: Bool
     /// Whether `nn.<name>` is made from this declaration (Ensemble's Lua face is its own).
     public let inLua: Bool
+    /// The parameters and buffers the layer makes from these arguments, by
+    /// name and shape, in order; computed without allocating them, so that
+    /// loading a checkpoint checks the file against the architecture first.
+    /// (The tests build every kind and compare.)
+    public let tensors: @Sendable (ConstructorArguments) throws -> [LayerTensor]
     public let make: @Sendable (ConstructorArguments) throws -> Module
 
     public init(_ name: String, signature: String, help: String, positional: [Parameter] = [], options: [Parameter] = [],
-                takesChildren: Bool = false, inLua: Bool = true, make: @escaping @Sendable (ConstructorArguments) throws -> Module) {
+                takesChildren: Bool = false, inLua: Bool = true,
+                tensors: @escaping @Sendable (ConstructorArguments) throws -> [LayerTensor] = { _ in [] },
+                make: @escaping @Sendable (ConstructorArguments) throws -> Module) {
         self.name = name
         self.signature = signature
         self.help = help
@@ -33,8 +40,19 @@ public struct LayerKind: Sendable {
         self.options = options
         self.takesChildren = takesChildren
         self.inLua = inLua
+        self.tensors = tensors
         self.make = make
     }
+}
+
+/// A parameter or buffer a layer makes: its name in the layer, its shape.
+public struct LayerTensor: Sendable, Equatable {
+    public var name: String
+    public var shape: [Int]
+    public var isBuffer: Bool
+
+    public static func parameter(_ name: String, _ shape: [Int]) -> LayerTensor { LayerTensor(name: name, shape: shape, isBuffer: false) }
+    public static func buffer(_ name: String, _ shape: [Int]) -> LayerTensor { LayerTensor(name: name, shape: shape, isBuffer: true) }
 }
 
 extension LayerKind {

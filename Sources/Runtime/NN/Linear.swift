@@ -81,7 +81,11 @@ extension Linear {
         (N(0, 0.01²), the notes' default), "xavier" or "kaiming".
           local fc = nn.Linear(784, 256, {init = "kaiming"})
         """, positional: [.init("in", .size), .init("out", .size)],
-        options: [.init("bias", .flag, default: 1), LayerKind.initOption]) { a in
+        options: [.init("bias", .flag, default: 1), LayerKind.initOption],
+        tensors: { a in
+            let (i, o) = (try a.size("in"), try a.size("out"))
+            return [.parameter("weight", [o, i])] + (a.flag("bias", default: true) ? [.parameter("bias", [o])] : [])
+        }) { a in
         try Linear(try a.size("in"), try a.size("out"), bias: a.flag("bias", default: true),
                    initialization: try a.initialization(default: .small))
     }

@@ -30,7 +30,13 @@ public final class Maxout: Module {
 extension Maxout {
     public static let kind = LayerKind("Maxout", signature: "nn.Maxout(in, out, pieces)",
         help: "The max of `pieces` linear functions per output unit.",
-        positional: [.init("in", .size), .init("out", .size), .init("pieces", .size)]) { a in
+        positional: [.init("in", .size), .init("out", .size), .init("pieces", .size)],
+        tensors: { a in
+            let (i, o, k) = (try a.size("in"), try a.size("out"), try a.size("pieces"))
+            let (rows, overflow) = o.multipliedReportingOverflow(by: k)
+            guard !overflow else { throw RuntimeError(.argument, "Maxout", "out × pieces overflows") }
+            return [.parameter("weight", [rows, i]), .parameter("bias", [rows])]
+        }) { a in
         try Maxout(try a.size("in"), try a.size("out"), pieces: try a.size("pieces"))
     }
 }

@@ -50,6 +50,30 @@ public struct ModuleSpec: Equatable, Sendable {
         self.init(type: type, config: config, children: children)
     }
 
+    /// The parameters and buffers `build()` would make, by path and shape, in
+    /// the order of `namedParameters()` then `namedBuffers()`; nothing is allocated.
+    public func tensorShapes() throws -> [(name: String, shape: [Int])] {
+        let (parameters, buffers) = try shapesByRole()
+        return parameters + buffers
+    }
+
+    func shapesByRole() throws -> (parameters: [(name: String, shape: [Int])], buffers: [(name: String, shape: [Int])]) {
+        guard let kind = Layers.kind(named: type) else { throw RuntimeError(.format, "nn.load", "unknown layer type '\(type)'") }
+        let own: [LayerTensor]
+        do {
+            own = try kind.tensors(ConstructorArguments(layer: type, numbers: config))
+        } catch let e as RuntimeError where e.op == type {
+            throw RuntimeError(.format, "nn.load", "\(type): \(e.message)")
+        }
+        var parameters = own.filter { !$0.isBuffer }.map { ($0.name, $0.shape) }, buffers = own.filter(\.isBuffer).map { ($0.name, $0.shape) }
+        for (i, child) in children.enumerated() {
+            let (p, b) = try child.shapesByRole()
+            parameters += p.map { ("\(i + 1).\($0.name)", $0.shape) }
+            buffers += b.map { ("\(i + 1).\($0.name)", $0.shape) }
+        }
+        return (parameters, buffers)
+    }
+
     /// Builds the module this spec describes (weights initialised, to be loaded),
     /// through its layer kind: the same path as the Lua constructor.
     public func build() throws -> Module {

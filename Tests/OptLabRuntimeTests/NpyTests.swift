@@ -85,4 +85,69 @@ import Testing
         #expect(throws: RuntimeError.self) { try Npy.load(dir + "/missing.npy") }
         #expect(throws: RuntimeError.self) { try Npy.load(dir) }  // a directory
     }
+
+    /// A version-`major`.`minor` file with this header text and 3 f8 values.
+    static func file(_ header: String, major: UInt8 = 1, minor: UInt8 = 0) -> [UInt8] {
+        let h = Array(header.utf8)
+        let length: [UInt8] = major == 1 ? [UInt8(h.count & 0xff), UInt8(h.count >> 8)] : [UInt8(h.count & 0xff), UInt8(h.count >> 8), 0, 0]
+        var bytes = [0x93] + Array("NUMPY".utf8) + [major, minor] + length + h
+        for v in [1.0, 2, 3] { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes += $0 } }
+        return bytes
+    }
+
+    /// Headers numpy accepts or refuses; optlab must give the same verdict
+    /// on each (numpy's `np.load` run on the same files is the reference).
+    static let headers: [(name: String, header: String, major: UInt8, minor: UInt8)] = [
+        ("written", "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }\n", 1, 0),
+        ("no trailing comma, double quotes, line breaks", "{\"descr\": \"<f8\",\n 'fortran_order': False,\n 'shape': (3,)}   \n", 1, 0),
+        ("version 2", "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }\n", 2, 0),
+        ("an expression for the shape", "{'descr': '<f8', 'fortran_order': False, 'shape': (3,) + (), }\n", 1, 0),
+        ("an extra key", "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), 'x': 1}\n", 1, 0),
+        ("a missing key", "{'descr': '<f8', 'shape': (3,), }\n", 1, 0),
+        ("text after the dict", "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), } x\n", 1, 0),
+        ("a second literal", "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }{}\n", 1, 0),
+        ("a list for the shape", "{'descr': '<f8', 'fortran_order': False, 'shape': [3], }\n", 1, 0),
+        ("a parenthesised number for the shape", "{'descr': '<f8', 'fortran_order': False, 'shape': (3), }\n", 1, 0),
+        ("0 for fortran_order", "{'descr': '<f8', 'fortran_order': 0, 'shape': (3,), }\n", 1, 0),
+        ("a call", "{'descr': '<f8', 'fortran_order': bool(0), 'shape': (3,), }\n", 1, 0),
+        ("a float in the shape", "{'descr': '<f8', 'fortran_order': False, 'shape': (3.0,), }\n", 1, 0),
+        ("version 1.1", "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }\n", 1, 1),
+        ("version 4.0", "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }\n", 4, 0),
+        ("not a dict", "('<f8', False, (3,))\n", 1, 0),
+    ]
+
+    @Test func headersAreReadAsNumpyReadsThem() throws {
+        var paths: [String] = []
+        for (i, h) in Self.headers.enumerated() {
+            let path = dir + "/header\(i).npy"
+            try Data(Self.file(h.header, major: h.major, minor: h.minor)).write(to: URL(fileURLWithPath: path))
+            paths.append(path)
+        }
+        let r = try NumpyOracle.python("""
+        import numpy as np, sys
+        for p in sys.argv[1:]:
+            try:
+                np.load(p, allow_pickle=False); print('accepted')
+            except Exception:
+                print('refused')
+        """, args: paths)
+        let verdicts = r.output.split(separator: "\n").map(String.init)
+        try #require(verdicts.count == paths.count, "\(r.output)")
+        for (h, (path, numpy)) in zip(Self.headers, zip(paths, verdicts)) {
+            let ours: String
+            do { _ = try Npy.load(path); ours = "accepted" } catch { ours = "refused" }
+            #expect(ours == numpy, "\(h.name): numpy \(numpy), optlab \(ours)")
+        }
+        #expect(verdicts.filter { $0 == "accepted" }.count == 3, "the three good files are good")
+    }
+
+    @Test func aKeyGivenTwiceIsAnErrorNotTheLastOneWinning() throws {
+        // (Python's literal_eval keeps the last; a file that says two things is refused here)
+        let twice = Self.file("{'descr': '<f4', 'fortran_order': False, 'shape': (6,), 'descr': '<f8', }\n")
+        #expect { try Npy.decode(twice) } throws: { "\($0)".contains("key 'descr' given twice") }
+        let expression = Self.file("{'descr': '<f8', 'fortran_order': False, 'shape': (3,) + (1,), }\n")
+        #expect { try Npy.decode(expression, source: "x.npy") } throws: {
+            "\($0)" == "npy.load: x.npy: header is not a Python literal: expected '}' at character 56"
+        }
+    }
 }

@@ -63,7 +63,8 @@ public enum Npy {
         guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1..<6]) == Array("NUMPY".utf8) else {
             throw bad("not a .npy file (bad magic)")
         }
-        let major = bytes[6]
+        let (major, minor) = (bytes[6], bytes[7])
+        guard minor == 0, (1...3).contains(major) else { throw bad("unsupported format version \(major).\(minor) (numpy writes 1.0, 2.0 and 3.0)") }
         let headerLength: Int, start: Int
         switch major {
         case 1:
@@ -103,21 +104,19 @@ public enum Npy {
         var shape: [Int]
     }
 
-    /// Reads the three keys out of the Python dict literal. Tolerant of
-    /// spacing and key order; strict about values.
+    /// The header as numpy reads it: a Python dict literal with exactly the
+    /// keys 'descr' (a dtype code), 'fortran_order' (True or False) and
+    /// 'shape' (a tuple of sizes), each once, and nothing after it but padding.
     private static func parseHeader(_ h: String, _ bad: (String) -> RuntimeError) throws -> Header {
-        func value(of key: String) throws -> Substring {
-            guard let k = h.range(of: "'\(key)'") ?? h.range(of: "\"\(key)\""),
-                  let colon = h[k.upperBound...].firstIndex(of: ":") else {
-                throw bad("header has no '\(key)'")
-            }
-            return h[h.index(after: colon)...].drop(while: { $0 == " " })
+        let literal: PythonLiteral
+        do { literal = try PythonLiteral.parse(h) } catch { throw bad("header is not a Python literal: \(error.message)") }
+        guard case .dict(let entries) = literal else { throw bad("header is not a dict") }
+        let keys = entries.map(\.key)
+        guard keys.sorted() == ["descr", "fortran_order", "shape"] else {
+            throw bad("header has the keys \(keys.map { "'\($0)'" }.joined(separator: ", ")); numpy's are exactly 'descr', 'fortran_order' and 'shape'")
         }
-        let d = try value(of: "descr")
-        guard let q = d.first, q == "'" || q == "\"", let end = d.dropFirst().firstIndex(of: q) else {
-            throw bad("cannot read 'descr'")
-        }
-        let descr = String(d[d.index(after: d.startIndex)..<end])
+        let fields = Dictionary(uniqueKeysWithValues: entries.map { ($0.key, $0.value) })
+        guard case .string(let descr)? = fields["descr"] else { throw bad("'descr' is not a string") }
         let bigEndian = descr.hasPrefix(">")
         let code = descr.drop(while: { "<>|=".contains($0) })
         let type: ByteCodec.FileType
@@ -129,22 +128,11 @@ public enum Npy {
         case "u1": type = .u8
         default: throw bad("unsupported dtype '\(descr)' (supported: f4, f8, i4, i8, u1)")
         }
-        let f = try value(of: "fortran_order")
-        let fortran: Bool
-        if f.hasPrefix("True") { fortran = true } else if f.hasPrefix("False") { fortran = false } else {
-            throw bad("cannot read 'fortran_order'")
-        }
-        let s = try value(of: "shape")
-        guard s.first == "(", let close = s.firstIndex(of: ")") else { throw bad("cannot read 'shape'") }
-        let inner = s[s.index(after: s.startIndex)..<close]
-        var shape: [Int] = []
-        for part in inner.split(separator: ",") {
-            let trimmed = part.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty { continue }
-            guard let v = Int(trimmed.hasSuffix("L") ? String(trimmed.dropLast()) : trimmed), v >= 0 else {
-                throw bad("shape entry '\(trimmed)' is not a size")
-            }
-            shape.append(v)
+        guard case .bool(let fortran)? = fields["fortran_order"] else { throw bad("'fortran_order' is not True or False") }
+        guard case .tuple(let dims)? = fields["shape"] else { throw bad("'shape' is not a tuple") }
+        let shape = try dims.map { d -> Int in
+            guard case .int(let v) = d else { throw bad("'shape' holds something that is not a size") }
+            return v
         }
         return Header(type: type, bigEndian: bigEndian, fortran: fortran, shape: shape)
     }

@@ -104,6 +104,29 @@ test("nn.Ensemble.top builds an ensemble from the best trials' checkpoints", fun
   os.execute('rm -rf "' .. dir .. '"')
 end)
 
+test("a trial's train.fit{budget = budget} without log keeps its checkpoints and resume state in the trial's folder", function()
+  local dir = tmpdir()
+  local d = data.spiral{classes = 3, per_class = 20}
+  local function trial(cfg, budget)
+    tensor.seed(cfg.trial)
+    local m = nn.Sequential{nn.Linear(2, 16, {init = "kaiming"}), nn.ReLU(), nn.Linear(16, 3)}
+    local h = train.fit{model = m, loss = nn.SoftmaxCrossEntropy(), optimizer = optim.SGD(m, {lr = cfg.lr, momentum = 0.9}),
+      train = d, val = d, epochs = 3, batch = 20, budget = budget}
+    return {val_acc = h.best.val_acc}
+  end
+  local r = hp.search{name = "b", dir = dir, space = {lr = hp.loguniform(0.05, 0.5)}, trials = 2, quiet = true, trial = trial}
+  for _, t in ipairs(r.trials) do
+    local files = {}
+    for f in io.popen('ls "' .. t.dir .. '"'):lines() do files[#files + 1] = f end
+    local listing = table.concat(files, " ")
+    H.eq(listing:find("resume.safetensors", 1, true) ~= nil, true, "resume state in " .. t.dir .. ": " .. listing)
+    H.eq(listing:match("ep00%d_val%d%.%d+%.safetensors") ~= nil, true, "a checkpoint named by its score: " .. listing)
+    H.eq(listing:find("metrics.jsonl", 1, true) ~= nil, true, "the run log: " .. listing)
+  end
+  H.eq(#nn.Ensemble.top(2, dir .. "/b"), 2, "nn.Ensemble.top finds them")
+  os.execute('rm -rf "' .. dir .. '"')
+end)
+
 test("grid: levels fit the budget, cell centres in log space, every choice", function()
   local dir = tmpdir()
   local seen = {}

@@ -23,8 +23,9 @@ enum TrainLibrary {
         overwrite = true; config.json, metrics.jsonl, checkpoints
         ep005_val0.8812.safetensors, resume.safetensors after each epoch),
         resume = true (carry on from log's resume.safetensors), budget = the
-        budget hp.search gives a trial (its epochs, stop_above, resume, and a
-        report that may stop a trial far behind the others), keep_best=true,
+        budget hp.search gives a trial (its epochs, stop_above, resume, the
+        trial's folder as the default log, and a report that may stop a trial
+        far behind the others), keep_best=true,
         train_sample=1000, quiet=false. Stops with a message naming the step if
         the loss becomes NaN or infinite. Returns the history: h.loss (per
         iteration), h.train_acc, h.val_acc, h.lr (per epoch), h.best, h.stopped
@@ -70,7 +71,8 @@ enum TrainLibrary {
             opts.seed = UInt64(bitPattern: Int64(try o.integer("seed", default: 0)))
             opts.keepBest = try o.bool("keep_best", default: true)
             opts.trainAccuracySample = try o.integer("train_sample", default: 1000)
-            opts.runDirectory = o.has("log") ? try o.string("log", default: "") : nil
+            // a search trial's checkpoints and resume state go into its own folder unless it logs elsewhere
+            opts.runDirectory = o.has("log") ? try o.string("log", default: "") : budget["dir"]?.string
             // a search trial's folder is hp.search's own, and a trial's script may keep files of its own there
             opts.overwrite = try o.bool("overwrite", default: !budget.isEmpty)
             // A budget's resume applies when there is a run folder to resume from; an explicit resume needs one.

@@ -117,11 +117,12 @@ local function behind(ctx, job, r)
 end
 
 -- The budget a trial receives: its stage's epochs, stop_above in the first
--- stage, resume (from the trial folder's last epoch), and report, which
--- train.fit{budget = budget} calls a few times an epoch.
+-- stage, resume (from the trial folder's last epoch), the trial's folder
+-- (train.fit's log folder unless the trial names another), and report,
+-- which train.fit{budget = budget} calls a few times an epoch.
 local function budget_for(ctx, job, on_report)
   local b = {stage = job.stage, epochs = job.epochs, trials = job.trials, stop_above = job.stage == 1 and 3 or nil,
-             resume = true, quiet = true}
+             resume = true, quiet = true, dir = job.dir}
   function b.report(r)
     if type(r) ~= "table" then P.raise("bad argument #1 to 'budget.report' (a table like {at = epochs_done, loss = ..., val_acc = ...} expected, got " .. P.kind(r) .. ")") end
     H.write_json(job.dir .. "/progress.jsonl", r, true)

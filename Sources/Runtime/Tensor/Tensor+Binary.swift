@@ -14,9 +14,9 @@ extension Tensor {
     public func div(_ other: Tensor) throws -> Tensor { try binary(.div, other) }
     /// Elementwise `self ^ other` (C's pow: negative bases with integral exponents work).
     public func pow(_ other: Tensor) throws -> Tensor { try binary(.pow, other) }
-    /// Elementwise maximum; where equal, the gradient goes to `self`.
+    /// Elementwise maximum; where equal, each side gets half the gradient (PyTorch's choice).
     public func maximum(_ other: Tensor) throws -> Tensor { try binary(.maximum, other) }
-    /// Elementwise minimum; where equal, the gradient goes to `self`.
+    /// Elementwise minimum; where equal, each side gets half the gradient.
     public func minimum(_ other: Tensor) throws -> Tensor { try binary(.minimum, other) }
 
     public func add(_ s: Double) throws -> Tensor { try binary(.add, .scalar(s, dtype: scalarType(s))) }
@@ -65,9 +65,12 @@ extension Tensor {
                 ga = needs[0] ? try g.mul(b).mul(a.pow(b.sub(1))) : nil
                 gb = needs[1] ? try g.mul(value).mul(a.log()) : nil
             case .maximum, .minimum:
-                let mask = try a.compare(op == .maximum ? .ge : .le, b)
-                ga = needs[0] ? try g.mul(mask) : nil
-                gb = needs[1] ? try g.mul(mask.neg().add(1)) : nil
+                // PyTorch's: half the gradient to each side of a tie, none to the
+                // side that lost, all of it to both where a NaN made the comparisons false
+                let share = try a.compare(.eq, b).mul(-0.5).add(1)
+                let aLost = try a.compare(op == .maximum ? .lt : .gt, b), bLost = try a.compare(op == .maximum ? .gt : .lt, b)
+                ga = needs[0] ? try g.mul(share.mul(aLost.neg().add(1))) : nil
+                gb = needs[1] ? try g.mul(share.mul(bLost.neg().add(1))) : nil
             }
             return [try ga?.sumTo(a.shape), try gb?.sumTo(b.shape)]
         }

@@ -35,8 +35,9 @@ extension Tensor {
     }
 
     /// The arithmetic mean, of everything or along `dim`.
+    /// The mean; of an i32 tensor, in f32 (numpy's is float, PyTorch refuses).
     public func mean(dim: Int? = nil, keepDim: Bool = false) throws -> Tensor {
-        try requireFloat("mean")
+        if dtype == .i32 { return try to(.f32).mean(dim: dim, keepDim: keepDim) }
         let n = try dim.map { shape[try normalizedDim($0, op: "mean")] } ?? count
         guard n > 0 else { throw RuntimeError(.shape, "mean", "mean of an empty tensor") }
         return try sum(dim: dim, keepDim: keepDim).div(Double(n))
@@ -105,8 +106,9 @@ extension Tensor {
     }
 
     /// Values and (i32) indices of the largest or smallest entry; NaN wins,
-    /// so a NaN is never hidden by a reduction. The gradient goes to the
-    /// winning entry.
+    /// so a NaN is never hidden by a reduction. Along a dimension the
+    /// gradient goes to the winning entry (the index); over all elements it
+    /// is split evenly between tied entries, as PyTorch's `max()` does.
     func extremum(dim: Int?, keepDim: Bool, largest: Bool) throws -> (values: Tensor, indices: Tensor) {
         let op = largest ? "max" : "min"
         guard count > 0 else { throw RuntimeError(.shape, op, "reduction of an empty tensor") }
@@ -135,10 +137,16 @@ extension Tensor {
         }
         KinkRecorder.current?.record(op, choices: indices.toInt32s().map(Int.init), onPath: requiresGrad)
         let inShape = shape, dt = dtype
+        let overall = dim == nil ? values.element(0) : 0  // (the closure must not hold `values`, its own output)
         let out = Tensor.record(op, values, [self]) { g, _ in
             let idx = indices.ptr(Int32.self)  // capture the tensor, not a pointer into it
             let grad = try Tensor.zeros(inShape, dtype: dt)
             let gp = try g.to(dt)
+            if dim == nil {
+                let ties = (0..<src.count).filter { overall.isNaN ? src.element($0).isNaN : src.element($0) == overall }
+                for k in ties { grad.setElement(k, gp.element(0) / Double(ties.count)) }
+                return [grad]
+            }
             for o in 0..<L.outer {
                 for i in 0..<L.inner {
                     let k = Int(idx[o * L.inner + i])

@@ -80,7 +80,8 @@ extension Tensor {
     }
 
     /// Each element limited to [lo, hi]; either bound may be omitted. The
-    /// gradient passes where the element was strictly inside.
+    /// gradient passes where the element was strictly inside: an element
+    /// exactly at a bound gets none, as in PyTorch.
     public func clamp(min lo: Double? = nil, max hi: Double? = nil) throws -> Tensor {
         try requireFloat("clamp")
         if let lo, let hi, lo > hi {
@@ -99,8 +100,8 @@ extension Tensor {
         }
         return Tensor.record("clamp", out, [x]) { g, _ in
             var inside = try Tensor.ones(x.shape, dtype: x.dtype)
-            if let lo { inside = try inside.mul(x.compare(.ge, .scalar(lo, dtype: x.dtype))) }
-            if let hi { inside = try inside.mul(x.compare(.le, .scalar(hi, dtype: x.dtype))) }
+            if let lo { inside = try inside.mul(x.compare(.gt, .scalar(lo, dtype: x.dtype))) }
+            if let hi { inside = try inside.mul(x.compare(.lt, .scalar(hi, dtype: x.dtype))) }
             return [try g.mul(inside)]
         }
     }
@@ -113,9 +114,10 @@ extension Tensor {
         try Tensor.withNoGrad { try minimum(.scalar(v, dtype: dtype)) }
     }
 
-    /// `self ^ e` for a number `e`; `^2` is computed as x·x.
+    /// `self ^ e` for a number `e`; `^2` is computed as x·x. Of an i32
+    /// tensor, a float operation (in f32), as i32 division is.
     public func pow(_ e: Double) throws -> Tensor {
-        try requireFloat("pow")
+        if dtype == .i32 { return try to(.f32).pow(e) }
         let out = try Tensor(uninitialized: shape, dtype: dtype)
         if dtype == .f32 {
             let ef = Float(e)

@@ -51,13 +51,19 @@ public enum Datasets {
             .map { (number: $0.offset + 1, text: String($0.element)) }
             .filter { !$0.text.isEmpty }
         guard !lines.isEmpty else { throw RuntimeError(.format, "data.csv", "\(path) is empty") }
-        let header = lines.removeFirst().text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        func fields(_ line: (number: Int, text: String)) throws -> [String] {
+            guard let cells = csvFields(line.text) else {
+                throw RuntimeError(.format, "data.csv", "\(path) line \(line.number) has a quoted field that does not close on that line, or text after its closing quote")
+            }
+            return cells
+        }
+        let header = try fields(lines.removeFirst())
         guard let li = header.firstIndex(of: label) else {
             throw RuntimeError(.argument, "data.csv", "\(path) has no column '\(label)' (columns: \(header.joined(separator: ", ")))")
         }
         var features: [Float] = [], raw: [String] = []
         for line in lines {
-            let cells = line.text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let cells = try fields(line)
             guard cells.count == header.count else {
                 throw RuntimeError(.format, "data.csv", "\(path) line \(line.number) has \(cells.count) fields, the header \(header.count)")
             }
@@ -71,6 +77,36 @@ public enum Datasets {
         let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, Int32($0)) })
         return try Dataset(inputs: Tensor(features, shape: [raw.count, header.count - 1]),
                            labels: Tensor(int32: raw.map { index[$0] ?? 0 }), classes: names.count)
+    }
+
+    /// The fields of one CSV line (RFC 4180 within a line): separated by
+    /// commas, spaces around them dropped; a field in double quotes may hold
+    /// commas, and "" for a quote. Nil when a quote does not close (a quoted
+    /// field spanning lines, which numeric data sets do not have).
+    static func csvFields(_ line: String) -> [String]? {
+        var fields: [String] = [], field = "", quoted = false, wasQuoted = false
+        var chars = line.makeIterator()
+        while let c = chars.next() {
+            if quoted {
+                if c == "\"" {
+                    var rest = chars
+                    if rest.next() == "\"" { field.append("\""); chars = rest } else { quoted = false }
+                } else {
+                    field.append(c)
+                }
+            } else if c == "\"" && field.allSatisfy(\.isWhitespace) && !wasQuoted {
+                (field, quoted, wasQuoted) = ("", true, true)
+            } else if c == "," {
+                fields.append(wasQuoted ? field : field.trimmingCharacters(in: .whitespaces))
+                (field, wasQuoted) = ("", false)
+            } else if !(wasQuoted && c.isWhitespace) {
+                if wasQuoted { return nil }  // text after a closing quote
+                field.append(c)
+            }
+        }
+        if quoted { return nil }
+        fields.append(wasQuoted ? field : field.trimmingCharacters(in: .whitespaces))
+        return fields
     }
 
     /// CS231n's spiral: `classes` arms of `perClass` points in 2-d, with noise.

@@ -123,6 +123,21 @@ import Testing
         #expect(throws: RuntimeError.self) { try Datasets.csv(path: path, label: "nope") }
     }
 
+    @Test func csvFieldsMayBeQuoted() throws {
+        // Python's csv.reader gives these fields for the line without the spaces
+        // (with them, skipinitialspace=True keeps "2,5 "; optlab drops spaces around every field)
+        #expect(Datasets.csvFields(#"1,"2,5","say ""hi""",x"#) == ["1", "2,5", #"say "hi""#, "x"])
+        #expect(Datasets.csvFields(#"1, "2,5" ,"say ""hi""",x"#) == ["1", "2,5", #"say "hi""#, "x"])
+        #expect(Datasets.csvFields(#""",,"#) == ["", "", ""])
+        #expect(Datasets.csvFields(#""open"#) == nil)
+        #expect(Datasets.csvFields(#""a"b"#) == nil)
+        let path = try write("quoted.csv", Array("\"x, 1\",label\n\"1.5\",\"a,b\"\n2,c\n".utf8))
+        let d = try Datasets.csv(path: path, label: "label")
+        #expect(d.inputs.toDoubles() == [1.5, 2] && d.classes == 2)
+        let open = try write("open.csv", Array("a,label\n1,\"x\n".utf8))
+        #expect { try Datasets.csv(path: open, label: "label") } throws: { "\($0)".contains("line 2 has a quoted field that does not close") }
+    }
+
     @Test func aRaggedCSVRowIsAnErrorNamingItsLine() throws {
         // line 5 (a blank line 3 counts, as in an editor) has two fields
         let path = try write("ragged.csv", Array("a,b,label\r\n1,2,0\r\n\r\n3,4,1\r\n5,6\r\n".utf8))

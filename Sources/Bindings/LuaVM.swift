@@ -226,11 +226,15 @@ public final class LuaVM {
     /// entered through the same trampoline as every built-in: a thrown error
     /// becomes a Lua error, never a crash.
     public func register(_ name: String, help: String = "", _ body: @escaping @Sendable ([LuaValue]) throws -> [LuaValue]) throws {
-        let globals = try state.globalsTable()
-        try state.register([LuaFunction(name, help.isEmpty ? "" : name + "(...)", help) { a in
+        try register(LuaFunction(name, help.isEmpty ? "" : name + "(...)", help) { a in
             let args = try (0..<a.count).map { try a.value($0 + 1) }
             return try body(args)
-        }], into: globals.ref, qualifier: "", isMethod: false)
+        })
+    }
+
+    /// Sets a global to a function entered through the trampoline.
+    func register(_ function: LuaFunction) throws {
+        try state.register([function], into: try state.globalsTable().ref, qualifier: "", isMethod: false)
     }
 
     /// How `train.fit` shows progress (the REPL draws a bar on a terminal);

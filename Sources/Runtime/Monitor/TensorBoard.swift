@@ -14,7 +14,7 @@ public final class TensorBoardWriter {
         try RunFolder.makeDirectories(directory)
         var host = [CChar](repeating: 0, count: 256)
         gethostname(&host, 255)
-        path = "\(directory)/events.out.tfevents.\(Int(Date().timeIntervalSince1970)).\(String(cString: host)).optlab"
+        path = "\(directory)/events.out.tfevents.\(Int(Date().timeIntervalSince1970)).\(String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)).optlab"
         fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw AtomicFile.ioError("tensorboard", "cannot open \(path)") }
         var e = Proto()

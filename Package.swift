@@ -12,6 +12,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        // `swift package generate-documentation` (scripts/test builds the DocC catalogs).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // System libraries, all from Debian: liblua5.4-dev, libedit-dev, libopenblas-dev.
@@ -46,9 +48,7 @@ let package = Package(
         .executableTarget(name: "optlab-bench", dependencies: ["OptLabRuntime", "OptLabLua"],
                           path: "Sources/Bench"),
 
-        // An example host embedding the runtime (built and run by scripts/test).
-        .executableTarget(name: "optlab-embed-example", dependencies: ["OptLabLua", "OptLabRuntime"],
-                          path: "Examples/EmbedOptLab"),
+        // (Examples/EmbedOptLab is a package of its own that depends on this one by path.)
 
         .testTarget(name: "OptLabRuntimeTests", dependencies: ["OptLabRuntime"],
                     path: "Tests/OptLabRuntimeTests"),

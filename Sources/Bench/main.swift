@@ -19,7 +19,7 @@ func format(_ v: Double) -> String {
 }
 
 let suites = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("-") }
-let wanted = suites.isEmpty ? ["core", "lua", "train", "check", "modelling"] : Array(suites)
+let wanted = suites.isEmpty ? ["core", "lua", "train", "check", "modelling", "embed"] : Array(suites)
 var rows: [Row] = []
 do {
     if wanted.contains("core") { rows += try CoreBenchmarks.run() }
@@ -28,6 +28,7 @@ do {
     if wanted.contains("train") { rows += try TrainingBenchmarks.run() }
     if wanted.contains("check") { rows += try CheckBenchmarks.run() }
     if wanted.contains("modelling") { rows += try ModellingBenchmarks.run() }
+    if wanted.contains("embed") { rows += try EmbeddingBenchmarks.run() }
 } catch {
     FileHandle.standardError.write("optlab-bench: \(error)\n".data(using: .utf8)!)
     exit(1)

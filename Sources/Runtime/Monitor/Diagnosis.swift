@@ -8,8 +8,11 @@ public enum Diagnosis {
         public let message: String
     }
 
+    /// The findings about one run, most serious first.
     /// - Parameters:
-    ///   - loss: per iteration; trainAccuracy, validationAccuracy: per epoch.
+    ///   - loss: The loss of every iteration.
+    ///   - trainAccuracy: The training accuracy of every epoch.
+    ///   - validationAccuracy: The validation accuracy of every epoch.
     public static func diagnose(loss: [Double], trainAccuracy: [Double], validationAccuracy: [Double]) -> [Finding] {
         var out: [Finding] = []
         let finite = loss.filter { $0.isFinite }

@@ -3,7 +3,11 @@ public final class Linear: Module {
     public let inputs: Int, outputs: Int
 
     /// - Parameters:
+    ///   - inputs: The features of each input row.
+    ///   - outputs: The features of each output row.
+    ///   - bias: Whether to add a learned bias b.
     ///   - initialization: `.small` (std 0.01, the notes' default), `.xavier` or `.kaiming`.
+    ///   - dtype: f32 or f64 weights.
     public init(_ inputs: Int, _ outputs: Int, bias: Bool = true, initialization: Initialization = .small,
                 dtype: DType = .f32) throws {
         guard inputs > 0, outputs > 0 else {

@@ -29,6 +29,7 @@ do {
     if wanted.contains("check") { rows += try CheckBenchmarks.run() }
     if wanted.contains("modelling") { rows += try ModellingBenchmarks.run() }
     if wanted.contains("embed") { rows += try EmbeddingBenchmarks.run() }
+    if wanted.contains("torch") { rows += try TorchBenchmarks.run() }
 } catch {
     FileHandle.standardError.write("optlab-bench: \(error)\n".data(using: .utf8)!)
     exit(1)

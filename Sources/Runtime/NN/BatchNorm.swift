@@ -1,8 +1,9 @@
 /// Batch normalisation over the batch (and, for [N,C,H,W] input, the spatial
 /// positions) of each feature: y = γ·(x − μ)/√(σ² + ε) + β. Training uses the
 /// batch's statistics and updates running ones (momentum 0.1, as PyTorch);
-/// evaluation uses the running ones. Written with tensor ops, so autograd
-/// gives its backward.
+/// evaluation uses the running ones. A fused kernel on NCHW memory
+/// (Kernels/BatchNormKernel.swift) with its own backward; the tensor-op
+/// chain remains for inputs of another dtype than the parameters.
 public final class BatchNorm: Module {
     public let features: Int
     public let momentum: Double, eps: Double
@@ -24,7 +25,10 @@ public final class BatchNorm: Module {
     override public func forward(_ x: Tensor) throws -> Tensor {
         try expectRank(x, [2, 4], what: "[N,\(features)] or [N,\(features),H,W]")
         try expectFeatures(x, features, dim: 1)
-        // Features last, rows = every sample (and position).
+        if x.dtype == parameter(0).dtype, x.dtype.isFloatingPoint {
+            return try fused(x)
+        }
+        // (mixed dtypes: the op chain, which promotes) Features last, rows = every sample (and position).
         let rows = x.rank == 4 ? try x.permute([0, 2, 3, 1]).reshape([-1, features]) : x
         let y: Tensor
         if isTraining {
@@ -46,6 +50,26 @@ public final class BatchNorm: Module {
         let out = try y.mul(parameter(0)).add(parameter(1))
         guard x.rank == 4 else { return out }
         return try out.reshape([x.shape[0], x.shape[2], x.shape[3], features]).permute([0, 3, 1, 2])
+    }
+
+    /// The fused kernel on NCHW memory (Kernels/BatchNormKernel.swift).
+    func fused(_ x: Tensor) throws -> Tensor {
+        guard isTraining else {
+            return try x.batchNormEvaluation(weight: parameter(0), bias: parameter(1), runningMean: buffer(0), runningVariance: buffer(1), eps: eps)
+        }
+        let m = x.count / features
+        guard m > 1 else {
+            throw RuntimeError(.shape, "BatchNorm", "training needs more than one value per feature, got shape \(describe(x.shape))")
+        }
+        let (out, mean, variance) = try x.batchNormTraining(weight: parameter(0), bias: parameter(1), eps: eps)
+        // running averages, with the unbiased variance (as PyTorch)
+        let rm = buffer(0), rv = buffer(1), unbias = Double(m) / Double(m - 1)
+        for c in 0..<features {
+            rm.setElement(c, (1 - momentum) * rm.element(c) + momentum * mean[c])
+            rv.setElement(c, (1 - momentum) * rv.element(c) + momentum * variance[c] * unbias)
+        }
+        rm.bumpVersion(); rv.bumpVersion()
+        return out
     }
 
     override public var summary: String { "BatchNorm(\(features))" }

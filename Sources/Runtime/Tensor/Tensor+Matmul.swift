@@ -93,6 +93,7 @@ extension Tensor {
         let ta = transA ? CblasTrans : CblasNoTrans
         let tb = transB ? CblasTrans : CblasNoTrans
         if m == 0 || n == 0 { return }
+        _ = Parallel.threads  // BLAS's thread count is the runtime's (OPTLAB_NUM_THREADS)
         if k == 0 { c.fill(0); return }  // (only reached with whole, contiguous outputs)
         switch c.dtype {
         case .f32:

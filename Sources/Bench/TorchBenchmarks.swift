@@ -1,0 +1,115 @@
+import Foundation
+import OptLabLua
+import OptLabRuntime
+
+/// `optlab-bench torch`: optlab against PyTorch CPU on the same workloads
+/// (scripts/bench/workloads.lua and scripts/bench/torch_reference.py), at 1
+/// and 2 threads on both sides, interleaved pairs in one run: PyTorch's block
+/// then optlab's, 5 pairs, the median ratio and its range (> 1: optlab is
+/// faster). PyTorch runs in a venv the bench makes when it is missing
+/// (`pip install torch numpy`, a few GB; never in CI or scripts/test), or in
+/// the Python named by OPTLAB_TORCH_PYTHON.
+enum TorchBenchmarks {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static let workloads: [(name: String, label: String, block: Double)] = [
+        ("conv_train", "convnet of fashion_mnist_conv.lua, train step, batch 128", 1.0),
+        ("conv_eval", "convnet eval forward, batch 128", 0.6),
+        ("mlp_train", "MLP 784-256-128-10 train step, Adam, batch 256", 0.6),
+        ("conv", "Conv2d 32→64 3×3 forward+backward, 128×32×14×14", 0.6),
+        ("batchnorm", "BatchNorm 32 forward+backward, 128×32×28×28", 0.6),
+        ("add", "x + y, 1M f32", 0.3), ("mul", "x * y, 1M f32", 0.3), ("relu", "relu, 1M f32", 0.3),
+        ("exp", "exp, 1M f32", 0.3), ("tanh", "tanh, 1M f32", 0.3), ("small_add", "x + y, 4 f32", 0.2),
+    ]
+
+    static func python() throws -> String {
+        if let p = ProcessInfo.processInfo.environment["OPTLAB_TORCH_PYTHON"] { return p }
+        let venv = root.appendingPathComponent(".build/torch-venv").path
+        let py = venv + "/bin/python"
+        if !FileManager.default.fileExists(atPath: py) {
+            FileHandle.standardError.write("optlab-bench: making \(venv) with torch (a few GB, once)\n".data(using: .utf8)!)
+            for args in [["python3", "-m", "venv", venv], [venv + "/bin/pip", "install", "-q", "torch", "numpy"]] {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                p.arguments = args
+                try p.run()
+                p.waitUntilExit()
+                guard p.terminationStatus == 0 else { throw LuaError(message: "optlab-bench: \(args.joined(separator: " ")) failed") }
+            }
+        }
+        return py
+    }
+
+    /// The PyTorch process: one request line, one answer line.
+    final class Reference {
+        let process = Process(), input = Pipe(), output = Pipe()
+        var buffered = Data()
+        let version: String
+
+        init(python: String, script: String) throws {
+            process.executableURL = URL(fileURLWithPath: python)
+            process.arguments = [script]
+            process.standardInput = input
+            process.standardOutput = output
+            try process.run()
+            version = try Reference.line(output, &buffered)
+        }
+
+        static func line(_ pipe: Pipe, _ buffered: inout Data) throws -> String {
+            while true {
+                if let nl = buffered.firstIndex(of: 0x0a) {
+                    let line = String(decoding: buffered[buffered.startIndex..<nl], as: UTF8.self)
+                    buffered = Data(buffered[(nl + 1)...])
+                    return line
+                }
+                let chunk = pipe.fileHandleForReading.availableData
+                guard !chunk.isEmpty else { throw LuaError(message: "optlab-bench: the PyTorch process ended") }
+                buffered.append(chunk)
+            }
+        }
+
+        func seconds(_ workload: String, threads: Int, iterations: Int) throws -> Double {
+            input.fileHandleForWriting.write("\(workload) \(threads) \(iterations)\n".data(using: .utf8)!)
+            guard let s = Double(try Reference.line(output, &buffered)) else { throw LuaError(message: "optlab-bench: bad answer from PyTorch") }
+            return s
+        }
+    }
+
+    static func run() throws -> [Row] {
+        let reference = try Reference(python: try python(), script: root.appendingPathComponent("scripts/bench/torch_reference.py").path)
+        defer { reference.process.terminate() }
+        let vm = try LuaVM()
+        let make = try vm.run(file: root.appendingPathComponent("scripts/bench/workloads.lua").path).first ?? .nil
+        var rows: [Row] = []
+        let only = ProcessInfo.processInfo.environment["OPTLAB_TORCH_WORKLOADS"].map { Set($0.split(separator: ",").map(String.init)) }
+        for threads in [1, 2] {
+            Parallel.threads = threads
+            for w in workloads where only?.contains(w.name) ?? true {
+                let step = try vm.call(function: make, [.string(w.name)]).first ?? .nil
+                func ours(_ n: Int) throws -> Double {
+                    let t0 = now()
+                    try vm.call(function: step, [.integer(n)])
+                    return now() - t0
+                }
+                // size a block to about w.block seconds on optlab's side
+                _ = try ours(1)
+                let once = try ours(1)
+                let n = Swift.max(1, Int(w.block / Swift.max(once, 1e-7)))
+                var pairs: [(Double, Double)] = []
+                for _ in 0..<5 {
+                    let theirs = try reference.seconds(w.name, threads: threads, iterations: n) / Double(n)
+                    pairs.append((theirs, try ours(n) / Double(n)))
+                }
+                let ratios = pairs.map { $0.0 / $0.1 }.sorted()
+                let a = pairs.map(\.0).sorted()[2], b = pairs.map(\.1).sorted()[2]
+                let unit = b < 1e-3 ? "µs" : "ms", scale = b < 1e-3 ? 1e6 : 1e3
+                rows.append(Row(name: String(format: "%@, %d thread%@ (PyTorch ÷ optlab, median of 5 pairs %.2f, range %.2f–%.2f)",
+                                             w.label, threads, threads == 1 ? "" : "s", ratios[2], ratios.first!, ratios.last!),
+                                unit: unit, ours: b * scale, reference: a * scale, higherIsBetter: false))
+                FileHandle.standardError.write("\(rows.last!.name): optlab \(format(b * scale)) \(unit), PyTorch \(format(a * scale))\n".data(using: .utf8)!)
+            }
+        }
+        print("reference: \(reference.version)")
+        return rows
+    }
+}

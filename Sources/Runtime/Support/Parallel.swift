@@ -1,0 +1,60 @@
+import CBLAS
+import Dispatch
+import Foundation
+
+/// The one thread count of the runtime, shared with OpenBLAS: elementwise
+/// ops, reductions, convolutions' patch copies and BatchNorm split large
+/// work into `threads` chunks; GEMM runs on as many BLAS threads.
+///
+/// `OPTLAB_NUM_THREADS` sets it at start (default: the cores). Work is cut
+/// into chunks by the thread count alone, never by timing, so with a fixed
+/// count the results are the same bit for bit from run to run.
+public enum Parallel {
+    nonisolated(unsafe) private static var count: Int = {
+        let env = ProcessInfo.processInfo.environment["OPTLAB_NUM_THREADS"].flatMap(Int.init)
+        let n = Swift.max(1, Swift.min(env ?? ProcessInfo.processInfo.activeProcessorCount, 256))
+        openblas_set_num_threads(Int32(n))
+        return n
+    }()
+
+    /// Threads used by large operations (and by BLAS).
+    public static var threads: Int {
+        get { count }
+        set {
+            count = Swift.max(1, Swift.min(newValue, 256))
+            openblas_set_num_threads(Int32(count))
+        }
+    }
+
+    /// Below this many elements an elementwise op stays on one thread: the
+    /// hand-off costs more than it saves.
+    static let minimumElements = 1 << 16
+
+    /// Calls `body` on `[0, n)` cut into up to `threads` contiguous ranges,
+    /// in parallel; on the calling thread alone when n is below `grain`.
+    @inline(__always)
+    static func forRanges(_ n: Int, grain: Int = minimumElements, _ body: (Range<Int>) -> Void) {
+        let t = Swift.min(count, Swift.max(1, n / Swift.max(grain / 2, 1)))
+        if t <= 1 || n < grain {
+            body(0..<n)
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let chunks = Chunks(body: body)
+            DispatchQueue.concurrentPerform(iterations: t) { i in
+                chunks.body(i * n / t ..< (i + 1) * n / t)
+            }
+        }
+    }
+
+    /// Calls `body(i)` for every i in `0..<n` (each a sizeable piece of work:
+    /// an image, a channel), spread over the threads in contiguous blocks.
+    static func forEach(_ n: Int, _ body: (Int) -> Void) {
+        forRanges(n, grain: 2) { r in for i in r { body(i) } }
+    }
+
+    /// Lets a non-escaping closure cross into the worker threads.
+    private struct Chunks: @unchecked Sendable {
+        let body: (Range<Int>) -> Void
+    }
+}

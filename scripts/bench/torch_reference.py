@@ -1,0 +1,113 @@
+"""PyTorch's side of `optlab-bench torch`: the workloads of workloads.lua,
+the same models and shapes, timed on request.
+
+Protocol (one line each way): the bench writes "WORKLOAD THREADS N", this
+process runs the workload's step N times with THREADS threads and answers
+with the seconds it took.
+"""
+import sys
+import time
+
+import torch
+
+torch.manual_seed(1)
+nn = torch.nn
+
+
+def convnet():
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(64 * 7 * 7, 256), nn.ReLU(), nn.Dropout(0.3), nn.Linear(256, 10))
+
+
+def labels(n, classes):
+    return torch.tensor([(i * 7) % classes for i in range(1, n + 1)])
+
+
+loss = nn.CrossEntropyLoss()
+
+
+def conv_train():
+    m, x, y = convnet(), torch.randn(128, 1, 28, 28), labels(128, 10)
+    opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9, nesterov=True)
+
+    def step():
+        opt.zero_grad()
+        loss(m(x), y).backward()
+        opt.step()
+    return step
+
+
+def conv_eval():
+    m, x = convnet(), torch.randn(128, 1, 28, 28)
+    m.eval()
+
+    def step():
+        with torch.no_grad():
+            m(x)
+    return step
+
+
+def mlp_train():
+    m = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+    x, y = torch.randn(256, 784), labels(256, 10)
+    opt = torch.optim.Adam(m.parameters(), lr=1e-3)
+
+    def step():
+        opt.zero_grad()
+        loss(m(x), y).backward()
+        opt.step()
+    return step
+
+
+def batchnorm():
+    bn, x = nn.BatchNorm2d(32), torch.randn(128, 32, 28, 28, requires_grad=True)
+
+    def step():
+        x.grad = None
+        bn(x).sum().backward()
+    return step
+
+
+def conv():
+    c, x = nn.Conv2d(32, 64, 3, padding=1), torch.randn(128, 32, 14, 14, requires_grad=True)
+
+    def step():
+        x.grad = None
+        c.zero_grad()
+        c(x).sum().backward()
+    return step
+
+
+def elementwise(op):
+    def make():
+        a, b = torch.randn(1048576), torch.randn(1048576)
+        return {"add": lambda: a + b, "mul": lambda: a * b, "relu": lambda: a.relu(),
+                "exp": lambda: a.exp(), "tanh": lambda: a.tanh()}[op]
+    return make
+
+
+def small_add():
+    a, b = torch.randn(4), torch.randn(4)
+    return lambda: a + b
+
+
+workloads = {"conv_train": conv_train, "conv_eval": conv_eval, "mlp_train": mlp_train, "batchnorm": batchnorm,
+             "conv": conv, "small_add": small_add}
+for op in ["add", "mul", "relu", "exp", "tanh"]:
+    workloads[op] = elementwise(op)
+
+made = {}
+print(f"ready torch {torch.__version__}", flush=True)
+for line in sys.stdin:
+    name, threads, n = line.split()
+    torch.set_num_threads(int(threads))
+    if name not in made:
+        made[name] = workloads[name]()
+        made[name]()  # warm up
+    step = made[name]
+    t0 = time.perf_counter()
+    for _ in range(int(n)):
+        step()
+    print(time.perf_counter() - t0, flush=True)

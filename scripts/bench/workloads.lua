@@ -1,0 +1,73 @@
+-- optlab's side of `optlab-bench torch`: each workload returns a function
+-- that runs one iteration; the bench times blocks of calls from Swift,
+-- interleaved with the same workload in PyTorch (scripts/bench/torch_reference.py,
+-- which defines the same models and data shapes).
+tensor.seed(1)
+
+local function convnet()
+  return nn.Sequential{
+    nn.Conv2d(1, 32, 3, {pad = 1}), nn.BatchNorm(32), nn.ReLU(), nn.MaxPool2d(2),
+    nn.Conv2d(32, 64, 3, {pad = 1}), nn.BatchNorm(64), nn.ReLU(), nn.MaxPool2d(2),
+    nn.Flatten(),
+    nn.Linear(64 * 7 * 7, 256, {init = "kaiming"}), nn.ReLU(), nn.Dropout(0.3),
+    nn.Linear(256, 10, {init = "kaiming"}),
+  }
+end
+
+local function labels(n, classes)
+  local t = {}
+  for i = 1, n do t[i] = (i * 7) % classes + 1 end
+  return tensor.from(t, "i32")
+end
+
+local loss = nn.SoftmaxCrossEntropy()
+local workloads = {}
+
+function workloads.conv_train()
+  local m, x, y = convnet(), tensor.randn{128, 1, 28, 28}, labels(128, 10)
+  local opt = optim.SGD(m, {lr = 0.01, momentum = 0.9, nesterov = true})
+  return function() opt:zero_grad(); loss(m(x), y):backward(); opt:step() end
+end
+
+function workloads.conv_eval()
+  local m, x = convnet(), tensor.randn{128, 1, 28, 28}
+  m:evaluate()
+  return function() tensor.no_grad(function() return m(x) end) end
+end
+
+function workloads.mlp_train()
+  local m = nn.Sequential{nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10)}
+  local x, y = tensor.randn{256, 784}, labels(256, 10)
+  local opt = optim.Adam(m, {lr = 1e-3})
+  return function() opt:zero_grad(); loss(m(x), y):backward(); opt:step() end
+end
+
+function workloads.batchnorm()
+  local bn, x = nn.BatchNorm(32), tensor.randn{128, 32, 28, 28}:requires_grad()
+  return function() x.grad = nil; bn(x):sum():backward() end
+end
+
+function workloads.conv()
+  local c, x = nn.Conv2d(32, 64, 3, {pad = 1}), tensor.randn{128, 32, 14, 14}:requires_grad()
+  return function() x.grad = nil; c:zero_grad(); c(x):sum():backward() end
+end
+
+local big_x, big_y
+local function big() big_x, big_y = tensor.randn{1048576}, tensor.randn{1048576} end
+function workloads.add() big(); return function() return big_x + big_y end end
+function workloads.mul() big(); return function() return big_x * big_y end end
+function workloads.relu() big(); return function() return big_x:relu() end end
+function workloads.exp() big(); return function() return big_x:exp() end end
+function workloads.tanh() big(); return function() return big_x:tanh() end end
+function workloads.small_add()
+  local a, b = tensor.randn{4}, tensor.randn{4}
+  return function() return a + b end
+end
+
+
+-- A function that runs the workload's step `n` times.
+return function(name)
+  local make = workloads[name] or error("unknown workload " .. tostring(name))
+  local step = make()
+  return function(n) for _ = 1, n do step() end end
+end

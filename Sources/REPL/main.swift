@@ -24,6 +24,14 @@ Commands (when no file of that name is in this folder):
 
 let optlabVersion = "0.1.0"
 let argv = CommandLine.arguments
+
+// OpenBLAS fell back to its generic kernels on a CPU it did not recognise:
+// start again, once, with the kernel family the CPU's features allow (see BLASCore).
+if let core = BLASCore.better() {
+    setenv("OPENBLAS_CORETYPE", core, 1)
+    var cArgs = argv.map { strdup($0) } + [nil]
+    execv("/proc/self/exe", &cArgs)  // returns only if it failed: carry on as we are
+}
 let progname = "optlab"
 
 func printError(_ message: String) {
@@ -111,7 +119,7 @@ func main() -> Int32 {
         fputs(usage + "\n", stderr)
         return 1
     }
-    if opts.version { print("optlab \(optlabVersion) (\(luaRelease)), the optlab runtime for Lua") }
+    if opts.version { print("optlab \(optlabVersion) (\(luaRelease)), the optlab runtime for Lua; OpenBLAS \(BLASCore.name) kernels, \(Parallel.threads) threads") }
     let vm: LuaVM
     do { vm = try LuaVM() } catch {
         printError("\(error)")

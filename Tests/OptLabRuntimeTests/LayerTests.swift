@@ -51,7 +51,7 @@ enum Naive {
 
     @Test func convolutionMatchesNaiveLoopsAcrossChunks() throws {
         let x = try f64([5, 2, 7, 6], seed: 4), w = try f64([3, 2, 3, 3], seed: 5), b = try f64([3], seed: 6)
-        for (s, p) in [(1, 0), (1, 1), (2, 1)] {
+        for (s, p) in [(1, 0), (1, 1), (2, 1), (1, 2), (3, 2), (2, 0)] {
             let want = try Naive.conv2d(x, w, b, stride: s, pad: p)
             expectClose(try x.conv2d(weight: w, bias: b, stride: s, padding: p).toDoubles(), want, tolerance: 1e-12)
             // Chunks of two images: the last chunk (one image) is partial.
@@ -66,8 +66,10 @@ enum Naive {
         let saved = ConvGeometry.chunkBytes
         ConvGeometry.chunkBytes = 1   // one image per chunk
         defer { ConvGeometry.chunkBytes = saved }
-        try expectGradientsMatch([try f64([3, 2, 5, 4], seed: 7), try f64([2, 2, 3, 3], seed: 8), try f64([2], seed: 9)]) {
-            try $0[0].conv2d(weight: $0[1], bias: $0[2], stride: 2, padding: 1)
+        for (s, p) in [(2, 1), (1, 1), (1, 0), (3, 2), (1, 2)] {
+            try expectGradientsMatch([try f64([3, 2, 5, 4], seed: 7), try f64([2, 2, 3, 3], seed: 8), try f64([2], seed: 9)]) {
+                try $0[0].conv2d(weight: $0[1], bias: $0[2], stride: s, padding: p)
+            }
         }
     }
 

@@ -45,28 +45,43 @@ struct ConvGeometry {
     var patch: Int { c * k * k }
     var positions: Int { oh * ow }
 
+    /// The output columns xo whose input column xo·stride − pad + kj lies inside
+    /// the image: one contiguous range, so rows copy as spans.
+    @inline(__always) func inside(_ kj: Int) -> Range<Int> {
+        // xo·stride ≥ pad − kj and xo·stride ≤ w − 1 + pad − kj
+        let lo = Swift.max(0, (pad - kj + stride - 1) / stride)
+        let hi = Swift.min(ow, (w - 1 + pad - kj) / stride + 1)
+        return lo..<Swift.max(lo, hi)
+    }
+
     /// cols[(ci·k + ki)·k + kj][(img − first)·positions + p] = x[img, ci, …] (0 outside);
     /// rows are `rowStride` apart (the GEMM's leading dimension, which a last,
-    /// partial chunk does not fill).
+    /// partial chunk does not fill). Channels are unrolled in parallel (each
+    /// writes its own rows).
     func im2col<T: FloatElement>(_ x: UnsafePointer<T>, _ cols: UnsafeMutablePointer<T>, images: Range<Int>, rowStride: Int) {
         let width = rowStride
-        for ci in 0..<c {
+        Parallel.forEach(c) { ci in
             for ki in 0..<k {
                 for kj in 0..<k {
                     let row = cols + ((ci * k + ki) * k + kj) * width
+                    let span = inside(kj)
                     for (j, img) in images.enumerated() {
                         let src = x + (img * c + ci) * h * w
                         let dst = row + j * positions
                         for y in 0..<oh {
                             let iy = y * stride - pad + ki
                             let line = dst + y * ow
-                            if iy < 0 || iy >= h {
+                            if iy < 0 || iy >= h || span.isEmpty {
                                 line.update(repeating: 0, count: ow)
                                 continue
                             }
-                            for xo in 0..<ow {
-                                let ix = xo * stride - pad + kj
-                                line[xo] = ix >= 0 && ix < w ? src[iy * w + ix] : 0
+                            if span.lowerBound > 0 { line.update(repeating: 0, count: span.lowerBound) }
+                            if span.upperBound < ow { (line + span.upperBound).update(repeating: 0, count: ow - span.upperBound) }
+                            let from = src + iy * w - pad + kj
+                            if stride == 1 {
+                                (line + span.lowerBound).update(from: from + span.lowerBound, count: span.count)
+                            } else {
+                                for xo in span { line[xo] = from[xo * stride] }
                             }
                         }
                     }
@@ -75,22 +90,27 @@ struct ConvGeometry {
         }
     }
 
-    /// The adjoint of im2col: adds each patch gradient back into dx.
+    /// The adjoint of im2col: adds each patch gradient back into dx. In
+    /// parallel over channels: channel ci's rows add only into its own planes.
     func col2im<T: FloatElement>(_ cols: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>, images: Range<Int>, rowStride: Int) {
         let width = rowStride
-        for ci in 0..<c {
+        Parallel.forEach(c) { ci in
             for ki in 0..<k {
                 for kj in 0..<k {
                     let row = cols + ((ci * k + ki) * k + kj) * width
+                    let span = inside(kj)
+                    guard !span.isEmpty else { continue }
                     for (j, img) in images.enumerated() {
                         let dst = dx + (img * c + ci) * h * w
                         let src = row + j * positions
                         for y in 0..<oh {
                             let iy = y * stride - pad + ki
                             guard iy >= 0 && iy < h else { continue }
-                            for xo in 0..<ow {
-                                let ix = xo * stride - pad + kj
-                                if ix >= 0 && ix < w { dst[iy * w + ix] += src[y * ow + xo] }
+                            let to = dst + iy * w - pad + kj, line = src + y * ow
+                            if stride == 1 {
+                                for xo in span { to[xo] += line[xo] }
+                            } else {
+                                for xo in span { to[xo * stride] += line[xo] }
                             }
                         }
                     }
@@ -151,7 +171,9 @@ private func convForward<T: FloatElement>(_ G: ConvGeometry, _ x: Tensor, _ weig
         Tensor.gemm(weight, false, cols, false, into: res, m: G.o, n: width, k: G.patch, ldb: chunk * G.positions, ldc: chunk * G.positions)
         let r = res.ptr(T.self), o = out.ptr(T.self)
         let bp = bias?.ptr(T.self)
-        for (j, img) in images.enumerated() {
+        let lower = images.lowerBound
+        Parallel.forEach(images.count) { j in
+            let img = lower + j
             for oc in 0..<G.o {
                 let src = r + oc * chunk * G.positions + j * G.positions
                 let dst = o + (img * G.o + oc) * G.positions
@@ -178,7 +200,9 @@ private func convBackward<T: FloatElement>(_ G: ConvGeometry, _ x: Tensor, _ wei
         let width = images.count * G.positions
         // The output gradient of the chunk as [O, width].
         let gp = g.ptr(T.self), gc = gcols.ptr(T.self)
-        for (j, img) in images.enumerated() {
+        let lower = images.lowerBound
+        Parallel.forEach(images.count) { j in
+            let img = lower + j
             for oc in 0..<G.o {
                 (gc + oc * ld + j * G.positions).update(from: gp + (img * G.o + oc) * G.positions, count: G.positions)
             }

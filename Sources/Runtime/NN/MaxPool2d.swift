@@ -39,42 +39,51 @@ extension Tensor {
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
         let oh = (h - k) / s + 1, ow = (w - k) / s + 1
         let out = try Tensor(uninitialized: [n, c, oh, ow], dtype: dtype)
+        // each window's winner, as an offset into the input; planes run in
+        // parallel and write only their own windows
         var winners = [Int](repeating: 0, count: n * c * oh * ow)
-        func run<T: FloatElement>(_: T.Type) {
+        func run<T: FloatElement>(_: T.Type, _ wp: UnsafeMutablePointer<Int>) {
             let xp = ptr(T.self), op = out.ptr(T.self)
-            for plane in 0..<(n * c) {
+            Parallel.forEach(n * c) { plane in
                 let base = plane * h * w
                 for y in 0..<oh {
                     for xo in 0..<ow {
-                        var best = -T.infinity, at = base + (y * s) * w + xo * s
-                        for ki in 0..<k {
-                            for kj in 0..<k {
-                                let idx = base + (y * s + ki) * w + xo * s + kj
-                                let v = xp[idx]
-                                if v > best || v.isNaN { best = v; at = idx; if v.isNaN { break } }
+                        let corner = base + (y * s) * w + xo * s
+                        var best = xp[corner], at = corner
+                        if !best.isNaN {
+                            search: for ki in 0..<k {
+                                let row = corner + ki * w
+                                for kj in 0..<k {
+                                    let v = xp[row + kj]
+                                    if v > best { best = v; at = row + kj } else if v.isNaN { best = v; at = row + kj; break search }
+                                }
                             }
                         }
                         let o = (plane * oh + y) * ow + xo
-                        op[o] = xp[at]
-                        winners[o] = at
+                        op[o] = best
+                        wp[o] = at
                     }
                 }
             }
         }
-        if dtype == .f32 { run(Float.self) } else { run(Double.self) }
+        winners.withUnsafeMutableBufferPointer { wp in
+            if dtype == .f32 { run(Float.self, wp.baseAddress!) } else { run(Double.self, wp.baseAddress!) }
+        }
         KinkRecorder.current?.record("max_pool2d", choices: winners, onPath: requiresGrad)
         guard Tensor.recording(self) else { return out }
-        let inShape = shape, dt = dtype
+        let inShape = shape, dt = dtype, windows = oh * ow
         return Tensor.record("max_pool2d", out, [self]) { g, _ in
-            let dx = try Tensor.zeros(inShape, dtype: dt)
+            let dx = try Tensor(uninitialized: inShape, dtype: dt)
             let gp = try g.to(dt)
-            if dt == .f32 {
-                let d = dx.ptr(Float.self), q = gp.ptr(Float.self)
-                for (o, at) in winners.enumerated() { d[at] += q[o] }
-            } else {
-                let d = dx.ptr(Double.self), q = gp.ptr(Double.self)
-                for (o, at) in winners.enumerated() { d[at] += q[o] }
+            func scatter<T: FloatElement>(_ d: UnsafeMutablePointer<T>, _ q: UnsafeMutablePointer<T>) {
+                winners.withUnsafeBufferPointer { wp in
+                    Parallel.forEach(n * c) { plane in
+                        (d + plane * h * w).update(repeating: 0, count: h * w)
+                        for o in (plane * windows)..<((plane + 1) * windows) { d[wp[o]] += q[o] }
+                    }
+                }
             }
+            if dt == .f32 { scatter(dx.ptr(Float.self), gp.ptr(Float.self)) } else { scatter(dx.ptr(Double.self), gp.ptr(Double.self)) }
             return [dx]
         }
     }

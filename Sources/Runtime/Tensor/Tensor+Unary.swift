@@ -46,12 +46,28 @@ extension Tensor {
             case .log: dx = try g.div(x)
             case .sqrt: dx = try g.div(y.mul(2))
             case .abs: dx = try g.mul(x.sign())
-            case .tanh: dx = try g.mul(y.mul(y).neg().add(1))
-            case .sigmoid: dx = try g.mul(y.mul(y.neg().add(1)))
-            case .relu: dx = try g.mul(x.compare(.gt, .scalar(0, dtype: x.dtype)))
+            // (the common ones in one pass over g and what they saved)
+            case .tanh: dx = try Tensor.backwardPass(g, y, { g, y in g * (1 - y * y) }, { g, y in g * (1 - y * y) }) ?? g.mul(y.mul(y).neg().add(1))
+            case .sigmoid: dx = try Tensor.backwardPass(g, y, { g, y in g * (y * (1 - y)) }, { g, y in g * (y * (1 - y)) }) ?? g.mul(y.mul(y.neg().add(1)))
+            case .relu: dx = try Tensor.backwardPass(g, x, { g, x in x > 0 ? g : 0 }, { g, x in x > 0 ? g : 0 }) ?? g.mul(x.compare(.gt, .scalar(0, dtype: x.dtype)))
             }
             return [dx]
         }
+    }
+
+    /// f(g, s) elementwise in one pass, when the gradient and the saved
+    /// tensor have one shape and dtype (nil otherwise: the caller composes ops).
+    @inline(__always)
+    static func backwardPass(_ g: Tensor, _ saved: Tensor,
+                             _ f32: (Float, Float) -> Float, _ f64: (Double, Double) -> Double) throws -> Tensor? {
+        guard g.shape == saved.shape, g.dtype == saved.dtype, g.dtype.isFloatingPoint else { return nil }
+        let out = try Tensor(uninitialized: g.shape, dtype: g.dtype)
+        if g.dtype == .f32 {
+            mapBinary(UnsafePointer(g.ptr(Float.self)), g.shape, UnsafePointer(saved.ptr(Float.self)), g.shape, out.ptr(Float.self), g.shape, f32)
+        } else {
+            mapBinary(UnsafePointer(g.ptr(Double.self)), g.shape, UnsafePointer(saved.ptr(Double.self)), g.shape, out.ptr(Double.self), g.shape, f64)
+        }
+        return out
     }
 
     /// −1, 0 or 1 by the sign of each element. Not differentiable.

@@ -60,21 +60,20 @@ func forEachRow(_ outShape: [Int], _ sa: [Int], _ sb: [Int], _ body: (Int, Int, 
 
 /// out[i] = f(a[i'], b[i'']) over the broadcast shape. Fast paths for equal
 /// shapes and for a one-element operand; they are the loops the compiler
-/// vectorises, and split over the threads for large tensors (each element
-/// computed alone, so the split changes no result).
+/// vectorises. (On one thread: see Elementwise.swift for the parallel ones.)
 @inline(__always)
 func mapBinary<T, U>(_ a: UnsafePointer<T>, _ aShape: [Int], _ b: UnsafePointer<T>, _ bShape: [Int],
                      _ out: UnsafeMutablePointer<U>, _ outShape: [Int], _ f: (T, T) -> U) {
     let n = outShape.reduce(1, *)
     let na = aShape.reduce(1, *), nb = bShape.reduce(1, *)
     if na == n && nb == n {
-        Parallel.forRanges(n) { r in for i in r { out[i] = f(a[i], b[i]) } }
+        for i in 0..<n { out[i] = f(a[i], b[i]) }
     } else if nb == 1 && na == n {
         let bv = b[0]
-        Parallel.forRanges(n) { r in for i in r { out[i] = f(a[i], bv) } }
+        for i in 0..<n { out[i] = f(a[i], bv) }
     } else if na == 1 && nb == n {
         let av = a[0]
-        Parallel.forRanges(n) { r in for i in r { out[i] = f(av, b[i]) } }
+        for i in 0..<n { out[i] = f(av, b[i]) }
     } else {
         let sa = Broadcast.strides(of: aShape, in: outShape)
         let sb = Broadcast.strides(of: bShape, in: outShape)
@@ -100,5 +99,5 @@ func mapBinary<T, U>(_ a: UnsafePointer<T>, _ aShape: [Int], _ b: UnsafePointer<
 
 @inline(__always)
 func mapUnary<T, U>(_ a: UnsafePointer<T>, _ out: UnsafeMutablePointer<U>, _ n: Int, _ f: (T) -> U) {
-    Parallel.forRanges(n) { r in for i in r { out[i] = f(a[i]) } }
+    for i in 0..<n { out[i] = f(a[i]) }
 }

@@ -151,13 +151,13 @@ func floatBinary<T: FloatElement>(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ ou
     let pa = UnsafePointer(a.ptr(T.self)), pb = UnsafePointer(b.ptr(T.self)), po = out.ptr(T.self)
     let (sa, sb, so) = (a.shape, b.shape, out.shape)
     switch op {
-    case .add: mapBinary(pa, sa, pb, sb, po, so) { $0 + $1 }
-    case .sub: mapBinary(pa, sa, pb, sb, po, so) { $0 - $1 }
-    case .mul: mapBinary(pa, sa, pb, sb, po, so) { $0 * $1 }
-    case .div: mapBinary(pa, sa, pb, sb, po, so) { $0 / $1 }
+    case .add: elementwise(Add<T>.self, pa, sa, pb, sb, po, so)
+    case .sub: elementwise(Sub<T>.self, pa, sa, pb, sb, po, so)
+    case .mul: elementwise(Mul<T>.self, pa, sa, pb, sb, po, so)
+    case .div: elementwise(Div<T>.self, pa, sa, pb, sb, po, so)
     case .pow: mapBinary(pa, sa, pb, sb, po, so) { T.cpow($0, $1) }
-    case .maximum: mapBinary(pa, sa, pb, sb, po, so) { $0 >= $1 || $0.isNaN ? $0 : $1 }
-    case .minimum: mapBinary(pa, sa, pb, sb, po, so) { $0 <= $1 || $0.isNaN ? $0 : $1 }
+    case .maximum: elementwise(Maximum<T>.self, pa, sa, pb, sb, po, so)
+    case .minimum: elementwise(Minimum<T>.self, pa, sa, pb, sb, po, so)
     }
 }
 

@@ -47,25 +47,24 @@ extension Tensor {
             case .sqrt: dx = try g.div(y.mul(2))
             case .abs: dx = try g.mul(x.sign())
             // (the common ones in one pass over g and what they saved)
-            case .tanh: dx = try Tensor.backwardPass(g, y, { g, y in g * (1 - y * y) }, { g, y in g * (1 - y * y) }) ?? g.mul(y.mul(y).neg().add(1))
-            case .sigmoid: dx = try Tensor.backwardPass(g, y, { g, y in g * (y * (1 - y)) }, { g, y in g * (y * (1 - y)) }) ?? g.mul(y.mul(y.neg().add(1)))
-            case .relu: dx = try Tensor.backwardPass(g, x, { g, x in x > 0 ? g : 0 }, { g, x in x > 0 ? g : 0 }) ?? g.mul(x.compare(.gt, .scalar(0, dtype: x.dtype)))
+            case .tanh: dx = try Tensor.backwardPass(g, y, TanhGradient<Float>.self, TanhGradient<Double>.self) ?? g.mul(y.mul(y).neg().add(1))
+            case .sigmoid: dx = try Tensor.backwardPass(g, y, SigmoidGradient<Float>.self, SigmoidGradient<Double>.self) ?? g.mul(y.mul(y.neg().add(1)))
+            case .relu: dx = try Tensor.backwardPass(g, x, ReLUGradient<Float>.self, ReLUGradient<Double>.self) ?? g.mul(x.compare(.gt, .scalar(0, dtype: x.dtype)))
             }
             return [dx]
         }
     }
 
-    /// f(g, s) elementwise in one pass, when the gradient and the saved
+    /// K(g, s) elementwise in one pass, when the gradient and the saved
     /// tensor have one shape and dtype (nil otherwise: the caller composes ops).
-    @inline(__always)
-    static func backwardPass(_ g: Tensor, _ saved: Tensor,
-                             _ f32: (Float, Float) -> Float, _ f64: (Double, Double) -> Double) throws -> Tensor? {
+    static func backwardPass<K32: BinaryElementwise, K64: BinaryElementwise>(_ g: Tensor, _ saved: Tensor, _: K32.Type, _: K64.Type) throws -> Tensor?
+        where K32.Element == Float, K64.Element == Double {
         guard g.shape == saved.shape, g.dtype == saved.dtype, g.dtype.isFloatingPoint else { return nil }
         let out = try Tensor(uninitialized: g.shape, dtype: g.dtype)
         if g.dtype == .f32 {
-            mapBinary(UnsafePointer(g.ptr(Float.self)), g.shape, UnsafePointer(saved.ptr(Float.self)), g.shape, out.ptr(Float.self), g.shape, f32)
+            elementwise(K32.self, UnsafePointer(g.ptr(Float.self)), g.shape, UnsafePointer(saved.ptr(Float.self)), g.shape, out.ptr(Float.self), g.shape)
         } else {
-            mapBinary(UnsafePointer(g.ptr(Double.self)), g.shape, UnsafePointer(saved.ptr(Double.self)), g.shape, out.ptr(Double.self), g.shape, f64)
+            elementwise(K64.self, UnsafePointer(g.ptr(Double.self)), g.shape, UnsafePointer(saved.ptr(Double.self)), g.shape, out.ptr(Double.self), g.shape)
         }
         return out
     }
@@ -182,11 +181,11 @@ extension Tensor {
 func unaryKernel<T: FloatElement>(_ op: UnaryOp, _ x: Tensor, _ out: Tensor, _: T.Type) {
     let a = UnsafePointer(x.ptr(T.self)), o = out.ptr(T.self), n = x.count
     switch op {
-    case .neg: mapUnary(a, o, n) { -$0 }
+    case .neg: elementwise(Negate<T>.self, a, o, n)
     case .exp: mapUnary(a, o, n) { T.exp($0) }
     case .log: mapUnary(a, o, n) { T.log($0) }
-    case .sqrt: mapUnary(a, o, n) { $0.squareRoot() }
-    case .abs: mapUnary(a, o, n) { Swift.abs($0) }
+    case .sqrt: elementwise(SquareRoot<T>.self, a, o, n)
+    case .abs: elementwise(Absolute<T>.self, a, o, n)
     case .tanh: mapUnary(a, o, n) { T.tanh($0) }
     case .sigmoid:
         mapUnary(a, o, n) { v in
@@ -194,6 +193,6 @@ func unaryKernel<T: FloatElement>(_ op: UnaryOp, _ x: Tensor, _ out: Tensor, _: 
             let e = T.exp(v)
             return e / (1 + e)
         }
-    case .relu: mapUnary(a, o, n) { $0 <= 0 ? 0 : $0 }  // NaN passes through, as in PyTorch
+    case .relu: elementwise(Rectify<T>.self, a, o, n)
     }
 }

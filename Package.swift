@@ -27,6 +27,10 @@ let package = Package(
                        providers: [.apt(["zlib1g-dev"])]),
         // glibc's mallopt, which Swift's Glibc module does not export.
         .target(name: "CAllocator", path: "Sources/CAllocator"),
+        // Vector kernels compiled per instruction set (AVX-512, AVX2, baseline) and
+        // chosen at run time: Swift compiles for the baseline only, and no
+        // -march flag may be set for a package others depend on.
+        .target(name: "CKernels", path: "Sources/CKernels"),
         // The C half of the Lua bridge: the error trampoline, result pushing, Lua macro wrappers.
         .target(name: "CLuaBridge", dependencies: ["CLua"], path: "Sources/CLuaBridge"),
         // libedit's variadic calls, wrapped; apart from the bridge so that a host
@@ -34,7 +38,7 @@ let package = Package(
         .target(name: "CEditShims", dependencies: ["CEditLine"], path: "Sources/CEditShims"),
 
         .target(name: "OptLabRuntime",
-                dependencies: ["CBLAS", "CZlib", "CAllocator", .product(name: "RealModule", package: "swift-numerics")],
+                dependencies: ["CBLAS", "CZlib", "CAllocator", "CKernels", .product(name: "RealModule", package: "swift-numerics")],
                 path: "Sources/Runtime"),
         // The Lua source of the bindings (prelude, search) lives in Sources/Bindings/Lua
         // and is compiled into the library, so optlab stays one self-contained file.

@@ -1,0 +1,20 @@
+#ifndef OPTLAB_KERNELS_H
+#define OPTLAB_KERNELS_H
+/* Vector kernels compiled for AVX-512, AVX2+FMA and baseline x86-64 (or the
+ * host's baseline elsewhere), the best one chosen at first use by the CPU's
+ * features; OPTLAB_ISA=baseline|avx2|avx512 forces one (never above what the
+ * CPU has). Swift compiles for the baseline only: these are the loops where
+ * the vector width matters. */
+#include <stddef.h>
+
+void optlab_exp_f32(const float *x, float *y, ptrdiff_t n);
+void optlab_tanh_f32(const float *x, float *y, ptrdiff_t n);
+void optlab_sigmoid_f32(const float *x, float *y, ptrdiff_t n);
+
+/* The kernel family in use: "avx512", "avx2" or "baseline". */
+const char *optlab_isa(void);
+
+/* For tests: op 0 exp, 1 tanh, 2 sigmoid with the family `isa` names (or the
+ * best below it the CPU has); returns the family that ran. */
+const char *optlab_unary_f32_as(const char *isa, int op, const float *x, float *y, ptrdiff_t n);
+#endif

@@ -1,0 +1,93 @@
+import CKernels
+import Foundation
+import Testing
+@testable import OptLabRuntime
+
+/// The f32 vector kernels (CKernels) against the correctly rounded value
+/// (libm's Double result rounded to Float): at most 1 ulp apart over the
+/// whole range of inputs, denormals, ±0, ±inf and NaN included; and every
+/// instruction set's variant against the baseline's, bit for bit.
+@Suite struct TranscendentalTests {
+    /// The distance in ulps between two floats (0 for equal, NaN for NaN).
+    static func ulps(_ a: Float, _ b: Float) -> UInt32 {
+        if a.isNaN || b.isNaN { return a.isNaN && b.isNaN ? 0 : .max }
+        func ordered(_ f: Float) -> Int64 { f.sign == .minus ? -Int64(f.magnitude.bitPattern) : Int64(f.bitPattern) }
+        return UInt32(clamping: Swift.abs(ordered(a) - ordered(b)))
+    }
+
+    /// Every 4099th bit pattern of all 2³² (so every binade, sign, denormal
+    /// range and special value is visited), and the special values themselves.
+    static let inputs: [Float] = {
+        var xs: [Float] = []
+        var bits: UInt64 = 0
+        while bits < (1 << 32) { xs.append(Float(bitPattern: UInt32(bits))); bits += 4099 }
+        xs += [0, -0.0, .infinity, -.infinity, .nan, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .leastNormalMagnitude,
+               .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 88.72283, 88.72284, -87.33655, -103.27893, -103.97208, -104,
+               1e-8, -1e-8, 0.17, 0.35, 9, -9, 20, -20]
+        return xs
+    }()
+
+    func worst(_ name: String, _ f: (Tensor) throws -> Tensor, _ reference: (Double) -> Double) throws -> (UInt32, Float) {
+        let x = try Tensor(shape: [Self.inputs.count], Self.inputs)
+        let got = try [Float](f(x))
+        var worst: (UInt32, Float) = (0, 0)
+        for (v, g) in zip(Self.inputs, got) {
+            let want = Float(reference(Double(v)))
+            let d = Self.ulps(g, want)
+            if d > worst.0 { worst = (d, v) }
+        }
+        return worst
+    }
+
+    @Test func expIsWithinOneUlp() throws {
+        let (d, at) = try worst("exp", { try $0.exp() }, Foundation.exp)
+        #expect(d <= 1, "exp: \(d) ulps at \(at)")
+    }
+
+    @Test func tanhIsWithinOneUlp() throws {
+        let (d, at) = try worst("tanh", { try $0.tanh() }, Foundation.tanh)
+        #expect(d <= 1, "tanh: \(d) ulps at \(at)")
+    }
+
+    @Test func sigmoidIsWithinOneUlp() throws {
+        let (d, at) = try worst("sigmoid", { try $0.sigmoid() }) { v in 1 / (1 + Foundation.exp(-v)) }
+        #expect(d <= 1, "sigmoid: \(d) ulps at \(at)")
+    }
+
+    @Test func specialValues() throws {
+        let x = try Tensor(shape: [5], [.infinity, -.infinity, .nan, 0, -0.0] as [Float])
+        let e = try [Float](x.exp()), t = try [Float](x.tanh()), s = try [Float](x.sigmoid())
+        #expect(e[0] == .infinity && e[1] == 0 && e[2].isNaN && e[3] == 1 && e[4] == 1)
+        #expect(t[0] == 1 && t[1] == -1 && t[2].isNaN && t[3] == 0 && t[4] == 0 && t[4].sign == .minus)
+        #expect(s[0] == 1 && s[1] == 0 && s[2].isNaN && s[3] == 0.5)
+        // a denormal result is rounded, not flushed to zero
+        #expect(try [Float](Tensor(shape: [1], [-100] as [Float]).exp())[0] == Float(Foundation.exp(-100.0)))
+    }
+
+    @Test(arguments: [0, 1, 2])
+    func everyInstructionSetGivesTheBaselinesBits(_ op: Int32) throws {
+        // odd lengths around every vector width, and a start past an aligned address
+        let xs = Self.inputs
+        var baseline = [Float](repeating: 0, count: xs.count)
+        #expect(String(cString: optlab_unary_f32_as("baseline", op, xs, &baseline, xs.count)) == "baseline")
+        for isa in ["avx2", "avx512"] {
+            for (start, n) in [(0, xs.count), (1, 1), (3, 7), (5, 17), (7, 33), (1, 65)] {
+                var got = [Float](repeating: 0, count: n)
+                let ran = xs.withUnsafeBufferPointer { p in
+                    String(cString: optlab_unary_f32_as(isa, op, p.baseAddress! + start, &got, n))
+                }
+                let want = Array(baseline[start..<(start + n)])
+                #expect(zip(got, want).allSatisfy { $0.bitPattern == $1.bitPattern }, "\(ran) op \(op) at \(start), n \(n)")
+            }
+        }
+    }
+
+    @Test func theTensorPathSplitsOverThreadsWithoutChangingABit() throws {
+        for n in [1, 9, 65_537, 131_075] {
+            let x = try Tensor.randn([n], generator: Generator(seed: UInt64(n))).mul(8)
+            var want = [Float](repeating: 0, count: n)
+            _ = try [Float](x).withUnsafeBufferPointer { optlab_unary_f32_as("baseline", 0, $0.baseAddress!, &want, n) }
+            #expect(try [Float](x.exp()).map(\.bitPattern) == want.map(\.bitPattern), "n = \(n)")
+        }
+    }
+}

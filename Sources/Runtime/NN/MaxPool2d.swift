@@ -41,37 +41,19 @@ extension Tensor {
         let out = try Tensor(uninitialized: [n, c, oh, ow], dtype: dtype)
         // each window's winner, as an offset into the input; planes run in
         // parallel and write only their own windows
-        var winners = [Int](repeating: 0, count: n * c * oh * ow)
-        func run<T: FloatElement>(_: T.Type, _ wp: UnsafeMutablePointer<Int>) {
-            let xp = ptr(T.self), op = out.ptr(T.self)
-            Parallel.forEach(n * c) { plane in
-                let base = plane * h * w
-                for y in 0..<oh {
-                    for xo in 0..<ow {
-                        let corner = base + (y * s) * w + xo * s
-                        var best = xp[corner], at = corner
-                        if !best.isNaN {
-                            search: for ki in 0..<k {
-                                let row = corner + ki * w
-                                for kj in 0..<k {
-                                    let v = xp[row + kj]
-                                    if v > best { best = v; at = row + kj } else if v.isNaN { best = v; at = row + kj; break search }
-                                }
-                            }
-                        }
-                        let o = (plane * oh + y) * ow + xo
-                        op[o] = best
-                        wp[o] = at
-                    }
-                }
+        let windows = n * c * oh * ow
+        let winners = [Int](unsafeUninitializedCapacity: windows) { buffer, count in
+            let wp = buffer.baseAddress!
+            if dtype == .f32 {
+                Tensor.maxPoolForward(ptr(Float.self), out.ptr(Float.self), wp, planes: n * c, h: h, w: w, k: k, s: s, oh: oh, ow: ow)
+            } else {
+                Tensor.maxPoolForward(ptr(Double.self), out.ptr(Double.self), wp, planes: n * c, h: h, w: w, k: k, s: s, oh: oh, ow: ow)
             }
-        }
-        winners.withUnsafeMutableBufferPointer { wp in
-            if dtype == .f32 { run(Float.self, wp.baseAddress!) } else { run(Double.self, wp.baseAddress!) }
+            count = windows
         }
         KinkRecorder.current?.record("max_pool2d", choices: winners, onPath: requiresGrad)
         guard Tensor.recording(self) else { return out }
-        let inShape = shape, dt = dtype, windows = oh * ow
+        let inShape = shape, dt = dtype, perPlane = oh * ow
         return Tensor.record("max_pool2d", out, [self]) { g, _ in
             let dx = try Tensor(uninitialized: inShape, dtype: dt)
             let gp = try g.to(dt)
@@ -79,12 +61,62 @@ extension Tensor {
                 winners.withUnsafeBufferPointer { wp in
                     Parallel.forEach(n * c) { plane in
                         (d + plane * h * w).update(repeating: 0, count: h * w)
-                        for o in (plane * windows)..<((plane + 1) * windows) { d[wp[o]] += q[o] }
+                        for o in (plane * perPlane)..<((plane + 1) * perPlane) { d[wp[o]] += q[o] }
                     }
                 }
             }
             if dt == .f32 { scatter(dx.ptr(Float.self), gp.ptr(Float.self)) } else { scatter(dx.ptr(Double.self), gp.ptr(Double.self)) }
             return [dx]
+        }
+    }
+}
+
+extension Tensor {
+    /// The max of each k×k window (stride s) of `planes` h×w planes, and where
+    /// it was; NaN wins (the first NaN of a window), so a NaN is never hidden.
+    static func maxPoolForward<T: FloatElement>(_ xp: UnsafeMutablePointer<T>, _ op: UnsafeMutablePointer<T>, _ wp: UnsafeMutablePointer<Int>,
+                                                planes: Int, h: Int, w: Int, k: Int, s: Int, oh: Int, ow: Int) {
+        Parallel.forEach(planes) { plane in
+            let base = plane * h * w
+            for y in 0..<oh {
+                let rowOut = (plane * oh + y) * ow
+                if k == 2 {
+                    // the common 2×2 window, unrolled
+                    let r0 = base + y * s * w, r1 = r0 + w
+                    for xo in 0..<ow {
+                        let c0 = r0 + xo * s, c1 = r1 + xo * s
+                        var best = xp[c0], at = c0
+                        if !best.isNaN {
+                            let a = xp[c0 + 1], b = xp[c1], c = xp[c1 + 1]
+                            if a.isNaN { best = a; at = c0 + 1 } else {
+                                if a > best { best = a; at = c0 + 1 }
+                                if b.isNaN { best = b; at = c1 } else {
+                                    if b > best { best = b; at = c1 }
+                                    if c.isNaN || c > best { best = c; at = c1 + 1 }
+                                }
+                            }
+                        }
+                        op[rowOut + xo] = best
+                        wp[rowOut + xo] = at
+                    }
+                    continue
+                }
+                for xo in 0..<ow {
+                    let corner = base + (y * s) * w + xo * s
+                    var best = xp[corner], at = corner
+                    if !best.isNaN {
+                        search: for ki in 0..<k {
+                            let row = corner + ki * w
+                            for kj in 0..<k {
+                                let v = xp[row + kj]
+                                if v > best { best = v; at = row + kj } else if v.isNaN { best = v; at = row + kj; break search }
+                            }
+                        }
+                    }
+                    op[rowOut + xo] = best
+                    wp[rowOut + xo] = at
+                }
+            }
         }
     }
 }

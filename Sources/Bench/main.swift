@@ -18,12 +18,9 @@ func format(_ v: Double) -> String {
     v >= 100 ? String(format: "%.0f", v) : v >= 10 ? String(format: "%.1f", v) : String(format: "%.2f", v)
 }
 
-// As the optlab executable does: OpenBLAS's generic kernels on a CPU it did not recognise are replaced (BLASCore).
-if let core = BLASCore.better() {
-    setenv("OPENBLAS_CORETYPE", core, 1)
-    var cArgs = CommandLine.arguments.map { strdup($0) } + [nil]
-    execv("/proc/self/exe", &cArgs)
-}
+// OpenBLAS reads its kernel family and its threads' spin time only as it
+// loads: start again, once, with better ones when they apply (see BLASCore).
+BLASCore.restartIfBetter()
 
 let suites = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("-") }
 let wanted = suites.isEmpty ? ["core", "lua", "train", "check", "modelling", "embed"] : Array(suites)

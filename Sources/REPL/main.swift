@@ -25,13 +25,9 @@ Commands (when no file of that name is in this folder):
 let optlabVersion = "0.1.0"
 let argv = CommandLine.arguments
 
-// OpenBLAS fell back to its generic kernels on a CPU it did not recognise:
-// start again, once, with the kernel family the CPU's features allow (see BLASCore).
-if let core = BLASCore.better() {
-    setenv("OPENBLAS_CORETYPE", core, 1)
-    var cArgs = argv.map { strdup($0) } + [nil]
-    execv("/proc/self/exe", &cArgs)  // returns only if it failed: carry on as we are
-}
+// OpenBLAS reads its kernel family and its threads' spin time only as it
+// loads: start again, once, with better ones when they apply (see BLASCore).
+BLASCore.restartIfBetter()
 let progname = "optlab"
 
 func printError(_ message: String) {

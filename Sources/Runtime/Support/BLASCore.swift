@@ -5,8 +5,11 @@ import Foundation
 /// family from the CPU's model number; on a CPU it does not know (a virtual
 /// machine's "Intel Xeon Processor", say) it falls back to the generic
 /// Prescott (SSE3) kernels even when the CPU has AVX-512, and GEMM runs at a
-/// third of its speed. The `optlab` executable then restarts itself once
-/// with `OPENBLAS_CORETYPE` naming the family the CPU's features allow.
+/// third of its speed. And its idle threads spin (sched_yield) for about
+/// 2²⁸ cycles after each call, taking the core from optlab's own threads
+/// between GEMMs (measured: a convnet step 25% slower at 2 threads). OpenBLAS
+/// reads both settings only when it loads, so the `optlab` executable
+/// restarts itself once with them in its environment (`restartEnvironment`).
 public enum BLASCore {
     /// The kernel family in use ("SkylakeX", "Haswell", "Prescott").
     public static var name: String { String(cString: openblas_get_corename()) }
@@ -22,6 +25,28 @@ public enum BLASCore {
         if ["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy(flags.contains) { return "SkylakeX" }
         if ["avx2", "fma"].allSatisfy(flags.contains) { return "Haswell" }
         return nil
+    }
+
+    /// What to set before OpenBLAS loads, for a restart (empty: nothing to
+    /// change): the better core type, and a short spin (OPENBLAS_THREAD_TIMEOUT=4,
+    /// its minimum) when more than one thread runs and the user set none.
+    /// OPTLAB_BLAS_CORE=keep leaves OpenBLAS entirely as it is.
+    public static func restartEnvironment(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
+        guard environment["OPTLAB_BLAS_CORE"] != "keep" else { return [:] }
+        var set: [String: String] = [:]
+        if let core = better(environment: environment) { set["OPENBLAS_CORETYPE"] = core }
+        if environment["OPENBLAS_THREAD_TIMEOUT"] == nil, Parallel.threads > 1 { set["OPENBLAS_THREAD_TIMEOUT"] = "4" }
+        return set
+    }
+
+    /// Restarts this program with `restartEnvironment()` set, when it has
+    /// anything to set; returns when there is nothing to do or exec failed.
+    public static func restartIfBetter() {
+        let set = restartEnvironment()
+        guard !set.isEmpty else { return }
+        for (k, v) in set { setenv(k, v, 1) }
+        var cArgs = CommandLine.arguments.map { strdup($0) } + [nil]
+        execv("/proc/self/exe", &cArgs)
     }
 
     /// The CPU's feature flags, from /proc/cpuinfo (empty where there is none).

@@ -95,3 +95,59 @@ public struct UpdateRuleKind: Sendable {
 public enum UpdateRules {
     public static let all: [UpdateRuleKind] = [SGDRule.kind, AdagradRule.kind, RMSpropRule.kind, AdamRule.kind, AdamRule.adamWKind]
 }
+
+/// The loop every rule's `update` runs: `body(i, j)` updates element i and
+/// returns its step u, which `updates` stores at j of a small block; the
+/// block's Σu² is then taken eight lanes at a time. (Summing u² into a Double
+/// inside the update loop made it a sequential chain that no compiler may
+/// vectorise; with the sum apart, both loops vectorise.) Returns Σu².
+@inline(__always)
+func updateLoop<T: FloatElement>(_ n: Int, _ body: (_ i: Int) -> T) -> Double {
+    let block = 1024
+    return withUnsafeTemporaryAllocation(of: T.self, capacity: block) { steps in
+        let u = steps.baseAddress!
+        var total = 0.0
+        var start = 0
+        while start < n {
+            let count = Swift.min(block, n - start)
+            for j in 0..<count { u[j] = body(start + j) }
+            total += sumOfSquares(UnsafePointer(u), count)
+            start += count
+        }
+        return total
+    }
+}
+
+/// Σ p[i]² eight lanes at a time, flushed into a Double every 256 elements.
+@inline(__always)
+func sumOfSquares<T: FloatElement>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
+    var total = 0.0
+    var i = 0
+    let raw = UnsafeRawPointer(p)
+    while i < n {
+        let end = Swift.min(i + 256, n)
+        var acc = SIMD8<T>()
+        var j = i
+        while j + 8 <= end {
+            let v = raw.loadUnaligned(fromByteOffset: j * MemoryLayout<T>.stride, as: SIMD8<T>.self)
+            acc += v * v
+            j += 8
+        }
+        var s = acc.sum()
+        while j < end { s += p[j] * p[j]; j += 1 }
+        total += Double(s)
+        i = end
+    }
+    return total
+}
+
+/// Eight lanes of a rule's buffers, loaded and stored unaligned.
+struct Lanes<T: FloatElement> {
+    let base: UnsafeMutableRawPointer
+    @inline(__always) init(_ p: UnsafeMutablePointer<T>) { base = UnsafeMutableRawPointer(p) }
+    @inline(__always) init(_ p: UnsafePointer<T>) { base = UnsafeMutableRawPointer(mutating: p) }
+    @inline(__always) subscript(i: Int) -> SIMD8<T> {
+        get { UnsafeRawPointer(base).loadUnaligned(fromByteOffset: i * MemoryLayout<T>.stride, as: SIMD8<T>.self) }
+        nonmutating set { base.storeBytes(of: newValue, toByteOffset: i * MemoryLayout<T>.stride, as: SIMD8<T>.self) }
+    }
+}

@@ -29,13 +29,14 @@ public enum BLASCore {
 
     /// What to set before OpenBLAS loads, for a restart (empty: nothing to
     /// change): the better core type, and a short spin (OPENBLAS_THREAD_TIMEOUT=4,
-    /// its minimum) when more than one thread runs and the user set none.
+    /// its minimum) unless the user set one (its pool is made at load with a
+    /// thread per core, whatever optlab's thread count becomes later).
     /// OPTLAB_BLAS_CORE=keep leaves OpenBLAS entirely as it is.
     public static func restartEnvironment(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
         guard environment["OPTLAB_BLAS_CORE"] != "keep" else { return [:] }
         var set: [String: String] = [:]
         if let core = better(environment: environment) { set["OPENBLAS_CORETYPE"] = core }
-        if environment["OPENBLAS_THREAD_TIMEOUT"] == nil, Parallel.threads > 1 { set["OPENBLAS_THREAD_TIMEOUT"] = "4" }
+        if environment["OPENBLAS_THREAD_TIMEOUT"] == nil { set["OPENBLAS_THREAD_TIMEOUT"] = "4" }
         return set
     }
 

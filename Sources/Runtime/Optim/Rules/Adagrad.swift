@@ -14,10 +14,8 @@ public struct AdagradRule: UpdateRule {
 
     public func update<T: FloatElement>(_ x: UnsafeMutablePointer<T>, _ dx: UnsafePointer<T>, _ s: [UnsafeMutablePointer<T>],
                                         count n: Int, lr: Double, t: Int) -> Double {
-        var sq = 0.0
         let lrT = T(lr), e = T(eps), c = s[0]
-        for i in 0..<n { c[i] += dx[i] * dx[i]; let u = -lrT * dx[i] / (c[i].squareRoot() + e); x[i] += u; sq += Double(u * u) }
-        return sq
+        return updateLoop(n) { i in c[i] += dx[i] * dx[i]; let u = -lrT * dx[i] / (c[i].squareRoot() + e); x[i] += u; return u }
     }
 
     public static let kind = UpdateRuleKind("Adagrad", signature: "optim.Adagrad(params, {lr=..., eps=1e-8})",

@@ -13,10 +13,8 @@ public struct MomentumRule: UpdateRule {
 
     public func update<T: FloatElement>(_ x: UnsafeMutablePointer<T>, _ dx: UnsafePointer<T>, _ s: [UnsafeMutablePointer<T>],
                                         count n: Int, lr: Double, t: Int) -> Double {
-        var sq = 0.0
         let lrT = T(lr), m = T(mu), v = s[0]
-        for i in 0..<n { v[i] = m * v[i] - lrT * dx[i]; x[i] += v[i]; sq += Double(v[i] * v[i]) }
-        return sq
+        return updateLoop(n) { i in v[i] = m * v[i] - lrT * dx[i]; x[i] += v[i]; return v[i] }
     }
 }
 

@@ -15,15 +15,13 @@ public struct RMSpropRule: UpdateRule {
 
     public func update<T: FloatElement>(_ x: UnsafeMutablePointer<T>, _ dx: UnsafePointer<T>, _ s: [UnsafeMutablePointer<T>],
                                         count n: Int, lr: Double, t: Int) -> Double {
-        var sq = 0.0
         let lrT = T(lr), d = T(decay), e = T(eps), c = s[0]
-        for i in 0..<n {
+        return updateLoop(n) { i in
             c[i] = d * c[i] + (1 - d) * dx[i] * dx[i]
             let u = -lrT * dx[i] / (c[i].squareRoot() + e)
             x[i] += u
-            sq += Double(u * u)
+            return u
         }
-        return sq
     }
 
     public static let kind = UpdateRuleKind("RMSprop", signature: "optim.RMSprop(params, {lr=..., decay=0.99, eps=1e-8})",

@@ -8,10 +8,8 @@ public struct SGDRule: UpdateRule {
 
     public func update<T: FloatElement>(_ x: UnsafeMutablePointer<T>, _ dx: UnsafePointer<T>, _ s: [UnsafeMutablePointer<T>],
                                         count n: Int, lr: Double, t: Int) -> Double {
-        var sq = 0.0
         let lrT = T(lr)
-        for i in 0..<n { let u = -lrT * dx[i]; x[i] += u; sq += Double(u * u) }
-        return sq
+        return updateLoop(n) { i in let u = -lrT * dx[i]; x[i] += u; return u }
     }
 
     /// `optim.SGD`: plain, with momentum, or Nesterov's.

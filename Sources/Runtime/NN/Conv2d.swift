@@ -153,9 +153,26 @@ extension Tensor {
         return Tensor.record("conv2d", out, inputs) { g, needs in
             let gg = try g.to(weight.dtype)
             let grads = out.dtype == .f32 ? try convBackward(G, x, weight, gg, needs, Float.self) : try convBackward(G, x, weight, gg, needs, Double.self)
-            return needs.count > 2 ? [grads.0, grads.1, needs[2] ? try gg.sum(dim: 3).sum(dim: 2).sum(dim: 0) : nil] : [grads.0, grads.1]
+            return needs.count > 2 ? [grads.0, grads.1, needs[2] ? try convBiasGradient(G, gg) : nil] : [grads.0, grads.1]
         }
     }
+}
+
+/// db[o] = Σ over images and positions of g[·, o, ·, ·]: one pass per
+/// channel (in parallel, each summed in a fixed order), not three reductions.
+private func convBiasGradient(_ G: ConvGeometry, _ g: Tensor) throws -> Tensor {
+    var sums = [Double](repeating: 0, count: G.o)
+    func run<T: FloatElement>(_ gp: UnsafeMutablePointer<T>) {
+        sums.withUnsafeMutableBufferPointer { out in
+            Parallel.forEach(G.o) { oc in
+                var total = 0.0
+                for img in 0..<G.n { total += contiguousSum(gp + (img * G.o + oc) * G.positions, G.positions) }
+                out[oc] = total
+            }
+        }
+    }
+    if g.dtype == .f32 { run(g.ptr(Float.self)) } else { run(g.ptr(Double.self)) }
+    return try Tensor.from(sums, shape: [G.o], dtype: g.dtype)
 }
 
 private func convForward<T: FloatElement>(_ G: ConvGeometry, _ x: Tensor, _ weight: Tensor, _ bias: Tensor?, _ out: Tensor, _: T.Type) throws {

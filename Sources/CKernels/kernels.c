@@ -1,8 +1,7 @@
-/* exp, tanh and sigmoid of f32 arrays, evaluated in double with a
- * branch-free polynomial and rounded to float once (within 1 ulp of the
- * correctly rounded value; see TranscendentalTests), in loops the compiler
- * vectorises for each instruction set below. The algorithm is the one of
- * Sources/Runtime/Kernels/Transcendental.swift, which these replace. */
+/* exp, tanh and sigmoid of f32 arrays with branch-free float polynomials
+ * (exp and tanh within 1 ulp of the correctly rounded value, sigmoid within
+ * 2, over the whole range; see TranscendentalTests), in loops the compiler
+ * vectorises for each instruction set below. */
 #include "optlab_kernels.h"
 /* No fused multiply-adds: every instruction set then computes the same bits. */
 #pragma clang fp contract(off)
@@ -10,78 +9,75 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const double LN2 = 0.693147180559945309417232121458176568;
-static const double LOG2E = 1.44269504088896340735992468100189214;
-static const double MAGIC = 6755399441055744.0; /* 1.5 * 2^52 */
-
-/* (2^n, e^r - 1) with x = n ln 2 + r, |r| <= ln 2 / 2. */
-static inline __attribute__((always_inline)) double split(double x, double *em1) {
-    double k = x * LOG2E + MAGIC;
-    double n = k - MAGIC;
-    double r = x - n * LN2;
-    double p = 1.0 / 39916800;
-    p = p * r + 1.0 / 3628800;
-    p = p * r + 1.0 / 362880;
-    p = p * r + 1.0 / 40320;
-    p = p * r + 1.0 / 5040;
-    p = p * r + 1.0 / 720;
-    p = p * r + 1.0 / 120;
-    p = p * r + 1.0 / 24;
-    p = p * r + 1.0 / 6;
-    p = p * r + 0.5;
-    p = p * r + 1;
-    *em1 = p * r;
-    uint64_t bits;
-    memcpy(&bits, &k, 8);
-    bits = (bits + 1023) << 52;
-    double scale;
-    memcpy(&scale, &bits, 8);
-    return scale;
-}
-
-static inline __attribute__((always_inline)) double clamp(double v, double lo, double hi) {
-    v = v < lo ? lo : v;
-    return v > hi ? hi : v;
-}
-
-static inline __attribute__((always_inline)) float exp_one(float x) {
-    double c = x != x ? 0 : clamp((double)x, -110, 100);
-    double em1, scale = split(c, &em1);
-    float v = (float)(scale * (em1 + 1));
+/* e^x: Cephes's expf polynomial after a Cody-Waite reduction x = n ln 2 + r
+ * (n rounded by adding 1.5 * 2^23, so no conversion can trap on NaN), 2^n
+ * applied in two halves so that denormal results are rounded once, not
+ * flushed. */
+static inline __attribute__((always_inline)) float expf_one(float x) {
+    float c = x != x ? 0.0f : (x < -104.0f ? -104.0f : (x > 89.0f ? 89.0f : x));
+    const float magic = 12582912.0f; /* 1.5 * 2^23 */
+    float k = c * 1.44269504088896341f + magic;
+    float n = k - magic;
+    float r = c - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    float z = r * r;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * z + r + 1.0f;
+    int32_t ni = (int32_t)n; /* n is integral and within [-150, 129]: exact */
+    int32_t n1 = ni >> 1, n2 = ni - n1;
+    uint32_t b1 = (uint32_t)(n1 + 127) << 23, b2 = (uint32_t)(n2 + 127) << 23;
+    float s1, s2;
+    memcpy(&s1, &b1, 4);
+    memcpy(&s2, &b2, 4);
+    float v = p * s1 * s2;
     return x != x ? x : v;
 }
 
-static inline __attribute__((always_inline)) float tanh_one(float x) {
-    double a = (double)x;
-    a = a < 0 ? -a : a;
-    a = x != x ? 0 : clamp(a * 2, 0, 40);
-    double em1, scale = split(a, &em1);
-    double e = scale == 1 ? em1 : scale * (em1 + 1) - 1;
-    float t = (float)(e / (e + 2));
-    uint32_t tb, xb;
-    memcpy(&tb, &t, 4);
+static inline __attribute__((always_inline)) float tanhf_one(float x) {
+    uint32_t xb;
     memcpy(&xb, &x, 4);
-    tb |= xb & 0x80000000u; /* the sign of x, -0 included */
+    float a = x < 0 ? -x : x;
+    /* small |x|: Cephes's odd polynomial; large: 1 - 2/(e^{2|x|} + 1) */
+    float z = a * a;
+    float p = -5.70498872745e-3f;
+    p = p * z + 2.06390887954e-2f;
+    p = p * z - 5.37397155531e-2f;
+    p = p * z + 1.33314422036e-1f;
+    p = p * z - 3.33332819422e-1f;
+    float small = p * z * a + a;
+    float e = expf_one(a > 10.0f ? 20.0f : 2.0f * a);
+    float large = 1.0f - 2.0f / (e + 1.0f);
+    float t = a < 0.625f ? small : large;
+    uint32_t tb;
+    memcpy(&tb, &t, 4);
+    tb |= xb & 0x80000000u;
     memcpy(&t, &tb, 4);
     return x != x ? x : t;
 }
 
-static inline __attribute__((always_inline)) float sigmoid_one(float x) {
-    double c = x != x ? 0 : clamp(-(double)x, -110, 700);
-    double em1, scale = split(c, &em1);
-    float v = (float)(1 / (1 + scale * (em1 + 1)));
+static inline __attribute__((always_inline)) float sigmoidf_one(float x) {
+    /* e^{-|x|} never overflows; for x < 0, σ(x) = e^{x}/(1 + e^{x}) keeps tiny results */
+    float a = x < 0 ? -x : x;
+    float e = expf_one(-a);
+    float s = 1.0f / (1.0f + e);
+    float v = x < 0 ? e * s : s;
     return x != x ? x : v;
 }
 
 #define KERNELS(SUFFIX, TARGET)                                                                        \
     TARGET static void exp_##SUFFIX(const float *x, float *y, ptrdiff_t n) {         \
-        for (ptrdiff_t i = 0; i < n; i++) y[i] = exp_one(x[i]);                                        \
+        for (ptrdiff_t i = 0; i < n; i++) y[i] = expf_one(x[i]);                                       \
     }                                                                                                  \
     TARGET static void tanh_##SUFFIX(const float *x, float *y, ptrdiff_t n) {        \
-        for (ptrdiff_t i = 0; i < n; i++) y[i] = tanh_one(x[i]);                                       \
+        for (ptrdiff_t i = 0; i < n; i++) y[i] = tanhf_one(x[i]);                                      \
     }                                                                                                  \
     TARGET static void sigmoid_##SUFFIX(const float *x, float *y, ptrdiff_t n) {     \
-        for (ptrdiff_t i = 0; i < n; i++) y[i] = sigmoid_one(x[i]);                                    \
+        for (ptrdiff_t i = 0; i < n; i++) y[i] = sigmoidf_one(x[i]);                                   \
     }
 
 KERNELS(baseline, )

@@ -137,3 +137,19 @@ enum Naive {
         }
     }
 }
+
+/// A watched model records the passes that can be differentiated; an
+/// evaluation pass leaves the last one (and keeps none of its own outputs).
+@Suite struct WatchedPassTests {
+    @Test func evaluationPassesAreNotRecorded() throws {
+        let model = try Sequential([Linear(3, 4), ReLU(), Linear(4, 2)])
+        model.watch()
+        let x = try Tensor.randn([5, 3], generator: Generator(seed: 1))
+        _ = try model(x)
+        let recorded = try #require(model.lastActivations)
+        #expect(recorded.count == 3 && recorded[0].shape == [5, 4])
+        _ = try Tensor.withNoGrad { try model(Tensor.randn([1000, 3], generator: Generator(seed: 2))) }
+        let after = try #require(model.lastActivations)
+        #expect(after.count == 3 && zip(after, recorded).allSatisfy { $0 === $1 }, "the training pass is still the one recorded")
+    }
+}

@@ -16,7 +16,8 @@ public final class Sequential: Module {
         nameParameters()
     }
 
-    /// Set by `watch()`: keep each layer's output of the last forward pass.
+    /// Set by `watch()`: keep each layer's output of the last forward pass
+    /// that records gradients.
     var watching = false
     public internal(set) var lastActivations: [Tensor]?
     /// The outputs of modules called inside the layers (a Lua module's children), from the same pass.
@@ -25,6 +26,10 @@ public final class Sequential: Module {
     override public func forward(_ x: Tensor) throws -> Tensor {
         var h = x
         var outputs: [Tensor] = []
+        // Only passes that can be differentiated are recorded: an evaluation
+        // pass (no grad, batches of 1000) would otherwise keep every layer's
+        // output alive until the next pass, hundreds of megabytes for a convnet.
+        let watching = self.watching && GradMode.enabled
         let trace = watching ? ActivationTrace() : nil
         let outer = ThreadState.current.activationTrace
         if let trace { ThreadState.current.activationTrace = trace }

@@ -46,7 +46,7 @@ let package = Package(
                 path: "Sources/Bindings", resources: [.embedInCode("Lua")]),
         // Swift 5 mode: the REPL lives on C globals (stdin/stdout/stderr, environ,
         // signal handlers, libedit callbacks) that Swift 6's checking rejects.
-        .executableTarget(name: "optlab", dependencies: ["OptLabLua", "OptLabRuntime", "CLua", "CLuaBridge", "CEditLine", "CEditShims"],
+        .executableTarget(name: "optlab", dependencies: ["OptLabLua", "OptLabRuntime", "CLua", "CLuaBridge", "CEditLine", "CEditShims", "CKernels"],
                           path: "Sources/REPL", resources: [.embedInCode("Lua")],
                           swiftSettings: [.swiftLanguageMode(.v5)]),
         .executableTarget(name: "optlab-bench", dependencies: ["OptLabRuntime", "OptLabLua"],

@@ -1,3 +1,4 @@
+import CKernels
 import CLuaBridge
 import Glibc
 import OptLabLua
@@ -115,7 +116,10 @@ func main() -> Int32 {
         fputs(usage + "\n", stderr)
         return 1
     }
-    if opts.version { print("optlab \(optlabVersion) (\(luaRelease)), the optlab runtime for Lua; OpenBLAS \(BLASCore.name) kernels, \(Parallel.threads) threads") }
+    if opts.version {
+        print("optlab \(optlabVersion) (\(luaRelease)), the optlab runtime for Lua; OpenBLAS \(BLASCore.name) kernels, "
+              + "\(String(cString: optlab_isa())) vector kernels, \(Parallel.threads) threads")
+    }
     let vm: LuaVM
     do { vm = try LuaVM() } catch {
         printError("\(error)")

@@ -27,11 +27,7 @@ enum EmbeddingBenchmarks {
     }
 
     static func row(_ name: String, _ p: [(Double, Double)]) -> Row {
-        let ratios = p.map { $0.1 / $0.0 }.sorted()
-        let a = p.map(\.0).sorted()[p.count / 2], b = p.map(\.1).sorted()[p.count / 2]
-        return Row(name: String(format: "%@ (optlab ÷ memcpy, median of 9 pairs %.2f, range %.2f–%.2f)", name, ratios[ratios.count / 2],
-                                ratios.first ?? 0, ratios.last ?? 0),
-                   unit: "µs", ours: b * 1e6, reference: a * 1e6, higherIsBetter: false)
+        Row.paired(name, ratio: "optlab ÷ memcpy", unit: "µs", scale: 1e6, p)
     }
 
     static func run() throws -> [Row] {

@@ -61,11 +61,7 @@ enum ModellingBenchmarks {
     }
 
     static func row(_ name: String, unit: String, scale: Double, _ p: [(Double, Double)]) -> Row {
-        let ratios = p.map { $0.1 / $0.0 }.sorted()
-        let a = p.map(\.0).sorted()[p.count / 2], b = p.map(\.1).sorted()[p.count / 2]
-        return Row(name: String(format: "%@ (Lua ÷ built-in, median of 9 pairs %.2f, range %.2f–%.2f)", name, ratios[ratios.count / 2],
-                                ratios.first ?? 0, ratios.last ?? 0),
-                   unit: unit, ours: b * scale, reference: a * scale, higherIsBetter: false)
+        Row.paired(name, ratio: "Lua ÷ built-in", unit: unit, scale: scale, p)
     }
 
     static func run() throws -> [Row] {

@@ -100,13 +100,12 @@ enum TorchBenchmarks {
                     let theirs = try reference.seconds(w.name, threads: threads, iterations: n) / Double(n)
                     pairs.append((theirs, try ours(n) / Double(n)))
                 }
-                let ratios = pairs.map { $0.0 / $0.1 }.sorted()
-                let a = pairs.map(\.0).sorted()[2], b = pairs.map(\.1).sorted()[2]
+                let b = pairs.map(\.1).sorted()[2]
                 let unit = b < 1e-3 ? "µs" : "ms", scale = b < 1e-3 ? 1e6 : 1e3
-                rows.append(Row(name: String(format: "%@, %d thread%@ (PyTorch ÷ optlab, median of 5 pairs %.2f, range %.2f–%.2f)",
-                                             w.label, threads, threads == 1 ? "" : "s", ratios[2], ratios.first!, ratios.last!),
-                                unit: unit, ours: b * scale, reference: a * scale, higherIsBetter: false))
-                FileHandle.standardError.write("\(rows.last!.name): optlab \(format(b * scale)) \(unit), PyTorch \(format(a * scale))\n".data(using: .utf8)!)
+                let row = Row.paired("\(w.label), \(threads) thread" + (threads == 1 ? "" : "s"), ratio: "PyTorch ÷ optlab", inverted: true,
+                                     unit: unit, scale: scale, pairs)
+                rows.append(row)
+                FileHandle.standardError.write("\(row.name): optlab \(format(row.ours)) \(unit), PyTorch \(format(row.reference!))\n".data(using: .utf8)!)
             }
         }
         print("reference: \(reference.version)")

@@ -12,6 +12,18 @@ struct Row {
     var speedup: Double? {
         reference.map { higherIsBetter ? ours / $0 : $0 / ours }
     }
+
+    /// A row from interleaved (reference, ours) seconds: both medians, and in
+    /// the name the median and range of the pairs' ratios, `ratio` naming it
+    /// ("Lua ÷ built-in": ours over the reference; `inverted`, the reference over ours).
+    static func paired(_ name: String, ratio: String, inverted: Bool = false, unit: String, scale: Double,
+                       _ p: [(Double, Double)]) -> Row {
+        let ratios = p.map { inverted ? $0.0 / $0.1 : $0.1 / $0.0 }.sorted()
+        let a = p.map(\.0).sorted()[p.count / 2], b = p.map(\.1).sorted()[p.count / 2]
+        return Row(name: String(format: "%@ (%@, median of %d pairs %.2f, range %.2f–%.2f)", name, ratio, p.count,
+                                ratios[ratios.count / 2], ratios.first ?? 0, ratios.last ?? 0),
+                   unit: unit, ours: b * scale, reference: a * scale, higherIsBetter: false)
+    }
 }
 
 func format(_ v: Double) -> String {

@@ -278,8 +278,7 @@ public final class LuaVM {
 
     /// Sends everything Lua's `print` writes to `handler` (one call per print, with its newline).
     public func capturePrint(_ handler: @escaping @Sendable (String) -> Void) throws {
-        let globals = try state.globalsTable()
-        try state.register([LuaFunction("print", "", "") { a in
+        try register(LuaFunction("print", "", "") { a in
             var parts: [String] = []
             for i in 1...Swift.max(1, a.count) where i <= a.count {
                 guard optlab_p_tostring(a.L, Int32(i)) == LUA_OK else { throw LuaFaceError.fromLua(a.state) }
@@ -287,7 +286,7 @@ public final class LuaVM {
             }
             handler(parts.joined(separator: "\t") + "\n")
             return []
-        }], into: globals.ref, qualifier: "", isMethod: false)
+        })
     }
 
     /// Bytes of tensor storage alive in this process (what drives the collector).

@@ -4,24 +4,13 @@
 /// of them. Anything else (an expression such as `(3, 4) + (1,)`, a list, a
 /// call) is an error, as is a key given twice, which Python would let the
 /// last one win.
-enum PythonLiteral: Equatable {
+enum PythonLiteral {
     case string(String)
     case bool(Bool)
     case int(Int)
     case tuple([PythonLiteral])
     /// Keys in the order written.
     case dict([(key: String, value: PythonLiteral)])
-
-    static func == (a: PythonLiteral, b: PythonLiteral) -> Bool {
-        switch (a, b) {
-        case let (.string(x), .string(y)): return x == y
-        case let (.bool(x), .bool(y)): return x == y
-        case let (.int(x), .int(y)): return x == y
-        case let (.tuple(x), .tuple(y)): return x == y
-        case let (.dict(x), .dict(y)): return x.map(\.key) == y.map(\.key) && x.map(\.value) == y.map(\.value)
-        default: return false
-        }
-    }
 
     /// Parses `text`, which must hold one literal and nothing after it but
     /// whitespace. Throws a description of the first thing that is wrong.

@@ -6,7 +6,7 @@
 /// Forward (training): y = γ·(x − μ)·σ⁻¹ + β with the batch's μ and σ² (biased);
 /// backward: dβ = Σg, dγ = Σg·x̂, dx = γσ⁻¹/M · (M·g − dβ − x̂·dγ), M = N·H·W.
 extension Tensor {
-    /// The channel layout: `planes` blocks of `plane` elements per channel.
+    /// The channel layout: per channel, `batch` blocks of `plane` elements.
     struct ChannelLayout {
         let batch: Int, channels: Int, plane: Int
         var perChannel: Int { batch * plane }
@@ -49,7 +49,8 @@ extension Tensor {
     func batchNormEvaluation(weight: Tensor, bias: Tensor, runningMean: Tensor, runningVariance: Tensor, eps: Double) throws -> Tensor {
         let L = ChannelLayout(shape)
         let gamma = weight.toDoubles(), beta = bias.toDoubles(), rm = runningMean.toDoubles(), rv = runningVariance.toDoubles()
-        let scale = (0..<L.channels).map { gamma[$0] / (rv[$0] + eps).squareRoot() }
+        let std = rv.map { ($0 + eps).squareRoot() }
+        let scale = (0..<L.channels).map { gamma[$0] / std[$0] }
         let shift = (0..<L.channels).map { beta[$0] - rm[$0] * scale[$0] }
         let out = try Tensor(uninitialized: shape, dtype: dtype)
         func run<T: FloatElement>(_ x: UnsafeMutablePointer<T>, _ o: UnsafeMutablePointer<T>) {
@@ -89,7 +90,7 @@ extension Tensor {
                         for i in base..<(base + L.plane) {
                             let gv = gd.element(i)
                             sumG[c] += gv
-                            sumGX[c] += gv * (x.element(i) - rm[c]) / (rv[c] + eps).squareRoot()
+                            sumGX[c] += gv * (x.element(i) - rm[c]) / std[c]
                         }
                     }
                 }

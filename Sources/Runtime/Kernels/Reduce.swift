@@ -24,6 +24,29 @@ func contiguousSum<T: FloatElement>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
     return total
 }
 
+/// Σ p[i]² eight lanes at a time, flushed into a Double every 256 elements.
+@inline(__always)
+func sumOfSquares<T: FloatElement>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
+    var total = 0.0
+    var i = 0
+    let raw = UnsafeRawPointer(p)
+    while i < n {
+        let end = Swift.min(i + 256, n)
+        var acc = SIMD8<T>()
+        var j = i
+        while j + 8 <= end {
+            let v = raw.loadUnaligned(fromByteOffset: j * MemoryLayout<T>.stride, as: SIMD8<T>.self)
+            acc += v * v
+            j += 8
+        }
+        var s = acc.sum()
+        while j < end { s += p[j] * p[j]; j += 1 }
+        total += Double(s)
+        i = end
+    }
+    return total
+}
+
 /// A tensor seen as [outer, n, inner] around the reduced dimension `dim`.
 struct ReductionLayout {
     let outer: Int, n: Int, inner: Int

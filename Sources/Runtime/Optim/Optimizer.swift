@@ -116,10 +116,10 @@ public final class Optimizer {
         let sq: Double
         if p.dtype == .f32 {
             sq = rule.apply(p.ptr(Float.self), g.ptr(Float.self), state[i].map { $0.ptr(Float.self) }, count: p.count, lr: lr, t: steps)
-            lastParameterNorms[i] = Tensor.sumSquares(p.ptr(Float.self), p.count).squareRoot()
+            lastParameterNorms[i] = sumOfSquares(p.ptr(Float.self), p.count).squareRoot()
         } else {
             sq = rule.apply(p.ptr(Double.self), g.ptr(Double.self), state[i].map { $0.ptr(Double.self) }, count: p.count, lr: lr, t: steps)
-            lastParameterNorms[i] = Tensor.sumSquares(p.ptr(Double.self), p.count).squareRoot()
+            lastParameterNorms[i] = sumOfSquares(p.ptr(Double.self), p.count).squareRoot()
         }
         lastUpdateNorms[i] = sq.squareRoot()
         p.bumpVersion()

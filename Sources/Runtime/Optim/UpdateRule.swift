@@ -118,27 +118,26 @@ func updateLoop<T: FloatElement>(_ n: Int, _ body: (_ i: Int) -> T) -> Double {
     }
 }
 
-/// Σ p[i]² eight lanes at a time, flushed into a Double every 256 elements.
+/// The same with the bulk in explicit eight-lane SIMD, for the rules whose
+/// scalar loop the compiler will not vectorise (it cannot prove their
+/// buffers apart): `lanes(i)` updates elements i..<i+8 and returns their
+/// steps; `body(i)` is the same formula per element, for the tail. The same
+/// IEEE operations per element either way, so the same bits.
 @inline(__always)
-func sumOfSquares<T: FloatElement>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
-    var total = 0.0
-    var i = 0
-    let raw = UnsafeRawPointer(p)
-    while i < n {
-        let end = Swift.min(i + 256, n)
+func updateLoop<T: FloatElement>(_ n: Int, lanes: (_ i: Int) -> SIMD8<T>, _ body: (_ i: Int) -> T) -> Double {
+    var sq = 0.0, i = 0
+    while i + 8 <= n {
         var acc = SIMD8<T>()
-        var j = i
-        while j + 8 <= end {
-            let v = raw.loadUnaligned(fromByteOffset: j * MemoryLayout<T>.stride, as: SIMD8<T>.self)
-            acc += v * v
-            j += 8
+        let end = Swift.min(n - 7, i + 256)
+        while i < end {
+            let u = lanes(i)
+            acc += u * u
+            i += 8
         }
-        var s = acc.sum()
-        while j < end { s += p[j] * p[j]; j += 1 }
-        total += Double(s)
-        i = end
+        sq += Double(acc.sum())
     }
-    return total
+    let tail = i
+    return sq + updateLoop(n - tail) { j in body(tail + j) }
 }
 
 /// Eight lanes of a rule's buffers, loaded and stored unaligned.

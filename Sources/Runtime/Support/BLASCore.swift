@@ -15,13 +15,11 @@ public enum BLASCore {
     public static var name: String { String(cString: openblas_get_corename()) }
 
     /// The core type to ask OpenBLAS for instead of the one it chose, or nil:
-    /// only when it fell back to Prescott, the user set no OPENBLAS_CORETYPE
-    /// and no OPTLAB_BLAS_CORE=keep, and the CPU has AVX-512 (SkylakeX) or
-    /// AVX2 with FMA (Haswell).
+    /// only when it fell back to Prescott, the user set no OPENBLAS_CORETYPE,
+    /// and the CPU has AVX-512 (SkylakeX) or AVX2 with FMA (Haswell).
     public static func better(environment: [String: String] = ProcessInfo.processInfo.environment,
                               flags: Set<String> = cpuFlags()) -> String? {
-        guard environment["OPENBLAS_CORETYPE"] == nil, environment["OPTLAB_BLAS_CORE"] != "keep",
-              name.lowercased() == "prescott" else { return nil }
+        guard environment["OPENBLAS_CORETYPE"] == nil, name.lowercased() == "prescott" else { return nil }
         if ["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy(flags.contains) { return "SkylakeX" }
         if ["avx2", "fma"].allSatisfy(flags.contains) { return "Haswell" }
         return nil

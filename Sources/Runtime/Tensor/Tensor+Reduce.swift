@@ -64,27 +64,14 @@ extension Tensor {
         try requireFloat("norm")
         let value: Double
         switch dtype {
-        case .f32: value = Self.sumSquares(ptr(Float.self), count).squareRoot()
-        default: value = Self.sumSquares(ptr(Double.self), count).squareRoot()
+        case .f32: value = sumOfSquares(ptr(Float.self), count).squareRoot()
+        default: value = sumOfSquares(ptr(Double.self), count).squareRoot()
         }
         let out = Tensor.scalar(value, dtype: dtype)
         let x = self
         return Tensor.record("norm", out, [x]) { g, _ in
             value == 0 ? [try Tensor.zeros(like: x)] : [try x.mul(g).div(value)]
         }
-    }
-
-    static func sumSquares<T: FloatElement>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
-        var total = 0.0
-        var i = 0
-        while i < n {
-            let end = Swift.min(i + 4096, n)
-            var s: T = 0
-            for j in i..<end { s += p[j] * p[j] }
-            total += Double(s)
-            i = end
-        }
-        return total
     }
 
     /// Largest value: of all (0-d), or along `dim` (with `argmax` for the index).

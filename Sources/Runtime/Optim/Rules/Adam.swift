@@ -23,32 +23,20 @@ public struct AdamRule: UpdateRule {
         let m = s[0], v = s[1], lrT = T(lr)
         let c1 = T(1 - Foundation.pow(beta1, Double(t))), c2 = T(1 - Foundation.pow(beta2, Double(t)))
         let B1 = T(beta1), B2 = T(beta2), e = T(eps)
-        // eight lanes at a time (the compiler cannot prove the buffers apart,
-        // so it would not vectorise the scalar loop); the same IEEE operations
-        // on each element, so the same bits as the scalar tail would give
         let (X, G, M, V) = (Lanes(x), Lanes(dx), Lanes(m), Lanes(v))
-        var sq = 0.0, i = 0
-        while i + 8 <= n {
-            var acc = SIMD8<T>()
-            let end = Swift.min(n - 7, i + 256)
-            while i < end {
-                let g = G[i]
-                let mi = B1 * M[i] + (1 - B1) * g, vi = B2 * V[i] + (1 - B2) * g * g
-                M[i] = mi
-                V[i] = vi
-                let u = -lrT * (mi / c1) / ((vi / c2).squareRoot() + e)
-                X[i] = X[i] + u
-                acc += u * u
-                i += 8
-            }
-            sq += Double(acc.sum())
-        }
-        return sq + updateLoop(n - i) { j in
-            let k = i + j
-            m[k] = B1 * m[k] + (1 - B1) * dx[k]
-            v[k] = B2 * v[k] + (1 - B2) * dx[k] * dx[k]
-            let u = -lrT * (m[k] / c1) / ((v[k] / c2).squareRoot() + e)
-            x[k] += u
+        return updateLoop(n, lanes: { i in
+            let g = G[i]
+            let mi = B1 * M[i] + (1 - B1) * g, vi = B2 * V[i] + (1 - B2) * g * g
+            M[i] = mi
+            V[i] = vi
+            let u = -lrT * (mi / c1) / ((vi / c2).squareRoot() + e)
+            X[i] = X[i] + u
+            return u
+        }) { i in
+            m[i] = B1 * m[i] + (1 - B1) * dx[i]
+            v[i] = B2 * v[i] + (1 - B2) * dx[i] * dx[i]
+            let u = -lrT * (m[i] / c1) / ((v[i] / c2).squareRoot() + e)
+            x[i] += u
             return u
         }
     }

@@ -18,29 +18,19 @@ public struct NesterovRule: UpdateRule {
     public func update<T: FloatElement>(_ x: UnsafeMutablePointer<T>, _ dx: UnsafePointer<T>, _ s: [UnsafeMutablePointer<T>],
                                         count n: Int, lr: Double, t: Int) -> Double {
         let lrT = T(lr), m = T(mu), v = s[0]
-        // eight lanes at a time, as Adam's
         let (X, G, Vel) = (Lanes(x), Lanes(dx), Lanes(v))
-        var sq = 0.0, i = 0
-        while i + 8 <= n {
-            var acc = SIMD8<T>()
-            let end = Swift.min(n - 7, i + 256)
-            while i < end {
-                let prev = Vel[i]
-                let vi = m * prev - lrT * G[i]
-                Vel[i] = vi
-                let u = -m * prev + (1 + m) * vi
-                X[i] = X[i] + u
-                acc += u * u
-                i += 8
-            }
-            sq += Double(acc.sum())
-        }
-        return sq + updateLoop(n - i) { j in
-            let k = i + j
-            let prev = v[k]
-            v[k] = m * v[k] - lrT * dx[k]
-            let u = -m * prev + (1 + m) * v[k]
-            x[k] += u
+        return updateLoop(n, lanes: { i in
+            let prev = Vel[i]
+            let vi = m * prev - lrT * G[i]
+            Vel[i] = vi
+            let u = -m * prev + (1 + m) * vi
+            X[i] = X[i] + u
+            return u
+        }) { i in
+            let prev = v[i]
+            v[i] = m * v[i] - lrT * dx[i]
+            let u = -m * prev + (1 + m) * v[i]
+            x[i] += u
             return u
         }
     }

@@ -34,8 +34,8 @@ extension Tensor {
         return Tensor.record("sum", out, [self], saving: []) { g, _ in [try g.expand(inShape)] }
     }
 
-    /// The arithmetic mean, of everything or along `dim`.
-    /// The mean; of an i32 tensor, in f32 (numpy's is float, PyTorch refuses).
+    /// The arithmetic mean, of everything or along `dim`; of an i32 tensor,
+    /// in f32 (numpy's is a float too; PyTorch refuses).
     public func mean(dim: Int? = nil, keepDim: Bool = false) throws -> Tensor {
         if dtype == .i32 { return try to(.f32).mean(dim: dim, keepDim: keepDim) }
         let n = try dim.map { shape[try normalizedDim($0, op: "mean")] } ?? count

@@ -7,7 +7,11 @@ let package = Package(
     name: "optlab",
     products: [
         .library(name: "OptLabRuntime", targets: ["OptLabRuntime"]),
-        .library(name: "OptLabLua", targets: ["OptLabLua"]),
+        // LuaLink: a Swift host that creates its Lua state links liblua5.4.
+        .library(name: "OptLabLua", targets: ["OptLabLua", "LuaLink"]),
+        // `require "optlab"` from a stock Lua 5.4: installed as lib/lua/5.4/optlab.so
+        // (scripts/install). It links no Lua: the host's symbols are used.
+        .library(name: "optlab-lua", type: .dynamic, targets: ["OptLabLuaModule"]),
         .executable(name: "optlab", targets: ["optlab"]),
     ],
     dependencies: [
@@ -17,8 +21,10 @@ let package = Package(
     ],
     targets: [
         // System libraries, all from Debian: liblua5.4-dev, libedit-dev, libopenblas-dev.
-        .systemLibrary(name: "CLua", path: "Sources/CLua", pkgConfig: "lua5.4",
-                       providers: [.apt(["liblua5.4-dev"])]),
+        // CLua is Lua's headers only (<lua5.4/lua.h>); the library is linked by
+        // LuaLink, so that the Lua module can leave it to its host.
+        .systemLibrary(name: "CLua", path: "Sources/CLua", providers: [.apt(["liblua5.4-dev"])]),
+        .target(name: "LuaLink", path: "Sources/LuaLink", linkerSettings: [.linkedLibrary("lua5.4")]),
         .systemLibrary(name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit",
                        providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
@@ -46,17 +52,20 @@ let package = Package(
                 path: "Sources/Bindings", resources: [.embedInCode("Lua")]),
         // Swift 5 mode: the REPL lives on C globals (stdin/stdout/stderr, environ,
         // signal handlers, libedit callbacks) that Swift 6's checking rejects.
-        .executableTarget(name: "optlab", dependencies: ["OptLabLua", "OptLabRuntime", "CLua", "CLuaBridge", "CEditLine", "CEditShims", "CKernels"],
+        // The Lua module's entry points (C, because they raise) and the Swift that sets up the runtime.
+        .target(name: "CLuaModule", dependencies: ["CLua"], path: "Sources/CLuaModule"),
+        .target(name: "OptLabLuaModule", dependencies: ["OptLabLua", "CLuaModule", "CLuaBridge"], path: "Sources/LuaModule"),
+        .executableTarget(name: "optlab", dependencies: ["OptLabLua", "LuaLink", "OptLabRuntime", "CLua", "CLuaBridge", "CEditLine", "CEditShims", "CKernels"],
                           path: "Sources/REPL", resources: [.embedInCode("Lua")],
                           swiftSettings: [.swiftLanguageMode(.v5)]),
-        .executableTarget(name: "optlab-bench", dependencies: ["OptLabRuntime", "OptLabLua"],
+        .executableTarget(name: "optlab-bench", dependencies: ["OptLabRuntime", "OptLabLua", "LuaLink"],
                           path: "Sources/Bench"),
 
         // (Examples/EmbedOptLab is a package of its own that depends on this one by path.)
 
         .testTarget(name: "OptLabRuntimeTests", dependencies: ["OptLabRuntime"],
                     path: "Tests/OptLabRuntimeTests"),
-        .testTarget(name: "OptLabLuaTests", dependencies: ["OptLabLua", "OptLabRuntime"],
+        .testTarget(name: "OptLabLuaTests", dependencies: ["OptLabLua", "LuaLink", "OptLabRuntime"],
                     path: "Tests/OptLabLuaTests"),
     ]
 )

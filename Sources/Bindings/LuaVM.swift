@@ -22,8 +22,13 @@ public struct LuaError: Error, CustomStringConvertible {
 /// `Tensor` are the same object.
 public final class LuaVM {
     /// The raw state, for hosts that need the C API (the REPL's interrupt hook).
-    public let luaState: OpaquePointer
+    public private(set) var luaState: OpaquePointer
     let state: BindingState
+    /// Whether this VM created the state (and closes it); false for the Lua
+    /// module, whose host owns the state.
+    private let ownsState: Bool
+    /// Registry reference of the table `require "optlab"` returns.
+    private(set) var moduleTable: Int32 = 0
     /// Module names and summaries, in the order `help()` lists them.
     static let modules: [(String, String)] = [
         ("tensor", TensorLibrary.summary), ("nn", NNLibrary.summary), ("data", DataLibrary.summary),
@@ -35,6 +40,7 @@ public final class LuaVM {
         guard let L = luaL_newstate() else { throw LuaError(message: "cannot create a Lua state (out of memory)") }
         luaState = L
         state = BindingState(L)
+        ownsState = true
         var hooks = optlab_hooks(
             dispatch: { L, ctx, frame in dispatch(L, ctx, frame) },
             release: { p in if let p { Unmanaged<AnyObject>.fromOpaque(p).release() } })
@@ -44,18 +50,43 @@ public final class LuaVM {
         }
         optlab_gc_generational(L)
         do {
-            try install()
+            try install(globals: true)
         } catch {
             throw LuaError(message: "cannot load the optlab libraries: \(error)")
         }
     }
 
-    deinit {
-        state.L = nil
-        lua_close(luaState)
+    /// The runtime installed into a state that a host owns (`require "optlab"`
+    /// from Debian's `lua5.4`): no global is set (the module table has the
+    /// libraries; `install_globals()` sets them), the host's standard
+    /// libraries and collector settings are left as they are, and the state
+    /// is not closed by this VM. `L` is the thread that asked; the VM keeps
+    /// the main thread.
+    init(hostedIn L: OpaquePointer) throws {
+        luaState = L
+        state = BindingState(L)
+        ownsState = false
+        var hooks = optlab_hooks(
+            dispatch: { L, ctx, frame in dispatch(L, ctx, frame) },
+            release: { p in if let p { Unmanaged<AnyObject>.fromOpaque(p).release() } })
+        guard optlab_init(L, &hooks) == LUA_OK else { throw LuaError(message: "cannot set up the Lua state") }
+        do {
+            try install(globals: false)
+        } catch {
+            throw LuaError(message: "cannot load the optlab libraries: \(error)")
+        }
+        if let main = optlab_main_thread(L) {
+            luaState = main
+            state.L = main
+        }
     }
 
-    private func install() throws {
+    deinit {
+        state.L = nil
+        if ownsState { lua_close(luaState) }
+    }
+
+    private func install(globals: Bool) throws {
         let methods = try state.newTable()
         try state.register(TensorMethods.functions + TensorInPlace.functions, into: methods, qualifier: "Tensor:", isMethod: true)
         state.tensorMetatable = try state.newKind("Tensor", methods: methods, index: TensorMetamethods.index)
@@ -63,7 +94,7 @@ public final class LuaVM {
         let tensorModule = try state.newTable()
         try state.register(TensorLibrary.functions, into: tensorModule, qualifier: "tensor.", isMethod: false)
         try state.setField(tensorModule, "Tensor", .function(state.keep(methods, type: "table")))
-        try state.publish("tensor", table: tensorModule)
+        try state.publish("tensor", table: tensorModule, global: globals)
 
         let moduleMethods = try state.installKind(Kind.module, methods: NNLibrary.methods, meta: NNLibrary.meta,
                                                   index: NNLibrary.index, qualifier: "Module:")
@@ -93,7 +124,7 @@ public final class LuaVM {
                 let className = ["nn": "Module", "data": "Dataset", "optim": "Optimizer"][name] ?? name
                 try state.setField(table, className, .function(state.keep(methods, type: "table")))
             }
-            try state.publish(name, table: table)
+            try state.publish(name, table: table, global: globals)
             moduleTables[name] = table
             if name == "train" { state.trainModule = table }
         }
@@ -122,7 +153,7 @@ public final class LuaVM {
         state.installSupport(try load(chunk: PackageResources.optimizers_lua, name: "@optlab/optimizers.lua", arguments: [P, table("optim")]))
         let help = try load(chunk: PackageResources.prelude_lua, name: "@optlab/prelude.lua",
                             arguments: [P, docs, modules, autograd.first ?? .nil])
-        try setGlobal("help", help.first ?? .nil)
+        if globals { try setGlobal("help", help.first ?? .nil) }
         let search = try state.newTable()
         let S = LuaValue.function(state.keep(search, type: "table"))
         for (file, bytes) in [("trials", PackageResources.trials_lua), ("view", PackageResources.view_lua),
@@ -130,7 +161,14 @@ public final class LuaVM {
             try load(chunk: bytes, name: "@optlab/search/\(file).lua", arguments: [P, S])
         }
         try load(chunk: PackageResources.search_lua, name: "@optlab/search/search.lua", arguments: [P, S, table("hp"), table("nn")])
+        // The table `require "optlab"` returns, here and from a stock Lua.
+        let libraryTables = LuaValue.record(LuaVM.modules.map { name, _ in (name, table(name)) })
+        moduleTable = try state.newTable()
+        try load(chunk: PackageResources.module_lua, name: "@optlab/module.lua",
+                 arguments: [.function(state.keep(moduleTable, type: "table")), libraryTables, help.first ?? .nil, .string(optlabVersion)])
+        try state.preload("optlab", table: moduleTable)
     }
+
 
     /// Runs a chunk of Lua held in memory (a file compiled into the program)
     /// as the chunk `name` (`@optlab/repl.lua`: `@` and a path, as for files), with `arguments` as its `...`; returns its results.

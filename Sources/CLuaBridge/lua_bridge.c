@@ -4,7 +4,7 @@
  * boxes that hold Swift objects, and small protected helpers.
  */
 #include "CLuaBridge.h"
-#include <lualib.h>
+#include <lua5.4/lualib.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -458,6 +458,48 @@ int optlab_p_dofile(lua_State *L, const char *path, int nresults) {
   int status = lua_pcall(L, 1, 1, 0);
   if (status != LUA_OK || nresults < -1) return status;
   return optlab_pcall_traceback(L, 0, nresults);
+}
+
+/* }}} */
+
+/* {{{ anchors: a Swift object kept alive by a state it does not own */
+
+/* A full userdata at registry[key] holding a retained pointer; its __gc
+ * releases it when the host closes the state (the Lua module's runtime). */
+struct anchor_args { const char *key; void *object; };
+
+static int k_anchor(lua_State *L) {
+  struct anchor_args *a = (struct anchor_args *)lua_touserdata(L, 1);
+  void **box = (void **)lua_newuserdatauv(L, sizeof(void *), 0);
+  *box = a->object;
+  lua_createtable(L, 0, 1);
+  lua_pushcfunction(L, object_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_setmetatable(L, -2);
+  lua_setfield(L, LUA_REGISTRYINDEX, a->key);
+  return 0;
+}
+
+int optlab_p_anchor(lua_State *L, const char *key, void *object) {
+  struct anchor_args a = { key, object };
+  int status = protect(L, k_anchor, &a);
+  if (status != LUA_OK) lua_pop(L, 1);
+  return status;
+}
+
+void *optlab_anchored(lua_State *L, const char *key) {
+  void *object = NULL;
+  if (lua_getfield(L, LUA_REGISTRYINDEX, key) == LUA_TUSERDATA && lua_rawlen(L, -1) == sizeof(void *))
+    object = *(void **)lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  return object;
+}
+
+lua_State *optlab_main_thread(lua_State *L) {
+  lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
+  lua_State *main = lua_tothread(L, -1);
+  lua_pop(L, 1);
+  return main;
 }
 
 /* }}} */

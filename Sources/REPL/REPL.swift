@@ -1,6 +1,7 @@
 import CLuaBridge
 import Glibc
 import OptLabLua
+import OptLabRuntime
 
 /// The interactive session, built like lua.c's: read a line, try it as
 /// `return <line>`, read on while the error ends in `<eof>`, print the values.

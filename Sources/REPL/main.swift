@@ -23,7 +23,6 @@ Commands (when no file of that name is in this folder):
   optlab sweep --summary runs/<name>            the trials of a search, best first
 """
 
-let optlabVersion = "0.1.0"
 let argv = CommandLine.arguments
 
 // OpenBLAS reads its kernel family and its threads' spin time only as it

@@ -184,12 +184,16 @@ extension BindingState {
     }
 
     /// Publishes a module as a global and as `require "optlab.<name>"`.
-    func publish(_ name: String, table: Int32) throws {
+    func publish(_ name: String, table: Int32, global: Bool) throws {
         guard let L else { return }
-        guard optlab_p_setglobal_ref(L, name, table) == LUA_OK,
-              optlab_p_preload(L, "optlab.\(name)", table) == LUA_OK else {
-            throw LuaFaceError.fromLua(self)
-        }
+        if global { guard optlab_p_setglobal_ref(L, name, table) == LUA_OK else { throw LuaFaceError.fromLua(self) } }
+        try preload("optlab.\(name)", table: table)
+    }
+
+    /// `require(name)` returns the table.
+    func preload(_ name: String, table: Int32) throws {
+        guard let L else { return }
+        guard optlab_p_preload(L, name, table) == LUA_OK else { throw LuaFaceError.fromLua(self) }
     }
 
     /// Creates the metatable of an object kind; `index` answers keys that are

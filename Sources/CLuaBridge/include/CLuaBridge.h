@@ -11,8 +11,8 @@
  * raise) and raises the error, if any, after Swift has returned.
  */
 #include <stddef.h>
-#include <lua.h>
-#include <lauxlib.h>
+#include <lua5.4/lua.h>
+#include <lua5.4/lauxlib.h>
 
 enum optlab_kind {
   OPTLAB_NIL, OPTLAB_BOOL, OPTLAB_NUMBER, OPTLAB_INTEGER, OPTLAB_STRING,
@@ -84,6 +84,13 @@ int optlab_pcall_traceback(lua_State *L, int nargs, int nresults);
 /* Non-raising checks. */
 void *optlab_object_at(lua_State *L, int index, int metatable_ref);    /* NULL unless it has that metatable */
 void optlab_free_value(optlab_value *v);                               /* frees a tree never pushed */
+
+/* The Lua module (`require "optlab"`): a retained object at registry[key],
+ * released by the state's collector when the host closes it; the object
+ * anchored at key (NULL: none); the state's main thread. */
+int optlab_p_anchor(lua_State *L, const char *key, void *object);
+void *optlab_anchored(lua_State *L, const char *key);
+lua_State *optlab_main_thread(lua_State *L);
 
 /* Version string of the linked Lua library, for `optlab --version`. */
 const char *optlab_lua_version(void);

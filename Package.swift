@@ -31,6 +31,12 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        // The notebook kernel (`optlab --kernel`): ZeroMQ for Jupyter's channels,
+        // OpenSSL's libcrypto for the messages' HMAC-SHA256 signatures.
+        // (no pkgConfig: libzmq.pc's flags include -isystem, which SwiftPM refuses)
+        .systemLibrary(name: "CZMQ", path: "Sources/CZMQ", providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"])]),
         // glibc's mallopt, which Swift's Glibc module does not export.
         .target(name: "CAllocator", path: "Sources/CAllocator"),
         // Vector kernels compiled per instruction set (AVX-512, AVX2, baseline) and
@@ -55,7 +61,7 @@ let package = Package(
         // The Lua module's entry points (C, because they raise) and the Swift that sets up the runtime.
         .target(name: "CLuaModule", dependencies: ["CLua"], path: "Sources/CLuaModule"),
         .target(name: "OptLabLuaModule", dependencies: ["OptLabLua", "CLuaModule", "CLuaBridge"], path: "Sources/LuaModule"),
-        .executableTarget(name: "optlab", dependencies: ["OptLabLua", "LuaLink", "OptLabRuntime", "CLua", "CLuaBridge", "CEditLine", "CEditShims", "CKernels"],
+        .executableTarget(name: "optlab", dependencies: ["OptLabLua", "LuaLink", "OptLabRuntime", "CLua", "CLuaBridge", "CEditLine", "CEditShims", "CKernels", "CZMQ", "COpenSSL"],
                           path: "Sources/REPL", resources: [.embedInCode("Lua")],
                           swiftSettings: [.swiftLanguageMode(.v5)]),
         .executableTarget(name: "optlab-bench", dependencies: ["OptLabRuntime", "OptLabLua", "LuaLink"],

@@ -108,7 +108,7 @@ public final class LuaVM {
         let libraries: [(String, [LuaFunction], Int32)] = [
             ("nn", NNLibrary.functions + NNLibrary.primitives, moduleMethods), ("data", DataLibrary.functions + DataLibrary.primitives, datasetMethods),
             ("optim", OptimLibrary.functions + OptimLibrary.primitives, optimizerMethods), ("train", TrainLibrary.functions, 0),
-            ("check", CheckLibrary.functions + CheckLibrary.primitives, 0), ("monitor", MonitorLibrary.functions, 0),
+            ("check", CheckLibrary.functions + CheckLibrary.primitives, 0), ("monitor", MonitorLibrary.functions + RichForms.functions, 0),
             ("hp", HPLibrary.functions, 0), ("autograd", AutogradLibrary.functions, 0)]
         // Primitives (functions with a public name of their own) go to the
         // table P that optlab's Lua files receive, never to a global.
@@ -153,7 +153,10 @@ public final class LuaVM {
         state.installSupport(try load(chunk: PackageResources.optimizers_lua, name: "@optlab/optimizers.lua", arguments: [P, table("optim")]))
         let help = try load(chunk: PackageResources.prelude_lua, name: "@optlab/prelude.lua",
                             arguments: [P, docs, modules, autograd.first ?? .nil])
-        if globals { try setGlobal("help", help.first ?? .nil) }
+        if globals {
+            try setGlobal("help", help.first ?? .nil)
+            try setGlobal("display", help.count > 2 ? help[2] : .nil)
+        }
         let search = try state.newTable()
         let S = LuaValue.function(state.keep(search, type: "table"))
         for (file, bytes) in [("trials", PackageResources.trials_lua), ("view", PackageResources.view_lua),
@@ -165,7 +168,8 @@ public final class LuaVM {
         let libraryTables = LuaValue.record(LuaVM.modules.map { name, _ in (name, table(name)) })
         moduleTable = try state.newTable()
         try load(chunk: PackageResources.module_lua, name: "@optlab/module.lua",
-                 arguments: [.function(state.keep(moduleTable, type: "table")), libraryTables, help.first ?? .nil, .string(optlabVersion)])
+                 arguments: [.function(state.keep(moduleTable, type: "table")), libraryTables, help.first ?? .nil,
+                            help.count > 1 ? help[1] : .nil, help.count > 2 ? help[2] : .nil, .string(optlabVersion)])
         try state.preload("optlab", table: moduleTable)
     }
 

@@ -5,6 +5,7 @@
  */
 #include "CLuaBridge.h"
 #include <lua5.4/lualib.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -586,6 +587,37 @@ void optlab_release_sigint(void) {
  * (each op's result), which is what it is built for; measured at 0.68 ->
  * 0.40 us for `x + y` on small tensors. */
 void optlab_gc_generational(lua_State *L) { lua_gc(L, LUA_GCGEN, 0, 0); }
+
+/* Interrupts from another thread (the notebook kernel's control channel):
+ * the same effect as Ctrl-C, with no signal involved. The lock keeps a
+ * request from landing on a state whose cell has just finished. */
+static pthread_mutex_t g_watch_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void optlab_watch_interrupts(lua_State *L) {
+  pthread_mutex_lock(&g_watch_lock);
+  g_interrupt_pending = 0;
+  g_sigint_state = L;
+  pthread_mutex_unlock(&g_watch_lock);
+}
+
+void optlab_unwatch_interrupts(void) {
+  pthread_mutex_lock(&g_watch_lock);
+  if (g_sigint_state) lua_sethook(g_sigint_state, NULL, 0, 0);
+  g_sigint_state = NULL;
+  g_interrupt_pending = 0;
+  pthread_mutex_unlock(&g_watch_lock);
+}
+
+int optlab_request_interrupt(void) {
+  pthread_mutex_lock(&g_watch_lock);
+  int running = g_sigint_state != NULL;
+  if (running) {
+    g_interrupt_pending = 1;
+    optlab_interrupt(g_sigint_state);
+  }
+  pthread_mutex_unlock(&g_watch_lock);
+  return running;
+}
 
 /* Long loops inside Swift (train.fit) never reach a Lua hook; they poll this. */
 int optlab_take_interrupt(void) {

@@ -21,6 +21,7 @@ Commands (when no file of that name is in this folder):
   optlab sweep script.lua --backend slurm [--parallel P] [--sbatch ARG]...
                                                 one Slurm job array per stage
   optlab sweep --summary runs/<name>            the trials of a search, best first
+  optlab kernel install [--user | --prefix DIR] the Jupyter kernelspec (optlab --kernel FILE is the kernel)
 """
 
 let argv = CommandLine.arguments
@@ -108,8 +109,30 @@ func reportCommand() -> Int32? {
     }
 }
 
+/// `optlab kernel install ...` (when no file named `kernel` is here) and `optlab --kernel FILE`.
+func kernelCommand() -> Int32? {
+    if argv.count >= 2, argv[1] == "kernel", access("kernel", F_OK) != 0 { return KernelSpec.command(Array(argv.dropFirst(2))) }
+    guard argv.count >= 2, argv[1] == "--kernel" else { return nil }
+    guard argv.count == 3 else {
+        fputs("usage: optlab --kernel CONNECTION_FILE (Jupyter starts it so; see optlab kernel install)\n", stderr)
+        return 1
+    }
+    let vm: LuaVM
+    do { vm = try LuaVM() } catch {
+        printError("\(error)")
+        return 1
+    }
+    do {
+        return try JupyterKernel(vm: vm, connectionFile: argv[2]).run()
+    } catch {
+        printError("cannot start the kernel: \(error)")
+        return 1
+    }
+}
+
 func main() -> Int32 {
     if let status = reportCommand() { return status }
+    if let status = kernelCommand() { return status }
     if let status = sweepCommand() { return status }
     guard let opts = parseOptions() else {
         fputs(usage + "\n", stderr)

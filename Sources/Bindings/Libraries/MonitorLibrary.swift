@@ -76,17 +76,14 @@ enum MonitorLibrary {
             return [.record([("findings", .array(f.map { .record([("kind", .string($0.kind.rawValue)), ("message", .string($0.message))]) })),
                              ("report", .string(f.map { "• " + $0.message }.joined(separator: "\n")))])]
         },
-        LuaFunction("weights", "monitor.weights(model, {file=\"w1.png\", scale=2})", """
-        The first layer's weights as an image grid (each Linear row as the input image,
-        or each conv filter), every tile normalised; written as PNG.
-          monitor.weights(model, {file = "w1.png"})
-        """) { a in
+        .primitive("weights", as: "monitor.weights") { a in
+            // (prelude.lua wraps it: the result shows as the image in a notebook)
             let m = try a.module(1)
             let o = try a.options(2, allowed: ["file", "scale", "max_tiles"])
-            guard o.has("file") else { throw a.argumentError(2, "option 'file' (a .png path) is required") }
-            try WeightImage.write(m, to: try o.string("file", default: ""), scale: try o.integer("scale", default: 2),
-                                  maxTiles: try o.integer("max_tiles", default: 256))
-            return []
+            let scale = try o.integer("scale", default: 2), maxTiles = try o.integer("max_tiles", default: 256)
+            let image = try WeightImage.render(m, scale: scale, maxTiles: maxTiles)
+            if o.has("file") { try AtomicFile.write(image.png, to: try o.string("file", default: ""), op: "monitor.weights") }
+            return [.integer(image.width), .integer(image.height), .integer(scale), .integer(maxTiles)]
         },
     ]
 }

@@ -1,14 +1,18 @@
 -- The table `require "optlab"` returns, in the optlab executable and from a
 -- stock Lua 5.4 (the module sets no global there): every library by name,
 -- help, the version, and install_globals() for code written for the
--- executable, where the libraries are globals.
-local optlab, libraries, help, version = ...
+-- executable, where the libraries are globals; help_text(x) is what help(x)
+-- prints, as a string (and false as a second value when there is no help);
+-- display(x) shows a value in its richest form the host has.
+local optlab, libraries, help, help_text, display, version = ...
 for name, library in pairs(libraries) do optlab[name] = library end
 optlab.help = help
+optlab.help_text = help_text
+optlab.display = display
 optlab.version = version
 
 function optlab.install_globals()
   for name, library in pairs(libraries) do _G[name] = library end
-  _G.help = help
+  _G.help, _G.display = help, display
   return optlab
 end

@@ -48,6 +48,22 @@ end
 
 -- check: results print as their report; the Swift functions are wrapped here.
 local report_mt = {__tostring = function(r) return r.report end}
+
+-- Rich forms, for hosts that show more than text (the notebook kernel):
+-- a value's __mime returns {[mime type] = data}, binary data base64-encoded
+-- as Jupyter carries it. A report shows as its text, with the ✗ lines in red.
+local function html_escape(s) return (s:gsub("[&<>\"]", {["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;"})) end
+local function html_report(text)
+  local lines = {}
+  for line in (text .. "\n"):gmatch("(.-)\n") do
+    local l = html_escape(line)
+    if line:find("✗", 1, true) or line:find("FAILED", 1, true) then l = '<span style="color:#c00">' .. l .. "</span>"
+    elseif line:find("✓", 1, true) then l = '<span style="color:#080">' .. l .. "</span>" end
+    lines[#lines + 1] = l
+  end
+  return '<pre style="line-height:1.25">' .. table.concat(lines, "\n") .. "</pre>"
+end
+report_mt.__mime = function(r) return {["text/plain"] = r.report, ["text/html"] = html_report(r.report)} end
 local function reported(r) setmetatable(r, report_mt); if r.data then setmetatable(r.data, report_mt); setmetatable(r.reg, report_mt) end; return r end
 local cgrad, cmodel, cinit, creg, cover = P.check.grad, P.check.model, P.check.initial_loss, P.check.regularization, P.check.overfit
 function check.grad(f, params, opts) return reported(cgrad(f, params, opts)) end
@@ -106,22 +122,88 @@ for k, v in pairs(checkdocs) do docs[k] = v end
 -- monitor: results print as their report.
 local mhist, mlayers, mratios, mplot, mdiag = P.monitor.hist, P.monitor.layers, P.monitor.ratios, P.monitor.plot, P.monitor.diagnose
 monitor.colors = false   -- the REPL sets this on a terminal
-function monitor.hist(t, opts) return setmetatable(mhist(t, opts), report_mt) end
+local hist_mt = {__tostring = report_mt.__tostring, __mime = function(h)
+  return {["text/plain"] = h.report, ["image/svg+xml"] = P.monitor.svg_hist(h.counts, h.edges, "histogram")}
+end}
+function monitor.hist(t, opts) return setmetatable(mhist(t, opts), hist_mt) end
 function monitor.layers(model) return setmetatable(mlayers(model), report_mt) end
 function monitor.ratios(opt) return setmetatable(mratios(opt), report_mt) end
 function monitor.diagnose(h) return setmetatable(mdiag(h), report_mt) end
+local plot_options = {log = true, width = true, height = true, epochs = true, colors = true, file = true, title = true}
+local plot_mt = {__tostring = report_mt.__tostring, __mime = function(r)
+  return {["text/plain"] = r.report, ["image/svg+xml"] = P.monitor.svg_plot(r.series, r.title, r.epochs, r.log == true)}
+end}
 function monitor.plot(series)
   expect("monitor.plot", 1, series, "table")
   local s = {}
   for k, v in pairs(series) do s[k] = v end
   if s.colors == nil then s.colors = monitor.colors end
-  return setmetatable({report = mplot(s)}, report_mt)
+  local curves = {}
+  for k, v in pairs(series) do if not plot_options[k] then curves[k] = v end end
+  return setmetatable({report = mplot(s), series = curves, epochs = series.epochs, log = series.log, title = series.title}, plot_mt)
+end
+-- monitor.weights: the first layer's weights as an image (a PNG in a notebook, a file with file=).
+local mweights = P.monitor.weights
+local weights_mt = {__tostring = report_mt.__tostring, __mime = function(w)
+  return {["text/plain"] = w.report, ["image/png"] = (P.monitor.png_weights(w.model, w.scale, w.max_tiles))}
+end}
+function monitor.weights(model, opts)
+  local width, height, scale, max_tiles = mweights(model, opts)
+  local file = type(opts) == "table" and opts.file or nil
+  return setmetatable({model = model, width = width, height = height, scale = scale, max_tiles = max_tiles, file = file,
+    report = string.format("first-layer weights, a %d×%d PNG%s", width, height, file and (" written to " .. file) or "")}, weights_mt)
+end
+
+-- Tensors show as a table of their values, models as their layers and parameters.
+local registry = debug.getregistry()
+local function natural_less(a, b)
+  local pa, pb = {}, {}
+  for part in a:gmatch("[^.]+") do pa[#pa + 1] = part end
+  for part in b:gmatch("[^.]+") do pb[#pb + 1] = part end
+  for i = 1, math.min(#pa, #pb) do
+    if pa[i] ~= pb[i] then
+      local na, nb = tonumber(pa[i]), tonumber(pb[i])
+      if na and nb then return na < nb end
+      return pa[i] < pb[i]
+    end
+  end
+  return #pa < #pb
+end
+if registry["optlab.Tensor"] then
+  registry["optlab.Tensor"].__mime = function(t) return {["text/plain"] = tostring(t), ["text/html"] = P.monitor.html_tensor(t)} end
+end
+if registry["optlab.Module"] then
+  registry["optlab.Module"].__mime = function(m)
+    local named, names, total = m:named_parameters(), {}, 0
+    for name in pairs(named) do names[#names + 1] = name end
+    table.sort(names, natural_less)
+    local rows = {}
+    for _, name in ipairs(names) do
+      local p = named[name]
+      local shape = table.concat(p:size(), "×")
+      total = total + p:numel()
+      rows[#rows + 1] = string.format('<tr><td style="padding:1px 8px">%s</td><td style="padding:1px 8px">%s</td><td style="padding:1px 8px;text-align:right">%d</td></tr>',
+        html_escape(name), shape, p:numel())
+    end
+    local html = "<pre>" .. html_escape(tostring(m)) .. '</pre><table style="font-family:monospace;border-collapse:collapse">' ..
+      '<tr><th style="text-align:left;padding:1px 8px">parameter</th><th style="text-align:left;padding:1px 8px">shape</th><th style="padding:1px 8px">count</th></tr>' ..
+      table.concat(rows) .. string.format('<tr><td style="padding:1px 8px"><b>total</b></td><td></td><td style="padding:1px 8px;text-align:right"><b>%d</b></td></tr></table>', total)
+    return {["text/plain"] = tostring(m), ["text/html"] = html}
+  end
+end
+
+docs["display"] = "display(x, ...)\n\nShows each value in its richest form: in a notebook, plots and histograms as images, tensors and models\nas tables; elsewhere, as its text.\n  display(monitor.plot{loss = h.loss})"
+-- display(x, ...): shows each value in its richest form where the host can
+-- (the notebook kernel replaces this global); here, as its text.
+local function display(...)
+  for i = 1, select("#", ...) do print(tostring((select(i, ...)))) end
 end
 local monitordocs = {
   ["monitor.hist"] = "monitor.hist(t [, {bins=20, range={lo, hi}}])\n\nA histogram (numpy's bins) that prints as bars; h.counts and h.edges for scripts.\n  print(monitor.hist(model:parameters()[1]))",
   ["monitor.layers"] = "monitor.layers(model)\n\nAfter a forward and backward pass of a watched model: per layer, activation mean/std, saturated\nand dead fractions, gradient mean/std, a compact histogram, and flags.\n  monitor.watch(model); loss_fn(model(x), y):backward(); print(monitor.layers(model))",
   ["monitor.ratios"] = "monitor.ratios(opt)\n\nPer parameter, the update/weight norm ratio of the last step (the notes: ~1e-3), with advice.",
   ["monitor.plot"] = "monitor.plot{name = values, ... [, log=false, epochs=n, width=60, height=15, file=\"loss.svg\", title=]}\n\nLine plots in the terminal (braille); with epochs, every series spans the epochs at its own resolution;\nfile also writes an SVG.\n  print(monitor.plot{loss = h.loss, val = h.val_acc, epochs = #h.val_acc, file = \"curves.svg\"})",
+  ["monitor.weights"] = "monitor.weights(model [, {file=\"w1.png\", scale=2, max_tiles=256}])\n\nThe first layer's weights as an image grid (each Linear row as the input image,\nor each conv filter), every tile normalised: shown in a notebook, written as PNG with file.\n  monitor.weights(model, {file = \"w1.png\"})",
   ["monitor.diagnose"] = "monitor.diagnose(history)\n\nReads a train.fit history and says what the notes would: flat, exploding or noisy loss,\noverfitting, underfitting.",
 }
 for k, v in pairs(monitordocs) do docs[k] = v end
@@ -181,33 +263,33 @@ local function list(prefix, sep)
   return table.concat(out, "\n")
 end
 
-local function help(x)
+-- What help(x) prints, as a string (the notebook kernel's inspection uses it).
+local function help_text(x)
   if x == nil then
     local out = {"optlab modules (help(module) lists its functions, help(f) explains one):"}
     for _, m in ipairs(modules) do out[#out + 1] = string.format("  %-10s %s", m[1], m[2]) end
     out[#out + 1] = "  (objects)  help(x) lists the methods of a tensor, model, data set or optimizer x"
-    print(table.concat(out, "\n"))
-    return
+    return table.concat(out, "\n")
   end
   if type(x) == "string" then
-    if docs[x] then print(docs[x]) return end
-    if summaries[x] then x = M[x] else print("no help for '" .. x .. "'") return end
+    if docs[x] then return docs[x] end
+    if summaries[x] then x = M[x] else return "no help for '" .. x .. "'", false end
   end
   for _, c in ipairs(classes) do
     local mt = getmetatable(x)
     if x == c[2] or (type(x) == "userdata" and mt and mt.__name == "optlab." .. c[1]) then
-      print(c[1] .. " methods:\n" .. list(c[1], ":"))
-      return
+      return c[1] .. " methods:\n" .. list(c[1], ":")
     end
   end
   local q, is_module = name_of(x)
   if is_module then
-    print(q .. ": " .. summaries[q] .. "\n" .. list(q, "."))
+    return q .. ": " .. summaries[q] .. "\n" .. list(q, ".")
   elseif q and docs[q] then
-    print(docs[q])
-  else
-    print("no help for this " .. type(x) .. " value")
+    return docs[q]
   end
+  return "no help for this " .. type(x) .. " value", false
 end
 
-return help
+local function help(x) print((help_text(x))) end
+
+return help, help_text, display

@@ -100,6 +100,12 @@ void optlab_interrupt(lua_State *L);
 /* While Lua code runs: SIGINT interrupts it (lua.c's laction); released afterwards. */
 void optlab_catch_sigint(lua_State *L);
 void optlab_release_sigint(void);
+/* The same from another thread, without signals (the notebook kernel):
+ * while a cell runs, request_interrupt stops it as Ctrl-C would, and
+ * returns 1; with nothing running it does nothing and returns 0. */
+void optlab_watch_interrupts(lua_State *L);
+void optlab_unwatch_interrupts(void);
+int optlab_request_interrupt(void);
 /* 1 if Ctrl-C came since the last call (for loops inside Swift); clears it. */
 int optlab_take_interrupt(void);
 

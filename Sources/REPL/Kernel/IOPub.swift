@@ -1,0 +1,42 @@
+import Foundation
+
+/// The IOPub channel: one PUB socket shared by the threads that publish
+/// (the cell's thread, the output readers, the control thread) under a
+/// lock, with the header of the request being served as every message's parent.
+final class IOPub: @unchecked Sendable {
+    private let socket: ZMQSocket
+    private let signer: MessageSigner
+    private let session: String
+    private let lock = NSLock()
+    private var parent: [String: Any] = [:]
+
+    init(socket: ZMQSocket, signer: MessageSigner, session: String) {
+        (self.socket, self.signer, self.session) = (socket, signer, session)
+    }
+
+    /// The request whose outputs the next messages are.
+    func serving(_ header: [String: Any]) {
+        lock.lock()
+        parent = header
+        lock.unlock()
+    }
+
+    func publish(_ type: String, _ content: [String: Any], parent explicit: [String: Any]? = nil) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !socket.closed else { return }
+        var message = KernelMessage(header: messageHeader(type: type, session: session), parent: explicit ?? parent, content: content)
+        message.identities = [Array(type.utf8)]   // the topic: subscribers take every topic
+        try? socket.send(message.wire(signer: signer))
+    }
+
+    func status(_ state: String, parent explicit: [String: Any]? = nil) {
+        publish("status", ["execution_state": state], parent: explicit)
+    }
+
+    func close() {
+        lock.lock()
+        socket.close()
+        lock.unlock()
+    }
+}

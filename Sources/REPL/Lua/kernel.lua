@@ -1,0 +1,118 @@
+-- The Lua half of the notebook kernel (`optlab --kernel`): running a cell
+-- with its value shown in its richest form, completion, inspection and the
+-- is-complete rule, on top of repl.lua's. The kernel loads it with repl.lua's
+-- table, help_text, and a function that sends a display message.
+local repl, help_text, send_display = ...
+local kernel = {}
+
+-- A value's forms: what its __mime gives (strings by mime type), and always text/plain.
+local function forms(...)
+  local data = {}
+  if select("#", ...) == 1 then
+    local v = ...
+    local mt = getmetatable(v)
+    local mime = type(mt) == "table" and rawget(mt, "__mime") or nil
+    if type(mime) == "function" then
+      local ok, r = pcall(mime, v)
+      if ok and type(r) == "table" then
+        for k, x in pairs(r) do if type(k) == "string" and type(x) == "string" then data[k] = x end end
+      elseif not ok then
+        data["text/plain"] = repl.show(v) .. "\n(its rich form failed: " .. tostring(r) .. ")"
+      end
+    end
+  end
+  data["text/plain"] = data["text/plain"] or repl.show(...)
+  return data
+end
+kernel.forms = forms
+
+-- display(x, ...) in a notebook: each value as its own output.
+function display(...)
+  for i = 1, select("#", ...) do send_display(forms((select(i, ...)))) end
+end
+
+local function traceback(e)
+  if type(e) ~= "string" then
+    local mt = getmetatable(e)
+    e = mt and mt.__tostring and tostring(e) or ("(error object is a " .. type(e) .. " value)")
+  end
+  local tb = debug.traceback(e, 2)
+  return (tb:gsub("\n\t%[C%]: in function 'xpcall'.*$", ""))
+end
+
+local function lines(s)
+  local out = {}
+  for line in (s .. "\n"):gmatch("(.-)\n") do out[#out + 1] = line end
+  return out
+end
+
+-- Runs a cell: "ok" and the forms of its value (nil when it has none, or
+-- ends with ";"), or "error", the error's name, its message and traceback lines.
+function kernel.execute(code, chunkname)
+  local quiet = code:match(";%s*$") ~= nil
+  local f = load("return " .. code, chunkname)
+  if not f then
+    local err
+    f, err = load(code, chunkname)
+    if not f then return "error", "SyntaxError", err, {err} end
+  end
+  local results = table.pack(xpcall(f, traceback))
+  if not results[1] then
+    local tb = lines(results[2])
+    local message = tb[1]
+    local name = message:find("interrupted", 1, true) and "Interrupted" or "LuaError"
+    return "error", name, message, tb
+  end
+  if results.n < 2 or quiet then return "ok" end
+  _ = results[2]
+  return "ok", forms(table.unpack(results, 2, results.n))
+end
+
+-- Jupyter's is_complete: complete, incomplete (Lua stopped at <eof>), or invalid.
+function kernel.is_complete(code)
+  if code:match("^%s*$") then return "complete" end
+  local status = repl.status(code)
+  if status == "incomplete" then return "incomplete" end
+  if status == "error" then return "invalid" end
+  return "complete"
+end
+
+-- The name (a.b.c or a:b) that ends at or runs through the cursor.
+local function name_at(code, cursor)
+  local before, after = code:sub(1, cursor), code:sub(cursor + 1)
+  local head = before:match("[%w_%.:]*$") or ""
+  local tail = after:match("^[%w_]*") or ""
+  return head .. tail, head
+end
+
+-- Completion: the matches for the name before the cursor, and where the part they replace starts.
+function kernel.complete(code, cursor)
+  local _, head = name_at(code, cursor)
+  local matches = repl.complete(head)
+  local partial = head:match("[%w_]*$") or ""
+  local out = {}
+  for i, m in ipairs(matches) do out[i] = m end
+  return out, cursor - #partial
+end
+
+-- Inspection: help's text for the name at the cursor (help_text("nn.Linear")),
+-- or for the value that name holds.
+function kernel.inspect(code, cursor)
+  local name = name_at(code, cursor)
+  name = name:gsub("[.:]$", "")
+  if name == "" then return nil end
+  local text, found = help_text(name)
+  if found ~= false then return text end
+  local value = _G
+  for part in name:gmatch("[^.:]+") do
+    if type(value) ~= "table" and type(value) ~= "userdata" then return nil end
+    local ok, v = pcall(function() return value[part] end)
+    if not ok or v == nil then return nil end
+    value = v
+  end
+  text, found = help_text(value)
+  if found == false then return name .. " = " .. repl.show(value) end
+  return text
+end
+
+return kernel

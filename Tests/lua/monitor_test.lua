@@ -37,7 +37,49 @@ test("monitor.weights writes a PNG of the first layer", function()
   local f = io.open(path, "rb"); local head = f:read(8); f:close()
   H.eq(head, "\137PNG\r\n\26\n")
   os.remove(path)
-  H.raises(function() monitor.weights(nn.Sequential{nn.Linear(784, 16)}, {}) end, "option 'file'")
+end)
+
+-- A tiny base64 decoder: the notebook form must be the same PNG as the file.
+local function unbase64(s)
+  local alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+  local bits = s:gsub("[^%w+/]", ""):gsub(".", function(c)
+    local v, out = alphabet:find(c, 1, true) - 1, ""
+    for i = 5, 0, -1 do out = out .. ((v >> i) & 1) end
+    return out
+  end)
+  return (bits:gsub("%d%d%d%d%d%d%d%d", function(byte) return string.char(tonumber(byte, 2)) end):gsub("[01]+$", ""))
+end
+
+test("monitor.weights without a file: the image itself, shown in a notebook", function()
+  tensor.seed(4)
+  local model = nn.Sequential{nn.Linear(784, 16), nn.ReLU()}
+  local path = os.tmpname() .. ".png"
+  local w = monitor.weights(model, {file = path})
+  local f = io.open(path, "rb"); local bytes = f:read("a"); f:close()
+  os.remove(path)
+  local image = monitor.weights(model)
+  H.eq(image.width, w.width, "same width")
+  local png = unbase64(getmetatable(image).__mime(image)["image/png"])
+  H.eq(png, bytes, "the notebook's PNG is the file's")
+  -- the PNG's own header says the size the result reports
+  H.eq(string.unpack(">I4", png, 17), image.width, "IHDR width")
+  H.eq(string.unpack(">I4", png, 21), image.height, "IHDR height")
+  H.eq(tostring(image):find("PNG", 1, true) ~= nil, true, "prints as a line of text")
+  H.raises(function() monitor.weights(model, {fil = "x.png"}) end, "unknown option 'fil'")
+end)
+
+test("rich forms: a tensor's HTML holds its values; a histogram's SVG one bar per non-empty bin", function()
+  local html = getmetatable(tensor.from{{1, 2}, {3, 4}}).__mime(tensor.from{{1, 2}, {3, 4}})["text/html"]
+  local cells = {}
+  for v in html:gmatch(">([%d.%-]+)</td>") do cells[#cells + 1] = tonumber(v) end
+  H.eq(table.concat(cells, ","), "1,2,3,4", "the cells in order")
+  local big = tensor.zeros{30, 40}
+  local bightml = getmetatable(big).__mime(big)["text/html"]
+  H.eq(select(2, bightml:gsub("<tr>", "")), 12, "at most 12 rows shown")
+  H.eq(select(2, bightml:gsub("…", "")) > 0, true, "with an ellipsis")
+  local h = monitor.hist(tensor.from{1, 1, 2, 5}, {bins = 4})
+  local svg = getmetatable(h).__mime(h)["image/svg+xml"]
+  H.eq(select(2, svg:gsub('fill="#1f77b4"', "")), 3, "bars for the 3 non-empty bins")
 end)
 
 test("train.fit logs ratios and layer statistics to metrics.jsonl", function()

@@ -93,9 +93,19 @@ def _():
     check(spec.interrupt_mode == "message", spec.interrupt_mode)
     with open(os.path.join(specs["optlab"], "logo-64x64.png"), "rb") as f:
         check(f.read(8) == b"\x89PNG\r\n\x1a\n", "the logo is a PNG")
+    listed = subprocess.run([sys.executable, "-m", "jupyter_client.kernelspecapp", "list"], capture_output=True, text=True)
+    check(listed.returncode == 0 and "optlab" in listed.stdout, f"jupyter kernelspec list: {listed.stdout} {listed.stderr}")
 
 
 k = Kernel()
+
+
+@test("the heartbeat answers")
+def _():
+    deadline = time.monotonic() + 30
+    while not k.kc.hb_channel.is_beating() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    check(k.kc.hb_channel.is_beating(), "no heartbeat")
 
 
 @test("kernel_info")
@@ -122,6 +132,15 @@ def _():
     check(of_type(outs, "execute_input") == [] and r["execution_count"] == first + 2, ("silent", r))
     r, outs = k.run("y", store_history=False)
     check(r["execution_count"] == first + 2 and of_type(outs, "execute_result")[0]["data"]["text/plain"] == "5", r)
+    r, outs = k.run("local a = 20\nlocal b = 22\na + b")
+    check(of_type(outs, "execute_result")[0]["data"]["text/plain"] == "42", "a cell's last line is its value, as in IPython")
+    r, outs = k.run("t = {}\nt.n = 1\nsetmetatable(t, {__tostring = function() return 'T' end})")
+    check(of_type(outs, "execute_result")[0]["data"]["text/plain"] == "T", "a call on the last line shows its value")
+    r, outs = k.run("s = 0\nfor i = 1, 3 do\n  s = s + i\nend")
+    check(r["status"] == "ok" and of_type(outs, "execute_result") == [], "statements only: no value")
+    check(of_type(k.run("s")[1], "execute_result")[0]["data"]["text/plain"] == "6", "the loop ran")
+    r, outs = k.run("local x = 1\n\nerror('on line 3')")
+    check(r["evalue"].endswith(":3: on line 3"), r["evalue"])
     r, outs = k.run("io.stderr:write('warn\\n'); io.write('no newline')")
     check(streams(outs, "stderr") == "warn\n" and streams(outs) == "no newline", outs)
 

@@ -61,7 +61,7 @@ local function html_report(text)
     elseif line:find("✓", 1, true) then l = '<span style="color:#080">' .. l .. "</span>" end
     lines[#lines + 1] = l
   end
-  return '<pre style="line-height:1.25">' .. table.concat(lines, "\n") .. "</pre>"
+  return '<pre style="font-family:monospace;line-height:1.25">' .. table.concat(lines, "\n") .. "</pre>"
 end
 report_mt.__mime = function(r) return {["text/plain"] = r.report, ["text/html"] = html_report(r.report)} end
 local function reported(r) setmetatable(r, report_mt); if r.data then setmetatable(r.data, report_mt); setmetatable(r.reg, report_mt) end; return r end
@@ -185,7 +185,7 @@ if registry["optlab.Module"] then
       rows[#rows + 1] = string.format('<tr><td style="padding:1px 8px">%s</td><td style="padding:1px 8px">%s</td><td style="padding:1px 8px;text-align:right">%d</td></tr>',
         html_escape(name), shape, p:numel())
     end
-    local html = "<pre>" .. html_escape(tostring(m)) .. '</pre><table style="font-family:monospace;border-collapse:collapse">' ..
+    local html = '<pre style="font-family:monospace">' .. html_escape(tostring(m)) .. '</pre><table style="font-family:monospace;border-collapse:collapse">' ..
       '<tr><th style="text-align:left;padding:1px 8px">parameter</th><th style="text-align:left;padding:1px 8px">shape</th><th style="padding:1px 8px">count</th></tr>' ..
       table.concat(rows) .. string.format('<tr><td style="padding:1px 8px"><b>total</b></td><td></td><td style="padding:1px 8px;text-align:right"><b>%d</b></td></tr></table>', total)
     return {["text/plain"] = tostring(m), ["text/html"] = html}

@@ -48,14 +48,29 @@ end
 
 -- Runs a cell: "ok" and the forms of its value (nil when it has none, or
 -- ends with ";"), or "error", the error's name, its message and traceback lines.
+-- A cell is compiled as an expression (its value shown); else, as in
+-- IPython, as statements whose last lines are an expression (the longest
+-- such tail); else as statements. Line numbers stay the cell's own.
+-- (The value is passed through an identity function: a plain `return f()`
+-- would be a tail call, and an error in f would lose its frame in the traceback.)
+local keep = "return (function(...) return ... end)("
+local function compile(code, chunkname)
+  local f = load(keep .. code .. "\n)", chunkname)
+  if f then return f end
+  local lines = {}
+  for line in (code .. "\n"):gmatch("(.-)\n") do lines[#lines + 1] = line end
+  while #lines > 1 and lines[#lines]:match("^%s*$") do lines[#lines] = nil end
+  for k = 2, #lines do
+    local g = load(table.concat(lines, "\n", 1, k - 1) .. "\n" .. keep .. table.concat(lines, "\n", k) .. "\n)", chunkname)
+    if g then return g end
+  end
+  return load(code, chunkname)
+end
+
 function kernel.execute(code, chunkname)
   local quiet = code:match(";%s*$") ~= nil
-  local f = load("return " .. code, chunkname)
-  if not f then
-    local err
-    f, err = load(code, chunkname)
-    if not f then return "error", "SyntaxError", err, {err} end
-  end
+  local f, err = compile(code, chunkname)
+  if not f then return "error", "SyntaxError", err, {err} end
   local results = table.pack(xpcall(f, traceback))
   if not results[1] then
     local tb = lines(results[2])

@@ -1,4 +1,5 @@
 import CKernels
+import Foundation
 import CLuaBridge
 import Glibc
 import OptLabLua
@@ -16,7 +17,8 @@ Available options are:
   --        stop handling options
   -         stop handling options and execute stdin
 Commands (when no file of that name is in this folder):
-  optlab report runs/<name>                     write runs/<name>/report.html
+  optlab report runs/<name> [--watch]           write runs/<name>/report.html (rewritten as the run goes)
+  optlab report runs/a runs/b ... [--color P]   compare runs (a search folder: its trials)
   optlab sweep script.lua [--workers N]         run its hp.search with N worker processes
   optlab sweep script.lua --backend slurm [--parallel P] [--sbatch ARG]...
                                                 one Slurm job array per stage
@@ -92,21 +94,78 @@ func report(_ vm: LuaVM, _ body: () throws -> Void) -> Bool {
     }
 }
 
-/// `optlab report runs/<name>`: writes runs/<name>/report.html. (Only when no
-/// file named `report` exists, so a script of that name still runs.)
+/// `optlab report runs/<name> [--watch] [--color NAME]`: writes runs/<name>/report.html;
+/// several folders: their comparison (`--out`, default comparison.html beside the first).
+/// (Only when no file named `report` exists, so a script of that name still runs.)
 func reportCommand() -> Int32? {
     guard argv.count >= 2, argv[1] == "report", access("report", F_OK) != 0 else { return nil }
-    guard argv.count == 3 else {
-        fputs("usage: optlab report runs/<name>\n", stderr)
+    let usage = "usage: optlab report runs/<name> [runs/<other> ...] [--watch] [--color PARAM] [--out FILE]"
+    var dirs: [String] = [], watch = false, color: String?, out: String?
+    var i = 2
+    while i < argv.count {
+        switch argv[i] {
+        case "--watch": watch = true
+        case "--color", "--out":
+            guard i + 1 < argv.count else { fputs(usage + "\n", stderr); return 1 }
+            if argv[i] == "--color" { color = argv[i + 1] } else { out = argv[i + 1] }
+            i += 1
+        case let a where a.hasPrefix("-"):
+            fputs("optlab report: unknown option '\(a)'\n" + usage + "\n", stderr)
+            return 1
+        default: dirs.append(argv[i].hasSuffix("/") && argv[i].count > 1 ? String(argv[i].dropLast()) : argv[i])
+        }
+        i += 1
+    }
+    guard !dirs.isEmpty else {
+        fputs(usage + "\n", stderr)
         return 1
     }
+    func writeOnce() throws -> String {
+        if dirs.count == 1 { return try Report.write(runDirectory: dirs[0], colorBy: color) }
+        let parent = (dirs[0] as NSString).deletingLastPathComponent
+        return try Report.write(comparing: dirs, output: out ?? (parent.isEmpty ? "comparison.html" : parent + "/comparison.html"), colorBy: color)
+    }
     do {
-        print(try Report.write(runDirectory: argv[2]))
+        print(try writeOnce())
+        fflush(stdout)
+        guard watch else { return 0 }
+        // Rewritten whenever a file of the run changes; done once nothing is being written.
+        var last = folderSignature(dirs)
+        while dirs.contains(where: Report.isLive) {
+            usleep(1_000_000)
+            let now = folderSignature(dirs)
+            if now != last {
+                last = now
+                _ = try writeOnce()
+            }
+        }
+        _ = try writeOnce()
+        print("optlab report: the run is no longer being written; the page is final")
         return 0
     } catch {
         printError("\(error)")
         return 1
     }
+}
+
+/// Names, sizes and modification times of the files under the folders (two levels: a search's trials).
+func folderSignature(_ dirs: [String]) -> [String] {
+    var out: [String] = []
+    func visit(_ dir: String, depth: Int) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
+        for n in names.sorted() where n != "report.html" && !n.hasPrefix(".") {
+            let path = dir + "/" + n
+            var st = stat()
+            guard stat(path, &st) == 0 else { continue }
+            if (st.st_mode & S_IFMT) == S_IFDIR {
+                if depth < 1 { visit(path, depth: depth + 1) }
+            } else {
+                out.append("\(path):\(st.st_size):\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)")
+            }
+        }
+    }
+    for d in dirs { visit(d, depth: 0) }
+    return out
 }
 
 /// `optlab kernel install ...` (when no file named `kernel` is here) and `optlab --kernel FILE`.

@@ -13,58 +13,173 @@ bad() { failed=$((failed + 1)); echo "FAIL $1"; }
 cat > "$WORK/run.lua" <<LUA
 tensor.seed(1)
 -- 16 features, so the first layer's rows are 4×4 images; the labels depend on them
-local x = tensor.randn{180, 16}
+local x = tensor.randn{240, 16}
 local y = x:narrow(2, 1, 3):argmax(2)
 local d = data.dataset(x, y)
+local tr, val = d:split(0.75)
 local model = nn.Sequential{nn.Linear(16, 36, {init = "kaiming"}), nn.ReLU(), nn.Linear(36, 3)}
-train.fit{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = optim.SGD(model, {lr = 0.2, momentum = 0.9}),
-  train = d, val = d, epochs = 6, batch = 20, log = "$WORK/run", quiet = true}
+local opt = optim.SGD(model, {lr = 0.2, momentum = 0.9})
+train.fit{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = opt, schedule = optim.step_decay(opt, {every = 2, factor = 0.5}),
+  train = tr, val = val, test = val, epochs = 6, batch = 20, log = "$WORK/run", quiet = true, seed = 7}
 LUA
 "$OPTLAB" "$WORK/run.lua" || bad "training run"
 out=$("$OPTLAB" report "$WORK/run") && [ "$out" = "$WORK/run/report.html" ] && ok || bad "optlab report printed '$out'"
 html="$WORK/run/report.html"
-for section in "<h2>Loss</h2>" "<h2>Accuracy</h2>" "gap (train − val)" "<h2>Update/weight ratios</h2>" \
-               "<h2>Activation histograms over epochs</h2>" "<h2>First-layer weights</h2>" "data:image/png;base64,"; do
-  grep -qF -- "$section" "$html" && ok || bad "report lacks: $section"
+for section in "<h2>Loss</h2>" "<h2>Accuracy</h2>" "<h2>Overfitting gap</h2>" "<h2>Learning rate</h2>" "<h2>Update/weight ratios</h2>" \
+               "the notes: about 1e-3" "<h2>Activations per layer over epochs</h2>" "<h2>Gradients per layer</h2>" \
+               "<h2>First-layer weights</h2>" "data:image/png;base64," "<h2>Checkpoints</h2>" \
+               "<h2>Configuration</h2>" "<h2>Model: Sequential</h2>" ">finished<" ">best validation<" ">test<" ">wall time<" \
+               ">6 of 6<" ">seed</th><td>7<" ">optlab</th><td>0.1.0<" ">SGD+momentum<" ">bias=1, in=16, out=36<"; do
+  grep -qF -- "$section" "$html" && ok || bad "run page lacks: $section"
 done
 grep -qE 'src="https?:|href="https?:' "$html" && bad "report refers to the network" || ok
 "$OPTLAB" report "$WORK/nothing" 2>/dev/null && bad "report of a missing folder succeeded" || ok
 
-timeout 120 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1400,1400 \
-  --screenshot="$WORK/shot.png" "file://$html" >/dev/null 2>&1
-if [ -s "$WORK/shot.png" ]; then
-  # Decode the screenshot (PNG filters undone by hand) and look for the plots' line colours.
-  python3 - "$WORK/shot.png" <<'PY' && ok || bad "screenshot does not show the plots"
-import sys, struct, zlib
-b = open(sys.argv[1], 'rb').read()
-pos, idat, w, h, ctype = 8, b'', 0, 0, 0
-while pos < len(b):
-    n, = struct.unpack('>I', b[pos:pos + 4]); kind = b[pos + 4:pos + 8]; data = b[pos + 8:pos + 8 + n]
-    if kind == b'IHDR': w, h, depth, ctype = struct.unpack('>IIBB', data[:10])
-    if kind == b'IDAT': idat += data
-    pos += 12 + n
-bpp = {2: 3, 6: 4}[ctype]
-raw, stride, prev, rows = zlib.decompress(idat), w * bpp, bytearray(w * bpp), []
-for y in range(h):
-    f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-    for i in range(stride):
-        a = line[i - bpp] if i >= bpp else 0; up = prev[i]; c = prev[i - bpp] if i >= bpp else 0
-        if f == 1: line[i] = (line[i] + a) & 255
-        elif f == 2: line[i] = (line[i] + up) & 255
-        elif f == 3: line[i] = (line[i] + (a + up) // 2) & 255
-        elif f == 4:
-            p = a + up - c; pa, pb, pc = abs(p - a), abs(p - up), abs(p - c)
-            line[i] = (line[i] + (a if pa <= pb and pa <= pc else up if pb <= pc else c)) & 255
-    rows.append(line); prev = line
-def count(rgb):
-    return sum(1 for r in rows for x in range(w) if abs(r[x*bpp]-rgb[0]) < 40 and abs(r[x*bpp+1]-rgb[1]) < 40 and abs(r[x*bpp+2]-rgb[2]) < 40)
-blue, red = count((0x1f, 0x77, 0xb4)), count((0xd6, 0x27, 0x28))
-print("plot pixels: blue", blue, "red", red)
-sys.exit(0 if blue > 200 and red > 100 else 1)
+# The defects the first pages had, each checked on the page's SVG.
+python3 - "$html" <<'PY' && ok || bad "run page's plots (ticks, axes, log scale, sizes)"
+import re, sys, math
+html = open(sys.argv[1]).read()
+charts = re.findall(r'<svg xmlns="http://www.w3.org/2000/svg" width="\d+" height="\d+" viewBox=[^>]*>.*?<text x="[\d.]+" y="17" text-anchor="middle" font-size="13">(.*?)</text>(.*?)\n</svg>\n', html, re.S)
+by_title = {t: body for t, body in charts}
+problems = []
+for t in ["loss", "accuracy", "train − validation", "learning rate", "‖update‖ / ‖weight‖"]:
+    if t not in by_title: problems.append(f"no chart '{t}'")
+def nice(step):
+    m = step / 10 ** math.floor(math.log10(step))
+    return any(abs(m - k) < 1e-6 for k in (1, 2, 5, 10))
+for title, body in charts:
+    log = "(log scale)</text>" in body.split("rotate(-90)")[-1][:200] if "rotate(-90)" in body else False
+    ys = [float(v) for v in re.findall(r'text-anchor="end">([-0-9.e]+)</text>', body)]
+    if len(ys) < 2: problems.append(f"{title}: fewer than two y ticks"); continue
+    if log:
+        for v in ys:
+            m = v / 10 ** math.floor(math.log10(v) + 1e-9)
+            if not any(abs(m - k) < 1e-6 for k in (1, 2, 5)): problems.append(f"{title}: log tick {v} is not 1, 2 or 5 × 10^k")
+    else:
+        steps = {round(b - a, 12) for a, b in zip(ys, ys[1:])}
+        if len(steps) != 1 or not nice(abs(steps.pop())): problems.append(f"{title}: y ticks {ys} are not a round step")
+loss = by_title.get("loss", "")
+if "loss (log scale)" not in loss or "epoch (log scale)" in loss: problems.append("the log scale is not named on the loss's y axis")
+acc = by_title.get("accuracy", "")
+if "gap" in acc or acc.count("<polyline") != 2: problems.append("the accuracy chart holds more than train and validation")
+img = re.search(r'<img alt="first-layer weights" width="(\d+)"', html)
+if not img or not 100 <= int(img.group(1)) <= 400: problems.append(f"weight grid width {img and img.group(1)}")
+if html.index('class="findings"') > html.index("<h2>Configuration</h2>"): problems.append("the diagnosis does not come first")
+print("\n".join(problems) or "run page: ticks round, axes named, accuracy alone, weights sized")
+sys.exit(1 if problems else 0)
 PY
-else
-  bad "chromium wrote no screenshot"
-fi
+python3 "$(dirname "$0")/page_check.py" "$html" "$WORK/shot.png" 1400 2200 "#08519c:150" "#d62728:100" "#2ca02c:100" \
+  && ok || bad "run page in Chromium: $(python3 "$(dirname "$0")/page_check.py" "$html" "$WORK/shot.png" 1400 2200 "#08519c:150" "#d62728:100" "#2ca02c:100")"
+
+# A long run: 100,000 iterations with one spike. The page stays light and the spike stays visible.
+python3 - "$WORK/long" <<'PY'
+import json, math, os, sys
+d = sys.argv[1]; os.makedirs(d)
+with open(d + "/metrics.jsonl", "w") as f:
+    for i in range(1, 100001):
+        loss = 2.3 * math.exp(-i / 30000) + 0.05 * math.sin(i) ** 2 + (80.0 if i == 50000 else 0)
+        f.write(json.dumps({"epoch": (i - 1) // 2000 + 1, "iteration": i, "loss": loss, "lr": 0.1 * 0.5 ** (i // 20000),
+                            "ratio/1.weight": 1e-3 * (1 + 0.1 * math.sin(i / 100))}) + "\n")
+        if i % 2000 == 0:
+            e = i // 2000
+            f.write(json.dumps({"epoch": e, "iteration": i, "loss": 1.0, "train_acc": 0.5 + e / 120, "val_acc": 0.5 + e / 130, "time": e * 1.5}) + "\n")
+json.dump({"status": "finished", "epochs": 50, "epochs_done": 50, "seconds": 75, "seed": 0, "optlab": "0.1.0", "best_epoch": 50, "best_val_acc": 0.88}, open(d + "/status.json", "w"))
+json.dump({"epochs": 50, "batch": 64, "lr": 0.1}, open(d + "/config.json", "w"))
+PY
+"$OPTLAB" report "$WORK/long" >/dev/null || bad "report of the long run"
+python3 - "$WORK/long/report.html" <<'PY' && ok || bad "long-run page"
+import re, sys, os
+path = sys.argv[1]; html = open(path).read()
+size = os.path.getsize(path)
+longest = max(len(p.split()) for p in re.findall(r'<polyline[^>]*points="([^"]*)"', html))
+loss = html[html.index('font-size="13">loss</text>'):]
+loss = loss[:loss.index("\n</svg>\n")]
+top = max(float(v) for v in re.findall(r'text-anchor="end">([-0-9.e]+)</text>', loss))
+problems = []
+if size > 2_000_000: problems.append(f"page is {size} bytes")
+if longest > 2100: problems.append(f"a line has {longest} points")
+if "<polygon" not in loss: problems.append("no min/max envelope")
+if top < 80: problems.append(f"the spike to 80 is cut off (top tick {top})")
+print("\n".join(problems) or f"long run: {size} bytes, at most {longest} points a line, the spike kept (top tick {top})")
+sys.exit(1 if problems else 0)
+PY
+python3 "$(dirname "$0")/page_check.py" "$WORK/long/report.html" "$WORK/long.png" 1400 1400 "#08519c:150" >/dev/null && ok || bad "long-run page in Chromium"
+
+# A search with finished, pruned, exploded and failed trials: the comparison page.
+cat > "$WORK/search.lua" <<LUA
+hp.search{name = "s", dir = "$WORK/searches", space = {lr = hp.loguniform(1e-3, 1), width = hp.int(8, 32), act = hp.choice{"relu", "tanh"}},
+  stages = {{trials = 8, epochs = 2}, {trials = 3, epochs = 3}}, quiet = true, seed = 3,
+  trial = function(c, b)
+    if c.trial == 3 then error("a bug in trial 3") end
+    tensor.seed(c.trial)
+    local d = data.spiral{per_class = 30}
+    local m = nn.Sequential{nn.Linear(2, c.width), c.act == "relu" and nn.ReLU() or nn.Tanh(), nn.Linear(c.width, 3)}
+    local h = train.fit{model = m, loss = nn.SoftmaxCrossEntropy(), optimizer = optim.SGD(m, {lr = c.trial == 5 and 500 or c.lr * 10, momentum = 0.9}),
+      train = d, val = d, batch = 15, budget = b, log = c.dir, stop_above = 3}
+    return {val_acc = h.best.val_acc}
+  end}
+LUA
+"$OPTLAB" "$WORK/search.lua" >/dev/null 2>&1 || bad "the search ran"
+"$OPTLAB" report "$WORK/searches/s" >/dev/null || bad "report of the search"
+shtml="$WORK/searches/s/report.html"
+python3 - "$shtml" "$WORK/searches/s" <<'PY' && ok || bad "search page"
+import re, sys, os
+html, root = open(sys.argv[1]).read(), sys.argv[2]
+problems = []
+rows = re.findall(r'<tr class="(\w+)">', html)
+for st in ("ok", "failed", "exploded"):
+    if st not in rows: problems.append(f"no {st} trial in the table ({sorted(set(rows))})")
+if "a bug in trial 3" not in html: problems.append("the failed trial's reason is missing")
+links = re.findall(r'<a href="([^"]+)">', html)
+if not links or not all(os.path.exists(os.path.join(root, l)) for l in links): problems.append(f"trial links do not all lead to pages: {links[:3]}")
+lr = html[html.index('score vs lr</text>'):]
+lr = lr[:lr.index("\n</svg>\n")]
+xt = re.findall(r'text-anchor="middle">([0-9.e-]+)</text>', lr)
+if "0.001" not in xt or "1" not in xt: problems.append(f"the lr axis does not span the searched 0.001…1: {xt}")
+if "lr (log scale)" not in lr: problems.append("lr's axis is not log")
+if "act" not in html[html.index("All hyperparameters"):]: problems.append("no parallel coordinates")
+if "<title>" not in lr: problems.append("no hover text on the points")
+nonce = re.search(r"script-src 'nonce-(\w+)'", html)
+if not nonce or f'<script nonce="{nonce.group(1)}">' not in html or html.count("<script") != 1: problems.append("the page's one script is not under the policy's nonce")
+if "Validation accuracy of every run" not in html or "coloured by <b>" not in html: problems.append("no overlaid curves coloured by a hyperparameter")
+print("\n".join(problems) or f"search page: {len(rows)} trials, {len(links)} links")
+sys.exit(1 if problems else 0)
+PY
+python3 "$(dirname "$0")/page_check.py" "$shtml" "$WORK/search.png" 1400 2000 "#1f77b4:100" "#999999:20" >/dev/null && ok \
+  || bad "search page in Chromium: $(python3 "$(dirname "$0")/page_check.py" "$shtml" "$WORK/search.png" 1400 2000 "#1f77b4:100" "#999999:20")"
+
+# Two runs compared: their curves overlaid, coloured by the setting that differs.
+sed -e 's/lr = 0.2/lr = 0.05/' -e "s#$WORK/run#$WORK/run2#" "$WORK/run.lua" > "$WORK/run2.lua"
+"$OPTLAB" "$WORK/run2.lua" || bad "second training run"
+out=$("$OPTLAB" report "$WORK/run" "$WORK/run2") && [ "$out" = "$WORK/comparison.html" ] && ok || bad "comparison written to '$out'"
+grep -qF 'coloured by <b>lr</b>' "$WORK/comparison.html" && grep -qF '>run2 lr=0.05<' "$WORK/comparison.html" && ok || bad "comparison of two runs"
+
+# --watch: the page reloads itself while the run is written, and stops doing so when it ends.
+cat > "$WORK/slow.lua" <<LUA
+tensor.seed(2)
+local d = data.spiral{per_class = 20}
+local m = nn.Sequential{nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 3)}
+local calls, ce = 0, nn.SoftmaxCrossEntropy()
+-- after the first epoch (6 batches), wait until the test has seen the live page
+local function loss(s, l)
+  calls = calls + 1
+  if calls == 7 then while not io.open("$WORK/go") do end end
+  return ce(s, l)
+end
+train.fit{model = m, loss = loss, optimizer = optim.SGD(m, {lr = 0.1}), train = d, epochs = 2, batch = 10, log = "$WORK/live", quiet = true}
+LUA
+"$OPTLAB" "$WORK/slow.lua" & trainer=$!
+for _ in $(seq 600); do [ -f "$WORK/live/status.json" ] && grep -q '"epochs_done" : 0' "$WORK/live/status.json" && break; sleep 0.1; done
+"$OPTLAB" report "$WORK/live" --watch > "$WORK/watch.log" & watcher=$!
+for _ in $(seq 600); do grep -qF 'http-equiv="refresh"' "$WORK/live/report.html" 2>/dev/null && grep -qF '>running<' "$WORK/live/report.html" && break; sleep 0.1; done
+grep -qF 'http-equiv="refresh"' "$WORK/live/report.html" && ok || bad "the live page does not reload itself"
+touch "$WORK/go"
+wait "$trainer" || bad "the slow run"
+for _ in $(seq 600); do kill -0 "$watcher" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$watcher" 2>/dev/null && { kill "$watcher"; bad "--watch did not end with the run"; } || ok
+grep -qF '>finished<' "$WORK/live/report.html" && ! grep -qF 'http-equiv="refresh"' "$WORK/live/report.html" && grep -qF '>2 of 2<' "$WORK/live/report.html" \
+  && ok || bad "the final page after --watch"
+
 # A run folder is data from anywhere: a payload in every field that reaches a
 # page must show as text, and nothing may run (escaping, then the CSP).
 PAYLOAD='<img src=x onerror="document.title=\x27XSS\x27">'

@@ -7,7 +7,7 @@ enum TrainLibrary {
     static let summary = "train.fit: the training loop with validation, checkpoints, history"
 
     static let fitOptions = ["model", "loss", "optimizer", "schedule", "train", "val", "epochs", "batch", "reg", "seed",
-                             "log", "keep_best", "train_sample", "quiet", "average", "momentum", "stop_above", "resume", "budget", "clip", "overwrite"]
+                             "log", "keep_best", "train_sample", "quiet", "average", "momentum", "stop_above", "resume", "budget", "clip", "overwrite", "test"]
 
     static let functions: [LuaFunction] = [
         LuaFunction("fit", "train.fit{model=, loss=, optimizer=, train=, val=, epochs=10, batch=256, reg=0, ...}", """
@@ -25,7 +25,8 @@ enum TrainLibrary {
         resume = true (carry on from log's resume.safetensors), budget = the
         budget hp.search gives a trial (its epochs, stop_above, resume, the
         trial's folder as the default log, and a report that may stop a trial
-        far behind the others), keep_best=true,
+        far behind the others), keep_best=true, test = a data set measured once at
+        the end with the kept parameters (h.test_acc, and the report's header),
         train_sample=1000, quiet=false. Stops with a message naming the step if
         the loss becomes NaN or infinite. Returns the history: h.loss (per
         iteration), h.train_acc, h.val_acc, h.lr (per epoch), h.best, h.stopped
@@ -47,6 +48,7 @@ enum TrainLibrary {
             }
             guard let train = try object("train", Kind.dataset, DatasetBox.self)?.data else { throw a.argumentError(1, "option 'train' is required") }
             let val = try object("val", Kind.dataset, DatasetBox.self)?.data
+            let test = try object("test", Kind.dataset, DatasetBox.self)?.data
             let schedule = try object("schedule", Kind.schedule, ScheduleBox.self)?.schedule
             let (lossFunction, lossName) = try loss(a, o)
             var opts = Trainer.Options()
@@ -96,6 +98,7 @@ enum TrainLibrary {
             let trainer = try Trainer(model: model, loss: lossFunction, optimizer: optimizer, schedule: schedule,
                                       train: train, validation: val, options: opts)
             trainer.configExtras = ["loss": lossName]
+            trainer.test = test
             if let avg = try object("average", Kind.average, ParameterAverage.self) { trainer.averages = [avg] }
             let quietByBudget: Bool = { if case .bool(true)? = budget["quiet"] { return true }; return false }()
             if !(try o.bool("quiet", default: quietByBudget)) {
@@ -145,6 +148,7 @@ enum TrainLibrary {
             ("seconds", .number(h.seconds)),
             ("stopped", h.stopped.map { .string($0) } ?? .nil),
             ("resumed_from", h.resumedFrom.map { .integer($0) } ?? .nil),
+            ("test_acc", h.testAccuracy.map { .number($0) } ?? .nil),
         ])
     }
 

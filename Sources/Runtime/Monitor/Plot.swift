@@ -30,15 +30,20 @@ public struct TerminalPlot: CustomStringConvertible {
         return v
     }
 
+    /// Without colours, each series after the first is drawn with its own mark.
+    static let marks: [Character] = ["•", "+", "×", "o", "#"]
+
     public var description: String {
-        if series.count > 1 && !colors {
-            return series.compactMap { s in
-                (try? TerminalPlot(series: [s], logY: logY, epochs: epochs, width: width, height: Swift.max(3, height / 2)))?.description
-            }.joined(separator: "\n\n")
-        }
         let ys = series.flatMap { $0.values.compactMap(y) }
         guard var lo = ys.min(), var hi = ys.max() else { return "(no finite values to plot)" }
         if lo == hi { lo -= 0.5; hi += 0.5 }
+        // Round ticks (powers of ten on a log axis); the axis spans them.
+        var ticks: [Double] = []
+        if (hi - lo).isFinite {
+            let nice = logY ? NiceTicks.log(Foundation.pow(10, lo), Foundation.pow(10, hi)) : NiceTicks.linear(lo, hi, count: Swift.max(2, height / 3))
+            let t = logY ? (nice.ticks.map { Foundation.log10($0) }, Foundation.log10(nice.lo), Foundation.log10(nice.hi)) : (nice.ticks, nice.lo, nice.hi)
+            if t.1.isFinite && t.2.isFinite && t.2 > t.1 { (ticks, lo, hi) = (t.0, t.1, t.2) }
+        }
         let n = series.map(\.values.count).max() ?? 1
         func fraction(_ j: Int, of count: Int) -> Double {
             if epochs != nil { return Double(j + 1) / Double(Swift.max(count, 1)) }
@@ -65,27 +70,55 @@ public struct TerminalPlot: CustomStringConvertible {
                 previous = (px, py)
             }
         }
-        func label(_ v: Double) -> String {
-            let real = logY ? Foundation.pow(10, v) : v
-            return Histogram.short(real)
+        // A label on the row each round tick falls in (the extreme rows when there are none).
+        var rowLabels = [String](repeating: "", count: height)
+        func label(_ v: Double, step: Double) -> String {
+            logY ? NiceTicks.label(Foundation.pow(10, v), step: Foundation.pow(10, v)) : NiceTicks.label(v, step: step)
         }
-        let labelWidth = Swift.max(label(hi).count, label(lo).count)
+        if ticks.isEmpty {
+            rowLabels[0] = Histogram.short(logY ? Foundation.pow(10, hi) : hi)
+            rowLabels[height - 1] = Histogram.short(logY ? Foundation.pow(10, lo) : lo)
+        } else {
+            let step = ticks.count > 1 ? ticks[1] - ticks[0] : 1
+            for t in ticks {
+                let r = Int((unitPosition(t, from: hi, to: lo) * Double(dotsY - 1)).rounded()) / 4
+                if r >= 0, r < height, rowLabels[r].isEmpty { rowLabels[r] = label(t, step: step) }
+            }
+        }
+        let labelWidth = rowLabels.map(\.count).max() ?? 1
         var lines: [String] = []
         for r in 0..<height {
-            let axis = r == 0 ? label(hi) : r == height - 1 ? label(lo) : ""
+            let axis = rowLabels[r]
             let row = (0..<width).map { c -> String in
                 guard grid[r][c] != 0, let dot = UnicodeScalar(0x2800 + UInt32(grid[r][c])) else { return " " }
-                return colors ? "\u{1B}[3\(owner[r][c] % 6 + 1)m\(dot)\u{1B}[0m" : String(dot)
+                let s = owner[r][c]
+                if colors { return "\u{1B}[3\(s % 6 + 1)m\(dot)\u{1B}[0m" }
+                return s == 0 ? String(dot) : String(TerminalPlot.marks[(s - 1) % TerminalPlot.marks.count])
             }.joined()
-            lines.append(String(repeating: " ", count: labelWidth - axis.count) + axis + " ┤" + row)
+            lines.append(String(repeating: " ", count: labelWidth - axis.count) + axis + (axis.isEmpty ? " │" : " ┤") + row)
         }
-        let xmax = epochs ?? Double(n)
-        let xName = epochs == nil ? "points" : "epochs"
+        let xmax = epochs ?? Double(Swift.max(n - 1, 1))
+        let xName = epochs == nil ? "point" : "epoch"
         lines.append(String(repeating: " ", count: labelWidth) + " └" + String(repeating: "─", count: width))
-        let right = String(format: "%g %@", (xmax * 100).rounded() / 100, xName)
-        lines.append(String(repeating: " ", count: labelWidth + 2) + "0" + String(repeating: " ", count: Swift.max(1, width - 1 - right.count)) + right)
-        lines.append(series.enumerated().map { colors ? "\u{1B}[3\($0.offset % 6 + 1)m━━\u{1B}[0m \($0.element.name)" : $0.element.name }
-                        .joined(separator: "   ") + (logY ? "   (log scale)" : ""))
+        // Round x ticks under their columns.
+        var axisRow = [Character](repeating: " ", count: width + 8)
+        let xt = NiceTicks.linear(0, xmax, count: Swift.max(2, width / 12))
+        let xstep = xt.ticks.count > 1 ? xt.ticks[1] - xt.ticks[0] : 1
+        for t in xt.ticks where t <= xmax + 1e-9 {
+            let col = Int((t / xmax * Double(width - 1)).rounded())
+            let text = Array(NiceTicks.label(t, step: xstep))
+            let start = Swift.max(0, Swift.min(col - text.count / 2, width + 8 - text.count))
+            guard axisRow[start..<(start + text.count)].allSatisfy({ $0 == " " }),
+                  start == 0 || axisRow[start - 1] == " " else { continue }
+            for (k, ch) in text.enumerated() { axisRow[start + k] = ch }
+        }
+        lines.append(String(repeating: " ", count: labelWidth + 2) + String(String(axisRow).reversed().drop(while: { $0 == " " }).reversed()))
+        lines.append(String(repeating: " ", count: labelWidth + 2) + String(repeating: " ", count: Swift.max(0, width / 2 - 3)) + xName + (logY ? "      (y: log scale)" : ""))
+        let legend = series.enumerated().map { i, s -> String in
+            if colors { return "\u{1B}[3\(i % 6 + 1)m━━\u{1B}[0m \(s.name)" }
+            return (i == 0 ? "⠉⠒" : String(repeating: TerminalPlot.marks[(i - 1) % TerminalPlot.marks.count], count: 2)) + " " + s.name
+        }
+        lines.append(legend.joined(separator: "   "))
         return lines.joined(separator: "\n")
     }
 }

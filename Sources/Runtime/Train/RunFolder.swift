@@ -28,7 +28,7 @@ public struct RunFolder {
 
     /// What a run or a search trial writes into its folder.
     static func isRunFile(_ name: String) -> Bool {
-        let exact: Set<String> = ["config.json", "metrics.jsonl", "histograms.jsonl", "resume.safetensors", "progress.jsonl", "result.json"]
+        let exact: Set<String> = ["config.json", "metrics.jsonl", "histograms.jsonl", "resume.safetensors", "progress.jsonl", "result.json", "status.json", "report.html"]
         if exact.contains(name) || name.hasPrefix("events.out.tfevents.") || CheckpointName.score(of: name) != nil { return true }
         // the temporary files of atomic writes
         return name.hasPrefix(".") && name.contains(".tmp-")
@@ -47,6 +47,12 @@ public struct RunFolder {
     public func writeConfig(_ config: [String: Any]) throws {
         let data = try JSONSerialization.data(withJSONObject: config, options: [.sortedKeys, .prettyPrinted])
         try AtomicFile.write(Array(data) + [0x0a], to: path + "/config.json", op: "run folder")
+    }
+
+    /// status.json, replaced whole each time (atomically).
+    public func writeStatus(_ status: [String: Any]) throws {
+        let data = try JSONSerialization.data(withJSONObject: status, options: [.sortedKeys, .prettyPrinted])
+        try AtomicFile.write(Array(data) + [0x0a], to: path + "/status.json", op: "run folder")
     }
 
     public func log(_ record: [String: Double]) throws {

@@ -37,6 +37,8 @@ public struct TrainingHistory: Sendable {
     public var stopped: String?
     /// The epoch a resumed run carried on from.
     public var resumedFrom: Int?
+    /// Accuracy on the test set given to fit, with the parameters fit ends with.
+    public var testAccuracy: Double?
 }
 
 /// CS231n's Solver, done once: minibatch SGD over a training set with any
@@ -97,6 +99,8 @@ public final class Trainer {
     public var report: ((TrainingReport) throws -> String?)?
     /// The history as far as it got, also when fit threw (Ctrl-C, a NaN stop).
     public private(set) var lastHistory: TrainingHistory?
+    /// Measured once, at the end, with the parameters kept (the best ones by default).
+    public var test: Dataset?
 
     public init(model: Module, loss: @escaping LossFunction, optimizer: Optimizer, schedule: Schedule? = nil,
                 train: Dataset, validation: Dataset?, options: Options) throws {
@@ -141,6 +145,7 @@ public final class Trainer {
         defer { for o in watchers { o.ended(run) } }
         let trainSample = try train.take(Swift.min(options.trainAccuracySample, train.count))
         model.train()
+        do {
         training: for epoch in stride(from: run.firstEpoch, through: options.epochs, by: 1) {
             run.epoch = epoch
             if let m = options.momentumSchedule { optimizer.momentum = m.momentum(at: epoch - 1) }
@@ -180,6 +185,11 @@ public final class Trainer {
         }
         if options.keepBest, let best = run.best {
             for (p, b) in zip(model.parameters(), best) { try p.copy(from: b) }
+        }
+        if let test { run.history.testAccuracy = try accuracy(model, test) }
+        } catch {
+            run.failure = error   // for the run folder's status.json
+            throw error
         }
         model.evaluate()
         run.history.seconds = run.previousSeconds + run.elapsed

@@ -38,6 +38,8 @@ final class TrainingRun {
     var validationAccuracy: Double?
     /// Seconds and steps of the run this one resumed.
     var previousSeconds = 0.0
+    /// The error that ended training, if one did.
+    var failure: Error?
     var stepsBefore = 0
     let started = Date()
     let iterationsPerEpoch: Int

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The run folder's text files: config.json at the start, metrics.jsonl (the
 /// loss and update ratios every `logEvery` steps, then one record an epoch
 /// with the accuracies and per-layer statistics) and histograms.jsonl.
@@ -13,6 +15,7 @@ final class RunLogObserver: TrainingObserver {
 
     func began(_ run: TrainingRun) throws {
         try folder.writeConfig(config)
+        try folder.writeStatus(RunLogObserver.status(run, ended: false))
         if let from = run.history.resumedFrom {
             try folder.log(["resumed_from_epoch": Double(from), "iteration": Double(run.step)])
         }
@@ -53,6 +56,34 @@ final class RunLogObserver: TrainingObserver {
                 if let s = r.saturated { layerRecord["layer\(r.index)/saturated"] = s }
             }
         }
+    }
+
+    func ended(_ run: TrainingRun) {
+        try? folder.writeStatus(RunLogObserver.status(run, ended: true))
+    }
+
+    /// status.json: how the run is going or how it ended, for the report's header.
+    static func status(_ run: TrainingRun, ended: Bool) -> [String: Any] {
+        let h = run.history, o = run.trainer.options
+        var s: [String: Any] = ["epochs": o.epochs, "epochs_done": h.trainAccuracy.count, "seed": Double(o.seed),
+                                "seconds": run.previousSeconds + run.elapsed, "optlab": optlabVersion, "pid": Int(getpid())]
+        if h.bestEpoch > 0 { s["best_epoch"] = h.bestEpoch; s["best_val_acc"] = h.bestValidationAccuracy }
+        if let t = h.testAccuracy { s["test_acc"] = t }
+        if !ended {
+            s["status"] = "running"
+        } else if let e = run.failure as? RuntimeError {
+            s["status"] = e.kind == .interrupted ? "interrupted" : e.kind == .diverged ? "diverged" : "failed"
+            s["reason"] = e.message
+        } else if let e = run.failure {
+            s["status"] = "failed"
+            s["reason"] = "\(e)"
+        } else if let why = h.stopped {
+            s["status"] = "stopped"
+            s["reason"] = why
+        } else {
+            s["status"] = "finished"
+        }
+        return s
     }
 
     func epochEnded(_ run: TrainingRun) throws {

@@ -25,7 +25,7 @@ test("monitor.layers, ratios, plot, diagnose after real training", function()
   local r = monitor.ratios(opt)
   H.eq(type(r.ratios["1.weight"]), "number")
   local p = monitor.plot{loss = h.loss, epochs = 20, log = true}
-  H.eq(tostring(p):find("20 epochs", 1, true) ~= nil, true)
+  H.eq(tostring(p):find("epoch", 1, true) ~= nil and tostring(p):find("(y: log scale)", 1, true) ~= nil, true, "axes named")
   local dg = monitor.diagnose(h)
   H.eq(#dg.findings >= 1, true)
   H.eq(monitor.diagnose{loss = {2.3, 2.3, 2.3, 2.3, 2.3, 2.3, 2.3, 2.3, 2.3, 2.3, 2.3}}.findings[1].kind, "flat")
@@ -92,6 +92,34 @@ test("train.fit logs ratios and layer statistics to metrics.jsonl", function()
   H.eq(text:find('"ratio/1.weight"', 1, true) ~= nil, true)
   H.eq(text:find('"layer2/saturated"', 1, true) ~= nil, true)
   os.execute('rm -rf "' .. dir .. '"')
+end)
+
+test("monitor.plot overlays several series with a legend, round ticks and named axes", function()
+  local text = tostring(monitor.plot{loss = {3, 2.5, 2, 1.6, 1.2, 1.1, 1.0, 0.93}, val = {2.8, 2.6, 2.0, 1.9}, epochs = 4, height = 12})
+  local lines = {}
+  for l in (text .. "\n"):gmatch("(.-)\n") do lines[#lines + 1] = l end
+  -- one panel: the second series drawn with its own mark in the same rows as the first
+  local overlaid = 0
+  for _, l in ipairs(lines) do if l:find("•", 1, true) and l:find("[\226][\160-\163]") then overlaid = overlaid + 1 end end
+  H.eq(overlaid > 0, true, "both series in one chart")
+  H.eq(lines[#lines]:find("loss", 1, true) ~= nil and lines[#lines]:find("•• val", 1, true) ~= nil, true, "legend: " .. lines[#lines])
+  -- y labels are multiples of one round step
+  local ys = {}
+  for _, l in ipairs(lines) do local v = l:match("^%s*([%d.]+) ┤") if v then ys[#ys + 1] = tonumber(v) end end
+  H.eq(#ys >= 3, true, "several y ticks")
+  local step = ys[1] - ys[2]
+  for i = 2, #ys - 1 do H.close(ys[i] - ys[i + 1], step, 1e-9, "even steps") end
+  local m = step / 10 ^ math.floor(math.log(step, 10) + 1e-9)
+  H.eq(math.abs(m - 1) < 1e-9 or math.abs(m - 2) < 1e-9 or math.abs(m - 5) < 1e-9, true, "a 1, 2 or 5 step: " .. step)
+  -- x ticks are the whole epochs, and the axis is named
+  H.eq(text:find("0%s+1%s+2%s+3%s+4") ~= nil, true, "epoch ticks")
+  H.eq(text:find("epoch", 1, true) ~= nil, true, "x axis named")
+  -- a log plot's ticks are powers of ten
+  local logged = tostring(monitor.plot{loss = {3, 0.3, 0.03, 0.01}, log = true, height = 8})
+  for v in logged:gmatch("\n%s*([%d.e-]+) ┤") do
+    local x = tonumber(v)
+    H.close(math.log(x, 10), math.floor(math.log(x, 10) + 0.5), 1e-9, "a power of ten: " .. v)
+  end
 end)
 
 test("plots of values spanning the whole double range do not overflow (fuzz finding)", function()

@@ -26,7 +26,7 @@ LUA
 out=$("$OPTLAB" report "$WORK/run") && [ "$out" = "$WORK/run/report.html" ] && ok || bad "optlab report printed '$out'"
 html="$WORK/run/report.html"
 for section in "<h2>Loss</h2>" "<h2>Accuracy</h2>" "<h2>Overfitting gap</h2>" "<h2>Learning rate</h2>" "<h2>Update/weight ratios</h2>" \
-               "the notes: about 1e-3" "<h2>Activations per layer over epochs</h2>" "<h2>Gradients per layer</h2>" \
+               "the notes: about 1e-3" "<h2>Activations per layer over epochs</h2>" "<h2>Gradients per layer</h2>" "<h2>Gradient histograms per layer over epochs</h2>" \
                "<h2>First-layer weights</h2>" "data:image/png;base64," "<h2>Checkpoints</h2>" \
                "<h2>Configuration</h2>" "<h2>Model: Sequential</h2>" ">finished<" ">best validation<" ">test<" ">wall time<" \
                ">6 of 6<" ">seed</th><td>7<" ">optlab</th><td>0.1.0<" ">SGD+momentum<" ">bias=1, in=16, out=36<"; do

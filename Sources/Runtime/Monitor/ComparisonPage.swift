@@ -144,7 +144,7 @@ struct ComparisonPage {
             let lo = p?.choices?.first ?? (p?.lo ?? values.min()).map { Histogram.short($0) } ?? ""
             let hi = p?.choices?.last ?? (p?.hi ?? values.max()).map { Histogram.short($0) } ?? ""
             let bar = (0..<20).map { "<span style=\"background:\(ComparisonPage.ramp(Double($0) / 19))\"></span>" }.joined()
-            return "<div class=\"ramp\">coloured by <b>\(SVGPlot.escape(c))</b>\(p?.log == true ? " (log)" : ""): \(SVGPlot.escape(lo)) <span class=\"bar\">\(bar)</span> \(SVGPlot.escape(hi)); grey: failed or cancelled</div>"
+            return "<div class=\"ramp\">coloured by <b>\(SVGPlot.escape(c))</b>\(p?.log == true ? " (log)" : ""): \(SVGPlot.escape(lo)) <span class=\"bar\">\(bar)</span> \(SVGPlot.escape(hi)); grey: failed, exploded or cancelled</div>"
         } ?? ""
         for (key, title, log) in [("val_acc", "validation accuracy", false), ("loss", "loss per epoch", true)] {
             var c = Chart(title: title, xLabel: "epoch", yLabel: key == "loss" ? "loss" : "accuracy")

@@ -71,7 +71,7 @@ public enum Report {
     table.grid{border-collapse:collapse;font-size:13px} table.grid td,table.grid th{border-bottom:1px solid #eee;padding:2px 10px;text-align:left}
     table.grid td.n{text-align:right;font-variant-numeric:tabular-nums} tr.best td{font-weight:bold} tr.failed td,tr.cancelled td,tr.exploded td{color:#999} tr.stopped td{color:#7a5b00}
     table.sortable th{cursor:pointer} .flag{color:#a50f15;font-size:13px;margin:4px 0}
-    .maps svg{display:block;margin-bottom:6px} img{image-rendering:pixelated;border:1px solid #ccc}
+    .maps{display:grid;grid-template-columns:repeat(2,auto);gap:6px 18px} .maps svg{display:block} img{image-rendering:pixelated;border:1px solid #ccc}
     .ramp{font-size:13px;margin:4px 0} .ramp .bar span{display:inline-block;width:8px;height:10px}
     """
 

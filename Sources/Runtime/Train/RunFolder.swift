@@ -67,9 +67,11 @@ public struct RunFolder {
         }
     }
 
-    /// One layer's activation histogram at one epoch, for the report.
-    public func logHistogram(epoch: Int, layer: String, _ h: Histogram) throws {
-        let record: [String: Any] = ["epoch": epoch, "layer": layer, "edges": h.edges, "counts": h.counts]
+    /// One layer's histogram at one epoch, for the report: of its outputs
+    /// (`kind` "activation", the default, written without the field) or of their gradients.
+    public func logHistogram(epoch: Int, layer: String, _ h: Histogram, kind: String = "activation") throws {
+        var record: [String: Any] = ["epoch": epoch, "layer": layer, "edges": h.edges, "counts": h.counts]
+        if kind != "activation" { record["kind"] = kind }
         var line = Array(try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys, .withoutEscapingSlashes]))
         line.append(0x0a)
         let fd = open(path + "/histograms.jsonl", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)

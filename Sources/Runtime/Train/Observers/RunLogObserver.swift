@@ -45,6 +45,9 @@ final class RunLogObserver: TrainingObserver {
                 if let hist = try? Histogram(a.toDoubles().filter { $0.isFinite }, bins: 30) {
                     try folder.logHistogram(epoch: run.epoch, layer: "\(i + 1) \(c.module.summary)", hist)
                 }
+                if let g = a.grad, let hist = try? Histogram(g.toDoubles().filter { $0.isFinite }, bins: 30) {
+                    try folder.logHistogram(epoch: run.epoch, layer: "\(i + 1) \(c.module.summary)", hist, kind: "gradient")
+                }
             }
         }
         if let stats = try? LayerStatistics(watched) {

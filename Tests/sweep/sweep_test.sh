@@ -36,7 +36,7 @@ grep -q '"status":"ok"' runs/spiral/s2-t006/result.json && ok || bad "stage 2 ra
 "$OPTLAB" sweep --summary runs/spiral | grep -q "6 trials, 6 finished" && ok || bad "sweep --summary"
 "$OPTLAB" report runs/spiral >/dev/null && ok || bad "report of a search folder"
 grep -q "score vs lr" runs/spiral/report.html && grep -q "lr (log scale)" runs/spiral/report.html && ok || bad "the search page lacks score vs lr on a log axis"
-grep -q "<h2>Best trials</h2>" runs/spiral/report.html && ok || bad "the search page lacks the best trials"
+grep -q "<h2>Every run</h2>" runs/spiral/report.html && [ "$(grep -o "<tr class=\"ok\">" runs/spiral/report.html | wc -l)" -eq 6 ] && ok || bad "the search page lacks the table of its 6 trials"
 grep -q ">stage 2</text>" runs/spiral/report.html && ok || bad "the search page's plots do not tell the stages apart"
 
 # Slow trials for the kill tests: each busy for 1.5 s, recording who ran it.

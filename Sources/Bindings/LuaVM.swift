@@ -36,14 +36,17 @@ public final class LuaVM {
         ("monitor", MonitorLibrary.summary), ("hp", HPLibrary.summary), ("autograd", AutogradLibrary.summary),
     ]
 
+    /// What the C bridge calls: the one dispatcher, and the release of a boxed object.
+    static let hooks = optlab_hooks(
+        dispatch: { L, ctx, frame in dispatch(L, ctx, frame) },
+        release: { p in if let p { Unmanaged<AnyObject>.fromOpaque(p).release() } })
+
     public init() throws {
         guard let L = luaL_newstate() else { throw LuaError(message: "cannot create a Lua state (out of memory)") }
         luaState = L
         state = BindingState(L)
         ownsState = true
-        var hooks = optlab_hooks(
-            dispatch: { L, ctx, frame in dispatch(L, ctx, frame) },
-            release: { p in if let p { Unmanaged<AnyObject>.fromOpaque(p).release() } })
+        var hooks = LuaVM.hooks
         // Every stored property is set, so a throw from here on runs deinit, which closes L.
         guard optlab_p_openlibs(L) == LUA_OK, optlab_init(L, &hooks) == LUA_OK else {
             throw LuaError(message: "cannot open the Lua standard libraries")
@@ -66,9 +69,7 @@ public final class LuaVM {
         luaState = L
         state = BindingState(L)
         ownsState = false
-        var hooks = optlab_hooks(
-            dispatch: { L, ctx, frame in dispatch(L, ctx, frame) },
-            release: { p in if let p { Unmanaged<AnyObject>.fromOpaque(p).release() } })
+        var hooks = LuaVM.hooks
         guard optlab_init(L, &hooks) == LUA_OK else { throw LuaError(message: "cannot set up the Lua state") }
         do {
             try install(globals: false)

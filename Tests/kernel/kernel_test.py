@@ -229,6 +229,18 @@ h = train.fit{model = net, loss = nn.SoftmaxCrossEntropy(), optimizer = optim.Ad
     check("\r" not in streams(outs), "no carriage-return bars in the stream")
 
 
+@test("monitor.layers as a table with histograms, monitor.ratios as a chart against the band")
+def _():
+    k.run("opt2 = optim.SGD(net, {lr = 0.05}); train.fit{model = net, loss = nn.SoftmaxCrossEntropy(), optimizer = opt2, train = spiral, epochs = 1, batch = 30, quiet = true}")
+    r, outs = k.run("monitor.layers(net)")
+    html = of_type(outs, "execute_result")[0]["data"]["text/html"]
+    check(html.count("<tr>") == 4 and html.count("<svg") == 3 and "ReLU" in html, html[:300])
+    r, outs = k.run("monitor.ratios(opt2)")
+    data = of_type(outs, "execute_result")[0]["data"]
+    check("the notes: about 1e-3" in data["image/svg+xml"] and data["image/svg+xml"].count("<circle") == 4, data.keys())
+    check("1.weight" in data["text/plain"], data["text/plain"])
+
+
 @test("hp.search's live table updates in place")
 def _():
     code = f"""r = hp.search{{name = "s", dir = {os.path.join(work, 'runs')!r}, space = {{lr = hp.loguniform(1e-3, 1)}}, trials = 4,

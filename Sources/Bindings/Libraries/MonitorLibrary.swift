@@ -39,7 +39,8 @@ enum MonitorLibrary {
                 .record([("layer", .string(r.layer)), ("mean", .number(r.mean)), ("std", .number(r.std)),
                          ("saturated", r.saturated.map { .number($0) } ?? .nil), ("dead", r.dead.map { .number($0) } ?? .nil),
                          ("grad_mean", r.gradientMean.map { .number($0) } ?? .nil), ("grad_std", r.gradientStd.map { .number($0) } ?? .nil),
-                         ("flags", .array(r.flags.map { .string($0) }))])
+                         ("flags", .array(r.flags.map { .string($0) })),
+                         ("counts", .array(r.histogram.counts.map { .integer($0) })), ("edges", .array(r.histogram.edges.map { .number($0) }))])
             }))])]
         },
         .primitive("ratios", as: "monitor.ratios") { a in

@@ -119,6 +119,20 @@ local checkdocs = {
 }
 for k, v in pairs(checkdocs) do docs[k] = v end
 
+-- "2.weight" before "10.weight": names compared part by part, numbers as numbers.
+local function natural_less(a, b)
+  local pa, pb = {}, {}
+  for part in a:gmatch("[^.]+") do pa[#pa + 1] = part end
+  for part in b:gmatch("[^.]+") do pb[#pb + 1] = part end
+  for i = 1, math.min(#pa, #pb) do
+    if pa[i] ~= pb[i] then
+      local na, nb = tonumber(pa[i]), tonumber(pb[i])
+      if na and nb then return na < nb end
+      return pa[i] < pb[i]
+    end
+  end
+  return #pa < #pb
+end
 -- monitor: results print as their report.
 local mhist, mlayers, mratios, mplot, mdiag = P.monitor.hist, P.monitor.layers, P.monitor.ratios, P.monitor.plot, P.monitor.diagnose
 monitor.colors = false   -- the REPL sets this on a terminal
@@ -126,8 +140,19 @@ local hist_mt = {__tostring = report_mt.__tostring, __mime = function(h)
   return {["text/plain"] = h.report, ["image/svg+xml"] = P.monitor.svg_hist(h.counts, h.edges, "histogram")}
 end}
 function monitor.hist(t, opts) return setmetatable(mhist(t, opts), hist_mt) end
-function monitor.layers(model) return setmetatable(mlayers(model), report_mt) end
-function monitor.ratios(opt) return setmetatable(mratios(opt), report_mt) end
+-- monitor.layers shows as a table with a histogram per layer, monitor.ratios as a chart against the notes' band.
+local layers_mt = {__tostring = report_mt.__tostring, __mime = function(l)
+  return {["text/plain"] = l.report, ["text/html"] = P.monitor.html_layers(l.rows)}
+end}
+local ratios_mt = {__tostring = report_mt.__tostring, __mime = function(r)
+  local names, values = {}, {}
+  for name in pairs(r.ratios) do names[#names + 1] = name end
+  table.sort(names, natural_less)
+  for i, name in ipairs(names) do values[i] = r.ratios[name] end
+  return {["text/plain"] = r.report, ["image/svg+xml"] = P.monitor.svg_ratios(names, values)}
+end}
+function monitor.layers(model) return setmetatable(mlayers(model), layers_mt) end
+function monitor.ratios(opt) return setmetatable(mratios(opt), ratios_mt) end
 function monitor.diagnose(h) return setmetatable(mdiag(h), report_mt) end
 local plot_options = {log = true, width = true, height = true, epochs = true, colors = true, file = true, title = true}
 local plot_mt = {__tostring = report_mt.__tostring, __mime = function(r)
@@ -156,19 +181,6 @@ end
 
 -- Tensors show as a table of their values, models as their layers and parameters.
 local registry = debug.getregistry()
-local function natural_less(a, b)
-  local pa, pb = {}, {}
-  for part in a:gmatch("[^.]+") do pa[#pa + 1] = part end
-  for part in b:gmatch("[^.]+") do pb[#pb + 1] = part end
-  for i = 1, math.min(#pa, #pb) do
-    if pa[i] ~= pb[i] then
-      local na, nb = tonumber(pa[i]), tonumber(pb[i])
-      if na and nb then return na < nb end
-      return pa[i] < pb[i]
-    end
-  end
-  return #pa < #pb
-end
 if registry["optlab.Tensor"] then
   registry["optlab.Tensor"].__mime = function(t) return {["text/plain"] = tostring(t), ["text/html"] = P.monitor.html_tensor(t)} end
 end

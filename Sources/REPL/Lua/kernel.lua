@@ -31,14 +31,7 @@ function display(...)
   for i = 1, select("#", ...) do send_display(forms((select(i, ...)))) end
 end
 
-local function traceback(e)
-  if type(e) ~= "string" then
-    local mt = getmetatable(e)
-    e = mt and mt.__tostring and tostring(e) or ("(error object is a " .. type(e) .. " value)")
-  end
-  local tb = debug.traceback(e, 2)
-  return (tb:gsub("\n\t%[C%]: in function 'xpcall'.*$", ""))
-end
+local traceback = repl.traceback
 
 local function lines(s)
   local out = {}

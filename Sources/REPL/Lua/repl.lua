@@ -58,6 +58,7 @@ function repl.show(...)
   return table.concat(parts, "\t")
 end
 
+-- An error's message with Lua's traceback, less the REPL's own frames (the kernel uses it too).
 local function traceback(e)
   if type(e) ~= "string" then
     local mt = getmetatable(e)
@@ -67,6 +68,8 @@ local function traceback(e)
   local tb = debug.traceback(e, 2)
   return (tb:gsub("\n\t%[C%]: in function 'xpcall'.*$", ""))
 end
+
+repl.traceback = traceback
 
 local function finish(quiet, ok, ...)
   if not ok then

@@ -65,7 +65,7 @@ public struct Histogram: CustomStringConvertible, Sendable {
         return String(counts.map { $0 == 0 ? " " : levels[Swift.min(7, $0 * 8 / (m + 1))] })
     }
 
-    static func short(_ v: Double) -> String {
+    public static func short(_ v: Double) -> String {
         if v == 0 { return "0" }
         let a = Swift.abs(v)
         if a >= 1e4 || a < 1e-3 { return String(format: "%.2e", v) }

@@ -233,3 +233,49 @@ test("train.fit{budget=}: epochs, quiet, reports; resume = true continues bit-ex
   H.raises(function() train.fit{model = m5, loss = nn.SoftmaxCrossEntropy(), optimizer = o5, train = d, epochs = 0} end, "'epochs' must be a positive number")
   os.execute('rm -rf "' .. dir .. '"')
 end)
+
+-- TPE: its first 10 trials are random search's; then it samples near the best, and each trial
+-- is sampled once, when it is handed out, so an interrupted search resumes into the same trials.
+test("method = \"tpe\": random start, then conditioned; interrupted and resumed, the same trials", function()
+  local space = {x = hp.uniform(-5, 5), lr = hp.loguniform(1e-4, 1), act = hp.choice{"relu", "tanh", "gelu"}, width = hp.int(8, 64)}
+  local function objective(cfg)
+    return {val_acc = -((cfg.x - 2) ^ 2) - (math.log(cfg.lr, 10) + 2) ^ 2 - (cfg.act == "tanh" and 0 or 1) - ((cfg.width - 40) / 16) ^ 2}
+  end
+  local function search(dir, method, trial)
+    return hp.search{name = "t", dir = dir, space = space, trials = 30, seed = 5, method = method, quiet = true, prune = false, trial = trial or objective}
+  end
+  local tpe_dir, random_dir = tmpdir(), tmpdir()
+  local tpe, random = search(tpe_dir, "tpe"), search(random_dir, "random")
+  local function configs(dir)
+    local out = {}
+    for line in io.lines(dir .. "/t/summary.jsonl") do
+      local t, x = line:match('"trial":(%d+)'), line:match('"x":([%-%d.e]+)')
+      out[tonumber(t)] = tonumber(x)
+    end
+    return out
+  end
+  local a, b = configs(tpe_dir), configs(random_dir)
+  for t = 1, 10 do H.eq(a[t], b[t], "startup trial " .. t .. " is random search's") end
+  local differ = 0
+  for t = 11, 30 do if a[t] ~= b[t] then differ = differ + 1 end end
+  H.eq(differ, 20, "trials 11…30 are TPE's own")
+  -- after the start, TPE's trials concentrate near x = 2
+  local near = 0
+  for t = 21, 30 do if math.abs(a[t] - 2) < 1.5 then near = near + 1 end end
+  H.eq(near >= 6, true, near .. " of TPE's last 10 trials within 1.5 of the optimum")
+  H.eq(io.open(tpe_dir .. "/t/s1-t015/config.json"):read("a"):find('"method":"tpe"', 1, true) ~= nil, true, "config.json names the method")
+  -- interrupted in trial 18, then run again: the very same trials
+  local again = tmpdir()
+  local stop = true
+  H.raises(function()
+    search(again, "tpe", function(cfg) if cfg.trial == 18 and stop then error("interrupted!") end return objective(cfg) end)
+  end, "interrupted")
+  stop = false
+  search(again, "tpe")
+  local c = configs(again)
+  for t = 1, 30 do H.eq(c[t], a[t], "trial " .. t .. " after the resume") end
+  H.eq(tpe.best.score >= random.best.score - 1e-9 or tpe.best.score > -1.5, true, "TPE's best " .. tpe.best.score .. " vs random's " .. random.best.score)
+  H.raises(function() hp.search{space = space, method = "bayes", trial = objective, dir = tmpdir(), quiet = true} end,
+    "option 'method' must be \"random\", \"tpe\" or \"grid\"")
+  for _, d in ipairs{tpe_dir, random_dir, again} do os.execute('rm -rf "' .. d .. '"') end
+end)

@@ -26,6 +26,23 @@ hp.search{name = "spiral", dir = "runs", seed = 1, quiet = true, space = {lr = h
     return {val_acc = h.best.val_acc}
   end}
 LUA
+# TPE with 2 workers: each trial sampled as a worker frees up, none lost or doubled, the random start kept.
+cat > tpe.lua <<'LUA'
+hp.search{name = "tpe", dir = "runs", seed = 4, quiet = true, method = "tpe", trials = 14, prune = false,
+  space = {x = hp.uniform(-5, 5), act = hp.choice{"a", "b"}},
+  trial = function(cfg) return {val_acc = -(cfg.x - 1) ^ 2 - (cfg.act == "b" and 0 or 1)} end}
+LUA
+"$OPTLAB" sweep tpe.lua --workers 2 >/dev/null || bad "2-worker TPE sweep exited non-zero"
+[ "$(trials_done runs/tpe)" = 14 ] && [ "$(summary_lines runs/tpe)" = 14 ] && ok || bad "TPE sweep: $(trials_done runs/tpe) results, $(summary_lines runs/tpe) summary lines"
+python3 - runs/tpe <<'PY' && ok || bad "TPE sweep's trials"
+import json, sys, glob
+cfgs = [json.load(open(f)) for f in sorted(glob.glob(sys.argv[1] + "/s1-t*/config.json"))]
+xs = [c["raw"]["x"] for c in cfgs]
+ok = len(cfgs) == 14 and all(c["method"] == "tpe" for c in cfgs) and len(set(xs)) == 14 and all(-5 <= x <= 5 for x in xs)
+print("TPE sweep:", len(cfgs), "trials,", len(set(xs)), "distinct") if ok else print("TPE sweep trials:", cfgs)
+sys.exit(0 if ok else 1)
+PY
+
 help=$("$OPTLAB" sweep --help) && grep -q -- "--backend slurm" <<<"$help" && ok || bad "optlab sweep --help prints the usage and exits 0"
 "$OPTLAB" sweep spiral.lua --workers 2 || bad "2-worker sweep exited non-zero"
 sleep 0.2; ! pgrep -f -- "--sweep-worker spiral.lua" >/dev/null && ok || bad "workers outlived their finished sweep"

@@ -66,6 +66,24 @@ enum HPLibrary {
             let cfg = s.sample(seed: UInt64(bitPattern: Int64(try a.integer(2))), trial: try a.integer(3))
             return [.record(cfg.sorted { $0.key < $1.key }.map { ($0.key, .number($0.value)) })]
         },
+        // tpe(space, finished = {{raw=, score=}, ...}, running = {raw, ...}, seed, trial): the next trial's raw values.
+        .primitive("tpe", as: "hp.search") { a in
+            let s = try space(a, 1)
+            func raw(_ v: LuaValue) -> [String: Double] {
+                guard case .record(let f) = v else { return [:] }
+                return Dictionary(f.compactMap { k, x in x.number.map { (k, $0) } }, uniquingKeysWith: { x, _ in x })
+            }
+            var finished: [TPE.Observation] = [], running: [[String: Double]] = []
+            if case .array(let rows) = try a.value(2) {
+                for case .record(let f) in rows {
+                    let d = Dictionary(f, uniquingKeysWith: { x, _ in x })
+                    if let score = d["score"]?.number, score.isFinite, let r = d["raw"] { finished.append(TPE.Observation(values: raw(r), score: score)) }
+                }
+            }
+            if case .array(let rows) = try a.value(3) { running = rows.map(raw) }
+            let cfg = TPE.sample(space: s, finished: finished, running: running, seed: UInt64(bitPattern: Int64(try a.integer(4))), trial: try a.integer(5))
+            return [.record(cfg.sorted { $0.key < $1.key }.map { ($0.key, .number($0.value)) })]
+        },
         .primitive("grid", as: "hp.search") { a in
             let s = try space(a, 1)
             let budget = try a.integer(3)

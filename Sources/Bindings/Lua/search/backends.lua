@@ -5,13 +5,14 @@
 -- returns once every job has a result.json; `cancel(ctx)` stops what runs.
 local P, S = ...
 local H = P.hp
-local result_of, run_trial, finish_trial, exists = S.result_of, S.run_trial, S.finish_trial, S.exists
+local result_of, run_trial, finish_trial, exists, assign = S.result_of, S.run_trial, S.finish_trial, S.exists, S.assign
 local backends = {}
 
 backends.inline = {}
 function backends.inline.run(ctx, s, jobs)
   for _, job in ipairs(jobs) do
     if not result_of(ctx, job) then
+      assign(ctx, job)
       ctx.view:running(job)
       local r = run_trial(ctx, job, function(j, rep) ctx.view:progress(j, rep) end)
       finish_trial(ctx, r)
@@ -27,13 +28,26 @@ local function holders(ctx)
   return held
 end
 
--- Hands out the jobs that have no result and are neither queued nor held by a worker.
+-- Hands out the jobs that have no result and are neither queued nor held by
+-- a worker. TPE's are sampled as they are handed out, one per free worker,
+-- so each is conditioned on everything finished by then.
 local function enqueue(ctx, jobs)
   local queue = ctx.root .. "/queue/"
   H.mkdir(queue); H.mkdir(ctx.root .. "/running")
   local held = holders(ctx)
+  local free = math.huge
+  if ctx.method == "tpe" then
+    local busy = #H.list(queue)
+    for _ in pairs(held) do busy = busy + 1 end
+    free = ctx.workers - busy
+  end
   for _, job in ipairs(jobs) do
+    if free <= 0 then break end
     if not result_of(ctx, job) and not held[job.trial] and not exists(queue .. job.trial .. ".json") then
+      if ctx.method == "tpe" and not job.raw then
+        assign(ctx, job)
+        free = free - 1
+      end
       H.write_json(queue .. job.trial .. ".json", job)
     end
   end
@@ -83,6 +97,7 @@ function processes.run(ctx, s, jobs)
         ctx.pids[#ctx.pids + 1] = P.host.spawn(ctx.sweep.script)
       end
     end
+    if ctx.method == "tpe" then enqueue(ctx, jobs) end
     ctx.view:poll(holders(ctx))
     H.sleep(0.1)
   end

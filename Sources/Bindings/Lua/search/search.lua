@@ -57,8 +57,8 @@ function hp.search(o)
   P.check_options("hp.search", 1, o, search_options)
   if type(o.trial) ~= "function" then bad("option 'trial' must be a function") end
   if type(o.space) ~= "table" then bad("option 'space' must be a table of hp distributions") end
-  if o.method ~= nil and o.method ~= "random" and o.method ~= "grid" then
-    bad("option 'method' must be \"random\" or \"grid\", got " .. tostring(o.method))
+  if o.method ~= nil and o.method ~= "random" and o.method ~= "grid" and o.method ~= "tpe" then
+    bad("option 'method' must be \"random\", \"tpe\" or \"grid\", got " .. tostring(o.method))
   end
   local prune = nil
   if o.prune ~= false then
@@ -112,6 +112,11 @@ function hp.search(o)
       (arg and arg[0] or "script.lua") .. " --workers " .. workers)
   end
   ctx.workers, ctx.sweep = workers, sweep
+  if ctx.method == "tpe" and backend_name == "slurm" then
+    -- a job array's tasks take their trials as Slurm starts them, not as trials finish
+    P.raise("hp.search: method = \"tpe\" samples each trial as it is handed out, which a Slurm job array does not allow yet; " ..
+      "run it in process or with optlab sweep --workers N")
+  end
   ctx.view = new_view(ctx, o.quiet, backend_name)
   H.lock(ctx.root)
   local backend = backends[backend_name]

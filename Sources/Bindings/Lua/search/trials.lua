@@ -19,6 +19,20 @@ local function decode(space, raw)
 end
 
 local function exists(path) local f = io.open(path) if f then f:close() return true end return false end
+
+-- Numbers as hex floats ("%a"), beside the decimal ones in config.json and
+-- result.json: the JSON reader may miss a double's last bit, and TPE, which
+-- conditions on earlier trials, must see after a resume exactly what it saw before.
+local function exact(values)
+  local out = {}
+  for k, v in pairs(values) do if math.type(v) == "float" then out[k] = string.format("%a", v) end end
+  return out
+end
+local function restore(values, hex)
+  if type(hex) ~= "table" then return values end
+  for k, h in pairs(hex) do local v = tonumber(h) if v then values[k] = v end end
+  return values
+end
 local function trial_dir(root, s, t) return H.trial_dir(root, s, t) end
 
 -- A result never changes once written, so it is read once. A score JSON
@@ -27,6 +41,8 @@ local function result_of(ctx, job)
   local r = ctx.results[job.trial]
   if r then return r end
   r = H.read_json(job.dir .. "/result.json")
+  if r and r.raw then restore(r.raw, r.raw_exact) end
+  if r and r.score_exact then r.score = tonumber(r.score_exact) end
   if r and type(r.score) ~= "number" then r.score = nil end
   ctx.results[job.trial] = r
   return r
@@ -47,18 +63,63 @@ local function plan_stage(ctx, s, stage, space, first)
     local dir = trial_dir(ctx.root, s, t)
     local saved = H.read_json(dir .. "/config.json")
     local raw
-    if saved and saved.raw then raw = saved.raw
+    if saved and saved.raw then raw = restore(saved.raw, saved.raw_exact)
     elseif ctx.method == "grid" then raw = H.grid(space, i - 1, stage.trials or 10)
-    else raw = H.sample(space, ctx.seed, t) end
-    local job = {trial = t, stage = s, dir = dir, raw = raw, config = decode(ctx.space, raw), epochs = stage.epochs,
+    elseif ctx.method == "random" then raw = H.sample(space, ctx.seed, t) end
+    -- (TPE samples a trial when it is handed out: see assign)
+    local job = {trial = t, stage = s, dir = dir, raw = raw, config = raw and decode(ctx.space, raw), epochs = stage.epochs,
                  trials = n, first = first, last = first + n - 1, retries = 0}
-    if not saved then
+    if raw and not saved then
       H.mkdir(dir)
-      H.write_json(dir .. "/config.json", {trial = t, stage = s, config = job.config, raw = raw, seed = ctx.seed, method = ctx.method})
+      H.write_json(dir .. "/config.json", {trial = t, stage = s, config = job.config, raw = raw, raw_exact = exact(raw), seed = ctx.seed, method = ctx.method})
     end
+    ctx.stage_space = ctx.stage_space or {}
+    ctx.stage_space[s] = space
+    if ctx.method == "tpe" then result_of(ctx, job) end   -- resume: what finished conditions the sampler
     jobs[i] = job
   end
   return jobs, note
+end
+
+-- TPE's trial, sampled when it is handed out (once: its config.json keeps
+-- it, so a resumed search runs the same trial). It conditions on every
+-- finished trial of the search that lies inside this stage's space, in
+-- trial order, and counts the trials handed out and not yet finished as
+-- bad (the constant liar): the same seed and the same order of completion
+-- give the same trials.
+local function inside(space, raw)
+  for name, spec in pairs(space) do
+    local v = raw[name]
+    if v == nil then return false end
+    if spec.kind ~= "choice" and (v < spec.lo or v > spec.hi) then return false end
+  end
+  return true
+end
+
+local function assign(ctx, job)
+  if job.raw then return end
+  local space = ctx.stage_space[job.stage]
+  local finished, running, trials = {}, {}, {}
+  for t in pairs(ctx.results) do trials[#trials + 1] = t end
+  table.sort(trials)
+  for _, t in ipairs(trials) do
+    local r = ctx.results[t]
+    if r.raw and inside(space, r.raw) then
+      if r.status == "ok" and type(r.score) == "number" then finished[#finished + 1] = {raw = r.raw, score = r.score}
+      else running[#running + 1] = r.raw end   -- stopped and failed trials count as bad ones too
+    end
+  end
+  local out = {}
+  for t, j in pairs(ctx.handed or {}) do if not ctx.results[t] then out[#out + 1] = t end end
+  table.sort(out)
+  for _, t in ipairs(out) do running[#running + 1] = ctx.handed[t].raw end
+  job.raw = H.tpe(space, finished, running, ctx.seed, job.trial)
+  job.config = decode(ctx.space, job.raw)
+  H.mkdir(job.dir)
+  H.write_json(job.dir .. "/config.json", {trial = job.trial, stage = job.stage, config = job.config, raw = job.raw, raw_exact = exact(job.raw),
+    seed = ctx.seed, method = ctx.method})
+  ctx.handed = ctx.handed or {}
+  ctx.handed[job.trial] = job
 end
 
 -- Coarse to fine: the next stage's space from this stage's finished trials
@@ -162,6 +223,8 @@ local function run_trial(ctx, job, on_report)
 end
 
 local function finish_trial(ctx, r)
+  if r.raw then r.raw_exact = exact(r.raw) end
+  if math.type(r.score) == "float" then r.score_exact = string.format("%a", r.score) end
   H.write_json(r.dir .. "/result.json", r)
   H.append_summary(ctx.root, r)
   ctx.results[r.trial] = r
@@ -233,3 +296,4 @@ end
 
 S.decode, S.exists, S.trial_dir, S.result_of, S.plan_stage, S.narrowed_space = decode, exists, trial_dir, result_of, plan_stage, narrowed_space
 S.quantile, S.behind, S.budget_for, S.run_trial, S.finish_trial, S.work = quantile, behind, budget_for, run_trial, finish_trial, work
+S.assign = assign

@@ -60,7 +60,7 @@ end
 function View:row(job)
   local r, live = result_of(self.ctx, job), self.live[job.trial]
   local cells = {string.format("%-5d", job.trial), string.format("%-5d", job.stage)}
-  for _, n in ipairs(self:names()) do cells[#cells + 1] = string.format("%-10s", fmt(job.config[n])) end
+  for _, n in ipairs(self:names()) do cells[#cells + 1] = string.format("%-10s", job.config and fmt(job.config[n]) or "") end
   local at = r and r.at or (live and live.at)
   cells[#cells + 1] = string.format("%-6s", at and string.format("%.4g", at) or "")
   local score = r and r.score or (live and live.val_acc)

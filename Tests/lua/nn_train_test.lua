@@ -196,3 +196,64 @@ test("the plateau schedule makes no change smaller than PyTorch's eps", function
   s2:step(1); s2:step(0.5)
   H.close(opt2:lr(), 0.05, 1e-15)
 end)
+
+-- train.distill on the spiral with 30% of the training labels flipped: the student trained on labels
+-- alone learns the noise; distilled from an ensemble of five, it learns the teacher's function.
+test("train.distill: a distilled student beats the same student trained on labels alone", function()
+  local function mlp(w, seed)
+    tensor.seed(seed)
+    return nn.Sequential{nn.Linear(2, w, {init = "kaiming"}), nn.ReLU(), nn.Linear(w, w, {init = "kaiming"}), nn.ReLU(), nn.Linear(w, 3)}
+  end
+  for seed = 1, 3 do
+    local clean = data.spiral{per_class = 60, noise = 0.2, seed = seed}
+    math.randomseed(seed)
+    local y = clean:labels():totable()
+    for i = 1, #y do if math.random() < 0.3 then y[i] = (y[i] + math.random(1, 2) - 1) % 3 + 1 end end
+    local tr = data.dataset(clean:inputs(), tensor.from(y):to("i32"))
+    local val = data.spiral{per_class = 300, noise = 0.2, seed = seed + 100}
+    local members = {}
+    for k = 1, 5 do
+      members[k] = mlp(64, seed * 10 + k)
+      train.fit{model = members[k], loss = nn.SoftmaxCrossEntropy(), optimizer = optim.Adam(members[k], {lr = 0.01}), train = tr,
+        epochs = 100, batch = 16, reg = 3e-3, quiet = true}
+    end
+    local teacher = nn.Ensemble(members)
+    local alone, distilled = mlp(64, seed + 7), mlp(64, seed + 7)
+    train.fit{model = alone, loss = nn.SoftmaxCrossEntropy(), optimizer = optim.Adam(alone, {lr = 0.01}), train = tr, epochs = 300, batch = 16,
+      quiet = true, keep_best = false}
+    local h = train.distill{teacher = teacher, student = distilled, optimizer = optim.Adam(distilled, {lr = 0.01}), train = tr, epochs = 300,
+      batch = 16, quiet = true, keep_best = false, temperature = 4, alpha = 0.9}
+    local a, b = train.accuracy(alone, val), train.accuracy(distilled, val)
+    H.eq(b > a + 0.05, true, string.format("seed %d: distilled %.3f, labels alone %.3f, teacher %.3f", seed, b, a, train.accuracy(teacher, val)))
+    H.eq(#h.loss, 300 * math.ceil(180 / 16), "the student's history")
+  end
+  H.raises(function() train.distill{student = mlp(4, 1), optimizer = optim.SGD(mlp(4, 1), {lr = 0.1}), train = data.spiral{}} end, "option 'teacher' is required")
+  local m = mlp(4, 1)
+  H.raises(function() train.distill{teacher = m, student = m, optimizer = optim.SGD(m, {lr = 0.1}), train = data.spiral{}} end, "must be different models")
+  H.raises(function() train.distill{teacher = mlp(4, 2), student = m, optimizer = optim.SGD(m, {lr = 0.1}), train = data.spiral{}, alpha = 2} end, "alpha must be in [0, 1]")
+  H.raises(function() train.distill{teacher = mlp(4, 2), student = m, optimizer = optim.SGD(m, {lr = 0.1}), train = data.spiral{}, loss = nn.MSE()} end, "unknown option 'loss'")
+end)
+
+test("nn.Ensemble.checkpoints: one run's k best checkpoints", function()
+  local dir = os.tmpname(); os.remove(dir)
+  tensor.seed(2)
+  local d = data.spiral{per_class = 30}
+  local m = nn.Sequential{nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 3)}
+  train.fit{model = m, loss = nn.SoftmaxCrossEntropy(), optimizer = optim.SGD(m, {lr = 0.1, momentum = 0.9}), train = d, val = d, epochs = 6, batch = 10, log = dir, quiet = true}
+  -- by hand: the checkpoints by score, ties to the later epoch, the first three
+  local found = {}
+  for f in io.popen('ls "' .. dir .. '"'):lines() do
+    local ep, s = f:match("^ep(%d+)_val([%d.]+)%.safetensors$")
+    if ep then found[#found + 1] = {path = dir .. "/" .. f, epoch = tonumber(ep), score = tonumber(s)} end
+  end
+  H.eq(#found, 6, "a checkpoint an epoch")
+  table.sort(found, function(a, b) if a.score ~= b.score then return a.score > b.score end return a.epoch > b.epoch end)
+  local e = nn.Ensemble.checkpoints(dir, 3)
+  H.eq(#e:children(), 3, "three members")
+  local x = d:inputs()
+  local by_hand = nn.Ensemble.load{found[1].path, found[2].path, found[3].path}(x)
+  H.eq((e(x) - by_hand):abs():max():item() < 1e-12, true, "the ensemble of the three best, by hand")
+  H.raises(function() nn.Ensemble.checkpoints(dir, 0) end, "a positive integer expected")
+  H.raises(function() nn.Ensemble.checkpoints("/nonexistent-folder", 2) end, "holds no checkpoint")
+  os.execute('rm -rf "' .. dir .. '"')
+end)

@@ -33,97 +33,139 @@ enum TrainLibrary {
         (why a budget stopped it), h.resumed_from (the epoch it carried on from).
           local h = train.fit{model = model, loss = nn.SoftmaxCrossEntropy(),
             optimizer = optim.SGD(model, {lr = 0.05, momentum = 0.9}), train = tr, val = val, epochs = 5}
-        """) { a in
-            let o = try a.options(1, allowed: fitOptions)
-            func object<T: AnyObject>(_ key: String, _ kind: String, _ t: T.Type) throws -> T? {
-                guard let v = o.value(key), !v.isNil else { return nil }
-                guard case .object(let obj, kind: kind) = v, let typed = obj as? T else {
-                    throw a.argumentError(1, "option '\(key)' must be a \(kind.lowercased()), got \(v.typeName)")
-                }
-                return typed
-            }
-            guard let model = try object("model", Kind.module, Module.self) else { throw a.argumentError(1, "option 'model' is required") }
-            guard let optimizer = try object("optimizer", Kind.optimizer, Optimizer.self) else {
-                throw a.argumentError(1, "option 'optimizer' is required")
-            }
-            guard let train = try object("train", Kind.dataset, DatasetBox.self)?.data else { throw a.argumentError(1, "option 'train' is required") }
-            let val = try object("val", Kind.dataset, DatasetBox.self)?.data
-            let test = try object("test", Kind.dataset, DatasetBox.self)?.data
-            let schedule = try object("schedule", Kind.schedule, ScheduleBox.self)?.schedule
-            let (lossFunction, lossName) = try loss(a, o)
-            var opts = Trainer.Options()
-            // A search's budget supplies defaults; explicit options win.
-            var budget: [String: LuaValue] = [:]
-            if let b = o.value("budget"), !b.isNil {
-                guard case .record(let fields) = b else { throw a.argumentError(1, "option 'budget' must be the budget table hp.search passes to the trial") }
-                budget = Dictionary(fields, uniquingKeysWith: { x, _ in x })
-            }
-            // Fractional epochs (a coarse stage's "1 epoch or even less"): the last one runs that share of its iterations.
-            let epochs = try o.number("epochs", default: budget["epochs"]?.number ?? 10)
-            guard epochs > 0, epochs <= 1e6 else { throw a.argumentError(1, "option 'epochs' must be a positive number, got \(epochs)") }
-            opts.epochs = Int(epochs.rounded(.up))
-            opts.lastEpochFraction = epochs - Double(opts.epochs - 1)
-            opts.batchSize = try o.integer("batch", default: 256)
-            opts.reg = try o.number("reg", default: 0)
-            if o.has("clip") {
-                let c = try o.number("clip", default: 0)
-                guard c > 0 else { throw a.argumentError(1, "option 'clip' must be a positive gradient norm, got \(c)") }
-                opts.clip = c
-            }
-            opts.seed = UInt64(bitPattern: Int64(try o.integer("seed", default: 0)))
-            opts.keepBest = try o.bool("keep_best", default: true)
-            opts.trainAccuracySample = try o.integer("train_sample", default: 1000)
-            // a search trial's checkpoints and resume state go into its own folder unless it logs elsewhere
-            opts.runDirectory = o.has("log") ? try o.string("log", default: "") : budget["dir"]?.string
-            // a search trial's folder is hp.search's own, and a trial's script may keep files of its own there
-            opts.overwrite = try o.bool("overwrite", default: !budget.isEmpty)
-            // A budget's resume applies when there is a run folder to resume from; an explicit resume needs one.
-            if try o.bool("resume", default: false) {
-                guard opts.runDirectory != nil else { throw a.argumentError(1, "option 'resume' needs log = the run folder to resume from") }
-                opts.resume = true
-            } else if case .bool(true)? = budget["resume"] {
-                opts.resume = opts.runDirectory != nil && !o.has("resume")
-            }
-            if o.has("stop_above") || budget["stop_above"]?.number != nil {
-                let f = try o.number("stop_above", default: budget["stop_above"]?.number ?? 3)
-                guard f > 1 else { throw a.argumentError(1, "option 'stop_above' must be a factor above 1, got \(f)") }
-                opts.stopAbove = f
-            }
-            if let d = try o.record("momentum", allowed: ["start", "end", "epochs"]) {
-                guard let s = d["start"]?.number, let e = d["end"]?.number, let n = d["epochs"]?.number else {
-                    throw a.argumentError(1, "option 'momentum' must be {start = 0.5, ['end'] = 0.99, epochs = n}")
-                }
-                opts.momentumSchedule = try MomentumSchedule(start: s, end: e, steps: Int(n))
-            }
-            let trainer = try Trainer(model: model, loss: lossFunction, optimizer: optimizer, schedule: schedule,
-                                      train: train, validation: val, options: opts)
-            trainer.configExtras = ["loss": lossName]
-            trainer.test = test
-            if let avg = try object("average", Kind.average, ParameterAverage.self) { trainer.averages = [avg] }
-            let quietByBudget: Bool = { if case .bool(true)? = budget["quiet"] { return true }; return false }()
-            if !(try o.bool("quiet", default: quietByBudget)) {
-                trainer.progress = a.state.progressHandler ?? plainProgress
-            }
-            if case .function(let ref)? = budget["report"] {
-                let state = a.state
-                trainer.report = { r in try state.callReport(ref, r) }
-            }
-            do {
-                let h = try trainer.fit()
-                try a.state.keepLastHistory(h)
-                return [history(h)]
-            } catch let e as RuntimeError where e.kind == .interrupted || e.kind == .diverged {
-                // nothing lost: the history so far stays in train.last (and in the run folder, if any)
-                guard let h = trainer.lastHistory else { throw e }
-                try a.state.keepLastHistory(h)
-                let folder = opts.runDirectory.map { " and \($0)" } ?? ""
-                throw RuntimeError(e.kind, e.op, e.message + "; the history so far (\(h.loss.count) iterations) is in train.last\(folder)")
-            }
-        },
+        """) { a in try fit(a, distilling: false) },
+        LuaFunction("distill", "train.distill{teacher=, student=, temperature=4, alpha=0.9, optimizer=, train=, ...}", """
+        Distillation (Hinton et al. 2015): trains student on the teacher's class
+        probabilities softened at temperature T (KL at T, scaled by T²) mixed with
+        the true labels: alpha·T²·KL + (1 − alpha)·cross-entropy. The teacher (a
+        model or an nn.Ensemble, whose members' softened probabilities are
+        averaged) runs in evaluation mode without recording gradients. Every
+        other option is train.fit's (epochs, val, schedule, log, average, budget,
+        test, ...); loss is the distillation loss. Returns the student's history.
+          local e = nn.Ensemble.top(5, "runs/search")
+          local h = train.distill{teacher = e, student = small, optimizer = optim.Adam(small),
+            train = tr, val = val, epochs = 20, temperature = 4, alpha = 0.9}
+        """) { a in try fit(a, distilling: true) },
         LuaFunction("accuracy", "train.accuracy(model, dataset)", "The fraction of dataset the model classifies right (evaluation mode).") { a in
             [.number(try accuracy(try a.module(1), try a.dataset(2)))]
         },
     ]
+
+
+    static let distillOptions = fitOptions.filter { $0 != "model" && $0 != "loss" } + ["teacher", "student", "temperature", "alpha"]
+
+    /// train.fit, and train.distill (the student trained on the teacher's softened probabilities).
+    static func fit(_ a: LuaArgs, distilling: Bool) throws -> [LuaValue] {
+        let o = try a.options(1, allowed: distilling ? distillOptions : fitOptions)
+        func object<T: AnyObject>(_ key: String, _ kind: String, _ t: T.Type) throws -> T? {
+            guard let v = o.value(key), !v.isNil else { return nil }
+            guard case .object(let obj, kind: kind) = v, let typed = obj as? T else {
+                throw a.argumentError(1, "option '\(key)' must be a \(kind.lowercased()), got \(v.typeName)")
+            }
+            return typed
+        }
+        guard let model = try object(distilling ? "student" : "model", Kind.module, Module.self) else {
+            throw a.argumentError(1, "option '\(distilling ? "student" : "model")' is required")
+        }
+        var teacher: Module?
+        if distilling {
+            guard let t = try object("teacher", Kind.module, Module.self) else { throw a.argumentError(1, "option 'teacher' is required (a model or an nn.Ensemble)") }
+            guard t !== model else { throw a.argumentError(1, "the teacher and the student must be different models") }
+            teacher = t
+        }
+        guard let optimizer = try object("optimizer", Kind.optimizer, Optimizer.self) else {
+            throw a.argumentError(1, "option 'optimizer' is required")
+        }
+        guard let train = try object("train", Kind.dataset, DatasetBox.self)?.data else { throw a.argumentError(1, "option 'train' is required") }
+        let val = try object("val", Kind.dataset, DatasetBox.self)?.data
+        let test = try object("test", Kind.dataset, DatasetBox.self)?.data
+        let schedule = try object("schedule", Kind.schedule, ScheduleBox.self)?.schedule
+        let (lossFunction, lossName): (Trainer.LossFunction, String) = distilling
+            ? ({ scores, labels in try scores.softmaxCrossEntropy(labels: labels) }, "distillation")
+            : try loss(a, o)
+        let temperature = try o.number("temperature", default: 4), alpha = try o.number("alpha", default: 0.9)
+        if distilling {
+            guard temperature > 0, temperature.isFinite else { throw a.argumentError(1, "temperature must be positive, got \(temperature)") }
+            guard alpha >= 0, alpha <= 1 else { throw a.argumentError(1, "alpha must be in [0, 1], got \(alpha)") }
+        }
+        var opts = Trainer.Options()
+        // A search's budget supplies defaults; explicit options win.
+        var budget: [String: LuaValue] = [:]
+        if let b = o.value("budget"), !b.isNil {
+            guard case .record(let fields) = b else { throw a.argumentError(1, "option 'budget' must be the budget table hp.search passes to the trial") }
+            budget = Dictionary(fields, uniquingKeysWith: { x, _ in x })
+        }
+        // Fractional epochs (a coarse stage's "1 epoch or even less"): the last one runs that share of its iterations.
+        let epochs = try o.number("epochs", default: budget["epochs"]?.number ?? 10)
+        guard epochs > 0, epochs <= 1e6 else { throw a.argumentError(1, "option 'epochs' must be a positive number, got \(epochs)") }
+        opts.epochs = Int(epochs.rounded(.up))
+        opts.lastEpochFraction = epochs - Double(opts.epochs - 1)
+        opts.batchSize = try o.integer("batch", default: 256)
+        opts.reg = try o.number("reg", default: 0)
+        if o.has("clip") {
+            let c = try o.number("clip", default: 0)
+            guard c > 0 else { throw a.argumentError(1, "option 'clip' must be a positive gradient norm, got \(c)") }
+            opts.clip = c
+        }
+        opts.seed = UInt64(bitPattern: Int64(try o.integer("seed", default: 0)))
+        opts.keepBest = try o.bool("keep_best", default: true)
+        opts.trainAccuracySample = try o.integer("train_sample", default: 1000)
+        // a search trial's checkpoints and resume state go into its own folder unless it logs elsewhere
+        opts.runDirectory = o.has("log") ? try o.string("log", default: "") : budget["dir"]?.string
+        // a search trial's folder is hp.search's own, and a trial's script may keep files of its own there
+        opts.overwrite = try o.bool("overwrite", default: !budget.isEmpty)
+        // A budget's resume applies when there is a run folder to resume from; an explicit resume needs one.
+        if try o.bool("resume", default: false) {
+            guard opts.runDirectory != nil else { throw a.argumentError(1, "option 'resume' needs log = the run folder to resume from") }
+            opts.resume = true
+        } else if case .bool(true)? = budget["resume"] {
+            opts.resume = opts.runDirectory != nil && !o.has("resume")
+        }
+        if o.has("stop_above") || budget["stop_above"]?.number != nil {
+            let f = try o.number("stop_above", default: budget["stop_above"]?.number ?? 3)
+            guard f > 1 else { throw a.argumentError(1, "option 'stop_above' must be a factor above 1, got \(f)") }
+            opts.stopAbove = f
+        }
+        if let d = try o.record("momentum", allowed: ["start", "end", "epochs"]) {
+            guard let s = d["start"]?.number, let e = d["end"]?.number, let n = d["epochs"]?.number else {
+                throw a.argumentError(1, "option 'momentum' must be {start = 0.5, ['end'] = 0.99, epochs = n}")
+            }
+            opts.momentumSchedule = try MomentumSchedule(start: s, end: e, steps: Int(n))
+        }
+        let trainer = try Trainer(model: model, loss: lossFunction, optimizer: optimizer, schedule: schedule,
+                                  train: train, validation: val, options: opts)
+        trainer.configExtras = ["loss": lossName]
+        if let teacher {
+            trainer.configExtras["teacher"] = teacher.summary
+            trainer.configExtras["temperature"] = Histogram.short(temperature)
+            trainer.configExtras["alpha"] = Histogram.short(alpha)
+            trainer.batchLoss = { x, scores, labels in
+                try Distillation.loss(scores: scores, softTargets: try Distillation.softTargets(teacher, x, temperature: temperature),
+                                      labels: labels, temperature: temperature, alpha: alpha)
+            }
+        }
+        trainer.test = test
+        if let avg = try object("average", Kind.average, ParameterAverage.self) { trainer.averages = [avg] }
+        let quietByBudget: Bool = { if case .bool(true)? = budget["quiet"] { return true }; return false }()
+        if !(try o.bool("quiet", default: quietByBudget)) {
+            trainer.progress = a.state.progressHandler ?? plainProgress
+        }
+        if case .function(let ref)? = budget["report"] {
+            let state = a.state
+            trainer.report = { r in try state.callReport(ref, r) }
+        }
+        do {
+            let h = try trainer.fit()
+            try a.state.keepLastHistory(h)
+            return [history(h)]
+        } catch let e as RuntimeError where e.kind == .interrupted || e.kind == .diverged {
+            // nothing lost: the history so far stays in train.last (and in the run folder, if any)
+            guard let h = trainer.lastHistory else { throw e }
+            try a.state.keepLastHistory(h)
+            let folder = opts.runDirectory.map { " and \($0)" } ?? ""
+            throw RuntimeError(e.kind, e.op, e.message + "; the history so far (\(h.loss.count) iterations) is in train.last\(folder)")
+        }
+    }
 
     static func loss(_ a: LuaArgs, _ o: LuaOptions) throws -> (Trainer.LossFunction, String) {
         switch o.value("loss") {

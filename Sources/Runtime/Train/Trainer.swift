@@ -94,6 +94,8 @@ public final class Trainer {
     /// Extra entries for config.json (what the host knows: loss name, script).
     public var configExtras: [String: String] = [:]
     public var progress: ((TrainingProgress) -> Void)?
+    /// A loss that also needs the batch's inputs (distillation's teacher runs on them); replaces `loss` when set.
+    public var batchLoss: ((_ inputs: Tensor, _ scores: Tensor, _ labels: Tensor) throws -> Tensor)?
     /// Told of progress a few times an epoch; a non-nil answer stops training
     /// there (the answer says why) with the best parameters so far.
     public var report: ((TrainingReport) throws -> String?)?
@@ -200,7 +202,7 @@ public final class Trainer {
     /// the averages and a per-iteration schedule. Returns the loss.
     func step(_ batch: (inputs: Tensor, labels: Tensor), epoch: Int, iteration i: Int, history h: TrainingHistory) throws -> Double {
         optimizer.zeroGrad()
-        var l = try loss(model(batch.inputs), batch.labels)
+        var l = try batchLoss.map { try $0(batch.inputs, model(batch.inputs), batch.labels) } ?? loss(model(batch.inputs), batch.labels)
         if options.reg > 0 { l = try l.add(l2Penalty(model, strength: options.reg)) }
         let value = try l.item()
         guard value.isFinite else {

@@ -135,6 +135,23 @@ function hp.search(o)
   return conclude(ctx, all)
 end
 
+-- nn.Ensemble.checkpoints(dir, k): the k best checkpoints of one run (the
+-- notes' cheap ensemble: one training run, several of its epochs).
+function nn.Ensemble.checkpoints(dir, k)
+  if type(dir) ~= "string" then P.raise("bad argument #1 to 'nn.Ensemble.checkpoints' (string expected, got " .. P.kind(dir) .. ")") end
+  if math.type(k) ~= "integer" or k < 1 then P.raise("bad argument #2 to 'nn.Ensemble.checkpoints' (a positive integer expected, got " .. P.kind(k) .. ")") end
+  local scored = {}
+  for _, f in ipairs(H.list(dir)) do
+    local epoch, score = f:match("^ep(%d+)_val([%d.]+)%.safetensors$")
+    if epoch then scored[#scored + 1] = {path = dir .. "/" .. f, epoch = tonumber(epoch), score = tonumber(score)} end
+  end
+  if #scored == 0 then P.raise("nn.Ensemble.checkpoints: " .. dir .. " holds no checkpoint (train.fit with log = that folder writes them)") end
+  table.sort(scored, function(a, b) if a.score ~= b.score then return a.score > b.score end return a.epoch > b.epoch end)
+  local paths = {}
+  for i = 1, math.min(k, #scored) do paths[i] = scored[i].path end
+  return nn.Ensemble.load(paths)
+end
+
 -- nn.Ensemble.top(k, dir): the k best trials' best checkpoints, as one ensemble.
 function nn.Ensemble.top(k, root)
   if math.type(k) ~= "integer" or k < 1 then P.raise("bad argument #1 to 'nn.Ensemble.top' (a positive integer expected, got " .. P.kind(k) .. ")") end

@@ -128,8 +128,12 @@ def _():
     check(len(res) == 1 and res[0]["data"]["text/plain"] == "6.0" and res[0]["execution_count"] == first + 1, res)
     r, outs = k.run("x:sum():item();")
     check(of_type(outs, "execute_result") == [], "a trailing ; shows no result")
-    r, outs = k.run("y = 5", silent=True)
+    r, outs = k.run("y = 5; print('not shown'); display(1)", silent=True)
     check(of_type(outs, "execute_input") == [] and r["execution_count"] == first + 2, ("silent", r))
+    check(streams(outs) == "" and of_type(outs, "display_data") == [], f"a silent cell broadcasts nothing: {outs}")
+    r, outs = k.run("y")
+    check(of_type(outs, "execute_result")[0]["data"]["text/plain"] == "5", "the silent cell ran")
+    first += 1
     r, outs = k.run("y", store_history=False)
     check(r["execution_count"] == first + 2 and of_type(outs, "execute_result")[0]["data"]["text/plain"] == "5", r)
     r, outs = k.run("local a = 20\nlocal b = 22\na + b")

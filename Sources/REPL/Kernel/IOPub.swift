@@ -9,22 +9,25 @@ final class IOPub: @unchecked Sendable {
     private let session: String
     private let lock = NSLock()
     private var parent: [String: Any] = [:]
+    /// A silent execute broadcasts nothing but its status (the spec's `silent`).
+    private var quiet = false
 
     init(socket: ZMQSocket, signer: MessageSigner, session: String) {
         (self.socket, self.signer, self.session) = (socket, signer, session)
     }
 
-    /// The request whose outputs the next messages are.
-    func serving(_ header: [String: Any]) {
+    /// The request whose outputs the next messages are; `quiet` for a silent execute.
+    func serving(_ header: [String: Any], quiet: Bool = false) {
         lock.lock()
         parent = header
+        self.quiet = quiet
         lock.unlock()
     }
 
     func publish(_ type: String, _ content: [String: Any], parent explicit: [String: Any]? = nil) {
         lock.lock()
         defer { lock.unlock() }
-        guard !socket.closed else { return }
+        guard !socket.closed, !(quiet && explicit == nil && type != "status") else { return }
         var message = KernelMessage(header: messageHeader(type: type, session: session), parent: explicit ?? parent, content: content)
         message.identities = [Array(type.utf8)]   // the topic: subscribers take every topic
         try? socket.send(message.wire(signer: signer))

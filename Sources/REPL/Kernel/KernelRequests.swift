@@ -35,7 +35,7 @@ extension JupyterKernel {
     // MARK: shell
 
     func serveShell(_ request: KernelMessage) {
-        iopub.serving(request.header)
+        iopub.serving(request.header, quiet: request.type == "execute_request" && request.content["silent"] as? Bool == true)
         iopub.status("busy")
         defer { iopub.status("idle") }
         let c = request.content

@@ -256,6 +256,21 @@ def _():
     check("lr" in shown[-1][1]["data"]["text/plain"], shown[-1][1]["data"]["text/plain"])
 
 
+@test("io.read in a cell asks the notebook for a line")
+def _():
+    msg_id = k.kc.execute("io.write('name? '); answer = io.read(); n = io.stdin:read('n')", allow_stdin=True)
+    for value in ("Ada", "42"):
+        req = k.kc.get_stdin_msg(timeout=30)
+        check(req["msg_type"] == "input_request" and req["parent_header"]["msg_id"] == msg_id, req)
+        k.kc.input(value)
+    reply = k.kc.get_shell_msg(timeout=30)["content"]
+    check(reply["status"] == "ok", reply)
+    r, outs = k.run("answer .. ' ' .. n")
+    check(of_type(outs, "execute_result")[0]["data"]["text/plain"] == '"Ada 42"', outs)
+    r, outs = k.run("io.read()", allow_stdin=False)
+    check(r["status"] == "error" and "allow_stdin" in r["evalue"], r)
+
+
 @test("complete: globals, fields and methods through metatables, cursor in characters")
 def _():
     c = k.kc.complete("tensor.ze", 9, reply=True)["content"]

@@ -47,6 +47,8 @@ final class JupyterKernel: @unchecked Sendable {
     var history: [(Int, String)] = []
     private let stateLock = NSLock()
     private var stopping = false
+    /// The execute request being served (its sender answers input requests).
+    var currentRequest: KernelMessage?
 
     init(vm: LuaVM, connectionFile: String) throws {
         self.vm = vm
@@ -123,6 +125,26 @@ final class JupyterKernel: @unchecked Sendable {
         t.start()
     }
 
+    /// One line from the notebook (io.read in a cell): an input_request on
+    /// the stdin channel to the cell's front end, then its input_reply. An
+    /// interrupt while waiting stops the cell as it would stop a loop.
+    func readInput() throws -> String {
+        guard let request = currentRequest, request.content["allow_stdin"] as? Bool ?? false else {
+            throw RuntimeError(.argument, "io.read", "this front end does not take input (its execute request says allow_stdin = false)")
+        }
+        output.drain()
+        var message = KernelMessage(header: messageHeader(type: "input_request", session: session), parent: request.header,
+                                    content: ["prompt": "", "password": false])
+        message.identities = request.identities
+        try stdinSocket.send(message.wire(signer: signer))
+        while true {
+            if isStopping || optlab_take_interrupt() != 0 { throw RuntimeError(.interrupted, "io.read", "interrupted while waiting for input") }
+            guard let ready = zmqPoll([stdinSocket], timeout: 100) else { throw RuntimeError(.io, "io.read", "the kernel is shutting down") }
+            guard ready.first == true, let parts = stdinSocket.receive(), let reply = parse(parts, channel: "stdin") else { continue }
+            if reply.type == "input_reply" { return reply.content["value"] as? String ?? "" }
+        }
+    }
+
     private func loadSupport() throws {
         let now = try vm.function(named: "now") { _ in [.number(monotonicSeconds())] }
         guard case .record(let replFields)? = try vm.load(chunk: PackageResources.repl_lua, name: "@optlab/repl.lua",
@@ -141,8 +163,9 @@ final class JupyterKernel: @unchecked Sendable {
             host.display(data)
             return []
         }
+        let input = try vm.function(named: "io.read") { [unowned self] _ in [.string(try self.readInput())] }
         guard case .record(let fields)? = try vm.load(chunk: PackageResources.kernel_lua, name: "@optlab/kernel.lua",
-                                                      arguments: [.record(replFields), helpText, sendDisplay]).first else {
+                                                      arguments: [.record(replFields), helpText, sendDisplay, input]).first else {
             throw KernelError("kernel.lua returned no table")
         }
         kernelSupport = Dictionary(fields, uniquingKeysWith: { a, _ in a })

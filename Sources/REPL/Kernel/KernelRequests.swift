@@ -76,6 +76,8 @@ extension JupyterKernel {
         if store { history.append((count, code)) }
         if !silent { iopub.publish("execute_input", ["code": code, "execution_count": count]) }
         host.newCell()
+        currentRequest = request
+        defer { currentRequest = nil }
         optlab_watch_interrupts(vm.luaState)
         let results = (try? vm.call(function: kernelSupport["execute"] ?? .nil, [.string(code), .string("=In[\(count)]")])) ?? [.string("error")]
         optlab_unwatch_interrupts()

@@ -2,8 +2,31 @@
 -- with its value shown in its richest form, completion, inspection and the
 -- is-complete rule, on top of repl.lua's. The kernel loads it with repl.lua's
 -- table, help_text, and a function that sends a display message.
-local repl, help_text, send_display = ...
+local repl, help_text, send_display, input_line = ...
 local kernel = {}
+
+-- io.read (and io.stdin:read) in a cell ask the notebook for a line, in
+-- Lua's formats: "l" (the default), "L" (with its newline), "n", "a", a count.
+local function read_input(...)
+  local formats = select("#", ...) == 0 and {"l"} or {...}
+  local out = {}
+  for i, f in ipairs(formats) do
+    local line = input_line()
+    f = type(f) == "string" and f:gsub("^%*", "") or f
+    if f == "n" then out[i] = tonumber(line)
+    elseif f == "L" then out[i] = line .. "\n"
+    elseif math.type(f) == "integer" then out[i] = line:sub(1, f)
+    else out[i] = line end
+  end
+  return table.unpack(out, 1, #formats)
+end
+io.read = read_input
+local file_methods = getmetatable(io.stdin).__index
+local file_read = file_methods.read
+function file_methods.read(f, ...)
+  if f == io.stdin then return read_input(...) end
+  return file_read(f, ...)
+end
 
 -- A value's forms: what its __mime gives (strings by mime type), and always text/plain.
 local function forms(...)

@@ -153,6 +153,8 @@ sed -e 's/lr = 0.2/lr = 0.05/' -e "s#$WORK/run#$WORK/run2#" "$WORK/run.lua" > "$
 "$OPTLAB" "$WORK/run2.lua" || bad "second training run"
 out=$("$OPTLAB" report "$WORK/run" "$WORK/run2") && [ "$out" = "$WORK/comparison.html" ] && ok || bad "comparison written to '$out'"
 grep -qF 'coloured by <b>lr</b>' "$WORK/comparison.html" && grep -qF '>run2 lr=0.05<' "$WORK/comparison.html" && ok || bad "comparison of two runs"
+err=$("$OPTLAB" report "$WORK/run" "$WORK/run2" --color width 2>&1) && bad "--color of a setting the runs lack succeeded" ||   { grep -qF -- "--color width: the runs have no hyperparameter of that name (they have: lr)" <<<"$err" && ok || bad "--color's error: $err"; }
+err=$("$OPTLAB" report "$WORK/run" --color lr 2>&1) && bad "--color on one run succeeded" || { grep -qF "colouring is for a comparison" <<<"$err" && ok || bad "--color on one run: $err"; }
 
 # --watch: the page reloads itself while the run is written, and stops doing so when it ends.
 cat > "$WORK/slow.lua" <<LUA

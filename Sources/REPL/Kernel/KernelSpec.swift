@@ -47,8 +47,19 @@ enum KernelSpec {
         return n > 0 ? String(cString: buffer) : CommandLine.arguments[0]
     }
 
+    /// mkdir -p, with the failing folder and the system's reason in the error.
+    static func makeFolders(_ path: String) throws {
+        var built = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            built += "/" + part
+            if mkdir(built, 0o755) != 0 && errno != EEXIST {
+                throw KernelError("cannot create \(built): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
     static func install(into folder: String) throws {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try makeFolders(folder)
         let spec: [String: Any] = [
             "argv": [executablePath(), "--kernel", "{connection_file}"],
             "display_name": "optlab (Lua 5.4)",

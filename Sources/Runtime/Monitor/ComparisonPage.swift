@@ -61,7 +61,19 @@ struct ComparisonPage {
             entries.append(e)
         }
         live = !(((try? FileManager.default.contentsOfDirectory(atPath: SearchFolder(dir).running)) ?? []).isEmpty)
-        self.colorBy = colorBy ?? parameters.first(where: { $0.choices == nil })?.name ?? parameters.first?.name
+        self.colorBy = try ComparisonPage.colouring(colorBy, parameters.map(\.name))
+            ?? parameters.first(where: { $0.choices == nil })?.name ?? parameters.first?.name
+    }
+
+    /// The parameter to colour by: the one asked for, which must be one of
+    /// them, or the first numeric one.
+    static func colouring(_ asked: String?, _ names: [String]) throws -> String? {
+        guard let asked else { return nil }
+        guard names.contains(asked) else {
+            throw RuntimeError(.argument, "report", "--color \(asked): the runs have no hyperparameter of that name"
+                               + (names.isEmpty ? " (nothing differs between them)" : " (they have: \(names.joined(separator: ", ")))"))
+        }
+        return asked
     }
 
     /// Separate runs: their numeric settings that differ are the hyperparameters.
@@ -98,7 +110,8 @@ struct ComparisonPage {
                 entries[i].values[k] = choices.map { Double($0.firstIndex(of: values[i]) ?? 0) } ?? RunPage.number(configs[i][k])
             }
         }
-        self.colorBy = colorBy ?? parameters.first(where: { $0.choices == nil })?.name ?? parameters.first?.name
+        self.colorBy = try ComparisonPage.colouring(colorBy, parameters.map(\.name))
+            ?? parameters.first(where: { $0.choices == nil })?.name ?? parameters.first?.name
     }
 
     // MARK: colours

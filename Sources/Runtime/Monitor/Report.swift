@@ -32,6 +32,7 @@ public enum Report {
             try AtomicFile.write(Array(page.html.utf8), to: path, op: "report")
             return path
         }
+        if let colorBy { throw RuntimeError(.argument, "report", "--color \(colorBy): colouring is for a comparison (several runs, or a search folder); \(dir) is one run") }
         try AtomicFile.write(Array(try build(runDirectory: dir).utf8), to: path, op: "report")
         return path
     }

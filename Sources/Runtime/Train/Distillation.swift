@@ -28,8 +28,11 @@ public enum Distillation {
 
     /// The loss above for a batch: the student's scores, the teacher's soft targets, the labels (0-based).
     public static func loss(scores: Tensor, softTargets p: Tensor, labels: Tensor, temperature T: Double, alpha: Double) throws -> Tensor {
-        guard scores.shape == p.shape, scores.rank == 2 else {
-            throw RuntimeError(.shape, "train.distill", "the teacher's outputs \(p.shape) and the student's \(scores.shape) must both be [batch, classes]")
+        guard scores.rank == 2, p.rank == 2 else {
+            throw RuntimeError(.shape, "train.distill", "the teacher and the student must give [batch, classes] scores, got \(p.shape) and \(scores.shape)")
+        }
+        guard scores.shape == p.shape else {
+            throw RuntimeError(.shape, "train.distill", "the teacher gives \(p.shape[1]) classes and the student \(scores.shape[1]); they must agree")
         }
         let n = Double(scores.shape[0])
         let logQ = try scores.div(T).logSoftmax(dim: -1)

@@ -3,7 +3,8 @@ import Testing
 @testable import OptLabRuntime
 
 /// TPE's Parzen estimators against Optuna 5.0's `_ParzenEstimator` (prior
-/// weight 1, magic clip, endpoints not considered, default weights), as
+/// weight 1, magic clip, endpoints not considered, default weights; one
+/// parameter, then three in product kernels), as
 /// fixed numbers printed by `Tests/references/tpe_optuna.py`; a hand-worked
 /// case; and the sampler on a synthetic objective against random search.
 @Suite struct TPETests {
@@ -34,6 +35,16 @@ import Testing
         let thirty = (0..<30).map { Double(($0 * 7919) % 101) / 101 }
         expectClose([0.1, 0.5, 0.9].map(parzen(.uniform(0, 1), thirty).logDensity),
                     [0.234755871203454, 0.258318080606244, 0.202716433607473], "30 observations")
+    }
+
+    /// Optuna 5's kernels are products over the parameters: the joint density of three parameters.
+    @Test func jointDensityMatchesOptuna() {
+        let obs = [TPE.Observation(values: ["lr": 1e-3, "n": 3, "act": 0], score: 0), TPE.Observation(values: ["lr": 1e-2, "n": 8, "act": 2], score: 0)]
+        let parts = [TPE.estimators(.logUniform(1e-4, 1), name: "lr", good: obs, bad: []).l,
+                     TPE.estimators(.integer(1, 10, log: false), name: "n", good: obs, bad: []).l,
+                     TPE.estimators(.choice(3), name: "act", good: obs, bad: []).l]
+        let points: [[Double]] = [[1e-3, 3, 0], [5e-2, 8, 2], [1e-3, 8, 1]]
+        expectClose(points.map { TPE.jointLogDensity(parts, $0) }, [-4.88641774014707, -5.20518803308336, -5.84396855236678], "joint")
     }
 
     /// By hand: uniform 0…10 observed at 2 and 7. Sorted with the ends:

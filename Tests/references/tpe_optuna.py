@@ -24,3 +24,9 @@ for name, dist, obs, at in cases:
     pe = _ParzenEstimator({"x": np.array(obs)}, {"x": dist}, params)
     vals = pe.log_pdf({"x": np.array(at)})
     print(name, [float(f"{v:.15g}") for v in vals])
+
+# A joint (multivariate) case: Optuna 5's kernels are products over the parameters.
+space = {"lr": FloatDistribution(1e-4, 1, log=True), "n": IntDistribution(1, 10), "act": CategoricalDistribution(["a", "b", "c"])}
+pe = _ParzenEstimator({"lr": np.array([1e-3, 1e-2]), "n": np.array([3.0, 8.0]), "act": np.array([0.0, 2.0])}, space, params)
+points = {"lr": np.array([1e-3, 5e-2, 1e-3]), "n": np.array([3.0, 8.0, 8.0]), "act": np.array([0.0, 2.0, 1.0])}
+print("joint lr, n, act at (1e-3,3,a) (5e-2,8,c) (1e-3,8,b)", [float(f"{v:.15g}") for v in pe.log_pdf(points)])

@@ -1,13 +1,14 @@
 import Foundation
 
-/// The Tree-structured Parzen Estimator (Bergstra et al., 2011) as Optuna's
-/// TPESampler does it by default (independent per parameter, a prior
-/// kernel, the "magic clip" of bandwidths, endpoints not considered): the
-/// finished trials split at γ(n) = min(⌈0.1·n⌉, 25) best; one Parzen
-/// estimator per side and parameter, in the parameter's own space (log for
-/// log scales, counts for choices, a grid of whole numbers for integers);
-/// 24 candidates drawn from the good side's density, and the one with the
-/// highest l(x)/g(x) taken.
+/// The Tree-structured Parzen Estimator (Bergstra et al., 2011) as Optuna
+/// 5's TPESampler does it by default: the finished trials split at
+/// γ(n) = min(⌈0.1·n⌉, 25) best; on each side a Parzen estimator whose
+/// kernels are the observations (and a prior), each kernel a product over
+/// the parameters, every parameter in its own space (log for log scales,
+/// categorical for choices, a grid of whole numbers for integers), with
+/// the bandwidths of Optuna's univariate rule (the "magic clip", endpoints
+/// not considered); 24 candidates drawn from the good side's density, and
+/// the one with the highest l(x)/g(x) taken.
 public enum TPE {
     public static let startupTrials = 10, candidates = 24
     public static let priorWeight = 1.0
@@ -89,34 +90,30 @@ public enum TPE {
 
         static func phi(_ z: Double) -> Double { 0.5 * erfc(-z / 2.0.squareRoot()) }
 
-        /// log of the density at x (in the coordinate; on a grid, the probability of x's cell; for a choice, of the choice).
-        public func logDensity(_ x: Double) -> Double {
-            var total = 0.0
+        /// Kernel k's density at x (on a grid, the mass of x's cell; for a choice, its probability).
+        public func componentDensity(_ k: Int, _ x: Double) -> Double {
             if let categorical {
-                let c = Int(x)
-                for (w, row) in zip(weights, categorical) where c >= 0 && c < row.count { total += w * row[c] }
-                return Foundation.log(total)
+                let c = Int(x), row = categorical[Swift.min(k, categorical.count - 1)]
+                return c >= 0 && c < row.count ? row[c] : 0
             }
-            for i in mus.indices {
-                let (m, sd) = (mus[i], sigmas[i])
-                let z = Parzen.phi((b - m) / sd) - Parzen.phi((a - m) / sd)
-                guard z > 0 else { continue }
-                if let grid {
-                    let lo = t(Swift.max(x - grid.step / 2, grid.low - grid.step / 2)), hi = t(Swift.min(x + grid.step / 2, grid.high + grid.step / 2))
-                    total += weights[i] * (Parzen.phi((hi - m) / sd) - Parzen.phi((lo - m) / sd)) / z
-                } else {
-                    let u = (t(x) - m) / sd
-                    total += weights[i] * Foundation.exp(-0.5 * u * u) / (sd * (2 * Double.pi).squareRoot()) / z
-                }
+            let (m, sd) = (mus[k], sigmas[k])
+            let z = Parzen.phi((b - m) / sd) - Parzen.phi((a - m) / sd)
+            guard z > 0 else { return 0 }
+            if let grid {
+                let lo = t(Swift.max(x - grid.step / 2, grid.low - grid.step / 2)), hi = t(Swift.min(x + grid.step / 2, grid.high + grid.step / 2))
+                return (Parzen.phi((hi - m) / sd) - Parzen.phi((lo - m) / sd)) / z
             }
-            return Foundation.log(total)
+            let u = (t(x) - m) / sd
+            return Foundation.exp(-0.5 * u * u) / (sd * (2 * Double.pi).squareRoot()) / z
         }
 
-        /// A draw: a kernel by weight, then its truncated normal (rejection; the
-        /// kernels' centres lie inside the range, so most draws are kept), onto the grid when there is one.
-        public func sample(_ g: Generator) -> Double {
-            var u = g.uniform(), k = 0
-            while k < weights.count - 1, u >= weights[k] { u -= weights[k]; k += 1 }
+        /// log of the mixture's density at x.
+        public func logDensity(_ x: Double) -> Double {
+            Foundation.log(weights.indices.reduce(0.0) { $0 + weights[$1] * componentDensity($1, x) })
+        }
+
+        /// A draw from kernel k.
+        public func sample(component k: Int, _ g: Generator) -> Double {
             if let categorical {
                 var v = g.uniform(), c = 0
                 let row = categorical[Swift.min(k, categorical.count - 1)]
@@ -132,6 +129,17 @@ public enum TPE {
             guard let grid else { return x }
             return Swift.min(grid.high, Swift.max(grid.low, grid.low + ((x - grid.low) / grid.step).rounded() * grid.step))
         }
+
+        /// A kernel chosen by weight.
+        func component(_ g: Generator) -> Int {
+            var u = g.uniform(), k = 0
+            while k < weights.count - 1, u >= weights[k] { u -= weights[k]; k += 1 }
+            return k
+        }
+
+        /// A draw: a kernel by weight, then its truncated normal (rejection; the
+        /// kernels' centres lie inside the range, so most draws are kept), onto the grid when there is one.
+        public func sample(_ g: Generator) -> Double { sample(component: component(g), g) }
     }
 
     /// A finished (or running) trial: its raw values (choice indices, numbers) and score.
@@ -139,6 +147,20 @@ public enum TPE {
         public let values: [String: Double]
         public let score: Double
         public init(values: [String: Double], score: Double) { (self.values, self.score) = (values, score) }
+    }
+
+    /// log Σ_k w_k Π_p k_p(x_p): the product mixture over the parameters (the estimators share their kernels and weights).
+    static func jointLogDensity(_ parts: [Parzen], _ x: [Double]) -> Double {
+        guard let first = parts.first else { return 0 }
+        var logs: [Double] = []
+        for k in first.weights.indices {
+            var v = Foundation.log(first.weights[k])
+            for (p, xp) in zip(parts, x) { v += Foundation.log(p.componentDensity(k, xp)) }
+            logs.append(v)
+        }
+        let m = logs.max() ?? -.infinity
+        guard m.isFinite else { return m }
+        return m + Foundation.log(logs.reduce(0) { $0 + Foundation.exp($1 - m) })
     }
 
     /// The estimators of one parameter for the good and the bad trials.
@@ -167,16 +189,20 @@ public enum TPE {
         // each side in trial order (the weights ramp by age)
         let good = finished.indices.filter { goodSet.contains($0) }.map { finished[$0] }
         let bad = finished.indices.filter { !goodSet.contains($0) }.map { finished[$0] } + running.map { Observation(values: $0, score: -.infinity) }
-        var out: [String: Double] = [:]
-        for (name, d) in s.parameters {
-            let (l, gd) = estimators(d, name: name, good: good, bad: bad)
-            var best = -Double.infinity, chosen = 0.0
-            for _ in 0..<candidates {
-                let x = l.sample(g)
-                let score = l.logDensity(x) - gd.logDensity(x)
-                if score > best { (best, chosen) = (score, x) }
+        // Optuna 5's TPE is multivariate: each observation is one kernel over
+        // every parameter at once (a product), so the candidates keep the
+        // good trials' combinations of values, and l and g are joint densities.
+        let parts = s.parameters.map { TPE.estimators($0.distribution, name: $0.name, good: good, bad: bad) }
+        let l0 = parts[0].l
+        var out: [String: Double] = [:], best = -Double.infinity
+        for _ in 0..<candidates {
+            let k = l0.component(g)
+            let x = parts.map { $0.l.sample(component: k, g) }
+            let score = TPE.jointLogDensity(parts.map { $0.l }, x) - TPE.jointLogDensity(parts.map { $0.g }, x)
+            if score > best {
+                best = score
+                for (i, p) in s.parameters.enumerated() { out[p.name] = x[i] }
             }
-            out[name] = chosen
         }
         return out
     }

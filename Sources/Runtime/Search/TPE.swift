@@ -30,7 +30,7 @@ public enum TPE {
     /// for the prior, in the parameter's own coordinate (log for log scales);
     /// on a grid (integers) each value has the mass of its cell. Or, for a
     /// choice, a mixture of categoricals. Values go in and out in the
-    /// parameter's units. (Optuna 5's `_ParzenEstimator`, univariate.)
+    /// parameter's units. (One parameter of Optuna 5's `_ParzenEstimator`; `sample` multiplies them.)
     public struct Parzen {
         public var mus: [Double] = [], sigmas: [Double] = [], weights: [Double] = []
         /// The kernels' range in the coordinate (a grid's outer cell edges included).

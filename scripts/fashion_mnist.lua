@@ -26,7 +26,7 @@ local h = train.fit{
   schedule = optim.warmup_cosine(opt, {warmup = 200, total = epochs * math.ceil(tr:size() / 128)}),
   train = tr, val = val, epochs = epochs, batch = 128, reg = 1e-4, seed = 1,
   test = test,                                         -- measured once, at the end (in the report's header)
-  log = "runs/fashion_mnist_mlp",
+  log = "runs/fashion_mnist_mlp", overwrite = true,     -- each run of the demo replaces the last one's logs
 }
 
 print(string.format("best validation accuracy %.4f (epoch %d) in %.1f s", h.best.val_acc, h.best.epoch, h.seconds))

@@ -23,7 +23,7 @@ local h = train.fit{
   model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = opt,
   schedule = optim.warmup_cosine(opt, {warmup = 200, total = epochs * math.ceil(tr:size() / 128)}),
   train = tr, val = val, epochs = epochs, batch = 128, reg = 5e-4, seed = 1,
-  log = "runs/fashion_mnist_conv",
+  log = "runs/fashion_mnist_conv", overwrite = true,
 }
 print(string.format("best validation accuracy %.4f (epoch %d) in %.1f s", h.best.val_acc, h.best.epoch, h.seconds))
 print(string.format("test accuracy %.4f", train.accuracy(model, test)))

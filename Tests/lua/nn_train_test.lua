@@ -153,7 +153,7 @@ test("train.fit stop_above stops an exploding loss", function()
     "must be a factor above 1")
 end)
 
-test("train.fit refuses a log folder with files that are not a run's, unless overwrite", function()
+test("train.fit refuses a log folder with files that are not a run's, or a previous run's, unless told", function()
   local m = nn.Sequential{nn.Linear(2, 2)}
   local ds = data.spiral{classes = 2, per_class = 4}
   local function fit(dir, extra)
@@ -165,11 +165,21 @@ test("train.fit refuses a log folder with files that are not a run's, unless ove
   H.raises(function() fit("/") end, "log folder / holds files that are not an optlab run's")
   local dir = os.tmpname(); os.remove(dir)
   fit(dir)                      -- new: fine
-  fit(dir)                      -- a run's own files: fine again
+  -- a previous run: a second one would append to its logs, so it must say what it wants
+  H.raises(function() fit(dir) end, "holds a previous run; resume = true continues it, overwrite = true replaces it")
+  local h = fit(dir, {resume = true, epochs = 2})
+  H.eq(h.resumed_from, 1, "resume continues the previous run")
   local f = io.open(dir .. "/notes.txt", "w"); f:write("mine"); f:close()
   H.raises(function() fit(dir) end, "(notes.txt); log into a new folder, or pass overwrite = true")
   fit(dir, {overwrite = true})
+  local epochs = 0
+  for line in io.lines(dir .. "/metrics.jsonl") do if line:find('"train_acc"', 1, true) then epochs = epochs + 1 end end
+  H.eq(epochs, 1, "overwrite replaced the previous run's log (its 2 epochs are gone)")
+  local checkpoints = 0
+  for name in io.popen('ls "' .. dir .. '"'):lines() do if name:match("^ep%d+_val") then checkpoints = checkpoints + 1 end end
+  H.eq(checkpoints, 1, "and its checkpoints")
   local g = io.open(dir .. "/notes.txt"); H.eq(g:read("a"), "mine", "overwrite writes the run's files and leaves others be"); g:close()
+  os.execute('rm -rf "' .. dir .. '"')
 end)
 
 test("after train.fit, monitor.layers shows the last training pass; L-BFGS has zero_grad", function()

@@ -19,8 +19,8 @@ enum TrainLibrary {
         (batch order), average (an optim.EMA or optim.Polyak updated after every
         step), momentum = {start = 0.5, ["end"] = 0.99, epochs = 5} (annealed per
         epoch), stop_above = 3 (stop when the loss passes 3× its initial value),
-        log = "runs/name" (a new folder, or one only runs wrote into, unless
-        overwrite = true; config.json, metrics.jsonl, checkpoints
+        log = "runs/name" (a new folder; a previous run there is continued with
+        resume = true or replaced with overwrite = true; config.json, metrics.jsonl, checkpoints
         ep005_val0.8812.safetensors, resume.safetensors after each epoch),
         resume = true (carry on from log's resume.safetensors), budget = the
         budget hp.search gives a trial (its epochs, stop_above, resume, the

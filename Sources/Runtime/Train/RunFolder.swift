@@ -16,13 +16,27 @@ public struct RunFolder {
     /// A folder `train.fit` may log into: new, empty, or holding only what
     /// runs and search trials write. Anything else (`log = "/"`, a home
     /// folder) is refused, naming what is there, unless `overwrite`.
-    public static func checkLogFolder(_ path: String, overwrite: Bool) throws {
-        guard !overwrite, let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return }
+    /// A previous run there is continued with `resume`; without it, a new
+    /// run would append to the old one's logs (and a report would show both
+    /// as one), so it is refused unless `overwrite`, which removes that
+    /// run's own files first (never anything else).
+    public static func checkLogFolder(_ path: String, overwrite: Bool, resume: Bool = false) throws {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return }
         let foreign = names.filter { !isRunFile($0) }.sorted()
-        guard foreign.isEmpty else {
+        guard foreign.isEmpty || overwrite else {
             let shown = foreign.prefix(5).joined(separator: ", ") + (foreign.count > 5 ? ", … (\(foreign.count) in all)" : "")
             throw RuntimeError(.io, "train.fit", "log folder \(path) holds files that are not an optlab run's (\(shown)); "
                                + "log into a new folder, or pass overwrite = true")
+        }
+        guard !resume, names.contains("metrics.jsonl") else { return }
+        guard overwrite else {
+            throw RuntimeError(.io, "train.fit", "log folder \(path) holds a previous run; resume = true continues it, "
+                               + "overwrite = true replaces it, or log into a new folder")
+        }
+        for name in names where isRunFile(name) && name != "report.html" {
+            guard unlink(path + "/" + name) == 0 || errno == ENOENT else {
+                throw AtomicFile.ioError("train.fit", "cannot remove the previous run's \(path)/\(name)")
+            }
         }
     }
 

@@ -114,7 +114,7 @@ public final class Trainer {
         }
         guard options.reg >= 0 else { throw RuntimeError(.argument, "train.fit", "reg must be non-negative, got \(options.reg)") }
         guard train.count > 0 else { throw RuntimeError(.argument, "train.fit", "the training set is empty") }
-        if let dir = options.runDirectory { try RunFolder.checkLogFolder(dir, overwrite: options.overwrite) }
+        if let dir = options.runDirectory { try RunFolder.checkLogFolder(dir, overwrite: options.overwrite, resume: options.resume) }
         (self.model, self.loss, self.optimizer, self.schedule) = (model, loss, optimizer, schedule)
         (self.train, self.validation, self.options) = (train, validation, options)
     }

@@ -27,13 +27,7 @@ final class ProgressBar {
             let now = monotonicSeconds()
             guard now - lastDraw > 0.1 || p.iteration == p.iterationsPerEpoch else { return }
             lastDraw = now
-            let width = 24
-            let done = Int(Double(width) * Double(p.iteration) / Double(max(p.iterationsPerEpoch, 1)))
-            let bar = String(repeating: "=", count: done) + (done < width ? ">" : "") + String(repeating: " ", count: max(0, width - done - 1))
-            var line = "epoch \(p.epoch)/\(p.epochs) [\(bar)] loss \(ProgressText.fmt(p.loss, 4))"
-            if let v = p.validationAccuracy { line += "  val \(ProgressText.fmt(v, 4))" }
-            line += "  ETA \(ProgressText.duration(p.remaining))"
-            fputs("\r\u{1B}[2K" + line, stdout)
+            fputs("\r\u{1B}[2K" + ProgressText.barLine(p, width: 24), stdout)
         }
         fflush(stdout)
     }

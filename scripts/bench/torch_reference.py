@@ -28,15 +28,18 @@ def labels(n, classes):
 loss = nn.CrossEntropyLoss()
 
 
-def conv_train():
-    m, x, y = convnet(), torch.randn(128, 1, 28, 28), labels(128, 10)
-    opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9, nesterov=True)
-
+def train_step(m, opt, x, y):
+    """One training step of m on the fixed batch (x, y), as a function."""
     def step():
         opt.zero_grad()
         loss(m(x), y).backward()
         opt.step()
     return step
+
+
+def conv_train():
+    m, x, y = convnet(), torch.randn(128, 1, 28, 28), labels(128, 10)
+    return train_step(m, torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9, nesterov=True), x, y)
 
 
 def conv_eval():
@@ -52,13 +55,7 @@ def conv_eval():
 def mlp_train():
     m = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
     x, y = torch.randn(256, 784), labels(256, 10)
-    opt = torch.optim.Adam(m.parameters(), lr=1e-3)
-
-    def step():
-        opt.zero_grad()
-        loss(m(x), y).backward()
-        opt.step()
-    return step
+    return train_step(m, torch.optim.Adam(m.parameters(), lr=1e-3), x, y)
 
 
 def batchnorm():

@@ -68,15 +68,11 @@ enum RichForms {
             }
             var flags: [String] = []
             if case .array(let fl)? = r["flags"] { flags = fl.compactMap(\.string) }
-            let cells = [String(i + 1), htmlEscaped(r["layer"]?.string ?? ""), f(r["mean"]), f(r["std"]), pct(r["saturated"]), pct(r["dead"]), f(r["grad_std"])]
+            let cells = [String(i + 1), SVGPlot.escape(r["layer"]?.string ?? ""), f(r["mean"]), f(r["std"]), pct(r["saturated"]), pct(r["dead"]), f(r["grad_std"])]
             html += "<tr>" + cells.map { "<td style=\"padding:2px 8px\">\($0)</td>" }.joined() + "<td style=\"padding:2px 8px\">\(spark)</td>"
-                + "<td style=\"padding:2px 8px;color:#c00\">\(htmlEscaped(flags.joined(separator: ", ")))</td></tr>"
+                + "<td style=\"padding:2px 8px;color:#c00\">\(SVGPlot.escape(flags.joined(separator: ", ")))</td></tr>"
         }
         return html + "</table>"
-    }
-
-    static func htmlEscaped(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 
     /// A tensor as an HTML table: its dtype and shape, then (for rank ≥ 2)

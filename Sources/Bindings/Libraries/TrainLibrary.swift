@@ -204,6 +204,15 @@ enum TrainLibrary {
 
 /// Progress as text, shared by the plain lines and the REPL's bar.
 public enum ProgressText {
+    /// The running epoch's line: "epoch 3/10 [=====>    ] loss 0.4123  val 0.8812  ETA 12 s".
+    public static func barLine(_ p: TrainingProgress, width: Int) -> String {
+        let done = Int(Double(width) * Double(p.iteration) / Double(Swift.max(p.iterationsPerEpoch, 1)))
+        let bar = String(repeating: "=", count: done) + (done < width ? ">" : "") + String(repeating: " ", count: Swift.max(0, width - done - 1))
+        var line = "epoch \(p.epoch)/\(p.epochs) [\(bar)] loss \(fmt(p.loss, 4))"
+        if let v = p.validationAccuracy { line += "  val \(fmt(v, 4))" }
+        return line + "  ETA \(duration(p.remaining))"
+    }
+
     public static func epochLine(_ p: TrainingProgress) -> String {
         var s = "epoch \(p.epoch)/\(p.epochs)  loss \(fmt(p.loss, 4))"
         if let t = p.trainAccuracy { s += "  train \(fmt(t, 4))" }

@@ -90,16 +90,10 @@ func messageHeader(type: String, session: String) -> [String: Any] {
 }
 
 func iso8601Now() -> String {
-    var ts = timespec()
+    var ts = timespec(), t = tm()
     clock_gettime(CLOCK_REALTIME, &ts)
-    var t = gmtime_r_wrapper(ts.tv_sec)
+    gmtime_r(&ts.tv_sec, &t)
     var buffer = [CChar](repeating: 0, count: 32)
     strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S", &t)
     return String(cString: buffer) + String(format: ".%06dZ", Int(ts.tv_nsec / 1000))
-}
-
-private func gmtime_r_wrapper(_ seconds: time_t) -> tm {
-    var s = seconds, t = tm()
-    gmtime_r(&s, &t)
-    return t
 }

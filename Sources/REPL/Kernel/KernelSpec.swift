@@ -28,7 +28,7 @@ enum KernelSpec {
             print("installed the optlab kernelspec in \(folder)")
             return 0
         } catch {
-            fputs("optlab kernel install: \(error)\n", stderr)
+            fputs("\(error)\n", stderr)   // (its errors name "optlab kernel install" themselves)
             return 1
         }
     }
@@ -47,19 +47,8 @@ enum KernelSpec {
         return n > 0 ? String(cString: buffer) : CommandLine.arguments[0]
     }
 
-    /// mkdir -p, with the failing folder and the system's reason in the error.
-    static func makeFolders(_ path: String) throws {
-        var built = path.hasPrefix("/") ? "" : "."
-        for part in path.split(separator: "/") {
-            built += "/" + part
-            if mkdir(built, 0o755) != 0 && errno != EEXIST {
-                throw KernelError("cannot create \(built): \(String(cString: strerror(errno)))")
-            }
-        }
-    }
-
     static func install(into folder: String) throws {
-        try makeFolders(folder)
+        try RunFolder.makeDirectories(folder, op: "optlab kernel install")
         let spec: [String: Any] = [
             "argv": [executablePath(), "--kernel", "{connection_file}"],
             "display_name": "optlab (Lua 5.4)",

@@ -69,19 +69,14 @@ final class NotebookHost: LuaHost {
             progressShown = false
         }
         let now = monotonicSeconds()
-        var line: String
+        let line: String
         switch p.event {
         case .epoch:
             epochLines.append(ProgressText.epochLine(p))
             line = ""
         case .iteration:
             guard now - lastDraw > 0.1 || p.iteration == p.iterationsPerEpoch else { return }
-            let width = 30
-            let done = Int(Double(width) * Double(p.iteration) / Double(max(p.iterationsPerEpoch, 1)))
-            line = "epoch \(p.epoch)/\(p.epochs) [" + String(repeating: "=", count: done) + (done < width ? ">" : "")
-                + String(repeating: " ", count: max(0, width - done - 1)) + "] loss \(ProgressText.fmt(p.loss, 4))"
-            if let v = p.validationAccuracy { line += "  val \(ProgressText.fmt(v, 4))" }
-            line += "  ETA \(ProgressText.duration(p.remaining))"
+            line = ProgressText.barLine(p, width: 30)
         }
         lastDraw = now
         // The last 30 epoch lines: a long fit stays a short output.
@@ -90,12 +85,8 @@ final class NotebookHost: LuaHost {
         if !line.isEmpty { text.append(line) }
         let fraction = (Double(p.epoch - 1) + Double(p.iteration) / Double(max(p.iterationsPerEpoch, 1))) / Double(max(p.epochs, 1))
         let html = "<div style=\"font-family:monospace\"><progress value=\"\(p.event == .epoch ? Double(p.epoch) / Double(max(p.epochs, 1)) : fraction)\" max=\"1\" style=\"width:24em\"></progress>"
-            + "<pre style=\"margin:2px 0\">" + text.map(htmlEscape).joined(separator: "\n") + "</pre></div>"
+            + "<pre style=\"margin:2px 0\">" + text.map(SVGPlot.escape).joined(separator: "\n") + "</pre></div>"
         display(["text/plain": text.joined(separator: "\n"), "text/html": html], id: progressDisplay, update: progressShown)
         progressShown = true
     }
-}
-
-func htmlEscape(_ s: String) -> String {
-    s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
 }

@@ -22,7 +22,7 @@ struct ComparisonPage {
     let title: String
     var entries: [Entry] = []
     /// Each hyperparameter: its range, whether its axis is log, its choices.
-    var parameters: [(name: String, lo: Double?, hi: Double?, log: Bool, choices: [String]?)] = []
+    var parameters: [Parameter] = []
     var colorBy: String?
     /// Folder the page is written into: links are relative to it.
     let base: String
@@ -60,7 +60,7 @@ struct ComparisonPage {
             if let d = e.dir { e.epochs = ((try? Report.jsonLines(d + "/metrics.jsonl")) ?? []).filter { $0["train_acc"] != nil } }
             entries.append(e)
         }
-        live = !(((try? FileManager.default.contentsOfDirectory(atPath: SearchFolder(dir).running)) ?? []).isEmpty)
+        live = Report.isLive(dir)
         self.colorBy = try ComparisonPage.colouring(colorBy, parameters.map(\.name))
             ?? parameters.first(where: { $0.choices == nil })?.name ?? parameters.first?.name
     }
@@ -116,14 +116,22 @@ struct ComparisonPage {
 
     // MARK: colours
 
-    /// A value's place 0…1 along the colouring parameter (log where its axis is).
-    func shade(_ e: Entry) -> Double? {
-        guard let p = parameters.first(where: { $0.name == colorBy }), let v = e.values[p.name] else { return nil }
+    typealias Parameter = (name: String, lo: Double?, hi: Double?, log: Bool, choices: [String]?)
+
+    /// Where v lies along p's axis, 0…1: its searched range (or the runs'
+    /// span), log where the axis is, a choice by its index.
+    func position(_ p: Parameter, _ v: Double) -> Double {
         let all = entries.compactMap { $0.values[p.name] }
         var lo = p.lo ?? all.min() ?? 0, hi = p.hi ?? all.max() ?? 1
         if let c = p.choices { (lo, hi) = (0, Double(Swift.max(c.count - 1, 1))) }
         func t(_ x: Double) -> Double { p.log ? Foundation.log(Swift.max(x, 1e-300)) : x }
         return hi > lo ? Swift.min(1, Swift.max(0, (t(v) - t(lo)) / (t(hi) - t(lo)))) : 0.5
+    }
+
+    /// A value's place 0…1 along the colouring parameter.
+    func shade(_ e: Entry) -> Double? {
+        guard let p = parameters.first(where: { $0.name == colorBy }), let v = e.values[p.name] else { return nil }
+        return position(p, v)
     }
 
     /// Viridis-like: dark blue (low) through teal to yellow (high).
@@ -234,13 +242,6 @@ struct ComparisonPage {
         let step = (width - 2 * left) / Double(Swift.max(axes.count - 1, 1))
         let scores = entries.compactMap(\.score)
         let (slo, shi) = (scores.min() ?? 0, scores.max() ?? 1)
-        func unit(_ p: (name: String, lo: Double?, hi: Double?, log: Bool, choices: [String]?), _ v: Double) -> Double {
-            let vals = entries.compactMap { $0.values[p.name] }
-            var lo = p.lo ?? vals.min() ?? 0, hi = p.hi ?? vals.max() ?? 1
-            if let c = p.choices { (lo, hi) = (0, Double(Swift.max(c.count - 1, 1))) }
-            func t(_ x: Double) -> Double { p.log ? Foundation.log(Swift.max(x, 1e-300)) : x }
-            return hi > lo ? (t(v) - t(lo)) / (t(hi) - t(lo)) : 0.5
-        }
         func Y(_ u: Double) -> Double { top + (height - top - bottom) * (1 - Swift.min(1, Swift.max(0, u))) }
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"11\"><rect width=\"100%\" height=\"100%\" fill=\"white\"/>"
         // failed runs first, so the finished ones are drawn over them
@@ -248,7 +249,7 @@ struct ComparisonPage {
             var pts: [String] = []
             for (i, p) in parameters.enumerated() {
                 guard let v = e.values[p.name] else { continue }
-                pts.append(String(format: "%.1f,%.1f", left + step * Double(i), Y(unit(p, v))))
+                pts.append(String(format: "%.1f,%.1f", left + step * Double(i), Y(position(p, v))))
             }
             let ok = e.status == "ok" && e.score != nil
             if let sc = e.score { pts.append(String(format: "%.1f,%.1f", left + step * Double(axes.count - 1), Y(shi > slo ? (sc - slo) / (shi - slo) : 0.5))) }

@@ -11,11 +11,12 @@ public enum Report {
     }
 
     /// Whether the page should keep reloading: the run (or a trial of the search) is still being written.
+    /// (Read each second by --watch: only status.json or the search's running/ folder, never the logs.)
     public static func isLive(_ dir: String) -> Bool {
         if SearchFolder.isSearch(dir) {
             return !(((try? FileManager.default.contentsOfDirectory(atPath: SearchFolder(dir).running)) ?? []).isEmpty)
         }
-        return (try? RunPage(dir))?.isAlive ?? false
+        return RunPage.isAlive(jsonObject(dir + "/status.json"))
     }
 
     /// Writes `report.html` into the run folder (atomically) and returns its
@@ -121,19 +122,28 @@ public enum Report {
 
     /// Rows = epochs, columns = bins, shade = count / row maximum.
     static func heatmap(_ layer: String, _ rows: [[String: Any]]) -> String {
-        let cell = 8.0, w = 30 * cell + 130, h = Double(rows.count) * cell + 24
+        let counts = rows.map { ($0["counts"] as? [NSNumber])?.map(\.doubleValue) ?? [] }
+        let bins = Swift.max(counts.map(\.count).max() ?? 1, 1)
+        let cell = 8.0, w = Double(bins) * cell + 130, h = Double(rows.count) * cell + 24
+        // The cells are one PNG pixel each, enlarged by the browser: a long run's
+        // layers × epochs × bins would otherwise be as many SVG rectangles.
+        var pixels = [UInt8](repeating: 255, count: bins * Swift.max(rows.count, 1) * 3)
+        for (r, row) in counts.enumerated() {
+            let m = Swift.max(row.max() ?? 1, 1)
+            for (c, v) in row.enumerated() {
+                let shade = UInt8(255 - Int(215 * v / m)), i = (r * bins + c) * 3
+                (pixels[i], pixels[i + 1], pixels[i + 2]) = (shade, shade, 255)
+            }
+        }
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" font-family=\"sans-serif\" font-size=\"11\">"
         s += "<text x=\"0\" y=\"12\">\(SVGPlot.escape(layer))</text>"
+        if let png = try? PNG.encode(width: bins, height: Swift.max(rows.count, 1), channels: 3, pixels: pixels) {
+            s += "<image x=\"0\" y=\"20\" width=\"\(Double(bins) * cell)\" height=\"\(Double(rows.count) * cell)\" preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\" href=\"data:image/png;base64,\(Data(png).base64EncodedString())\"/>"
+        }
         for (r, row) in rows.enumerated() {
-            let counts = (row["counts"] as? [NSNumber])?.map(\.doubleValue) ?? []
-            let m = Swift.max(counts.max() ?? 1, 1)
-            for (c, v) in counts.enumerated() {
-                let shade = Int(255 - 215 * v / m)
-                s += "<rect x=\"\(Double(c) * cell)\" y=\"\(20 + Double(r) * cell)\" width=\"\(cell)\" height=\"\(cell)\" fill=\"rgb(\(shade),\(shade),255)\"/>"
-            }
             // Each epoch's bins span that epoch's own range: say it on the row.
             if let edges = row["edges"] as? [NSNumber], let lo = edges.first, let hi = edges.last {
-                s += "<text x=\"\(30 * cell + 6)\" y=\"\(27 + Double(r) * cell)\" font-size=\"8\">[\(Histogram.short(lo.doubleValue)), \(Histogram.short(hi.doubleValue))]</text>"
+                s += "<text x=\"\(Double(bins) * cell + 6)\" y=\"\(27 + Double(r) * cell)\" font-size=\"8\">[\(Histogram.short(lo.doubleValue)), \(Histogram.short(hi.doubleValue))]</text>"
             }
         }
         return s + "</svg>"

@@ -39,8 +39,10 @@ struct RunPage {
     }
 
     /// Whether the process that writes this run is still alive (status "running" and its pid exists).
-    var isAlive: Bool {
-        guard status["status"] as? String == "running", let pid = RunPage.number(status["pid"]) else { return false }
+    var isAlive: Bool { RunPage.isAlive(status) }
+
+    static func isAlive(_ status: [String: Any]) -> Bool {
+        guard status["status"] as? String == "running", let pid = number(status["pid"]) else { return false }
         return kill(pid_t(pid), 0) == 0 || errno == EPERM
     }
 
@@ -251,14 +253,15 @@ struct RunPage {
         ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasPrefix("ep") && $0.hasSuffix(".safetensors") }.sorted()
     }
 
-    /// The first layer's weights from the last checkpoint, scaled to about 360 pixels.
+    /// The first layer's weights from the last checkpoint, shown about 360
+    /// pixels wide: rendered once at one pixel per weight, and enlarged by
+    /// the browser (pixelated), which keeps the page small too.
     func weightImage() -> String? {
         guard let ckpt = checkpointNames().last, let model = try? Module.load(from: dir + "/" + ckpt).model,
-              let plain = try? WeightImage.render(model, scale: 1) else { return nil }
-        let scale = Swift.max(1, Swift.min(4, 360 / Swift.max(plain.width, 1)))
-        guard let img = try? WeightImage.render(model, scale: scale) else { return nil }
+              let img = try? WeightImage.render(model, scale: 1) else { return nil }
+        let scale = Swift.max(1, Swift.min(4, 360 / Swift.max(img.width, 1)))
         return Report.section("First-layer weights", "from \(ckpt); each tile normalised to its own range",
-                              "<img alt=\"first-layer weights\" width=\"\(img.width)\" height=\"\(img.height)\" src=\"data:image/png;base64,\(Data(img.png).base64EncodedString())\">")
+                              "<img alt=\"first-layer weights\" width=\"\(img.width * scale)\" height=\"\(img.height * scale)\" src=\"data:image/png;base64,\(Data(img.png).base64EncodedString())\">")
     }
 
     func checkpoints() -> String {

@@ -77,7 +77,7 @@ public struct SVGPlot {
 
     /// Text from a run folder (names, values, errors) made safe for HTML and
     /// SVG, in element content and in quoted attributes alike.
-    static func escape(_ s: String) -> String {
+    public static func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
             .replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "'", with: "&#39;")
     }

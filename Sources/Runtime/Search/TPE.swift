@@ -112,7 +112,8 @@ public enum TPE {
             Foundation.log(weights.indices.reduce(0.0) { $0 + weights[$1] * componentDensity($1, x) })
         }
 
-        /// A draw from kernel k.
+        /// A draw from kernel k: its truncated normal (by rejection; the kernels'
+        /// centres lie inside the range, so most draws are kept), onto the grid when there is one.
         public func sample(component k: Int, _ g: Generator) -> Double {
             if let categorical {
                 var v = g.uniform(), c = 0
@@ -137,9 +138,6 @@ public enum TPE {
             return k
         }
 
-        /// A draw: a kernel by weight, then its truncated normal (rejection; the
-        /// kernels' centres lie inside the range, so most draws are kept), onto the grid when there is one.
-        public func sample(_ g: Generator) -> Double { sample(component: component(g), g) }
     }
 
     /// A finished (or running) trial: its raw values (choice indices, numbers) and score.

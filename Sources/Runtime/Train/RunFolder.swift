@@ -48,12 +48,13 @@ public struct RunFolder {
         return name.hasPrefix(".") && name.contains(".tmp-")
     }
 
-    public static func makeDirectories(_ path: String) throws {
+    /// mkdir -p; an error names the folder that could not be made, and why, under `op`.
+    public static func makeDirectories(_ path: String, op: String = "run folder") throws {
         var current = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/") {
             current += "/" + part
             if mkdir(current, 0o755) != 0 && errno != EEXIST {
-                throw AtomicFile.ioError("run folder", "cannot create \(current)")
+                throw AtomicFile.ioError(op, "cannot create \(current)")
             }
         }
     }

@@ -234,6 +234,51 @@ test("train.fit{budget=}: epochs, quiet, reports; resume = true continues bit-ex
   os.execute('rm -rf "' .. dir .. '"')
 end)
 
+-- ASHA's rungs are fractional budgets: a trial trained for 0.5 epochs and then
+-- promoted to 1.5 and 2.5 must end where one run of 2.5 epochs ends, bit for
+-- bit: the batch order taken up mid-epoch, the per-epoch schedule stepped only
+-- at whole epochs, the optimizer's and the average's state carried over.
+test("train.fit resumed mid-epoch (0.5 -> 1.5 -> 2.5 epochs) equals one run of 2.5 epochs", function()
+  local d = data.spiral{classes = 3, per_class = 40}
+  local function make()
+    tensor.seed(11)
+    local m = nn.Sequential{nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 3)}
+    local o = optim.Adam(m, {lr = 0.02})
+    return m, o, optim.step_decay(o, {every = 1, factor = 0.5, unit = "epoch"})
+  end
+  local function fit(m, o, s, epochs, log, resume)
+    return train.fit{model = m, loss = nn.SoftmaxCrossEntropy(), optimizer = o, schedule = s, train = d, val = d, epochs = epochs,
+      batch = 10, log = log, resume = resume, overwrite = not resume or nil, quiet = true, keep_best = false,
+      average = optim.EMA(m, {decay = 0.9})}
+  end
+  local m1, o1, s1 = make()
+  local h1 = fit(m1, o1, s1, 2.5)
+  local dir = tmpdir()
+  local m2, o2, s2 = make()
+  local ha = fit(m2, o2, s2, 0.5, dir)
+  H.eq(#ha.loss, 6); H.eq(#ha.val_acc, 1)
+  local listing = io.popen('ls "' .. dir .. '"'):read("a")
+  H.eq(select(2, listing:gsub("ep001_val", "")), 1, "one checkpoint for the partial epoch: " .. listing)
+  m2, o2, s2 = make()
+  local hb = fit(m2, o2, s2, 1.5, dir, true)
+  H.eq(hb.resumed_from, 0); H.eq(#hb.loss, 18); H.eq(#hb.val_acc, 2, "the partial evaluation at 0.5 is not kept")
+  m2, o2, s2 = make()
+  local hc = fit(m2, o2, s2, 2.5, dir, true)
+  H.eq(hc.resumed_from, 1); H.eq(#hc.loss, 30); H.eq(#hc.val_acc, 3)
+  for i = 1, 30 do H.eq(hc.loss[i], h1.loss[i], "loss at iteration " .. i) end
+  H.eq(hc.lr[#hc.lr], h1.lr[#h1.lr], "the schedule stepped at whole epochs only"); H.eq(h1.lr[#h1.lr], 0.02 * 0.25)
+  local p1, p2 = m1:parameters(), m2:parameters()
+  for i = 1, #p1 do H.eq((p1[i] - p2[i]):abs():max():item(), 0, "parameter " .. i) end
+  listing = io.popen('ls "' .. dir .. '"'):read("a")
+  H.eq(select(2, listing:gsub("ep001_val", "")), 1, "the full epoch 1 replaced the partial one's checkpoint: " .. listing)
+  H.eq(select(2, listing:gsub("ep00%d_val", "")), 3, listing)
+  -- a budget the folder is already past trains nothing
+  m2, o2, s2 = make()
+  local hd = fit(m2, o2, s2, 2.2, dir, true)
+  H.eq(#hd.loss, 30)
+  os.execute('rm -rf "' .. dir .. '"')
+end)
+
 -- TPE: its first 10 trials are random search's; then it samples near the best, and each trial
 -- is sampled once, when it is handed out, so an interrupted search resumes into the same trials.
 test("method = \"tpe\": random start, then conditioned; interrupted and resumed, the same trials", function()

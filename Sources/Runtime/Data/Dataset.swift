@@ -47,10 +47,16 @@ public struct Dataset {
     public func batches(size: Int, shuffle: Bool = false, generator: Generator = .default) throws -> [(inputs: Tensor, labels: Tensor)] {
         guard size > 0 else { throw RuntimeError(.argument, "batches", "batch size must be positive, got \(size)") }
         let order = shuffle ? generator.permutation(count) : Array(0..<count)
-        return try stride(from: 0, to: count, by: size).map { start in
-            let idx = try Tensor(int32: order[start..<Swift.min(start + size, count)].map(Int32.init))
-            return (try inputs.indexSelect(dim: 0, idx), try labels.indexSelect(dim: 0, idx))
-        }
+        return try stride(from: 0, to: (count + size - 1) / size, by: 1).map { try batch($0, of: order, size: size) }
+    }
+
+    /// Batch `index` (from 0) of the epoch whose example order is `order`:
+    /// what `batches` makes, one at a time (a run resumed mid-epoch, or a
+    /// fractional last epoch, copies only the batches it trains on).
+    public func batch(_ index: Int, of order: [Int], size: Int) throws -> (inputs: Tensor, labels: Tensor) {
+        let start = index * size
+        let idx = try Tensor(int32: order[start..<Swift.min(start + size, order.count)].map(Int32.init))
+        return (try inputs.indexSelect(dim: 0, idx), try labels.indexSelect(dim: 0, idx))
     }
 
     /// Per-feature mean and standard deviation over the examples (computed on

@@ -6,14 +6,27 @@ import Foundation
 /// parameters so far, the averages, the schedule, the batch-order generator
 /// and the history. Written atomically after every epoch, so a requeued or
 /// preempted job loses at most the epoch it was in.
+///
+/// A fractional last epoch (a search's budget of 1.5 epochs) ends mid-epoch:
+/// the state then records the whole epochs done, the iterations taken of
+/// the next one, and the generator as that epoch began, so a longer budget
+/// resumed from it takes up the same batch order where it stopped. The
+/// evaluation made at that point is dropped from the restored history,
+/// which keeps one entry per whole epoch.
 struct ResumeState {
     static let fileName = "resume.safetensors"
 
+    /// Whole epochs done.
     var epoch: Int
+    /// Iterations done of epoch `epoch + 1` (0 at an epoch's end).
+    var iteration: Int
     var history: TrainingHistory
 
-    static func save(_ trainer: Trainer, epoch: Int, history h: TrainingHistory, best: [Tensor]?,
-                     generator: Generator, to directory: String) throws {
+    static func save(_ run: TrainingRun, to directory: String) throws {
+        let trainer = run.trainer, partial = run.isPartialEpoch
+        let epoch = partial ? run.epoch - 1 : run.epoch
+        let g = partial ? run.epochGenerator ?? run.generator.state : run.generator.state
+        let best = run.best, h = run.history
         var tensors: [(name: String, tensor: Tensor)] = []
         for (n, t) in trainer.model.namedParameters() + trainer.model.namedBuffers() { tensors.append(("model." + n, t)) }
         for (n, t) in trainer.optimizer.stateTensors() { tensors.append(("optim." + n, t)) }
@@ -22,10 +35,13 @@ struct ResumeState {
             for (i, t) in a.averages.enumerated() { tensors.append(("average\(k + 1).\(i + 1)", t)) }
         }
         var meta: [String: String] = ["epoch": String(epoch), "best_count": String(best?.count ?? 0)]
+        if partial {
+            meta["iteration"] = String(run.iteration)
+            meta["partial_evaluation"] = run.validationAccuracy == nil ? "train" : "train val"
+        }
         for (k, v) in trainer.optimizer.stateScalars { meta["optim." + k] = v }
         for (k, a) in trainer.averages.enumerated() { meta["average\(k + 1).updates"] = String(a.updates) }
         if let s = trainer.schedule { meta["schedule"] = s.savedState }
-        let g = generator.state
         meta["generator"] = [g.s.0, g.s.1, g.s.2, g.s.3].map(String.init).joined(separator: " ")
             + (g.spareNormal.map { " " + String($0.bitPattern) } ?? "")
         let record: [String: Any] = [
@@ -84,7 +100,13 @@ struct ResumeState {
             h.bestValidationAccuracy = Double(bitPattern: (d["best"] as? NSNumber)?.uint64Value ?? (-Double.infinity).bitPattern)
             h.seconds = Double(bitPattern: (d["seconds"] as? NSNumber)?.uint64Value ?? 0)
         }
-        return (ResumeState(epoch: epoch, history: h), best)
+        let iteration = Int(file.metadata["iteration"] ?? "") ?? 0
+        if iteration > 0, let parts = file.metadata["partial_evaluation"] {
+            if !h.trainAccuracy.isEmpty { h.trainAccuracy.removeLast() }
+            if !h.learningRate.isEmpty { h.learningRate.removeLast() }
+            if parts.contains("val"), !h.validationAccuracy.isEmpty { h.validationAccuracy.removeLast() }
+        }
+        return (ResumeState(epoch: epoch, iteration: iteration, history: h), best)
     }
 }
 

@@ -99,8 +99,15 @@ public struct RunFolder {
         CheckpointName.make(epoch: epoch, score: score)
     }
 
+    /// Epoch `epoch`'s checkpoint. It replaces one an earlier, partial pass
+    /// of the same epoch left (a search's fractional budget, since resumed).
     public func checkpoint(_ model: Module, epoch: Int, score: Double) throws {
-        try model.save(to: path + "/" + RunFolder.checkpointName(epoch: epoch, score: score),
-                       metadata: ["epoch": String(epoch), "val_acc": String(score)])
+        let name = RunFolder.checkpointName(epoch: epoch, score: score)
+        try model.save(to: path + "/" + name, metadata: ["epoch": String(epoch), "val_acc": String(score)])
+        let prefix = String(format: "ep%03d_val", epoch)
+        for f in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        where f != name && f.hasPrefix(prefix) && CheckpointName.score(of: f) != nil {
+            unlink(path + "/" + f)
+        }
     }
 }

@@ -128,7 +128,7 @@ public final class Trainer {
         defer { run.history.seconds = run.previousSeconds + run.elapsed; lastHistory = run.history }
         if options.resume, let dir = options.runDirectory,
            let (state, saved) = try ResumeState.restore(self, generator: run.generator, from: dir) {
-            (run.history, run.best, run.firstEpoch) = (state.history, saved, state.epoch + 1)
+            (run.history, run.best, run.firstEpoch, run.skip) = (state.history, saved, state.epoch + 1, state.iteration)
             run.history.resumedFrom = state.epoch
         }
         run.previousSeconds = run.history.seconds
@@ -152,8 +152,15 @@ public final class Trainer {
             run.epoch = epoch
             if let m = options.momentumSchedule { optimizer.momentum = m.momentum(at: epoch - 1) }
             let limit = run.iterations(inEpoch: epoch)
-            for (i, batch) in try train.batches(size: options.batchSize, shuffle: true, generator: run.generator).enumerated() {
-                if i >= limit { break }
+            // A run resumed mid-epoch takes up its epoch's order where it stopped;
+            // one already past this budget has nothing left to do.
+            let skip = epoch == run.firstEpoch ? run.skip : 0
+            if skip > limit { break training }
+            run.epochGenerator = run.generator.state
+            let order = run.generator.permutation(train.count)
+            run.iteration = skip
+            for i in skip..<limit {
+                let batch = try train.batch(i, of: order, size: options.batchSize)
                 if Trainer.interruptCheck?() == true {
                     model.evaluate()
                     throw RuntimeError(.interrupted, "train.fit", "interrupted at epoch \(epoch), iteration \(i + 1)")
@@ -179,7 +186,8 @@ public final class Trainer {
                 run.best = try model.parameters().map { try $0.detach().clone() }
             }
             for o in watchers { try o.epochEnded(run) }
-            if let s = schedule, s.unit == .epoch { try s.step(metric: run.score) }
+            // (a fractional last epoch is not an epoch's end: a resumed run steps its schedule once, at the real end)
+            if let s = schedule, s.unit == .epoch, !run.isPartialEpoch { try s.step(metric: run.score) }
             run.history.seconds = run.previousSeconds + run.elapsed
             for o in watchers {
                 if let why = try o.epochCommitted(run) { run.history.stopped = why; break training }

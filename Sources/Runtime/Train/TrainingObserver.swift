@@ -31,6 +31,11 @@ final class TrainingRun {
     /// The best parameters so far (by validation accuracy, else training accuracy).
     var best: [Tensor]?
     var firstEpoch = 1
+    /// Iterations of `firstEpoch` a resumed run had already taken.
+    var skip = 0
+    /// The batch-order generator as the current epoch began (before its
+    /// shuffle): what a run saved mid-epoch resumes from.
+    var epochGenerator: Generator.State?
     var epoch = 0
     /// The iteration within the epoch just taken (from 1).
     var iteration = 0
@@ -60,6 +65,11 @@ final class TrainingRun {
     func iterations(inEpoch epoch: Int) -> Int {
         epoch == trainer.options.epochs ? Self.lastCount(trainer.options, iterationsPerEpoch) : iterationsPerEpoch
     }
+
+    /// Whether the current epoch stops short of its end (a fractional budget).
+    var isPartialEpoch: Bool { iterations(inEpoch: epoch) < iterationsPerEpoch }
+    /// Epochs trained so far, fractional within an epoch (0.5, 1, 1.5, …).
+    var at: Double { Double(epoch - 1) + Double(iteration) / Double(iterationsPerEpoch) }
 
     /// The score the best parameters are kept by.
     var score: Double { validationAccuracy ?? trainAccuracy }

@@ -10,7 +10,7 @@ final class CheckpointObserver: TrainingObserver {
     }
 
     func epochCommitted(_ run: TrainingRun) throws -> String? {
-        try ResumeState.save(run.trainer, epoch: run.epoch, history: run.history, best: run.best, generator: run.generator, to: directory)
+        try ResumeState.save(run, to: directory)
         return nil
     }
 }

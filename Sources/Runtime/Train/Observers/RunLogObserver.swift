@@ -40,7 +40,8 @@ final class RunLogObserver: TrainingObserver {
         // The last training batch's pass, before evaluation replaces it.
         layerRecord = [:]
         guard let watched = run.watched else { return }
-        if let acts = watched.lastActivations {
+        // (histograms are kept per whole epoch: a fractional end's would share its epoch with the full one)
+        if let acts = watched.lastActivations, !run.isPartialEpoch {
             for (i, (a, c)) in zip(acts, watched.children).enumerated() {
                 if let hist = try? Histogram(a.toDoubles().filter { $0.isFinite }, bins: 30) {
                     try folder.logHistogram(epoch: run.epoch, layer: "\(i + 1) \(c.module.summary)", hist)
@@ -90,7 +91,8 @@ final class RunLogObserver: TrainingObserver {
     }
 
     func epochEnded(_ run: TrainingRun) throws {
-        var record: [String: Double] = ["epoch": Double(run.epoch), "iteration": Double(run.step), "loss": run.epochLoss,
+        // a fractional last epoch's record sits at the point it reached (1.5)
+        var record: [String: Double] = ["epoch": run.isPartialEpoch ? run.at : Double(run.epoch), "iteration": Double(run.step), "loss": run.epochLoss,
                                         "train_acc": run.trainAccuracy, "lr": run.trainer.optimizer.learningRate,
                                         "time": run.elapsed]
         if let v = run.validationAccuracy { record["val_acc"] = v }

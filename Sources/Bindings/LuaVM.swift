@@ -161,7 +161,7 @@ public final class LuaVM {
         let search = try state.newTable()
         let S = LuaValue.function(state.keep(search, type: "table"))
         for (file, bytes) in [("trials", PackageResources.trials_lua), ("view", PackageResources.view_lua),
-                              ("backends", PackageResources.backends_lua)] {
+                              ("backends", PackageResources.backends_lua), ("asha", PackageResources.asha_lua)] {
             try load(chunk: bytes, name: "@optlab/search/\(file).lua", arguments: [P, S])
         }
         try load(chunk: PackageResources.search_lua, name: "@optlab/search/search.lua", arguments: [P, S, table("hp"), table("nn")])

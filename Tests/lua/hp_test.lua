@@ -21,7 +21,7 @@ test("coarse to fine around a known optimum, files, border warnings, resume", fu
   local function trial(cfg, budget)
     calls = calls + 1
     assert(cfg.dir and budget.stage)
-    local f = io.open(cfg.dir .. "/config.json"); assert(f, "config.json written before the trial"); f:close()
+    local f = io.open(cfg.dir .. "/trial.json"); assert(f, "trial.json written before the trial"); f:close()
     -- optimum at lr = 1e-3 (log space) and width = 64; act = "relu" is better
     local score = -(math.log(cfg.lr, 10) + 3) ^ 2 - ((cfg.width - 64) / 64) ^ 2 + (cfg.act == "relu" and 0.5 or 0)
     return {val_acc = score, loss = -score}
@@ -308,7 +308,7 @@ test("method = \"tpe\": random start, then conditioned; interrupted and resumed,
   local near = 0
   for t = 21, 30 do if math.abs(a[t] - 2) < 1.5 then near = near + 1 end end
   H.eq(near >= 6, true, near .. " of TPE's last 10 trials within 1.5 of the optimum")
-  H.eq(io.open(tpe_dir .. "/t/s1-t015/config.json"):read("a"):find('"method":"tpe"', 1, true) ~= nil, true, "config.json names the method")
+  H.eq(io.open(tpe_dir .. "/t/s1-t015/trial.json"):read("a"):find('"method":"tpe"', 1, true) ~= nil, true, "trial.json names the method")
   -- interrupted in trial 18, then run again: the very same trials
   local again = tmpdir()
   local stop = true
@@ -323,4 +323,93 @@ test("method = \"tpe\": random start, then conditioned; interrupted and resumed,
   H.raises(function() hp.search{space = space, method = "bayes", trial = objective, dir = tmpdir(), quiet = true} end,
     "option 'method' must be \"random\", \"tpe\" or \"grid\"")
   for _, d in ipairs{tpe_dir, random_dir, again} do os.execute('rm -rf "' .. d .. '"') end
+end)
+
+-- ASHA's promotions against a hand-worked run of Li et al.'s Algorithm 2 (one
+-- worker, rungs of 1, 3 and 9 epochs, eta 3): trial t scores s[t] plus 0.01
+-- per rung. After trials 1-3, the best of three (2) goes up; 4 and 5 add no
+-- promotion (the top 1 of 4 and 5 is 2 again); after 6 the top 2 of rung 1
+-- are 2 and 6; after 8, the top 2 of 8 are 8 and 2, so 8 goes up, and with
+-- three in rung 2 its best (8) goes up to 9 epochs; then trial 9, and nothing
+-- more can be promoted.
+test("scheduler = asha: promotions in Algorithm 2's order, resumed after an interrupt into the same order", function()
+  local s = {0.5, 0.9, 0.1, 0.7, 0.3, 0.8, 0.2, 0.95, 0.6}
+  local expected = "1@1 2@1 3@1 2@3 4@1 5@1 6@1 6@3 7@1 8@1 8@3 8@9 9@1"
+  local function run(dir, calls, stop_at)
+    return hp.search{name = "a", dir = dir, space = {x = hp.uniform(0, 1)}, trials = 9, seed = 1, quiet = true,
+      scheduler = {kind = "asha", min_epochs = 1, max_epochs = 9, eta = 3},
+      trial = function(cfg, budget)
+        calls[#calls + 1] = cfg.trial .. "@" .. budget.epochs
+        if #calls == stop_at then error("interrupted (a test)") end
+        H.eq(budget.rungs, 3)
+        return {val_acc = s[cfg.trial] + 0.01 * budget.rung}
+      end}
+  end
+  local dir, calls = tmpdir(), {}
+  local r = run(dir, calls)
+  H.eq(table.concat(calls, " "), expected)
+  H.eq(r.best.trial, 8); H.eq(r.best.rung, 3); H.eq(r.best.score, 0.98)
+  -- the ranking: rung first (trial 8 at 9 epochs, then 2 and 6 at 3), then score
+  H.eq(r.trials[2].trial .. " " .. r.trials[3].trial .. " " .. r.trials[4].trial, "2 6 4")
+  local log = {}
+  for line in io.lines(dir .. "/a/asha.jsonl") do log[#log + 1] = line:match('"trial":(%d+)') .. "@" .. line:match('"epochs":(%d+)') end
+  H.eq(table.concat(log, " "), expected, "asha.jsonl records every job handed out")
+  H.eq(io.open(dir .. "/a/s1-t002/rung2.json"):read("a"):find('"score":0.92', 1, true) ~= nil, true, "rung2.json of trial 2")
+  -- interrupted in the 8th job (6 at 3 epochs), run again: the same jobs, the 8th once more, none twice else
+  local dir2, first, second = tmpdir(), {}, {}
+  H.raises(function() run(dir2, first, 8) end, "interrupted")
+  run(dir2, second)
+  H.eq(table.concat(first, " ") .. " | " .. table.concat(second, " "), "1@1 2@1 3@1 2@3 4@1 5@1 6@1 6@3 | 6@3 7@1 8@1 8@3 8@9 9@1")
+  -- what is refused
+  local function bad(sc, extra)
+    local o = {space = {x = hp.uniform(0, 1)}, trial = function() return 0 end, dir = tmpdir(), quiet = true, scheduler = sc}
+    for k, v in pairs(extra or {}) do o[k] = v end
+    return function() hp.search(o) end
+  end
+  H.raises(bad{kind = "hyperband", max_epochs = 9}, "scheduler.kind must be \"asha\"")
+  H.raises(bad{kind = "asha"}, "scheduler.max_epochs must be a positive number")
+  H.raises(bad{kind = "asha", max_epochs = 9, min_epochs = 10}, "scheduler.min_epochs must be a positive number of epochs up to max_epochs")
+  H.raises(bad{kind = "asha", max_epochs = 9, eta = 1}, "scheduler.eta must be an integer of 2 or more")
+  H.raises(bad{kind = "asha", max_epochs = 9, rungs = 3}, "unknown option 'rungs'")
+  H.raises(bad({kind = "asha", max_epochs = 9}, {stages = {{trials = 5}, {trials = 3}}}), "asha runs one stage")
+  H.raises(bad({kind = "asha", max_epochs = 9}, {prune = {factor = 2}}), "drop option 'prune'")
+  H.raises(bad({kind = "asha", max_epochs = 9}, {method = "grid"}), "method must be \"random\" or \"tpe\"")
+  for _, d in ipairs{dir, dir2} do os.execute('rm -rf "' .. d .. '"') end
+end)
+
+-- A promoted trial carries on from its own resume state: over rungs of 0.5,
+-- 1, 2 and 3 epochs a trial that reaches the top has trained 3 epochs' batches
+-- once, and its parameters equal one run of 3 epochs.
+test("scheduler = asha with train.fit: promoted trials resume, never retrain; TPE samples the new ones", function()
+  local d = data.spiral{classes = 3, per_class = 40}
+  local dir = tmpdir()
+  local seen = {}
+  local function trial(cfg, budget)
+    tensor.seed(3)
+    local m = nn.Sequential{nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 3)}
+    local h = train.fit{model = m, loss = nn.SoftmaxCrossEntropy(), optimizer = optim.Adam(m, {lr = cfg.lr}), train = d, val = d,
+      batch = 10, budget = budget, keep_best = false}
+    seen[#seen + 1] = {trial = cfg.trial, rung = budget.rung, steps = #h.loss, resumed = h.resumed_from, lr = cfg.lr, m = m}
+    return {val_acc = h.val_acc[#h.val_acc]}
+  end
+  local r = hp.search{name = "b", dir = dir, space = {lr = hp.loguniform(1e-3, 0.1)}, trials = 12, seed = 2, quiet = true,
+    method = "tpe", scheduler = {kind = "asha", min_epochs = 0.5, max_epochs = 3, eta = 2}, trial = trial}
+  local per = {6, 12, 24, 36}   -- rungs of 0.5, 1, 2 and 3 epochs of 12 batches
+  local top
+  for _, c in ipairs(seen) do
+    H.eq(c.steps, per[c.rung], "trial " .. c.trial .. " at rung " .. c.rung .. " has its budget's steps, no more")
+    if c.rung > 1 then H.eq(c.resumed ~= nil, true, "trial " .. c.trial .. " resumed at rung " .. c.rung) end
+    if c.rung == 4 then top = c end
+  end
+  H.eq(top ~= nil, true, "a trial reached 3 epochs")
+  H.eq(r.best.rung, 4)
+  tensor.seed(3)
+  local m = nn.Sequential{nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 3)}
+  train.fit{model = m, loss = nn.SoftmaxCrossEntropy(), optimizer = optim.Adam(m, {lr = top.lr}), train = d, val = d, batch = 10, epochs = 3,
+    quiet = true, keep_best = false}
+  local p1, p2 = m:parameters(), top.m:parameters()
+  for i = 1, #p1 do H.eq((p1[i] - p2[i]):abs():max():item(), 0, "parameter " .. i .. " of the top trial") end
+  local cfg = io.open(dir .. "/b/s1-t012/trial.json"):read("a")
+  H.eq(cfg:find('"method":"tpe"', 1, true) ~= nil, true, cfg)
+  os.execute('rm -rf "' .. dir .. '"')
 end)

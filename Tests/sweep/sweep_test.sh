@@ -36,7 +36,7 @@ LUA
 [ "$(trials_done runs/tpe)" = 14 ] && [ "$(summary_lines runs/tpe)" = 14 ] && ok || bad "TPE sweep: $(trials_done runs/tpe) results, $(summary_lines runs/tpe) summary lines"
 python3 - runs/tpe <<'PY' && ok || bad "TPE sweep's trials"
 import json, sys, glob
-cfgs = [json.load(open(f)) for f in sorted(glob.glob(sys.argv[1] + "/s1-t*/config.json"))]
+cfgs = [json.load(open(f)) for f in sorted(glob.glob(sys.argv[1] + "/s1-t*/trial.json"))]
 xs = [c["raw"]["x"] for c in cfgs]
 ok = len(cfgs) == 14 and all(c["method"] == "tpe" for c in cfgs) and len(set(xs)) == 14 and all(-5 <= x <= 5 for x in xs)
 print("TPE sweep:", len(cfgs), "trials,", len(set(xs)), "distinct") if ok else print("TPE sweep trials:", cfgs)

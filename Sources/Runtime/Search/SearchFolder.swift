@@ -8,7 +8,9 @@ import Foundation
 /// runs/<name>/space.json            the space searched
 /// runs/<name>/summary.jsonl         one record per finished trial, appended
 /// runs/<name>/master.lock           the master's pid
-/// runs/<name>/s<stage>-t<trial>/    config.json, progress.jsonl, result.json, checkpoints
+/// runs/<name>/s<stage>-t<trial>/    trial.json (its sampled config), progress.jsonl, result.json,
+///                                   rung<k>.json (successive halving), and train.fit's run folder
+/// runs/<name>/asha.jsonl            successive halving's jobs, in the order they were handed out
 /// runs/<name>/queue/<t>.json        trials handed out; running/<t>.<owner>.json once claimed
 /// runs/<name>/workers/, slurm/      workers' logs; Slurm scripts and submissions
 /// ```

@@ -22,7 +22,7 @@ public struct RunFolder {
     /// run's own files first (never anything else).
     public static func checkLogFolder(_ path: String, overwrite: Bool, resume: Bool = false) throws {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return }
-        let foreign = names.filter { !isRunFile($0) }.sorted()
+        let foreign = names.filter { !isRunFile($0) && !isSearchRecord($0) }.sorted()
         guard foreign.isEmpty || overwrite else {
             let shown = foreign.prefix(5).joined(separator: ", ") + (foreign.count > 5 ? ", … (\(foreign.count) in all)" : "")
             throw RuntimeError(.io, "train.fit", "log folder \(path) holds files that are not an optlab run's (\(shown)); "
@@ -46,6 +46,13 @@ public struct RunFolder {
         if exact.contains(name) || name.hasPrefix("events.out.tfevents.") || CheckpointName.score(of: name) != nil { return true }
         // the temporary files of atomic writes
         return name.hasPrefix(".") && name.contains(".tmp-")
+    }
+
+    /// What hp.search keeps in a trial's folder beside the trial's run: its
+    /// sampled config and its results at each rung. A trial's train.fit logs
+    /// there and leaves them alone, also with overwrite.
+    static func isSearchRecord(_ name: String) -> Bool {
+        name == "trial.json" || (name.hasPrefix("rung") && name.hasSuffix(".json") && Int(name.dropFirst(4).dropLast(5)) != nil)
     }
 
     /// mkdir -p; an error names the folder that could not be made, and why, under `op`.

@@ -6,10 +6,12 @@
 local P, S = ...
 local H = P.hp
 local result_of, run_trial, finish_trial, exists, assign = S.result_of, S.run_trial, S.finish_trial, S.exists, S.assign
+local job_done = S.job_done
 local backends = {}
 
 backends.inline = {}
 function backends.inline.run(ctx, s, jobs)
+  if ctx.asha then return S.asha.run_inline(ctx, jobs) end
   for _, job in ipairs(jobs) do
     if not result_of(ctx, job) then
       assign(ctx, job)
@@ -57,8 +59,27 @@ end
 -- again once; the second death marks it failed.
 local processes = {}
 backends["local"] = processes
+-- What is queued or held now: trial -> true.
+local function busy(ctx)
+  local b = {}
+  for t in pairs(holders(ctx)) do b[t] = true end
+  for _, f in ipairs(H.list(ctx.root .. "/queue")) do
+    local q = f:match("^(%d+)%.json$")
+    if q then b[tonumber(q)] = true end
+  end
+  return b
+end
+
 function processes.run(ctx, s, jobs)
-  enqueue(ctx, jobs)
+  local A = ctx.asha and S.asha
+  if A then A.begin(ctx, jobs) end
+  -- hands out what can run: every job, or (TPE, successive halving) one per free worker
+  local function feed()
+    if not A then return enqueue(ctx, jobs) end
+    A.collect(ctx)
+    A.feed(ctx, busy(ctx), function(job) A.enqueue(ctx, job); ctx.view:set_state(job.trial, "queued") end)
+  end
+  feed()
   -- the workers `optlab sweep` started with the master, kept from stage to stage
   if not ctx.pids then
     ctx.pids = {}
@@ -66,20 +87,21 @@ function processes.run(ctx, s, jobs)
   end
   while true do
     local pending = 0
-    for _, j in ipairs(jobs) do if not result_of(ctx, j) then pending = pending + 1 end end
+    if A then pending = A.over(ctx) and 0 or 1
+    else for _, j in ipairs(jobs) do if not result_of(ctx, j) then pending = pending + 1 end end end
     if pending == 0 then break end
     for _, f in ipairs(H.list(ctx.root .. "/running")) do
       local tr, pid = f:match("^(%d+)%.(%d+)%.json$")
       if tr and not H.alive(tonumber(pid)) then
         local job = H.read_json(ctx.root .. "/running/" .. f)
         os.remove(ctx.root .. "/running/" .. f)
-        if job and not result_of(ctx, job) then
+        if job and not job_done(ctx, job) then
           if (job.retries or 0) < 1 then
             job.retries = (job.retries or 0) + 1
             H.write_json(ctx.root .. "/queue/" .. tr .. ".json", job)
           else
             finish_trial(ctx, {trial = job.trial, stage = job.stage, config = job.config, raw = job.raw, dir = job.dir,
-              status = "failed", error = "its worker died twice"})
+              rung = job.rung, epochs = job.rung and job.epochs, status = "failed", error = "its worker died twice"})
           end
         end
       end
@@ -97,7 +119,7 @@ function processes.run(ctx, s, jobs)
         ctx.pids[#ctx.pids + 1] = P.host.spawn(ctx.sweep.script)
       end
     end
-    if ctx.method == "tpe" then enqueue(ctx, jobs) end
+    if A or ctx.method == "tpe" then feed() end
     ctx.view:poll(holders(ctx))
     H.sleep(0.1)
   end
@@ -260,4 +282,4 @@ function slurm.cancel(ctx)
   end
 end
 
-S.backends, S.holders = backends, holders
+S.backends, S.holders, S.busy = backends, holders, busy

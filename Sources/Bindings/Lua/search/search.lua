@@ -33,7 +33,12 @@ end
 
 -- Best first, border warnings for the best, the lock released.
 local function conclude(ctx, all)
+  -- (under successive halving, a trial that reached a higher rung ranks above any that stopped below it)
   table.sort(all, function(a, b)
+    local oa, ob = a.status == "ok", b.status == "ok"
+    if oa ~= ob then return oa end
+    local ra, rb = ctx.asha and (a.rung or 0) or 0, ctx.asha and (b.rung or 0) or 0
+    if ra ~= rb then return ra > rb end
     local sa, sb = a.status == "ok" and a.score or -math.huge, b.status == "ok" and b.score or -math.huge
     if sa ~= sb then return sa > sb end
     return a.trial < b.trial
@@ -46,11 +51,37 @@ local function conclude(ctx, all)
   return {best = best, trials = all, warnings = warnings, dir = ctx.root}
 end
 
-local search_options = {"name", "dir", "space", "trial", "stages", "trials", "seed", "workers", "score", "quiet", "method", "prune"}
+local search_options = {"name", "dir", "space", "trial", "stages", "trials", "seed", "workers", "score", "quiet", "method", "prune", "scheduler"}
+
+-- scheduler = {kind = "asha", min_epochs = 1, max_epochs = 27, eta = 3}, checked; nil without one.
+local function scheduler_of(o, bad)
+  local sc = o.scheduler
+  if sc == nil or sc == false then return nil end
+  if type(sc) ~= "table" then bad("option 'scheduler' must be a table like {kind = \"asha\", min_epochs = 0.5, max_epochs = 16, eta = 3}, got " .. P.kind(sc)) end
+  P.check_options("hp.search", 1, sc, {"kind", "min_epochs", "max_epochs", "eta"}, "scheduler")
+  if sc.kind ~= "asha" then bad("scheduler.kind must be \"asha\" (asynchronous successive halving), got " .. tostring(sc.kind)) end
+  local a = {min_epochs = sc.min_epochs or 1, max_epochs = sc.max_epochs, eta = sc.eta or 3}
+  if type(a.max_epochs) ~= "number" or not (a.max_epochs > 0) or a.max_epochs > 1e6 then
+    bad("scheduler.max_epochs must be a positive number of epochs, got " .. tostring(sc.max_epochs))
+  end
+  if type(a.min_epochs) ~= "number" or not (a.min_epochs > 0) or a.min_epochs > a.max_epochs then
+    bad("scheduler.min_epochs must be a positive number of epochs up to max_epochs (" .. a.max_epochs .. "), got " .. tostring(sc.min_epochs))
+  end
+  if math.type(a.eta) ~= "integer" or a.eta < 2 then bad("scheduler.eta must be an integer of 2 or more, got " .. tostring(sc.eta)) end
+  if o.stages and #o.stages > 1 then
+    bad("scheduler = asha runs one stage (its rungs are its stages); give trials = N, not " .. #o.stages .. " stages")
+  end
+  if o.stages and o.stages[1] and o.stages[1].epochs then bad("with scheduler = asha, the rungs set each trial's epochs (not stage 1's epochs)") end
+  if type(o.prune) == "table" or o.prune == true then bad("scheduler = asha stops trials itself; drop option 'prune'") end
+  if o.method == "grid" then bad("scheduler = asha samples its trials as it starts them: method must be \"random\" or \"tpe\"") end
+  a.budgets = S.asha.budgets(a)
+  return a
+end
 
 -- hp.search{name=, dir="runs", space={...}, trial=function(cfg, budget) ... end,
 --           stages={{trials=40, epochs=1}, ...} or trials=N, seed=0, score="val_acc",
---           method="random" or "grid", prune={factor=1.5, min_trials=4, warmup=0.5} or false}
+--           method="random", "tpe" or "grid", prune={factor=1.5, min_trials=4, warmup=0.5} or false,
+--           scheduler={kind="asha", min_epochs=1, max_epochs=27, eta=3}}
 function hp.search(o)
   local function bad(msg) P.raise("bad argument #1 to 'hp.search' (" .. msg .. ")") end
   if type(o) ~= "table" then bad("table expected, got " .. P.kind(o)) end
@@ -60,8 +91,9 @@ function hp.search(o)
   if o.method ~= nil and o.method ~= "random" and o.method ~= "grid" and o.method ~= "tpe" then
     bad("option 'method' must be \"random\", \"tpe\" or \"grid\", got " .. tostring(o.method))
   end
+  local asha = scheduler_of(o, bad)
   local prune = nil
-  if o.prune ~= false then
+  if o.prune ~= false and not asha then
     local p = type(o.prune) == "table" and o.prune or {}
     if o.prune ~= nil and type(o.prune) ~= "table" and o.prune ~= true then bad("option 'prune' must be a table or false") end
     P.check_options("hp.search", 1, p, {"factor", "min_trials", "warmup"}, "prune")
@@ -87,7 +119,8 @@ function hp.search(o)
     end
   end
   local ctx = {space = o.space, trial = o.trial, seed = o.seed or 0, key = o.score or "val_acc", method = o.method or "random",
-               prune = prune, results = {}, reports = {}, name = o.name or "search"}
+               prune = prune, results = {}, reports = {}, name = o.name or "search", asha = asha}
+  if asha then ctx.observations = S.asha.observations end
   ctx.root = (o.dir or "runs") .. "/" .. ctx.name
   H.mkdir(ctx.root)
   local sweep = sweep_role()

@@ -20,7 +20,7 @@ end
 
 local function exists(path) local f = io.open(path) if f then f:close() return true end return false end
 
--- Numbers as hex floats ("%a"), beside the decimal ones in config.json and
+-- Numbers as hex floats ("%a"), beside the decimal ones in trial.json and
 -- result.json: the JSON reader may miss a double's last bit, and TPE, which
 -- conditions on earlier trials, must see after a resume exactly what it saw before.
 local function exact(values)
@@ -34,6 +34,23 @@ local function restore(values, hex)
   return values
 end
 local function trial_dir(root, s, t) return H.trial_dir(root, s, t) end
+
+-- A trial's result at one rung of successive halving (rung<k>.json beside
+-- result.json, which holds its latest): written once, so read once.
+local function rung_result(ctx, job, k)
+  k = k or job.rung
+  ctx.rung_results = ctx.rung_results or {}
+  local by = ctx.rung_results[job.trial]
+  if by and by[k] then return by[k] end
+  local r = H.read_json(job.dir .. "/rung" .. k .. ".json")
+  if not r then return nil end
+  if r.raw then restore(r.raw, r.raw_exact) end
+  if r.score_exact then r.score = tonumber(r.score_exact) end
+  if type(r.score) ~= "number" then r.score = nil end
+  ctx.rung_results[job.trial] = by or {}
+  ctx.rung_results[job.trial][k] = r
+  return r
+end
 
 -- A result never changes once written, so it is read once. A score JSON
 -- could not hold (inf, nan: written as strings) is no score.
@@ -49,7 +66,7 @@ local function result_of(ctx, job)
 end
 
 -- The trials of stage s, sampled in this stage's space (or a grid's points),
--- each with its config.json; a config an earlier run wrote is kept, so a
+-- each with its trial.json; a config an earlier run wrote is kept, so a
 -- resumed sweep runs the very same trials.
 local function plan_stage(ctx, s, stage, space, first)
   local n, note = stage.trials or 10, nil
@@ -61,7 +78,10 @@ local function plan_stage(ctx, s, stage, space, first)
   for i = 1, n do
     local t = first + i - 1
     local dir = trial_dir(ctx.root, s, t)
-    local saved = H.read_json(dir .. "/config.json")
+    -- (trial.json, not config.json: that is train.fit's, in the same folder; folders of
+    -- optlab 0.1.0 before this kept the search's config there, and train.fit's replaced it)
+    local saved = H.read_json(dir .. "/trial.json")
+    if not saved then saved = H.read_json(dir .. "/config.json") if saved and not saved.raw then saved = nil end end
     local raw
     if saved and saved.raw then raw = restore(saved.raw, saved.raw_exact)
     elseif ctx.method == "grid" then raw = H.grid(space, i - 1, stage.trials or 10)
@@ -71,7 +91,7 @@ local function plan_stage(ctx, s, stage, space, first)
                  trials = n, first = first, last = first + n - 1, retries = 0}
     if raw and not saved then
       H.mkdir(dir)
-      H.write_json(dir .. "/config.json", {trial = t, stage = s, config = job.config, raw = raw, raw_exact = exact(raw), seed = ctx.seed, method = ctx.method})
+      H.write_json(dir .. "/trial.json", {trial = t, stage = s, config = job.config, raw = raw, raw_exact = exact(raw), seed = ctx.seed, method = ctx.method})
     end
     ctx.stage_space = ctx.stage_space or {}
     ctx.stage_space[s] = space
@@ -81,7 +101,7 @@ local function plan_stage(ctx, s, stage, space, first)
   return jobs, note
 end
 
--- TPE's trial, sampled when it is handed out (once: its config.json keeps
+-- TPE's trial, sampled when it is handed out (once: its trial.json keeps
 -- it, so a resumed search runs the same trial). It conditions on every
 -- finished trial of the search that lies inside this stage's space, in
 -- trial order, and counts the trials handed out and not yet finished as
@@ -96,9 +116,9 @@ local function inside(space, raw)
   return true
 end
 
-local function assign(ctx, job)
-  if job.raw then return end
-  local space = ctx.stage_space[job.stage]
+-- What TPE conditions on: every finished trial inside `space` (its score),
+-- and the running, stopped and failed ones (the constant liar's bad ones).
+local function observations(ctx, space)
   local finished, running, trials = {}, {}, {}
   for t in pairs(ctx.results) do trials[#trials + 1] = t end
   table.sort(trials)
@@ -113,10 +133,18 @@ local function assign(ctx, job)
   for t, j in pairs(ctx.handed or {}) do if not ctx.results[t] then out[#out + 1] = t end end
   table.sort(out)
   for _, t in ipairs(out) do running[#running + 1] = ctx.handed[t].raw end
+  return finished, running
+end
+
+local function assign(ctx, job)
+  if job.raw then return end
+  local space = ctx.stage_space[job.stage]
+  -- (successive halving conditions on one rung's results: see asha.lua)
+  local finished, running = (ctx.observations or observations)(ctx, space)
   job.raw = H.tpe(space, finished, running, ctx.seed, job.trial)
   job.config = decode(ctx.space, job.raw)
   H.mkdir(job.dir)
-  H.write_json(job.dir .. "/config.json", {trial = job.trial, stage = job.stage, config = job.config, raw = job.raw, raw_exact = exact(job.raw),
+  H.write_json(job.dir .. "/trial.json", {trial = job.trial, stage = job.stage, config = job.config, raw = job.raw, raw_exact = exact(job.raw),
     seed = ctx.seed, method = ctx.method})
   ctx.handed = ctx.handed or {}
   ctx.handed[job.trial] = job
@@ -183,7 +211,7 @@ end
 -- which train.fit{budget = budget} calls a few times an epoch.
 local function budget_for(ctx, job, on_report)
   local b = {stage = job.stage, epochs = job.epochs, trials = job.trials, stop_above = job.stage == 1 and 3 or nil,
-             resume = true, quiet = true, dir = job.dir}
+             resume = true, quiet = true, dir = job.dir, rung = job.rung, rungs = job.rungs}
   function b.report(r)
     if type(r) ~= "table" then P.raise("bad argument #1 to 'budget.report' (a table like {at = epochs_done, loss = ..., val_acc = ...} expected, got " .. P.kind(r) .. ")") end
     H.write_json(job.dir .. "/progress.jsonl", r, true)
@@ -206,7 +234,7 @@ local function run_trial(ctx, job, on_report)
   local ok, out = pcall(ctx.trial, cfg, budget)
   if not ok and tostring(out):find("interrupted") then error(out, 0) end
   cfg.dir, cfg.trial = nil, nil
-  local r = {trial = job.trial, stage = job.stage, config = cfg, raw = job.raw, dir = job.dir,
+  local r = {trial = job.trial, stage = job.stage, config = cfg, raw = job.raw, dir = job.dir, rung = job.rung, epochs = job.rung and job.epochs,
              seconds = H.now() - started, at = budget.at, retries = (job.retries or 0) > 0 and job.retries or nil}
   local key = ctx.key
   local score = ok and (type(out) == "number" and out or (type(out) == "table" and out[key])) or nil
@@ -225,9 +253,22 @@ end
 local function finish_trial(ctx, r)
   if r.raw then r.raw_exact = exact(r.raw) end
   if math.type(r.score) == "float" then r.score_exact = string.format("%a", r.score) end
+  -- a rung's result first: result.json and the summary say it is done
+  if r.rung then H.write_json(r.dir .. "/rung" .. r.rung .. ".json", r) end
   H.write_json(r.dir .. "/result.json", r)
   H.append_summary(ctx.root, r)
   ctx.results[r.trial] = r
+  if r.rung then
+    ctx.rung_results = ctx.rung_results or {}
+    ctx.rung_results[r.trial] = ctx.rung_results[r.trial] or {}
+    ctx.rung_results[r.trial][r.rung] = r
+  end
+end
+
+-- Whether a handed-out job has its result: a rung's for successive halving.
+local function job_done(ctx, job)
+  if job.rung then return rung_result(ctx, job) end
+  return result_of(ctx, job)
 end
 
 -- A worker process: claim a queued trial by renaming its file into running/
@@ -284,7 +325,7 @@ local function work(ctx, only)
       local job = H.read_json(mine)
       if job then
         H.mkdir(job.dir)
-        if not result_of(ctx, job) then finish_trial(ctx, run_trial(ctx, job)) end
+        if not job_done(ctx, job) then finish_trial(ctx, run_trial(ctx, job)) end
       end
       os.remove(mine)
       if only then return end
@@ -296,4 +337,4 @@ end
 
 S.decode, S.exists, S.trial_dir, S.result_of, S.plan_stage, S.narrowed_space = decode, exists, trial_dir, result_of, plan_stage, narrowed_space
 S.quantile, S.behind, S.budget_for, S.run_trial, S.finish_trial, S.work = quantile, behind, budget_for, run_trial, finish_trial, work
-S.assign = assign
+S.assign, S.observations, S.rung_result, S.job_done, S.inside, S.exact = assign, observations, rung_result, job_done, inside, exact

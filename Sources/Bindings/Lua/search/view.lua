@@ -3,7 +3,8 @@
 -- on a pipe or in a file, one plain line per finished trial.
 local P, S = ...
 local H = P.hp
-local result_of = S.result_of
+-- A job's result at the point it was handed out to (its rung, under successive halving).
+local function result_of(ctx, job) return S.job_done(ctx, job) end
 local function fmt(v)
   if type(v) == "number" then
     if math.type(v) == "integer" or v == math.floor(v) and math.abs(v) < 1e6 then return string.format("%d", v) end
@@ -48,7 +49,7 @@ function View:names()
 end
 
 function View:header()
-  local cells = {"trial", "stage"}
+  local cells = {"trial", self.ctx.asha and "rung " or "stage"}
   for _, n in ipairs(self:names()) do cells[#cells + 1] = string.format("%-10s", n) end
   cells[#cells + 1] = "epoch "
   cells[#cells + 1] = string.format("%-8s", self.ctx.key)
@@ -59,7 +60,9 @@ end
 -- One trial's row: a finished one from its result, a running one from its last report.
 function View:row(job)
   local r, live = result_of(self.ctx, job), self.live[job.trial]
-  local cells = {string.format("%-5d", job.trial), string.format("%-5d", job.stage)}
+  local A = self.ctx.asha
+  local cells = {string.format("%-5d", job.trial),
+                 A and string.format("%-5s", job.rung and (job.rung .. "/" .. #A.budgets) or "") or string.format("%-5d", job.stage)}
   for _, n in ipairs(self:names()) do cells[#cells + 1] = string.format("%-10s", job.config and fmt(job.config[n]) or "") end
   local at = r and r.at or (live and live.at)
   cells[#cells + 1] = string.format("%-6s", at and string.format("%.4g", at) or "")
@@ -81,6 +84,12 @@ function View:stage(s, n, stage, jobs, note)
   for _, j in ipairs(jobs) do if result_of(self.ctx, j) then self.done0 = self.done0 + 1 end end
   if self.quiet then return end
   local what = string.format("stage %d/%d: %d trials%s", s, n, #jobs, stage.epochs and (", " .. stage.epochs .. " epochs each") or "")
+  local A = self.ctx.asha
+  if A then
+    local b = {}
+    for i, e in ipairs(A.budgets) do b[i] = fmt(e) end
+    what = string.format("%d trials, successive halving: rungs of %s epochs, the top 1/%d of each promoted", #jobs, table.concat(b, ", "), A.eta)
+  end
   if self.backend == "local" then what = what .. ", " .. self.ctx.workers .. " workers"
   elseif self.backend == "slurm" then what = what .. ", a Slurm job array" end
   print(what .. (note and (" (" .. note .. ")") or ""))
@@ -104,7 +113,9 @@ function View:draw(force)
     if l and l.val_acc then return l.val_acc end
     return self.state[j.trial] == "running" and -1e300 or -math.huge
   end
+  local A = self.ctx.asha
   table.sort(order, function(a, b)
+    if A and (a.rung or 0) ~= (b.rung or 0) then return (a.rung or 0) > (b.rung or 0) end
     local ka, kb = key(a), key(b)
     if ka ~= kb then return ka > kb end
     return a.trial < b.trial
@@ -119,14 +130,21 @@ function View:draw(force)
     if i > room then lines[#lines + 1] = string.format("… %d more", #order - room) break end
     lines[#lines + 1] = self:row(j)
   end
-  local width, total = 30, #self.jobs
+  local width, total, unit = 30, #self.jobs, "done"
+  if A and A.order then
+    -- under successive halving, progress is in epochs: those trained of those a full run trains
+    done, total = S.asha.progress(self.ctx)
+    self.asha_done0 = self.asha_done0 or done
+    self.done0 = self.asha_done0
+    unit = "epochs"
+  end
   local filled = total > 0 and math.floor(width * done / total + 0.5) or width
   local eta = ""
   if done > self.done0 and done < total then
     eta = "  ETA " .. clock((now - self.started) / (done - self.done0) * (total - done))
   end
-  lines[#lines + 1] = string.format("stage %d/%d [%s%s] %d/%d done, %d running  %s%s", self.s, self.n,
-    string.rep("█", filled), string.rep("░", width - filled), done, total, running, clock(now - self.started), eta)
+  lines[#lines + 1] = string.format("stage %d/%d [%s%s] %s/%s %s, %d running  %s%s", self.s, self.n,
+    string.rep("█", filled), string.rep("░", width - filled), fmt(done), fmt(total), unit, running, clock(now - self.started), eta)
   for i, l in ipairs(lines) do lines[i] = fit(l, self.cols) end
   -- the host draws them over the ones drawn last time (a terminal's cursor is its business)
   P.host.draw(lines, self.drawn)
@@ -139,8 +157,9 @@ function View:progress(job, r) self.live[job.trial] = r; self.state[job.trial] =
 function View:finished(r)
   if self.quiet then return end
   if self.rows then self:draw(true) return end
-  if not self.printed[r.trial] then
-    self.printed[r.trial] = true
+  local key = r.trial .. "@" .. (r.rung or 0)   -- (a line per rung under successive halving)
+  if not self.printed[key] then
+    self.printed[key] = true
     local job
     for _, j in ipairs(self.jobs or {}) do if j.trial == r.trial then job = j end end
     if job then print(self:row(job)) io.stdout:flush() end

@@ -129,6 +129,99 @@ LUA
 out=$(timeout 60 "$OPTLAB" sweep dies.lua --workers 2 2>&1); code=$?
 [ "$code" = 1 ] && grep -q "the workers keep dying" <<<"$out" && ok || bad "workers that always die: exit $code, $out"
 
+# 9. Asynchronous successive halving with 2 workers, on the spiral with real
+#    train.fit: every job handed out has its rung's result, promotions come
+#    from a rung's top half, and a promoted trial resumes (never retrains).
+cat > asha.lua <<'LUA'
+local d = data.spiral{classes = 3, per_class = 40}
+hp.search{name = "asha", dir = "runs", seed = 2, quiet = true, trials = 8, space = {lr = hp.loguniform(0.003, 0.3)},
+  scheduler = {kind = "asha", min_epochs = 0.5, max_epochs = 4, eta = 2},
+  trial = function(cfg, budget)
+    tensor.seed(1)
+    local m = nn.Sequential{nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 3)}
+    local h = train.fit{model = m, loss = nn.SoftmaxCrossEntropy(), optimizer = optim.Adam(m, {lr = cfg.lr}),
+      train = d, val = d, batch = 10, budget = budget, keep_best = false}
+    local f = io.open(cfg.dir .. "/../ran", "a")
+    f:write(string.format("%d %g %d %s\n", cfg.trial, budget.epochs, #h.loss, tostring(h.resumed_from))); f:close()
+    return {val_acc = h.val_acc[#h.val_acc]}
+  end}
+LUA
+"$OPTLAB" sweep asha.lua --workers 2 >/dev/null || bad "2-worker ASHA sweep exited non-zero"
+python3 - runs/asha <<'PY' && ok || bad "the 2-worker ASHA sweep"
+import json, sys, collections
+root = sys.argv[1]
+jobs = [json.loads(l) for l in open(root + "/asha.jsonl")]
+runs = [l.split() for l in open(root + "/ran")]
+rungs = [0.5, 1, 2, 4]
+res = {}
+for j in jobs:
+    k = rungs.index(j["epochs"]) + 1
+    res[(j["trial"], k)] = json.load(open("%s/s1-t%03d/rung%d.json" % (root, j["trial"], k)))
+errors = []
+if sum(1 for j in jobs if j["epochs"] == 0.5) != 8: errors.append("not 8 trials at rung 1")
+for j in jobs:
+    k = rungs.index(j["epochs"]) + 1
+    if k > 1:
+        # promoted from rung k-1 where it was in the top half of what had finished there
+        if res[(j["trial"], k - 1)]["status"] != "ok": errors.append("promoted a failed trial %d" % j["trial"])
+for t, e, steps, resumed in runs:
+    if int(steps) != round(float(e) * 12): errors.append("trial %s at %s epochs took %s steps" % (t, e, steps))
+    if float(e) > 0.5 and resumed == "nil": errors.append("trial %s at %s epochs did not resume" % (t, e))
+if len(runs) != len(jobs): errors.append("%d runs for %d jobs" % (len(runs), len(jobs)))
+counts = collections.Counter(j["epochs"] for j in jobs)
+if not (counts[1] >= 4 and counts[4] >= 1): errors.append("rung sizes %s" % dict(counts))
+print("ASHA sweep:", dict(counts)) if not errors else print("\n".join(errors))
+sys.exit(1 if errors else 0)
+PY
+
+# 10. ASHA's kill tests: slow scripted trials (1.2 s each), recording each job run.
+cat > ashaslow.lua <<'LUA'
+hp.search{name = "as", dir = "runs", seed = 5, quiet = true, trials = 6, space = {x = hp.uniform(0, 1)},
+  scheduler = {kind = "asha", min_epochs = 1, max_epochs = 4, eta = 2},
+  trial = function(cfg, budget)
+    local f = io.open(cfg.dir .. "/../ran", "a"); f:write(cfg.trial .. "@" .. budget.epochs .. "\n"); f:close()
+    local t = os.clock(); while os.clock() - t < 1.2 do end
+    return cfg.x + budget.rung
+  end}
+LUA
+asha_check() {  # every job in asha.jsonl has its rung's result; none failed; the ones listed in $2 ran twice
+  python3 - runs/as "$1" <<'PY'
+import json, sys, collections
+root, twice_allowed = sys.argv[1], int(sys.argv[2])
+jobs = [json.loads(l) for l in open(root + "/asha.jsonl")]
+ran = collections.Counter(l.strip() for l in open(root + "/ran"))
+bad = []
+for j in jobs:
+    k = [1, 2, 4].index(j["epochs"]) + 1
+    r = json.load(open("%s/s1-t%03d/rung%d.json" % (root, j["trial"], k)))
+    if r["status"] != "ok": bad.append("%s: %s" % (j, r.get("error")))
+twice = [k for k, n in ran.items() if n > 1]
+if len(twice) > twice_allowed: bad.append("ran more than once: %s" % twice)
+if sum(ran.values()) != len(jobs) + len(twice): bad.append("%d runs for %d jobs" % (sum(ran.values()), len(jobs)))
+if len(set((j["trial"], j["epochs"]) for j in jobs)) != len(jobs): bad.append("a job handed out twice")
+if sum(1 for j in jobs if j["epochs"] == 1) != 6: bad.append("not 6 trials started")
+print("\n".join(bad)) if bad else None
+sys.exit(1 if bad else 0)
+PY
+}
+# a worker killed mid-rung: its job runs again at its rung
+"$OPTLAB" sweep ashaslow.lua --workers 2 & master=$!
+sleep 3.0
+victim=$(pgrep -f -- "--sweep-worker ashaslow.lua" | head -1)
+[ -n "$victim" ] && kill -9 "$victim" && ok || bad "no ASHA worker to kill"
+wait "$master" && ok || bad "the ASHA master failed after a worker was killed"
+asha_check 1 && ok || bad "ASHA after a killed worker"
+[ "$(sort runs/as/ran | uniq -d | wc -l)" = 1 ] && ok || bad "the killed worker's job did not run again: $(sort runs/as/ran | uniq -c | tr '\n' ' ')"
+rm -rf runs/as
+# the master killed mid-rung, then resumed: every job handed out is finished, none run twice
+"$OPTLAB" sweep ashaslow.lua --workers 2 & master=$!
+sleep 3.0
+kill -9 "$master"; wait "$master" 2>/dev/null
+while pgrep -f -- "--sweep-worker ashaslow.lua" >/dev/null; do sleep 0.2; done
+"$OPTLAB" sweep ashaslow.lua --workers 2 --resume >/dev/null && ok || bad "ASHA resume failed"
+asha_check 0 && ok || bad "ASHA after the master was killed and resumed"
+rm -rf runs/as
+
 # 6. On a terminal: the table is redrawn in place (one header per stage,
 #    rows cut to the width), with a stage bar, and how ranges narrowed.
 cat > live.lua <<'LUA'

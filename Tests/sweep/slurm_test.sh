@@ -95,5 +95,35 @@ NAME=k NOFAIL=1 "$OPTLAB" sweep sweep.lua --backend slurm --parallel 2 --resume 
 [ "$(grep -c '"stage":1' runs/k/slurm/jobs.jsonl)" = 1 ] && ok || bad "the resumed master submitted stage 1 again"
 [ "$(grep -c '"status":"ok"' runs/k/summary.jsonl)" = 6 ] && ok || bad "after the resume: $(grep -c '"status":"ok"' runs/k/summary.jsonl) of 6 trials ok"
 
+# Successive halving and TPE on Slurm: each job, decided when a slot frees
+# up, is its own one-task array, at most --parallel of them at a time.
+cat > asha.lua <<'LUA'
+hp.search{name = os.getenv("NAME"), dir = "runs", seed = 3, quiet = true, trials = 6, space = {x = hp.uniform(0, 1)},
+  method = os.getenv("METHOD"), scheduler = os.getenv("NAME") == "asha" and {kind = "asha", min_epochs = 1, max_epochs = 4, eta = 2} or nil,
+  trial = function(cfg, budget)
+    local t = os.clock(); while os.clock() - t < 0.3 do end
+    return -(cfg.x - 0.3) ^ 2 + (budget.rung or 0)
+  end}
+LUA
+NAME=asha METHOD=random "$OPTLAB" sweep asha.lua --backend slurm --parallel 2 > asha.out 2>&1 && ok || { bad "the ASHA sweep on Slurm failed"; cat asha.out; }
+python3 - runs/asha <<'PY' && ok || bad "ASHA on Slurm"
+import json, sys
+root = sys.argv[1]
+jobs = [json.loads(l) for l in open(root + "/asha.jsonl")]
+subs = [json.loads(l) for l in open(root + "/slurm/jobs.jsonl")]
+bad = []
+for j in jobs:
+    k = [1, 2, 4].index(j["epochs"]) + 1
+    r = json.load(open("%s/s1-t%03d/rung%d.json" % (root, j["trial"], k)))
+    if r["status"] != "ok": bad.append("%s: %s" % (j, r.get("error")))
+if len(subs) != len(jobs) or any(len(x["tasks"]) != 1 for x in subs): bad.append("%d submissions for %d jobs" % (len(subs), len(jobs)))
+if sum(1 for j in jobs if j["epochs"] == 1) != 6 or not any(j["epochs"] == 4 for j in jobs): bad.append("rungs: %s" % jobs)
+print("\n".join(bad)) if bad else None
+sys.exit(1 if bad else 0)
+PY
+NAME=tpe METHOD=tpe "$OPTLAB" sweep asha.lua --backend slurm --parallel 2 > tpe.out 2>&1 && ok || { bad "the TPE sweep on Slurm failed"; cat tpe.out; }
+[ "$(grep -c '"status":"ok"' runs/tpe/summary.jsonl)" = 6 ] && [ "$(cat runs/tpe/s1-t*/trial.json | grep -c '"method":"tpe"')" = 6 ] \
+  && [ "$(wc -l < runs/tpe/slurm/jobs.jsonl)" = 6 ] && ok || bad "TPE on Slurm: $(grep -c '"status":"ok"' runs/tpe/summary.jsonl) of 6 ok"
+
 echo "slurm: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

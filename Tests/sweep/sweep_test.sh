@@ -174,6 +174,9 @@ print("ASHA sweep:", dict(counts)) if not errors else print("\n".join(errors))
 sys.exit(1 if errors else 0)
 PY
 
+"$OPTLAB" report runs/asha >/dev/null && grep -q "<h2>Successive halving</h2>" runs/asha/report.html && grep -q "rung (epochs)" runs/asha/report.html \
+  && grep -q ">rung 1 (0.5 epochs)<" runs/asha/report.html && ok || bad "the ASHA search page shows no rungs"
+
 # 10. ASHA's kill tests: slow scripted trials (1.2 s each), recording each job run.
 cat > ashaslow.lua <<'LUA'
 hp.search{name = "as", dir = "runs", seed = 5, quiet = true, trials = 6, space = {x = hp.uniform(0, 1)},

@@ -17,6 +17,9 @@ struct ComparisonPage {
         var score: Double?
         var stage = 1
         var epochs: [[String: Any]] = []
+        /// Under successive halving: the highest rung reached, and the score at each rung (its budget in epochs, the score).
+        var rung: Int?
+        var rungScores: [(epochs: Double, score: Double)] = []
     }
 
     let title: String
@@ -27,6 +30,8 @@ struct ComparisonPage {
     /// Folder the page is written into: links are relative to it.
     let base: String
     var live = false
+    /// Successive halving's rungs (epochs), when the search used it.
+    var rungs: [Double] = []
 
     /// A search folder's trials.
     init(search dir: String, colorBy: String?) throws {
@@ -58,8 +63,19 @@ struct ComparisonPage {
             for (k, v) in r["raw"] as? [String: Any] ?? [:] { if let x = RunPage.number(v) { e.values[k] = x } }
             for (k, v) in r["config"] as? [String: Any] ?? [:] { e.shown[k] = Report.text(v) }
             if let d = e.dir { e.epochs = ((try? Report.jsonLines(d + "/metrics.jsonl")) ?? []).filter { $0["train_acc"] != nil } }
+            if let k = RunPage.number(r["rung"]), let d = e.dir {
+                e.rung = Int(k)
+                for i in 1...Swift.max(1, Int(k)) {
+                    let rr = Report.jsonObject(d + "/rung\(i).json")
+                    if let ep = RunPage.number(rr["epochs"]), let sc = RunPage.number(rr["score"]) { e.rungScores.append((ep, sc)) }
+                }
+            }
             entries.append(e)
         }
+        for r in (try? Report.jsonLines(dir + "/asha.jsonl")) ?? [] {
+            if let ep = RunPage.number(r["epochs"]), !rungs.contains(ep) { rungs.append(ep) }
+        }
+        rungs.sort()
         live = Report.isLive(dir)
         self.colorBy = try ComparisonPage.colouring(colorBy, parameters.map(\.name))
             ?? parameters.first(where: { $0.choices == nil })?.name ?? parameters.first?.name
@@ -184,6 +200,7 @@ struct ComparisonPage {
             }
             if !c.series.isEmpty { sections.append(Report.section(title.prefix(1).uppercased() + title.dropFirst() + " of every run", "one line per run; dashed: stopped or failed", legend + c.svg)) }
         }
+        if !rungs.isEmpty { sections.append(rungChart()) }
         let scored = entries.filter { $0.score != nil }
         let scores = scored.compactMap(\.score)
         for p in parameters {
@@ -193,10 +210,13 @@ struct ComparisonPage {
             if let lo = p.lo, let hi = p.hi, p.choices == nil { c.xRange = (lo, hi) }
             c.width = 440
             c.height = 300
-            let stages = Set(entries.map(\.stage)).sorted()
+            // (under successive halving, scores are grouped by the rung they were reached at: budgets differ)
+            let group: (Entry) -> Int = rungs.isEmpty ? { $0.stage } : { $0.rung ?? 1 }
+            let stages = Set(entries.map(group)).sorted()
             for (i, st) in stages.enumerated() {
-                let es = scored.filter { $0.stage == st && $0.values[p.name] != nil && $0.status == "ok" }
-                var s = Chart.Series(stages.count > 1 ? "stage \(st)" : "finished", es.map { ($0.values[p.name]!, $0.score!) }, color: Chart.palette[i % Chart.palette.count])
+                let es = scored.filter { group($0) == st && $0.values[p.name] != nil && $0.status == "ok" }
+                let name = !rungs.isEmpty ? "rung \(st) (\(Histogram.short(rungs[Swift.min(st, rungs.count) - 1])) epochs)" : stages.count > 1 ? "stage \(st)" : "finished"
+                var s = Chart.Series(name, es.map { ($0.values[p.name]!, $0.score!) }, color: Chart.palette[i % Chart.palette.count])
                 s.line = false
                 s.markers = true
                 s.tips = es.map { tip($0) }
@@ -272,18 +292,37 @@ struct ComparisonPage {
         return s + "</svg>"
     }
 
+    /// Successive halving at a glance: each trial's score at every rung it
+    /// reached, joined by a line where it was promoted.
+    func rungChart() -> String {
+        var c = Chart(title: "score at each rung", xLabel: "epochs (the rung's budget)", yLabel: "score")
+        c.logX = rungs.count > 2 && (rungs.first ?? 1) > 0
+        c.width = 640
+        c.showLegend = false
+        for e in entries where !e.rungScores.isEmpty {
+            var s = Chart.Series(e.name, e.rungScores.map { ($0.epochs, $0.score) }, color: color(e))
+            s.markers = true
+            s.tips = e.rungScores.map { "\(tip(e))\nat \(Histogram.short($0.epochs)) epochs: \(String(format: "%.4f", $0.score))" }
+            c.series.append(s)
+        }
+        let counts = rungs.enumerated().map { i, ep in "\(entries.filter { ($0.rung ?? 0) > i }.count) at \(Histogram.short(ep))" }
+        return Report.section("Successive halving", "every trial's score at each rung it reached (\(counts.joined(separator: ", ")) epochs); a line climbs where the trial was promoted; coloured as above", c.svg)
+    }
+
     func table() -> String {
         let names = parameters.map(\.name)
-        var t = "<section class=\"wide\"><h2>Every run</h2><p>click a heading to sort; a run's name opens its own page</p><table class=\"grid sortable\"><tr><th>run</th><th>stage</th><th>status</th>"
+        let asha = !rungs.isEmpty
+        var t = "<section class=\"wide\"><h2>Every run</h2><p>click a heading to sort; a run's name opens its own page</p><table class=\"grid sortable\"><tr><th>run</th><th>\(asha ? "rung (epochs)" : "stage")</th><th>status</th>"
             + names.map { "<th>\(SVGPlot.escape($0))</th>" }.joined() + "<th>score</th><th>why it stopped</th></tr>"
-        let order = entries.sorted { ($0.score ?? -.infinity) > ($1.score ?? -.infinity) }
+        let order = entries.sorted { (asha ? $0.rung ?? 0 : 0, $0.score ?? -.infinity) > (asha ? $1.rung ?? 0 : 0, $1.score ?? -.infinity) }
         for e in order {
             var link = SVGPlot.escape(e.name)
             if let d = e.dir, FileManager.default.fileExists(atPath: d + "/metrics.jsonl") {
                 let target = d.hasPrefix(base + "/") ? String(d.dropFirst(base.count + 1)) : d
                 link = "<a href=\"\(SVGPlot.escape(target))/report.html\">\(link)</a>"
             }
-            t += "<tr class=\"\(e.status)\"><td>\(link)</td><td class=\"n\">\(e.stage)</td><td>\(SVGPlot.escape(e.status))</td>"
+            let where_ = asha ? e.rung.map { "\($0) (\(Histogram.short(rungs[Swift.min($0, rungs.count) - 1])))" } ?? "" : "\(e.stage)"
+            t += "<tr class=\"\(e.status)\"><td>\(link)</td><td class=\"n\" data-v=\"\(asha ? e.rung ?? 0 : e.stage)\">\(where_)</td><td>\(SVGPlot.escape(e.status))</td>"
             t += names.map { n in
                 "<td class=\"n\" data-v=\"\(e.values[n].map { String($0) } ?? "")\">\(SVGPlot.escape(e.shown[n] ?? ""))</td>"
             }.joined()

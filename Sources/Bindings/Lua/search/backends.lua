@@ -159,7 +159,7 @@ local write_text = H.write_text   -- atomic and synced
 local slurm = {}
 backends.slurm = slurm
 
-function slurm.submit(ctx, s, jobs, tasks)
+function slurm.submit(ctx, s, jobs, tasks, rung)
   local dir = ctx.root .. "/slurm"
   H.mkdir(dir)
   local sweep = ctx.sweep
@@ -183,7 +183,7 @@ function slurm.submit(ctx, s, jobs, tasks)
   local ok, out = shell(words)
   local id = ok and out:match("^%s*(%d+)")
   if not id then error("optlab sweep: sbatch failed: " .. out:gsub("%s+$", ""), 0) end
-  H.write_json(dir .. "/jobs.jsonl", {stage = s, job = id, first = jobs[1].first, tasks = tasks}, true)
+  H.write_json(dir .. "/jobs.jsonl", {stage = s, job = id, first = jobs[1].first, tasks = tasks, rung = rung}, true)
   ctx.slurm_jobs[#ctx.slurm_jobs + 1] = id
   for _, i in ipairs(tasks) do
     local t = jobs[1].first + i
@@ -209,6 +209,7 @@ local active = {PENDING = true, RUNNING = true, CONFIGURING = true, COMPLETING =
                 REQUEUE_FED = true, RESIZING = true, SUSPENDED = true, STAGE_OUT = true, SIGNALING = true}
 
 function slurm.run(ctx, s, jobs)
+  if ctx.asha or ctx.method == "tpe" then return slurm.run_dynamic(ctx, s, jobs) end
   ctx.slurm_jobs, ctx.tasks = ctx.slurm_jobs or {}, ctx.tasks or {}
   -- a resumed master watches the arrays it submitted before
   for _, rec in ipairs(H.read_lines(ctx.root .. "/slurm/jobs.jsonl")) do
@@ -268,6 +269,117 @@ function slurm.run(ctx, s, jobs)
           end
         end
       end
+    end
+    ctx.view:poll(holders(ctx))
+    H.sleep(0.2)
+  end
+end
+
+-- TPE and successive halving decide each job when a slot frees up, so
+-- their jobs go to Slurm one at a time: each a one-task array, at most
+-- `--parallel` (default 4) queued or running. A task that ends without its
+-- job's result is treated as in `run`: cancelled, submitted once more, or failed.
+local function ended_without_result(ctx, s, jobs, job, tk, st, submit)
+  local function record(status, why)
+    finish_trial(ctx, {trial = job.trial, stage = s, config = job.config, raw = job.raw, dir = job.dir, rung = job.rung,
+      epochs = job.rung and job.epochs, status = status, error = why})
+  end
+  if st == nil or st == "CANCELLED" then
+    record("cancelled", "its Slurm task " .. tk.job .. "_" .. tk.task .. " was cancelled")
+  elseif tk.retries < 1 then
+    for _, f in ipairs(H.list(ctx.root .. "/running")) do
+      if f:match("^(%d+)%.") == tostring(job.trial) then os.remove(ctx.root .. "/running/" .. f) end
+    end
+    job.retries = (job.retries or 0) + 1
+    submit(job, true)
+  else
+    record("failed", "its Slurm task ended " .. st .. " twice (see " .. ctx.root .. "/slurm/" .. tk.job .. "_" .. tk.task .. ".out)")
+  end
+end
+
+function slurm.run_dynamic(ctx, s, jobs)
+  local A = ctx.asha and S.asha
+  ctx.slurm_jobs, ctx.tasks = ctx.slurm_jobs or {}, ctx.tasks or {}
+  ctx.workers = ctx.sweep.parallel or 4
+  if A then A.begin(ctx, jobs) end
+  local first = jobs[1].first
+  local function job_of(t) return jobs[t - first + 1] end
+  -- a resumed master watches the tasks it submitted before (for successive halving, those of each trial's current rung)
+  for _, rec in ipairs(H.read_lines(ctx.root .. "/slurm/jobs.jsonl")) do
+    if rec.stage == s then
+      local known = false
+      for _, id in ipairs(ctx.slurm_jobs) do if id == rec.job then known = true end end
+      if not known then ctx.slurm_jobs[#ctx.slurm_jobs + 1] = rec.job end
+      for _, i in ipairs(rec.tasks) do
+        local t = rec.first + i
+        local job = job_of(t)
+        if job and (not A or rec.rung == job.rung) then
+          local prev = ctx.tasks[t]
+          ctx.tasks[t] = {job = rec.job, task = i, retries = prev and prev.rung == rec.rung and prev.retries + 1 or 0, rung = rec.rung}
+        end
+      end
+    end
+  end
+  local inflight = {}
+  for t in pairs(ctx.tasks) do local job = job_of(t) if job and not job_done(ctx, job) then inflight[t] = job end end
+  local function submit(job, retry)
+    if not retry then ctx.tasks[job.trial] = nil end   -- a new rung starts its retries afresh
+    S.asha.enqueue(ctx, job)
+    slurm.submit(ctx, s, jobs, {job.trial - first}, job.rung)
+    ctx.tasks[job.trial].rung = job.rung
+    inflight[job.trial] = job
+    ctx.view:set_state(job.trial, "pending")
+  end
+  local function feed()
+    if A then
+      A.collect(ctx)
+      local busy = {}
+      for t in pairs(inflight) do busy[t] = true end
+      A.feed(ctx, busy, submit)
+      return
+    end
+    local n = 0
+    for _ in pairs(inflight) do n = n + 1 end
+    for _, job in ipairs(jobs) do
+      if n >= ctx.workers then break end
+      if not result_of(ctx, job) and not inflight[job.trial] then assign(ctx, job); submit(job); n = n + 1 end
+    end
+  end
+  feed()
+  local gone, last_poll = {}, -math.huge
+  while true do
+    for t, job in pairs(inflight) do if job_done(ctx, job) then inflight[t] = nil end end
+    local left = next(inflight) ~= nil
+    if A then left = left or not A.over(ctx)
+    else for _, j in ipairs(jobs) do if not result_of(ctx, j) then left = true end end end
+    if not left then break end
+    if H.now() - last_poll >= 1 then
+      last_poll = H.now()
+      local ids, list = {}, {}
+      for t in pairs(inflight) do ids[ctx.tasks[t].job] = true end
+      for id in pairs(ids) do list[#list + 1] = id end
+      local states = slurm.states(list)
+      local watched = {}
+      for t, job in pairs(states and inflight or {}) do watched[#watched + 1] = job end
+      table.sort(watched, function(a, b) return a.trial < b.trial end)
+      for _, job in ipairs(watched) do
+        local t = job.trial
+        local tk = ctx.tasks[t]
+        local st = states[tk.job .. "_" .. tk.task]
+        if not job_done(ctx, job) then
+          ctx.view:set_state(t, st == "RUNNING" and "running" or st == "PENDING" and "pending" or st and st:lower() or "gone")
+          if st and active[st] then gone[t] = nil
+          else
+            gone[t] = (gone[t] or 0) + 1   -- seen twice, so a result being written is not mistaken
+            if gone[t] >= 2 then
+              gone[t] = nil
+              inflight[t] = nil
+              ended_without_result(ctx, s, jobs, job, tk, st, submit)
+            end
+          end
+        end
+      end
+      feed()
     end
     ctx.view:poll(holders(ctx))
     H.sleep(0.2)

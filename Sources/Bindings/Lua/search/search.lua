@@ -145,11 +145,6 @@ function hp.search(o)
       (arg and arg[0] or "script.lua") .. " --workers " .. workers)
   end
   ctx.workers, ctx.sweep = workers, sweep
-  if ctx.method == "tpe" and backend_name == "slurm" then
-    -- a job array's tasks take their trials as Slurm starts them, not as trials finish
-    P.raise("hp.search: method = \"tpe\" samples each trial as it is handed out, which a Slurm job array does not allow yet; " ..
-      "run it in process or with optlab sweep --workers N")
-  end
   ctx.view = new_view(ctx, o.quiet, backend_name)
   H.lock(ctx.root)
   local backend = backends[backend_name]

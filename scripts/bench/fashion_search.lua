@@ -32,6 +32,8 @@ local o = {name = os.getenv("NAME") or (method .. "-" .. seed), dir = os.getenv(
       train = tr, val = val, batch = 128, reg = cfg.reg, seed = cfg.trial, budget = budget}
     return {val_acc = h.best.val_acc}
   end}
+-- (early stopping off, so that every method spends the same budget: ASHA is the pruner under study)
+o.prune = false
 if method == "random" or method == "tpe" then o.method, o.stages = method, {{trials = 12, epochs = 4}}
 elseif method == "c2f" then o.stages = {{trials = 16, epochs = 1}, {trials = 8, epochs = 4}}
 elseif method == "asha" or method == "asha_tpe" then

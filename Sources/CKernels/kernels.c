@@ -3,6 +3,7 @@
  * 2, over the whole range; see TranscendentalTests), in loops the compiler
  * vectorises for each instruction set below. */
 #include "optlab_kernels.h"
+#include "level.h"
 /* No fused multiply-adds: every instruction set then computes the same bits. */
 #pragma clang fp contract(off)
 #include <stdint.h>
@@ -131,6 +132,15 @@ static inline const struct kernels *ready(void) {
         __atomic_store_n(&chosen, k, __ATOMIC_RELEASE);
     }
     return k;
+}
+
+int optlab_kernel_level(void) {
+    const struct kernels *k = ready();
+#if defined(__x86_64__)
+    if (k == &avx512) return 2;
+    if (k == &avx2) return 1;
+#endif
+    return 0;
 }
 
 void optlab_exp_f32(const float *x, float *y, ptrdiff_t n) { ready()->exp(x, y, n); }

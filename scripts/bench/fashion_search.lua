@@ -3,8 +3,9 @@
 -- method, one seed, a budget of about 48 epochs. Run by search_study.py as
 --   METHOD=tpe SEED=3 NAME=tpe-3 optlab sweep scripts/bench/fashion_search.lua --workers 2
 -- METHOD: random (12 trials of 4 epochs), c2f (16 of 1, then 8 of 4 in the
--- narrowed ranges), tpe (12 of 4), asha and asha_tpe (40 trials over rungs of
--- 0.5, 1.5 and 4 epochs, eta 3). The master writes <dir>/<name>/best.json.
+-- narrowed ranges), tpe (12 of 4), random24 and tpe24 (24 of 2: TPE's first
+-- 10 are random search's, so 12 trials leave it 2 of its own), asha and
+-- asha_tpe (40 trials over rungs of 0.5, 1.5 and 4 epochs, eta 3). The master writes <dir>/<name>/best.json.
 local method, seed = os.getenv("METHOD") or "random", tonumber(os.getenv("SEED") or "0")
 local tr, val
 local function dataset()
@@ -35,11 +36,12 @@ local o = {name = os.getenv("NAME") or (method .. "-" .. seed), dir = os.getenv(
 -- (early stopping off, so that every method spends the same budget: ASHA is the pruner under study)
 o.prune = false
 if method == "random" or method == "tpe" then o.method, o.stages = method, {{trials = 12, epochs = 4}}
+elseif method == "random24" or method == "tpe24" then o.method, o.stages = method:sub(1, -3), {{trials = 24, epochs = 2}}
 elseif method == "c2f" then o.stages = {{trials = 16, epochs = 1}, {trials = 8, epochs = 4}}
 elseif method == "asha" or method == "asha_tpe" then
   o.method, o.trials = method == "asha" and "random" or "tpe", 40
   o.scheduler = {kind = "asha", min_epochs = 0.5, max_epochs = 4, eta = 3}
-else error("METHOD must be random, c2f, tpe, asha or asha_tpe, got " .. method) end
+else error("METHOD must be random, c2f, tpe, random24, tpe24, asha or asha_tpe, got " .. method) end
 
 local r = hp.search(o)
 -- the epochs every trial trained (each trial's history: its metrics' last iteration)

@@ -1,18 +1,18 @@
 """Issue 19's first and third studies on Fashion-MNIST: random search, coarse
-to fine, TPE, ASHA with random sampling and ASHA with TPE, each with 5 seeds
+to fine, TPE (12 trials of 4 epochs, and 24 of 2), ASHA with random sampling and ASHA with TPE, each with 5 seeds
 and a budget of about 48 epochs, run by `optlab sweep --workers 2`; each
 search's chosen setting trained again with 3 fresh seeds (test accuracy);
 then distillation on the first seed's TPE search. About 25 minutes on 2 cores.
 
-Usage: python3 scripts/bench/search_study.py [path/to/optlab] [seeds=5] [methods=random,c2f,tpe,asha,asha_tpe]
-Writes its searches under runs/study (removed first) and prints the tables.
+Usage: python3 scripts/bench/search_study.py [path/to/optlab] [seeds=5] [methods=random,c2f,tpe,random24,tpe24,asha,asha_tpe] [root=runs/study]
+Writes its searches under root (removed first) and prints the tables.
 """
 import json, os, shutil, statistics, subprocess, sys, time
 
 optlab = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else ".build/release/optlab")
 seeds = int(sys.argv[2]) if len(sys.argv) > 2 else 5
-methods = (sys.argv[3] if len(sys.argv) > 3 else "random,c2f,tpe,asha,asha_tpe").split(",")
-root = "runs/study"
+methods = (sys.argv[3] if len(sys.argv) > 3 else "random,c2f,tpe,random24,tpe24,asha,asha_tpe").split(",")
+root = sys.argv[4] if len(sys.argv) > 4 else "runs/study"
 shutil.rmtree(root, ignore_errors=True)
 
 def latest_per_trial(folder):

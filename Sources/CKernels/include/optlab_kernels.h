@@ -11,6 +11,19 @@ void optlab_exp_f32(const float *x, float *y, ptrdiff_t n);
 void optlab_tanh_f32(const float *x, float *y, ptrdiff_t n);
 void optlab_sigmoid_f32(const float *x, float *y, ptrdiff_t n);
 
+/* Adam's constants for one step: the betas, eps and lr as f32, and the bias
+ * corrections 1 - beta^t (computed in double, then rounded to f32). */
+struct optlab_adam {
+    float beta1, beta2, eps, lr, correction1, correction2;
+};
+
+/* One Adam step on n elements of x (gradient g, moments m and v, updated in
+ * place); returns the sum of the squared changes. */
+double optlab_adam_f32(float *x, const float *g, float *m, float *v, ptrdiff_t n, const struct optlab_adam *k);
+
+/* For tests: the same with family `level` (0 baseline, 1 avx2, 2 avx512, or the best below it the CPU has). */
+double optlab_adam_f32_as(int level, float *x, const float *g, float *m, float *v, ptrdiff_t n, const struct optlab_adam *k);
+
 /* The kernel family in use: "avx512", "avx2" or "baseline". */
 const char *optlab_isa(void);
 

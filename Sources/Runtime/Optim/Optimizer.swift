@@ -78,6 +78,9 @@ public final class Optimizer {
         lastParameterNorms = Array(repeating: 0, count: all.count)
     }
 
+    /// Elements of one parameter below which its update stays on one thread.
+    static let grain = 1 << 15
+
     public func zeroGrad() {
         for p in parameters { p.zeroGrad() }
     }
@@ -113,13 +116,17 @@ public final class Optimizer {
             p.bumpVersion()
             return
         }
-        let sq: Double
+        // A large parameter is updated in contiguous ranges across the threads
+        // (each element's update is the same whichever range it is in).
+        let sq: Double, t = steps, n = p.count, grain = Optimizer.grain
         if p.dtype == .f32 {
-            sq = rule.apply(p.ptr(Float.self), g.ptr(Float.self), state[i].map { $0.ptr(Float.self) }, count: p.count, lr: lr, t: steps)
-            lastParameterNorms[i] = sumOfSquares(p.ptr(Float.self), p.count).squareRoot()
+            let (x, dx, s) = (p.ptr(Float.self), g.ptr(Float.self), state[i].map { $0.ptr(Float.self) })
+            sq = Parallel.sum(n, grain: grain) { r in rule.apply(x + r.lowerBound, dx + r.lowerBound, s.map { $0 + r.lowerBound }, count: r.count, lr: lr, t: t) }
+            lastParameterNorms[i] = Parallel.sum(n, grain: grain) { r in sumOfSquares(x + r.lowerBound, r.count) }.squareRoot()
         } else {
-            sq = rule.apply(p.ptr(Double.self), g.ptr(Double.self), state[i].map { $0.ptr(Double.self) }, count: p.count, lr: lr, t: steps)
-            lastParameterNorms[i] = sumOfSquares(p.ptr(Double.self), p.count).squareRoot()
+            let (x, dx, s) = (p.ptr(Double.self), g.ptr(Double.self), state[i].map { $0.ptr(Double.self) })
+            sq = Parallel.sum(n, grain: grain) { r in rule.apply(x + r.lowerBound, dx + r.lowerBound, s.map { $0 + r.lowerBound }, count: r.count, lr: lr, t: t) }
+            lastParameterNorms[i] = Parallel.sum(n, grain: grain) { r in sumOfSquares(x + r.lowerBound, r.count) }.squareRoot()
         }
         lastUpdateNorms[i] = sq.squareRoot()
         p.bumpVersion()

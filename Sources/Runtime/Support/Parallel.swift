@@ -47,6 +47,23 @@ public enum Parallel {
         }
     }
 
+    /// The sum of `body` over `[0, n)` cut as `forRanges` cuts it, added in
+    /// range order: the same bits for the same thread count.
+    static func sum(_ n: Int, grain: Int = minimumElements, _ body: (Range<Int>) -> Double) -> Double {
+        let t = Swift.min(count, Swift.max(1, n / Swift.max(grain / 2, 1)))
+        if t <= 1 || n < grain { return body(0..<n) }
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: t) { parts in
+            let out = Parts(base: parts.baseAddress!)
+            withoutActuallyEscaping(body) { body in
+                let chunks = Sums(body: body)
+                DispatchQueue.concurrentPerform(iterations: t) { i in
+                    out.base[i] = chunks.body(i * n / t ..< (i + 1) * n / t)
+                }
+            }
+            return parts.reduce(0, +)
+        }
+    }
+
     /// Calls `body(i)` for every i in `0..<n` (each a sizeable piece of work:
     /// an image, a channel), spread over the threads in contiguous blocks.
     static func forEach(_ n: Int, _ body: (Int) -> Void) {
@@ -56,5 +73,12 @@ public enum Parallel {
     /// Lets a non-escaping closure cross into the worker threads.
     private struct Chunks: @unchecked Sendable {
         let body: (Range<Int>) -> Void
+    }
+    private struct Sums: @unchecked Sendable {
+        let body: (Range<Int>) -> Double
+    }
+    /// Where each thread writes its range's sum (a slot of its own).
+    private struct Parts: @unchecked Sendable {
+        let base: UnsafeMutablePointer<Double>
     }
 }

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Adam with bias correction (t counts from 1):
@@ -39,6 +40,15 @@ public struct AdamRule: UpdateRule {
             x[i] += u
             return u
         }
+    }
+
+    /// f32 runs the vector kernel of CKernels (the same formula and bits,
+    /// sixteen lanes wide where the CPU has AVX-512).
+    public func apply(_ x: UnsafeMutablePointer<Float>, _ dx: UnsafePointer<Float>, _ s: [UnsafeMutablePointer<Float>],
+                      count n: Int, lr: Double, t: Int) -> Double {
+        var k = optlab_adam(beta1: Float(beta1), beta2: Float(beta2), eps: Float(eps), lr: Float(lr),
+                            correction1: Float(1 - Foundation.pow(beta1, Double(t))), correction2: Float(1 - Foundation.pow(beta2, Double(t))))
+        return optlab_adam_f32(x, dx, s[0], s[1], n, &k)
     }
 
     static let options: [ConstructorParameter] = [.init("beta1", .number, default: 0.9), .init("beta2", .number, default: 0.999),

@@ -1,0 +1,56 @@
+import CKernels
+import Foundation
+import Testing
+@testable import OptLabRuntime
+
+/// Adam's f32 vector kernel against the rule's own formula in Swift (the
+/// generic `update`, scalar IEEE operations): the same parameters and
+/// moments bit for bit, on every instruction set, at odd lengths and
+/// offsets, with NaN and infinities among the gradients; Σu² close.
+@Suite struct AdamKernelTests {
+    static func inputs(_ n: Int, seed: UInt64) -> (x: [Float], g: [Float], m: [Float], v: [Float]) {
+        let gen = Generator(seed: seed)
+        func r(_ scale: Double) -> [Float] { (0..<n).map { _ in Float(gen.normal() * scale) } }
+        var g = r(1)
+        if n > 40 { g[3] = .nan; g[17] = .infinity; g[31] = -.infinity; g[39] = 0; g[40] = .leastNonzeroMagnitude }
+        return (r(1), g, r(0.1), r(0.01).map { $0 * $0 })
+    }
+
+    @Test(arguments: [0, 1, 2])
+    func theKernelGivesTheFormulasBits(_ level: Int32) {
+        let rule = AdamRule(beta1: 0.9, beta2: 0.999, eps: 1e-8)
+        for (n, offset) in [(1, 0), (15, 1), (16, 0), (17, 3), (1000, 0), (4111, 5), (9000, 2)] {
+            for t in [1, 7] {
+                let a = AdamKernelTests.inputs(n + offset, seed: UInt64(n * 31 + t))
+                var (x1, m1, v1) = (a.x, a.m, a.v), (x2, m2, v2) = (a.x, a.m, a.v)
+                let g = a.g
+                let sq1 = x1.withUnsafeMutableBufferPointer { x in m1.withUnsafeMutableBufferPointer { m in v1.withUnsafeMutableBufferPointer { v in
+                    g.withUnsafeBufferPointer { g in
+                        rule.update(x.baseAddress! + offset, g.baseAddress! + offset, [m.baseAddress! + offset, v.baseAddress! + offset],
+                                    count: n, lr: 1e-3, t: t)
+                    } } } }
+                var k = optlab_adam(beta1: 0.9, beta2: 0.999, eps: 1e-8, lr: 1e-3,
+                                    correction1: Float(1 - pow(0.9, Double(t))), correction2: Float(1 - pow(0.999, Double(t))))
+                let sq2 = x2.withUnsafeMutableBufferPointer { x in m2.withUnsafeMutableBufferPointer { m in v2.withUnsafeMutableBufferPointer { v in
+                    g.withUnsafeBufferPointer { g in
+                        optlab_adam_f32_as(level, x.baseAddress! + offset, g.baseAddress! + offset, m.baseAddress! + offset, v.baseAddress! + offset, n, &k)
+                    } } } }
+                #expect(x1.map(\.bitPattern) == x2.map(\.bitPattern), "x, n \(n), offset \(offset), t \(t), level \(level)")
+                #expect(m1.map(\.bitPattern) == m2.map(\.bitPattern), "m, n \(n)")
+                #expect(v1.map(\.bitPattern) == v2.map(\.bitPattern), "v, n \(n)")
+                #expect(sq1.isNaN == sq2.isNaN && (sq1.isNaN || abs(sq1 - sq2) <= 1e-5 * abs(sq1)), "Σu² \(sq1) vs \(sq2), n \(n)")
+            }
+        }
+    }
+
+    @Test func everyInstructionSetGivesTheSameSumToo() {
+        let a = AdamKernelTests.inputs(10_001, seed: 5)
+        var k = optlab_adam(beta1: 0.9, beta2: 0.999, eps: 1e-8, lr: 1e-2, correction1: 0.1, correction2: 0.001)
+        let g = a.g.map { $0.isFinite ? $0 : 0.5 }
+        let sums = (0...2).map { level -> Double in
+            var (x, m, v) = (a.x, a.m, a.v)
+            return optlab_adam_f32_as(Int32(level), &x, g, &m, &v, g.count, &k)
+        }
+        #expect(sums[0].bitPattern == sums[1].bitPattern && sums[1].bitPattern == sums[2].bitPattern, "\(sums)")
+    }
+}

@@ -524,6 +524,9 @@ const char *optlab_lua_version(void) { return LUA_RELEASE; }
 /* {{{ small wrappers */
 
 void optlab_full_gc(lua_State *L) { lua_gc(L, LUA_GCCOLLECT); }
+/* One basic step: in generational mode a minor (young) collection, unless
+ * the collector's own accounting calls for a major one. */
+void optlab_young_gc(lua_State *L) { lua_gc(L, LUA_GCSTEP, 0); }
 
 int optlab_gc_kbytes(lua_State *L) { return lua_gc(L, LUA_GCCOUNT); }
 

@@ -45,6 +45,15 @@ final class BindingState {
     /// the limit is then set to twice what is still live (never below the floor).
     static let gcFloor = 64 << 20
     var gcThreshold = BindingState.gcFloor
+    /// A young collection (generational mode's minor one, cheap: it visits
+    /// only new objects) once this much tensor storage has been allocated
+    /// since the last collection: a loop's temporaries are freed while their
+    /// buffers are still in cache and malloc hands the same ones out again.
+    /// Left to the full collection's 64 MB floor, `x + y` on 1M floats wrote
+    /// each result to memory that had left the cache (0.72 ms against
+    /// 0.48 ms for the same loop over a 16 MB working set).
+    static let youngBudget = 8 << 20
+    var allocatedAtCollection = 0
 
     init(_ L: OpaquePointer) {
         self.L = L
@@ -53,9 +62,15 @@ final class BindingState {
     /// Called after every Swift function returns to Lua.
     @inline(__always)
     func collectIfNeeded() {
-        guard Storage.liveBytes > gcThreshold, let L else { return }
-        optlab_full_gc(L)
-        gcThreshold = Swift.max(BindingState.gcFloor, 2 * Storage.liveBytes)
+        let allocated = Storage.allocatedBytes
+        guard allocated - allocatedAtCollection > BindingState.youngBudget, let L else { return }
+        allocatedAtCollection = allocated
+        if Storage.liveBytes > gcThreshold {
+            optlab_full_gc(L)
+            gcThreshold = Swift.max(BindingState.gcFloor, 2 * Storage.liveBytes)
+        } else {
+            optlab_young_gc(L)
+        }
     }
 
     // MARK: objects on the stack

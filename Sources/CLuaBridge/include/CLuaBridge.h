@@ -116,6 +116,7 @@ static const int OPTLAB_REGISTRYINDEX = LUA_REGISTRYINDEX;
 
 /* Non-raising wrappers for macros and variadic functions Swift cannot call. */
 void optlab_full_gc(lua_State *L);
+void optlab_young_gc(lua_State *L);
 void optlab_gc_generational(lua_State *L);
 int optlab_gc_kbytes(lua_State *L);
 int optlab_p_getglobal(lua_State *L, const char *name);              /* pushes the global */

@@ -18,10 +18,12 @@ public final class Storage: @unchecked Sendable {
     /// wrong gradient.
     var version = 0
 
-    private static let live = Atomic<Int>(0)
+    private static let live = Atomic<Int>(0), allocated = Atomic<Int>(0)
 
     /// Bytes of tensor storage alive right now, in this process.
     public static var liveBytes: Int { live.load(ordering: .relaxed) }
+    /// Bytes of tensor storage allocated since the process began (never decreases).
+    public static var allocatedBytes: Int { allocated.load(ordering: .relaxed) }
 
     /// The most one buffer may take: the machine's physical memory. A larger
     /// request is refused with a message instead of being left to the kernel
@@ -57,6 +59,7 @@ public final class Storage: @unchecked Sendable {
         self.dtype = dtype
         raw = p
         Storage.live.add(bytes, ordering: .relaxed)
+        Storage.allocated.add(bytes, ordering: .relaxed)
     }
 
     /// A buffer of one element, for scalars. Failing to get 64 bytes means

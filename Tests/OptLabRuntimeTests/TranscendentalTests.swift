@@ -7,7 +7,8 @@ import Testing
 /// (libm's Double result rounded to Float): at most 2 ulps apart over the
 /// whole range of inputs, denormals, ±0, ±inf and NaN included (measured: 1
 /// for exp and tanh, 2 for sigmoid); and every instruction set's variant
-/// against the baseline's, bit for bit.
+/// within the same 2 ulps (the vector ones fuse multiply-adds, so they may
+/// differ from the baseline in the last bit).
 @Suite struct TranscendentalTests {
     /// The distance in ulps between two floats (0 for equal, NaN for NaN).
     static func ulps(_ a: Float, _ b: Float) -> UInt32 {
@@ -65,20 +66,26 @@ import Testing
         #expect(try [Float](Tensor(shape: [1], [-100] as [Float]).exp())[0] == Float(Foundation.exp(-100.0)))
     }
 
+    /// Every family the CPU has (baseline, AVX2, AVX-512: they may differ in
+    /// the last bit, the vector ones fusing multiply-adds) within 2 ulps over
+    /// the whole range, at odd lengths around every vector width and from a
+    /// start past an aligned address; NaN stays NaN.
     @Test(arguments: [0, 1, 2])
-    func everyInstructionSetGivesTheBaselinesBits(_ op: Int32) throws {
-        // odd lengths around every vector width, and a start past an aligned address
+    func everyInstructionSetIsWithinTwoUlps(_ op: Int32) throws {
         let xs = Self.inputs
-        var baseline = [Float](repeating: 0, count: xs.count)
-        #expect(String(cString: optlab_unary_f32_as("baseline", op, xs, &baseline, xs.count)) == "baseline")
-        for isa in ["avx2", "avx512"] {
+        let reference: (Double) -> Double = op == 0 ? Foundation.exp : op == 1 ? Foundation.tanh : { 1 / (1 + Foundation.exp(-$0)) }
+        for isa in ["baseline", "avx2", "avx512"] {
             for (start, n) in [(0, xs.count), (1, 1), (3, 7), (5, 17), (7, 33), (1, 65)] {
                 var got = [Float](repeating: 0, count: n)
                 let ran = xs.withUnsafeBufferPointer { p in
                     String(cString: optlab_unary_f32_as(isa, op, p.baseAddress! + start, &got, n))
                 }
-                let want = Array(baseline[start..<(start + n)])
-                #expect(zip(got, want).allSatisfy { $0.bitPattern == $1.bitPattern }, "\(ran) op \(op) at \(start), n \(n)")
+                var worst: UInt32 = 0, at: Float = 0
+                for (v, g) in zip(xs[start..<(start + n)], got) {
+                    let d = Self.ulps(g, Float(reference(Double(v))))   // (NaN against NaN is 0)
+                    if d > worst { (worst, at) = (d, v) }
+                }
+                #expect(worst <= 2, "\(ran) op \(op) at \(start), n \(n): \(worst) ulps at \(at)")
             }
         }
     }
@@ -87,7 +94,7 @@ import Testing
         for n in [1, 9, 65_537, 131_075] {
             let x = try Tensor.randn([n], generator: Generator(seed: UInt64(n))).mul(8)
             var want = [Float](repeating: 0, count: n)
-            _ = try [Float](x).withUnsafeBufferPointer { optlab_unary_f32_as("baseline", 0, $0.baseAddress!, &want, n) }
+            _ = try [Float](x).withUnsafeBufferPointer { optlab_unary_f32_as(optlab_isa(), 0, $0.baseAddress!, &want, n) }
             #expect(try [Float](x.exp()).map(\.bitPattern) == want.map(\.bitPattern), "n = \(n)")
         }
     }

@@ -208,21 +208,25 @@ end
 local active = {PENDING = true, RUNNING = true, CONFIGURING = true, COMPLETING = true, REQUEUED = true, REQUEUE_HOLD = true,
                 REQUEUE_FED = true, RESIZING = true, SUSPENDED = true, STAGE_OUT = true, SIGNALING = true}
 
-function slurm.run(ctx, s, jobs)
-  if ctx.asha or ctx.method == "tpe" then return slurm.run_dynamic(ctx, s, jobs) end
-  ctx.slurm_jobs, ctx.tasks = ctx.slurm_jobs or {}, ctx.tasks or {}
-  -- a resumed master watches the arrays it submitted before
+-- What an earlier master submitted for stage s (slurm/jobs.jsonl), so a
+-- resumed one watches it: each job id noted once, `each(rec, trial, task)` per task.
+local function submitted(ctx, s, each)
   for _, rec in ipairs(H.read_lines(ctx.root .. "/slurm/jobs.jsonl")) do
     if rec.stage == s then
       local known = false
       for _, id in ipairs(ctx.slurm_jobs) do if id == rec.job then known = true end end
       if not known then ctx.slurm_jobs[#ctx.slurm_jobs + 1] = rec.job end
-      for _, i in ipairs(rec.tasks) do
-        local t = rec.first + i
-        ctx.tasks[t] = {job = rec.job, task = i, retries = (ctx.tasks[t] and ctx.tasks[t].retries or -1) + 1}
-      end
+      for _, i in ipairs(rec.tasks) do each(rec, rec.first + i, i) end
     end
   end
+end
+
+function slurm.run(ctx, s, jobs)
+  if ctx.asha or ctx.method == "tpe" then return slurm.run_dynamic(ctx, s, jobs) end
+  ctx.slurm_jobs, ctx.tasks = ctx.slurm_jobs or {}, ctx.tasks or {}
+  submitted(ctx, s, function(rec, t, i)
+    ctx.tasks[t] = {job = rec.job, task = i, retries = (ctx.tasks[t] and ctx.tasks[t].retries or -1) + 1}
+  end)
   enqueue(ctx, jobs)
   local fresh = {}
   for _, j in ipairs(jobs) do if not result_of(ctx, j) and not ctx.tasks[j.trial] then fresh[#fresh + 1] = j.trial - j.first end end
@@ -304,22 +308,14 @@ function slurm.run_dynamic(ctx, s, jobs)
   if A then A.begin(ctx, jobs) end
   local first = jobs[1].first
   local function job_of(t) return jobs[t - first + 1] end
-  -- a resumed master watches the tasks it submitted before (for successive halving, those of each trial's current rung)
-  for _, rec in ipairs(H.read_lines(ctx.root .. "/slurm/jobs.jsonl")) do
-    if rec.stage == s then
-      local known = false
-      for _, id in ipairs(ctx.slurm_jobs) do if id == rec.job then known = true end end
-      if not known then ctx.slurm_jobs[#ctx.slurm_jobs + 1] = rec.job end
-      for _, i in ipairs(rec.tasks) do
-        local t = rec.first + i
-        local job = job_of(t)
-        if job and (not A or rec.rung == job.rung) then
-          local prev = ctx.tasks[t]
-          ctx.tasks[t] = {job = rec.job, task = i, retries = prev and prev.rung == rec.rung and prev.retries + 1 or 0, rung = rec.rung}
-        end
-      end
+  -- (for successive halving, the tasks of each trial's current rung)
+  submitted(ctx, s, function(rec, t, i)
+    local job = job_of(t)
+    if job and (not A or rec.rung == job.rung) then
+      local prev = ctx.tasks[t]
+      ctx.tasks[t] = {job = rec.job, task = i, retries = prev and prev.rung == rec.rung and prev.retries + 1 or 0, rung = rec.rung}
     end
-  end
+  end)
   local inflight = {}
   for t in pairs(ctx.tasks) do local job = job_of(t) if job and not job_done(ctx, job) then inflight[t] = job end end
   local function submit(job, retry)

@@ -77,4 +77,20 @@ import Testing
         #expect(top.map { ($0 as NSString).lastPathComponent } == ["ep001_val0.9000.safetensors", "ep002_val0.7000.safetensors"])
         #expect(throws: RuntimeError.self) { try SearchFolder(f.root + "/nothing").topCheckpoints(1) }
     }
+
+    /// Successive halving: trial 2 scored 0.9 at rung 1 (half an epoch) and
+    /// stopped; trials 1 and 3 went on to rung 2 with 0.8 and 0.7. The top two
+    /// are the rung-2 trials, as hp.search ranks them.
+    @Test func topCheckpointsRankByRungFirst() throws {
+        let f = try SearchFolderTests.scratch()
+        let model = try Sequential([Linear(2, 2)])
+        for (t, rung, score) in [(1, 2, 0.8), (2, 1, 0.9), (3, 2, 0.7)] {
+            let dir = f.trialDirectory(stage: 1, trial: t)
+            try RunFolder.makeDirectories(dir)
+            try RunFolder(dir).checkpoint(model, epoch: rung, score: score)
+            try SearchFolder.appendLine(Array(#"{"trial":\#(t),"status":"ok","score":\#(score),"rung":\#(rung),"dir":"\#(dir)"}"#.utf8), to: f.summaryPath, op: "test")
+        }
+        let top = try f.topCheckpoints(2).map { (($0 as NSString).deletingLastPathComponent as NSString).lastPathComponent }
+        #expect(top == ["s1-t001", "s1-t003"])
+    }
 }

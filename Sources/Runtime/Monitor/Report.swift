@@ -28,7 +28,7 @@ public enum Report {
         if SearchFolder.isSearch(dir) {
             let page = try ComparisonPage(search: dir, colorBy: colorBy)
             for e in page.entries {
-                if let d = e.dir, FileManager.default.fileExists(atPath: d + "/metrics.jsonl") { try? write(runDirectory: d) }
+                if let d = e.dir, FileManager.default.fileExists(atPath: d + "/metrics.jsonl") { _ = try? write(runDirectory: d) }
             }
             try AtomicFile.write(Array(page.html.utf8), to: path, op: "report")
             return path

@@ -99,9 +99,14 @@ public struct SearchFolder: Sendable {
         return scored.max { a, b in a.1 < b.1 || (a.1 == b.1 && a.0 > b.0) }.map { dir + "/" + $0.0 }
     }
 
-    /// The best checkpoints of the `k` best finished trials (the ensemble of the notes).
+    /// The best checkpoints of the `k` best finished trials (the ensemble of
+    /// the notes). Under successive halving a trial that reached a higher rung
+    /// ranks first, as hp.search ranks them: scores of different budgets are
+    /// not compared.
     public func topCheckpoints(_ k: Int) throws -> [String] {
-        func score(_ r: [String: Any]) -> Double { (r["score"] as? NSNumber)?.doubleValue ?? -.infinity }
+        func score(_ r: [String: Any]) -> (Double, Double) {
+            ((r["rung"] as? NSNumber)?.doubleValue ?? 0, (r["score"] as? NSNumber)?.doubleValue ?? -.infinity)
+        }
         guard SearchFolder.isSearch(root) else {
             throw RuntimeError(.argument, "nn.Ensemble.top", "\(root) is not a search folder (it has no summary.jsonl)")
         }

@@ -279,6 +279,43 @@ test("train.fit resumed mid-epoch (0.5 -> 1.5 -> 2.5 epochs) equals one run of 2
   os.execute('rm -rf "' .. dir .. '"')
 end)
 
+-- Augmented batches are drawn per (seed, epoch, batch), so a run resumed
+-- mid-epoch still ends where one run ends; augment changes the training.
+test("train.fit{augment = {flip, shift}}: resumed mid-epoch, the same parameters; options checked", function()
+  tensor.seed(5)
+  local x = tensor.randn{60, 1, 6, 6}
+  local y = tensor.zeros{60}
+  for i = 1, 60 do y[i] = (x[i]:sum():item() > 0) and 1 or 0 end
+  local d = data.dataset(x, y + 1)
+  local function make()
+    tensor.seed(2)
+    local m = nn.Sequential{nn.Conv2d(1, 4, 3, {pad = 1}), nn.ReLU(), nn.Flatten(), nn.Linear(144, 2)}
+    return m, optim.Adam(m, {lr = 0.01})
+  end
+  local function fit(m, o, epochs, log, resume, augment)
+    return train.fit{model = m, loss = nn.SoftmaxCrossEntropy(), optimizer = o, train = d, epochs = epochs, batch = 8, seed = 3,
+      log = log, resume = resume, overwrite = not resume or nil, quiet = true, keep_best = false,
+      augment = augment == nil and {flip = true, shift = 1} or augment or nil}
+  end
+  local m1, o1 = make(); fit(m1, o1, 2.5)
+  local dir = tmpdir()
+  local m2, o2 = make(); fit(m2, o2, 1.5, dir)
+  m2, o2 = make(); fit(m2, o2, 2.5, dir, true)
+  local p1, p2 = m1:parameters(), m2:parameters()
+  for i = 1, #p1 do H.eq((p1[i] - p2[i]):abs():max():item(), 0, "parameter " .. i .. " after the resume") end
+  local m3, o3 = make(); fit(m3, o3, 2.5, nil, nil, false)
+  H.eq((m3:parameters()[1] - p1[1]):abs():max():item() > 0, true, "augmented training differs from plain")
+  H.raises(function() fit(m3, o3, 1, nil, nil, {shift = -1}) end, "augment.shift must be a whole number of pixels")
+  H.raises(function() fit(m3, o3, 1, nil, nil, {flip = "yes"}) end, "augment.flip must be true or false")
+  H.raises(function() fit(m3, o3, 1, nil, nil, {rotate = 10}) end, "unknown option 'rotate'")
+  H.raises(function()
+    local flat = data.dataset(tensor.randn{8, 4}, tensor.ones{8})
+    local m = nn.Linear(4, 2)
+    train.fit{model = m, loss = nn.SoftmaxCrossEntropy(), optimizer = optim.SGD(m, {lr = 0.1}), train = flat, epochs = 1, quiet = true, augment = {flip = true}}
+  end, "augment needs batches of images [N, C, H, W], got [8,4]")
+  os.execute('rm -rf "' .. dir .. '"')
+end)
+
 -- TPE: its first 10 trials are random search's; then it samples near the best, and each trial
 -- is sampled once, when it is handed out, so an interrupted search resumes into the same trials.
 test("method = \"tpe\": random start, then conditioned; interrupted and resumed, the same trials", function()

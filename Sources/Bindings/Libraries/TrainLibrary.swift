@@ -7,7 +7,7 @@ enum TrainLibrary {
     static let summary = "train.fit: the training loop with validation, checkpoints, history"
 
     static let fitOptions = ["model", "loss", "optimizer", "schedule", "train", "val", "epochs", "batch", "reg", "seed",
-                             "log", "keep_best", "train_sample", "quiet", "average", "momentum", "stop_above", "resume", "budget", "clip", "overwrite", "test"]
+                             "log", "keep_best", "train_sample", "quiet", "average", "momentum", "stop_above", "resume", "budget", "clip", "overwrite", "test", "augment"]
 
     static let functions: [LuaFunction] = [
         LuaFunction("fit", "train.fit{model=, loss=, optimizer=, train=, val=, epochs=10, batch=256, reg=0, ...}", """
@@ -27,7 +27,9 @@ enum TrainLibrary {
         trial's folder as the default log, and a report that may stop a trial
         far behind the others), keep_best=true, test = a data set measured once at
         the end with the kept parameters (h.test_acc, and the report's header),
-        train_sample=1000, quiet=false. Stops with a message naming the step if
+        train_sample=1000, quiet=false, augment = {flip = true, shift = 2} (each
+        training image mirrored with probability 1/2 and moved up to 2 pixels each
+        way, drawn anew every batch; images [N, C, H, W]). Stops with a message naming the step if
         the loss becomes NaN or infinite. Returns the history: h.loss (per
         iteration), h.train_acc, h.val_acc, h.lr (per epoch), h.best, h.stopped
         (why a budget stopped it), h.resumed_from (the epoch it carried on from).
@@ -125,6 +127,13 @@ enum TrainLibrary {
             let f = try o.number("stop_above", default: budget["stop_above"]?.number ?? 3)
             guard f > 1 else { throw a.argumentError(1, "option 'stop_above' must be a factor above 1, got \(f)") }
             opts.stopAbove = f
+        }
+        if let d = try o.record("augment", allowed: ["flip", "shift"]) {
+            var flip = false
+            if let f = d["flip"] { guard case .bool(let b) = f else { throw a.argumentError(1, "augment.flip must be true or false") }; flip = b }
+            let shift = d["shift"]?.number ?? 0
+            guard shift >= 0, shift < 1000, shift == shift.rounded() else { throw a.argumentError(1, "augment.shift must be a whole number of pixels, 0 or more, got \(shift)") }
+            opts.augment = try Augmentation(flip: flip, shift: Int(shift))
         }
         if let d = try o.record("momentum", allowed: ["start", "end", "epochs"]) {
             guard let s = d["start"]?.number, let e = d["end"]?.number, let n = d["epochs"]?.number else {

@@ -74,6 +74,8 @@ public final class Trainer {
         public var clip: Double?
         /// Log into a folder that holds other files than a run's.
         public var overwrite = false
+        /// Random flips and shifts of each training image, drawn per batch.
+        public var augment: Augmentation?
         public init() {}
     }
 
@@ -160,7 +162,11 @@ public final class Trainer {
             let order = run.generator.permutation(train.count)
             run.iteration = skip
             for i in skip..<limit {
-                let batch = try train.batch(i, of: order, size: options.batchSize)
+                var batch = try train.batch(i, of: order, size: options.batchSize)
+                if let aug = options.augment, !aug.isIdentity {
+                    let draws = aug.draws(count: batch.labels.count, seed: options.seed, epoch: epoch, batch: i + 1)
+                    batch.inputs = try Augmentation.apply(batch.inputs, draws)
+                }
                 if Trainer.interruptCheck?() == true {
                     model.evaluate()
                     throw RuntimeError(.interrupted, "train.fit", "interrupted at epoch \(epoch), iteration \(i + 1)")
@@ -252,6 +258,7 @@ public final class Trainer {
             "schedule": schedule.map { String(describing: $0.kind) } ?? "none", "weight_decay": optimizer.weightDecay,
             "model": ModuleSpec(model).dictionary, "parameters": model.parameterCount,
             "train_size": train.count, "val_size": validation?.count ?? 0,
+            "augment": options.augment.map { ["flip": $0.flip, "shift": $0.shift] as [String: Any] } ?? "none",
             "versions": ["optlab": optlabVersion, "openblas": "system"],
         ]
         for (k, v) in configExtras { c[k] = v }

@@ -11,6 +11,18 @@
 
 #define LANES 16
 
+/* One element's step: the moments and the parameter updated in place; returns u. */
+static inline __attribute__((always_inline)) float adam_one(float *x, float g, float *m, float *v, float b1, float b2,
+                                                             float omb1, float omb2, float c1, float c2, float e, float nlr) {
+    float mi = b1 * *m + omb1 * g;
+    float vi = b2 * *v + omb2 * g * g;
+    *m = mi;
+    *v = vi;
+    float u = nlr * (mi / c1) / (__builtin_elementwise_sqrt(vi / c2) + e);
+    *x = *x + u;
+    return u;
+}
+
 #define ADAM(SUFFIX, TARGET)                                                                              \
     TARGET static double adam_##SUFFIX(float *x, const float *g, float *m, float *v, ptrdiff_t n,        \
                                        const struct optlab_adam *k) {                                    \
@@ -23,26 +35,14 @@
             ptrdiff_t end = i + 4096 < n ? i + 4096 : n;                                                  \
             for (; i + LANES <= end; i += LANES) {                                                        \
                 for (int j = 0; j < LANES; j++) {                                                         \
-                    float gi = g[i + j];                                                                  \
-                    float mi = b1 * m[i + j] + omb1 * gi;                                                 \
-                    float vi = b2 * v[i + j] + omb2 * gi * gi;                                            \
-                    m[i + j] = mi;                                                                        \
-                    v[i + j] = vi;                                                                        \
-                    float u = nlr * (mi / c1) / (__builtin_elementwise_sqrt(vi / c2) + e);                \
-                    x[i + j] = x[i + j] + u;                                                              \
+                    float u = adam_one(x + i + j, g[i + j], m + i + j, v + i + j, b1, b2, omb1, omb2, c1, c2, e, nlr); \
                     acc[j] += u * u;                                                                      \
                 }                                                                                         \
             }                                                                                             \
             for (int j = 0; j < LANES; j++) total += (double)acc[j];                                      \
         }                                                                                                 \
         for (; i < n; i++) {                                                                              \
-            float gi = g[i];                                                                              \
-            float mi = b1 * m[i] + omb1 * gi;                                                             \
-            float vi = b2 * v[i] + omb2 * gi * gi;                                                        \
-            m[i] = mi;                                                                                    \
-            v[i] = vi;                                                                                    \
-            float u = nlr * (mi / c1) / (__builtin_elementwise_sqrt(vi / c2) + e);                        \
-            x[i] = x[i] + u;                                                                              \
+            float u = adam_one(x + i, g[i], m + i, v + i, b1, b2, omb1, omb2, c1, c2, e, nlr);            \
             total += (double)(u * u);                                                                     \
         }                                                                                                 \
         return total;                                                                                     \
@@ -54,17 +54,6 @@ ADAM(avx2, __attribute__((target("avx2,fma"))))
 ADAM(avx512, __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,fma"))))
 #endif
 
-double optlab_adam_f32(float *x, const float *g, float *m, float *v, ptrdiff_t n, const struct optlab_adam *k) {
-#if defined(__x86_64__)
-    switch (optlab_kernel_level()) {
-    case 2: return adam_avx512(x, g, m, v, n, k);
-    case 1: return adam_avx2(x, g, m, v, n, k);
-    default: break;
-    }
-#endif
-    return adam_baseline(x, g, m, v, n, k);
-}
-
 double optlab_adam_f32_as(int level, float *x, const float *g, float *m, float *v, ptrdiff_t n, const struct optlab_adam *k) {
 #if defined(__x86_64__)
     int have = optlab_kernel_level();
@@ -74,4 +63,8 @@ double optlab_adam_f32_as(int level, float *x, const float *g, float *m, float *
 #endif
     (void)level;
     return adam_baseline(x, g, m, v, n, k);
+}
+
+double optlab_adam_f32(float *x, const float *g, float *m, float *v, ptrdiff_t n, const struct optlab_adam *k) {
+    return optlab_adam_f32_as(optlab_kernel_level(), x, g, m, v, n, k);
 }

@@ -30,12 +30,19 @@ public enum Parallel {
     /// hand-off costs more than it saves.
     static let minimumElements = 1 << 16
 
+    /// How many ranges `[0, n)` is cut into: 1 below `grain`, else up to
+    /// `threads`, each at least half a grain.
+    @inline(__always)
+    private static func ranges(_ n: Int, grain: Int) -> Int {
+        n < grain ? 1 : Swift.min(count, Swift.max(1, n / Swift.max(grain / 2, 1)))
+    }
+
     /// Calls `body` on `[0, n)` cut into up to `threads` contiguous ranges,
     /// in parallel; on the calling thread alone when n is below `grain`.
     @inline(__always)
     static func forRanges(_ n: Int, grain: Int = minimumElements, _ body: (Range<Int>) -> Void) {
-        let t = Swift.min(count, Swift.max(1, n / Swift.max(grain / 2, 1)))
-        if t <= 1 || n < grain {
+        let t = ranges(n, grain: grain)
+        if t <= 1 {
             body(0..<n)
             return
         }
@@ -50,8 +57,8 @@ public enum Parallel {
     /// The sum of `body` over `[0, n)` cut as `forRanges` cuts it, added in
     /// range order: the same bits for the same thread count.
     static func sum(_ n: Int, grain: Int = minimumElements, _ body: (Range<Int>) -> Double) -> Double {
-        let t = Swift.min(count, Swift.max(1, n / Swift.max(grain / 2, 1)))
-        if t <= 1 || n < grain { return body(0..<n) }
+        let t = ranges(n, grain: grain)
+        if t <= 1 { return body(0..<n) }
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: t) { parts in
             let out = Parts(base: parts.baseAddress!)
             withoutActuallyEscaping(body) { body in

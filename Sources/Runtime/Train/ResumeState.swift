@@ -35,10 +35,7 @@ struct ResumeState {
             for (i, t) in a.averages.enumerated() { tensors.append(("average\(k + 1).\(i + 1)", t)) }
         }
         var meta: [String: String] = ["epoch": String(epoch), "best_count": String(best?.count ?? 0)]
-        if partial {
-            meta["iteration"] = String(run.iteration)
-            meta["partial_evaluation"] = run.validationAccuracy == nil ? "train" : "train val"
-        }
+        if partial { meta["iteration"] = String(run.iteration) }
         for (k, v) in trainer.optimizer.stateScalars { meta["optim." + k] = v }
         for (k, a) in trainer.averages.enumerated() { meta["average\(k + 1).updates"] = String(a.updates) }
         if let s = trainer.schedule { meta["schedule"] = s.savedState }
@@ -100,11 +97,12 @@ struct ResumeState {
             h.bestValidationAccuracy = Double(bitPattern: (d["best"] as? NSNumber)?.uint64Value ?? (-Double.infinity).bitPattern)
             h.seconds = Double(bitPattern: (d["seconds"] as? NSNumber)?.uint64Value ?? 0)
         }
+        // (saved mid-epoch, the history also holds that point's evaluation: one entry per whole epoch is kept)
         let iteration = Int(file.metadata["iteration"] ?? "") ?? 0
-        if iteration > 0, let parts = file.metadata["partial_evaluation"] {
-            if !h.trainAccuracy.isEmpty { h.trainAccuracy.removeLast() }
-            if !h.learningRate.isEmpty { h.learningRate.removeLast() }
-            if parts.contains("val"), !h.validationAccuracy.isEmpty { h.validationAccuracy.removeLast() }
+        if iteration > 0 {
+            h.trainAccuracy = Array(h.trainAccuracy.prefix(epoch))
+            h.learningRate = Array(h.learningRate.prefix(epoch))
+            h.validationAccuracy = Array(h.validationAccuracy.prefix(epoch))
         }
         return (ResumeState(epoch: epoch, iteration: iteration, history: h), best)
     }

@@ -14,8 +14,11 @@
 -- no result first, and then decides as it would have.
 local P, S = ...
 local H = P.hp
-local rung_result, run_trial, finish_trial, assign, exists = S.rung_result, S.run_trial, S.finish_trial, S.assign, S.exists
+local rung_result, run_trial, finish_trial, assign = S.rung_result, S.run_trial, S.finish_trial, S.assign
 local asha = {}
+
+-- The job of trial t (the stage's jobs are its trials in order).
+local function job_of(A, t) return A.jobs[t - A.jobs[1].first + 1] end
 
 -- The rungs' budgets: min_epochs · eta^k below max_epochs, then max_epochs.
 function asha.budgets(o)
@@ -31,7 +34,7 @@ function asha.begin(ctx, jobs)
   A.jobs, A.level, A.order, A.started = jobs, {}, {}, 0
   A.log = ctx.root .. "/asha.jsonl"
   for _, rec in ipairs(H.read_lines(A.log)) do
-    local job = jobs[(rec.trial or 0) - jobs[1].first + 1]
+    local job = job_of(A, rec.trial or 0)
     if job and rec.rung then
       A.level[job.trial] = math.max(A.level[job.trial] or 0, rec.rung)
       A.order[#A.order + 1] = {trial = job.trial, rung = rec.rung}
@@ -39,7 +42,7 @@ function asha.begin(ctx, jobs)
     end
   end
   for t, k in pairs(A.level) do
-    local job = jobs[t - jobs[1].first + 1]
+    local job = job_of(A, t)
     job.rung, job.epochs, job.rungs = k, A.budgets[k], #A.budgets
   end
   asha.collect(ctx)
@@ -50,7 +53,7 @@ local function ranked(ctx, k)
   local A, rs = ctx.asha, {}
   for t, level in pairs(A.level) do
     if level >= k then
-      local r = rung_result(ctx, A.jobs[t - A.jobs[1].first + 1], k)
+      local r = rung_result(ctx, job_of(A, t), k)
       if r then rs[#rs + 1] = r end
     end
   end
@@ -62,13 +65,12 @@ local function ranked(ctx, k)
   end)
   return rs
 end
-asha.ranked = ranked
 
 -- The jobs handed out that have no result yet, in the order they were handed out.
 function asha.unfinished(ctx)
   local A, out = ctx.asha, {}
   for _, h in ipairs(A.order) do
-    local job = A.jobs[h.trial - A.jobs[1].first + 1]
+    local job = job_of(A, h.trial)
     if A.level[h.trial] == h.rung and not rung_result(ctx, job, h.rung) then out[#out + 1] = job end
   end
   return out
@@ -90,7 +92,7 @@ end
 -- Records the decision and readies its job (a new trial is sampled here, TPE's conditioned on what is in).
 function asha.hand_out(ctx, d)
   local A = ctx.asha
-  local job = A.jobs[d.trial - A.jobs[1].first + 1]
+  local job = job_of(A, d.trial)
   if d.rung == 1 then A.started = A.started + 1; assign(ctx, job) end
   job.rung, job.epochs, job.rungs, job.retries = d.rung, A.budgets[d.rung], #A.budgets, 0
   A.level[job.trial] = d.rung
@@ -123,16 +125,10 @@ function asha.observations(ctx, space)
   -- in trial order, as TPE sees them without successive halving (its ties depend on the order)
   table.sort(finished, function(a, b) return a.trial < b.trial end)
   for _, h in ipairs(A.order) do
-    local job = A.jobs[h.trial - A.jobs[1].first + 1]
+    local job = job_of(A, h.trial)
     if h.rung == 1 and job.raw and not rung_result(ctx, job, 1) then running[#running + 1] = job.raw end
   end
   return finished, running
-end
-
--- A job that failed without running (its worker died twice), recorded at its rung.
-function asha.failed(ctx, job, why)
-  finish_trial(ctx, {trial = job.trial, stage = job.stage, config = job.config, raw = job.raw, dir = job.dir,
-    rung = job.rung, epochs = job.epochs, status = "failed", error = why})
 end
 
 -- In this process: one job at a time, the unfinished ones of a resumed run first.
@@ -174,7 +170,7 @@ end
 function asha.collect(ctx)
   local A = ctx.asha
   for t, k in pairs(A.level) do
-    local job = A.jobs[t - A.jobs[1].first + 1]
+    local job = job_of(A, t)
     ctx.results[t] = rung_result(ctx, job, k) or (k > 1 and rung_result(ctx, job, k - 1)) or nil
   end
 end
@@ -192,7 +188,7 @@ function asha.progress(ctx)
   local done, handed = 0, {}
   for _, h in ipairs(A.order) do
     handed[h.rung] = (handed[h.rung] or 0) + 1
-    if rung_result(ctx, A.jobs[h.trial - A.jobs[1].first + 1], h.rung) then done = done + step(h.rung) end
+    if rung_result(ctx, job_of(A, h.trial), h.rung) then done = done + step(h.rung) end
   end
   local n, total = #A.jobs, 0
   for k = 1, #A.budgets do
@@ -200,13 +196,6 @@ function asha.progress(ctx)
     n = n // A.eta
   end
   return done, total
-end
-
--- The queue file a worker claims: the job with its rung's budget.
-function asha.enqueue(ctx, job)
-  local queue = ctx.root .. "/queue/"
-  H.mkdir(queue); H.mkdir(ctx.root .. "/running")
-  if not exists(queue .. job.trial .. ".json") then H.write_json(queue .. job.trial .. ".json", job) end
 end
 
 S.asha = asha

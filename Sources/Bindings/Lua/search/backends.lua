@@ -30,6 +30,13 @@ local function holders(ctx)
   return held
 end
 
+-- The queue file a worker claims (the job, with its budget), unless it is queued already.
+local function queue_job(ctx, job)
+  local queue = ctx.root .. "/queue/"
+  H.mkdir(queue); H.mkdir(ctx.root .. "/running")
+  if not exists(queue .. job.trial .. ".json") then H.write_json(queue .. job.trial .. ".json", job) end
+end
+
 -- Hands out the jobs that have no result and are neither queued nor held by
 -- a worker. TPE's are sampled as they are handed out, one per free worker,
 -- so each is conditioned on everything finished by then.
@@ -50,7 +57,7 @@ local function enqueue(ctx, jobs)
         assign(ctx, job)
         free = free - 1
       end
-      H.write_json(queue .. job.trial .. ".json", job)
+      queue_job(ctx, job)
     end
   end
 end
@@ -77,7 +84,7 @@ function processes.run(ctx, s, jobs)
   local function feed()
     if not A then return enqueue(ctx, jobs) end
     A.collect(ctx)
-    A.feed(ctx, busy(ctx), function(job) A.enqueue(ctx, job); ctx.view:set_state(job.trial, "queued") end)
+    A.feed(ctx, busy(ctx), function(job) queue_job(ctx, job); ctx.view:set_state(job.trial, "queued") end)
   end
   feed()
   -- the workers `optlab sweep` started with the master, kept from stage to stage
@@ -221,8 +228,44 @@ local function submitted(ctx, s, each)
   end
 end
 
+-- A task that ended without its job's result: recorded as cancelled when it
+-- was cancelled or has vanished, submitted once more otherwise (`submit`),
+-- failed the second time.
+local function ended_without_result(ctx, s, job, tk, st, submit)
+  local function record(status, why)
+    finish_trial(ctx, {trial = job.trial, stage = s, config = job.config, raw = job.raw, dir = job.dir, rung = job.rung,
+      epochs = job.rung and job.epochs, status = status, error = why})
+  end
+  if st == nil or st == "CANCELLED" then
+    record("cancelled", "its Slurm task " .. tk.job .. "_" .. tk.task .. " was cancelled")
+  elseif tk.retries < 1 then
+    -- hand the job out afresh, noting the retry in it
+    for _, f in ipairs(H.list(ctx.root .. "/running")) do
+      if f:match("^(%d+)%.") == tostring(job.trial) then os.remove(ctx.root .. "/running/" .. f) end
+    end
+    job.retries = (job.retries or 0) + 1
+    submit(job, true)
+  else
+    record("failed", "its Slurm task ended " .. st .. " twice (see " .. ctx.root .. "/slurm/" .. tk.job .. "_" .. tk.task .. ".out)")
+  end
+end
+
+-- One poll of a task whose job has no result yet: its state for the view,
+-- and once it is seen ended twice (so a result being written is not
+-- mistaken for none), what `ended_without_result` does.
+local function watch(ctx, s, job, tk, st, gone, submit)
+  local t = job.trial
+  ctx.view:set_state(t, st == "RUNNING" and "running" or st == "PENDING" and "pending" or st and st:lower() or "gone")
+  if st and active[st] then gone[t] = nil return end
+  gone[t] = (gone[t] or 0) + 1
+  if gone[t] < 2 then return end
+  gone[t] = nil
+  ended_without_result(ctx, s, job, tk, st, submit)
+end
+
 function slurm.run(ctx, s, jobs)
   if ctx.asha or ctx.method == "tpe" then return slurm.run_dynamic(ctx, s, jobs) end
+  local function resubmit(j) enqueue(ctx, {j}); slurm.submit(ctx, s, jobs, {j.trial - j.first}) end
   ctx.slurm_jobs, ctx.tasks = ctx.slurm_jobs or {}, ctx.tasks or {}
   submitted(ctx, s, function(rec, t, i)
     ctx.tasks[t] = {job = rec.job, task = i, retries = (ctx.tasks[t] and ctx.tasks[t].retries or -1) + 1}
@@ -245,33 +288,7 @@ function slurm.run(ctx, s, jobs)
       local states = slurm.states(list)
       for _, j in ipairs(states and jobs or {}) do
         local tk = ctx.tasks[j.trial]
-        local st = tk and states[tk.job .. "_" .. tk.task]
-        if tk and not result_of(ctx, j) then
-          ctx.view:set_state(j.trial, st == "RUNNING" and "running" or st == "PENDING" and "pending" or st and st:lower() or "gone")
-          if st and active[st] then gone[j.trial] = nil
-          else
-            -- ended without a result: seen twice, so a result being written is not mistaken
-            gone[j.trial] = (gone[j.trial] or 0) + 1
-            if gone[j.trial] >= 2 then
-              gone[j.trial] = nil
-              if st == nil or st == "CANCELLED" then
-                finish_trial(ctx, {trial = j.trial, stage = s, config = j.config, raw = j.raw, dir = j.dir, status = "cancelled",
-                  error = "its Slurm task " .. tk.job .. "_" .. tk.task .. " was cancelled"})
-              elseif tk.retries < 1 then
-                -- hand the trial out afresh, noting the retry in its job
-                for _, f in ipairs(H.list(ctx.root .. "/running")) do
-                  if f:match("^(%d+)%.") == tostring(j.trial) then os.remove(ctx.root .. "/running/" .. f) end
-                end
-                j.retries = (j.retries or 0) + 1
-                enqueue(ctx, {j})
-                slurm.submit(ctx, s, jobs, {j.trial - j.first})
-              else
-                finish_trial(ctx, {trial = j.trial, stage = s, config = j.config, raw = j.raw, dir = j.dir, status = "failed",
-                  error = "its Slurm task ended " .. st .. " twice (see " .. ctx.root .. "/slurm/" .. tk.job .. "_" .. tk.task .. ".out)"})
-              end
-            end
-          end
-        end
+        if tk and not result_of(ctx, j) then watch(ctx, s, j, tk, states[tk.job .. "_" .. tk.task], gone, resubmit) end
       end
     end
     ctx.view:poll(holders(ctx))
@@ -281,26 +298,7 @@ end
 
 -- TPE and successive halving decide each job when a slot frees up, so
 -- their jobs go to Slurm one at a time: each a one-task array, at most
--- `--parallel` (default 4) queued or running. A task that ends without its
--- job's result is treated as in `run`: cancelled, submitted once more, or failed.
-local function ended_without_result(ctx, s, jobs, job, tk, st, submit)
-  local function record(status, why)
-    finish_trial(ctx, {trial = job.trial, stage = s, config = job.config, raw = job.raw, dir = job.dir, rung = job.rung,
-      epochs = job.rung and job.epochs, status = status, error = why})
-  end
-  if st == nil or st == "CANCELLED" then
-    record("cancelled", "its Slurm task " .. tk.job .. "_" .. tk.task .. " was cancelled")
-  elseif tk.retries < 1 then
-    for _, f in ipairs(H.list(ctx.root .. "/running")) do
-      if f:match("^(%d+)%.") == tostring(job.trial) then os.remove(ctx.root .. "/running/" .. f) end
-    end
-    job.retries = (job.retries or 0) + 1
-    submit(job, true)
-  else
-    record("failed", "its Slurm task ended " .. st .. " twice (see " .. ctx.root .. "/slurm/" .. tk.job .. "_" .. tk.task .. ".out)")
-  end
-end
-
+-- `--parallel` (default 4) queued or running, watched as in `run`.
 function slurm.run_dynamic(ctx, s, jobs)
   local A = ctx.asha and S.asha
   ctx.slurm_jobs, ctx.tasks = ctx.slurm_jobs or {}, ctx.tasks or {}
@@ -320,7 +318,7 @@ function slurm.run_dynamic(ctx, s, jobs)
   for t in pairs(ctx.tasks) do local job = job_of(t) if job and not job_done(ctx, job) then inflight[t] = job end end
   local function submit(job, retry)
     if not retry then ctx.tasks[job.trial] = nil end   -- a new rung starts its retries afresh
-    S.asha.enqueue(ctx, job)
+    queue_job(ctx, job)
     slurm.submit(ctx, s, jobs, {job.trial - first}, job.rung)
     ctx.tasks[job.trial].rung = job.rung
     inflight[job.trial] = job
@@ -355,25 +353,13 @@ function slurm.run_dynamic(ctx, s, jobs)
       for t in pairs(inflight) do ids[ctx.tasks[t].job] = true end
       for id in pairs(ids) do list[#list + 1] = id end
       local states = slurm.states(list)
+      -- (a snapshot in trial order: a resubmission adds to inflight; a recorded end leaves it at the next pass)
       local watched = {}
-      for t, job in pairs(states and inflight or {}) do watched[#watched + 1] = job end
+      for _, job in pairs(states and inflight or {}) do watched[#watched + 1] = job end
       table.sort(watched, function(a, b) return a.trial < b.trial end)
       for _, job in ipairs(watched) do
-        local t = job.trial
-        local tk = ctx.tasks[t]
-        local st = states[tk.job .. "_" .. tk.task]
-        if not job_done(ctx, job) then
-          ctx.view:set_state(t, st == "RUNNING" and "running" or st == "PENDING" and "pending" or st and st:lower() or "gone")
-          if st and active[st] then gone[t] = nil
-          else
-            gone[t] = (gone[t] or 0) + 1   -- seen twice, so a result being written is not mistaken
-            if gone[t] >= 2 then
-              gone[t] = nil
-              inflight[t] = nil
-              ended_without_result(ctx, s, jobs, job, tk, st, submit)
-            end
-          end
-        end
+        local tk = ctx.tasks[job.trial]
+        if not job_done(ctx, job) then watch(ctx, s, job, tk, states[tk.job .. "_" .. tk.task], gone, submit) end
       end
       feed()
     end
@@ -390,4 +376,4 @@ function slurm.cancel(ctx)
   end
 end
 
-S.backends, S.holders, S.busy = backends, holders, busy
+S.backends, S.holders = backends, holders

@@ -35,32 +35,32 @@ local function restore(values, hex)
 end
 local function trial_dir(root, s, t) return H.trial_dir(root, s, t) end
 
+-- A result file as written, its floats exact again; a score JSON could not
+-- hold (inf, nan: written as strings) is no score. nil when there is none yet.
+local function read_result(path)
+  local r = H.read_json(path)
+  if not r then return nil end
+  if r.raw then restore(r.raw, r.raw_exact) end
+  if r.score_exact then r.score = tonumber(r.score_exact) end
+  if type(r.score) ~= "number" then r.score = nil end
+  return r
+end
+
 -- A trial's result at one rung of successive halving (rung<k>.json beside
 -- result.json, which holds its latest): written once, so read once.
 local function rung_result(ctx, job, k)
   k = k or job.rung
   ctx.rung_results = ctx.rung_results or {}
-  local by = ctx.rung_results[job.trial]
-  if by and by[k] then return by[k] end
-  local r = H.read_json(job.dir .. "/rung" .. k .. ".json")
-  if not r then return nil end
-  if r.raw then restore(r.raw, r.raw_exact) end
-  if r.score_exact then r.score = tonumber(r.score_exact) end
-  if type(r.score) ~= "number" then r.score = nil end
-  ctx.rung_results[job.trial] = by or {}
-  ctx.rung_results[job.trial][k] = r
+  local by = ctx.rung_results[job.trial] or {}
+  if by[k] then return by[k] end
+  local r = read_result(job.dir .. "/rung" .. k .. ".json")
+  if r then by[k] = r; ctx.rung_results[job.trial] = by end
   return r
 end
 
--- A result never changes once written, so it is read once. A score JSON
--- could not hold (inf, nan: written as strings) is no score.
+-- A result never changes once written, so it is read once.
 local function result_of(ctx, job)
-  local r = ctx.results[job.trial]
-  if r then return r end
-  r = H.read_json(job.dir .. "/result.json")
-  if r and r.raw then restore(r.raw, r.raw_exact) end
-  if r and r.score_exact then r.score = tonumber(r.score_exact) end
-  if r and type(r.score) ~= "number" then r.score = nil end
+  local r = ctx.results[job.trial] or read_result(job.dir .. "/result.json")
   ctx.results[job.trial] = r
   return r
 end

@@ -30,9 +30,10 @@ func format(_ v: Double) -> String {
     v >= 100 ? String(format: "%.0f", v) : v >= 10 ? String(format: "%.1f", v) : String(format: "%.2f", v)
 }
 
-// OpenBLAS reads its kernel family and its threads' spin time only as it
-// loads: start again, once, with better ones when they apply (see BLASCore).
-BLASCore.restartIfBetter()
+// OpenBLAS reads its kernel family and its threads' spin time, and glibc its
+// malloc cache size, only as the process starts: start again, once, with
+// better ones when they apply (see StartupEnvironment).
+StartupEnvironment.restartIfNeeded()
 
 let suites = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("-") }
 let wanted = suites.isEmpty ? ["core", "lua", "train", "check", "modelling", "embed"] : Array(suites)

@@ -1,9 +1,11 @@
-/* exp, tanh and sigmoid of f32 arrays with branch-free float polynomials
- * (within 2 ulps of the correctly rounded value over the whole range; see
- * TranscendentalTests), in loops the compiler vectorises for each
- * instruction set below. */
+/* exp, tanh, sigmoid and log of f32 arrays with branch-free float
+ * polynomials (within 2 ulps of the correctly rounded value over the whole
+ * range; see TranscendentalTests), in loops the compiler vectorises for the
+ * baseline and for AVX2; the AVX-512 family is written with its own
+ * instructions in transcendental_avx512.c. */
 #include "optlab_kernels.h"
 #include "level.h"
+#include "transcendental_avx512.h"
 /* Fused multiply-adds where the instruction set has them (AVX2, AVX-512):
  * the polynomials' chains of dependent multiply-then-add were the kernels'
  * bottleneck (exp of 1M floats 657 -> 427 us). So AVX2 and AVX-512 may differ
@@ -67,12 +69,48 @@ static inline __attribute__((always_inline)) float tanhf_one(float x) {
 }
 
 static inline __attribute__((always_inline)) float sigmoidf_one(float x) {
-    /* e^{-|x|} never overflows; for x < 0, σ(x) = e^{x}/(1 + e^{x}) keeps tiny results */
+    /* e^{-|x|} never overflows; for x < 0, σ(x) = e^{x}/(1 + e^{x}) keeps
+     * tiny results. The quotient is taken in double and rounded once: in
+     * float, 1 + e's rounding and the division's added up to 3 ulps. */
     float a = x < 0 ? -x : x;
     float e = expf_one(-a);
-    float s = 1.0f / (1.0f + e);
-    float v = x < 0 ? e * s : s;
+    double s = (double)(x < 0 ? e : 1.0f) / (1.0 + (double)e);
+    float v = (float)s;
     return x != x ? x : v;
+}
+
+/* log x = k ln 2 + log m with x = m 2^k, m in [√½, √2): Cephes's logf
+ * polynomial in f = m - 1 (exact); a denormal x is first scaled by 2^23. */
+static inline __attribute__((always_inline)) float logf_one(float x) {
+    int denormal = x < 1.17549435e-38f;
+    float s = denormal ? x * 8388608.0f : x;
+    uint32_t b;
+    memcpy(&b, &s, 4);
+    int32_t k = (int32_t)((b >> 23) & 0xff) - 127 - (denormal ? 23 : 0);
+    uint32_t mb = (b & 0x007fffffu) | 0x3f800000u; /* m in [1, 2) */
+    float m;
+    memcpy(&m, &mb, 4);
+    int high = m > 1.41421356237f;
+    m = high ? m * 0.5f : m;
+    float e = (float)(k + high);
+    float f = m - 1.0f;
+    float z = f * f;
+    float p = 7.0376836292e-2f;
+    p = p * f - 1.1514610310e-1f;
+    p = p * f + 1.1676998740e-1f;
+    p = p * f - 1.2420140846e-1f;
+    p = p * f + 1.4249322787e-1f;
+    p = p * f - 1.6668057665e-1f;
+    p = p * f + 2.0000714765e-1f;
+    p = p * f - 2.4999993993e-1f;
+    p = p * f + 3.3333331174e-1f;
+    float y = p * f * z;
+    y = y + e * -2.12194440e-4f;
+    y = y - 0.5f * z;
+    float v = e * 0.693359375f + (f + y);
+    v = x == __builtin_inff() ? x : v;
+    v = x == 0.0f ? -__builtin_inff() : v;
+    return (x < 0.0f || x != x) ? __builtin_nanf("") : v;
 }
 
 #define KERNELS(SUFFIX, TARGET)                                                                        \
@@ -84,24 +122,26 @@ static inline __attribute__((always_inline)) float sigmoidf_one(float x) {
     }                                                                                                  \
     TARGET static void sigmoid_##SUFFIX(const float *x, float *y, ptrdiff_t n) {     \
         for (ptrdiff_t i = 0; i < n; i++) y[i] = sigmoidf_one(x[i]);                                   \
+    }                                                                                                  \
+    TARGET static void log_##SUFFIX(const float *x, float *y, ptrdiff_t n) {         \
+        for (ptrdiff_t i = 0; i < n; i++) y[i] = logf_one(x[i]);                                       \
     }
 
 KERNELS(baseline, )
 #if defined(__x86_64__)
 KERNELS(avx2, __attribute__((target("avx2,fma"))))
-KERNELS(avx512, __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,fma"))))
 #endif
 
 typedef void (*unary_kernel)(const float *, float *, ptrdiff_t);
 struct kernels {
-    unary_kernel exp, tanh, sigmoid;
+    unary_kernel exp, tanh, sigmoid, log;
     const char *name;
 };
 
-static const struct kernels baseline = {exp_baseline, tanh_baseline, sigmoid_baseline, "baseline"};
+static const struct kernels baseline = {exp_baseline, tanh_baseline, sigmoid_baseline, log_baseline, "baseline"};
 #if defined(__x86_64__)
-static const struct kernels avx2 = {exp_avx2, tanh_avx2, sigmoid_avx2, "avx2"};
-static const struct kernels avx512 = {exp_avx512, tanh_avx512, sigmoid_avx512, "avx512"};
+static const struct kernels avx2 = {exp_avx2, tanh_avx2, sigmoid_avx2, log_avx2, "avx2"};
+static const struct kernels avx512 = {optlab_exp_avx512, optlab_tanh_avx512, optlab_sigmoid_avx512, optlab_log_avx512, "avx512"};
 #endif
 
 /* The best family the CPU has, at most `cap` (0 baseline, 1 avx2, 2 avx512). */
@@ -151,10 +191,11 @@ int optlab_kernel_level(void) {
 void optlab_exp_f32(const float *x, float *y, ptrdiff_t n) { ready()->exp(x, y, n); }
 void optlab_tanh_f32(const float *x, float *y, ptrdiff_t n) { ready()->tanh(x, y, n); }
 void optlab_sigmoid_f32(const float *x, float *y, ptrdiff_t n) { ready()->sigmoid(x, y, n); }
+void optlab_log_f32(const float *x, float *y, ptrdiff_t n) { ready()->log(x, y, n); }
 const char *optlab_isa(void) { return ready()->name; }
 
 const char *optlab_unary_f32_as(const char *isa, int op, const float *x, float *y, ptrdiff_t n) {
     const struct kernels *k = best(cap_named(isa));
-    (op == 0 ? k->exp : op == 1 ? k->tanh : k->sigmoid)(x, y, n);
+    (op == 0 ? k->exp : op == 1 ? k->tanh : op == 2 ? k->sigmoid : k->log)(x, y, n);
     return k->name;
 }

@@ -28,9 +28,10 @@ Commands (when no file of that name is in this folder):
 
 let argv = CommandLine.arguments
 
-// OpenBLAS reads its kernel family and its threads' spin time only as it
-// loads: start again, once, with better ones when they apply (see BLASCore).
-BLASCore.restartIfBetter()
+// OpenBLAS reads its kernel family and its threads' spin time, and glibc its
+// malloc cache size, only as the process starts: start again, once, with
+// better ones when they apply (see StartupEnvironment).
+StartupEnvironment.restartIfNeeded()
 let progname = "optlab"
 
 func printError(_ message: String) {

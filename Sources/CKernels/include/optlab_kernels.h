@@ -10,6 +10,7 @@
 void optlab_exp_f32(const float *x, float *y, ptrdiff_t n);
 void optlab_tanh_f32(const float *x, float *y, ptrdiff_t n);
 void optlab_sigmoid_f32(const float *x, float *y, ptrdiff_t n);
+void optlab_log_f32(const float *x, float *y, ptrdiff_t n);
 
 /* Adam's constants for one step: the betas, eps and lr as f32, and the bias
  * corrections 1 - beta^t (computed in double, then rounded to f32). */
@@ -27,7 +28,7 @@ double optlab_adam_f32_as(int level, float *x, const float *g, float *m, float *
 /* The kernel family in use: "avx512", "avx2" or "baseline". */
 const char *optlab_isa(void);
 
-/* For tests: op 0 exp, 1 tanh, 2 sigmoid with the family `isa` names (or the
+/* For tests: op 0 exp, 1 tanh, 2 sigmoid, 3 log with the family `isa` names (or the
  * best below it the CPU has); returns the family that ran. */
 const char *optlab_unary_f32_as(const char *isa, int op, const float *x, float *y, ptrdiff_t n);
 #endif

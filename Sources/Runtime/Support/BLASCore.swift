@@ -9,7 +9,8 @@ import Foundation
 /// 2²⁸ cycles after each call, taking the core from optlab's own threads
 /// between GEMMs (measured: a convnet step 25% slower at 2 threads). OpenBLAS
 /// reads both settings only when it loads, so the `optlab` executable
-/// restarts itself once with them in its environment (`restartEnvironment`).
+/// restarts itself once with them in its environment (`restartEnvironment`,
+/// applied by `StartupEnvironment`).
 public enum BLASCore {
     /// The kernel family in use ("SkylakeX", "Haswell", "Prescott").
     public static var name: String { String(cString: openblas_get_corename()) }
@@ -36,16 +37,6 @@ public enum BLASCore {
         if let core = better(environment: environment) { set["OPENBLAS_CORETYPE"] = core }
         if environment["OPENBLAS_THREAD_TIMEOUT"] == nil { set["OPENBLAS_THREAD_TIMEOUT"] = "4" }
         return set
-    }
-
-    /// Restarts this program with `restartEnvironment()` set, when it has
-    /// anything to set; returns when there is nothing to do or exec failed.
-    public static func restartIfBetter() {
-        let set = restartEnvironment()
-        guard !set.isEmpty else { return }
-        for (k, v) in set { setenv(k, v, 1) }
-        var cArgs = CommandLine.arguments.map { strdup($0) } + [nil]
-        execv("/proc/self/exe", &cArgs)
     }
 
     /// The CPU's feature flags, from /proc/cpuinfo (empty where there is none).

@@ -1,0 +1,138 @@
+/* exp, tanh, sigmoid and log of f32 arrays for AVX-512, written with the
+ * instructions the generic loops of kernels.c cannot reach through the
+ * compiler: vscalefps applies 2^n to exp's polynomial in one instruction
+ * (one rounding for a denormal result, inf past the top: no two-half
+ * scaling, no clamp to build the exponent bits), vgetexpps/vgetmantps split
+ * log's argument (denormals included), vrcp14ps with one Newton step
+ * replaces the division of tanh and sigmoid, and a masked load and store
+ * finish the tail. Same polynomials as kernels.c (Cephes's), so the same
+ * error bound: within 2 ulps of the correctly rounded value over the whole
+ * range (TranscendentalTests). */
+#include "transcendental_avx512.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define TARGET __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,fma"), always_inline)) static inline
+#define KERNEL __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,fma")))
+
+static const float ln2_hi = 0.693359375f, ln2_lo = -2.12194440e-4f;
+
+/* e^c for c already within [-104, 89] (or NaN, which stays NaN). */
+TARGET __m512 exp_clamped(__m512 c) {
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(c, _mm512_set1_ps(1.44269504088896341f)),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(ln2_hi), c);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(ln2_lo), r);
+    __m512 z = _mm512_mul_ps(r, r);
+    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    p = _mm512_add_ps(_mm512_fmadd_ps(p, z, r), _mm512_set1_ps(1.0f));
+    return _mm512_scalef_ps(p, n);
+}
+
+/* vminps/vmaxps return their second operand when either is NaN: with x
+ * second, NaN passes both clamps. */
+TARGET __m512 exp16(__m512 x) {
+    __m512 c = _mm512_min_ps(_mm512_set1_ps(89.0f), x);
+    c = _mm512_max_ps(_mm512_set1_ps(-104.0f), c);
+    return exp_clamped(c);
+}
+
+/* 1/d for d in [1, 2^30], to about 2^-28 before the last rounding:
+ * vrcp14ps's 14 bits, then one Newton step y + y(1 - dy). */
+TARGET __m512 reciprocal(__m512 d) {
+    __m512 y = _mm512_rcp14_ps(d);
+    return _mm512_fmadd_ps(y, _mm512_fnmadd_ps(d, y, _mm512_set1_ps(1.0f)), y);
+}
+
+TARGET __m512 tanh16(__m512 x) {
+    const __m512 sign = _mm512_castsi512_ps(_mm512_set1_epi32((int)0x80000000u));
+    __m512 a = _mm512_andnot_ps(sign, x);
+    /* small |a|: Cephes's odd polynomial; large: 1 - 2/(e^{2a} + 1) */
+    __m512 z = _mm512_mul_ps(a, a);
+    __m512 p = _mm512_set1_ps(-5.70498872745e-3f);
+    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(2.06390887954e-2f));
+    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-5.37397155531e-2f));
+    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(1.33314422036e-1f));
+    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-3.33332819422e-1f));
+    __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(p, z), a, a);
+    /* 2a is at most 20 (tanh is 1 in f32 from 9 on); NaN stays NaN */
+    __m512 e = exp_clamped(_mm512_min_ps(_mm512_set1_ps(20.0f), _mm512_add_ps(a, a)));
+    __m512 q = reciprocal(_mm512_add_ps(e, _mm512_set1_ps(1.0f)));
+    __m512 large = _mm512_fnmadd_ps(_mm512_set1_ps(2.0f), q, _mm512_set1_ps(1.0f));
+    __mmask16 is_small = _mm512_cmp_ps_mask(a, _mm512_set1_ps(0.625f), _CMP_LT_OQ);
+    __m512 t = _mm512_mask_mov_ps(large, is_small, small);
+    return _mm512_or_ps(t, _mm512_and_ps(x, sign));
+}
+
+/* σ(x) from e = e^{-|x|} (never overflows): 1/(1 + e), or e/(1 + e) for
+ * x < 0 so that tiny results keep their precision. The quotient is
+ * corrected once for 1 + e's rounding error (d + dl = 1 + e exactly, as
+ * |e| <= 1) and for its own (the residual num - q(d + dl) by fused
+ * multiply-adds): rounded twice in float, it was 3 ulps off. */
+TARGET __m512 sigmoid16(__m512 x) {
+    const __m512 sign = _mm512_castsi512_ps(_mm512_set1_epi32((int)0x80000000u));
+    const __m512 one = _mm512_set1_ps(1.0f);
+    __m512 e = exp_clamped(_mm512_max_ps(_mm512_set1_ps(-104.0f), _mm512_or_ps(x, sign)));
+    __m512 d = _mm512_add_ps(one, e);
+    __m512 dl = _mm512_sub_ps(e, _mm512_sub_ps(d, one));
+    __mmask16 negative = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+    __m512 num = _mm512_mask_mov_ps(one, negative, e);
+    __m512 r = reciprocal(d);
+    __m512 q = _mm512_mul_ps(num, r);
+    __m512 residual = _mm512_fnmadd_ps(q, dl, _mm512_fnmadd_ps(q, d, num));
+    return _mm512_fmadd_ps(residual, r, q);
+}
+
+/* log x = k ln 2 + log m with x = m 2^k, m in [√½, √2): Cephes's logf
+ * polynomial in f = m - 1 (exact). vgetmantps/vgetexpps give m in [1, 2)
+ * and k for normal and denormal x alike; x < 0 and NaN give NaN, 0 gives
+ * -inf (k = -inf) and +inf gives +inf. */
+TARGET __m512 log16(__m512 x) {
+    __m512 m = _mm512_getmant_ps(x, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_nan);
+    __m512 k = _mm512_getexp_ps(x);
+    __mmask16 high = _mm512_cmp_ps_mask(m, _mm512_set1_ps(1.41421356237f), _CMP_GT_OQ);
+    m = _mm512_mask_mul_ps(m, high, m, _mm512_set1_ps(0.5f));
+    k = _mm512_mask_add_ps(k, high, k, _mm512_set1_ps(1.0f));
+    __m512 f = _mm512_sub_ps(m, _mm512_set1_ps(1.0f));
+    __m512 z = _mm512_mul_ps(f, f);
+    __m512 p = _mm512_set1_ps(7.0376836292e-2f);
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(-1.1514610310e-1f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.1676998740e-1f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(-1.2420140846e-1f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.4249322787e-1f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(-1.6668057665e-1f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.0000714765e-1f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(-2.4999993993e-1f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(3.3333331174e-1f));
+    __m512 y = _mm512_mul_ps(_mm512_mul_ps(p, f), z);
+    y = _mm512_fmadd_ps(k, _mm512_set1_ps(ln2_lo), y);
+    y = _mm512_fnmadd_ps(_mm512_set1_ps(0.5f), z, y);
+    __m512 v = _mm512_fmadd_ps(k, _mm512_set1_ps(ln2_hi), _mm512_add_ps(f, y));
+    /* the polynomial of inf or NaN mantissas is NaN: +inf, 0 and NaN exactly */
+    __mmask16 plus_inf = _mm512_cmp_ps_mask(x, _mm512_set1_ps(__builtin_inff()), _CMP_EQ_OQ);
+    __mmask16 zero = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_EQ_OQ);
+    v = _mm512_mask_mov_ps(v, plus_inf, x);
+    return _mm512_mask_mov_ps(v, zero, _mm512_set1_ps(-__builtin_inff()));
+}
+
+#define LOOP(NAME, F)                                                                    \
+    KERNEL void NAME(const float *x, float *y, ptrdiff_t n) {                           \
+        ptrdiff_t i = 0;                                                                 \
+        for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, F(_mm512_loadu_ps(x + i))); \
+        if (i < n) {                                                                     \
+            __mmask16 tail = (__mmask16)((1u << (n - i)) - 1);                           \
+            _mm512_mask_storeu_ps(y + i, tail, F(_mm512_maskz_loadu_ps(tail, x + i)));   \
+        }                                                                                \
+    }
+
+LOOP(optlab_exp_avx512, exp16)
+LOOP(optlab_tanh_avx512, tanh16)
+LOOP(optlab_sigmoid_avx512, sigmoid16)
+LOOP(optlab_log_avx512, log16)
+#endif

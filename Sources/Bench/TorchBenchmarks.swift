@@ -12,6 +12,9 @@ import OptLabRuntime
 enum TorchBenchmarks {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+    /// Rows named numpy_… are measured against numpy (the reference for
+    /// elementwise and small ops) at 1 thread only: numpy's ufuncs and small
+    /// products run on one.
     static let workloads: [(name: String, label: String, block: Double)] = [
         ("conv_train", "convnet of fashion_mnist_conv.lua, train step, batch 128", 1.0),
         ("conv_eval", "convnet eval forward, batch 128", 0.6),
@@ -19,7 +22,12 @@ enum TorchBenchmarks {
         ("conv", "Conv2d 32→64 3×3 forward+backward, 128×32×14×14", 0.6),
         ("batchnorm", "BatchNorm 32 forward+backward, 128×32×28×28", 0.6),
         ("add", "x + y, 1M f32", 0.3), ("mul", "x * y, 1M f32", 0.3), ("relu", "relu, 1M f32", 0.3),
-        ("exp", "exp, 1M f32", 0.3), ("tanh", "tanh, 1M f32", 0.3), ("small_add", "x + y, 4 f32", 0.2),
+        ("exp", "exp, 1M f32", 0.3), ("tanh", "tanh, 1M f32", 0.3), ("sigmoid", "sigmoid, 1M f32", 0.3),
+        ("log", "log, 1M positive f32", 0.3), ("small_add", "x + y, 4 f32", 0.2),
+        ("numpy_add", "x + y, 1M f32", 0.3), ("numpy_mul", "x * y, 1M f32", 0.3), ("numpy_exp", "exp, 1M f32", 0.3),
+        ("numpy_tanh", "tanh, 1M f32", 0.3), ("numpy_log", "log, 1M positive f32", 0.3),
+        ("numpy_small_add", "x + y, 4 f32", 0.2), ("numpy_small_sum", "x:sum(), 4 f32", 0.2),
+        ("numpy_small_linear", "nn.Linear(10, 10) forward on 1×10 (numpy: x @ W.T + b)", 0.2),
     ]
 
     static func python() throws -> String {
@@ -85,6 +93,8 @@ enum TorchBenchmarks {
         for threads in [1, 2] {
             Parallel.threads = threads
             for w in workloads where only?.contains(w.name) ?? true {
+                let numpy = w.name.hasPrefix("numpy_")
+                if numpy && threads > 1 { continue }
                 let step = try vm.call(function: make, [.string(w.name)]).first ?? .nil
                 func ours(_ n: Int) throws -> Double {
                     let t0 = now()
@@ -102,10 +112,11 @@ enum TorchBenchmarks {
                 }
                 let b = pairs.map(\.1).sorted()[2]
                 let unit = b < 1e-3 ? "µs" : "ms", scale = b < 1e-3 ? 1e6 : 1e3
-                let row = Row.paired("\(w.label), \(threads) thread" + (threads == 1 ? "" : "s"), ratio: "PyTorch ÷ optlab", inverted: true,
-                                     unit: unit, scale: scale, pairs)
+                let against = numpy ? "numpy" : "PyTorch"
+                let row = Row.paired("\(w.label), \(threads) thread" + (threads == 1 ? "" : "s") + (numpy ? ", against numpy" : ""),
+                                     ratio: "\(against) ÷ optlab", inverted: true, unit: unit, scale: scale, pairs)
                 rows.append(row)
-                FileHandle.standardError.write("\(row.name): optlab \(format(row.ours)) \(unit), PyTorch \(format(row.reference!))\n".data(using: .utf8)!)
+                FileHandle.standardError.write("\(row.name): optlab \(format(row.ours)) \(unit), \(against) \(format(row.reference!))\n".data(using: .utf8)!)
             }
         }
         print("reference: \(reference.version)")

@@ -27,6 +27,28 @@ import Testing
         try expectGradientsMatch([s]) { try Loss.mse($0[0], t) }
     }
 
+    /// Label smoothing against PyTorch 2.15's `cross_entropy(s, y,
+    /// label_smoothing=0.1)` in f64 (values printed by it, and its gradient),
+    /// a finite-difference gradient, and ε = 0 against the plain loss.
+    @Test func labelSmoothingMatchesPyTorch() throws {
+        let y = try Tensor(int32: [2, 0, 1, 1])
+        let values = (0..<12).map { Double(($0 * 7) % 12) * 0.37 }
+        let s = try Tensor.from(values, shape: [4, 3], dtype: .f64).requiringGrad()
+        let loss = try Loss.smoothedSoftmaxCrossEntropy(smoothing: 0.1)(s, y)
+        #expect(Swift.abs(try loss.item() - 1.6192391721938804) < 1e-14)
+        try loss.backward()
+        let torchGrad = [0.006886711576073051, 0.19454638909943628, -0.20143310067550932, -0.1564852762120903,
+                         0.0037500374051187176, 0.15273523880697157, 0.06851472378790972, -0.22124996259488128,
+                         0.15273523880697157, 0.006886711576073051, -0.030453610900563727, 0.02356689932449068]
+        for (g, want) in zip(try [Double](s.grad!), torchGrad) { #expect(Swift.abs(g - want) < 1e-15) }
+        let plain = try Tensor.from(values, shape: [4, 3], dtype: .f64)
+        try expectGradientsMatch([plain]) { try $0[0].softmaxCrossEntropy(labels: y, smoothing: 0.25) }
+        #expect(try plain.softmaxCrossEntropy(labels: y, smoothing: 0).item() == plain.softmaxCrossEntropy(labels: y).item())
+        // uniform scores are still at chance, ln C, whatever ε
+        #expect(Swift.abs(try Tensor.zeros([3, 10], dtype: .f64).softmaxCrossEntropy(labels: Tensor(int32: [0, 4, 9]), smoothing: 0.3).item() - Foundation.log(10)) < 1e-12)
+        #expect(throws: RuntimeError.self) { try plain.softmaxCrossEntropy(labels: y, smoothing: 1) }
+    }
+
     @Test func l2CountsWeightsNotBiases() throws {
         let m = try Sequential([Linear(2, 2), ReLU(), Linear(2, 1)])
         try m.to(.f64)

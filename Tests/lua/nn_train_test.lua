@@ -24,6 +24,18 @@ test("losses at initialisation: ln(C) and C-1", function()
   H.raises(function() nn.SoftmaxCrossEntropy()(s, tensor.from({11, 1, 1, 1}, "i32")) end, "out of range")
 end)
 
+test("label smoothing: PyTorch's value, chance at zero scores, its errors", function()
+  local v = {}
+  for i = 0, 11 do v[#v + 1] = ((i * 7) % 12) * 0.37 end
+  local s, y = tensor.from(v, "f64"):reshape(4, 3), tensor.from({3, 1, 2, 2}, "i32")
+  -- torch.nn.functional.cross_entropy(s, y - 1, label_smoothing=0.1), f64
+  local smoothed = nn.SoftmaxCrossEntropy{label_smoothing = 0.1}
+  H.close(smoothed(s, y):item(), 1.6192391721938804, 1e-13)
+  H.eq(tostring(smoothed), "nn.SoftmaxCrossEntropy(label_smoothing 0.1)")
+  H.close(smoothed(tensor.zeros(4, 10), tensor.from({1, 5, 10, 2}, "i32")):item(), math.log(10), 1e-6)
+  H.raises(function() nn.SoftmaxCrossEntropy{label_smoothing = 1} end, "bad argument #1 to 'nn.SoftmaxCrossEntropy' (label_smoothing must be in [0, 1), got 1)")
+end)
+
 test("save and load rebuild the model; the file runs no code", function()
   local path = os.tmpname() .. ".safetensors"
   local m = nn.Sequential{nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)}

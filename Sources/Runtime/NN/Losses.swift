@@ -3,6 +3,9 @@
 public enum Loss: Sendable, Equatable {
     /// −log softmax(s)[y], fused and stable.
     case softmaxCrossEntropy
+    /// The same against targets smoothed towards uniform: (1 − ε)·onehot +
+    /// ε/C (Szegedy et al. 2016; PyTorch's `label_smoothing`).
+    case smoothedSoftmaxCrossEntropy(smoothing: Double)
     /// Weston–Watkins: Σ_{j≠y} max(0, s_j − s_y + margin).
     case multiclassSVM(margin: Double)
     /// Mean of (prediction − target)² over all elements (PyTorch's MSELoss).
@@ -11,6 +14,7 @@ public enum Loss: Sendable, Equatable {
     public var name: String {
         switch self {
         case .softmaxCrossEntropy: return "SoftmaxCrossEntropy"
+        case .smoothedSoftmaxCrossEntropy(let e): return "SoftmaxCrossEntropy(label_smoothing \(e))"
         case .multiclassSVM(let m): return "MulticlassSVM(margin \(m))"
         case .mse: return "MSE"
         }
@@ -20,7 +24,7 @@ public enum Loss: Sendable, Equatable {
     /// check: ln C for softmax, margin·(C−1) for the SVM.
     public func chanceLoss(classes: Int) -> Double? {
         switch self {
-        case .softmaxCrossEntropy: return Foundation.log(Double(classes))
+        case .softmaxCrossEntropy, .smoothedSoftmaxCrossEntropy: return Foundation.log(Double(classes))
         case .multiclassSVM(let m): return m * Double(classes - 1)
         case .mse: return nil
         }
@@ -33,6 +37,8 @@ public enum Loss: Sendable, Equatable {
         switch self {
         case .softmaxCrossEntropy:
             return try scores.softmaxCrossEntropy(labels: targets)
+        case .smoothedSoftmaxCrossEntropy(let e):
+            return try scores.softmaxCrossEntropy(labels: targets, smoothing: e)
         case .multiclassSVM(let margin):
             return try scores.multiclassSVM(labels: targets, margin: margin)
         case .mse:

@@ -1,15 +1,19 @@
 /// The softmax cross-entropy loss, fused: one stable pass forward, and the
-/// gradient (softmax − onehot) / N in one pass back.
+/// gradient (softmax − target) / N in one pass back.
 extension Tensor {
-    /// Mean over the batch of −log softmax(scores)[label].
+    /// Mean over the batch of the cross-entropy between softmax(scores) and
+    /// the target t_i = (1 − ε)·onehot(y_i) + ε/C (ε = `smoothing`, 0 by
+    /// default: −log softmax(scores)[label]).
     ///
     /// ```
-    /// L = −(1/N) Σ_i log( exp(s_i,y_i − m_i) / Σ_j exp(s_i,j − m_i) ),  m_i = max_j s_i,j
-    /// dL/ds_i,j = (softmax(s_i)_j − [j = y_i]) / N
+    /// log p_i,j = s_i,j − m_i − log Σ_k exp(s_i,k − m_i),  m_i = max_k s_i,k
+    /// L = −(1/N) Σ_i [ (1 − ε) log p_i,y_i + (ε/C) Σ_j log p_i,j ]
+    /// dL/ds_i,j = (p_i,j − t_i,j) / N
     /// ```
     /// - Parameters:
     ///   - labels: N class indices, 0-based (i32 or integral floats).
-    public func softmaxCrossEntropy(labels: Tensor) throws -> Tensor {
+    ///   - smoothing: ε in [0, 1).
+    public func softmaxCrossEntropy(labels: Tensor, smoothing: Double = 0) throws -> Tensor {
         try requireFloat("softmax_cross_entropy")
         guard rank == 2 else {
             throw RuntimeError(.shape, "softmax_cross_entropy", "expected scores of shape [N,C], got \(describe(shape))")
@@ -21,19 +25,26 @@ extension Tensor {
         guard n > 0, c > 0 else {
             throw RuntimeError(.shape, "softmax_cross_entropy", "empty batch or no classes: scores \(describe(shape))")
         }
+        guard smoothing >= 0, smoothing < 1 else {
+            throw RuntimeError(.argument, "softmax_cross_entropy", "smoothing must be in [0, 1), got \(smoothing)")
+        }
         let y = try labels.checkedIndices(bound: c, op: "softmax_cross_entropy")
+        // the target's weight on the label and on every class (the label's total is onLabel + uniform)
+        let onLabel = 1 - smoothing, uniform = smoothing / Double(c)
         let probs = try Tensor(uninitialized: shape, dtype: dtype)
         let L = ReductionLayout(shape, dim: 1, keepDim: true)
         var loss = 0.0
         if dtype == .f32 {
             softmaxKernel(L, ptr(Float.self), probs.ptr(Float.self), log: true)
             let p = probs.ptr(Float.self)
-            for i in 0..<n { loss -= Double(p[i * c + y[i]]) }
+            for i in 0..<n { loss -= onLabel * Double(p[i * c + y[i]]) }
+            if smoothing > 0 { for i in 0..<n * c { loss -= uniform * Double(p[i]) } }
             for i in 0..<n * c { p[i] = Float.exp(p[i]) }
         } else {
             softmaxKernel(L, ptr(Double.self), probs.ptr(Double.self), log: true)
             let p = probs.ptr(Double.self)
-            for i in 0..<n { loss -= p[i * c + y[i]] }
+            for i in 0..<n { loss -= onLabel * p[i * c + y[i]] }
+            if smoothing > 0 { for i in 0..<n * c { loss -= uniform * p[i] } }
             for i in 0..<n * c { p[i] = Double.exp(p[i]) }
         }
         let out = Tensor.scalar(loss / Double(n), dtype: dtype)
@@ -41,12 +52,14 @@ extension Tensor {
             let scale = try g.item() / Double(n)
             let grad = try probs.clone()
             if grad.dtype == .f32 {
-                let p = grad.ptr(Float.self), s = Float(scale)
-                for i in 0..<n { p[i * c + y[i]] -= 1 }
+                let p = grad.ptr(Float.self), s = Float(scale), on = Float(onLabel), u = Float(uniform)
+                for i in 0..<n { p[i * c + y[i]] -= on }
+                if smoothing > 0 { for i in 0..<n * c { p[i] -= u } }
                 for i in 0..<n * c { p[i] *= s }
             } else {
                 let p = grad.ptr(Double.self)
-                for i in 0..<n { p[i * c + y[i]] -= 1 }
+                for i in 0..<n { p[i * c + y[i]] -= onLabel }
+                if smoothing > 0 { for i in 0..<n * c { p[i] -= uniform } }
                 for i in 0..<n * c { p[i] *= scale }
             }
             return [grad]

@@ -15,7 +15,9 @@ import Testing
         #expect(StartupEnvironment.mallocTunables(environment: ["OPTLAB_MALLOC": "keep"]) == nil)
     }
 
-    /// The restarted process finds every setting made, so it does not restart again.
+    /// The restarted process finds every setting made, so it does not restart
+    /// again, and it knows what to give the programs it starts: the user's
+    /// own tunables, or none.
     @Test func aRestartedProcessHasNothingLeftToSet() {
         var environment: [String: String] = ["PATH": "/usr/bin"]
         let first = StartupEnvironment.restartEnvironment(environment: environment)
@@ -23,5 +25,13 @@ import Testing
         #expect(first["OPENBLAS_THREAD_TIMEOUT"] == "4")
         environment.merge(first) { _, new in new }
         #expect(StartupEnvironment.restartEnvironment(environment: environment).isEmpty)
+        let inherited = StartupEnvironment.inheritedTunables(environment: environment)
+        #expect(inherited.restore && inherited.value == nil)
+
+        var theirs: [String: String] = ["GLIBC_TUNABLES": "glibc.malloc.arena_max=2"]
+        theirs.merge(StartupEnvironment.restartEnvironment(environment: theirs)) { _, new in new }
+        let back = StartupEnvironment.inheritedTunables(environment: theirs)
+        #expect(back.restore && back.value == "glibc.malloc.arena_max=2")
+        #expect(!StartupEnvironment.inheritedTunables(environment: ["PATH": "/usr/bin"]).restore)
     }
 }

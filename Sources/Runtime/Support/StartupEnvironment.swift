@@ -5,6 +5,13 @@ import Foundation
 /// glibc malloc's per-thread cache of small freed chunks. The `optlab` and
 /// `optlab-bench` executables restart themselves once with them set; a host
 /// embedding the libraries sets them itself, if it wants them.
+///
+/// The malloc setting is for optlab's own process only: once restarted, the
+/// process puts `GLIBC_TUNABLES` back as the user had it, so the programs
+/// it starts (a script's `io.popen`, a trial's Python) do not inherit it.
+/// PyTorch's process, given it, grew to 13 GB resident and ran 30× slower
+/// over 3000 exps of 1M floats (optlab's own heap, with its raised mmap
+/// threshold, stays at 53 MB either way).
 public enum StartupEnvironment {
     /// How many freed chunks of each small size (up to 1 KB) glibc keeps per
     /// thread for reuse; glibc's default is 7, its maximum 65535.
@@ -30,11 +37,25 @@ public enum StartupEnvironment {
         return current.isEmpty ? entry : current + ":" + entry
     }
 
+    /// Where the restart keeps the user's own `GLIBC_TUNABLES` ("=" and the
+    /// value, or "unset") until the restarted process puts it back.
+    static let savedTunables = "OPTLAB_USER_GLIBC_TUNABLES"
+
     /// What to set before the libraries load (empty: nothing to change).
     public static func restartEnvironment(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
         var set = BLASCore.restartEnvironment(environment: environment)
-        if let tunables = mallocTunables(environment: environment) { set["GLIBC_TUNABLES"] = tunables }
+        if let tunables = mallocTunables(environment: environment) {
+            set["GLIBC_TUNABLES"] = tunables
+            set[savedTunables] = environment["GLIBC_TUNABLES"].map { "=" + $0 } ?? "unset"
+        }
         return set
+    }
+
+    /// What the restarted process sets back (nil: unset) for the programs it
+    /// starts, or nothing when it was not restarted with the malloc setting.
+    static func inheritedTunables(environment: [String: String]) -> (restore: Bool, value: String?) {
+        guard let saved = environment[savedTunables] else { return (false, nil) }
+        return (true, saved.hasPrefix("=") ? String(saved.dropFirst()) : nil)
     }
 
     /// Restarts this program with `restartEnvironment()` set, when it has
@@ -43,7 +64,15 @@ public enum StartupEnvironment {
     /// restarts at most once.
     public static func restartIfNeeded() {
         let set = restartEnvironment()
-        guard !set.isEmpty else { return }
+        guard !set.isEmpty else {
+            // restarted (or nothing to do): glibc has read its tunables; children get the user's
+            let inherited = inheritedTunables(environment: ProcessInfo.processInfo.environment)
+            if inherited.restore {
+                if let value = inherited.value { setenv("GLIBC_TUNABLES", value, 1) } else { unsetenv("GLIBC_TUNABLES") }
+                unsetenv(savedTunables)
+            }
+            return
+        }
         for (k, v) in set { setenv(k, v, 1) }
         var cArgs = CommandLine.arguments.map { strdup($0) } + [nil]
         execv("/proc/self/exe", &cArgs)

@@ -72,6 +72,35 @@ import Testing
         }
     }
 
+    /// `where` against a plain Swift loop: masks of every dtype (NaN counts as
+    /// non-zero, as in numpy), operands of the result's shape or single values,
+    /// infinities kept (no mask·a arithmetic), lengths on both sides of the
+    /// parallel threshold; the broadcasting path and a scalar operand's gradient.
+    @Test func whereSelectsWithoutArithmetic() throws {
+        for n in [1, 7, 65_537, 131_075] {
+            let g = Generator(seed: UInt64(n))
+            let maskValues = try [Float](Tensor.randn([n], generator: g)).enumerated().map { i, v in i % 11 == 3 ? Float.nan : v > 0 ? 1 : 0 }
+            var aValues = try [Float](Tensor.randn([n], generator: g)), bValues = try [Float](Tensor.randn([n], generator: g))
+            aValues[0] = .infinity; bValues[n - 1] = -.infinity
+            let a = try Tensor(shape: [n], aValues), b = try Tensor(shape: [n], bValues)
+            for mask in [try Tensor(shape: [n], maskValues), try Tensor(shape: [n], maskValues).to(.f64), try Tensor(shape: [n], maskValues.map { $0.isNaN ? 1 : $0 }).to(.i32)] {
+                let chosen = maskValues.map { $0 != 0 }
+                #expect(try [Float](a.where(mask, b)) == zip(chosen, zip(aValues, bValues)).map { $0 ? $1.0 : $1.1 }, "n \(n), \(mask.dtype)")
+                #expect(try [Float](a.where(mask, .scalar(2))) == zip(chosen, aValues).map { $0 ? $1 : 2 })
+                #expect(try [Float](Tensor.scalar(-1).where(mask, b)) == zip(chosen, bValues).map { $0 ? -1 : $1 })
+                #expect(try [Float](Tensor.scalar(-1).where(mask, .scalar(5))) == chosen.map { $0 ? -1 : 5 })
+            }
+        }
+        // broadcasting: a [2,1] mask against [2,3] operands
+        let m = try Tensor(shape: [2, 1], [1, 0] as [Float]), x = try Tensor(shape: [2, 3], [1, 2, 3, 4, 5, 6] as [Float])
+        #expect(try [Float](x.where(m, x.neg())) == [1, 2, 3, -4, -5, -6])
+        // mixed dtypes promote: f32 values, an f64 other
+        #expect(try x.where(m, .scalar(0, dtype: .f64)).dtype == .f64)
+        try expectGradientsMatch([try f64([3, 4], seed: 11), try f64([1], seed: 12)]) {
+            try $0[0].where($0[0].compare("gt", .scalar(0, dtype: .f64)), $0[1])
+        }
+    }
+
     @Test func unaryGradientsMatchFiniteDifferences() throws {
         // Points kept away from kinks (|x| ≥ 0.05) so a centered difference is valid.
         let raw = try f64([2, 5], seed: 10)

@@ -81,8 +81,8 @@ def conv():
 def elementwise(op):
     def make():
         a, b = torch.randn(1048576), torch.randn(1048576)
-        p = a.abs() + 1e-3
-        return {"add": lambda: a + b, "mul": lambda: a * b, "relu": lambda: a.relu(),
+        p, m = a.abs() + 1e-3, a > 0
+        return {"add": lambda: a + b, "mul": lambda: a * b, "relu": lambda: a.relu(), "where": lambda: torch.where(m, a, b),
                 "exp": lambda: a.exp(), "tanh": lambda: a.tanh(), "sigmoid": lambda: a.sigmoid(),
                 "log": lambda: p.log()}[op]
     return make
@@ -98,11 +98,11 @@ def numpy_op(op):
     def make():
         rng = np.random.default_rng(0)
         a, b = rng.standard_normal(1048576, dtype=np.float32), rng.standard_normal(1048576, dtype=np.float32)
-        p = np.abs(a) + np.float32(1e-3)
+        p, m = np.abs(a) + np.float32(1e-3), a > 0
         s, t = rng.standard_normal(4, dtype=np.float32), rng.standard_normal(4, dtype=np.float32)
         x = rng.standard_normal((1, 10), dtype=np.float32)
         w, bias = rng.standard_normal((10, 10), dtype=np.float32), rng.standard_normal(10, dtype=np.float32)
-        return {"add": lambda: a + b, "mul": lambda: a * b, "exp": lambda: np.exp(a), "tanh": lambda: np.tanh(a),
+        return {"add": lambda: a + b, "mul": lambda: a * b, "where": lambda: np.where(m, a, b), "exp": lambda: np.exp(a), "tanh": lambda: np.tanh(a),
                 "log": lambda: np.log(p), "small_add": lambda: s + t, "small_sum": lambda: s.sum(),
                 "small_linear": lambda: x @ w.T + bias}[op]
     return make
@@ -110,9 +110,9 @@ def numpy_op(op):
 
 workloads = {"conv_train": conv_train, "conv_eval": conv_eval, "mlp_train": mlp_train, "batchnorm": batchnorm,
              "conv": conv, "small_add": small_add}
-for op in ["add", "mul", "relu", "exp", "tanh", "sigmoid", "log"]:
+for op in ["add", "mul", "relu", "where", "exp", "tanh", "sigmoid", "log"]:
     workloads[op] = elementwise(op)
-for op in ["add", "mul", "exp", "tanh", "log", "small_add", "small_sum", "small_linear"]:
+for op in ["add", "mul", "where", "exp", "tanh", "log", "small_add", "small_sum", "small_linear"]:
     workloads["numpy_" + op] = numpy_op(op)
 
 made = {}

@@ -59,6 +59,7 @@ function workloads.mul() big(); return function() return big_x * big_y end end
 function workloads.relu() big(); return function() return big_x:relu() end end
 function workloads.exp() big(); return function() return big_x:exp() end end
 function workloads.tanh() big(); return function() return big_x:tanh() end end
+function workloads.where() big(); local m = big_x:gt(0); return function() return tensor.where(m, big_x, big_y) end end
 function workloads.sigmoid() big(); return function() return big_x:sigmoid() end end
 function workloads.log() big(); local p = big_x:abs() + 1e-3; return function() return p:log() end end
 function workloads.small_add()
@@ -74,7 +75,7 @@ function workloads.small_linear()
   return function() return lin(x) end
 end
 -- the same ops, measured against numpy
-for _, op in ipairs{"add", "mul", "exp", "tanh", "log", "small_add", "small_sum", "small_linear"} do
+for _, op in ipairs{"add", "mul", "where", "exp", "tanh", "log", "small_add", "small_sum", "small_linear"} do
   workloads["numpy_" .. op] = workloads[op]
 end
 

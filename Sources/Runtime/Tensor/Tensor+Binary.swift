@@ -100,17 +100,25 @@ extension Tensor {
 
     /// Where `mask` is non-zero take `self`, else `other`; broadcasts all three.
     public func `where`(_ mask: Tensor, _ other: Tensor) throws -> Tensor {
-        let m = try mask.compare(.ne, .scalar(0, dtype: mask.dtype))
-        let mf = try m.to(DType.promoted(dtype, other.dtype))
-        // mask*a + (1-mask)*b would turn inf*0 into NaN; select instead.
-        let shape = try Broadcast.shape(try Broadcast.shape(shape, other.shape, op: "where"), m.shape, op: "where")
-        let a = try self.expand(shape), b = try other.expand(shape), mm = try mf.expand(shape)
-        let out = try Tensor(uninitialized: shape, dtype: mm.dtype)
-        let av = try a.to(out.dtype), bv = try b.to(out.dtype)
-        for i in 0..<out.count { out.setElement(i, mm.element(i) != 0 ? av.element(i) : bv.element(i)) }
+        let shape = try Broadcast.shape(try Broadcast.shape(shape, other.shape, op: "where"), mask.shape, op: "where")
+        let dt = DType.promoted(dtype, other.dtype)
+        let out: Tensor
+        if dt.isFloatingPoint, mask.shape == shape, count == 1 || self.shape == shape, other.count == 1 || other.shape == shape {
+            // the common case (a mask of the result's shape, operands of it or single values): one pass, in parallel
+            out = try Tensor(uninitialized: shape, dtype: dt)
+            let a = dtype == dt ? self : try to(dt), b = other.dtype == dt ? other : try other.to(dt)
+            if dt == .f32 { whereKernel(mask, a, b, out, Float.self) } else { whereKernel(mask, a, b, out, Double.self) }
+        } else {
+            let mm = try mask.compare(.ne, .scalar(0, dtype: mask.dtype)).to(dt).expand(shape)
+            let av = try self.expand(shape).to(dt), bv = try other.expand(shape).to(dt)
+            out = try Tensor(uninitialized: shape, dtype: dt)
+            // mask*a + (1-mask)*b would turn inf*0 into NaN; select instead.
+            for i in 0..<out.count { out.setElement(i, mm.element(i) != 0 ? av.element(i) : bv.element(i)) }
+        }
         return Tensor.record("where", out, [self, other]) { g, needs in
-            [needs[0] ? try g.mul(mf).sumTo(self.shape) : nil,
-             needs[1] ? try g.mul(mf.neg().add(1)).sumTo(other.shape) : nil]
+            let mf = try mask.compare(.ne, .scalar(0, dtype: mask.dtype)).to(dt)
+            return [needs[0] ? try g.mul(mf).sumTo(self.shape) : nil,
+                    needs[1] ? try g.mul(mf.neg().add(1)).sumTo(other.shape) : nil]
         }
     }
 
@@ -202,4 +210,56 @@ extension Tensor {
     public static func * (s: Double, a: Tensor) throws -> Tensor { try a.mul(s) }
     public static func + (s: Double, a: Tensor) throws -> Tensor { try a.add(s) }
     public static prefix func - (a: Tensor) throws -> Tensor { try a.neg() }
+}
+
+/// out = mask ≠ 0 ? a : b with the mask of out's shape and a, b of it or of
+/// one element (`Tensor.where`'s common case). A NaN in a float mask is
+/// non-zero, as in numpy.
+private func whereKernel<T: FloatElement>(_ mask: Tensor, _ a: Tensor, _ b: Tensor, _ out: Tensor, _: T.Type) {
+    switch mask.dtype {
+    case .f32: whereKernel(mask.ptr(Float.self), a, b, out, T.self)
+    case .f64: whereKernel(mask.ptr(Double.self), a, b, out, T.self)
+    case .i32: whereKernel(mask.ptr(Int32.self), a, b, out, T.self)
+    }
+}
+
+@inline(__always)
+private func whereKernel<M: AdditiveArithmetic, T: FloatElement>(_ m: UnsafePointer<M>, _ a: Tensor, _ b: Tensor, _ out: Tensor, _: T.Type) {
+    if T.self == Float.self {
+        whereLoops(PickBits.self, m, UnsafePointer(a.ptr(UInt32.self)), a.count, UnsafePointer(b.ptr(UInt32.self)), b.count, out.ptr(UInt32.self), out.count)
+    } else {
+        whereLoops(PickValue<T>.self, m, UnsafePointer(a.ptr(T.self)), a.count, UnsafePointer(b.ptr(T.self)), b.count, out.ptr(T.self), out.count)
+    }
+}
+
+/// How `where` picks an element, as a compile-time type (a closure handed to
+/// the worker threads would be called per element).
+private protocol WherePick {
+    associatedtype Element
+    static func pick(_ keep: Bool, _ u: Element, _ v: Element) -> Element
+}
+private enum PickValue<T>: WherePick {
+    @inline(__always) static func pick(_ keep: Bool, _ u: T, _ v: T) -> T { keep ? u : v }
+}
+/// f32 by its bits, (u & k) | (v & ~k) with k all ones where the mask holds:
+/// the compiler makes a select of two loads into a load from a selected
+/// address, one element at a time (1M: 0.96 ms, against 0.52 for an add).
+private enum PickBits: WherePick {
+    @inline(__always) static func pick(_ keep: Bool, _ u: UInt32, _ v: UInt32) -> UInt32 {
+        let k = 0 &- UInt32(keep ? 1 : 0)
+        return (u & k) | (v & ~k)
+    }
+}
+
+/// One loop per case (each operand full or one value), each a plain loop
+/// the compiler vectorises.
+@inline(__always)
+private func whereLoops<P: WherePick, M: AdditiveArithmetic>(_: P.Type, _ m: UnsafePointer<M>, _ x: UnsafePointer<P.Element>, _ nx: Int,
+                                                            _ y: UnsafePointer<P.Element>, _ ny: Int, _ o: UnsafeMutablePointer<P.Element>, _ n: Int) {
+    switch (nx == n, ny == n) {
+    case (true, true): Parallel.forRanges(n) { r in for i in r { o[i] = P.pick(m[i] != .zero, x[i], y[i]) } }
+    case (true, false): let v = y[0]; Parallel.forRanges(n) { r in for i in r { o[i] = P.pick(m[i] != .zero, x[i], v) } }
+    case (false, true): let u = x[0]; Parallel.forRanges(n) { r in for i in r { o[i] = P.pick(m[i] != .zero, u, y[i]) } }
+    case (false, false): let u = x[0], v = y[0]; Parallel.forRanges(n) { r in for i in r { o[i] = P.pick(m[i] != .zero, u, v) } }
+    }
 }

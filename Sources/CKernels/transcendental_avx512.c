@@ -3,11 +3,12 @@
  * compiler: vscalefps applies 2^n to exp's polynomial in one instruction
  * (one rounding for a denormal result, inf past the top: no two-half
  * scaling, no clamp to build the exponent bits), vgetexpps/vgetmantps split
- * log's argument (denormals included), vrcp14ps with one Newton step
- * replaces the division of tanh and sigmoid, and a masked load and store
- * finish the tail. Same polynomials as kernels.c (Cephes's), so the same
- * error bound: within 2 ulps of the correctly rounded value over the whole
- * range (TranscendentalTests). */
+ * log's argument (denormals included), vpermt2ps looks up tanh's
+ * per-interval polynomial, vrcp14ps with one Newton step replaces sigmoid's
+ * division, and a masked load and store finish the tail. exp, sigmoid and
+ * log use kernels.c's polynomials (Cephes's); each function is within 2
+ * ulps of the correctly rounded value over the whole range
+ * (TranscendentalTests; measured 1). */
 #include "transcendental_avx512.h"
 
 #if defined(__x86_64__)
@@ -50,24 +51,38 @@ TARGET __m512 reciprocal(__m512 d) {
     return _mm512_fmadd_ps(y, _mm512_fnmadd_ps(d, y, _mm512_set1_ps(1.0f)), y);
 }
 
+/* tanh a, a = |x|, from a polynomial of degree 5 in a - center on each
+ * quarter octave of [1/16, 10) (one interval below 1/16, with tanh 0 = 0
+ * exact, and tanh = 1 from 10 on, where f32's tanh is 1 from 8.67): a
+ * quarter octave is its float's exponent and two top mantissa bits, so
+ * `bits >> 21` picks the interval, and vpermt2ps fetches its center and six
+ * coefficients from 32-entry tables held in registers (entry c at
+ * (c + 11) % 32, so the shifted bits index them with no subtraction). 18
+ * instructions a vector against the two-branch form's 32 (Cephes's odd
+ * polynomial below 0.625, 1 - 2/(e^{2a} + 1) above), still within 1 ulp.
+ * The tables are fitted by least relative squares in f64 (Chebyshev nodes)
+ * and checked in f32 on a dense grid of every interval
+ * (scripts/kernels/fit_tanh.py writes them). NaN stays NaN: min(10, NaN)
+ * is NaN and so is every step after. */
+#include "tanh_avx512_tables.h"
+
+TARGET __m512 table(const float *t, __m512i index) {
+    return _mm512_permutex2var_ps(_mm512_loadu_ps(t), index, _mm512_loadu_ps(t + 16));
+}
+
 TARGET __m512 tanh16(__m512 x) {
     const __m512 sign = _mm512_castsi512_ps(_mm512_set1_epi32((int)0x80000000u));
-    __m512 a = _mm512_andnot_ps(sign, x);
-    /* small |a|: Cephes's odd polynomial; large: 1 - 2/(e^{2a} + 1) */
-    __m512 z = _mm512_mul_ps(a, a);
-    __m512 p = _mm512_set1_ps(-5.70498872745e-3f);
-    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(2.06390887954e-2f));
-    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-5.37397155531e-2f));
-    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(1.33314422036e-1f));
-    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-3.33332819422e-1f));
-    __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(p, z), a, a);
-    /* 2a is at most 20 (tanh is 1 in f32 from 9 on); NaN stays NaN */
-    __m512 e = exp_clamped(_mm512_min_ps(_mm512_set1_ps(20.0f), _mm512_add_ps(a, a)));
-    __m512 q = reciprocal(_mm512_add_ps(e, _mm512_set1_ps(1.0f)));
-    __m512 large = _mm512_fnmadd_ps(_mm512_set1_ps(2.0f), q, _mm512_set1_ps(1.0f));
-    __mmask16 is_small = _mm512_cmp_ps_mask(a, _mm512_set1_ps(0.625f), _CMP_LT_OQ);
-    __m512 t = _mm512_mask_mov_ps(large, is_small, small);
-    return _mm512_or_ps(t, _mm512_and_ps(x, sign));
+    __m512 a = _mm512_min_ps(_mm512_set1_ps(10.0f), _mm512_andnot_ps(sign, x));
+    __m512i index = _mm512_max_epi32(_mm512_srli_epi32(_mm512_castps_si512(a), 21), _mm512_set1_epi32(491));
+    __m512 t = _mm512_sub_ps(a, table(tanh_center, index));
+    __m512 p = table(tanh_c5, index);
+    p = _mm512_fmadd_ps(p, t, table(tanh_c4, index));
+    p = _mm512_fmadd_ps(p, t, table(tanh_c3, index));
+    p = _mm512_fmadd_ps(p, t, table(tanh_c2, index));
+    p = _mm512_fmadd_ps(p, t, table(tanh_c1, index));
+    p = _mm512_fmadd_ps(p, t, table(tanh_c0, index));
+    /* the sign of x onto p: bitwise select, sign bit from x, the rest from p */
+    return _mm512_castsi512_ps(_mm512_ternarylogic_epi32(_mm512_castps_si512(sign), _mm512_castps_si512(x), _mm512_castps_si512(p), 0xCA));
 }
 
 /* σ(x) from e = e^{-|x|} (never overflows): 1/(1 + e), or e/(1 + e) for

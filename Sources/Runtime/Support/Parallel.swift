@@ -1,5 +1,4 @@
 import CBLAS
-import Dispatch
 import Foundation
 
 /// The one thread count of the runtime, shared with OpenBLAS: elementwise
@@ -47,10 +46,9 @@ public enum Parallel {
             return
         }
         withoutActuallyEscaping(body) { body in
-            let chunks = Chunks(body: body)
-            DispatchQueue.concurrentPerform(iterations: t) { i in
-                chunks.body(i * n / t ..< (i + 1) * n / t)
-            }
+            // busy (a nested call, or another thread's job): the same ranges, in order, here
+            let chunk: (Int) -> Void = { i in body(i * n / t ..< (i + 1) * n / t) }
+            if !WorkerPool.shared.run(chunks: t, chunk) { for i in 0..<t { chunk(i) } }
         }
     }
 
@@ -62,10 +60,9 @@ public enum Parallel {
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: t) { parts in
             let out = Parts(base: parts.baseAddress!)
             withoutActuallyEscaping(body) { body in
-                let chunks = Sums(body: body)
-                DispatchQueue.concurrentPerform(iterations: t) { i in
-                    out.base[i] = chunks.body(i * n / t ..< (i + 1) * n / t)
-                }
+                // each range's sum lands in its own slot, whoever ran it
+                let chunk: (Int) -> Void = { i in out.base[i] = body(i * n / t ..< (i + 1) * n / t) }
+                if !WorkerPool.shared.run(chunks: t, chunk) { for i in 0..<t { chunk(i) } }
             }
             return parts.reduce(0, +)
         }
@@ -77,13 +74,6 @@ public enum Parallel {
         forRanges(n, grain: 2) { r in for i in r { body(i) } }
     }
 
-    /// Lets a non-escaping closure cross into the worker threads.
-    private struct Chunks: @unchecked Sendable {
-        let body: (Range<Int>) -> Void
-    }
-    private struct Sums: @unchecked Sendable {
-        let body: (Range<Int>) -> Double
-    }
     /// Where each thread writes its range's sum (a slot of its own).
     private struct Parts: @unchecked Sendable {
         let base: UnsafeMutablePointer<Double>

@@ -80,6 +80,40 @@ enum Naive {
         try expectGradientsMatch([x]) { try $0[0].maxPool2d(kernel: 2, stride: 2) }
     }
 
+    /// Ties and NaNs in max pooling: the first largest value of a window wins,
+    /// or its first NaN; the gradient goes to that element alone. Against a
+    /// plain loop, on values from {0, 1, 2} (ties everywhere) with NaNs.
+    @Test func maxPoolTiesAndNaNsPickTheFirst() throws {
+        for (k, s) in [(2, 2), (3, 1), (2, 1)] {
+            let (n, c, h, w) = (2, 3, 9, 8)
+            var values = (0..<(n * c * h * w)).map { Float(($0 * 7 + $0 / 5) % 3) }
+            for i in stride(from: 5, to: values.count, by: 13) { values[i] = .nan }
+            let x = try Tensor(shape: [n, c, h, w], values).requiringGrad()
+            let y = try x.maxPool2d(kernel: k, stride: s)
+            try y.sum().backward()
+            let (oh, ow) = ((h - k) / s + 1, (w - k) / s + 1)
+            var want = [Float](), wantGrad = [Float](repeating: 0, count: values.count)
+            for plane in 0..<(n * c) {
+                for oy in 0..<oh {
+                    for ox in 0..<ow {
+                        var at = plane * h * w + oy * s * w + ox * s
+                        scan: for ki in 0..<k {
+                            for kj in 0..<k {
+                                let i = plane * h * w + (oy * s + ki) * w + ox * s + kj
+                                if values[at].isNaN { break scan }
+                                if values[i].isNaN || values[i] > values[at] { at = i }
+                            }
+                        }
+                        want.append(values[at])
+                        wantGrad[at] += 1
+                    }
+                }
+            }
+            #expect(try [Float](y).map(\.bitPattern) == want.map(\.bitPattern), "k \(k), s \(s)")
+            #expect(try [Float](x.grad!) == wantGrad, "k \(k), s \(s)")
+        }
+    }
+
     @Test func dropoutKeepsExpectationAndReplaysItsMask() throws {
         let g = Generator(seed: 11)
         let d = try Dropout(0.5, generator: g)

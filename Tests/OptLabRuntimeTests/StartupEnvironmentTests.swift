@@ -13,6 +13,8 @@ import Testing
     @Test func theUsersChoiceIsKept() {
         #expect(StartupEnvironment.mallocTunables(environment: ["GLIBC_TUNABLES": "glibc.malloc.tcache_count=7"]) == nil)
         #expect(StartupEnvironment.mallocTunables(environment: ["OPTLAB_MALLOC": "keep"]) == nil)
+        // the restarted process never asks again, even if its tunables were dropped on the way
+        #expect(StartupEnvironment.mallocTunables(environment: [StartupEnvironment.savedTunables: "unset"]) == nil)
     }
 
     /// The restarted process finds every setting made, so it does not restart

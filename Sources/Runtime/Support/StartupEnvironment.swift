@@ -28,9 +28,11 @@ public enum StartupEnvironment {
     public static let tcacheCount = 65535
 
     /// glibc's tunables with the cache size added, or nil when the user
-    /// already chose one (or `OPTLAB_MALLOC=keep`).
+    /// already chose one (or `OPTLAB_MALLOC=keep`), or when this process is
+    /// the restart (a loader that dropped the tunables, as a set-user-ID
+    /// start would, must not make it restart again).
     static func mallocTunables(environment: [String: String]) -> String? {
-        guard environment["OPTLAB_MALLOC"] != "keep" else { return nil }
+        guard environment["OPTLAB_MALLOC"] != "keep", environment[savedTunables] == nil else { return nil }
         let current = environment["GLIBC_TUNABLES"] ?? ""
         guard !current.contains("glibc.malloc.tcache_count") else { return nil }
         let entry = "glibc.malloc.tcache_count=\(tcacheCount)"

@@ -6,6 +6,7 @@
 #include "optlab_kernels.h"
 #include "level.h"
 #include "transcendental_avx512.h"
+#include "cephes.h"
 /* Fused multiply-adds where the instruction set has them (AVX2, AVX-512):
  * the polynomials' chains of dependent multiply-then-add were the kernels'
  * bottleneck (exp of 1M floats 657 -> 427 us). So AVX2 and AVX-512 may differ
@@ -26,15 +27,11 @@ static inline __attribute__((always_inline)) float expf_one(float x) {
     const float magic = 12582912.0f; /* 1.5 * 2^23 */
     float k = c * 1.44269504088896341f + magic;
     float n = k - magic;
-    float r = c - n * 0.693359375f;
-    r = r - n * -2.12194440e-4f;
+    float r = c - n * cephes_ln2_hi;
+    r = r - n * cephes_ln2_lo;
     float z = r * r;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
+    float p = cephes_exp_p[0];
+    for (int i = 1; i < CEPHES_EXP_TERMS; i++) p = p * r + cephes_exp_p[i];
     p = p * z + r + 1.0f;
     int32_t ni = (int32_t)n; /* n is integral and within [-150, 129]: exact */
     int32_t n1 = ni >> 1, n2 = ni - n1;
@@ -95,19 +92,12 @@ static inline __attribute__((always_inline)) float logf_one(float x) {
     float e = (float)(k + high);
     float f = m - 1.0f;
     float z = f * f;
-    float p = 7.0376836292e-2f;
-    p = p * f - 1.1514610310e-1f;
-    p = p * f + 1.1676998740e-1f;
-    p = p * f - 1.2420140846e-1f;
-    p = p * f + 1.4249322787e-1f;
-    p = p * f - 1.6668057665e-1f;
-    p = p * f + 2.0000714765e-1f;
-    p = p * f - 2.4999993993e-1f;
-    p = p * f + 3.3333331174e-1f;
+    float p = cephes_log_p[0];
+    for (int i = 1; i < CEPHES_LOG_TERMS; i++) p = p * f + cephes_log_p[i];
     float y = p * f * z;
-    y = y + e * -2.12194440e-4f;
+    y = y + e * cephes_ln2_lo;
     y = y - 0.5f * z;
-    float v = e * 0.693359375f + (f + y);
+    float v = e * cephes_ln2_hi + (f + y);
     v = x == __builtin_inff() ? x : v;
     v = x == 0.0f ? -__builtin_inff() : v;
     return (x < 0.0f || x != x) ? __builtin_nanf("") : v;

@@ -6,10 +6,11 @@
  * log's argument (denormals included), vpermt2ps looks up tanh's
  * per-interval polynomial, vrcp14ps with one Newton step replaces sigmoid's
  * division, and a masked load and store finish the tail. exp, sigmoid and
- * log use kernels.c's polynomials (Cephes's); each function is within 2
+ * log use the portable loops' polynomials (cephes.h); each function is within 2
  * ulps of the correctly rounded value over the whole range
  * (TranscendentalTests; measured 1). */
 #include "transcendental_avx512.h"
+#include "cephes.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -17,21 +18,15 @@
 #define TARGET __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,fma"), always_inline)) static inline
 #define KERNEL __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,fma")))
 
-static const float ln2_hi = 0.693359375f, ln2_lo = -2.12194440e-4f;
-
 /* e^c for c already within [-104, 89] (or NaN, which stays NaN). */
 TARGET __m512 exp_clamped(__m512 c) {
     __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(c, _mm512_set1_ps(1.44269504088896341f)),
                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(ln2_hi), c);
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(ln2_lo), r);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(cephes_ln2_hi), c);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(cephes_ln2_lo), r);
     __m512 z = _mm512_mul_ps(r, r);
-    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    __m512 p = _mm512_set1_ps(cephes_exp_p[0]);
+    for (int i = 1; i < CEPHES_EXP_TERMS; i++) p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(cephes_exp_p[i]));
     p = _mm512_add_ps(_mm512_fmadd_ps(p, z, r), _mm512_set1_ps(1.0f));
     return _mm512_scalef_ps(p, n);
 }
@@ -116,19 +111,12 @@ TARGET __m512 log16(__m512 x) {
     k = _mm512_mask_add_ps(k, high, k, _mm512_set1_ps(1.0f));
     __m512 f = _mm512_sub_ps(m, _mm512_set1_ps(1.0f));
     __m512 z = _mm512_mul_ps(f, f);
-    __m512 p = _mm512_set1_ps(7.0376836292e-2f);
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(-1.1514610310e-1f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.1676998740e-1f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(-1.2420140846e-1f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.4249322787e-1f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(-1.6668057665e-1f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.0000714765e-1f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(-2.4999993993e-1f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(3.3333331174e-1f));
+    __m512 p = _mm512_set1_ps(cephes_log_p[0]);
+    for (int i = 1; i < CEPHES_LOG_TERMS; i++) p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(cephes_log_p[i]));
     __m512 y = _mm512_mul_ps(_mm512_mul_ps(p, f), z);
-    y = _mm512_fmadd_ps(k, _mm512_set1_ps(ln2_lo), y);
+    y = _mm512_fmadd_ps(k, _mm512_set1_ps(cephes_ln2_lo), y);
     y = _mm512_fnmadd_ps(_mm512_set1_ps(0.5f), z, y);
-    __m512 v = _mm512_fmadd_ps(k, _mm512_set1_ps(ln2_hi), _mm512_add_ps(f, y));
+    __m512 v = _mm512_fmadd_ps(k, _mm512_set1_ps(cephes_ln2_hi), _mm512_add_ps(f, y));
     /* the polynomial of inf or NaN mantissas is NaN: +inf, 0 and NaN exactly */
     __mmask16 plus_inf = _mm512_cmp_ps_mask(x, _mm512_set1_ps(__builtin_inff()), _CMP_EQ_OQ);
     __mmask16 zero = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_EQ_OQ);

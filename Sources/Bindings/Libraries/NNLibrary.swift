@@ -1,4 +1,5 @@
 import CLua
+import Foundation
 import OptLabRuntime
 
 /// The `nn` module: layers, containers, losses, regularisation, checkpoints.
@@ -70,7 +71,7 @@ enum NNLibrary {
             try a.noArguments(after: 1)
             let o = try a.options(1, allowed: ["label_smoothing"])
             let e = try o.number("label_smoothing", default: 0)
-            guard e >= 0, e < 1 else { throw a.argumentError(1, "label_smoothing must be in [0, 1), got \(e.magnitude < 1e15 && e == e.rounded() ? String(Int(e)) : String(e))") }
+            guard e >= 0, e < 1 else { throw a.argumentError(1, "label_smoothing must be in [0, 1), got \(String(format: "%g", e))") }
             return [.object(LossBox(e == 0 ? .softmaxCrossEntropy : .smoothedSoftmaxCrossEntropy(smoothing: e)), kind: Kind.loss)]
         },
         LuaFunction("MulticlassSVM", "nn.MulticlassSVM([{margin=1}])", """

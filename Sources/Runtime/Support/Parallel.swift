@@ -46,9 +46,7 @@ public enum Parallel {
             return
         }
         withoutActuallyEscaping(body) { body in
-            // busy (a nested call, or another thread's job): the same ranges, in order, here
-            let chunk: (Int) -> Void = { i in body(i * n / t ..< (i + 1) * n / t) }
-            if !WorkerPool.shared.run(chunks: t, chunk) { for i in 0..<t { chunk(i) } }
+            WorkerPool.shared.run(chunks: t) { i in body(i * n / t ..< (i + 1) * n / t) }
         }
     }
 
@@ -58,11 +56,10 @@ public enum Parallel {
         let t = ranges(n, grain: grain)
         if t <= 1 { return body(0..<n) }
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: t) { parts in
-            let out = Parts(base: parts.baseAddress!)
+            let slots = parts.baseAddress!
             withoutActuallyEscaping(body) { body in
                 // each range's sum lands in its own slot, whoever ran it
-                let chunk: (Int) -> Void = { i in out.base[i] = body(i * n / t ..< (i + 1) * n / t) }
-                if !WorkerPool.shared.run(chunks: t, chunk) { for i in 0..<t { chunk(i) } }
+                WorkerPool.shared.run(chunks: t) { i in slots[i] = body(i * n / t ..< (i + 1) * n / t) }
             }
             return parts.reduce(0, +)
         }
@@ -74,8 +71,4 @@ public enum Parallel {
         forRanges(n, grain: 2) { r in for i in r { body(i) } }
     }
 
-    /// Where each thread writes its range's sum (a slot of its own).
-    private struct Parts: @unchecked Sendable {
-        let base: UnsafeMutablePointer<Double>
-    }
 }

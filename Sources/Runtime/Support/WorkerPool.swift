@@ -14,8 +14,8 @@ import Synchronization
 ///
 /// Which thread runs a chunk varies; the chunks do not, so results are the
 /// same bit for bit. A job asked for while one runs (a chunk's body calling
-/// `Parallel` again, or a second host thread) is refused, and the caller
-/// runs its chunks itself, in order.
+/// `Parallel` again, or a second host thread) runs on its caller alone, its
+/// chunks in order.
 final class WorkerPool: @unchecked Sendable {
     static let shared = WorkerPool()
 
@@ -31,7 +31,7 @@ final class WorkerPool: @unchecked Sendable {
     private let sleepers = Atomic<Int>(0)
     private let busy = Atomic<Bool>(false)
     private let wake = NSCondition()
-    private let starting = NSLock()
+    /// Started so far; changed only by the job's caller (who holds `busy`).
     private var workers = 0
 
     private struct Job {
@@ -42,11 +42,15 @@ final class WorkerPool: @unchecked Sendable {
     /// counted in it; read by workers only while counted in an open job.
     @exclusivity(unchecked) private var job: Job?
 
-    /// Runs `body(i)` for every chunk i in `0..<chunks` on the calling thread
-    /// and `chunks - 1` workers; false (nothing run) when a job is already
-    /// running.
+    /// Runs `body(i)` for every chunk i in `0..<chunks`: on the calling thread
+    /// and `chunks - 1` workers (true), or, when a job is already running, on
+    /// the calling thread alone, in order (false).
+    @discardableResult
     func run(chunks: Int, _ body: @escaping (Int) -> Void) -> Bool {
-        guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
+        guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+            for i in 0..<chunks { body(i) }
+            return false
+        }
         defer { busy.store(false, ordering: .releasing) }
         startWorkers(chunks - 1)
         job = Job(chunks: chunks, body: body)
@@ -77,9 +81,6 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     private func startWorkers(_ wanted: Int) {
-        guard workers < wanted else { return }
-        starting.lock()
-        defer { starting.unlock() }
         while workers < wanted {
             let thread = Thread { [self] in work() }
             thread.name = "optlab worker \(workers + 1)"

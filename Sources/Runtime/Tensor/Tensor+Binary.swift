@@ -102,6 +102,8 @@ extension Tensor {
     public func `where`(_ mask: Tensor, _ other: Tensor) throws -> Tensor {
         let shape = try Broadcast.shape(try Broadcast.shape(shape, other.shape, op: "where"), mask.shape, op: "where")
         let dt = DType.promoted(dtype, other.dtype)
+        // 1 where the mask holds, else 0, in the result's dtype (the general path and the gradient)
+        let chosen = { try mask.compare(.ne, .scalar(0, dtype: mask.dtype)).to(dt) }
         let out: Tensor
         if dt.isFloatingPoint, mask.shape == shape, count == 1 || self.shape == shape, other.count == 1 || other.shape == shape {
             // the common case (a mask of the result's shape, operands of it or single values): one pass, in parallel
@@ -109,14 +111,14 @@ extension Tensor {
             let a = dtype == dt ? self : try to(dt), b = other.dtype == dt ? other : try other.to(dt)
             if dt == .f32 { whereKernel(mask, a, b, out, Float.self) } else { whereKernel(mask, a, b, out, Double.self) }
         } else {
-            let mm = try mask.compare(.ne, .scalar(0, dtype: mask.dtype)).to(dt).expand(shape)
+            let mm = try chosen().expand(shape)
             let av = try self.expand(shape).to(dt), bv = try other.expand(shape).to(dt)
             out = try Tensor(uninitialized: shape, dtype: dt)
             // mask*a + (1-mask)*b would turn inf*0 into NaN; select instead.
             for i in 0..<out.count { out.setElement(i, mm.element(i) != 0 ? av.element(i) : bv.element(i)) }
         }
         return Tensor.record("where", out, [self, other]) { g, needs in
-            let mf = try mask.compare(.ne, .scalar(0, dtype: mask.dtype)).to(dt)
+            let mf = try chosen()
             return [needs[0] ? try g.mul(mf).sumTo(self.shape) : nil,
                     needs[1] ? try g.mul(mf.neg().add(1)).sumTo(other.shape) : nil]
         }

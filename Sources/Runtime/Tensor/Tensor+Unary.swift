@@ -178,13 +178,24 @@ extension Tensor {
     }
 }
 
+/// The CKernels f32 kernel of `op`, where there is one.
+@inline(__always)
+private func vectorKernel(_ op: UnaryOp) -> ((UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? {
+    switch op {
+    case .exp: return optlab_exp_f32
+    case .tanh: return optlab_tanh_f32
+    case .sigmoid: return optlab_sigmoid_f32
+    case .log: return optlab_log_f32
+    case .neg, .sqrt, .abs, .relu: return nil
+    }
+}
+
 @inline(__always)
 func unaryKernel<T: FloatElement>(_ op: UnaryOp, _ x: Tensor, _ out: Tensor, _: T.Type) {
     let a = UnsafePointer(x.ptr(T.self)), o = out.ptr(T.self), n = x.count
-    if T.self == Float.self, op == .exp || op == .tanh || op == .sigmoid || op == .log {
+    if T.self == Float.self, let kernel = vectorKernel(op) {
         // f32: the vector kernels of CKernels, for the CPU's instruction set
         let a32 = UnsafePointer(x.ptr(Float.self)), o32 = out.ptr(Float.self)
-        let kernel = op == .exp ? optlab_exp_f32 : op == .tanh ? optlab_tanh_f32 : op == .sigmoid ? optlab_sigmoid_f32 : optlab_log_f32
         Parallel.forRanges(n) { r in kernel(a32 + r.lowerBound, o32 + r.lowerBound, r.count) }
         return
     }

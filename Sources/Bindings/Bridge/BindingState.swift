@@ -44,7 +44,7 @@ final class BindingState {
     /// full collection runs whenever live storage passes a soft limit, and
     /// the limit is then set to twice what is still live (never below the floor).
     static let gcFloor = 64 << 20
-    var gcThreshold = BindingState.gcFloor
+    @exclusivity(unchecked) var gcThreshold = BindingState.gcFloor
     /// A young collection (generational mode's minor one, cheap: it visits
     /// only new objects) once this much tensor storage has been allocated
     /// since the last collection: a loop's temporaries are freed while their
@@ -53,7 +53,8 @@ final class BindingState {
     /// each result to memory that had left the cache (0.72 ms against
     /// 0.48 ms for the same loop over a 16 MB working set).
     static let youngBudget = 8 << 20
-    var allocatedAtCollection = 0
+    /// (Unchecked for the same reason as `L`: read after every call.)
+    @exclusivity(unchecked) var allocatedAtCollection = 0
 
     init(_ L: OpaquePointer) {
         self.L = L
@@ -239,6 +240,16 @@ final class BindingState {
 
     // MARK: encoding results for the C side
 
+    /// A tensor result, the one Lua's new userdata will own.
+    @inline(__always)
+    func encode(tensor t: Tensor) -> optlab_value {
+        var v = optlab_value()
+        v.kind = Int32(OPTLAB_OBJECT.rawValue)
+        v.object = Unmanaged.passRetained(t).toOpaque()
+        v.integer = Int64(tensorMetatable)
+        return v
+    }
+
     func encode(_ value: LuaValue) throws -> optlab_value {
         var v = optlab_value()
         switch value {
@@ -250,9 +261,7 @@ final class BindingState {
             v.kind = Int32(OPTLAB_STRING.rawValue)
             (v.string, v.length) = try BindingState.cString(s)
         case .tensor(let t):
-            v.kind = Int32(OPTLAB_OBJECT.rawValue)
-            v.object = Unmanaged.passRetained(t).toOpaque()
-            v.integer = Int64(tensorMetatable)
+            v = encode(tensor: t)
         case .object(let o, let kind):
             v.kind = Int32(OPTLAB_OBJECT.rawValue)
             v.object = Unmanaged.passRetained(o).toOpaque()

@@ -37,6 +37,8 @@ struct LuaArgs {
     /// The function being called; unowned(unsafe) because Lua holds the box
     /// for the state's lifetime, and a retain per call is measurable.
     unowned(unsafe) let box: FunctionBox
+    /// The Tensor metatable's registry reference, read once per call.
+    let tensorMetatable: Int32
 
     var state: BindingState { box.state }
     var function: String { box.name }
@@ -70,9 +72,18 @@ struct LuaArgs {
 
     // MARK: scalars
 
+    /// The tensor at `i` as Lua holds it. The hottest paths (arithmetic)
+    /// borrow it with `_withUnsafeGuaranteedRef`, which costs no retain: the
+    /// stack keeps it alive for the call.
+    @inline(__always)
+    func tensorReference(_ i: Int) -> Unmanaged<Tensor>? {
+        guard tensorMetatable != 0, let p = optlab_object_at(L, Int32(i), tensorMetatable) else { return nil }
+        return Unmanaged<Tensor>.fromOpaque(p)
+    }
+
     func tensor(_ i: Int) throws -> Tensor {
-        guard let t = state.tensor(at: Int32(i)) else { throw typeError(i, expected: "tensor") }
-        return t
+        guard let t = tensorReference(i) else { throw typeError(i, expected: "tensor") }
+        return t.takeUnretainedValue()
     }
 
     func optionalTensor(_ i: Int) throws -> Tensor? {

@@ -46,8 +46,10 @@ struct LuaFunction: Sendable {
 
 /// What Lua holds (as a light userdata upvalue) for each registered function.
 final class FunctionBox {
-    /// The state owns its boxes; a box never outlives it.
-    unowned(unsafe) let state: BindingState
+    /// The state owns its boxes; a box never outlives it. Unmanaged, so that
+    /// a call borrows it (`_withUnsafeGuaranteedRef`) without a retain.
+    let stateReference: Unmanaged<BindingState>
+    var state: BindingState { stateReference.takeUnretainedValue() }
     let name: String
     let isMethod: Bool
     let body: (inout LuaArgs) throws -> [LuaValue]
@@ -55,7 +57,7 @@ final class FunctionBox {
 
     init(state: BindingState, name: String, isMethod: Bool, body: @escaping (inout LuaArgs) throws -> [LuaValue],
          tensorBody: ((inout LuaArgs) throws -> Tensor)? = nil) {
-        self.state = state
+        stateReference = Unmanaged.passUnretained(state)
         self.name = name
         self.isMethod = isMethod
         self.body = body
@@ -67,25 +69,31 @@ final class FunctionBox {
 /// error into a message, and leaves raising to the C trampoline.
 func dispatch(_ L: OpaquePointer?, _ ctx: UnsafeMutableRawPointer?, _ frame: UnsafeMutablePointer<optlab_frame>?) -> Int32 {
     guard let L, let ctx, let frame else { return -1 }
-    let box = Unmanaged<FunctionBox>.fromOpaque(ctx).takeUnretainedValue()
-    var args = LuaArgs(L: L, box: box)
+    // Lua holds the box and the box's state for as long as a call can run:
+    // both are borrowed, as every call (x + y included) would otherwise pay
+    // an atomic retain and release for each.
+    return Unmanaged<FunctionBox>.fromOpaque(ctx)._withUnsafeGuaranteedRef { box in
+        box.stateReference._withUnsafeGuaranteedRef { state in call(L, box, state, frame) }
+    }
+}
+
+private func call(_ L: OpaquePointer, _ box: FunctionBox, _ state: BindingState, _ frame: UnsafeMutablePointer<optlab_frame>) -> Int32 {
+    var args = LuaArgs(L: L, box: box, tensorMetatable: state.tensorMetatable)
     // A coroutine has its own stack: work on the thread that called, and put
     // back the outer one when this call returns (calls nest through callbacks).
-    let state = box.state
     if !state.pendingReferences.isEmpty { state.pendingReferences.removeAll(keepingCapacity: true) }
     let outer = state.L
     state.L = L
     defer { state.L = outer }
     do {
-        if let tensorBody = box.tensorBody {
-            let t = try tensorBody(&args)
-            try withUnsafeMutablePointer(to: &frame.pointee.results) { tuple in
-                try tuple.withMemoryRebound(to: optlab_value.self, capacity: 1) { slot in
-                    slot[0] = try box.state.encode(.tensor(t))
+        if box.tensorBody != nil, let t = try box.tensorBody?(&args) {   // called in place: copying the closure out would retain it
+            withUnsafeMutablePointer(to: &frame.pointee.results) { tuple in
+                tuple.withMemoryRebound(to: optlab_value.self, capacity: 1) { slot in
+                    slot[0] = state.encode(tensor: t)
                     frame.pointee.nresults = 1
                 }
             }
-            box.state.collectIfNeeded()
+            state.collectIfNeeded()
             return 0
         }
         let results = try box.body(&args)
@@ -95,12 +103,12 @@ func dispatch(_ L: OpaquePointer?, _ ctx: UnsafeMutableRawPointer?, _ frame: Uns
         try withUnsafeMutablePointer(to: &frame.pointee.results) { tuple in
             try tuple.withMemoryRebound(to: optlab_value.self, capacity: Int(OPTLAB_MAX_RESULTS)) { slots in
                 for i in 0..<n {
-                    slots[i] = try box.state.encode(results[i])
+                    slots[i] = try state.encode(results[i])
                     frame.pointee.nresults = Int32(i + 1)
                 }
             }
         }
-        box.state.collectIfNeeded()
+        state.collectIfNeeded()
         return 0
     } catch let e as LuaFaceError {
         // A failure names the public function first, unless its message does already.

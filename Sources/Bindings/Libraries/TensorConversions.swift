@@ -12,8 +12,8 @@ extension LuaArgs {
             let dt: DType = like.dtype == .i32 && v.rounded() != v ? .f32 : like.dtype
             return Tensor.scalar(v, dtype: dt)
         }
-        guard let t = state.tensor(at: Int32(i)) else { throw typeError(i, expected: "tensor or number") }
-        return t
+        guard let t = tensorReference(i) else { throw typeError(i, expected: "tensor or number") }
+        return t.takeUnretainedValue()
     }
 
     /// 1-based Lua indices (a tensor or a table of integers) as a 0-based i32 tensor.

@@ -224,12 +224,12 @@ enum NNLibrary {
     ]
 
     static let meta: [LuaFunction] = [
-        LuaFunction("__call", "", "") { a in
+        LuaFunction("__call", "", "", returningTensor: { a in
             let m = try a.module(1)
             let out = try m.forward(try a.tensor(2))
             ActivationTrace.record(m, out)   // inside a watched pass: a Lua module's children appear in monitor.layers
-            return [.tensor(out)]
-        },
+            return out
+        }),
         LuaFunction("__newindex", "", "") { a in
             // self.fc = nn.Linear(...) in a Lua module's init: a child; an nn.Parameter: a parameter; else a plain field
             let m = try a.module(1)

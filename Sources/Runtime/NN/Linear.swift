@@ -46,7 +46,7 @@ extension Tensor {
         }
         let x = try to(weight.dtype)
         let (n, k, m) = (shape[0], shape[1], weight.shape[0])
-        if let bias, bias.shape != [m] {
+        if let bias, bias.rank != 1 || bias.shape[0] != m {
             throw RuntimeError(.shape, "linear", "bias of shape \(describe(bias.shape)) for \(m) outputs")
         }
         let out = try Tensor(uninitialized: [n, m], dtype: weight.dtype)
@@ -61,9 +61,9 @@ extension Tensor {
                 for r in 0..<n { for j in 0..<m { o[r * m + j] += bp[j] } }
             }
         }
+        guard x.requiresGrad || weight.requiresGrad || bias?.requiresGrad == true, GradMode.enabled else { return out }
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
-        guard inputs.contains(where: \.requiresGrad), GradMode.enabled else { return out }
-        return Tensor.record("linear", out, inputs) { g, needs in
+        return Tensor.record("linear", out, inputs, saving: [x, weight]) { g, needs in
             var dx: Tensor?, dw: Tensor?, db: Tensor?
             if needs[0] {
                 dx = try Tensor(uninitialized: [n, k], dtype: g.dtype)

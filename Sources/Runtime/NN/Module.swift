@@ -202,9 +202,10 @@ open class Module: CustomStringConvertible {
 
 /// Shape checks shared by layers.
 extension Module {
-    func expectRank(_ x: Tensor, _ ranks: Set<Int>, what: String) throws {
+    /// (`what` is built only for the message: a layer call builds no string.)
+    func expectRank(_ x: Tensor, _ ranks: [Int], what: @autoclosure () -> String) throws {
         guard ranks.contains(x.rank) else {
-            throw RuntimeError(.shape, typeName, "expected \(what), got shape \(describe(x.shape))")
+            throw RuntimeError(.shape, typeName, "expected \(what()), got shape \(describe(x.shape))")
         }
     }
 

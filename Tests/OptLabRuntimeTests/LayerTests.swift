@@ -1,4 +1,5 @@
 import Testing
+import CKernels
 @testable import OptLabRuntime
 
 /// The plain-loop definitions layers are checked against.
@@ -83,9 +84,12 @@ enum Naive {
     /// Ties and NaNs in max pooling: the first largest value of a window wins,
     /// or its first NaN; the gradient goes to that element alone. Against a
     /// plain loop, on values from {0, 1, 2} (ties everywhere) with NaNs.
-    @Test func maxPoolTiesAndNaNsPickTheFirst() throws {
-        for (k, s) in [(2, 2), (3, 1), (2, 1)] {
-            let (n, c, h, w) = (2, 3, 9, 8)
+    /// Widths 37 and 38 give 18 and 19 windows a row: one full vector of the
+    /// 2×2 kernel and a partial one, with an odd column left out.
+    @Test(arguments: [(2, 2, 8), (3, 1, 8), (2, 1, 8), (2, 2, 37), (2, 2, 38), (3, 2, 37)])
+    func maxPoolTiesAndNaNsPickTheFirst(k: Int, s: Int, w: Int) throws {
+        do {
+            let (n, c, h) = (2, 3, 9)
             var values = (0..<(n * c * h * w)).map { Float(($0 * 7 + $0 / 5) % 3) }
             for i in stride(from: 5, to: values.count, by: 13) { values[i] = .nan }
             let x = try Tensor(shape: [n, c, h, w], values).requiringGrad()
@@ -112,6 +116,28 @@ enum Naive {
             #expect(try [Float](y).map(\.bitPattern) == want.map(\.bitPattern), "k \(k), s \(s)")
             #expect(try [Float](x.grad!) == wantGrad, "k \(k), s \(s)")
         }
+    }
+
+    /// The 2×2 pooling kernel's two families (baseline loop, AVX-512) give
+    /// the same maxima and winners bit for bit, ties and NaNs included.
+    @Test func maxPoolKernelFamiliesAgree() throws {
+        let (planes, h, w) = (5, 7, 45)   // 22 windows a row, an odd row and column left out
+        var x: [Float] = (0..<(planes * h * w)).map { (i: Int) -> Float in Float((i * 11 + i / 3) % 4) - 1.5 }
+        for i in stride(from: 3, to: x.count, by: 17) { x[i] = .nan }
+        for i in stride(from: 8, to: x.count, by: 29) { x[i] = -.infinity }
+        let windows = planes * (h / 2) * (w / 2)
+        func run(_ level: Int32) -> ([UInt32], [Int32]) {
+            var y = [Float](repeating: 0, count: windows), at = [Int32](repeating: -1, count: windows)
+            optlab_maxpool2_f32_as(level, x, &y, &at, planes, h, w)
+            return (y.map { $0.bitPattern }, at)
+        }
+        let (base, vector) = (run(0), run(2))
+        #expect(base.0 == vector.0)
+        #expect(base.1 == vector.1)
+        // and the baseline is the plain loop's answer
+        let t = try Tensor(shape: [1, planes, h, w], x)
+        let pooled: [Float] = try [Float](t.maxPool2d(kernel: 2, stride: 2))
+        #expect(pooled.map { $0.bitPattern } == base.0)
     }
 
     @Test func dropoutKeepsExpectationAndReplaysItsMask() throws {

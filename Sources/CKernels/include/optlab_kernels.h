@@ -6,6 +6,7 @@
  * CPU has). Swift compiles for the baseline only: these are the loops where
  * the vector width matters. */
 #include <stddef.h>
+#include <stdint.h>
 
 void optlab_exp_f32(const float *x, float *y, ptrdiff_t n);
 void optlab_tanh_f32(const float *x, float *y, ptrdiff_t n);
@@ -24,6 +25,15 @@ double optlab_adam_f32(float *x, const float *g, float *m, float *v, ptrdiff_t n
 
 /* For tests: the same with family `level` (0 baseline, 1 avx2, 2 avx512, or the best below it the CPU has). */
 double optlab_adam_f32_as(int level, float *x, const float *g, float *m, float *v, ptrdiff_t n, const struct optlab_adam *k);
+
+/* Max pooling over 2×2 windows with stride 2 of `planes` h×w planes: y gets
+ * the (h/2)×(w/2) maxima of each plane, `at` each winner's offset within its
+ * input plane (h·w must fit in int32). A window's first NaN wins, else its
+ * first largest value. */
+void optlab_maxpool2_f32(const float *x, float *y, int32_t *at, ptrdiff_t planes, ptrdiff_t h, ptrdiff_t w);
+
+/* For tests: the same with family `level` (0 baseline, 2 avx512; AVX2 runs the baseline loop). */
+void optlab_maxpool2_f32_as(int level, const float *x, float *y, int32_t *at, ptrdiff_t planes, ptrdiff_t h, ptrdiff_t w);
 
 /* The kernel family in use: "avx512", "avx2" or "baseline". */
 const char *optlab_isa(void);

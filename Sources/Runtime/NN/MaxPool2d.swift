@@ -1,3 +1,5 @@
+import CKernels
+
 /// Pooling over k×k windows (stride k unless given) of [N,C,H,W] input: what
 /// max and average pooling share (arguments, checks, description).
 public class WindowPooling: Module {
@@ -38,20 +40,29 @@ extension Tensor {
         }
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
         let oh = (h - k) / s + 1, ow = (w - k) / s + 1
+        guard h * w <= Int(Int32.max) else {
+            throw RuntimeError(.shape, "max_pool2d", "planes of \(h)×\(w) are too large (at most 2^31 elements a plane)")
+        }
         let out = try Tensor(uninitialized: [n, c, oh, ow], dtype: dtype)
-        // each window's winner, as an offset into the input; planes run in
-        // parallel and write only their own windows
+        // each window's winner, as an offset into its input plane (4 bytes,
+        // where an absolute Int took 8: the forward's largest write); planes
+        // run in parallel and write only their own windows
         let windows = n * c * oh * ow
-        let winners = [Int](unsafeUninitializedCapacity: windows) { buffer, count in
+        let winners = [Int32](unsafeUninitializedCapacity: windows) { buffer, count in
             let wp = buffer.baseAddress!
-            if dtype == .f32 {
+            if dtype == .f32 && k == 2 && s == 2 {
+                let xp = ptr(Float.self), op = out.ptr(Float.self), perPlane = oh * ow
+                Parallel.forEach(n * c) { plane in
+                    optlab_maxpool2_f32(xp + plane * h * w, op + plane * perPlane, wp + plane * perPlane, 1, h, w)
+                }
+            } else if dtype == .f32 {
                 Tensor.maxPoolForward(ptr(Float.self), out.ptr(Float.self), wp, planes: n * c, h: h, w: w, k: k, s: s, oh: oh, ow: ow)
             } else {
                 Tensor.maxPoolForward(ptr(Double.self), out.ptr(Double.self), wp, planes: n * c, h: h, w: w, k: k, s: s, oh: oh, ow: ow)
             }
             count = windows
         }
-        KinkRecorder.current?.record("max_pool2d", choices: winners, onPath: requiresGrad)
+        KinkRecorder.current?.record("max_pool2d", choices: winners.map(Int.init), onPath: requiresGrad)
         guard Tensor.recording(self) else { return out }
         let inShape = shape, dt = dtype, perPlane = oh * ow
         return Tensor.record("max_pool2d", out, [self]) { g, _ in
@@ -60,8 +71,9 @@ extension Tensor {
             func scatter<T: FloatElement>(_ d: UnsafeMutablePointer<T>, _ q: UnsafeMutablePointer<T>) {
                 winners.withUnsafeBufferPointer { wp in
                     Parallel.forEach(n * c) { plane in
-                        (d + plane * h * w).update(repeating: 0, count: h * w)
-                        for o in (plane * perPlane)..<((plane + 1) * perPlane) { d[wp[o]] += q[o] }
+                        let dp = d + plane * h * w
+                        dp.update(repeating: 0, count: h * w)
+                        for o in (plane * perPlane)..<((plane + 1) * perPlane) { dp[Int(wp[o])] += q[o] }
                     }
                 }
             }
@@ -73,8 +85,10 @@ extension Tensor {
 
 extension Tensor {
     /// The max of each k×k window (stride s) of `planes` h×w planes, and where
-    /// it was; NaN wins (the first NaN of a window), so a NaN is never hidden.
-    static func maxPoolForward<T: FloatElement>(_ xp: UnsafeMutablePointer<T>, _ op: UnsafeMutablePointer<T>, _ wp: UnsafeMutablePointer<Int>,
+    /// it was in its plane; NaN wins (the first NaN of a window), so a NaN is
+    /// never hidden. (f32 2×2 windows of stride 2 take CKernels' vector kernel,
+    /// with the same rules.)
+    static func maxPoolForward<T: FloatElement>(_ xp: UnsafeMutablePointer<T>, _ op: UnsafeMutablePointer<T>, _ wp: UnsafeMutablePointer<Int32>,
                                                 planes: Int, h: Int, w: Int, k: Int, s: Int, oh: Int, ow: Int) {
         Parallel.forEach(planes) { plane in
             let base = plane * h * w
@@ -97,7 +111,7 @@ extension Tensor {
                             }
                         }
                         op[rowOut + xo] = best
-                        wp[rowOut + xo] = at
+                        wp[rowOut + xo] = Int32(at - base)
                     }
                     continue
                 }
@@ -114,7 +128,7 @@ extension Tensor {
                         }
                     }
                     op[rowOut + xo] = best
-                    wp[rowOut + xo] = at
+                    wp[rowOut + xo] = Int32(at - base)
                 }
             }
         }

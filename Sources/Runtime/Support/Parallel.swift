@@ -46,7 +46,7 @@ public enum Parallel {
             return
         }
         withoutActuallyEscaping(body) { body in
-            WorkerPool.shared.run(chunks: t) { i in body(i * n / t ..< (i + 1) * n / t) }
+            _ = WorkerPool.shared.run(chunks: t) { i in body(i * n / t ..< (i + 1) * n / t) }
         }
     }
 
@@ -59,7 +59,7 @@ public enum Parallel {
             let slots = parts.baseAddress!
             withoutActuallyEscaping(body) { body in
                 // each range's sum lands in its own slot, whoever ran it
-                WorkerPool.shared.run(chunks: t) { i in slots[i] = body(i * n / t ..< (i + 1) * n / t) }
+                _ = WorkerPool.shared.run(chunks: t) { i in slots[i] = body(i * n / t ..< (i + 1) * n / t) }
             }
             return parts.reduce(0, +)
         }

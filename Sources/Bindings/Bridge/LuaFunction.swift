@@ -86,7 +86,7 @@ private func call(_ L: OpaquePointer, _ box: FunctionBox, _ state: BindingState,
     state.L = L
     defer { state.L = outer }
     do {
-        if box.tensorBody != nil, let t = try box.tensorBody?(&args) {   // called in place: copying the closure out would retain it
+        if let t = try box.tensorBody?(&args) {   // called in place: copying the closure out would retain it
             withUnsafeMutablePointer(to: &frame.pointee.results) { tuple in
                 tuple.withMemoryRebound(to: optlab_value.self, capacity: 1) { slot in
                     slot[0] = state.encode(tensor: t)

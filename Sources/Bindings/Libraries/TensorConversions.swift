@@ -16,6 +16,14 @@ extension LuaArgs {
         return t.takeUnretainedValue()
     }
 
+    /// `body` of the operand at `i` (as `operand`): a tensor borrowed from the
+    /// stack, without the retain and release a returned one costs.
+    @inline(__always)
+    func withOperand<R>(_ i: Int, like: Tensor, _ body: (Tensor) throws -> R) throws -> R {
+        if let t = tensorReference(i) { return try t._withUnsafeGuaranteedRef(body) }
+        return try body(try operand(i, like: like))
+    }
+
     /// 1-based Lua indices (a tensor or a table of integers) as a 0-based i32 tensor.
     func indices(_ i: Int, op: String? = nil, bound: Int? = nil, what: String = "index") throws -> Tensor {
         // Checked as the user wrote them, 1-based: a fractional label is an

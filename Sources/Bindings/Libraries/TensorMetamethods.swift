@@ -8,10 +8,7 @@ enum TensorMetamethods {
     static func arithmetic(_ name: String, _ f: @escaping @Sendable (Tensor, Tensor) throws -> Tensor) -> LuaFunction {
         LuaFunction(name, "", "", returningTensor: { a in
             if let x = a.tensorReference(1) {
-                if let y = a.tensorReference(2) {
-                    return try x._withUnsafeGuaranteedRef { x in try y._withUnsafeGuaranteedRef { y in try f(x, y) } }
-                }
-                return try x._withUnsafeGuaranteedRef { x in try f(x, try a.operand(2, like: x)) }
+                return try x._withUnsafeGuaranteedRef { x in try a.withOperand(2, like: x) { y in try f(x, y) } }
             }
             let y = try a.operand(2, like: Tensor.scalar(0))
             return try f(try a.operand(1, like: y), y)

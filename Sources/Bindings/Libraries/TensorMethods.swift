@@ -13,7 +13,7 @@ enum TensorMethods {
     static func binary(_ name: String, _ what: String, _ f: @escaping @Sendable (Tensor, Tensor) throws -> Tensor) -> LuaFunction {
         LuaFunction(name, "x:\(name)(y)", "Elementwise \(what); y is a tensor or a number; shapes broadcast.\n  local z = x:\(name)(y)", returningTensor: { a in
             let x = try a.tensor(1)
-            return try f(x, try a.operand(2, like: x))
+            return try a.withOperand(2, like: x) { y in try f(x, y) }
         })
     }
 

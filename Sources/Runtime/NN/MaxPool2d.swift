@@ -52,8 +52,9 @@ extension Tensor {
             let wp = buffer.baseAddress!
             if dtype == .f32 && k == 2 && s == 2 {
                 let xp = ptr(Float.self), op = out.ptr(Float.self), perPlane = oh * ow
-                Parallel.forEach(n * c) { plane in
-                    optlab_maxpool2_f32(xp + plane * h * w, op + plane * perPlane, wp + plane * perPlane, 1, h, w)
+                Parallel.forRanges(n * c, grain: 2) { planes in
+                    let first = planes.lowerBound
+                    optlab_maxpool2_f32(xp + first * h * w, op + first * perPlane, wp + first * perPlane, planes.count, h, w)
                 }
             } else if dtype == .f32 {
                 Tensor.maxPoolForward(ptr(Float.self), out.ptr(Float.self), wp, planes: n * c, h: h, w: w, k: k, s: s, oh: oh, ow: ow)

@@ -35,6 +35,30 @@ void optlab_maxpool2_f32(const float *x, float *y, int32_t *at, ptrdiff_t planes
 /* For tests: the same with family `level` (0 baseline, 2 avx512; AVX2 runs the baseline loop). */
 void optlab_maxpool2_f32_as(int level, const float *x, float *y, int32_t *at, ptrdiff_t planes, ptrdiff_t h, ptrdiff_t w);
 
+/* Direct convolution for stride 1 and "same" output (odd k, padding k/2) of
+ * f32 NCHW images, on AVX-512 for k = 3 and 5 (optlab_conv_direct says
+ * whether this CPU and k have it; otherwise the kernels do nothing).
+ * Weights [o][c][k][k] are packed once per call into blocks of 8 outputs
+ * (optlab_conv_packed_size floats; `adjoint` packs them transposed and
+ * flipped, for the input gradient: c outputs from o inputs); `masks` are
+ * the in-image lanes of each 16-position vector and tap (optlab_conv_masks). */
+int optlab_conv_direct(ptrdiff_t k);
+ptrdiff_t optlab_conv_packed_size(ptrdiff_t outputs, ptrdiff_t inputs, ptrdiff_t k);
+void optlab_conv_pack_f32(const float *w, float *packed, ptrdiff_t o, ptrdiff_t c, ptrdiff_t k, int adjoint);
+ptrdiff_t optlab_conv_masks_size(ptrdiff_t h, ptrdiff_t w, ptrdiff_t k);
+void optlab_conv_masks(uint16_t *masks, ptrdiff_t h, ptrdiff_t w, ptrdiff_t k);
+
+/* One image: y[o][h·w] = bias[o] (bias may be NULL) + the convolution of x[c][h·w]. */
+void optlab_conv_same_f32(const float *x, const float *packed, const float *bias, float *y, const uint16_t *masks,
+                          ptrdiff_t c, ptrdiff_t o, ptrdiff_t h, ptrdiff_t w, ptrdiff_t k);
+
+/* dw[o][c][k·k] += the weight gradient of outputs [o0, o1) over `images`
+ * images of x [n][c][h·w] and dy [n][o][h·w], summed in an order that
+ * depends on the shapes only. */
+void optlab_conv_same_weight_grad_f32(const float *x, const float *dy, float *dw, const uint16_t *masks,
+                                      ptrdiff_t images, ptrdiff_t c, ptrdiff_t o, ptrdiff_t o0, ptrdiff_t o1,
+                                      ptrdiff_t h, ptrdiff_t w, ptrdiff_t k);
+
 /* The kernel family in use: "avx512", "avx2" or "baseline". */
 const char *optlab_isa(void);
 

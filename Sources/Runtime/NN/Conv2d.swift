@@ -1,5 +1,7 @@
 /// 2-d convolution (cross-correlation, as every framework computes it) over
-/// [N, C, H, W] input with weights [O, C, k, k], lowered to GEMM: the input
+/// [N, C, H, W] input with weights [O, C, k, k]. On AVX-512, f32 3×3 and 5×5
+/// kernels of stride 1 with "same" padding run CKernels' direct convolution
+/// (ConvDirect.swift). Every other case is lowered to GEMM: the input
 /// patches are unrolled (im2col) for a chunk of images, one GEMM computes the
 /// chunk's output, and the backward pass reuses GEMM with transpose flags and
 /// folds the patch gradients back (col2im).
@@ -147,12 +149,20 @@ extension Tensor {
         let x = try to(weight.dtype)
         let b = try bias?.to(weight.dtype)
         let out = try Tensor(uninitialized: [G.n, G.o, G.oh, G.ow], dtype: weight.dtype)
-        if out.dtype == .f32 { try convForward(G, x, weight, b, out, Float.self) } else { try convForward(G, x, weight, b, out, Double.self) }
+        if out.dtype == .f32 && G.direct {
+            convForwardDirect(G, x, weight, b, out)
+        } else if out.dtype == .f32 {
+            try convForward(G, x, weight, b, out, Float.self)
+        } else {
+            try convForward(G, x, weight, b, out, Double.self)
+        }
         let inputs = b.map { [x, weight, $0] } ?? [x, weight]
         guard inputs.contains(where: \.requiresGrad), GradMode.enabled else { return out }
         return Tensor.record("conv2d", out, inputs) { g, needs in
             let gg = try g.to(weight.dtype)
-            let grads = out.dtype == .f32 ? try convBackward(G, x, weight, gg, needs, Float.self) : try convBackward(G, x, weight, gg, needs, Double.self)
+            let grads = out.dtype == .f32 && G.direct ? try convBackwardDirect(G, x, weight, gg, needs)
+                : out.dtype == .f32 ? try convBackward(G, x, weight, gg, needs, Float.self)
+                : try convBackward(G, x, weight, gg, needs, Double.self)
             return needs.count > 2 ? [grads.0, grads.1, needs[2] ? try convBiasGradient(G, gg) : nil] : [grads.0, grads.1]
         }
     }
@@ -160,7 +170,7 @@ extension Tensor {
 
 /// db[o] = Σ over images and positions of g[·, o, ·, ·]: one pass per
 /// channel (in parallel, each summed in a fixed order), not three reductions.
-private func convBiasGradient(_ G: ConvGeometry, _ g: Tensor) throws -> Tensor {
+func convBiasGradient(_ G: ConvGeometry, _ g: Tensor) throws -> Tensor {
     var sums = [Double](repeating: 0, count: G.o)
     func run<T: FloatElement>(_ gp: UnsafeMutablePointer<T>) {
         sums.withUnsafeMutableBufferPointer { out in

@@ -117,19 +117,29 @@ AVX512 static void conv_image_avx512(const float *x, const float *packed, const 
         const float *bb = bias ? bias + b * BLOCK : 0;
         float *yb = y + b * BLOCK * hw;
         ptrdiff_t outs = o - b * BLOCK;
+        /* blocks of 3 vectors; a remainder of 4 as 2 + 2 (a block of 1 is
+         * bound by its loads: 8 broadcasts for 8 multiply-adds) */
         ptrdiff_t v = 0;
-        for (; v + 3 <= nv; v += 3) conv_block(3, x, wb, bb, yb, masks, off, c, hw, kk, v * 16, outs);
-        if (nv - v == 2) conv_block(2, x, wb, bb, yb, masks, off, c, hw, kk, v * 16, outs);
+        while (nv - v >= 5 || nv - v == 3) {
+            conv_block(3, x, wb, bb, yb, masks, off, c, hw, kk, v * 16, outs);
+            v += 3;
+        }
+        while (nv - v >= 2) {
+            conv_block(2, x, wb, bb, yb, masks, off, c, hw, kk, v * 16, outs);
+            v += 2;
+        }
         if (nv - v == 1) conv_block(1, x, wb, bb, yb, masks, off, c, hw, kk, v * 16, outs);
     }
 }
 
 /* dW[o][c][tap] += Σ over `images` and positions of dy[n][o][p]·x[n][c][p + off(tap)],
- * for G consecutive outputs and one input channel; KK taps in registers. */
+ * for G consecutive outputs and one input channel; KK taps in registers.
+ * Each masked load of x serves G outputs: with G = 3 the loop is bound by
+ * multiply-adds rather than loads (a 32→64 layer's dW 13.8 → 11.3 ms). */
 AVX512 static INLINE void weight_grad_group(const int G, const int KK, const float *x, const float *dy, float *dw,
                                             const uint16_t *masks, const ptrdiff_t *off, ptrdiff_t images,
                                             ptrdiff_t c, ptrdiff_t o, ptrdiff_t hw, ptrdiff_t og, ptrdiff_t ci) {
-    __m512 acc[2][25];
+    __m512 acc[3][25];
     ptrdiff_t nv = (hw + 15) / 16;
     for (int g = 0; g < G; g++)
         for (int t = 0; t < KK; t++) acc[g][t] = _mm512_setzero_ps();
@@ -138,7 +148,7 @@ AVX512 static INLINE void weight_grad_group(const int G, const int KK, const flo
         const float *dyo = dy + (n * o + og) * hw;
         for (ptrdiff_t v = 0; v < nv; v++) {
             __mmask16 valid = lanes_below(hw - v * 16);
-            __m512 d[2];
+            __m512 d[3];
             for (int g = 0; g < G; g++) d[g] = _mm512_maskz_loadu_ps(valid, dyo + g * hw + v * 16);
             const uint16_t *mv = masks + v * KK;
             for (int t = 0; t < KK; t++) {
@@ -168,7 +178,10 @@ AVX512 static void weight_grad_avx512(const float *x, const float *dy, float *dw
         ptrdiff_t count = images - n0 < block ? images - n0 : block;
         const float *xb = x + n0 * c * hw, *dyb = dy + n0 * o * hw;
         for (ptrdiff_t og = o0; og < o1;) {
-            if (k == 3 && o1 - og >= 2) {
+            if (k == 3 && o1 - og >= 3) {
+                for (ptrdiff_t ci = 0; ci < c; ci++) weight_grad_group(3, 9, xb, dyb, dw, masks, off, count, c, o, hw, og, ci);
+                og += 3;
+            } else if (k == 3 && o1 - og >= 2) {
                 for (ptrdiff_t ci = 0; ci < c; ci++) weight_grad_group(2, 9, xb, dyb, dw, masks, off, count, c, o, hw, og, ci);
                 og += 2;
             } else if (k == 3) {

@@ -14,7 +14,8 @@ import Testing
         return try y.reshape([x.shape[0], x.shape[2], x.shape[3], c]).permute([0, 3, 1, 2])
     }
 
-    @Test(arguments: [[7, 3, 5, 9], [33, 4], [2, 5, 1, 1], [3, 2, 17, 13]])
+    // planes of 45, 1, 221 and 1600 elements (over the kernels' 1024-element chunk)
+    @Test(arguments: [[7, 3, 5, 9], [33, 4], [2, 5, 1, 1], [3, 2, 17, 13], [2, 3, 40, 40]])
     func matchesTheDefinitionWithItsGradients(_ shape: [Int]) throws {
         for dtype in [DType.f64, .f32] {
             let bn = try BatchNorm(shape[1], dtype: dtype)

@@ -96,7 +96,8 @@ import CKernels
         let one = try run()
         Parallel.threads = 2
         let two = try run()
-        for (name, a, b) in zip(["y", "dx", "dW", "db"], one, two) {
+        for (i, name) in ["y", "dx", "dW", "db"].enumerated() {
+            let (a, b) = (one[i], two[i])
             #expect(a == b, "\(name): \(zip(a, b).filter { $0 != $1 }.count) of \(a.count) differ between 1 and 2 threads")
         }
         ConvGeometry.allowDirect = false

@@ -59,6 +59,21 @@ void optlab_conv_same_weight_grad_f32(const float *x, const float *dy, float *dw
                                       ptrdiff_t images, ptrdiff_t c, ptrdiff_t o, ptrdiff_t o0, ptrdiff_t o1,
                                       ptrdiff_t h, ptrdiff_t w, ptrdiff_t k);
 
+/* Batch normalisation over one channel: `batch` blocks of `plane` floats,
+ * `stride` floats apart (NCHW: stride = C·H·W). Sums run in 16 f32 lanes
+ * over at most 1024 elements, then in double, in one order on every family.
+ * moments: the mean, then the biased variance from deviations (two passes).
+ * affine: y = x·scale + shift. grad_sums: Σg and Σg·(x − mu).
+ * grad_input: dx = k·(g − meanG − (x − mu)·slope). */
+void optlab_bn_moments_f32(const float *x, ptrdiff_t batch, ptrdiff_t plane, ptrdiff_t stride, double *mean,
+                           double *variance);
+void optlab_bn_affine_f32(const float *x, float *y, ptrdiff_t batch, ptrdiff_t plane, ptrdiff_t stride, float scale,
+                          float shift);
+void optlab_bn_grad_sums_f32(const float *g, const float *x, float mu, ptrdiff_t batch, ptrdiff_t plane,
+                             ptrdiff_t stride, double *sumG, double *sumGX);
+void optlab_bn_grad_input_f32(const float *g, const float *x, float *dx, ptrdiff_t batch, ptrdiff_t plane,
+                              ptrdiff_t stride, float mu, float k, float meanG, float slope);
+
 /* The kernel family in use: "avx512", "avx2" or "baseline". */
 const char *optlab_isa(void);
 

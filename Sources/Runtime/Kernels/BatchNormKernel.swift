@@ -1,7 +1,11 @@
+import CKernels
+
 /// Batch normalisation straight on [N, C] or [N, C, H, W] memory: per channel,
 /// one pass for the sums (in Double), one for normalise-and-affine; backward in
 /// two passes from the saved mean and inverse standard deviation. No permutes
 /// to channels-last, no chain of temporaries; channels run in parallel.
+/// f32 runs CKernels' batchnorm.c, whose sums are vectorised (a Swift float
+/// sum is one scalar chain); f64 runs the loops here.
 ///
 /// Forward (training): y = γ·(x − μ)·σ⁻¹ + β with the batch's μ and σ² (biased);
 /// backward: dβ = Σg, dγ = Σg·x̂, dx = γσ⁻¹/M · (M·g − dβ − x̂·dγ), M = N·H·W.
@@ -33,7 +37,7 @@ extension Tensor {
         mean.withUnsafeMutableBufferPointer { meanP in
             variance.withUnsafeMutableBufferPointer { varP in
                 switch dtype {
-                case .f32: Tensor.batchNormForward(x.ptr(Float.self), out.ptr(Float.self), weight.ptr(Float.self), bias.ptr(Float.self), L, m, eps, meanP, varP)
+                case .f32: Tensor.batchNormForwardF32(x.ptr(Float.self), out.ptr(Float.self), weight.ptr(Float.self), bias.ptr(Float.self), L, eps, meanP, varP)
                 default: Tensor.batchNormForward(x.ptr(Double.self), out.ptr(Double.self), weight.ptr(Double.self), bias.ptr(Double.self), L, m, eps, meanP, varP)
                 }
             }
@@ -62,7 +66,14 @@ extension Tensor {
                 }
             }
         }
-        if dtype == .f32 { run(ptr(Float.self), out.ptr(Float.self)) } else { run(ptr(Double.self), out.ptr(Double.self)) }
+        if dtype == .f32 {
+            let xp = ptr(Float.self), op = out.ptr(Float.self), stride = L.channels * L.plane
+            Parallel.forEach(L.channels) { c in
+                optlab_bn_affine_f32(xp + c * L.plane, op + c * L.plane, L.batch, L.plane, stride, Float(scale[c]), Float(shift[c]))
+            }
+        } else {
+            run(ptr(Double.self), out.ptr(Double.self))
+        }
         let x = self
         // the affine parameters still get gradients in evaluation mode (as with the op chain it replaces)
         return Tensor.record("batch_norm", out, [x, weight, bias], saving: [x]) { g, needs in
@@ -98,6 +109,22 @@ extension Tensor {
                 if needs[2] { dbeta = try Tensor.from(sumG, shape: [L.channels], dtype: x.dtype) }
             }
             return [dx, dgamma, dbeta]
+        }
+    }
+
+    static func batchNormForwardF32(_ x: UnsafeMutablePointer<Float>, _ o: UnsafeMutablePointer<Float>,
+                                    _ gamma: UnsafeMutablePointer<Float>, _ beta: UnsafeMutablePointer<Float>,
+                                    _ L: ChannelLayout, _ eps: Double,
+                                    _ meanOut: UnsafeMutableBufferPointer<Double>, _ varOut: UnsafeMutableBufferPointer<Double>) {
+        let stride = L.channels * L.plane
+        Parallel.forEach(L.channels) { c in
+            var mean = 0.0, variance = 0.0
+            optlab_bn_moments_f32(x + c * L.plane, L.batch, L.plane, stride, &mean, &variance)
+            meanOut[c] = mean
+            varOut[c] = variance
+            let invStd = 1 / (variance + eps).squareRoot()
+            let scale = Float(Double(gamma[c]) * invStd), shift = Float(Double(beta[c]) - mean * Double(gamma[c]) * invStd)
+            optlab_bn_affine_f32(x + c * L.plane, o + c * L.plane, L.batch, L.plane, stride, scale, shift)
         }
     }
 
@@ -173,8 +200,26 @@ extension Tensor {
                 }
             }
         }
+        func runF32(_ gp: UnsafeMutablePointer<Float>, _ xp: UnsafeMutablePointer<Float>, _ wp: UnsafeMutablePointer<Float>,
+                    _ dp: UnsafeMutablePointer<Float>?) {
+            let stride = L.channels * L.plane, m = Double(L.perChannel)
+            sumG.withUnsafeMutableBufferPointer { sg in
+                sumGXhat.withUnsafeMutableBufferPointer { sgx in
+                    Parallel.forEach(L.channels) { c in
+                        let mu = Float(mean[c]), inv = invStd[c], at = c * L.plane
+                        var a = 0.0, b = 0.0
+                        optlab_bn_grad_sums_f32(gp + at, xp + at, mu, L.batch, L.plane, stride, &a, &b)
+                        sg[c] = a
+                        sgx[c] = b * inv
+                        guard let dp else { return }
+                        optlab_bn_grad_input_f32(gp + at, xp + at, dp + at, L.batch, L.plane, stride, mu,
+                                                 Float(Double(wp[c]) * inv), Float(a / m), Float(b * inv * inv / m))
+                    }
+                }
+            }
+        }
         if x.dtype == .f32 {
-            run(g.ptr(Float.self), x.ptr(Float.self), weight.ptr(Float.self), dx?.ptr(Float.self))
+            runF32(g.ptr(Float.self), x.ptr(Float.self), weight.ptr(Float.self), dx?.ptr(Float.self))
         } else {
             run(g.ptr(Double.self), x.ptr(Double.self), weight.ptr(Double.self), dx?.ptr(Double.self))
         }

@@ -3,8 +3,8 @@ import CKernels
 /// Stride-1 "same" convolutions of f32 images by CKernels' direct kernels
 /// (convolution.c): no patch matrix, no packing by BLAS, no copies between
 /// layouts. Images run in parallel for the output and the input gradient;
-/// the weight gradient splits the output channels, in pairs, so every sum
-/// is added in the same order at any thread count.
+/// the weight gradient splits the output channels. Every sum is added in an
+/// order set by the shapes alone, so results are the same at any thread count.
 extension ConvGeometry {
     /// Whether the direct kernels compute this convolution (when it is f32).
     var direct: Bool {
@@ -70,11 +70,12 @@ func convBackwardDirect(_ G: ConvGeometry, _ x: Tensor, _ weight: Tensor, _ g: T
     }
     if needs[1] {
         let result = try Tensor.zeros(weight.shape, dtype: .f32)
-        let dp = result.ptr(Float.self), pairs = (G.o + 1) / 2
+        let dp = result.ptr(Float.self)
         masks.withUnsafeBufferPointer { m in
-            Parallel.forRanges(pairs, grain: 2) { r in
-                optlab_conv_same_weight_grad_f32(xp, gp, dp, m.baseAddress!, G.n, G.c, G.o, 2 * r.lowerBound,
-                                                 Swift.min(G.o, 2 * r.upperBound), G.h, G.w, G.k)
+            // ranges of at least 3 outputs: the kernel's group
+            Parallel.forRanges(G.o, grain: 6) { r in
+                optlab_conv_same_weight_grad_f32(xp, gp, dp, m.baseAddress!, G.n, G.c, G.o, r.lowerBound, r.upperBound,
+                                                 G.h, G.w, G.k)
             }
         }
         dw = result

@@ -253,7 +253,7 @@ private func convBackward<T: FloatElement>(_ G: ConvGeometry, _ x: Tensor, _ wei
 
 extension Conv2d {
     public static let kind = LayerKind("Conv2d", signature: "nn.Conv2d(cin, cout, k [, {stride=1, pad=0, bias=true, init=\"kaiming\"}])", help: """
-        2-d convolution over [N,C,H,W] images with k×k filters (lowered to GEMM).
+        2-d convolution over [N,C,H,W] images with k×k filters.
           local conv = nn.Conv2d(1, 32, 3, {pad = 1})
         """, positional: [.init("in", .size), .init("out", .size), .init("kernel", .size)],
         options: [.init("stride", .size, default: 1), .init("padding", .size, default: 0, aliases: ["pad"]),

@@ -279,3 +279,20 @@ test("nn.Ensemble.checkpoints: one run's k best checkpoints", function()
   H.raises(function() nn.Ensemble.checkpoints("/nonexistent-folder", 2) end, "holds no checkpoint")
   os.execute('rm -rf "' .. dir .. '"')
 end)
+
+test("train.accuracy with flip averages an image's probabilities with its mirror's", function()
+  -- two-pixel images (a, b); scores (2a, b). For (0, 0.9): plain scores (0, 0.9)
+  -- pick class 2; the mirror's (1.8, 0) give softmax (0.858, 0.142), and with
+  -- the plain (0.289, 0.711) the sum (1.147, 0.853) picks class 1.
+  local m = nn.Sequential{nn.Flatten(), nn.Linear(2, 2)}
+  m[2].weight:copy(tensor.from({2, 0, 0, 1}, "f32"):reshape(2, 2))
+  m[2].bias:copy(tensor.zeros(2))
+  local x = tensor.from({0, 0.9, 0.9, 0}, "f32"):reshape(2, 1, 1, 2)
+  local d = data.dataset(x, tensor.from({1, 1}, "i32"))
+  H.eq(train.accuracy(m, d), 0.5, "plain: (0.9, 0) is class 1, (0, 0.9) class 2")
+  H.eq(train.accuracy(m, d, {flip = true}), 1, "with its mirror, (0, 0.9) becomes class 1")
+  H.eq(train.accuracy(m, d, {flip = false}), 0.5)
+  local flat = data.dataset(tensor.zeros(2, 2), tensor.from({1, 1}, "i32"))
+  H.raises(function() train.accuracy(nn.Linear(2, 2), flat, {flip = true}) end, "train.accuracy: flip needs images [N, C, H, W], got inputs of shape [2,2]")
+  H.raises(function() train.accuracy(m, d, {flop = true}) end, "unknown option 'flop'")
+end)

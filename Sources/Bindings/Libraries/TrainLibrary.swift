@@ -48,8 +48,13 @@ enum TrainLibrary {
           local h = train.distill{teacher = e, student = small, optimizer = optim.Adam(small),
             train = tr, val = val, epochs = 20, temperature = 4, alpha = 0.9}
         """) { a in try fit(a, distilling: true) },
-        LuaFunction("accuracy", "train.accuracy(model, dataset)", "The fraction of dataset the model classifies right (evaluation mode).") { a in
-            [.number(try accuracy(try a.module(1), try a.dataset(2)))]
+        LuaFunction("accuracy", "train.accuracy(model, dataset [, {flip = false}])", """
+            The fraction of dataset the model classifies right (evaluation mode).
+            flip = true averages each image's class probabilities with its mirror
+            image's (for a model trained with augment = {flip = true}).
+            """) { a in
+            let o = try a.options(3, allowed: ["flip"])
+            return [.number(try accuracy(try a.module(1), try a.dataset(2), flip: try o.bool("flip", default: false)))]
         },
     ]
 

@@ -270,7 +270,10 @@ public final class Trainer {
 public let optlabVersion = "0.1.0"
 
 /// Fraction of `data` the model classifies right (evaluation mode, no graph).
-public func accuracy(_ model: Module, _ data: Dataset, batchSize: Int = 1000) throws -> Double {
+/// With `flip`, each image's class probabilities are averaged with those of
+/// its mirror image: test-time augmentation for a model trained with
+/// `augment.flip`, which has learnt both orientations.
+public func accuracy(_ model: Module, _ data: Dataset, batchSize: Int = 1000, flip: Bool = false) throws -> Double {
     guard data.count > 0 else { return 0 }
     let wasTraining = model.isTraining
     model.evaluate()
@@ -278,7 +281,16 @@ public func accuracy(_ model: Module, _ data: Dataset, batchSize: Int = 1000) th
     var right = 0
     try Tensor.withNoGrad {
         for b in try data.batches(size: batchSize) {
-            let predicted = try model(b.inputs).argmax(dim: 1)
+            var scores = try model(b.inputs)
+            if flip {
+                guard b.inputs.rank == 4 else {
+                    throw RuntimeError(.shape, "train.accuracy", "flip needs images [N, C, H, W], got inputs of shape \(describe(b.inputs.shape))")
+                }
+                let draws = [Augmentation.Draw](repeating: .init(flip: true, dy: 0, dx: 0), count: b.inputs.shape[0])
+                let mirrored = try model(Augmentation.apply(b.inputs, draws))
+                scores = try scores.softmax(dim: 1).add(mirrored.softmax(dim: 1))
+            }
+            let predicted = try scores.argmax(dim: 1)
             right += Int(try predicted.compare(.eq, b.labels).sum().item())
         }
     }

@@ -72,10 +72,21 @@ int optlab_conv_direct(ptrdiff_t k) {
 
 static INLINE __mmask16 lanes_below(ptrdiff_t n) { return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1); }
 
+/* A tap's 16 inputs. Where the whole vector lies inside the input plane it is
+ * a plain load, and the lanes outside the image are masked at the
+ * multiply-add instead (merge-masked: those lanes add nothing, as if the
+ * padding were not there). On this CPU a masked load that crosses a cache
+ * line, as most taps' do, made the weight gradient 1.4× slower. Near the
+ * plane's ends it is a masked load, which touches no memory outside. */
+AVX512 static INLINE __m512 tap_load(const int inside, __mmask16 m, const float *p) {
+    return inside ? _mm512_loadu_ps(p) : _mm512_maskz_loadu_ps(m, p);
+}
+
 /* One register block: BLOCK output channels × V vectors of positions from
- * p0, summed over every input channel and tap; stored with the bias. */
-AVX512 static INLINE void conv_block(const int V, const float *x, const float *wb, const float *bias, float *y,
-                                     const uint16_t *masks, const ptrdiff_t *off, ptrdiff_t c, ptrdiff_t hw,
+ * p0, summed over every input channel and tap; stored with the bias.
+ * `inside`: every tap's load of the block lies inside the plane. */
+AVX512 static INLINE void conv_block(const int V, const int inside, const float *x, const float *wb, const float *bias,
+                                     float *y, const uint16_t *masks, const ptrdiff_t *off, ptrdiff_t c, ptrdiff_t hw,
                                      int kk, ptrdiff_t p0, ptrdiff_t outs) {
     __m512 acc[BLOCK][3];
     __mmask16 m[3][25];
@@ -88,10 +99,10 @@ AVX512 static INLINE void conv_block(const int V, const float *x, const float *w
         const float *wc = wb + ci * kk * BLOCK;
         for (int t = 0; t < kk; t++) {
             __m512 xv[3];
-            for (int v = 0; v < V; v++) xv[v] = _mm512_maskz_loadu_ps(m[v][t], xc + v * 16 + off[t]);
+            for (int v = 0; v < V; v++) xv[v] = tap_load(inside, m[v][t], xc + v * 16 + off[t]);
             for (int j = 0; j < BLOCK; j++) {
                 __m512 wj = _mm512_set1_ps(wc[t * BLOCK + j]);
-                for (int v = 0; v < V; v++) acc[j][v] = _mm512_fmadd_ps(wj, xv[v], acc[j][v]);
+                for (int v = 0; v < V; v++) acc[j][v] = _mm512_mask3_fmadd_ps(wj, xv[v], acc[j][v], m[v][t]);
             }
         }
     }
@@ -107,7 +118,7 @@ AVX512 static INLINE void conv_block(const int V, const float *x, const float *w
 AVX512 static void conv_image_avx512(const float *x, const float *packed, const float *bias, float *y,
                                      const uint16_t *masks, ptrdiff_t c, ptrdiff_t o, ptrdiff_t h, ptrdiff_t w,
                                      ptrdiff_t k) {
-    ptrdiff_t hw = h * w, nv = (hw + 15) / 16, pad = k / 2;
+    ptrdiff_t hw = h * w, nv = (hw + 15) / 16, pad = k / 2, reach = pad * w + pad;
     int kk = (int)(k * k);
     ptrdiff_t off[25];
     for (ptrdiff_t ki = 0; ki < k; ki++)
@@ -120,15 +131,18 @@ AVX512 static void conv_image_avx512(const float *x, const float *packed, const 
         /* blocks of 3 vectors; a remainder of 4 as 2 + 2 (a block of 1 is
          * bound by its loads: 8 broadcasts for 8 multiply-adds) */
         ptrdiff_t v = 0;
-        while (nv - v >= 5 || nv - v == 3) {
-            conv_block(3, x, wb, bb, yb, masks, off, c, hw, kk, v * 16, outs);
-            v += 3;
-        }
-        while (nv - v >= 2) {
-            conv_block(2, x, wb, bb, yb, masks, off, c, hw, kk, v * 16, outs);
-            v += 2;
-        }
-        if (nv - v == 1) conv_block(1, x, wb, bb, yb, masks, off, c, hw, kk, v * 16, outs);
+#define CONV_BLOCK(V)                                                                                   \
+    do {                                                                                                \
+        if (v * 16 >= reach && (v + (V)) * 16 + reach <= hw)                                            \
+            conv_block((V), 1, x, wb, bb, yb, masks, off, c, hw, kk, v * 16, outs);                     \
+        else                                                                                            \
+            conv_block((V), 0, x, wb, bb, yb, masks, off, c, hw, kk, v * 16, outs);                     \
+        v += (V);                                                                                       \
+    } while (0)
+        while (nv - v >= 5 || nv - v == 3) CONV_BLOCK(3);
+        while (nv - v >= 2) CONV_BLOCK(2);
+        if (nv - v == 1) CONV_BLOCK(1);
+#undef CONV_BLOCK
     }
 }
 
@@ -136,9 +150,26 @@ AVX512 static void conv_image_avx512(const float *x, const float *packed, const 
  * for G consecutive outputs and one input channel; KK taps in registers.
  * Each masked load of x serves G outputs: with G = 3 the loop is bound by
  * multiply-adds rather than loads (a 32→64 layer's dW 13.8 → 11.3 ms). */
+/* One vector of positions v: the products of G outputs' gradients with the
+ * KK shifted inputs, into acc (the lanes outside the image add nothing). */
+AVX512 static INLINE void weight_grad_step(const int G, const int KK, const int inside, const float *xc,
+                                           const float *dyo, const uint16_t *masks, const ptrdiff_t *off,
+                                           ptrdiff_t hw, ptrdiff_t v, __m512 acc[3][25]) {
+    __mmask16 valid = lanes_below(hw - v * 16);
+    __m512 d[3];
+    for (int g = 0; g < G; g++)
+        d[g] = v * 16 + 16 <= hw ? _mm512_loadu_ps(dyo + g * hw + v * 16) : _mm512_maskz_loadu_ps(valid, dyo + g * hw + v * 16);
+    const uint16_t *mv = masks + v * KK;
+    for (int t = 0; t < KK; t++) {
+        __m512 xv = tap_load(inside, mv[t], xc + v * 16 + off[t]);
+        for (int g = 0; g < G; g++) acc[g][t] = _mm512_mask3_fmadd_ps(d[g], xv, acc[g][t], mv[t]);
+    }
+}
+
 AVX512 static INLINE void weight_grad_group(const int G, const int KK, const float *x, const float *dy, float *dw,
                                             const uint16_t *masks, const ptrdiff_t *off, ptrdiff_t images,
-                                            ptrdiff_t c, ptrdiff_t o, ptrdiff_t hw, ptrdiff_t og, ptrdiff_t ci) {
+                                            ptrdiff_t c, ptrdiff_t o, ptrdiff_t hw, ptrdiff_t reach, ptrdiff_t og,
+                                            ptrdiff_t ci) {
     __m512 acc[3][25];
     ptrdiff_t nv = (hw + 15) / 16;
     for (int g = 0; g < G; g++)
@@ -147,14 +178,10 @@ AVX512 static INLINE void weight_grad_group(const int G, const int KK, const flo
         const float *xc = x + (n * c + ci) * hw;
         const float *dyo = dy + (n * o + og) * hw;
         for (ptrdiff_t v = 0; v < nv; v++) {
-            __mmask16 valid = lanes_below(hw - v * 16);
-            __m512 d[3];
-            for (int g = 0; g < G; g++) d[g] = _mm512_maskz_loadu_ps(valid, dyo + g * hw + v * 16);
-            const uint16_t *mv = masks + v * KK;
-            for (int t = 0; t < KK; t++) {
-                __m512 xv = _mm512_maskz_loadu_ps(mv[t], xc + v * 16 + off[t]);
-                for (int g = 0; g < G; g++) acc[g][t] = _mm512_fmadd_ps(d[g], xv, acc[g][t]);
-            }
+            if (v * 16 >= reach && v * 16 + 16 + reach <= hw)
+                weight_grad_step(G, KK, 1, xc, dyo, masks, off, hw, v, acc);
+            else
+                weight_grad_step(G, KK, 0, xc, dyo, masks, off, hw, v, acc);
         }
     }
     for (int g = 0; g < G; g++)
@@ -164,7 +191,7 @@ AVX512 static INLINE void weight_grad_group(const int G, const int KK, const flo
 AVX512 static void weight_grad_avx512(const float *x, const float *dy, float *dw, const uint16_t *masks,
                                       ptrdiff_t images, ptrdiff_t c, ptrdiff_t o, ptrdiff_t o0, ptrdiff_t o1,
                                       ptrdiff_t h, ptrdiff_t w, ptrdiff_t k) {
-    ptrdiff_t hw = h * w, pad = k / 2;
+    ptrdiff_t hw = h * w, pad = k / 2, reach = pad * w + pad;
     ptrdiff_t off[25];
     for (ptrdiff_t ki = 0; ki < k; ki++)
         for (ptrdiff_t kj = 0; kj < k; kj++) off[ki * k + kj] = (ki - pad) * w + (kj - pad);
@@ -179,16 +206,16 @@ AVX512 static void weight_grad_avx512(const float *x, const float *dy, float *dw
         const float *xb = x + n0 * c * hw, *dyb = dy + n0 * o * hw;
         for (ptrdiff_t og = o0; og < o1;) {
             if (k == 3 && o1 - og >= 3) {
-                for (ptrdiff_t ci = 0; ci < c; ci++) weight_grad_group(3, 9, xb, dyb, dw, masks, off, count, c, o, hw, og, ci);
+                for (ptrdiff_t ci = 0; ci < c; ci++) weight_grad_group(3, 9, xb, dyb, dw, masks, off, count, c, o, hw, reach, og, ci);
                 og += 3;
             } else if (k == 3 && o1 - og >= 2) {
-                for (ptrdiff_t ci = 0; ci < c; ci++) weight_grad_group(2, 9, xb, dyb, dw, masks, off, count, c, o, hw, og, ci);
+                for (ptrdiff_t ci = 0; ci < c; ci++) weight_grad_group(2, 9, xb, dyb, dw, masks, off, count, c, o, hw, reach, og, ci);
                 og += 2;
             } else if (k == 3) {
-                for (ptrdiff_t ci = 0; ci < c; ci++) weight_grad_group(1, 9, xb, dyb, dw, masks, off, count, c, o, hw, og, ci);
+                for (ptrdiff_t ci = 0; ci < c; ci++) weight_grad_group(1, 9, xb, dyb, dw, masks, off, count, c, o, hw, reach, og, ci);
                 og += 1;
             } else {
-                for (ptrdiff_t ci = 0; ci < c; ci++) weight_grad_group(1, 25, xb, dyb, dw, masks, off, count, c, o, hw, og, ci);
+                for (ptrdiff_t ci = 0; ci < c; ci++) weight_grad_group(1, 25, xb, dyb, dw, masks, off, count, c, o, hw, reach, og, ci);
                 og += 1;
             }
         }

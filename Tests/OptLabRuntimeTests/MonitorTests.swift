@@ -18,6 +18,23 @@ import Testing
         #expect(h.description.contains("5000 values"))
     }
 
+    /// [0, 1, 2, 3, NaN, ∞, −∞, 1] in 3 bins: the finite extent [0, 3], edges
+    /// 0, 1, 2, 3; 0 | 1, 1 | 2, 3 (the last bin closed); NaN and ±∞ left out.
+    /// The same from an array, an f32 tensor's memory and an f64 tensor's.
+    @Test func histogramsOfTensorsSkipNonFiniteValues() throws {
+        let values: [Double] = [0, 1, 2, 3, .nan, .infinity, -.infinity, 1]
+        for h in [try Histogram(values, bins: 3), try Histogram(Tensor.from(values, shape: [8], dtype: .f32), bins: 3),
+                  try Histogram(Tensor.from(values, shape: [2, 4], dtype: .f64), bins: 3)] {
+            #expect(h.edges == [0, 1, 2, 3])
+            #expect(h.counts == [1, 2, 2])
+            #expect(h.excluded == 3)
+        }
+        let none = try Histogram(Tensor.from([Double.nan, .infinity], shape: [2], dtype: .f32), bins: 2)
+        #expect(none.edges == [0, 0.5, 1] && none.counts == [0, 0] && none.excluded == 2)
+        let constant = try Histogram(Tensor.from([2, 2, 2], shape: [3], dtype: .f32), bins: 2)
+        #expect(constant.edges == [1.5, 2, 2.5] && constant.counts == [0, 3])
+    }
+
     @Test func saturationAndDeadUnitsOnConstructedActivations() throws {
         let model = try Sequential([Linear(2, 4), ReLU(), Tanh()])
         model.watch()

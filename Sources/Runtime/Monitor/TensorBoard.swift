@@ -32,17 +32,37 @@ public final class TensorBoardWriter {
         try event(step: step, value: v)
     }
 
-    /// A histogram of `values` (TensorBoard's HistogramProto: right bucket edges and counts).
+    /// A histogram of `values`' finite elements (TensorBoard's HistogramProto:
+    /// right bucket edges and counts).
     public func histogram(_ tag: String, _ values: [Double], step: Int, bins: Int = 30) throws {
-        let finite = values.filter { $0.isFinite }
-        guard !finite.isEmpty else { return }
-        let h = try Histogram(finite, bins: bins)
+        try histogram(tag, count: values.count, step: step, bins: bins, histogram: { try Histogram(values, bins: bins, range: $0) }) { values[$0] }
+    }
+
+    /// The same from a tensor's memory, with no array of Doubles.
+    public func histogram(_ tag: String, _ t: Tensor, step: Int, bins: Int = 30) throws {
+        guard t.dtype == .f32 else { return try histogram(tag, t.toDoubles(), step: step, bins: bins) }
+        let p = t.ptr(Float.self)
+        try histogram(tag, count: t.count, step: step, bins: bins, histogram: { try Histogram(t, bins: bins, range: $0) }) { Double(p[$0]) }
+    }
+
+    private func histogram(_ tag: String, count n: Int, step: Int, bins: Int, histogram: ((Double, Double)) throws -> Histogram,
+                           _ value: (Int) -> Double) throws {
+        guard let (lo, hi) = Histogram.extent(count: n, value) else { return }
+        var finite = 0, sum = 0.0, squares = 0.0
+        for i in 0..<n {
+            let v = value(i)
+            guard v.isFinite else { continue }
+            finite += 1
+            sum += v
+            squares += v * v
+        }
+        let h = try histogram((lo, hi))
         var hp = Proto()
-        hp.double(1, finite.min() ?? 0)
-        hp.double(2, finite.max() ?? 0)
-        hp.double(3, Double(finite.count))
-        hp.double(4, finite.reduce(0, +))
-        hp.double(5, finite.reduce(0) { $0 + $1 * $1 })
+        hp.double(1, lo)
+        hp.double(2, hi)
+        hp.double(3, Double(finite))
+        hp.double(4, sum)
+        hp.double(5, squares)
         hp.packedDoubles(6, Array(h.edges.dropFirst()))
         hp.packedDoubles(7, h.counts.map(Double.init))
         var v = Proto()

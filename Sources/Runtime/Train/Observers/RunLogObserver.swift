@@ -43,10 +43,10 @@ final class RunLogObserver: TrainingObserver {
         // (histograms are kept per whole epoch: a fractional end's would share its epoch with the full one)
         if let acts = watched.lastActivations, !run.isPartialEpoch {
             for (i, (a, c)) in zip(acts, watched.children).enumerated() {
-                if let hist = try? Histogram(a.toDoubles().filter { $0.isFinite }, bins: 30) {
+                if let hist = try? Histogram(a, bins: 30) {
                     try folder.logHistogram(epoch: run.epoch, layer: "\(i + 1) \(c.module.summary)", hist)
                 }
-                if let g = a.grad, let hist = try? Histogram(g.toDoubles().filter { $0.isFinite }, bins: 30) {
+                if let g = a.grad, let hist = try? Histogram(g, bins: 30) {
                     try folder.logHistogram(epoch: run.epoch, layer: "\(i + 1) \(c.module.summary)", hist, kind: "gradient")
                 }
             }

@@ -15,8 +15,8 @@ final class TensorBoardObserver: TrainingObserver {
     func beforeEvaluation(_ run: TrainingRun) throws {
         guard let watched = run.watched, let acts = watched.lastActivations else { return }
         for (i, (a, c)) in zip(acts, watched.children).enumerated() {
-            try board.histogram("activations/\(i + 1) \(c.module.summary)", a.toDoubles(), step: run.step)
-            if let g = a.grad { try board.histogram("gradients/\(i + 1) \(c.module.summary)", g.toDoubles(), step: run.step) }
+            try board.histogram("activations/\(i + 1) \(c.module.summary)", a, step: run.step)
+            if let g = a.grad { try board.histogram("gradients/\(i + 1) \(c.module.summary)", g, step: run.step) }
         }
     }
 
@@ -24,7 +24,7 @@ final class TensorBoardObserver: TrainingObserver {
         try board.scalar("train_acc", run.trainAccuracy, step: run.step)
         if let v = run.validationAccuracy { try board.scalar("val_acc", v, step: run.step) }
         try board.scalar("epoch_loss", run.epochLoss, step: run.step)
-        for (name, p) in run.trainer.model.namedParameters() { try board.histogram("weights/" + name, p.toDoubles(), step: run.step) }
+        for (name, p) in run.trainer.model.namedParameters() { try board.histogram("weights/" + name, p, step: run.step) }
         if let img = try? WeightImage.render(run.trainer.model) {
             try board.image("weights/first_layer", png: img.png, width: img.width, height: img.height, channels: img.channels, step: run.step)
         }

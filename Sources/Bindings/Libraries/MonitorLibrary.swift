@@ -15,12 +15,13 @@ enum MonitorLibrary {
 
     static let functions: [LuaFunction] = [
         .primitive("hist", as: "monitor.hist") { a in
-            let values: [Double]
-            if let t = a.state.tensor(at: 1) { values = t.toDoubles() } else { values = try doubles(try a.value(1), a, "values") }
+            let tensor = a.state.tensor(at: 1)
+            let values = tensor == nil ? try doubles(try a.value(1), a, "values") : []
             let o = try a.options(2, allowed: ["bins", "range"])
             var range: (Double, Double)?
             if case .array(let r)? = o.value("range"), r.count == 2, let lo = r[0].number, let hi = r[1].number { range = (lo, hi) }
-            let h = try Histogram(values, bins: try o.integer("bins", default: 20), range: range)
+            let bins = try o.integer("bins", default: 20)
+            let h = try tensor.map { try Histogram($0, bins: bins, range: range) } ?? Histogram(values, bins: bins, range: range)
             return [.record([("counts", .array(h.counts.map { .integer($0) })), ("edges", .array(h.edges.map { .number($0) })),
                              ("excluded", .integer(h.excluded)), ("report", .string(h.description))])]
         },

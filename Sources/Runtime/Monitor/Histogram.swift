@@ -15,20 +15,11 @@ public struct Histogram: CustomStringConvertible, Sendable {
     /// run folder's histograms of every layer's output and gradient, each
     /// copied and filtered, were 3% of a convnet epoch).
     public init(_ t: Tensor, bins: Int = 20, range: (Double, Double)? = nil) throws {
-        switch t.dtype {
-        case .f32:
-            let p = t.ptr(Float.self)
-            try self.init(count: t.count, bins: bins, range: range) { Double(p[$0]) }
-        case .f64:
-            let p = t.ptr(Double.self)
-            try self.init(count: t.count, bins: bins, range: range) { p[$0] }
-        default:
-            try self.init(t.toDoubles(), bins: bins, range: range)
-        }
+        self = try t.readingDoubles { try Histogram(count: t.count, bins: bins, range: range, $0) }
     }
 
     /// The smallest and largest finite values (the first of equal ones), or nil.
-    static func extent(count n: Int, _ value: (Int) -> Double) -> (Double, Double)? {
+    private static func extent(count n: Int, _ value: (Int) -> Double) -> (Double, Double)? {
         var found: (Double, Double)?
         for i in 0..<n {
             let v = value(i)
@@ -38,7 +29,8 @@ public struct Histogram: CustomStringConvertible, Sendable {
         return found
     }
 
-    private init(count n: Int, bins: Int, range: (Double, Double)?, _ value: (Int) -> Double) throws {
+    /// Of the values `value(0)` … `value(n − 1)`.
+    init(count n: Int, bins: Int, range: (Double, Double)?, _ value: (Int) -> Double) throws {
         guard bins > 0, bins <= 10_000 else { throw RuntimeError(.argument, "monitor.hist", "bins must be in 1...10000, got \(bins)") }
         var (lo, hi) = range ?? Histogram.extent(count: n, value) ?? (0, 1)
         guard lo.isFinite, hi.isFinite, lo <= hi else { throw RuntimeError(.argument, "monitor.hist", "range must be finite with min ≤ max") }
@@ -107,3 +99,21 @@ public struct Histogram: CustomStringConvertible, Sendable {
 }
 
 import Foundation
+
+extension Tensor {
+    /// `body` with an accessor to the elements as Doubles, read straight from
+    /// f32 or f64 memory (other dtypes through a copy).
+    func readingDoubles<R>(_ body: ((Int) -> Double) throws -> R) rethrows -> R {
+        switch dtype {
+        case .f32:
+            let p = ptr(Float.self)
+            return try body { Double(p[$0]) }
+        case .f64:
+            let p = ptr(Double.self)
+            return try body { p[$0] }
+        default:
+            let values = toDoubles()
+            return try body { values[$0] }
+        }
+    }
+}

@@ -35,28 +35,28 @@ public final class TensorBoardWriter {
     /// A histogram of `values`' finite elements (TensorBoard's HistogramProto:
     /// right bucket edges and counts).
     public func histogram(_ tag: String, _ values: [Double], step: Int, bins: Int = 30) throws {
-        try histogram(tag, count: values.count, step: step, bins: bins, histogram: { try Histogram(values, bins: bins, range: $0) }) { values[$0] }
+        try histogram(tag, count: values.count, step: step, bins: bins) { values[$0] }
     }
 
     /// The same from a tensor's memory, with no array of Doubles.
     public func histogram(_ tag: String, _ t: Tensor, step: Int, bins: Int = 30) throws {
-        guard t.dtype == .f32 else { return try histogram(tag, t.toDoubles(), step: step, bins: bins) }
-        let p = t.ptr(Float.self)
-        try histogram(tag, count: t.count, step: step, bins: bins, histogram: { try Histogram(t, bins: bins, range: $0) }) { Double(p[$0]) }
+        try t.readingDoubles { try histogram(tag, count: t.count, step: step, bins: bins, $0) }
     }
 
-    private func histogram(_ tag: String, count n: Int, step: Int, bins: Int, histogram: ((Double, Double)) throws -> Histogram,
-                           _ value: (Int) -> Double) throws {
-        guard let (lo, hi) = Histogram.extent(count: n, value) else { return }
-        var finite = 0, sum = 0.0, squares = 0.0
+    private func histogram(_ tag: String, count n: Int, step: Int, bins: Int, _ value: (Int) -> Double) throws {
+        // the finite values' extent (the first of equal ones), count, sum and sum of squares in one pass
+        var lo = Double.infinity, hi = -Double.infinity, finite = 0, sum = 0.0, squares = 0.0
         for i in 0..<n {
             let v = value(i)
             guard v.isFinite else { continue }
+            if v < lo { lo = v }
+            if v > hi { hi = v }
             finite += 1
             sum += v
             squares += v * v
         }
-        let h = try histogram((lo, hi))
+        guard finite > 0 else { return }
+        let h = try Histogram(count: n, bins: bins, range: (lo, hi), value)
         var hp = Proto()
         hp.double(1, lo)
         hp.double(2, hi)

@@ -73,6 +73,16 @@ int optlab_conv_direct(ptrdiff_t k) {
 
 static INLINE __mmask16 lanes_below(ptrdiff_t n) { return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1); }
 
+/* Each tap's offset from the output position in a w-wide plane; returns the
+ * farthest (a vector whose loads stay that far from the plane's ends reads
+ * only the plane). */
+static ptrdiff_t tap_offsets(ptrdiff_t off[25], ptrdiff_t w, ptrdiff_t k) {
+    ptrdiff_t pad = k / 2;
+    for (ptrdiff_t ki = 0; ki < k; ki++)
+        for (ptrdiff_t kj = 0; kj < k; kj++) off[ki * k + kj] = (ki - pad) * w + (kj - pad);
+    return pad * w + pad;
+}
+
 /* A tap's 16 inputs. Where the whole vector lies inside the input plane it is
  * a plain load, and the lanes outside the image are masked at the
  * multiply-add instead (merge-masked: those lanes add nothing, as if the
@@ -119,11 +129,8 @@ AVX512 static INLINE void conv_block(const int V, const int inside, const float 
 AVX512 static void conv_image_avx512(const float *x, const float *packed, const float *bias, float *y,
                                      const uint16_t *masks, ptrdiff_t c, ptrdiff_t o, ptrdiff_t h, ptrdiff_t w,
                                      ptrdiff_t k) {
-    ptrdiff_t hw = h * w, nv = (hw + 15) / 16, pad = k / 2, reach = pad * w + pad;
+    ptrdiff_t hw = h * w, nv = (hw + 15) / 16, off[25], reach = tap_offsets(off, w, k);
     int kk = (int)(k * k);
-    ptrdiff_t off[25];
-    for (ptrdiff_t ki = 0; ki < k; ki++)
-        for (ptrdiff_t kj = 0; kj < k; kj++) off[ki * k + kj] = (ki - pad) * w + (kj - pad);
     for (ptrdiff_t b = 0; b * BLOCK < o; b++) {
         const float *wb = packed + b * c * kk * BLOCK;
         const float *bb = bias ? bias + b * BLOCK : 0;
@@ -147,10 +154,6 @@ AVX512 static void conv_image_avx512(const float *x, const float *packed, const 
     }
 }
 
-/* dW[o][c][tap] += Σ over `images` and positions of dy[n][o][p]·x[n][c][p + off(tap)],
- * for G consecutive outputs and one input channel; KK taps in registers.
- * Each masked load of x serves G outputs: with G = 3 the loop is bound by
- * multiply-adds rather than loads (a 32→64 layer's dW 13.8 → 11.3 ms). */
 /* One vector of positions v: the products of G outputs' gradients with the
  * KK shifted inputs, into acc (the lanes outside the image add nothing). */
 AVX512 static INLINE void weight_grad_step(const int G, const int KK, const int inside, const float *xc,
@@ -181,6 +184,10 @@ AVX512 static INLINE void weight_grad_step(const int G, const int KK, const int 
     }
 }
 
+/* dW[o][c][tap] += Σ over `images` and positions of dy[n][o][p]·x[n][c][p + off(tap)],
+ * for G consecutive outputs and one input channel; KK taps in registers.
+ * Each load of x serves G outputs: with G = 3 the loop is bound by
+ * multiply-adds rather than loads (a 32→64 layer's dW 13.8 → 11.3 ms). */
 AVX512 static INLINE void weight_grad_group(const int G, const int KK, const float *x, const float *dy, float *dw,
                                             const uint16_t *masks, const ptrdiff_t *off, ptrdiff_t images,
                                             ptrdiff_t c, ptrdiff_t o, ptrdiff_t hw, ptrdiff_t reach, ptrdiff_t og,
@@ -206,10 +213,7 @@ AVX512 static INLINE void weight_grad_group(const int G, const int KK, const flo
 AVX512 static void weight_grad_avx512(const float *x, const float *dy, float *dw, const uint16_t *masks,
                                       ptrdiff_t images, ptrdiff_t c, ptrdiff_t o, ptrdiff_t o0, ptrdiff_t o1,
                                       ptrdiff_t h, ptrdiff_t w, ptrdiff_t k) {
-    ptrdiff_t hw = h * w, pad = k / 2, reach = pad * w + pad;
-    ptrdiff_t off[25];
-    for (ptrdiff_t ki = 0; ki < k; ki++)
-        for (ptrdiff_t kj = 0; kj < k; kj++) off[ki * k + kj] = (ki - pad) * w + (kj - pad);
+    ptrdiff_t hw = h * w, off[25], reach = tap_offsets(off, w, k);
     /* blocks of images whose input and output gradient stay in L2 (about 1 MB)
      * while every (o, c) pair of the range passes over them; sized by the
      * whole layer, so that the sums' order does not depend on the range */
@@ -219,20 +223,17 @@ AVX512 static void weight_grad_avx512(const float *x, const float *dy, float *dw
     for (ptrdiff_t n0 = 0; n0 < images; n0 += block) {
         ptrdiff_t count = images - n0 < block ? images - n0 : block;
         const float *xb = x + n0 * c * hw, *dyb = dy + n0 * o * hw;
+        /* groups of 3 outputs for 3×3 kernels (the rest as 2 or 1); one for 5×5, whose 25 taps fill the registers */
         for (ptrdiff_t og = o0; og < o1;) {
-            if (k == 3 && o1 - og >= 3) {
-                for (ptrdiff_t ci = 0; ci < c; ci++) weight_grad_group(3, 9, xb, dyb, dw, masks, off, count, c, o, hw, reach, og, ci);
-                og += 3;
-            } else if (k == 3 && o1 - og >= 2) {
-                for (ptrdiff_t ci = 0; ci < c; ci++) weight_grad_group(2, 9, xb, dyb, dw, masks, off, count, c, o, hw, reach, og, ci);
-                og += 2;
-            } else if (k == 3) {
-                for (ptrdiff_t ci = 0; ci < c; ci++) weight_grad_group(1, 9, xb, dyb, dw, masks, off, count, c, o, hw, reach, og, ci);
-                og += 1;
-            } else {
-                for (ptrdiff_t ci = 0; ci < c; ci++) weight_grad_group(1, 25, xb, dyb, dw, masks, off, count, c, o, hw, reach, og, ci);
-                og += 1;
-            }
+            ptrdiff_t g = k == 5 ? 1 : o1 - og >= 3 ? 3 : o1 - og;
+#define GROUP(G, KK) \
+    for (ptrdiff_t ci = 0; ci < c; ci++) weight_grad_group((G), (KK), xb, dyb, dw, masks, off, count, c, o, hw, reach, og, ci)
+            if (k == 5) GROUP(1, 25);
+            else if (g == 3) GROUP(3, 9);
+            else if (g == 2) GROUP(2, 9);
+            else GROUP(1, 9);
+#undef GROUP
+            og += g;
         }
     }
 }

@@ -170,7 +170,7 @@ extension Tensor {
 
 /// db[o] = Σ over images and positions of g[·, o, ·, ·]: one pass per
 /// channel (in parallel, each summed in a fixed order), not three reductions.
-func convBiasGradient(_ G: ConvGeometry, _ g: Tensor) throws -> Tensor {
+private func convBiasGradient(_ G: ConvGeometry, _ g: Tensor) throws -> Tensor {
     var sums = [Double](repeating: 0, count: G.o)
     func run<T: FloatElement>(_ gp: UnsafeMutablePointer<T>) {
         sums.withUnsafeMutableBufferPointer { out in

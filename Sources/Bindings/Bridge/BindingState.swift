@@ -52,12 +52,14 @@ final class BindingState {
     /// Left to the full collection's 64 MB floor, `x + y` on 1M floats wrote
     /// each result to memory that had left the cache (0.72 ms against
     /// 0.48 ms for the same loop over a 16 MB working set). At 8 MB, three
-    /// 4 MB results were alive between collections; at 2 MB two are, the
-    /// fewest a collector that runs after the call can leave, and on a 32 MB
-    /// L3 (AMD Zen 5) that took x + y on 1M floats from 0.76 to 0.92×
-    /// numpy's speed (a C loop: 129 µs with one output buffer, 150–168 with
-    /// two, 175–206 with three). A 4-element op allocates 16 bytes, so the
-    /// small-op path is not collected more often in practice.
+    /// 4 MB results were alive between collections; at 2 MB, with the
+    /// collection made as the next call begins (`call` in LuaFunction.swift),
+    /// a result the script dropped is freed before the next is allocated,
+    /// and one buffer serves the whole loop. On a 32 MB L3 (AMD Zen 5) that
+    /// took x + y on 1M floats from 0.76 to 0.93× numpy's speed (a C loop:
+    /// 129 µs with one output buffer, 150–168 with two, 175–206 with three).
+    /// A 4-element op allocates 16 bytes, so small ops are not collected
+    /// more often in practice.
     static let youngBudget = 2 << 20
     /// (Unchecked for the same reason as `L`: read after every call.)
     @exclusivity(unchecked) var allocatedAtCollection = 0
@@ -66,7 +68,7 @@ final class BindingState {
         self.L = L
     }
 
-    /// Called after every Swift function returns to Lua.
+    /// Called as every Swift function is entered from Lua.
     @inline(__always)
     func collectIfNeeded() {
         let allocated = Storage.allocatedBytes

@@ -85,6 +85,11 @@ private func call(_ L: OpaquePointer, _ box: FunctionBox, _ state: BindingState,
     let outer = state.L
     state.L = L
     defer { state.L = outer }
+    // Before the body, not after it: the previous call's result, if the
+    // script dropped it, is garbage now, so its buffer is free again for
+    // this call's result (one 4 MB buffer for a loop of 1M-float ops, where
+    // a collection after the call, with the new result still held, left two).
+    state.collectIfNeeded()
     do {
         if let t = try box.tensorBody?(&args) {   // called in place: copying the closure out would retain it
             withUnsafeMutablePointer(to: &frame.pointee.results) { tuple in
@@ -93,7 +98,6 @@ private func call(_ L: OpaquePointer, _ box: FunctionBox, _ state: BindingState,
                     frame.pointee.nresults = 1
                 }
             }
-            state.collectIfNeeded()
             return 0
         }
         let results = try box.body(&args)
@@ -108,7 +112,6 @@ private func call(_ L: OpaquePointer, _ box: FunctionBox, _ state: BindingState,
                 }
             }
         }
-        state.collectIfNeeded()
         return 0
     } catch let e as LuaFaceError {
         // A failure names the public function first, unless its message does already.

@@ -2,10 +2,7 @@
  * every small convnet, and 7.7% of a Fashion-MNIST convnet epoch as a scalar
  * loop with a branch per element. The AVX-512 version takes 16 windows at a
  * time: each row pair's even and odd columns are split apart with one
- * permute, and the four candidates are compared in window order. Its
- * backward writes each row pair once, the winners' gradients in place and
- * zeros around them, where zeroing the plane and scattering into it took
- * 3.3% of an epoch. */
+ * permute, and the four candidates are compared in window order. */
 #include <stdint.h>
 #include "optlab_kernels.h"
 #include "level.h"
@@ -24,21 +21,6 @@ static void maxpool2_rows_scalar(const float *r0, const float *r1, float *y, int
         }
         y[xo] = v[best];
         at[xo] = row0 + (int32_t)(2 * xo) + off[best];
-    }
-}
-
-/* The gradient of one row pair: each window's gradient goes to its winner,
- * zero to the other three (0 + g, as a scatter into zeros gives: -0 becomes
- * +0). The windows do not overlap, so every element is written once. */
-static void maxpool2_grad_rows_scalar(const float *g, const int32_t *at, float *d0, float *d1,
-                                      ptrdiff_t ow, int32_t row0, int32_t w) {
-    for (ptrdiff_t xo = 0; xo < ow; xo++) {
-        int32_t code = at[xo] - row0 - (int32_t)(2 * xo);
-        float v = 0.0f + g[xo];
-        d0[2 * xo] = code == 0 ? v : 0.0f;
-        d0[2 * xo + 1] = code == 1 ? v : 0.0f;
-        d1[2 * xo] = code == w ? v : 0.0f;
-        d1[2 * xo + 1] = code == w + 1 ? v : 0.0f;
     }
 }
 
@@ -84,37 +66,6 @@ AVX512 static void maxpool2_rows_avx512(const float *r0, const float *r1, float 
         _mm512_mask_storeu_epi32(at + xo, out, where);
     }
 }
-
-/* The backward of 16 windows at a time: each window's gradient is kept in
- * the lanes whose winner sat at that corner, and the row's even and odd
- * corners are interleaved back into 32 columns with one permute per half. */
-AVX512 static void maxpool2_grad_rows_avx512(const float *g, const int32_t *at, float *d0, float *d1,
-                                             ptrdiff_t ow, int32_t row0, int32_t w) {
-    const __m512i lane2 = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    const __m512i front = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-    const __m512i back = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-    const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi32(1);
-    const __m512i down = _mm512_set1_epi32(w), downRight = _mm512_set1_epi32(w + 1);
-    for (ptrdiff_t xo = 0; xo < ow; xo += 16) {
-        ptrdiff_t left = ow - xo;
-        __mmask16 in = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
-        ptrdiff_t cols = 2 * (left >= 16 ? 16 : left);
-        __mmask16 lo = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
-        __mmask16 hi = cols >= 32 ? (__mmask16)0xFFFF : cols > 16 ? (__mmask16)((1u << (cols - 16)) - 1) : 0;
-        __m512 v = _mm512_add_ps(_mm512_setzero_ps(), _mm512_maskz_loadu_ps(in, g + xo));
-        __m512i first = _mm512_add_epi32(lane2, _mm512_set1_epi32(row0 + (int32_t)(2 * xo)));
-        __m512i code = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(in, at + xo), first);
-        __m512 c0 = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(code, zero), v);
-        __m512 c1 = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(code, one), v);
-        __m512 c2 = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(code, down), v);
-        __m512 c3 = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(code, downRight), v);
-        float *p0 = d0 + 2 * xo, *p1 = d1 + 2 * xo;
-        _mm512_mask_storeu_ps(p0, lo, _mm512_permutex2var_ps(c0, front, c1));
-        _mm512_mask_storeu_ps(p0 + 16, hi, _mm512_permutex2var_ps(c0, back, c1));
-        _mm512_mask_storeu_ps(p1, lo, _mm512_permutex2var_ps(c2, front, c3));
-        _mm512_mask_storeu_ps(p1 + 16, hi, _mm512_permutex2var_ps(c2, back, c3));
-    }
-}
 #endif
 
 void optlab_maxpool2_f32_as(int level, const float *x, float *y, int32_t *at, ptrdiff_t planes, ptrdiff_t h, ptrdiff_t w) {
@@ -137,31 +88,4 @@ void optlab_maxpool2_f32_as(int level, const float *x, float *y, int32_t *at, pt
 
 void optlab_maxpool2_f32(const float *x, float *y, int32_t *at, ptrdiff_t planes, ptrdiff_t h, ptrdiff_t w) {
     optlab_maxpool2_f32_as(optlab_kernel_level(), x, y, at, planes, h, w);
-}
-
-void optlab_maxpool2_grad_f32_as(int level, const float *g, const int32_t *at, float *dx, ptrdiff_t planes, ptrdiff_t h, ptrdiff_t w) {
-    ptrdiff_t oh = h / 2, ow = w / 2;
-    if (level > optlab_kernel_level()) level = optlab_kernel_level();
-    for (ptrdiff_t p = 0; p < planes; p++) {
-        float *plane = dx + p * h * w;
-        for (ptrdiff_t yo = 0; yo < oh; yo++) {
-            float *d0 = plane + 2 * yo * w;
-            const float *gr = g + (p * oh + yo) * ow;
-            const int32_t *ar = at + (p * oh + yo) * ow;
-            int32_t row0 = (int32_t)(2 * yo * w);
-#if defined(__x86_64__)
-            if (level == 2) maxpool2_grad_rows_avx512(gr, ar, d0, d0 + w, ow, row0, (int32_t)w);
-            else
-#endif
-            maxpool2_grad_rows_scalar(gr, ar, d0, d0 + w, ow, row0, (int32_t)w);
-            /* an odd width's last column is in no window */
-            if (w & 1) d0[w - 1] = d0[2 * w - 1] = 0.0f;
-        }
-        /* nor is an odd height's last row */
-        if (h & 1) for (ptrdiff_t x = 0; x < w; x++) plane[(h - 1) * w + x] = 0.0f;
-    }
-}
-
-void optlab_maxpool2_grad_f32(const float *g, const int32_t *at, float *dx, ptrdiff_t planes, ptrdiff_t h, ptrdiff_t w) {
-    optlab_maxpool2_grad_f32_as(optlab_kernel_level(), g, at, dx, planes, h, w);
 }

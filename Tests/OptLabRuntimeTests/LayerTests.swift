@@ -140,31 +140,6 @@ enum Naive {
         #expect(pooled.map { $0.bitPattern } == base.0)
     }
 
-    /// Its backward, in both families, is a scatter of each window's
-    /// gradient to its winner on a zeroed plane, bit for bit: odd rows and
-    /// columns outside every window get zero, NaN and -0 gradients arrive
-    /// as a scatter would leave them (0 + g). Widths of 33 and 70 put 16
-    /// and 35 windows in a row: a full vector, a tail, and no tail.
-    @Test func maxPoolGradientKernelIsTheScatter() throws {
-        for (planes, h, w) in [(3, 5, 33), (2, 4, 70), (1, 3, 2)] {
-            let x: [Float] = (0..<(planes * h * w)).map { Float(($0 * 7 + $0 / 5) % 9) - 4 }
-            let windows = planes * (h / 2) * (w / 2)
-            var y = [Float](repeating: 0, count: windows), at = [Int32](repeating: 0, count: windows)
-            optlab_maxpool2_f32_as(0, x, &y, &at, planes, h, w)
-            var g: [Float] = (0..<windows).map { Float($0 % 13) * 0.25 - 1 }
-            g[0] = -0.0
-            if windows > 5 { g[5] = .nan }
-            var want = [Float](repeating: 0, count: planes * h * w)
-            for o in 0..<windows { want[o / ((h / 2) * (w / 2)) * h * w + Int(at[o])] += g[o] }
-            for level: Int32 in [0, 2] {
-                var dx = [Float](repeating: 7, count: planes * h * w)   // every element must be written
-                optlab_maxpool2_grad_f32_as(level, g, at, &dx, planes, h, w)
-                let wrong = dx.indices.first { dx[$0].bitPattern != want[$0].bitPattern }
-                #expect(wrong == nil, "\(planes)×\(h)×\(w), level \(level): first wrong element \(wrong ?? -1)")
-            }
-        }
-    }
-
     @Test func dropoutKeepsExpectationAndReplaysItsMask() throws {
         let g = Generator(seed: 11)
         let d = try Dropout(0.5, generator: g)

@@ -35,11 +35,6 @@ void optlab_maxpool2_f32(const float *x, float *y, int32_t *at, ptrdiff_t planes
 /* For tests: the same with family `level` (0 baseline, 2 avx512; AVX2 runs the baseline loop). */
 void optlab_maxpool2_f32_as(int level, const float *x, float *y, int32_t *at, ptrdiff_t planes, ptrdiff_t h, ptrdiff_t w);
 
-/* Its gradient: dx (h×w planes) gets g (one value a window) at each window's
- * winner `at` from the forward, and zero everywhere else. */
-void optlab_maxpool2_grad_f32(const float *g, const int32_t *at, float *dx, ptrdiff_t planes, ptrdiff_t h, ptrdiff_t w);
-void optlab_maxpool2_grad_f32_as(int level, const float *g, const int32_t *at, float *dx, ptrdiff_t planes, ptrdiff_t h, ptrdiff_t w);
-
 /* Direct convolution for stride 1 and "same" output (odd k, padding k/2) of
  * f32 NCHW images, on AVX-512 for k = 3 and 5 (optlab_conv_direct says
  * whether this CPU and k have it; otherwise the kernels do nothing).

@@ -78,15 +78,7 @@ extension Tensor {
                     }
                 }
             }
-            if dt == .f32 && k == 2 && s == 2 {
-                let dp = dx.ptr(Float.self), q = gp.ptr(Float.self)
-                winners.withUnsafeBufferPointer { wp in
-                    Parallel.forRanges(n * c, grain: 2) { planes in
-                        let first = planes.lowerBound
-                        optlab_maxpool2_grad_f32(q + first * perPlane, wp.baseAddress! + first * perPlane, dp + first * h * w, planes.count, h, w)
-                    }
-                }
-            } else if dt == .f32 { scatter(dx.ptr(Float.self), gp.ptr(Float.self)) } else { scatter(dx.ptr(Double.self), gp.ptr(Double.self)) }
+            if dt == .f32 { scatter(dx.ptr(Float.self), gp.ptr(Float.self)) } else { scatter(dx.ptr(Double.self), gp.ptr(Double.self)) }
             return [dx]
         }
     }

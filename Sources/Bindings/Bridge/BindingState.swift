@@ -57,7 +57,7 @@ final class BindingState {
     /// a result the script dropped is freed before the next is allocated,
     /// and one buffer serves the whole loop. On a 32 MB L3 (AMD Zen 5) that
     /// took x + y on 1M floats from 0.76 to 0.93× numpy's speed (a C loop:
-    /// 129 µs with one output buffer, 150–168 with two, 175–206 with three).
+    /// 124–140 µs with one output buffer, 149–168 with two, 145–206 with three).
     /// A 4-element op allocates 16 bytes, so small ops are not collected
     /// more often in practice.
     static let youngBudget = 2 << 20

@@ -1,6 +1,12 @@
--- Fashion-MNIST with a small convnet (two conv + pooling stages).
--- Usage: optlab scripts/fashion_mnist_conv.lua [epochs]
-local epochs = tonumber(arg and arg[1]) or 12
+-- Fashion-MNIST with a small convnet: two conv + pooling stages, or three.
+-- Usage: optlab scripts/fashion_mnist_conv.lua [epochs] [stages]
+--   two stages (12 epochs unless given): 0.925 test accuracy; longer
+--   training and other two-stage recipes stay there (BENCHMARKS.md).
+--   three stages (14 epochs unless given), trained on mirrored images and
+--   tested on each image with its mirror (class probabilities averaged):
+--   0.93 in under five minutes on 2 cores.
+local stages = tonumber(arg and arg[2]) or 2
+local epochs = tonumber(arg and arg[1]) or (stages == 3 and 14 or 12)
 tensor.seed(1)
 
 local train_set, test = data.fashion_mnist()
@@ -9,21 +15,36 @@ local stats
 tr, stats = tr:normalize()
 val, test = val:normalize(stats), test:normalize(stats)
 
-local model = nn.Sequential{
+local layers = {
   nn.Conv2d(1, 32, 3, {pad = 1}), nn.BatchNorm(32), nn.ReLU(), nn.MaxPool2d(2),    -- 32×14×14
   nn.Conv2d(32, 64, 3, {pad = 1}), nn.BatchNorm(64), nn.ReLU(), nn.MaxPool2d(2),   -- 64×7×7
-  nn.Flatten(),
-  nn.Linear(64 * 7 * 7, 256, {init = "kaiming"}), nn.ReLU(), nn.Dropout(0.3),
-  nn.Linear(256, 10, {init = "kaiming"}),
 }
+local features = 64 * 7 * 7
+if stages == 3 then
+  for _, layer in ipairs{nn.Conv2d(64, 128, 3, {pad = 1}), nn.BatchNorm(128), nn.ReLU(), nn.MaxPool2d(2)} do  -- 128×3×3
+    layers[#layers + 1] = layer
+  end
+  features = 128 * 3 * 3
+end
+for _, layer in ipairs{nn.Flatten(), nn.Linear(features, 256, {init = "kaiming"}), nn.ReLU(), nn.Dropout(0.3),
+                       nn.Linear(256, 10, {init = "kaiming"})} do
+  layers[#layers + 1] = layer
+end
+local model = nn.Sequential(layers)
 print(model)
 
 local opt = optim.SGD(model, {lr = 0.05, momentum = 0.9, nesterov = true})
 local h = train.fit{
   model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = opt,
-  schedule = optim.warmup_cosine(opt, {warmup = 200, total = epochs * math.ceil(tr:size() / 128)}),
+  schedule = optim.warmup_cosine(opt, {warmup = 200, total = math.ceil(epochs * math.ceil(tr:size() / 128))}),
   train = tr, val = val, epochs = epochs, batch = 128, reg = 5e-4, seed = 1,
-  log = "runs/fashion_mnist_conv", overwrite = true,
+  augment = stages == 3 and {flip = true} or nil,
+  log = stages == 3 and "runs/fashion_mnist_conv3" or "runs/fashion_mnist_conv", overwrite = true,
 }
 print(string.format("best validation accuracy %.4f (epoch %d) in %.1f s", h.best.val_acc, h.best.epoch, h.seconds))
-print(string.format("test accuracy %.4f", train.accuracy(model, test)))
+if stages == 3 then
+  print(string.format("test accuracy %.4f (each image alone), %.4f (with its mirror)",
+    train.accuracy(model, test), train.accuracy(model, test, {flip = true})))
+else
+  print(string.format("test accuracy %.4f", train.accuracy(model, test)))
+end

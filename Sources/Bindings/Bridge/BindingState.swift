@@ -61,7 +61,7 @@ final class BindingState {
     /// A 4-element op allocates 16 bytes, so small ops are not collected
     /// more often in practice.
     static let youngBudget = 2 << 20
-    /// (Unchecked for the same reason as `L`: read after every call.)
+    /// (Unchecked for the same reason as `L`: read on every call.)
     @exclusivity(unchecked) var allocatedAtCollection = 0
 
     init(_ L: OpaquePointer) {

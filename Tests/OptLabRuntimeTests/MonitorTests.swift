@@ -108,14 +108,6 @@ import Testing
         // tile 1: 0,1 / 2,3 scaled to 0..255; tile 2: -1,-1 / 1,1 → 0,0 / 255,255
         #expect(r.output.trimmingCharacters(in: .whitespacesAndNewlines) == "7 4 [0, 85] [170, 255] [0, 0] [255, 255]")
     }
-
-    @Test func terminalPlotDrawsEveryPoint() throws {
-        let p = try TerminalPlot(series: [("loss", [3, 2, 1])], width: 10, height: 3)
-        let s = p.description
-        #expect(s.contains("loss"))
-        #expect(s.unicodeScalars.contains { $0.value >= 0x2801 && $0.value <= 0x28FF }, "braille dots drawn")
-        #expect(throws: RuntimeError.self) { try TerminalPlot(series: [], width: 10, height: 3) }
-    }
 }
 
 @Suite struct TensorBoardTests {

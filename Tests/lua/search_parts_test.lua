@@ -3,7 +3,7 @@ local test = function(name, fn) H.test(file .. ": " .. name, fn) end
 -- The pure-Lua parts of hp.search, loaded from their source files with
 -- stubbed primitives: the pruning rule, narrowing, the live table's layout.
 
-local root = (arg[0]:match("^(.*)/Tests/lua/[^/]*$") or ".") .. "/Sources/Bindings/Lua/search/"
+local root = (arg[0]:match("^(.*)/Tests/lua/[^/]*$") or ".") .. "/Sources/OptLabLua/Lua/search/"
 
 -- Primitives that keep "files" in a table and a clock the test moves.
 local function stubs(opts)

@@ -1,4 +1,4 @@
-"""Writes Sources/CKernels/tanh_avx512_tables.h: tanh as a degree-5 polynomial
+"""Writes Sources/C/CKernels/tanh_avx512_tables.h: tanh as a degree-5 polynomial
 in a - center on each quarter octave of [1/16, 10), for tanh16 in
 transcendental_avx512.c, and checks each in f32 (Horner with fused
 multiply-adds, as the kernel runs it) against tanh in f64 on a dense grid.
@@ -15,7 +15,7 @@ import os
 import numpy as np
 
 DEGREE = 5
-OUT = os.path.join(os.path.dirname(__file__), "..", "..", "Sources", "CKernels", "tanh_avx512_tables.h")
+OUT = os.path.join(os.path.dirname(__file__), "..", "..", "Sources", "C", "CKernels", "tanh_avx512_tables.h")
 
 
 def interval(c):

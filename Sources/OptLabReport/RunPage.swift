@@ -1,0 +1,281 @@
+import OptLabCharts
+import OptLabRuntime
+import Foundation
+
+/// `optlab report runs/x`: one run's page. The header says how it went
+/// (status, best and test scores, wall time, the diagnosis in words), then
+/// the configuration and the model as tables, then the plots the notes read:
+/// loss, accuracy and its gap, the learning rate, update/weight ratios
+/// against the 1e-3 band, activations and gradients per layer, the weights,
+/// and the checkpoints.
+struct RunPage {
+    let dir: String
+    let records: [[String: Any]]
+    let status: [String: Any]
+    let config: [String: Any]
+
+    init(_ dir: String) throws {
+        self.dir = dir
+        let metricsPath = dir + "/metrics.jsonl"
+        guard FileManager.default.fileExists(atPath: metricsPath) else {
+            throw RuntimeError(.io, "report", "\(dir) has no metrics.jsonl (is it a train.fit run folder?)")
+        }
+        records = try Report.jsonLines(metricsPath)
+        status = Report.jsonObject(dir + "/status.json")
+        config = Report.jsonObject(dir + "/config.json")
+    }
+
+    var epochRecords: [[String: Any]] { records.filter { $0["train_acc"] != nil } }
+    var stepRecords: [[String: Any]] { records.filter { $0["train_acc"] == nil && $0["resumed_from_epoch"] == nil } }
+
+    static func number(_ v: Any?) -> Double? { (v as? NSNumber)?.doubleValue }
+    func series(_ rs: [[String: Any]], _ key: String) -> [Double] { rs.map { RunPage.number($0[key]) ?? .nan } }
+
+    /// Iterations per epoch, from the epoch records (the x axis is in epochs).
+    var iterationsPerEpoch: Double {
+        if let first = epochRecords.first, let it = RunPage.number(first["iteration"]), let ep = RunPage.number(first["epoch"]), ep > 0, it > 0 {
+            let resumed = records.first.flatMap { RunPage.number($0["resumed_from_epoch"]) } ?? 0
+            return it / Swift.max(ep - resumed, 1)
+        }
+        return Swift.max(RunPage.number(stepRecords.last?["iteration"]) ?? 1, 1)
+    }
+
+    /// Whether the process that writes this run is still alive (status "running" and its pid exists).
+    var isAlive: Bool { RunPage.isAlive(status) }
+
+    static func isAlive(_ status: [String: Any]) -> Bool {
+        guard status["status"] as? String == "running", let pid = number(status["pid"]) else { return false }
+        return kill(pid_t(pid), 0) == 0 || errno == EPERM
+    }
+
+    var html: String {
+        var body = header() + tables()
+        body += "<div class=\"plots\">" + plots().joined(separator: "\n") + "</div>"
+        body += checkpoints()
+        return Report.page(title: "optlab run: \(dir)", body: body, refresh: isAlive)
+    }
+
+    // MARK: header
+
+    func header() -> String {
+        let state = status["status"] as? String ?? (epochRecords.isEmpty ? "unknown" : "finished (written before status.json)")
+        var shown = state, tone = "ok"
+        let reason = status["reason"] as? String
+        switch state {
+        case "running": shown = isAlive ? "running" : "interrupted (its process is gone)"; tone = isAlive ? "live" : "bad"
+        case "stopped": shown = "stopped early" + (reason.map { ": \($0)" } ?? ""); tone = "warn"
+        case "diverged": shown = "diverged: " + (reason ?? "the loss became NaN or infinite"); tone = "bad"
+        case "interrupted": shown = "interrupted" + (reason.map { ": \($0)" } ?? ""); tone = "bad"
+        case "failed": shown = "failed" + (reason.map { ": \($0)" } ?? ""); tone = "bad"
+        default: break
+        }
+        var facts: [(String, String)] = []
+        if let best = RunPage.number(status["best_val_acc"]), let e = RunPage.number(status["best_epoch"]) {
+            facts.append(("best validation", String(format: "%.4f at epoch %d", best, Int(e))))
+        } else if let best = epochRecords.compactMap({ RunPage.number($0["val_acc"]) }).max() {
+            facts.append(("best validation", String(format: "%.4f", best)))
+        }
+        if let t = RunPage.number(status["test_acc"]) { facts.append(("test", String(format: "%.4f", t))) }
+        let seconds = RunPage.number(status["seconds"]) ?? RunPage.number(epochRecords.last?["time"])
+        if let s = seconds { facts.append(("wall time", Report.duration(s))) }
+        let done = RunPage.number(status["epochs_done"]).map { Int($0) } ?? epochRecords.count
+        let total = RunPage.number(status["epochs"] ?? config["epochs"]).map { Int($0.rounded(.up)) }
+        facts.append(("epochs", total.map { "\(done) of \($0)" } ?? "\(done)"))
+        if let seed = RunPage.number(status["seed"] ?? config["seed"]) { facts.append(("seed", String(Int(seed)))) }
+        let version = status["optlab"] as? String ?? ((config["versions"] as? [String: Any])?["optlab"] as? String)
+        if let v = version { facts.append(("optlab", v)) }
+        let findings = Diagnosis.diagnose(loss: series(stepRecords, "loss").filter(\.isFinite),
+                                          trainAccuracy: series(epochRecords, "train_acc"), validationAccuracy: series(epochRecords, "val_acc"))
+        var h = "<header><h1>\(SVGPlot.escape(dir))</h1><div class=\"status \(tone)\">\(SVGPlot.escape(shown))</div>"
+        h += "<table class=\"facts\">" + facts.map { "<tr><th>\(SVGPlot.escape($0.0))</th><td>\(SVGPlot.escape($0.1))</td></tr>" }.joined() + "</table>"
+        if !findings.isEmpty {
+            h += "<ul class=\"findings\">" + findings.map { "<li class=\"\($0.kind.rawValue)\">\(SVGPlot.escape($0.message))</li>" }.joined() + "</ul>"
+        }
+        return h + "</header>"
+    }
+
+    // MARK: configuration and model
+
+    func tables() -> String {
+        var rows = config.filter { $0.key != "model" && $0.key != "versions" }.sorted { $0.key < $1.key }.map { k, v in
+            "<tr><th>\(SVGPlot.escape(k))</th><td>\(SVGPlot.escape(Report.text(v)))</td></tr>"
+        }
+        if rows.isEmpty { rows = ["<tr><td>no config.json</td></tr>"] }
+        var s = "<div class=\"tables\"><section><h2>Configuration</h2><table class=\"grid\">" + rows.joined() + "</table></section>"
+        if let model = config["model"] as? [String: Any] {
+            var layers: [String] = []
+            func walk(_ m: [String: Any], _ path: String, _ depth: Int) {
+                let type = m["type"] as? String ?? "?"
+                let cfg = (m["config"] as? [String: Any] ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\(Report.text($0.value))" }.joined(separator: ", ")
+                let params = RunPage.parameterCount(type, m["config"] as? [String: Any] ?? [:])
+                if depth > 0 {
+                    layers.append("<tr><td>\(SVGPlot.escape(path))</td><td style=\"padding-left:\(8 + 12 * (depth - 1))px\">\(SVGPlot.escape(type))</td><td>\(SVGPlot.escape(cfg))</td><td class=\"n\">\(params.map { String($0) } ?? "")</td></tr>")
+                }
+                for (i, c) in (m["children"] as? [[String: Any]] ?? []).enumerated() { walk(c, path.isEmpty ? "\(i + 1)" : "\(path).\(i + 1)", depth + 1) }
+            }
+            walk(model, "", 0)
+            let total = RunPage.number(config["parameters"]).map { String(Int($0)) } ?? ""
+            s += "<section><h2>Model: \(SVGPlot.escape(model["type"] as? String ?? ""))</h2><table class=\"grid\"><tr><th>layer</th><th>kind</th><th>settings</th><th>parameters</th></tr>"
+                + layers.joined() + "<tr><th colspan=\"3\">total</th><td class=\"n\"><b>\(total)</b></td></tr></table></section>"
+        }
+        return s + "</div>"
+    }
+
+    /// A layer's parameter count from its settings, for the kinds that have parameters.
+    static func parameterCount(_ type: String, _ c: [String: Any]) -> Int? {
+        func n(_ k: String) -> Int { Int(number(c[k]) ?? 0) }
+        switch type {
+        case "Linear": return n("in") * n("out") + (n("bias") != 0 ? n("out") : 0)
+        case "Conv2d": return n("in") * n("out") * n("kernel") * n("kernel") + (n("bias") != 0 ? n("out") : 0)
+        case "BatchNorm": return 2 * n("features")
+        default: return nil
+        }
+    }
+
+    // MARK: plots
+
+    func plots() -> [String] {
+        var out: [String] = []
+        let per = iterationsPerEpoch
+        let steps = stepRecords
+        let xs = series(steps, "iteration").map { $0 / per }
+        let loss = series(steps, "loss")
+        if loss.contains(where: \.isFinite) {
+            var c = Chart(title: "loss", xLabel: "epoch", yLabel: "loss")
+            c.logY = loss.filter { $0.isFinite }.allSatisfy { $0 > 0 }
+            let raw = Chart.reduce(xs, loss)
+            var r = Chart.Series("loss", raw.points, color: "#9ecae1")
+            r.envelope = raw.envelope
+            r.lineWidth = 1
+            let smooth = Chart.reduce(xs, Chart.smoothed(loss, weight: Swift.min(0.99, 1 - 10.0 / Double(Swift.max(loss.count, 20)))))
+            c.series = [r, Chart.Series("smoothed", smooth.points, color: "#08519c")]
+            c.width = 640
+            out.append(Report.section("Loss", "per logged iteration, raw (light; a long run's min–max per point shaded) and smoothed\(c.logY ? "; log y, where a linear decay means too low a rate and a plateau after a fast drop too high" : "")", c.svg))
+        }
+        let epochs = epochRecords
+        let ex = series(epochs, "epoch")
+        let train = series(epochs, "train_acc"), val = series(epochs, "val_acc")
+        if !epochs.isEmpty {
+            var c = Chart(title: "accuracy", xLabel: "epoch", yLabel: "accuracy")
+            c.series = [Chart.Series("train", zip(ex, train).map { ($0, $1) }, color: Chart.palette[0])]
+            c.series[0].markers = epochs.count < 40
+            if val.contains(where: \.isFinite) {
+                var v = Chart.Series("validation", zip(ex, val).map { ($0, $1) }, color: Chart.palette[1])
+                v.markers = epochs.count < 40
+                c.series.append(v)
+            }
+            out.append(Report.section("Accuracy", "train (on a sample) and validation, per epoch", c.svg))
+            if val.contains(where: \.isFinite) {
+                let gap = zip(train, val).map { $0 - $1 }
+                var g = Chart(title: "train − validation", xLabel: "epoch", yLabel: "gap")
+                g.series = [Chart.Series("gap", zip(ex, gap).map { ($0, $1) }, color: "#6a51a3")]
+                g.width = 420
+                g.height = 220
+                let last = gap.last(where: \.isFinite) ?? 0
+                let word = last > 0.1 ? "overfitting: more regularization or more data" : last < 0.02 ? "little gap: a bigger model may help if both are low" : "moderate"
+                out.append(Report.section("Overfitting gap", String(format: "final gap %.3f, %@", last, word), g.svg))
+            }
+        }
+        let lr = series(steps, "lr")
+        if lr.contains(where: \.isFinite) {
+            var c = Chart(title: "learning rate", xLabel: "epoch", yLabel: "learning rate")
+            let positive = lr.filter { $0.isFinite && $0 > 0 }
+            c.logY = (positive.max() ?? 1) / (positive.min() ?? 1) > 20
+            c.series = [Chart.Series("lr", Chart.reduce(xs, lr).points, color: "#d94801")]
+            let momentum = series(steps, "momentum")
+            if momentum.contains(where: \.isFinite) { c.series.append(Chart.Series("momentum", Chart.reduce(xs, momentum).points, color: "#238b45")) }
+            c.width = 420
+            c.height = 240
+            out.append(Report.section("Learning rate", "as the schedule set it, per logged iteration", c.svg))
+        }
+        let ratioKeys = Set(steps.flatMap { $0.keys.filter { $0.hasPrefix("ratio/") } }).sorted()
+        if !ratioKeys.isEmpty {
+            var c = Chart(title: "‖update‖ / ‖weight‖", xLabel: "epoch", yLabel: "ratio")
+            c.logY = true
+            c.bands = [(1e-4, 1e-2, "the notes: about 1e-3")]
+            c.series = ratioKeys.enumerated().map { i, k in
+                Chart.Series(String(k.dropFirst(6)), Chart.reduce(xs, series(steps, k)).points, color: Chart.palette[i % Chart.palette.count])
+            }
+            c.width = 640
+            // Judged on each weight's median over the run: a schedule that ends at 0 takes every ratio there.
+            let typical = ratioKeys.compactMap { k -> (String, Double)? in
+                let v = series(steps, k).filter(\.isFinite).sorted()
+                return v.isEmpty ? nil : (String(k.dropFirst(6)), v[v.count / 2])
+            }
+            let off = typical.filter { ($0.1 < 1e-4 || $0.1 > 1e-2) && !$0.0.hasSuffix("bias") }
+            let note = off.isEmpty ? "every weight's median ratio over the run is within 1e-4…1e-2"
+                : "weights whose median ratio is outside 1e-4…1e-2: " + off.map { String(format: "%@ %.1e", $0.0, $0.1) }.joined(separator: ", ") + " (the rate may be too \(off[0].1 > 1e-2 ? "high" : "low") for them)"
+            out.append(Report.section("Update/weight ratios", "per parameter, per logged step; " + note, c.svg))
+        }
+        out += layerPlots(ex)
+        if let weights = weightImage() { out.append(weights) }
+        return out
+    }
+
+    /// Per layer: activation histograms over epochs (saturated or dead
+    /// fractions flagged), and each layer's gradient scale over epochs.
+    func layerPlots(_ ex: [Double]) -> [String] {
+        var out: [String] = []
+        let histPath = dir + "/histograms.jsonl"
+        if FileManager.default.fileExists(atPath: histPath), let all = try? Report.jsonLines(histPath) {
+            let hs = all.filter { ($0["kind"] as? String ?? "activation") == "activation" }
+            let grads = all.filter { $0["kind"] as? String == "gradient" }
+            let layers = Array(Set(hs.compactMap { $0["layer"] as? String })).sorted { $0.localizedStandardCompare($1) == .orderedAscending }
+            let last = epochRecords.last ?? [:]
+            let maps = layers.map { layer -> String in
+                let index = layer.split(separator: " ").first.map(String.init) ?? ""
+                var flags: [String] = []
+                if let d = RunPage.number(last["layer\(index)/dead"]), d > 0.1 { flags.append(String(format: "%.0f%% dead", d * 100)) }
+                if let s = RunPage.number(last["layer\(index)/saturated"]), s > 0.1 { flags.append(String(format: "%.0f%% saturated", s * 100)) }
+                let flag = flags.isEmpty ? "" : "<div class=\"flag\">⚠ \(SVGPlot.escape(layer)): \(flags.joined(separator: ", ")) at the last epoch</div>"
+                return "<div>" + flag + Report.heatmap(layer, hs.filter { $0["layer"] as? String == layer }) + "</div>"
+            }
+            out.append(Report.section("Activations per layer over epochs", "one row per epoch (top: first), darker = more activations in the bin; each row spans its own range", "<div class=\"maps\">" + maps.joined() + "</div>"))
+            let gradLayers = Array(Set(grads.compactMap { $0["layer"] as? String })).sorted { $0.localizedStandardCompare($1) == .orderedAscending }
+            if !gradLayers.isEmpty {
+                let gmaps = gradLayers.map { layer in Report.heatmap(layer, grads.filter { $0["layer"] as? String == layer }) }
+                out.append(Report.section("Gradient histograms per layer over epochs", "the gradient of each layer's output on the last training batch of each epoch; a row narrowing to 0 by decades is a vanishing gradient", "<div class=\"maps\">" + gmaps.joined() + "</div>"))
+            }
+        }
+        let gradKeys = Set(epochRecords.flatMap { $0.keys.filter { $0.hasSuffix("/grad_std") } })
+            .sorted { $0.localizedStandardCompare($1) == .orderedAscending }
+        if !gradKeys.isEmpty {
+            var c = Chart(title: "gradient std per layer", xLabel: "epoch", yLabel: "std of the layer's output gradient")
+            c.logY = true
+            c.series = gradKeys.enumerated().map { i, k in
+                Chart.Series(String(k.dropLast(9)), zip(ex, series(epochRecords, k)).map { ($0, $1) }, color: Chart.palette[i % Chart.palette.count])
+            }
+            c.width = 640
+            out.append(Report.section("Gradients per layer", "the gradient reaching each layer's output, per epoch: vanishing shows as lines falling apart by decades", c.svg))
+        }
+        return out
+    }
+
+    func checkpointNames() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasPrefix("ep") && $0.hasSuffix(".safetensors") }.sorted()
+    }
+
+    /// The first layer's weights from the last checkpoint, shown about 360
+    /// pixels wide: rendered once at one pixel per weight, and enlarged by
+    /// the browser (pixelated), which keeps the page small too.
+    func weightImage() -> String? {
+        guard let ckpt = checkpointNames().last, let model = try? Module.load(from: dir + "/" + ckpt).model,
+              let img = try? WeightImage.render(model, scale: 1) else { return nil }
+        let scale = Swift.max(1, Swift.min(4, 360 / Swift.max(img.width, 1)))
+        return Report.section("First-layer weights", "from \(ckpt); each tile normalised to its own range",
+                              "<img alt=\"first-layer weights\" width=\"\(img.width * scale)\" height=\"\(img.height * scale)\" src=\"data:image/png;base64,\(Data(img.png).base64EncodedString())\">")
+    }
+
+    func checkpoints() -> String {
+        let names = checkpointNames()
+        guard !names.isEmpty else { return "" }
+        let scored = names.map { ($0, CheckpointName.score(of: $0)) }
+        let best = scored.compactMap { $0.1 }.max()
+        let rows = scored.map { name, score -> String in
+            let epoch = name.dropFirst(2).prefix { $0.isNumber }
+            let mark = score != nil && score == best ? " class=\"best\"" : ""
+            return "<tr\(mark)><td>\(SVGPlot.escape(String(epoch)))</td><td>\(score.map { String(format: "%.4f", $0) } ?? "")</td><td>\(SVGPlot.escape(name))</td></tr>"
+        }
+        return "<section><h2>Checkpoints</h2><table class=\"grid\"><tr><th>epoch</th><th>score</th><th>file</th></tr>" + rows.joined() + "</table></section>"
+    }
+}

@@ -153,11 +153,11 @@ enum Transcribed {
     }
 
     @Test func closedFormsAtChosenSteps() throws {
-        let cases: [(Schedule.Kind, (Int) -> Double)] = [
-            (.step(every: 3, factor: 0.5), { 0.1 * pow(0.5, Double($0 / 3)) }),
-            (.exponential(k: 0.2), { 0.1 * exp(-0.2 * Double($0)) }),
-            (.inverse(k: 0.5), { 0.1 / (1 + 0.5 * Double($0)) }),
-            (.warmupCosine(warmup: 4, total: 14, minimum: 0.01), { t in
+        let cases: [(any ScheduleRule, (Int) -> Double)] = [
+            (StepDecay(every: 3, factor: 0.5), { 0.1 * pow(0.5, Double($0 / 3)) }),
+            (ExponentialDecay(k: 0.2), { 0.1 * exp(-0.2 * Double($0)) }),
+            (InverseDecay(k: 0.5), { 0.1 / (1 + 0.5 * Double($0)) }),
+            (WarmupCosine(warmup: 4, total: 14, minimum: 0.01), { t in
                 t < 4 ? 0.1 * Double(t + 1) / 4 : 0.01 + 0.045 * (1 + cos(Double.pi * Double(t - 4) / 10)) }),
         ]
         for (kind, closed) in cases {

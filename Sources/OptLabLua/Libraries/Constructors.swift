@@ -1,9 +1,49 @@
+import CLua
 import OptLabRuntime
 
+/// Lua's side of every declared constructor (`nn.Linear`, `nn.MSE`,
+/// `optim.Adam`, `optim.step_decay`): the arguments are read as the
+/// declaration says, checked against each parameter's kind and range, and
+/// passed to its `make`.
+extension LuaArgs {
+    /// The declaration's positional arguments from argument `first` on, then
+    /// its options table; nothing more may be given. `optionsTable` allows an
+    /// (empty) options table for a kind that declares no options.
+    func constructorArguments<Made, Traits>(_ kind: Declaration<Made, Traits>, first: Int = 1, optionsTable: Bool? = nil,
+                                            qualifier: String) throws -> ConstructorArguments {
+        var args = ConstructorArguments(layer: qualifier + kind.name)
+        let hasTable = optionsTable ?? !kind.options.isEmpty
+        try noArguments(after: first - 1 + kind.positional.count + (hasTable ? 1 : 0))
+        for (k, p) in kind.positional.enumerated() {
+            let i = first + k
+            if isNoneOrNil(i) {
+                guard p.defaultValue != nil else { throw argumentError(i, "\(p.name) expected, got no value") }
+                continue
+            }
+            switch p.kind {
+            case .size:
+                let v = try integer(i)
+                guard v >= 0 else { throw argumentError(i, "\(p.name) must be a non-negative integer, got \(v)") }
+                args.numbers[p.name] = Double(v)
+            case .number:
+                let v = try number(i)
+                if let refusal = p.refusal(v) { throw argumentError(i, refusal) }
+                args.numbers[p.name] = v
+            case .flag: args.numbers[p.name] = try bool(i, default: false) ? 1 : 0
+            case .choice: args.choices[p.name] = try string(i)
+            }
+        }
+        guard hasTable else { return args }
+        let at = first + kind.positional.count
+        try options(at, allowed: kind.optionNames).read(kind.options, into: &args)
+        return args
+    }
+}
+
 extension LuaOptions {
-    /// Reads the declared options of a constructor (a layer's, an update
-    /// rule's) into its arguments, checking each one's kind; what is not given
-    /// keeps the declaration's default.
+    /// Reads the declared options of a constructor into its arguments,
+    /// checking each one's kind and range; what is not given keeps the
+    /// declaration's default.
     func read(_ declared: [ConstructorParameter], into built: inout ConstructorArguments) throws {
         for p in declared {
             for key in [p.name] + p.aliases where has(key) {
@@ -12,7 +52,10 @@ extension LuaOptions {
                     let v = try integer(key, default: 0)
                     guard v >= 0 else { throw args.argumentError(index, "option '\(key)' must be a non-negative integer, got \(v)") }
                     built.numbers[p.name] = Double(v)
-                case .number: built.numbers[p.name] = try number(key, default: 0)
+                case .number:
+                    let v = try number(key, default: 0)
+                    if let refusal = p.refusal(v) { throw args.argumentError(index, refusal) }
+                    built.numbers[p.name] = v
                 case .flag: built.numbers[p.name] = try bool(key, default: false) ? 1 : 0
                 case .choice(let words):
                     let w = try string(key, default: "")

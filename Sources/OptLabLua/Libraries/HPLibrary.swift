@@ -34,6 +34,15 @@ enum HPLibrary {
         })
     }
 
+    /// The sampler `method =` names (a registered one: search.lua checked it).
+    static func sampler(_ a: LuaArgs, _ i: Int) throws -> any SearchSampler {
+        let name = try a.string(i)
+        guard let kind = Samplers.registry.named(name) else { throw a.argumentError(i, "no sampler named '\(name)'") }
+        return try kind.make(ConstructorArguments(layer: name))
+    }
+
+    static func rawTable(_ p: [String: Double]) -> LuaValue { .record(p.sorted { $0.key < $1.key }.map { ($0.key, .number($0.value)) }) }
+
     static func specTable(_ s: SearchSpace) -> LuaValue {
         .record(s.parameters.map { name, d in
             switch d {
@@ -61,36 +70,46 @@ enum HPLibrary {
             guard case .array(let cs) = try a.value(1), !cs.isEmpty else { throw a.typeError(1, expected: "non-empty table of choices") }
             return spec("choice", [("choices", .argument(1))])
         },
-        .primitive("sample", as: "hp.search") { a in
-            let s = try space(a, 1)
-            let cfg = s.sample(seed: UInt64(bitPattern: Int64(try a.integer(2))), trial: try a.integer(3))
-            return [.record(cfg.sorted { $0.key < $1.key }.map { ($0.key, .number($0.value)) })]
+        // The samplers (Samplers.all), in order: {name =, adaptive =, asha =, help =}.
+        .primitive("samplers", as: "hp.search") { _ in
+            [.array(Samplers.all.map { k in
+                .record([("name", .string(k.name)), ("adaptive", .bool(k.traits.adaptive)), ("asha", .bool(k.traits.worksWithASHA)),
+                         ("help", .string(k.help))])
+            })]
         },
-        // tpe(space, finished = {{raw=, score=}, ...}, running = {raw, ...}, seed, trial): the next trial's raw values.
-        .primitive("tpe", as: "hp.search") { a in
-            let s = try space(a, 1)
+        // check_space(space): the space's bounds, checked before anything is written.
+        .primitive("check_space", as: "hp.search") { a in
+            _ = try space(a, 1)
+            return []
+        },
+        // plan(method, space, budget): the stage's trial count and a note (or nil).
+        .primitive("plan", as: "hp.search") { a in
+            let (trials, note) = try sampler(a, 1).plan(space: try space(a, 2), budget: try a.integer(3))
+            return [.integer(trials), note.map { .string($0) } ?? .nil]
+        },
+        // point(method, space, index, budget, seed, trial): a point fixed ahead, or nil (adaptive).
+        .primitive("point", as: "hp.search") { a in
+            let p = try sampler(a, 1).point(space: try space(a, 2), index: try a.integer(3), budget: try a.integer(4),
+                                             seed: UInt64(bitPattern: Int64(try a.integer(5))), trial: try a.integer(6))
+            return [p.map(rawTable) ?? .nil]
+        },
+        // adaptive_point(method, space, finished = {{raw=, score=}, ...}, running = {raw, ...}, seed, trial).
+        .primitive("adaptive_point", as: "hp.search") { a in
+            let s = try space(a, 2)
             func raw(_ v: LuaValue) -> [String: Double] {
                 guard case .record(let f) = v else { return [:] }
                 return Dictionary(f.compactMap { k, x in x.number.map { (k, $0) } }, uniquingKeysWith: { x, _ in x })
             }
             var finished: [TPE.Observation] = [], running: [[String: Double]] = []
-            if case .array(let rows) = try a.value(2) {
+            if case .array(let rows) = try a.value(3) {
                 for case .record(let f) in rows {
                     let d = Dictionary(f, uniquingKeysWith: { x, _ in x })
                     if let score = d["score"]?.number, score.isFinite, let r = d["raw"] { finished.append(TPE.Observation(values: raw(r), score: score)) }
                 }
             }
-            if case .array(let rows) = try a.value(3) { running = rows.map(raw) }
-            let cfg = TPE.sample(space: s, finished: finished, running: running, seed: UInt64(bitPattern: Int64(try a.integer(4))), trial: try a.integer(5))
-            return [.record(cfg.sorted { $0.key < $1.key }.map { ($0.key, .number($0.value)) })]
-        },
-        .primitive("grid", as: "hp.search") { a in
-            let s = try space(a, 1)
-            let budget = try a.integer(3)
-            let levels = s.gridLevels(budget: budget)
-            guard let p = s.gridPoint(index: try a.integer(2), budget: budget) else { return [.nil, .integer(levels.reduce(1, *))] }
-            return [.record(p.sorted { $0.key < $1.key }.map { ($0.key, .number($0.value)) }), .integer(levels.reduce(1, *)),
-                    .string(zip(s.parameters, levels).map { "\($0.name) \($1)" }.joined(separator: ", "))]
+            if case .array(let rows) = try a.value(4) { running = rows.map(raw) }
+            return [rawTable(try sampler(a, 1).point(space: s, finished: finished, running: running,
+                                                     seed: UInt64(bitPattern: Int64(try a.integer(5))), trial: try a.integer(6)))]
         },
         .primitive("narrow", as: "hp.search") { a in
             let s = try space(a, 1)

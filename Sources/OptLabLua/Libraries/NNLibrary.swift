@@ -10,36 +10,24 @@ enum NNLibrary {
     /// positional arguments, then its options table, nothing more.
     static func constructor(_ kind: LayerKind) -> LuaFunction {
         LuaFunction(kind.name, kind.signature, kind.help) { a in
-            var args = ConstructorArguments(layer: kind.name)
             if kind.takesChildren {
                 try a.noArguments(after: 1)
+                var args = ConstructorArguments(layer: kind.name)
                 args.children = try modules(a, 1)
                 return [.module(try kind.make(args))]
             }
-            try a.noArguments(after: kind.positional.count + (kind.options.isEmpty ? 0 : 1))
-            for (i, p) in kind.positional.enumerated() {
-                if a.isNoneOrNil(i + 1) {
-                    guard p.defaultValue != nil else { throw a.argumentError(i + 1, "\(p.name) expected, got no value") }
-                    continue
-                }
-                switch p.kind {
-                case .size:
-                    let v = try a.integer(i + 1)
-                    guard v >= 0 else { throw a.argumentError(i + 1, "\(p.name) must be a non-negative integer, got \(v)") }
-                    args.numbers[p.name] = Double(v)
-                case .number: args.numbers[p.name] = try a.number(i + 1)
-                case .flag: args.numbers[p.name] = try a.bool(i + 1, default: false) ? 1 : 0
-                case .choice: args.choices[p.name] = try a.string(i + 1)
-                }
-            }
-            guard !kind.options.isEmpty else { return [.module(try kind.make(args))] }
-            let o = try a.options(kind.positional.count + 1, allowed: kind.options.flatMap { [$0.name] + $0.aliases })
-            try o.read(kind.options, into: &args)
-            return [.module(try kind.make(args))]
+            return [.module(try kind.make(try a.constructorArguments(kind, qualifier: "")))]
         }
     }
 
-    static let functions: [LuaFunction] = Layers.all.filter(\.inLua).map(constructor) + others
+    /// `nn.<Loss>({options})`, made from the loss's declaration (`LossKind`).
+    static func constructor(_ kind: LossKind) -> LuaFunction {
+        LuaFunction(kind.name, kind.signature, kind.help) { a in
+            [.object(LossBox(try kind.make(try a.constructorArguments(kind, optionsTable: true, qualifier: ""))), kind: Kind.loss)]
+        }
+    }
+
+    static let functions: [LuaFunction] = Layers.all.filter(\.inLua).map(constructor) + Losses.all.map(constructor) + others
 
     static let others: [LuaFunction] = [
         LuaFunction("Lambda", "nn.Lambda(fn [, name])", """
@@ -59,35 +47,6 @@ enum NNLibrary {
         """) { a in
             let (m, meta) = try Module.load(from: try a.string(1))
             return [.module(m), .record(meta.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })]
-        },
-        LuaFunction("SoftmaxCrossEntropy", "nn.SoftmaxCrossEntropy([{label_smoothing=0}])", """
-        The softmax cross-entropy loss, mean over the batch: loss(scores, labels)
-        with N×C scores and labels in 1..C. At initialisation it is about ln(C).
-        label_smoothing = ε in [0, 1) trains towards (1 − ε)·onehot + ε/C, as
-        PyTorch's option of that name.
-          local loss_fn = nn.SoftmaxCrossEntropy(); local l = loss_fn(model(x), y)
-          nn.SoftmaxCrossEntropy{label_smoothing = 0.1}
-        """) { a in
-            try a.noArguments(after: 1)
-            let o = try a.options(1, allowed: ["label_smoothing"])
-            let e = try o.number("label_smoothing", default: 0)
-            guard e >= 0, e < 1 else { throw a.argumentError(1, "label_smoothing must be in [0, 1), got \(String(format: "%g", e))") }
-            return [.object(LossBox(e == 0 ? .softmaxCrossEntropy : .smoothedSoftmaxCrossEntropy(smoothing: e)), kind: Kind.loss)]
-        },
-        LuaFunction("MulticlassSVM", "nn.MulticlassSVM([{margin=1}])", """
-        The multiclass SVM (hinge) loss, Σ_{j≠y} max(0, s_j − s_y + margin), mean over
-        the batch. At initialisation it is about margin·(C−1).
-        """) { a in
-            try a.noArguments(after: 1)
-            let o = try a.options(1, allowed: ["margin"])
-            let m = try o.number("margin", default: 1)
-            guard m > 0 else { throw a.argumentError(1, "margin must be positive, got \(m)") }
-            return [.object(LossBox(.multiclassSVM(margin: m)), kind: Kind.loss)]
-        },
-        LuaFunction("MSE", "nn.MSE()", "Mean squared error over all elements: loss(prediction, target).") { a in
-            try a.noArguments(after: 1)
-            _ = try a.options(1, allowed: [])
-            return [.object(LossBox(.mse), kind: Kind.loss)]
         },
         LuaFunction("l2", "nn.l2(model [, strength=1] [, {biases=false}])", """
         The regularisation term ½·strength·Σw² over the model's weights (not
@@ -293,14 +252,10 @@ enum NNLibrary {
         LuaFunction("__call", "", "") { a in
             let box = try a.object(1, kind: Kind.loss, as: LossBox.self)
             let scores = try a.tensor(2)
-            switch box.loss {
-            case .mse: return [.tensor(try box.loss(scores, try a.tensor(3)))]
-            default:
-                let op: String
-                if case .multiclassSVM = box.loss { op = "multiclass_svm" } else { op = "softmax_cross_entropy" }
-                let classes = scores.rank == 2 ? scores.shape[1] : nil
-                return [.tensor(try box.loss(scores, try a.indices(3, op: op, bound: classes, what: "label")))]
-            }
+            let loss = box.loss
+            guard loss.targets == .classIndices else { return [.tensor(try loss(scores, try a.tensor(3)))] }
+            let classes = scores.rank == 2 ? scores.shape[1] : nil
+            return [.tensor(try loss(scores, try a.indices(3, op: loss.rule.operation, bound: classes, what: "label")))]
         },
         LuaFunction("__tostring", "", "") { a in [.string("nn." + (try a.object(1, kind: Kind.loss, as: LossBox.self)).loss.name)] },
     ]

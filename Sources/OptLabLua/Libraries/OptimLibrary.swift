@@ -61,7 +61,7 @@ enum OptimLibrary {
         }
     }
 
-    static let functions: [LuaFunction] = UpdateRules.all.map(constructor) + others
+    static let functions: [LuaFunction] = UpdateRules.all.map(constructor) + Schedules.all.map(constructor) + others
 
     static let others: [LuaFunction] = [
         LuaFunction("clip_grad_norm", "optim.clip_grad_norm(params, max_norm)", """
@@ -71,36 +71,6 @@ enum OptimLibrary {
         """) { a in
             try a.noArguments(after: 2)
             return [.number(try clipGradientNorm(try a.parameters(1), maxNorm: try a.number(2)))]
-        },
-        LuaFunction("step_decay", "optim.step_decay(opt, {every=5, factor=0.5, unit=\"epoch\"})", "lr = lr0·factor^⌊t/every⌋; call sched:step() each unit.") { a in
-            let o = try a.options(2, allowed: ["every", "factor", "unit"])
-            return try schedule(a, .step(every: try o.integer("every", default: 5), factor: try o.number("factor", default: 0.5)), o)
-        },
-        LuaFunction("exp_decay", "optim.exp_decay(opt, {k=..., unit=\"epoch\"})", "lr = lr0·e^(−k·t).") { a in
-            let o = try a.options(2, allowed: ["k", "unit"])
-            return try schedule(a, .exponential(k: try o.number("k", default: 0.1)), o)
-        },
-        LuaFunction("inv_decay", "optim.inv_decay(opt, {k=..., unit=\"epoch\"})", "lr = lr0/(1 + k·t).") { a in
-            let o = try a.options(2, allowed: ["k", "unit"])
-            return try schedule(a, .inverse(k: try o.number("k", default: 0.1)), o)
-        },
-        LuaFunction("warmup_cosine", "optim.warmup_cosine(opt, {warmup=..., total=..., min=0, unit=\"iteration\"})",
-                    "Linear warm-up to lr0 over `warmup` steps, then cosine down to min at `total`.") { a in
-            let o = try a.options(2, allowed: ["warmup", "total", "min", "unit"])
-            return try schedule(a, .warmupCosine(warmup: try o.integer("warmup", default: 0), total: try o.integer("total", default: 1),
-                                                 minimum: try o.number("min", default: 0)), o, defaultUnit: .iteration)
-        },
-        LuaFunction("plateau", "optim.plateau(opt, {factor=0.5, patience=2, cooldown=0, min=0, mode=\"max\", threshold=0})", """
-        Reduce on plateau: sched:step(metric) each epoch; when the metric (validation
-        accuracy by default, mode "max") has not improved for `patience` epochs, lr ·= factor.
-        """) { a in
-            let o = try a.options(2, allowed: ["factor", "patience", "cooldown", "min", "mode", "threshold"])
-            guard let mode = Schedule.PlateauMode(rawValue: try o.string("mode", default: "max")) else {
-                throw a.argumentError(2, "option 'mode' must be \"max\" or \"min\"")
-            }
-            return try schedule(a, .plateau(factor: try o.number("factor", default: 0.5), patience: try o.integer("patience", default: 2),
-                                            cooldown: try o.integer("cooldown", default: 0), minimum: try o.number("min", default: 0),
-                                            mode: mode, threshold: try o.number("threshold", default: 0)), o)
         },
         LuaFunction("LBFGS", "optim.LBFGS(params, {lr=1, history=100, max_iter=20, max_eval=max_iter*5//4, tolerance_grad=1e-7, tolerance_change=1e-9, line_search=\"strong_wolfe\"})", """
         L-BFGS for full-batch problems: torch.optim.LBFGS's algorithm, iteration for
@@ -135,11 +105,21 @@ enum OptimLibrary {
         },
     ]
 
-    static func schedule(_ a: LuaArgs, _ kind: Schedule.Kind, _ o: LuaOptions, defaultUnit: Schedule.Unit = .epoch) throws -> [LuaValue] {
-        guard let unit = Schedule.Unit(rawValue: try o.string("unit", default: defaultUnit.rawValue)) else {
-            throw a.argumentError(2, "option 'unit' must be \"epoch\" or \"iteration\"")
+    /// `optim.<schedule>(opt, {options..., unit=})`, made from the schedule's
+    /// declaration (`ScheduleKind`); `unit` is every schedule's ("epoch" or "iteration").
+    static func constructor(_ kind: ScheduleKind) -> LuaFunction {
+        LuaFunction(kind.name, kind.signature, kind.help) { a in
+            try a.noArguments(after: 2)
+            let optimizer = try a.optimizer(1)
+            let o = try a.options(2, allowed: kind.optionNames + ["unit"])
+            var args = ConstructorArguments(layer: "optim." + kind.name)
+            try o.read(kind.options, into: &args)
+            let unitName = try o.string("unit", default: kind.traits.defaultUnit.rawValue)
+            guard let unit = Schedule.Unit(rawValue: unitName) else {
+                throw a.argumentError(2, "option 'unit' must be \"epoch\" or \"iteration\", got \"\(unitName)\"")
+            }
+            return [.object(ScheduleBox(try Schedule(try kind.make(args), optimizer: optimizer, unit: unit)), kind: Kind.schedule)]
         }
-        return [.object(ScheduleBox(try Schedule(kind, optimizer: try a.optimizer(1), unit: unit)), kind: Kind.schedule)]
     }
 
     static let methods: [LuaFunction] = [

@@ -6,7 +6,8 @@ import Foundation
 /// A rule says its name, the names of its per-parameter state (what
 /// checkpoints and `resume` save), and checks its hyperparameters; `apply`
 /// is the formula, over a contiguous buffer. Each rule is one file in
-/// `Optim/Rules`, and its Lua constructor one entry in `UpdateRules.all`.
+/// `Optim/Rules`, and its Lua constructor one entry in `UpdateRules.all`
+/// (`Optim/Rules/UpdateRules.swift`).
 public protocol UpdateRule: Sendable {
     /// "Adam", as messages and checkpoints name it.
     var name: String { get }
@@ -58,42 +59,6 @@ extension UpdateRule {
 extension Double {
     /// 0 and 1 rather than 0.0 and 1.0 in messages.
     var shortDescription: String { rounded() == self && Swift.abs(self) < 1e15 ? String(Int(self)) : String(self) }
-}
-
-/// How Lua builds an optimizer with a rule: `optim.Adam(params, {lr=1e-3, beta1=0.9, ...})`.
-/// Its options (with their defaults) are declared once, here, for the
-/// constructor, its help and its checks.
-public struct UpdateRuleKind: Sendable {
-    public let name: String
-    public let signature: String
-    public let help: String
-    /// The rule's options besides lr and weight_decay.
-    public let options: [ConstructorParameter]
-    /// Nil: lr must be given.
-    public let defaultLearningRate: Double?
-    /// Weight decay taken from the weights directly (AdamW) instead of added to the gradient.
-    public let decoupledWeightDecay: Bool
-    public let defaultWeightDecay: Double
-    public let make: @Sendable (ConstructorArguments) throws -> any UpdateRule
-
-    public init(_ name: String, signature: String, help: String, options: [ConstructorParameter], defaultLearningRate: Double? = nil,
-                decoupledWeightDecay: Bool = false, defaultWeightDecay: Double = 0,
-                make: @escaping @Sendable (ConstructorArguments) throws -> any UpdateRule) {
-        self.name = name
-        self.signature = signature
-        self.help = help
-        self.options = options
-        self.defaultLearningRate = defaultLearningRate
-        self.decoupledWeightDecay = decoupledWeightDecay
-        self.defaultWeightDecay = defaultWeightDecay
-        self.make = make
-    }
-}
-
-/// The one list of update rules as Lua builds them (`optim.<name>`): adding
-/// a rule is its file in Optim/Rules and one line here.
-public enum UpdateRules {
-    public static let all: [UpdateRuleKind] = [SGDRule.kind, AdagradRule.kind, RMSpropRule.kind, AdamRule.kind, AdamRule.adamWKind]
 }
 
 /// The loop every rule's `update` runs: `body(i, j)` updates element i and

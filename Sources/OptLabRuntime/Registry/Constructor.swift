@@ -1,5 +1,5 @@
-/// One argument of a constructor that Lua and checkpoints call the same way
-/// (a layer's, an update rule's): its name, kind and default.
+/// One argument of a declared constructor (a layer's, a loss's, an update
+/// rule's, a schedule's): its name, kind, default and allowed range.
 public struct ConstructorParameter: Sendable {
     public enum Kind: Sendable, Equatable {
         /// A non-negative integer (sizes, kernels, strides).
@@ -16,22 +16,61 @@ public struct ConstructorParameter: Sendable {
     public let defaultValue: Double?
     /// Other names the Lua option may be given by (`pad` for `padding`).
     public let aliases: [String]
+    /// The values a number may take; a value outside is refused, naming the range.
+    public let range: AllowedRange?
 
-    public init(_ name: String, _ kind: Kind, default d: Double? = nil, aliases: [String] = []) {
+    public init(_ name: String, _ kind: Kind, default d: Double? = nil, aliases: [String] = [], range: AllowedRange? = nil) {
         self.name = name
         self.kind = kind
         defaultValue = d
         self.aliases = aliases
+        self.range = range
+    }
+
+    /// Nil when `value` is allowed; otherwise what to say ("label_smoothing must be in [0, 1), got 1").
+    public func refusal(_ value: Double) -> String? {
+        guard let range, !range.contains(value) else { return nil }
+        return "\(name) must be \(range.phrase), got \(value.shortDescription)"
     }
 }
 
-/// The arguments a layer (or an update rule) is built from: numbers by
-/// config key, chosen words, and child modules.
+/// An interval of allowed values, each end open or closed.
+public struct AllowedRange: Sendable, Equatable {
+    public let lower: Double, upper: Double
+    public let lowerOpen: Bool, upperOpen: Bool
+
+    public init(_ lower: Double, _ upper: Double, lowerOpen: Bool = false, upperOpen: Bool = false) {
+        (self.lower, self.upper, self.lowerOpen, self.upperOpen) = (lower, upper, lowerOpen, upperOpen)
+    }
+
+    /// (0, ∞)
+    public static let positive = AllowedRange(0, .infinity, lowerOpen: true, upperOpen: true)
+    /// [0, ∞)
+    public static let nonNegative = AllowedRange(0, .infinity, upperOpen: true)
+    /// [lower, upper)
+    public static func halfOpen(_ lower: Double, _ upper: Double) -> AllowedRange { AllowedRange(lower, upper, upperOpen: true) }
+    /// (lower, upper)
+    public static func open(_ lower: Double, _ upper: Double) -> AllowedRange { AllowedRange(lower, upper, lowerOpen: true, upperOpen: true) }
+
+    public func contains(_ v: Double) -> Bool {
+        (lowerOpen ? v > lower : v >= lower) && (upperOpen ? v < upper : v <= upper)
+    }
+
+    /// "positive", "non-negative" or "in [0, 1)".
+    public var phrase: String {
+        if upper == .infinity && lower == 0 { return lowerOpen ? "positive" : "non-negative" }
+        return "in " + (lowerOpen ? "(" : "[") + lower.shortDescription + ", "
+            + (upper == .infinity ? "∞" : upper.shortDescription) + (upperOpen ? ")" : "]")
+    }
+}
+
+/// The arguments a declared kind is built from: numbers by config key,
+/// chosen words, and child modules.
 public struct ConstructorArguments {
     public var numbers: [String: Double]
     public var choices: [String: String]
     public var children: [Module]
-    /// What is being built, for messages ("Linear", "Adam").
+    /// What is being built, for messages ("Linear", "Adam", "step_decay").
     public var layer: String
 
     public init(layer: String, numbers: [String: Double] = [:], choices: [String: String] = [:], children: [Module] = []) {

@@ -111,16 +111,17 @@ struct ResumeState {
 extension Schedule {
     /// The schedule's counters as one string (bit patterns: restoring is exact).
     var savedState: String {
-        [String(t), String((best ?? .nan).bitPattern), String(badSteps), String(cooling)].joined(separator: " ")
+        [String(state.t), String((state.best ?? .nan).bitPattern), String(state.badSteps), String(state.cooling)].joined(separator: " ")
     }
 
     func restore(_ saved: String) {
         let w = saved.split(separator: " ")
         guard w.count == 4, let t = Int(w[0]), let b = UInt64(w[1]), let bad = Int(w[2]), let c = Int(w[3]) else { return }
-        self.t = t
-        let bv = Double(bitPattern: b)
-        best = bv.isNaN ? nil : bv
-        badSteps = bad
-        cooling = c
+        let best = Double(bitPattern: b)
+        state = ScheduleState()
+        state.t = t
+        state.best = best.isNaN ? nil : best
+        state.badSteps = bad
+        state.cooling = c
     }
 }

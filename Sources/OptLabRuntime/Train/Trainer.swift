@@ -255,7 +255,7 @@ public final class Trainer {
         var c: [String: Any] = [
             "epochs": options.epochs, "batch": options.batchSize, "reg": options.reg, "seed": options.seed,
             "optimizer": optimizer.rule.name, "lr": schedule?.initialRate ?? optimizer.learningRate,
-            "schedule": schedule.map { String(describing: $0.kind) } ?? "none", "weight_decay": optimizer.weightDecay,
+            "schedule": schedule?.summary ?? "none", "weight_decay": optimizer.weightDecay,
             "model": ModuleSpec(model).dictionary, "parameters": model.parameterCount,
             "train_size": train.count, "val_size": validation?.count ?? 0,
             "augment": options.augment.map { ["flip": $0.flip, "shift": $0.shift] as [String: Any] } ?? "none",

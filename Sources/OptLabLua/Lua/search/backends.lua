@@ -38,14 +38,14 @@ local function queue_job(ctx, job)
 end
 
 -- Hands out the jobs that have no result and are neither queued nor held by
--- a worker. TPE's are sampled as they are handed out, one per free worker,
+-- a worker. An adaptive sampler's (TPE's) are sampled as they are handed out, one per free worker,
 -- so each is conditioned on everything finished by then.
 local function enqueue(ctx, jobs)
   local queue = ctx.root .. "/queue/"
   H.mkdir(queue); H.mkdir(ctx.root .. "/running")
   local held = holders(ctx)
   local free = math.huge
-  if ctx.method == "tpe" then
+  if ctx.sampler.adaptive then
     local busy = #H.list(queue)
     for _ in pairs(held) do busy = busy + 1 end
     free = ctx.workers - busy
@@ -53,7 +53,7 @@ local function enqueue(ctx, jobs)
   for _, job in ipairs(jobs) do
     if free <= 0 then break end
     if not result_of(ctx, job) and not held[job.trial] and not exists(queue .. job.trial .. ".json") then
-      if ctx.method == "tpe" and not job.raw then
+      if ctx.sampler.adaptive and not job.raw then
         assign(ctx, job)
         free = free - 1
       end
@@ -126,7 +126,7 @@ function processes.run(ctx, s, jobs)
         ctx.pids[#ctx.pids + 1] = P.host.spawn(ctx.sweep.script)
       end
     end
-    if A or ctx.method == "tpe" then feed() end
+    if A or ctx.sampler.adaptive then feed() end
     ctx.view:poll(holders(ctx))
     H.sleep(0.1)
   end
@@ -264,7 +264,7 @@ local function watch(ctx, s, job, tk, st, gone, submit)
 end
 
 function slurm.run(ctx, s, jobs)
-  if ctx.asha or ctx.method == "tpe" then return slurm.run_dynamic(ctx, s, jobs) end
+  if ctx.asha or ctx.sampler.adaptive then return slurm.run_dynamic(ctx, s, jobs) end
   local function resubmit(j) enqueue(ctx, {j}); slurm.submit(ctx, s, jobs, {j.trial - j.first}) end
   ctx.slurm_jobs, ctx.tasks = ctx.slurm_jobs or {}, ctx.tasks or {}
   submitted(ctx, s, function(rec, t, i)

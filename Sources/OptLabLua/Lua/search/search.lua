@@ -9,6 +9,16 @@ local function sweep_role()
   return role or nil
 end
 local H = P.hp
+-- The samplers `method =` may name (Samplers.all): "random", "tpe" or "grid".
+local samplers = H.samplers()
+local function sampler_named(name)
+  for _, k in ipairs(samplers) do if k.name == name then return k end end
+end
+local function sampler_names(keep)
+  local names = {}
+  for _, k in ipairs(samplers) do if not keep or keep(k) then names[#names + 1] = string.format("%q", k.name) end end
+  return #names == 1 and names[1] or table.concat(names, ", ", 1, #names - 1) .. " or " .. names[#names]
+end
 local plan_stage, result_of, narrowed_space, work = S.plan_stage, S.result_of, S.narrowed_space, S.work
 local new_view, backends = S.new_view, S.backends
 -- The search's stages, whichever backend runs them.
@@ -54,7 +64,7 @@ end
 local search_options = {"name", "dir", "space", "trial", "stages", "trials", "seed", "workers", "score", "quiet", "method", "prune", "scheduler"}
 
 -- scheduler = {kind = "asha", min_epochs = 1, max_epochs = 27, eta = 3}, checked; nil without one.
-local function scheduler_of(o, bad)
+local function scheduler_of(o, bad, sampler)
   local sc = o.scheduler
   if sc == nil or sc == false then return nil end
   if type(sc) ~= "table" then bad("option 'scheduler' must be a table like {kind = \"asha\", min_epochs = 0.5, max_epochs = 16, eta = 3}, got " .. P.kind(sc)) end
@@ -73,7 +83,9 @@ local function scheduler_of(o, bad)
   end
   if o.stages and o.stages[1] and o.stages[1].epochs then bad("with scheduler = asha, the rungs set each trial's epochs (not stage 1's epochs)") end
   if type(o.prune) == "table" or o.prune == true then bad("scheduler = asha stops trials itself; drop option 'prune'") end
-  if o.method == "grid" then bad("scheduler = asha samples its trials as it starts them: method must be \"random\" or \"tpe\"") end
+  if not sampler.asha then
+    bad("scheduler = asha samples its trials as it starts them: method must be " .. sampler_names(function(k) return k.asha end))
+  end
   a.budgets = S.asha.budgets(a)
   return a
 end
@@ -88,10 +100,9 @@ function hp.search(o)
   P.check_options("hp.search", 1, o, search_options)
   if type(o.trial) ~= "function" then bad("option 'trial' must be a function") end
   if type(o.space) ~= "table" then bad("option 'space' must be a table of hp distributions") end
-  if o.method ~= nil and o.method ~= "random" and o.method ~= "grid" and o.method ~= "tpe" then
-    bad("option 'method' must be \"random\", \"tpe\" or \"grid\", got " .. tostring(o.method))
-  end
-  local asha = scheduler_of(o, bad)
+  local sampler = sampler_named(o.method or "random")
+  if not sampler then bad("option 'method' must be " .. sampler_names() .. ", got " .. tostring(o.method)) end
+  local asha = scheduler_of(o, bad, sampler)
   local prune = nil
   if o.prune ~= false and not asha then
     local p = type(o.prune) == "table" and o.prune or {}
@@ -107,7 +118,7 @@ function hp.search(o)
       bad("space." .. tostring(name) .. " must be an hp distribution (hp.loguniform, hp.uniform, hp.int, hp.choice), got " .. type(spec))
     end
   end
-  local valid, why = pcall(H.sample, o.space, 0, 1)   -- the bounds, checked before anything is written
+  local valid, why = pcall(H.check_space, o.space)   -- the bounds, checked before anything is written
   if not valid then bad(tostring(why):match("%((.*)%)$") or tostring(why)) end
   local stages = o.stages or {{trials = o.trials or 20}}
   if type(stages) ~= "table" or #stages == 0 then bad("option 'stages' must be a list like {{trials = 40, epochs = 1}, ...}") end
@@ -118,8 +129,8 @@ function hp.search(o)
       bad("stage " .. i .. " must be a table like {trials = 40, epochs = 1} (a positive integer of trials, positive epochs)")
     end
   end
-  local ctx = {space = o.space, trial = o.trial, seed = o.seed or 0, key = o.score or "val_acc", method = o.method or "random",
-               prune = prune, results = {}, reports = {}, name = o.name or "search", asha = asha}
+  local ctx = {space = o.space, trial = o.trial, seed = o.seed or 0, key = o.score or "val_acc", method = sampler.name,
+               sampler = sampler, prune = prune, results = {}, reports = {}, name = o.name or "search", asha = asha}
   if asha then ctx.observations = S.asha.observations end
   ctx.root = (o.dir or "runs") .. "/" .. ctx.name
   H.mkdir(ctx.root)

@@ -69,11 +69,8 @@ end
 -- each with its trial.json; a config an earlier run wrote is kept, so a
 -- resumed sweep runs the very same trials.
 local function plan_stage(ctx, s, stage, space, first)
-  local n, note = stage.trials or 10, nil
-  if ctx.method == "grid" then
-    local _, size, levels = H.grid(space, 0, n)
-    n, note = size, string.format("grid of %d points (%s levels) for a budget of %d", size, levels, stage.trials or 10)
-  end
+  local budget = stage.trials or 10
+  local n, note = H.plan(ctx.method, space, budget)
   local jobs = {}
   for i = 1, n do
     local t = first + i - 1
@@ -84,9 +81,8 @@ local function plan_stage(ctx, s, stage, space, first)
     if not saved then saved = H.read_json(dir .. "/config.json") if saved and not saved.raw then saved = nil end end
     local raw
     if saved and saved.raw then raw = restore(saved.raw, saved.raw_exact)
-    elseif ctx.method == "grid" then raw = H.grid(space, i - 1, stage.trials or 10)
-    elseif ctx.method == "random" then raw = H.sample(space, ctx.seed, t) end
-    -- (TPE samples a trial when it is handed out: see assign)
+    else raw = H.point(ctx.method, space, i - 1, budget, ctx.seed, t) end
+    -- (an adaptive sampler, TPE, samples a trial when it is handed out: see assign)
     local job = {trial = t, stage = s, dir = dir, raw = raw, config = raw and decode(ctx.space, raw), epochs = stage.epochs,
                  trials = n, first = first, last = first + n - 1, retries = 0}
     if raw and not saved then
@@ -95,7 +91,7 @@ local function plan_stage(ctx, s, stage, space, first)
     end
     ctx.stage_space = ctx.stage_space or {}
     ctx.stage_space[s] = space
-    if ctx.method == "tpe" then result_of(ctx, job) end   -- resume: what finished conditions the sampler
+    if ctx.sampler.adaptive then result_of(ctx, job) end   -- resume: what finished conditions the sampler
     jobs[i] = job
   end
   return jobs, note
@@ -141,7 +137,7 @@ local function assign(ctx, job)
   local space = ctx.stage_space[job.stage]
   -- (successive halving conditions on one rung's results: see asha.lua)
   local finished, running = (ctx.observations or observations)(ctx, space)
-  job.raw = H.tpe(space, finished, running, ctx.seed, job.trial)
+  job.raw = H.adaptive_point(ctx.method, space, finished, running, ctx.seed, job.trial)
   job.config = decode(ctx.space, job.raw)
   H.mkdir(job.dir)
   H.write_json(job.dir .. "/trial.json", {trial = job.trial, stage = job.stage, config = job.config, raw = job.raw, raw_exact = exact(job.raw),

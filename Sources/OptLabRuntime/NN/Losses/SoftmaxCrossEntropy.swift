@@ -1,3 +1,5 @@
+import Foundation
+
 /// The softmax cross-entropy loss, fused: one stable pass forward, and the
 /// gradient (softmax − target) / N in one pass back.
 extension Tensor {
@@ -65,4 +67,39 @@ extension Tensor {
             return [grad]
         }
     }
+}
+
+/// −log softmax(s)[y] (fused and stable), or against targets smoothed
+/// towards uniform, (1 − ε)·onehot + ε/C (Szegedy et al. 2016; PyTorch's
+/// `label_smoothing`).
+public struct SoftmaxCrossEntropy: LossRule {
+    public let smoothing: Double
+
+    public init(smoothing: Double = 0) { self.smoothing = smoothing }
+
+    public var summary: String { smoothing == 0 ? "SoftmaxCrossEntropy" : "SoftmaxCrossEntropy(label_smoothing \(smoothing))" }
+    public var config: [String: Double] { smoothing == 0 ? [:] : ["label_smoothing": smoothing] }
+    public var targets: LossTargets { .classIndices }
+    public var operation: String { "softmax_cross_entropy" }
+    /// ln C: uniform probabilities at initialisation.
+    public func chanceLoss(classes: Int) -> Double? { Foundation.log(Double(classes)) }
+    public func loss(_ scores: Tensor, _ targets: Tensor) throws -> Tensor {
+        try scores.softmaxCrossEntropy(labels: targets, smoothing: smoothing)
+    }
+
+    public static let kind = LossKind("SoftmaxCrossEntropy", signature: "nn.SoftmaxCrossEntropy([{label_smoothing=0}])", help: """
+        The softmax cross-entropy loss, mean over the batch: loss(scores, labels)
+        with N×C scores and labels in 1..C. At initialisation it is about ln(C).
+        label_smoothing = ε in [0, 1) trains towards (1 − ε)·onehot + ε/C, as
+        PyTorch's option of that name.
+          local loss_fn = nn.SoftmaxCrossEntropy(); local l = loss_fn(model(x), y)
+          nn.SoftmaxCrossEntropy{label_smoothing = 0.1}
+        """, options: [.init("label_smoothing", .number, default: 0, range: .halfOpen(0, 1))]) { a in
+        Loss(SoftmaxCrossEntropy(smoothing: a.number("label_smoothing", default: 0)))
+    }
+}
+
+extension Loss {
+    public static let softmaxCrossEntropy = Loss(SoftmaxCrossEntropy())
+    public static func smoothedSoftmaxCrossEntropy(smoothing: Double) -> Loss { Loss(SoftmaxCrossEntropy(smoothing: smoothing)) }
 }

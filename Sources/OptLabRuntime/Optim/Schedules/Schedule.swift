@@ -1,96 +1,98 @@
 import Foundation
 
-/// Learning-rate annealing, acting on an optimizer's `learningRate`. Each
-/// schedule is stepped once per unit (an epoch by default, or an iteration)
-/// and sets lr from lr0 = the optimizer's rate when the schedule was made:
+/// A learning-rate schedule acting on an optimizer's `learningRate`: a rule
+/// (`ScheduleRule`, one file each in Optim/Schedules, listed in
+/// `Schedules.all`) stepped once per unit, an epoch by default or an
+/// iteration. lr0 is the optimizer's rate when the schedule is made.
 ///
-/// ```
-/// step:    lr = lr0 · factor^⌊t / every⌋
-/// exp:     lr = lr0 · e^(−k·t)
-/// inv:     lr = lr0 / (1 + k·t)
-/// cosine:  lr = lr0 · t/warmup during warm-up, then
-///          lr_min + ½(lr0 − lr_min)(1 + cos(π·(t − warmup)/(total − warmup)))
-/// plateau: lr ·= factor when the watched metric has not improved for
-///          `patience` steps (then waits `cooldown` steps), never below `min`
+/// ```swift
+/// let schedule = try Schedule(.step(every: 5, factor: 0.5), optimizer: opt)
 /// ```
 public final class Schedule {
-    public enum Kind: Equatable, Sendable {
-        case step(every: Int, factor: Double)
-        case exponential(k: Double)
-        case inverse(k: Double)
-        case warmupCosine(warmup: Int, total: Int, minimum: Double)
-        case plateau(factor: Double, patience: Int, cooldown: Int, minimum: Double, mode: PlateauMode, threshold: Double)
-    }
-
-    public enum PlateauMode: String, Sendable { case max, min }
+    public typealias PlateauMode = Plateau.Mode
     public enum Unit: String, Sendable { case epoch, iteration }
 
-    public let kind: Kind
+    public let rule: any ScheduleRule
     public let unit: Unit
     public let optimizer: Optimizer
     public let initialRate: Double
-    /// Steps taken (t).
-    public internal(set) var t = 0
-    var best: Double?
-    var badSteps = 0, cooling = 0
+    /// Steps taken (t) and what a metric-driven rule remembers.
+    public internal(set) var state = ScheduleState()
+    public var t: Int { state.t }
 
-    public init(_ kind: Kind, optimizer: Optimizer, unit: Unit = .epoch) throws {
-        switch kind {
-        case .step(let every, let factor):
-            guard every > 0, factor > 0 else { throw RuntimeError(.argument, "step_decay", "every must be positive and factor positive") }
-        case .exponential(let k), .inverse(let k):
-            guard k >= 0, k.isFinite else { throw RuntimeError(.argument, "schedule", "k must be non-negative, got \(k)") }
-        case .warmupCosine(let warmup, let total, let minimum):
-            guard warmup >= 0, total > warmup, minimum >= 0 else {
-                throw RuntimeError(.argument, "warmup_cosine", "needs 0 ≤ warmup < total and a non-negative minimum")
-            }
-        case .plateau(let factor, let patience, let cooldown, let minimum, _, _):
-            guard factor > 0, factor < 1, patience >= 0, cooldown >= 0, minimum >= 0 else {
-                throw RuntimeError(.argument, "plateau", "needs 0 < factor < 1 and non-negative patience, cooldown and min")
-            }
-        }
-        self.kind = kind
+    public init(_ rule: some ScheduleRule, optimizer: Optimizer, unit: Unit = .epoch) throws {
+        try rule.validate()
+        self.rule = rule
         self.unit = unit
         self.optimizer = optimizer
         initialRate = optimizer.learningRate
-        if case .warmupCosine(let warmup, _, _) = kind, warmup > 0 { optimizer.learningRate = initialRate / Double(warmup) }
+        if let r0 = rule.rate(at: 0, initial: initialRate) { optimizer.learningRate = r0 }
     }
 
-    /// The learning rate the closed form gives at step t (not for plateau).
-    public func rate(at t: Int) -> Double {
-        let lr0 = initialRate, tt = Double(t)
-        switch kind {
-        case .step(let every, let factor): return lr0 * Foundation.pow(factor, Double(t / every))
-        case .exponential(let k): return lr0 * Foundation.exp(-k * tt)
-        case .inverse(let k): return lr0 / (1 + k * tt)
-        case .warmupCosine(let warmup, let total, let minimum):
-            if t < warmup { return lr0 * Double(t + 1) / Double(warmup) }
-            let p = Swift.min(1, Double(t - warmup) / Double(total - warmup))
-            return minimum + 0.5 * (lr0 - minimum) * (1 + Foundation.cos(Double.pi * p))
-        case .plateau: return optimizer.learningRate
-        }
-    }
+    /// The learning rate the rule gives at step t (a metric-driven rule: the current one).
+    public func rate(at t: Int) -> Double { rule.rate(at: t, initial: initialRate) ?? optimizer.learningRate }
 
-    /// Advances one unit; `metric` (e.g. validation accuracy) drives plateau.
+    /// Advances one unit; `metric` (e.g. validation accuracy) drives a metric-driven rule.
     public func step(metric: Double? = nil) throws {
-        t += 1
-        guard case .plateau(let factor, let patience, let cooldown, let minimum, let mode, let threshold) = kind else {
-            optimizer.learningRate = rate(at: t)
+        state.t += 1
+        if let r = rule.rate(at: state.t, initial: initialRate) {
+            optimizer.learningRate = r
             return
         }
-        guard let metric, metric.isFinite else {
-            throw RuntimeError(.argument, "plateau", "step needs the watched metric (a finite number)")
-        }
-        let improved = best.map { mode == .max ? metric > $0 + threshold : metric < $0 - threshold } ?? true
-        if improved { best = metric; badSteps = 0 } else { badSteps += 1 }
-        if cooling > 0 { cooling -= 1; badSteps = 0; return }
-        if badSteps > patience {
-            // PyTorch's ReduceLROnPlateau eps (1e-8): a change smaller than that is not made
-            let next = Swift.max(minimum, optimizer.learningRate * factor)
-            if optimizer.learningRate - next > 1e-8 { optimizer.learningRate = next }
-            cooling = cooldown
-            badSteps = 0
-        }
+        optimizer.learningRate = try rule.next(&state, metric: metric, current: optimizer.learningRate)
+    }
+
+    /// "step_decay(every 5, factor 0.5)".
+    public var summary: String {
+        rule.name + "(" + rule.config.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.shortDescription)" }.joined(separator: ", ") + ")"
+    }
+}
+
+/// One learning-rate schedule: a function of the step t (from 0, as the
+/// schedule is made), or a rule that reacts to a watched metric.
+public protocol ScheduleRule: Sendable {
+    /// As Lua names it: "step_decay".
+    var name: String { get }
+    /// Its settings by option name (what config.json records).
+    var config: [String: Double] { get }
+    /// Throws a `RuntimeError` naming a setting out of its range.
+    func validate() throws
+    /// The rate at step t from the initial rate, or nil for a metric-driven rule.
+    func rate(at t: Int, initial lr0: Double) -> Double?
+    /// A metric-driven rule's next rate, given what it remembers (`state`),
+    /// the metric and the current rate.
+    func next(_ state: inout ScheduleState, metric: Double?, current: Double) throws -> Double
+}
+
+extension ScheduleRule {
+    public func validate() throws {}
+    public func next(_ state: inout ScheduleState, metric: Double?, current: Double) throws -> Double { current }
+}
+
+/// What a schedule remembers between steps: the step count, and for a
+/// metric-driven rule the best metric, the steps without improvement and
+/// the cooldown left. Saved whole with a run's resume state.
+public struct ScheduleState: Sendable, Equatable {
+    public var t = 0
+    public var best: Double?
+    public var badSteps = 0
+    public var cooling = 0
+    public init() {}
+}
+
+/// A schedule's declaration: `optim.<name>(opt, {options..., unit=})` and its help.
+public typealias ScheduleKind = Declaration<any ScheduleRule, ScheduleTraits>
+
+/// What only schedules declare.
+public struct ScheduleTraits: Sendable {
+    /// The unit it steps in unless `unit` is given.
+    public let defaultUnit: Schedule.Unit
+}
+
+extension Declaration where Made == any ScheduleRule, Traits == ScheduleTraits {
+    public init(_ name: String, signature: String, help: String, options: [Parameter], defaultUnit: Schedule.Unit = .epoch,
+                make: @escaping @Sendable (ConstructorArguments) throws -> any ScheduleRule) {
+        self.init(name, signature: signature, help: help, options: options, traits: ScheduleTraits(defaultUnit: defaultUnit), make: make)
     }
 }
 

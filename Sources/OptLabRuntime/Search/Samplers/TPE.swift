@@ -205,3 +205,20 @@ public enum TPE {
         return out
     }
 }
+
+/// The Tree-structured Parzen Estimator as a search sampler: random for the
+/// first 10 finished trials, then `TPE.sample` when each trial is handed out.
+public struct TPESampler: SearchSampler {
+    public init() {}
+
+    public func point(space: SearchSpace, index: Int, budget: Int, seed: UInt64, trial: Int) -> [String: Double]? { nil }
+
+    public func point(space: SearchSpace, finished: [TPE.Observation], running: [[String: Double]], seed: UInt64, trial: Int) -> [String: Double] {
+        TPE.sample(space: space, finished: finished, running: running, seed: seed, trial: trial)
+    }
+
+    public static let kind = SamplerKind("tpe", help: """
+        The Tree-structured Parzen Estimator (Optuna 5's multivariate TPE) after 10
+        random trials; each trial sampled when it is handed out.
+        """, adaptive: true) { TPESampler() }
+}

@@ -91,12 +91,13 @@ extension Module {
             throw RuntimeError(.format, "nn.load", "\(path) does not fit its own architecture: it \(shown)")
         }
         let model = try spec.build()
+        // in the file's dtype before the values are copied in: an f64 model copied into f32 first lost its last bits
+        if let dtype = dtypes.first, dtype != .f32 { try model.to(dtype) }
         let built = model.namedParameters() + model.namedBuffers()
         guard built.map(\.name) == needed.map(\.name), zip(built, needed).allSatisfy({ $0.tensor.shape == $1.shape }) else {
             throw RuntimeError(.format, "nn.load", "the model built from \(path) does not have the tensors its layers declare (an optlab bug: please report it)")
         }
         for (name, t) in built { try t.copy(from: stored[name]!) }
-        if let dtype = dtypes.first, dtype != .f32 { try model.to(dtype) }
         var meta = file.metadata
         meta[architectureKey] = nil
         return (model, meta)

@@ -46,3 +46,36 @@ func expectClose(_ a: [Double], _ b: [Double], tolerance: Double = 1e-6, floor: 
 func f64(_ shape: [Int], seed: UInt64) throws -> Tensor {
     try Tensor.randn(shape, dtype: .f64, generator: Generator(seed: seed))
 }
+
+/// Checks a module's gradients, for its input and every parameter, against
+/// centred finite differences in f64: L = Σ m(x) ⊙ R for a fixed random R.
+/// The module's own parameters are perturbed in place. `before` runs before
+/// every evaluation (a dropout layer reseeds its mask there).
+func expectModuleGradientsMatch(_ m: Module, input: Tensor, h: Double = 1e-6, tolerance: Double = 1e-6, what: String,
+                                before: () -> Void = {}, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let x = try input.clone().requiringGrad()
+    before()
+    let probe = try Tensor.withNoGrad { try m.forward(x) }
+    let weights = try Tensor.randn(probe.shape, dtype: .f64, generator: Generator(seed: 99))
+    func loss() throws -> Double {
+        before()
+        return try Tensor.withNoGrad { try m.forward(x).mul(weights).sum().item() }
+    }
+    try m.zeroGrad()
+    before()
+    try m.forward(x).mul(weights).sum().backward()
+    let checked = [("input", x)] + m.namedParameters().map { ($0.name, $0.tensor) }
+    for (name, t) in checked {
+        let analytic = t.grad?.toDoubles() ?? [Double](repeating: 0, count: t.count)
+        for i in 0..<t.count {
+            let v = t.element(i)
+            t.setElement(i, v + h); let plus = try loss()
+            t.setElement(i, v - h); let minus = try loss()
+            t.setElement(i, v)
+            let numeric = (plus - minus) / (2 * h)
+            let err = Swift.abs(analytic[i] - numeric) / Swift.max(Swift.abs(analytic[i]), Swift.abs(numeric), 1e-7)
+            #expect(err < tolerance, "\(what): \(name)[\(i)] analytic \(analytic[i]) vs numeric \(numeric) (rel err \(err))",
+                    sourceLocation: sourceLocation)
+        }
+    }
+}

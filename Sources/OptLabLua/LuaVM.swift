@@ -138,7 +138,6 @@ public final class LuaVM {
             try state.setField(classes, name, .function(state.keep(methods, type: "table")))
         }
         try state.setField(primitives, "classes", .function(state.keep(classes, type: "table")))
-        guard optlab_p_setraise(luaState, primitives, "raise") == LUA_OK else { throw LuaError(message: state.popMessage()) }
         Trainer.interruptCheck = { optlab_take_interrupt() != 0 }
 
         // optlab's own Lua, each file its own chunk named after its path.

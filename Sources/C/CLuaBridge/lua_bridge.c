@@ -120,16 +120,6 @@ static void push_user_where(lua_State *L) {
   lua_pushliteral(L, "");
 }
 
-/* raise(message): optlab's Lua code raises its errors through this, so they
- * carry the user's position, never a line of optlab's own files. */
-static int l_raise(lua_State *L) {
-  luaL_tolstring(L, 1, NULL);
-  push_user_where(L);
-  lua_insert(L, -2);
-  lua_concat(L, 2);
-  return lua_error(L);
-}
-
 /* Calls the Swift body; after it has returned, pushes its results or raises its error. */
 static int run_swift(lua_State *L, void *ctx) {
   optlab_frame frame;
@@ -286,18 +276,6 @@ int optlab_p_setfunction(lua_State *L, int table_ref, const char *name, void *ct
   return protect(L, k_setfunction, &a);
 }
 
-static int k_setraise(lua_State *L) {
-  struct setfn_args *a = (struct setfn_args *)lua_touserdata(L, 1);
-  lua_rawgeti(L, LUA_REGISTRYINDEX, a->table_ref);
-  lua_pushcfunction(L, l_raise);
-  lua_setfield(L, -2, a->name);
-  return 0;
-}
-
-int optlab_p_setraise(lua_State *L, int table_ref, const char *name) {
-  struct setfn_args a = { table_ref, name, NULL, NULL };
-  return protect(L, k_setraise, &a);
-}
 
 static int k_setvalue(lua_State *L) {
   struct setfn_args *a = (struct setfn_args *)lua_touserdata(L, 1);

@@ -2,32 +2,6 @@ import CLua
 import CLuaBridge
 import OptLabRuntime
 
-/// Every error the Lua face raises, whatever raised it. The trampoline puts
-/// the user's position in front (`script.lua:12: `) unless the message comes
-/// from Lua code, which already says where it happened.
-///
-/// - `argument`: lauxlib's words, `bad argument #1 to 'Tensor:matmul' (tensor
-///   expected, got nil)`, or an option's, `monitor.hist: unknown option 'bin'`.
-/// - `failed`: a public function that could not do its work, named first
-///   (`train.fit: the loss function must return a tensor`), also after a Lua
-///   callback returned.
-/// - `raisedInLua`: an error of Lua code that Swift called back into.
-/// (The runtime's own `RuntimeError`s go through the same door, with their
-/// kinds: shape, io, …, `interrupted` for Ctrl-C, `diverged` for a NaN stop.)
-struct LuaFaceError: Error, CustomStringConvertible {
-    enum Kind { case argument, failed, raisedInLua }
-    let kind: Kind
-    let description: String
-
-    init(_ kind: Kind, _ message: String) {
-        self.kind = kind
-        description = message
-    }
-
-    /// The message on top of the stack, left by a failed protected call.
-    static func fromLua(_ state: BindingState) -> LuaFaceError { LuaFaceError(.raisedInLua, state.popMessage()) }
-}
-
 /// The arguments of one call from Lua, read with Lua API functions that
 /// cannot raise (lua_type, lua_tonumberx, lua_toboolean, lua_touserdata,
 /// lua_rawgeti, lua_rawlen, lua_next on tables we do not modify; lua_tolstring
@@ -50,9 +24,7 @@ struct LuaArgs {
     // MARK: messages
 
     func argumentError(_ i: Int, _ message: String) -> LuaFaceError {
-        let n = isMethod ? i - 1 : i
-        if n == 0 { return LuaFaceError(.argument, "calling '\(function)' on bad self (\(message))") }
-        return LuaFaceError(.argument, "bad argument #\(n) to '\(function)' (\(message))")
+        LuaFaceError(argument: isMethod ? i - 1 : i, of: function, message)
     }
 
     func typeError(_ i: Int, expected: String) -> LuaFaceError {
@@ -196,7 +168,7 @@ struct LuaArgs {
         var values: [String: LuaValue] = [:]
         for (k, v) in pairs {
             guard allowed.contains(k) else {
-                throw LuaFaceError(.argument, OptionNames.unknown(k, allowed: allowed, function: function))
+                throw LuaFaceError(.failed, OptionNames.unknown(k, allowed: allowed))
             }
             values[k] = v
         }
@@ -212,7 +184,7 @@ struct LuaArgs {
         while given >= first && isNoneOrNil(given) { given -= 1 }
         guard given >= first else { return }
         let takes = last == 0 ? "no arguments" : last == 1 ? "1 argument" : "\(last) arguments"
-        throw LuaFaceError(.argument, "\(function): takes \(takes), got \(isMethod ? given - 1 : given)")
+        throw LuaFaceError(.failed, "takes \(takes), got \(isMethod ? given - 1 : given)")
     }
 
     /// Calls the function at `i` with `arguments`, protected; its Lua error
@@ -275,7 +247,7 @@ struct LuaOptions {
             throw bad(key, "a table")
         }
         for (k, _) in pairs where !allowed.contains(k) {
-            throw LuaFaceError(.argument, OptionNames.unknown(k, allowed: allowed, function: args.function, place: key))
+            throw LuaFaceError(.failed, OptionNames.unknown(k, allowed: allowed, place: key))
         }
         return Dictionary(pairs, uniquingKeysWith: { x, _ in x })
     }

@@ -50,15 +50,19 @@ final class FunctionBox {
     /// a call borrows it (`_withUnsafeGuaranteedRef`) without a retain.
     let stateReference: Unmanaged<BindingState>
     var state: BindingState { stateReference.takeUnretainedValue() }
+    /// As messages and help name it: `Tensor:sum`, `check.grad`, `Tensor +`.
     let name: String
+    /// As it is registered in its table: `sum`, `grad`, `__add`.
+    let registeredName: String
     let isMethod: Bool
     let body: (inout LuaArgs) throws -> [LuaValue]
     let tensorBody: ((inout LuaArgs) throws -> Tensor)?
 
-    init(state: BindingState, name: String, isMethod: Bool, body: @escaping (inout LuaArgs) throws -> [LuaValue],
+    init(state: BindingState, name: String, registeredName: String, isMethod: Bool, body: @escaping (inout LuaArgs) throws -> [LuaValue],
          tensorBody: ((inout LuaArgs) throws -> Tensor)? = nil) {
         stateReference = Unmanaged.passUnretained(state)
         self.name = name
+        self.registeredName = registeredName
         self.isMethod = isMethod
         self.body = body
         self.tensorBody = tensorBody
@@ -113,39 +117,19 @@ private func call(_ L: OpaquePointer, _ box: FunctionBox, _ state: BindingState,
             }
         }
         return 0
-    } catch let e as LuaFaceError {
-        // A failure names the public function first, unless its message does already.
-        var message = e.description
-        if e.kind == .failed, !namesItsFunction(message) { message = box.name + ": " + message }
-        frame.pointee.error = (try? BindingState.cString(message).0) ?? nil
+    } catch var e as LuaFaceError {
+        if e.function == nil { e.function = box.name }
+        frame.pointee.error = (try? BindingState.cString(e.description).0) ?? nil
         frame.pointee.error_has_position = e.kind == .raisedInLua ? 1 : 0
         return -1
     } catch let e as RuntimeError {
-        frame.pointee.error = (try? BindingState.cString(publicMessage(e, function: box.name)).0) ?? nil
+        let face = LuaFaceError(e, function: box.name, name: box.registeredName)
+        frame.pointee.error = (try? BindingState.cString(face.description).0) ?? nil
         return -1
     } catch {
-        frame.pointee.error = (try? BindingState.cString(box.name + ": \(error)").0) ?? nil
+        frame.pointee.error = (try? BindingState.cString(LuaFaceError(.failed, "\(error)", function: box.name).description).0) ?? nil
         return -1
     }
-}
-
-/// A runtime error as the user's function says it: the public name first,
-/// then the operation inside it that failed when that is another one
-/// (`Module call: linear: shapes ...`); a file's errors are the function's
-/// (`Module:save: folder /x/y does not exist`).
-private func publicMessage(_ e: RuntimeError, function: String) -> String {
-    let last = { (s: String) in s.split(whereSeparator: { $0 == "." || $0 == ":" || $0 == " " }).last.map(String.init) ?? s }
-    if e.op.isEmpty || e.kind == .io || e.kind == .format || last(e.op) == last(function) || e.op == function {
-        return "\(function): \(e.message)"
-    }
-    return "\(function): \(e.op): \(e.message)"
-}
-
-/// Whether a message starts with a function's name and a colon (`LBFGS: ...`).
-private func namesItsFunction(_ message: String) -> Bool {
-    guard let colon = message.firstIndex(of: ":") else { return false }
-    let head = message[..<colon]
-    return !head.isEmpty && !head.contains(" ")
 }
 
 extension BindingState {
@@ -155,7 +139,7 @@ extension BindingState {
         guard let L else { return }
         for f in functions {
             let shown = f.shownAs ?? BindingState.publicName(f.name, qualifier: qualifier, kind: kind)
-            let box = FunctionBox(state: self, name: shown, isMethod: isMethod, body: f.body, tensorBody: f.tensorBody)
+            let box = FunctionBox(state: self, name: shown, registeredName: f.name, isMethod: isMethod, body: f.body, tensorBody: f.tensorBody)
             boxes.append(box)
             guard optlab_p_setfunction(L, table, f.name, Unmanaged.passUnretained(box).toOpaque()) == LUA_OK else {
                 throw LuaFaceError.fromLua(self)
@@ -214,7 +198,7 @@ extension BindingState {
         var ctx: UnsafeMutableRawPointer?
         if let index {
             let box = FunctionBox(state: self, name: BindingState.publicName(index.name, qualifier: "", kind: name),
-                                  isMethod: true, body: index.body)
+                                  registeredName: index.name, isMethod: true, body: index.body)
             boxes.append(box)
             ctx = Unmanaged.passUnretained(box).toOpaque()
         }

@@ -1,15 +1,16 @@
 /// Unknown option keys are errors, and the message suggests the known key a
 /// typo most likely meant: `monitor.hist: unknown option 'bin' (did you mean 'bins'?)`.
 enum OptionNames {
-    /// The message for `key`, which is not among `allowed`, given to `function`;
-    /// `place` says which table held it ("stage 2") when there are several.
-    static func unknown(_ key: String, allowed: [String], function: String, place: String? = nil) -> String {
+    /// The message for `key`, which is not among `allowed` (the function's
+    /// name goes before it, as for every failure); `place` says which table
+    /// held it ("stage 2") when there are several.
+    static func unknown(_ key: String, allowed: [String], place: String? = nil) -> String {
         let at = place.map { " in \($0)" } ?? ""
         if let near = nearest(key, in: allowed) {
-            return "\(function): unknown option '\(key)'\(at) (did you mean '\(near)'?)"
+            return "unknown option '\(key)'\(at) (did you mean '\(near)'?)"
         }
         let known = allowed.isEmpty ? "it takes no options" : "expected one of: " + allowed.sorted().joined(separator: ", ")
-        return "\(function): unknown option '\(key)'\(at) (\(known))"
+        return "unknown option '\(key)'\(at) (\(known))"
     }
 
     /// The allowed key within edit distance 2 (1 for short keys) of `key`, or

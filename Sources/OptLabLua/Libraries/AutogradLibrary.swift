@@ -31,7 +31,7 @@ extension BindingState {
     /// Calls a Function's Lua backward wrapper with the output gradient; it
     /// answers one entry per tensor input: a tensor, or false for none.
     func callGradients(_ ref: LuaReference, _ g: Tensor, name: String) throws -> [Tensor?] {
-        guard let L else { throw LuaFaceError(.failed, "\(name): the Lua state is closed") }
+        guard let L else { throw LuaFaceError(.failed, "the Lua state is closed", function: name) }
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
         lua_rawgeti(L, OPTLAB_REGISTRYINDEX, lua_Integer(ref.ref))

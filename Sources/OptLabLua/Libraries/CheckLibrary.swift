@@ -65,7 +65,7 @@ enum CheckLibrary {
                 let results = try a.call(1, [], results: 1)
                 defer { lua_settop(a.L, Int32(a.count) - Int32(results.count)) }
                 guard case .argument(let slot)? = results.first, let t = a.state.tensor(at: slot) else {
-                    throw LuaFaceError(.failed, "check.grad: the function must return the loss as a tensor")
+                    throw LuaFaceError(.failed, "the function must return the loss as a tensor", function: "check.grad")
                 }
                 return t
             }

@@ -56,7 +56,7 @@ extension OptimLibrary {
                         return t
                     }
                 } else {
-                    throw LuaFaceError(.argument, "bad argument #1 to '\(name)' (a model, a table of tensors or of groups expected)")
+                    throw LuaFaceError(argument: 1, of: name, "a model, a table of tensors or of groups expected")
                 }
                 // the rule object, by reference: its state lives in Lua
                 guard case .function(let rule) = try a.state.read(Int32(at + 1), depth: 0, keepTables: true) else {

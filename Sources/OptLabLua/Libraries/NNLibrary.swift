@@ -194,7 +194,7 @@ enum NNLibrary {
             let m = try a.module(1)
             let key = try a.string(2)
             guard let lm = m as? LuaModule else {
-                throw LuaFaceError(.argument, "cannot set field '\(key)' on \(m.summary): a built-in layer's fields are its own")
+                throw LuaFaceError(.failed, "cannot set field '\(key)' on \(m.summary): a built-in layer's fields are its own")
             }
             let v = try a.state.read(3, depth: 0, keepTables: true)
             let wasChild = lm.children.contains { $0.name == key }, wasParameter = lm.parameterSlots.contains { $0.name == key }

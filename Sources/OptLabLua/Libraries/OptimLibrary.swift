@@ -22,7 +22,7 @@ enum OptimLibrary {
                 // each group: its own options over the optimizer's
                 for (k, fields) in groups.enumerated() {
                     for key in fields.keys where key != "params" && !optionNames.contains(key) {
-                        throw LuaFaceError(.argument, OptionNames.unknown(key, allowed: ["params"] + optionNames, function: "optim." + kind.name, place: "group \(k + 1)"))
+                        throw LuaFaceError(.failed, OptionNames.unknown(key, allowed: ["params"] + optionNames, place: "group \(k + 1)"))
                     }
                     var args = defaults
                     let g = LuaOptions(values: fields, args: a, index: 1)
@@ -183,14 +183,14 @@ enum OptimLibrary {
             let f = try opt.step {
                 let results = try a.call(2, [], results: 1)
                 defer { lua_settop(a.L, Int32(a.count) - Int32(results.count)) }
-                guard case .argument(let slot)? = results.first else { throw LuaFaceError(.failed, "LBFGS: the closure returned nothing") }
+                guard case .argument(let slot)? = results.first else { throw LuaFaceError(.failed, "the closure returned nothing", function: "LBFGS") }
                 if let t = a.state.tensor(at: slot) {
                     if t.requiresGrad && opt.parameters.allSatisfy({ $0.grad == nil }) { try t.backward() }
                     return try t.item()
                 }
                 var ok: Int32 = 0
                 let v = lua_tonumberx(a.L, slot, &ok)
-                guard ok != 0 else { throw LuaFaceError(.failed, "LBFGS: the closure must return the loss (a tensor or a number)") }
+                guard ok != 0 else { throw LuaFaceError(.failed, "the closure must return the loss (a tensor or a number)", function: "LBFGS") }
                 return v
             }
             return [.number(f), opt.lastLoss.map { .number($0) } ?? .nil]

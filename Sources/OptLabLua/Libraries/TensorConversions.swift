@@ -28,13 +28,12 @@ extension LuaArgs {
     func indices(_ i: Int, op: String? = nil, bound: Int? = nil, what: String = "index") throws -> Tensor {
         // Checked as the user wrote them, 1-based: a fractional label is an
         // error (never truncated), and one out of range names its position.
-        let name = op ?? function
         func check(_ v: Double, _ k: Int) throws {
             guard v.rounded() == v, Swift.abs(v) < 2e9 else {
-                throw LuaFaceError(.argument, "\(name): \(what) \(String(format: "%g", v)) at position \(k + 1) is not an integer")
+                throw LuaFaceError(.failed, "\(what) \(String(format: "%g", v)) at position \(k + 1) is not an integer", function: op)
             }
             if let bound, v < 1 || v > Double(bound) {
-                throw LuaFaceError(.argument, "\(name): \(what) \(Int(v)) at position \(k + 1) is out of range 1..\(bound)")
+                throw LuaFaceError(.failed, "\(what) \(Int(v)) at position \(k + 1) is out of range 1..\(bound)", function: op)
             }
         }
         if let t = state.tensor(at: Int32(i)) {

@@ -276,7 +276,7 @@ extension BindingState {
         lua_rawgeti(L, OPTLAB_REGISTRYINDEX, lua_Integer(ref.ref))
         let results = try callTop(arguments: [.tensor(scores), .tensor(labels)], results: 1)
         guard case .argument(let slot)? = results.first, let t = tensor(at: slot) else {
-            throw LuaFaceError(.failed, "train.fit: the loss function must return a tensor")
+            throw LuaFaceError(.failed, "the loss function must return a tensor")
         }
         return t
     }

@@ -24,7 +24,7 @@ end
 -- ctx:kink(mask): which branch each element took (mask non-zero or not), so
 -- check.grad reports kinks crossed inside this function apart from failures.
 function Ctx:kink(mask)
-  if P.kind(mask) ~= "Tensor" then P.raise("bad argument #1 to 'ctx:kink' (tensor expected, got " .. P.kind(mask) .. ")") end
+  if P.kind(mask) ~= "Tensor" then P.argument_error("ctx:kink", 1, "tensor expected, got " .. P.kind(mask)) end
   P.autograd.kink(rawget(self, "_function"), mask)
 end
 
@@ -47,7 +47,7 @@ function Function.__call(F, ...)
   end
   local out = tensor.no_grad(F.forward, ctx, ...)
   if P.kind(out) ~= "Tensor" then
-    P.raise(F.name .. ": forward must return a tensor, got " .. P.kind(out))
+    P.fail(F.name, "forward must return a tensor, got " .. P.kind(out))
   end
   local inputs, position = {}, {}
   for i = 1, args.n do
@@ -56,11 +56,11 @@ function Function.__call(F, ...)
   local function backward(g)
     local r = table.pack(F.backward(ctx, g))
     if r.n > args.n then
-      P.raise(F.name .. ": backward returned " .. r.n .. " gradients for " .. args.n .. " arguments")
+      P.fail(F.name, "backward returned " .. r.n .. " gradients for " .. args.n .. " arguments")
     end
     for i = 1, r.n do
       if r[i] ~= nil and P.kind(args[i]) ~= "Tensor" then
-        P.raise(F.name .. ": backward returned a gradient for argument " .. i .. ", which is not a tensor (" .. P.kind(args[i]) .. "); return nil there")
+        P.fail(F.name, "backward returned a gradient for argument " .. i .. ", which is not a tensor (" .. P.kind(args[i]) .. "); return nil there")
       end
     end
     local grads = {}
@@ -71,12 +71,12 @@ function Function.__call(F, ...)
 end
 
 function autograd.Function(spec)
-  if type(spec) ~= "table" then P.raise("bad argument #1 to 'autograd.Function' (table expected, got " .. P.kind(spec) .. ")") end
+  if type(spec) ~= "table" then P.argument_error("autograd.Function", 1, "table expected, got " .. P.kind(spec)) end
   P.check_options("autograd.Function", 1, spec, {"name", "forward", "backward"})
   if type(spec.forward) ~= "function" or type(spec.backward) ~= "function" then
-    P.raise("autograd.Function: forward and backward must be functions (forward(ctx, ...) and backward(ctx, grad_output))")
+    P.fail("autograd.Function", "forward and backward must be functions (forward(ctx, ...) and backward(ctx, grad_output))")
   end
-  if spec.name ~= nil and type(spec.name) ~= "string" then P.raise("autograd.Function: name must be a string") end
+  if spec.name ~= nil and type(spec.name) ~= "string" then P.fail("autograd.Function", "name must be a string") end
   return setmetatable({name = spec.name or "Function", forward = spec.forward, backward = spec.backward}, Function)
 end
 

@@ -19,7 +19,8 @@ function support.store(inst, key, value) rawset(inst, key, value) end
 function support.invoke(inst, self, x)
   local forward = inst.forward
   if type(forward) ~= "function" then
-    P.raise(getmetatable(inst).class.name .. " has no forward method (define function " .. getmetatable(inst).class.name .. ":forward(x))")
+    local class = getmetatable(inst).class.name
+    P.fail("Module call", class .. " has no forward method (define function " .. class .. ":forward(x))")
   end
   A.note_module(self, inst, x)
   return forward(self, x)
@@ -47,7 +48,7 @@ end
 -- nn.Module:extend(name [, {help=}]) makes a class; Class:extend(name) a subclass.
 local function extend(base, name, opts)
   if type(name) ~= "string" or not name:match("^[%a_][%w_]*$") then
-    P.raise("bad argument #1 to 'Module:extend' (a class name expected, like \"Residual\", got " .. P.kind(name) .. ")")
+    P.argument_error("Module:extend", 1, "a class name expected, like \"Residual\", got " .. P.kind(name))
   end
   P.check_options("Module:extend", 2, opts, {"help"})
   local super = getmetatable(base) == Class and base or nil
@@ -60,7 +61,7 @@ nn.Module.extend = extend
 
 -- nn.Parameter(t): t, marked to become a parameter of the module whose field it is assigned to.
 function nn.Parameter(t)
-  if P.kind(t) ~= "Tensor" then P.raise("bad argument #1 to 'nn.Parameter' (tensor expected, got " .. P.kind(t) .. ")") end
+  if P.kind(t) ~= "Tensor" then P.argument_error("nn.Parameter", 1, "tensor expected, got " .. P.kind(t)) end
   return P.nn.parameter(t)
 end
 

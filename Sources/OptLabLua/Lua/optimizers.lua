@@ -67,7 +67,7 @@ end
 -- groups {params = ..., <option> = ...}; opts override the class's defaults.
 function Class.__call(C, params, opts)
   if type(C.update) ~= "function" then
-    P.raise(C.name .. " has no update method (define function " .. C.name .. ":update(p, g, state, group))")
+    P.fail("optim.Optimizer", C.name .. " has no update method (define function " .. C.name .. ":update(p, g, state, group))")
   end
   local allowed = {"weight_decay"}
   for k in pairs(C.defaults) do allowed[#allowed + 1] = k end
@@ -76,7 +76,7 @@ function Class.__call(C, params, opts)
   for k, v in pairs(C.defaults) do base[k] = v end
   for k, v in pairs(opts or {}) do base[k] = v end
   if type(base.lr) ~= "number" or not (base.lr > 0) then
-    P.raise("bad argument #2 to '" .. C.name .. "' (option 'lr' must be a positive number, got " .. P.kind(base.lr) .. ")")
+    P.argument_error(C.name, 2, "option 'lr' must be a positive number, got " .. P.kind(base.lr))
   end
   local groups = {}
   local function group_of(list, extra, k)
@@ -103,17 +103,17 @@ end
 -- (lr among them) that update finds in its group table.
 local function extend(base, name, defaults)
   if type(name) ~= "string" or not name:match("^[%a_][%w_]*$") then
-    P.raise("bad argument #1 to 'Optimizer:extend' (a class name expected, like \"Lion\", got " .. P.kind(name) .. ")")
+    P.argument_error("Optimizer:extend", 1, "a class name expected, like \"Lion\", got " .. P.kind(name))
   end
   if defaults ~= nil and type(defaults) ~= "table" then
-    P.raise("bad argument #2 to 'Optimizer:extend' (a table of default hyperparameters expected, got " .. P.kind(defaults) .. ")")
+    P.argument_error("Optimizer:extend", 2, "a table of default hyperparameters expected, got " .. P.kind(defaults))
   end
   local super = getmetatable(base) == Class and base or nil
   local merged = {}
   if super then for k, v in pairs(super.defaults) do merged[k] = v end end
   for k, v in pairs(defaults or {}) do
     if type(k) ~= "string" or type(v) ~= "number" then
-      P.raise("Optimizer:extend: default " .. tostring(k) .. " must be a named number, got " .. P.kind(v))
+      P.fail("Optimizer:extend", "default " .. tostring(k) .. " must be a named number, got " .. P.kind(v))
     end
     merged[k] = v
   end

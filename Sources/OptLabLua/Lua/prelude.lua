@@ -43,7 +43,7 @@ docs["nn.Ensemble.load"] = "nn.Ensemble.load{path, path, ...}\n\nAn ensemble of 
 -- names optlab's objects: "Dataset", "Module", ...; other values by type).
 local function expect(fname, i, v, kind)
   local got = P.kind(v)
-  if got ~= kind then P.raise(string.format("bad argument #%d to '%s' (%s expected, got %s)", i, fname, kind:lower(), got)) end
+  if got ~= kind then P.argument_error(fname, i, kind:lower() .. " expected, got " .. got) end
 end
 
 -- check: results print as their report; the Swift functions are wrapped here.
@@ -228,7 +228,7 @@ docs["nn.Ensemble.top"] = "nn.Ensemble.top(k, \"runs/<name>\")\n\nAn ensemble of
 local order, gather = P.data.order, P.data.gather
 function data.Dataset.batches(ds, size, opts)
   if math.type(size) ~= "integer" and not (type(size) == "number" and size == math.floor(size)) or size < 1 then
-    P.raise("bad argument #1 to 'Dataset:batches' (batch size must be a positive integer)")
+    P.argument_error("Dataset:batches", 1, "batch size must be a positive integer")
   end
   local perm, n, start = order(ds, opts), ds:size(), 0
   return function()

@@ -66,8 +66,6 @@ int optlab_new_metatable(lua_State *L, const char *name, int methods_ref, void *
 /* Protected helpers: each runs under lua_pcall and returns a Lua status (0 = ok). */
 int optlab_p_newtable(lua_State *L, int *ref_out);                     /* registry ref to a new table */
 int optlab_p_setfunction(lua_State *L, int table_ref, const char *name, void *ctx);
-/* table[name] = raise(message): an error at the user's line (see lua_bridge.c). */
-int optlab_p_setraise(lua_State *L, int table_ref, const char *name);
 int optlab_p_setvalue(lua_State *L, int table_ref, const char *name, const optlab_value *v);
 int optlab_p_setglobal_ref(lua_State *L, const char *name, int ref);
 int optlab_p_push(lua_State *L, const optlab_value *v);                /* pushes one value tree */

@@ -121,7 +121,7 @@ function processes.run(ctx, s, jobs)
         -- workers that die before they take a trial would otherwise be restarted forever
         ctx.spawned = (ctx.spawned or ctx.workers) + 1
         if ctx.spawned > 3 * ctx.workers + 2 * #jobs then
-          error("optlab sweep: the workers keep dying; run the script in process to see why: optlab " .. ctx.sweep.script, 0)
+          S.fail("optlab sweep", "the workers keep dying; run the script in process to see why: optlab " .. ctx.sweep.script)
         end
         ctx.pids[#ctx.pids + 1] = P.host.spawn(ctx.sweep.script)
       end
@@ -189,7 +189,7 @@ function slurm.submit(ctx, s, jobs, tasks, rung)
   words[#words + 1] = script
   local ok, out = shell(words)
   local id = ok and out:match("^%s*(%d+)")
-  if not id then error("optlab sweep: sbatch failed: " .. out:gsub("%s+$", ""), 0) end
+  if not id then S.fail("optlab sweep", "sbatch failed: " .. out:gsub("%s+$", "")) end
   H.write_json(dir .. "/jobs.jsonl", {stage = s, job = id, first = jobs[1].first, tasks = tasks, rung = rung}, true)
   ctx.slurm_jobs[#ctx.slurm_jobs + 1] = id
   for _, i in ipairs(tasks) do

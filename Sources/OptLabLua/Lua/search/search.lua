@@ -95,7 +95,7 @@ end
 --           method="random", "tpe" or "grid", prune={factor=1.5, min_trials=4, warmup=0.5} or false,
 --           scheduler={kind="asha", min_epochs=1, max_epochs=27, eta=3}}
 function hp.search(o)
-  local function bad(msg) P.raise("bad argument #1 to 'hp.search' (" .. msg .. ")") end
+  local function bad(msg) P.argument_error("hp.search", 1, msg) end
   if type(o) ~= "table" then bad("table expected, got " .. P.kind(o)) end
   P.check_options("hp.search", 1, o, search_options)
   if type(o.trial) ~= "function" then bad("option 'trial' must be a function") end
@@ -142,7 +142,7 @@ function hp.search(o)
   if sweep then
     -- workers serve the script's first search and leave; a second would wait for them forever
     if sweep.searched then
-      P.raise("hp.search: optlab sweep runs one search per script (this is the second); run the others in their own scripts, or in process with optlab " ..
+      P.fail("hp.search", "optlab sweep runs one search per script (this is the second); run the others in their own scripts, or in process with optlab " ..
         (sweep.script or "script.lua"))
     end
     sweep.searched = true
@@ -152,7 +152,7 @@ function hp.search(o)
   local workers = sweep and sweep.workers or o.workers or 1
   local backend_name = sweep and sweep.backend or (workers > 1 and "local" or "inline")
   if workers > 1 and not sweep then
-    P.raise("hp.search: workers > 1 needs the master, which runs the script in its own processes: optlab sweep " ..
+    P.fail("hp.search", "workers > 1 needs the master, which runs the script in its own processes: optlab sweep " ..
       (arg and arg[0] or "script.lua") .. " --workers " .. workers)
   end
   ctx.workers, ctx.sweep = workers, sweep
@@ -160,8 +160,9 @@ function hp.search(o)
   H.lock(ctx.root)
   local backend = backends[backend_name]
   -- (an error here is the search's own or an interrupt: keep where it came from)
+  S.own_failure = false
   local ok, all = xpcall(run_stages, function(e)
-    if tostring(e):find("interrupted") or tostring(e):find("^optlab sweep: ") then return e end
+    if S.own_failure or tostring(e):find("interrupted") then return e end
     return debug.traceback(tostring(e), 2)
   end, ctx, stages, backend)
   if not ok then
@@ -177,14 +178,14 @@ end
 -- nn.Ensemble.checkpoints(dir, k): the k best checkpoints of one run (the
 -- notes' cheap ensemble: one training run, several of its epochs).
 function nn.Ensemble.checkpoints(dir, k)
-  if type(dir) ~= "string" then P.raise("bad argument #1 to 'nn.Ensemble.checkpoints' (string expected, got " .. P.kind(dir) .. ")") end
-  if math.type(k) ~= "integer" or k < 1 then P.raise("bad argument #2 to 'nn.Ensemble.checkpoints' (a positive integer expected, got " .. P.kind(k) .. ")") end
+  if type(dir) ~= "string" then P.argument_error("nn.Ensemble.checkpoints", 1, "string expected, got " .. P.kind(dir)) end
+  if math.type(k) ~= "integer" or k < 1 then P.argument_error("nn.Ensemble.checkpoints", 2, "a positive integer expected, got " .. P.kind(k)) end
   local scored = {}
   for _, f in ipairs(H.list(dir)) do
     local epoch, score = f:match("^ep(%d+)_val([%d.]+)%.safetensors$")
     if epoch then scored[#scored + 1] = {path = dir .. "/" .. f, epoch = tonumber(epoch), score = tonumber(score)} end
   end
-  if #scored == 0 then P.raise("nn.Ensemble.checkpoints: " .. dir .. " holds no checkpoint (train.fit with log = that folder writes them)") end
+  if #scored == 0 then P.fail("nn.Ensemble.checkpoints", dir .. " holds no checkpoint (train.fit with log = that folder writes them)") end
   table.sort(scored, function(a, b) if a.score ~= b.score then return a.score > b.score end return a.epoch > b.epoch end)
   local paths = {}
   for i = 1, math.min(k, #scored) do paths[i] = scored[i].path end
@@ -193,9 +194,9 @@ end
 
 -- nn.Ensemble.top(k, dir): the k best trials' best checkpoints, as one ensemble.
 function nn.Ensemble.top(k, root)
-  if math.type(k) ~= "integer" or k < 1 then P.raise("bad argument #1 to 'nn.Ensemble.top' (a positive integer expected, got " .. P.kind(k) .. ")") end
-  if type(root) ~= "string" then P.raise("bad argument #2 to 'nn.Ensemble.top' (string expected, got " .. P.kind(root) .. ")") end
+  if math.type(k) ~= "integer" or k < 1 then P.argument_error("nn.Ensemble.top", 1, "a positive integer expected, got " .. P.kind(k)) end
+  if type(root) ~= "string" then P.argument_error("nn.Ensemble.top", 2, "string expected, got " .. P.kind(root)) end
   local paths = H.top_checkpoints(root, k)
-  if #paths == 0 then P.raise("nn.Ensemble.top: no trial in " .. root .. " has a checkpoint (train with log = cfg.dir)") end
+  if #paths == 0 then P.fail("nn.Ensemble.top", "no trial in " .. root .. " has a checkpoint (train with log = cfg.dir)") end
   return nn.Ensemble.load(paths)
 end

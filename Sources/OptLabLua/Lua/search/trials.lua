@@ -7,6 +7,14 @@ local P, S = ...
 local H = P.hp
 
 -- A sampled raw config (choice indices, numbers) as the values the trial sees.
+-- The search's own failures (workers that keep dying, sbatch refusing):
+-- raised at the user's line in the built-ins' words, and marked, so the
+-- search passes them on as they are rather than as a bug with a traceback.
+function S.fail(fn, message)
+  S.own_failure = true
+  P.fail(fn, message)
+end
+
 local function decode(space, raw)
   local cfg = {}
   for name, spec in pairs(space) do
@@ -209,7 +217,7 @@ local function budget_for(ctx, job, on_report)
   local b = {stage = job.stage, epochs = job.epochs, trials = job.trials, stop_above = job.stage == 1 and 3 or nil,
              resume = true, quiet = true, dir = job.dir, rung = job.rung, rungs = job.rungs}
   function b.report(r)
-    if type(r) ~= "table" then P.raise("bad argument #1 to 'budget.report' (a table like {at = epochs_done, loss = ..., val_acc = ...} expected, got " .. P.kind(r) .. ")") end
+    if type(r) ~= "table" then P.argument_error("budget.report", 1, "a table like {at = epochs_done, loss = ..., val_acc = ...} expected, got " .. P.kind(r)) end
     H.write_json(job.dir .. "/progress.jsonl", r, true)
     b.at = r.at
     if on_report then on_report(job, r) end
@@ -305,7 +313,7 @@ local function work(ctx, only)
         for _, f in ipairs(H.list(ctx.root)) do
           if f:match("^s%d+%-t0*" .. t .. "$") and exists(ctx.root .. "/" .. f .. "/result.json") then return end
         end
-        error("optlab --sweep-worker: trial " .. t .. " is neither queued nor running in " .. ctx.root, 0)
+        S.fail("optlab --sweep-worker", "trial " .. t .. " is neither queued nor running in " .. ctx.root)
       end
     else
       if ours() then

@@ -8,7 +8,7 @@ local root = (arg[0]:match("^(.*)/Tests/lua/[^/]*$") or ".") .. "/Sources/OptLab
 -- Primitives that keep "files" in a table and a clock the test moves.
 local function stubs(opts)
   local files, clock = {}, {t = 0}
-  local P = {raise = function(msg) error(msg, 2) end, kind = type, check_options = function() end}
+  local P = {fail = function(fn, msg) error(fn .. ": " .. msg, 2) end, kind = type, check_options = function() end}
   P.hp = {
     read_lines = function(path) return files[path] or {} end,
     read_json = function(path) return files[path] end,
@@ -19,6 +19,7 @@ local function stubs(opts)
     narrow = function(space, finished) opts.narrowed_with = finished; return {lr = {kind = "loguniform", lo = 1e-3, hi = 1e-2}} end,
     mkdir = function() end,
     trial_dir = function(root, s, t) return string.format("%s/s%d-t%03d", root, s, t) end,
+    trial_file = function(dir, name, k) return dir .. "/" .. (name == "rung" and ("rung" .. k .. ".json") or name == "progress" and "progress.jsonl" or (name .. ".json")) end,
   }
   -- the host's redraw, as the optlab executable does it
   P.host = {terminal = function() return opts.rows, opts.cols end,

@@ -161,14 +161,67 @@ enum HPLibrary {
         .primitive("lock_holder", as: "hp.search") { a in
             [SearchFolder(try a.string(1)).lockHolder().map { .integer(Int($0)) } ?? .nil]
         },
-        .primitive("claim", as: "hp.search") { a in
-            [.bool(SearchFolder(try a.string(1)).claim(trial: try a.integer(2), owner: try a.string(3)))]
-        },
-        .primitive("holders", as: "hp.search") { a in
-            [.record(SearchFolder(try a.string(1)).holders().sorted { $0.key < $1.key }.map { (String($0.key), .string($0.value)) })]
+        // The search folder's layout, as SearchFolder names it (the Lua builds no path of its own).
+        .primitive("folder", as: "hp.search") { a in
+            let f = SearchFolder(try a.string(1))
+            return [.record([("space", .string(f.spacePath)), ("summary", .string(f.summaryPath)), ("lock", .string(f.lockPath)),
+                             ("asha", .string(f.ashaLogPath)), ("queue", .string(f.queue)), ("running", .string(f.running)),
+                             ("workers", .string(f.workers)), ("slurm", .string(f.slurm)), ("slurm_jobs", .string(f.slurmJobsPath))])]
         },
         .primitive("trial_dir", as: "hp.search") { a in
             [.string(SearchFolder(try a.string(1)).trialDirectory(stage: try a.integer(2), trial: try a.integer(3)))]
+        },
+        // trial_file(dir, "trial" | "result" | "progress") or trial_file(dir, "rung", k)
+        .primitive("trial_file", as: "hp.search") { a in
+            let dir = try a.string(1), name = try a.string(2)
+            if name == "rung" { return [.string(SearchFolder.rungPath(try a.integer(3), in: dir))] }
+            guard let file = SearchFolder.TrialFile.allCases.first(where: { $0.rawValue.hasPrefix(name + ".") }) else {
+                throw a.argumentError(2, "no trial file '\(name)'")
+            }
+            return [.string(SearchFolder.path(of: file, in: dir))]
+        },
+        .primitive("finished_trial_dir", as: "hp.search") { a in
+            [SearchFolder(try a.string(1)).finishedTrialDirectory(try a.integer(2)).map { .string($0) } ?? .nil]
+        },
+        .primitive("worker_log", as: "hp.search") { a in [.string(SearchFolder(try a.string(1)).workerLog(owner: try a.string(2)))] },
+        .primitive("slurm_script", as: "hp.search") { a in [.string(SearchFolder(try a.string(1)).slurmScript(stage: try a.integer(2)))] },
+        // slurm_output(root, job, task [, cwd]): a task's output file ("%A", "%a" in the script)
+        .primitive("slurm_output", as: "hp.search") { a in
+            let task = a.type(3) == LUA_TNUMBER ? String(try a.integer(3)) : try a.string(3)
+            return [.string(SearchFolder(try a.string(1)).slurmOutput(job: try a.string(2), task: task, cwd: a.isNoneOrNil(4) ? nil : try a.string(4)))]
+        },
+        .primitive("search_root", as: "hp.search") { a in [.string(SearchFolder(parent: try a.string(1), name: try a.string(2)).root)] },
+        // checkpoints(dir): {{path =, epoch =, score =}, ...} by their names
+        .primitive("checkpoints", as: "nn.Ensemble.checkpoints") { a in
+            [.array(SearchFolder.checkpoints(in: try a.string(1)).map {
+                .record([("path", .string($0.path)), ("epoch", .integer($0.epoch)), ("score", .number($0.score))])
+            })]
+        },
+        // The queue of handed-out trials and the workers' claims on them.
+        .primitive("enqueue", as: "hp.search") { a in
+            let data = try JSONSerialization.data(withJSONObject: json(try a.value(3)), options: [.sortedKeys, .withoutEscapingSlashes])
+            try SearchFolder(try a.string(1)).enqueue(try a.integer(2), job: Array(data) + [0x0a])
+            return []
+        },
+        .primitive("queued", as: "hp.search") { a in [.array(SearchFolder(try a.string(1)).queued().map { .integer($0) })] },
+        .primitive("claim", as: "hp.search") { a in
+            [.bool(SearchFolder(try a.string(1)).claim(trial: try a.integer(2), owner: try a.string(3)))]
+        },
+        .primitive("take_over", as: "hp.search") { a in
+            [.bool(SearchFolder(try a.string(1)).takeOver(trial: try a.integer(2), owner: try a.string(3)))]
+        },
+        .primitive("claimed_path", as: "hp.search") { a in
+            [.string(SearchFolder(try a.string(1)).claimedPath(try a.integer(2), owner: try a.string(3)))]
+        },
+        .primitive("claims", as: "hp.search") { a in
+            [.array(SearchFolder(try a.string(1)).claims().map { .record([("trial", .integer($0.trial)), ("owner", .string($0.owner)), ("path", .string($0.path))]) })]
+        },
+        .primitive("drop_claims", as: "hp.search") { a in
+            SearchFolder(try a.string(1)).dropClaims(try a.integer(2))
+            return []
+        },
+        .primitive("holders", as: "hp.search") { a in
+            [.record(SearchFolder(try a.string(1)).holders().sorted { $0.key < $1.key }.map { (String($0.key), .string($0.value)) })]
         },
         .primitive("append_summary", as: "hp.search") { a in
             let data = try JSONSerialization.data(withJSONObject: json(try a.value(2)), options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
@@ -214,10 +267,6 @@ enum HPLibrary {
             guard let p = realpath(try a.string(1), nil) else { return [.nil] }
             defer { free(p) }
             return [.string(String(cString: p))]
-        },
-        .primitive("rename", as: "hp.search") { a in
-            // Claiming a queued trial: rename is atomic, so exactly one worker wins.
-            [.bool(rename(try a.string(1), try a.string(2)) == 0)]
         },
         .primitive("list", as: "hp.search") { a in
             let names = (try? FileManager.default.contentsOfDirectory(atPath: try a.string(1))) ?? []

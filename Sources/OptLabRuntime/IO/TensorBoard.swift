@@ -8,22 +8,19 @@ import Glibc
 /// every event written before it.
 public final class TensorBoardWriter {
     public let path: String
-    private let fd: Int32
+    private let log: AppendLog
 
     public init(directory: String) throws {
         try RunFolder.makeDirectories(directory)
         var host = [CChar](repeating: 0, count: 256)
         gethostname(&host, 255)
         path = "\(directory)/events.out.tfevents.\(Int(Date().timeIntervalSince1970)).\(String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)).optlab"
-        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw AtomicFile.ioError("tensorboard", "cannot open \(path)") }
+        log = try AppendLog(path, durability: .written, op: "tensorboard")
         var e = Proto()
         e.double(1, Date().timeIntervalSince1970)
         e.string(3, "brain.Event:2")
         try write(e.bytes)
     }
-
-    deinit { close(fd) }
 
     public func scalar(_ tag: String, _ value: Double, step: Int) throws {
         var v = Proto()
@@ -98,8 +95,7 @@ public final class TensorBoardWriter {
         for i in 0..<8 { len[i] = UInt8(truncatingIfNeeded: UInt64(data.count) >> (8 * UInt64(i))) }
         var record = len
         record += le32(CRC32C.masked(len)) + data + le32(CRC32C.masked(data))
-        let n = record.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        guard n == record.count else { throw AtomicFile.ioError("tensorboard", "cannot append to \(path)") }
+        try log.append(record)
     }
 
     private func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * UInt32($0))) } }

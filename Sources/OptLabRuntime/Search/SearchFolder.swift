@@ -19,13 +19,59 @@ public struct SearchFolder: Sendable {
 
     public init(_ root: String) { self.root = root }
 
+    /// `<parent>/<name>`, the folder of the search named `name`.
+    public init(parent: String, name: String) { root = parent + "/" + name }
+
+    public var spacePath: String { root + "/space.json" }
     public var summaryPath: String { root + "/summary.jsonl" }
     public var lockPath: String { root + "/master.lock" }
+    public var ashaLogPath: String { root + "/asha.jsonl" }
     public var queue: String { root + "/queue" }
     public var running: String { root + "/running" }
+    public var workers: String { root + "/workers" }
+    public var slurm: String { root + "/slurm" }
+    public var slurmJobsPath: String { slurm + "/jobs.jsonl" }
 
     /// `runs/<name>/s1-t003`.
     public func trialDirectory(stage: Int, trial: Int) -> String { String(format: "%@/s%d-t%03d", root, stage, trial) }
+
+    /// A worker's stdout and stderr.
+    public func workerLog(owner: String) -> String { "\(workers)/\(owner).log" }
+    public func slurmScript(stage: Int) -> String { "\(slurm)/stage\(stage).sh" }
+    /// A Slurm array task's output (`job`, `task`: "%A", "%a" in the script), absolute
+    /// from `cwd` when the search's folder is relative (Slurm starts tasks elsewhere).
+    public func slurmOutput(job: String, task: String, cwd: String? = nil) -> String {
+        let dir = slurm.hasPrefix("/") || cwd == nil ? slurm : cwd! + "/" + slurm
+        return "\(dir)/\(job)_\(task).out"
+    }
+
+    /// The files hp.search keeps in a trial's folder, beside the trial's own run.
+    public enum TrialFile: String, CaseIterable, Sendable {
+        /// Its sampled config, written before it runs.
+        case trial = "trial.json"
+        /// Its latest result.
+        case result = "result.json"
+        /// What it reported as it trained (the pruner reads the others').
+        case progress = "progress.jsonl"
+    }
+
+    public static func path(of file: TrialFile, in trialDirectory: String) -> String { trialDirectory + "/" + file.rawValue }
+
+    /// Successive halving's result at rung k.
+    public static func rungPath(_ k: Int, in trialDirectory: String) -> String { "\(trialDirectory)/rung\(k).json" }
+
+    /// The folder of `trial` (any stage) when it holds a result, or nil.
+    public func finishedTrialDirectory(_ trial: Int) -> String? {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        for n in names.sorted() {
+            let parts = n.split(separator: "-")
+            guard parts.count == 2, parts[0].hasPrefix("s"), Int(parts[0].dropFirst()) != nil, parts[1].hasPrefix("t"),
+                  Int(parts[1].dropFirst()) == trial else { continue }
+            let dir = root + "/" + n
+            if FileManager.default.fileExists(atPath: SearchFolder.path(of: .result, in: dir)) { return dir }
+        }
+        return nil
+    }
 
     /// Whether `dir` holds a search (its summary exists).
     public static func isSearch(_ dir: String) -> Bool { FileManager.default.fileExists(atPath: dir + "/summary.jsonl") }
@@ -42,15 +88,11 @@ public struct SearchFolder: Sendable {
         return all.enumerated().filter { i, r in (r["trial"] as? NSNumber).map { latest[$0.intValue] == i } ?? true }.map(\.element)
     }
 
-    /// Appends one JSON line to `path` and syncs it: a line is written whole
-    /// with one write, so concurrent workers never interleave inside a line.
+    /// Appends one JSON line to `path`, synced (`AppendLog`): a line is
+    /// written whole with one write, so concurrent workers never interleave
+    /// inside a line, and a worker's result outlives a crash before the master reads it.
     public static func appendLine(_ json: [UInt8], to path: String, op: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw RuntimeError(.io, op, "cannot open \(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        let line = json + [0x0a]
-        let written = line.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        guard written == line.count, fsync(fd) == 0 else { throw RuntimeError(.io, op, "cannot append to \(path)") }
+        try AppendLog.append(json + [0x0a], to: path, durability: .synced, op: op)
     }
 
     // MARK: the master's lock
@@ -72,25 +114,70 @@ public struct SearchFolder: Sendable {
 
     public func unlock() { unlink(lockPath) }
 
-    // MARK: claims
+    // MARK: the queue and its claims
+
+    /// queue/<t>.json: a trial handed out, waiting for a worker.
+    public func queuedPath(_ trial: Int) -> String { "\(queue)/\(trial).json" }
+    /// running/<t>.<owner>.json: a trial a worker (a pid, or a Slurm task) holds.
+    public func claimedPath(_ trial: Int, owner: String) -> String { "\(running)/\(trial).\(owner).json" }
+
+    /// Hands a trial out: writes its job to queue/ unless it is queued already.
+    public func enqueue(_ trial: Int, job: [UInt8]) throws {
+        try RunFolder.makeDirectories(queue, op: "hp.search")
+        try RunFolder.makeDirectories(running, op: "hp.search")
+        guard !FileManager.default.fileExists(atPath: queuedPath(trial)) else { return }
+        try AtomicFile.write(job, to: queuedPath(trial), op: "hp.search")
+    }
+
+    /// The trials waiting in queue/, in order.
+    public func queued() -> [Int] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: queue)) ?? []
+        return names.compactMap { $0.hasSuffix(".json") ? Int($0.dropLast(5)) : nil }.sorted()
+    }
 
     /// Claims queued trial `trial` for `owner` by renaming its file into
     /// running/: rename is atomic, so exactly one claimant wins.
     public func claim(trial: Int, owner: String) -> Bool {
-        rename("\(queue)/\(trial).json", "\(running)/\(trial).\(owner).json") == 0
+        rename(queuedPath(trial), claimedPath(trial, owner: owner)) == 0
+    }
+
+    /// Takes `trial` over from whoever holds it (a requeued Slurm task's earlier self).
+    public func takeOver(trial: Int, owner: String) -> Bool {
+        guard let (held, _) = claims().first(where: { $0.trial == trial }).map({ ($0.path, $0.owner) }) else { return false }
+        return rename(held, claimedPath(trial, owner: owner)) == 0
+    }
+
+    /// Every claim in running/: its trial, its owner and its file.
+    public func claims() -> [(trial: Int, owner: String, path: String)] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: running)) ?? []
+        return names.sorted().compactMap { f in
+            guard f.hasSuffix(".json") else { return nil }
+            let parts = f.dropLast(5).split(separator: ".", maxSplits: 1)
+            guard parts.count == 2, let t = Int(parts[0]) else { return nil }
+            return (t, String(parts[1]), running + "/" + f)
+        }
     }
 
     /// The trials held now: trial → the owner named in its running/ file.
     public func holders() -> [Int: String] {
-        var held: [Int: String] = [:]
-        for f in (try? FileManager.default.contentsOfDirectory(atPath: running)) ?? [] where f.hasSuffix(".json") {
-            let parts = f.dropLast(5).split(separator: ".", maxSplits: 1)
-            if parts.count == 2, let t = Int(parts[0]) { held[t] = String(parts[1]) }
-        }
-        return held
+        Dictionary(claims().map { ($0.trial, $0.owner) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Drops every claim on `trial`.
+    public func dropClaims(_ trial: Int) {
+        for c in claims() where c.trial == trial { unlink(c.path) }
     }
 
     // MARK: checkpoints
+
+    /// A run folder's scored checkpoints: path, epoch and score, by their names.
+    public static func checkpoints(in dir: String) -> [(path: String, epoch: Int, score: Double)] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        return names.sorted().compactMap { n in
+            guard let score = CheckpointName.score(of: n), let epoch = CheckpointName.epoch(of: n) else { return nil }
+            return (dir + "/" + n, epoch, score)
+        }
+    }
 
     /// The best of a trial folder's scored checkpoints, by the score in its name.
     public static func bestCheckpoint(in dir: String) -> String? {
@@ -123,6 +210,12 @@ public struct SearchFolder: Sendable {
 /// listing sorts and reads as a table (`ep005_val0.8812.safetensors`).
 public enum CheckpointName {
     public static func make(epoch: Int, score: Double) -> String { String(format: "ep%03d_val%.4f.safetensors", epoch, score) }
+
+    /// The epoch in a checkpoint's name, or nil for any other file.
+    public static func epoch(of name: String) -> Int? {
+        guard score(of: name) != nil, let range = name.range(of: "_val") else { return nil }
+        return Int(name[name.index(name.startIndex, offsetBy: 2)..<range.lowerBound])
+    }
 
     /// The score in a checkpoint's name, or nil for any other file.
     public static func score(of name: String) -> Double? {

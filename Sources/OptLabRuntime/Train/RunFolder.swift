@@ -2,7 +2,7 @@ import Foundation
 import Glibc
 
 /// `runs/<name>/`: config.json (written atomically), metrics.jsonl (one JSON
-/// object per logged step, appended and flushed line by line), and
+/// object per logged step, appended by `AppendLog`), and
 /// checkpoints named with their score (`ep005_val0.8812.safetensors`), so
 /// `ls` sorts progress.
 public struct RunFolder {
@@ -77,29 +77,23 @@ public struct RunFolder {
         try AtomicFile.write(Array(data) + [0x0a], to: path + "/status.json", op: "run folder")
     }
 
-    public func log(_ record: [String: Double]) throws {
-        let clean = record.mapValues { $0.isFinite ? $0 as Any : String(describing: $0) as Any }
-        var line = Array(try JSONSerialization.data(withJSONObject: clean, options: [.sortedKeys, .withoutEscapingSlashes]))
-        line.append(0x0a)
-        let fd = open(path + "/metrics.jsonl", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw AtomicFile.ioError("run folder", "cannot open \(path)/metrics.jsonl") }
-        defer { close(fd) }
-        guard line.withUnsafeBytes({ Glibc.write(fd, $0.baseAddress, $0.count) }) == line.count else {
-            throw AtomicFile.ioError("run folder", "cannot append to \(path)/metrics.jsonl")
-        }
+    /// metrics.jsonl, appended (`AppendLog`, written every step: `.written`).
+    public func metricsLog() throws -> AppendLog { try AppendLog(path + "/metrics.jsonl", durability: .written, op: "run folder") }
+
+    /// histograms.jsonl, appended likewise.
+    public func histogramsLog() throws -> AppendLog { try AppendLog(path + "/histograms.jsonl", durability: .written, op: "run folder") }
+
+    /// One metrics record: non-finite values as strings ("nan"), which JSON lacks.
+    public static func metricsRecord(_ record: [String: Double]) -> [String: Any] {
+        record.mapValues { $0.isFinite ? $0 as Any : String(describing: $0) as Any }
     }
 
     /// One layer's histogram at one epoch, for the report: of its outputs
     /// (`kind` "activation", the default, written without the field) or of their gradients.
-    public func logHistogram(epoch: Int, layer: String, _ h: Histogram, kind: String = "activation") throws {
+    public static func histogramRecord(epoch: Int, layer: String, _ h: Histogram, kind: String = "activation") -> [String: Any] {
         var record: [String: Any] = ["epoch": epoch, "layer": layer, "edges": h.edges, "counts": h.counts]
         if kind != "activation" { record["kind"] = kind }
-        var line = Array(try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys, .withoutEscapingSlashes]))
-        line.append(0x0a)
-        let fd = open(path + "/histograms.jsonl", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw AtomicFile.ioError("run folder", "cannot open \(path)/histograms.jsonl") }
-        defer { close(fd) }
-        _ = line.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        return record
     }
 
     public static func checkpointName(epoch: Int, score: Double) -> String {

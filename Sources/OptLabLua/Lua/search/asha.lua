@@ -32,7 +32,7 @@ end
 function asha.begin(ctx, jobs)
   local A = ctx.asha
   A.jobs, A.level, A.order, A.started = jobs, {}, {}, 0
-  A.log = ctx.root .. "/asha.jsonl"
+  A.log = H.folder(ctx.root).asha
   for _, rec in ipairs(H.read_lines(A.log)) do
     local job = job_of(A, rec.trial or 0)
     if job and rec.rung then

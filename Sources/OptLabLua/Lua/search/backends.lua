@@ -5,7 +5,7 @@
 -- returns once every job has a result.json; `cancel(ctx)` stops what runs.
 local P, S = ...
 local H = P.hp
-local result_of, run_trial, finish_trial, exists, assign = S.result_of, S.run_trial, S.finish_trial, S.exists, S.assign
+local result_of, run_trial, finish_trial, assign = S.result_of, S.run_trial, S.finish_trial, S.assign
 local job_done = S.job_done
 local backends = {}
 
@@ -32,27 +32,30 @@ end
 
 -- The queue file a worker claims (the job, with its budget), unless it is queued already.
 local function queue_job(ctx, job)
-  local queue = ctx.root .. "/queue/"
-  H.mkdir(queue); H.mkdir(ctx.root .. "/running")
-  if not exists(queue .. job.trial .. ".json") then H.write_json(queue .. job.trial .. ".json", job) end
+  H.enqueue(ctx.root, job.trial, job)
+end
+
+-- What is waiting in queue/: trial -> true.
+local function queued(ctx)
+  local q = {}
+  for _, t in ipairs(H.queued(ctx.root)) do q[t] = true end
+  return q
 end
 
 -- Hands out the jobs that have no result and are neither queued nor held by
 -- a worker. An adaptive sampler's (TPE's) are sampled as they are handed out, one per free worker,
 -- so each is conditioned on everything finished by then.
 local function enqueue(ctx, jobs)
-  local queue = ctx.root .. "/queue/"
-  H.mkdir(queue); H.mkdir(ctx.root .. "/running")
-  local held = holders(ctx)
+  local held, waiting = holders(ctx), queued(ctx)
   local free = math.huge
   if ctx.sampler.adaptive then
-    local busy = #H.list(queue)
+    local busy = #H.queued(ctx.root)
     for _ in pairs(held) do busy = busy + 1 end
     free = ctx.workers - busy
   end
   for _, job in ipairs(jobs) do
     if free <= 0 then break end
-    if not result_of(ctx, job) and not held[job.trial] and not exists(queue .. job.trial .. ".json") then
+    if not result_of(ctx, job) and not held[job.trial] and not waiting[job.trial] then
       if ctx.sampler.adaptive and not job.raw then
         assign(ctx, job)
         free = free - 1
@@ -70,10 +73,7 @@ backends["local"] = processes
 local function busy(ctx)
   local b = {}
   for t in pairs(holders(ctx)) do b[t] = true end
-  for _, f in ipairs(H.list(ctx.root .. "/queue")) do
-    local q = f:match("^(%d+)%.json$")
-    if q then b[tonumber(q)] = true end
-  end
+  for t in pairs(queued(ctx)) do b[t] = true end
   return b
 end
 
@@ -97,15 +97,15 @@ function processes.run(ctx, s, jobs)
     if A then pending = A.over(ctx) and 0 or 1
     else for _, j in ipairs(jobs) do if not result_of(ctx, j) then pending = pending + 1 end end end
     if pending == 0 then break end
-    for _, f in ipairs(H.list(ctx.root .. "/running")) do
-      local tr, pid = f:match("^(%d+)%.(%d+)%.json$")
-      if tr and not H.alive(tonumber(pid)) then
-        local job = H.read_json(ctx.root .. "/running/" .. f)
-        os.remove(ctx.root .. "/running/" .. f)
+    for _, c in ipairs(H.claims(ctx.root)) do
+      local pid = math.tointeger(tonumber(c.owner))   -- local workers are named by their pid
+      if pid and not H.alive(pid) then
+        local job = H.read_json(c.path)
+        os.remove(c.path)
         if job and not job_done(ctx, job) then
           if (job.retries or 0) < 1 then
             job.retries = (job.retries or 0) + 1
-            H.write_json(ctx.root .. "/queue/" .. tr .. ".json", job)
+            queue_job(ctx, job)
           else
             finish_trial(ctx, {trial = job.trial, stage = job.stage, config = job.config, raw = job.raw, dir = job.dir,
               rung = job.rung, epochs = job.rung and job.epochs, status = "failed", error = "its worker died twice"})
@@ -116,7 +116,7 @@ function processes.run(ctx, s, jobs)
     local live = {}
     for _, pid in ipairs(ctx.pids) do if H.alive(pid) then live[#live + 1] = pid end end
     ctx.pids = live
-    if #H.list(ctx.root .. "/queue") > 0 then
+    if #H.queued(ctx.root) > 0 then
       while #ctx.pids < ctx.workers do
         -- workers that die before they take a trial would otherwise be restarted forever
         ctx.spawned = (ctx.spawned or ctx.workers) + 1
@@ -167,14 +167,15 @@ local slurm = {}
 backends.slurm = slurm
 
 function slurm.submit(ctx, s, jobs, tasks, rung)
-  local dir = ctx.root .. "/slurm"
+  local F = H.folder(ctx.root)
+  local dir = F.slurm
   H.mkdir(dir)
   local sweep = ctx.sweep
-  local script = string.format("%s/stage%d.sh", dir, s)
+  local script = H.slurm_script(ctx.root, s)
   write_text(script, table.concat({
     "#!/bin/sh",
     "#SBATCH --job-name=" .. ("optlab-" .. ctx.name .. "-s" .. s):gsub("[^%w%-_.]", "_"),
-    "#SBATCH --output=" .. (dir:sub(1, 1) == "/" and dir or (sweep.cwd .. "/" .. dir)) .. "/%A_%a.out",
+    "#SBATCH --output=" .. H.slurm_output(ctx.root, "%A", "%a", sweep.cwd),
     "#SBATCH --open-mode=append",
     "#SBATCH --requeue",
     "# one trial per array task: trial = " .. jobs[1].first .. " + SLURM_ARRAY_TASK_ID",
@@ -190,7 +191,7 @@ function slurm.submit(ctx, s, jobs, tasks, rung)
   local ok, out = shell(words)
   local id = ok and out:match("^%s*(%d+)")
   if not id then S.fail("optlab sweep", "sbatch failed: " .. out:gsub("%s+$", "")) end
-  H.write_json(dir .. "/jobs.jsonl", {stage = s, job = id, first = jobs[1].first, tasks = tasks, rung = rung}, true)
+  H.write_json(F.slurm_jobs, {stage = s, job = id, first = jobs[1].first, tasks = tasks, rung = rung}, true)
   ctx.slurm_jobs[#ctx.slurm_jobs + 1] = id
   for _, i in ipairs(tasks) do
     local t = jobs[1].first + i
@@ -218,7 +219,7 @@ local active = {PENDING = true, RUNNING = true, CONFIGURING = true, COMPLETING =
 -- What an earlier master submitted for stage s (slurm/jobs.jsonl), so a
 -- resumed one watches it: each job id noted once, `each(rec, trial, task)` per task.
 local function submitted(ctx, s, each)
-  for _, rec in ipairs(H.read_lines(ctx.root .. "/slurm/jobs.jsonl")) do
+  for _, rec in ipairs(H.read_lines(H.folder(ctx.root).slurm_jobs)) do
     if rec.stage == s then
       local known = false
       for _, id in ipairs(ctx.slurm_jobs) do if id == rec.job then known = true end end
@@ -240,13 +241,11 @@ local function ended_without_result(ctx, s, job, tk, st, submit)
     record("cancelled", "its Slurm task " .. tk.job .. "_" .. tk.task .. " was cancelled")
   elseif tk.retries < 1 then
     -- hand the job out afresh, noting the retry in it
-    for _, f in ipairs(H.list(ctx.root .. "/running")) do
-      if f:match("^(%d+)%.") == tostring(job.trial) then os.remove(ctx.root .. "/running/" .. f) end
-    end
+    H.drop_claims(ctx.root, job.trial)
     job.retries = (job.retries or 0) + 1
     submit(job, true)
   else
-    record("failed", "its Slurm task ended " .. st .. " twice (see " .. ctx.root .. "/slurm/" .. tk.job .. "_" .. tk.task .. ".out)")
+    record("failed", "its Slurm task ended " .. st .. " twice (see " .. H.slurm_output(ctx.root, tk.job, tk.task) .. ")")
   end
 end
 

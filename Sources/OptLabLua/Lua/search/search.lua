@@ -132,7 +132,7 @@ function hp.search(o)
   local ctx = {space = o.space, trial = o.trial, seed = o.seed or 0, key = o.score or "val_acc", method = sampler.name,
                sampler = sampler, prune = prune, results = {}, reports = {}, name = o.name or "search", asha = asha}
   if asha then ctx.observations = S.asha.observations end
-  ctx.root = (o.dir or "runs") .. "/" .. ctx.name
+  ctx.root = H.search_root(o.dir or "runs", ctx.name)
   H.mkdir(ctx.root)
   local sweep = sweep_role()
   if sweep and sweep.mode == "worker" then
@@ -148,7 +148,7 @@ function hp.search(o)
     sweep.searched = true
     P.host.began_search()
   end
-  H.write_json(ctx.root .. "/space.json", o.space)
+  H.write_json(H.folder(ctx.root).space, o.space)
   local workers = sweep and sweep.workers or o.workers or 1
   local backend_name = sweep and sweep.backend or (workers > 1 and "local" or "inline")
   if workers > 1 and not sweep then
@@ -180,11 +180,7 @@ end
 function nn.Ensemble.checkpoints(dir, k)
   if type(dir) ~= "string" then P.argument_error("nn.Ensemble.checkpoints", 1, "string expected, got " .. P.kind(dir)) end
   if math.type(k) ~= "integer" or k < 1 then P.argument_error("nn.Ensemble.checkpoints", 2, "a positive integer expected, got " .. P.kind(k)) end
-  local scored = {}
-  for _, f in ipairs(H.list(dir)) do
-    local epoch, score = f:match("^ep(%d+)_val([%d.]+)%.safetensors$")
-    if epoch then scored[#scored + 1] = {path = dir .. "/" .. f, epoch = tonumber(epoch), score = tonumber(score)} end
-  end
+  local scored = H.checkpoints(dir)
   if #scored == 0 then P.fail("nn.Ensemble.checkpoints", dir .. " holds no checkpoint (train.fit with log = that folder writes them)") end
   table.sort(scored, function(a, b) if a.score ~= b.score then return a.score > b.score end return a.epoch > b.epoch end)
   local paths = {}

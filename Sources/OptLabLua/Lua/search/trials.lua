@@ -26,7 +26,6 @@ local function decode(space, raw)
   return cfg
 end
 
-local function exists(path) local f = io.open(path) if f then f:close() return true end return false end
 
 -- Numbers as hex floats ("%a"), beside the decimal ones in trial.json and
 -- result.json: the JSON reader may miss a double's last bit, and TPE, which
@@ -61,14 +60,14 @@ local function rung_result(ctx, job, k)
   ctx.rung_results = ctx.rung_results or {}
   local by = ctx.rung_results[job.trial] or {}
   if by[k] then return by[k] end
-  local r = read_result(job.dir .. "/rung" .. k .. ".json")
+  local r = read_result(H.trial_file(job.dir, "rung", k))
   if r then by[k] = r; ctx.rung_results[job.trial] = by end
   return r
 end
 
 -- A result never changes once written, so it is read once.
 local function result_of(ctx, job)
-  local r = ctx.results[job.trial] or read_result(job.dir .. "/result.json")
+  local r = ctx.results[job.trial] or read_result(H.trial_file(job.dir, "result"))
   ctx.results[job.trial] = r
   return r
 end
@@ -85,8 +84,8 @@ local function plan_stage(ctx, s, stage, space, first)
     local dir = trial_dir(ctx.root, s, t)
     -- (trial.json, not config.json: that is train.fit's, in the same folder; folders of
     -- optlab 0.1.0 before this kept the search's config there, and train.fit's replaced it)
-    local saved = H.read_json(dir .. "/trial.json")
-    if not saved then saved = H.read_json(dir .. "/config.json") if saved and not saved.raw then saved = nil end end
+    local saved = H.read_json(H.trial_file(dir, "trial"))
+    if not saved then saved = H.read_json(dir .. "/config.json") if saved and not saved.raw then saved = nil end end   -- train.fit's, in 0.1.0
     local raw
     if saved and saved.raw then raw = restore(saved.raw, saved.raw_exact)
     else raw = H.point(ctx.method, space, i - 1, budget, ctx.seed, t) end
@@ -95,7 +94,7 @@ local function plan_stage(ctx, s, stage, space, first)
                  trials = n, first = first, last = first + n - 1, retries = 0}
     if raw and not saved then
       H.mkdir(dir)
-      H.write_json(dir .. "/trial.json", {trial = t, stage = s, config = job.config, raw = raw, raw_exact = exact(raw), seed = ctx.seed, method = ctx.method})
+      H.write_json(H.trial_file(dir, "trial"), {trial = t, stage = s, config = job.config, raw = raw, raw_exact = exact(raw), seed = ctx.seed, method = ctx.method})
     end
     ctx.stage_space = ctx.stage_space or {}
     ctx.stage_space[s] = space
@@ -148,7 +147,7 @@ local function assign(ctx, job)
   job.raw = H.adaptive_point(ctx.method, space, finished, running, ctx.seed, job.trial)
   job.config = decode(ctx.space, job.raw)
   H.mkdir(job.dir)
-  H.write_json(job.dir .. "/trial.json", {trial = job.trial, stage = job.stage, config = job.config, raw = job.raw, raw_exact = exact(job.raw),
+  H.write_json(H.trial_file(job.dir, "trial"), {trial = job.trial, stage = job.stage, config = job.config, raw = job.raw, raw_exact = exact(job.raw),
     seed = ctx.seed, method = ctx.method})
   ctx.handed = ctx.handed or {}
   ctx.handed[job.trial] = job
@@ -177,7 +176,7 @@ local function reports_of(ctx, job)
   local cached = ctx.reports[job.trial]
   if cached then return cached end
   local by_at = {}
-  for _, r in ipairs(H.read_lines(job.dir .. "/progress.jsonl")) do
+  for _, r in ipairs(H.read_lines(H.trial_file(job.dir, "progress"))) do
     if type(r.at) == "number" then by_at[string.format("%.4f", r.at)] = r end
   end
   if result_of(ctx, job) then ctx.reports[job.trial] = by_at end
@@ -218,7 +217,7 @@ local function budget_for(ctx, job, on_report)
              resume = true, quiet = true, dir = job.dir, rung = job.rung, rungs = job.rungs}
   function b.report(r)
     if type(r) ~= "table" then P.argument_error("budget.report", 1, "a table like {at = epochs_done, loss = ..., val_acc = ...} expected, got " .. P.kind(r)) end
-    H.write_json(job.dir .. "/progress.jsonl", r, true)
+    H.write_json(H.trial_file(job.dir, "progress"), r, true)
     b.at = r.at
     if on_report then on_report(job, r) end
     local why = behind(ctx, job, r)
@@ -258,8 +257,8 @@ local function finish_trial(ctx, r)
   if r.raw then r.raw_exact = exact(r.raw) end
   if math.type(r.score) == "float" then r.score_exact = string.format("%a", r.score) end
   -- a rung's result first: result.json and the summary say it is done
-  if r.rung then H.write_json(r.dir .. "/rung" .. r.rung .. ".json", r) end
-  H.write_json(r.dir .. "/result.json", r)
+  if r.rung then H.write_json(H.trial_file(r.dir, "rung", r.rung), r) end
+  H.write_json(H.trial_file(r.dir, "result"), r)
   H.append_summary(ctx.root, r)
   ctx.results[r.trial] = r
   if r.rung then
@@ -280,8 +279,8 @@ end
 -- empty. A Slurm array task runs exactly its own trial, taking it over from
 -- running/ when its task was requeued.
 local function work(ctx, only)
-  local queue, running = ctx.root .. "/queue/", ctx.root .. "/running/"
-  H.mkdir(running)
+  local F = H.folder(ctx.root)
+  H.mkdir(F.running)
   local job_id, task = os.getenv("SLURM_ARRAY_JOB_ID"), os.getenv("SLURM_ARRAY_TASK_ID")
   local me = job_id and ("slurm" .. job_id .. "_" .. (task or "0")) or tostring(H.pid())
   -- A local worker serves its master's search only (not a second master's,
@@ -290,8 +289,8 @@ local function work(ctx, only)
   -- master is gone and the queue is empty.
   local master = tonumber(os.getenv("OPTLAB_SWEEP_MASTER") or "")
   if master then
-    H.mkdir(ctx.root .. "/workers")
-    H.redirect(ctx.root .. "/workers/" .. me .. ".log")
+    H.mkdir(F.workers)
+    H.redirect(H.worker_log(ctx.root, me))
   end
   local function ours()
     if not master then return true end
@@ -300,30 +299,21 @@ local function work(ctx, only)
   while true do
     local t, mine
     if only then
-      t = tostring(only)
-      mine = running .. t .. "." .. me .. ".json"
-      local got = H.rename(queue .. t .. ".json", mine)
-      if not got then
-        for _, f in ipairs(H.list(running)) do
-          if f:match("^(%d+)%.") == t then got = H.rename(running .. f, mine) break end
-        end
-      end
-      if not got then
+      t = only
+      mine = H.claimed_path(ctx.root, t, me)
+      if not (H.claim(ctx.root, t, me) or H.take_over(ctx.root, t, me)) then
         -- a task requeued after its trial had finished: nothing to do
-        for _, f in ipairs(H.list(ctx.root)) do
-          if f:match("^s%d+%-t0*" .. t .. "$") and exists(ctx.root .. "/" .. f .. "/result.json") then return end
-        end
+        if H.finished_trial_dir(ctx.root, t) then return end
         S.fail("optlab --sweep-worker", "trial " .. t .. " is neither queued nor running in " .. ctx.root)
       end
     else
       if ours() then
-        for _, f in ipairs(H.list(queue)) do
-          local q = f:match("^(%d+)%.json$")
-          if q and H.claim(ctx.root, tonumber(q), me) then t = q break end
+        for _, q in ipairs(H.queued(ctx.root)) do
+          if H.claim(ctx.root, q, me) then t = q break end
         end
       end
       if not t and not (master and H.alive(master)) then return end
-      mine = t and (running .. t .. "." .. me .. ".json")
+      mine = t and H.claimed_path(ctx.root, t, me)
     end
     if mine then
       local job = H.read_json(mine)
@@ -339,6 +329,6 @@ local function work(ctx, only)
   end
 end
 
-S.decode, S.exists, S.trial_dir, S.result_of, S.plan_stage, S.narrowed_space = decode, exists, trial_dir, result_of, plan_stage, narrowed_space
+S.decode, S.trial_dir, S.result_of, S.plan_stage, S.narrowed_space = decode, trial_dir, result_of, plan_stage, narrowed_space
 S.quantile, S.behind, S.budget_for, S.run_trial, S.finish_trial, S.work = quantile, behind, budget_for, run_trial, finish_trial, work
 S.assign, S.observations, S.rung_result, S.job_done, S.inside, S.exact = assign, observations, rung_result, job_done, inside, exact

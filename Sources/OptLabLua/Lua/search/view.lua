@@ -182,7 +182,7 @@ function View:poll(running)
   if not self.rows or H.now() - self.last < 0.5 then return end
   for _, j in ipairs(self.jobs) do
     if self.state[j.trial] == "running" and not result_of(self.ctx, j) then
-      local reports = P.read_lines(j.dir .. "/progress.jsonl")
+      local reports = P.read_lines(P.hp.trial_file(j.dir, "progress"))
       self.live[j.trial] = reports[#reports]
     end
   end

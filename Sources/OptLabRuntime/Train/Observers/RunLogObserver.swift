@@ -6,6 +6,8 @@ import Foundation
 final class RunLogObserver: TrainingObserver {
     let folder: RunFolder
     let config: [String: Any]
+    /// Opened at their first record, as a run that never logs leaves no log.
+    private var metrics: AppendLog?, histograms: AppendLog?
     private var layerRecord: [String: Double] = [:]
 
     init(_ folder: RunFolder, config: [String: Any]) throws {
@@ -13,17 +15,27 @@ final class RunLogObserver: TrainingObserver {
         self.config = config
     }
 
+    func log(_ record: [String: Double]) throws {
+        if metrics == nil { metrics = try folder.metricsLog() }
+        try metrics?.appendJSONLine(RunFolder.metricsRecord(record))
+    }
+
+    func logHistogram(_ record: [String: Any]) throws {
+        if histograms == nil { histograms = try folder.histogramsLog() }
+        try histograms?.appendJSONLine(record)
+    }
+
     func began(_ run: TrainingRun) throws {
         try folder.writeConfig(config)
         try folder.writeStatus(RunLogObserver.status(run, ended: false))
         if let from = run.history.resumedFrom {
-            try folder.log(["resumed_from_epoch": Double(from), "iteration": Double(run.step)])
+            try log(["resumed_from_epoch": Double(from), "iteration": Double(run.step)])
         }
     }
 
     func stepped(_ run: TrainingRun) throws -> String? {
         guard run.step % run.trainer.options.logEvery == 0 else { return nil }
-        try folder.log(RunLogObserver.stepRecord(run))
+        try log(RunLogObserver.stepRecord(run))
         return nil
     }
 
@@ -44,10 +56,11 @@ final class RunLogObserver: TrainingObserver {
         if let acts = watched.lastActivations, !run.isPartialEpoch {
             for (i, (a, c)) in zip(acts, watched.children).enumerated() {
                 if let hist = try? Histogram(a, bins: 30) {
-                    try folder.logHistogram(epoch: run.epoch, layer: "\(i + 1) \(c.module.summary)", hist)
+                    try logHistogram(RunFolder.histogramRecord(epoch: run.epoch, layer: "\(i + 1) \(c.module.summary)", hist))
                 }
                 if let g = a.grad, let hist = try? Histogram(g, bins: 30) {
-                    try folder.logHistogram(epoch: run.epoch, layer: "\(i + 1) \(c.module.summary)", hist, kind: "gradient")
+                    try logHistogram(RunFolder.histogramRecord(epoch: run.epoch, layer: "\(i + 1) \(c.module.summary)", hist,
+                                                                            kind: "gradient"))
                 }
             }
         }
@@ -97,6 +110,6 @@ final class RunLogObserver: TrainingObserver {
                                         "time": run.elapsed]
         if let v = run.validationAccuracy { record["val_acc"] = v }
         for (k, v) in layerRecord { record[k] = v }
-        try folder.log(record)
+        try log(record)
     }
 }

@@ -75,7 +75,7 @@ let package = Package(
         // Swift 5 mode: the REPL lives on C globals (stdin/stdout/stderr, environ,
         // signal handlers, libedit callbacks) that Swift 6's checking rejects.
         .executableTarget(name: "optlab",
-                          dependencies: ["OptLabLua", "OptLabReport", "OptLabCharts", "LuaLink", "OptLabRuntime", "CLua",
+                          dependencies: ["OptLabLua", "OptLabReport", "OptLabCharts", "LuaLink", "OptLabRuntime",
                                          "CEditLine", "CEditShims", "CZMQ", "COpenSSL"],
                           resources: [.embedInCode("Lua")],
                           swiftSettings: [.swiftLanguageMode(.v5)]),

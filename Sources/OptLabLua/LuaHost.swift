@@ -44,9 +44,44 @@ extension LuaHost {
 
 /// A sweep's part for this process, set by the host before it runs the
 /// script: `hp.search` then acts as the master or as a worker.
-public struct SweepRole {
-    public var fields: [(String, LuaValue)]
-    public init(_ fields: [(String, LuaValue)]) { self.fields = fields }
+public enum SweepRole: Sendable {
+    /// The master of `optlab sweep script`: it plans the stages, hands out
+    /// trials, and narrows; `directory` and `executable` are where Slurm
+    /// tasks start and what they run.
+    case master(script: String, backend: SweepBackend, directory: String, executable: String)
+    /// A worker: it claims queued trials, or runs exactly `trial` (a Slurm array task).
+    case worker(script: String, trial: Int?)
+
+    /// What `hp.search`'s Lua reads (`P.host.role()`).
+    var record: LuaValue {
+        switch self {
+        case .worker(let script, let trial):
+            var fields: [(String, LuaValue)] = [("mode", .string("worker")), ("workers", .integer(1)), ("script", .string(script))]
+            if let trial { fields.append(("trial", .integer(trial))) }
+            return .record(fields)
+        case .master(let script, let backend, let directory, let executable):
+            var fields: [(String, LuaValue)] = [("mode", .string("master")), ("script", .string(script)),
+                                                ("cwd", .string(directory)), ("exe", .string(executable))]
+            switch backend {
+            case .local(let pids):
+                // (--workers 1 is one worker process too: one BLAS thread, like each of N)
+                fields += [("backend", .string("local")), ("workers", .integer(pids.count)), ("pids", .array(pids.map { .integer(Int($0)) })),
+                           ("sbatch", .array([]))]
+            case .slurm(let parallel, let sbatch):
+                fields += [("backend", .string("slurm")), ("workers", .integer(1)), ("sbatch", .array(sbatch.map { .string($0) }))]
+                if let parallel { fields.append(("parallel", .integer(parallel))) }
+            }
+            return .record(fields)
+        }
+    }
+}
+
+/// Where a sweep master's trials run.
+public enum SweepBackend: Sendable {
+    /// Worker processes on this machine, started with the master (their pids).
+    case local(workers: [Int32])
+    /// Slurm job arrays: at most `parallel` tasks at once, extra `sbatch` arguments.
+    case slurm(parallel: Int?, sbatch: [String])
 }
 
 extension BindingState {
@@ -67,10 +102,7 @@ extension BindingState {
             }
             return [.integer(Int(try host.startSearchWorker(script: try a.string(1))))]
         },
-        .primitive("role", as: "hp.search") { a in
-            guard let role = a.state.sweepRole else { return [.nil] }
-            return [.record(role.fields)]
-        },
+        .primitive("role", as: "hp.search") { a in [a.state.sweepRole?.record ?? .nil] },
         .primitive("began_search", as: "hp.search") { a in
             a.state.searchesBegun += 1
             return []

@@ -28,7 +28,7 @@ public final class LuaVM {
     /// module, whose host owns the state.
     private let ownsState: Bool
     /// Registry reference of the table `require "optlab"` returns.
-    private(set) var moduleTable: Int32 = 0
+    var moduleTable: Int32 = 0
     /// Module names and summaries, in the order `help()` lists them.
     static let modules: [(String, String)] = [
         ("tensor", TensorLibrary.summary), ("nn", NNLibrary.summary), ("data", DataLibrary.summary),
@@ -86,93 +86,6 @@ public final class LuaVM {
         state.L = nil
         if ownsState { lua_close(luaState) }
     }
-
-    private func install(globals: Bool) throws {
-        let methods = try state.newTable()
-        try state.register(TensorMethods.functions + TensorInPlace.functions, into: methods, qualifier: "Tensor:", isMethod: true)
-        state.tensorMetatable = try state.newKind("Tensor", methods: methods, index: TensorMetamethods.index)
-        try state.register(TensorMetamethods.functions, into: state.tensorMetatable, qualifier: "", isMethod: false, kind: "Tensor")
-        let tensorModule = try state.newTable()
-        try state.register(TensorLibrary.functions, into: tensorModule, qualifier: "tensor.", isMethod: false)
-        try state.setField(tensorModule, "Tensor", .function(state.keep(methods, type: "table")))
-        try state.publish("tensor", table: tensorModule, global: globals)
-
-        let moduleMethods = try state.installKind(Kind.module, methods: NNLibrary.methods, meta: NNLibrary.meta,
-                                                  index: NNLibrary.index, qualifier: "Module:")
-        _ = try state.installKind(Kind.loss, methods: [], meta: NNLibrary.lossMeta, qualifier: "")
-        let datasetMethods = try state.installKind(Kind.dataset, methods: DataLibrary.methods, meta: DataLibrary.meta, qualifier: "Dataset:")
-        let optimizerMethods = try state.installKind(Kind.optimizer, methods: OptimLibrary.methods, meta: OptimLibrary.meta, qualifier: "Optimizer:")
-        // (their method tables go to help through P.classes)
-        let scheduleMethods = try state.installKind(Kind.schedule, methods: OptimLibrary.scheduleMethods, meta: [], qualifier: "Schedule:")
-        let averageMethods = try state.installKind(Kind.average, methods: OptimLibrary.averageMethods, meta: [], qualifier: "Average:")
-        let lbfgsMethods = try state.installKind(Kind.lbfgs, methods: OptimLibrary.lbfgsMethods, meta: [], qualifier: "LBFGS:")
-        let libraries: [(String, [LuaFunction], Int32)] = [
-            ("nn", NNLibrary.functions + NNLibrary.primitives, moduleMethods), ("data", DataLibrary.functions + DataLibrary.primitives, datasetMethods),
-            ("optim", OptimLibrary.functions + OptimLibrary.primitives, optimizerMethods), ("train", TrainLibrary.functions, 0),
-            ("check", CheckLibrary.functions + CheckLibrary.primitives, 0), ("monitor", MonitorLibrary.functions + RichForms.functions, 0),
-            ("hp", HPLibrary.functions, 0), ("autograd", AutogradLibrary.functions, 0)]
-        // Primitives (functions with a public name of their own) go to the
-        // table P that optlab's Lua files receive, never to a global.
-        let primitives = try state.newTable()
-        var moduleTables: [String: Int32] = ["tensor": tensorModule]
-        for (name, functions, methods) in libraries {
-            let table = try state.newTable()
-            try state.register(functions.filter { $0.shownAs == nil }, into: table, qualifier: name + ".", isMethod: false)
-            let inner = try state.newTable()
-            try state.register(functions.filter { $0.shownAs != nil }, into: inner, qualifier: name + ".", isMethod: false)
-            try state.setField(primitives, name, .function(state.keep(inner, type: "table")))
-            if methods != 0 {
-                let className = ["nn": "Module", "data": "Dataset", "optim": "Optimizer"][name] ?? name
-                try state.setField(table, className, .function(state.keep(methods, type: "table")))
-            }
-            try state.publish(name, table: table, global: globals)
-            moduleTables[name] = table
-            if name == "train" { state.trainModule = table }
-        }
-        let host = try state.newTable()
-        try state.register(BindingState.hostPrimitives, into: host, qualifier: "", isMethod: false)
-        try state.setField(primitives, "host", .function(state.keep(host, type: "table")))
-        try state.register(BindingState.languagePrimitives, into: primitives, qualifier: "", isMethod: false)
-        let classes = try state.newTable()
-        for (name, methods) in [("Schedule", scheduleMethods), ("Average", averageMethods), ("LBFGS", lbfgsMethods)] {
-            try state.setField(classes, name, .function(state.keep(methods, type: "table")))
-        }
-        try state.setField(primitives, "classes", .function(state.keep(classes, type: "table")))
-        Trainer.interruptCheck = { optlab_take_interrupt() != 0 }
-
-        // optlab's own Lua, each file its own chunk named after its path.
-        let P = LuaValue.function(state.keep(primitives, type: "table"))
-        let tables = moduleTables.mapValues { LuaValue.function(state.keep($0, type: "table")) }
-        let table = { (name: String) in tables[name] ?? .nil }
-        let modules = LuaValue.array(LuaVM.modules.map { name, summary in .array([.string(name), .string(summary), table(name)]) })
-        let docs = LuaValue.record(state.docs.map { ($0.0, .string($0.1)) })
-        let autograd = try load(chunk: PackageResources.autograd_lua, name: "@optlab/autograd.lua",
-                                arguments: [P, table("autograd"), table("tensor")])
-        state.installSupport(try load(chunk: PackageResources.modules_lua, name: "@optlab/modules.lua",
-                                      arguments: [P, table("nn"), autograd.first ?? .nil]))
-        state.installSupport(try load(chunk: PackageResources.optimizers_lua, name: "@optlab/optimizers.lua", arguments: [P, table("optim")]))
-        let help = try load(chunk: PackageResources.prelude_lua, name: "@optlab/prelude.lua",
-                            arguments: [P, docs, modules, autograd.first ?? .nil])
-        if globals {
-            try setGlobal("help", help.first ?? .nil)
-            try setGlobal("display", help.count > 2 ? help[2] : .nil)
-        }
-        let search = try state.newTable()
-        let S = LuaValue.function(state.keep(search, type: "table"))
-        for (file, bytes) in [("trials", PackageResources.trials_lua), ("view", PackageResources.view_lua),
-                              ("backends", PackageResources.backends_lua), ("asha", PackageResources.asha_lua)] {
-            try load(chunk: bytes, name: "@optlab/search/\(file).lua", arguments: [P, S])
-        }
-        try load(chunk: PackageResources.search_lua, name: "@optlab/search/search.lua", arguments: [P, S, table("hp"), table("nn")])
-        // The table `require "optlab"` returns, here and from a stock Lua.
-        let libraryTables = LuaValue.record(LuaVM.modules.map { name, _ in (name, table(name)) })
-        moduleTable = try state.newTable()
-        try load(chunk: PackageResources.module_lua, name: "@optlab/module.lua",
-                 arguments: [.function(state.keep(moduleTable, type: "table")), libraryTables, help.first ?? .nil,
-                            help.count > 1 ? help[1] : .nil, help.count > 2 ? help[2] : .nil, .string(optlabVersion)])
-        try state.preload("optlab", table: moduleTable)
-    }
-
 
     /// Runs a chunk of Lua held in memory (a file compiled into the program)
     /// as the chunk `name` (`@optlab/repl.lua`: `@` and a path, as for files), with `arguments` as its `...`; returns its results.

@@ -6,9 +6,6 @@ import OptLabRuntime
 enum TrainLibrary {
     static let summary = "train.fit: the training loop with validation, checkpoints, history"
 
-    static let fitOptions = ["model", "loss", "optimizer", "schedule", "train", "val", "epochs", "batch", "reg", "seed",
-                             "log", "keep_best", "train_sample", "quiet", "average", "momentum", "stop_above", "resume", "budget", "clip", "overwrite", "test", "augment"]
-
     static let functions: [LuaFunction] = [
         LuaFunction("fit", "train.fit{model=, loss=, optimizer=, train=, val=, epochs=10, batch=256, reg=0, ...}", """
         Trains model on train with minibatches, measuring train accuracy (on a
@@ -59,128 +56,6 @@ enum TrainLibrary {
     ]
 
 
-    static let distillOptions = fitOptions.filter { $0 != "model" && $0 != "loss" } + ["teacher", "student", "temperature", "alpha"]
-
-    /// train.fit, and train.distill (the student trained on the teacher's softened probabilities).
-    static func fit(_ a: LuaArgs, distilling: Bool) throws -> [LuaValue] {
-        let o = try a.options(1, allowed: distilling ? distillOptions : fitOptions)
-        func object<T: AnyObject>(_ key: String, _ kind: String, _ t: T.Type) throws -> T? {
-            guard let v = o.value(key), !v.isNil else { return nil }
-            guard case .object(let obj, kind: kind) = v, let typed = obj as? T else {
-                throw a.argumentError(1, "option '\(key)' must be a \(kind.lowercased()), got \(v.typeName)")
-            }
-            return typed
-        }
-        guard let model = try object(distilling ? "student" : "model", Kind.module, Module.self) else {
-            throw a.argumentError(1, "option '\(distilling ? "student" : "model")' is required")
-        }
-        var teacher: Module?
-        if distilling {
-            guard let t = try object("teacher", Kind.module, Module.self) else { throw a.argumentError(1, "option 'teacher' is required (a model or an nn.Ensemble)") }
-            guard t !== model else { throw a.argumentError(1, "the teacher and the student must be different models") }
-            teacher = t
-        }
-        guard let optimizer = try object("optimizer", Kind.optimizer, Optimizer.self) else {
-            throw a.argumentError(1, "option 'optimizer' is required")
-        }
-        guard let train = try object("train", Kind.dataset, DatasetBox.self)?.data else { throw a.argumentError(1, "option 'train' is required") }
-        let val = try object("val", Kind.dataset, DatasetBox.self)?.data
-        let test = try object("test", Kind.dataset, DatasetBox.self)?.data
-        let schedule = try object("schedule", Kind.schedule, ScheduleBox.self)?.schedule
-        let (lossFunction, lossName): (Trainer.LossFunction, String) = distilling
-            ? ({ scores, labels in try scores.softmaxCrossEntropy(labels: labels) }, "distillation")
-            : try loss(a, o)
-        let temperature = try o.number("temperature", default: 4), alpha = try o.number("alpha", default: 0.9)
-        if distilling {
-            guard temperature > 0, temperature.isFinite else { throw a.argumentError(1, "temperature must be positive, got \(temperature)") }
-            guard alpha >= 0, alpha <= 1 else { throw a.argumentError(1, "alpha must be in [0, 1], got \(alpha)") }
-        }
-        var opts = Trainer.Options()
-        // A search's budget supplies defaults; explicit options win.
-        var budget: [String: LuaValue] = [:]
-        if let b = o.value("budget"), !b.isNil {
-            guard case .record(let fields) = b else { throw a.argumentError(1, "option 'budget' must be the budget table hp.search passes to the trial") }
-            budget = Dictionary(fields, uniquingKeysWith: { x, _ in x })
-        }
-        // Fractional epochs (a coarse stage's "1 epoch or even less"): the last one runs that share of its iterations.
-        let epochs = try o.number("epochs", default: budget["epochs"]?.number ?? 10)
-        guard epochs > 0, epochs <= 1e6 else { throw a.argumentError(1, "option 'epochs' must be a positive number, got \(epochs)") }
-        opts.epochs = Int(epochs.rounded(.up))
-        opts.lastEpochFraction = epochs - Double(opts.epochs - 1)
-        opts.batchSize = try o.integer("batch", default: 256)
-        opts.reg = try o.number("reg", default: 0)
-        if o.has("clip") {
-            let c = try o.number("clip", default: 0)
-            guard c > 0 else { throw a.argumentError(1, "option 'clip' must be a positive gradient norm, got \(c)") }
-            opts.clip = c
-        }
-        opts.seed = UInt64(bitPattern: Int64(try o.integer("seed", default: 0)))
-        opts.keepBest = try o.bool("keep_best", default: true)
-        opts.trainAccuracySample = try o.integer("train_sample", default: 1000)
-        // a search trial's checkpoints and resume state go into its own folder unless it logs elsewhere
-        opts.runDirectory = o.has("log") ? try o.string("log", default: "") : budget["dir"]?.string
-        // a search trial's folder is hp.search's own, and a trial's script may keep files of its own there
-        opts.overwrite = try o.bool("overwrite", default: !budget.isEmpty)
-        // A budget's resume applies when there is a run folder to resume from; an explicit resume needs one.
-        if try o.bool("resume", default: false) {
-            guard opts.runDirectory != nil else { throw a.argumentError(1, "option 'resume' needs log = the run folder to resume from") }
-            opts.resume = true
-        } else if case .bool(true)? = budget["resume"] {
-            opts.resume = opts.runDirectory != nil && !o.has("resume")
-        }
-        if o.has("stop_above") || budget["stop_above"]?.number != nil {
-            let f = try o.number("stop_above", default: budget["stop_above"]?.number ?? 3)
-            guard f > 1 else { throw a.argumentError(1, "option 'stop_above' must be a factor above 1, got \(f)") }
-            opts.stopAbove = f
-        }
-        if let d = try o.record("augment", allowed: ["flip", "shift"]) {
-            var flip = false
-            if let f = d["flip"] { guard case .bool(let b) = f else { throw a.argumentError(1, "augment.flip must be true or false") }; flip = b }
-            let shift = d["shift"]?.number ?? 0
-            guard shift >= 0, shift < 1000, shift == shift.rounded() else { throw a.argumentError(1, "augment.shift must be a whole number of pixels, 0 or more, got \(shift)") }
-            opts.augment = try Augmentation(flip: flip, shift: Int(shift))
-        }
-        if let d = try o.record("momentum", allowed: ["start", "end", "epochs"]) {
-            guard let s = d["start"]?.number, let e = d["end"]?.number, let n = d["epochs"]?.number else {
-                throw a.argumentError(1, "option 'momentum' must be {start = 0.5, ['end'] = 0.99, epochs = n}")
-            }
-            opts.momentumSchedule = try MomentumSchedule(start: s, end: e, steps: Int(n))
-        }
-        let trainer = try Trainer(model: model, loss: lossFunction, optimizer: optimizer, schedule: schedule,
-                                  train: train, validation: val, options: opts)
-        trainer.configExtras = ["loss": lossName]
-        if let teacher {
-            trainer.configExtras["teacher"] = teacher.summary
-            trainer.configExtras["temperature"] = Histogram.short(temperature)
-            trainer.configExtras["alpha"] = Histogram.short(alpha)
-            trainer.batchLoss = { x, scores, labels in
-                try Distillation.loss(scores: scores, softTargets: try Distillation.softTargets(teacher, x, temperature: temperature),
-                                      labels: labels, temperature: temperature, alpha: alpha)
-            }
-        }
-        trainer.test = test
-        if let avg = try object("average", Kind.average, ParameterAverage.self) { trainer.averages = [avg] }
-        let quietByBudget: Bool = { if case .bool(true)? = budget["quiet"] { return true }; return false }()
-        if !(try o.bool("quiet", default: quietByBudget)) {
-            trainer.progress = a.state.progressHandler ?? plainProgress
-        }
-        if case .function(let ref)? = budget["report"] {
-            let state = a.state
-            trainer.report = { r in try state.callReport(ref, r) }
-        }
-        do {
-            let h = try trainer.fit()
-            try a.state.keepLastHistory(h)
-            return [history(h)]
-        } catch let e as RuntimeError where e.kind == .interrupted || e.kind == .diverged {
-            // nothing lost: the history so far stays in train.last (and in the run folder, if any)
-            guard let h = trainer.lastHistory else { throw e }
-            try a.state.keepLastHistory(h)
-            let folder = opts.runDirectory.map { " and \($0)" } ?? ""
-            throw RuntimeError(e.kind, e.op, e.message + "; the history so far (\(h.loss.count) iterations) is in train.last\(folder)")
-        }
-    }
-
     static func loss(_ a: LuaArgs, _ o: LuaOptions) throws -> (Trainer.LossFunction, String) {
         switch o.value("loss") {
         case .object(let obj, kind: Kind.loss)?:
@@ -215,51 +90,6 @@ enum TrainLibrary {
         fflush(nil)   // every stream: a pipe or a log file sees each epoch as it ends
     }
 }
-
-/// Progress as text, shared by the plain lines and the REPL's bar.
-public enum ProgressText {
-    /// The running epoch's line: "epoch 3/10 [=====>    ] loss 0.4123  val 0.8812  ETA 12 s".
-    public static func barLine(_ p: TrainingProgress, width: Int) -> String {
-        let done = Int(Double(width) * Double(p.iteration) / Double(Swift.max(p.iterationsPerEpoch, 1)))
-        let bar = String(repeating: "=", count: done) + (done < width ? ">" : "") + String(repeating: " ", count: Swift.max(0, width - done - 1))
-        var line = "epoch \(p.epoch)/\(p.epochs) [\(bar)] loss \(fmt(p.loss, 4))"
-        if let v = p.validationAccuracy { line += "  val \(fmt(v, 4))" }
-        return line + "  ETA \(duration(p.remaining))"
-    }
-
-    public static func epochLine(_ p: TrainingProgress) -> String {
-        var s = "epoch \(p.epoch)/\(p.epochs)  loss \(fmt(p.loss, 4))"
-        if let t = p.trainAccuracy { s += "  train \(fmt(t, 4))" }
-        if let v = p.validationAccuracy { s += "  val \(fmt(v, 4))" }
-        s += "  lr \(fmtE(p.learningRate))  \(duration(p.elapsed))"
-        return s
-    }
-
-    public static func fmt(_ v: Double, _ digits: Int) -> String {
-        guard v.isFinite else { return String(describing: v) }
-        let scale = Foundation.pow(10.0, Double(digits))
-        let r = (v * scale).rounded() / scale
-        var s = String(r)
-        if let dot = s.firstIndex(of: ".") {
-            let decimals = s.distance(from: dot, to: s.endIndex) - 1
-            if decimals < digits { s += String(repeating: "0", count: digits - decimals) }
-        }
-        return s
-    }
-
-    public static func fmtE(_ v: Double) -> String {
-        guard v > 0, v.isFinite else { return String(v) }
-        let e = Int(Foundation.floor(Foundation.log10(v)))
-        return fmt(v / Foundation.pow(10.0, Double(e)), 2) + "e" + String(e)
-    }
-
-    public static func duration(_ s: Double) -> String {
-        let t = Int(s.rounded())
-        return t >= 60 ? "\(t / 60)m\(String(format: "%02d", t % 60))s" : String(format: "%.1fs", s)
-    }
-}
-
-import Foundation
 
 extension BindingState {
     /// train.last: the history of the latest train.fit, however it ended.

@@ -1,4 +1,3 @@
-import CLuaBridge
 import CZMQ
 import Foundation
 import Glibc
@@ -99,7 +98,7 @@ final class JupyterKernel: @unchecked Sendable {
         iopub.status("idle", parent: [:])
         // Jupyter names the process that started the kernel; when it dies
         // without a shutdown request, the kernel leaves too (as ipykernel does).
-        let parent = ProcessInfo.environment["JPY_PARENT_PID"].flatMap { Int32($0) }
+        let parent = Environment.value("JPY_PARENT_PID").flatMap { Int32($0) }
         while !isStopping {
             if let parent, getppid() != parent {
                 output.log("the process that started this kernel (pid \(parent)) is gone; stopping")
@@ -138,7 +137,7 @@ final class JupyterKernel: @unchecked Sendable {
         message.identities = request.identities
         try stdinSocket.send(message.wire(signer: signer))
         while true {
-            if isStopping || optlab_take_interrupt() != 0 { throw RuntimeError(.interrupted, "io.read", "interrupted while waiting for input") }
+            if isStopping || LuaVM.takeInterrupt() { throw RuntimeError(.interrupted, "io.read", "interrupted while waiting for input") }
             guard let ready = zmqPoll([stdinSocket], timeout: 100) else { throw RuntimeError(.io, "io.read", "the kernel is shutting down") }
             guard ready.first == true, let parts = stdinSocket.receive(), let reply = parse(parts, channel: "stdin") else { continue }
             if reply.type == "input_reply" { return reply.content["value"] as? String ?? "" }

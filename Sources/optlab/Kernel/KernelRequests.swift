@@ -1,4 +1,3 @@
-import CLuaBridge
 import Foundation
 import Glibc
 import OptLabLua
@@ -78,9 +77,9 @@ extension JupyterKernel {
         host.newCell()
         currentRequest = request
         defer { currentRequest = nil }
-        optlab_watch_interrupts(vm.luaState)
-        let results = (try? vm.call(function: kernelSupport["execute"] ?? .nil, [.string(code), .string("=In[\(count)]")])) ?? [.string("error")]
-        optlab_unwatch_interrupts()
+        let results = vm.watchingInterrupts {
+            (try? vm.call(function: kernelSupport["execute"] ?? .nil, [.string(code), .string("=In[\(count)]")])) ?? [.string("error")]
+        }
         output.drain()
         if results.first?.string == "ok" {
             if !silent, case .record(let forms)? = results.dropFirst().first {
@@ -163,7 +162,7 @@ extension JupyterKernel {
                 iopub.status("busy", parent: request.header)
                 switch request.type {
                 case "interrupt_request":
-                    _ = optlab_request_interrupt()
+                    LuaVM.requestInterrupt()
                     reply(control, to: request, "interrupt_reply", ["status": "ok"])
                 case "shutdown_request":
                     shutdown(request, on: control)
@@ -184,7 +183,7 @@ extension JupyterKernel {
         let restart = request.content["restart"] as? Bool ?? false
         reply(socket, to: request, "shutdown_reply", ["status": "ok", "restart": restart])
         setStopping()
-        _ = optlab_request_interrupt()
+        LuaVM.requestInterrupt()
     }
 
     func echoHeartbeats() {

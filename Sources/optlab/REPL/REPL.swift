@@ -1,4 +1,3 @@
-import CLuaBridge
 import Glibc
 import OptLabLua
 import OptLabRuntime
@@ -16,7 +15,7 @@ struct REPL {
     }
 
     static var historyPath: String? {
-        let env = ProcessInfo.environment
+        let env = Environment.variables
         if let state = env["XDG_STATE_HOME"], !state.isEmpty {
             mkdir(state, 0o755)
             mkdir(state + "/optlab", 0o755)
@@ -26,7 +25,7 @@ struct REPL {
     }
 
     mutating func run() -> Int32 {
-        let colors = isatty(1) != 0 && ProcessInfo.environment["NO_COLOR"] == nil
+        let colors = isatty(1) != 0 && Environment.value("NO_COLOR") == nil
         do {
             let now = try vm.function(named: "now") { _ in [.number(monotonicSeconds())] }
             let loaded = try vm.load(chunk: PackageResources.repl_lua, name: "@optlab/repl.lua", arguments: [now, .bool(colors)])
@@ -74,13 +73,13 @@ struct REPL {
     }
 
     func evaluate(_ entry: String) {
-        optlab_catch_sigint(vm.luaState)
-        defer { optlab_release_sigint() }
         do {
-            if entry.hasPrefix(":time ") {
-                try vm.call(function: support["time"] ?? .nil, [.string(String(entry.dropFirst(6)))])
-            } else {
-                try vm.call(function: support["run"] ?? .nil, [.string(entry)])
+            try vm.withInterrupts {
+                if entry.hasPrefix(":time ") {
+                    try vm.call(function: support["time"] ?? .nil, [.string(String(entry.dropFirst(6)))])
+                } else {
+                    try vm.call(function: support["run"] ?? .nil, [.string(entry)])
+                }
             }
         } catch {
             fputs("\(error)\n", stderr)
@@ -92,10 +91,4 @@ struct REPL {
         guard case .array(let items)? = (try? vm.call(function: support["complete"] ?? .nil, [.string(word)]))?.first else { return [] }
         return items.compactMap(\.string)
     }
-}
-
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }

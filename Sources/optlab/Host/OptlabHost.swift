@@ -11,7 +11,7 @@ final class OptlabHost: LuaHost {
 
     /// Rows and columns of the terminal stdout is, or nil on a pipe or in a file (plain lines then).
     func liveTableSize() -> (rows: Int, columns: Int)? {
-        guard isatty(1) == 1, ProcessInfo.environment["TERM"] != "dumb" else { return nil }
+        guard isatty(1) == 1, Environment.value("TERM") != "dumb" else { return nil }
         var w = winsize()
         let known = ioctl(1, UInt(TIOCGWINSZ), &w) == 0 && w.ws_row > 0 && w.ws_col > 0
         return (known ? Int(w.ws_row) : 24, known ? Int(w.ws_col) : 80)

@@ -6,10 +6,10 @@ import OptLabRuntime
 /// lets Jupyter start `optlab --kernel {connection_file}`, where
 /// `jupyter kernelspec list` looks: DIR/share/jupyter/kernels/optlab
 /// (default DIR /usr/local), or the user's data folder with --user.
-enum KernelSpec {
+enum KernelInstallCommand {
     static let usage = "usage: optlab kernel install [--user | --prefix DIR]"
 
-    static func command(_ args: [String]) -> Int32 {
+    static func run(_ args: [String]) -> Int32 {
         guard args.first == "install" else {
             fputs(usage + "\n", stderr)
             return 1
@@ -35,7 +35,7 @@ enum KernelSpec {
 
     /// Jupyter's user data folder: $JUPYTER_DATA_DIR, else $XDG_DATA_HOME/jupyter, else ~/.local/share/jupyter.
     static func userDataFolder() -> String {
-        let env = ProcessInfo.environment
+        let env = Environment.variables
         if let d = env["JUPYTER_DATA_DIR"], !d.isEmpty { return d }
         if let x = env["XDG_DATA_HOME"], !x.isEmpty { return x + "/jupyter" }
         return (env["HOME"] ?? "/root") + "/.local/share/jupyter"

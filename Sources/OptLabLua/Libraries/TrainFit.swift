@@ -1,0 +1,120 @@
+import OptLabRuntime
+
+/// `train.fit` and `train.distill`: the options read into a `Trainer`, the
+/// training run, and the history handed back (kept in `train.last` however
+/// it ended).
+extension TrainLibrary {
+    static let fitOptions = ["model", "loss", "optimizer", "schedule", "train", "val", "epochs", "batch", "reg", "seed",
+                             "log", "keep_best", "train_sample", "quiet", "average", "momentum", "stop_above", "resume", "budget", "clip",
+                             "overwrite", "test", "augment"]
+    static let distillOptions = fitOptions.filter { $0 != "model" && $0 != "loss" } + ["teacher", "student", "temperature", "alpha"]
+
+    /// train.fit, and train.distill (the student trained on the teacher's softened probabilities).
+    static func fit(_ a: LuaArgs, distilling: Bool) throws -> [LuaValue] {
+        let o = try a.options(1, allowed: distilling ? distillOptions : fitOptions)
+        let budget = try SearchBudget(a, o)
+        var opts = try budget.trainerOptions(a, o)
+        try readTrainingOptions(a, o, into: &opts)
+        let trainer = try makeTrainer(a, o, options: opts, distilling: distilling)
+        if let avg = try object(a, o, "average", Kind.average, ParameterAverage.self) { trainer.averages = [avg] }
+        if !(try o.bool("quiet", default: budget.quiet)) { trainer.progress = a.state.progressHandler ?? plainProgress }
+        if let ref = budget.report {
+            let state = a.state
+            trainer.report = { r in try state.callReport(ref, r) }
+        }
+        return try run(trainer, a, folder: opts.runDirectory)
+    }
+
+    /// An option that must be an object of `kind`, or nil when it is absent.
+    static func object<T: AnyObject>(_ a: LuaArgs, _ o: LuaOptions, _ key: String, _ kind: String, _ t: T.Type) throws -> T? {
+        guard let v = o.value(key), !v.isNil else { return nil }
+        guard case .object(let obj, kind: kind) = v, let typed = obj as? T else {
+            throw a.argumentError(1, "option '\(key)' must be a \(kind.lowercased()), got \(v.typeName)")
+        }
+        return typed
+    }
+
+    /// The loop's own options: batch, regularisation, clipping, seed, the
+    /// kept parameters, the training sample, augmentation and momentum.
+    static func readTrainingOptions(_ a: LuaArgs, _ o: LuaOptions, into opts: inout Trainer.Options) throws {
+        opts.batchSize = try o.integer("batch", default: 256)
+        opts.reg = try o.number("reg", default: 0)
+        if o.has("clip") {
+            let c = try o.number("clip", default: 0)
+            guard c > 0 else { throw a.argumentError(1, "option 'clip' must be a positive gradient norm, got \(c)") }
+            opts.clip = c
+        }
+        opts.seed = UInt64(bitPattern: Int64(try o.integer("seed", default: 0)))
+        opts.keepBest = try o.bool("keep_best", default: true)
+        opts.trainAccuracySample = try o.integer("train_sample", default: 1000)
+        if let d = try o.record("augment", allowed: ["flip", "shift"]) {
+            var flip = false
+            if let f = d["flip"] { guard case .bool(let b) = f else { throw a.argumentError(1, "augment.flip must be true or false") }; flip = b }
+            let shift = d["shift"]?.number ?? 0
+            guard shift >= 0, shift < 1000, shift == shift.rounded() else {
+                throw a.argumentError(1, "augment.shift must be a whole number of pixels, 0 or more, got \(shift)")
+            }
+            opts.augment = try Augmentation(flip: flip, shift: Int(shift))
+        }
+        if let d = try o.record("momentum", allowed: ["start", "end", "epochs"]) {
+            guard let s = d["start"]?.number, let e = d["end"]?.number, let n = d["epochs"]?.number else {
+                throw a.argumentError(1, "option 'momentum' must be {start = 0.5, ['end'] = 0.99, epochs = n}")
+            }
+            opts.momentumSchedule = try MomentumSchedule(start: s, end: e, steps: Int(n))
+        }
+    }
+
+    /// The trainer: model (or student), optimizer, data, schedule and loss;
+    /// for distillation the teacher's softened probabilities in the loss.
+    static func makeTrainer(_ a: LuaArgs, _ o: LuaOptions, options opts: Trainer.Options, distilling: Bool) throws -> Trainer {
+        let modelKey = distilling ? "student" : "model"
+        guard let model = try object(a, o, modelKey, Kind.module, Module.self) else { throw a.argumentError(1, "option '\(modelKey)' is required") }
+        guard let optimizer = try object(a, o, "optimizer", Kind.optimizer, Optimizer.self) else {
+            throw a.argumentError(1, "option 'optimizer' is required")
+        }
+        guard let train = try object(a, o, "train", Kind.dataset, DatasetBox.self)?.data else { throw a.argumentError(1, "option 'train' is required") }
+        let (lossFunction, lossName): (Trainer.LossFunction, String) = distilling
+            ? ({ scores, labels in try scores.softmaxCrossEntropy(labels: labels) }, "distillation")
+            : try loss(a, o)
+        let trainer = try Trainer(model: model, loss: lossFunction, optimizer: optimizer,
+                                  schedule: try object(a, o, "schedule", Kind.schedule, ScheduleBox.self)?.schedule,
+                                  train: train, validation: try object(a, o, "val", Kind.dataset, DatasetBox.self)?.data, options: opts)
+        trainer.configExtras = ["loss": lossName]
+        trainer.test = try object(a, o, "test", Kind.dataset, DatasetBox.self)?.data
+        if distilling { try distill(a, o, into: trainer, student: model) }
+        return trainer
+    }
+
+    /// train.distill's loss: α·T²·KL(teacher at T ‖ student at T) + (1 − α)·CE.
+    static func distill(_ a: LuaArgs, _ o: LuaOptions, into trainer: Trainer, student: Module) throws {
+        guard let teacher = try object(a, o, "teacher", Kind.module, Module.self) else {
+            throw a.argumentError(1, "option 'teacher' is required (a model or an nn.Ensemble)")
+        }
+        guard teacher !== student else { throw a.argumentError(1, "the teacher and the student must be different models") }
+        let temperature = try o.number("temperature", default: 4), alpha = try o.number("alpha", default: 0.9)
+        guard temperature > 0, temperature.isFinite else { throw a.argumentError(1, "temperature must be positive, got \(temperature)") }
+        guard alpha >= 0, alpha <= 1 else { throw a.argumentError(1, "alpha must be in [0, 1], got \(alpha)") }
+        trainer.configExtras["teacher"] = teacher.summary
+        trainer.configExtras["temperature"] = Histogram.short(temperature)
+        trainer.configExtras["alpha"] = Histogram.short(alpha)
+        trainer.batchLoss = { x, scores, labels in
+            try Distillation.loss(scores: scores, softTargets: try Distillation.softTargets(teacher, x, temperature: temperature),
+                                  labels: labels, temperature: temperature, alpha: alpha)
+        }
+    }
+
+    /// Trains; the history goes back to Lua and into train.last, also when
+    /// Ctrl-C or a NaN loss stopped it (nothing is lost).
+    static func run(_ trainer: Trainer, _ a: LuaArgs, folder: String?) throws -> [LuaValue] {
+        do {
+            let h = try trainer.fit()
+            try a.state.keepLastHistory(h)
+            return [history(h)]
+        } catch let e as RuntimeError where e.kind == .interrupted || e.kind == .diverged {
+            guard let h = trainer.lastHistory else { throw e }
+            try a.state.keepLastHistory(h)
+            let where_ = folder.map { " and \($0)" } ?? ""
+            throw RuntimeError(e.kind, e.op, e.message + "; the history so far (\(h.loss.count) iterations) is in train.last\(where_)")
+        }
+    }
+}

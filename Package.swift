@@ -13,6 +13,11 @@ let package = Package(
     name: "optlab",
     products: [
         .library(name: "OptLabRuntime", targets: ["OptLabRuntime"]),
+        // Charts (SVG, terminal plots) and the report pages as products of their
+        // own: a host embedding OptLabLua links the charts (monitor.plot draws
+        // with them) but never the pages.
+        .library(name: "OptLabCharts", targets: ["OptLabCharts"]),
+        .library(name: "OptLabReport", targets: ["OptLabReport"]),
         // LuaLink: a Swift host that creates its Lua state links liblua5.4.
         .library(name: "OptLabLua", targets: ["OptLabLua", "LuaLink"]),
         // `require "optlab"` from a stock Lua 5.4: installed as lib/lua/5.4/optlab.so

@@ -63,9 +63,9 @@ public enum SweepRole: Sendable {
             var fields: [(String, LuaValue)] = [("mode", .string("master")), ("script", .string(script)),
                                                 ("cwd", .string(directory)), ("exe", .string(executable))]
             switch backend {
-            case .local(let pids):
+            case .local(let workers, let started):
                 // (--workers 1 is one worker process too: one BLAS thread, like each of N)
-                fields += [("backend", .string("local")), ("workers", .integer(pids.count)), ("pids", .array(pids.map { .integer(Int($0)) })),
+                fields += [("backend", .string("local")), ("workers", .integer(workers)), ("pids", .array(started.map { .integer(Int($0)) })),
                            ("sbatch", .array([]))]
             case .slurm(let parallel, let sbatch):
                 fields += [("backend", .string("slurm")), ("workers", .integer(1)), ("sbatch", .array(sbatch.map { .string($0) }))]
@@ -76,10 +76,34 @@ public enum SweepRole: Sendable {
     }
 }
 
+extension SweepRole {
+    /// The role as the untyped list of fields it used to be (optlab 0.1's `SweepRole(fields)`).
+    @available(*, deprecated, message: "use SweepRole.master(script:backend:directory:executable:) or .worker(script:trial:)")
+    public init(_ fields: [(String, LuaValue)]) {
+        let f = Dictionary(fields, uniquingKeysWith: { a, _ in a })
+        let script = f["script"]?.string ?? ""
+        guard f["mode"]?.string == "master" else {
+            self = .worker(script: script, trial: f["trial"].flatMap { if case .integer(let t) = $0 { return t }; return nil })
+            return
+        }
+        let ints = { (key: String) -> [Int] in
+            guard case .array(let items)? = f[key] else { return [] }
+            return items.compactMap { if case .integer(let i) = $0 { return i }; return nil }
+        }
+        let workers: Int = { if case .integer(let n)? = f["workers"] { return n }; return 1 }()
+        let backend: SweepBackend = f["backend"]?.string == "slurm"
+            ? .slurm(parallel: { if case .integer(let p)? = f["parallel"] { return p }; return nil }(),
+                     sbatch: { guard case .array(let a)? = f["sbatch"] else { return [] }; return a.compactMap(\.string) }())
+            : .local(workers: workers, started: ints("pids").map { Int32($0) })
+        self = .master(script: script, backend: backend, directory: f["cwd"]?.string ?? "", executable: f["exe"]?.string ?? "")
+    }
+}
+
 /// Where a sweep master's trials run.
 public enum SweepBackend: Sendable {
-    /// Worker processes on this machine, started with the master (their pids).
-    case local(workers: [Int32])
+    /// `workers` processes on this machine; those `started` with the master
+    /// (their pids) are used first, the others are started through the host.
+    case local(workers: Int, started: [Int32] = [])
     /// Slurm job arrays: at most `parallel` tasks at once, extra `sbatch` arguments.
     case slurm(parallel: Int?, sbatch: [String])
 }

@@ -53,8 +53,7 @@ import OptLabRuntime
     @Test func workerProcessesWithoutAWayToStartThemAreAClearError() throws {
         let vm = try LuaVM()
         try vm.capturePrint { _ in }
-        vm.sweepRole = SweepRole([("mode", .string("master")), ("workers", .integer(2)), ("script", .string("x.lua")),
-                                  ("backend", .string("local"))])
+        vm.sweepRole = .master(script: "x.lua", backend: .local(workers: 2), directory: "", executable: "")
         do {
             try vm.run(code: LuaHostTests.search(LuaHostTests.folder()), name: "=host.lua")
             Issue.record("expected an error")

@@ -96,6 +96,14 @@ public struct RunFolder {
         return record
     }
 
+    @available(*, deprecated, message: "append through metricsLog() (an AppendLog), which keeps the file open")
+    public func log(_ record: [String: Double]) throws { try metricsLog().appendJSONLine(RunFolder.metricsRecord(record)) }
+
+    @available(*, deprecated, message: "append RunFolder.histogramRecord(...) through histogramsLog() (an AppendLog)")
+    public func logHistogram(epoch: Int, layer: String, _ h: Histogram, kind: String = "activation") throws {
+        try histogramsLog().appendJSONLine(RunFolder.histogramRecord(epoch: epoch, layer: layer, h, kind: kind))
+    }
+
     public static func checkpointName(epoch: Int, score: Double) -> String {
         CheckpointName.make(epoch: epoch, score: score)
     }

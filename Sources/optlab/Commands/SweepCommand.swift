@@ -45,7 +45,7 @@ enum SweepCommand {
                     return 1
                 }
             }
-            backend = .local(workers: pids)
+            backend = .local(workers: o.workers, started: pids)
         }
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return runSweepScript(o.script, .master(script: o.script, backend: backend, directory: FileManager.default.currentDirectoryPath,

@@ -22,6 +22,15 @@ enum TensorInPlace {
     }
 
     /// `x:op_(t1, t2 [, value])`.
+    /// `x:<name>()`, in place, taking nothing; returns x.
+    static func nullary(_ name: String, _ help: String, _ op: @escaping @Sendable (Tensor) throws -> Tensor) -> LuaFunction {
+        LuaFunction(name, "x:\(name)()", help) { a in
+            try a.noArguments(after: 0)
+            _ = try op(try a.tensor(1))
+            return [.argument(1)]
+        }
+    }
+
     static func pointwise(_ name: String, _ signature: String, _ help: String,
                           _ apply: @escaping @Sendable (Tensor, Tensor, Tensor, Double) throws -> Tensor) -> LuaFunction {
         LuaFunction(name, signature, help) { a in
@@ -43,22 +52,14 @@ enum TensorInPlace {
         x += value·t1/t2, in place; returns x.
           p:addcdiv_(m, v:sqrt():add(eps), -lr)    -- Adam's step
         """) { try $0.addcdiv_($1, $2, value: $3) },
-        LuaFunction("sqrt_", "x:sqrt_()", "√x, in place; returns x.") { a in
-            try a.noArguments(after: 0)
-            _ = try a.tensor(1).sqrt_()
-            return [.argument(1)]
-        },
+        nullary("sqrt_", "√x, in place; returns x.") { try $0.sqrt_() },
         LuaFunction("clamp_", "x:clamp_(min, max)", "Each element limited to [min, max] (either may be nil), in place; returns x.") { a in
             try a.noArguments(after: 2)
             let x = try a.tensor(1)
             _ = try x.clamp_(min: a.isNoneOrNil(2) ? nil : try a.number(2), max: a.isNoneOrNil(3) ? nil : try a.number(3))
             return [.argument(1)]
         },
-        LuaFunction("zero_", "x:zero_()", "Every element 0, in place; returns x.") { a in
-            try a.noArguments(after: 0)
-            _ = try a.tensor(1).zero_()
-            return [.argument(1)]
-        },
+        nullary("zero_", "Every element 0, in place; returns x.") { try $0.zero_() },
         LuaFunction("fill_", "x:fill_(value)", "Every element set to value, in place; returns x.") { a in
             try a.noArguments(after: 1)
             _ = try a.tensor(1).fill_(try a.number(2))

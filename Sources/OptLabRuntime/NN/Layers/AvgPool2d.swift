@@ -17,12 +17,7 @@ extension AvgPool2d {
 
 extension Tensor {
     public func avgPool2d(kernel k: Int, stride s: Int) throws -> Tensor {
-        try requireFloat("avg_pool2d")
-        guard rank == 4, shape[2] >= k, shape[3] >= k, k > 0, s > 0 else {
-            throw RuntimeError(.shape, "avg_pool2d", "a \(k)×\(k) window does not fit input \(describe(shape))")
-        }
-        let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
-        let oh = (h - k) / s + 1, ow = (w - k) / s + 1
+        let (n, c, h, w, oh, ow) = try poolingGeometry("avg_pool2d", kernel: k, stride: s)
         let out = try Tensor(uninitialized: [n, c, oh, ow], dtype: dtype)
         // forward: sum each window; backward: spread g/k² over it (the adjoint)
         func pool<T: FloatElement>(_ x: UnsafePointer<T>, _ o: UnsafeMutablePointer<T>) {

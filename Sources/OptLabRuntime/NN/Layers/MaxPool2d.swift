@@ -25,6 +25,20 @@ public class WindowPooling: Module {
     override public var summary: String { "\(typeName)(\(kernel)" + (stride != kernel ? ", stride \(stride)" : "") + ")" }
 }
 
+extension Tensor {
+    /// The input's N, C, H, W and the output's height and width for k×k
+    /// windows at stride s; an error under `op` when the input is no
+    /// [N,C,H,W] of floats that fits a window.
+    func poolingGeometry(_ op: String, kernel k: Int, stride s: Int) throws -> (n: Int, c: Int, h: Int, w: Int, oh: Int, ow: Int) {
+        try requireFloat(op)
+        guard rank == 4, shape[2] >= k, shape[3] >= k, k > 0, s > 0 else {
+            throw RuntimeError(.shape, op, "a \(k)×\(k) window does not fit input \(describe(shape))")
+        }
+        let (h, w) = (shape[2], shape[3])
+        return (shape[0], shape[1], h, w, (h - k) / s + 1, (w - k) / s + 1)
+    }
+}
+
 /// Max pooling: the gradient goes to each window's winner; the winners are
 /// recorded for kink detection (a gradient check that changes a winner
 /// crossed a kink).
@@ -34,12 +48,7 @@ public final class MaxPool2d: WindowPooling {
 
 extension Tensor {
     public func maxPool2d(kernel k: Int, stride s: Int) throws -> Tensor {
-        try requireFloat("max_pool2d")
-        guard rank == 4, shape[2] >= k, shape[3] >= k, k > 0, s > 0 else {
-            throw RuntimeError(.shape, "max_pool2d", "a \(k)×\(k) window does not fit input \(describe(shape))")
-        }
-        let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
-        let oh = (h - k) / s + 1, ow = (w - k) / s + 1
+        let (n, c, h, w, oh, ow) = try poolingGeometry("max_pool2d", kernel: k, stride: s)
         guard h * w <= Int(Int32.max) else {
             throw RuntimeError(.shape, "max_pool2d", "planes of \(h)×\(w) are too large (at most 2^31 elements a plane)")
         }

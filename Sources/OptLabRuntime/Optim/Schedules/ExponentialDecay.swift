@@ -7,9 +7,7 @@ public struct ExponentialDecay: ScheduleRule {
 
     public var name: String { "exp_decay" }
     public var config: [String: Double] { ["k": k] }
-    public func validate() throws {
-        guard k >= 0, k.isFinite else { throw RuntimeError(.argument, name, "k must be non-negative, got \(k)") }
-    }
+    public func validate() throws { try requireDecayRate(k) }
     public func rate(at t: Int, initial lr0: Double) -> Double? { lr0 * Foundation.exp(-k * Double(t)) }
 
     public static let kind = ScheduleKind("exp_decay", signature: "optim.exp_decay(opt, {k=0.1, unit=\"epoch\"})", help: "lr = lr0·e^(−k·t).",

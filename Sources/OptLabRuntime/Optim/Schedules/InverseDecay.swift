@@ -5,9 +5,7 @@ public struct InverseDecay: ScheduleRule {
 
     public var name: String { "inv_decay" }
     public var config: [String: Double] { ["k": k] }
-    public func validate() throws {
-        guard k >= 0, k.isFinite else { throw RuntimeError(.argument, name, "k must be non-negative, got \(k)") }
-    }
+    public func validate() throws { try requireDecayRate(k) }
     public func rate(at t: Int, initial lr0: Double) -> Double? { lr0 / (1 + k * Double(t)) }
 
     public static let kind = ScheduleKind("inv_decay", signature: "optim.inv_decay(opt, {k=0.1, unit=\"epoch\"})", help: "lr = lr0/(1 + k·t).",

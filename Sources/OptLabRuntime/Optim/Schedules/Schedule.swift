@@ -66,6 +66,11 @@ public protocol ScheduleRule: Sendable {
 
 extension ScheduleRule {
     public func validate() throws {}
+
+    /// A decay rate k: finite and non-negative, else an error naming it.
+    func requireDecayRate(_ k: Double) throws {
+        guard k >= 0, k.isFinite else { throw RuntimeError(.argument, name, "k must be non-negative, got \(k)") }
+    }
     public func next(_ state: inout ScheduleState, metric: Double?, current: Double) throws -> Double { current }
 }
 

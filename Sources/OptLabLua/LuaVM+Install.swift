@@ -98,7 +98,7 @@ extension LuaVM {
         let modules = LuaValue.array(LuaVM.modules.map { name, summary in .array([.string(name), .string(summary), table(name)]) })
         let docs = LuaValue.record(state.docs.map { ($0.0, .string($0.1)) })
         let autograd = try load(chunk: PackageResources.autograd_lua, name: "@optlab/autograd.lua", arguments: [P, table("autograd"), table("tensor")])
-        state.installSupport(try load(chunk: PackageResources.modules_lua, name: "@optlab/modules.lua", arguments: [P, table("nn"), autograd.first ?? .nil]))
+        state.installSupport(try load(chunk: PackageResources.module_classes_lua, name: "@optlab/module_classes.lua", arguments: [P, table("nn"), autograd.first ?? .nil]))
         state.installSupport(try load(chunk: PackageResources.optimizers_lua, name: "@optlab/optimizers.lua", arguments: [P, table("optim")]))
         let help = try load(chunk: PackageResources.prelude_lua, name: "@optlab/prelude.lua", arguments: [P, docs, modules, autograd.first ?? .nil])
         if globals {
@@ -113,7 +113,7 @@ extension LuaVM {
         try load(chunk: PackageResources.search_lua, name: "@optlab/search/search.lua", arguments: [P, S, table("hp"), table("nn")])
         let libraryTables = LuaValue.record(LuaVM.modules.map { name, _ in (name, table(name)) })
         moduleTable = try state.newTable()
-        try load(chunk: PackageResources.module_lua, name: "@optlab/module.lua",
+        try load(chunk: PackageResources.package_lua, name: "@optlab/package.lua",
                  arguments: [.function(state.keep(moduleTable, type: "table")), libraryTables, help.first ?? .nil,
                             help.count > 1 ? help[1] : .nil, help.count > 2 ? help[2] : .nil, .string(optlabVersion)])
         try state.preload("optlab", table: moduleTable)

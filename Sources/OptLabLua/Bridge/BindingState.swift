@@ -36,7 +36,7 @@ final class BindingState {
     var searchesBegun = 0
     /// References encoded into results not yet pushed (see `encode`); dropped at the next call.
     @exclusivity(unchecked) var pendingReferences: [LuaReference] = []
-    /// The functions of optlab's Lua files that Swift calls back: modules.lua's
+    /// The functions of optlab's Lua files that Swift calls back: module_classes.lua's
     /// (lookup, store, invoke, copy) and optimizers.lua's (update, export, import).
     var support: [SupportFunction: LuaReference] = [:]
 
@@ -275,7 +275,7 @@ final class BindingState {
             v.object = Unmanaged.passRetained(o).toOpaque()
             v.integer = Int64(metatable(kind) ?? 0)
             // a Lua module's box carries its instance table (kept alive by the retained module)
-            if kind == Kind.module, let lm = o as? LuaModule { v.uservalue = Int64(lm.instance.ref) }
+            if kind == Kind.module, let lm = o as? LuaDefinedModule { v.uservalue = Int64(lm.instance.ref) }
         case .array(let items):
             v.kind = Int32(OPTLAB_ARRAY.rawValue)
             v.count = Int32(items.count)

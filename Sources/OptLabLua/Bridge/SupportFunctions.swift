@@ -2,7 +2,7 @@ import CLua
 import CLuaBridge
 import OptLabRuntime
 
-/// The functions of optlab's Lua files that Swift calls back: modules.lua's
+/// The functions of optlab's Lua files that Swift calls back: module_classes.lua's
 /// (a Lua module's field reads and writes, its forward, the copy clone makes)
 /// and optimizers.lua's (a Lua rule's update, its state out and in).
 enum SupportFunction: String, CaseIterable {

@@ -61,11 +61,11 @@ enum NNLibrary {
     ]
 
     /// For the prelude, which makes `nn.Ensemble` callable and gives it `load`
-    /// and `top`, and for modules.lua (Lua-defined modules, nn.Parameter).
+    /// and `top`, and for module_classes.lua (Lua-defined modules, nn.Parameter).
     static let primitives: [LuaFunction] = [
         .primitive("lua_module", as: "Module:extend") { a in
             guard case .function(let table) = try a.state.read(2, depth: 0, keepTables: true) else { throw a.typeError(2, expected: "table") }
-            return [.module(LuaModule(className: try a.string(1), instance: table))]
+            return [.module(LuaDefinedModule(className: try a.string(1), instance: table))]
         },
         .primitive("parameter", as: "nn.Parameter") { a in
             let t = try a.tensor(1)
@@ -142,7 +142,7 @@ enum NNLibrary {
         the module but not trained, like BatchNorm's running statistics); self[name] reads it.
           function Norm:init(d) self:buffer("running", tensor.zeros(d)) end
         """) { a in
-            guard let lm = try a.module(1) as? LuaModule else { throw a.argumentError(1, "buffers are registered by Lua-defined modules") }
+            guard let lm = try a.module(1) as? LuaDefinedModule else { throw a.argumentError(1, "buffers are registered by Lua-defined modules") }
             lm.setBuffer(try a.string(2), try a.tensor(3))
             return []
         },
@@ -193,7 +193,7 @@ enum NNLibrary {
             // self.fc = nn.Linear(...) in a Lua module's init: a child; an nn.Parameter: a parameter; else a plain field
             let m = try a.module(1)
             let key = try a.string(2)
-            guard let lm = m as? LuaModule else {
+            guard let lm = m as? LuaDefinedModule else {
                 throw LuaFaceError(.failed, "cannot set field '\(key)' on \(m.summary): a built-in layer's fields are its own")
             }
             let v = try a.state.read(3, depth: 0, keepTables: true)
@@ -241,7 +241,7 @@ enum NNLibrary {
         if let p = m.parameterSlots.first(where: { $0.name == key }) { return [.tensor(p.tensor)] }
         if let b = m.bufferSlots.first(where: { $0.name == key }) { return [.tensor(b.tensor)] }
         if let c = m.children.first(where: { $0.name == key }) { return [.module(c.module)] }
-        if let lm = m as? LuaModule {
+        if let lm = m as? LuaDefinedModule {
             // plain fields and the class's methods
             return Array(try a.state.callSupport(.lookup, [.function(lm.instance), .string(key)]).prefix(1))
         }

@@ -6,7 +6,7 @@ import OptLabRuntime
 /// It is a `Module` like the built-in ones, so everything that works on a
 /// model works on it; its children and parameters are what Lua assigned to
 /// its fields, and its forward is its class's `forward`.
-final class LuaModule: Module {
+final class LuaDefinedModule: Module {
     let className: String
     /// The instance's own Lua table: plain fields, the class through its metatable.
     let instance: LuaReference
@@ -38,7 +38,7 @@ final class LuaModule: Module {
         guard case .function(let table)? = try state.callSupport(.copy, [.function(instance)]).first else {
             throw RuntimeError(.argument, className, "cannot copy its fields")
         }
-        let copy = LuaModule(className: className, instance: table)
+        let copy = LuaDefinedModule(className: className, instance: table)
         for (name, t) in parameterSlots { try copy.setParameter(name, try Tensor.zeros(t.shape, dtype: t.dtype)) }
         for (name, t) in bufferSlots { copy.setBuffer(name, try Tensor.zeros(t.shape, dtype: t.dtype)) }
         for (name, m) in children {

@@ -5,7 +5,7 @@
 --   function Residual:forward(x) return x + self.fc2(self.fc1(x):relu()) end
 --   local block = Residual(128)
 --
--- An instance is a Module like any built-in one (a Swift LuaModule): the
+-- An instance is a Module like any built-in one (a Swift LuaDefinedModule): the
 -- modules and nn.Parameter tensors assigned to its fields become its
 -- children and parameters, in assignment order, named by field; every other
 -- field lives in the instance's own table, whose metatable leads to its class.

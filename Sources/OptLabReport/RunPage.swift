@@ -13,6 +13,9 @@ struct RunPage {
     let records: [[String: Any]]
     let status: [String: Any]
     let config: [String: Any]
+    /// The records of epochs' ends, and of logged steps; iterations an epoch (the x axis is in epochs).
+    let epochRecords: [[String: Any]], stepRecords: [[String: Any]]
+    let iterationsPerEpoch: Double
 
     init(_ dir: String) throws {
         self.dir = dir
@@ -23,21 +26,21 @@ struct RunPage {
         records = try Report.jsonLines(metricsPath)
         status = Report.jsonObject(dir + "/status.json")
         config = Report.jsonObject(dir + "/config.json")
+        epochRecords = records.filter { $0["train_acc"] != nil }
+        stepRecords = records.filter { $0["train_acc"] == nil && $0["resumed_from_epoch"] == nil }
+        iterationsPerEpoch = RunPage.iterationsPerEpoch(records, epochs: epochRecords, steps: stepRecords)
     }
-
-    var epochRecords: [[String: Any]] { records.filter { $0["train_acc"] != nil } }
-    var stepRecords: [[String: Any]] { records.filter { $0["train_acc"] == nil && $0["resumed_from_epoch"] == nil } }
 
     static func number(_ v: Any?) -> Double? { (v as? NSNumber)?.doubleValue }
     func series(_ rs: [[String: Any]], _ key: String) -> [Double] { rs.map { RunPage.number($0[key]) ?? .nan } }
 
-    /// Iterations per epoch, from the epoch records (the x axis is in epochs).
-    var iterationsPerEpoch: Double {
-        if let first = epochRecords.first, let it = RunPage.number(first["iteration"]), let ep = RunPage.number(first["epoch"]), ep > 0, it > 0 {
-            let resumed = records.first.flatMap { RunPage.number($0["resumed_from_epoch"]) } ?? 0
+    /// Iterations per epoch, from the epoch records.
+    static func iterationsPerEpoch(_ records: [[String: Any]], epochs: [[String: Any]], steps: [[String: Any]]) -> Double {
+        if let first = epochs.first, let it = number(first["iteration"]), let ep = number(first["epoch"]), ep > 0, it > 0 {
+            let resumed = records.first.flatMap { number($0["resumed_from_epoch"]) } ?? 0
             return it / Swift.max(ep - resumed, 1)
         }
-        return Swift.max(RunPage.number(stepRecords.last?["iteration"]) ?? 1, 1)
+        return Swift.max(number(steps.last?["iteration"]) ?? 1, 1)
     }
 
     /// Whether the process that writes this run is still alive (status "running" and its pid exists).
@@ -50,7 +53,7 @@ struct RunPage {
 
     var html: String {
         var body = header() + tables()
-        body += "<div class=\"plots\">" + plots().joined(separator: "\n") + "</div>"
+        body += "<div class=\"plots\">" + sections.flatMap { $0() }.joined(separator: "\n") + "</div>"
         body += checkpoints()
         return Report.page(title: "optlab run: \(dir)", body: body, refresh: isAlive)
     }
@@ -133,123 +136,6 @@ struct RunPage {
     }
 
     // MARK: plots
-
-    func plots() -> [String] {
-        var out: [String] = []
-        let per = iterationsPerEpoch
-        let steps = stepRecords
-        let xs = series(steps, "iteration").map { $0 / per }
-        let loss = series(steps, "loss")
-        if loss.contains(where: \.isFinite) {
-            var c = Chart(title: "loss", xLabel: "epoch", yLabel: "loss")
-            c.logY = loss.filter { $0.isFinite }.allSatisfy { $0 > 0 }
-            let raw = Chart.reduce(xs, loss)
-            var r = Chart.Series("loss", raw.points, color: "#9ecae1")
-            r.envelope = raw.envelope
-            r.lineWidth = 1
-            let smooth = Chart.reduce(xs, Chart.smoothed(loss, weight: Swift.min(0.99, 1 - 10.0 / Double(Swift.max(loss.count, 20)))))
-            c.series = [r, Chart.Series("smoothed", smooth.points, color: "#08519c")]
-            c.width = 640
-            out.append(Report.section("Loss", "per logged iteration, raw (light; a long run's min–max per point shaded) and smoothed\(c.logY ? "; log y, where a linear decay means too low a rate and a plateau after a fast drop too high" : "")", c.svg))
-        }
-        let epochs = epochRecords
-        let ex = series(epochs, "epoch")
-        let train = series(epochs, "train_acc"), val = series(epochs, "val_acc")
-        if !epochs.isEmpty {
-            var c = Chart(title: "accuracy", xLabel: "epoch", yLabel: "accuracy")
-            c.series = [Chart.Series("train", zip(ex, train).map { ($0, $1) }, color: Chart.palette[0])]
-            c.series[0].markers = epochs.count < 40
-            if val.contains(where: \.isFinite) {
-                var v = Chart.Series("validation", zip(ex, val).map { ($0, $1) }, color: Chart.palette[1])
-                v.markers = epochs.count < 40
-                c.series.append(v)
-            }
-            out.append(Report.section("Accuracy", "train (on a sample) and validation, per epoch", c.svg))
-            if val.contains(where: \.isFinite) {
-                let gap = zip(train, val).map { $0 - $1 }
-                var g = Chart(title: "train − validation", xLabel: "epoch", yLabel: "gap")
-                g.series = [Chart.Series("gap", zip(ex, gap).map { ($0, $1) }, color: "#6a51a3")]
-                g.width = 420
-                g.height = 220
-                let last = gap.last(where: \.isFinite) ?? 0
-                let word = last > 0.1 ? "overfitting: more regularization or more data" : last < 0.02 ? "little gap: a bigger model may help if both are low" : "moderate"
-                out.append(Report.section("Overfitting gap", String(format: "final gap %.3f, %@", last, word), g.svg))
-            }
-        }
-        let lr = series(steps, "lr")
-        if lr.contains(where: \.isFinite) {
-            var c = Chart(title: "learning rate", xLabel: "epoch", yLabel: "learning rate")
-            let positive = lr.filter { $0.isFinite && $0 > 0 }
-            c.logY = (positive.max() ?? 1) / (positive.min() ?? 1) > 20
-            c.series = [Chart.Series("lr", Chart.reduce(xs, lr).points, color: "#d94801")]
-            let momentum = series(steps, "momentum")
-            if momentum.contains(where: \.isFinite) { c.series.append(Chart.Series("momentum", Chart.reduce(xs, momentum).points, color: "#238b45")) }
-            c.width = 420
-            c.height = 240
-            out.append(Report.section("Learning rate", "as the schedule set it, per logged iteration", c.svg))
-        }
-        let ratioKeys = Set(steps.flatMap { $0.keys.filter { $0.hasPrefix("ratio/") } }).sorted()
-        if !ratioKeys.isEmpty {
-            var c = Chart(title: "‖update‖ / ‖weight‖", xLabel: "epoch", yLabel: "ratio")
-            c.logY = true
-            c.bands = [(1e-4, 1e-2, "the notes: about 1e-3")]
-            c.series = ratioKeys.enumerated().map { i, k in
-                Chart.Series(String(k.dropFirst(6)), Chart.reduce(xs, series(steps, k)).points, color: Chart.palette[i % Chart.palette.count])
-            }
-            c.width = 640
-            // Judged on each weight's median over the run: a schedule that ends at 0 takes every ratio there.
-            let typical = ratioKeys.compactMap { k -> (String, Double)? in
-                let v = series(steps, k).filter(\.isFinite).sorted()
-                return v.isEmpty ? nil : (String(k.dropFirst(6)), v[v.count / 2])
-            }
-            let off = typical.filter { ($0.1 < 1e-4 || $0.1 > 1e-2) && !$0.0.hasSuffix("bias") }
-            let note = off.isEmpty ? "every weight's median ratio over the run is within 1e-4…1e-2"
-                : "weights whose median ratio is outside 1e-4…1e-2: " + off.map { String(format: "%@ %.1e", $0.0, $0.1) }.joined(separator: ", ") + " (the rate may be too \(off[0].1 > 1e-2 ? "high" : "low") for them)"
-            out.append(Report.section("Update/weight ratios", "per parameter, per logged step; " + note, c.svg))
-        }
-        out += layerPlots(ex)
-        if let weights = weightImage() { out.append(weights) }
-        return out
-    }
-
-    /// Per layer: activation histograms over epochs (saturated or dead
-    /// fractions flagged), and each layer's gradient scale over epochs.
-    func layerPlots(_ ex: [Double]) -> [String] {
-        var out: [String] = []
-        let histPath = dir + "/histograms.jsonl"
-        if FileManager.default.fileExists(atPath: histPath), let all = try? Report.jsonLines(histPath) {
-            let hs = all.filter { ($0["kind"] as? String ?? "activation") == "activation" }
-            let grads = all.filter { $0["kind"] as? String == "gradient" }
-            let layers = Array(Set(hs.compactMap { $0["layer"] as? String })).sorted { $0.localizedStandardCompare($1) == .orderedAscending }
-            let last = epochRecords.last ?? [:]
-            let maps = layers.map { layer -> String in
-                let index = layer.split(separator: " ").first.map(String.init) ?? ""
-                var flags: [String] = []
-                if let d = RunPage.number(last["layer\(index)/dead"]), d > 0.1 { flags.append(String(format: "%.0f%% dead", d * 100)) }
-                if let s = RunPage.number(last["layer\(index)/saturated"]), s > 0.1 { flags.append(String(format: "%.0f%% saturated", s * 100)) }
-                let flag = flags.isEmpty ? "" : "<div class=\"flag\">⚠ \(SVGPlot.escape(layer)): \(flags.joined(separator: ", ")) at the last epoch</div>"
-                return "<div>" + flag + Report.heatmap(layer, hs.filter { $0["layer"] as? String == layer }) + "</div>"
-            }
-            out.append(Report.section("Activations per layer over epochs", "one row per epoch (top: first), darker = more activations in the bin; each row spans its own range", "<div class=\"maps\">" + maps.joined() + "</div>"))
-            let gradLayers = Array(Set(grads.compactMap { $0["layer"] as? String })).sorted { $0.localizedStandardCompare($1) == .orderedAscending }
-            if !gradLayers.isEmpty {
-                let gmaps = gradLayers.map { layer in Report.heatmap(layer, grads.filter { $0["layer"] as? String == layer }) }
-                out.append(Report.section("Gradient histograms per layer over epochs", "the gradient of each layer's output on the last training batch of each epoch; a row narrowing to 0 by decades is a vanishing gradient", "<div class=\"maps\">" + gmaps.joined() + "</div>"))
-            }
-        }
-        let gradKeys = Set(epochRecords.flatMap { $0.keys.filter { $0.hasSuffix("/grad_std") } })
-            .sorted { $0.localizedStandardCompare($1) == .orderedAscending }
-        if !gradKeys.isEmpty {
-            var c = Chart(title: "gradient std per layer", xLabel: "epoch", yLabel: "std of the layer's output gradient")
-            c.logY = true
-            c.series = gradKeys.enumerated().map { i, k in
-                Chart.Series(String(k.dropLast(9)), zip(ex, series(epochRecords, k)).map { ($0, $1) }, color: Chart.palette[i % Chart.palette.count])
-            }
-            c.width = 640
-            out.append(Report.section("Gradients per layer", "the gradient reaching each layer's output, per epoch: vanishing shows as lines falling apart by decades", c.svg))
-        }
-        return out
-    }
 
     func checkpointNames() -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasPrefix("ep") && $0.hasSuffix(".safetensors") }.sorted()

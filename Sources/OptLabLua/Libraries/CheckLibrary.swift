@@ -44,7 +44,8 @@ enum CheckLibrary {
                          ("analytic", .number(row.analytic)), ("numerical", .number(row.numerical)),
                          ("kinks", .integer(row.kinks)), ("tiny", .integer(row.tiny)), ("verdict", .string(row.verdict.rawValue))])
             })),
-            ("sweep", .array(r.sweep.map { .record([("h", .number($0.h)), ("worst", .number($0.worst))]) })),
+            ("sweep", .array(r.sweep.map { .record([("h", .number($0.h)), ("worst", .number($0.worst)), ("compared", .integer($0.compared))]) })),
+            ("sweep_choice", r.sweepChoice.map { .string($0) } ?? .nil),
         ])
     }
 

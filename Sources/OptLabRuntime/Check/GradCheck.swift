@@ -39,7 +39,8 @@ public enum GradCheck {
         public let name: String
         public let checked: Int
         /// The worst relative error |a − n| / max(|a|, |n|), as it is (the
-        /// verdict judges it beyond the centred difference's rounding noise).
+        /// verdict judges what is left of it beyond the difference's own error: its rounding
+        /// noise, and how much it changes when h is halved).
         public let worst: Double
         /// The analytic and numerical values where the error is worst.
         public let analytic: Double, numerical: Double
@@ -52,8 +53,11 @@ public enum GradCheck {
     public struct Result: CustomStringConvertible {
         public let rows: [Row]
         public let h: Double
-        /// Worst error for each h of a sweep.
-        public let sweep: [(h: Double, worst: Double)]
+        /// For each h of a sweep: the worst error over the dimensions it
+        /// compared, and how many it compared (kinks and tiny values are not).
+        public let sweep: [(h: Double, worst: Double, compared: Int)]
+        /// Why a sweep chose `h`; nil without a sweep.
+        public var sweepChoice: String?
         public let objectiveHasKinks: Bool
         public var ok: Bool {
             rows.allSatisfy { $0.verdict.passes || $0.verdict == .nothingChecked || $0.verdict == .tooSmall || $0.verdict == .inconclusive }
@@ -68,7 +72,7 @@ public enum GradCheck {
         public var worst: Double { rows.map(\.worst).max() ?? 0 }
 
         public var description: String {
-            var lines = [String(format: "gradient check (centred differences, h = %.0e, f64%@; raw relative errors, judged beyond the difference's rounding noise)", h, objectiveHasKinks ? ", objective has kinks" : "")]
+            var lines = [String(format: "gradient check (centred differences, h = %.0e, f64%@; raw relative errors, judged beyond the difference's own error at h and h/2)", h, objectiveHasKinks ? ", objective has kinks" : "")]
             let header = ["parameter", "dims", "worst rel. error", "analytic", "numerical", "kinks", "tiny", "verdict"]
             var table = [header]
             for r in rows {
@@ -81,8 +85,9 @@ public enum GradCheck {
                 lines.append(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  "))
             }
             if !sweep.isEmpty {
-                lines.append("h sweep: " + sweep.map { String(format: "%.0e→%.1e", $0.h, $0.worst) }.joined(separator: "  "))
+                lines.append("h sweep: " + sweep.map { $0.compared == 0 ? String(format: "%.0e→none compared", $0.h) : String(format: "%.0e→%.1e", $0.h, $0.worst) }.joined(separator: "  "))
             }
+            if let sweepChoice { lines.append(sweepChoice) }
             if rows.contains(where: { $0.tiny > 0 }) {
                 lines.append("tiny: gradients too small next to the loss to compare in floating point (below 1e-10, or under the difference's rounding noise); scale the loss up")
             }
@@ -97,6 +102,21 @@ public enum GradCheck {
             }
             return lines.joined(separator: "\n")
         }
+    }
+
+    /// The h a sweep uses: among the steps that compared the most dimensions
+    /// (an h at which floating point could compare nothing must never win:
+    /// its rows' worst error is 0 only because there is none), the one with
+    /// the smallest worst error, the larger h on a tie. Returns it and why.
+    static func chooseStep(_ sweep: [(h: Double, worst: Double, compared: Int)]) -> (Double, String) {
+        let most = sweep.map(\.compared).max() ?? 0
+        guard most > 0, let best = sweep.filter({ $0.compared == most }).min(by: { $0.worst < $1.worst || ($0.worst == $1.worst && $0.h > $1.h) }) else {
+            return (1e-5, "h sweep: no step compared any dimension (every gradient too small or across a kink); h = 1e-5 shown")
+        }
+        let fewer = sweep.filter { $0.compared < most }.map { $0.compared == 0 ? String(format: "%.0e none", $0.h) : String(format: "%.0e %d", $0.h, $0.compared) }
+        var why = String(format: "chose h = %.0e: the smallest worst error (%.1e) among the steps that compared the most dimensions (%d)", best.h, best.worst, most)
+        if !fewer.isEmpty { why += "; compared fewer: " + fewer.joined(separator: ", ") }
+        return (best.h, why)
     }
 
     /// Checks `loss`'s analytic gradients with respect to `parameters` (named
@@ -156,15 +176,24 @@ public enum GradCheck {
                     var aw = 0.0, nw = 0.0
                     for i in dims[k] {
                         let v = p.element(i)
-                        p.setElement(i, v + h)
-                        replay()
-                        let (fp, rp) = try KinkRecorder.recording { try loss().item() }
-                        p.setElement(i, v - h)
-                        replay()
-                        let (fm, rm) = try KinkRecorder.recording { try loss().item() }
-                        p.setElement(i, v)
-                        if rp.hash != rm.hash { kinks += 1; continue }
-                        let n = (fp - fm) / (2 * h), a = analytic[k][i]
+                        func difference(_ step: Double) throws -> (n: Double, fp: Double, fm: Double, kink: Bool) {
+                            p.setElement(i, v + step)
+                            replay()
+                            let (fp, rp) = try KinkRecorder.recording { try loss().item() }
+                            p.setElement(i, v - step)
+                            replay()
+                            let (fm, rm) = try KinkRecorder.recording { try loss().item() }
+                            p.setElement(i, v)
+                            return ((fp - fm) / (2 * step), fp, fm, rp.hash != rm.hash)
+                        }
+                        let (n, fp, fm, kinked) = try difference(h)
+                        if kinked { kinks += 1; continue }
+                        // The same difference at h/2 measures the difference's own error at h
+                        // (its truncation shrinks 4× and its rounding changes): a correct gradient
+                        // is off by about that much; a wrong one by far more.
+                        let half = try difference(h / 2)
+                        if half.kink { kinks += 1; continue }
+                        let a = analytic[k][i]
                         // Both below 1e-10: floating point cannot compare them (the notes' advice: scale the loss up).
                         if Swift.abs(a) < 1e-10 && Swift.abs(n) < 1e-10 && !(a == 0 && n == 0) { tiny += 1; continue }
                         // The centred difference's own rounding noise, ~ε·|f|/h, relative to the gradient:
@@ -173,7 +202,8 @@ public enum GradCheck {
                         let noise = scale > 0 ? 2 * Double.ulpOfOne * Swift.max(Swift.abs(fp), Swift.abs(fm)) / h / scale : 0
                         if noise > 1e-4 { tiny += 1; continue }
                         let raw = a == n ? 0 : Swift.abs(a - n) / scale
-                        let err = Swift.max(0, raw - noise)
+                        let own = scale > 0 ? 4.0 / 3 * Swift.abs(n - half.n) / scale : 0
+                        let err = Swift.max(0, raw - noise - own)
                         judged = Swift.max(judged, err)
                         if raw >= worst || at < 0 { worst = raw; at = i; aw = a; nw = n }
                     }
@@ -189,16 +219,23 @@ public enum GradCheck {
                 }
             }
         }
-        var sweep: [(h: Double, worst: Double)] = []
+        var sweep: [(h: Double, worst: Double, compared: Int)] = []
         var h = options.h ?? 1e-5
+        var choice: String?
         if options.h == nil {
             for e in 2...10 {
                 let hh = Foundation.pow(10, -Double(e))
-                sweep.append((hh, try evaluate(hh).map(\.worst).max() ?? 0))
+                let rows = try evaluate(hh)
+                let compared = rows.map { $0.checked - $0.kinks - $0.tiny }.reduce(0, +)
+                // (a row that compared nothing has no error to count: its 0 is not a small error)
+                let worst = rows.filter { $0.checked > $0.kinks + $0.tiny }.map(\.worst).max() ?? 0
+                sweep.append((hh, worst, compared))
             }
-            h = sweep.min { $0.worst < $1.worst }?.h ?? 1e-5
+            (h, choice) = GradCheck.chooseStep(sweep)
         }
         guard h > 0, h.isFinite else { throw RuntimeError(.argument, "check.grad", "h must be positive, got \(h)") }
-        return Result(rows: try evaluate(h), h: h, sweep: sweep, objectiveHasKinks: recorder.pathOps > 0)
+        var result = Result(rows: try evaluate(h), h: h, sweep: sweep, objectiveHasKinks: recorder.pathOps > 0)
+        result.sweepChoice = choice
+        return result
     }
 }

@@ -48,9 +48,8 @@ end
 
 local train_set, test = data.fashion_mnist()
 local tr, val = train_set:split(0.9, {seed = 1})
-local stats
-tr, stats = tr:flatten():normalize()
-val, test = val:flatten():normalize(stats), test:flatten():normalize(stats)
+tr = tr:flatten():normalize()
+val, test = val:flatten():normalize(tr), test:flatten():normalize(tr)
 local xb, yb = tr:inputs():narrow(1, 1, 8), tr:labels():narrow(1, 1, 8)
 local svm = function(s, y) return SVM(s, y) end
 

@@ -5,10 +5,9 @@ tensor.seed(1)
 
 local train_set, test = data.fashion_mnist()          -- Debian's dataset-fashion-mnist
 local tr, val = train_set:split(0.9, {seed = 1})      -- one validation fold
-local stats
-tr, stats = tr:flatten():normalize()                   -- statistics from the training part only
-val = val:flatten():normalize(stats)
-test = test:flatten():normalize(stats)
+tr = tr:flatten():normalize()                   -- statistics from the training part only
+val = val:flatten():normalize(tr)
+test = test:flatten():normalize(tr)
 print(string.format("train %d, validation %d, test %d examples", tr:size(), val:size(), test:size()))
 
 local model = nn.Sequential{

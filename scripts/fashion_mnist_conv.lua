@@ -12,9 +12,8 @@ tensor.seed(1)
 
 local train_set, test = data.fashion_mnist()
 local tr, val = train_set:split(0.9, {seed = 1})
-local stats
-tr, stats = tr:normalize()
-val, test = val:normalize(stats), test:normalize(stats)
+tr = tr:normalize()
+val, test = val:normalize(tr), test:normalize(tr)
 
 local model = nn.Sequential{
   nn.Conv2d(1, 32, 3, {pad = 1}), nn.BatchNorm(32), nn.ReLU(), nn.MaxPool2d(2),    -- 32×14×14

@@ -6,7 +6,7 @@
 --   optlab sweep scripts/fashion_mnist_stages.lua --backend slurm --parallel 8
 local train_set, test = data.fashion_mnist()
 local tr, val = train_set:split(0.9, {seed = 1})
-local stats; tr, stats = tr:flatten():normalize(); val = val:flatten():normalize(stats)
+tr = tr:flatten():normalize(); val = val:flatten():normalize(tr)
 
 local r = hp.search{
   name = "fmnist-mlp", dir = "runs", seed = 1,
@@ -23,4 +23,4 @@ local r = hp.search{
 }
 local e = nn.Ensemble.top(3, r.dir)
 print(string.format("best trial %d: val %.4f; ensemble of the 3 best: test %.4f", r.best.trial, r.best.score,
-  train.accuracy(e, test:flatten():normalize(stats))))
+  train.accuracy(e, test:flatten():normalize(tr))))

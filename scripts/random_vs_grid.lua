@@ -7,7 +7,7 @@
 --   optlab scripts/random_vs_grid.lua            (about 4 minutes on 2 cores)
 local train_set = data.fashion_mnist()
 local tr, val = train_set:split(0.9, {seed = 1})
-local stats; tr, stats = tr:flatten():normalize(); val = val:flatten():normalize(stats)
+tr = tr:flatten():normalize(); val = val:flatten():normalize(tr)
 
 local function trial(cfg, budget)
   tensor.seed(cfg.seed or cfg.trial)

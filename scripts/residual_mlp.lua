@@ -18,9 +18,8 @@ end
 
 local train_set, test = data.fashion_mnist()
 local tr, val = train_set:split(0.9, {seed = 1})
-local stats
-tr, stats = tr:flatten():normalize()
-val, test = val:flatten():normalize(stats), test:flatten():normalize(stats)
+tr = tr:flatten():normalize()
+val, test = val:flatten():normalize(tr), test:flatten():normalize(tr)
 
 local model = nn.Sequential{
   nn.Linear(784, 256, {init = "kaiming"}), nn.ReLU(),

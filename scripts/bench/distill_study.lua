@@ -9,7 +9,7 @@ local dir = arg[1]
 local lr, reg, dropout, width, epochs = tonumber(arg[2]), tonumber(arg[3]), tonumber(arg[4]), math.tointeger(tonumber(arg[5])), tonumber(arg[6])
 local full, test = data.fashion_mnist()
 local tr, val = full:split(0.9, {seed = 1})
-local stats; tr, stats = tr:flatten():normalize(); val = val:flatten():normalize(stats); test = test:flatten():normalize(stats)
+tr = tr:flatten():normalize(); val = val:flatten():normalize(tr); test = test:flatten():normalize(tr)
 local function mlp()
   return nn.Sequential{
     nn.Linear(784, width, {init = "kaiming"}), nn.ReLU(), nn.Dropout(dropout),

@@ -5,7 +5,7 @@
 --   optlab scripts/bench/fashion_objective.lua tpe N S1 S2..  optlab's TPE, N trials per seed: "seed best" lines
 local full = data.fashion_mnist()
 local tr, val = full:split(0.9, {seed = 1})
-local stats; tr, stats = tr:flatten():normalize(); val = val:flatten():normalize(stats)
+tr = tr:flatten():normalize(); val = val:flatten():normalize(tr)
 local function objective(lr, reg, dropout, width)
   tensor.seed(1)
   local m = nn.Sequential{

@@ -4,7 +4,7 @@
 local lr, reg, dropout, width, epochs = tonumber(arg[1]), tonumber(arg[2]), tonumber(arg[3]), math.tointeger(tonumber(arg[4])), tonumber(arg[5])
 local full, test = data.fashion_mnist()
 local tr, val = full:split(0.9, {seed = 1})
-local stats; tr, stats = tr:flatten():normalize(); val = val:flatten():normalize(stats); test = test:flatten():normalize(stats)
+tr = tr:flatten():normalize(); val = val:flatten():normalize(tr); test = test:flatten():normalize(tr)
 for i = 6, #arg do
   local seed = math.tointeger(tonumber(arg[i]))
   tensor.seed(seed)

@@ -11,7 +11,7 @@ local tr, val
 local function dataset()
   if not tr then
     tr, val = data.fashion_mnist():split(0.9, {seed = 1})
-    local stats; tr, stats = tr:flatten():normalize(); val = val:flatten():normalize(stats)
+    tr = tr:flatten():normalize(); val = val:flatten():normalize(tr)
   end
   return tr, val
 end

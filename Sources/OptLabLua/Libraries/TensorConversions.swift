@@ -25,12 +25,13 @@ extension LuaArgs {
     }
 
     /// 1-based Lua indices (a tensor or a table of integers) as a 0-based i32 tensor.
-    func indices(_ i: Int, op: String? = nil, bound: Int? = nil, what: String = "index") throws -> Tensor {
+    /// `fractional` is added to the message for a value that is not an integer.
+    func indices(_ i: Int, op: String? = nil, bound: Int? = nil, what: String = "index", fractional: String = "") throws -> Tensor {
         // Checked as the user wrote them, 1-based: a fractional label is an
         // error (never truncated), and one out of range names its position.
         func check(_ v: Double, _ k: Int) throws {
             guard v.rounded() == v, Swift.abs(v) < 2e9 else {
-                throw LuaFaceError(.failed, "\(what) \(String(format: "%g", v)) at position \(k + 1) is not an integer", function: op)
+                throw LuaFaceError(.failed, "\(what) \(String(format: "%g", v)) at position \(k + 1) is not an integer\(fractional)", function: op)
             }
             if let bound, v < 1 || v > Double(bound) {
                 throw LuaFaceError(.failed, "\(what) \(Int(v)) at position \(k + 1) is out of range 1..\(bound)", function: op)
@@ -50,6 +51,12 @@ extension LuaArgs {
             out.append(Int32(v) - 1)
         }
         return try Tensor(int32: out)
+    }
+
+    /// A tensor as it is, or nested tables of numbers as an f32 one.
+    func nestedTensorOrTensor(_ i: Int) throws -> Tensor {
+        if let t = state.tensor(at: Int32(i)) { return t }
+        return try nestedTensor(i, dtype: .f32)
     }
 
     /// Nested Lua tables of numbers (rectangular) as a tensor.

@@ -1,12 +1,32 @@
-/// Examples and their labels, in memory: `inputs` is [N, …] (f32), `labels`
-/// is [N] of 0-based class indices (i32). A Dataset is a value: `split`,
-/// `take` and `normalized` return new ones.
+/// Examples and their targets, in memory: `inputs` is [N, …] (f32); the
+/// targets are [N] 0-based class labels (i32) for classification, or values
+/// (f32, [N] or [N, …]) for regression. A Dataset is a value: `split`,
+/// `take` and `normalized` return new ones; a normalized one remembers the
+/// statistics it was normalized with, for the sets that must share them.
 public struct Dataset {
-    public let inputs: Tensor
-    public let labels: Tensor
-    public let classes: Int
+    /// What the targets are.
+    public enum Targets: Sendable, Equatable {
+        /// Class labels 0..<n.
+        case classes(Int)
+        /// Real values a loss compares the predictions with (regression).
+        case values
+    }
 
-    public init(inputs: Tensor, labels: Tensor, classes: Int? = nil) throws {
+    /// Per-feature statistics (x − mean) / std was taken with.
+    public struct Normalization {
+        public let mean: Tensor, std: Tensor
+        public init(mean: Tensor, std: Tensor) { (self.mean, self.std) = (mean, std) }
+    }
+
+    public let inputs: Tensor
+    /// The targets: 0-based class labels (i32), or values (f32).
+    public let labels: Tensor
+    public let targets: Targets
+    /// The statistics this set was normalized with, or nil.
+    public let normalization: Normalization?
+
+    /// A classification set: `labels` are 0-based class indices.
+    public init(inputs: Tensor, labels: Tensor, classes: Int? = nil, normalization: Normalization? = nil) throws {
         guard inputs.rank >= 1, labels.rank == 1, labels.shape[0] == inputs.shape[0] else {
             throw RuntimeError(.shape, "dataset", "\(labels.count) labels for inputs of shape \(describe(inputs.shape)) (the counts must match)")
         }
@@ -18,10 +38,57 @@ public struct Dataset {
         guard maxLabel < c else { throw RuntimeError(.argument, "dataset", "label \(maxLabel) is out of range for \(c) classes") }
         self.inputs = inputs
         self.labels = y
-        self.classes = c
+        targets = .classes(c)
+        self.normalization = normalization
     }
 
-    public var count: Int { labels.count }
+    /// A regression set: `values` [N] or [N, …] are what the predictions are compared with.
+    public init(inputs: Tensor, values: Tensor, normalization: Normalization? = nil) throws {
+        guard inputs.rank >= 1, values.rank >= 1, values.shape[0] == inputs.shape[0] else {
+            throw RuntimeError(.shape, "dataset", "targets of shape \(describe(values.shape)) for inputs of shape \(describe(inputs.shape)) (the counts must match)")
+        }
+        self.inputs = inputs
+        labels = values.dtype == .i32 ? try values.to(.f32) : values
+        targets = .values
+        self.normalization = normalization
+    }
+
+    public var count: Int { inputs.rank == 0 ? 0 : inputs.shape[0] }
+    /// The number of classes; 0 for a regression set.
+    public var classes: Int { if case .classes(let c) = targets { return c }; return 0 }
+    public var isClassification: Bool { targets != .values }
+
+    /// The same targets and statistics around other inputs (and targets) of as many examples.
+    func with(inputs: Tensor, labels: Tensor? = nil, normalization: Normalization?? = .none) throws -> Dataset {
+        let n = normalization ?? self.normalization
+        switch targets {
+        case .classes(let c): return try Dataset(inputs: inputs, labels: labels ?? self.labels, classes: c, normalization: n)
+        case .values: return try Dataset(inputs: inputs, values: labels ?? self.labels, normalization: n)
+        }
+    }
+
+    /// The first non-finite input (NaN or ±infinity): how many there are,
+    /// and the first's example and feature (0-based) and value; nil when all are finite.
+    public func firstNonFinite() -> (count: Int, example: Int, feature: Int, value: Double)? {
+        guard inputs.dtype.isFloatingPoint, count > 0 else { return nil }
+        let perExample = inputs.count / count
+        var found = 0, first = -1, value = 0.0
+        inputs.readingDoubles { at in
+            for i in 0..<inputs.count where !at(i).isFinite {
+                if found == 0 { first = i; value = at(i) }
+                found += 1
+            }
+        }
+        return found == 0 ? nil : (found, first / perExample, first % perExample, value)
+    }
+
+    /// Refuses a set with non-finite inputs, naming how many and the first
+    /// (a NaN trains nothing and, normalized, spreads over its whole feature).
+    public func requireFinite(_ op: String) throws {
+        guard let bad = firstNonFinite() else { return }
+        throw RuntimeError(.argument, op, "\(bad.count) of the inputs \(bad.count == 1 ? "is" : "are") not finite (the first: \(bad.value.isNaN ? "nan" : String(bad.value)) at example \(bad.example + 1), feature \(bad.feature + 1)); "
+                           + "drop or fill those examples first (x:masked_fill_(x:ne(x), 0) sets NaNs to 0)")
+    }
 
     /// The first `fraction` of a seeded shuffle, and the rest (one
     /// validation fold, as the notes advise over cross-validation).
@@ -40,7 +107,7 @@ public struct Dataset {
 
     public func subset(_ indices: [Int]) throws -> Dataset {
         let idx = try Tensor(int32: indices.map(Int32.init))
-        return try Dataset(inputs: inputs.indexSelect(dim: 0, idx), labels: labels.indexSelect(dim: 0, idx), classes: classes)
+        return try with(inputs: inputs.indexSelect(dim: 0, idx), labels: labels.indexSelect(dim: 0, idx))
     }
 
     /// Batches in order, or shuffled by a seeded generator.
@@ -60,8 +127,10 @@ public struct Dataset {
     }
 
     /// Per-feature mean and standard deviation over the examples (computed on
-    /// the training part, then applied to every part).
+    /// the training part, then applied to every part). Non-finite inputs are
+    /// refused: one NaN would make its feature's statistics NaN.
     public func statistics() throws -> (mean: Tensor, std: Tensor) {
+        try requireFinite("Dataset:normalize")
         let flat = try inputs.reshape([count, -1])
         guard flat.dtype == .f32, count > 0 else {
             return (try flat.mean(dim: 0), try flat.std(dim: 0, correction: 0).add(1e-8))
@@ -86,8 +155,10 @@ public struct Dataset {
     }
 
     /// (x − mean) / std with given statistics, or a single scalar mean/std
-    /// (the notes' "zero-centre and normalise").
+    /// (the notes' "zero-centre and normalise"); the result remembers them.
     public func normalized(mean: Tensor, std: Tensor) throws -> Dataset {
+        try requireFinite("Dataset:normalize")
+        let stats = Normalization(mean: mean, std: std)
         let flat = try inputs.reshape([count, -1])
         let f = flat.rank == 2 ? flat.shape[1] : 0
         if flat.dtype == .f32, f > 0, mean.count == f, std.count == f, mean.rank == 1, std.rank == 1 {
@@ -103,19 +174,25 @@ public struct Dataset {
                     }
                 }
             }
-            return try Dataset(inputs: try out.reshape(inputs.shape), labels: labels, classes: classes)
+            return try with(inputs: try out.reshape(inputs.shape), normalization: stats)
         }
         let out = try Tensor.withNoGrad { try flat.sub(mean).div(std).reshape(inputs.shape) }
-        return try Dataset(inputs: out, labels: labels, classes: classes)
+        return try with(inputs: out, normalization: stats)
+    }
+
+    /// Normalized with the set's own statistics.
+    public func normalized() throws -> Dataset {
+        let (mean, std) = try statistics()
+        return try normalized(mean: mean, std: std)
     }
 
     /// Inputs reshaped to [N, features].
     public func flattened() throws -> Dataset {
-        try Dataset(inputs: inputs.reshape([count, -1]), labels: labels, classes: classes)
+        try with(inputs: inputs.reshape([count, -1]))
     }
 
     /// Inputs reshaped to [N, channels, height, width].
     public func images(channels: Int, height: Int, width: Int) throws -> Dataset {
-        try Dataset(inputs: inputs.reshape([count, channels, height, width]), labels: labels, classes: classes)
+        try with(inputs: inputs.reshape([count, channels, height, width]))
     }
 }

@@ -45,7 +45,12 @@ public struct Chart {
 
     public var svg: String {
         let legendRows = showLegend && series.count > 1 ? series.count : 0
-        let (left, right, top, bottom) = (62.0, legendRows > 0 ? 150.0 : 20.0, 28.0, 44.0)
+        // the legend's column fits its longest name (about 7 px a character), up to 45% of the chart;
+        // a name still longer is cut with "…" and shown whole on hover
+        let longest = series.map(\.name.count).max() ?? 0
+        let legendWidth = legendRows > 0 ? Swift.min(Swift.max(150.0, 34 + 7 * Double(longest)), (width * 0.45).rounded()) : 20.0
+        let legendChars = Int((legendWidth - 34) / 7)
+        let (left, right, top, bottom) = (62.0, legendWidth, 28.0, 44.0)
         let pw = width - left - right, ph = height - top - bottom
         let xs = series.flatMap { s in s.points.map(\.x) + s.envelope.map(\.x) }.filter { usable($0, log: logX) }
         let ys = series.flatMap { s in s.points.map(\.y) + s.envelope.flatMap { [$0.lo, $0.hi] } }.filter { usable($0, log: logY) }
@@ -125,7 +130,8 @@ public struct Chart {
             for (i, sr) in series.enumerated() {
                 let y = top + 6 + Double(i) * 16
                 s += "<rect x=\"\(f(left + pw + 12))\" y=\"\(f(y))\" width=\"14\" height=\"\(sr.markers && !sr.line ? 8 : 3)\" fill=\"\(sr.color)\"/>"
-                s += "<text x=\"\(f(left + pw + 30))\" y=\"\(f(y + 6))\">\(SVGPlot.escape(sr.name))</text>\n"
+                let shown = sr.name.count > legendChars ? String(sr.name.prefix(Swift.max(1, legendChars - 1))) + "…" : sr.name
+                s += "<text x=\"\(f(left + pw + 30))\" y=\"\(f(y + 6))\"><title>\(SVGPlot.escape(sr.name))</title>\(SVGPlot.escape(shown))</text>\n"
             }
         }
         return s + "</svg>\n"

@@ -64,7 +64,7 @@ struct ComparisonPage {
             e.stage = Int(RunPage.number(r["stage"]) ?? 1)
             for (k, v) in r["raw"] as? [String: Any] ?? [:] { if let x = RunPage.number(v) { e.values[k] = x } }
             for (k, v) in r["config"] as? [String: Any] ?? [:] { e.shown[k] = Report.text(v) }
-            if let d = e.dir { e.epochs = ((try? Report.jsonLines(d + "/metrics.jsonl")) ?? []).filter { $0["train_acc"] != nil } }
+            if let d = e.dir { e.epochs = ((try? Report.jsonLines(d + "/metrics.jsonl")) ?? []).filter(RunPage.isEpochRecord) }
             if let k = RunPage.number(r["rung"]), let d = e.dir {
                 e.rung = Int(k)
                 for i in 1...Swift.max(1, Int(k)) {
@@ -108,6 +108,8 @@ struct ComparisonPage {
             e.epochs = page.epochRecords
             e.status = page.status["status"] as? String ?? "finished"
             if e.status == "finished" { e.status = "ok" }
+            // a run whose status says running but whose process is gone was interrupted (as its own page says)
+            if e.status == "running" && !page.isAlive { e.status = "interrupted" }
             e.reason = page.status["reason"] as? String
             e.score = RunPage.number(page.status["best_val_acc"]) ?? page.epochRecords.compactMap { RunPage.number($0["val_acc"]) }.max()
             live = live || page.isAlive

@@ -7,12 +7,14 @@ import OptLabRuntime
 extension RunPage {
     /// In page order; each gives its sections' HTML (none when the run logged nothing for it).
     var sections: [() -> [String]] {
-        [lossSection, accuracySections, learningRateSection, ratioSection, activationSections, layerGradientSection,
+        [lossSection, accuracySections, evaluationLossSection, learningRateSection, ratioSection, activationSections, layerGradientSection,
          { weightImage().map { [$0] } ?? [] }]
     }
 
-    /// The logged steps' x: their epoch (iteration / iterations an epoch).
+    /// The logged steps' x: the epochs done at each, as the run wrote it
+    /// (`at`), or for older runs iteration / iterations an epoch.
     var stepEpochs: [Double] {
+        if stepRecords.first?["at"] != nil { return series(stepRecords, "at") }
         let per = iterationsPerEpoch
         return series(stepRecords, "iteration").map { $0 / per }
     }
@@ -33,10 +35,24 @@ extension RunPage {
         return [Report.section("Loss", "per logged iteration, raw (light; a long run's min–max per point shaded) and smoothed\(c.logY ? "; log y, where a linear decay means too low a rate and a plateau after a fast drop too high" : "")", c.svg)]
     }
 
+    /// The loss each epoch's evaluation measured on the training sample and
+    /// on the validation set: a regression run's only measure.
+    func evaluationLossSection() -> [String] {
+        let epochs = epochRecords
+        guard !epochs.contains(where: { $0["train_acc"] != nil }), epochs.contains(where: { $0["train_loss"] != nil }) else { return [] }
+        let ex = series(epochs, "epoch")
+        var c = Chart(title: "loss at each epoch's end", xLabel: "epoch", yLabel: "loss")
+        c.series = [Chart.Series("train (sample)", zip(ex, series(epochs, "train_loss")).map { ($0, $1) }, color: Chart.palette[0])]
+        let val = series(epochs, "val_loss")
+        if val.contains(where: \.isFinite) { c.series.append(Chart.Series("validation", zip(ex, val).map { ($0, $1) }, color: Chart.palette[1])) }
+        for i in c.series.indices { c.series[i].markers = epochs.count < 40 }
+        return [Report.section("Loss on the sets", "measured in evaluation mode at each epoch's end (a regression run has no accuracy)", c.svg)]
+    }
+
     /// Train and validation accuracy, and their gap.
     func accuracySections() -> [String] {
         let epochs = epochRecords
-        guard !epochs.isEmpty else { return [] }
+        guard epochs.contains(where: { $0["train_acc"] != nil }) else { return [] }
         let ex = series(epochs, "epoch")
         let train = series(epochs, "train_acc"), val = series(epochs, "val_acc")
         var c = Chart(title: "accuracy", xLabel: "epoch", yLabel: "accuracy")

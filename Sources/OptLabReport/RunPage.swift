@@ -26,13 +26,16 @@ struct RunPage {
         records = try Report.jsonLines(metricsPath)
         status = Report.jsonObject(dir + "/status.json")
         config = Report.jsonObject(dir + "/config.json")
-        epochRecords = records.filter { $0["train_acc"] != nil }
-        stepRecords = records.filter { $0["train_acc"] == nil && $0["resumed_from_epoch"] == nil }
+        epochRecords = records.filter(RunPage.isEpochRecord)
+        stepRecords = records.filter { !RunPage.isEpochRecord($0) && $0["resumed_from_epoch"] == nil }
         iterationsPerEpoch = RunPage.iterationsPerEpoch(records, epochs: epochRecords, steps: stepRecords)
     }
 
     static func number(_ v: Any?) -> Double? { (v as? NSNumber)?.doubleValue }
     func series(_ rs: [[String: Any]], _ key: String) -> [Double] { rs.map { RunPage.number($0[key]) ?? .nan } }
+
+    /// An epoch's record holds its evaluation (accuracies, or for a regression run only losses).
+    static func isEpochRecord(_ r: [String: Any]) -> Bool { r["train_acc"] != nil || r["train_loss"] != nil }
 
     /// Iterations per epoch, from the epoch records.
     static func iterationsPerEpoch(_ records: [[String: Any]], epochs: [[String: Any]], steps: [[String: Any]]) -> Double {
@@ -75,8 +78,12 @@ struct RunPage {
         var facts: [(String, String)] = []
         if let best = RunPage.number(status["best_val_acc"]), let e = RunPage.number(status["best_epoch"]) {
             facts.append(("best validation", String(format: "%.4f at epoch %d", best, Int(e))))
+        } else if let best = RunPage.number(status["best_val_loss"]), let e = RunPage.number(status["best_epoch"]) {
+            facts.append(("best validation loss", String(format: "%.4g at epoch %d", best, Int(e))))
         } else if let best = epochRecords.compactMap({ RunPage.number($0["val_acc"]) }).max() {
             facts.append(("best validation", String(format: "%.4f", best)))
+        } else if !epochRecords.isEmpty, !epochRecords.contains(where: { $0["val_acc"] != nil || $0["val_loss"] != nil }) {
+            facts.append(("validation", "none: the last epoch's parameters were kept"))
         }
         if let t = RunPage.number(status["test_acc"]) { facts.append(("test", String(format: "%.4f", t))) }
         let seconds = RunPage.number(status["seconds"]) ?? RunPage.number(epochRecords.last?["time"])

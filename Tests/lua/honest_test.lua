@@ -67,3 +67,171 @@ test("regression targets make a regression set", function()
   H.eq(ints:classes(), nil, "integral values asked for as values")
   H.raises(function() data.dataset(x, {1, 2, 3, 4, 5}, {targets = "labels"}) end, "option 'targets' must be \"classes\" or \"values\"")
 end)
+
+local function tmpdir() local d = os.tmpname(); os.remove(d); return d end
+local function read_json_lines(path)
+  local out = {}
+  for line in io.lines(path) do out[#out + 1] = line end
+  return out
+end
+
+test("train.fit refuses an optimizer built for another model, and allows a deliberate subset", function()
+  tensor.seed(1)
+  local d = data.spiral{classes = 3, per_class = 10}
+  local old = nn.Sequential{nn.Linear(2, 3)}
+  local opt = optim.SGD(old, {lr = 0.1})
+  local model = nn.Sequential{nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 3)}   -- rebuilt in the REPL, opt kept
+  H.raises(function() train.fit{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = opt, train = d, epochs = 1, quiet = true} end,
+    "train.fit: the optimizer holds none of the model's 4 parameters: was it built for another model?")
+  -- fine-tuning only the last layer is a choice, not a slip
+  local last = optim.SGD(model[3]:parameters(), {lr = 0.1})
+  local before = model[1].weight:clone()
+  train.fit{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = last, train = d, epochs = 1, quiet = true}
+  H.all_close(model[1].weight, before:reshape{-1}:totable(), 0, "the first layer, not in the optimizer, is untouched")
+end)
+
+test("without val, train.fit keeps the last parameters and never calls a training metric validation", function()
+  tensor.seed(2)
+  local d = data.spiral{classes = 3, per_class = 20}
+  local model = nn.Sequential{nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 3)}
+  local dir = tmpdir()
+  local h = train.fit{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = optim.SGD(model, {lr = 0.5}), train = d, epochs = 4,
+    batch = 20, quiet = true, log = dir}
+  H.eq(h.best, nil, "no validation set, no best epoch")
+  H.eq(h.kept, "last")
+  H.eq(#h.val_acc, 0, "no validation accuracy")
+  H.eq(#h.train_acc, 4, "train accuracy, named so")
+  local names = {}
+  for f in io.popen('ls "' .. dir .. '"'):lines() do if f:match("^ep") then names[#names + 1] = f end end
+  H.eq(#names > 0, true)
+  for _, f in ipairs(names) do H.eq(f:match("^ep%d+_train[%d.]+%.safetensors$") ~= nil, true, "checkpoint " .. f .. " is named by its training accuracy") end
+  -- the parameters are the last epoch's: accuracy on the set equals the last one measured (the sample is the whole set here)
+  H.close(train.accuracy(model, d), h.train_acc[4], 1e-12, "the last epoch's parameters")
+  os.execute('rm -rf "' .. dir .. '"')
+  local v = train.fit{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = optim.SGD(model, {lr = 0.5}), train = d, val = d, epochs = 2, quiet = true}
+  H.eq(v.kept, "best"); H.eq(type(v.best.val_acc), "number")
+end)
+
+test("a single-logit binary model is measured by the sign of its logit", function()
+  tensor.seed(3)
+  local x = tensor.randn{200, 2}
+  local y = (x[{{}, 1}] + x[{{}, 2}]):gt(0):to("i32") + 1                  -- labels 1, 2
+  local d = data.dataset(x, y)
+  local model = nn.Sequential{nn.Linear(2, 1)}
+  local function bce(s, labels)                                           -- a script's own loss for one logit
+    local t = (labels - 1):to("f32"):reshape{-1, 1}
+    return (s:clamp(0, nil) - s * t + (-s:abs()):exp():add(1):log()):mean()
+  end
+  local h = train.fit{model = model, loss = bce, optimizer = optim.SGD(model, {lr = 0.5}), train = d, val = d, epochs = 20, batch = 50, quiet = true}
+  H.eq(h.val_acc[#h.val_acc] > 0.9, true, "thresholded accuracy " .. h.val_acc[#h.val_acc] .. " (an argmax over one column was stuck at 0.5)")
+  H.close(train.accuracy(model, d), h.best.val_acc, 1e-12, "train.accuracy measures it the same way")
+end)
+
+test("regression: train.fit measures the validation loss and keeps the best epoch by it", function()
+  tensor.seed(4)
+  local x = tensor.randn{100, 3}
+  local w = tensor.from{{1.5}, {-2}, {0.5}}
+  local y = x:matmul(w) + 0.3
+  local d = data.dataset(x, y, {targets = "values"})
+  local tr, val = d:split(0.8, {seed = 1})
+  local model = nn.Sequential{nn.Linear(3, 1)}
+  local h = train.fit{model = model, loss = nn.MSE(), optimizer = optim.SGD(model, {lr = 0.1}), train = tr, val = val, epochs = 15, batch = 20, quiet = true}
+  H.eq(#h.val_acc, 0, "no accuracy for values"); H.eq(#h.val_loss, 15)
+  local best, at = math.huge, 0
+  for i, l in ipairs(h.val_loss) do if l < best then best, at = l, i end end
+  H.eq(h.best.epoch, at, "the best epoch is the lowest validation loss")
+  H.close(h.best.val_loss, best, 1e-12)
+  H.eq(h.val_loss[#h.val_loss] < 0.01, true, "it learned the line: " .. h.val_loss[#h.val_loss])
+  H.raises(function() train.accuracy(model, val) end, "has no accuracy")
+end)
+
+test("a loss that does not fit the targets is refused at the start, by name", function()
+  local x = tensor.randn{10, 2}
+  local model = nn.Sequential{nn.Linear(2, 1)}
+  local values = data.dataset(x, tensor.randn{10, 1}, {targets = "values"})
+  H.raises(function() train.fit{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = optim.SGD(model, {lr = 0.1}), train = values, quiet = true} end,
+    "train.fit: nn.SoftmaxCrossEntropy needs class labels, but the training set's targets are values")
+  local classes = data.dataset(x, {1, 2, 1, 2, 1, 2, 1, 2, 1, 2})
+  H.raises(function() train.fit{model = model, loss = nn.MSE(), optimizer = optim.SGD(model, {lr = 0.1}), train = classes, quiet = true} end,
+    "train.fit: nn.MSE compares the scores with targets of their shape, but the training set has class labels")
+end)
+
+test("a NaN loss from NaN data names the data, not the learning rate", function()
+  local d = data.dataset(tensor.randn{8, 2}, {1, 2, 1, 2, 1, 2, 1, 2})
+  d:inputs()[{6, 2}] = 0 / 0                                                -- NaN after the set was built
+  local model = nn.Sequential{nn.Linear(2, 2)}
+  local err = H.raises(function() train.fit{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = optim.SGD(model, {lr = 0.1}), train = d,
+    batch = 8, quiet = true} end, "the batch's inputs hold 1 non-finite value (the first: nan at example")
+  H.eq(err:find("the data is the cause, not the learning rate", 1, true) ~= nil, true, err)
+  H.eq(err:find("learning rate (0.1) is probably too high", 1, true), nil, err)
+end)
+
+test("train.fit leaves the model in the mode it found", function()
+  local d = data.spiral{classes = 2, per_class = 10}
+  local model = nn.Sequential{nn.Linear(2, 4), nn.Dropout(0.5), nn.Linear(4, 2)}
+  H.eq(model.training, true)
+  train.fit{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = optim.SGD(model, {lr = 0.1}), train = d, epochs = 1, quiet = true}
+  H.eq(model.training, true, "still training after fit (it was left evaluating)")
+  model:evaluate()
+  train.fit{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = optim.SGD(model, {lr = 0.1}), train = d, epochs = 1, quiet = true}
+  H.eq(model.training, false, "and evaluating when it came evaluating")
+end)
+
+test("L-BFGS in train.fit says why not, and what to do", function()
+  local d = data.spiral{classes = 2, per_class = 10}
+  local model = nn.Sequential{nn.Linear(2, 2)}
+  H.raises(function() train.fit{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = optim.LBFGS(model), train = d, quiet = true} end,
+    "L-BFGS, a full-batch method that train.fit's minibatches would mislead")
+end)
+
+test("every iteration is logged, at its exact epoch; log_every thins it; keep = k keeps the best k and the last", function()
+  tensor.seed(5)
+  local d = data.spiral{classes = 3, per_class = 47}                      -- 141 examples, batch 3: 47 iterations an epoch
+  local model = nn.Sequential{nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 3)}
+  local dir = tmpdir()
+  train.fit{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = optim.SGD(model, {lr = 0.05}), train = d, val = d, epochs = 5, batch = 3,
+    quiet = true, log = dir, keep = 2}
+  local steps, ats = 0, {}
+  for _, line in ipairs(read_json_lines(dir .. "/metrics.jsonl")) do
+    if not line:find('"train_acc"', 1, true) then
+      steps = steps + 1
+      ats[steps] = tonumber(line:match('"at":([%d.e%-]+)'))
+    end
+  end
+  H.eq(steps, 5 * 47, "one record an iteration (every 10th before)")
+  H.close(ats[10], 10 / 47, 1e-12, "iteration 10 sits at 10/47 of an epoch")
+  local kept = {}
+  for f in io.popen('ls "' .. dir .. '"'):lines() do local e = f:match("^ep(%d+)_val") if e then kept[#kept + 1] = tonumber(e) end end
+  H.eq(#kept <= 3 and #kept >= 2, true, "the best 2 and the last: " .. #kept .. " kept")
+  local last = false
+  for _, e in ipairs(kept) do if e == 5 then last = true end end
+  H.eq(last, true, "the last epoch's checkpoint is kept")
+  os.execute('rm -rf "' .. dir .. '"')
+  train.fit{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = optim.SGD(model, {lr = 0.05}), train = d, epochs = 1, batch = 3,
+    quiet = true, log = dir, log_every = 10}
+  local thinned = 0
+  for _, line in ipairs(read_json_lines(dir .. "/metrics.jsonl")) do if not line:find('"train_acc"', 1, true) then thinned = thinned + 1 end end
+  H.eq(thinned, 4, "log_every = 10: iterations 10, 20, 30 and 40 of 47")
+  os.execute('rm -rf "' .. dir .. '"')
+end)
+
+test("config.json records every setting, booleans as booleans", function()
+  local d = data.spiral{classes = 3, per_class = 10}
+  local model = nn.Sequential{nn.Linear(2, 8, {init = "kaiming"}), nn.ReLU(), nn.Linear(8, 3, {bias = false})}
+  local opt = optim.SGD(model, {lr = 0.1, momentum = 0.9, nesterov = true})
+  local dir = tmpdir()
+  train.fit{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = opt, schedule = optim.step_decay(opt, {every = 2, factor = 0.5}),
+    train = d, epochs = 1, quiet = true, log = dir, clip = 5}
+  local f = io.open(dir .. "/config.json"); local text = f:read("a"); f:close()
+  local function has(fragment) H.eq(text:find(fragment, 1, true) ~= nil, true, "config.json has " .. fragment .. ":\n" .. text) end
+  has('"momentum" : 0.9'); has('"nesterov" : true'); has('"name" : "SGD"')
+  has('"init" : "kaiming"'); has('"init" : "small"'); has('"bias" : false'); has('"bias" : true')
+  has('"every" : 2'); has('"factor" : 0.5'); has('"unit" : "epoch"')
+  has('"clip" : 5'); has('"keep_best" : true'); has('"log_every" : 1')
+  local adam = optim.Adam(model, {beta1 = 0.8})
+  os.execute('rm -rf "' .. dir .. '"')
+  train.fit{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = adam, train = d, epochs = 1, quiet = true, log = dir}
+  f = io.open(dir .. "/config.json"); text = f:read("a"); f:close()
+  has('"beta1" : 0.8'); has('"beta2" : 0.999'); has('"eps" : 1e-08')
+  os.execute('rm -rf "' .. dir .. '"')
+end)

@@ -40,6 +40,7 @@ enum OptimLibrary {
                 specs = [(try a.parameters(1), try kind.make(defaults), lr, decay)]
             }
             let opt = try Optimizer(groups: specs, learningRate: lr, decoupled: kind.decoupledWeightDecay)
+            opt.declaredName = kind.name
             return [.object(opt, kind: Kind.optimizer)]
         }
     }

@@ -16,6 +16,7 @@ public enum ProgressText {
         var s = "epoch \(p.epoch)/\(p.epochs)  loss \(fmt(p.loss, 4))"
         if let t = p.trainAccuracy { s += "  train \(fmt(t, 4))" }
         if let v = p.validationAccuracy { s += "  val \(fmt(v, 4))" }
+        if p.validationAccuracy == nil, let l = p.validationLoss { s += "  val loss \(fmt(l, 4))" }
         s += "  lr \(fmtE(p.learningRate))  \(duration(p.elapsed))"
         return s
     }

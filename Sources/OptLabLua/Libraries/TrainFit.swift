@@ -6,7 +6,7 @@ import OptLabRuntime
 extension TrainLibrary {
     static let fitOptions = ["model", "loss", "optimizer", "schedule", "train", "val", "epochs", "batch", "reg", "seed",
                              "log", "keep_best", "train_sample", "quiet", "average", "momentum", "stop_above", "resume", "budget", "clip",
-                             "overwrite", "test", "augment"]
+                             "overwrite", "test", "augment", "log_every", "keep"]
     static let distillOptions = fitOptions.filter { $0 != "model" && $0 != "loss" } + ["teacher", "student", "temperature", "alpha"]
 
     /// train.fit, and train.distill (the student trained on the teacher's softened probabilities).
@@ -47,6 +47,10 @@ extension TrainLibrary {
         opts.seed = UInt64(bitPattern: Int64(try o.integer("seed", default: 0)))
         opts.keepBest = try o.bool("keep_best", default: true)
         opts.trainAccuracySample = try o.integer("train_sample", default: 1000)
+        opts.logEvery = try o.integer("log_every", default: 1)
+        guard opts.logEvery >= 1 else { throw a.argumentError(1, "option 'log_every' must be a positive number of iterations, got \(opts.logEvery)") }
+        opts.keep = try o.integer("keep", default: 3)
+        guard opts.keep >= 1 else { throw a.argumentError(1, "option 'keep' must be a positive number of checkpoints, got \(opts.keep)") }
         if let d = try o.record("augment", allowed: ["flip", "shift"]) {
             var flip = false
             if let f = d["flip"] { guard case .bool(let b) = f else { throw a.argumentError(1, "augment.flip must be true or false") }; flip = b }
@@ -69,17 +73,22 @@ extension TrainLibrary {
     static func makeTrainer(_ a: LuaArgs, _ o: LuaOptions, options opts: Trainer.Options, distilling: Bool) throws -> Trainer {
         let modelKey = distilling ? "student" : "model"
         guard let model = try object(a, o, modelKey, Kind.module, Module.self) else { throw a.argumentError(1, "option '\(modelKey)' is required") }
+        if case .object(_, kind: Kind.lbfgs)? = o.value("optimizer") {
+            throw a.argumentError(1, "option 'optimizer' is L-BFGS, a full-batch method that train.fit's minibatches would mislead (its line search "
+                                  + "compares losses of one batch); run it yourself: opt:step(function() return loss_fn(model(X), Y) end)")
+        }
         guard let optimizer = try object(a, o, "optimizer", Kind.optimizer, Optimizer.self) else {
             throw a.argumentError(1, "option 'optimizer' is required")
         }
         guard let train = try object(a, o, "train", Kind.dataset, DatasetBox.self)?.data else { throw a.argumentError(1, "option 'train' is required") }
-        let (lossFunction, lossName): (Trainer.LossFunction, String) = distilling
-            ? ({ scores, labels in try scores.softmaxCrossEntropy(labels: labels) }, "distillation")
+        let (lossFunction, lossName, lossTargets): (Trainer.LossFunction, String, LossTargets?) = distilling
+            ? ({ scores, labels in try scores.softmaxCrossEntropy(labels: labels) }, "distillation", .classIndices)
             : try loss(a, o)
         let trainer = try Trainer(model: model, loss: lossFunction, optimizer: optimizer,
                                   schedule: try object(a, o, "schedule", Kind.schedule, ScheduleBox.self)?.schedule,
                                   train: train, validation: try object(a, o, "val", Kind.dataset, DatasetBox.self)?.data, options: opts)
         trainer.configExtras = ["loss": lossName]
+        trainer.lossTargets = lossTargets
         trainer.test = try object(a, o, "test", Kind.dataset, DatasetBox.self)?.data
         if distilling { try distill(a, o, into: trainer, student: model) }
         return trainer

@@ -8,28 +8,38 @@ enum TrainLibrary {
 
     static let functions: [LuaFunction] = [
         LuaFunction("fit", "train.fit{model=, loss=, optimizer=, train=, val=, epochs=10, batch=256, reg=0, ...}", """
-        Trains model on train with minibatches, measuring train accuracy (on a
-        1,000-example sample) and val accuracy each epoch, and keeps the best
-        parameters by val accuracy. loss is a loss object or function(scores,
-        labels). Options: epochs (may be fractional: 0.5 is half an epoch),
-        schedule (stepped each epoch, or iteration), reg (L2 strength), seed
-        (batch order), average (an optim.EMA or optim.Polyak updated after every
-        step), momentum = {start = 0.5, ["end"] = 0.99, epochs = 5} (annealed per
-        epoch), stop_above = 3 (stop when the loss passes 3× its initial value),
-        log = "runs/name" (a new folder; a previous run there is continued with
-        resume = true or replaced with overwrite = true; config.json, metrics.jsonl, checkpoints
-        ep005_val0.8812.safetensors, resume.safetensors after each epoch),
-        resume = true (carry on from log's resume.safetensors), budget = the
-        budget hp.search gives a trial (its epochs, stop_above, resume, the
-        trial's folder as the default log, and a report that may stop a trial
-        far behind the others), keep_best=true, test = a data set measured once at
-        the end with the kept parameters (h.test_acc, and the report's header),
+        Trains model on train with minibatches. Each epoch it measures the model
+        in evaluation mode on a 1,000-example sample of train and on val: the
+        accuracy for class labels (the argmax of the scores; a single-logit model
+        is right where the logit's sign matches the label) and the loss; a
+        regression set (data.dataset(x, y, {targets = "values"})) has only the
+        loss. With val, it keeps the parameters of the best epoch (highest val
+        accuracy, or lowest val loss for regression); without val it keeps the last
+        (h.kept says which). The loss must fit the targets (class labels or values).
+        loss is a loss object or function(scores, labels). Options: epochs (may be
+        fractional: 0.5 is half an epoch), schedule (stepped each epoch, or
+        iteration), reg (L2 strength), seed (batch order), average (an optim.EMA or
+        optim.Polyak updated after every step), momentum = {start = 0.5, ["end"] =
+        0.99, epochs = 5} (annealed per epoch), stop_above = 3 (stop when the loss
+        passes 3× its initial value), clip (the gradients' global norm), log =
+        "runs/name" (a new folder; a previous run there is continued with resume =
+        true or replaced with overwrite = true; config.json with every setting,
+        metrics.jsonl every log_every = 1 iterations, checkpoints named with their
+        score, ep005_val0.8812.safetensors, of which the best keep = 3 and the last
+        stay, resume.safetensors after each epoch), resume = true (carry on from
+        log's resume.safetensors), budget = the budget hp.search gives a trial (its
+        epochs, stop_above, resume, the trial's folder as the default log, and a
+        report that may stop a trial far behind the others), keep_best=true, test =
+        a data set measured once at the end with the kept parameters (h.test_acc),
         train_sample=1000, quiet=false, augment = {flip = true, shift = 2} (each
         training image mirrored with probability 1/2 and moved up to 2 pixels each
-        way, drawn anew every batch; images [N, C, H, W]). Stops with a message naming the step if
-        the loss becomes NaN or infinite. Returns the history: h.loss (per
-        iteration), h.train_acc, h.val_acc, h.lr (per epoch), h.best, h.stopped
-        (why a budget stopped it), h.resumed_from (the epoch it carried on from).
+        way, drawn anew every batch; images [N, C, H, W]). The optimizer must hold
+        the model's parameters (a subset is fine). Stops with a message naming the
+        step and the cause if the loss becomes NaN or infinite. The model ends in
+        the mode it started in. Returns the history: h.loss (per iteration),
+        h.train_acc, h.val_acc, h.train_loss, h.val_loss, h.lr (per epoch), h.best
+        ({epoch =, val_acc = or val_loss =}, nil without val), h.kept ("best" or
+        "last"), h.stopped (why a budget stopped it), h.resumed_from.
           local h = train.fit{model = model, loss = nn.SoftmaxCrossEntropy(),
             optimizer = optim.SGD(model, {lr = 0.05, momentum = 0.9}), train = tr, val = val, epochs = 5}
         """) { a in try fit(a, distilling: false) },
@@ -56,14 +66,16 @@ enum TrainLibrary {
     ]
 
 
-    static func loss(_ a: LuaArgs, _ o: LuaOptions) throws -> (Trainer.LossFunction, String) {
+    /// The loss function, its name, and the targets it takes (nil for a Lua function).
+    static func loss(_ a: LuaArgs, _ o: LuaOptions) throws -> (Trainer.LossFunction, String, LossTargets?) {
         switch o.value("loss") {
         case .object(let obj, kind: Kind.loss)?:
             guard let box = obj as? LossBox else { break }
-            return ({ scores, labels in try box.loss(scores, labels) }, box.loss.name)
+            return ({ scores, labels in try box.loss(scores, labels) }, box.loss.name, box.loss.targets)
         case .function(let ref)?:
             let state = a.state
-            return ({ scores, labels in try state.callLoss(ref, scores, try labels.add(1)) }, "lua function")
+            // class labels reach Lua 1-based, values as they are
+            return ({ scores, targets in try state.callLoss(ref, scores, targets.dtype == .i32 ? try targets.add(1) : targets) }, "lua function", nil)
         default: break
         }
         throw a.argumentError(1, "option 'loss' must be a loss (nn.SoftmaxCrossEntropy(), …) or a function(scores, labels)")
@@ -74,13 +86,26 @@ enum TrainLibrary {
             ("loss", .array(h.loss.map { .number($0) })),
             ("train_acc", .array(h.trainAccuracy.map { .number($0) })),
             ("val_acc", .array(h.validationAccuracy.map { .number($0) })),
+            ("train_loss", .array(h.trainLoss.map { .number($0) })),
+            ("val_loss", .array(h.validationLoss.map { .number($0) })),
             ("lr", .array(h.learningRate.map { .number($0) })),
-            ("best", .record([("epoch", .integer(h.bestEpoch)), ("val_acc", .number(h.bestValidationAccuracy))])),
+            ("best", best(h)),
+            ("kept", .string(h.keptBest ? "best" : "last")),
             ("seconds", .number(h.seconds)),
             ("stopped", h.stopped.map { .string($0) } ?? .nil),
             ("resumed_from", h.resumedFrom.map { .integer($0) } ?? .nil),
             ("test_acc", h.testAccuracy.map { .number($0) } ?? .nil),
         ])
+    }
+
+    /// The best validation epoch and its score; nil without a validation set
+    /// (then no epoch is "best": the last parameters are kept).
+    static func best(_ h: TrainingHistory) -> LuaValue {
+        guard h.bestEpoch > 0 else { return .nil }
+        var fields: [(String, LuaValue)] = [("epoch", .integer(h.bestEpoch))]
+        if h.bestValidationAccuracy.isFinite { fields.append(("val_acc", .number(h.bestValidationAccuracy))) }
+        if let l = h.bestValidationLoss { fields.append(("val_loss", .number(l))) }
+        return .record(fields)
     }
 
     /// One plain line per epoch (what an embedding host or a pipe sees).
@@ -121,6 +146,7 @@ extension BindingState {
         var fields: [(String, LuaValue)] = [("at", .number(r.at)), ("epoch", .integer(r.epoch)), ("loss", .number(r.loss))]
         if let t = r.trainAccuracy { fields.append(("train_acc", .number(t))) }
         if let v = r.validationAccuracy { fields.append(("val_acc", .number(v))) }
+        if let l = r.validationLoss { fields.append(("val_loss", .number(l))) }
         let results = try callTop(arguments: [.record(fields)], results: 1)
         guard case .argument(let slot)? = results.first else { return nil }
         switch try read(slot, depth: 0) {

@@ -70,16 +70,9 @@ public struct Dataset {
     /// The first non-finite input (NaN or ±infinity): how many there are,
     /// and the first's example and feature (0-based) and value; nil when all are finite.
     public func firstNonFinite() -> (count: Int, example: Int, feature: Int, value: Double)? {
-        guard inputs.dtype.isFloatingPoint, count > 0 else { return nil }
+        guard count > 0, let bad = inputs.firstNonFinite() else { return nil }
         let perExample = inputs.count / count
-        var found = 0, first = -1, value = 0.0
-        inputs.readingDoubles { at in
-            for i in 0..<inputs.count where !at(i).isFinite {
-                if found == 0 { first = i; value = at(i) }
-                found += 1
-            }
-        }
-        return found == 0 ? nil : (found, first / perExample, first % perExample, value)
+        return (bad.count, bad.index / perExample, bad.index % perExample, bad.value)
     }
 
     /// Refuses a set with non-finite inputs, naming how many and the first

@@ -27,6 +27,10 @@ open class Module: CustomStringConvertible {
     /// The constructor arguments, enough to rebuild the layer from a checkpoint.
     open var config: [String: Double] { [:] }
 
+    /// The words it was built with (`init = "kaiming"`), recorded with the
+    /// architecture so a run's folder says how it started.
+    open var choices: [String: String] { [:] }
+
     /// The output for input `x`. Subclasses override this.
     open func forward(_ x: Tensor) throws -> Tensor {
         throw RuntimeError(.argument, typeName, "this module has no forward function")
@@ -176,7 +180,7 @@ open class Module: CustomStringConvertible {
         guard let kind = Layers.kind(named: typeName) else {
             throw RuntimeError(.argument, "clone", "\(typeName) is not a built-in layer and does not say how to copy itself")
         }
-        return try kind.make(ConstructorArguments(layer: typeName, numbers: config, children: try children.map { try $0.module.copyStructure() }))
+        return try kind.make(ConstructorArguments(layer: typeName, numbers: config, choices: choices, children: try children.map { try $0.module.copyStructure() }))
     }
 
     /// Whether this module and all inside it are built-in layers, so that a

@@ -6,16 +6,19 @@ import Foundation
 public struct ModuleSpec: Equatable, Sendable {
     public var type: String
     public var config: [String: Double]
+    /// The words it was built with (`["init": "kaiming"]`).
+    public var choices: [String: String]
     public var children: [ModuleSpec]
 
-    public init(type: String, config: [String: Double] = [:], children: [ModuleSpec] = []) {
+    public init(type: String, config: [String: Double] = [:], choices: [String: String] = [:], children: [ModuleSpec] = []) {
         self.type = type
         self.config = config
+        self.choices = choices
         self.children = children
     }
 
     public init(_ m: Module) {
-        self.init(type: m.typeName, config: m.config, children: m.children.map { ModuleSpec($0.module) })
+        self.init(type: m.typeName, config: m.config, choices: m.choices, children: m.children.map { ModuleSpec($0.module) })
     }
 
     /// `{"type":"Linear","config":{"in":784,"out":256},"children":[]}`
@@ -25,7 +28,32 @@ public struct ModuleSpec: Equatable, Sendable {
     }
 
     var dictionary: [String: Any] {
-        ["type": type, "config": config, "children": children.map(\.dictionary)]
+        var d: [String: Any] = ["type": type, "config": config, "children": children.map(\.dictionary)]
+        if !choices.isEmpty { d["choices"] = choices }
+        return d
+    }
+
+    /// The architecture as a run's config.json records it: every argument of
+    /// each layer by its declaration, typed (sizes as integers, flags as
+    /// booleans, numbers, words), defaults included.
+    public var record: [String: Any] {
+        var settings: [String: Any] = [:]
+        if let kind = Layers.kind(named: type) {
+            for p in kind.positional + kind.options {
+                switch p.kind {
+                case .size: if let v = config[p.name] ?? p.defaultValue { settings[p.name] = Int(v) }
+                case .number: if let v = config[p.name] ?? p.defaultValue { settings[p.name] = v }
+                case .flag: if let v = config[p.name] ?? p.defaultValue { settings[p.name] = v != 0 }
+                case .choice(let words): settings[p.name] = choices[p.name] ?? words.first
+                }
+            }
+        } else {
+            for (k, v) in config { settings[k] = v }
+            for (k, v) in choices { settings[k] = v }
+        }
+        var d: [String: Any] = ["type": type, "config": settings]
+        if !children.isEmpty { d["children"] = children.map(\.record) }
+        return d
     }
 
     public init(json: String) throws {
@@ -47,7 +75,12 @@ public struct ModuleSpec: Equatable, Sendable {
             config[k] = n
         }
         let children = try (d["children"] as? [Any] ?? []).map { try ModuleSpec(any: $0, depth: depth + 1) }
-        self.init(type: type, config: config, children: children)
+        var choices: [String: String] = [:]
+        for (k, v) in d["choices"] as? [String: Any] ?? [:] {
+            guard let word = v as? String else { throw RuntimeError(.format, "nn.load", "\(type): choice '\(k)' is not a word") }
+            choices[k] = word
+        }
+        self.init(type: type, config: config, choices: choices, children: children)
     }
 
     /// The parameters and buffers `build()` would make, by path and shape, in
@@ -80,7 +113,7 @@ public struct ModuleSpec: Equatable, Sendable {
         guard let kind = Layers.kind(named: type) else { throw RuntimeError(.format, "nn.load", "unknown layer type '\(type)'") }
         for (k, v) in config where !v.isFinite { throw RuntimeError(.format, "nn.load", "\(type): config '\(k)' is not a number") }
         do {
-            return try kind.make(ConstructorArguments(layer: type, numbers: config, children: try children.map { try $0.build() }))
+            return try kind.make(ConstructorArguments(layer: type, numbers: config, choices: choices, children: try children.map { try $0.build() }))
         } catch let e as RuntimeError where e.op == type {
             throw RuntimeError(.format, "nn.load", "\(type): \(e.message)")
         }

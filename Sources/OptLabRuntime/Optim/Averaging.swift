@@ -46,3 +46,13 @@ public final class ParameterAverage {
         return m
     }
 }
+
+extension ParameterAverage {
+    /// What config.json records of it.
+    public var settings: [String: Any] {
+        switch kind {
+        case .ema(let decay): return ["name": "EMA", "decay": decay]
+        case .polyak: return ["name": "Polyak"]
+        }
+    }
+}

@@ -20,6 +20,9 @@ public final class Optimizer {
     /// The first group's rule (every group's, without groups).
     public var rule: any UpdateRule { groups[0].rule }
     public let groups: [Group]
+    /// The declaration it was built from (`optim.AdamW`'s "AdamW"), when it was
+    /// built from one: it names the settings config.json records.
+    public var declaredName: String?
     public var learningRate: Double
     /// L2 weight decay added to the gradient (λ·x), or, when `decoupled`, taken
     /// from the weights directly (x −= lr·λ·x, AdamW). The first group's.
@@ -183,5 +186,37 @@ public final class Optimizer {
     public func load(from path: String) throws {
         let f = try SafeTensors.load(path)
         try loadState(tensors: f.tensors, scalars: f.metadata)
+    }
+}
+
+extension Optimizer {
+    /// What a run's config.json records of the optimizer: its declared name,
+    /// the rate and weight decay, and every hyperparameter of its rule by
+    /// option name (flags as booleans); each group's when there are several.
+    public var settings: [String: Any] {
+        let kind = declaredName.flatMap { UpdateRules.registry.named($0) }
+        func typed(_ rule: any UpdateRule) -> [String: Any] {
+            var s: [String: Any] = [:]
+            for (k, v) in rule.hyperparameters {
+                let isFlag = kind?.options.first { $0.name == k }?.kind == .flag
+                s[k] = isFlag ? (v != 0) as Any : v as Any
+            }
+            return s
+        }
+        var s = typed(rule)
+        s["name"] = declaredName ?? rule.name
+        s["lr"] = learningRate
+        s["weight_decay"] = weightDecay
+        s["decoupled_weight_decay"] = decoupled
+        if groups.count > 1 {
+            s["groups"] = groups.map { g -> [String: Any] in
+                var d = typed(g.rule)
+                d["parameters"] = g.indices.count
+                d["lr"] = learningRate * g.learningRateScale
+                d["weight_decay"] = g.weightDecay
+                return d
+            }
+        }
+        return s
     }
 }

@@ -13,6 +13,9 @@ public protocol UpdateRule: Sendable {
     var name: String { get }
     /// Names of the per-parameter state tensors, in the order `apply` gets them.
     var stateNames: [String] { get }
+    /// The rule's settings by their option names (a flag as 1 or 0), what a
+    /// run folder records: `["beta1": 0.9, "beta2": 0.999, "eps": 1e-8]`.
+    var hyperparameters: [String: Double] { get }
     /// Throws a `RuntimeError` naming a hyperparameter out of its range.
     func validate() throws
     /// The same rule with another momentum (what a momentum schedule sets),
@@ -44,6 +47,7 @@ extension UpdateRule {
     }
 
     public var stateNames: [String] { [] }
+    public var hyperparameters: [String: Double] { [:] }
     public func validate() throws {}
     public func withMomentum(_ mu: Double) -> (any UpdateRule)? { nil }
 

@@ -206,21 +206,52 @@ public struct SearchFolder: Sendable {
     }
 }
 
-/// How a run names its checkpoints: the epoch and the score, so a folder
-/// listing sorts and reads as a table (`ep005_val0.8812.safetensors`).
+/// How a run names its checkpoints: the epoch and the score that kept them,
+/// so a folder listing sorts and reads as a table: `ep005_val0.8812`
+/// (validation accuracy), `ep005_valloss0.3127` (validation loss, a
+/// regression run), and for a run without a validation set `ep005_train0.9120`
+/// or `ep005_trainloss0.2950` — a training metric is never named as a validation one.
 public enum CheckpointName {
-    public static func make(epoch: Int, score: Double) -> String { String(format: "ep%03d_val%.4f.safetensors", epoch, score) }
+    public enum Metric: String, CaseIterable, Sendable {
+        case validationAccuracy = "val", validationLoss = "valloss", trainAccuracy = "train", trainLoss = "trainloss"
+        public var higherIsBetter: Bool { self == .validationAccuracy || self == .trainAccuracy }
+        /// As metadata and messages name it.
+        public var key: String {
+            switch self {
+            case .validationAccuracy: return "val_acc"
+            case .validationLoss: return "val_loss"
+            case .trainAccuracy: return "train_acc"
+            case .trainLoss: return "train_loss"
+            }
+        }
+    }
+
+    public static func make(epoch: Int, metric: Metric, value: Double) -> String {
+        String(format: "ep%03d_%@%.4f.safetensors", epoch, metric.rawValue, value)
+    }
+
+    /// A validation-accuracy checkpoint's name.
+    public static func make(epoch: Int, score: Double) -> String { make(epoch: epoch, metric: .validationAccuracy, value: score) }
+
+    /// The epoch, metric and value in a checkpoint's name, or nil for any other file.
+    public static func parse(_ name: String) -> (epoch: Int, metric: Metric, value: Double)? {
+        guard name.hasPrefix("ep"), name.hasSuffix(".safetensors"), let underscore = name.firstIndex(of: "_"),
+              let epoch = Int(name[name.index(name.startIndex, offsetBy: 2)..<underscore]) else { return nil }
+        let rest = name[name.index(after: underscore)..<name.index(name.endIndex, offsetBy: -12)]
+        // the longest metric word first ("valloss" before "val")
+        for m in Metric.allCases.sorted(by: { $0.rawValue.count > $1.rawValue.count }) where rest.hasPrefix(m.rawValue) {
+            guard let v = Double(rest.dropFirst(m.rawValue.count)), v.isFinite else { return nil }
+            return (epoch, m, v)
+        }
+        return nil
+    }
+
+    /// A checkpoint's score to rank by, higher is better (a loss counts
+    /// negated), or nil for any other file.
+    public static func score(of name: String) -> Double? {
+        parse(name).map { $0.metric.higherIsBetter ? $0.value : -$0.value }
+    }
 
     /// The epoch in a checkpoint's name, or nil for any other file.
-    public static func epoch(of name: String) -> Int? {
-        guard score(of: name) != nil, let range = name.range(of: "_val") else { return nil }
-        return Int(name[name.index(name.startIndex, offsetBy: 2)..<range.lowerBound])
-    }
-
-    /// The score in a checkpoint's name, or nil for any other file.
-    public static func score(of name: String) -> Double? {
-        guard name.hasPrefix("ep"), name.hasSuffix(".safetensors"), let range = name.range(of: "_val") else { return nil }
-        guard Int(name[name.index(name.startIndex, offsetBy: 2)..<range.lowerBound]) != nil else { return nil }
-        return Double(name[range.upperBound..<name.index(name.endIndex, offsetBy: -12)])
-    }
+    public static func epoch(of name: String) -> Int? { parse(name)?.epoch }
 }

@@ -104,3 +104,19 @@ extension Tensor {
         bumpVersion()
     }
 }
+
+extension Tensor {
+    /// How many elements are NaN or infinite, and the first's flat index and
+    /// value; nil when every element is finite (or the tensor holds integers).
+    public func firstNonFinite() -> (count: Int, index: Int, value: Double)? {
+        guard dtype.isFloatingPoint else { return nil }
+        var found = 0, first = -1, value = 0.0
+        readingDoubles { at in
+            for i in 0..<count where !at(i).isFinite {
+                if found == 0 { first = i; value = at(i) }
+                found += 1
+            }
+        }
+        return found == 0 ? nil : (found, first, value)
+    }
+}

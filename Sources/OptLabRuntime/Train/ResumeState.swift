@@ -21,6 +21,8 @@ struct ResumeState {
     /// Iterations done of epoch `epoch + 1` (0 at an epoch's end).
     var iteration: Int
     var history: TrainingHistory
+    /// The score the best parameters were kept by (higher is better).
+    var bestScore = -Double.infinity
 
     static func save(_ run: TrainingRun, to directory: String) throws {
         let trainer = run.trainer, partial = run.isPartialEpoch
@@ -41,11 +43,14 @@ struct ResumeState {
         if let s = trainer.schedule { meta["schedule"] = s.savedState }
         meta["generator"] = [g.s.0, g.s.1, g.s.2, g.s.3].map(String.init).joined(separator: " ")
             + (g.spareNormal.map { " " + String($0.bitPattern) } ?? "")
-        let record: [String: Any] = [
+        var record: [String: Any] = [
             "loss": h.loss.map { $0.bitPattern }, "train_acc": h.trainAccuracy.map { $0.bitPattern },
             "val_acc": h.validationAccuracy.map { $0.bitPattern }, "lr": h.learningRate.map { $0.bitPattern },
+            "train_loss": h.trainLoss.map { $0.bitPattern }, "val_loss": h.validationLoss.map { $0.bitPattern },
             "best_epoch": h.bestEpoch, "best": h.bestValidationAccuracy.bitPattern, "seconds": h.seconds.bitPattern,
+            "best_score": run.bestScore.bitPattern,
         ]
+        if let l = h.bestValidationLoss { record["best_val_loss"] = l.bitPattern }
         meta["history"] = String(decoding: try JSONSerialization.data(withJSONObject: record), as: UTF8.self)
         try SafeTensors.save(tensors, metadata: meta, to: directory + "/" + fileName)
     }
@@ -88,13 +93,18 @@ struct ResumeState {
         generator.state = Generator.State(s: (words[0], words[1], words[2], words[3]),
                                           spareNormal: words.count > 4 ? Double(bitPattern: words[4]) : nil)
         var h = TrainingHistory()
+        var bestScore = -Double.infinity
         if let data = file.metadata["history"]?.data(using: .utf8),
            let d = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
             func doubles(_ k: String) -> [Double] { ((d[k] as? [NSNumber]) ?? []).map { Double(bitPattern: $0.uint64Value) } }
             h.loss = doubles("loss"); h.trainAccuracy = doubles("train_acc")
             h.validationAccuracy = doubles("val_acc"); h.learningRate = doubles("lr")
+            h.trainLoss = doubles("train_loss"); h.validationLoss = doubles("val_loss")
+            h.bestValidationLoss = (d["best_val_loss"] as? NSNumber).map { Double(bitPattern: $0.uint64Value) }
             h.bestEpoch = (d["best_epoch"] as? NSNumber)?.intValue ?? 0
             h.bestValidationAccuracy = Double(bitPattern: (d["best"] as? NSNumber)?.uint64Value ?? (-Double.infinity).bitPattern)
+            // (a state written before the score was kept: the accuracy was the score)
+            bestScore = (d["best_score"] as? NSNumber).map { Double(bitPattern: $0.uint64Value) } ?? h.bestValidationAccuracy
             h.seconds = Double(bitPattern: (d["seconds"] as? NSNumber)?.uint64Value ?? 0)
         }
         // (saved mid-epoch, the history also holds that point's evaluation: one entry per whole epoch is kept)
@@ -103,8 +113,10 @@ struct ResumeState {
             h.trainAccuracy = Array(h.trainAccuracy.prefix(epoch))
             h.learningRate = Array(h.learningRate.prefix(epoch))
             h.validationAccuracy = Array(h.validationAccuracy.prefix(epoch))
+            h.trainLoss = Array(h.trainLoss.prefix(epoch))
+            h.validationLoss = Array(h.validationLoss.prefix(epoch))
         }
-        return (ResumeState(epoch: epoch, iteration: iteration, history: h), best)
+        return (ResumeState(epoch: epoch, iteration: iteration, history: h, bestScore: bestScore), best)
     }
 }
 

@@ -108,15 +108,29 @@ public struct RunFolder {
         CheckpointName.make(epoch: epoch, score: score)
     }
 
-    /// Epoch `epoch`'s checkpoint. It replaces one an earlier, partial pass
-    /// of the same epoch left (a search's fractional budget, since resumed).
+    /// Epoch `epoch`'s checkpoint, named by the score that ranks it. It
+    /// replaces one an earlier, partial pass of the same epoch left (a
+    /// search's fractional budget, since resumed). With `keep`, only the best
+    /// `keep` checkpoints (by their scores; the later of a tie) and this last
+    /// one stay: a long run's folder stays small.
+    public func checkpoint(_ model: Module, epoch: Int, metric: CheckpointName.Metric = .validationAccuracy, value: Double,
+                           keep: Int? = nil) throws {
+        let name = CheckpointName.make(epoch: epoch, metric: metric, value: value)
+        try model.save(to: path + "/" + name, metadata: ["epoch": String(epoch), metric.key: String(value)])
+        let others = SearchFolder.checkpoints(in: path).filter { !$0.path.hasSuffix("/" + name) }
+        for c in others where c.epoch == epoch { unlink(c.path) }
+        guard let keep else { return }
+        typealias Scored = (path: String, epoch: Int, score: Double)
+        func better(_ a: Scored, _ b: Scored) -> Bool { a.score > b.score || (a.score == b.score && a.epoch > b.epoch) }
+        let earlier: [Scored] = others.filter { $0.epoch != epoch }
+        let this: Scored = (path + "/" + name, epoch, CheckpointName.score(of: name) ?? -Double.infinity)
+        // the best `keep` among all, this one included; this one stays anyway as the last
+        let kept = Set((earlier + [this]).sorted(by: better).prefix(keep).map(\.path))
+        for c in earlier where !kept.contains(c.path) { unlink(c.path) }
+    }
+
+    /// The same for a validation accuracy (optlab 0.1's form).
     public func checkpoint(_ model: Module, epoch: Int, score: Double) throws {
-        let name = RunFolder.checkpointName(epoch: epoch, score: score)
-        try model.save(to: path + "/" + name, metadata: ["epoch": String(epoch), "val_acc": String(score)])
-        let prefix = String(format: "ep%03d_val", epoch)
-        for f in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        where f != name && f.hasPrefix(prefix) && CheckpointName.score(of: f) != nil {
-            unlink(path + "/" + f)
-        }
+        try checkpoint(model, epoch: epoch, metric: .validationAccuracy, value: score)
     }
 }

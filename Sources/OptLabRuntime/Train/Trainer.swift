@@ -8,6 +8,8 @@ public struct TrainingProgress: Sendable {
     public let iteration: Int, iterationsPerEpoch: Int
     public let loss: Double
     public let trainAccuracy: Double?, validationAccuracy: Double?
+    /// The validation loss at an epoch's end (what a regression run is measured by).
+    public var validationLoss: Double?
     public let learningRate: Double
     public let elapsed: Double
     /// Estimated seconds to the end.
@@ -22,16 +24,28 @@ public struct TrainingReport: Sendable {
     public let epoch: Int
     public let loss: Double
     public let trainAccuracy: Double?, validationAccuracy: Double?
+    public var validationLoss: Double?
 }
 
-/// The history `fit` returns: loss per iteration, accuracies per epoch.
+/// The history `fit` returns: the training loss per iteration, and per epoch
+/// what each epoch's evaluation measured: the accuracies (on a sample of the
+/// training set and on the validation set; for class labels only) and the
+/// losses (the same sets, in evaluation mode).
 public struct TrainingHistory: Sendable {
     public var loss: [Double] = []
     public var trainAccuracy: [Double] = []
     public var validationAccuracy: [Double] = []
+    /// The loss on the training sample and on the validation set, per epoch.
+    public var trainLoss: [Double] = []
+    public var validationLoss: [Double] = []
     public var learningRate: [Double] = []
+    /// The epoch whose parameters were best on the validation set (0: none, without one).
     public var bestEpoch = 0
     public var bestValidationAccuracy = -Double.infinity
+    public var bestValidationLoss: Double?
+    /// The parameters the model ends with: the best validation epoch's, or
+    /// the last epoch's (without a validation set, or with keep_best = false).
+    public var keptBest = false
     public var seconds = 0.0
     /// Why training ended before its last epoch (a watcher stopped it).
     public var stopped: String?
@@ -54,8 +68,10 @@ public final class Trainer {
         public var trainAccuracySample = 1000
         /// A folder for config.json, metrics.jsonl and checkpoints.
         public var runDirectory: String?
-        /// Log the loss to metrics.jsonl every this many iterations.
-        public var logEvery = 10
+        /// Log the loss to metrics.jsonl (and TensorBoard) every this many iterations.
+        public var logEvery = 1
+        /// Checkpoints kept: the best `keep` by the validation score, and the last.
+        public var keep = 3
         /// Restore the best validation parameters at the end.
         public var keepBest = true
         /// Momentum annealed per epoch (the notes' 0.5 → 0.99), for momentum and Nesterov.
@@ -105,6 +121,11 @@ public final class Trainer {
     public private(set) var lastHistory: TrainingHistory?
     /// Measured once, at the end, with the parameters kept (the best ones by default).
     public var test: Dataset?
+    /// What the loss compares the scores with, when it is known (a built-in
+    /// loss): a loss that does not fit the data's targets is refused at the start.
+    public var lossTargets: LossTargets?
+    /// The name the loss goes by in messages ("nn.SoftmaxCrossEntropy").
+    var lossName: String { (configExtras["loss"].map { "nn." + $0.split(separator: "(").first.map(String.init)! }) ?? "the loss" }
 
     public init(model: Module, loss: @escaping LossFunction, optimizer: Optimizer, schedule: Schedule? = nil,
                 train: Dataset, validation: Dataset?, options: Options) throws {
@@ -126,11 +147,13 @@ public final class Trainer {
     /// log, TensorBoard, checkpoints, the resume state, progress, a search's
     /// reports) is an observer of it, in `observers()`.
     public func fit() throws -> TrainingHistory {
+        try checkSetUp()
         let run = TrainingRun(trainer: self)
         defer { run.history.seconds = run.previousSeconds + run.elapsed; lastHistory = run.history }
         if options.resume, let dir = options.runDirectory,
            let (state, saved) = try ResumeState.restore(self, generator: run.generator, from: dir) {
             (run.history, run.best, run.firstEpoch, run.skip) = (state.history, saved, state.epoch + 1, state.iteration)
+            run.bestScore = state.bestScore
             run.history.resumedFrom = state.epoch
         }
         run.previousSeconds = run.history.seconds
@@ -148,6 +171,9 @@ public final class Trainer {
         for o in watchers { try o.began(run) }
         defer { for o in watchers { o.ended(run) } }
         let trainSample = try train.take(Swift.min(options.trainAccuracySample, train.count))
+        // the mode the model came in, given back however fit ends
+        let wasTraining = model.isTraining
+        defer { model.train(wasTraining) }
         model.train()
         do {
         training: for epoch in stride(from: run.firstEpoch, through: options.epochs, by: 1) {
@@ -168,7 +194,6 @@ public final class Trainer {
                     batch.inputs = try Augmentation.apply(batch.inputs, draws)
                 }
                 if Trainer.interruptCheck?() == true {
-                    model.evaluate()
                     throw RuntimeError(.interrupted, "train.fit", "interrupted at epoch \(epoch), iteration \(i + 1)")
                 }
                 let value = try step(batch, epoch: epoch, iteration: i + 1, history: run.history)
@@ -180,17 +205,9 @@ public final class Trainer {
             }
             if let w = watched { lastTrainingPass = (w.lastActivations, w.lastInnerActivations) }
             for o in watchers { try o.beforeEvaluation(run) }
-            run.trainAccuracy = try accuracy(model, trainSample)
-            run.validationAccuracy = try validation.map { try accuracy(model, $0) }
+            try run.evaluate(trainSample: trainSample)
             model.train()
-            run.history.trainAccuracy.append(run.trainAccuracy)
-            if let v = run.validationAccuracy { run.history.validationAccuracy.append(v) }
-            run.history.learningRate.append(optimizer.learningRate)
-            if run.score > run.history.bestValidationAccuracy {
-                run.history.bestValidationAccuracy = run.score
-                run.history.bestEpoch = epoch
-                run.best = try model.parameters().map { try $0.detach().clone() }
-            }
+            try run.recordEpoch()
             for o in watchers { try o.epochEnded(run) }
             // (a fractional last epoch is not an epoch's end: a resumed run steps its schedule once, at the real end)
             if let s = schedule, s.unit == .epoch, !run.isPartialEpoch { try s.step(metric: run.score) }
@@ -201,15 +218,40 @@ public final class Trainer {
         }
         if options.keepBest, let best = run.best {
             for (p, b) in zip(model.parameters(), best) { try p.copy(from: b) }
+            run.history.keptBest = true
         }
-        if let test { run.history.testAccuracy = try accuracy(model, test) }
+        if let test, test.isClassification { run.history.testAccuracy = try accuracy(model, test) }
         } catch {
             run.failure = error   // for the run folder's status.json
             throw error
         }
-        model.evaluate()
         run.history.seconds = run.previousSeconds + run.elapsed
         return run.history
+    }
+
+    /// What must hold before any step: the optimizer holds parameters of this
+    /// model (one built for another model trains nothing), and the loss takes
+    /// the targets the data has.
+    func checkSetUp() throws {
+        let trained = model.parameters().filter(\.requiresGrad)
+        let held = Set(optimizer.parameters.map(ObjectIdentifier.init))
+        let missing = trained.filter { !held.contains(ObjectIdentifier($0)) }.count
+        if !trained.isEmpty && missing == trained.count {
+            throw RuntimeError(.argument, "train.fit", "the optimizer holds none of the model's \(trained.count) parameters: "
+                               + "was it built for another model? Build it for this one, e.g. optim.SGD(model, {lr = ...})")
+        }
+        if let targets = lossTargets {
+            switch (targets, train.isClassification) {
+            case (.classIndices, false):
+                throw RuntimeError(.argument, "train.fit", "\(lossName) needs class labels, but the training set's targets are values "
+                                   + "(a regression set): use a loss for values, such as nn.MSE()")
+            case (.values, true):
+                throw RuntimeError(.argument, "train.fit", "\(lossName) compares the scores with targets of their shape, but the training set "
+                                   + "has class labels: use a classification loss (nn.SoftmaxCrossEntropy()), or build the set with "
+                                   + "data.dataset(x, y, {targets = \"values\"})")
+            default: break
+            }
+        }
     }
 
     /// One minibatch: the loss (data + L2), its checks, backward, the update,
@@ -220,12 +262,11 @@ public final class Trainer {
         if options.reg > 0 { l = try l.add(l2Penalty(model, strength: options.reg)) }
         let value = try l.item()
         guard value.isFinite else {
-            model.evaluate()
             let shown = value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf")
-            throw RuntimeError(.diverged, "train.fit", "the loss became \(shown) at epoch \(epoch), iteration \(i) (step \(h.loss.count + 1)); the learning rate (\(optimizer.learningRate)) is probably too high")
+            let at = "the loss became \(shown) at epoch \(epoch), iteration \(i) (step \(h.loss.count + 1))"
+            throw RuntimeError(.diverged, "train.fit", at + "; " + nonFiniteCause(batch))
         }
         if let factor = options.stopAbove, let first = h.loss.first, value > factor * first {
-            model.evaluate()
             throw RuntimeError(.diverged, "train.fit", String(format: "the loss exploded to %.4g at epoch %d, iteration %d, above %g× its initial %.4g; the learning rate is probably too high", value, epoch, i, factor, first))
         }
         try l.backward()
@@ -234,6 +275,23 @@ public final class Trainer {
         for a in averages { try a.update() }
         if let s = schedule, s.unit == .iteration { try s.step() }
         return value
+    }
+
+    /// Why a loss is not finite: the batch's inputs or targets hold a
+    /// non-finite value (then the data is the cause, not the rate), or the
+    /// parameters already do, or else the learning rate is probably too high.
+    func nonFiniteCause(_ batch: (inputs: Tensor, labels: Tensor)) -> String {
+        for (what, t) in [("inputs", batch.inputs), ("targets", batch.labels)] {
+            if let bad = t.firstNonFinite() {
+                let perExample = Swift.max(1, t.count / Swift.max(1, t.rank > 0 ? t.shape[0] : 1))
+                return "the batch's \(what) hold \(bad.count) non-finite value\(bad.count == 1 ? "" : "s") (the first: \(bad.value.isNaN ? "nan" : String(bad.value)) "
+                    + "at example \(bad.index / perExample + 1) of the batch, feature \(bad.index % perExample + 1)): the data is the cause, not the learning rate"
+            }
+        }
+        if let p = model.namedParameters().first(where: { $0.tensor.firstNonFinite() != nil }) {
+            return "the parameter \(p.name) was already not finite before this step: an earlier step blew up (the learning rate, \(optimizer.learningRate), is probably too high)"
+        }
+        return "the inputs, targets and parameters were finite: the learning rate (\(optimizer.learningRate)) is probably too high"
     }
 
     /// Who watches this run, in the order they hear of each event: the
@@ -251,16 +309,34 @@ public final class Trainer {
         return list
     }
 
+    /// config.json: every setting the run was made with, typed (booleans as
+    /// booleans), so it can be made again from its folder alone: the
+    /// optimizer's hyperparameters, the schedule's, each layer's arguments
+    /// (its init scheme included) and train.fit's options.
     func config() throws -> [String: Any] {
+        let o = options
         var c: [String: Any] = [
-            "epochs": options.epochs, "batch": options.batchSize, "reg": options.reg, "seed": options.seed,
+            "epochs": Double(o.epochs - 1) + o.lastEpochFraction, "batch": o.batchSize, "reg": o.reg, "seed": o.seed,
             "optimizer": optimizer.rule.name, "lr": schedule?.initialRate ?? optimizer.learningRate,
-            "schedule": schedule?.summary ?? "none", "weight_decay": optimizer.weightDecay,
-            "model": ModuleSpec(model).dictionary, "parameters": model.parameterCount,
-            "train_size": train.count, "val_size": validation?.count ?? 0,
-            "augment": options.augment.map { ["flip": $0.flip, "shift": $0.shift] as [String: Any] } ?? "none",
-            "versions": ["optlab": optlabVersion, "openblas": "system"],
+            "optimizer_settings": optimizer.settings, "weight_decay": optimizer.weightDecay,
+            "schedule": schedule?.summary ?? "none",
+            "model": ModuleSpec(model).record, "parameters": model.parameterCount,
+            "train_size": train.count, "val_size": validation?.count ?? 0, "test_size": test?.count ?? 0,
+            "targets": train.isClassification ? "classes" : "values",
+            "augment": o.augment.map { ["flip": $0.flip, "shift": $0.shift] as [String: Any] } ?? "none",
+            "keep_best": o.keepBest, "keep": o.keep, "train_sample": o.trainAccuracySample, "log_every": o.logEvery,
+            "resume": o.resume, "versions": ["optlab": optlabVersion, "openblas": "system"],
         ]
+        if let s = schedule {
+            var settings: [String: Any] = s.rule.config
+            settings["name"] = s.rule.name
+            settings["unit"] = s.unit.rawValue
+            c["schedule_settings"] = settings
+        }
+        if let clip = o.clip { c["clip"] = clip }
+        if let f = o.stopAbove { c["stop_above"] = f }
+        if let m = o.momentumSchedule { c["momentum"] = ["start": m.start, "end": m.end, "epochs": m.steps] }
+        if !averages.isEmpty { c["average"] = averages.map(\.settings) }
         for (k, v) in configExtras { c[k] = v }
         return c
     }
@@ -268,31 +344,3 @@ public final class Trainer {
 
 /// The version recorded in run folders.
 public let optlabVersion = "0.1.0"
-
-/// Fraction of `data` the model classifies right (evaluation mode, no graph).
-/// With `flip`, each image's class probabilities are averaged with those of
-/// its mirror image: test-time augmentation for a model trained with
-/// `augment.flip`, which has learnt both orientations.
-public func accuracy(_ model: Module, _ data: Dataset, batchSize: Int = 1000, flip: Bool = false) throws -> Double {
-    guard data.count > 0 else { return 0 }
-    let wasTraining = model.isTraining
-    model.evaluate()
-    defer { model.train(wasTraining) }
-    var right = 0
-    try Tensor.withNoGrad {
-        for b in try data.batches(size: batchSize) {
-            var scores = try model(b.inputs)
-            if flip {
-                guard b.inputs.rank == 4 else {
-                    throw RuntimeError(.shape, "train.accuracy", "flip needs images [N, C, H, W], got inputs of shape \(describe(b.inputs.shape))")
-                }
-                let draws = [Augmentation.Draw](repeating: .init(flip: true, dy: 0, dx: 0), count: b.inputs.shape[0])
-                let mirrored = try model(Augmentation.apply(b.inputs, draws))
-                scores = try scores.softmax(dim: 1).add(mirrored.softmax(dim: 1))
-            }
-            let predicted = try scores.argmax(dim: 1)
-            right += Int(try predicted.compare(.eq, b.labels).sum().item())
-        }
-    }
-    return Double(right) / Double(data.count)
-}

@@ -7,6 +7,8 @@
 /// folds the patch gradients back (col2im).
 public final class Conv2d: Module {
     public let inputs: Int, outputs: Int, kernel: Int, stride: Int, padding: Int
+    /// How the weights were drawn (recorded with the model: a run can be redone from its folder).
+    public let initialization: Initialization
 
     public init(_ inputs: Int, _ outputs: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true,
                 initialization: Initialization = .kaiming, dtype: DType = .f32) throws {
@@ -14,6 +16,7 @@ public final class Conv2d: Module {
             throw RuntimeError(.argument, "Conv2d", "channels, kernel and stride must be positive and padding non-negative")
         }
         (self.inputs, self.outputs, self.kernel, self.stride, self.padding) = (inputs, outputs, kernel, stride, padding)
+        self.initialization = initialization
         super.init()
         let fanIn = inputs * kernel * kernel
         try addParameter("weight", initialization.weights([outputs, inputs, kernel, kernel], fanIn: fanIn, dtype: dtype))
@@ -27,6 +30,8 @@ public final class Conv2d: Module {
         ["in": Double(inputs), "out": Double(outputs), "kernel": Double(kernel), "stride": Double(stride),
          "padding": Double(padding), "bias": bias == nil ? 0 : 1]
     }
+
+    override public var choices: [String: String] { ["init": initialization.rawValue] }
 
     override public func forward(_ x: Tensor) throws -> Tensor {
         try expectRank(x, [4], what: "images of shape [N,\(inputs),H,W]")

@@ -1,6 +1,8 @@
 /// A fully connected layer: y = x·Wᵀ + b, with W of shape out×in (PyTorch's layout).
 public final class Linear: Module {
     public let inputs: Int, outputs: Int
+    /// How the weights were drawn (recorded with the model: a run can be redone from its folder).
+    public let initialization: Initialization
 
     /// - Parameters:
     ///   - inputs: The features of each input row.
@@ -15,6 +17,7 @@ public final class Linear: Module {
         }
         self.inputs = inputs
         self.outputs = outputs
+        self.initialization = initialization
         super.init()
         try addParameter("weight", initialization.weights([outputs, inputs], fanIn: inputs, dtype: dtype))
         if bias { try addParameter("bias", Tensor.zeros([outputs], dtype: dtype)) }
@@ -26,6 +29,8 @@ public final class Linear: Module {
     override public var config: [String: Double] {
         ["in": Double(inputs), "out": Double(outputs), "bias": bias == nil ? 0 : 1]
     }
+
+    override public var choices: [String: String] { ["init": initialization.rawValue] }
 
     override public func forward(_ x: Tensor) throws -> Tensor {
         try expectRank(x, [2], what: "a batch of shape [N,\(inputs)]")

@@ -7,6 +7,7 @@ public struct AdagradRule: UpdateRule {
     public let eps: Double
     public init(eps: Double = 1e-8) { self.eps = eps }
     public var name: String { "Adagrad" }
+    public var hyperparameters: [String: Double] { ["eps": eps] }
     public var stateNames: [String] { ["cache"] }
     public func validate() throws {
         guard eps > 0 else { throw RuntimeError(.argument, name, "eps must be positive, got \(eps)") }

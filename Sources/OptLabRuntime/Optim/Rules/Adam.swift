@@ -11,6 +11,7 @@ public struct AdamRule: UpdateRule {
     public let beta1: Double, beta2: Double, eps: Double
     public init(beta1: Double = 0.9, beta2: Double = 0.999, eps: Double = 1e-8) { (self.beta1, self.beta2, self.eps) = (beta1, beta2, eps) }
     public var name: String { "Adam" }
+    public var hyperparameters: [String: Double] { ["beta1": beta1, "beta2": beta2, "eps": eps] }
     public var stateNames: [String] { ["m", "v"] }
     public func validate() throws {
         guard beta1 >= 0, beta1 < 1, beta2 >= 0, beta2 < 1 else {

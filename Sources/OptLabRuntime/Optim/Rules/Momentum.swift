@@ -7,6 +7,7 @@ public struct MomentumRule: UpdateRule {
     public let mu: Double
     public init(mu: Double) { self.mu = mu }
     public var name: String { "SGD+momentum" }
+    public var hyperparameters: [String: Double] { ["momentum": mu, "nesterov": 0] }
     public var stateNames: [String] { ["velocity"] }
     public func validate() throws { try require(mu, "momentum", in: 0..<1) }
     public func withMomentum(_ mu: Double) -> (any UpdateRule)? { MomentumRule(mu: mu) }

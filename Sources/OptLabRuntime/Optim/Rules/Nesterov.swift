@@ -11,6 +11,7 @@ public struct NesterovRule: UpdateRule {
     public let mu: Double
     public init(mu: Double) { self.mu = mu }
     public var name: String { "SGD+Nesterov" }
+    public var hyperparameters: [String: Double] { ["momentum": mu, "nesterov": 1] }
     public var stateNames: [String] { ["velocity"] }
     public func validate() throws { try require(mu, "momentum", in: 0..<1) }
     public func withMomentum(_ mu: Double) -> (any UpdateRule)? { NesterovRule(mu: mu) }

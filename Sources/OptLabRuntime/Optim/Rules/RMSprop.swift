@@ -7,6 +7,7 @@ public struct RMSpropRule: UpdateRule {
     public let decay: Double, eps: Double
     public init(decay: Double = 0.99, eps: Double = 1e-8) { (self.decay, self.eps) = (decay, eps) }
     public var name: String { "RMSprop" }
+    public var hyperparameters: [String: Double] { ["decay": decay, "eps": eps] }
     public var stateNames: [String] { ["cache"] }
     public func validate() throws {
         try require(decay, "decay", in: 0..<1)

@@ -5,6 +5,7 @@
 public struct SGDRule: UpdateRule {
     public init() {}
     public var name: String { "SGD" }
+    public var hyperparameters: [String: Double] { ["momentum": 0, "nesterov": 0] }
 
     public func update<T: FloatElement>(_ x: UnsafeMutablePointer<T>, _ dx: UnsafePointer<T>, _ s: [UnsafeMutablePointer<T>],
                                         count n: Int, lr: Double, t: Int) -> Double {

@@ -16,10 +16,12 @@ final class ProgressObserver: TrainingObserver {
 
     func epochCommitted(_ run: TrainingRun) throws -> String? {
         let o = run.trainer.options, elapsed = run.elapsed
-        show(TrainingProgress(event: .epoch, epoch: run.epoch, epochs: o.epochs, iteration: run.iterationsPerEpoch,
-                              iterationsPerEpoch: run.iterationsPerEpoch, loss: run.epochLoss, trainAccuracy: run.trainAccuracy,
-                              validationAccuracy: run.validationAccuracy, learningRate: run.trainer.optimizer.learningRate, elapsed: elapsed,
-                              remaining: elapsed / Double(run.epoch - run.firstEpoch + 1) * Double(o.epochs - run.epoch)))
+        var p = TrainingProgress(event: .epoch, epoch: run.epoch, epochs: o.epochs, iteration: run.iterationsPerEpoch,
+                                 iterationsPerEpoch: run.iterationsPerEpoch, loss: run.epochLoss, trainAccuracy: run.trainAccuracy,
+                                 validationAccuracy: run.validationAccuracy, learningRate: run.trainer.optimizer.learningRate, elapsed: elapsed,
+                                 remaining: elapsed / Double(run.epoch - run.firstEpoch + 1) * Double(o.epochs - run.epoch))
+        p.validationLoss = run.validationLoss
+        show(p)
         return nil
     }
 }

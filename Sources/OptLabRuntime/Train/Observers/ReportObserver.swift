@@ -26,7 +26,9 @@ final class ReportObserver: TrainingObserver {
 
     func epochCommitted(_ run: TrainingRun) throws -> String? {
         let at = Double(run.epoch - 1) + Double(run.iterations(inEpoch: run.epoch)) / Double(run.iterationsPerEpoch)
-        return try report(TrainingReport(at: at, epoch: run.epoch, loss: lossSinceReport(run),
-                                          trainAccuracy: run.trainAccuracy, validationAccuracy: run.validationAccuracy))
+        var r = TrainingReport(at: at, epoch: run.epoch, loss: lossSinceReport(run),
+                               trainAccuracy: run.trainAccuracy, validationAccuracy: run.validationAccuracy)
+        r.validationLoss = run.validationLoss
+        return try report(r)
     }
 }

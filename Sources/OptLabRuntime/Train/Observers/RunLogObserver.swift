@@ -39,10 +39,11 @@ final class RunLogObserver: TrainingObserver {
         return nil
     }
 
-    /// The loss, lr and every parameter's update/weight ratio at this step.
+    /// The loss, lr and every parameter's update/weight ratio at this step;
+    /// `at` places it exactly (epochs done, fractional: 0.21 is iteration 10 of 47).
     static func stepRecord(_ run: TrainingRun) -> [String: Double] {
         let opt = run.trainer.optimizer
-        var record: [String: Double] = ["iteration": Double(run.step), "epoch": Double(run.epoch),
+        var record: [String: Double] = ["iteration": Double(run.step), "epoch": Double(run.epoch), "at": run.at,
                                         "loss": run.history.loss.last ?? 0, "lr": opt.learningRate]
         for (p, r) in zip(opt.parameters, opt.updateRatios) { record["ratio/" + (p.name ?? "?")] = r }
         return record
@@ -82,9 +83,13 @@ final class RunLogObserver: TrainingObserver {
     /// status.json: how the run is going or how it ended, for the report's header.
     static func status(_ run: TrainingRun, ended: Bool) -> [String: Any] {
         let h = run.history, o = run.trainer.options
-        var s: [String: Any] = ["epochs": o.epochs, "epochs_done": h.trainAccuracy.count, "seed": Double(o.seed),
+        var s: [String: Any] = ["epochs": o.epochs, "epochs_done": h.learningRate.count, "seed": Double(o.seed),
                                 "seconds": run.previousSeconds + run.elapsed, "optlab": optlabVersion, "pid": Int(getpid())]
-        if h.bestEpoch > 0 { s["best_epoch"] = h.bestEpoch; s["best_val_acc"] = h.bestValidationAccuracy }
+        if h.bestEpoch > 0 {
+            s["best_epoch"] = h.bestEpoch
+            if h.bestValidationAccuracy.isFinite { s["best_val_acc"] = h.bestValidationAccuracy }
+            if let l = h.bestValidationLoss { s["best_val_loss"] = l }
+        }
         if let t = h.testAccuracy { s["test_acc"] = t }
         if !ended {
             s["status"] = "running"
@@ -106,9 +111,11 @@ final class RunLogObserver: TrainingObserver {
     func epochEnded(_ run: TrainingRun) throws {
         // a fractional last epoch's record sits at the point it reached (1.5)
         var record: [String: Double] = ["epoch": run.isPartialEpoch ? run.at : Double(run.epoch), "iteration": Double(run.step), "loss": run.epochLoss,
-                                        "train_acc": run.trainAccuracy, "lr": run.trainer.optimizer.learningRate,
-                                        "time": run.elapsed]
+                                        "lr": run.trainer.optimizer.learningRate, "time": run.elapsed]
+        if let a = run.trainAccuracy { record["train_acc"] = a }
         if let v = run.validationAccuracy { record["val_acc"] = v }
+        if let l = run.trainLoss { record["train_loss"] = l }
+        if let l = run.validationLoss { record["val_loss"] = l }
         for (k, v) in layerRecord { record[k] = v }
         try log(record)
     }

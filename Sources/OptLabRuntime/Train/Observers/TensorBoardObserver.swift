@@ -8,7 +8,7 @@ final class TensorBoardObserver: TrainingObserver {
 
     func stepped(_ run: TrainingRun) throws -> String? {
         guard run.step % run.trainer.options.logEvery == 0 else { return nil }
-        for (k, v) in RunLogObserver.stepRecord(run) where k != "iteration" && k != "epoch" { try board.scalar(k, v, step: run.step) }
+        for (k, v) in RunLogObserver.stepRecord(run) where k != "iteration" && k != "epoch" && k != "at" { try board.scalar(k, v, step: run.step) }
         return nil
     }
 
@@ -21,8 +21,10 @@ final class TensorBoardObserver: TrainingObserver {
     }
 
     func epochEnded(_ run: TrainingRun) throws {
-        try board.scalar("train_acc", run.trainAccuracy, step: run.step)
+        if let a = run.trainAccuracy { try board.scalar("train_acc", a, step: run.step) }
         if let v = run.validationAccuracy { try board.scalar("val_acc", v, step: run.step) }
+        if let l = run.trainLoss { try board.scalar("train_loss", l, step: run.step) }
+        if let l = run.validationLoss { try board.scalar("val_loss", l, step: run.step) }
         try board.scalar("epoch_loss", run.epochLoss, step: run.step)
         for (name, p) in run.trainer.model.namedParameters() { try board.histogram("weights/" + name, p, step: run.step) }
         if let img = try? WeightImage.render(run.trainer.model) {

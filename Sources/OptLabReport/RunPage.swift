@@ -94,8 +94,11 @@ struct RunPage {
         if let seed = RunPage.number(status["seed"] ?? config["seed"]) { facts.append(("seed", String(Int(seed)))) }
         let version = status["optlab"] as? String ?? ((config["versions"] as? [String: Any])?["optlab"] as? String)
         if let v = version { facts.append(("optlab", v)) }
+        let ratioKeys = Set(stepRecords.flatMap { $0.keys.filter { $0.hasPrefix("ratio/") && !$0.hasSuffix("bias") } })
+        let stepRatios = stepRecords.map { r in ratioKeys.compactMap { RunPage.number(r[$0]) }.max() ?? .nan }
         let findings = Diagnosis.diagnose(loss: series(stepRecords, "loss").filter(\.isFinite),
-                                          trainAccuracy: series(epochRecords, "train_acc"), validationAccuracy: series(epochRecords, "val_acc"))
+                                          trainAccuracy: series(epochRecords, "train_acc"), validationAccuracy: series(epochRecords, "val_acc"),
+                                          updateRatios: stepRatios)
         var h = "<header><h1>\(SVGPlot.escape(dir))</h1><div class=\"status \(tone)\">\(SVGPlot.escape(shown))</div>"
         h += "<table class=\"facts\">" + facts.map { "<tr><th>\(SVGPlot.escape($0.0))</th><td>\(SVGPlot.escape($0.1))</td></tr>" }.joined() + "</table>"
         if !findings.isEmpty {

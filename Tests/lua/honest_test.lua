@@ -235,3 +235,55 @@ test("config.json records every setting, booleans as booleans", function()
   has('"beta1" : 0.8'); has('"beta2" : 0.999'); has('"eps" : 1e-08')
   os.execute('rm -rf "' .. dir .. '"')
 end)
+
+test("the layer monitor flags the notes' vanishing activations: a deep tanh net with small weights", function()
+  tensor.seed(6)
+  local layers = {}
+  for i = 1, 6 do layers[#layers + 1] = nn.Linear(i == 1 and 100 or 100, 100); layers[#layers + 1] = nn.Tanh() end   -- std 0.01 weights
+  local model = nn.Sequential(layers)
+  monitor.watch(model)
+  model(tensor.randn{64, 100})
+  local r = monitor.layers(model)
+  H.eq(r.depth_trend ~= nil and r.depth_trend:find("shrink geometrically", 1, true) ~= nil, true, tostring(r.depth_trend))
+  local flagged = 0
+  for _, row in ipairs(r.rows) do for _, f in ipairs(row.flags) do if f:find("vanishing", 1, true) then flagged = flagged + 1 end end end
+  H.eq(flagged, 5, "every tanh after the first is flagged")
+  -- well-scaled weights keep their scale: no flag
+  local good = {}
+  for i = 1, 6 do good[#good + 1] = nn.Linear(100, 100, {init = "xavier"}); good[#good + 1] = nn.Tanh() end
+  local m2 = nn.Sequential(good)
+  monitor.watch(m2); m2(tensor.randn{64, 100})
+  H.eq(monitor.layers(m2).depth_trend, nil)
+end)
+
+test("update ratios: a zero-initialised bias is not judged; a parameter that did not move is told so", function()
+  tensor.seed(7)
+  local model = nn.Sequential{nn.Linear(4, 3)}
+  local opt = optim.SGD(model, {lr = 1e-2})
+  local loss = nn.SoftmaxCrossEntropy()(model(tensor.randn{8, 4}), {1, 2, 3, 1, 2, 3, 1, 2})
+  loss:backward(); opt:step()
+  local r = monitor.ratios(opt)
+  H.close(r.ratios["1.bias"], 1, 1e-6, "a bias from zero has ratio 1 after its first step")
+  H.eq(r.advice["1.bias"]:find("not judged", 1, true) ~= nil, true, r.advice["1.bias"])
+  H.eq(r.advice["1.weight"]:find("not judged", 1, true), nil, "the weight is judged: " .. r.advice["1.weight"])
+end)
+
+test("monitor.diagnose tells 'nothing moved' from 'moved too little'", function()
+  local flat = {}
+  for i = 1, 40 do flat[i] = 2.3 end
+  local stuck = monitor.diagnose{loss = flat, train_acc = {0.1, 0.1}, val_acc = {0.1, 0.1}, update_ratio = {0, 0}}
+  H.eq(stuck.findings[1].kind, "stuck"); H.eq(stuck.report:find("nothing moved", 1, true) ~= nil, true, stuck.report)
+  H.eq(stuck.report:find("learning rate is probably too low", 1, true), nil, stuck.report)
+  local slow = monitor.diagnose{loss = flat, train_acc = {0.1, 0.1}, val_acc = {0.1, 0.1}, update_ratio = {2e-6, 3e-6}}
+  H.eq(slow.report:find("learning rate is probably too low", 1, true) ~= nil, true, slow.report)
+  -- train.fit's history carries the ratios: a loss whose gradient is 0 moves nothing
+  local d = data.spiral{classes = 3, per_class = 10}
+  local model = nn.Sequential{nn.Linear(2, 3)}
+  local h = train.fit{model = model, loss = function(s, y) return s:sum() * 0 + 1 end, optimizer = optim.SGD(model, {lr = 0.1}), train = d,
+    epochs = 3, batch = 5, quiet = true}
+  H.eq(monitor.diagnose(h).findings[1].kind, "stuck", monitor.diagnose(h).report)
+  -- a model with every parameter frozen is refused before training
+  for _, p in ipairs(model:parameters()) do p:requires_grad(false) end
+  H.raises(function() train.fit{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = optim.SGD(model, {lr = 0.1}), train = d, quiet = true} end,
+    "train.fit: none of the model's 2 parameters requires a gradient (all frozen): nothing would train")
+end)

@@ -43,11 +43,12 @@ enum MonitorLibrary {
                          ("grad_mean", r.gradientMean.map { .number($0) } ?? .nil), ("grad_std", r.gradientStd.map { .number($0) } ?? .nil),
                          ("flags", .array(r.flags.map { .string($0) })),
                          ("counts", .array(r.histogram.counts.map { .integer($0) })), ("edges", .array(r.histogram.edges.map { .number($0) }))])
-            }))])]
+            })), ("depth_trend", st.depthTrend.map { .string($0) } ?? .nil)])]
         },
         .primitive("ratios", as: "monitor.ratios") { a in
             let r = try UpdateRatios(try a.optimizer(1))
-            return [.record([("report", .string(r.description)), ("ratios", .record(r.rows.map { ($0.name, .number($0.ratio)) }))])]
+            return [.record([("report", .string(r.description)), ("ratios", .record(r.rows.map { ($0.name, .number($0.ratio)) })),
+                             ("advice", .record(r.rows.map { ($0.name, .string($0.advice)) }))])]
         },
         .primitive("plot", as: "monitor.plot") { a in
             // Every key is a series, except the options below.
@@ -75,7 +76,8 @@ enum MonitorLibrary {
             guard case .record(let pairs) = try a.state.read(1, depth: 0, asRecord: true) else { throw a.typeError(1, expected: "history table") }
             let d = Dictionary(pairs, uniquingKeysWith: { x, _ in x })
             func series(_ k: String) throws -> [Double] { if let v = d[k] { return try doubles(v, a, k) }; return [] }
-            let f = Diagnosis.diagnose(loss: try series("loss"), trainAccuracy: try series("train_acc"), validationAccuracy: try series("val_acc"))
+            let f = Diagnosis.diagnose(loss: try series("loss"), trainAccuracy: try series("train_acc"), validationAccuracy: try series("val_acc"),
+                                       updateRatios: try series("update_ratio"))
             return [.record([("findings", .array(f.map { .record([("kind", .string($0.kind.rawValue)), ("message", .string($0.message))]) })),
                              ("report", .string(f.map { "• " + $0.message }.joined(separator: "\n")))])]
         },

@@ -89,6 +89,7 @@ enum TrainLibrary {
             ("train_loss", .array(h.trainLoss.map { .number($0) })),
             ("val_loss", .array(h.validationLoss.map { .number($0) })),
             ("lr", .array(h.learningRate.map { .number($0) })),
+            ("update_ratio", .array(h.updateRatio.map { .number($0) })),
             ("best", best(h)),
             ("kept", .string(h.keptBest ? "best" : "last")),
             ("seconds", .number(h.seconds)),

@@ -3,7 +3,7 @@ import Foundation
 /// Reads a training history and says in words what the notes would say.
 public enum Diagnosis {
     public struct Finding: Equatable, Sendable {
-        public enum Kind: String, Sendable { case exploding, flat, noisy, overfitting, underfitting, healthy }
+        public enum Kind: String, Sendable { case exploding, stuck, flat, noisy, overfitting, underfitting, healthy }
         public let kind: Kind
         public let message: String
     }
@@ -13,8 +13,17 @@ public enum Diagnosis {
     ///   - loss: The loss of every iteration.
     ///   - trainAccuracy: The training accuracy of every epoch.
     ///   - validationAccuracy: The validation accuracy of every epoch.
-    public static func diagnose(loss: [Double], trainAccuracy: [Double], validationAccuracy: [Double]) -> [Finding] {
+    ///   - updateRatios: The largest update/weight ratio of a weight, per
+    ///     epoch or step, when known: it tells a rate too low from nothing moving.
+    public static func diagnose(loss: [Double], trainAccuracy: [Double], validationAccuracy: [Double],
+                                updateRatios: [Double] = []) -> [Finding] {
         var out: [Finding] = []
+        let ratios = updateRatios.filter(\.isFinite)
+        if !ratios.isEmpty && ratios.allSatisfy({ $0 == 0 }) {
+            return [Finding(kind: .stuck, message: "nothing moved: no weight changed at any step (every update/weight ratio is 0); "
+                            + "does the optimizer hold this model's parameters, and do they get gradients (not frozen, not detached)?")]
+        }
+        let typicalRatio = ratios.isEmpty ? nil : ratios.sorted()[ratios.count / 2]
         let finite = loss.filter { $0.isFinite }
         if let first = loss.first, let last = loss.last {
             let head = Array(loss.prefix(Swift.max(1, loss.count / 10)))
@@ -25,7 +34,12 @@ public enum Diagnosis {
                 let tail = Array(loss.suffix(Swift.max(1, loss.count / 10)))
                 let end = tail.reduce(0, +) / Double(tail.count)
                 if (start - end) / Swift.max(Swift.abs(start), 1e-12) < 0.05 {
-                    out.append(Finding(kind: .flat, message: String(format: "the loss barely moved (%.4g → %.4g): the learning rate is probably too low", start, end)))
+                    if let r = typicalRatio, r >= 1e-4 {
+                        out.append(Finding(kind: .flat, message: String(format: "the loss barely moved (%.4g → %.4g) although the weights did (update/weight ratio about %.1e): not a rate too low; check the loss and the labels, or give the model more capacity", start, end, r)))
+                    } else {
+                        let why = typicalRatio.map { String(format: " (update/weight ratio about %.1e, far below the notes' 1e-3)", $0) } ?? ""
+                        out.append(Finding(kind: .flat, message: String(format: "the loss barely moved (%.4g → %.4g)%@: the learning rate is probably too low", start, end, why)))
+                    }
                 }
                 // Noise: the spread of the loss around its moving average, against the loss itself.
                 let k = Swift.max(3, loss.count / 20)

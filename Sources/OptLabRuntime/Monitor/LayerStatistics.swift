@@ -13,10 +13,14 @@ public struct LayerStatistics: CustomStringConvertible {
         public let dead: Double?
         public let gradientMean: Double?, gradientStd: Double?
         public let histogram: Histogram
-        public let flags: [String]
+        public internal(set) var flags: [String]
     }
 
-    public let rows: [Row]
+    public private(set) var rows: [Row]
+    /// What the activations do through depth, when they shrink or grow
+    /// geometrically from layer to layer (the notes' deep network with too
+    /// small or too large weights); nil otherwise.
+    public private(set) var depthTrend: String?
 
     public init(_ model: Sequential) throws {
         guard let acts = model.lastActivations, !acts.isEmpty else {
@@ -59,6 +63,27 @@ public struct LayerStatistics: CustomStringConvertible {
             return Row(index: i + 1, layer: i < acts.count ? child.summary : pair.label, mean: mean, std: std, saturated: saturated, dead: dead,
                        gradientMean: gm, gradientStd: gs, histogram: try Histogram(v, bins: 10), flags: flags)
         }
+        flagDepthTrend(nonlinear: pairs.prefix(acts.count).enumerated().filter { LayerStatistics.isNonlinearity($0.element.module) }.map(\.offset))
+    }
+
+    static func isNonlinearity(_ m: Module) -> Bool { m is Tanh || m is Sigmoid || m is ReLU || m is LeakyReLU || m is GELU }
+
+    /// Flags the nonlinearities' outputs when their std falls (or grows) at
+    /// least 2× from each such layer to the next over three or more of them:
+    /// the activations vanish (or explode) geometrically through depth.
+    mutating func flagDepthTrend(nonlinear: [Int]) {
+        guard nonlinear.count >= 3 else { return }
+        let stds = nonlinear.map { rows[$0].std }
+        let factors = zip(stds.dropFirst(), stds).map { $1 > 0 ? $0 / $1 : .nan }
+        let shrinking = factors.allSatisfy { $0 <= 0.5 }, growing = factors.allSatisfy { $0 >= 2 }
+        guard shrinking || growing else { return }
+        let typical = Foundation.exp(factors.map { Foundation.log($0) }.reduce(0, +) / Double(factors.count))
+        let word = shrinking ? "vanishing" : "exploding"
+        for (k, i) in nonlinear.enumerated().dropFirst() { rows[i].flags.append(String(format: "%@ (std ×%.2g of the last)", word, factors[k - 1])) }
+        let path = stds.map { String(format: "%.2g", $0) }.joined(separator: " → ")
+        depthTrend = String(format: "activations %@ through depth: std %@ (×%.2g a layer); ", shrinking ? "shrink geometrically" : "grow geometrically", path, typical)
+            + (shrinking ? "the weights are too small for this depth (try init = \"xavier\", or \"kaiming\" for ReLU)"
+                         : "the weights are too large for this depth (try init = \"xavier\", or smaller weights)")
     }
 
     public var description: String {
@@ -70,8 +95,8 @@ public struct LayerStatistics: CustomStringConvertible {
                           r.histogram.sparkline, r.flags.joined(separator: ", ")])
         }
         let widths = (0..<table[0].count).map { c in table.map { $0[c].count }.max() ?? 0 }
-        return table.map { zip($0, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ") }
-            .joined(separator: "\n")
+        let lines = table.map { zip($0, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ") }
+        return (lines + (depthTrend.map { ["⚠ " + $0] } ?? [])).joined(separator: "\n")
     }
 }
 

@@ -79,7 +79,13 @@ public final class Optimizer {
         self.state = state
         lastUpdateNorms = Array(repeating: 0, count: all.count)
         lastParameterNorms = Array(repeating: 0, count: all.count)
+        startedAtZero = all.map { $0.firstNonZero() == nil }
     }
+
+    /// Which parameters were all zero when the optimizer was made (zero-initialised
+    /// biases): their norm is what training gave them, so their update/weight
+    /// ratio (1 at the first step) says nothing of the learning rate.
+    public let startedAtZero: [Bool]
 
     /// Elements of one parameter below which its update stays on one thread.
     static let grain = 1 << 15

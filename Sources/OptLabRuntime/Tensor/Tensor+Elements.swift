@@ -119,4 +119,13 @@ extension Tensor {
         }
         return found == 0 ? nil : (found, first, value)
     }
+
+    /// The flat index of the first element that is not zero, or nil.
+    public func firstNonZero() -> Int? {
+        var at: Int?
+        readingDoubles { v in
+            for i in 0..<count where v(i) != 0 { at = i; return }
+        }
+        return at
+    }
 }

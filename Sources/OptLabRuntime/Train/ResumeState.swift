@@ -47,6 +47,7 @@ struct ResumeState {
             "loss": h.loss.map { $0.bitPattern }, "train_acc": h.trainAccuracy.map { $0.bitPattern },
             "val_acc": h.validationAccuracy.map { $0.bitPattern }, "lr": h.learningRate.map { $0.bitPattern },
             "train_loss": h.trainLoss.map { $0.bitPattern }, "val_loss": h.validationLoss.map { $0.bitPattern },
+            "update_ratio": h.updateRatio.map { $0.bitPattern },
             "best_epoch": h.bestEpoch, "best": h.bestValidationAccuracy.bitPattern, "seconds": h.seconds.bitPattern,
             "best_score": run.bestScore.bitPattern,
         ]
@@ -99,7 +100,7 @@ struct ResumeState {
             func doubles(_ k: String) -> [Double] { ((d[k] as? [NSNumber]) ?? []).map { Double(bitPattern: $0.uint64Value) } }
             h.loss = doubles("loss"); h.trainAccuracy = doubles("train_acc")
             h.validationAccuracy = doubles("val_acc"); h.learningRate = doubles("lr")
-            h.trainLoss = doubles("train_loss"); h.validationLoss = doubles("val_loss")
+            h.trainLoss = doubles("train_loss"); h.validationLoss = doubles("val_loss"); h.updateRatio = doubles("update_ratio")
             h.bestValidationLoss = (d["best_val_loss"] as? NSNumber).map { Double(bitPattern: $0.uint64Value) }
             h.bestEpoch = (d["best_epoch"] as? NSNumber)?.intValue ?? 0
             h.bestValidationAccuracy = Double(bitPattern: (d["best"] as? NSNumber)?.uint64Value ?? (-Double.infinity).bitPattern)
@@ -115,6 +116,7 @@ struct ResumeState {
             h.validationAccuracy = Array(h.validationAccuracy.prefix(epoch))
             h.trainLoss = Array(h.trainLoss.prefix(epoch))
             h.validationLoss = Array(h.validationLoss.prefix(epoch))
+            h.updateRatio = Array(h.updateRatio.prefix(epoch))
         }
         return (ResumeState(epoch: epoch, iteration: iteration, history: h, bestScore: bestScore), best)
     }

@@ -39,6 +39,9 @@ public struct TrainingHistory: Sendable {
     public var trainLoss: [Double] = []
     public var validationLoss: [Double] = []
     public var learningRate: [Double] = []
+    /// The largest update/weight ratio of a weight (not a parameter that
+    /// started at zero) at each epoch's last step: 0 when nothing moved.
+    public var updateRatio: [Double] = []
     /// The epoch whose parameters were best on the validation set (0: none, without one).
     public var bestEpoch = 0
     public var bestValidationAccuracy = -Double.infinity
@@ -234,6 +237,9 @@ public final class Trainer {
     /// the targets the data has.
     func checkSetUp() throws {
         let trained = model.parameters().filter(\.requiresGrad)
+        if trained.isEmpty && !model.parameters().isEmpty {
+            throw RuntimeError(.argument, "train.fit", "none of the model's \(model.parameters().count) parameters requires a gradient (all frozen): nothing would train")
+        }
         let held = Set(optimizer.parameters.map(ObjectIdentifier.init))
         let missing = trained.filter { !held.contains(ObjectIdentifier($0)) }.count
         if !trained.isEmpty && missing == trained.count {

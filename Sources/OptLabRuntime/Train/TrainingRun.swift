@@ -90,6 +90,8 @@ final class TrainingRun {
         if let l = trainLoss { history.trainLoss.append(l) }
         if let l = validationLoss { history.validationLoss.append(l) }
         history.learningRate.append(trainer.optimizer.learningRate)
+        let opt = trainer.optimizer
+        history.updateRatio.append(zip(opt.updateRatios, opt.startedAtZero).filter { !$0.1 }.map(\.0).max() ?? 0)
         guard let s = score, s > bestScore else { return }
         bestScore = s
         history.bestEpoch = epoch

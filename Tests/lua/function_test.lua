@@ -76,7 +76,7 @@ test("a Function's mistakes are errors that name it", function()
   H.raises(function() WrongShape(w):sum():backward() end, "Tensor:backward: WrongShape's backward returned a gradient of shape [] for input 1 of shape [3]")
   local TooMany = autograd.Function{name = "TooMany", forward = function(ctx, x) return x * 2 end,
     backward = function(ctx, g) return g, g end}
-  H.raises(function() TooMany(w):sum():backward() end, "TooMany: backward returned 2 gradients for 1 arguments")
+  H.raises(function() TooMany(w):sum():backward() end, "TooMany: backward returned 2 gradients for 1 argument of forward")
   local NotTensor = autograd.Function{name = "NotTensor", forward = function(ctx, x) return 3 end, backward = function() end}
   H.raises(function() NotTensor(w) end, "NotTensor: forward must return a tensor, got number")
   local Boom = autograd.Function{name = "Boom", forward = function(ctx, x) error("forward fails here") end, backward = function() end}

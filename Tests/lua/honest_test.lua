@@ -287,3 +287,27 @@ test("monitor.diagnose tells 'nothing moved' from 'moved too little'", function(
   H.raises(function() train.fit{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = optim.SGD(model, {lr = 0.1}), train = d, quiet = true} end,
     "train.fit: none of the model's 2 parameters requires a gradient (all frozen): nothing would train")
 end)
+
+test("a Function whose backward returns fewer gradients than inputs is an error naming it, not a parameter left untrained", function()
+  local Scale = autograd.Function{name = "Scale",
+    forward = function(ctx, x, w) ctx:save(x, w); return x * w end,
+    backward = function(ctx, g) local x, w = ctx:saved(); return g * w end}   -- forgot the gradient of w
+  local x, w = tensor.randn{3}:requires_grad(), tensor.randn{3}:requires_grad()
+  H.raises(function() Scale(x, w):sum():backward() end,
+    "Scale: backward returned 1 gradient for 2 arguments of forward: return one per argument (nil where one needs none)")
+  local Fixed = autograd.Function{name = "Fixed",
+    forward = function(ctx, x, w) ctx:save(x, w); return x * w end,
+    backward = function(ctx, g) local x, w = ctx:saved(); return g * w, nil end}   -- a deliberate nil is fine
+  Fixed(x, w):sum():backward()
+  H.eq(w.grad, nil, "no gradient for w, as asked")
+end)
+
+test("a bad hp distribution is refused where it is written, with the position once", function()
+  local ok, err = pcall(function() return hp.loguniform(0, 1) end)
+  H.eq(ok, false)
+  H.eq(err:find("hp.loguniform: needs 0 < lo < hi, got 0, 1", 1, true) ~= nil, true, err)
+  local _, n = err:gsub("honest_test%.lua:%d+:", "")
+  H.eq(n, 1, "the position appears once: " .. err)
+  H.raises(function() hp.uniform(1, 0) end, "hp.uniform: needs lo < hi, got 1, 0")
+  H.raises(function() hp.int(0, 8, {log = true}) end, "hp.int: needs lo ≤ hi (and lo > 0 on a log scale)")
+end)

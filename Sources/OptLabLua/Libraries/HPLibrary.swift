@@ -58,13 +58,22 @@ enum HPLibrary {
         LuaFunction("loguniform", "hp.loguniform(lo, hi)", """
         Log-uniform between real bounds, for learning rates and regularization strengths.
         10^uniform(log10 lo, log10 hi): hp.loguniform(1e-6, 10) spans 1e-6 … 10.
-        """) { a in spec("loguniform", [("lo", .number(try a.number(1))), ("hi", .number(try a.number(2)))]) },
+        """) { a in
+            // checked where it is written, not later inside hp.search
+            let (lo, hi) = (try a.number(1), try a.number(2))
+            _ = try Distribution(checking: .logUniform(lo, hi))
+            return spec("loguniform", [("lo", .number(lo)), ("hi", .number(hi))])
+        },
         LuaFunction("uniform", "hp.uniform(lo, hi)", "Uniform in [lo, hi], e.g. a dropout probability.") { a in
-            spec("uniform", [("lo", .number(try a.number(1))), ("hi", .number(try a.number(2)))])
+            let (lo, hi) = (try a.number(1), try a.number(2))
+            _ = try Distribution(checking: .uniform(lo, hi))
+            return spec("uniform", [("lo", .number(lo)), ("hi", .number(hi))])
         },
         LuaFunction("int", "hp.int(lo, hi [, {log=false}])", "An integer in lo..hi (log-uniform when log=true), e.g. a layer width.") { a in
             let o = try a.options(3, allowed: ["log"])
-            return spec("int", [("lo", .integer(try a.integer(1))), ("hi", .integer(try a.integer(2))), ("log", .bool(try o.bool("log", default: false)))])
+            let (lo, hi, log) = (try a.integer(1), try a.integer(2), try o.bool("log", default: false))
+            _ = try Distribution(checking: .integer(lo, hi, log: log))
+            return spec("int", [("lo", .integer(lo)), ("hi", .integer(hi)), ("log", .bool(log))])
         },
         LuaFunction("choice", "hp.choice{a, b, ...}", "One of the given values.") { a in
             guard case .array(let cs) = try a.value(1), !cs.isEmpty else { throw a.typeError(1, expected: "non-empty table of choices") }

@@ -55,8 +55,10 @@ function Function.__call(F, ...)
   end
   local function backward(g)
     local r = table.pack(F.backward(ctx, g))
-    if r.n > args.n then
-      P.fail(F.name, "backward returned " .. r.n .. " gradients for " .. args.n .. " arguments")
+    if r.n ~= args.n then
+      -- (fewer would leave an input silently untrained; PyTorch refuses it too)
+      P.fail(F.name, "backward returned " .. r.n .. " gradient" .. (r.n == 1 and "" or "s") .. " for " .. args.n .. " argument"
+        .. (args.n == 1 and "" or "s") .. " of forward: return one per argument (nil where one needs none)")
     end
     for i = 1, r.n do
       if r[i] ~= nil and P.kind(args[i]) ~= "Tensor" then

@@ -11,9 +11,9 @@ public enum Distribution: Equatable, Sendable {
     public init(checking d: Distribution) throws {
         switch d {
         case .logUniform(let lo, let hi):
-            guard lo > 0, hi > lo, hi.isFinite else { throw RuntimeError(.argument, "hp.loguniform", "needs 0 < lo < hi, got \(lo), \(hi)") }
+            guard lo > 0, hi > lo, hi.isFinite else { throw RuntimeError(.argument, "hp.loguniform", "needs 0 < lo < hi, got \(lo.shortDescription), \(hi.shortDescription)") }
         case .uniform(let lo, let hi):
-            guard lo.isFinite, hi.isFinite, hi > lo else { throw RuntimeError(.argument, "hp.uniform", "needs lo < hi, got \(lo), \(hi)") }
+            guard lo.isFinite, hi.isFinite, hi > lo else { throw RuntimeError(.argument, "hp.uniform", "needs lo < hi, got \(lo.shortDescription), \(hi.shortDescription)") }
         case .integer(let lo, let hi, let log):
             guard hi >= lo, !log || lo > 0 else { throw RuntimeError(.argument, "hp.int", "needs lo ≤ hi (and lo > 0 on a log scale), got \(lo), \(hi)") }
         case .choice(let n):

@@ -311,3 +311,33 @@ test("a bad hp distribution is refused where it is written, with the position on
   H.raises(function() hp.uniform(1, 0) end, "hp.uniform: needs lo < hi, got 1, 0")
   H.raises(function() hp.int(0, 8, {log = true}) end, "hp.int: needs lo ≤ hi (and lo > 0 on a log scale)")
 end)
+
+test("coarse to fine: exploded trials bound the next range from their side; few finished trials and a rising edge warn", function()
+  local dir = tmpdir()
+  local function trial(cfg)
+    if cfg.lr > 0.08 then error("the loss exploded to 1e9 at epoch 1, iteration 3") end   -- training blows up above 0.08
+    return -(math.log(cfg.lr, 10) + 1.5) ^ 2                                                -- best at lr = 0.03
+  end
+  local r
+  for seed = 1, 60 do                                                                       -- a seed whose 6 trials explode 3 times (the issue's case)
+    os.execute('rm -rf "' .. dir .. '"')
+    r = hp.search{name = "x", dir = dir, space = {lr = hp.loguniform(1e-5, 1)}, trial = trial, seed = seed, quiet = true,
+      stages = {{trials = 6}, {trials = 8}}}
+    local exploded = 0
+    for _, t in ipairs(r.trials) do if t.stage == 1 and t.status ~= "ok" then exploded = exploded + 1 end end
+    if exploded == 3 then break end
+  end
+  local lowest_exploded, best1 = math.huge, nil
+  for _, t in ipairs(r.trials) do
+    if t.stage == 1 and t.status ~= "ok" then lowest_exploded = math.min(lowest_exploded, t.config.lr) end
+    if t.stage == 1 and t.status == "ok" and (not best1 or t.score > best1.score) then best1 = t end
+  end
+  local hi2 = 0
+  for _, t in ipairs(r.trials) do if t.stage == 2 then hi2 = math.max(hi2, t.config.lr) end end
+  H.eq(hi2 <= lowest_exploded, true, string.format("stage 2 stays below the lowest exploded lr %.3g (its highest: %.3g)", lowest_exploded, hi2))
+  H.eq(hi2 >= best1.config.lr, true, string.format("and reaches the best finished one %.3g (its highest: %.3g)", best1.config.lr, hi2))
+  local few = false
+  for _, w in ipairs(r.warnings) do if w:find("narrowed on only", 1, true) then few = true end end
+  H.eq(few, true, "narrowing on few finished trials warns: " .. table.concat(r.warnings, " | "))
+  os.execute('rm -rf "' .. dir .. '"')   -- (the warning of a score rising toward a stage's edge: SearchSpaceTests)
+end)

@@ -34,6 +34,26 @@ enum HPLibrary {
         })
     }
 
+    /// A list of {raw = {...}, score = n} as configs and scores.
+    static func scored(_ a: LuaArgs, _ i: Int) throws -> [(config: [String: Double], score: Double)] {
+        guard case .array(let rs) = try a.value(i) else { return [] }
+        return rs.compactMap { r in
+            guard case .record(let f) = r else { return nil }
+            let d = Dictionary(f, uniquingKeysWith: { x, _ in x })
+            guard let score = d["score"]?.number, case .record(let cfg)? = d["raw"] else { return nil }
+            return (Dictionary(cfg.compactMap { k, v in v.number.map { (k, $0) } }, uniquingKeysWith: { x, _ in x }), score)
+        }
+    }
+
+    /// A list of raw configs.
+    static func raws(_ a: LuaArgs, _ i: Int) throws -> [[String: Double]] {
+        guard !a.isNoneOrNil(i), case .array(let rs) = try a.value(i) else { return [] }
+        return rs.compactMap { r in
+            guard case .record(let cfg) = r else { return nil }
+            return Dictionary(cfg.compactMap { k, v in v.number.map { (k, $0) } }, uniquingKeysWith: { x, _ in x })
+        }
+    }
+
     /// The sampler `method =` names (a registered one: search.lua checked it).
     static func sampler(_ a: LuaArgs, _ i: Int) throws -> any SearchSampler {
         let name = try a.string(i)
@@ -120,22 +140,21 @@ enum HPLibrary {
             return [rawTable(try sampler(a, 1).point(space: s, finished: finished, running: running,
                                                      seed: UInt64(bitPattern: Int64(try a.integer(5))), trial: try a.integer(6)))]
         },
+        // narrow(space, finished = {{raw =, score =}, ...}, failed = {raw, ...}): the next stage's space and its warnings
         .primitive("narrow", as: "hp.search") { a in
             let s = try space(a, 1)
-            guard case .array(let rs) = try a.value(2) else { throw a.typeError(2, expected: "results") }
-            let results: [(config: [String: Double], score: Double)] = rs.compactMap { r in
-                guard case .record(let f) = r else { return nil }
-                let d = Dictionary(f, uniquingKeysWith: { x, _ in x })
-                guard let score = d["score"]?.number, case .record(let cfg)? = d["raw"] else { return nil }
-                return (Dictionary(cfg.compactMap { k, v in v.number.map { (k, $0) } }, uniquingKeysWith: { x, _ in x }), score)
-            }
-            return [specTable(s.narrowed(to: results))]
+            let (narrowed, warnings) = s.narrowed(to: try scored(a, 2), failed: try raws(a, 3))
+            return [specTable(narrowed), .array(warnings.map { .string($0) })]
         },
+        // borders(space, best raw [, last stage's space, its finished {{raw =, score =}, ...}])
         .primitive("borders", as: "hp.search") { a in
             let s = try space(a, 1)
             guard case .record(let cfg) = try a.state.read(2, depth: 0, asRecord: true) else { throw a.typeError(2, expected: "config") }
             let raw = Dictionary(cfg.compactMap { k, v in v.number.map { (k, $0) } }, uniquingKeysWith: { x, _ in x })
-            return [.array(s.borderWarnings(best: raw).map { .string($0) })]
+            let edges = s.borders(best: raw)
+            var warnings = edges.map(\.message)
+            if !a.isNoneOrNil(3) { warnings += try space(a, 3).trendWarnings(try scored(a, 4), skipping: Set(edges.map(\.name))) }
+            return [.array(warnings.map { .string($0) })]
         },
         .primitive("write_json", as: "hp.search") { a in
             let path = try a.string(1)

@@ -122,6 +122,10 @@ extension TrainLibrary {
         } catch let e as RuntimeError where e.kind == .interrupted || e.kind == .diverged {
             guard let h = trainer.lastHistory else { throw e }
             try a.state.keepLastHistory(h)
+            // a sweep's worker is a process the user cannot reach: point at the trial's folder only
+            if case .worker? = a.state.sweepRole, let folder {
+                throw RuntimeError(e.kind, e.op, e.message + "; the history so far (\(h.loss.count) iterations) is in \(folder) (metrics.jsonl)")
+            }
             let where_ = folder.map { " and \($0)" } ?? ""
             throw RuntimeError(e.kind, e.op, e.message + "; the history so far (\(h.loss.count) iterations) is in train.last\(where_)")
         }

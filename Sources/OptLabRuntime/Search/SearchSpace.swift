@@ -81,36 +81,110 @@ public struct SearchSpace: Sendable {
         return Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0.distribution.sample(g)) })
     }
 
-    /// Coarse to fine: each numeric range narrows to the span of the best
-    /// trials (the top quarter, at least 3), widened by `margin` of that span
-    /// on each side (in log space for log parameters), inside the old range.
-    public func narrowed(to results: [(config: [String: Double], score: Double)], margin: Double = 0.25) -> SearchSpace {
+    /// Coarse to fine: the next stage's space from this stage's trials. The
+    /// best finished trials (the top quarter of all the stage's trials,
+    /// failed ones counted, at least 2) are spanned with a margin of 25% on
+    /// each side (in log space for log parameters), inside the old range.
+    /// Failed and exploded trials count as information: beyond the best
+    /// trials, the nearest one bounds the range from that side (searching
+    /// where training blew up is wasted), without pulling the range away
+    /// from the good region. Narrowing on few finished trials warns.
+    public func narrowed(to results: [(config: [String: Double], score: Double)], failed: [[String: Double]] = [],
+                         margin: Double = 0.25) -> (space: SearchSpace, warnings: [String]) {
         let ranked = results.filter { $0.score.isFinite }.sorted { $0.score > $1.score }
-        let best = Array(ranked.prefix(Swift.max(3, ranked.count / 4)))
-        guard best.count >= 2 else { return self }
-        return SearchSpace(parameters.map { name, d in
+        let lost = failed.count + results.count - ranked.count
+        let total = ranked.count + lost
+        guard ranked.count >= 2 else {
+            return (self, ["only \(ranked.count) of the stage's \(total) trials finished (\(lost) failed or exploded): the range is kept as it was; "
+                           + "widen it away from where trials fail, or give the stage more trials"])
+        }
+        var warnings: [String] = []
+        if ranked.count < 4 || 2 * ranked.count <= total {
+            warnings.append("narrowed on only \(ranked.count) finished trials (\(lost) of the stage's \(total) failed or exploded): "
+                            + "the next range rests on little; more trials in this stage would make it firmer")
+        }
+        let best = Array(ranked.prefix(Swift.max(2, (total + 3) / 4)))
+        let space = SearchSpace(parameters.map { name, d in
             guard let (lo, hi) = d.bounds else { return (name, d) }
             let cs = best.compactMap { $0.config[name] }.map(d.coordinate)
             guard let cmin = cs.min(), let cmax = cs.max() else { return (name, d) }
             let span = Swift.max(cmax - cmin, (d.coordinate(hi) - d.coordinate(lo)) * 0.05)
-            let nlo = Swift.max(d.coordinate(lo), cmin - margin * span), nhi = Swift.min(d.coordinate(hi), cmax + margin * span)
+            var nlo = Swift.max(d.coordinate(lo), cmin - margin * span), nhi = Swift.min(d.coordinate(hi), cmax + margin * span)
+            let bad = failed.compactMap { $0[name] }.map(d.coordinate)
+            if let above = bad.filter({ $0 > cmax }).min() { nhi = Swift.min(nhi, above) }
+            if let below = bad.filter({ $0 < cmin }).max() { nlo = Swift.max(nlo, below) }
             return (name, d.with(d.value(nlo), d.value(nhi)))
         })
+        return (space, warnings)
+    }
+
+    /// The same, without its warnings (optlab 0.1's form).
+    public func narrowed(to results: [(config: [String: Double], score: Double)], margin: Double = 0.25) -> SearchSpace {
+        narrowed(to: results, failed: [], margin: margin).space
+    }
+
+    /// The notes' warning at the end of a coarse-to-fine search: the score
+    /// still rising toward an edge of the last stage's range (`self`), over
+    /// its finished trials in order of the parameter (the best in the outer
+    /// quarter and the scores climbing to it: a rank correlation of 0.8 or
+    /// more), suggests the best lies beyond it.
+    /// Parameters in `skipping` (already warned of) are passed over.
+    public func trendWarnings(_ trials: [(config: [String: Double], score: Double)], skipping: Set<String> = []) -> [String] {
+        parameters.compactMap { name, d in
+            guard !skipping.contains(name), let (lo, hi) = d.bounds else { return nil }
+            let points = trials.compactMap { t in t.config[name].map { (d.coordinate($0), t.score) } }.filter { $0.1.isFinite }.sorted { $0.0 < $1.0 }
+            guard points.count >= 4, let best = points.max(by: { $0.1 < $1.1 }) else { return nil }
+            let (a, b) = (d.coordinate(lo), d.coordinate(hi))
+            let rho = SearchSpace.rankCorrelation(points.map(\.0), points.map(\.1))
+            let range = "[\(Histogram.short(lo)), \(Histogram.short(hi))]"
+            if rho >= 0.8, best.0 >= b - 0.25 * (b - a) {
+                return "\(name): the score rises toward the upper edge of this stage's range \(range) (rank correlation \(String(format: "%.2f", rho))); the best may lie above it: widen the range above"
+            }
+            if rho <= -0.8, best.0 <= a + 0.25 * (b - a) {
+                return "\(name): the score rises toward the lower edge of this stage's range \(range) (rank correlation \(String(format: "%.2f", rho))); the best may lie below it: widen the range below"
+            }
+            return nil
+        }
+    }
+
+    /// Spearman's rank correlation (ties share their mean rank).
+    static func rankCorrelation(_ x: [Double], _ y: [Double]) -> Double {
+        func ranks(_ v: [Double]) -> [Double] {
+            let order = v.indices.sorted { v[$0] < v[$1] }
+            var r = [Double](repeating: 0, count: v.count), i = 0
+            while i < order.count {
+                var j = i
+                while j + 1 < order.count && v[order[j + 1]] == v[order[i]] { j += 1 }
+                for k in i...j { r[order[k]] = Double(i + j) / 2 + 1 }
+                i = j + 1
+            }
+            return r
+        }
+        let (rx, ry) = (ranks(x), ranks(y))
+        let n = Double(x.count), mx = rx.reduce(0, +) / n, my = ry.reduce(0, +) / n
+        let cov = zip(rx, ry).map { ($0 - mx) * ($1 - my) }.reduce(0, +)
+        let vx = rx.map { ($0 - mx) * ($0 - mx) }.reduce(0, +), vy = ry.map { ($0 - my) * ($0 - my) }.reduce(0, +)
+        return vx > 0 && vy > 0 ? cov / (vx * vy).squareRoot() : 0
     }
 
     /// The notes' warning: a best value within 5% (of the range, in log space
     /// for log parameters) of an edge suggests the range should grow that way.
     public func borderWarnings(best config: [String: Double]) -> [String] {
-        parameters.compactMap { name, d in
+        borders(best: config).map(\.message)
+    }
+
+    /// The parameters whose best value sits at an edge, each with its warning.
+    public func borders(best config: [String: Double]) -> [(name: String, message: String)] {
+        parameters.compactMap { name, d -> (name: String, message: String)? in
             guard let (lo, hi) = d.bounds, let v = config[name] else { return nil }
             let (a, b, c) = (d.coordinate(lo), d.coordinate(hi), d.coordinate(v))
             let near = 0.05 * (b - a)
             if c - a <= near {
                 // 0 is often a hard bound (a dropout, a count): then the edge may simply be the best value
                 let advice = lo == 0 && !d.isLog ? "if values below 0 make sense, widen the range below; otherwise 0 itself may be best" : "widen the range below"
-                return "\(name): the best value \(Histogram.short(v)) is at the lower edge of [\(Histogram.short(lo)), \(Histogram.short(hi))]; \(advice)"
+                return (name, "\(name): the best value \(Histogram.short(v)) is at the lower edge of [\(Histogram.short(lo)), \(Histogram.short(hi))]; \(advice)")
             }
-            if b - c <= near { return "\(name): the best value \(Histogram.short(v)) is at the upper edge of [\(Histogram.short(lo)), \(Histogram.short(hi))]; widen the range above" }
+            if b - c <= near { return (name, "\(name): the best value \(Histogram.short(v)) is at the upper edge of [\(Histogram.short(lo)), \(Histogram.short(hi))]; widen the range above") }
             return nil
         }
     }

@@ -93,3 +93,31 @@ import Testing
         #expect(SearchSpace([("x", .uniform(0, 1))]).gridLevels(budget: 1) == [1])
     }
 }
+
+@Suite struct NarrowingTests {
+    let space = SearchSpace([("lr", .logUniform(1e-5, 1))])
+
+    @Test func failedTrialsBoundTheNextRangeFromTheirSide() {
+        // finished at 1e-4 (score −2), 1e-3 (−1), 0.03 (0, the best); exploded at 0.05, 0.3, 0.9
+        let finished: [(config: [String: Double], score: Double)] = [(["lr": 1e-4], -2), (["lr": 1e-3], -1), (["lr": 0.03], 0)]
+        let (next, warnings) = space.narrowed(to: finished, failed: [["lr": 0.05], ["lr": 0.3], ["lr": 0.9]])
+        guard case .logUniform(let lo, let hi) = next.parameters[0].distribution else { Issue.record("not log-uniform"); return }
+        // the best 2 of 6 (1e-3 and 0.03) span 1.48 decades; ±25%: 10^(−3.37) … 10^(−1.15) = 0.07, then capped at 0.05
+        #expect(lo > 3e-4 && lo < 5e-4, "lower \(lo)")
+        #expect(Swift.abs(hi - 0.05) < 1e-12, "upper \(hi): the lowest exploded value, not above it")
+        #expect(warnings.count == 1 && warnings[0].contains("narrowed on only 3 finished trials (3 of the stage's 6 failed or exploded)"), "\(warnings)")
+        // without the failed ones, the same finished trials would give an upper bound above 0.1
+        guard case .logUniform(_, let blind) = space.narrowed(to: finished, failed: []).space.parameters[0].distribution else { return }
+        #expect(blind > 0.069 && blind < 0.071, "blind to the failures: \(blind)")
+    }
+
+    @Test func aScoreRisingTowardAStagesEdgeWarns() {
+        let stage = SearchSpace([("lr", .logUniform(1e-4, 1e-2))])
+        let rising: [(config: [String: Double], score: Double)] = [1.2e-4, 4e-4, 1e-3, 3e-3, 8e-3].map { (["lr": $0], log10($0)) }
+        let w = stage.trendWarnings(rising)
+        #expect(w.count == 1 && w[0].contains("rises toward the upper edge of this stage's range"), "\(w)")
+        #expect(stage.trendWarnings(rising, skipping: ["lr"]).isEmpty, "not twice for a parameter already at the original edge")
+        let peaked: [(config: [String: Double], score: Double)] = [1.2e-4, 4e-4, 1e-3, 3e-3, 8e-3].map { (["lr": $0], -abs(log10($0) + 3)) }
+        #expect(stage.trendWarnings(peaked).isEmpty, "a peak inside the range: no warning")
+    }
+}

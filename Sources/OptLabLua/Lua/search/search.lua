@@ -34,8 +34,11 @@ local function run_stages(ctx, stages, backend)
       local r = result_of(ctx, j) or {trial = j.trial, stage = s, config = j.config, raw = j.raw, dir = j.dir, status = "failed", error = "no result"}
       results[#results + 1] = r; all[#all + 1] = r
     end
-    local nextspace = s < #stages and narrowed_space(space, results) or nil
-    ctx.view:stage_done(s, jobs, space, nextspace)
+    local nextspace, warnings
+    if s < #stages then nextspace, warnings = narrowed_space(space, results) end
+    ctx.view:stage_done(s, jobs, space, nextspace, warnings)
+    for _, w in ipairs(warnings or {}) do ctx.stage_warnings[#ctx.stage_warnings + 1] = "stage " .. s .. ": " .. w end
+    ctx.last_space, ctx.last_results = space, results
     space = nextspace or space
   end
   return all
@@ -55,7 +58,11 @@ local function conclude(ctx, all)
   end)
   local best = all[1]
   if best and best.status ~= "ok" then best = nil end
-  local warnings = best and H.borders(ctx.space, best.raw) or {}
+  -- at the original range's edges, and the score still rising toward an edge of the last stage's range
+  local last = {}
+  for _, r in ipairs(ctx.last_results or {}) do if r.status == "ok" and r.raw then last[#last + 1] = {raw = r.raw, score = r.score} end end
+  local warnings = best and H.borders(ctx.space, best.raw, ctx.last_space, last) or {}
+  for i, w in ipairs(ctx.stage_warnings) do table.insert(warnings, i, w) end
   ctx.view:finish(best, warnings)
   H.unlock(ctx.root)
   return {best = best, trials = all, warnings = warnings, dir = ctx.root}
@@ -130,7 +137,7 @@ function hp.search(o)
     end
   end
   local ctx = {space = o.space, trial = o.trial, seed = o.seed or 0, key = o.score or "val_acc", method = sampler.name,
-               sampler = sampler, prune = prune, results = {}, reports = {}, name = o.name or "search", asha = asha}
+               sampler = sampler, prune = prune, stage_warnings = {}, results = {}, reports = {}, name = o.name or "search", asha = asha}
   if asha then ctx.observations = S.asha.observations end
   ctx.root = H.search_root(o.dir or "runs", ctx.name)
   H.mkdir(ctx.root)

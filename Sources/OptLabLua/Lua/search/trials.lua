@@ -155,12 +155,17 @@ end
 
 -- Coarse to fine: the next stage's space from this stage's finished trials
 -- (choices are kept as they are).
+-- Failed and exploded trials (and those stopped far behind) are information
+-- too: they bound the next range from their side. Returns the space and warnings.
 local function narrowed_space(space, results)
-  local finished = {}
-  for _, r in ipairs(results) do if r.status == "ok" then finished[#finished + 1] = {score = r.score, raw = r.raw} end end
-  local narrowed = H.narrow(space, finished)
+  local finished, failed = {}, {}
+  for _, r in ipairs(results) do
+    if r.status == "ok" then finished[#finished + 1] = {score = r.score, raw = r.raw}
+    elseif (r.status == "failed" or r.status == "stopped") and r.raw then failed[#failed + 1] = r.raw end
+  end
+  local narrowed, warnings = H.narrow(space, finished, failed)
   for n, spec in pairs(space) do if spec.kind == "choice" then narrowed[n] = spec end end
-  return narrowed
+  return narrowed, warnings
 end
 
 local function quantile(xs, q)

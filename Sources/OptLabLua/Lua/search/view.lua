@@ -196,7 +196,7 @@ local function range_text(spec)
   return fmt(spec.lo) .. " … " .. fmt(spec.hi)
 end
 
-function View:stage_done(s, jobs, space, nextspace)
+function View:stage_done(s, jobs, space, nextspace, warnings)
   if self.quiet then return end
   for _, j in ipairs(jobs) do local r = result_of(self.ctx, j) if r then self:finished(r) end end
   self:draw(true)
@@ -211,13 +211,15 @@ function View:stage_done(s, jobs, space, nextspace)
   for _, st in ipairs{"ok", "stopped", "failed", "cancelled", "lost"} do
     if counts[st] then parts[#parts + 1] = counts[st] .. " " .. st end
   end
-  print(string.format("stage %d done: %s", s, table.concat(parts, ", ")))
+  -- (successive halving has rungs, not stages)
+  print(string.format(self.ctx.asha and "successive halving done: %s" or ("stage " .. s .. " done: %s"), table.concat(parts, ", ")))
   if nextspace then
     for _, n in ipairs(self:names()) do
       local a, b = range_text(space[n]), range_text(nextspace[n])
       if a and b and a ~= b then print(string.format("  %s narrows from %s to %s", n, a, b)) end
     end
   end
+  for _, w in ipairs(warnings or {}) do print("warning: " .. w) end
 end
 
 function View:finish(best, warnings)

@@ -71,4 +71,24 @@ import OptLabRuntime
             #expect(e.message.hasPrefix("w.lua:1: hp.search: workers > 1 needs the master"), "\(e.message)")
         }
     }
+
+    @Test func aTrialFailingInAWorkerPointsAtItsFolderNotAtTrainLast() throws {
+        let vm = try LuaVM()
+        try vm.capturePrint { _ in }
+        vm.sweepRole = .worker(script: "x.lua", trial: nil)
+        let dir = LuaHostTests.folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        do {
+            try vm.run(code: """
+                local d = data.spiral{classes = 2, per_class = 10}
+                local m = nn.Sequential{nn.Linear(2, 2)}
+                train.fit{model = m, loss = function(s, y) return s:sum() * (0 / 0) end, optimizer = optim.SGD(m, {lr = 0.1}),
+                          train = d, epochs = 1, quiet = true, log = "\(dir)"}
+                """, name: "=worker.lua")
+            Issue.record("expected the NaN stop")
+        } catch let e as LuaError {
+            #expect(e.message.contains("is in \(dir) (metrics.jsonl)"), "\(e.message)")
+            #expect(!e.message.contains("train.last"), "\(e.message)")
+        }
+    }
 }

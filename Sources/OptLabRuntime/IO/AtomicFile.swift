@@ -9,7 +9,7 @@ import Glibc
 public enum AtomicFile {
     public static func write(_ bytes: [UInt8], to path: String, op: String) throws {
         let dir = directory(of: path)
-        removeStaleTemporaries(of: path, in: dir)
+        removeStaleTemporaries(in: dir)
         let tmp = "\(dir)/.\(basename(of: path)).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
@@ -81,9 +81,9 @@ public enum AtomicFile {
     }
 
     /// A writer killed mid-save leaves `.name.tmp-PID-N` behind; the next save
-    /// of the same file removes those whose process is gone (never a live one's).
-    static func removeStaleTemporaries(of path: String, in dir: String) {
-        let prefix = ".\(basename(of: path)).tmp-"
+    /// into the same folder (of any file: a run's checkpoints are named anew
+    /// each epoch) removes those whose process is gone, never a live one's.
+    static func removeStaleTemporaries(in dir: String) {
         let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name) ?? 19
         guard let d = opendir(dir) else { return }
         defer { closedir(d) }
@@ -91,10 +91,18 @@ public enum AtomicFile {
         while let entry = readdir(d) {
             // (read the name in place: copying the whole dirent reads past a record shorter than the struct)
             let name = String(cString: (UnsafeRawPointer(entry) + nameOffset).assumingMemoryBound(to: CChar.self))
-            guard name.hasPrefix(prefix), let pid = Int32(name.dropFirst(prefix.count).split(separator: "-").first ?? "") else { continue }
+            guard let pid = temporaryOwner(name) else { continue }
             if pid != getpid(), kill(pid, 0) != 0, errno == ESRCH { stale.append(name) }
         }
         for name in stale { unlink(dir + "/" + name) }
+    }
+
+    /// The pid in a temporary file's name (`.target.tmp-PID-N`), or nil for any other file.
+    static func temporaryOwner(_ name: String) -> Int32? {
+        guard name.hasPrefix("."), let mark = name.range(of: ".tmp-", options: .backwards) else { return nil }
+        let parts = name[mark.upperBound...].split(separator: "-")
+        guard parts.count == 2, let pid = Int32(parts[0]), UInt32(parts[1]) != nil else { return nil }
+        return pid
     }
 
     static func directory(of path: String) -> String {

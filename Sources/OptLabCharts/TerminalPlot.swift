@@ -12,6 +12,12 @@ public struct TerminalPlot: CustomStringConvertible {
     public let width: Int, height: Int
     /// ANSI colours, one per series; without them several series are drawn as separate panels.
     public let colors: Bool
+    /// The x value of each point (every series as long), instead of its index:
+    /// a learning rate for a range test's losses. `logX` puts them on a log axis.
+    public var xValues: [Double]?
+    public var logX = false
+    /// The x axis's name when x values are given.
+    public var xLabel = "x"
 
     public init(series: [(name: String, values: [Double])], logY: Bool = false, epochs: Double? = nil,
                 width: Int = 60, height: Int = 15, colors: Bool = false) throws {
@@ -46,7 +52,10 @@ public struct TerminalPlot: CustomStringConvertible {
             if t.1.isFinite && t.2.isFinite && t.2 > t.1 { (ticks, lo, hi) = (t.0, t.1, t.2) }
         }
         let n = series.map(\.values.count).max() ?? 1
-        func fraction(_ j: Int, of count: Int) -> Double {
+        let xs = xValues?.map { logX ? ($0 > 0 ? Foundation.log10($0) : Double.nan) : $0 }
+        let xlo = xs?.filter(\.isFinite).min() ?? 0, xhi = xs?.filter(\.isFinite).max() ?? 1
+        func fraction(_ j: Int, of count: Int) -> Double? {
+            if let xs { return j < xs.count && xs[j].isFinite ? unitPosition(xs[j], from: xlo, to: xhi == xlo ? xlo + 1 : xhi) : nil }
             if epochs != nil { return Double(j + 1) / Double(Swift.max(count, 1)) }
             return n > 1 ? Double(j) / Double(n - 1) : 0
         }
@@ -57,8 +66,8 @@ public struct TerminalPlot: CustomStringConvertible {
         for (s, (_, values)) in series.enumerated() {
             var previous: (Int, Int)?
             for (i, v) in values.enumerated() {
-                guard let yv = y(v) else { previous = nil; continue }
-                let px = Int(fraction(i, of: values.count) * Double(dotsX - 1))
+                guard let yv = y(v), let fx = fraction(i, of: values.count) else { previous = nil; continue }
+                let px = Int(fx * Double(dotsX - 1))
                 let py = Int(unitPosition(yv, from: hi, to: lo) * Double(dotsY - 1))
                 // join consecutive points with a line of dots
                 let steps = previous.map { Swift.max(Swift.abs(px - $0.0), Swift.abs(py - $0.1), 1) } ?? 1
@@ -99,22 +108,36 @@ public struct TerminalPlot: CustomStringConvertible {
             lines.append(String(repeating: " ", count: labelWidth - axis.count) + axis + (axis.isEmpty ? " │" : " ┤") + row)
         }
         let xmax = epochs ?? Double(Swift.max(n - 1, 1))
-        let xName = epochs == nil ? "point" : "epoch"
+        let xName = xValues != nil ? xLabel : epochs == nil ? "point" : "epoch"
         lines.append(String(repeating: " ", count: labelWidth) + " └" + String(repeating: "─", count: width))
-        // Round x ticks under their columns.
+        // Round x ticks under their columns (the x values' own, when given).
         var axisRow = [Character](repeating: " ", count: width + 8)
-        let xt = NiceTicks.linear(0, xmax, count: Swift.max(2, width / 12))
-        let xstep = xt.ticks.count > 1 ? xt.ticks[1] - xt.ticks[0] : 1
-        for t in xt.ticks where t <= xmax + 1e-9 {
-            let col = Int((t / xmax * Double(width - 1)).rounded())
-            let text = Array(NiceTicks.label(t, step: xstep))
+        var xTicks: [(at: Double, text: String)] = []
+        if xValues != nil {
+            if logX {
+                xTicks = NiceTicks.log(Foundation.pow(10, xlo), Foundation.pow(10, xhi)).ticks.map { t in
+                    (unitPosition(Foundation.log10(t), from: xlo, to: xhi), NiceTicks.label(t, step: t))
+                }
+            } else {
+                let xt = NiceTicks.linear(xlo, xhi, count: Swift.max(2, width / 12))
+                let step = xt.ticks.count > 1 ? xt.ticks[1] - xt.ticks[0] : 1
+                xTicks = xt.ticks.filter { $0 >= xlo - 1e-12 && $0 <= xhi + 1e-12 }.map { (unitPosition($0, from: xlo, to: xhi), NiceTicks.label($0, step: step)) }
+            }
+        } else {
+            let xt = NiceTicks.linear(0, xmax, count: Swift.max(2, width / 12))
+            let xstep = xt.ticks.count > 1 ? xt.ticks[1] - xt.ticks[0] : 1
+            xTicks = xt.ticks.filter { $0 <= xmax + 1e-9 }.map { ($0 / xmax, NiceTicks.label($0, step: xstep)) }
+        }
+        for (at, label) in xTicks {
+            let col = Int((at * Double(width - 1)).rounded())
+            let text = Array(label)
             let start = Swift.max(0, Swift.min(col - text.count / 2, width + 8 - text.count))
             guard axisRow[start..<(start + text.count)].allSatisfy({ $0 == " " }),
                   start == 0 || axisRow[start - 1] == " " else { continue }
             for (k, ch) in text.enumerated() { axisRow[start + k] = ch }
         }
         lines.append(String(repeating: " ", count: labelWidth + 2) + String(String(axisRow).reversed().drop(while: { $0 == " " }).reversed()))
-        lines.append(String(repeating: " ", count: labelWidth + 2) + String(repeating: " ", count: Swift.max(0, width / 2 - 3)) + xName + (logY ? "      (y: log scale)" : ""))
+        lines.append(String(repeating: " ", count: labelWidth + 2) + String(repeating: " ", count: Swift.max(0, width / 2 - 3)) + xName + (logX ? " (log scale)" : "") + (logY ? "      (y: log scale)" : ""))
         let legend = series.enumerated().map { i, s -> String in
             if colors { return "\u{1B}[3\(i % 6 + 1)m━━\u{1B}[0m \(s.name)" }
             return (i == 0 ? "⠉⠒" : String(repeating: TerminalPlot.marks[(i - 1) % TerminalPlot.marks.count], count: 2)) + " " + s.name

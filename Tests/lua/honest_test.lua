@@ -341,3 +341,28 @@ test("coarse to fine: exploded trials bound the next range from their side; few 
   H.eq(few, true, "narrowing on few finished trials warns: " .. table.concat(r.warnings, " | "))
   os.execute('rm -rf "' .. dir .. '"')   -- (the warning of a score rising toward a stage's edge: SearchSpaceTests)
 end)
+
+test("sched:lr_at(t) previews a schedule without touching the optimizer; monitor.plot takes x values and refuses unknown keys", function()
+  local model = nn.Sequential{nn.Linear(2, 2)}
+  local opt = optim.SGD(model, {lr = 0.1})
+  local sched = optim.warmup_cosine(opt, {warmup = 5, total = 50})
+  local lrs = {}
+  for t = 0, 49 do lrs[#lrs + 1] = sched:lr_at(t) end
+  H.close(lrs[1], 0.1 / 5, 1e-15, "t = 0: the first warm-up step")
+  H.close(lrs[5], 0.1, 1e-15, "t = 4: the peak")
+  H.close(lrs[50], 0.5 * 0.1 * (1 + math.cos(math.pi * 44 / 45)), 1e-12, "t = 49: cosine at 44/45 of its way")
+  H.close(opt:lr(), 0.1 / 5, 1e-15, "the optimizer's rate is untouched (a dry run of sched:step() left it at the end)")
+  sched:step(); H.close(opt:lr(), lrs[2], 1e-15, "step gives what lr_at said")
+  H.raises(function() optim.plateau(opt):lr_at(3) end, "plateau follows the watched metric")
+  local dir = tmpdir(); os.execute('mkdir -p "' .. dir .. '"')
+  local xs, ys = {}, {}
+  for i = 1, 20 do xs[i] = 10 ^ (-6 + i * 0.3); ys[i] = (math.log(xs[i], 10) + 2) ^ 2 end
+  local p = monitor.plot{x = xs, loss = ys, logx = true, xlabel = "learning rate", file = dir .. "/lr.svg"}
+  H.eq(tostring(p):find("learning rate (log scale)", 1, true) ~= nil, true, tostring(p))
+  H.eq(tostring(p):find("1e-05", 1, true) ~= nil or tostring(p):find("1e-5", 1, true) ~= nil, true, "decade ticks: " .. tostring(p))
+  local f = io.open(dir .. "/lr.svg"); local svg = f:read("a"); f:close()
+  H.eq(svg:find("(log scale)", 1, true) ~= nil, true, "the SVG's x axis is log")
+  H.raises(function() monitor.plot{loss = ys, lgo = true} end, "monitor.plot: unknown option 'lgo' (did you mean 'log'?)")
+  H.raises(function() monitor.plot{x = {1, 2}, loss = ys} end, "x has 2 values but series 'loss' has 20")
+  os.execute('rm -rf "' .. dir .. '"')
+end)

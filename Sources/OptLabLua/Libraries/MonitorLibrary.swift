@@ -4,6 +4,48 @@ import OptLabRuntime
 
 /// The `monitor` module: looking at training, in the terminal and as files.
 enum MonitorLibrary {
+    /// monitor.plot's table: every key holding a list of numbers is a series,
+    /// but x (the points' x values); the others must be its options. Returns
+    /// the plot, its title and the SVG file asked for.
+    static func plotSpec(_ a: LuaArgs, _ i: Int) throws -> (TerminalPlot, String, String?) {
+        guard case .record(let pairs) = try a.state.read(Int32(i), depth: 0, asRecord: true) else { throw a.typeError(i, expected: "table") }
+        let optionKeys = ["log", "logx", "width", "height", "epochs", "colors", "file", "title", "xlabel"]
+        var series: [(name: String, values: [Double])] = []
+        var opts: [String: LuaValue] = [:]
+        var xs: [Double]?
+        for (k, v) in pairs.sorted(by: { $0.0 < $1.0 }) {
+            if optionKeys.contains(k) { opts[k] = v; continue }
+            guard case .array = v else {
+                throw LuaFaceError(.failed, OptionNames.unknown(k, allowed: optionKeys + ["x"]) + " (a series is a list of numbers)")
+            }
+            if k == "x" { xs = try doubles(v, a, k) } else { series.append((k, try doubles(v, a, k))) }
+        }
+        if let xs, let bad = series.first(where: { $0.values.count != xs.count }) {
+            throw a.argumentError(i, "x has \(xs.count) values but series '\(bad.name)' has \(bad.values.count)")
+        }
+        func num(_ k: String, _ d: Double) -> Double { opts[k]?.number ?? d }
+        func flag(_ k: String) -> Bool { if case .bool(true)? = opts[k] { return true }; return false }
+        var plot = try TerminalPlot(series: series, logY: flag("log"), epochs: xs == nil ? opts["epochs"]?.number : nil,
+                                    width: Int(num("width", 60)), height: Int(num("height", 15)), colors: flag("colors"))
+        plot.xValues = xs
+        plot.logX = flag("logx")
+        plot.xLabel = opts["xlabel"]?.string ?? "x"
+        return (plot, opts["title"]?.string ?? series.map(\.name).joined(separator: ", "), opts["file"]?.string)
+    }
+
+    /// A plot as SVG: against its x values through `Chart` (log axes, nice ticks), else as `SVGPlot` draws it.
+    static func svg(_ plot: TerminalPlot, title: String) throws -> String {
+        guard let xs = plot.xValues else { return try SVGPlot(title: title, series: plot.series, logY: plot.logY, epochs: plot.epochs).svg }
+        var c = Chart(title: title, xLabel: plot.xLabel, yLabel: plot.series.count == 1 ? plot.series[0].name : "value")
+        c.logX = plot.logX
+        c.logY = plot.logY
+        c.series = plot.series.enumerated().map { i, s in
+            Chart.Series(s.name, zip(xs, s.values).filter { $0.0.isFinite && $0.1.isFinite }.map { ($0.0, $0.1) }, color: Chart.palette[i % Chart.palette.count])
+        }
+        c.width = 640
+        return c.svg
+    }
+
     static let summary = "histograms, layer statistics, update ratios, plots, diagnosis, weight images"
 
     static func doubles(_ v: LuaValue?, _ a: LuaArgs, _ key: String) throws -> [Double] {
@@ -51,25 +93,8 @@ enum MonitorLibrary {
                              ("advice", .record(r.rows.map { ($0.name, .string($0.advice)) }))])]
         },
         .primitive("plot", as: "monitor.plot") { a in
-            // Every key is a series, except the options below.
-            guard case .record(let pairs) = try a.state.read(1, depth: 0, asRecord: true) else { throw a.typeError(1, expected: "table") }
-            let optionKeys: Set<String> = ["log", "width", "height", "epochs", "colors", "file", "title"]
-            var series: [(name: String, values: [Double])] = []
-            var opts: [String: LuaValue] = [:]
-            for (k, v) in pairs.sorted(by: { $0.0 < $1.0 }) {
-                if optionKeys.contains(k) { opts[k] = v } else { series.append((k, try doubles(v, a, k))) }
-            }
-            func num(_ k: String, _ d: Double) -> Double { opts[k]?.number ?? d }
-            let epochs = opts["epochs"]?.number
-            let plot = try TerminalPlot(series: series, logY: { if case .bool(true)? = opts["log"] { return true }; return false }(),
-                                        epochs: epochs,
-                                        width: Int(num("width", 60)), height: Int(num("height", 15)),
-                                        colors: { if case .bool(true)? = opts["colors"] { return true }; return false }())
-            if case .string(let path)? = opts["file"] {
-                let svg = try SVGPlot(title: opts["title"]?.string ?? series.map(\.name).joined(separator: ", "), series: series,
-                                      logY: plot.logY, epochs: plot.epochs)
-                try svg.write(to: path)
-            }
+            let (plot, title, file) = try plotSpec(a, 1)
+            if let file { try AtomicFile.write(Array(try svg(plot, title: title).utf8), to: file, op: "monitor.plot") }
             return [.string(plot.description)]
         },
         .primitive("diagnose", as: "monitor.diagnose") { a in

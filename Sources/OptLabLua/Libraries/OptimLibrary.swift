@@ -172,6 +172,19 @@ enum OptimLibrary {
             try s.step(metric: a.isNoneOrNil(2) ? nil : try a.number(2))
             return []
         },
+        LuaFunction("lr_at", "sched:lr_at(t)", """
+        The rate the schedule gives at step t (counted as the schedule counts its steps,
+        from 0: the rate it set when made), without touching the optimizer: a preview.
+          local lrs = {}; for t = 0, 99 do lrs[#lrs + 1] = sched:lr_at(t) end
+        """) { a in
+            let s = try a.object(1, kind: Kind.schedule, as: ScheduleBox.self).schedule
+            let t = try a.integer(2)
+            guard t >= 0 else { throw a.argumentError(2, "a step from 0 expected, got \(t)") }
+            guard let r = s.rule.rate(at: t, initial: s.initialRate) else {
+                throw a.argumentError(1, "\(s.rule.name) follows the watched metric: it has no rate as a function of the step")
+            }
+            return [.number(r)]
+        },
         LuaFunction("lr", "sched:lr()", "The optimizer's current learning rate.") { a in
             [.number(try a.object(1, kind: Kind.schedule, as: ScheduleBox.self).schedule.optimizer.learningRate)]
         },

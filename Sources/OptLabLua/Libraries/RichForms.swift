@@ -9,14 +9,10 @@ import OptLabRuntime
 /// display messages carry them.
 enum RichForms {
     static let functions: [LuaFunction] = [
+        // svg_plot(the table monitor.plot was given)
         .primitive("svg_plot", as: "monitor.plot") { a in
-            guard case .record(let pairs) = try a.state.read(1, depth: 0, asRecord: true) else { throw a.typeError(1, expected: "table of series") }
-            var series: [(name: String, values: [Double])] = []
-            for (name, values) in pairs.sorted(by: { $0.0 < $1.0 }) { series.append((name, try MonitorLibrary.doubles(values, a, name))) }
-            let epochs = try a.number(3, default: 0)
-            let plot = try SVGPlot(title: try a.string(2, default: series.map(\.name).joined(separator: ", ")), series: series,
-                                   logY: try a.bool(4, default: false), epochs: epochs > 0 ? epochs : nil)
-            return [.string(plot.svg)]
+            let (plot, title, _) = try MonitorLibrary.plotSpec(a, 1)
+            return [.string(try MonitorLibrary.svg(plot, title: title))]
         },
         .primitive("svg_hist", as: "monitor.hist") { a in
             let counts = try MonitorLibrary.doubles(try a.value(1), a, "counts").map { Int($0) }

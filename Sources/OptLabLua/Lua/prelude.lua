@@ -154,18 +154,17 @@ end}
 function monitor.layers(model) return setmetatable(mlayers(model), layers_mt) end
 function monitor.ratios(opt) return setmetatable(mratios(opt), ratios_mt) end
 function monitor.diagnose(h) return setmetatable(mdiag(h), report_mt) end
-local plot_options = {log = true, width = true, height = true, epochs = true, colors = true, file = true, title = true}
 local plot_mt = {__tostring = report_mt.__tostring, __mime = function(r)
-  return {["text/plain"] = r.report, ["image/svg+xml"] = P.monitor.svg_plot(r.series, r.title, r.epochs, r.log == true)}
+  return {["text/plain"] = r.report, ["image/svg+xml"] = P.monitor.svg_plot(r.spec)}
 end}
 function monitor.plot(series)
   expect("monitor.plot", 1, series, "table")
   local s = {}
   for k, v in pairs(series) do s[k] = v end
   if s.colors == nil then s.colors = monitor.colors end
-  local curves = {}
-  for k, v in pairs(series) do if not plot_options[k] then curves[k] = v end end
-  return setmetatable({report = mplot(s), series = curves, epochs = series.epochs, log = series.log, title = series.title}, plot_mt)
+  local spec = {}
+  for k, v in pairs(series) do if k ~= "file" and k ~= "colors" then spec[k] = v end end
+  return setmetatable({report = mplot(s), spec = spec}, plot_mt)
 end
 -- monitor.weights: the first layer's weights as an image (a PNG in a notebook, a file with file=).
 local mweights = P.monitor.weights
@@ -214,7 +213,7 @@ local monitordocs = {
   ["monitor.hist"] = "monitor.hist(t [, {bins=20, range={lo, hi}}])\n\nA histogram (numpy's bins) that prints as bars; h.counts and h.edges for scripts.\n  print(monitor.hist(model:parameters()[1]))",
   ["monitor.layers"] = "monitor.layers(model)\n\nAfter a forward and backward pass of a watched model: per layer, activation mean/std, saturated\nand dead fractions, gradient mean/std, a compact histogram, and flags.\n  monitor.watch(model); loss_fn(model(x), y):backward(); print(monitor.layers(model))",
   ["monitor.ratios"] = "monitor.ratios(opt)\n\nPer parameter, the update/weight norm ratio of the last step (the notes: ~1e-3), with advice.",
-  ["monitor.plot"] = "monitor.plot{name = values, ... [, log=false, epochs=n, width=60, height=15, file=\"loss.svg\", title=]}\n\nLine plots in the terminal (braille); with epochs, every series spans the epochs at its own resolution;\nfile also writes an SVG.\n  print(monitor.plot{loss = h.loss, val = h.val_acc, epochs = #h.val_acc, file = \"curves.svg\"})",
+  ["monitor.plot"] = "monitor.plot{name = values, ... [, x = values, log=false, logx=false, epochs=n, width=60, height=15, file=\"loss.svg\", title=, xlabel=]}\n\nLine plots in the terminal (braille); with epochs, every series spans the epochs at its own resolution;\nwith x, every series is plotted against those x values (logx: on a log axis); file also writes an SVG.\nA key that is neither a series (a list of numbers) nor an option is refused.\n  print(monitor.plot{loss = h.loss, val = h.val_acc, epochs = #h.val_acc, file = \"curves.svg\"})\n  print(monitor.plot{x = lrs, loss = losses, logx = true, xlabel = \"learning rate\"})",
   ["monitor.weights"] = "monitor.weights(model [, {file=\"w1.png\", scale=2, max_tiles=256}])\n\nThe first layer's weights as an image grid (each Linear row as the input image,\nor each conv filter), every tile normalised: shown in a notebook, written as PNG with file.\n  monitor.weights(model, {file = \"w1.png\"})",
   ["monitor.diagnose"] = "monitor.diagnose(history)\n\nReads a train.fit history and says what the notes would: flat, exploding or noisy loss,\noverfitting, underfitting.",
 }

@@ -141,5 +141,26 @@ if [ "$out" = "2" ]; then passed=$((passed + 1)); else failed=$((failed + 1)); e
 out=$(printf 'x = 2\nprint(x * 21)\n' | "$OPTLAB" -)
 if [ "$out" = "42" ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL stdin with -: got '$out'"; fi
 
+# the command line: --help and -h print the usage; a command's word is the command even when a file has
+# that name (the file runs as ./report)
+expect_out() {  # expect_out NAME TEXT COMMAND...: COMMAND's output (and success) has TEXT
+  local name=$1 text=$2; shift 2
+  local got
+  if got=$("$@" 2>&1) && grep -qF -- "$text" <<<"$got"; then passed=$((passed + 1)); else
+    failed=$((failed + 1)); echo "FAIL $name: expected '$text' in:"; sed 's/^/    | /' <<<"$got"
+  fi
+}
+expect_out "optlab --help" "usage: optlab [options] [script [args]]" "$OPTLAB" --help
+expect_out "optlab -h" "Commands (a script named like one runs as ./name)" "$OPTLAB" -h
+expect_out "optlab report --help" "--watch      rewrite the page" "$OPTLAB" report --help
+expect_out "optlab sweep --help" "usage: optlab sweep script.lua" "$OPTLAB" sweep --help
+(
+  cd "$WORK" && echo 'print("the script named report")' > report
+  expect_out "a file named report does not hijack the command" "usage: optlab report" "$OPTLAB" report --help
+  expect_out "./report runs the file" "the script named report" "$OPTLAB" ./report
+  echo "$passed $failed" > "$WORK/counts"
+)
+read passed failed < "$WORK/counts"; rm -f "$WORK/report"
+
 echo "repl: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -12,24 +12,25 @@ import Glibc
 /// optlab kernel install [...]           KernelInstallCommand
 /// optlab --kernel FILE                  KernelCommand
 /// ```
+///
+/// `optlab --help` (or `-h`) and each command's `--help` print the usage.
 enum Command {
     static func run(_ argv: [String]) -> Int32 {
         let word = argv.count > 1 ? argv[1] : ""
         let rest = Array(argv.dropFirst(2))
         switch word {
-        case "report" where isCommand(word): return ReportCommand.run(rest)
-        case "sweep" where isCommand(word):
-            return rest.first == "--summary" ? SweepSummaryCommand.run(Array(rest.dropFirst())) : SweepCommand.run(rest)
-        case "kernel" where isCommand(word): return KernelInstallCommand.run(rest)
+        case "--help", "-h":
+            print(RunCommand.usage)
+            return 0
+        // (a command's word is always the command: a script of that name runs as ./report)
+        case "report": return ReportCommand.run(rest)
+        case "sweep": return rest.first == "--summary" ? SweepSummaryCommand.run(Array(rest.dropFirst())) : SweepCommand.run(rest)
+        case "kernel": return KernelInstallCommand.run(rest)
         case "--kernel": return KernelCommand.run(rest)
         case "--sweep-worker" where !rest.isEmpty: return SweepWorkerCommand.run(rest)
         default: return RunCommand.run(argv)
         }
     }
-
-    /// A command's word is a command unless a file of that name is in this
-    /// folder: then it is a script, as lua.c would run it.
-    static func isCommand(_ word: String) -> Bool { access(word, F_OK) != 0 }
 }
 
 /// `optlab: message` on stderr, as lua.c reports.

@@ -10,6 +10,10 @@ enum KernelInstallCommand {
     static let usage = "usage: optlab kernel install [--user | --prefix DIR]"
 
     static func run(_ args: [String]) -> Int32 {
+        if args.first == "--help" || args.first == "-h" || args.dropFirst().first == "--help" {
+            print(usage + "\n  writes the kernelspec \"optlab (Lua 5.4)\" where Jupyter looks (/usr/local by default)")
+            return 0
+        }
         guard args.first == "install" else {
             fputs(usage + "\n", stderr)
             return 1

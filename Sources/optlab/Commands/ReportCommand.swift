@@ -15,6 +15,11 @@ enum ReportCommand {
     }
 
     static func run(_ args: [String]) -> Int32 {
+        if args.first == "--help" || args.first == "-h" {
+            print(usage + "\n  --watch      rewrite the page whenever the run writes, until it ends\n"
+                  + "  --color P    colour a comparison's curves by hyperparameter P\n  --out FILE   where a comparison goes (comparison.html beside the first)")
+            return 0
+        }
         guard let o = parse(args) else { return 1 }
         do {
             print(try write(o))

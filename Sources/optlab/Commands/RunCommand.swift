@@ -16,7 +16,8 @@ enum RunCommand {
       -E        ignore environment variables (LUA_INIT)
       --        stop handling options
       -         stop handling options and execute stdin
-    Commands (when no file of that name is in this folder):
+      -h, --help  show this help
+    Commands (a script named like one runs as ./name):
       optlab report runs/<name> [--watch]           write runs/<name>/report.html (rewritten as the run goes)
       optlab report runs/a runs/b ... [--color P]   compare runs (a search folder: its trials)
       optlab sweep script.lua [--workers N]         run its hp.search with N worker processes
@@ -24,6 +25,7 @@ enum RunCommand {
                                                     one Slurm job array per stage
       optlab sweep --summary runs/<name>            the trials of a search, best first
       optlab kernel install [--user | --prefix DIR] the Jupyter kernelspec (optlab --kernel FILE is the kernel)
+    Each command's --help says more.
     """
 
     /// The options before the script, as lua.c collects them.

@@ -87,6 +87,10 @@ extension LuaVM {
             try state.setField(classes, name, .function(state.keep(methods, type: "table")))
         }
         try state.setField(primitives, "classes", .function(state.keep(classes, type: "table")))
+        // each function's option keys by its public name; optlab's Lua adds its own (hp.search)
+        let options = try state.newTable()
+        for (name, keys) in state.optionKeys { try state.setField(options, name, .array(keys.map { .string($0) })) }
+        try state.setField(primitives, "option_keys", .function(state.keep(options, type: "table")))
     }
 
     /// optlab's own Lua, each file its own chunk named after its path; then
@@ -115,7 +119,7 @@ extension LuaVM {
         moduleTable = try state.newTable()
         try load(chunk: PackageResources.package_lua, name: "@optlab/package.lua",
                  arguments: [.function(state.keep(moduleTable, type: "table")), libraryTables, help.first ?? .nil,
-                            help.count > 1 ? help[1] : .nil, help.count > 2 ? help[2] : .nil, .string(optlabVersion)])
+                            help.count > 1 ? help[1] : .nil, help.count > 2 ? help[2] : .nil, .string(optlabVersion), P])
         try state.preload("optlab", table: moduleTable)
     }
 }

@@ -366,3 +366,23 @@ test("sched:lr_at(t) previews a schedule without touching the optimizer; monitor
   H.raises(function() monitor.plot{x = {1, 2}, loss = ys} end, "x has 2 values but series 'loss' has 20")
   os.execute('rm -rf "' .. dir .. '"')
 end)
+
+test("help(nn) and help(optim) list every member and cut no description mid-sentence", function()
+  local optlab = require "optlab"
+  for _, name in ipairs{"nn", "optim"} do
+    local text = optlab.help_text(_G[name])
+    for k, v in pairs(_G[name]) do
+      if type(v) ~= "boolean" then
+        H.eq(text:find(name .. "." .. k, 1, true) ~= nil, true, name .. "." .. k .. " is listed in help(" .. name .. ")")
+      end
+    end
+    for line in text:gmatch("[^\n]+") do
+      local description = line:match("^  %S.-%s%s+(%S.*)$") or line:match("^%s%s%s%s+(%S.*)$")
+      if description then
+        H.eq(description:match("[%.%)!?]$") ~= nil, true, "a whole sentence: " .. line)
+      end
+    end
+  end
+  H.eq(optlab.help_text(nn):find("drops each unit with probability p while training (and scales the rest", 1, true) ~= nil, true,
+    "Dropout's description goes on past its first line")
+end)

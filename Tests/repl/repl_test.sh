@@ -66,6 +66,29 @@ touch "$WORK/weights_for_completion.npy"
 type_text 'f = "weights_for'; key Tab; type_line '"'
 type_line 'f'
 check "file name completed inside a string" '"weights_for_completion.npy"'
+# the option keys of the call being written, and a Lua module's own fields
+key C-l
+type_text 'o = train.fit{mode'; key Tab
+check "an option key completed inside the call's table" 'o = train.fit{model'
+key C-u
+type_text 'o = optim.SGD(m, {lr = 1, mo'; key Tab
+check "an option key after others, in a call's second argument" 'o = optim.SGD(m, {lr = 1, momentum'
+key C-u
+type_line 'R = nn.Module:extend("R"); function R:init() self.encoder = nn.Linear(2, 2); self.gain = nn.Parameter(tensor.ones{1}) end'
+type_line 'r = R()'
+type_text 'r.enc'; key Tab
+check "a Lua module's own field completed" 'r.encoder'
+key C-u
+type_text 'r.ga'; key Tab
+check "a Lua module's parameter completed" 'r.gain'
+key C-u
+# a long history prints as numpy prints a long array; a tensor in a table keeps its indentation
+key C-l
+type_line 'h = {loss = {}}; for i = 1, 5000 do h.loss[i] = i end'
+type_line 'h'
+check "a long array summarised" '1, 2, 3, … 4994 more …, 4998, 4999, 5000'
+type_line '{w = tensor.ones{2, 2}, n = 1}'
+check "a tensor in a table keeps the table's indentation" '  w = 1 1'
 
 # Ctrl-C out of an infinite loop keeps every variable
 type_line 'kept = 41'

@@ -23,6 +23,8 @@ final class BindingState {
     var boxes: [FunctionBox] = []
     /// Help text per qualified name ("tensor.zeros", "Tensor:matmul").
     var docs: [(String, String)] = []
+    /// Each function's option keys, by its public name (for completion).
+    var optionKeys: [(String, [String])] = []
     /// Registry references held for the state's lifetime (the methods table, _G).
     var kept: [LuaReference] = []
     var globals: LuaReference?

@@ -18,8 +18,12 @@ struct LuaFunction: Sendable {
     /// primitive that optlab's Lua wraps reports as the public function
     /// (`check.grad`), never as itself.
     var shownAs: String?
+    /// The keys of its options table, for completion (`train.fit{mo` → `model`).
+    var options: [String] = []
 
-    init(_ name: String, _ signature: String, _ help: String, _ body: @escaping @Sendable (inout LuaArgs) throws -> [LuaValue]) {
+    init(_ name: String, _ signature: String, _ help: String, options: [String] = [],
+         _ body: @escaping @Sendable (inout LuaArgs) throws -> [LuaValue]) {
+        self.options = options
         self.name = name
         self.signature = signature
         self.help = help
@@ -147,6 +151,7 @@ extension BindingState {
             if !f.help.isEmpty || !f.signature.isEmpty {
                 docs.append((qualifier + f.name, f.signature + "\n\n" + f.help))
             }
+            if !f.options.isEmpty { optionKeys.append((shown, f.options)) }
         }
     }
 

@@ -9,7 +9,7 @@ enum NNLibrary {
     /// `nn.<Layer>(...)`, made from the layer's declaration (`LayerKind`): its
     /// positional arguments, then its options table, nothing more.
     static func constructor(_ kind: LayerKind) -> LuaFunction {
-        LuaFunction(kind.name, kind.signature, kind.help) { a in
+        LuaFunction(kind.name, kind.signature, kind.help, options: kind.optionNames) { a in
             if kind.takesChildren {
                 try a.noArguments(after: 1)
                 var args = ConstructorArguments(layer: kind.name)
@@ -22,7 +22,7 @@ enum NNLibrary {
 
     /// `nn.<Loss>({options})`, made from the loss's declaration (`LossKind`).
     static func constructor(_ kind: LossKind) -> LuaFunction {
-        LuaFunction(kind.name, kind.signature, kind.help) { a in
+        LuaFunction(kind.name, kind.signature, kind.help, options: kind.optionNames) { a in
             [.object(LossBox(try kind.make(try a.constructorArguments(kind, optionsTable: true, qualifier: ""))), kind: Kind.loss)]
         }
     }

@@ -8,7 +8,7 @@ enum OptimLibrary {
     /// `optim.<Rule>(params, {lr=, weight_decay=, ...})`, made from the rule's
     /// declaration (`UpdateRuleKind`): its options, defaults and help.
     static func constructor(_ kind: UpdateRuleKind) -> LuaFunction {
-        LuaFunction(kind.name, kind.signature, kind.help + groupsHelp) { a in
+        LuaFunction(kind.name, kind.signature, kind.help + groupsHelp, options: kind.optionNames + ["lr", "weight_decay"]) { a in
             try a.noArguments(after: 2)
             let optionNames = kind.options.flatMap { [$0.name] + $0.aliases } + ["lr", "weight_decay"]
             let o = try a.options(2, allowed: optionNames)
@@ -109,7 +109,7 @@ enum OptimLibrary {
     /// `optim.<schedule>(opt, {options..., unit=})`, made from the schedule's
     /// declaration (`ScheduleKind`); `unit` is every schedule's ("epoch" or "iteration").
     static func constructor(_ kind: ScheduleKind) -> LuaFunction {
-        LuaFunction(kind.name, kind.signature, kind.help) { a in
+        LuaFunction(kind.name, kind.signature, kind.help, options: kind.optionNames + ["unit"]) { a in
             try a.noArguments(after: 2)
             let optimizer = try a.optimizer(1)
             let o = try a.options(2, allowed: kind.optionNames + ["unit"])

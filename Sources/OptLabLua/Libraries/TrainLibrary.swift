@@ -42,7 +42,7 @@ enum TrainLibrary {
         "last"), h.stopped (why a budget stopped it), h.resumed_from.
           local h = train.fit{model = model, loss = nn.SoftmaxCrossEntropy(),
             optimizer = optim.SGD(model, {lr = 0.05, momentum = 0.9}), train = tr, val = val, epochs = 5}
-        """) { a in try fit(a, distilling: false) },
+        """, options: fitOptions) { a in try fit(a, distilling: false) },
         LuaFunction("distill", "train.distill{teacher=, student=, temperature=4, alpha=0.9, optimizer=, train=, ...}", """
         Distillation (Hinton et al. 2015): trains student on the teacher's class
         probabilities softened at temperature T (KL at T, scaled by T²) mixed with
@@ -54,7 +54,7 @@ enum TrainLibrary {
           local e = nn.Ensemble.top(5, "runs/search")
           local h = train.distill{teacher = e, student = small, optimizer = optim.Adam(small),
             train = tr, val = val, epochs = 20, temperature = 4, alpha = 0.9}
-        """) { a in try fit(a, distilling: true) },
+        """, options: distillOptions) { a in try fit(a, distilling: true) },
         LuaFunction("accuracy", "train.accuracy(model, dataset [, {flip = false}])", """
             The fraction of dataset the model classifies right (evaluation mode).
             flip = true averages each image's class probabilities with its mirror

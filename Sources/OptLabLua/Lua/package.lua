@@ -4,12 +4,23 @@
 -- executable, where the libraries are globals; help_text(x) is what help(x)
 -- prints, as a string (and false as a second value when there is no help);
 -- display(x) shows a value in its richest form the host has.
-local optlab, libraries, help, help_text, display, version = ...
+local optlab, libraries, help, help_text, display, version, P = ...
 for name, library in pairs(libraries) do optlab[name] = library end
 optlab.help = help
 optlab.help_text = help_text
 optlab.display = display
 optlab.version = version
+
+-- option_keys("train.fit"): the keys a function's options table takes (for
+-- completion: train.fit{mo → model), or nil.
+function optlab.option_keys(name)
+  local keys = P.option_keys[name]
+  if not keys then return nil end
+  local copy = {}
+  for i, k in ipairs(keys) do copy[i] = k end
+  table.sort(copy)
+  return copy
+end
 
 function optlab.install_globals()
   for name, library in pairs(libraries) do _G[name] = library end

@@ -38,6 +38,7 @@ docs["Optimizer:extend"] = "optim.Optimizer:extend(name, {lr=1e-3, <hyperparamet
   "  local Lion = optim.Optimizer:extend(\"Lion\", {lr = 1e-4, beta1 = 0.9, beta2 = 0.99})\n" ..
   "  function Lion:update(p, g, state, group) ... p:sub_(c:sign(), group.lr) ... end"
 docs["nn.Ensemble.load"] = "nn.Ensemble.load{path, path, ...}\n\nAn ensemble of models loaded from checkpoints."
+docs["monitor.colors"] = "monitor.colors = false\n\nWhether monitor.plot draws in ANSI colours (the REPL sets it on a colour terminal).\n  monitor.colors = true"
 
 -- An argument of a Lua-written public function must be of its kind (P.kind
 -- names optlab's objects: "Dataset", "Module", ...; other values by type).
@@ -260,17 +261,47 @@ local function name_of(x)
   end
 end
 
-local function list(prefix, sep)
-  local names = {}
-  for q in pairs(docs) do
-    if q:sub(1, #prefix + 1) == prefix .. sep then names[#names + 1] = q end
+-- The first sentence of a help text's description, whole (its lines joined;
+-- the examples, indented, left out): a listing never cuts one mid-sentence.
+local function first_sentence(text)
+  local paragraph = {}
+  for line in ((text:match("\n\n(.*)$") or "") .. "\n"):gmatch("(.-)\n") do
+    if line:match("^  ") or line == "" then break end
+    paragraph[#paragraph + 1] = line
   end
-  table.sort(names)
+  local s = table.concat(paragraph, " ")
+  local from = 1
+  while true do   -- the first ". " that ends a sentence (not "e.g. ", "i.e. ", "etc. ", "vs. ")
+    local at = s:find("%.%s", from)
+    if not at then return s end
+    local word = s:sub(1, at):match("(%S+)$") or ""
+    if not (word == "e.g." or word == "i.e." or word == "etc." or word == "vs.") then return s:sub(1, at) end
+    from = at + 1
+  end
+end
+
+-- Every member of a module (or the methods of a class): each documented
+-- function, those documented under another name whose signature is the
+-- module's (nn.Module:extend), and the module's classes.
+local function list(prefix, sep)
+  local names, seen = {}, {}
+  for q, text in pairs(docs) do
+    local sig = text:match("^[^\n]*")
+    if q:sub(1, #prefix + 1) == prefix .. sep or (sep == "." and sig:sub(1, #prefix + 1) == prefix .. ".") then
+      names[#names + 1] = q; seen[q] = true
+    end
+  end
+  table.sort(names, function(a, b) return docs[a]:match("^[^\n]*") < docs[b]:match("^[^\n]*") end)
   local out = {}
   for _, q in ipairs(names) do
     local sig = docs[q]:match("^[^\n]*")
-    local line = docs[q]:match("\n\n([^\n]*)") or ""
-    out[#out + 1] = string.format("  %-44s %s", sig, line)
+    out[#out + 1] = #sig <= 44 and string.format("  %-44s %s", sig, first_sentence(docs[q]))
+      or string.format("  %s\n  %-44s %s", sig, "", first_sentence(docs[q]))
+  end
+  for _, c in ipairs(classes) do
+    if M[prefix] and M[prefix][c[1]] == c[2] then
+      out[#out + 1] = string.format("  %-44s %s", prefix .. "." .. c[1], "the " .. c[1] .. " class: help(" .. prefix .. "." .. c[1] .. ") lists its methods.")
+    end
   end
   return table.concat(out, "\n")
 end

@@ -119,7 +119,7 @@ end
 -- Completion: the matches for the name before the cursor, and where the part they replace starts.
 function kernel.complete(code, cursor)
   local _, head = name_at(code, cursor)
-  local matches = repl.complete(head)
+  local matches = repl.complete(head, code:sub(1, cursor))
   local partial = head:match("[%w_]*$") or ""
   local out = {}
   for i, m in ipairs(matches) do out[i] = m end

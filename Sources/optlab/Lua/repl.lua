@@ -23,6 +23,45 @@ local function key_string(k)
   return "[" .. show(k, 0, {}) .. "]"
 end
 
+-- A long array shows as numpy shows a long array: its first and last three
+-- items around the count of those left out (a 4,000-step loss is one line).
+local long_array, edge_items = 100, 3
+-- An array of numbers stays on lines of at most this many characters.
+local line_width = 100
+
+-- The width a text takes on the screen: its colours' escapes take none.
+local function visible(s) return #(s:gsub("\27%[[%d;]*m", "")) end
+
+-- A value's text, its lines after the first indented as its place in a table is
+-- (a tensor inside a table keeps the table's indentation).
+local function indented(text, depth)
+  return (text:gsub("\n", "\n" .. string.rep("  ", depth)))
+end
+
+-- The items of an array: all of them, or the edges of a long one.
+local function array_parts(v, n, depth, seen)
+  local parts = {}
+  if n > long_array then
+    for i = 1, edge_items do parts[#parts + 1] = show(v[i], depth + 1, seen) end
+    parts[#parts + 1] = c.dim .. "… " .. (n - 2 * edge_items) .. " more …" .. c.off
+    for i = n - edge_items + 1, n do parts[#parts + 1] = show(v[i], depth + 1, seen) end
+  else
+    for i = 1, n do parts[#parts + 1] = show(v[i], depth + 1, seen) end
+  end
+  return parts
+end
+
+-- Numbers wrapped to lines of line_width, the continuation lines indented.
+local function wrapped(parts, depth)
+  local lines, line = {}, ""
+  for _, p in ipairs(parts) do
+    local add = line == "" and p or line .. ", " .. p
+    if visible(add) > line_width and line ~= "" then lines[#lines + 1] = line .. ","; line = p else line = add end
+  end
+  lines[#lines + 1] = line
+  return "{" .. table.concat(lines, "\n" .. string.rep("  ", depth) .. " ") .. "}"
+end
+
 function show(v, depth, seen)
   local t = type(v)
   if t == "string" then return c.str .. string.format("%q", v) .. c.off end
@@ -30,11 +69,13 @@ function show(v, depth, seen)
   if t == "table" then
     if seen[v] then return c.dim .. "<cycle>" .. c.off end
     local mt = getmetatable(v)
-    if mt and mt.__tostring then return tostring(v) end
+    if mt and mt.__tostring then return indented(tostring(v), depth) end
     if depth >= 3 then return c.dim .. "{...}" .. c.off end
     seen[v] = true
-    local parts, n = {}, #v
-    for i = 1, n do parts[#parts + 1] = show(v[i], depth + 1, seen) end
+    local n = #v
+    local numeric = n > 0
+    for i = 1, n do if type(v[i]) ~= "number" then numeric = false break end end
+    local parts = array_parts(v, n, depth, seen)
     local keys = {}
     for k in pairs(v) do
       if not (math.type(k) == "integer" and k >= 1 and k <= n) then keys[#keys + 1] = k end
@@ -46,9 +87,14 @@ function show(v, depth, seen)
     end
     seen[v] = nil
     local s = "{" .. table.concat(parts, ", ") .. "}"
-    if #s > 100 then s = "{\n" .. string.rep("  ", depth + 1) .. table.concat(parts, ",\n" .. string.rep("  ", depth + 1)) .. "\n" .. string.rep("  ", depth) .. "}" end
+    if visible(s) > line_width or s:find("\n", 1, true) then
+      local keyed = #parts > (n > long_array and 2 * edge_items + 1 or n)
+      if numeric and not keyed then return wrapped(parts, depth) end
+      s = "{\n" .. string.rep("  ", depth + 1) .. table.concat(parts, ",\n" .. string.rep("  ", depth + 1)) .. "\n" .. string.rep("  ", depth) .. "}"
+    end
     return s
   end
+  if t == "userdata" then return indented(tostring(v), depth) end
   return tostring(v)
 end
 
@@ -115,15 +161,68 @@ end
 local keywords = {"and", "break", "do", "else", "elseif", "end", "false", "for", "function", "goto", "if", "in",
   "local", "nil", "not", "or", "repeat", "return", "then", "true", "until", "while"}
 
+-- The function whose options table the cursor is in: `train.fit{mo` or
+-- `optim.SGD(model, {mo` give "train.fit" and "optim.SGD"; nil elsewhere.
+local function options_call(line)
+  local depth, i = 0, #line
+  while i >= 1 do   -- the innermost unclosed {, with only keys and values since
+    local ch = line:sub(i, i)
+    if ch == "}" then depth = depth + 1 elseif ch == "{" then
+      if depth == 0 then break end
+      depth = depth - 1
+    end
+    i = i - 1
+  end
+  if i < 1 then return nil end
+  local before = line:sub(1, i - 1):gsub("%s+$", "")
+  local name = before:match("([%a_][%w_%.]*)$")
+  if name then return name end
+  -- f(a, b, { : the name before the unclosed (
+  depth = 0
+  for j = #before, 1, -1 do
+    local ch = before:sub(j, j)
+    if ch == ")" then depth = depth + 1 elseif ch == "(" then
+      if depth == 0 then return before:sub(1, j - 1):gsub("%s+$", ""):match("([%a_][%w_%.]*)$") end
+      depth = depth - 1
+    end
+  end
+end
+
+-- A module's own names: its parameters and children by name, and a Lua
+-- module's fields (its instance table, the box's user value).
+local function module_fields(obj, walk)
+  local ok, params = pcall(function() return obj:named_parameters() end)
+  if ok and type(params) == "table" then
+    local own = {}
+    for name in pairs(params) do
+      local head = name:match("^([^%.]+)")
+      if head and not head:match("^%d+$") then own[head] = true end
+    end
+    walk(own)
+  end
+  local uv = debug.getuservalue(obj, 1)
+  if type(uv) == "table" then walk(uv) end
+end
+
 -- Completions of the name before the cursor: keywords and globals, fields of
--- tables at any depth, and methods reached through metatables.
-function repl.complete(word)
+-- tables at any depth, methods reached through metatables, a module's own
+-- fields, and inside a call's options table its option keys (`line` is the
+-- text before the cursor, when known).
+function repl.complete(word, line)
   local base, sep, partial = word:match("^(.*)([%.:])([%w_]*)$")
   local out, seen = {}, {}
   local function add(name, value)
     if seen[name] then return end
     seen[name] = true
     out[#out + 1] = name .. ((type(value) == "function" and sep == ":") and "(" or "")
+  end
+  local fn = not base and line and options_call(line)
+  local found, optlab = pcall(require, "optlab")
+  local keys = fn and found and optlab.option_keys(fn)
+  if keys and (line:match("[{,]%s*[%w_]*$")) then
+    for _, k in ipairs(keys) do if k:sub(1, #word) == word then add(k) end end
+    table.sort(out)
+    return out
   end
   if not base then
     partial = word
@@ -153,6 +252,9 @@ function repl.complete(word)
     if type(obj) == "table" then walk(obj) end
     local mt = getmetatable(obj)
     if type(obj) ~= "table" and type(mt) == "table" then walk(mt.__methods or mt.__index) end
+    if type(obj) == "userdata" and type(mt) == "table" and mt.__name == "optlab.Module" and sep == "." then
+      module_fields(obj, function(t) for k in pairs(t) do if type(k) == "string" and k:sub(1, #partial) == partial and not k:match("^_") then add(k) end end end)
+    end
   end
   table.sort(out)
   return out

@@ -3,7 +3,7 @@ import Glibc
 /// What Tab offers: names (from the Lua side) or file names inside a string.
 enum Completion {
     /// The word being completed and its candidates, for the text before the cursor.
-    static func candidates(_ before: String, _ names: (String) -> [String]) -> (String, [String]) {
+    static func candidates(_ before: String, _ names: (_ word: String, _ line: String) -> [String]) -> (String, [String]) {
         if let quote = openQuote(before) {
             let partial = String(before[before.index(after: quote)...])
             return (partial, files(partial))
@@ -11,7 +11,7 @@ enum Completion {
         let word = String(before.reversed().prefix { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == ":" }.reversed())
         // Candidates are names after the last '.' or ':'; that part is what gets extended.
         let partial = String(word.reversed().prefix { $0 != "." && $0 != ":" }.reversed())
-        return (partial, names(word))
+        return (partial, names(word, before))
     }
 
     /// The position of an unclosed string quote, if the cursor is inside a string.

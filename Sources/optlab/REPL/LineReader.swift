@@ -35,9 +35,9 @@ final class EditLineReader: LineReader {
     let historyPath: String?
 
     /// Completion is asked of this function (the text before the cursor → candidates).
-    nonisolated(unsafe) static var completer: ((String) -> [String])?
+    nonisolated(unsafe) static var completer: ((_ word: String, _ line: String) -> [String])?
 
-    init?(program: String, historyPath: String?, completer: @escaping (String) -> [String]) {
+    init?(program: String, historyPath: String?, completer: @escaping (_ word: String, _ line: String) -> [String]) {
         guard let h = optlab_history_open(1000) else { return nil }
         if let historyPath { _ = optlab_history_load(h, historyPath) }
         EditLineReader.completer = completer

@@ -87,8 +87,8 @@ struct REPL {
         fflush(stdout)
     }
 
-    func complete(_ word: String) -> [String] {
-        guard case .array(let items)? = (try? vm.call(function: support["complete"] ?? .nil, [.string(word)]))?.first else { return [] }
+    func complete(_ word: String, _ line: String) -> [String] {
+        guard case .array(let items)? = (try? vm.call(function: support["complete"] ?? .nil, [.string(word), .string(line)]))?.first else { return [] }
         return items.compactMap(\.string)
     }
 }

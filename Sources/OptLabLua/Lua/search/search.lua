@@ -69,6 +69,7 @@ local function conclude(ctx, all)
 end
 
 local search_options = {"name", "dir", "space", "trial", "stages", "trials", "seed", "workers", "score", "quiet", "method", "prune", "scheduler"}
+P.option_keys["hp.search"] = search_options
 
 -- scheduler = {kind = "asha", min_epochs = 1, max_epochs = 27, eta = 3}, checked; nil without one.
 local function scheduler_of(o, bad, sampler)

@@ -17,12 +17,13 @@ local model = nn.Sequential{
 }
 print(model)
 
+local total = epochs * math.ceil(tr:size() / 128)   -- iterations
 local opt = optim.SGD(model, {lr = 0.05, momentum = 0.9, nesterov = true})
 local ema = optim.EMA(model, {decay = 0.999})          -- a running average of the parameters
 local h = train.fit{
   average = ema,
   model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = opt,
-  schedule = optim.warmup_cosine(opt, {warmup = 200, total = epochs * math.ceil(tr:size() / 128)}),
+  schedule = optim.warmup_cosine(opt, {warmup = math.min(200, total // 10), total = total}),
   train = tr, val = val, epochs = epochs, batch = 128, reg = 1e-4, seed = 1,
   test = test,                                         -- measured once, at the end (in the report's header)
   log = "runs/fashion_mnist_mlp", overwrite = true,     -- each run of the demo replaces the last one's logs

@@ -28,10 +28,11 @@ model:add(nn.Flatten()):add(nn.Linear(features, 256, {init = "kaiming"})):add(nn
   :add(nn.Linear(256, 10, {init = "kaiming"}))
 print(model)
 
+local total = math.ceil(epochs * math.ceil(tr:size() / 128))   -- iterations
 local opt = optim.SGD(model, {lr = 0.05, momentum = 0.9, nesterov = true})
 local h = train.fit{
   model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = opt,
-  schedule = optim.warmup_cosine(opt, {warmup = 200, total = math.ceil(epochs * math.ceil(tr:size() / 128))}),
+  schedule = optim.warmup_cosine(opt, {warmup = math.min(200, total // 10), total = total}),
   train = tr, val = val, epochs = epochs, batch = 128, reg = 5e-4, seed = 1,
   augment = stages == 3 and {flip = true} or nil,
   log = stages == 3 and "runs/fashion_mnist_conv3" or "runs/fashion_mnist_conv", overwrite = true,

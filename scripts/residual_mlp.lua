@@ -28,10 +28,11 @@ local model = nn.Sequential{
 }
 print(model)
 
+local total = epochs * math.ceil(tr:size() / 128)   -- iterations
 local opt = optim.SGD(model, {lr = 0.05, momentum = 0.9, nesterov = true})
 local ema = optim.EMA(model, {decay = 0.999})
 local h = train.fit{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = opt, average = ema,
-  schedule = optim.warmup_cosine(opt, {warmup = 200, total = epochs * math.ceil(tr:size() / 128)}),
+  schedule = optim.warmup_cosine(opt, {warmup = math.min(200, total // 10), total = total}),
   train = tr, val = val, epochs = epochs, batch = 128, reg = 1e-4, seed = 1, log = "runs/residual_mlp", overwrite = true}
 print(string.format("best validation accuracy %.4f (epoch %d) in %.1f s", h.best.val_acc, h.best.epoch, h.seconds))
 print(string.format("test accuracy %.4f (best epoch's parameters)", train.accuracy(model, test)))

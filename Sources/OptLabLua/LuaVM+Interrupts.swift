@@ -7,6 +7,7 @@ import CLuaBridge
 extension LuaVM {
     /// Runs `body` with Ctrl-C (SIGINT) interrupting the Lua code it runs;
     /// outside it, SIGINT has its usual effect again.
+    @discardableResult
     public func withInterrupts<T>(_ body: () throws -> T) rethrows -> T {
         optlab_catch_sigint(luaState)
         defer { optlab_release_sigint() }

@@ -107,6 +107,7 @@ enum DataLibrary {
                 }
                 return [.dataset(try d.normalized(mean: n.mean, std: n.std))]
             }
+            guard a.typeName(2) == "table" else { throw a.argumentError(1, "a data set or {mean =, std =} expected, got \(a.typeName(2))") }
             let o = try a.options(2, allowed: ["mean", "std"])
             guard let m = o.value("mean")?.tensor, let s = o.value("std")?.tensor else {
                 throw a.argumentError(1, "a data set or {mean =, std =} with tensors expected")

@@ -32,8 +32,9 @@ struct SearchBudget {
     func trainerOptions(_ a: LuaArgs, _ o: LuaOptions) throws -> Trainer.Options {
         var opts = Trainer.Options()
         // Fractional epochs (a coarse stage's "1 epoch or even less"): the last one runs that share of its iterations.
-        let epochs = try o.number("epochs", default: self.epochs ?? 10)
-        guard epochs > 0, epochs <= 1e6 else { throw a.argumentError(1, "option 'epochs' must be a positive number, got \(epochs)") }
+        let asked = try o.number("epochs", default: self.epochs ?? 10)
+        guard asked > 0, asked <= 1e6 else { throw a.argumentError(1, "option 'epochs' must be a positive number, got \(asked)") }
+        let epochs = TinyRun.epochs(asked)
         opts.epochs = Int(epochs.rounded(.up))
         opts.lastEpochFraction = epochs - Double(opts.epochs - 1)
         // a trial's checkpoints and resume state go into its own folder unless it logs elsewhere

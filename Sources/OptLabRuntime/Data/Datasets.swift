@@ -15,7 +15,8 @@ public enum Datasets {
         }
         let train = try IDX.dataset(images: file("train-images-idx3-ubyte"), labels: file("train-labels-idx1-ubyte"), classes: 10)
         let test = try IDX.dataset(images: file("t10k-images-idx3-ubyte"), labels: file("t10k-labels-idx1-ubyte"), classes: 10)
-        return (try train.images(channels: 1, height: 28, width: 28), try test.images(channels: 1, height: 28, width: 28))
+        return (try TinyRun.examples(train.images(channels: 1, height: 28, width: 28), keep: TinyRun.trainingExamples),
+                try TinyRun.examples(test.images(channels: 1, height: 28, width: 28), keep: TinyRun.testExamples))
     }
 
     /// CIFAR-10's binary batches (data_batch_1..5.bin, test_batch.bin): each
@@ -38,7 +39,8 @@ public enum Datasets {
             }
             return try Dataset(inputs: Tensor(pixels, shape: [labels.count, 3, 32, 32]), labels: Tensor(int32: labels), classes: 10)
         }
-        return (try read((1...5).map { "data_batch_\($0).bin" }), try read(["test_batch.bin"]))
+        return (try TinyRun.examples(read((1...5).map { "data_batch_\($0).bin" }), keep: TinyRun.trainingExamples),
+                try TinyRun.examples(read(["test_batch.bin"]), keep: TinyRun.testExamples))
     }
 
     /// A CSV file of numbers with a header row; `label` names the label

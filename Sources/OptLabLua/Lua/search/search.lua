@@ -98,6 +98,24 @@ local function scheduler_of(o, bad, sampler)
   return a
 end
 
+-- A smoke run (OPTLAB_TINY): each stage at most 3 trials of at most 1 epoch;
+-- ASHA's rungs scaled down together, so they keep their ratios.
+local function shrunk_for_smoke_run(stages, asha)
+  local tiny = H.tiny()
+  if not tiny then return stages end
+  local out, cut = {}, false
+  for i, st in ipairs(stages) do
+    out[i] = {trials = math.min(st.trials or 10, tiny.trials), epochs = st.epochs and math.min(st.epochs, tiny.epochs)}
+    cut = cut or out[i].trials ~= (st.trials or 10) or out[i].epochs ~= st.epochs
+  end
+  if asha and asha.max_epochs > tiny.epochs then
+    asha.min_epochs = asha.min_epochs * tiny.epochs / asha.max_epochs
+    asha.max_epochs, cut = tiny.epochs, true
+  end
+  if cut then H.announce_tiny() end
+  return out
+end
+
 -- hp.search{name=, dir="runs", space={...}, trial=function(cfg, budget) ... end,
 --           stages={{trials=40, epochs=1}, ...} or trials=N, seed=0, score="val_acc",
 --           method="random", "tpe" or "grid", prune={factor=1.5, min_trials=4, warmup=0.5} or false,
@@ -137,6 +155,7 @@ function hp.search(o)
       bad("stage " .. i .. " must be a table like {trials = 40, epochs = 1} (a positive integer of trials, positive epochs)")
     end
   end
+  stages = shrunk_for_smoke_run(stages, asha)
   local ctx = {space = o.space, trial = o.trial, seed = o.seed or 0, key = o.score or "val_acc", method = sampler.name,
                sampler = sampler, prune = prune, stage_warnings = {}, results = {}, reports = {}, name = o.name or "search", asha = asha}
   if asha then ctx.observations = S.asha.observations end

@@ -13,7 +13,7 @@ public struct WarmupCosine: ScheduleRule {
     public var config: [String: Double] { ["warmup": Double(warmup), "total": Double(total), "min": minimum] }
     public func validate() throws {
         guard warmup >= 0, total > warmup, minimum >= 0 else {
-            throw RuntimeError(.argument, name, "needs 0 ≤ warmup < total and a non-negative minimum")
+            throw RuntimeError(.argument, name, "needs 0 ≤ warmup < total and min ≥ 0, got warmup \(warmup), total \(total), min \(minimum)")
         }
     }
     public func rate(at t: Int, initial lr0: Double) -> Double? {

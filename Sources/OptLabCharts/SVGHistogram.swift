@@ -35,10 +35,16 @@ public struct SVGHistogram {
         }
         s += "<line x1=\"\(left)\" y1=\"\(top + ph)\" x2=\"\(left + pw)\" y2=\"\(top + ph)\" stroke=\"#333\"/>"
         s += "<line x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\"\(top + ph)\" stroke=\"#333\"/>\n"
-        for k in 0...4 {
-            let v = lo + span * Double(k) / 4, c = peak * Double(k) / 4
-            s += "<text x=\"\(X(v))\" y=\"\(top + ph + 16)\" text-anchor=\"middle\">\(Histogram.short(v))</text>"
-            s += "<text x=\"\(left - 6)\" y=\"\(Y(c) + 4)\" text-anchor=\"end\">\(Histogram.short(c))</text>\n"
+        // round ticks: values inside the bins' range, counts from 0 (whole numbers) up to the peak
+        let xs = NiceTicks.linear(lo, hi).ticks.filter { $0 >= lo - 1e-12 * span && $0 <= hi + 1e-12 * span }
+        let xStep = xs.count > 1 ? xs[1] - xs[0] : span
+        for v in xs {
+            s += "<line x1=\"\(X(v))\" y1=\"\(top + ph)\" x2=\"\(X(v))\" y2=\"\(top + ph + 4)\" stroke=\"#333\"/>"
+            s += "<text x=\"\(X(v))\" y=\"\(top + ph + 16)\" text-anchor=\"middle\">\(NiceTicks.label(v, step: xStep))</text>\n"
+        }
+        let ys = NiceTicks.linear(0, peak).ticks.filter { $0 <= peak && $0 == $0.rounded() }
+        for c in ys {
+            s += "<text x=\"\(left - 6)\" y=\"\(Y(c) + 4)\" text-anchor=\"end\">\(NiceTicks.label(c, step: 1))</text>\n"
         }
         s += "<text x=\"\(left + pw / 2)\" y=\"\(height - 6)\" text-anchor=\"middle\">value (count per bin on y)</text>\n"
         return s + "</svg>\n"

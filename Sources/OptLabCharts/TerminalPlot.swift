@@ -16,8 +16,8 @@ public struct TerminalPlot: CustomStringConvertible {
     /// a learning rate for a range test's losses. `logX` puts them on a log axis.
     public var xValues: [Double]?
     public var logX = false
-    /// The x axis's name when x values are given.
-    public var xLabel = "x"
+    /// The x axis's name; by default "x" with x values, "epoch" with epochs, else "point".
+    public var xLabel: String?
 
     public init(series: [(name: String, values: [Double])], logY: Bool = false, epochs: Double? = nil,
                 width: Int = 60, height: Int = 15, colors: Bool = false) throws {
@@ -108,7 +108,7 @@ public struct TerminalPlot: CustomStringConvertible {
             lines.append(String(repeating: " ", count: labelWidth - axis.count) + axis + (axis.isEmpty ? " │" : " ┤") + row)
         }
         let xmax = epochs ?? Double(Swift.max(n - 1, 1))
-        let xName = xValues != nil ? xLabel : epochs == nil ? "point" : "epoch"
+        let xName = xLabel ?? (xValues != nil ? "x" : epochs == nil ? "point" : "epoch")
         lines.append(String(repeating: " ", count: labelWidth) + " └" + String(repeating: "─", count: width))
         // Round x ticks under their columns (the x values' own, when given).
         var axisRow = [Character](repeating: " ", count: width + 8)

@@ -94,6 +94,20 @@ struct ComparisonPage {
         return asked
     }
 
+    /// A run's configuration with its optimizer's and schedule's settings
+    /// (`optimizer_settings`, `schedule_settings`) as keys of their own,
+    /// `optimizer.momentum`, `schedule.every`: each can be what differs.
+    /// A setting the configuration also holds at the top (lr) is not repeated.
+    static func flattened(_ config: [String: Any]) -> [String: Any] {
+        var out: [String: Any] = [:]
+        for (k, v) in config {
+            guard k != "model", k != "versions", let inner = v as? [String: Any] else { out[k] = v; continue }
+            let prefix = k.hasSuffix("_settings") ? String(k.dropLast("_settings".count)) : k
+            for (sub, x) in inner where sub != "name" && config[sub] == nil { out[prefix + "." + sub] = x }
+        }
+        return out
+    }
+
     /// Separate runs: their numeric settings that differ are the hyperparameters.
     init(runs dirs: [String], colorBy: String?, base: String) throws {
         title = "optlab runs: " + dirs.joined(separator: ", ")
@@ -113,7 +127,7 @@ struct ComparisonPage {
             e.reason = page.status["reason"] as? String
             e.score = RunPage.number(page.status["best_val_acc"]) ?? page.epochRecords.compactMap { RunPage.number($0["val_acc"]) }.max()
             live = live || page.isAlive
-            configs.append(page.config)
+            configs.append(ComparisonPage.flattened(page.config))
             entries.append(e)
         }
         let keys = Set(configs.flatMap { $0.keys }).subtracting(["model", "versions", "parameters", "train_size", "val_size"])

@@ -101,6 +101,8 @@ public enum Report {
     /// A JSON value as a person reads it.
     static func text(_ v: Any) -> String {
         if let b = v as? Bool, type(of: v) == Bool.self { return b ? "true" : "false" }
+        // (JSONSerialization gives a JSON boolean as an NSNumber whose type is C's char, "c"; no JSON number is one)
+        if let n = v as? NSNumber, String(cString: n.objCType) == "c" { return n.boolValue ? "true" : "false" }
         if let n = v as? NSNumber {
             let d = n.doubleValue
             return d == d.rounded() && Swift.abs(d) < 1e15 ? String(Int(d)) : Histogram.short(d)

@@ -398,5 +398,71 @@ def _():
     check("text/html" in nb.cells[2].outputs[0]["data"] and nb.cells[2].execution_count == 3, nb.cells[2])
 
 
+@test("the example notebook runs end to end (a smoke run), and renders to a page and a picture")
+def _():
+    import base64
+    import importlib.util
+    import re
+    import struct
+    import xml.etree.ElementTree as ET
+    import nbformat
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    spec = importlib.util.spec_from_file_location("render", os.path.join(root, "Examples", "Notebook", "render.py"))
+    render = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(render)
+    into = tempfile.mkdtemp(prefix="optlab-notebook-", dir=work)
+    saved = dict(os.environ)
+    try:
+        notebook, page, shot = render.run(optlab, True, into)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    nb = nbformat.read(notebook, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    for c in code:
+        check(c.execution_count is not None, f"a cell did not run: {c.source[:60]}")
+        errors = [o for o in c.outputs if o.output_type == "error"]
+        check(not errors, f"the cell {c.source[:60]!r} failed: {errors}")
+
+    def cell(fragment):
+        found = [c for c in code if fragment in c.source]
+        check(len(found) == 1, f"one cell with {fragment!r}, found {len(found)}")
+        return found[0]
+
+    def data(c, mime):
+        for o in c.outputs:
+            if mime in o.get("data", {}):
+                return o["data"][mime]
+        raise AssertionError(f"{c.source[:60]!r} shows no {mime}: {c.outputs}")
+
+    def text(c):
+        return "".join(o.get("text", "") for o in c.outputs) + "".join(o.get("data", {}).get("text/plain", "") for o in c.outputs)
+
+    check("verdict: the gradients check out" in data(cell("check.grad("), "text/plain"), "the gradient check passes")
+    check("preflight: all checks passed" in data(cell("check.preflight("), "text/plain"), "the sanity checks pass")
+    progress = data(cell("h = train.fit{"), "text/html")
+    check("<progress" in progress and re.search(r"epoch 1/1\s+loss \d", progress), f"train.fit's progress: {progress[:300]}")
+    for fragment in ("monitor.plot{loss = h.loss", "monitor.plot{train = h.train_acc", "monitor.plot{x = lrs"):
+        svg = data(cell(fragment), "image/svg+xml")
+        ET.fromstring(svg)   # well-formed
+        check("<polyline" in svg or "<circle" in svg, f"{fragment}: nothing drawn")
+    check(svg.count("<circle") + svg.count("<polyline") >= 1 and "learning rate (log scale)" in svg, "the search's plot has a log lr axis")
+    layers = data(cell("monitor.layers(model)"), "text/html")
+    check(layers.count("<tr>") == 4 and layers.count("<svg") == 3, f"a row and a histogram per layer: {layers[:300]}")
+    png = base64.b64decode(data(cell("monitor.weights(model"), "image/png"))
+    check(png[:8] == b"\x89PNG\r\n\x1a\n", "the weights are a PNG")
+    w, h = struct.unpack(">II", png[16:24])
+    check(w == h and w > 100, f"an 8×8 grid of 28×28 tiles: {w}×{h}")
+    hist = data(cell("monitor.hist(model[1].weight"), "image/svg+xml")
+    check(hist.count("<rect") >= 40, "40 bins drawn")
+    check(re.search(r"best: trial \d+, val_acc 0\.\d+", text(cell("r = hp.search{"))), "the search ends with its best trial")
+    check(re.search(r"best trial \d+ \(lr [\d.e-]+, reg [\d.e-]+\): validation 0\.\d+, test 0\.\d+", text(cell("nn.Ensemble.top(1"))),
+          "the best trial on the test set")
+    html = open(page, encoding="utf-8").read()
+    check(html.count("data:image/svg+xml") >= 4 and html.count("data:image/png;base64,") >= 1, "the page holds the SVG and PNG outputs")
+    shot_bytes = open(shot, "rb").read()
+    check(shot_bytes[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", shot_bytes[16:24]) == (1000, 3000), "the screenshot")
+
+
 print(f"kernel: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

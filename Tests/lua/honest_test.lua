@@ -362,6 +362,11 @@ test("sched:lr_at(t) previews a schedule without touching the optimizer; monitor
   H.eq(tostring(p):find("1e-05", 1, true) ~= nil or tostring(p):find("1e-5", 1, true) ~= nil, true, "decade ticks: " .. tostring(p))
   local f = io.open(dir .. "/lr.svg"); local svg = f:read("a"); f:close()
   H.eq(svg:find("(log scale)", 1, true) ~= nil, true, "the SVG's x axis is log")
+  -- xlabel names the axis without x values too, in the terminal and the SVG (escaped there)
+  local q = monitor.plot{acc = {0.5, 0.7, 0.8}, xlabel = "epoch <3>", file = dir .. "/acc.svg"}
+  H.eq(tostring(q):find("epoch <3>", 1, true) ~= nil, true, tostring(q))
+  f = io.open(dir .. "/acc.svg"); svg = f:read("a"); f:close()
+  H.eq(svg:find(">epoch &lt;3&gt;</text>", 1, true) ~= nil, true, svg)
   H.raises(function() monitor.plot{loss = ys, lgo = true} end, "monitor.plot: unknown option 'lgo' (did you mean 'log'?)")
   H.raises(function() monitor.plot{x = {1, 2}, loss = ys} end, "x has 2 values but series 'loss' has 20")
   os.execute('rm -rf "' .. dir .. '"')

@@ -29,7 +29,7 @@ for section in "<h2>Loss</h2>" "<h2>Accuracy</h2>" "<h2>Overfitting gap</h2>" "<
                "the notes: about 1e-3" "<h2>Activations per layer over epochs</h2>" "<h2>Gradients per layer</h2>" "<h2>Gradient histograms per layer over epochs</h2>" \
                "<h2>First-layer weights</h2>" "data:image/png;base64," "<h2>Checkpoints</h2>" \
                "<h2>Configuration</h2>" "<h2>Model: Sequential</h2>" ">finished<" ">best validation<" ">test<" ">wall time<" \
-               ">6 of 6<" ">seed</th><td>7<" ">optlab</th><td>0.1.0<" ">SGD+momentum<" ">bias=1, in=16, out=36<"; do
+               ">6 of 6<" ">seed</th><td>7<" ">optlab</th><td>0.1.0<" ">SGD+momentum<" ">bias=true, in=16, init=kaiming, out=36<" ">keep_best</th><td>true<" "momentum=0.9, name=SGD, nesterov=false"; do
   grep -qF -- "$section" "$html" && ok || bad "run page lacks: $section"
 done
 grep -qE 'src="https?:|href="https?:' "$html" && bad "report refers to the network" || ok
@@ -155,6 +155,27 @@ out=$("$OPTLAB" report "$WORK/run" "$WORK/run2") && [ "$out" = "$WORK/comparison
 grep -qF 'coloured by <b>lr</b>' "$WORK/comparison.html" && grep -qF '>run2 lr=0.05<' "$WORK/comparison.html" && ok || bad "comparison of two runs"
 err=$("$OPTLAB" report "$WORK/run" "$WORK/run2" --color width 2>&1) && bad "--color of a setting the runs lack succeeded" ||   { grep -qF -- "--color width: the runs have no hyperparameter of that name (they have: lr)" <<<"$err" && ok || bad "--color's error: $err"; }
 err=$("$OPTLAB" report "$WORK/run" --color lr 2>&1) && bad "--color on one run succeeded" || { grep -qF "colouring is for a comparison" <<<"$err" && ok || bad "--color on one run: $err"; }
+
+# Runs that differ in the optimizer's momentum alone: that setting (from config.json's
+# optimizer_settings) is the hyperparameter the comparison names.
+sed -e 's/momentum = 0.9}/momentum = 0.5}/' -e "s#$WORK/run\"#$WORK/run3\"#" "$WORK/run.lua" > "$WORK/run3.lua"
+"$OPTLAB" "$WORK/run3.lua" || bad "third training run"
+"$OPTLAB" report "$WORK/run" "$WORK/run3" >/dev/null && grep -qF 'coloured by <b>optimizer.momentum</b>' "$WORK/comparison.html" &&
+  grep -qF '>run3 optimizer.momentum=0.5<' "$WORK/comparison.html" && ok || bad "comparison by the optimizer's momentum"
+
+# A run whose status.json says running but whose process is gone (a pid above the kernel's
+# largest) is "interrupted" on the comparison page, as on its own page, never "running".
+cp -r "$WORK/run2" "$WORK/gone"
+python3 - "$WORK/gone/status.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1])); s.update(status="running", pid=4194305); s.pop("reason", None)
+json.dump(s, open(sys.argv[1], "w"))
+PY
+"$OPTLAB" report "$WORK/run" "$WORK/gone" >/dev/null || bad "comparison with a dead run"
+grep -qF '<td>interrupted</td>' "$WORK/comparison.html" && ! grep -qF '<td>running</td>' "$WORK/comparison.html" &&
+  ! grep -qF 'still running' "$WORK/comparison.html" && ! grep -qF 'http-equiv="refresh"' "$WORK/comparison.html" &&
+  ok || bad "the comparison page calls a dead run running"
+"$OPTLAB" report "$WORK/gone" >/dev/null && grep -qF 'interrupted (its process is gone)' "$WORK/gone/report.html" && ok || bad "the dead run's own page"
 
 # --watch: the page reloads itself while the run is written, and stops doing so when it ends.
 cat > "$WORK/slow.lua" <<LUA

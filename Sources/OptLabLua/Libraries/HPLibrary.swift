@@ -109,7 +109,7 @@ enum HPLibrary {
         // tiny(): a smoke run's limits, {trials = 3, epochs = 1} (OPTLAB_TINY), or nil.
         .primitive("tiny", as: "hp.search") { _ in
             guard TinyRun.isOn else { return [.nil] }
-            return [.record([("trials", .integer(TinyRun.trialsPerStage)), ("epochs", .number(TinyRun.epochs))])]
+            return [.record([("trials", .integer(TinyRun.trialsPerStage)), ("epochs", .integer(Int(TinyRun.epochs)))])]
         },
         .primitive("announce_tiny", as: "hp.search") { _ in TinyRun.announce(); return [] },
         // check_space(space): the space's bounds, checked before anything is written.

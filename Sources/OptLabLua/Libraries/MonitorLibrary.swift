@@ -29,14 +29,18 @@ enum MonitorLibrary {
                                     width: Int(num("width", 60)), height: Int(num("height", 15)), colors: flag("colors"))
         plot.xValues = xs
         plot.logX = flag("logx")
-        plot.xLabel = opts["xlabel"]?.string ?? "x"
+        plot.xLabel = opts["xlabel"]?.string
         return (plot, opts["title"]?.string ?? series.map(\.name).joined(separator: ", "), opts["file"]?.string)
     }
 
     /// A plot as SVG: against its x values through `Chart` (log axes, nice ticks), else as `SVGPlot` draws it.
     static func svg(_ plot: TerminalPlot, title: String) throws -> String {
-        guard let xs = plot.xValues else { return try SVGPlot(title: title, series: plot.series, logY: plot.logY, epochs: plot.epochs).svg }
-        var c = Chart(title: title, xLabel: plot.xLabel, yLabel: plot.series.count == 1 ? plot.series[0].name : "value")
+        guard let xs = plot.xValues else {
+            var p = try SVGPlot(title: title, series: plot.series, logY: plot.logY, epochs: plot.epochs)
+            p.xLabel = plot.xLabel
+            return p.svg
+        }
+        var c = Chart(title: title, xLabel: plot.xLabel ?? "x", yLabel: plot.series.count == 1 ? plot.series[0].name : "value")
         c.logX = plot.logX
         c.logY = plot.logY
         c.series = plot.series.enumerated().map { i, s in

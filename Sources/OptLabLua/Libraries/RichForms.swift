@@ -66,7 +66,7 @@ enum RichForms {
             var flags: [String] = []
             if case .array(let fl)? = r["flags"] { flags = fl.compactMap(\.string) }
             let cells = [String(i + 1), SVGPlot.escape(r["layer"]?.string ?? ""), f(r["mean"]), f(r["std"]), pct(r["saturated"]), pct(r["dead"]), f(r["grad_std"])]
-            html += "<tr>" + cells.map { "<td style=\"padding:2px 8px\">\($0)</td>" }.joined() + "<td style=\"padding:2px 8px\">\(spark)</td>"
+            html += "<tr>" + cells.map { "<td style=\"padding:2px 8px;text-align:left\">\($0)</td>" }.joined() + "<td style=\"padding:2px 8px\">\(spark)</td>"
                 + "<td style=\"padding:2px 8px;color:#c00\">\(SVGPlot.escape(flags.joined(separator: ", ")))</td></tr>"
         }
         return html + "</table>"

@@ -55,7 +55,8 @@ public enum Diagnosis {
                 }
             }
         }
-        if let t = trainAccuracy.last, let v = validationAccuracy.last {
+        // (a model whose loss blew up has low accuracy for that reason alone: no capacity verdict on it)
+        if let t = trainAccuracy.last, let v = validationAccuracy.last, !out.contains(where: { $0.kind == .exploding }) {
             if t - v > 0.1 {
                 out.append(Finding(kind: .overfitting, message: String(format: "train accuracy %.3f vs validation %.3f: a large gap is overfitting; more regularization (L2, dropout) or more data", t, v)))
             } else if t < 0.7 && Swift.abs(t - v) < 0.03 {

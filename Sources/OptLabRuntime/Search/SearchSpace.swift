@@ -83,12 +83,18 @@ public struct SearchSpace: Sendable {
 
     /// Coarse to fine: the next stage's space from this stage's trials. The
     /// best finished trials (the top quarter of all the stage's trials,
-    /// failed ones counted, at least 2) are spanned with a margin of 25% on
-    /// each side (in log space for log parameters), inside the old range.
+    /// failed ones counted, at least 2) are spanned with a margin on each
+    /// side (in log space for log parameters), inside the old range: 25% of
+    /// their span, and at least the spacing of the stage's finished trials
+    /// (the old width / (finished + 1)), since n random trials cannot place
+    /// the best value more finely than that: two good trials close together
+    /// among a handful do not make a range a factor 1.5 wide.
     /// Failed and exploded trials count as information: beyond the best
     /// trials, the nearest one bounds the range from that side (searching
     /// where training blew up is wasted), without pulling the range away
-    /// from the good region. Narrowing on few finished trials warns.
+    /// from the good region; but only for a parameter none of whose failed
+    /// values lies among the best trials' (one that separates failure from
+    /// success). Narrowing on few finished trials warns.
     public func narrowed(to results: [(config: [String: Double], score: Double)], failed: [[String: Double]] = [],
                          margin: Double = 0.25) -> (space: SearchSpace, warnings: [String]) {
         let ranked = results.filter { $0.score.isFinite }.sorted { $0.score > $1.score }
@@ -108,11 +114,16 @@ public struct SearchSpace: Sendable {
             guard let (lo, hi) = d.bounds else { return (name, d) }
             let cs = best.compactMap { $0.config[name] }.map(d.coordinate)
             guard let cmin = cs.min(), let cmax = cs.max() else { return (name, d) }
-            let span = Swift.max(cmax - cmin, (d.coordinate(hi) - d.coordinate(lo)) * 0.05)
-            var nlo = Swift.max(d.coordinate(lo), cmin - margin * span), nhi = Swift.min(d.coordinate(hi), cmax + margin * span)
+            let width = d.coordinate(hi) - d.coordinate(lo)
+            let reach = Swift.max(margin * (cmax - cmin), width / Double(ranked.count + 1))
+            var nlo = Swift.max(d.coordinate(lo), cmin - reach), nhi = Swift.min(d.coordinate(hi), cmax + reach)
+            // Failures bound this parameter only when none lies among the best trials' values: then it is
+            // what separates them (a rate too high), not a bystander of a failure another parameter caused.
             let bad = failed.compactMap { $0[name] }.map(d.coordinate)
-            if let above = bad.filter({ $0 > cmax }).min() { nhi = Swift.min(nhi, above) }
-            if let below = bad.filter({ $0 < cmin }).max() { nlo = Swift.max(nlo, below) }
+            if !bad.contains(where: { $0 >= cmin && $0 <= cmax }) {
+                if let above = bad.filter({ $0 > cmax }).min() { nhi = Swift.min(nhi, above) }
+                if let below = bad.filter({ $0 < cmin }).max() { nlo = Swift.max(nlo, below) }
+            }
             return (name, d.with(d.value(nlo), d.value(nhi)))
         })
         return (space, warnings)

@@ -102,13 +102,39 @@ import Testing
         let finished: [(config: [String: Double], score: Double)] = [(["lr": 1e-4], -2), (["lr": 1e-3], -1), (["lr": 0.03], 0)]
         let (next, warnings) = space.narrowed(to: finished, failed: [["lr": 0.05], ["lr": 0.3], ["lr": 0.9]])
         guard case .logUniform(let lo, let hi) = next.parameters[0].distribution else { Issue.record("not log-uniform"); return }
-        // the best 2 of 6 (1e-3 and 0.03) span 1.48 decades; ±25%: 10^(−3.37) … 10^(−1.15) = 0.07, then capped at 0.05
-        #expect(lo > 3e-4 && lo < 5e-4, "lower \(lo)")
+        // the best 2 of 6 (1e-3 and 0.03) span 1.48 decades; 3 finished trials in 5 decades place a value to 5/4 = 1.25
+        // decades (more than 25% of the span): 10^(−4.25) … 10^(−0.27) = 0.53, then capped at 0.05
+        #expect(Swift.abs(lo - pow(10, -4.25)) < 1e-12, "lower \(lo)")
         #expect(Swift.abs(hi - 0.05) < 1e-12, "upper \(hi): the lowest exploded value, not above it")
         #expect(warnings.count == 1 && warnings[0].contains("narrowed on only 3 finished trials (3 of the stage's 6 failed or exploded)"), "\(warnings)")
         // without the failed ones, the same finished trials would give an upper bound above 0.1
         guard case .logUniform(_, let blind) = space.narrowed(to: finished, failed: []).space.parameters[0].distribution else { return }
-        #expect(blind > 0.069 && blind < 0.071, "blind to the failures: \(blind)")
+        #expect(Swift.abs(blind - pow(10, log10(0.03) + 1.25)) < 1e-9, "blind to the failures: \(blind)")
+    }
+
+    @Test func twoGoodTrialsAmongAFewDoNotCollapseTheRange() {
+        // the notebook's first stage: 4 of 6 finished in 3 decades, the best two at 0.0096 and 0.0111
+        let s = SearchSpace([("lr", .logUniform(1e-3, 1))])
+        let finished: [(config: [String: Double], score: Double)] = [(["lr": 0.0111], 0.84), (["lr": 0.00958], 0.83),
+                                                                       (["lr": 0.0014], 0.76), (["lr": 0.00113], 0.74)]
+        let (next, _) = s.narrowed(to: finished, failed: [["lr": 0.231], ["lr": 0.558]])
+        guard case .logUniform(let lo, let hi) = next.parameters[0].distribution else { Issue.record("not log-uniform"); return }
+        // ±3/5 decade around [0.00958, 0.0111]: 0.0024 … 0.044 (a factor 18, not 1.4), below the exploded 0.231
+        #expect(Swift.abs(log10(lo) - (log10(0.00958) - 0.6)) < 1e-9 && Swift.abs(log10(hi) - (log10(0.0111) + 0.6)) < 1e-9, "\(lo) … \(hi)")
+    }
+
+    @Test func aFailureBoundsOnlyTheParameterThatSeparatesIt() {
+        // both failures at a high lr; their reg values fall below and among the good trials' (reg did not cause them)
+        let s = SearchSpace([("lr", .logUniform(1e-3, 1)), ("reg", .logUniform(1e-6, 1e-1))])
+        let finished: [(config: [String: Double], score: Double)] = [
+            (["lr": 0.0111, "reg": 5.63e-6], 0.84), (["lr": 0.00958, "reg": 4.79e-3], 0.83),
+            (["lr": 0.0014, "reg": 6.41e-4], 0.76), (["lr": 0.00113, "reg": 2.75e-6], 0.74)]
+        let (next, _) = s.narrowed(to: finished, failed: [["lr": 0.231, "reg": 2.76e-4], ["lr": 0.558, "reg": 5.23e-6]])
+        guard case .logUniform(_, let lrHi) = next.parameters[0].distribution,
+              case .logUniform(let regLo, _) = next.parameters[1].distribution else { Issue.record("not log-uniform"); return }
+        #expect(lrHi < 0.231, "lr: bounded below the failures (\(lrHi))")
+        // reg: 5.63e-6 less 5/5 decade (its trials' spacing) would be 5.6e-7, inside the old range at 1e-6; not cut at the failed 5.23e-6
+        #expect(Swift.abs(regLo - 1e-6) < 1e-15, "reg's lower bound: \(regLo)")
     }
 
     @Test func aScoreRisingTowardAStagesEdgeWarns() {

@@ -166,6 +166,31 @@ test("a NaN loss from NaN data names the data, not the learning rate", function(
   H.eq(err:find("learning rate (0.1) is probably too high", 1, true), nil, err)
 end)
 
+test("the checks say NaN when they see NaN, and name where it comes from", function()
+  local y = tensor.from({1, 2, 3, 1, 2, 3, 1, 2}, "i32")
+  local ce = nn.SoftmaxCrossEntropy()
+  -- a parameter holding a NaN: the initial loss is not "too low: labels leaking"
+  local m = nn.Sequential{nn.Linear(4, 3)}
+  tensor.no_grad(function() m[1].weight[{2, 3}] = 0 / 0 end)
+  local x = tensor.randn{8, 4}
+  local r = check.initial_loss(m, ce, x, y)
+  H.eq(r.ok, false)
+  H.eq(tostring(r), "✗ initial loss: NaN; the parameter 1.weight holds 1 non-finite value: fix that first")
+  H.eq(tostring(check.regularization(m, ce, x, y)):find("loss NaN with no regularization, NaN with strength 100; the parameter 1.weight", 1, true) ~= nil, true)
+  local o = check.overfit(m, ce, x, y, {n = 8})
+  H.eq(o.ok, false); H.eq(tostring(o):find("loss NaN, training accuracy", 1, true) ~= nil and tostring(o):find("the parameter 1.weight holds 1", 1, true) ~= nil, true, tostring(o))
+  -- the gradient check fails on NaN instead of finding nothing wrong
+  local g = check.grad(function() return ce(m(x), y) end, m)
+  H.eq(g.ok, false)
+  H.eq(g.rows[1].verdict, "NaN or inf")
+  H.eq(tostring(g):find("verdict: FAILED: the loss or its gradient is NaN or infinite", 1, true) ~= nil, true, tostring(g))
+  H.eq(tostring(check.preflight(m, ce, data.dataset(x, y))):find("gradient check on 3 examples: FAILED: the loss or its gradient is NaN", 1, true) ~= nil, true)
+  -- NaN inputs given to a check directly (a data set refuses them): named by example and feature
+  local clean = nn.Sequential{nn.Linear(4, 3)}
+  local bad = x:clone(); bad[{3, 2}] = 0 / 0
+  H.eq(tostring(check.initial_loss(clean, ce, bad, y)), "✗ initial loss: NaN; the inputs hold 1 non-finite value (the first: nan at example 3, feature 2): fix that first")
+end)
+
 test("train.fit leaves the model in the mode it found", function()
   local d = data.spiral{classes = 2, per_class = 10}
   local model = nn.Sequential{nn.Linear(2, 4), nn.Dropout(0.5), nn.Linear(4, 2)}

@@ -105,7 +105,11 @@ function check.preflight(model, loss, ds, opts)
   add(check.regularization(model, loss, x, y))
   local g = check.model(model, loss, x:narrow(1, 1, few), y:narrow(1, 1, few), {reg = opts.reg or 0})
   all = all and g.ok
-  lines[#lines + 1] = (g.ok and "✓ " or "✗ ") .. "gradient check on " .. few .. " examples: " .. (g.ok and "the gradients check out" or "FAILED (print the result for the table)")
+  local failed = "FAILED (print the result for the table)"
+  for _, row in ipairs(g.data.rows or {}) do
+    if row.verdict == "NaN or inf" then failed = "FAILED: the loss or its gradient is NaN or infinite (see the initial loss above)" end
+  end
+  lines[#lines + 1] = (g.ok and "✓ " or "✗ ") .. "gradient check on " .. few .. " examples: " .. (g.ok and "the gradients check out" or failed)
   add(check.overfit(model, loss, x, y, {n = opts.n or 20}))
   lines[#lines + 1] = all and "preflight: all checks passed; go train" or "preflight: fix the ✗ items before training"
   return setmetatable({ok = all, grad = g, report = table.concat(lines, "\n")}, report_mt)

@@ -31,6 +31,7 @@ public enum GradCheck {
         case tooSmall = "too small to compare"    // every compared value below 1e-10
         case inconclusive = "inconclusive"        // every compared dimension crossed a kink
         case nothingChecked = "no dimension compared"
+        case notFinite = "NaN or inf"               // the loss or a gradient is not finite there
 
         var passes: Bool { self == .good || self == .fineWithKinks }
     }
@@ -47,7 +48,11 @@ public enum GradCheck {
         public let worstIndex: Int
         public let kinks: Int
         public let tiny: Int
+        /// Dimensions where the analytic or the numerical gradient was NaN or infinite.
+        public var nonFinite = 0
         public let verdict: Verdict
+        /// The dimensions actually compared (not across a kink, not too small, finite).
+        public var compared: Int { checked - kinks - tiny - nonFinite }
     }
 
     public struct Result: CustomStringConvertible {
@@ -76,7 +81,7 @@ public enum GradCheck {
             let header = ["parameter", "dims", "worst rel. error", "analytic", "numerical", "kinks", "tiny", "verdict"]
             var table = [header]
             for r in rows {
-                table.append([r.name, String(r.checked), r.checked - r.kinks - r.tiny > 0 ? String(format: "%.2e", r.worst) : "—",
+                table.append([r.name, String(r.checked), r.compared > 0 ? String(format: "%.2e", r.worst) : "—",
                               String(format: "%.6g", r.analytic), String(format: "%.6g", r.numerical),
                               String(r.kinks), String(r.tiny), r.verdict.rawValue])
             }
@@ -97,6 +102,9 @@ public enum GradCheck {
             if inconclusive {
                 lines.append("verdict: inconclusive: every compared dimension crossed a kink, so the numerical gradient says nothing there; "
                              + "check on fewer data points (fewer kinks), or with another h")
+            } else if rows.contains(where: { $0.verdict == .notFinite }) {
+                lines.append("verdict: FAILED: the loss or its gradient is NaN or infinite at these parameters, so nothing can be compared there; "
+                             + "check.initial_loss names the inputs, targets or parameter it comes from")
             } else {
                 lines.append(ok ? "verdict: the gradients check out" : "verdict: FAILED")
             }
@@ -172,7 +180,7 @@ public enum GradCheck {
         func evaluate(_ h: Double) throws -> [Row] {
             try parameters.enumerated().map { k, p in
                 try Tensor.withNoGrad {
-                    var worst = 0.0, judged = 0.0, at = -1, kinks = 0, tiny = 0
+                    var worst = 0.0, judged = 0.0, at = -1, kinks = 0, tiny = 0, nonFinite = 0
                     var aw = 0.0, nw = 0.0
                     for i in dims[k] {
                         let v = p.element(i)
@@ -187,6 +195,12 @@ public enum GradCheck {
                             return ((fp - fm) / (2 * step), fp, fm, rp.hash != rm.hash)
                         }
                         let (n, fp, fm, kinked) = try difference(h)
+                        // a NaN compares as nothing: it must fail, not slip through every test below
+                        if !n.isFinite || !analytic[k][i].isFinite {
+                            if nonFinite == 0 { at = i; aw = analytic[k][i]; nw = n }
+                            nonFinite += 1
+                            continue
+                        }
                         if kinked { kinks += 1; continue }
                         // The same difference at h/2 measures the difference's own error at h
                         // (its truncation shrinks 4× and its rounding changes): a correct gradient
@@ -207,15 +221,16 @@ public enum GradCheck {
                         judged = Swift.max(judged, err)
                         if raw >= worst || at < 0 { worst = raw; at = i; aw = a; nw = n }
                     }
-                    let compared = dims[k].count - kinks - tiny
+                    let compared = dims[k].count - kinks - tiny - nonFinite
                     let verdict: Verdict
-                    if compared == 0 { verdict = kinks > 0 ? .inconclusive : tiny > 0 ? .tooSmall : .nothingChecked }
+                    if nonFinite > 0 { verdict = .notFinite }
+                    else if compared == 0 { verdict = kinks > 0 ? .inconclusive : tiny > 0 ? .tooSmall : .nothingChecked }
                     else if judged > 1e-2 { verdict = .wrong }
                     else if judged > 1e-4 { verdict = .uncomfortable }
                     else if judged < 1e-7 { verdict = .good }
                     else { verdict = recorder.pathOps > 0 ? .fineWithKinks : .tooHighForSmooth }
                     return Row(name: p.name ?? "#\(k + 1)", checked: dims[k].count, worst: worst, analytic: aw, numerical: nw,
-                               worstIndex: at, kinks: kinks, tiny: tiny, verdict: verdict)
+                               worstIndex: at, kinks: kinks, tiny: tiny, nonFinite: nonFinite, verdict: verdict)
                 }
             }
         }
@@ -226,9 +241,9 @@ public enum GradCheck {
             for e in 2...10 {
                 let hh = Foundation.pow(10, -Double(e))
                 let rows = try evaluate(hh)
-                let compared = rows.map { $0.checked - $0.kinks - $0.tiny }.reduce(0, +)
+                let compared = rows.map(\.compared).reduce(0, +)
                 // (a row that compared nothing has no error to count: its 0 is not a small error)
-                let worst = rows.filter { $0.checked > $0.kinks + $0.tiny }.map(\.worst).max() ?? 0
+                let worst = rows.filter { $0.compared > 0 }.map(\.worst).max() ?? 0
                 sweep.append((hh, worst, compared))
             }
             (h, choice) = GradCheck.chooseStep(sweep)

@@ -18,11 +18,26 @@ public enum SanityCheck {
 
     public typealias LossFunction = (Tensor, Tensor) throws -> Tensor
 
+    /// A loss as the checks print it: "NaN" and "inf" said as such, not as a number judged.
+    static func shown(_ v: Double) -> String { v.isNaN ? "NaN" : v.isInfinite ? (v > 0 ? "inf" : "-inf") : String(format: "%.4f", v) }
+
+    /// What a check says of a loss that is not finite: where it comes from, when the data or the parameters hold it.
+    static func notFinite(_ model: Module, x: Tensor, y: Tensor) -> String {
+        if let source = NonFiniteSource.find(inputs: x, targets: y, model: model) {
+            return "; " + source.text() + ": fix that first"
+        }
+        return "; the inputs, targets and parameters are finite: the model's output or the loss overflows (scores too large? a log of 0?)"
+    }
+
     /// With regularisation off, the loss at initialisation should be chance:
     /// ln C for softmax, margin·(C−1) for the SVM.
     public static func initialLoss(_ model: Module, loss: LossFunction, kind: Loss?, x: Tensor, y: Tensor,
                                    classes: Int, tolerance: Double = 0.15) throws -> Outcome {
         let value = try Tensor.withNoGrad { try withMode(model, training: false) { try loss(model(x), y).item() } }
+        guard value.isFinite else {
+            return Outcome(name: "initial loss", passed: false, detail: shown(value) + notFinite(model, x: x, y: y),
+                           values: ["loss": value, "classes": Double(classes)])
+        }
         guard let expected = kind?.chanceLoss(classes: classes) else {
             return Outcome(name: "initial loss", passed: value.isFinite, detail: String(format: "%.4f (no chance value known for this loss)", value),
                            values: ["loss": value, "classes": Double(classes)])
@@ -48,9 +63,11 @@ public enum SanityCheck {
             }
         }
         let passed = regularised > plain
+        let why = !plain.isFinite || !regularised.isFinite ? notFinite(model, x: x, y: y)
+            : "; more regularization should mean more loss: is the penalty wired in?"
         return Outcome(name: "regularization", passed: passed,
-                       detail: String(format: "loss %.4f with no regularization, %.4f with strength %g", plain, regularised, strength)
-                           + (passed ? "" : "; more regularization should mean more loss: is the penalty wired in?"),
+                       detail: "loss \(shown(plain)) with no regularization, \(shown(regularised)) with strength \(String(format: "%g", strength))"
+                           + (passed ? "" : why),
                        values: ["loss": plain, "regularized_loss": regularised, "strength": strength])
     }
 
@@ -73,9 +90,15 @@ public enum SanityCheck {
         }
         let acc = try accuracy(copy, try Dataset(inputs: x, labels: y))
         let passed = acc == 1 && last < 0.05
+        var why = "; a network that cannot overfit a few examples has a bug (or too little capacity)"
+        if !last.isFinite {
+            // NaN from the start is the data's or the parameters'; NaN after some steps is Adam's rate on this model
+            why = opt.steps == 0 ? notFinite(model, x: x, y: y)
+                : String(format: "; the loss became %@ after %d Adam steps at lr %g: the model or the loss overflows as it fits", shown(last), opt.steps, learningRate)
+        }
         return Outcome(name: "overfit \(x.shape[0]) examples", passed: passed,
-                       detail: String(format: "loss %.4f, training accuracy %.0f%% after %d Adam steps", last, acc * 100, opt.steps)
-                           + (passed ? "" : "; a network that cannot overfit a few examples has a bug (or too little capacity)"),
+                       detail: "loss \(shown(last)), training accuracy \(String(format: "%.0f", acc * 100))% after \(opt.steps) Adam steps"
+                           + (passed ? "" : why),
                        values: ["loss": last, "accuracy": acc, "steps": Double(opt.steps)])
     }
 

@@ -287,17 +287,13 @@ public final class Trainer {
     /// non-finite value (then the data is the cause, not the rate), or the
     /// parameters already do, or else the learning rate is probably too high.
     func nonFiniteCause(_ batch: (inputs: Tensor, labels: Tensor)) -> String {
-        for (what, t) in [("inputs", batch.inputs), ("targets", batch.labels)] {
-            if let bad = t.firstNonFinite() {
-                let perExample = Swift.max(1, t.count / Swift.max(1, t.rank > 0 ? t.shape[0] : 1))
-                return "the batch's \(what) hold \(bad.count) non-finite value\(bad.count == 1 ? "" : "s") (the first: \(bad.value.isNaN ? "nan" : String(bad.value)) "
-                    + "at example \(bad.index / perExample + 1) of the batch, feature \(bad.index % perExample + 1)): the data is the cause, not the learning rate"
-            }
+        guard let source = NonFiniteSource.find(inputs: batch.inputs, targets: batch.labels, model: model) else {
+            return "the inputs, targets and parameters were finite: the learning rate (\(optimizer.learningRate)) is probably too high"
         }
-        if let p = model.namedParameters().first(where: { $0.tensor.firstNonFinite() != nil }) {
-            return "the parameter \(p.name) was already not finite before this step: an earlier step blew up (the learning rate, \(optimizer.learningRate), is probably too high)"
+        if case .parameter(let name, _) = source {
+            return "the parameter \(name) was already not finite before this step: an earlier step blew up (the learning rate, \(optimizer.learningRate), is probably too high)"
         }
-        return "the inputs, targets and parameters were finite: the learning rate (\(optimizer.learningRate)) is probably too high"
+        return source.text(of: "the batch") + ": the data is the cause, not the learning rate"
     }
 
     /// Who watches this run, in the order they hear of each event: the

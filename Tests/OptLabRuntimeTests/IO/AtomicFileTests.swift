@@ -19,7 +19,7 @@ import Testing
         // a killed save of epoch 3's checkpoint, then a save of epoch 4's: the folder is the same, the name is not
         let other = "\(dir)/.ep003_val0.8812.safetensors.tmp-\(done.processIdentifier)-9"
         let mine = "\(dir)/.notes.tmp"                                  // a dotfile of the user's, no pid: left alone
-        for p in [dead, live, other, mine] { FileManager.default.createFile(atPath: p, contents: Data(repeating: 7, count: 100)) }
+        for p in [dead, live, other, mine] { _ = FileManager.default.createFile(atPath: p, contents: Data(repeating: 7, count: 100)) }
         try AtomicFile.write([1, 2, 3], to: target, op: "test")
         let names = Set(try FileManager.default.contentsOfDirectory(atPath: dir))
         #expect(!names.contains((dead as NSString).lastPathComponent), "the dead writer's temporary is gone")

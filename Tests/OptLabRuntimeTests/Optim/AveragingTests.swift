@@ -7,12 +7,12 @@ import Testing
         let model = try Linear(1, 1, bias: false)
         try model.to(.f64)
         let w = model.weight
-        try w.fill(0)
+        w.fill(0)
         let ema = try ParameterAverage(model, kind: .ema(decay: 0.9))
         let polyak = try ParameterAverage(model, kind: .polyak)
         var e = 0.0
         for v in [1.0, 2, 3] {
-            try w.fill(v)
+            w.fill(v)
             try ema.update()
             try polyak.update()
             e = 0.9 * e + 0.1 * v

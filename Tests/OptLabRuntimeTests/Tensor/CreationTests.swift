@@ -9,7 +9,7 @@ import Testing
         #expect(try Tensor.arange(5, 0, step: -2, dtype: .i32).toInt32s() == [5, 3, 1])
         #expect(try Tensor.eye(3).toDoubles() == [1, 0, 0, 0, 1, 0, 0, 0, 1])
         #expect(try Tensor([1.5, 2.5] as [Double], shape: [2, 1]).shape == [2, 1])
-        #expect(try Tensor.scalar(3).shape == [])
+        #expect(Tensor.scalar(3).shape == [])
         #expect(try Tensor.scalar(3).item() == 3)
     }
 

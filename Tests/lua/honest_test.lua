@@ -367,6 +367,21 @@ test("coarse to fine: exploded trials bound the next range from their side; few 
   os.execute('rm -rf "' .. dir .. '"')   -- (the warning of a score rising toward a stage's edge: SearchSpaceTests)
 end)
 
+test("successive halving says it is done as successive halving, not as 'stage 1'", function()
+  local dir = tmpdir()
+  local lines, real = {}, print
+  print = function(...) local t = {} for i = 1, select("#", ...) do t[i] = tostring(select(i, ...)) end lines[#lines + 1] = table.concat(t, "\t") end
+  local ok, err = pcall(hp.search, {name = "a", dir = dir, seed = 1, trials = 4, space = {lr = hp.loguniform(1e-3, 1)},
+    scheduler = {kind = "asha", min_epochs = 1, max_epochs = 3, eta = 3},
+    trial = function(cfg, budget) return {val_acc = -math.abs(math.log(cfg.lr, 10) + 2) + budget.epochs * 0.01} end})
+  print = real
+  os.execute('rm -rf "' .. dir .. '"')
+  H.eq(ok, true, tostring(err))
+  local text = table.concat(lines, "\n")
+  H.eq(text:find("successive halving done: 4 ok", 1, true) ~= nil, true, text)
+  H.eq(text:find("stage 1", 1, true), nil, text)
+end)
+
 test("sched:lr_at(t) previews a schedule without touching the optimizer; monitor.plot takes x values and refuses unknown keys", function()
   local model = nn.Sequential{nn.Linear(2, 2)}
   local opt = optim.SGD(model, {lr = 0.1})

@@ -10,8 +10,8 @@ enum DataLibrary {
         Fashion-MNIST from Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist,
         or $OPTLAB_DATA): the training set (60,000) and the test set (10,000), images
         [N,1,28,28] in [0, 1], labels 1..10.
-          local train, test = data.fashion_mnist()
-          local tr, val = train:split(0.9, {seed = 1})
+          local full, test = data.fashion_mnist()
+          local tr, val = full:split(0.9, {seed = 1})
         """) { a in
             let o = try a.options(1, allowed: ["dir"])
             let (train, test) = try Datasets.fashionMNIST(directory: o.has("dir") ? try o.string("dir", default: "") : nil)
@@ -78,7 +78,7 @@ enum DataLibrary {
         LuaFunction("split", "ds:split(fraction [, {seed=0}])", """
         Two data sets: a seeded random `fraction` of the examples, and the rest
         (one validation fold, as the notes advise).
-          local tr, val = train:split(0.9, {seed = 1})
+          local tr, val = full:split(0.9, {seed = 1})
         """) { a in
             let o = try a.options(3, allowed: ["seed"])
             let (x, y) = try a.dataset(1).split(try a.number(2), seed: UInt64(bitPattern: Int64(try o.integer("seed", default: 0))))

@@ -140,6 +140,7 @@ enum NNLibrary {
         LuaFunction("buffer", "self:buffer(name, t)", """
         In a Lua module: registers t as a buffer (state that is saved and moved with
         the module but not trained, like BatchNorm's running statistics); self[name] reads it.
+          local Norm = nn.Module:extend("Norm")
           function Norm:init(d) self:buffer("running", tensor.zeros(d)) end
         """) { a in
             guard let lm = try a.module(1) as? LuaDefinedModule else { throw a.argumentError(1, "buffers are registered by Lua-defined modules") }
@@ -174,7 +175,7 @@ enum NNLibrary {
         LuaFunction("load_weights", "model:load_weights(path [, {strict=true}])", """
         Loads a checkpoint's tensors into this model by name (the way back for models with
         Lua-defined modules, which nn.load cannot rebuild). Strict as model:load_state.
-          model:load_weights("runs/exp/ep005_val0.8812.safetensors")
+          model:load_weights("runs/exp1/ep005_val0.8812.safetensors")
         """) { a in
             let m = try a.module(1)
             let strict = try a.options(3, allowed: ["strict"]).bool("strict", default: true)

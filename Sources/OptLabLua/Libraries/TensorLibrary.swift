@@ -151,7 +151,7 @@ enum TensorLibrary {
         },
         LuaFunction("cat", "tensor.cat(tensors [, dim])", """
         Joins a table of tensors along dim (default 1); other sizes must agree.
-          local z = tensor.cat({x, y}, 2)
+          local z = tensor.cat({a, b}, 2)   -- a [n, p] and b [n, q]: [n, p + q]
         """) { a in
             guard case .array(let items) = try a.value(1) else { throw a.typeError(1, expected: "table of tensors") }
             let ts = try items.enumerated().map { k, v -> Tensor in

@@ -11,7 +11,7 @@ enum TensorMethods {
     }
 
     static func binary(_ name: String, _ what: String, _ f: @escaping @Sendable (Tensor, Tensor) throws -> Tensor) -> LuaFunction {
-        LuaFunction(name, "x:\(name)(y)", "Elementwise \(what); y is a tensor or a number; shapes broadcast.\n  local z = x:\(name)(y)", returningTensor: { a in
+        LuaFunction(name, "a:\(name)(b)", "Elementwise \(what); b is a tensor or a number; shapes broadcast.\n  local z = a:\(name)(b)", returningTensor: { a in
             let x = try a.tensor(1)
             return try a.withOperand(2, like: x) { y in try f(x, y) }
         })
@@ -103,7 +103,7 @@ enum TensorMethods {
             let x = try a.tensor(1)
             return [.tensor(try x.transpose(try a.dimension(2, rank: x.rank), try a.dimension(3, rank: x.rank)))]
         },
-        LuaFunction("permute", "x:permute(d1, d2, ...)", "Reorders dimensions: result dimension i is x's di.\n  local nhwc = x:permute(1, 3, 4, 2)") { a in
+        LuaFunction("permute", "x:permute(d1, d2, ...)", "Reorders dimensions: result dimension i is x's di.\n  local nhwc = images:permute(1, 3, 4, 2)   -- images [N,C,H,W] as [N,H,W,C]") { a in
             let x = try a.tensor(1)
             let dims = try (0..<x.rank).map { try a.dimension(2 + $0, rank: x.rank) }
             return [.tensor(try x.permute(dims))]

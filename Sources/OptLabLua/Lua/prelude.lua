@@ -30,13 +30,18 @@ docs["Module:extend"] = "nn.Module:extend(name [, {help=}])\n\n" ..
   "  function Residual:init(d) self.fc = nn.Linear(d, d) end\n" ..
   "  function Residual:forward(x) return x + self.fc(x):relu() end"
 docs["nn.Parameter"] = "nn.Parameter(t)\n\nMarks t as a parameter (requires grad): assigned to a Lua module's field, it becomes one of its parameters.\n" ..
-  "  self.gain = nn.Parameter(tensor.ones{1})"
+  "  local Scale = nn.Module:extend(\"Scale\")\n" ..
+  "  function Scale:init() self.gain = nn.Parameter(tensor.ones{1}) end"
 docs["Optimizer:extend"] = "optim.Optimizer:extend(name, {lr=1e-3, <hyperparameter>=...})\n\n" ..
   "An update rule written in Lua: define Class:update(p, g, state, group), which changes p in place (it runs\n" ..
   "without recording); state is p's own table (its tensors and numbers are saved by opt:save), group holds the\n" ..
   "hyperparameters with lr as the schedule sets it. Class(params [, opts]) is an optimizer like the built-ins.\n" ..
   "  local Lion = optim.Optimizer:extend(\"Lion\", {lr = 1e-4, beta1 = 0.9, beta2 = 0.99})\n" ..
-  "  function Lion:update(p, g, state, group) ... p:sub_(c:sign(), group.lr) ... end"
+  "  function Lion:update(p, g, state, group)\n" ..
+  "    state.m = state.m or tensor.zeros(p:shape(), p:dtype())\n" ..
+  "    p:sub_((state.m * group.beta1 + g * (1 - group.beta1)):sign(), group.lr)\n" ..
+  "    state.m:mul_(group.beta2):add_(g, 1 - group.beta2)\n" ..
+  "  end"
 docs["nn.Ensemble.load"] = "nn.Ensemble.load{path, path, ...}\n\nAn ensemble of models loaded from checkpoints."
 docs["monitor.colors"] = "monitor.colors = false\n\nWhether monitor.plot draws in ANSI colours (the REPL sets it on a colour terminal).\n  monitor.colors = true"
 
@@ -223,7 +228,7 @@ local monitordocs = {
   ["monitor.diagnose"] = "monitor.diagnose(history)\n\nReads a train.fit history and says what the notes would: flat, exploding or noisy loss,\noverfitting, underfitting.",
 }
 for k, v in pairs(monitordocs) do docs[k] = v end
-docs["hp.search"] = "hp.search{space=, trial=function(cfg, budget) ... end, stages=, ...}\n\nRandom search (reproducible from seed and trial number; method=\"tpe\" for TPE after 10 random trials, as Optuna's;\nmethod=\"grid\" for comparison), coarse to fine: after each\nstage every numeric range narrows to the best trials' span. Each trial gets its folder cfg.dir and a budget: pass\nboth to train.fit (log = cfg.dir, budget = budget) for its epochs, checkpoints, stop_above=3 in stage 1, resume\nfrom its last epoch, and early stopping: a trial whose loss (or error) is over factor x the median of its stage's\nothers at the same point stops (prune=false keeps all). A custom loop calls budget.report{at=epochs_done, loss=,\nval_acc=} and stops when it answers. summary.jsonl lists finished trials; running it again resumes. Warns when the best\nvalue sits at a range's edge. The same script runs under `optlab sweep script.lua --workers N` (N worker\nprocesses) or `optlab sweep script.lua --backend slurm [--parallel P]` (one Slurm job array per stage).\nOptions: name, dir=\"runs\", space, trial, stages={{trials=40, epochs=1}, ...} (or trials=N), seed=0,\nscore=\"val_acc\", method=\"random\", \"tpe\" or \"grid\", prune={factor=1.5, min_trials=4, warmup=0.5} or false, quiet,\nscheduler={kind=\"asha\", min_epochs=1, max_epochs=27, eta=3}: asynchronous successive halving (each trial starts at\nmin_epochs; the top 1/eta of a rung goes on to eta times the epochs, resuming from its own checkpoint).\n  local r = hp.search{name = \"mlp\", space = {lr = hp.loguniform(1e-4, 1)}, trials = 20,\n    trial = function(cfg, b) ... return {val_acc = acc} end}"
+docs["hp.search"] = "hp.search{space=, trial=function(cfg, budget) ... end, stages=, ...}\n\nRandom search (reproducible from seed and trial number; method=\"tpe\" for TPE after 10 random trials, as Optuna's;\nmethod=\"grid\" for comparison), coarse to fine: after each\nstage every numeric range narrows to the best trials' span. Each trial gets its folder cfg.dir and a budget: pass\nboth to train.fit (log = cfg.dir, budget = budget) for its epochs, checkpoints, stop_above=3 in stage 1, resume\nfrom its last epoch, and early stopping: a trial whose loss (or error) is over factor x the median of its stage's\nothers at the same point stops (prune=false keeps all). A custom loop calls budget.report{at=epochs_done, loss=,\nval_acc=} and stops when it answers. summary.jsonl lists finished trials; running it again resumes. Warns when the best\nvalue sits at a range's edge. The same script runs under `optlab sweep script.lua --workers N` (N worker\nprocesses) or `optlab sweep script.lua --backend slurm [--parallel P]` (one Slurm job array per stage).\nOptions: name, dir=\"runs\", space, trial, stages={{trials=40, epochs=1}, ...} (or trials=N), seed=0,\nscore=\"val_acc\", method=\"random\", \"tpe\" or \"grid\", prune={factor=1.5, min_trials=4, warmup=0.5} or false, quiet,\nscheduler={kind=\"asha\", min_epochs=1, max_epochs=27, eta=3}: asynchronous successive halving (each trial starts at\nmin_epochs; the top 1/eta of a rung goes on to eta times the epochs, resuming from its own checkpoint).\n  local r = hp.search{name = \"mlp\", space = {lr = hp.loguniform(1e-4, 1)}, trials = 20,\n    trial = function(cfg, budget)\n      local m = nn.Sequential{nn.Linear(784, 100), nn.ReLU(), nn.Linear(100, 10)}\n      local h = train.fit{model = m, loss = nn.SoftmaxCrossEntropy(), optimizer = optim.SGD(m, {lr = cfg.lr}),\n        train = tr, val = val, log = cfg.dir, budget = budget}\n      return {val_acc = h.best.val_acc}\n    end}"
 docs["nn.Ensemble.checkpoints"] = "nn.Ensemble.checkpoints(dir, k)\n\nAn ensemble of one run's k best checkpoints (by the score in their names): the notes' cheap ensemble.\n  local e = nn.Ensemble.checkpoints(\"runs/exp1\", 4)"
 docs["nn.Ensemble.top"] = "nn.Ensemble.top(k, \"runs/<name>\")\n\nAn ensemble of the k best trials' best checkpoints."
 
@@ -242,7 +247,7 @@ function data.Dataset.batches(ds, size, opts)
     return x, y
   end
 end
-docs["Dataset:batches"] = "ds:batches(size [, {shuffle=false, seed}])\n\nAn iterator over minibatches: inputs and labels (1..C). Shuffled batches follow the seeded generator.\n  for xb, yb in tr:batches(256, {shuffle = true}) do ... end"
+docs["Dataset:batches"] = "ds:batches(size [, {shuffle=false, seed}])\n\nAn iterator over minibatches: inputs and labels (1..C). Shuffled batches follow the seeded generator.\n  for xb, yb in tr:batches(256, {shuffle = true}) do opt:zero_grad(); loss_fn(model(xb), yb):backward(); opt:step() end"
 
 -- qualified name of a value: "tensor.zeros", "Tensor:matmul", or a module name
 local function name_of(x)

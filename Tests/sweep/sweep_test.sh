@@ -12,6 +12,12 @@ ok() { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); echo "FAIL $1"; }
 trials_done() { ls "$1"/*/result.json 2>/dev/null | wc -l; }
 summary_lines() { [ -f "$1/summary.jsonl" ] && wc -l < "$1/summary.jsonl" || echo 0; }
+# wait_for WHAT SECONDS CONDITION: polls the condition (a generous limit, for a busy machine)
+wait_for() {
+  local what=$1 limit=$2 cond=$3
+  for _ in $(seq $((limit * 10))); do eval "$cond" && return 0; sleep 0.1; done
+  bad "timed out waiting for $what"; return 1
+}
 
 # 1. A real 2-worker sweep on the spiral, two stages.
 cat > spiral.lua <<'LUA'
@@ -45,7 +51,7 @@ PY
 
 help=$("$OPTLAB" sweep --help) && grep -q -- "--backend slurm" <<<"$help" && ok || bad "optlab sweep --help prints the usage and exits 0"
 "$OPTLAB" sweep spiral.lua --workers 2 || bad "2-worker sweep exited non-zero"
-sleep 0.2; ! pgrep -f -- "--sweep-worker spiral.lua" >/dev/null && ok || bad "workers outlived their finished sweep"
+wait_for "the workers to leave with their finished sweep" 30 '! pgrep -f -- "--sweep-worker spiral.lua" >/dev/null' && ok
 [ "$(trials_done runs/spiral)" = 6 ] && ok || bad "2-worker sweep: $(trials_done runs/spiral) of 6 results"
 [ "$(summary_lines runs/spiral)" = 6 ] && ok || bad "summary.jsonl has $(summary_lines runs/spiral) lines"
 ls runs/spiral/s1-t001 | grep -q '^ep008_val' && ok || bad "trial folders hold their checkpoints"
@@ -56,12 +62,15 @@ grep -q "score vs lr" runs/spiral/report.html && grep -q "lr (log scale)" runs/s
 grep -q "<h2>Every run</h2>" runs/spiral/report.html && [ "$(grep -o "<tr class=\"ok\">" runs/spiral/report.html | wc -l)" -eq 6 ] && ok || bad "the search page lacks the table of its 6 trials"
 grep -q ">stage 2</text>" runs/spiral/report.html && ok || bad "the search page's plots do not tell the stages apart"
 
-# Slow trials for the kill tests: each busy for 1.5 s, recording who ran it.
+# Slow trials for the kill tests: each busy for 1.5 s, recording the process that ran it;
+# trial 1 holds until the test says go (runs/slow/go), so a kill lands mid-trial on any machine.
 cat > slow.lua <<'LUA'
+local function pid() local f = io.open("/proc/self/stat"); local p = f:read("n"); f:close(); return p end
 hp.search{name = "slow", dir = "runs", quiet = true, space = {x = hp.uniform(0, 1)},
   stages = {{trials = 4}, {trials = 2}},
   trial = function(cfg)
-    local f = io.open(cfg.dir .. "/ran", "a"); f:write("x\n"); f:close()
+    local f = io.open(cfg.dir .. "/ran", "a"); f:write(pid(), "\n"); f:close()
+    if cfg.trial == 1 then while not io.open(cfg.dir .. "/../go") do os.execute("sleep 0.05") end end
     local t = os.clock(); while os.clock() - t < 1.5 do end
     return cfg.x
   end}
@@ -69,9 +78,10 @@ LUA
 
 # 2. SIGKILL a worker mid-trial: its trial is requeued and the sweep finishes.
 "$OPTLAB" sweep slow.lua --workers 2 & master=$!
-sleep 0.8
-victim=$(pgrep -f -- "--sweep-worker slow.lua" | head -1)
+wait_for "trial 1 to start" 60 '[ -s runs/slow/s1-t001/ran ]'
+victim=$(head -1 runs/slow/s1-t001/ran)
 [ -n "$victim" ] && kill -9 "$victim" && ok || bad "no worker to kill"
+touch runs/slow/go
 wait "$master" && ok || bad "the master failed after a worker was killed"
 [ "$(trials_done runs/slow)" = 6 ] && ok || bad "after a killed worker: $(trials_done runs/slow) of 6 results"
 grep -c . runs/slow/*/ran | grep -q ':2$' && ok || bad "the killed worker's trial ran again"
@@ -80,8 +90,9 @@ grep -c . runs/slow/*/ran | grep -q ':2$' && ok || bad "the killed worker's tria
 rm -rf runs/slow
 
 # 3. SIGKILL the master, then resume: nothing finished is lost or redone.
+mkdir -p runs/slow && touch runs/slow/go
 "$OPTLAB" sweep slow.lua --workers 2 & master=$!
-sleep 1.0
+wait_for "a first result" 60 '[ "$(trials_done runs/slow)" -ge 1 ]'
 kill -9 "$master"; wait "$master" 2>/dev/null
 while pgrep -f -- "--sweep-worker slow.lua" >/dev/null; do sleep 0.2; done   # orphaned workers finish the queue
 before=$(trials_done runs/slow)
@@ -93,8 +104,9 @@ before=$(trials_done runs/slow)
 rm -rf runs/slow
 
 # 4. Two masters on one sweep: the second is refused.
+mkdir -p runs/slow && touch runs/slow/go
 "$OPTLAB" sweep slow.lua --workers 1 >/dev/null 2>&1 & first=$!
-sleep 0.5
+wait_for "the first master's lock" 60 '[ -s runs/slow/master.lock ]'
 "$OPTLAB" sweep slow.lua --workers 2 2>&1 | grep -q "another master" && ok || bad "a second master was not refused"
 kill "$first" 2>/dev/null; wait "$first" 2>/dev/null
 
@@ -177,12 +189,15 @@ PY
 "$OPTLAB" report runs/asha >/dev/null && grep -q "<h2>Successive halving</h2>" runs/asha/report.html && grep -q "rung (epochs)" runs/asha/report.html \
   && grep -q ">rung 1 (0.5 epochs)<" runs/asha/report.html && ok || bad "the ASHA search page shows no rungs"
 
-# 10. ASHA's kill tests: slow scripted trials (1.2 s each), recording each job run.
+# 10. ASHA's kill tests: slow scripted trials (1.2 s each), recording each job run and its process;
+# trial 1's first rung holds until runs/as/go exists, so a kill lands mid-rung on any machine.
 cat > ashaslow.lua <<'LUA'
+local function pid() local f = io.open("/proc/self/stat"); local p = f:read("n"); f:close(); return p end
 hp.search{name = "as", dir = "runs", seed = 5, quiet = true, trials = 6, space = {x = hp.uniform(0, 1)},
   scheduler = {kind = "asha", min_epochs = 1, max_epochs = 4, eta = 2},
   trial = function(cfg, budget)
-    local f = io.open(cfg.dir .. "/../ran", "a"); f:write(cfg.trial .. "@" .. budget.epochs .. "\n"); f:close()
+    local f = io.open(cfg.dir .. "/../ran", "a"); f:write(cfg.trial .. "@" .. budget.epochs .. " ", pid(), "\n"); f:close()
+    if cfg.trial == 1 and budget.epochs == 1 then while not io.open(cfg.dir .. "/../go") do os.execute("sleep 0.05") end end
     local t = os.clock(); while os.clock() - t < 1.2 do end
     return cfg.x + budget.rung
   end}
@@ -192,7 +207,7 @@ asha_check() {  # every job in asha.jsonl has its rung's result; none failed; th
 import json, sys, collections
 root, twice_allowed = sys.argv[1], int(sys.argv[2])
 jobs = [json.loads(l) for l in open(root + "/asha.jsonl")]
-ran = collections.Counter(l.strip() for l in open(root + "/ran"))
+ran = collections.Counter(l.split()[0] for l in open(root + "/ran"))
 bad = []
 for j in jobs:
     k = [1, 2, 4].index(j["epochs"]) + 1
@@ -209,16 +224,18 @@ PY
 }
 # a worker killed mid-rung: its job runs again at its rung
 "$OPTLAB" sweep ashaslow.lua --workers 2 & master=$!
-sleep 3.0
-victim=$(pgrep -f -- "--sweep-worker ashaslow.lua" | head -1)
+wait_for "trial 1's first rung to start" 60 'grep -q "^1@1 " runs/as/ran 2>/dev/null'
+victim=$(grep "^1@1 " runs/as/ran | head -1 | cut -d" " -f2)
 [ -n "$victim" ] && kill -9 "$victim" && ok || bad "no ASHA worker to kill"
+touch runs/as/go
 wait "$master" && ok || bad "the ASHA master failed after a worker was killed"
 asha_check 1 && ok || bad "ASHA after a killed worker"
-[ "$(sort runs/as/ran | uniq -d | wc -l)" = 1 ] && ok || bad "the killed worker's job did not run again: $(sort runs/as/ran | uniq -c | tr '\n' ' ')"
+[ "$(cut -d" " -f1 runs/as/ran | sort | uniq -d)" = "1@1" ] && ok || bad "the killed worker's job did not run again: $(cut -d" " -f1 runs/as/ran | sort | uniq -c | tr '\n' ' ')"
 rm -rf runs/as
 # the master killed mid-rung, then resumed: every job handed out is finished, none run twice
+mkdir -p runs/as && touch runs/as/go
 "$OPTLAB" sweep ashaslow.lua --workers 2 & master=$!
-sleep 3.0
+wait_for "a first rung to start" 60 '[ -s runs/as/ran ]'
 kill -9 "$master"; wait "$master" 2>/dev/null
 while pgrep -f -- "--sweep-worker ashaslow.lua" >/dev/null; do sleep 0.2; done
 "$OPTLAB" sweep ashaslow.lua --workers 2 --resume >/dev/null && ok || bad "ASHA resume failed"

@@ -52,7 +52,7 @@ struct ComparisonPage {
             parameters.append((n, RunPage.number(spec["lo"]), RunPage.number(spec["hi"]), log, choices))
         }
         for r in rows {
-            var e = Entry(name: String(format: "t%03d", Int(RunPage.number(r["trial"]) ?? 0)))
+            var e = Entry(name: String(format: "t%03d", RunPage.integer(r["trial"]) ?? 0))
             e.dir = r["dir"] as? String
             e.status = r["status"] as? String ?? "?"
             e.reason = r["error"] as? String
@@ -61,13 +61,14 @@ struct ComparisonPage {
                 e.status = "exploded"
             }
             e.score = RunPage.number(r["score"])
-            e.stage = Int(RunPage.number(r["stage"]) ?? 1)
+            e.stage = RunPage.integer(r["stage"]) ?? 1
             for (k, v) in r["raw"] as? [String: Any] ?? [:] { if let x = RunPage.number(v) { e.values[k] = x } }
             for (k, v) in r["config"] as? [String: Any] ?? [:] { e.shown[k] = Report.text(v) }
             if let d = e.dir { e.epochs = ((try? Report.jsonLines(d + "/metrics.jsonl")) ?? []).filter(RunPage.isEpochRecord) }
-            if let k = RunPage.number(r["rung"]), let d = e.dir {
-                e.rung = Int(k)
-                for i in 1...Swift.max(1, Int(k)) {
+            // (a rung beyond 64 is no successive halving's: eta ≥ 2 halves the trials each rung)
+            if let k = RunPage.integer(r["rung"]), (1...64).contains(k), let d = e.dir {
+                e.rung = k
+                for i in 1...k {
                     let rr = Report.jsonObject(d + "/rung\(i).json")
                     if let ep = RunPage.number(rr["epochs"]), let sc = RunPage.number(rr["score"]) { e.rungScores.append((ep, sc)) }
                 }
@@ -171,7 +172,8 @@ struct ComparisonPage {
     /// Viridis-like: dark blue (low) through teal to yellow (high).
     static func ramp(_ t: Double) -> String {
         let stops: [(Double, Double, Double)] = [(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)]
-        let x = t * Double(stops.count - 1), i = Swift.min(Int(x), stops.count - 2), f = x - Double(i)
+        let u = t.isFinite ? Swift.min(Swift.max(t, 0), 1) : 0
+        let x = u * Double(stops.count - 1), i = Swift.min(Int(x), stops.count - 2), f = x - Double(i)
         let c = (0..<3).map { k -> Int in
             let a = [stops[i].0, stops[i].1, stops[i].2][k], b = [stops[i + 1].0, stops[i + 1].1, stops[i + 1].2][k]
             return Int(a + (b - a) * f)

@@ -105,7 +105,7 @@ public enum Report {
         if let n = v as? NSNumber, String(cString: n.objCType) == "c" { return n.boolValue ? "true" : "false" }
         if let n = v as? NSNumber {
             let d = n.doubleValue
-            return d == d.rounded() && Swift.abs(d) < 1e15 ? String(Int(d)) : Histogram.short(d)
+            return d == d.rounded() ? Int(checked: d).map { String($0) } ?? Histogram.short(d) : Histogram.short(d)
         }
         if let s = v as? String { return s }
         if let a = v as? [Any] { return a.map(text).joined(separator: ", ") }
@@ -114,9 +114,10 @@ public enum Report {
     }
 
     static func duration(_ s: Double) -> String {
+        guard let whole = Int(checked: s), whole >= 0 else { return Histogram.short(s) + " s" }
         if s < 60 { return String(format: "%.1f s", s) }
-        if s < 3600 { return String(format: "%d min %02d s", Int(s) / 60, Int(s) % 60) }
-        return String(format: "%d h %02d min", Int(s) / 3600, Int(s) % 3600 / 60)
+        if s < 3600 { return String(format: "%d min %02d s", whole / 60, whole % 60) }
+        return String(format: "%d h %02d min", whole / 3600, whole % 3600 / 60)
     }
 
     static func jsonLines(_ path: String) throws -> [[String: Any]] {
@@ -126,16 +127,19 @@ public enum Report {
 
     /// Rows = epochs, columns = bins, shade = count / row maximum.
     static func heatmap(_ layer: String, _ rows: [[String: Any]]) -> String {
-        let counts = rows.map { ($0["counts"] as? [NSNumber])?.map(\.doubleValue) ?? [] }
+        // (optlab writes tens of bins; a file claiming more is drawn to its first 4096)
+        let counts = rows.map { ($0["counts"] as? [NSNumber])?.prefix(4096).map(\.doubleValue) ?? [] }
         let bins = Swift.max(counts.map(\.count).max() ?? 1, 1)
         let cell = 8.0, w = Double(bins) * cell + 130, h = Double(rows.count) * cell + 24
         // The cells are one PNG pixel each, enlarged by the browser: a long run's
         // layers × epochs × bins would otherwise be as many SVG rectangles.
         var pixels = [UInt8](repeating: 255, count: bins * Swift.max(rows.count, 1) * 3)
         for (r, row) in counts.enumerated() {
-            let m = Swift.max(row.max() ?? 1, 1)
+            let m = Swift.max(row.filter(\.isFinite).max() ?? 1, 1)
             for (c, v) in row.enumerated() {
-                let shade = UInt8(255 - Int(215 * v / m)), i = (r * bins + c) * 3
+                // (a count from a file may be negative, NaN or huge: the shade stays a byte)
+                let t = v.isFinite ? Swift.min(Swift.max(v / m, 0), 1) : 0
+                let shade = UInt8(255 - (215 * t).rounded(.down)), i = (r * bins + c) * 3
                 (pixels[i], pixels[i + 1], pixels[i + 2]) = (shade, shade, 255)
             }
         }

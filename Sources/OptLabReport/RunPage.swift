@@ -32,6 +32,8 @@ struct RunPage {
     }
 
     static func number(_ v: Any?) -> Double? { (v as? NSNumber)?.doubleValue }
+    /// A whole number from a run's files, or nil when it is none (or beyond ±2^53: a hostile file's 1e300).
+    static func integer(_ v: Any?) -> Int? { number(v).flatMap { Int(checked: $0.rounded(.towardZero)) } }
     func series(_ rs: [[String: Any]], _ key: String) -> [Double] { rs.map { RunPage.number($0[key]) ?? .nan } }
 
     /// An epoch's record holds its evaluation (accuracies, or for a regression run only losses).
@@ -76,10 +78,10 @@ struct RunPage {
         default: break
         }
         var facts: [(String, String)] = []
-        if let best = RunPage.number(status["best_val_acc"]), let e = RunPage.number(status["best_epoch"]) {
-            facts.append(("best validation", String(format: "%.4f at epoch %d", best, Int(e))))
-        } else if let best = RunPage.number(status["best_val_loss"]), let e = RunPage.number(status["best_epoch"]) {
-            facts.append(("best validation loss", String(format: "%.4g at epoch %d", best, Int(e))))
+        if let best = RunPage.number(status["best_val_acc"]), let e = RunPage.integer(status["best_epoch"]) {
+            facts.append(("best validation", String(format: "%.4f at epoch %d", best, e)))
+        } else if let best = RunPage.number(status["best_val_loss"]), let e = RunPage.integer(status["best_epoch"]) {
+            facts.append(("best validation loss", String(format: "%.4g at epoch %d", best, e)))
         } else if let best = epochRecords.compactMap({ RunPage.number($0["val_acc"]) }).max() {
             facts.append(("best validation", String(format: "%.4f", best)))
         } else if !epochRecords.isEmpty, !epochRecords.contains(where: { $0["val_acc"] != nil || $0["val_loss"] != nil }) {
@@ -88,10 +90,10 @@ struct RunPage {
         if let t = RunPage.number(status["test_acc"]) { facts.append(("test", String(format: "%.4f", t))) }
         let seconds = RunPage.number(status["seconds"]) ?? RunPage.number(epochRecords.last?["time"])
         if let s = seconds { facts.append(("wall time", Report.duration(s))) }
-        let done = RunPage.number(status["epochs_done"]).map { Int($0) } ?? epochRecords.count
-        let total = RunPage.number(status["epochs"] ?? config["epochs"]).map { Int($0.rounded(.up)) }
+        let done = RunPage.integer(status["epochs_done"]) ?? epochRecords.count
+        let total = RunPage.number(status["epochs"] ?? config["epochs"]).flatMap { Int(checked: $0.rounded(.up)) }
         facts.append(("epochs", total.map { "\(done) of \($0)" } ?? "\(done)"))
-        if let seed = RunPage.number(status["seed"] ?? config["seed"]) { facts.append(("seed", String(Int(seed)))) }
+        if let seed = RunPage.integer(status["seed"] ?? config["seed"]) { facts.append(("seed", String(seed))) }
         let version = status["optlab"] as? String ?? ((config["versions"] as? [String: Any])?["optlab"] as? String)
         if let v = version { facts.append(("optlab", v)) }
         let ratioKeys = Set(stepRecords.flatMap { $0.keys.filter { $0.hasPrefix("ratio/") && !$0.hasSuffix("bias") } })
@@ -127,7 +129,7 @@ struct RunPage {
                 for (i, c) in (m["children"] as? [[String: Any]] ?? []).enumerated() { walk(c, path.isEmpty ? "\(i + 1)" : "\(path).\(i + 1)", depth + 1) }
             }
             walk(model, "", 0)
-            let total = RunPage.number(config["parameters"]).map { String(Int($0)) } ?? ""
+            let total = RunPage.integer(config["parameters"]).map { String($0) } ?? ""
             s += "<section><h2>Model: \(SVGPlot.escape(model["type"] as? String ?? ""))</h2><table class=\"grid\"><tr><th>layer</th><th>kind</th><th>settings</th><th>parameters</th></tr>"
                 + layers.joined() + "<tr><th colspan=\"3\">total</th><td class=\"n\"><b>\(total)</b></td></tr></table></section>"
         }
@@ -136,11 +138,17 @@ struct RunPage {
 
     /// A layer's parameter count from its settings, for the kinds that have parameters.
     static func parameterCount(_ type: String, _ c: [String: Any]) -> Int? {
-        func n(_ k: String) -> Int { Int(number(c[k]) ?? 0) }
+        // (sizes from a file: a hostile 4e9 × 4e9 is no count, not an overflow)
+        func n(_ k: String) -> Int? { integer(c[k]).flatMap { $0 >= 0 ? $0 : nil } }
+        let bias = c["bias"] as? Bool ?? (integer(c["bias"]) ?? 0 != 0)
         switch type {
-        case "Linear": return n("in") * n("out") + (n("bias") != 0 ? n("out") : 0)
-        case "Conv2d": return n("in") * n("out") * n("kernel") * n("kernel") + (n("bias") != 0 ? n("out") : 0)
-        case "BatchNorm": return 2 * n("features")
+        case "Linear":
+            guard let i = n("in"), let o = n("out"), let w = Int.checkedProduct([i, o]) else { return nil }
+            return Int.checkedSum(w, bias ? o : 0)
+        case "Conv2d":
+            guard let i = n("in"), let o = n("out"), let k = n("kernel"), let w = Int.checkedProduct([i, o, k, k]) else { return nil }
+            return Int.checkedSum(w, bias ? o : 0)
+        case "BatchNorm": return n("features").flatMap { Int.checkedProduct([2, $0]) }
         default: return nil
         }
     }

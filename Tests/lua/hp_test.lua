@@ -62,11 +62,41 @@ test("failed trials are recorded and the search goes on; two masters are refused
   local failed, ok = 0, 0
   for _, t in ipairs(r.trials) do if t.status == "failed" then failed = failed + 1; H.eq(t.error:find("diverged", 1, true) ~= nil, true) else ok = ok + 1 end end
   H.eq(failed + ok, 6); H.eq(failed > 0 and ok > 0, true)
-  local f = io.open(dir .. "/f2.lock", "w")
-  os.execute('mkdir -p "' .. dir .. '/g"'); io.open(dir .. "/g/master.lock", "w"):write("1\n"):close()  -- pid 1 is alive
-  H.raises(function() hp.search{name = "g", dir = dir, space = {x = hp.uniform(0, 1)}, trials = 1, quiet = true, trial = function() return 1 end} end,
-    "another master (pid 1)")
-  f:close()
+  -- a lock file naming a live but unrelated process (pid 1) holds nothing: the search runs
+  os.execute('mkdir -p "' .. dir .. '/g"'); io.open(dir .. "/g/master.lock", "w"):write("1\n"):close()
+  local g = hp.search{name = "g", dir = dir, space = {x = hp.uniform(0, 1)}, trials = 1, quiet = true, trial = function() return 1 end}
+  H.eq(#g.trials, 1)
+  -- a live holder of the lock (flock(1) from util-linux, as another master would hold it) is refused
+  os.execute('mkdir -p "' .. dir .. '/h"; echo 4242 > "' .. dir .. '/h/master.lock"; flock "' .. dir .. '/h/master.lock" sleep 30 & echo $! > "' .. dir .. '/h.pid"')
+  os.execute('while flock -n "' .. dir .. '/h/master.lock" true; do sleep 0.05; done')
+  H.raises(function() hp.search{name = "h", dir = dir, space = {x = hp.uniform(0, 1)}, trials = 1, quiet = true, trial = function() return 1 end} end,
+    "another master (pid 4242) is running this sweep")
+  os.execute('kill $(cat "' .. dir .. '/h.pid")')
+  os.execute('rm -rf "' .. dir .. '"')
+end)
+
+test("a resumed search names an unusable trial file and runs its trial again instead of stopping", function()
+  local dir, calls = tmpdir(), {}
+  local function run()
+    return hp.search{name = "u", dir = dir, space = {x = hp.uniform(0, 1), act = hp.choice{"a", "b"}}, trials = 4, quiet = true, seed = 2,
+      trial = function(cfg) calls[cfg.trial] = (calls[cfg.trial] or 0) + 1; return cfg.x end}
+  end
+  local first = run()
+  local function put(path, text) local f = io.open(dir .. "/u/" .. path, "w"); f:write(text); f:close() end
+  -- a result with no config (it stopped the search in borders), a truncated one, a trial.json whose point left the space
+  put("s1-t002/result.json", '{"trial": 2, "status": "ok", "score": 0.5}')
+  put("s1-t003/result.json", '{"trial": 3, "sta')
+  put("s1-t004/trial.json", '{"trial": 4, "raw": {"x": 1e300, "act": 0}}')
+  local again = run()
+  H.eq(#again.trials, 4)
+  H.eq(calls[1], 1, "an intact trial is not rerun")
+  H.eq(calls[2], 2); H.eq(calls[3], 2); H.eq(calls[4], 2)
+  local text = table.concat(again.warnings, "\n")
+  H.eq(text:find(dir .. "/u/s1-t002/result.json: its raw values are nil, not a table; its trial runs again", 1, true) ~= nil, true, text)
+  H.eq(text:find("s1-t003/result.json: not JSON (truncated or damaged)", 1, true) ~= nil, true, text)
+  H.eq(text:find("s1-t004/trial.json: x = 1e+300 is outside the space [0, 1]", 1, true) ~= nil, true, text)
+  -- the seeded sampler draws trial 4's point again: the same best as before
+  H.eq(again.best.trial, first.best.trial); H.eq(again.best.score, first.best.score)
   os.execute('rm -rf "' .. dir .. '"')
 end)
 

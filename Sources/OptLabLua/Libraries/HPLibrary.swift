@@ -173,9 +173,12 @@ enum HPLibrary {
             }
             return []
         },
+        // nil for a file that is not there; nil and why for one that is not JSON
         .primitive("read_json", as: "hp.search") { a in
-            guard let d = FileManager.default.contents(atPath: try a.string(1)),
-                  let o = try? JSONSerialization.jsonObject(with: d, options: [.fragmentsAllowed]) else { return [.nil] }
+            guard let d = FileManager.default.contents(atPath: try a.string(1)) else { return [.nil] }
+            guard let o = try? JSONSerialization.jsonObject(with: d, options: [.fragmentsAllowed]) else {
+                return [.nil, .string(d.isEmpty ? "empty" : "not JSON (truncated or damaged)")]
+            }
             return [luaValue(o)]
         },
         .primitive("read_lines", as: "hp.search") { a in

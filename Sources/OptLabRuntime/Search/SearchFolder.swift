@@ -7,7 +7,7 @@ import Foundation
 /// ```
 /// runs/<name>/space.json            the space searched
 /// runs/<name>/summary.jsonl         one record per finished trial, appended
-/// runs/<name>/master.lock           the master's pid
+/// runs/<name>/master.lock           the master's pid, flock'ed while it lives
 /// runs/<name>/s<stage>-t<trial>/    trial.json (its sampled config), progress.jsonl, result.json,
 ///                                   rung<k>.json (successive halving), and train.fit's run folder
 /// runs/<name>/asha.jsonl            successive halving's jobs, in the order they were handed out
@@ -97,22 +97,19 @@ public struct SearchFolder: Sendable {
 
     // MARK: the master's lock
 
-    /// Takes the lock for this process. A second live master is refused; a
-    /// lock left by a dead one is taken over.
+    /// Takes the lock for this process (`ProcessLock`: atomic, and let go by
+    /// the kernel when the process dies). A second live master is refused.
     public func lock() throws {
-        if let pid = lockHolder(), pid != getpid(), kill(pid, 0) == 0 {
-            throw RuntimeError(.argument, "hp.search", "another master (pid \(pid)) is running this sweep (\(lockPath))")
+        if let pid = try ProcessLock.acquire(lockPath, op: "hp.search") {
+            let who = pid > 0 ? "another master (pid \(pid))" : "another master"
+            throw RuntimeError(.argument, "hp.search", "\(who) is running this sweep (\(lockPath))")
         }
-        try AtomicFile.write(Array("\(getpid())\n".utf8), to: lockPath, op: "hp.search")
     }
 
-    /// The pid in the lock, or nil when there is none.
-    public func lockHolder() -> Int32? {
-        guard let d = FileManager.default.contents(atPath: lockPath) else { return nil }
-        return Int32(String(decoding: d, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
-    }
+    /// The pid of the live master holding the lock, or nil when there is none.
+    public func lockHolder() -> Int32? { ProcessLock.holder(lockPath) }
 
-    public func unlock() { unlink(lockPath) }
+    public func unlock() { ProcessLock.release(lockPath) }
 
     // MARK: the queue and its claims
 

@@ -34,8 +34,11 @@ function asha.begin(ctx, jobs)
   A.jobs, A.level, A.order, A.started = jobs, {}, {}, 0
   A.log = H.folder(ctx.root).asha
   for _, rec in ipairs(H.read_lines(A.log)) do
-    local job = job_of(A, rec.trial or 0)
-    if job and rec.rung then
+    local t = type(rec) == "table" and math.tointeger(rec.trial)
+    local job = t and job_of(A, t)
+    if not (job and math.type(rec.rung) == "integer" and rec.rung >= 1 and rec.rung <= #A.budgets) then
+      S.unusable(ctx, A.log, "a record names no trial and rung of this search", "it is skipped")
+    else
       A.level[job.trial] = math.max(A.level[job.trial] or 0, rec.rung)
       A.order[#A.order + 1] = {trial = job.trial, rung = rec.rung}
       if rec.rung == 1 then A.started = math.max(A.started, job.trial - job.first + 1) end

@@ -100,8 +100,12 @@ function processes.run(ctx, s, jobs)
     for _, c in ipairs(H.claims(ctx.root)) do
       local pid = math.tointeger(tonumber(c.owner))   -- local workers are named by their pid
       if pid and not H.alive(pid) then
-        local job = H.read_json(c.path)
+        -- the job from this master's own plan (the claim file only adds its retries)
+        local saved = H.read_json(c.path)
         os.remove(c.path)
+        local job
+        for _, j in ipairs(jobs) do if j.trial == c.trial then job = j end end
+        if job and type(saved) == "table" and math.type(saved.retries) == "integer" then job.retries = math.max(job.retries or 0, saved.retries) end
         if job and not job_done(ctx, job) then
           if (job.retries or 0) < 1 then
             job.retries = (job.retries or 0) + 1
@@ -219,12 +223,15 @@ local active = {PENDING = true, RUNNING = true, CONFIGURING = true, COMPLETING =
 -- What an earlier master submitted for stage s (slurm/jobs.jsonl), so a
 -- resumed one watches it: each job id noted once, `each(rec, trial, task)` per task.
 local function submitted(ctx, s, each)
-  for _, rec in ipairs(H.read_lines(H.folder(ctx.root).slurm_jobs)) do
-    if rec.stage == s then
+  local path = H.folder(ctx.root).slurm_jobs
+  for _, rec in ipairs(H.read_lines(path)) do
+    if type(rec) ~= "table" or type(rec.tasks) ~= "table" or math.type(rec.first) ~= "integer" or type(rec.job) ~= "string" and math.type(rec.job) ~= "integer" then
+      S.unusable(ctx, path, "a record is not a submission (job, first, tasks)", "it is skipped")
+    elseif rec.stage == s then
       local known = false
       for _, id in ipairs(ctx.slurm_jobs) do if id == rec.job then known = true end end
       if not known then ctx.slurm_jobs[#ctx.slurm_jobs + 1] = rec.job end
-      for _, i in ipairs(rec.tasks) do each(rec, rec.first + i, i) end
+      for _, i in ipairs(rec.tasks) do if math.type(i) == "integer" then each(rec, rec.first + i, i) end end
     end
   end
 end

@@ -42,14 +42,85 @@ local function restore(values, hex)
 end
 local function trial_dir(root, s, t) return H.trial_dir(root, s, t) end
 
+-- A trial file that is not as hp.search wrote it (truncated, edited by hand,
+-- hostile) never stops the search: it is named, with what is wrong, in the
+-- search's warnings and on stderr, and its trial runs again.
+local function unusable(ctx, path, why, consequence)
+  ctx.unusable = ctx.unusable or {}
+  if ctx.unusable[path] then return end
+  ctx.unusable[path] = true
+  local w = path .. ": " .. why .. "; " .. (consequence or "its trial runs again")
+  ctx.stage_warnings[#ctx.stage_warnings + 1] = w
+  io.stderr:write("hp.search: ", w, "\n")
+end
+
+-- What is wrong with a sampled point read from a file, or nil: every
+-- parameter of the space, a finite number within its range (a choice's
+-- index); only finite and a choice's index when `any_range` (a job handed
+-- out for a later stage, whose narrowed range a worker does not know).
+local function raw_problem(space, raw, any_range)
+  if type(raw) ~= "table" then return "its raw values are " .. P.kind(raw) .. ", not a table" end
+  for name, spec in pairs(space) do
+    local v = raw[name]
+    if type(v) ~= "number" or v ~= v or v == math.huge or v == -math.huge then
+      return string.format("%s is %s, not a finite number", name, v == nil and "missing" or tostring(v))
+    end
+    local lo, hi = spec.lo, spec.hi
+    if spec.kind == "choice" then lo, hi = 0, #spec.choices - 1 elseif any_range then lo, hi = -math.huge, math.huge end
+    if spec.kind == "choice" and v ~= math.floor(v) or v < lo or v > hi then
+      return string.format("%s = %.6g is outside the space [%.6g, %.6g]", name, v, lo, hi)
+    end
+  end
+end
+
+-- What is wrong with a job a worker claimed (running/<t>.<owner>.json, as the
+-- master queued it) for trial t, or nil.
+local function job_problem(ctx, job, t)
+  if type(job) ~= "table" then return "it holds " .. P.kind(job) .. ", not a job" end
+  if job.trial ~= t then return "its trial is " .. tostring(job.trial) .. ", not " .. t end
+  if math.type(job.stage) ~= "integer" or job.stage < 1 then return "its stage is " .. tostring(job.stage) end
+  if job.dir ~= trial_dir(ctx.root, job.stage, t) then return "its folder is " .. tostring(job.dir) .. ", not the trial's" end
+  if type(job.config) ~= "table" then return "its config is " .. P.kind(job.config) .. ", not a table" end
+  for _, key in ipairs{"epochs", "retries", "first", "last", "trials"} do
+    if job[key] ~= nil and type(job[key]) ~= "number" then return key .. " is " .. P.kind(job[key]) .. ", not a number" end
+  end
+  if job.rung ~= nil and (math.type(job.rung) ~= "integer" or job.rung < 1 or job.rung > 64) then return "its rung is " .. tostring(job.rung) end
+  return raw_problem(ctx.space, job.raw, true)
+end
+
+local statuses = {ok = true, failed = true, stopped = true}
+-- What is wrong with a result read back for `job` (at rung k), or nil.
+local function result_problem(ctx, r, job, k)
+  if type(r) ~= "table" then return "it holds " .. P.kind(r) .. ", not a result" end
+  if r.trial ~= job.trial then return "its trial is " .. tostring(r.trial) .. ", not " .. job.trial end
+  if not statuses[r.status] then return "its status " .. tostring(r.status) .. " is not ok, failed or stopped" end
+  if r.status == "ok" and type(r.score) ~= "number" then return "an ok result without a score" end
+  if k and r.rung ~= k then return "its rung is " .. tostring(r.rung) .. ", not " .. k end
+  for _, key in ipairs{"seconds", "at", "epochs", "retries", "stage"} do
+    if r[key] ~= nil and type(r[key]) ~= "number" then return key .. " is " .. P.kind(r[key]) .. ", not a number" end
+  end
+  for _, key in ipairs{"error", "dir"} do
+    if r[key] ~= nil and type(r[key]) ~= "string" then return key .. " is " .. P.kind(r[key]) .. ", not a string" end
+  end
+  if r.config ~= nil and type(r.config) ~= "table" then return "its config is " .. P.kind(r.config) .. ", not a table" end
+  if r.raw ~= nil or r.status == "ok" then return raw_problem(ctx.stage_space and ctx.stage_space[job.stage] or ctx.space, r.raw) end
+end
+
 -- A result file as written, its floats exact again; a score JSON could not
--- hold (inf, nan: written as strings) is no score. nil when there is none yet.
-local function read_result(path)
-  local r = H.read_json(path)
-  if not r then return nil end
-  if r.raw then restore(r.raw, r.raw_exact) end
-  if r.score_exact then r.score = tonumber(r.score_exact) end
-  if type(r.score) ~= "number" then r.score = nil end
+-- hold (inf, nan: written as strings) is no score. nil when there is none
+-- yet, or when the file is unusable (then named by `unusable`).
+local function read_result(ctx, path, job, k)
+  local r, why = H.read_json(path)
+  if why then unusable(ctx, path, why) return nil end
+  if r == nil then return nil end
+  if type(r) == "table" then
+    if type(r.raw) == "table" then restore(r.raw, r.raw_exact) end
+    if type(r.score_exact) == "string" then r.score = tonumber(r.score_exact) end
+    if type(r.score) ~= "number" then r.score = nil end
+  end
+  local problem = result_problem(ctx, r, job, k)
+  if problem then unusable(ctx, path, problem) return nil end
+  r.dir = job.dir   -- where it is, whatever the file says
   return r
 end
 
@@ -60,14 +131,14 @@ local function rung_result(ctx, job, k)
   ctx.rung_results = ctx.rung_results or {}
   local by = ctx.rung_results[job.trial] or {}
   if by[k] then return by[k] end
-  local r = read_result(H.trial_file(job.dir, "rung", k))
+  local r = read_result(ctx, H.trial_file(job.dir, "rung", k), job, k)
   if r then by[k] = r; ctx.rung_results[job.trial] = by end
   return r
 end
 
 -- A result never changes once written, so it is read once.
 local function result_of(ctx, job)
-  local r = ctx.results[job.trial] or read_result(H.trial_file(job.dir, "result"))
+  local r = ctx.results[job.trial] or read_result(ctx, H.trial_file(job.dir, "result"), job)
   ctx.results[job.trial] = r
   return r
 end
@@ -84,10 +155,26 @@ local function plan_stage(ctx, s, stage, space, first)
     local dir = trial_dir(ctx.root, s, t)
     -- (trial.json, not config.json: that is train.fit's, in the same folder; folders of
     -- optlab 0.1.0 before this kept the search's config there, and train.fit's replaced it)
-    local saved = H.read_json(H.trial_file(dir, "trial"))
-    if not saved then saved = H.read_json(dir .. "/config.json") if saved and not saved.raw then saved = nil end end   -- train.fit's, in 0.1.0
+    local path = H.trial_file(dir, "trial")
+    local saved, why = H.read_json(path)
+    if not saved and not why then
+      saved = H.read_json(dir .. "/config.json")   -- train.fit's, in 0.1.0
+      if type(saved) ~= "table" or not saved.raw then saved = nil end
+    end
+    if saved ~= nil then
+      if type(saved) ~= "table" then why = "it holds " .. P.kind(saved) .. ", not a trial"
+      else
+        if type(saved.raw) == "table" then restore(saved.raw, saved.raw_exact) end
+        why = raw_problem(space, saved.raw)
+      end
+    end
+    if why then
+      -- (sampled again: the same point for a seeded sampler, which draws it from the trial's number)
+      unusable(ctx, path, why); saved = nil
+      os.remove(H.trial_file(dir, "result"))
+    end
     local raw
-    if saved and saved.raw then raw = restore(saved.raw, saved.raw_exact)
+    if saved then raw = saved.raw
     else raw = H.point(ctx.method, space, i - 1, budget, ctx.seed, t) end
     -- (an adaptive sampler, TPE, samples a trial when it is handed out: see assign)
     local job = {trial = t, stage = s, dir = dir, raw = raw, config = raw and decode(ctx.space, raw), epochs = stage.epochs,
@@ -321,7 +408,10 @@ local function work(ctx, only)
       mine = t and H.claimed_path(ctx.root, t, me)
     end
     if mine then
-      local job = H.read_json(mine)
+      local job, why = H.read_json(mine)
+      why = why or job_problem(ctx, job, t)
+      -- (dropped: the master hands the trial out again from its own plan)
+      if why then unusable(ctx, mine, why, "the claim is dropped") job = nil end
       if job then
         H.mkdir(job.dir)
         if not job_done(ctx, job) then finish_trial(ctx, run_trial(ctx, job)) end
@@ -337,3 +427,4 @@ end
 S.decode, S.trial_dir, S.result_of, S.plan_stage, S.narrowed_space = decode, trial_dir, result_of, plan_stage, narrowed_space
 S.quantile, S.behind, S.budget_for, S.run_trial, S.finish_trial, S.work = quantile, behind, budget_for, run_trial, finish_trial, work
 S.assign, S.observations, S.rung_result, S.job_done, S.inside, S.exact = assign, observations, rung_result, job_done, inside, exact
+S.unusable = unusable

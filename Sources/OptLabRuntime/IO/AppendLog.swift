@@ -38,8 +38,18 @@ public final class AppendLog {
 
     /// Appends `record` whole.
     public func append(_ record: [UInt8]) throws {
-        let written = record.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        guard written == record.count else { throw AtomicFile.ioError(op, "cannot append to \(path)") }
+        // A short write sets no errno (a full disk's first sign is one); the
+        // next write of the rest says why.
+        var off = 0
+        while off < record.count {
+            let n = record.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + off, $0.count - off) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                if n == 0 { errno = ENOSPC }
+                throw AtomicFile.ioError(op, "cannot append to \(path)")
+            }
+            off += n
+        }
         if durability == .synced, fsync(fd) != 0 { throw AtomicFile.ioError(op, "cannot sync \(path)") }
     }
 

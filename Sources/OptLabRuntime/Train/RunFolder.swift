@@ -77,6 +77,20 @@ public struct RunFolder {
         try AtomicFile.write(Array(data) + [0x0a], to: path + "/status.json", op: "run folder")
     }
 
+    /// How the run ended. On a full disk the atomic write has no room for its
+    /// temporary file, and a status left "running" with a dead pid would lie:
+    /// then status.json is rewritten in place, into the blocks it frees.
+    public func writeFinalStatus(_ status: [String: Any]) {
+        guard let data = try? JSONSerialization.data(withJSONObject: status, options: [.sortedKeys, .prettyPrinted]) else { return }
+        let bytes = Array(data) + [0x0a]
+        if (try? AtomicFile.write(bytes, to: path + "/status.json", op: "run folder")) != nil { return }
+        let fd = open(path + "/status.json", O_WRONLY | O_TRUNC | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        fsync(fd)
+        close(fd)
+    }
+
     /// metrics.jsonl, appended (`AppendLog`, written every step: `.written`).
     public func metricsLog() throws -> AppendLog { try AppendLog(path + "/metrics.jsonl", durability: .written, op: "run folder") }
 

@@ -77,7 +77,7 @@ final class RunLogObserver: TrainingObserver {
     }
 
     func ended(_ run: TrainingRun) {
-        try? folder.writeStatus(RunLogObserver.status(run, ended: true))
+        folder.writeFinalStatus(RunLogObserver.status(run, ended: true))
     }
 
     /// status.json: how the run is going or how it ended, for the report's header.

@@ -25,7 +25,11 @@ enum HPLibrary {
             switch d["kind"]?.string {
             case "loguniform": return (name, try Distribution(checking: .logUniform(try num("lo"), try num("hi"))))
             case "uniform": return (name, try Distribution(checking: .uniform(try num("lo"), try num("hi"))))
-            case "int": return (name, try Distribution(checking: .integer(Int(try num("lo")), Int(try num("hi")), log: d["log"].map { if case .bool(true) = $0 { return true }; return false } ?? false)))
+            case "int":
+                guard let lo = Int(checked: try num("lo")), let hi = Int(checked: try num("hi")) else {
+                    throw a.argumentError(i, "'\(name)' needs whole lo and hi within ±2^53")
+                }
+                return (name, try Distribution(checking: .integer(lo, hi, log: d["log"].map { if case .bool(true) = $0 { return true }; return false } ?? false)))
             case "choice":
                 guard case .array(let cs)? = d["choices"] else { throw a.argumentError(i, "'\(name)' lacks its choices") }
                 return (name, try Distribution(checking: .choice(cs.count)))
@@ -227,7 +231,16 @@ enum HPLibrary {
             let task = a.type(3) == LUA_TNUMBER ? String(try a.integer(3)) : try a.string(3)
             return [.string(SearchFolder(try a.string(1)).slurmOutput(job: try a.string(2), task: task, cwd: a.isNoneOrNil(4) ? nil : try a.string(4)))]
         },
-        .primitive("search_root", as: "hp.search") { a in [.string(SearchFolder(parent: try a.string(1), name: try a.string(2)).root)] },
+        .primitive("refuse_links", as: "hp.search") { a in
+            try RunFolder.refuseLinks(inSearch: try a.string(1), op: "hp.search")
+            return []
+        },
+        .primitive("search_root", as: "hp.search") { a in
+            let (dir, name) = (try a.string(1), try a.string(2))
+            try PathName.checkPath(dir, op: "hp.search", what: "option 'dir'")
+            try PathName.checkName(name, op: "hp.search", what: "option 'name'")
+            return [.string(SearchFolder(parent: dir, name: name).root)]
+        },
         // checkpoints(dir): {{path =, epoch =, score =}, ...} by their names
         .primitive("checkpoints", as: "nn.Ensemble.checkpoints") { a in
             [.array(SearchFolder.checkpoints(in: try a.string(1)).map {

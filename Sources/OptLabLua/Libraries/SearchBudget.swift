@@ -39,6 +39,7 @@ struct SearchBudget {
         opts.lastEpochFraction = epochs - Double(opts.epochs - 1)
         // a trial's checkpoints and resume state go into its own folder unless it logs elsewhere
         opts.runDirectory = o.has("log") ? try o.string("log", default: "") : directory
+        if let d = opts.runDirectory, o.has("log") { try PathName.checkPath(d, op: "train.fit", what: "option 'log'") }
         // a trial's folder is hp.search's own, and a trial's script may keep files of its own there
         opts.overwrite = try o.bool("overwrite", default: !isEmpty)
         // A budget's resume applies when there is a run folder to resume from; an explicit resume needs one.

@@ -29,6 +29,7 @@ public final class AppendLog {
     private let fd: Int32
 
     public init(_ path: String, durability: Durability, op: String) throws {
+        try PathName.checkPath(path, op: op, what: "the file's path")
         fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw AtomicFile.ioError(op, "cannot open \(path)") }
         (self.path, self.durability, self.op) = (path, durability, op)

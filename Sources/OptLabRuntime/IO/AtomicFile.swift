@@ -8,6 +8,7 @@ import Glibc
 /// never half of one. A failed write leaves the old file untouched.
 public enum AtomicFile {
     public static func write(_ bytes: [UInt8], to path: String, op: String) throws {
+        try PathName.checkPath(path, op: op, what: "the file's path")
         let dir = directory(of: path)
         removeStaleTemporaries(in: dir)
         let tmp = "\(dir)/.\(basename(of: path)).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
@@ -50,6 +51,7 @@ public enum AtomicFile {
 
     /// Reads a whole file. Refuses non-regular files (a FIFO would block forever).
     public static func read(_ path: String, op: String) throws -> [UInt8] {
+        try PathName.checkPath(path, op: op, what: "the file's path")
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ioError(op, "cannot open \(path)") }
         defer { close(fd) }

@@ -20,8 +20,15 @@ public struct RunFolder {
     /// run would append to the old one's logs (and a report would show both
     /// as one), so it is refused unless `overwrite`, which removes that
     /// run's own files first (never anything else).
+    ///
+    /// A symbolic link among the run's files is refused (resume would read and
+    /// write through it, outside the folder) unless `overwrite` removes it
+    /// with the run's other files.
     public static func checkLogFolder(_ path: String, overwrite: Bool, resume: Bool = false) throws {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return }
+        if !overwrite || resume, let link = names.sorted().first(where: { (isRunFile($0) || isSearchRecord($0)) && isLink(path + "/" + $0) }) {
+            throw linkError("train.fit", path + "/" + link)
+        }
         let foreign = names.filter { !isRunFile($0) && !isSearchRecord($0) }.sorted()
         guard foreign.isEmpty || overwrite else {
             let shown = foreign.prefix(5).joined(separator: ", ") + (foreign.count > 5 ? ", … (\(foreign.count) in all)" : "")
@@ -36,6 +43,33 @@ public struct RunFolder {
         for name in names where isRunFile(name) && name != "report.html" {
             guard unlink(path + "/" + name) == 0 || errno == ENOENT else {
                 throw AtomicFile.ioError("train.fit", "cannot remove the previous run's \(path)/\(name)")
+            }
+        }
+    }
+
+    static func isLink(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFLNK
+    }
+
+    /// A link found where optlab keeps its own files.
+    static func linkError(_ op: String, _ path: String) -> RuntimeError {
+        let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"
+        return RuntimeError(.io, op, "\(path) is a symbolic link (to \(target)); optlab does not follow links in run and search folders: "
+                            + "remove it, or log into a new folder")
+    }
+
+    /// Refuses a symbolic link among a search folder's own entries: its
+    /// files, and the files in its trial, queue and claim folders.
+    public static func refuseLinks(inSearch root: String, op: String) throws {
+        let fm = FileManager.default
+        for name in ((try? fm.contentsOfDirectory(atPath: root)) ?? []).sorted() {
+            let p = root + "/" + name
+            if isLink(p) { throw linkError(op, p) }
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: p, isDirectory: &isDir), isDir.boolValue else { continue }
+            for inner in ((try? fm.contentsOfDirectory(atPath: p)) ?? []).sorted() where isLink(p + "/" + inner) {
+                throw linkError(op, p + "/" + inner)
             }
         }
     }
@@ -57,6 +91,7 @@ public struct RunFolder {
 
     /// mkdir -p; an error names the folder that could not be made, and why, under `op`.
     public static func makeDirectories(_ path: String, op: String = "run folder") throws {
+        try PathName.checkPath(path, op: op, what: "the folder's path")
         var current = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/") {
             current += "/" + part

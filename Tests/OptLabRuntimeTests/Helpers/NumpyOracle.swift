@@ -27,7 +27,8 @@ enum NumpyOracle {
             np.save(os.path.join(d, 'out_' + k + '.npy'), np.asarray(v, order='C'))
         """
         let scriptURL = dir.appendingPathComponent("oracle.py")
-        try script.write(to: scriptURL, atomically: true, encoding: .utf8)
+        // (not atomically: Foundation on Linux leaves an empty /tmp/TemporaryDirectory.* behind each time)
+        try script.write(to: scriptURL, atomically: false, encoding: .utf8)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", scriptURL.path, dir.path]

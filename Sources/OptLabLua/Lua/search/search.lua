@@ -159,8 +159,11 @@ function hp.search(o)
   local ctx = {space = o.space, trial = o.trial, seed = o.seed or 0, key = o.score or "val_acc", method = sampler.name,
                sampler = sampler, prune = prune, stage_warnings = {}, results = {}, reports = {}, name = o.name or "search", asha = asha}
   if asha then ctx.observations = S.asha.observations end
+  if type(ctx.name) ~= "string" then bad("option 'name' must be a string, got " .. P.kind(o.name)) end
+  if o.dir ~= nil and type(o.dir) ~= "string" then bad("option 'dir' must be a string, got " .. P.kind(o.dir)) end
   ctx.root = H.search_root(o.dir or "runs", ctx.name)
   H.mkdir(ctx.root)
+  H.refuse_links(ctx.root)
   local sweep = sweep_role()
   if sweep and sweep.mode == "worker" then
     work(ctx, sweep.trial)

@@ -117,6 +117,29 @@ local function peak_rss_kb()
   return tonumber(kb)
 end
 
+test("nn.load reads an architecture as strictly as model:save writes it", function()
+  local path = os.tmpname() .. ".safetensors"
+  local function with(arch) tensor.save(path, {}, {["optlab.architecture"] = arch}) end
+  local cases = {
+    {'{"type":"Sequential","config":{},"children":null}', "Sequential: children is not a list"},
+    {'{"type":"Sequential","config":{},"children":[{"type":"ReLU"}]}', "ReLU: lacks its config"},
+    {'{"type":"Sequential","config":[],"children":[]}', "Sequential: config is not an object"},
+    {'{"type":"Sequential","config":{},"children":[],"choices":3}', "Sequential: choices is not an object"},
+    {'{"type":"Sequential","config":{},"children":[],"extra":1}', "Sequential: unknown architecture key 'extra'"},
+    {'{"config":{},"children":[]}', "architecture entry lacks a type"},
+    {string.rep('{"type":"Sequential","config":{},"children":[', 70) .. string.rep("]}", 70), "architecture nested deeper than 64 modules"},
+  }
+  for _, c in ipairs(cases) do
+    with(c[1])
+    H.raises(function() nn.load(path) end, "nn.load: " .. path .. ": " .. c[2])
+  end
+  -- what model:save writes still loads
+  local m = nn.Sequential{nn.Linear(2, 3), nn.ReLU(), nn.Sequential{nn.Tanh()}}
+  m:save(path)
+  H.eq(tostring(nn.load(path)), tostring(m))
+  os.remove(path)
+end)
+
 test("nn.load checks a file's tensors against its architecture before building anything", function()
   -- a few hundred bytes whose architecture claims 3 x Linear(20000, 20000): 4.8 GB of
   -- f32 weights the file does not hold. Loading must fail without allocating them.

@@ -71,7 +71,10 @@ extension Module {
         // Everything the architecture needs is checked against the file's
         // tensors before the model is built: a few bytes of JSON must not make
         // it allocate (and initialise) gigabytes the file does not hold.
-        let spec = try ModuleSpec(json: arch)
+        let spec: ModuleSpec
+        do { spec = try ModuleSpec(json: arch) } catch let e as RuntimeError {
+            throw RuntimeError(e.kind, "nn.load", "\(path): \(e.message)")
+        }
         let needed = try spec.tensorShapes()
         let stored = Dictionary(file.tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
         var problems: [String] = []

@@ -41,7 +41,7 @@ public struct ModuleSpec: Equatable, Sendable {
         if let kind = Layers.kind(named: type) {
             for p in kind.positional + kind.options {
                 switch p.kind {
-                case .size: if let v = config[p.name] ?? p.defaultValue { settings[p.name] = Int(v) }
+                case .size: if let v = config[p.name] ?? p.defaultValue { settings[p.name] = Int(checked: v) ?? v }
                 case .number: if let v = config[p.name] ?? p.defaultValue { settings[p.name] = v }
                 case .flag: if let v = config[p.name] ?? p.defaultValue { settings[p.name] = v != 0 }
                 case .choice(let words): settings[p.name] = choices[p.name] ?? words.first
@@ -63,12 +63,23 @@ public struct ModuleSpec: Equatable, Sendable {
         try self.init(any: obj, depth: 0)
     }
 
+    /// As strictly as `json()` writes it: a type, a config object, children
+    /// (a list) and choices (an object) when there are any, nothing else.
     init(any: Any, depth: Int) throws {
-        guard depth < 64, let d = any as? [String: Any], let type = d["type"] as? String else {
+        guard depth < 64 else { throw RuntimeError(.format, "nn.load", "architecture nested deeper than 64 modules") }
+        guard let d = any as? [String: Any], let type = d["type"] as? String else {
             throw RuntimeError(.format, "nn.load", "architecture entry lacks a type")
         }
+        if let extra = d.keys.sorted().first(where: { !["type", "config", "children", "choices"].contains($0) }) {
+            throw RuntimeError(.format, "nn.load", "\(type): unknown architecture key '\(extra)'")
+        }
+        guard let settings = d["config"] as? [String: Any] else {
+            throw RuntimeError(.format, "nn.load", "\(type): " + (d["config"] == nil ? "lacks its config" : "config is not an object"))
+        }
+        if let c = d["children"], !(c is [Any]) { throw RuntimeError(.format, "nn.load", "\(type): children is not a list") }
+        if let c = d["choices"], !(c is [String: Any]) { throw RuntimeError(.format, "nn.load", "\(type): choices is not an object") }
         var config: [String: Double] = [:]
-        for (k, v) in d["config"] as? [String: Any] ?? [:] {
+        for (k, v) in settings {
             guard let n = (v as? NSNumber)?.doubleValue, n.isFinite else {
                 throw RuntimeError(.format, "nn.load", "\(type): config '\(k)' is not a number")
             }

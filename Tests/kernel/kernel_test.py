@@ -464,5 +464,7 @@ def _():
     check(shot_bytes[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", shot_bytes[16:24]) == (1000, 3000), "the screenshot")
 
 
+import shutil
+shutil.rmtree(work, ignore_errors=True)
 print(f"kernel: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

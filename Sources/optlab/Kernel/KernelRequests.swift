@@ -38,6 +38,11 @@ extension JupyterKernel {
         iopub.status("busy")
         defer { iopub.status("idle") }
         let c = request.content
+        if let why = RequestContent.problem(c, type: request.type) {
+            output.log(why)
+            reply(shell, to: request, String(request.type.dropLast("request".count)) + "reply", RequestContent.errorReply(why))
+            return
+        }
         switch request.type {
         case "kernel_info_request":
             reply(shell, to: request, "kernel_info_reply", kernelInfo)
@@ -108,7 +113,7 @@ extension JupyterKernel {
     }
 
     private func characterOffset(_ code: String, bytes: Int) -> Int {
-        String(decoding: Array(code.utf8).prefix(bytes), as: UTF8.self).unicodeScalars.count
+        String(decoding: Array(code.utf8).prefix(Swift.max(bytes, 0)), as: UTF8.self).unicodeScalars.count
     }
 
     func complete(_ code: String, cursor: Int?) -> [String: Any] {
@@ -116,7 +121,7 @@ extension JupyterKernel {
         let r = (try? vm.call(function: kernelSupport["complete"] ?? .nil, [.string(code), .integer(at)])) ?? []
         var matches: [String] = []
         if case .array(let items)? = r.first { matches = items.compactMap(\.string) }
-        let start = r.count > 1 ? Int(r[1].number ?? Double(at)) : at
+        let start = r.count > 1 ? Swift.min(Swift.max(r[1].number.flatMap { Int(checked: $0) } ?? at, 0), at) : at
         return ["status": "ok", "matches": matches, "cursor_start": characterOffset(code, bytes: start),
                 "cursor_end": characterOffset(code, bytes: at), "metadata": [String: Any]()]
     }
@@ -143,9 +148,9 @@ extension JupyterKernel {
                 var seen = Set<String>()
                 entries = entries.reversed().filter { seen.insert($0.1).inserted }.reversed()
             }
-            if let n = c["n"] as? Int { entries = Array(entries.suffix(n)) }
+            if let n = c["n"] as? Int { entries = Array(entries.suffix(Swift.max(n, 0))) }
         default:
-            entries = Array(entries.suffix(c["n"] as? Int ?? 1000))
+            entries = Array(entries.suffix(Swift.max(c["n"] as? Int ?? 1000, 0)))
         }
         let rows: [[Any]] = entries.map { withOutput ? [0, $0.0, [$0.1, NSNull()]] : [0, $0.0, $0.1] }
         return ["status": "ok", "history": rows]
@@ -160,6 +165,12 @@ extension JupyterKernel {
                 guard let parts = control.receive() else { break }
                 guard let request = parse(parts, channel: "control") else { continue }
                 iopub.status("busy", parent: request.header)
+                if let why = RequestContent.problem(request.content, type: request.type) {
+                    output.log(why)
+                    reply(control, to: request, String(request.type.dropLast("request".count)) + "reply", RequestContent.errorReply(why))
+                    iopub.status("idle", parent: request.header)
+                    continue
+                }
                 switch request.type {
                 case "interrupt_request":
                     LuaVM.requestInterrupt()

@@ -61,6 +61,7 @@ public enum AtomicFile {
             throw RuntimeError(.io, op, "\(path) is not a regular file")
         }
         let size = Int(st.st_size)
+        try Storage.ensureRoom(size, op: op, for: "the contents of \(path)")
         var bytes = [UInt8](repeating: 0, count: size)
         var off = 0
         try bytes.withUnsafeMutableBytes { buf in

@@ -40,6 +40,8 @@ public final class Storage: @unchecked Sendable {
     /// Raising the threshold keeps them in the heap, reused step after step.
     private static let allocatorTuned: Bool = {
         optlab_tune_allocator()
+        // under an address-space limit, OpenBLAS takes its buffers now, while there is room (MemoryLimit)
+        try? MemoryLimit.prepareBLAS(op: "alloc")
         return true
     }()
 
@@ -48,12 +50,14 @@ public final class Storage: @unchecked Sendable {
         _ = Storage.allocatorTuned
         let (bytes, overflow) = Swift.max(count, 1).multipliedReportingOverflow(by: dtype.byteSize)
         guard !overflow, bytes <= Storage.memoryLimit else {
-            throw RuntimeError(.argument, "alloc", "a tensor of \(count) \(dtype.rawValue) elements needs \(Storage.gigabytes(overflow ? Int.max : bytes)), more than this machine's \(Storage.gigabytes(Storage.memoryLimit)) of memory")
+            throw RuntimeError(.argument, "alloc", "a tensor of \(count) \(dtype.rawValue) elements needs \(Storage.size(overflow ? Int.max : bytes)), more than this machine's \(Storage.size(Storage.memoryLimit)) of memory")
         }
         // Plain malloc: its thread cache makes small tensors cheap (memalign
         // bypasses it), and every kernel loads unaligned, so 16 bytes suffice.
-        guard let p = malloc(bytes) else {
-            throw RuntimeError(.argument, "alloc", "cannot allocate \(Storage.gigabytes(bytes)) for a tensor of \(count) \(dtype.rawValue) elements")
+        // (under an address-space limit, freed tensors count against it until malloc's heap is trimmed)
+        guard let p = malloc(bytes) ?? (MemoryLimit.trimAfterFailure() ? malloc(bytes) : nil) else {
+            throw RuntimeError(.argument, "alloc", "out of memory: cannot allocate \(Storage.size(bytes)) for a tensor of \(count) \(dtype.rawValue) elements "
+                               + "(\(Storage.size(Storage.live.load(ordering: .relaxed))) held by live tensors\(MemoryLimit.describe))")
         }
         self.count = count
         self.dtype = dtype
@@ -77,8 +81,26 @@ public final class Storage: @unchecked Sendable {
         free(raw)
     }
 
-    static func gigabytes(_ bytes: Int) -> String {
-        bytes == Int.max ? "more than 2^63 bytes" : String((Double(bytes) / 1e8).rounded() / 10) + " GB"
+    /// Throws an out-of-memory error under `op` unless `bytes` can be had now.
+    /// For buffers that are Swift arrays (a file's bytes, a kernel's scratch):
+    /// Swift stops the process when it cannot allocate one, so the room is
+    /// taken and given back first (the array then reuses it).
+    public static func ensureRoom(_ bytes: Int, op: String, for what: String) throws {
+        guard bytes > 1 << 16 else { return }
+        guard let p = malloc(bytes) ?? (MemoryLimit.trimAfterFailure() ? malloc(bytes) : nil) else {
+            throw RuntimeError(.argument, op, "out of memory: cannot allocate \(size(bytes)) for \(what) "
+                               + "(\(size(liveBytes)) held by live tensors\(MemoryLimit.describe))")
+        }
+        free(p)
+    }
+
+    /// "47.2 MB", "1.5 GB": the unit that keeps the number between 1 and 1000.
+    static func size(_ bytes: Int) -> String {
+        if bytes == Int.max { return "more than 2^63 bytes" }
+        let units = ["bytes", "KB", "MB", "GB", "TB", "PB", "EB"]
+        var v = Double(bytes), u = 0
+        while v >= 1000 && u < units.count - 1 { v /= 1000; u += 1 }
+        return u == 0 ? "\(bytes) bytes" : String(format: "%.1f %@", v, units[u])
     }
 
     var byteCount: Int { count * dtype.byteSize }

@@ -39,17 +39,17 @@ extension Tensor {
             throw RuntimeError(.shape, "matmul", "shapes \(describe(a.shape)) and \(describe(b.shape)) do not align (inner \(k) vs \(k2))")
         }
         let out = try Tensor(uninitialized: [m, n], dtype: a.dtype)
-        gemm(a, false, b, false, into: out, m: m, n: n, k: k)
+        try gemm(a, false, b, false, into: out, m: m, n: n, k: k)
         return record("matmul", out, [a, b]) { g, needs in
             var ga: Tensor?, gb: Tensor?
             if needs[0] {  // dA[m,k] = dC[m,n] · Bᵀ
                 let r = try Tensor(uninitialized: [m, k], dtype: a.dtype)
-                gemm(g, false, b, true, into: r, m: m, n: k, k: n)
+                try gemm(g, false, b, true, into: r, m: m, n: k, k: n)
                 ga = r
             }
             if needs[1] {  // dB[k,n] = Aᵀ · dC[m,n]
                 let r = try Tensor(uninitialized: [k, n], dtype: a.dtype)
-                gemm(a, true, g, false, into: r, m: k, n: n, k: m)
+                try gemm(a, true, g, false, into: r, m: k, n: n, k: m)
                 gb = r
             }
             return [ga, gb]
@@ -64,18 +64,18 @@ extension Tensor {
         }
         let out = try Tensor(uninitialized: [bs, m, n], dtype: a.dtype)
         for i in 0..<bs {
-            gemm(a, false, b, false, into: out, m: m, n: n, k: k, offsets: (i * m * k, i * k * n, i * m * n))
+            try gemm(a, false, b, false, into: out, m: m, n: n, k: k, offsets: (i * m * k, i * k * n, i * m * n))
         }
         return record("bmm", out, [a, b]) { g, needs in
             var ga: Tensor?, gb: Tensor?
             if needs[0] {
                 let r = try Tensor(uninitialized: [bs, m, k], dtype: a.dtype)
-                for i in 0..<bs { gemm(g, false, b, true, into: r, m: m, n: k, k: n, offsets: (i * m * n, i * k * n, i * m * k)) }
+                for i in 0..<bs { try gemm(g, false, b, true, into: r, m: m, n: k, k: n, offsets: (i * m * n, i * k * n, i * m * k)) }
                 ga = r
             }
             if needs[1] {
                 let r = try Tensor(uninitialized: [bs, k, n], dtype: a.dtype)
-                for i in 0..<bs { gemm(a, true, g, false, into: r, m: k, n: n, k: m, offsets: (i * m * k, i * m * n, i * k * n)) }
+                for i in 0..<bs { try gemm(a, true, g, false, into: r, m: k, n: n, k: m, offsets: (i * m * k, i * m * n, i * k * n)) }
                 gb = r
             }
             return [ga, gb]
@@ -86,13 +86,14 @@ extension Tensor {
     /// [m,k] (or [k,m] when transposed), B as [k,n] (or [n,k]).
     static func gemm(_ a: Tensor, _ transA: Bool, _ b: Tensor, _ transB: Bool, into c: Tensor,
                      m: Int, n: Int, k: Int, offsets: (Int, Int, Int) = (0, 0, 0),
-                     lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil) {
+                     lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil) throws {
         let lda = lda ?? (transA ? m : k)
         let ldb = ldb ?? (transB ? k : n)
         let ldc = ldc ?? n
         let ta = transA ? CblasTrans : CblasNoTrans
         let tb = transB ? CblasTrans : CblasNoTrans
         if m == 0 || n == 0 { return }
+        try MemoryLimit.prepareBLAS(op: "matmul")
         _ = Parallel.threads  // BLAS's thread count is the runtime's (OPTLAB_NUM_THREADS)
         if k == 0 { c.fill(0); return }  // (only reached with whole, contiguous outputs)
         switch c.dtype {

@@ -200,7 +200,7 @@ private func convForward<T: FloatElement>(_ G: ConvGeometry, _ x: Tensor, _ weig
         let width = images.count * G.positions
         G.im2col(x.ptr(T.self), cols.ptr(T.self), images: images, rowStride: chunk * G.positions)
         // res[O, width] = W[O, patch] · cols[patch, width]
-        Tensor.gemm(weight, false, cols, false, into: res, m: G.o, n: width, k: G.patch, ldb: chunk * G.positions, ldc: chunk * G.positions)
+        try Tensor.gemm(weight, false, cols, false, into: res, m: G.o, n: width, k: G.patch, ldb: chunk * G.positions, ldc: chunk * G.positions)
         let r = res.ptr(T.self), o = out.ptr(T.self)
         let bp = bias?.ptr(T.self)
         let lower = images.lowerBound
@@ -242,13 +242,13 @@ private func convBackward<T: FloatElement>(_ G: ConvGeometry, _ x: Tensor, _ wei
         if let dw {
             G.im2col(x.ptr(T.self), cols.ptr(T.self), images: images, rowStride: ld)
             // dW[O, patch] += g[O, width] · colsᵀ[width, patch]
-            Tensor.gemm(gcols, false, cols, true, into: dwChunk, m: G.o, n: G.patch, k: width, lda: ld, ldb: ld)
+            try Tensor.gemm(gcols, false, cols, true, into: dwChunk, m: G.o, n: G.patch, k: width, lda: ld, ldb: ld)
             let d = dw.ptr(T.self), c = dwChunk.ptr(T.self)
             for i in 0..<(G.o * G.patch) { d[i] += c[i] }
         }
         if let dx {
             // dcols[patch, width] = Wᵀ[patch, O] · g[O, width]
-            Tensor.gemm(weight, true, gcols, false, into: cols, m: G.patch, n: width, k: G.o, ldb: ld, ldc: ld)
+            try Tensor.gemm(weight, true, gcols, false, into: cols, m: G.patch, n: width, k: G.o, ldb: ld, ldc: ld)
             G.col2im(cols.ptr(T.self), dx.ptr(T.self), images: images, rowStride: ld)
         }
         first = images.upperBound

@@ -55,7 +55,7 @@ extension Tensor {
             throw RuntimeError(.shape, "linear", "bias of shape \(describe(bias.shape)) for \(m) outputs")
         }
         let out = try Tensor(uninitialized: [n, m], dtype: weight.dtype)
-        Tensor.gemm(x, false, weight, true, into: out, m: n, n: m, k: k)
+        try Tensor.gemm(x, false, weight, true, into: out, m: n, n: m, k: k)
         if let bias {
             let b = try bias.to(weight.dtype)
             if out.dtype == .f32 {
@@ -72,11 +72,11 @@ extension Tensor {
             var dx: Tensor?, dw: Tensor?, db: Tensor?
             if needs[0] {
                 dx = try Tensor(uninitialized: [n, k], dtype: g.dtype)
-                Tensor.gemm(g, false, weight, false, into: dx!, m: n, n: k, k: m)
+                try Tensor.gemm(g, false, weight, false, into: dx!, m: n, n: k, k: m)
             }
             if needs[1] {
                 dw = try Tensor(uninitialized: [m, k], dtype: g.dtype)
-                Tensor.gemm(g, true, x, false, into: dw!, m: m, n: k, k: n)
+                try Tensor.gemm(g, true, x, false, into: dw!, m: m, n: k, k: n)
             }
             if needs.count > 2 && needs[2] { db = try g.sum(dim: 0) }
             return needs.count > 2 ? [dx, dw, db] : [dx, dw]

@@ -57,6 +57,7 @@ extension Tensor {
         // where an absolute Int took 8: the forward's largest write); planes
         // run in parallel and write only their own windows
         let windows = n * c * oh * ow
+        try Storage.ensureRoom(windows * 4, op: "max_pool2d", for: "the winners of \(windows) windows")
         let winners = [Int32](unsafeUninitializedCapacity: windows) { buffer, count in
             let wp = buffer.baseAddress!
             if dtype == .f32 && k == 2 && s == 2 {

@@ -40,7 +40,8 @@ public enum ProgressText {
     }
 
     public static func duration(_ s: Double) -> String {
-        let t = Int(s.rounded())
+        // (seconds restored from a run's files may be anything)
+        guard let t = Int(checked: s.rounded()), t >= 0 else { return String(s) + "s" }
         return t >= 60 ? "\(t / 60)m\(String(format: "%02d", t % 60))s" : String(format: "%.1fs", s)
     }
 }

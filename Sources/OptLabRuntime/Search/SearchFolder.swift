@@ -84,8 +84,9 @@ public struct SearchFolder: Sendable {
         let text = String(decoding: try AtomicFile.read(summaryPath, op: op), as: UTF8.self)
         let all = text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         var latest: [Int: Int] = [:]
-        for (i, r) in all.enumerated() { if let t = (r["trial"] as? NSNumber)?.intValue { latest[t] = i } }
-        return all.enumerated().filter { i, r in (r["trial"] as? NSNumber).map { latest[$0.intValue] == i } ?? true }.map(\.element)
+        func trial(_ r: [String: Any]) -> Int? { (r["trial"] as? NSNumber).flatMap { Int(checked: $0.doubleValue) } }
+        for (i, r) in all.enumerated() { if let t = trial(r) { latest[t] = i } }
+        return all.enumerated().filter { i, r in trial(r).map { latest[$0] == i } ?? true }.map(\.element)
     }
 
     /// Appends one JSON line to `path`, synced (`AppendLog`): a line is

@@ -65,6 +65,7 @@ struct ResumeState {
             RuntimeError(.format, "train.fit", "cannot resume from \(path): \(what) (delete it to start over)")
         }
         guard let epoch = Int(file.metadata["epoch"] ?? "") else { throw fail("it has no epoch") }
+        guard epoch >= 0, epoch <= 1_000_000 else { throw fail("its epoch \(epoch) is out of range") }
         for (n, t) in trainer.model.namedParameters() + trainer.model.namedBuffers() {
             guard let stored = file["model." + n], stored.shape == t.shape else { throw fail("it was written for another model ('\(n)')") }
             try t.copy(from: stored)
@@ -102,7 +103,7 @@ struct ResumeState {
             h.validationAccuracy = doubles("val_acc"); h.learningRate = doubles("lr")
             h.trainLoss = doubles("train_loss"); h.validationLoss = doubles("val_loss"); h.updateRatio = doubles("update_ratio")
             h.bestValidationLoss = (d["best_val_loss"] as? NSNumber).map { Double(bitPattern: $0.uint64Value) }
-            h.bestEpoch = (d["best_epoch"] as? NSNumber)?.intValue ?? 0
+            h.bestEpoch = (d["best_epoch"] as? NSNumber).flatMap { Int(checked: $0.doubleValue) }.map { Swift.max($0, 0) } ?? 0
             h.bestValidationAccuracy = Double(bitPattern: (d["best"] as? NSNumber)?.uint64Value ?? (-Double.infinity).bitPattern)
             // (a state written before the score was kept: the accuracy was the score)
             bestScore = (d["best_score"] as? NSNumber).map { Double(bitPattern: $0.uint64Value) } ?? h.bestValidationAccuracy

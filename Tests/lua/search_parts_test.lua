@@ -99,8 +99,8 @@ test("the live table fits the terminal, best first, and redraws over itself", fu
     jobs[t] = {trial = t, stage = 1, dir = string.format("runs/s/s1-t%03d", t), config = {lr = 10 ^ -t, width = 8 * t}}
   end
   -- trials 2 and 5 have finished, 5 better than 2
-  files["runs/s/s1-t002/result.json"] = {status = "ok", score = 0.81, at = 1}
-  files["runs/s/s1-t005/result.json"] = {status = "ok", score = 0.88, at = 1}
+  files["runs/s/s1-t002/result.json"] = {trial = 2, status = "ok", score = 0.81, at = 1, raw = {lr = 1e-2, width = 16}, config = {lr = 1e-2, width = 16}}
+  files["runs/s/s1-t005/result.json"] = {trial = 5, status = "ok", score = 0.88, at = 1, raw = {lr = 1e-4, width = 40}, config = {lr = 1e-4, width = 40}}
   local out = {}
   local write, pr = io.write, print
   io.write = function(...) for _, s in ipairs{...} do out[#out + 1] = s end end

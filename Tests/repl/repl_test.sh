@@ -8,9 +8,10 @@ SOCK="$WORK/tmux.sock"
 passed=0; failed=0
 trap 'tmux -S "$SOCK" kill-server 2>/dev/null; rm -rf "$WORK"' EXIT
 
-start() {   # a fresh session with its own HOME (history) and working folder
+start() {   # start [OPTIONS]: a fresh session with its own HOME (history) and working folder
   tmux -S "$SOCK" kill-server 2>/dev/null
-  tmux -S "$SOCK" new-session -d -x 120 -y 50 -c "$WORK" "env HOME=$WORK TERM=xterm $OPTLAB"
+  while tmux -S "$SOCK" has-session 2>/dev/null; do sleep 0.1; done
+  tmux -S "$SOCK" new-session -d -x 120 -y 50 -c "$WORK" "env HOME=$WORK TERM=xterm $OPTLAB $*"
   wait_for '> ' 5
 }
 type_line() { tmux -S "$SOCK" send-keys -t 0 -l -- "$1"; tmux -S "$SOCK" send-keys -t 0 Enter; }
@@ -157,6 +158,40 @@ check "the interrupted trial carried on from its last epoch" 'trial 3 resumed fr
 # help
 type_line 'help(tensor.zeros)'
 check "help text" 'tensor.zeros(shape [, dtype])'
+
+# trepl's habits: who(), _LAST and _RESULTS, $ shell commands, timing (optlab -t, :timer)
+start
+type_line 'w = tensor.zeros{3, 4}'
+type_line 'net = nn.Linear(4, 2)'
+type_line 'count = 7'
+type_line 'who()'
+check "who() lists a tensor by shape and bytes" 'w      tensor f32 [3 x 4], 48 bytes'
+check "who() lists a model by parameters" 'net    model Linear(4 -> 2), 10 parameters, 40 bytes'
+check "who() lists a number" 'count  number 7'
+check_absent "who() lists none of optlab's own globals" 'tensor  table'
+type_line '6 * 7'
+type_line '_LAST + 0.5'
+check "_LAST holds the last value" '42.5'
+type_line '#_RESULTS .. " " .. _RESULTS[#_RESULTS - 1]'
+check "_RESULTS holds the recent values, the newest last" '"2 42"'
+type_line '$ echo shell says $((40 + 2))'
+check "a $ line runs in the shell" 'shell says 42'
+type_line '$ exit 3'
+check "a failed shell command's status" 'exit 3'
+type_line ':timer 0'
+check ":timer sets the threshold" 'timing entries that take 0 s or more'
+type_line 'os.execute("sleep 0.3")'
+check "an entry's time printed after it" 'time: 3'
+type_line ':timer 5'
+type_line 'print("fast" .. "entry")'
+wait_for 'fastentry' 5
+sleep 0.5
+[ "$(screen | grep -c '^time: ')" = 1 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL an entry under the threshold shows no time"; screen | sed 's/^/    | /'; }
+type_line ':timer soon'
+check "a bad :timer argument is refused" ":timer: expected seconds (a number ≥ 0) or off, got 'soon'"
+start -t
+type_line 'os.execute("sleep 0.2")'
+check "optlab -t times an entry of 0.1 s or more" 'time: 2'
 
 # not a terminal: the same binary reads Lua from stdin, without prompts
 out=$(echo 'print(1+1)' | "$OPTLAB")

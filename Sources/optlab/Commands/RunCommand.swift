@@ -13,6 +13,7 @@ enum RunCommand {
       -i        enter interactive mode after executing 'script'
       -l mod    require library 'mod' into global 'mod'
       -v        show version information
+      -t        print the time of each interactive entry that takes 0.1 s or more (:timer S changes it)
       -E        ignore environment variables (LUA_INIT)
       --        stop handling options
       -         stop handling options and execute stdin
@@ -30,7 +31,7 @@ enum RunCommand {
 
     /// The options before the script, as lua.c collects them.
     struct Options {
-        var interactive = false, version = false, ignoreEnv = false, readStdin = false
+        var interactive = false, version = false, ignoreEnv = false, readStdin = false, timer = false
         var actions: [(flag: Character, value: String)] = []
         var scriptIndex: Int?   // index in argv of the script (or of "-")
     }
@@ -51,7 +52,7 @@ enum RunCommand {
         if isatty(0) == 0 && !opts.interactive {
             return report(vm) { try vm.runStdin(arguments: []) } ? 0 : 1
         }
-        var repl = REPL(vm: vm)
+        var repl = REPL(vm: vm, timer: opts.timer ? 0.1 : nil)
         return repl.run()
     }
 
@@ -66,6 +67,7 @@ enum RunCommand {
             case "-": o.readStdin = true; o.scriptIndex = i; return o
             case "-i": o.interactive = true; o.version = true
             case "-v": o.version = true
+            case "-t": o.timer = true
             case "-E": o.ignoreEnv = true
             case "-W": break
             default:

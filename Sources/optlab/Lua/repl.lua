@@ -117,6 +117,10 @@ end
 
 repl.traceback = traceback
 
+-- The last value an entry gave is _ and _LAST; _RESULTS holds the last
+-- ten, the newest last (as trepl keeps them).
+local kept_results = 10
+_RESULTS = {}
 local function finish(quiet, ok, ...)
   if not ok then
     io.stderr:write(c.err, (...), c.off, "\n")
@@ -124,7 +128,20 @@ local function finish(quiet, ok, ...)
   end
   if select("#", ...) > 0 then
     _ = (...)
+    _LAST = _
+    if type(_RESULTS) ~= "table" then _RESULTS = {} end
+    table.insert(_RESULTS, _LAST)
+    while #_RESULTS > kept_results do table.remove(_RESULTS, 1) end
     if not quiet then print(repl.show(...)) end
+  end
+end
+
+-- An entry's wall time, printed after it when it took at least `repl.timer`
+-- seconds (optlab -t, :timer): nil prints none.
+local function report_time(t0)
+  local took = now() - t0
+  if repl.timer and took >= repl.timer then
+    io.stdout:write(c.dim, took >= 1 and string.format("time: %.2f s", took) or string.format("time: %.1f ms", took * 1000), c.off, "\n")
   end
 end
 
@@ -138,7 +155,78 @@ function repl.run(code)
     f, err = load(code, "=stdin")
     if not f then io.stderr:write(c.err, err, c.off, "\n") return end
   end
+  local t0 = now()
   finish(quiet, xpcall(f, traceback))
+  report_time(t0)
+end
+
+-- `:timer 0.5` prints the time of entries that take 0.5 s or more; `:timer off` none.
+function repl.set_timer(arg, quiet)
+  arg = arg:match("^%s*(.-)%s*$")
+  if arg == "off" then repl.timer = nil; print("timer off") return end
+  local s = tonumber(arg)
+  if not s or s < 0 then io.stderr:write(c.err, ":timer: expected seconds (a number ≥ 0) or off, got '", arg, "'", c.off, "\n") return end
+  repl.timer = s
+  if not quiet then print(string.format("timing entries that take %g s or more", s)) end
+end
+
+-- `$ ls runs`: a shell command, run as os.execute runs it, its exit status said when not 0.
+function repl.shell(command)
+  io.stdout:flush()
+  local ok, how, code = os.execute(command)
+  if not ok then io.stderr:write(c.err, how == "signal" and ("killed by signal " .. tostring(code)) or ("exit " .. tostring(code)), c.off, "\n") end
+end
+
+-- The globals the session began with; who() lists the others.
+local builtin = {}
+for k in pairs(_G) do builtin[k] = true end
+for _, k in ipairs{"_", "_LAST", "_RESULTS", "who", "time"} do builtin[k] = true end
+
+local function tensor_bytes(t)
+  local ok, n = pcall(function() return t:numel() * ({f32 = 4, f64 = 8, i32 = 4})[t:dtype()] end)
+  return ok and n or nil
+end
+local function bytes_text(n)
+  if n < 1000 then return n .. " bytes" end
+  local units, u = {"KB", "MB", "GB", "TB"}, 0
+  while n >= 1000 and u < #units do n = n / 1000; u = u + 1 end
+  return string.format("%.1f %s", n, units[u])
+end
+
+-- What who() says of a value: a tensor's dtype, shape and bytes, a model's
+-- parameters, a table's size, a number or a short string itself.
+local function described(v)
+  local t = type(v)
+  local mt = getmetatable(v)
+  local name = type(mt) == "table" and mt.__name
+  if name == "optlab.Tensor" then
+    local shape = table.concat(v:size(), " x ")
+    return string.format("tensor %s [%s], %s", v:dtype(), shape == "" and "scalar" or shape, bytes_text(tensor_bytes(v) or 0))
+  end
+  if name == "optlab.Module" then
+    local n, bytes = 0, 0
+    for _, p in pairs(v:named_parameters()) do n = n + p:numel(); bytes = bytes + (tensor_bytes(p) or 0) end
+    return string.format("model %s, %d parameters, %s", tostring(v):match("^[^\n]*"), n, bytes_text(bytes))
+  end
+  if t == "table" and not name then
+    local n = 0
+    for _ in pairs(v) do n = n + 1 end
+    return string.format("table, %d %s", n, n == 1 and "entry" or "entries")
+  end
+  if t == "number" or t == "boolean" then return t .. " " .. tostring(v) end
+  if t == "string" then return #v <= 40 and string.format("string %q", v) or string.format("string of %d bytes", #v) end
+  return (name and name:gsub("^optlab%.", "") or t)
+end
+
+-- who(): the session's own globals, sorted, each with what it holds.
+function who()
+  local names = {}
+  for k in pairs(_G) do if type(k) == "string" and not builtin[k] then names[#names + 1] = k end end
+  table.sort(names)
+  if #names == 0 then print("no globals of your own yet") return end
+  local width = 0
+  for _, k in ipairs(names) do width = math.max(width, #k) end
+  for _, k in ipairs(names) do print(string.format("  %-" .. width .. "s  %s", k, described(_G[k]))) end
 end
 
 -- `:time expr`, and time(fn, ...) for scripts

@@ -7,11 +7,14 @@ import OptLabRuntime
 struct REPL {
     let vm: LuaVM
     let interactive = isatty(0) != 0
-    /// The functions of repl.lua: status, run, time, complete.
+    /// The functions of repl.lua: status, run, time, complete, set_timer, shell.
     var support: [String: LuaValue] = [:]
+    /// `optlab -t`: the time of each entry that takes this long (seconds) is printed.
+    let timer: Double?
 
-    init(vm: LuaVM) {
+    init(vm: LuaVM, timer: Double? = nil) {
         self.vm = vm
+        self.timer = timer
     }
 
     static var historyPath: String? {
@@ -31,6 +34,7 @@ struct REPL {
             let loaded = try vm.load(chunk: PackageResources.repl_lua, name: "@optlab/repl.lua", arguments: [now, .bool(colors)])
             guard case .record(let fields)? = loaded.first else { throw LuaError(message: "repl.lua returned no table") }
             support = Dictionary(fields, uniquingKeysWith: { a, _ in a })
+            if let timer { try vm.call(function: support["set_timer"] ?? .nil, [.string(String(timer)), .bool(true)]) }
         } catch {
             fputs("optlab: cannot start the REPL: \(error)\n", stderr)
             return 1
@@ -65,7 +69,7 @@ struct REPL {
                 continue
             case .line(let line):
                 entry = entry.isEmpty ? line : entry + "\n" + line
-                if entry.hasPrefix(":") { return entry }
+                if entry.hasPrefix(":") || entry.hasPrefix("$") { return entry }
                 let status = (try? vm.call(function: support["status"] ?? .nil, [.string(entry)]))?.first?.string ?? "error"
                 if status != "incomplete" { return entry }
             }
@@ -77,6 +81,10 @@ struct REPL {
             try vm.withInterrupts {
                 if entry.hasPrefix(":time ") {
                     try vm.call(function: support["time"] ?? .nil, [.string(String(entry.dropFirst(6)))])
+                } else if entry.hasPrefix(":timer") {
+                    try vm.call(function: support["set_timer"] ?? .nil, [.string(String(entry.dropFirst(6)))])
+                } else if entry.hasPrefix("$") {
+                    try vm.call(function: support["shell"] ?? .nil, [.string(String(entry.dropFirst()))])
                 } else {
                     try vm.call(function: support["run"] ?? .nil, [.string(entry)])
                 }

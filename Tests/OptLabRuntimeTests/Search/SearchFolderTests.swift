@@ -38,20 +38,32 @@ import Testing
         #expect(!f.claim(trial: 4, owner: "111"), "nothing queued, nothing claimed")
     }
 
-    @Test func aLiveMasterIsRefusedADeadOnesLockTakenOver() throws {
+    @Test func aLiveHolderIsRefusedAFileAloneHoldsNothing() throws {
         let f = try SearchFolderTests.scratch()
         try f.lock()
         #expect(f.lockHolder() == getpid())
         try f.lock()   // our own lock again is fine
-        // pid 1 is alive (init): another live master
+        f.unlock()
+        #expect(f.lockHolder() == nil)
+        #expect(!FileManager.default.fileExists(atPath: f.lockPath), "released, the lock file is gone")
+        // a file naming a live process (pid 1) that holds no lock on it: taken
         try AtomicFile.write(Array("1\n".utf8), to: f.lockPath, op: "test")
-        #expect(throws: RuntimeError.self) { try f.lock() }
-        // a pid that cannot be alive: taken over
-        try AtomicFile.write(Array("2147483646\n".utf8), to: f.lockPath, op: "test")
+        #expect(f.lockHolder() == nil)
         try f.lock()
         #expect(f.lockHolder() == getpid())
         f.unlock()
-        #expect(f.lockHolder() == nil)
+        // another holder (an open file description of its own, as another process has): refused, naming its pid
+        try AtomicFile.write(Array("4242\n".utf8), to: f.lockPath, op: "test")
+        let other = open(f.lockPath, O_RDWR)
+        defer { close(other) }
+        #expect(flock(other, LOCK_EX | LOCK_NB) == 0)
+        #expect(f.lockHolder() == 4242)
+        #expect(throws: RuntimeError.self) { try f.lock() }
+        do { try f.lock() } catch let e as RuntimeError { #expect(e.message.contains("another master (pid 4242) is running this sweep")) }
+        flock(other, LOCK_UN)
+        try f.lock()
+        #expect(f.lockHolder() == getpid())
+        f.unlock()
     }
 
     @Test func checkpointNamesAreWrittenAndReadInOnePlace() throws {

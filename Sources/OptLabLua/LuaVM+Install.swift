@@ -117,9 +117,11 @@ extension LuaVM {
         try load(chunk: PackageResources.search_lua, name: "@optlab/search/search.lua", arguments: [P, S, table("hp"), table("nn")])
         let libraryTables = LuaValue.record(LuaVM.modules.map { name, _ in (name, table(name)) })
         moduleTable = try state.newTable()
+        let definitions = try load(chunk: PackageResources.definitions_lua, name: "@optlab/definitions.lua")
         try load(chunk: PackageResources.package_lua, name: "@optlab/package.lua",
                  arguments: [.function(state.keep(moduleTable, type: "table")), libraryTables, help.first ?? .nil,
-                            help.count > 1 ? help[1] : .nil, help.count > 2 ? help[2] : .nil, .string(optlabVersion), P])
+                            help.count > 1 ? help[1] : .nil, help.count > 2 ? help[2] : .nil, .string(optlabVersion), P,
+                            help.count > 3 ? help[3] : .nil, definitions.first ?? .nil])
         try state.preload("optlab", table: moduleTable)
     }
 }

@@ -15,7 +15,11 @@ ok "the module loads from lib/lua/5.4" 'LUA_CPATH="$prefix/lib/lua/5.4/?.so" lua
 ok "the kernelspec names the installed executable" \
   'python3 -c "import json,sys; s=json.load(open(sys.argv[1])); sys.exit(0 if s[\"argv\"][0] == sys.argv[2] else 1)" "$prefix/share/jupyter/kernels/optlab/kernel.json" "$(realpath "$prefix/bin/optlab")"'
 ok "Jupyter finds it" 'JUPYTER_PATH="$prefix/share/jupyter" python3 -c "from jupyter_client.kernelspec import KernelSpecManager as K; import sys; sys.exit(0 if \"optlab\" in K().find_kernel_specs() else 1)"'
+ok "the editor definitions are installed, off Lua's path" '[ -f "$prefix/share/optlab/definitions/optlab.lua" ] && luac5.4 -p "$prefix/share/optlab/definitions/optlab.lua"'
+ok "they are what optlab definitions makes from help()" \
+  'cmp -s "$prefix/share/optlab/definitions/optlab.lua" <("$prefix/bin/optlab" -e "io.write(require(\"optlab\").definitions())")'
+ok "require finds the module, not the definitions" 'LUA_PATH="$prefix/share/lua/5.4/?.lua;;" LUA_CPATH="$prefix/lib/lua/5.4/?.so" lua5.4 -e "assert(require(\"optlab\").tensor)"'
 scripts/install --uninstall "$prefix" >/dev/null
-ok "uninstall removes all three" '[ ! -e "$prefix/bin/optlab" ] && [ ! -e "$prefix/lib/lua/5.4/optlab.so" ] && [ ! -e "$prefix/share/jupyter/kernels/optlab" ]'
+ok "uninstall removes all four" '[ ! -e "$prefix/bin/optlab" ] && [ ! -e "$prefix/lib/lua/5.4/optlab.so" ] && [ ! -e "$prefix/share/jupyter/kernels/optlab" ] && [ ! -e "$prefix/share/optlab" ]'
 echo "install: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -4,7 +4,7 @@
 -- executable, where the libraries are globals; help_text(x) is what help(x)
 -- prints, as a string (and false as a second value when there is no help);
 -- display(x) shows a value in its richest form the host has.
-local optlab, libraries, help, help_text, display, version, P = ...
+local optlab, libraries, help, help_text, display, version, P, registry, definitions = ...
 for name, library in pairs(libraries) do optlab[name] = library end
 optlab.help = help
 optlab.help_text = help_text
@@ -20,6 +20,19 @@ function optlab.option_keys(name)
   for i, k in ipairs(keys) do copy[i] = k end
   table.sort(copy)
   return copy
+end
+
+-- definitions([registry]): lua-language-server definitions (a ---@meta file's
+-- text) of everything help() knows, or of the registry given
+-- ({docs =, modules =, classes =, option_keys =}, as a test passes one).
+-- registry(): what help() knows, for tools: {docs = {[name] = help text},
+-- modules = {{name, summary}}, classes = {names}, option_keys = {[name] = {keys}}}.
+function optlab.registry() return registry() end
+
+function optlab.definitions(r)
+  r = r or registry()
+  r.version = r.version or version
+  return definitions.generate(r)
 end
 
 function optlab.install_globals()

@@ -284,7 +284,7 @@ local function first_sentence(text)
     local at = s:find("%.%s", from)
     if not at then return s end
     local word = s:sub(1, at):match("(%S+)$") or ""
-    if not (word == "e.g." or word == "i.e." or word == "etc." or word == "vs.") then return s:sub(1, at) end
+    if not (word == "e.g." or word == "i.e." or word == "etc." or word == "vs." or word == "al.") then return s:sub(1, at) end
     from = at + 1
   end
 end
@@ -344,4 +344,15 @@ end
 
 local function help(x) print((help_text(x))) end
 
-return help, help_text, display
+-- What help() knows, for the editor definitions (definitions.lua): every
+-- documented name's text, the libraries, the classes, the option keys.
+local function registry()
+  local copy, mods, names, keys = {}, {}, {}, {}
+  for q, text in pairs(docs) do copy[q] = text end
+  for _, m in ipairs(modules) do mods[#mods + 1] = {m[1], m[2]} end
+  for _, c in ipairs(classes) do names[#names + 1] = c[1] end
+  for q, list in pairs(P.option_keys) do keys[q] = list end
+  return {docs = copy, modules = mods, classes = names, option_keys = keys}
+end
+
+return help, help_text, display, registry

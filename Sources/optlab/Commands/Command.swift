@@ -10,6 +10,7 @@ import Glibc
 /// optlab sweep --summary DIR            SweepSummaryCommand
 /// optlab --sweep-worker script [--trial T]   SweepWorkerCommand
 /// optlab kernel install [...]           KernelInstallCommand
+/// optlab definitions [DIR]              DefinitionsCommand
 /// optlab --kernel FILE                  KernelCommand
 /// ```
 ///
@@ -26,6 +27,7 @@ enum Command {
         case "report": return ReportCommand.run(rest)
         case "sweep": return rest.first == "--summary" ? SweepSummaryCommand.run(Array(rest.dropFirst())) : SweepCommand.run(rest)
         case "kernel": return KernelInstallCommand.run(rest)
+        case "definitions": return DefinitionsCommand.run(rest)
         case "--kernel": return KernelCommand.run(rest)
         case "--sweep-worker" where !rest.isEmpty: return SweepWorkerCommand.run(rest)
         default: return RunCommand.run(argv)

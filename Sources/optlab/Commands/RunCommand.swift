@@ -26,6 +26,7 @@ enum RunCommand {
                                                     one Slurm job array per stage
       optlab sweep --summary runs/<name>            the trials of a search, best first
       optlab kernel install [--user | --prefix DIR] the Jupyter kernelspec (optlab --kernel FILE is the kernel)
+      optlab definitions [DIR]                      lua-language-server definitions for editors (DIR/optlab.lua)
     Each command's --help says more.
     """
 

@@ -36,14 +36,15 @@ enum TensorMethods {
         })
     }
 
-    /// var, std: x:name([dim] [, {correction=1, keepdim=false}]).
+    /// var, std: x:name([dim [, keepdim]] [, {correction=1, keepdim=false}]).
     static func spread(_ name: String, _ help: String, _ f: @escaping @Sendable (Tensor, Int?, Bool, Int) throws -> Tensor) -> LuaFunction {
-        LuaFunction(name, "x:\(name)([dim] [, {correction=1}])", help, returningTensor: { a in
+        LuaFunction(name, "x:\(name)([dim [, keepdim]] [, {correction=1}])", help, returningTensor: { a in
             let x = try a.tensor(1)
             let hasDim = a.type(2) == LUA_TNUMBER
-            let o = try a.options(hasDim ? 3 : 2, allowed: ["correction", "keepdim"])
-            return try f(x, hasDim ? try a.dimension(2, rank: x.rank) : nil, try o.bool("keepdim", default: false),
-                         try o.integer("correction", default: 1))
+            let hasKeep = hasDim && a.type(3) == LUA_TBOOLEAN
+            let o = try a.options(hasDim ? (hasKeep ? 4 : 3) : 2, allowed: ["correction", "keepdim"])
+            let keep = hasKeep ? try a.bool(3, default: false) : try o.bool("keepdim", default: false)
+            return try f(x, hasDim ? try a.dimension(2, rank: x.rank) : nil, keep, try o.integer("correction", default: 1))
         })
     }
 
@@ -131,11 +132,14 @@ enum TensorMethods {
             let x = try a.tensor(1)
             return [.tensor(try x.squeeze(try a.optionalDimension(2, rank: x.rank)))]
         },
-        LuaFunction("unsqueeze", "x:unsqueeze(dim)", "Inserts a dimension of size 1 at position dim (1..dim()+1).") { a in
+        LuaFunction("unsqueeze", "x:unsqueeze(dim)", "Inserts a dimension of size 1 at position dim (1..dim()+1; -1 appends one).\n  local column = v:unsqueeze(-1)") { a in
             let x = try a.tensor(1)
             let d = try a.integer(2)
-            guard d >= 1 && d <= x.rank + 1 else { throw a.argumentError(2, "position \(d) out of range 1..\(x.rank + 1)") }
-            return [.tensor(try x.unsqueeze(d - 1))]
+            let places = x.rank + 1
+            guard (d >= 1 && d <= places) || (d < 0 && d >= -places) else {
+                throw a.argumentError(2, "position \(d) out of range 1..\(places) (or -\(places)..-1)")
+            }
+            return [.tensor(try x.unsqueeze(d > 0 ? d - 1 : places + d))]
         },
         LuaFunction("expand", "x:expand(shape)", "The values repeated along size-1 dimensions to shape (a copy).") { a in
             let x = try a.tensor(1)
@@ -174,6 +178,18 @@ enum TensorMethods {
         unary("tanh", "hyperbolic tangent") { try $0.tanh() },
         unary("sigmoid", "logistic sigmoid 1/(1+e^-x), stable for large |x|") { try $0.sigmoid() },
         unary("relu", "max(0, x)") { try $0.relu() },
+        unary("sin", "sine") { try $0.sin() },
+        unary("cos", "cosine") { try $0.cos() },
+        unary("floor", "floor (the gradient is 0, as in PyTorch)") { try $0.floor() },
+        unary("ceil", "ceiling (the gradient is 0)") { try $0.ceil() },
+        unary("round", "rounding to the nearest integer, a half to the even one (the gradient is 0)") { try $0.round() },
+        unary("trunc", "rounding toward zero (the gradient is 0)") { try $0.trunc() },
+        unary("log1p", "log(1 + x), exact for small x") { try $0.log1p() },
+        unary("expm1", "e^x − 1, exact for small x") { try $0.expm1() },
+        unary("erf", "error function") { try $0.erf() },
+        unary("rsqrt", "1/√x") { try $0.rsqrt() },
+        unary("reciprocal", "1/x") { try $0.reciprocal() },
+        unary("square", "x²") { try $0.square() },
         LuaFunction("leaky_relu", "x:leaky_relu([slope])", "x where x > 0, else slope·x (default 0.01).") { a in
             [.tensor(try a.tensor(1).leakyRelu(try a.number(2, default: 0.01)))]
         },
@@ -191,17 +207,34 @@ enum TensorMethods {
         reduction("mean", "mean") { try $0.mean(dim: $1, keepDim: $2) },
         extremum("max", largest: true),
         extremum("min", largest: false),
-        LuaFunction("argmax", "x:argmax(dim)", "1-based indices of the largest entries along dim (an i32 tensor).\n  local predicted = scores:argmax(2)") { a in
+        LuaFunction("argmax", "x:argmax(dim [, keepdim])", "1-based indices of the largest entries along dim (an i32 tensor).\n  local predicted = scores:argmax(2)") { a in
             let x = try a.tensor(1)
-            return [.tensor(try x.argmax(dim: try a.dimension(2, rank: x.rank)).add(1))]
+            return [.tensor(try x.argmax(dim: try a.dimension(2, rank: x.rank), keepDim: try a.bool(3, default: false)).add(1))]
         },
-        LuaFunction("argmin", "x:argmin(dim)", "1-based indices of the smallest entries along dim.") { a in
+        LuaFunction("argmin", "x:argmin(dim [, keepdim])", "1-based indices of the smallest entries along dim.\n  local nearest = distances:argmin(-1)") { a in
             let x = try a.tensor(1)
-            return [.tensor(try x.argmin(dim: try a.dimension(2, rank: x.rank)).add(1))]
+            return [.tensor(try x.argmin(dim: try a.dimension(2, rank: x.rank), keepDim: try a.bool(3, default: false)).add(1))]
         },
+        LuaFunction("logsumexp", "x:logsumexp([dim [, keepdim]])", """
+        log Σ e^x over all elements (a 0-d tensor) or along dim, computed stably (the maximum taken out first);
+        differentiable (its gradient is the softmax).
+          local lse = scores:logsumexp(-1)
+        """, returningTensor: { a in
+            let x = try a.tensor(1)
+            return try x.logsumexp(dim: try a.optionalDimension(2, rank: x.rank), keepDim: try a.bool(3, default: false))
+        }),
         spread("var", "Variance Σ(x-mean)²/(n-correction); correction 1 (default) is unbiased, 0 numpy's.") { try $0.variance(dim: $1, keepDim: $2, correction: $3) },
         spread("std", "Standard deviation; correction as in var.") { try $0.std(dim: $1, keepDim: $2, correction: $3) },
-        LuaFunction("norm", "x:norm()", "The Euclidean (Frobenius) norm of all elements, a 0-d tensor.") { a in [.tensor(try a.tensor(1).norm())] },
+        LuaFunction("norm", "x:norm([p [, dim [, keepdim]]])", """
+        The p-norm (p = 2 by default, 1, math.huge for the largest |x|, or any p ≥ 1) of all elements (a 0-d
+        tensor) or along dim; differentiable.
+          local l2 = x:norm();  local rows = x:norm(1, 2)
+        """, returningTensor: { a in
+            let x = try a.tensor(1)
+            let p = try a.number(2, default: 2)
+            guard p >= 1 else { throw a.argumentError(2, "p must be at least 1 (or math.huge), got \(p)") }
+            return try x.norm(p: p, dim: try a.optionalDimension(3, rank: x.rank), keepDim: try a.bool(4, default: false))
+        }),
         LuaFunction("softmax", "x:softmax([dim])", "Softmax along dim (default: the last), computed stably.") { a in
             let x = try a.tensor(1)
             return [.tensor(try x.softmax(dim: try a.optionalDimension(2, rank: x.rank) ?? -1))]

@@ -211,7 +211,7 @@ enum TensorMethods {
             let x = try a.tensor(1)
             return [.tensor(try x.argmax(dim: try a.dimension(2, rank: x.rank), keepDim: try a.bool(3, default: false)).add(1))]
         },
-        LuaFunction("argmin", "x:argmin(dim [, keepdim])", "1-based indices of the smallest entries along dim.\n  local nearest = distances:argmin(-1)") { a in
+        LuaFunction("argmin", "x:argmin(dim [, keepdim])", "1-based indices of the smallest entries along dim.\n  local nearest = scores:argmin(-1)") { a in
             let x = try a.tensor(1)
             return [.tensor(try x.argmin(dim: try a.dimension(2, rank: x.rank), keepDim: try a.bool(3, default: false)).add(1))]
         },

@@ -17,6 +17,17 @@ enum TensorLibrary {
         }
     }
 
+    /// zeros_like and its kind: a new tensor of x's shape, in x's dtype unless one is given.
+    static func like(_ name: String, _ what: String, _ make: @escaping @Sendable (Tensor, DType) throws -> Tensor) -> LuaFunction {
+        LuaFunction(name, "tensor.\(name)(x [, dtype])", """
+        A new tensor \(what), of x's shape and (unless dtype is given) dtype.
+          local y = tensor.\(name)(x)
+        """) { a in
+            let x = try a.tensor(1)
+            return [.tensor(try make(x, try a.dtype(2, default: x.dtype)))]
+        }
+    }
+
     static let functions: [LuaFunction] = [
         creator("zeros", "of zeros") { try Tensor.zeros($0, dtype: $1) },
         creator("ones", "of ones") { try Tensor.ones($0, dtype: $1) },
@@ -28,6 +39,46 @@ enum TensorLibrary {
         """) { a in
             let (shape, next) = try a.shape(1)
             return [.tensor(try Tensor.full(shape, try a.number(next), dtype: try a.dtype(next + 1)))]
+        },
+        like("zeros_like", "of zeros") { x, d in try Tensor.zeros(x.shape, dtype: d) },
+        like("ones_like", "of ones") { x, d in try Tensor.ones(x.shape, dtype: d) },
+        like("rand_like", "uniform in [0, 1), from the seeded generator") { x, d in try Tensor.rand(x.shape, dtype: d) },
+        like("randn_like", "of standard normal values, from the seeded generator") { x, d in try Tensor.randn(x.shape, dtype: d) },
+        LuaFunction("full_like", "tensor.full_like(x, value [, dtype])", """
+        A new tensor of x's shape (and dtype, unless one is given) with every element value.
+          local halves = tensor.full_like(x, 0.5)
+        """) { a in
+            let x = try a.tensor(1)
+            return [.tensor(try Tensor.full(x.shape, try a.number(2), dtype: try a.dtype(3, default: x.dtype)))]
+        },
+        LuaFunction("linspace", "tensor.linspace(start, stop, steps [, dtype])", """
+        steps values evenly spaced from start to stop, both included (torch.linspace).
+          tensor.linspace(0, 1, 5)   -- 0 0.25 0.5 0.75 1
+        """) { a in
+            [.tensor(try Tensor.linspace(try a.number(1), try a.number(2), steps: try a.integer(3), dtype: try a.dtype(4)))]
+        },
+        LuaFunction("logspace", "tensor.logspace(start, stop, steps [, base] [, dtype])", """
+        base^v (base 10 by default) for steps values v evenly spaced from start to stop (torch.logspace).
+          local lrs = tensor.logspace(-4, -1, 4)   -- 1e-4 1e-3 1e-2 1e-1
+        """) { a in
+            let hasBase = a.type(4) == LUA_TNUMBER
+            return [.tensor(try Tensor.logspace(try a.number(1), try a.number(2), steps: try a.integer(3),
+                                                base: hasBase ? try a.number(4) : 10, dtype: try a.dtype(hasBase ? 5 : 4)))]
+        },
+        LuaFunction("randint", "tensor.randint(low, high, shape [, dtype])", """
+        Integers drawn uniformly from low to high − 1 (high excluded, as torch.randint), i32 unless a dtype is
+        given, from the seeded generator.
+          local tokens = tensor.randint(1, 66, {12, 64})
+        """) { a in
+            let (low, high) = (try a.integer(1), try a.integer(2))
+            let (shape, next) = try a.shape(3)
+            return [.tensor(try Tensor.randint(low, high, shape, dtype: try a.dtype(next, default: .i32)))]
+        },
+        LuaFunction("randperm", "tensor.randperm(n [, dtype])", """
+        A random permutation of 1..n (i32), from the seeded generator: indices for a shuffle.
+          local order = tensor.randperm(10)
+        """) { a in
+            [.tensor(try Tensor.randperm(try a.integer(1), dtype: try a.dtype(2, default: .i32)))]
         },
         LuaFunction("arange", "tensor.arange([start,] stop [, step] [, dtype])", """
         start, start+step, … up to but not including stop, as numpy's arange.
@@ -148,6 +199,26 @@ enum TensorLibrary {
             }
             try SafeTensors.save(named, metadata: meta, to: path)
             return []
+        },
+        LuaFunction("stack", "tensor.stack(tensors [, dim])", """
+        Joins a table of tensors of one shape along a new dimension dim (default 1; -1 appends it).
+          local batch = tensor.stack({a, b})   -- two [n, p] tensors: [2, n, p]
+        """) { a in
+            guard case .array(let items) = try a.value(1) else { throw a.typeError(1, expected: "table of tensors") }
+            let ts = try items.enumerated().map { k, v -> Tensor in
+                guard let t = v.tensor else { throw a.argumentError(1, "entry \(k + 1) is \(v.typeName), expected a tensor") }
+                return t
+            }
+            guard let first = ts.first else { throw a.argumentError(1, "expected at least one tensor") }
+            var dim = 0
+            if !a.isNoneOrNil(2) {
+                let d = try a.integer(2), places = first.rank + 1
+                guard (d >= 1 && d <= places) || (d < 0 && d >= -places) else {
+                    throw a.argumentError(2, "position \(d) out of range 1..\(places) (or -\(places)..-1)")
+                }
+                dim = d > 0 ? d - 1 : places + d
+            }
+            return [.tensor(try Tensor.stack(ts, dim: dim))]
         },
         LuaFunction("cat", "tensor.cat(tensors [, dim])", """
         Joins a table of tensors along dim (default 1); other sizes must agree.

@@ -215,6 +215,87 @@ enum TensorMethods {
             let x = try a.tensor(1)
             return [.tensor(try x.argmin(dim: try a.dimension(2, rank: x.rank), keepDim: try a.bool(3, default: false)).add(1))]
         },
+        LuaFunction("chunk", "x:chunk(n [, dim])", """
+        At most n pieces along dim (default 1), each ⌈size/n⌉ long but the last, as a list (torch.chunk).
+          local q, k, v = table.unpack(x:chunk(3, 1))
+        """) { a in
+            let x = try a.tensor(1)
+            return [.array(try x.chunk(try a.integer(2), dim: try a.optionalDimension(3, rank: x.rank) ?? 0).map { .tensor($0) })]
+        },
+        LuaFunction("split", "x:split(size_or_sizes [, dim])", """
+        Pieces along dim (default 1) of the given size (the last shorter when it does not divide) or of the
+        listed sizes, as a list (torch.split).
+          local head, tail = table.unpack(x:split({1, x:size(1) - 1}, 1))
+        """) { a in
+            let x = try a.tensor(1)
+            let dim = try a.optionalDimension(3, rank: x.rank) ?? 0
+            if a.type(2) == LUA_TTABLE {
+                guard case .array(let items) = try a.value(2) else { throw a.typeError(2, expected: "size or list of sizes") }
+                let sizes = try items.map { v -> Int in
+                    guard let n = v.number, let i = Int(exactly: n) else { throw a.argumentError(2, "sizes must be whole numbers") }
+                    return i
+                }
+                return [.array(try x.split(sizes: sizes, dim: dim).map { .tensor($0) })]
+            }
+            return [.array(try x.split(size: try a.integer(2), dim: dim).map { .tensor($0) })]
+        },
+        LuaFunction("unbind", "x:unbind([dim])", """
+        The slices along dim (default 1), that dimension removed, as a list (torch.unbind).
+          for _, row in ipairs(x:unbind(1)) do print(row:sum():item()) end
+        """) { a in
+            let x = try a.tensor(1)
+            return [.array(try x.unbind(dim: try a.optionalDimension(2, rank: x.rank) ?? 0).map { .tensor($0) })]
+        },
+        LuaFunction("flip", "x:flip(dim, ...)", """
+        The entries along each dim given in reverse order (a copy; torch.flip).
+          local reversed = x:flip(1)
+        """, returningTensor: { a in
+            let x = try a.tensor(1)
+            var dims: [Int] = []
+            var i = 2
+            while !a.isNoneOrNil(i) { dims.append(try a.dimension(i, rank: x.rank)); i += 1 }
+            guard !dims.isEmpty else { throw a.argumentError(2, "expected at least one dimension") }
+            return try x.flip(dims: dims)
+        }),
+        LuaFunction("roll", "x:roll(shift [, dim])", """
+        The entries moved shift places along dim, wrapping around; without dim, of the flattened tensor,
+        its shape kept (torch.roll).
+          local shifted = x:roll(1, 2)
+        """, returningTensor: { a in
+            let x = try a.tensor(1)
+            return try x.roll(try a.integer(2), dim: try a.optionalDimension(3, rank: x.rank))
+        }),
+        LuaFunction("tril", "x:tril([diagonal])", """
+        The lower triangle of the last two dimensions (entries with column − row ≤ diagonal, default 0), the
+        rest 0; differentiable (torch.tril).
+          local causal = tensor.ones{4, 4}:tril()
+        """, returningTensor: { a in try a.tensor(1).tril(try a.integer(2, default: 0)) }),
+        LuaFunction("triu", "x:triu([diagonal])", """
+        The upper triangle of the last two dimensions (column − row ≥ diagonal, default 0), the rest 0 (torch.triu).
+          local future = tensor.ones{4, 4}:triu(1)
+        """, returningTensor: { a in try a.tensor(1).triu(try a.integer(2, default: 0)) }),
+        LuaFunction("repeat_interleave", "x:repeat_interleave(repeats [, dim])", """
+        Each entry along dim repeated repeats times in place; without dim, of the flattened tensor
+        (torch.repeat_interleave).
+          local doubled = x:repeat_interleave(2, 1)
+        """, returningTensor: { a in
+            let x = try a.tensor(1)
+            guard let dim = try a.optionalDimension(3, rank: x.rank) else { return try x.reshape([x.count]).repeatInterleave(try a.integer(2), dim: 0) }
+            return try x.repeatInterleave(try a.integer(2), dim: dim)
+        }),
+        LuaFunction("masked_fill", "x:masked_fill(mask, value)", """
+        A new tensor: value where mask is non-zero, else x's entries; the mask broadcasts (torch.masked_fill).
+          local masked = scores:masked_fill(scores:lt(0), -math.huge)
+        """, returningTensor: { a in try a.tensor(1).maskedFill(try a.tensor(2), try a.number(3)) }),
+        LuaFunction("multinomial", "w:multinomial(samples [, {replacement=false}])", """
+        1-based category indices drawn from each row of the non-negative weights w (1-d or 2-d, not
+        necessarily normalized), with or without replacement (torch.multinomial), from the seeded generator.
+          local next_token = scores:softmax(-1):multinomial(1)
+        """) { a in
+            let w = try a.tensor(1)
+            let o = try a.options(3, allowed: ["replacement"])
+            return [.tensor(try w.multinomial(try a.integer(2), replacement: try o.bool("replacement", default: false)))]
+        },
         LuaFunction("logsumexp", "x:logsumexp([dim [, keepdim]])", """
         log Σ e^x over all elements (a 0-d tensor) or along dim, computed stably (the maximum taken out first);
         differentiable (its gradient is the softmax).

@@ -40,25 +40,29 @@ local function parameters(sig)
   if not inner then return nil end
   inner = inner:sub(2, -2)
   local params = {}
-  -- optional parts are bracketed; everything inside a [...] is optional
+  -- left to right: a name, a {...} options table, "...", or a [...] group,
+  -- whose contents (nested groups too) are optional
   local function walk(text, optional)
-    for _, part in ipairs(split_top(text)) do
-      local opt = part:match("^%[(.*)%]$")
-      if opt then
-        walk((opt:gsub("^%s*,", "")), true)
+    local i = 1
+    while i <= #text do
+      local ch = text:sub(i, i)
+      if ch:match("[%s,]") then
+        i = i + 1
+      elseif ch == "[" or ch == "{" then
+        local group = text:match(ch == "[" and "^%b[]" or "^%b{}", i)
+        if not group then return end   -- unbalanced: what is there is kept
+        if ch == "[" then walk(group:sub(2, -2), true)
+        else params[#params + 1] = {name = "options", optional = optional, options = group:sub(2, -2)} end
+        i = i + #group
+      elseif text:sub(i, i + 2) == "..." then
+        params[#params + 1] = {name = "...", optional = true, vararg = true}
+        i = i + 3
       else
-        local lead, rest = part:match("^([^%[]-)%s*(%[.*%])$")   -- "dim [, keepdim]"
-        if lead and lead ~= "" then
-          walk(lead, optional); walk(rest, true)
-        elseif part == "..." or part:match("^%.%.%.") then
-          params[#params + 1] = {name = "...", optional = true, vararg = true}
-        elseif part:match("^{") then
-          params[#params + 1] = {name = "options", optional = optional, options = part:match("%b{}"):sub(2, -2)}
-        else
-          local name = part:match("^([%a_][%w_]*)") or ("arg" .. (#params + 1))
-          if keywords[name] then name = name .. "_" end   -- nn.Linear(in, out)
-          params[#params + 1] = {name = name, optional = optional}
-        end
+        local word = text:match("^[^%s,%[%]{}]+", i)
+        local name = word:match("^([%a_][%w_]*)") or ("arg" .. (#params + 1))
+        if keywords[name] then name = name .. "_" end   -- nn.Linear(in, out)
+        params[#params + 1] = {name = name, optional = optional}
+        i = i + #word
       end
     end
   end

@@ -39,7 +39,9 @@ struct LuaFunction: Sendable {
         return f
     }
 
-    init(_ name: String, _ signature: String, _ help: String, returningTensor body: @escaping @Sendable (inout LuaArgs) throws -> Tensor) {
+    init(_ name: String, _ signature: String, _ help: String, options: [String] = [],
+         returningTensor body: @escaping @Sendable (inout LuaArgs) throws -> Tensor) {
+        self.options = options
         self.name = name
         self.signature = signature
         self.help = help

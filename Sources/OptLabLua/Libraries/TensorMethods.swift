@@ -287,6 +287,72 @@ enum TensorMethods {
         A new tensor: value where mask is non-zero, else x's entries; the mask broadcasts (torch.masked_fill).
           local masked = scores:masked_fill(scores:lt(0), -math.huge)
         """, returningTensor: { a in try a.tensor(1).maskedFill(try a.tensor(2), try a.number(3)) }),
+        LuaFunction("cumsum", "x:cumsum(dim)", "The running sum along dim; differentiable.\n  local totals = x:cumsum(1)", returningTensor: { a in
+            let x = try a.tensor(1)
+            return try x.cumsum(dim: try a.dimension(2, rank: x.rank))
+        }),
+        LuaFunction("cumprod", "x:cumprod(dim)", "The running product along dim; differentiable, zeros included.\n  local products = x:cumprod(1)", returningTensor: { a in
+            let x = try a.tensor(1)
+            return try x.cumprod(dim: try a.dimension(2, rank: x.rank))
+        }),
+        LuaFunction("sort", "x:sort([dim [, descending]])", """
+        The entries along dim (default the last) in order, and their 1-based indices (two results). Stable;
+        NaN sorts as the largest. The values are differentiable.
+          local sorted, order = x:sort(1, true)
+        """) { a in
+            let x = try a.tensor(1)
+            let r = try x.sort(dim: try a.optionalDimension(2, rank: x.rank) ?? -1, descending: try a.bool(3, default: false))
+            return [.tensor(r.values), .tensor(try r.indices.add(1))]
+        },
+        LuaFunction("argsort", "x:argsort([dim [, descending]])", "The 1-based indices that sort x along dim (default the last); stable.\n  local order = x:argsort(1)") { a in
+            let x = try a.tensor(1)
+            return [.tensor(try x.sort(dim: try a.optionalDimension(2, rank: x.rank) ?? -1, descending: try a.bool(3, default: false)).indices.add(1))]
+        },
+        LuaFunction("topk", "x:topk(k [, dim [, largest]])", """
+        The k largest (smallest with largest = false) entries along dim (default the last), in order, and
+        their 1-based indices (two results). The values are differentiable.
+          local best, which = scores:topk(3)
+        """) { a in
+            let x = try a.tensor(1)
+            let r = try x.topk(try a.integer(2), dim: try a.optionalDimension(3, rank: x.rank) ?? -1, largest: try a.bool(4, default: true))
+            return [.tensor(r.values), .tensor(try r.indices.add(1))]
+        },
+        LuaFunction("lerp", "x:lerp(stop, weight)", "x + weight·(stop − x); weight a number or a tensor; differentiable.\n  local mid = x:lerp(x * 2, 0.5)", returningTensor: { a in
+            let x = try a.tensor(1)
+            return try x.lerp(try a.operand(2, like: x), weight: try a.operand(3, like: x))
+        }),
+        LuaFunction("scatter_add", "x:scatter_add(dim, index, src)", """
+        A copy of x with src's entries added at the 1-based index along dim (torch.scatter_add): for dim 1,
+        out[index[i][j]][j] += src[i][j]. Differentiable in x and src.
+          local counts = tensor.zeros{3}:scatter_add(1, tensor.from({1, 3, 3}, "i32"), tensor.ones{3})
+        """, returningTensor: { a in
+            let x = try a.tensor(1)
+            return try x.scatterAdd(dim: try a.dimension(2, rank: x.rank), try a.indices(3), try a.tensor(4))
+        }),
+        LuaFunction("index_add", "x:index_add(dim, index, source [, alpha])", """
+        A copy of x with alpha·source's slices added at the 1-based indices along dim (torch.index_add).
+          local y = tensor.zeros{3, 2}:index_add(1, tensor.from({3, 1}, "i32"), tensor.ones{2, 2})
+        """, returningTensor: { a in
+            let x = try a.tensor(1)
+            return try x.indexAdd(dim: try a.dimension(2, rank: x.rank), try a.indices(3), try a.tensor(4), alpha: try a.number(5, default: 1))
+        }),
+        LuaFunction("gelu", "x:gelu([{approximate=\"none\"}])", """
+        GELU x·Φ(x) with erf (PyTorch's default), or its tanh approximation with approximate = "tanh".
+          local h = x:gelu()
+        """, options: ["approximate"], returningTensor: { a in
+            let o = try a.options(2, allowed: ["approximate"])
+            let kind = try o.string("approximate", default: "none")
+            guard kind == "none" || kind == "tanh" else { throw a.argumentError(2, "approximate must be \"none\" or \"tanh\", got \"\(kind)\"") }
+            return try a.tensor(1).gelu(tanh: kind == "tanh")
+        }),
+        unary("silu", "SiLU x·σ(x)") { try $0.silu() },
+        LuaFunction("softplus", "x:softplus([{beta=1, threshold=20}])", """
+        log(1 + e^(beta·x))/beta, and x where beta·x > threshold (PyTorch's); differentiable.
+          local positive = x:softplus()
+        """, options: ["beta", "threshold"], returningTensor: { a in
+            let o = try a.options(2, allowed: ["beta", "threshold"])
+            return try a.tensor(1).softplus(beta: try o.number("beta", default: 1), threshold: try o.number("threshold", default: 20))
+        }),
         LuaFunction("multinomial", "w:multinomial(samples [, {replacement=false}])", """
         1-based category indices drawn from each row of the non-negative weights w (1-d or 2-d, not
         necessarily normalized), with or without replacement (torch.multinomial), from the seeded generator.

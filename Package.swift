@@ -88,7 +88,8 @@ let package = Package(
 
         // (Examples/EmbedOptLab is a package of its own that depends on this one by path.)
 
-        .testTarget(name: "OptLabRuntimeTests", dependencies: ["OptLabRuntime"]),
+        // (Fixtures/: numbers PyTorch printed, read by the tests from their source folder)
+        .testTarget(name: "OptLabRuntimeTests", dependencies: ["OptLabRuntime"], exclude: ["Fixtures"]),
         .testTarget(name: "OptLabChartsTests", dependencies: ["OptLabCharts", "OptLabRuntime"]),
         .testTarget(name: "OptLabLuaTests", dependencies: ["OptLabLua", "LuaLink", "OptLabRuntime"]),
     ]

@@ -1,17 +1,16 @@
 import Foundation
 
 /// The activations of today's models as tensor functions, built from
-/// differentiable ops (so their gradients are PyTorch's): GELU (exact, with
-/// erf, PyTorch's default; or its tanh approximation), SiLU and Softplus.
+/// differentiable ops (so their gradients are PyTorch's): GELU's tanh
+/// approximation (the exact GELU is GELU.swift's), SiLU and Softplus.
 extension Tensor {
-    /// x·Φ(x) = ½x(1 + erf(x/√2)); `tanh: true` is PyTorch's approximate = "tanh".
-    public func gelu(tanh approximate: Bool = false) throws -> Tensor {
+    /// GELU: the exact one (`gelu()`, GELU.swift's fused kernel) or, with
+    /// `tanh: true`, PyTorch's approximate = "tanh" form.
+    public func gelu(tanh approximate: Bool) throws -> Tensor {
+        guard approximate else { return try gelu() }
         try requireFloat("gelu")
-        if approximate {
-            let inner = try add(pow(3).mul(0.044715)).mul((2 / Double.pi).squareRoot())
-            return try mul(0.5).mul(inner.tanh().add(1))
-        }
-        return try mul(0.5).mul(mul(1 / 2.0.squareRoot()).erf().add(1))
+        let inner = try add(pow(3).mul(0.044715)).mul((2 / Double.pi).squareRoot())
+        return try mul(0.5).mul(inner.tanh().add(1))
     }
 
     /// x·σ(x).

@@ -13,6 +13,14 @@ import Testing
         var input: [Int]
         /// Dropout's mask is redrawn from this seed before every evaluation.
         var reseed = false
+        /// The input is token ids in 1...ids (an Embedding's), not values.
+        var ids: Int? = nil
+    }
+
+    /// An entry's input: values drawn N(0, 1), or token ids.
+    static func input(_ e: Entry, seed: UInt64) throws -> Tensor {
+        guard let n = e.ids else { return try f64(e.input, seed: seed) }
+        return try Tensor.randint(1, n + 1, e.input, generator: Generator(seed: seed))
     }
 
     static let entries: [String: Entry] = [
@@ -31,6 +39,12 @@ import Testing
         "Maxout": Entry(numbers: ["in": 4, "out": 3, "pieces": 2], input: [5, 4]),
         "Sequential": Entry(children: { [try Linear(4, 5), ReLU(), try Linear(5, 2)] }, input: [3, 4]),
         "Ensemble": Entry(children: { [try Linear(4, 3), try Linear(4, 3, initialization: .xavier)] }, input: [3, 4]),
+        "Embedding": Entry(numbers: ["n": 6, "d": 3, "padding_idx": 2], input: [2, 4], ids: 6),
+        "LayerNorm": Entry(numbers: ["features": 5], input: [2, 3, 5]),
+        "RMSNorm": Entry(numbers: ["features": 5, "eps": 1e-6], input: [2, 3, 5]),
+        "SiLU": Entry(input: [4, 6]),
+        "Softplus": Entry(numbers: ["beta": 2], input: [4, 6]),
+        "Identity": Entry(input: [4, 6]),
     ]
 
     @Test func everyLayerHasAnEntry() {
@@ -49,7 +63,27 @@ import Testing
     func gradientsMatchFiniteDifferences(_ name: String) throws {
         guard let kind = Layers.kind(named: name), Self.entries[name] != nil else { return }
         let (m, e) = try Self.build(kind)
-        try expectModuleGradientsMatch(m, input: try f64(e.input, seed: 3), what: name) {
+        if e.ids != nil {
+            // token ids have no gradient: the parameters' against finite differences
+            let ids = try Self.input(e, seed: 3)
+            let r = try Tensor.randn(try m.forward(ids).shape, dtype: .f64, generator: Generator(seed: 99))
+            func loss() throws -> Double { try Tensor.withNoGrad { try m.forward(ids).mul(r).sum().item() } }
+            try m.forward(ids).mul(r).sum().backward()
+            for (n, p) in m.namedParameters() {
+                let analytic = try p.grad?.toDoubles() ?? []
+                // (the padding row's value passes but, by definition as in PyTorch, it gets no gradient)
+                let padding = e.numbers["padding_idx"].map { Int($0) - 1 }, width = Int(e.numbers["d"] ?? 1)
+                for i in 0..<p.count where padding != i / width {
+                    let v = p.element(i)
+                    p.setElement(i, v + 1e-6); let plus = try loss()
+                    p.setElement(i, v - 1e-6); let minus = try loss()
+                    p.setElement(i, v)
+                    #expect(Swift.abs(analytic[i] - (plus - minus) / 2e-6) < 1e-6, "\(name).\(n)[\(i)]")
+                }
+            }
+            return
+        }
+        try expectModuleGradientsMatch(m, input: try Self.input(e, seed: 3), what: name) {
             if e.reseed { Generator.default.seed(7) }
         }
     }
@@ -58,7 +92,7 @@ import Testing
     func checkpointsRebuildTheSameLayer(_ name: String) throws {
         guard let kind = Layers.kind(named: name), Self.entries[name] != nil else { return }
         let (m, e) = try Self.build(kind)
-        let x = try f64(e.input, seed: 4)
+        let x = try Self.input(e, seed: 4)
         if m is BatchNorm { _ = try m.forward(x) }   // running statistics that differ from the initial ones
         m.evaluate()
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("layer-\(name)-\(UUID().uuidString).safetensors").path

@@ -52,3 +52,43 @@ extension Sigmoid {
 extension Flatten {
     public static let kind = LayerKind("Flatten", signature: "nn.Flatten()", help: "[N, …] → [N, features].") { _ in Flatten() }
 }
+
+/// x·σ(x), the SiLU (swish) of today's MLP blocks.
+public final class SiLU: Module {
+    override public func forward(_ x: Tensor) throws -> Tensor { try x.silu() }
+    override public var summary: String { "SiLU" }
+}
+
+/// log(1 + e^(βx))/β, linear above the threshold.
+public final class Softplus: Module {
+    public let beta: Double, threshold: Double
+    public init(beta: Double = 1, threshold: Double = 20) throws {
+        guard beta > 0 else { throw RuntimeError(.argument, "Softplus", "beta must be positive, got \(beta)") }
+        (self.beta, self.threshold) = (beta, threshold)
+    }
+    override public var config: [String: Double] { ["beta": beta, "threshold": threshold] }
+    override public func forward(_ x: Tensor) throws -> Tensor { try x.softplus(beta: beta, threshold: threshold) }
+    override public var summary: String { "Softplus" }
+}
+
+/// Its input, unchanged: a placeholder where a block may have a layer.
+public final class Identity: Module {
+    override public func forward(_ x: Tensor) throws -> Tensor { x }
+    override public var summary: String { "Identity" }
+}
+
+extension SiLU {
+    public static let kind = LayerKind("SiLU", signature: "nn.SiLU()", help: "x·σ(x) (swish).") { _ in SiLU() }
+}
+
+extension Softplus {
+    public static let kind = LayerKind("Softplus", signature: "nn.Softplus([{beta=1, threshold=20}])",
+        help: "log(1 + e^(beta·x))/beta, and x where beta·x > threshold, as PyTorch's.",
+        options: [.init("beta", .number, default: 1), .init("threshold", .number, default: 20)]) { a in
+        try Softplus(beta: a.number("beta", default: 1), threshold: a.number("threshold", default: 20))
+    }
+}
+
+extension Identity {
+    public static let kind = LayerKind("Identity", signature: "nn.Identity()", help: "Its input, unchanged.") { _ in Identity() }
+}

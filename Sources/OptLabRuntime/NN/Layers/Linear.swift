@@ -32,10 +32,13 @@ public final class Linear: Module {
 
     override public var choices: [String: String] { ["init": initialization.rawValue] }
 
+    /// x of shape [N, in], or […, in] (a sequence's [N, T, in]: every leading dimension is a batch one).
     override public func forward(_ x: Tensor) throws -> Tensor {
-        try expectRank(x, [2], what: "a batch of shape [N,\(inputs)]")
-        try expectFeatures(x, inputs, dim: 1)
-        return try x.linear(weight: weight, bias: bias)
+        guard x.rank >= 2 else { throw RuntimeError(.shape, typeName, "expected a batch of shape [N,\(inputs)] or [..., \(inputs)], got shape \(describe(x.shape))") }
+        try expectFeatures(x, inputs, dim: x.rank - 1)
+        if x.rank == 2 { return try x.linear(weight: weight, bias: bias) }
+        let lead = Array(x.shape.dropLast())
+        return try x.reshape([x.count / inputs, inputs]).linear(weight: weight, bias: bias).reshape(lead + [outputs])
     }
 
     override public var summary: String { "Linear(\(inputs) -> \(outputs))" }

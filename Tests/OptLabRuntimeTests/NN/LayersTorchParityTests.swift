@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+@testable import OptLabRuntime
+
+/// The sequence-model layers against PyTorch 2.15 in f64 with the same
+/// weights (Tests/references/layers_torch.py writes Fixtures/layers_torch.json):
+/// outputs, the input's gradient and every parameter's, by PyTorch's
+/// parameter names, to 1e-9 relative.
+@Suite struct LayersTorchParityTests {
+    static let layers: [String: @Sendable ([String: Any]) throws -> Module] = [
+        "Embedding_10_4": { _ in try Embedding(10, 4, dtype: .f64) },
+        "Embedding_10_4_pad1": { _ in try Embedding(10, 4, paddingIndex: 1, dtype: .f64) },
+        "LayerNorm_5": { _ in try LayerNorm(5, dtype: .f64) },
+        "LayerNorm_5_noaffine": { _ in try LayerNorm(5, affine: false, dtype: .f64) },
+        "LayerNorm_5_nobias_eps1e-3": { _ in try LayerNorm(5, eps: 1e-3, bias: false, dtype: .f64) },
+        "RMSNorm_5": { _ in try RMSNorm(5, dtype: .f64) },
+        "RMSNorm_5_eps1e-6": { _ in try RMSNorm(5, eps: 1e-6, dtype: .f64) },
+        "Linear_5_3_seq": { _ in try Linear(5, 3, dtype: .f64) },
+        "SiLU": { _ in SiLU() },
+        "Softplus_2_1": { _ in try Softplus(beta: 2, threshold: 1) },
+        "Identity": { _ in Identity() },
+    ]
+
+    @Test func everyLayerEqualsPyTorch() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/layers_torch.json")
+        let root = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        let cases = root["cases"] as! [[String: Any]]
+        #expect(cases.count == LayersTorchParityTests.layers.count)
+        func doubles(_ v: Any?) -> [Double] { (v as? [NSNumber])?.map(\.doubleValue) ?? [] }
+        func shape(_ v: Any?) -> [Int] { (v as? [NSNumber])?.map(\.intValue) ?? [] }
+        for c in cases {
+            let name = c["name"] as! String
+            guard let make = LayersTorchParityTests.layers[name] else { Issue.record("no layer for \(name)"); continue }
+            let layer = try make(c)
+            let params = c["params"] as! [String: [String: Any]]
+            let mine = Dictionary(uniqueKeysWithValues: layer.namedParameters().map { ($0.0, $0.1) })
+            #expect(Set(mine.keys) == Set(params.keys), "\(name): parameter names \(mine.keys.sorted()) vs PyTorch's \(params.keys.sorted())")
+            for (n, p) in params {
+                guard let t = mine[n] else { continue }
+                #expect(t.shape == shape(p["shape"]), "\(name).\(n) shape")
+                try Tensor.withNoGrad { try t.copy(from: Tensor.from(doubles(p["values"]), dtype: .f64).reshape(t.shape)) }
+            }
+            let input = c["input"] as! [String: Any]
+            let ids = input["ids"] as? Bool ?? false
+            let x = try Tensor.from(doubles(input["values"]), dtype: ids ? .i32 : .f64).reshape(shape(input["shape"]))
+            if !ids { try x.requiringGrad() }
+            let out = try layer.forward(x)
+            #expect(out.shape == shape(c["shape"]), "\(name): output shape")
+            expectClose(try out.toDoubles(), doubles(c["output"]), tolerance: 1e-9)
+            try out.mul(Tensor.from(doubles(c["w"]), dtype: .f64).reshape(out.shape)).sum().backward()
+            if let g = c["grad_input"] { expectClose(try x.grad?.toDoubles() ?? [], doubles(g), tolerance: 1e-9) }
+            for (n, p) in params {
+                guard let t = mine[n] else { continue }
+                expectClose(try t.grad?.toDoubles() ?? [], doubles(p["grad"]), tolerance: 1e-9)
+            }
+        }
+    }
+}
+
+/// The same layers' gradients against finite differences in f64, on shapes
+/// of a sequence model ([N, T, d]).
+@Suite struct SequenceLayerGradientTests {
+    @Test func gradientsMatchFiniteDifferences() throws {
+        let x = try f64([2, 3, 6], seed: 51)
+        try expectModuleGradientsMatch(try LayerNorm(6, dtype: .f64), input: x, what: "LayerNorm")
+        try expectModuleGradientsMatch(try LayerNorm(6, eps: 0.1, bias: false, dtype: .f64), input: x, what: "LayerNorm without bias")
+        try expectModuleGradientsMatch(try RMSNorm(6, dtype: .f64), input: x, what: "RMSNorm")
+        try expectModuleGradientsMatch(try Linear(6, 4, dtype: .f64), input: x, what: "Linear on [N, T, d]")
+        try expectModuleGradientsMatch(SiLU(), input: x, what: "SiLU")
+        try expectModuleGradientsMatch(try Softplus(beta: 3), input: x, what: "Softplus")  // (away from the threshold, where PyTorch's softplus jumps)
+    }
+
+    @Test func embeddingGradientsAccumulateRepeatedIdsAndSkipPadding() throws {
+        let e = try Embedding(5, 3, paddingIndex: 2, dtype: .f64)
+        #expect(try e.weight.narrow(dim: 0, start: 1, length: 1).toDoubles() == [0, 0, 0], "the padding row starts at zero")
+        let ids = try Tensor.from([1, 2, 1, 4], dtype: .i32).reshape([2, 2])
+        try e(ids).sum().backward()
+        let g = try e.weight.grad!.toDoubles()
+        #expect(Array(g[0..<3]) == [2, 2, 2], "id 1 twice: its row's gradient counts both")
+        #expect(Array(g[3..<6]) == [0, 0, 0], "the padding id gets none")
+        #expect(Array(g[9..<12]) == [1, 1, 1] && Array(g[12..<15]) == [0, 0, 0])
+        #expect(throws: RuntimeError.self) { try e(Tensor.from([6], dtype: .i32)) }
+        #expect(throws: RuntimeError.self) { try Embedding(5, 3, paddingIndex: 6) }
+        #expect(throws: RuntimeError.self) { try LayerNorm(4)(f64([2, 5], seed: 1)) }
+    }
+}

@@ -1,0 +1,58 @@
+"""Writes what PyTorch's layers give in f64 (outputs, and the gradients of
+sum(output * w) for the input and every parameter, by PyTorch's parameter
+names) for the layers LayersTorchParityTests builds with the same weights.
+
+    .build/torch-venv/bin/python Tests/references/layers_torch.py
+"""
+import json
+import os
+
+import torch
+
+torch.set_default_dtype(torch.float64)
+torch.manual_seed(20261206)
+gen = torch.Generator().manual_seed(7)
+cases = []
+
+
+def case(name, layer, x, **extra):
+    # (weights randomised away from their initial ones, so a weight that is never used would show)
+    with torch.no_grad():
+        for p in layer.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen) * 0.5 + (1 if p.dim() == 1 else 0))
+        if isinstance(layer, torch.nn.Embedding) and layer.padding_idx is not None:
+            layer.weight[layer.padding_idx].zero_()
+    floating = x.is_floating_point()
+    leaf = x.clone().requires_grad_(floating)
+    out = layer(leaf)
+    w = torch.randn(out.shape, generator=gen)
+    (out * w).sum().backward()
+    entry = {"name": name, "input": {"shape": list(x.shape), "values": (x + (0 if floating else 1)).flatten().tolist(),
+                                     "ids": not floating},
+             "params": {n: {"shape": list(p.shape), "values": p.detach().flatten().tolist(), "grad": p.grad.flatten().tolist()}
+                        for n, p in layer.named_parameters()},
+             "shape": list(out.shape), "output": out.detach().flatten().tolist(), "w": w.flatten().tolist()}
+    if floating:
+        entry["grad_input"] = leaf.grad.flatten().tolist()
+    entry.update(extra)
+    cases.append(entry)
+
+
+x3 = torch.randn((2, 3, 5), generator=gen) * 2
+ids = torch.tensor([[0, 3, 9], [2, 0, 5]])
+case("Embedding_10_4", torch.nn.Embedding(10, 4), ids)
+case("Embedding_10_4_pad1", torch.nn.Embedding(10, 4, padding_idx=0), ids, padding_idx=1)
+case("LayerNorm_5", torch.nn.LayerNorm(5), x3)
+case("LayerNorm_5_noaffine", torch.nn.LayerNorm(5, elementwise_affine=False), x3)
+case("LayerNorm_5_nobias_eps1e-3", torch.nn.LayerNorm(5, eps=1e-3, bias=False), x3)
+case("RMSNorm_5", torch.nn.RMSNorm(5), x3)
+case("RMSNorm_5_eps1e-6", torch.nn.RMSNorm(5, eps=1e-6), x3)
+case("Linear_5_3_seq", torch.nn.Linear(5, 3), x3)
+case("SiLU", torch.nn.SiLU(), x3)
+case("Softplus_2_1", torch.nn.Softplus(beta=2, threshold=1), x3)
+case("Identity", torch.nn.Identity(), x3)
+
+path = os.path.join(os.path.dirname(__file__), "..", "OptLabRuntimeTests", "Fixtures", "layers_torch.json")
+with open(path, "w") as f:
+    json.dump({"torch": torch.__version__, "cases": cases}, f, indent=0)
+print(f"wrote {len(cases)} cases from torch {torch.__version__} to {os.path.normpath(path)}")

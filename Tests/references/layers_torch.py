@@ -18,7 +18,7 @@ cases = []
 def case(name, layer, x, **extra):
     # (weights randomised away from their initial ones, so a weight that is never used would show)
     with torch.no_grad():
-        for p in layer.parameters():
+        for _, p in layer.named_parameters():
             p.copy_(torch.randn(p.shape, generator=gen) * 0.5 + (1 if p.dim() == 1 else 0))
         if isinstance(layer, torch.nn.Embedding) and layer.padding_idx is not None:
             layer.weight[layer.padding_idx].zero_()
@@ -51,6 +51,27 @@ case("Linear_5_3_seq", torch.nn.Linear(5, 3), x3)
 case("SiLU", torch.nn.SiLU(), x3)
 case("Softplus_2_1", torch.nn.Softplus(beta=2, threshold=1), x3)
 case("Identity", torch.nn.Identity(), x3)
+
+class SelfAttention(torch.nn.Module):
+    """nn.MultiheadAttention called on x, x, x (what optlab's layer computes), its parameters unprefixed."""
+
+    def __init__(self, d, heads, causal):
+        super().__init__()
+        self.attn = torch.nn.MultiheadAttention(d, heads, batch_first=True)
+        self.causal = causal
+
+    def named_parameters(self, *args, **kwargs):
+        return self.attn.named_parameters(*args, **kwargs)
+
+    def forward(self, x):
+        mask = torch.nn.Transformer.generate_square_subsequent_mask(x.shape[1]) if self.causal else None
+        return self.attn(x, x, x, need_weights=False, attn_mask=mask, is_causal=self.causal)[0]
+
+
+x4 = torch.randn((2, 4, 6), generator=gen)
+case("MultiheadAttention_6_2", SelfAttention(6, 2, False), x4)
+case("MultiheadAttention_6_2_causal", SelfAttention(6, 2, True), x4)
+case("MultiheadAttention_6_3_causal", SelfAttention(6, 3, True), x4)
 
 path = os.path.join(os.path.dirname(__file__), "..", "OptLabRuntimeTests", "Fixtures", "layers_torch.json")
 with open(path, "w") as f:

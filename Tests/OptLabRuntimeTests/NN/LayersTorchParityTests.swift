@@ -19,6 +19,9 @@ import Testing
         "SiLU": { _ in SiLU() },
         "Softplus_2_1": { _ in try Softplus(beta: 2, threshold: 1) },
         "Identity": { _ in Identity() },
+        "MultiheadAttention_6_2": { _ in try MultiheadAttention(6, 2, dtype: .f64) },
+        "MultiheadAttention_6_2_causal": { _ in try MultiheadAttention(6, 2, causal: true, dtype: .f64) },
+        "MultiheadAttention_6_3_causal": { _ in try MultiheadAttention(6, 3, causal: true, dtype: .f64) },
     ]
 
     @Test func everyLayerEqualsPyTorch() throws {
@@ -52,7 +55,12 @@ import Testing
             if let g = c["grad_input"] { expectClose(try x.grad?.toDoubles() ?? [], doubles(g), tolerance: 1e-9) }
             for (n, p) in params {
                 guard let t = mine[n] else { continue }
-                expectClose(try t.grad?.toDoubles() ?? [], doubles(p["grad"]), tolerance: 1e-9)
+                // (an entry that is zero in exact arithmetic, as the key bias's gradient through a softmax,
+                // is rounding noise on both sides: it is compared against 1e-4 of the largest entry)
+                let got = try t.grad?.toDoubles() ?? [], want = doubles(p["grad"])
+                let scale = 1e-4 * (want.map(Swift.abs).max() ?? 0)
+                let worst = zip(got, want).map { Swift.abs($0 - $1) / Swift.max(Swift.abs($0), Swift.abs($1), scale, 1e-300) }.max() ?? 0
+                #expect(got.count == want.count && worst <= 1e-9, "\(name).\(n): gradient off by \(worst)")
             }
         }
     }

@@ -48,7 +48,9 @@ import Testing
         for kind in Layers.all {
             var a = try LayersTests.arguments(kind)
             // distinct sizes, so a swapped dimension shows
-            for (p, size) in zip(kind.positional.filter { $0.defaultValue == nil }, [3, 5, 2]) { a.numbers[p.name] = Double(size) }
+            // (attention's d must be a multiple of its heads)
+            let sizes = kind.name == "MultiheadAttention" ? [6, 3] : [3, 5, 2]
+            for (p, size) in zip(kind.positional.filter { $0.defaultValue == nil }, sizes) { a.numbers[p.name] = Double(size) }
             if kind.takesChildren { a.children = [try Linear(3, 4), try BatchNorm(4), try Conv2d(2, 3, kernel: 2, bias: false)] }
             try expectDeclared(try kind.make(a), kind.name)
             for flag in kind.options where flag.kind == .flag {

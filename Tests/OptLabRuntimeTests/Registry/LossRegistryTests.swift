@@ -17,6 +17,11 @@ import Testing
         "SoftmaxCrossEntropy": Entry(numbers: ["label_smoothing": 0.1], targets: { try Tensor(int32: [0, 3, 1, 2, 3]) }),
         "MulticlassSVM": Entry(numbers: ["margin": 2], targets: { try Tensor(int32: [1, 0, 3, 3, 2]) }),
         "MSE": Entry(targets: { try f64([5, 4], seed: 11) }),
+        "L1": Entry(targets: { try f64([5, 4], seed: 12) }),
+        "Huber": Entry(numbers: ["delta": 0.7], targets: { try f64([5, 4], seed: 13) }),
+        "SmoothL1": Entry(numbers: ["beta": 0.5], targets: { try f64([5, 4], seed: 14) }),
+        "BCEWithLogits": Entry(numbers: ["pos_weight": 2], targets: { try Tensor.rand([5, 4], dtype: .f64, generator: Generator(seed: 15)) }),
+        "KLDiv": Entry(targets: { try f64([5, 4], seed: 16).softmax(dim: 1) }),
     ]
 
     @Test func everyLossHasAnEntry() {

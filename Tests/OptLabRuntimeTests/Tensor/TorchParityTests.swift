@@ -55,6 +55,11 @@ import Testing
         "stack_dim1": { (try Tensor.stack([$0[0], $0[1]], dim: 1), nil) },
         "scatter_add_dim0": { (try $0[0].scatterAdd(dim: 0, Tensor.from([2, 0, 1, 2, 0], dtype: .i32).reshape([1, 5]), $0[1]), nil) },
         "index_add_dim0": { (try $0[0].indexAdd(dim: 0, Tensor.from([2, 0], dtype: .i32), $0[1], alpha: 0.5), nil) },
+        "loss_l1": { (try L1().loss($0[0], $0[1]), nil) },
+        "loss_huber_0.7": { (try Huber(delta: 0.7).loss($0[0], $0[1]), nil) },
+        "loss_smoothl1_0.5": { (try SmoothL1(beta: 0.5).loss($0[0], $0[1]), nil) },
+        "loss_bce_pos2": { (try BCEWithLogits(positiveWeight: 2).loss($0[0], $0[1]), nil) },
+        "loss_kldiv": { (try KLDiv().loss($0[0], $0[1]), nil) },
         "linspace": { _ in (try Tensor.linspace(-1.5, 2.25, steps: 7, dtype: .f64), nil) },
         "logspace": { _ in (try Tensor.logspace(-4, -1, steps: 4, dtype: .f64), nil) },
     ]

@@ -55,11 +55,10 @@ public struct SmoothL1: LossRule {
     public var config: [String: Double] { ["beta": beta] }
     public var targets: LossTargets { .values }
     public var operation: String { "SmoothL1" }
+    /// Huber's with delta = beta, divided by beta (the identity PyTorch's docs state).
     public func loss(_ scores: Tensor, _ targets: Tensor) throws -> Tensor {
         try ValueLoss.check("SmoothL1", scores, targets)
-        let d = try scores.sub(targets), a = try d.abs()
-        let inside = try a.compare(.lt, .scalar(beta, dtype: a.dtype)).detach()
-        return try d.square().mul(0.5 / beta).where(inside, a.sub(0.5 * beta)).mean()
+        return try Huber(delta: beta).loss(scores, targets).div(beta)
     }
     public static let kind = LossKind("SmoothL1", signature: "nn.SmoothL1([{beta=1}])", help: """
         ½·d²/beta where |d| < beta, else |d| − ½·beta, d = prediction − target, mean over all elements

@@ -93,7 +93,7 @@ end)
 test("the live table fits the terminal, best first, and redraws over itself", function()
   local S, files, clock = stubs{rows = 8, cols = 50}
   local ctx = {root = "runs/s", space = {lr = {kind = "loguniform", lo = 1e-4, hi = 1}, width = {kind = "int", lo = 8, hi = 64}},
-               key = "val_acc", results = {}, reports = {}}
+               key = "val_acc", results = {}, reports = {}, stage_warnings = {}}
   local jobs = {}
   for t = 1, 6 do
     jobs[t] = {trial = t, stage = 1, dir = string.format("runs/s/s1-t%03d", t), config = {lr = 10 ^ -t, width = 8 * t}}

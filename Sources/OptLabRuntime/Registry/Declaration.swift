@@ -47,6 +47,8 @@ public struct Registry<Made, Traits: Sendable>: Sendable {
     public init(_ all: [Declaration<Made, Traits>]) {
         var byName: [String: Int] = [:]
         for (i, d) in all.enumerated() {
+            // (every registry is a static list in the code, made once at start: a duplicate is a
+            // programming error the registry tests show at once; no file, message or script reaches here)
             precondition(byName[d.name] == nil, "\(d.name) is registered twice")
             byName[d.name] = i
         }

@@ -5,7 +5,7 @@ extension Tensor {
     public func cumsum(dim: Int) throws -> Tensor {
         try requireFloat("cumsum")
         let d = try normalizedDim(dim, op: "cumsum")
-        let out = try scan(d) { running, v, _ in running + v }
+        let out = try scan(d, +)
         return Tensor.record("cumsum", out, [self]) { g, _ in
             [try g.flip(dims: [d]).cumsum(dim: d).flip(dims: [d])]
         }
@@ -16,7 +16,7 @@ extension Tensor {
     public func cumprod(dim: Int) throws -> Tensor {
         try requireFloat("cumprod")
         let d = try normalizedDim(dim, op: "cumprod")
-        let out = try scan(d, first: 1) { running, v, _ in running * v }
+        let out = try scan(d, *)
         let x = self
         return Tensor.record("cumprod", out, [x]) { g, _ in
             let L = ReductionLayout(x.shape, dim: d, keepDim: true)
@@ -41,16 +41,16 @@ extension Tensor {
         }
     }
 
-    /// out_j = step(out_{j−1}, x_j) along `d`, starting from `first`.
-    private func scan(_ d: Int, first: Double = 0, _ step: (Double, Double, Int) -> Double) throws -> Tensor {
+    /// out_0 = x_0, out_j = step(out_{j−1}, x_j) along `d`.
+    private func scan(_ d: Int, _ step: (Double, Double) -> Double) throws -> Tensor {
         let L = ReductionLayout(shape, dim: d, keepDim: true)
         let out = try Tensor(uninitialized: shape, dtype: dtype)
         for o in 0..<L.outer {
             for i in 0..<L.inner {
-                var running = first
+                var running = 0.0
                 for j in 0..<L.n {
                     let at = (o * L.n + j) * L.inner + i
-                    running = j == 0 && first == 0 ? element(at) : step(running, element(at), j)
+                    running = j == 0 ? element(at) : step(running, element(at))
                     out.setElement(at, running)
                 }
             }
@@ -82,14 +82,11 @@ extension Tensor {
         for o in 0..<L.outer {
             for i in 0..<L.inner {
                 let line = (0..<L.n).map { element((o * L.n + $0) * L.inner + i) }
-                // NaN counts as the largest, as in PyTorch
-                func before(_ a: Int, _ b: Int) -> Bool {
-                    let (x, y) = (line[a], line[b])
-                    if x.isNaN || y.isNaN { return x.isNaN && !y.isNaN ? largest : (!x.isNaN && y.isNaN ? !largest : a < b) }
-                    if x != y { return largest ? x > y : x < y }
-                    return a < b
+                // NaN counts as larger than everything, as in PyTorch; ties keep their order
+                let keys = line.map { ($0.isNaN ? 1 : 0, $0.isNaN ? 0 : $0) }
+                let order = (0..<L.n).sorted { a, b in
+                    keys[a] == keys[b] ? a < b : (largest ? keys[a] > keys[b] : keys[a] < keys[b])
                 }
-                let order = (0..<L.n).sorted(by: before)
                 for j in 0..<k {
                     let at = (o * k + j) * L.inner + i
                     values.setElement(at, line[order[j]])

@@ -1,9 +1,24 @@
 import CKernels
 import RealModule
 
-/// Elementwise functions of one tensor, each with its derivative.
+/// Elementwise functions of one tensor, each with its derivative (PyTorch's:
+/// zero for the rounding ones).
 enum UnaryOp: String {
     case neg, exp, log, sqrt, abs, tanh, sigmoid, relu
+    case sin, cos, floor, ceil, round, trunc, log1p, expm1, erf, rsqrt, reciprocal, square
+
+    /// What an i32 tensor gives: itself (neg, abs, relu), its own values
+    /// (rounding), a float result (the math PyTorch promotes), or a refusal (nil).
+    var onIntegers: IntegerRule? {
+        switch self {
+        case .neg, .abs, .relu: return .integer
+        case .floor, .ceil, .round, .trunc: return .unchanged
+        case .sin, .cos, .log1p, .expm1, .erf, .rsqrt, .reciprocal, .square: return .promoted
+        case .exp, .log, .sqrt, .tanh, .sigmoid: return nil
+        }
+    }
+
+    enum IntegerRule { case integer, unchanged, promoted }
 }
 
 extension Tensor {
@@ -20,8 +35,11 @@ extension Tensor {
 
     func unary(_ op: UnaryOp) throws -> Tensor {
         if dtype == .i32 {
-            guard op == .neg || op == .abs || op == .relu else {
-                throw RuntimeError(.dtype, op.rawValue, "expected f32 or f64, got i32 (convert with to(\"f32\"))")
+            switch op.onIntegers {
+            case nil: throw RuntimeError(.dtype, op.rawValue, "expected f32 or f64, got i32 (convert with to(\"f32\"))")
+            case .unchanged: return try clone()
+            case .promoted: return try to(.f32).unary(op)
+            case .integer: break
             }
             let out = try Tensor(uninitialized: shape, dtype: .i32)
             let a = UnsafePointer(ptr(Int32.self)), o = out.ptr(Int32.self)
@@ -51,6 +69,17 @@ extension Tensor {
             case .tanh: dx = try Tensor.backwardPass(g, y, TanhGradient<Float>.self, TanhGradient<Double>.self) ?? g.mul(y.mul(y).neg().add(1))
             case .sigmoid: dx = try Tensor.backwardPass(g, y, SigmoidGradient<Float>.self, SigmoidGradient<Double>.self) ?? g.mul(y.mul(y.neg().add(1)))
             case .relu: dx = try Tensor.backwardPass(g, x, ReLUGradient<Float>.self, ReLUGradient<Double>.self) ?? g.mul(x.compare(.gt, .scalar(0, dtype: x.dtype)))
+            case .sin: dx = try g.mul(x.cos())
+            case .cos: dx = try g.mul(x.sin()).neg()
+            case .floor, .ceil, .round, .trunc: dx = try Tensor.zeros(x.shape, dtype: g.dtype)
+            case .log1p: dx = try g.div(x.add(1))
+            case .expm1: dx = try g.mul(y.add(1))
+            // 2/√π · e^(−x²)
+            case .erf: dx = try g.mul(x.square().neg().exp().mul(2 / Double.pi.squareRoot()))
+            // −½ · x^(−3/2) = −½ · y³
+            case .rsqrt: dx = try g.mul(y.mul(y).mul(y).mul(-0.5))
+            case .reciprocal: dx = try g.mul(y.mul(y)).neg()
+            case .square: dx = try g.mul(x).mul(2)
             }
             return [dx]
         }
@@ -186,7 +215,7 @@ private func vectorKernel(_ op: UnaryOp) -> ((UnsafePointer<Float>, UnsafeMutabl
     case .tanh: return optlab_tanh_f32
     case .sigmoid: return optlab_sigmoid_f32
     case .log: return optlab_log_f32
-    case .neg, .sqrt, .abs, .relu: return nil
+    default: return nil
     }
 }
 
@@ -213,5 +242,17 @@ func unaryKernel<T: FloatElement>(_ op: UnaryOp, _ x: Tensor, _ out: Tensor, _: 
             return e / (1 + e)
         }
     case .relu: elementwise(Rectify<T>.self, a, o, n)
+    case .sin: mapUnary(a, o, n) { T.sin($0) }
+    case .cos: mapUnary(a, o, n) { T.cos($0) }
+    case .floor: mapUnary(a, o, n) { $0.rounded(.down) }
+    case .ceil: mapUnary(a, o, n) { $0.rounded(.up) }
+    case .round: mapUnary(a, o, n) { $0.rounded(.toNearestOrEven) }
+    case .trunc: mapUnary(a, o, n) { $0.rounded(.towardZero) }
+    case .log1p: mapUnary(a, o, n) { T.log(onePlus: $0) }
+    case .expm1: mapUnary(a, o, n) { T.expMinusOne($0) }
+    case .erf: mapUnary(a, o, n) { T.erf($0) }
+    case .rsqrt: mapUnary(a, o, n) { 1 / $0.squareRoot() }
+    case .reciprocal: mapUnary(a, o, n) { 1 / $0 }
+    case .square: mapUnary(a, o, n) { $0 * $0 }
     }
 }

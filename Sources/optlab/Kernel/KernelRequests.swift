@@ -38,11 +38,7 @@ extension JupyterKernel {
         iopub.status("busy")
         defer { iopub.status("idle") }
         let c = request.content
-        if let why = RequestContent.problem(c, type: request.type) {
-            output.log(why)
-            reply(shell, to: request, String(request.type.dropLast("request".count)) + "reply", RequestContent.errorReply(why))
-            return
-        }
+        if refused(request, on: shell) { return }
         switch request.type {
         case "kernel_info_request":
             reply(shell, to: request, "kernel_info_reply", kernelInfo)
@@ -165,9 +161,7 @@ extension JupyterKernel {
                 guard let parts = control.receive() else { break }
                 guard let request = parse(parts, channel: "control") else { continue }
                 iopub.status("busy", parent: request.header)
-                if let why = RequestContent.problem(request.content, type: request.type) {
-                    output.log(why)
-                    reply(control, to: request, String(request.type.dropLast("request".count)) + "reply", RequestContent.errorReply(why))
+                if refused(request, on: control) {
                     iopub.status("idle", parent: request.header)
                     continue
                 }
@@ -187,6 +181,15 @@ extension JupyterKernel {
             if isStopping { break }
         }
         control.close()
+    }
+
+    /// Whether the request's content is refused (`RequestContent`): then it
+    /// got an error reply naming the field, and nothing acts on it.
+    func refused(_ request: KernelMessage, on socket: ZMQSocket) -> Bool {
+        guard let why = RequestContent.problem(request.content, type: request.type) else { return false }
+        output.log(why)
+        reply(socket, to: request, String(request.type.dropLast("request".count)) + "reply", RequestContent.errorReply(why))
+        return true
     }
 
     /// Replies, then stops: a running cell is interrupted, and the shell loop ends.

@@ -50,7 +50,6 @@ local function unusable(ctx, path, why, consequence)
   if ctx.unusable[path] then return end
   ctx.unusable[path] = true
   local w = path .. ": " .. why .. "; " .. (consequence or "its trial runs again")
-  ctx.stage_warnings = ctx.stage_warnings or {}
   ctx.stage_warnings[#ctx.stage_warnings + 1] = w
   io.stderr:write("hp.search: ", w, "\n")
 end

@@ -3,7 +3,8 @@
 /// and KLDiv (log-probabilities against probabilities). Built from
 /// differentiable ops, so their gradients are PyTorch's (the kinks of |x|
 /// included: 0 at 0, as sign gives).
-struct ValueLoss {
+enum ValueLoss {
+    /// A prediction and a target of one shape, or an error naming the loss.
     static func check(_ op: String, _ scores: Tensor, _ targets: Tensor) throws {
         guard targets.shape == scores.shape else {
             throw RuntimeError(.shape, op, "prediction \(describe(scores.shape)) and target \(describe(targets.shape)) differ")

@@ -7,9 +7,7 @@ public struct MSE: LossRule {
     public var operation: String { "MSE" }
 
     public func loss(_ scores: Tensor, _ targets: Tensor) throws -> Tensor {
-        guard targets.shape == scores.shape else {
-            throw RuntimeError(.shape, "MSE", "prediction \(describe(scores.shape)) and target \(describe(targets.shape)) differ")
-        }
+        try ValueLoss.check("MSE", scores, targets)
         let d = try scores.sub(targets)
         return try d.mul(d).mean()
     }

@@ -33,7 +33,7 @@ extension LuaVM {
 
     /// The method tables of the object kinds other than Tensor.
     struct KindTables {
-        var module: Int32, dataset: Int32, optimizer: Int32, schedule: Int32, average: Int32, lbfgs: Int32
+        var module: Int32, dataset: Int32, text: Int32, optimizer: Int32, schedule: Int32, average: Int32, lbfgs: Int32
     }
 
     private func installKinds() throws -> KindTables {
@@ -41,7 +41,8 @@ extension LuaVM {
         _ = try state.installKind(Kind.loss, methods: [], meta: NNLibrary.lossMeta, qualifier: "")
         return KindTables(
             module: module,
-            dataset: try state.installKind(Kind.dataset, methods: DataLibrary.methods, meta: DataLibrary.meta, qualifier: "Dataset:"),
+            dataset: try state.installKind(Kind.dataset, methods: DataLibrary.methods + TextLibrary.datasetMethods, meta: DataLibrary.meta, qualifier: "Dataset:"),
+            text: try state.installKind(Kind.text, methods: TextLibrary.methods, meta: TextLibrary.meta, index: TextLibrary.index, qualifier: "Text:"),
             optimizer: try state.installKind(Kind.optimizer, methods: OptimLibrary.methods, meta: OptimLibrary.meta, qualifier: "Optimizer:"),
             schedule: try state.installKind(Kind.schedule, methods: OptimLibrary.scheduleMethods, meta: [], qualifier: "Schedule:"),
             average: try state.installKind(Kind.average, methods: OptimLibrary.averageMethods, meta: [], qualifier: "Average:"),
@@ -54,7 +55,7 @@ extension LuaVM {
     private func installLibraries(globals: Bool, kinds: KindTables, primitives: Int32) throws -> [String: Int32] {
         let libraries: [(String, [LuaFunction], (class: String, methods: Int32)?)] = [
             ("nn", NNLibrary.functions + NNLibrary.primitives, ("Module", kinds.module)),
-            ("data", DataLibrary.functions + DataLibrary.primitives, ("Dataset", kinds.dataset)),
+            ("data", DataLibrary.functions + TextLibrary.functions + DataLibrary.primitives, ("Dataset", kinds.dataset)),
             ("optim", OptimLibrary.functions + OptimLibrary.primitives, ("Optimizer", kinds.optimizer)),
             ("train", TrainLibrary.functions, nil),
             ("check", CheckLibrary.functions + CheckLibrary.primitives, nil),
@@ -83,7 +84,7 @@ extension LuaVM {
         try state.setField(primitives, "host", .function(state.keep(host, type: "table")))
         try state.register(BindingState.languagePrimitives, into: primitives, qualifier: "", isMethod: false)
         let classes = try state.newTable()
-        for (name, methods) in [("Schedule", kinds.schedule), ("Average", kinds.average), ("LBFGS", kinds.lbfgs)] {
+        for (name, methods) in [("Text", kinds.text), ("Schedule", kinds.schedule), ("Average", kinds.average), ("LBFGS", kinds.lbfgs)] {
             try state.setField(classes, name, .function(state.keep(methods, type: "table")))
         }
         try state.setField(primitives, "classes", .function(state.keep(classes, type: "table")))

@@ -93,6 +93,13 @@ case("loss_huber_0.7", lambda a, b: F.huber_loss(a, b, delta=0.7), x, target)
 case("loss_smoothl1_0.5", lambda a, b: F.smooth_l1_loss(a, b, beta=0.5), x, target)
 case("loss_bce_pos2", lambda a, b: F.binary_cross_entropy_with_logits(a, b, pos_weight=torch.tensor(2.0)), x, torch.rand((3, 5), generator=gen))
 case("loss_kldiv", lambda a, b: F.kl_div(a, b, reduction="batchmean"), torch.log_softmax(x, dim=1), probs)
+# a language model's logits [N, T, V] against [N, T] targets (PyTorch puts classes at dim 1: permuted),
+# label 2 (0-based) ignored; and the same through log_softmax and nll
+tokens = torch.tensor([[1, 2, 0, 3], [2, 2, 4, 0]])
+logits = randn(2, 4, 5) * 1.5
+case("loss_ce_ntv_ignore2", lambda a: F.cross_entropy(a.permute(0, 2, 1), tokens, ignore_index=2), logits, labels=tokens.flatten().tolist())
+case("loss_ce_smooth0.2", lambda a: F.cross_entropy(a, tokens[0], label_smoothing=0.2), logits[0], labels=tokens[0].tolist())
+case("loss_nll_ignore2", lambda a: F.nll_loss(a.reshape(8, 5), tokens.flatten(), ignore_index=2), torch.log_softmax(logits, dim=2))
 case("linspace", lambda: torch.linspace(-1.5, 2.25, 7), grad=False)
 case("logspace", lambda: torch.logspace(-4, -1, 4), grad=False)
 

@@ -145,13 +145,19 @@ enum DataLibrary {
             let o = try a.options(2, allowed: ["shuffle", "seed"])
             let shuffle = try o.bool("shuffle", default: false)
             let g = o.has("seed") ? Generator(seed: UInt64(bitPattern: Int64(try o.integer("seed", default: 0)))) : Generator.default
-            let order = shuffle ? g.permutation(d.count) : Array(0..<d.count)
+            let order = shuffle ? d.epochOrder(g) : d.fixedOrder
             return [.tensor(try Tensor(int32: order.map(Int32.init)))]
         },
         .primitive("gather", as: "Dataset:batches") { a in
             let d = try a.dataset(1)
             let order = try a.tensor(2)
             let start = try a.integer(3), size = try a.integer(4)
+            if d.blocks != nil {
+                // a token set's order holds block starts
+                let starts = order.toDoubles()[start..<Swift.min(start + size, order.count)].map { Int($0) }
+                let b = try d.batch(0, of: starts, size: starts.count)
+                return [.tensor(b.inputs), .tensor(try b.labels.add(1))]
+            }
             let idx = try order.narrow(dim: 0, start: start, length: Swift.min(size, order.count - start))
             let targets = try d.labels.indexSelect(dim: 0, idx)
             return [.tensor(try d.inputs.indexSelect(dim: 0, idx)), .tensor(d.isClassification ? try targets.add(1) : targets)]
@@ -161,6 +167,9 @@ enum DataLibrary {
     static let meta: [LuaFunction] = [
         LuaFunction("__tostring", "", "") { a in
             let d = try a.dataset(1)
+            if let b = d.blocks {
+                return [.string("Dataset: \(d.inputs.count) tokens of \(d.classes) kinds in blocks of \(b.length), \(b.perEpoch) blocks an epoch")]
+            }
             let targets = d.isClassification ? "\(d.classes) classes" : "values " + (d.labels.rank == 1 ? "[N]" : "[N," + d.labels.shape.dropFirst().map(String.init).joined(separator: ",") + "]")
             return [.string("Dataset: \(d.count) examples, inputs \(d.inputs.shape.dropFirst().map(String.init).joined(separator: "×")), \(targets)")]
         },

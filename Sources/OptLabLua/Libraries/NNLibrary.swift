@@ -255,7 +255,8 @@ enum NNLibrary {
             let scores = try a.tensor(2)
             let loss = box.loss
             guard loss.targets == .classIndices else { return [.tensor(try loss(scores, try a.tensor(3)))] }
-            let classes = scores.rank == 2 ? scores.shape[1] : nil
+            // labels are checked in range here, at the user's line, unless some may be the ignored one
+            let classes = scores.rank >= 2 && loss.rule.ignoredLabel == nil ? scores.shape.last : nil
             return [.tensor(try loss(scores, try a.indices(3, op: loss.rule.operation, bound: classes, what: "label")))]
         },
         LuaFunction("__tostring", "", "") { a in [.string("nn." + (try a.object(1, kind: Kind.loss, as: LossBox.self)).loss.name)] },

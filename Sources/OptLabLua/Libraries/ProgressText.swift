@@ -17,6 +17,7 @@ public enum ProgressText {
         if let t = p.trainAccuracy { s += "  train \(fmt(t, 4))" }
         if let v = p.validationAccuracy { s += "  val \(fmt(v, 4))" }
         if p.validationAccuracy == nil, let l = p.validationLoss { s += "  val loss \(fmt(l, 4))" }
+        if p.isLanguageModel, let l = p.validationLoss { s += "  ppl \(fmt(Foundation.exp(l), 2))" }
         s += "  lr \(fmtE(p.learningRate))  \(duration(p.elapsed))"
         return s
     }

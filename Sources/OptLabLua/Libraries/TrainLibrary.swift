@@ -1,3 +1,4 @@
+import Foundation
 import CLua
 import CLuaBridge
 import OptLabRuntime
@@ -105,7 +106,7 @@ enum TrainLibrary {
         guard h.bestEpoch > 0 else { return .nil }
         var fields: [(String, LuaValue)] = [("epoch", .integer(h.bestEpoch))]
         if h.bestValidationAccuracy.isFinite { fields.append(("val_acc", .number(h.bestValidationAccuracy))) }
-        if let l = h.bestValidationLoss { fields.append(("val_loss", .number(l))) }
+        if let l = h.bestValidationLoss { fields.append(("val_loss", .number(l))); fields.append(("val_ppl", .number(Foundation.exp(l)))) }
         return .record(fields)
     }
 

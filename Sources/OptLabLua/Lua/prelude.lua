@@ -8,7 +8,7 @@ local tensor, nn, data, optim, check, monitor = M.tensor, M.nn, M.data, M.optim,
 
 -- Method tables of the object kinds, by the name help shows ("Module:train").
 local classes = {{"Tensor", tensor.Tensor}, {"Module", nn.Module}, {"Dataset", data.Dataset}, {"Optimizer", optim.Optimizer},
-  {"Schedule", P.classes.Schedule}, {"Average", P.classes.Average}, {"LBFGS", P.classes.LBFGS}}
+  {"Text", P.classes.Text}, {"Schedule", P.classes.Schedule}, {"Average", P.classes.Average}, {"LBFGS", P.classes.LBFGS}}
 
 -- nn.Ensemble{m1, m2} builds one; nn.Ensemble.load{paths} from checkpoints.
 local make_ensemble, load_ensemble = P.nn.Ensemble, P.nn.Ensemble_load
@@ -248,6 +248,56 @@ function data.Dataset.batches(ds, size, opts)
   end
 end
 docs["Dataset:batches"] = "ds:batches(size [, {shuffle=false, seed}])\n\nAn iterator over minibatches: inputs and labels (1..C). Shuffled batches follow the seeded generator.\n  for xb, yb in tr:batches(256, {shuffle = true}) do opt:zero_grad(); loss_fn(model(xb), yb):backward(); opt:step() end"
+
+-- model:generate(ids, n, {temperature=1, top_k=, block=}): a language model's
+-- continuation, one token at a time: the last position's logits (of at most
+-- `block` tokens of context), divided by the temperature, cut to the top_k,
+-- sampled from the global generator (tensor.seed replays it).
+local generate_options = {"temperature", "top_k", "block"}
+local function shape_text(t) return "[" .. table.concat(t:size(), ", ") .. "]" end
+P.option_keys["Module:generate"] = generate_options
+function nn.Module.generate(model, ids, n, opts)
+  P.check_options("Module:generate", 3, opts, generate_options)
+  opts = opts or {}
+  if P.kind(ids) ~= "Tensor" then P.argument_error("Module:generate", 1, "a tensor of token ids ([T] or [B, T]) expected, got " .. P.kind(ids)) end
+  if ids:dim() < 1 or ids:dim() > 2 or ids:numel() == 0 then
+    P.argument_error("Module:generate", 1, "token ids [T] or [B, T] expected, got shape " .. shape_text(ids))
+  end
+  if math.type(n) ~= "integer" or n < 0 then P.argument_error("Module:generate", 2, "a count of tokens (a non-negative integer) expected, got " .. tostring(n)) end
+  local temperature, top_k, block = opts.temperature or 1, opts.top_k, opts.block
+  if type(temperature) ~= "number" or temperature <= 0 then P.argument_error("Module:generate", 3, "temperature must be positive, got " .. tostring(temperature)) end
+  if top_k ~= nil and (math.type(top_k) ~= "integer" or top_k < 1) then P.argument_error("Module:generate", 3, "top_k must be a positive integer, got " .. tostring(top_k)) end
+  if block ~= nil and (math.type(block) ~= "integer" or block < 1) then P.argument_error("Module:generate", 3, "block must be a positive integer, got " .. tostring(block)) end
+  local single = ids:dim() == 1
+  local out = (single and ids:unsqueeze(1) or ids):to("i32")
+  local was_training = model.training
+  model:evaluate()
+  local ok, err = pcall(tensor.no_grad, function()
+    for _ = 1, n do
+      local t = out:size(2)
+      local context = (block and t > block) and out:narrow(2, t - block + 1, block) or out
+      local logits = model(context)
+      if logits:dim() ~= 3 then
+        P.fail("Module:generate", "the model should give logits [B, T, V] for ids [B, T], got shape " .. shape_text(logits))
+      end
+      logits = logits:narrow(2, logits:size(2), 1):squeeze(2) / temperature
+      if top_k and top_k < logits:size(2) then
+        local kth = logits:topk(top_k, 2):narrow(2, top_k, 1)
+        logits = logits:masked_fill(logits:lt(kth), -math.huge)
+      end
+      out = tensor.cat({out, logits:softmax(2):multinomial(1):to("i32")}, 2)
+    end
+  end)
+  if was_training then model:train() else model:evaluate() end
+  if not ok then error(err, 0) end
+  return single and out:squeeze(1) or out
+end
+docs["Module:generate"] = "model:generate(ids, n [, {temperature=1, top_k, block}])\n\n" ..
+  "A language model's continuation of ids ([T] or [B, T] token ids): n more tokens, each sampled from the\n" ..
+  "softmax of the last position's logits / temperature, kept to the top_k most likely when given, the model\n" ..
+  "seeing at most block tokens of context. The model maps ids [B, T] to logits [B, T, V]. Runs in evaluation\n" ..
+  "mode without a graph; the draws follow tensor.seed. Returns the ids with the new tokens appended.\n" ..
+  "  local ids = model:generate(text:encode(\"ROMEO:\"), 200, {top_k = 10, block = 64}); print(text:decode(ids))"
 
 -- qualified name of a value: "tensor.zeros", "Tensor:matmul", or a module name
 local function name_of(x)

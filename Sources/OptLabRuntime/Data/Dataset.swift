@@ -24,6 +24,9 @@ public struct Dataset {
     public let targets: Targets
     /// The statistics this set was normalized with, or nil.
     public let normalization: Normalization?
+    /// Set for a language model's set: `inputs` (and `labels`) are then one
+    /// token stream, and its examples are blocks of it.
+    public internal(set) var blocks: TokenBlocks?
 
     /// A classification set: `labels` are 0-based class indices.
     public init(inputs: Tensor, labels: Tensor, classes: Int? = nil, normalization: Normalization? = nil) throws {
@@ -53,13 +56,28 @@ public struct Dataset {
         self.normalization = normalization
     }
 
-    public var count: Int { inputs.rank == 0 ? 0 : inputs.shape[0] }
+    /// Examples (blocks an epoch draws, for a token stream).
+    public var count: Int { blocks?.perEpoch ?? (inputs.rank == 0 ? 0 : inputs.shape[0]) }
+    /// What an accuracy counts: examples, or every block's tokens.
+    public var predictionCount: Int { count * (blocks?.length ?? 1) }
+
+    /// An epoch's order: a seeded shuffle of the examples, or a token set's drawn block starts.
+    public func epochOrder(_ generator: Generator) -> [Int] {
+        blocks.map { $0.drawnStarts(generator) } ?? generator.permutation(count)
+    }
+
+    /// The order an evaluation reads the set in.
+    public var fixedOrder: [Int] { blocks?.fixedStarts ?? Array(0..<count) }
     /// The number of classes; 0 for a regression set.
     public var classes: Int { if case .classes(let c) = targets { return c }; return 0 }
     public var isClassification: Bool { targets != .values }
 
     /// The same targets and statistics around other inputs (and targets) of as many examples.
     func with(inputs: Tensor, labels: Tensor? = nil, normalization: Normalization?? = .none) throws -> Dataset {
+        if blocks != nil {
+            throw RuntimeError(.argument, "Dataset", "a text set's examples are blocks of one token stream: it is split by data.text's val option, "
+                               + "and re-blocked by ds:blocks{block =, per_epoch =}")
+        }
         let n = normalization ?? self.normalization
         switch targets {
         case .classes(let c): return try Dataset(inputs: inputs, labels: labels ?? self.labels, classes: c, normalization: n)
@@ -95,6 +113,7 @@ public struct Dataset {
     /// The first n examples.
     public func take(_ n: Int) throws -> Dataset {
         guard n >= 0 else { throw RuntimeError(.argument, "take", "n must be non-negative") }
+        if blocks != nil { return try reblocked(perEpoch: Swift.max(1, Swift.min(n, count))) }
         return try subset(Array(0..<Swift.min(n, count)))
     }
 
@@ -106,7 +125,7 @@ public struct Dataset {
     /// Batches in order, or shuffled by a seeded generator.
     public func batches(size: Int, shuffle: Bool = false, generator: Generator = .default) throws -> [(inputs: Tensor, labels: Tensor)] {
         guard size > 0 else { throw RuntimeError(.argument, "batches", "batch size must be positive, got \(size)") }
-        let order = shuffle ? generator.permutation(count) : Array(0..<count)
+        let order = shuffle ? epochOrder(generator) : fixedOrder
         return try stride(from: 0, to: (count + size - 1) / size, by: 1).map { try batch($0, of: order, size: size) }
     }
 
@@ -115,6 +134,7 @@ public struct Dataset {
     /// fractional last epoch, copies only the batches it trains on).
     public func batch(_ index: Int, of order: [Int], size: Int) throws -> (inputs: Tensor, labels: Tensor) {
         let start = index * size
+        if let b = blocks { return try blockBatch(order[start..<Swift.min(start + size, order.count)], b) }
         let idx = try Tensor(int32: order[start..<Swift.min(start + size, order.count)].map(Int32.init))
         return (try inputs.indexSelect(dim: 0, idx), try labels.indexSelect(dim: 0, idx))
     }
@@ -123,6 +143,7 @@ public struct Dataset {
     /// the training part, then applied to every part). Non-finite inputs are
     /// refused: one NaN would make its feature's statistics NaN.
     public func statistics() throws -> (mean: Tensor, std: Tensor) {
+        if blocks != nil { throw RuntimeError(.argument, "Dataset:normalize", "a text set's inputs are tokens: there is nothing to normalize") }
         try requireFinite("Dataset:normalize")
         let flat = try inputs.reshape([count, -1])
         guard flat.dtype == .f32, count > 0 else {

@@ -20,8 +20,10 @@ public func evaluate(_ model: Module, _ data: Dataset, loss: ((Tensor, Tensor) t
     model.evaluate()
     defer { model.train(wasTraining) }
     var right = 0, total = 0.0
+    // a language model's blocks in batches of about 16k tokens: its activations grow with every token
+    let size = data.blocks.map { Swift.max(1, 16_384 / $0.length) } ?? batchSize
     try Tensor.withNoGrad {
-        for b in try data.batches(size: batchSize) {
+        for b in try data.batches(size: size) {
             var scores = try model(b.inputs)
             if flip {
                 guard b.inputs.rank == 4 else {
@@ -35,16 +37,19 @@ public func evaluate(_ model: Module, _ data: Dataset, loss: ((Tensor, Tensor) t
             if data.isClassification { right += try correct(scores, b.labels) }
         }
     }
-    return Evaluation(accuracy: data.isClassification ? Double(right) / Double(data.count) : nil,
+    return Evaluation(accuracy: data.isClassification ? Double(right) / Double(data.predictionCount) : nil,
                       loss: loss == nil ? nil : total / Double(data.count))
 }
 
 /// How many of a batch's labels the scores predict: the argmax of each row,
-/// or for a single logit a positive logit for class 1 (0-based).
+/// or for a single logit a positive logit for class 1 (0-based). A language
+/// model's [B, T, V] scores predict each of the [B, T] next tokens.
 func correct(_ scores: Tensor, _ labels: Tensor) throws -> Int {
     let predicted: Tensor
     if scores.rank == 1 || (scores.rank == 2 && scores.shape[1] == 1) {
         predicted = try scores.reshape([-1]).compare(.gt, Tensor.scalar(0, dtype: scores.dtype)).to(.i32)
+    } else if scores.rank > 2 && labels.shape == Array(scores.shape.dropLast()) {
+        predicted = try scores.argmax(dim: scores.rank - 1)
     } else {
         predicted = try scores.argmax(dim: 1)
     }

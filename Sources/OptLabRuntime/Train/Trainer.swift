@@ -10,6 +10,8 @@ public struct TrainingProgress: Sendable {
     public let trainAccuracy: Double?, validationAccuracy: Double?
     /// The validation loss at an epoch's end (what a regression run is measured by).
     public var validationLoss: Double?
+    /// A language model's run (token blocks): measured by the validation loss and its perplexity.
+    public var isLanguageModel = false
     public let learningRate: Double
     public let elapsed: Double
     /// Estimated seconds to the end.
@@ -188,7 +190,7 @@ public final class Trainer {
             let skip = epoch == run.firstEpoch ? run.skip : 0
             if skip > limit { break training }
             run.epochGenerator = run.generator.state
-            let order = run.generator.permutation(train.count)
+            let order = train.epochOrder(run.generator)
             run.iteration = skip
             for i in skip..<limit {
                 var batch = try train.batch(i, of: order, size: options.batchSize)
@@ -324,7 +326,7 @@ public final class Trainer {
             "schedule": schedule?.summary ?? "none",
             "model": ModuleSpec(model).record, "parameters": model.parameterCount,
             "train_size": train.count, "val_size": validation?.count ?? 0, "test_size": test?.count ?? 0,
-            "targets": train.isClassification ? "classes" : "values",
+            "targets": train.blocks != nil ? "tokens" : train.isClassification ? "classes" : "values",
             "augment": o.augment.map { ["flip": $0.flip, "shift": $0.shift] as [String: Any] } ?? "none",
             "keep_best": o.keepBest, "keep": o.keep, "train_sample": o.trainAccuracySample, "log_every": o.logEvery,
             "resume": o.resume, "versions": ["optlab": optlabVersion, "openblas": "system"],
@@ -335,6 +337,7 @@ public final class Trainer {
             settings["unit"] = s.unit.rawValue
             c["schedule_settings"] = settings
         }
+        if let b = train.blocks { c["block"] = b.length; c["vocabulary"] = train.classes }
         if let clip = o.clip { c["clip"] = clip }
         if let f = o.stopAbove { c["stop_above"] = f }
         if let m = o.momentumSchedule { c["momentum"] = ["start": m.start, "end": m.end, "epochs": m.steps] }

@@ -57,13 +57,16 @@ final class TrainingRun {
     /// validation accuracy, or for a regression set minus the validation
     /// loss; nil without a validation set (the last parameters are kept).
     var score: Double? {
-        guard trainer.validation != nil else { return nil }
+        guard let v = trainer.validation else { return nil }
+        // a language model is judged by its validation loss (perplexity), not its next-token accuracy
+        if v.blocks != nil { return validationLoss.map { -$0 } }
         return validationAccuracy ?? validationLoss.map { -$0 }
     }
 
     /// What names the epoch's checkpoint (`ep005_val0.8812`): the validation
     /// accuracy or loss, else the training sample's, never one for the other.
     var checkpointScore: (metric: CheckpointName.Metric, value: Double) {
+        if trainer.validation?.blocks != nil, let v = validationLoss { return (.validationLoss, v) }
         if let v = validationAccuracy { return (.validationAccuracy, v) }
         if let v = validationLoss { return (.validationLoss, v) }
         if let t = trainAccuracy { return (.trainAccuracy, t) }
@@ -100,6 +103,8 @@ final class TrainingRun {
         best = try trainer.model.parameters().map { try $0.detach().clone() }
     }
     var step: Int { history.loss.count }
+    /// Training on token blocks: the validation loss (perplexity) is the measure.
+    var isLanguageModel: Bool { trainer.train.blocks != nil }
     var elapsed: Double { Date().timeIntervalSince(started) }
     /// The mean loss of the epoch just ended.
     var epochLoss: Double {

@@ -8,13 +8,15 @@ import Testing
 @Suite struct LossRegistryTests {
     struct Entry: Sendable {
         var numbers: [String: Double] = [:]
-        /// [N, C] scores and their targets (labels 0-based, or values).
+        /// Scores ([N, C] unless given) and their targets (labels 0-based, or values).
         var targets: @Sendable () throws -> Tensor
         var scores = [5, 4]
     }
 
     static let entries: [String: Entry] = [
         "SoftmaxCrossEntropy": Entry(numbers: ["label_smoothing": 0.1], targets: { try Tensor(int32: [0, 3, 1, 2, 3]) }),
+        // a language model's [N, T, V] scores, the label written 2 (0-based 1) ignored
+        "NLL": Entry(numbers: ["ignore_index": 2], targets: { try Tensor(int32: [0, 1, 3, 1, 2, 3]).reshape([2, 3]) }, scores: [2, 3, 4]),
         "MulticlassSVM": Entry(numbers: ["margin": 2], targets: { try Tensor(int32: [1, 0, 3, 3, 2]) }),
         "MSE": Entry(targets: { try f64([5, 4], seed: 11) }),
         "L1": Entry(targets: { try f64([5, 4], seed: 12) }),

@@ -32,6 +32,9 @@ import Testing
         }
     }
 
+    /// The language-model cases' targets (0-based), as the reference script writes them.
+    nonisolated(unsafe) static let tokens = try! Tensor.from([1, 2, 0, 3, 2, 2, 4, 0], dtype: .i32).reshape([2, 4])
+
     /// optlab's op for each case (0-based dims and indices, as the Swift API takes them).
     static let ops: [String: @Sendable ([Tensor]) throws -> (Tensor, Tensor?)] = [
         "sin": { (try $0[0].sin(), nil) }, "cos": { (try $0[0].cos(), nil) },
@@ -55,6 +58,9 @@ import Testing
         "stack_dim1": { (try Tensor.stack([$0[0], $0[1]], dim: 1), nil) },
         "scatter_add_dim0": { (try $0[0].scatterAdd(dim: 0, Tensor.from([2, 0, 1, 2, 0], dtype: .i32).reshape([1, 5]), $0[1]), nil) },
         "index_add_dim0": { (try $0[0].indexAdd(dim: 0, Tensor.from([2, 0], dtype: .i32), $0[1], alpha: 0.5), nil) },
+        "loss_ce_ntv_ignore2": { (try SoftmaxCrossEntropy(ignoreIndex: 2).loss($0[0], tokens), nil) },
+        "loss_ce_smooth0.2": { (try SoftmaxCrossEntropy(smoothing: 0.2).loss($0[0], tokens.narrow(dim: 0, start: 0, length: 1).reshape([4])), nil) },
+        "loss_nll_ignore2": { (try NLL(ignoreIndex: 2).loss($0[0], tokens), nil) },
         "loss_l1": { (try L1().loss($0[0], $0[1]), nil) },
         "loss_huber_0.7": { (try Huber(delta: 0.7).loss($0[0], $0[1]), nil) },
         "loss_smoothl1_0.5": { (try SmoothL1(beta: 0.5).loss($0[0], $0[1]), nil) },

@@ -41,12 +41,27 @@ public protocol LossRule: Sendable {
     /// The operation its messages name ("softmax_cross_entropy").
     var operation: String { get }
     func chanceLoss(classes: Int) -> Double?
+    /// The label (0-based) whose rows count for nothing, for losses over class indices.
+    var ignoredLabel: Int? { get }
     func loss(_ scores: Tensor, _ targets: Tensor) throws -> Tensor
 }
 
 extension LossRule {
     public var config: [String: Double] { [:] }
     public func chanceLoss(classes: Int) -> Double? { nil }
+    public var ignoredLabel: Int? { nil }
+}
+
+extension ConstructorArguments {
+    /// `ignore_index` as written in Lua (1-based, any integer: PyTorch's −100
+    /// works), 0-based; nil when not given.
+    func ignoredLabel() throws -> Int? {
+        guard let v = numbers["ignore_index"] else { return nil }
+        guard let i = Int(exactly: v), Swift.abs(i) < 1 << 31 else {
+            throw RuntimeError(.argument, layer, "ignore_index must be an integer label, got \(v.shortDescription)")
+        }
+        return i - 1
+    }
 }
 
 /// What a loss compares the scores with.

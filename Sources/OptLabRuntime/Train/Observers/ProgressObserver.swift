@@ -8,7 +8,7 @@ final class ProgressObserver: TrainingObserver {
         let o = run.trainer.options, elapsed = run.elapsed
         show(TrainingProgress(event: .iteration, epoch: run.epoch, epochs: o.epochs, iteration: run.iteration,
                               iterationsPerEpoch: run.iterationsPerEpoch, loss: run.history.loss.last ?? 0,
-                              trainAccuracy: run.history.trainAccuracy.last, validationAccuracy: run.history.validationAccuracy.last,
+                              trainAccuracy: nil, validationAccuracy: run.isLanguageModel ? nil : run.history.validationAccuracy.last,
                               learningRate: run.trainer.optimizer.learningRate, elapsed: elapsed,
                               remaining: elapsed / Double(Swift.max(1, run.step - run.stepsBefore)) * Double(run.totalIterations - run.step)))
         return nil
@@ -17,10 +17,12 @@ final class ProgressObserver: TrainingObserver {
     func epochCommitted(_ run: TrainingRun) throws -> String? {
         let o = run.trainer.options, elapsed = run.elapsed
         var p = TrainingProgress(event: .epoch, epoch: run.epoch, epochs: o.epochs, iteration: run.iterationsPerEpoch,
-                                 iterationsPerEpoch: run.iterationsPerEpoch, loss: run.epochLoss, trainAccuracy: run.trainAccuracy,
-                                 validationAccuracy: run.validationAccuracy, learningRate: run.trainer.optimizer.learningRate, elapsed: elapsed,
+                                 iterationsPerEpoch: run.iterationsPerEpoch, loss: run.epochLoss,
+                                 trainAccuracy: run.isLanguageModel ? nil : run.trainAccuracy,
+                                 validationAccuracy: run.isLanguageModel ? nil : run.validationAccuracy, learningRate: run.trainer.optimizer.learningRate, elapsed: elapsed,
                                  remaining: elapsed / Double(run.epoch - run.firstEpoch + 1) * Double(o.epochs - run.epoch))
         p.validationLoss = run.validationLoss
+        p.isLanguageModel = run.isLanguageModel
         show(p)
         return nil
     }

@@ -24,6 +24,7 @@ local function labels(n)
 end
 
 local made = {
+  text = function() return data.text(("To be, or not to be, that is the question.\n"):rep(40), {block = 16}) end,
   x = function() return tensor.randn{128, 784} end,
   y = function() return labels(128) end,
   a = function() return tensor.randn{4, 3} end,

@@ -58,7 +58,7 @@ test("unknown options are errors that suggest the nearest key", function()
   H.raises(function() monitor.hist(tensor.zeros(3), {bin = 3}) end, "monitor.hist: unknown option 'bin' (did you mean 'bins'?)")
   H.raises(function() nn.Linear(2, 3, {bais = false}) end, "nn.Linear: unknown option 'bais' (did you mean 'bias'?)")
   H.raises(function() nn.SoftmaxCrossEntropy{label_smothing = 0.1} end, "nn.SoftmaxCrossEntropy: unknown option 'label_smothing' (did you mean 'label_smoothing'?)")
-  H.raises(function() nn.SoftmaxCrossEntropy{margin = 1} end, "nn.SoftmaxCrossEntropy: unknown option 'margin' (expected one of: label_smoothing)")
+  H.raises(function() nn.SoftmaxCrossEntropy{margin = 1} end, "nn.SoftmaxCrossEntropy: unknown option 'margin' (expected one of: ignore_index, label_smoothing)")
   H.raises(function() nn.MulticlassSVM{margn = 2} end, "did you mean 'margin'?")
   H.raises(function() hp.search{space = {}, trial = function() end, stages = {{trials = 2, epoch = 1}}} end,
     "hp.search: unknown option 'epoch' in stage 1 (did you mean 'epochs'?)")

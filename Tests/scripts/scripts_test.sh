@@ -35,7 +35,7 @@ run() {
   fi
   ok
   case $name in
-    scripts/spiral.lua | scripts/bench/tpe_synthetic.lua | scripts/bench/workloads.lua) ;;
+    scripts/spiral.lua | scripts/char_gpt.lua | scripts/bench/tpe_synthetic.lua | scripts/bench/workloads.lua) ;;
     *) grep -qF "OPTLAB_TINY is set" "$WORK/stderr" && ok || bad "$name: no smoke-run notice (did it run at full size?)" ;;
   esac
 }
@@ -53,6 +53,14 @@ run scripts/fashion_mnist_search.lua "best: trial [0-9]+, val_acc $num \(.*\)" "
 run scripts/fashion_mnist_stages.lua "best trial [0-9]+: val $num; ensemble of the 3 best: test $num" "$OPTLAB" "$S/fashion_mnist_stages.lua"
 run scripts/random_vs_grid.lua "\(in brackets: the chosen setting trained again with 3 fresh seeds, mean val accuracy\)" \
   env SHIFTS=1 "$OPTLAB" "$S/random_vs_grid.lua"
+run scripts/shakespeare_char.lua "validation loss $num \(perplexity $num\) after [0-9]+ iterations in $num s" \
+  "$OPTLAB" "$S/shakespeare_char.lua"
+# char_gpt.lua is a module: nanoGPT's model, built and given a batch
+run scripts/char_gpt.lua "logits 2x5x84" "$OPTLAB" -e "
+  local GPT = dofile('$S/char_gpt.lua')
+  local m = GPT{vocab = 84, block = 8, width = 16, heads = 2, layers = 2}
+  local out = m(tensor.from({{1, 2, 3, 4, 5}, {6, 7, 8, 9, 10}}, 'i32'))
+  print('logits ' .. table.concat(out:size(), 'x'))"
 # the demo's own command (it installs and builds first, quietly when nothing is missing)
 run scripts/demo "test accuracy $num \(EMA of the parameters, decay 0.999\)" "$S/demo"
 

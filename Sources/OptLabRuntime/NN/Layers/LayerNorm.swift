@@ -24,13 +24,7 @@ public final class LayerNorm: Module {
         guard x.rank >= 1, x.shape[x.rank - 1] == features else {
             throw RuntimeError(.shape, typeName, "expected a last dimension of \(features) features, got shape \(describe(x.shape))")
         }
-        let mean = try x.mean(dim: -1, keepDim: true)
-        let centred = try x.sub(mean)
-        let variance = try centred.square().mean(dim: -1, keepDim: true)
-        var y = try centred.mul(variance.add(eps).rsqrt())
-        if affine { y = try y.mul(parameter(0)) }
-        if hasBias { y = try y.add(parameter(1)) }
-        return y
+        return try x.layerNorm(weight: affine ? parameter(0) : nil, bias: hasBias ? parameter(1) : nil, eps: eps)
     }
 
     override public var summary: String { "LayerNorm(\(features))" }

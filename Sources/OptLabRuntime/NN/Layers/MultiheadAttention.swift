@@ -41,22 +41,28 @@ public final class MultiheadAttention: Module {
         }
         let (n, t, h, dh) = (x.shape[0], x.shape[1], heads, dimension / heads)
         let qkv = try x.reshape([n * t, dimension]).linear(weight: inProjection.weight, bias: inProjection.bias)
-        // [N·T, 3d] → three [N·h, T, dh]
+        let mixed: Tensor
+        if isTraining && dropout > 0 {
+            mixed = try composedAttention(qkv, n: n, t: t, h: h, dh: dh)
+        } else {
+            mixed = try qkv.reshape([n, t, 3 * dimension]).selfAttention(heads: h, causal: causal).reshape([n * t, dimension])
+        }
+        return try mixed.linear(weight: outProjection.weight, bias: outProjection.bias).reshape([n, t, dimension])
+    }
+
+    /// Attention with dropout on its weights, composed of tensor operations
+    /// (the fused kernel has no dropout): the heads permuted out of [N·T, 3d],
+    /// the causal mask a -inf upper triangle, the weights dropped and rescaled.
+    private func composedAttention(_ qkv: Tensor, n: Int, t: Int, h: Int, dh: Int) throws -> Tensor {
         func head(_ k: Int) throws -> Tensor {
             try qkv.narrow(dim: 1, start: k * dimension, length: dimension).reshape([n, t, h, dh]).permute([0, 2, 1, 3]).reshape([n * h, t, dh])
         }
         let (q, k, v) = (try head(0), try head(1), try head(2))
         var scores = try q.matmul(k.transpose(1, 2)).mul(1 / Double(dh).squareRoot())
-        if causal {
-            let future = try Tensor.ones([t, t]).triu(1)
-            scores = try scores.maskedFill(future, -.infinity)
-        }
-        var weights = try scores.softmax(dim: -1)
-        if isTraining && dropout > 0 {
-            weights = try weights.mul(Tensor.bernoulli(weights.shape, p: 1 - dropout, dtype: weights.dtype, generator: generator).div(1 - dropout))
-        }
-        let mixed = try weights.matmul(v).reshape([n, h, t, dh]).permute([0, 2, 1, 3]).reshape([n * t, dimension])
-        return try mixed.linear(weight: outProjection.weight, bias: outProjection.bias).reshape([n, t, dimension])
+        if causal { scores = try scores.maskedFill(Tensor.ones([t, t]).triu(1), -.infinity) }
+        let weights = try scores.softmax(dim: -1)
+            .mul(Tensor.bernoulli([n * h, t, t], p: 1 - dropout, dtype: qkv.dtype, generator: generator).div(1 - dropout))
+        return try weights.matmul(v).reshape([n, h, t, dh]).permute([0, 2, 1, 3]).reshape([n * t, dimension])
     }
 
     override public var summary: String { "MultiheadAttention(\(dimension), \(heads)\(causal ? ", causal" : ""))" }

@@ -73,6 +73,28 @@ case("MultiheadAttention_6_2", SelfAttention(6, 2, False), x4)
 case("MultiheadAttention_6_2_causal", SelfAttention(6, 2, True), x4)
 case("MultiheadAttention_6_3_causal", SelfAttention(6, 3, True), x4)
 
+class Recurrent(torch.nn.Module):
+    """nn.LSTM / nn.GRU (batch first), its outputs and final states flattened into one vector, parameters unprefixed."""
+
+    def __init__(self, rnn):
+        super().__init__()
+        self.rnn = rnn
+
+    def named_parameters(self, *args, **kwargs):
+        return self.rnn.named_parameters(*args, **kwargs)
+
+    def forward(self, x):
+        out, state = self.rnn(x)
+        states = state if isinstance(state, tuple) else (state,)
+        return torch.cat([out.reshape(-1)] + [s.reshape(-1) for s in states])
+
+
+xs = torch.randn((2, 4, 3), generator=gen)
+case("LSTM_3_5", Recurrent(torch.nn.LSTM(3, 5, batch_first=True)), xs)
+case("LSTM_3_4_2layers_nobias", Recurrent(torch.nn.LSTM(3, 4, num_layers=2, bias=False, batch_first=True)), xs)
+case("GRU_3_5", Recurrent(torch.nn.GRU(3, 5, batch_first=True)), xs)
+case("GRU_3_4_2layers", Recurrent(torch.nn.GRU(3, 4, num_layers=2, batch_first=True)), xs)
+
 path = os.path.join(os.path.dirname(__file__), "..", "OptLabRuntimeTests", "Fixtures", "layers_torch.json")
 with open(path, "w") as f:
     json.dump({"torch": torch.__version__, "cases": cases}, f, indent=0)

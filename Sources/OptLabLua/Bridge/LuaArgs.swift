@@ -13,6 +13,9 @@ struct LuaArgs {
     unowned(unsafe) let box: FunctionBox
     /// The Tensor metatable's registry reference, read once per call.
     let tensorMetatable: Int32
+    /// Results after the tensor a tensor-returning body gives (a recurrent
+    /// layer's final states), pushed after it; empty on every other call.
+    var moreResults: [LuaValue] = []
 
     var state: BindingState { box.state }
     var function: String { box.name }

@@ -102,10 +102,14 @@ private func call(_ L: OpaquePointer, _ box: FunctionBox, _ state: BindingState,
     state.collectIfNeeded()
     do {
         if let t = try box.tensorBody?(&args) {   // called in place: copying the closure out would retain it
-            withUnsafeMutablePointer(to: &frame.pointee.results) { tuple in
-                tuple.withMemoryRebound(to: optlab_value.self, capacity: 1) { slot in
-                    slot[0] = state.encode(tensor: t)
+            try withUnsafeMutablePointer(to: &frame.pointee.results) { tuple in
+                try tuple.withMemoryRebound(to: optlab_value.self, capacity: Int(OPTLAB_MAX_RESULTS)) { slots in
+                    slots[0] = state.encode(tensor: t)
                     frame.pointee.nresults = 1
+                    for (i, v) in args.moreResults.prefix(Int(OPTLAB_MAX_RESULTS) - 1).enumerated() {
+                        slots[i + 1] = try state.encode(v)
+                        frame.pointee.nresults = Int32(i + 2)
+                    }
                 }
             }
             return 0

@@ -186,6 +186,14 @@ enum NNLibrary {
     static let meta: [LuaFunction] = [
         LuaFunction("__call", "", "", returningTensor: { a in
             let m = try a.module(1)
+            if let r = m as? RecurrentLayer {
+                // lstm(x [, h0, c0]): the outputs, then the final states
+                let initial = a.isNoneOrNil(3) ? nil : try (0..<r.stateCount).map { try a.tensor(3 + $0) }
+                let (out, states) = try r.run(try a.tensor(2), initial: initial)
+                a.moreResults = states.map { .tensor($0) }
+                ActivationTrace.record(m, out)
+                return out
+            }
             let out = try m.forward(try a.tensor(2))
             ActivationTrace.record(m, out)   // inside a watched pass: a Lua module's children appear in monitor.layers
             return out

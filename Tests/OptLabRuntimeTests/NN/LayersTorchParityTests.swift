@@ -22,7 +22,18 @@ import Testing
         "MultiheadAttention_6_2": { _ in try MultiheadAttention(6, 2, dtype: .f64) },
         "MultiheadAttention_6_2_causal": { _ in try MultiheadAttention(6, 2, causal: true, dtype: .f64) },
         "MultiheadAttention_6_3_causal": { _ in try MultiheadAttention(6, 3, causal: true, dtype: .f64) },
+        "LSTM_3_5": { _ in try LSTM(3, 5, dtype: .f64) },
+        "LSTM_3_4_2layers_nobias": { _ in try LSTM(3, 4, layers: 2, bias: false, dtype: .f64) },
+        "GRU_3_5": { _ in try GRU(3, 5, dtype: .f64) },
+        "GRU_3_4_2layers": { _ in try GRU(3, 4, layers: 2, dtype: .f64) },
     ]
+
+    /// A recurrent layer's outputs and final states in one vector, as the reference script flattens them.
+    static func output(_ layer: Module, _ x: Tensor) throws -> Tensor {
+        guard let r = layer as? RecurrentLayer else { return try layer.forward(x) }
+        let (out, states) = try r.run(x)
+        return try Tensor.concatenate([out.reshape([-1])] + states.map { try $0.reshape([-1]) }, dim: 0)
+    }
 
     @Test func everyLayerEqualsPyTorch() throws {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -48,7 +59,7 @@ import Testing
             let ids = input["ids"] as? Bool ?? false
             let x = try Tensor.from(doubles(input["values"]), dtype: ids ? .i32 : .f64).reshape(shape(input["shape"]))
             if !ids { try x.requiringGrad() }
-            let out = try layer.forward(x)
+            let out = try Self.output(layer, x)
             #expect(out.shape == shape(c["shape"]), "\(name): output shape")
             expectClose(out.toDoubles(), doubles(c["output"]), tolerance: 1e-9)
             try out.mul(Tensor.from(doubles(c["w"]), dtype: .f64).reshape(out.shape)).sum().backward()
@@ -76,6 +87,10 @@ import Testing
         try expectModuleGradientsMatch(try RMSNorm(6, dtype: .f64), input: x, what: "RMSNorm")
         try expectModuleGradientsMatch(try Linear(6, 4, dtype: .f64), input: x, what: "Linear on [N, T, d]")
         try expectModuleGradientsMatch(SiLU(), input: x, what: "SiLU")
+        // (a recurrence's gradients reach 1e-5 in places, where the centred difference's rounding,
+        // ~1e-16·|loss|/h, is a few parts in 1e6 of them: looser there, exact against PyTorch above)
+        try expectModuleGradientsMatch(try LSTM(6, 3, layers: 2, dtype: .f64), input: x, h: 1e-5, tolerance: 5e-5, what: "LSTM")
+        try expectModuleGradientsMatch(try GRU(6, 3, dtype: .f64), input: x, h: 1e-5, tolerance: 5e-5, what: "GRU")
         try expectModuleGradientsMatch(try Softplus(beta: 3), input: x, what: "Softplus")  // (away from the threshold, where PyTorch's softplus jumps)
     }
 

@@ -47,6 +47,8 @@ import Testing
         "Identity": Entry(input: [4, 6]),
         // (without biases: the key bias's gradient is zero in exact arithmetic, rounding noise against a finite difference)
         "MultiheadAttention": Entry(numbers: ["d": 4, "heads": 2, "causal": 1, "bias": 0], input: [2, 3, 4]),
+        "LSTM": Entry(numbers: ["input": 3, "hidden": 2, "layers": 2], input: [2, 3, 3]),
+        "GRU": Entry(numbers: ["input": 3, "hidden": 2, "bias": 0], input: [2, 3, 3]),
     ]
 
     @Test func everyLayerHasAnEntry() {

@@ -6,7 +6,7 @@ public enum Layers {
         Linear.kind, Conv2d.kind, MaxPool2d.kind, AvgPool2d.kind, Flatten.kind,
         ReLU.kind, LeakyReLU.kind, GELU.kind, Tanh.kind, Sigmoid.kind, Dropout.kind, BatchNorm.kind, Maxout.kind,
         Sequential.kind, Ensemble.kind, Embedding.kind, LayerNorm.kind, RMSNorm.kind, SiLU.kind, Softplus.kind, Identity.kind,
-        MultiheadAttention.kind,
+        MultiheadAttention.kind, LSTM.kind, GRU.kind,
     ])
 
     public static var all: [LayerKind] { registry.all }

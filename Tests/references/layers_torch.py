@@ -95,6 +95,15 @@ case("LSTM_3_4_2layers_nobias", Recurrent(torch.nn.LSTM(3, 4, num_layers=2, bias
 case("GRU_3_5", Recurrent(torch.nn.GRU(3, 5, batch_first=True)), xs)
 case("GRU_3_4_2layers", Recurrent(torch.nn.GRU(3, 4, num_layers=2, batch_first=True)), xs)
 
+ximg = torch.randn((2, 4, 7, 6), generator=gen)
+case("Conv2d_4_6_k3x1_s2x1_p1x0", torch.nn.Conv2d(4, 6, (3, 1), stride=(2, 1), padding=(1, 0)), ximg)
+case("Conv2d_4_6_k3_dil2_pad2", torch.nn.Conv2d(4, 6, 3, dilation=2, padding=2), ximg)
+case("Conv2d_4_6_k2x3_groups2_nobias", torch.nn.Conv2d(4, 6, (2, 3), groups=2, bias=False), ximg)
+case("Conv2d_4_4_k3_depthwise_s2", torch.nn.Conv2d(4, 4, 3, groups=4, stride=2, padding=1), ximg)
+xseq = torch.randn((2, 4, 9), generator=gen)
+case("Conv1d_4_6_k3_p1", torch.nn.Conv1d(4, 6, 3, padding=1), xseq)
+case("Conv1d_4_6_k2_s2_dil2_groups2", torch.nn.Conv1d(4, 6, 2, stride=2, dilation=2, groups=2), xseq)
+
 path = os.path.join(os.path.dirname(__file__), "..", "OptLabRuntimeTests", "Fixtures", "layers_torch.json")
 with open(path, "w") as f:
     json.dump({"torch": torch.__version__, "cases": cases}, f, indent=0)

@@ -25,6 +25,10 @@ extension LuaArgs {
                 let v = try integer(i)
                 guard v >= 0 else { throw argumentError(i, "\(p.name) must be a non-negative integer, got \(v)") }
                 args.numbers[p.name] = Double(v)
+            case .sizePair:
+                let (h, w) = try sizePair(i, what: p.name)
+                args.numbers[p.name] = Double(h)
+                if w != h { args.numbers[p.name + "_w"] = Double(w) }
             case .number:
                 let v = try number(i)
                 if let refusal = p.refusal(v) { throw argumentError(i, refusal) }
@@ -52,6 +56,11 @@ extension LuaOptions {
                     let v = try integer(key, default: 0)
                     guard v >= 0 else { throw args.argumentError(index, "option '\(key)' must be a non-negative integer, got \(v)") }
                     built.numbers[p.name] = Double(v)
+                case .sizePair:
+                    guard let v = value(key) else { continue }
+                    let (h, w) = try args.sizePair(of: v, at: index, what: "option '\(key)'")
+                    built.numbers[p.name] = Double(h)
+                    if w != h { built.numbers[p.name + "_w"] = Double(w) }
                 case .number:
                     let v = try number(key, default: 0)
                     if let refusal = p.refusal(v) { throw args.argumentError(index, refusal) }
@@ -66,5 +75,22 @@ extension LuaOptions {
                 }
             }
         }
+    }
+}
+
+extension LuaArgs {
+    /// A size or {height, width} at argument i.
+    func sizePair(_ i: Int, what: String) throws -> (Int, Int) {
+        try sizePair(of: try value(i), at: i, what: what)
+    }
+
+    func sizePair(of v: LuaValue, at i: Int, what: String) throws -> (Int, Int) {
+        func size(_ x: LuaValue) -> Int? {
+            guard let d = x.number, d.rounded() == d, d >= 0, d < 1e9 else { return nil }
+            return Int(d)
+        }
+        if let s = size(v) { return (s, s) }
+        if case .array(let items) = v, items.count == 2, let h = size(items[0]), let w = size(items[1]) { return (h, w) }
+        throw argumentError(i, "\(what) must be a non-negative integer or {height, width}, got \(v.typeName)")
     }
 }

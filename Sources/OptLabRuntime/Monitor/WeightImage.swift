@@ -5,14 +5,14 @@ public enum WeightImage {
     public static func tiles(of model: Module) throws -> (tiles: [[Double]], height: Int, width: Int, channels: Int) {
         guard let first = firstWeighted(model) else { throw RuntimeError(.argument, "monitor.weights", "the model has no Linear or Conv2d layer") }
         if let conv = first as? Conv2d {
-            let w = conv.weight.toDoubles(), k = conv.kernel, c = conv.inputs
+            let w = conv.weight.toDoubles(), (kh, kw) = (conv.kernelSize.height, conv.kernelSize.width), c = conv.weight.shape[1]
             let ch = c == 3 ? 3 : 1
-            let per = c * k * k
+            let per = c * kh * kw
             let tiles = (0..<conv.outputs).map { o -> [Double] in
                 // channel-interleaved pixels (RGB when 3 input channels, else the first channel)
-                (0..<(k * k)).flatMap { p in (0..<ch).map { cc in w[o * per + cc * k * k + p] } }
+                (0..<(kh * kw)).flatMap { p in (0..<ch).map { cc in w[o * per + cc * kh * kw + p] } }
             }
-            return (tiles, k, k, ch)
+            return (tiles, kh, kw, ch)
         }
         guard let lin = first as? Linear else { throw RuntimeError(.argument, "monitor.weights", "unsupported first layer") }
         let n = lin.inputs

@@ -42,6 +42,11 @@ public struct ModuleSpec: Equatable, Sendable {
             for p in kind.positional + kind.options {
                 switch p.kind {
                 case .size: if let v = config[p.name] ?? p.defaultValue { settings[p.name] = Int(checked: v) ?? v }
+                case .sizePair:
+                    if let v = config[p.name] ?? p.defaultValue {
+                        let h = Int(checked: v) ?? 0, w = config[p.name + "_w"].flatMap { Int(checked: $0) } ?? h
+                        settings[p.name] = w == h ? h as Any : [h, w] as Any
+                    }
                 case .number: if let v = config[p.name] ?? p.defaultValue { settings[p.name] = v }
                 case .flag: if let v = config[p.name] ?? p.defaultValue { settings[p.name] = v != 0 }
                 case .choice(let words): settings[p.name] = choices[p.name] ?? words.first

@@ -4,6 +4,8 @@ public struct ConstructorParameter: Sendable {
     public enum Kind: Sendable, Equatable {
         /// A non-negative integer (sizes, kernels, strides).
         case size
+        /// A size, or {height, width}: kept as `name` and, when it differs, `name_w`.
+        case sizePair
         case number
         /// true/false in Lua, 1/0 in a checkpoint's config.
         case flag
@@ -87,6 +89,16 @@ public struct ConstructorArguments {
     }
 
     public func size(_ key: String, default d: Int) throws -> Int { numbers[key] == nil ? d : try size(key) }
+
+    /// A size pair: `key` the height, `key_w` the width (the height when absent).
+    public func sizePair(_ key: String) throws -> SizePair {
+        let h = try size(key)
+        return SizePair(h, try size(key + "_w", default: h))
+    }
+
+    public func sizePair(_ key: String, default d: Int) throws -> SizePair {
+        numbers[key] == nil ? SizePair(d) : try sizePair(key)
+    }
 
     public func number(_ key: String, default d: Double) -> Double { numbers[key] ?? d }
 

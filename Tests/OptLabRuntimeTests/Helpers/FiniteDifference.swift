@@ -13,6 +13,7 @@ func expectGradientsMatch(_ inputs: [Tensor], h: Double = 1e-6, tolerance: Doubl
     func loss() throws -> Double { try Tensor.withNoGrad { try f(inputs).to(.f64).mul(weights).sum().item() } }
 
     try f(inputs).to(.f64).mul(weights).sum().backward()
+    let floor = differenceFloor(try loss(), h: h, tolerance: tolerance)
     for (k, x) in inputs.enumerated() {
         let analytic = x.grad?.toDoubles() ?? [Double](repeating: 0, count: x.count)
         for i in 0..<x.count {
@@ -21,11 +22,19 @@ func expectGradientsMatch(_ inputs: [Tensor], h: Double = 1e-6, tolerance: Doubl
             x.setElement(i, v - h); let minus = try loss()
             x.setElement(i, v)
             let numeric = (plus - minus) / (2 * h)
-            let err = Swift.abs(analytic[i] - numeric) / Swift.max(Swift.abs(analytic[i]), Swift.abs(numeric), 1e-7)
+            let err = Swift.abs(analytic[i] - numeric) / Swift.max(Swift.abs(analytic[i]), Swift.abs(numeric), floor)
             #expect(err < tolerance, "input \(k) element \(i): analytic \(analytic[i]) vs numeric \(numeric) (rel err \(err))",
                     sourceLocation: sourceLocation)
         }
     }
+}
+
+/// The smallest gradient magnitude a relative comparison divides by: a
+/// centred difference of L carries rounding of about ε·|L|/h, so entries
+/// below ten times that over the tolerance are compared absolutely (at
+/// 1e-7 at least, the old fixed floor).
+func differenceFloor(_ loss: Double, h: Double, tolerance: Double) -> Double {
+    Swift.max(1e-7, 10 * Double.ulpOfOne * Swift.abs(loss) / (h * tolerance))
 }
 
 /// Expects two arrays equal within `tolerance`, relative to the larger
@@ -64,6 +73,7 @@ func expectModuleGradientsMatch(_ m: Module, input: Tensor, h: Double = 1e-6, to
     m.zeroGrad()
     before()
     try m.forward(x).mul(weights).sum().backward()
+    let floor = differenceFloor(try loss(), h: h, tolerance: tolerance)
     let checked = [("input", x)] + m.namedParameters().map { ($0.name, $0.tensor) }
     for (name, t) in checked {
         let analytic = t.grad?.toDoubles() ?? [Double](repeating: 0, count: t.count)
@@ -73,7 +83,7 @@ func expectModuleGradientsMatch(_ m: Module, input: Tensor, h: Double = 1e-6, to
             t.setElement(i, v - h); let minus = try loss()
             t.setElement(i, v)
             let numeric = (plus - minus) / (2 * h)
-            let err = Swift.abs(analytic[i] - numeric) / Swift.max(Swift.abs(analytic[i]), Swift.abs(numeric), 1e-7)
+            let err = Swift.abs(analytic[i] - numeric) / Swift.max(Swift.abs(analytic[i]), Swift.abs(numeric), floor)
             #expect(err < tolerance, "\(what): \(name)[\(i)] analytic \(analytic[i]) vs numeric \(numeric) (rel err \(err))",
                     sourceLocation: sourceLocation)
         }

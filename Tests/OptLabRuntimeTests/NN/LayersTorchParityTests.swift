@@ -26,6 +26,12 @@ import Testing
         "LSTM_3_4_2layers_nobias": { _ in try LSTM(3, 4, layers: 2, bias: false, dtype: .f64) },
         "GRU_3_5": { _ in try GRU(3, 5, dtype: .f64) },
         "GRU_3_4_2layers": { _ in try GRU(3, 4, layers: 2, dtype: .f64) },
+        "Conv2d_4_6_k3x1_s2x1_p1x0": { _ in try Conv2d(4, 6, kernel: SizePair(3, 1), stride: SizePair(2, 1), padding: SizePair(1, 0), dtype: .f64) },
+        "Conv2d_4_6_k3_dil2_pad2": { _ in try Conv2d(4, 6, kernel: SizePair(3), padding: SizePair(2), dilation: SizePair(2), dtype: .f64) },
+        "Conv2d_4_6_k2x3_groups2_nobias": { _ in try Conv2d(4, 6, kernel: SizePair(2, 3), groups: 2, bias: false, dtype: .f64) },
+        "Conv2d_4_4_k3_depthwise_s2": { _ in try Conv2d(4, 4, kernel: SizePair(3), stride: SizePair(2), padding: SizePair(1), groups: 4, dtype: .f64) },
+        "Conv1d_4_6_k3_p1": { _ in try Conv1d(4, 6, kernel: 3, padding: 1, dtype: .f64) },
+        "Conv1d_4_6_k2_s2_dil2_groups2": { _ in try Conv1d(4, 6, kernel: 2, stride: 2, dilation: 2, groups: 2, dtype: .f64) },
     ]
 
     /// A recurrent layer's outputs and final states in one vector, as the reference script flattens them.

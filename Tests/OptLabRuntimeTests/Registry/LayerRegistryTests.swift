@@ -25,7 +25,8 @@ import Testing
 
     static let entries: [String: Entry] = [
         "Linear": Entry(numbers: ["in": 5, "out": 3], input: [4, 5]),
-        "Conv2d": Entry(numbers: ["in": 2, "out": 3, "kernel": 3, "padding": 1, "stride": 2], input: [2, 2, 5, 4]),
+        "Conv2d": Entry(numbers: ["in": 2, "out": 4, "kernel": 3, "kernel_w": 2, "padding": 1, "stride": 2, "dilation_w": 2, "dilation": 1, "groups": 2], input: [2, 2, 5, 4]),
+        "Conv1d": Entry(numbers: ["in": 4, "out": 2, "kernel": 3, "padding": 2, "dilation": 2, "groups": 2, "stride": 2], input: [2, 4, 7]),
         "MaxPool2d": Entry(numbers: ["kernel": 2], input: [2, 3, 4, 6]),
         "AvgPool2d": Entry(numbers: ["kernel": 2, "stride": 1], input: [2, 2, 3, 4]),
         "Flatten": Entry(input: [3, 2, 2]),

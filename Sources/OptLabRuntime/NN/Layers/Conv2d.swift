@@ -6,20 +6,36 @@
 /// chunk's output, and the backward pass reuses GEMM with transpose flags and
 /// folds the patch gradients back (col2im).
 public final class Conv2d: Module {
-    public let inputs: Int, outputs: Int, kernel: Int, stride: Int, padding: Int
+    public let inputs: Int, outputs: Int
+    /// Kernel, stride, padding and dilation, each (height, width).
+    public let kernelSize: SizePair, strides: SizePair, paddings: SizePair, dilations: SizePair
+    /// Channel groups (PyTorch's `groups`): weight [out, in/groups, kh, kw].
+    public let groups: Int
     /// How the weights were drawn (recorded with the model: a run can be redone from its folder).
     public let initialization: Initialization
+    /// The kernel's height (its side, for a square one).
+    public var kernel: Int { kernelSize.height }
 
-    public init(_ inputs: Int, _ outputs: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true,
+    public convenience init(_ inputs: Int, _ outputs: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true,
+                            initialization: Initialization = .kaiming, dtype: DType = .f32) throws {
+        try self.init(inputs, outputs, kernel: SizePair(kernel), stride: SizePair(stride), padding: SizePair(padding), bias: bias,
+                      initialization: initialization, dtype: dtype)
+    }
+
+    public init(_ inputs: Int, _ outputs: Int, kernel: SizePair, stride: SizePair = SizePair(1), padding: SizePair = SizePair(0),
+                dilation: SizePair = SizePair(1), groups: Int = 1, bias: Bool = true,
                 initialization: Initialization = .kaiming, dtype: DType = .f32) throws {
-        guard inputs > 0, outputs > 0, kernel > 0, stride > 0, padding >= 0 else {
-            throw RuntimeError(.argument, "Conv2d", "channels, kernel and stride must be positive and padding non-negative")
+        guard inputs > 0, outputs > 0, kernel.isPositive, stride.isPositive, dilation.isPositive, padding.height >= 0, padding.width >= 0 else {
+            throw RuntimeError(.argument, "Conv2d", "channels, kernel, stride and dilation must be positive and padding non-negative")
         }
-        (self.inputs, self.outputs, self.kernel, self.stride, self.padding) = (inputs, outputs, kernel, stride, padding)
+        guard groups > 0, inputs % groups == 0, outputs % groups == 0 else {
+            throw RuntimeError(.argument, "Conv2d", "groups = \(groups) must divide both channel counts (\(inputs) in, \(outputs) out)")
+        }
+        (self.inputs, self.outputs, kernelSize, strides, paddings, dilations, self.groups) = (inputs, outputs, kernel, stride, padding, dilation, groups)
         self.initialization = initialization
         super.init()
-        let fanIn = inputs * kernel * kernel
-        try addParameter("weight", initialization.weights([outputs, inputs, kernel, kernel], fanIn: fanIn, dtype: dtype))
+        let fanIn = inputs / groups * kernel.height * kernel.width
+        try addParameter("weight", initialization.weights([outputs, inputs / groups, kernel.height, kernel.width], fanIn: fanIn, dtype: dtype))
         if bias { try addParameter("bias", Tensor.zeros([outputs], dtype: dtype)) }
     }
 
@@ -27,8 +43,13 @@ public final class Conv2d: Module {
     public var bias: Tensor? { parameterSlots.count > 1 ? parameter(1) : nil }
 
     override public var config: [String: Double] {
-        ["in": Double(inputs), "out": Double(outputs), "kernel": Double(kernel), "stride": Double(stride),
-         "padding": Double(padding), "bias": bias == nil ? 0 : 1]
+        var c = ["in": Double(inputs), "out": Double(outputs), "bias": bias == nil ? 0 : 1]
+        kernelSize.record("kernel", into: &c)
+        strides.record("stride", into: &c)
+        paddings.record("padding", into: &c)
+        if dilations != SizePair(1) { dilations.record("dilation", into: &c) }
+        if groups != 1 { c["groups"] = Double(groups) }
+        return c
     }
 
     override public var choices: [String: String] { ["init": initialization.rawValue] }
@@ -36,47 +57,132 @@ public final class Conv2d: Module {
     override public func forward(_ x: Tensor) throws -> Tensor {
         try expectRank(x, [4], what: "images of shape [N,\(inputs),H,W]")
         try expectFeatures(x, inputs, dim: 1)
-        return try x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding)
+        return try x.conv2d(weight: weight, bias: bias, stride: strides.pair, padding: paddings.pair, dilation: dilations.pair, groups: groups)
     }
 
     override public var summary: String {
-        "Conv2d(\(inputs) -> \(outputs), \(kernel)×\(kernel)" + (stride != 1 ? ", stride \(stride)" : "") + (padding != 0 ? ", pad \(padding)" : "") + ")"
+        "Conv2d(\(inputs) -> \(outputs), \(kernelSize.height)×\(kernelSize.width)" + (strides != SizePair(1) ? ", stride \(strides)" : "")
+            + (paddings != SizePair(0) ? ", pad \(paddings)" : "") + (dilations != SizePair(1) ? ", dilation \(dilations)" : "")
+            + (groups != 1 ? ", groups \(groups)" : "") + ")"
     }
 }
 
-/// Sizes of one convolution, shared by the forward and backward passes.
-struct ConvGeometry {
-    let n: Int, c: Int, h: Int, w: Int, o: Int, k: Int, stride: Int, pad: Int
-    var oh: Int { (h + 2 * pad - k) / stride + 1 }
-    var ow: Int { (w + 2 * pad - k) / stride + 1 }
-    var patch: Int { c * k * k }
-    var positions: Int { oh * ow }
+/// 1-d convolution over [N, C, L] sequences (PyTorch's Conv1d: weight
+/// [O, C/groups, k]), computed as a 2-d one of height 1.
+public final class Conv1d: Module {
+    public let inputs: Int, outputs: Int, kernel: Int, stride: Int, padding: Int, dilation: Int, groups: Int
+    public let initialization: Initialization
 
-    /// The output columns xo whose input column xo·stride − pad + kj lies inside
-    /// the image: one contiguous range, so rows copy as spans.
+    public init(_ inputs: Int, _ outputs: Int, kernel: Int, stride: Int = 1, padding: Int = 0, dilation: Int = 1, groups: Int = 1,
+                bias: Bool = true, initialization: Initialization = .kaiming, dtype: DType = .f32) throws {
+        guard inputs > 0, outputs > 0, kernel > 0, stride > 0, dilation > 0, padding >= 0 else {
+            throw RuntimeError(.argument, "Conv1d", "channels, kernel, stride and dilation must be positive and padding non-negative")
+        }
+        guard groups > 0, inputs % groups == 0, outputs % groups == 0 else {
+            throw RuntimeError(.argument, "Conv1d", "groups = \(groups) must divide both channel counts (\(inputs) in, \(outputs) out)")
+        }
+        (self.inputs, self.outputs, self.kernel, self.stride, self.padding, self.dilation, self.groups) = (inputs, outputs, kernel, stride, padding, dilation, groups)
+        self.initialization = initialization
+        super.init()
+        try addParameter("weight", initialization.weights([outputs, inputs / groups, kernel], fanIn: inputs / groups * kernel, dtype: dtype))
+        if bias { try addParameter("bias", Tensor.zeros([outputs], dtype: dtype)) }
+    }
+
+    public var weight: Tensor { parameter(0) }
+    public var bias: Tensor? { parameterSlots.count > 1 ? parameter(1) : nil }
+
+    override public var config: [String: Double] {
+        var c = ["in": Double(inputs), "out": Double(outputs), "kernel": Double(kernel), "stride": Double(stride),
+                 "padding": Double(padding), "bias": bias == nil ? 0 : 1]
+        if dilation != 1 { c["dilation"] = Double(dilation) }
+        if groups != 1 { c["groups"] = Double(groups) }
+        return c
+    }
+
+    override public var choices: [String: String] { ["init": initialization.rawValue] }
+
+    override public func forward(_ x: Tensor) throws -> Tensor {
+        try expectRank(x, [3], what: "sequences of shape [N,\(inputs),L]")
+        try expectFeatures(x, inputs, dim: 1)
+        let (n, l) = (x.shape[0], x.shape[2])
+        let w = try weight.reshape([outputs, inputs / groups, 1, kernel])
+        let y = try x.reshape([n, inputs, 1, l]).conv2d(weight: w, bias: bias, stride: (1, stride), padding: (0, padding),
+                                                        dilation: (1, dilation), groups: groups)
+        return try y.reshape([n, outputs, y.shape[3]])
+    }
+
+    override public var summary: String {
+        "Conv1d(\(inputs) -> \(outputs), \(kernel)" + (stride != 1 ? ", stride \(stride)" : "") + (padding != 0 ? ", pad \(padding)" : "")
+            + (dilation != 1 ? ", dilation \(dilation)" : "") + (groups != 1 ? ", groups \(groups)" : "") + ")"
+    }
+}
+
+/// A size per spatial dimension: PyTorch's `kernel_size=(3, 1)`, or one number for both.
+public struct SizePair: Sendable, Equatable, CustomStringConvertible {
+    public let height: Int, width: Int
+    public init(_ height: Int, _ width: Int) { (self.height, self.width) = (height, width) }
+    public init(_ both: Int) { (height, width) = (both, both) }
+    var pair: (Int, Int) { (height, width) }
+    var isPositive: Bool { height > 0 && width > 0 }
+    public var description: String { height == width ? "\(height)" : "\(height)×\(width)" }
+
+    /// Into a config: `name` the height, `name_w` the width when it differs.
+    func record(_ name: String, into c: inout [String: Double]) {
+        c[name] = Double(height)
+        if width != height { c[name + "_w"] = Double(width) }
+    }
+}
+
+struct ConvGeometry {
+    let n: Int, c: Int, h: Int, w: Int, o: Int
+    /// Kernel, stride, padding and dilation, each (height, width).
+    let kh: Int, kw: Int, sh: Int, sw: Int, ph: Int, pw: Int, dh: Int, dw: Int
+    /// Channel groups: each sees c/groups inputs and makes o/groups outputs.
+    let groups: Int
+
+    init(n: Int, c: Int, h: Int, w: Int, o: Int, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int),
+         dilation: (Int, Int) = (1, 1), groups: Int = 1) {
+        (self.n, self.c, self.h, self.w, self.o) = (n, c, h, w, o)
+        (kh, kw, sh, sw, ph, pw, dh, dw) = (kernel.0, kernel.1, stride.0, stride.1, padding.0, padding.1, dilation.0, dilation.1)
+        self.groups = groups
+    }
+
+    var oh: Int { (h + 2 * ph - dh * (kh - 1) - 1) / sh + 1 }
+    var ow: Int { (w + 2 * pw - dw * (kw - 1) - 1) / sw + 1 }
+    /// Input and output channels of one group.
+    var cg: Int { c / groups }
+    var og: Int { o / groups }
+    var patch: Int { cg * kh * kw }
+    var positions: Int { oh * ow }
+    /// The square, undilated, ungrouped case the direct kernels take.
+    var isPlain: Bool { kh == kw && sh == sw && ph == pw && dh == 1 && dw == 1 && groups == 1 }
+    var k: Int { kh }
+    var stride: Int { sh }
+    var pad: Int { ph }
+
+    /// ⌊a / b⌋ for b > 0, negative a included.
+    @inline(__always) private static func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
+
+    /// The output columns whose input column xo·sw − pw + kj·dw lies inside the image.
     @inline(__always) func inside(_ kj: Int) -> Range<Int> {
-        // xo·stride ≥ pad − kj and xo·stride ≤ w − 1 + pad − kj
-        let lo = Swift.max(0, (pad - kj + stride - 1) / stride)
-        let hi = Swift.min(ow, (w - 1 + pad - kj) / stride + 1)
+        let lo = Swift.max(0, Self.floorDiv(pw - kj * dw + sw - 1, sw))
+        let hi = Swift.min(ow, Self.floorDiv(w - 1 + pw - kj * dw, sw) + 1)
         return lo..<Swift.max(lo, hi)
     }
 
-    /// cols[(ci·k + ki)·k + kj][(img − first)·positions + p] = x[img, ci, …] (0 outside);
-    /// rows are `rowStride` apart (the GEMM's leading dimension, which a last,
-    /// partial chunk does not fill). Channels are unrolled in parallel (each
-    /// writes its own rows).
-    func im2col<T: FloatElement>(_ x: UnsafePointer<T>, _ cols: UnsafeMutablePointer<T>, images: Range<Int>, rowStride: Int) {
+    /// Group `group`'s patches of `images` as columns: row (ci·kh + ki)·kw + kj, one column per output position.
+    func im2col<T: FloatElement>(_ x: UnsafePointer<T>, _ cols: UnsafeMutablePointer<T>, images: Range<Int>, rowStride: Int, group: Int = 0) {
         let width = rowStride
-        Parallel.forEach(c) { ci in
-            for ki in 0..<k {
-                for kj in 0..<k {
-                    let row = cols + ((ci * k + ki) * k + kj) * width
+        Parallel.forEach(cg) { ci in
+            for ki in 0..<kh {
+                for kj in 0..<kw {
+                    let row = cols + ((ci * kh + ki) * kw + kj) * width
                     let span = inside(kj)
                     for (j, img) in images.enumerated() {
-                        let src = x + (img * c + ci) * h * w
+                        let src = x + (img * c + group * cg + ci) * h * w
                         let dst = row + j * positions
                         for y in 0..<oh {
-                            let iy = y * stride - pad + ki
+                            let iy = y * sh - ph + ki * dh
                             let line = dst + y * ow
                             if iy < 0 || iy >= h || span.isEmpty {
                                 line.update(repeating: 0, count: ow)
@@ -84,11 +190,11 @@ struct ConvGeometry {
                             }
                             if span.lowerBound > 0 { line.update(repeating: 0, count: span.lowerBound) }
                             if span.upperBound < ow { (line + span.upperBound).update(repeating: 0, count: ow - span.upperBound) }
-                            let from = src + iy * w - pad + kj
-                            if stride == 1 {
+                            let from = src + iy * w - pw + kj * dw
+                            if sw == 1 {
                                 (line + span.lowerBound).update(from: from + span.lowerBound, count: span.count)
                             } else {
-                                for xo in span { line[xo] = from[xo * stride] }
+                                for xo in span { line[xo] = from[xo * sw] }
                             }
                         }
                     }
@@ -97,27 +203,26 @@ struct ConvGeometry {
         }
     }
 
-    /// The adjoint of im2col: adds each patch gradient back into dx. In
-    /// parallel over channels: channel ci's rows add only into its own planes.
-    func col2im<T: FloatElement>(_ cols: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>, images: Range<Int>, rowStride: Int) {
+    /// The adjoint of im2col: columns added back into group `group`'s input positions.
+    func col2im<T: FloatElement>(_ cols: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>, images: Range<Int>, rowStride: Int, group: Int = 0) {
         let width = rowStride
-        Parallel.forEach(c) { ci in
-            for ki in 0..<k {
-                for kj in 0..<k {
-                    let row = cols + ((ci * k + ki) * k + kj) * width
+        Parallel.forEach(cg) { ci in
+            for ki in 0..<kh {
+                for kj in 0..<kw {
+                    let row = cols + ((ci * kh + ki) * kw + kj) * width
                     let span = inside(kj)
                     guard !span.isEmpty else { continue }
                     for (j, img) in images.enumerated() {
-                        let dst = dx + (img * c + ci) * h * w
+                        let dst = dx + (img * c + group * cg + ci) * h * w
                         let src = row + j * positions
                         for y in 0..<oh {
-                            let iy = y * stride - pad + ki
+                            let iy = y * sh - ph + ki * dh
                             guard iy >= 0 && iy < h else { continue }
-                            let to = dst + iy * w - pad + kj, line = src + y * ow
-                            if stride == 1 {
+                            let to = dst + iy * w - pw + kj * dw, line = src + y * ow
+                            if sw == 1 {
                                 for xo in span { to[xo] += line[xo] }
                             } else {
-                                for xo in span { to[xo * stride] += line[xo] }
+                                for xo in span { to[xo * sw] += line[xo] }
                             }
                         }
                     }
@@ -126,8 +231,6 @@ struct ConvGeometry {
         }
     }
 
-    /// Images per chunk: enough for a large GEMM, at most ~8 MB of patches
-    /// (a buffer that stays in malloc's heap and in cache).
     func chunk(_ elementSize: Int) -> Int {
         Swift.max(1, Swift.min(n, ConvGeometry.chunkBytes / Swift.max(1, patch * positions * elementSize)))
     }
@@ -137,16 +240,28 @@ struct ConvGeometry {
 }
 
 extension Tensor {
-    /// Convolution of [N,C,H,W] input with [O,C,k,k] weights (and an [O] bias).
+    /// Convolution of [N,C,H,W] input with [O,C,kh,kw] weights (and an [O] bias), one stride and padding for both dimensions.
     public func conv2d(weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0) throws -> Tensor {
+        try conv2d(weight: weight, bias: bias, stride: (stride, stride), padding: (padding, padding))
+    }
+
+    /// PyTorch's conv2d: [N, C, H, W] with weight [O, C/groups, kh, kw], each of
+    /// stride, padding and dilation given for (height, width).
+    public func conv2d(weight: Tensor, bias: Tensor?, stride: (Int, Int), padding: (Int, Int),
+                       dilation: (Int, Int) = (1, 1), groups: Int = 1) throws -> Tensor {
         try requireFloat("conv2d")
-        guard rank == 4, weight.rank == 4, weight.shape[1] == shape[1], weight.shape[2] == weight.shape[3] else {
-            throw RuntimeError(.shape, "conv2d", "input \(describe(shape)) and weight \(describe(weight.shape)) do not fit (expected [N,C,H,W] and [O,C,k,k])")
+        guard groups > 0, rank == 4, weight.rank == 4, shape[1] % groups == 0, weight.shape[0] % groups == 0,
+              weight.shape[1] * groups == shape[1] else {
+            throw RuntimeError(.shape, "conv2d", "input \(describe(shape)) and weight \(describe(weight.shape)) do not fit "
+                               + "(expected [N,C,H,W] and [O,C/groups,kh,kw] with C and O multiples of groups = \(groups))")
         }
-        let G = ConvGeometry(n: shape[0], c: shape[1], h: shape[2], w: shape[3], o: weight.shape[0], k: weight.shape[2],
-                             stride: stride, pad: padding)
-        guard stride > 0, padding >= 0, G.h + 2 * padding >= G.k, G.w + 2 * padding >= G.k else {
-            throw RuntimeError(.shape, "conv2d", "a \(G.k)×\(G.k) kernel does not fit \(G.h)×\(G.w) input with padding \(padding)")
+        let G = ConvGeometry(n: shape[0], c: shape[1], h: shape[2], w: shape[3], o: weight.shape[0], kernel: (weight.shape[2], weight.shape[3]),
+                             stride: stride, padding: padding, dilation: dilation, groups: groups)
+        guard G.sh > 0, G.sw > 0, G.ph >= 0, G.pw >= 0, G.dh > 0, G.dw > 0 else {
+            throw RuntimeError(.argument, "conv2d", "stride and dilation must be positive and padding non-negative")
+        }
+        guard G.h + 2 * G.ph >= G.dh * (G.kh - 1) + 1, G.w + 2 * G.pw >= G.dw * (G.kw - 1) + 1 else {
+            throw RuntimeError(.shape, "conv2d", "a \(G.kh)×\(G.kw) kernel (dilation \(G.dh)×\(G.dw)) does not fit \(G.h)×\(G.w) input with padding \(G.ph)×\(G.pw)")
         }
         if let bias, bias.shape != [G.o] {
             throw RuntimeError(.shape, "conv2d", "bias of shape \(describe(bias.shape)) for \(G.o) output channels")
@@ -192,22 +307,26 @@ private func convBiasGradient(_ G: ConvGeometry, _ g: Tensor) throws -> Tensor {
 
 private func convForward<T: FloatElement>(_ G: ConvGeometry, _ x: Tensor, _ weight: Tensor, _ bias: Tensor?, _ out: Tensor, _: T.Type) throws {
     let chunk = G.chunk(MemoryLayout<T>.size)
-    let cols = try Tensor(uninitialized: [G.patch, chunk * G.positions], dtype: x.dtype)
-    let res = try Tensor(uninitialized: [G.o, chunk * G.positions], dtype: x.dtype)
+    let ld = chunk * G.positions
+    let cols = try Tensor(uninitialized: [G.patch, ld], dtype: x.dtype)
+    let res = try Tensor(uninitialized: [G.o, ld], dtype: x.dtype)
     var first = 0
     while first < G.n {
         let images = first..<Swift.min(first + chunk, G.n)
         let width = images.count * G.positions
-        G.im2col(x.ptr(T.self), cols.ptr(T.self), images: images, rowStride: chunk * G.positions)
-        // res[O, width] = W[O, patch] · cols[patch, width]
-        try Tensor.gemm(weight, false, cols, false, into: res, m: G.o, n: width, k: G.patch, ldb: chunk * G.positions, ldc: chunk * G.positions)
+        for g in 0..<G.groups {
+            G.im2col(x.ptr(T.self), cols.ptr(T.self), images: images, rowStride: ld, group: g)
+            // res[group's O, width] = W[group's O, patch] · cols[patch, width]
+            try Tensor.gemm(weight, false, cols, false, into: res, m: G.og, n: width, k: G.patch,
+                            offsets: (g * G.og * G.patch, 0, g * G.og * ld), ldb: ld, ldc: ld)
+        }
         let r = res.ptr(T.self), o = out.ptr(T.self)
         let bp = bias?.ptr(T.self)
         let lower = images.lowerBound
         Parallel.forEach(images.count) { j in
             let img = lower + j
             for oc in 0..<G.o {
-                let src = r + oc * chunk * G.positions + j * G.positions
+                let src = r + oc * ld + j * G.positions
                 let dst = o + (img * G.o + oc) * G.positions
                 let bv: T = bp?[oc] ?? 0
                 for p in 0..<G.positions { dst[p] = src[p] + bv }
@@ -222,10 +341,10 @@ private func convBackward<T: FloatElement>(_ G: ConvGeometry, _ x: Tensor, _ wei
     let chunk = G.chunk(MemoryLayout<T>.size)
     let dx: Tensor? = needs[0] ? try Tensor.zeros(x.shape, dtype: x.dtype) : nil
     let dw: Tensor? = needs[1] ? try Tensor.zeros(weight.shape, dtype: x.dtype) : nil
-    let cols = try Tensor(uninitialized: [G.patch, chunk * G.positions], dtype: x.dtype)
-    let gcols = try Tensor(uninitialized: [G.o, chunk * G.positions], dtype: x.dtype)
-    let dwChunk = try Tensor(uninitialized: [G.o, G.patch], dtype: x.dtype)
     let ld = chunk * G.positions
+    let cols = try Tensor(uninitialized: [G.patch, ld], dtype: x.dtype)
+    let gcols = try Tensor(uninitialized: [G.o, ld], dtype: x.dtype)
+    let dwChunk = try Tensor(uninitialized: [G.og, G.patch], dtype: x.dtype)
     var first = 0
     while first < G.n {
         let images = first..<Swift.min(first + chunk, G.n)
@@ -239,17 +358,21 @@ private func convBackward<T: FloatElement>(_ G: ConvGeometry, _ x: Tensor, _ wei
                 (gc + oc * ld + j * G.positions).update(from: gp + (img * G.o + oc) * G.positions, count: G.positions)
             }
         }
-        if let dw {
-            G.im2col(x.ptr(T.self), cols.ptr(T.self), images: images, rowStride: ld)
-            // dW[O, patch] += g[O, width] · colsᵀ[width, patch]
-            try Tensor.gemm(gcols, false, cols, true, into: dwChunk, m: G.o, n: G.patch, k: width, lda: ld, ldb: ld)
-            let d = dw.ptr(T.self), c = dwChunk.ptr(T.self)
-            for i in 0..<(G.o * G.patch) { d[i] += c[i] }
-        }
-        if let dx {
-            // dcols[patch, width] = Wᵀ[patch, O] · g[O, width]
-            try Tensor.gemm(weight, true, gcols, false, into: cols, m: G.patch, n: width, k: G.o, ldb: ld, ldc: ld)
-            G.col2im(cols.ptr(T.self), dx.ptr(T.self), images: images, rowStride: ld)
+        for grp in 0..<G.groups {
+            if let dw {
+                G.im2col(x.ptr(T.self), cols.ptr(T.self), images: images, rowStride: ld, group: grp)
+                // dW[group's O, patch] += g[group's O, width] · colsᵀ[width, patch]
+                try Tensor.gemm(gcols, false, cols, true, into: dwChunk, m: G.og, n: G.patch, k: width,
+                                offsets: (grp * G.og * ld, 0, 0), lda: ld, ldb: ld)
+                let d = dw.ptr(T.self) + grp * G.og * G.patch, c = dwChunk.ptr(T.self)
+                for i in 0..<(G.og * G.patch) { d[i] += c[i] }
+            }
+            if let dx {
+                // dcols[patch, width] = W[group's O, patch]ᵀ · g[group's O, width]
+                try Tensor.gemm(weight, true, gcols, false, into: cols, m: G.patch, n: width, k: G.og,
+                                offsets: (grp * G.og * G.patch, grp * G.og * ld, 0), ldb: ld, ldc: ld)
+                G.col2im(cols.ptr(T.self), dx.ptr(T.self), images: images, rowStride: ld, group: grp)
+            }
         }
         first = images.upperBound
     }
@@ -257,18 +380,43 @@ private func convBackward<T: FloatElement>(_ G: ConvGeometry, _ x: Tensor, _ wei
 }
 
 extension Conv2d {
-    public static let kind = LayerKind("Conv2d", signature: "nn.Conv2d(cin, cout, k [, {stride=1, pad=0, bias=true, init=\"kaiming\"}])", help: """
-        2-d convolution over [N,C,H,W] images with k×k filters.
+    public static let kind = LayerKind("Conv2d", signature: "nn.Conv2d(cin, cout, k [, {stride=1, padding=0, dilation=1, groups=1, bias=true, init=\"kaiming\"}])", help: """
+        2-d convolution over [N,C,H,W] images (PyTorch's Conv2d): k, stride, padding and dilation are each a
+        size or {height, width}; groups splits the channels (weight [cout, cin/groups, kh, kw]).
           local conv = nn.Conv2d(1, 32, 3, {pad = 1})
-        """, positional: [.init("in", .size), .init("out", .size), .init("kernel", .size)],
-        options: [.init("stride", .size, default: 1), .init("padding", .size, default: 0, aliases: ["pad"]),
+          local tall = nn.Conv2d(3, 8, {3, 1}, {stride = {2, 1}, padding = {1, 0}, dilation = 2, groups = 1})
+        """, positional: [.init("in", .size), .init("out", .size), .init("kernel", .sizePair)],
+        options: [.init("stride", .sizePair, default: 1), .init("padding", .sizePair, default: 0, aliases: ["pad"]),
+                  .init("dilation", .sizePair, default: 1), .init("groups", .size, default: 1),
                   .init("bias", .flag, default: 1), LayerKind.initOption],
         tensors: { a in
-            let (i, o, k) = (try a.size("in"), try a.size("out"), try a.size("kernel"))
-            return [.parameter("weight", [o, i, k, k])] + (a.flag("bias", default: true) ? [.parameter("bias", [o])] : [])
+            let (i, o, k, g) = (try a.size("in"), try a.size("out"), try a.sizePair("kernel"), try a.size("groups", default: 1))
+            guard g > 0, i % g == 0 else { throw RuntimeError(.argument, "Conv2d", "groups = \(g) must divide \(i) input channels") }
+            return [.parameter("weight", [o, i / g, k.height, k.width])] + (a.flag("bias", default: true) ? [.parameter("bias", [o])] : [])
         }) { a in
-        try Conv2d(try a.size("in"), try a.size("out"), kernel: try a.size("kernel"), stride: try a.size("stride", default: 1),
-                   padding: try a.size("padding", default: 0), bias: a.flag("bias", default: true),
+        try Conv2d(try a.size("in"), try a.size("out"), kernel: try a.sizePair("kernel"), stride: try a.sizePair("stride", default: 1),
+                   padding: try a.sizePair("padding", default: 0), dilation: try a.sizePair("dilation", default: 1),
+                   groups: try a.size("groups", default: 1), bias: a.flag("bias", default: true),
+                   initialization: try a.initialization(default: .kaiming))
+    }
+}
+
+extension Conv1d {
+    public static let kind = LayerKind("Conv1d", signature: "nn.Conv1d(cin, cout, k [, {stride=1, padding=0, dilation=1, groups=1, bias=true, init=\"kaiming\"}])", help: """
+        1-d convolution over [N,C,L] sequences (PyTorch's Conv1d; weight [cout, cin/groups, k]).
+          local conv = nn.Conv1d(16, 32, 5, {padding = 2})
+        """, positional: [.init("in", .size), .init("out", .size), .init("kernel", .size)],
+        options: [.init("stride", .size, default: 1), .init("padding", .size, default: 0, aliases: ["pad"]),
+                  .init("dilation", .size, default: 1), .init("groups", .size, default: 1),
+                  .init("bias", .flag, default: 1), LayerKind.initOption],
+        tensors: { a in
+            let (i, o, k, g) = (try a.size("in"), try a.size("out"), try a.size("kernel"), try a.size("groups", default: 1))
+            guard g > 0, i % g == 0 else { throw RuntimeError(.argument, "Conv1d", "groups = \(g) must divide \(i) input channels") }
+            return [.parameter("weight", [o, i / g, k])] + (a.flag("bias", default: true) ? [.parameter("bias", [o])] : [])
+        }) { a in
+        try Conv1d(try a.size("in"), try a.size("out"), kernel: try a.size("kernel"), stride: try a.size("stride", default: 1),
+                   padding: try a.size("padding", default: 0), dilation: try a.size("dilation", default: 1),
+                   groups: try a.size("groups", default: 1), bias: a.flag("bias", default: true),
                    initialization: try a.initialization(default: .kaiming))
     }
 }

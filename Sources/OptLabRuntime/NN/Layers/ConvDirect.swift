@@ -8,7 +8,7 @@ import CKernels
 extension ConvGeometry {
     /// Whether the direct kernels compute this convolution (when it is f32).
     var direct: Bool {
-        stride == 1 && 2 * pad == k - 1 && ConvGeometry.allowDirect && optlab_conv_direct(k) != 0
+        isPlain && stride == 1 && 2 * pad == k - 1 && ConvGeometry.allowDirect && optlab_conv_direct(k) != 0
     }
 
     /// Settable so tests can compare the direct kernels with the GEMM path.

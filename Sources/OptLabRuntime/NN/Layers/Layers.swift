@@ -3,7 +3,7 @@
 /// a layer is its file (the class and its `kind`) and one line here.
 public enum Layers {
     public static let registry = Registry<Module, LayerTraits>([
-        Linear.kind, Conv2d.kind, MaxPool2d.kind, AvgPool2d.kind, Flatten.kind,
+        Linear.kind, Conv2d.kind, Conv1d.kind, MaxPool2d.kind, AvgPool2d.kind, Flatten.kind,
         ReLU.kind, LeakyReLU.kind, GELU.kind, Tanh.kind, Sigmoid.kind, Dropout.kind, BatchNorm.kind, Maxout.kind,
         Sequential.kind, Ensemble.kind, Embedding.kind, LayerNorm.kind, RMSNorm.kind, SiLU.kind, Softplus.kind, Identity.kind,
         MultiheadAttention.kind, LSTM.kind, GRU.kind,

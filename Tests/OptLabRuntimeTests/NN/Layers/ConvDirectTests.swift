@@ -34,7 +34,7 @@ import CKernels
     func forwardMatchesThePlainLoops(i: Int) throws {
         let s = Self.shapes[i]
         let (x, w, b) = try Self.tensors(s, seed: UInt64(10 + i))
-        let G = ConvGeometry(n: s.n, c: s.c, h: s.h, w: s.w, o: s.o, k: s.k, stride: 1, pad: s.k / 2)
+        let G = ConvGeometry(n: s.n, c: s.c, h: s.h, w: s.w, o: s.o, kernel: (s.k, s.k), stride: (1, 1), padding: (s.k / 2, s.k / 2))
         #expect(G.direct == Self.onAVX512)
         let y = try x.conv2d(weight: w, bias: b, stride: 1, padding: s.k / 2)
         #expect(y.dtype == .f32 && y.shape == [s.n, s.o, s.h, s.w])
@@ -129,7 +129,7 @@ import CKernels
     /// Strides, other paddings and f64 keep the GEMM path.
     @Test func onlySameStrideOneConvolutionsAreDirect() {
         func geometry(k: Int, stride: Int, pad: Int) -> ConvGeometry {
-            ConvGeometry(n: 1, c: 1, h: 8, w: 8, o: 1, k: k, stride: stride, pad: pad)
+            ConvGeometry(n: 1, c: 1, h: 8, w: 8, o: 1, kernel: (k, k), stride: (stride, stride), padding: (pad, pad))
         }
         #expect(geometry(k: 3, stride: 1, pad: 1).direct == Self.onAVX512)
         #expect(geometry(k: 5, stride: 1, pad: 2).direct == Self.onAVX512)

@@ -172,14 +172,22 @@ enum NNLibrary {
             }
             return [loadResult(try m.loadState(tensors, strict: strict))]
         },
-        LuaFunction("load_weights", "model:load_weights(path [, {strict=true}])", """
+        LuaFunction("load_weights", "model:load_weights(path [, {strict=true, from=\"optlab\"}])", """
         Loads a checkpoint's tensors into this model by name (the way back for models with
         Lua-defined modules, which nn.load cannot rebuild). Strict as model:load_state.
+        from = "torch" reads a PyTorch state_dict saved with safetensors
+        (safetensors.torch.save_file(model.state_dict(), path)) into the same architecture built
+        here: its container indices counted from 0 become optlab's from 1 (0.weight → 1.weight),
+        BatchNorm's num_batches_tracked is dropped; every other name is PyTorch's already.
           model:load_weights("runs/exp1/ep005_val0.8812.safetensors")
-        """) { a in
+        """, options: ["strict", "from"]) { a in
             let m = try a.module(1)
-            let strict = try a.options(3, allowed: ["strict"]).bool("strict", default: true)
-            return [loadResult(try m.loadWeights(from: try a.string(2), strict: strict))]
+            let o = try a.options(3, allowed: ["strict", "from"])
+            let from = try o.string("from", default: "optlab")
+            guard let origin = WeightOrigin(rawValue: from) else {
+                throw a.argumentError(3, "option 'from' must be \"optlab\" or \"torch\", got \"\(from)\"")
+            }
+            return [loadResult(try m.loadWeights(from: try a.string(2), strict: try o.bool("strict", default: true), origin: origin))]
         },
     ]
 

@@ -14,9 +14,9 @@ extension Module {
     /// lists every problem. Not strict: what matches is loaded, and the
     /// names missing or unexpected are returned.
     @discardableResult
-    public func loadWeights(from path: String, strict: Bool = true) throws -> (missing: [String], unexpected: [String]) {
+    public func loadWeights(from path: String, strict: Bool = true, origin: WeightOrigin = .optlab) throws -> (missing: [String], unexpected: [String]) {
         let file = try SafeTensors.load(path)
-        return try loadState(file.tensors, strict: strict, source: path, op: "load_weights")
+        return try loadState(origin.translated(file.tensors), strict: strict, source: path, op: "load_weights")
     }
 
     /// The same from named tensors (`m:load_state(t)`).
@@ -37,7 +37,10 @@ extension Module {
             if !missing.isEmpty { parts.append("missing " + missing.joined(separator: ", ")) }
             if !unexpected.isEmpty { parts.append("unexpected " + unexpected.joined(separator: ", ")) }
             if !wrong.isEmpty { parts.append("wrong shape: " + wrong.joined(separator: "; ")) }
-            throw RuntimeError(.argument, op, "\(source) does not fit the model: " + parts.joined(separator: "; "))
+            // names counted from 0 are a PyTorch state_dict's
+            let torchLike = op == "load_weights" && unexpected.contains { $0.split(separator: ".").contains("0") || $0.hasSuffix("num_batches_tracked") }
+            throw RuntimeError(.argument, op, "\(source) does not fit the model: " + parts.joined(separator: "; ")
+                               + (torchLike ? " (a PyTorch state_dict? load it with {from = \"torch\"})" : ""))
         }
         try Tensor.withNoGrad {
             for (name, t) in mine { if let src = given[name] { try t.copy(from: src) } }
@@ -104,5 +107,24 @@ extension Module {
         var meta = file.metadata
         meta[architectureKey] = nil
         return (model, meta)
+    }
+}
+
+/// Who wrote a checkpoint's names: optlab, or PyTorch's `state_dict` (saved
+/// with the safetensors package), whose containers count children from 0
+/// where optlab's Sequential counts from 1, and whose BatchNorm keeps a
+/// step counter optlab has no use for.
+public enum WeightOrigin: String, Sendable {
+    case optlab, torch
+
+    func translated(_ tensors: [(name: String, tensor: Tensor)]) -> [(name: String, tensor: Tensor)] {
+        guard self == .torch else { return tensors }
+        return tensors.compactMap { entry in
+            let parts = entry.name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            if parts.last == "num_batches_tracked" { return nil }
+            // "h.0.attn.in_proj_weight" → "h.1.attn.in_proj_weight": every index one up
+            let renamed = parts.map { p in Int(p).map { String($0 + 1) } ?? p }.joined(separator: ".")
+            return (renamed, entry.tensor)
+        }
     }
 }

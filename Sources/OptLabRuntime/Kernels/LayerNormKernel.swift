@@ -28,11 +28,8 @@ extension Tensor {
             Parallel.forRanges(rows, grain: Swift.max(1, (1 << 14) / Swift.max(d, 1))) { range in
                 for i in range {
                     let (xr, yr, hr) = (x + i * d, y + i * d, xh + i * d)
-                    var mean = T(0)
-                    for j in 0..<d { mean += xr[j] }
-                    mean /= n
-                    var variance = T(0)
-                    for j in 0..<d { let c = xr[j] - mean; variance += c * c }
+                    let mean = rowSum(xr, d) / n
+                    let variance = rowSquaredDeviations(xr, mean, d)
                     let ri = 1 / (variance / n + e).squareRoot()
                     r[i] = ri
                     for j in 0..<d {
@@ -57,9 +54,8 @@ extension Tensor {
                 Parallel.forRanges(rows, grain: Swift.max(1, (1 << 14) / Swift.max(d, 1))) { range in
                     for i in range {
                         let (gr, hr, xr) = (gy + i * d, xh + i * d, gx + i * d)
-                        var meanG = T(0), meanGH = T(0)
-                        for j in 0..<d { let gj = gr[j] * wp[j]; meanG += gj; meanGH += gj * hr[j] }
-                        meanG /= n; meanGH /= n
+                        let (sumG, sumGH) = rowScaledSums(gr, wp, hr, d)
+                        let (meanG, meanGH) = (sumG / n, sumGH / n)
                         let ri = r[i]
                         for j in 0..<d { xr[j] = ri * (gr[j] * wp[j] - meanG - hr[j] * meanGH) }
                     }
@@ -75,4 +71,45 @@ extension Tensor {
             return [dx] + (hasWeight ? [dw] : []) + (hasBias ? [db] : [])
         }
     }
+}
+
+// Row reductions in eight independent lanes (a sequential sum would not
+// vectorise: the compiler may not reorder floating-point additions), the
+// lanes added at the end.
+
+@inline(__always)
+func rowSum<T: FloatElement>(_ x: UnsafeMutablePointer<T>, _ n: Int) -> T {
+    var lanes = SIMD8<T>(repeating: 0)
+    var j = 0
+    while j + 8 <= n { lanes += UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<T>.self); j += 8 }
+    var total = lanes.sum()
+    while j < n { total += x[j]; j += 1 }
+    return total
+}
+
+@inline(__always)
+func rowSquaredDeviations<T: FloatElement>(_ x: UnsafeMutablePointer<T>, _ mean: T, _ n: Int) -> T {
+    var lanes = SIMD8<T>(repeating: 0)
+    let m = SIMD8<T>(repeating: mean)
+    var j = 0
+    while j + 8 <= n { let c = UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<T>.self) - m; lanes += c * c; j += 8 }
+    var total = lanes.sum()
+    while j < n { let c = x[j] - mean; total += c * c; j += 1 }
+    return total
+}
+
+/// Σ g·w and Σ g·w·h over a row.
+@inline(__always)
+func rowScaledSums<T: FloatElement>(_ g: UnsafeMutablePointer<T>, _ w: UnsafeMutablePointer<T>, _ h: UnsafeMutablePointer<T>, _ n: Int) -> (T, T) {
+    var a = SIMD8<T>(repeating: 0), b = SIMD8<T>(repeating: 0)
+    var j = 0
+    while j + 8 <= n {
+        let gw = UnsafeRawPointer(g + j).loadUnaligned(as: SIMD8<T>.self) * UnsafeRawPointer(w + j).loadUnaligned(as: SIMD8<T>.self)
+        a += gw
+        b += gw * UnsafeRawPointer(h + j).loadUnaligned(as: SIMD8<T>.self)
+        j += 8
+    }
+    var (sa, sb) = (a.sum(), b.sum())
+    while j < n { let gw = g[j] * w[j]; sa += gw; sb += gw * h[j]; j += 1 }
+    return (sa, sb)
 }

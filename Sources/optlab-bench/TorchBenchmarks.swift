@@ -20,6 +20,7 @@ enum TorchBenchmarks {
         ("attention", "causal self-attention forward+backward, [12, 4 heads, 64, 32]", 0.6),
         ("layernorm", "LayerNorm 128 forward+backward, 12×64×128", 0.3),
         ("embedding", "Embedding 84×128 forward+backward, 12×64 ids", 0.3),
+        ("lstm", "LSTM 256→256 forward+backward, 12 sequences of 32 steps", 0.6),
         ("conv_train", "convnet of fashion_mnist_conv.lua, train step, batch 128", 1.0),
         ("conv_eval", "convnet eval forward, batch 128", 0.6),
         ("mlp_train", "MLP 784-256-128-10 train step, Adam, batch 256", 0.6),

@@ -150,6 +150,16 @@ def layernorm():
     return step
 
 
+def lstm():
+    rnn, x = nn.LSTM(256, 256, batch_first=True), torch.randn(12, 32, 256, requires_grad=True)
+
+    def step():
+        x.grad = None
+        rnn.zero_grad()
+        rnn(x)[0].sum().backward()
+    return step
+
+
 def embedding():
     emb, ids, w = nn.Embedding(84, 128), tokens(12, 64, 84), torch.randn(12, 64, 128)
 
@@ -159,7 +169,7 @@ def embedding():
     return step
 
 
-workloads = {"char_gpt_train": char_gpt_train, "attention": attention, "layernorm": layernorm, "embedding": embedding,
+workloads = {"char_gpt_train": char_gpt_train, "attention": attention, "layernorm": layernorm, "embedding": embedding, "lstm": lstm,
              "conv_train": conv_train, "conv_eval": conv_eval, "mlp_train": mlp_train, "batchnorm": batchnorm,
              "conv": conv, "small_add": small_add}
 for op in ["add", "mul", "relu", "where", "exp", "tanh", "sigmoid", "log"]:

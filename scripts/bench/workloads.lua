@@ -96,6 +96,10 @@ function workloads.layernorm()
   local ln, x = nn.LayerNorm(128), tensor.randn{12, 64, 128}:requires_grad()
   return function() x.grad = nil; ln:zero_grad(); ln(x):sum():backward() end
 end
+function workloads.lstm()
+  local lstm, x = nn.LSTM(256, 256), tensor.randn{12, 32, 256}:requires_grad()
+  return function() x.grad = nil; lstm:zero_grad(); lstm(x):sum():backward() end
+end
 function workloads.embedding()
   local emb, ids, w = nn.Embedding(84, 128), tokens(12, 64, 84), tensor.randn{12, 64, 128}
   return function() emb:zero_grad(); (emb(ids) * w):sum():backward() end

@@ -97,6 +97,14 @@ import Testing
         // ~1e-16·|loss|/h, is a few parts in 1e6 of them: looser there, exact against PyTorch above)
         try expectModuleGradientsMatch(try LSTM(6, 3, layers: 2, dtype: .f64), input: x, h: 1e-5, tolerance: 5e-5, what: "LSTM")
         try expectModuleGradientsMatch(try GRU(6, 3, dtype: .f64), input: x, h: 1e-5, tolerance: 5e-5, what: "GRU")
+        // the initial states' gradients, through the outputs and both final states
+        for layer in [try LSTM(6, 3, layers: 2, dtype: .f64), try GRU(6, 3, layers: 2, dtype: .f64)] as [RecurrentLayer] {
+            let states = try (0..<layer.stateCount).map { try f64([2, 2, 3], seed: 60 + UInt64($0)) }
+            try expectGradientsMatch([x] + states, h: 1e-5, tolerance: 5e-5) { t in
+                let (out, finals) = try layer.run(t[0], initial: Array(t.dropFirst()))
+                return try Tensor.concatenate([out.reshape([-1])] + finals.map { try $0.reshape([-1]) }, dim: 0)
+            }
+        }
         try expectModuleGradientsMatch(try Softplus(beta: 3), input: x, what: "Softplus")  // (away from the threshold, where PyTorch's softplus jumps)
     }
 

@@ -86,6 +86,26 @@ func fastExp(_ v: Float) -> Float {
     return er * twoToN
 }
 
+/// tanh in f32 without a call: Cephes' tanhf, x + x³·P(x²) below 0.625 and
+/// 1 − 2/(e^(2|x|) + 1) above, both computed and one chosen, so a loop of it
+/// vectorises.
+@inline(__always)
+func fastTanh(_ x: Float) -> Float {
+    let a = Swift.abs(x), z = x * x
+    var p: Float = -5.70498872745e-3
+    p = p * z + 2.06390887954e-2
+    p = p * z - 5.37397155531e-2
+    p = p * z + 1.33314422036e-1
+    p = p * z - 3.33332819422e-1
+    let small = x + x * z * p
+    let large = 1 - 2 / (fastExp(2 * a) + 1)
+    return a < 0.625 ? small : (x < 0 ? -large : large)
+}
+
+/// σ(x) = 1/(1 + e^(−x)) in f32 without a call.
+@inline(__always)
+func fastSigmoid(_ x: Float) -> Float { 1 / (1 + fastExp(-x)) }
+
 /// erf in f32 by a rational approximation on [−4, 4] (the one Eigen and XLA
 /// use; at most 4.2e-7 from erf, measured on a 200,001-point grid), for
 /// GELU's x ≥ −1, where 1 + erf(x/√2) ≥ 0.31 keeps its relative error

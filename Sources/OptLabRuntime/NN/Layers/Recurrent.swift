@@ -50,6 +50,18 @@ public class RecurrentLayer: Module {
         fatalError("a recurrent layer defines its cell")
     }
 
+    /// A layer over the whole sequence: its outputs [N, T, H] and final states [N, H],
+    /// by default one `cell` step at a time.
+    func sequence(_ pre: Tensor, _ initial: [Tensor], _ w: (ih: Tensor, hh: Tensor, bih: Tensor?, bhh: Tensor?)) throws -> (Tensor, [Tensor]) {
+        let (n, t) = (pre.shape[0], pre.shape[1])
+        var state = initial, outputs: [Tensor] = []
+        for step in 0..<t {
+            state = try cell(pre.narrow(dim: 1, start: step, length: 1).reshape([n, gates * hidden]), state, w)
+            outputs.append(state[0])
+        }
+        return (try Tensor.stack(outputs, dim: 1), state)
+    }
+
     override public func forward(_ x: Tensor) throws -> Tensor { try run(x).output }
 
     /// The outputs [N, T, H] of the last layer and each state [layers, N, H]
@@ -71,17 +83,13 @@ public class RecurrentLayer: Module {
         for l in 0..<layers {
             let w = weights(l)
             let pre = try input.reshape([n * t, input.shape[2]]).linear(weight: w.ih, bias: w.bih).reshape([n, t, gates * hidden])
-            var state = try (0..<stateCount).map { s in
+            let state = try (0..<stateCount).map { s in
                 try initial.map { try $0[s].narrow(dim: 0, start: l, length: 1).reshape([n, hidden]).to(x.dtype) }
                     ?? Tensor.zeros([n, hidden], dtype: x.dtype)
             }
-            var outputs: [Tensor] = []
-            for step in 0..<t {
-                state = try cell(pre.narrow(dim: 1, start: step, length: 1).reshape([n, gates * hidden]), state, w)
-                outputs.append(state[0])
-            }
-            for s in 0..<stateCount { finals[s].append(state[s]) }
-            input = try Tensor.stack(outputs, dim: 1)
+            let (outputs, last) = try sequence(pre, state, w)
+            for s in 0..<stateCount { finals[s].append(last[s]) }
+            input = outputs
             if l < layers - 1 && isTraining && dropout > 0 {
                 input = try input.mul(Tensor.bernoulli(input.shape, p: 1 - dropout, dtype: input.dtype, generator: generator).div(1 - dropout))
             }
@@ -101,10 +109,15 @@ public final class LSTM: RecurrentLayer {
         try super.init(input, hidden, layers: layers, bias: bias, dropout: dropout, dtype: dtype, generator: generator)
     }
 
-    override func cell(_ pre: Tensor, _ state: [Tensor], _ w: (ih: Tensor, hh: Tensor, bih: Tensor?, bhh: Tensor?)) throws -> [Tensor] {
-        let g = try pre.add(state[0].linear(weight: w.hh, bias: w.bhh)).chunk(4, dim: 1)
-        let c = try g[1].sigmoid().mul(state[1]).add(g[0].sigmoid().mul(g[2].tanh()))
-        return [try g[3].sigmoid().mul(c.tanh()), c]
+    /// The whole sequence in one fused operation (LSTMKernel.swift); its packed
+    /// [N, T, 2H] output gives the outputs and the final h and c as views.
+    override func sequence(_ pre: Tensor, _ initial: [Tensor], _ w: (ih: Tensor, hh: Tensor, bih: Tensor?, bhh: Tensor?)) throws -> (Tensor, [Tensor]) {
+        let (n, t) = (pre.shape[0], pre.shape[1])
+        let packed = try Tensor.lstmSequence(pre, weight: w.hh, bias: w.bhh, h0: initial[0], c0: initial[1])
+        let outputs = try packed.narrow(dim: 2, start: 0, length: hidden)
+        let cells = try packed.narrow(dim: 2, start: hidden, length: hidden)
+        return (outputs, [try outputs.narrow(dim: 1, start: t - 1, length: 1).reshape([n, hidden]),
+                          try cells.narrow(dim: 1, start: t - 1, length: 1).reshape([n, hidden])])
     }
 }
 

@@ -7,7 +7,9 @@ iterations, cosine to 1e-4 at 2000, gradient norm clipped at 1, batch 12) on
 the same corpus, split and evaluation blocks as optlab's data.shakespeare.
 
     python3 torch_char_gpt.py [--iters 2000] [--threads 2] [--seed 1] [--compile]
-prints the validation loss, the seconds the training took and the peak RSS;
+prints the validation loss, the seconds the training took (with the same
+evaluations train.fit makes: every 250 iterations, 2,400 validation blocks and
+240 training ones) and the peak RSS;
 torch_reference.py imports the model for the per-step benchmark rows.
 """
 import argparse
@@ -124,6 +126,8 @@ def main():
     a.add_argument("--threads", type=int, default=2)
     a.add_argument("--seed", type=int, default=1)
     a.add_argument("--compile", action="store_true")
+    a.add_argument("--eval-every", type=int, default=250,
+                   help="evaluate as optlab's train.fit does at each epoch's end: 2,400 validation blocks and 240 training ones")
     o = a.parse_args()
     torch.set_num_threads(o.threads)
     torch.manual_seed(o.seed)
@@ -142,8 +146,12 @@ def main():
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
-    seconds = time.perf_counter() - t0
+        if o.eval_every and (it + 1) % o.eval_every == 0 and it + 1 < o.iters:
+            evaluate(model, val, 64)
+            evaluate(model, train, 64, count=240)
     v = evaluate(model, val, 64)
+    evaluate(model, train, 64, count=240)
+    seconds = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"val_loss {v:.4f} seconds {seconds:.1f} peak_mib {peak:.0f} torch {torch.__version__} threads {o.threads} seed {o.seed}")
 

@@ -60,33 +60,3 @@ import Testing
     }
 }
 
-/// The f32 exponential GELU's backward pass uses, against libm's in f64.
-@Suite struct FastExpTests {
-    @Test func withinTwoUlpOfExpOverItsRange() {
-        var worst: Float = 0
-        for i in 0...200_000 {
-            let x = Float(-87 + 175 * Double(i) / 200_000)
-            let exact = Foundation.exp(Double(x))
-            let err = Float(Swift.abs(Double(fastExp(x)) - exact) / exact)
-            worst = Swift.max(worst, err)
-        }
-        #expect(worst < 2.5e-7, "worst relative error \(worst)")
-        #expect(fastExp(-200) < 1e-37 && fastExp(0) == 1)
-    }
-}
-
-/// The f32 tanh and sigmoid the fused LSTM uses, against libm's in f64.
-@Suite struct FastTanhTests {
-    @Test func withinAFewUlpOfTanhAndTheSigmoid() {
-        var worstTanh: Double = 0, worstSigmoid: Double = 0
-        for i in 0...200_000 {
-            let x = Float(-12 + 24 * Double(i) / 200_000)
-            let t = Foundation.tanh(Double(x)), s = 1 / (1 + Foundation.exp(-Double(x)))
-            if t != 0 { worstTanh = Swift.max(worstTanh, Swift.abs(Double(fastTanh(x)) - t) / Swift.abs(t)) }
-            worstSigmoid = Swift.max(worstSigmoid, Swift.abs(Double(fastSigmoid(x)) - s) / s)
-        }
-        #expect(worstTanh < 4e-7, "tanh: worst relative error \(worstTanh)")
-        #expect(worstSigmoid < 4e-7, "sigmoid: worst relative error \(worstSigmoid)")
-        #expect(fastTanh(1e-20) == 1e-20 && fastTanh(100) == 1 && fastTanh(-100) == -1)
-    }
-}

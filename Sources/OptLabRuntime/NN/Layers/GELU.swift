@@ -1,3 +1,4 @@
+import CKernels
 import RealModule
 
 /// The Gaussian error linear unit (Hendrycks & Gimpel, 2016) in PyTorch's
@@ -22,8 +23,9 @@ extension GELU {
 extension Tensor {
     /// The forward pass keeps Φ(x), so the backward pass costs one exponential
     /// an element rather than another erfc; both are spread over the threads.
-    /// In f32 both run as branch-free loops the compiler vectorises (a rational
-    /// erf, a polynomial exp), with libm's erfc for the x < −1 that need it.
+    /// In f32 the forward pass is a branch-free loop the compiler vectorises (a
+    /// rational erf, with libm's erfc for the x < −1 that need it) and the
+    /// backward one takes its exponentials from CKernels' vector exp.
     public func gelu() throws -> Tensor {
         try requireFloat("gelu")
         let out = try Tensor(uninitialized: shape, dtype: dtype)
@@ -51,7 +53,13 @@ extension Tensor {
             if x.dtype == .f32 {
                 let (v, c, d) = (x.ptr(Float.self), cdf.ptr(Float.self), grad.ptr(Float.self))
                 Parallel.forRanges(x.count, grain: 1 << 14) { r in
-                    for i in r { d[i] *= c[i] + v[i] * Float(invSqrt2Pi) * fastExp(-v[i] * v[i] * 0.5) }
+                    // e^(−x²/2) for the range by CKernels' vector exp, then one fused pass
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: r.count) { buffer in
+                        let e = buffer.baseAddress!
+                        for k in 0..<r.count { let xv = v[r.lowerBound + k]; e[k] = -xv * xv * 0.5 }
+                        optlab_exp_f32(e, e, r.count)
+                        for k in 0..<r.count { let i = r.lowerBound + k; d[i] *= c[i] + v[i] * Float(invSqrt2Pi) * e[k] }
+                    }
                 }
             } else {
                 let (v, c, d) = (x.ptr(Double.self), cdf.ptr(Double.self), grad.ptr(Double.self))
@@ -63,48 +71,6 @@ extension Tensor {
         }
     }
 }
-
-/// e^x in f32 without a call, so a loop of it vectorises: x = n·ln2 + r
-/// (ln2 in two parts), a degree-6 polynomial for e^r (Cephes' expf
-/// coefficients), 2^n put into the exponent bits. Inputs are clamped to
-/// [−87, 88]: below, the result is ~1e-38 rather than 0.
-@inline(__always)
-func fastExp(_ v: Float) -> Float {
-    let x = Swift.min(Swift.max(v, -87), 88)
-    // x·log2(e) rounded to an integer n by the 1.5·2²³ shift, whose low bits then hold n
-    let shifted = x * 1.44269504088896341 + 12582912
-    let n = shifted - 12582912
-    let r = x - n * 0.693359375 + n * 2.12194440e-4
-    var p: Float = 1.9875691500e-4
-    p = p * r + 1.3981999507e-3
-    p = p * r + 8.3334519073e-3
-    p = p * r + 4.1665795894e-2
-    p = p * r + 1.6666665459e-1
-    p = p * r + 5.0000001201e-1
-    let er = p * r * r + r + 1
-    let twoToN = Float(bitPattern: (shifted.bitPattern &- 0x4B40_0000 &+ 127) &<< 23)
-    return er * twoToN
-}
-
-/// tanh in f32 without a call: Cephes' tanhf, x + x³·P(x²) below 0.625 and
-/// 1 − 2/(e^(2|x|) + 1) above, both computed and one chosen, so a loop of it
-/// vectorises.
-@inline(__always)
-func fastTanh(_ x: Float) -> Float {
-    let a = Swift.abs(x), z = x * x
-    var p: Float = -5.70498872745e-3
-    p = p * z + 2.06390887954e-2
-    p = p * z - 5.37397155531e-2
-    p = p * z + 1.33314422036e-1
-    p = p * z - 3.33332819422e-1
-    let small = x + x * z * p
-    let large = 1 - 2 / (fastExp(2 * a) + 1)
-    return a < 0.625 ? small : (x < 0 ? -large : large)
-}
-
-/// σ(x) = 1/(1 + e^(−x)) in f32 without a call.
-@inline(__always)
-func fastSigmoid(_ x: Float) -> Float { 1 / (1 + fastExp(-x)) }
 
 /// erf in f32 by a rational approximation on [−4, 4] (the one Eigen and XLA
 /// use; at most 4.2e-7 from erf, measured on a 200,001-point grid), for

@@ -1,3 +1,5 @@
+import CKernels
+
 /// One LSTM layer over a whole sequence as one operation (what cuDNN does):
 /// each step is one product h·W_hhᵀ and one pass over the gates, and the
 /// backward pass runs back through time with the gates kept from forward,
@@ -23,9 +25,27 @@ extension Tensor {
         let h0 = try h0.to(dt), c0 = try c0.to(dt)
         func forward<T: FloatElement>(_: T.Type) {
             let (p, w, z, gp, tcp) = (pre.ptr(T.self), weight.ptr(T.self), out.ptr(T.self), gates.ptr(T.self), tanhCells.ptr(T.self))
-            // f32 through the call-free forms (a loop of libm calls does not vectorise)
-            @inline(__always) func sigmoid(_ v: T) -> T { T.self == Float.self ? T(fastSigmoid(Float(v))) : 1 / (1 + T.exp(-v)) }
-            @inline(__always) func tanh(_ v: T) -> T { T.self == Float.self ? T(fastTanh(Float(v))) : T.tanh(v) }
+            // the gates' activations in place: CKernels' vector kernels in f32, libm in f64
+            func activate(_ row: UnsafeMutablePointer<T>) {
+                if T.self == Float.self {
+                    row.withMemoryRebound(to: Float.self, capacity: g4) { r in
+                        optlab_sigmoid_f32(r, r, 2 * h)
+                        optlab_tanh_f32(r + 2 * h, r + 2 * h, h)
+                        optlab_sigmoid_f32(r + 3 * h, r + 3 * h, h)
+                    }
+                } else {
+                    for j in 0..<(2 * h) { row[j] = 1 / (1 + T.exp(-row[j])) }
+                    for j in (2 * h)..<(3 * h) { row[j] = T.tanh(row[j]) }
+                    for j in (3 * h)..<g4 { row[j] = 1 / (1 + T.exp(-row[j])) }
+                }
+            }
+            func tanhInPlace(_ p: UnsafeMutablePointer<T>, _ count: Int) {
+                if T.self == Float.self {
+                    p.withMemoryRebound(to: Float.self, capacity: count) { optlab_tanh_f32($0, $0, count) }
+                } else {
+                    for j in 0..<count { p[j] = T.tanh(p[j]) }
+                }
+            }
             let b = bias?.ptr(T.self)
             let (hInit, cInit) = (h0.ptr(T.self), c0.ptr(T.self))
             for step in 0..<t {
@@ -42,16 +62,11 @@ extension Tensor {
                         for j in 0..<g4 { row[j] += input[j] + (b?[j] ?? 0) }
                         let cPrev = step == 0 ? cInit + r * h : z + (r * t + step - 1) * 2 * h + h
                         let hc = z + (r * t + step) * 2 * h
-                        for j in 0..<h {
-                            let i = sigmoid(row[j]), f = sigmoid(row[h + j])
-                            let gg = tanh(row[2 * h + j]), o = sigmoid(row[3 * h + j])
-                            (row[j], row[h + j], row[2 * h + j], row[3 * h + j]) = (i, f, gg, o)
-                            let c = f * cPrev[j] + i * gg
-                            let tc = tanh(c)
-                            hc[h + j] = c
-                            tcp[(step * n + r) * h + j] = tc
-                            hc[j] = o * tc
-                        }
+                        activate(row)
+                        let tc = tcp + (step * n + r) * h
+                        for j in 0..<h { hc[h + j] = row[h + j] * cPrev[j] + row[j] * row[2 * h + j]; tc[j] = hc[h + j] }
+                        tanhInPlace(tc, h)
+                        for j in 0..<h { hc[j] = row[3 * h + j] * tc[j] }
                     }
                 }
             }

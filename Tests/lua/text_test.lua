@@ -109,3 +109,25 @@ test("train.fit trains a language model and keeps the best validation loss; gene
   H.raises(function() model:generate(text:encode("The "), 2, {temperature = 0}) end, "temperature must be positive")
   H.raises(function() model:generate("The", 2) end, "a tensor of token ids")
 end)
+
+test("a language model's run replays from its seed, and resumes where it stopped", function()
+  local text = data.text(poem, {block = 8, val = 0.2})
+  local V = #text.vocab
+  local function run(epochs, log, resume)
+    tensor.seed(11)
+    local model = nn.Sequential{nn.Embedding(V, 8), nn.LSTM(8, 8), nn.Linear(8, V)}
+    local opt = optim.Adam(model, {lr = 1e-2})
+    return train.fit{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = opt, train = text.train:blocks{per_epoch = 32},
+      val = text.val, epochs = epochs, batch = 8, seed = 3, quiet = true, log = log, resume = resume, overwrite = not resume}
+  end
+  local dir = os.tmpname(); os.remove(dir)
+  local a, b = run(2, dir .. "/a"), run(2, dir .. "/b")
+  H.eq(#a.loss, 8)
+  for i = 1, #a.loss do H.eq(a.loss[i], b.loss[i], "iteration " .. i .. " replays") end
+  -- one epoch, then the second from the run folder: the same second epoch as the two-epoch run
+  run(1, dir .. "/c")
+  local c = run(2, dir .. "/c", true)
+  H.eq(c.resumed_from, 1)
+  for i = 5, 8 do H.close(c.loss[i], a.loss[i], 1e-6, "resumed iteration " .. i) end
+  os.execute("rm -rf '" .. dir .. "'")
+end)

@@ -233,6 +233,25 @@ h = train.fit{model = net, loss = nn.SoftmaxCrossEntropy(), optimizer = optim.Ad
     check("\r" not in streams(outs), "no carriage-return bars in the stream")
 
 
+@test("a language model trains and samples in a cell: progress in perplexity, generate's text")
+def _():
+    code = """tensor.seed(2)
+text = data.text(("To be, or not to be, that is the question.\\n"):rep(40), {block = 16})
+lm = nn.Sequential{nn.Embedding(#text.vocab, 16), nn.LSTM(16, 16), nn.Linear(16, #text.vocab)}
+h = train.fit{model = lm, loss = nn.SoftmaxCrossEntropy(), optimizer = optim.Adam(lm, {lr = 1e-2}),
+  train = text.train:blocks{per_epoch = 96}, val = text.val, epochs = 3, batch = 12}
+print(string.format("best %.3f", h.best.val_loss))
+print(text:decode(lm:generate(text:encode("To "), 20, {top_k = 3, block = 16})))"""
+    r, outs = k.run(code)
+    check(r["status"] == "ok", r)
+    shown = [c for t, c, _ in outs if t in ("display_data", "update_display_data")]
+    last = shown[-1]["data"]["text/plain"]
+    check("epoch 3/3" in last and "val loss" in last and "ppl" in last, last)
+    first, sample = streams(outs).split("\n", 1)
+    check(first.startswith("best ") and float(first.split()[1]) < 2.5, first)
+    check(len(sample) == 24 and sample.startswith("To ") and sample.endswith("\n"), repr(sample))   # (the sample may hold newlines)
+
+
 @test("monitor.layers as a table with histograms, monitor.ratios as a chart against the band")
 def _():
     k.run("opt2 = optim.SGD(net, {lr = 0.05}); train.fit{model = net, loss = nn.SoftmaxCrossEntropy(), optimizer = opt2, train = spiral, epochs = 1, batch = 30, quiet = true}")

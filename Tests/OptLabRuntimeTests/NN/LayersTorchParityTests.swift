@@ -24,6 +24,7 @@ import Testing
         "MultiheadAttention_6_3_causal": { _ in try MultiheadAttention(6, 3, causal: true, dtype: .f64) },
         "LSTM_3_5": { _ in try LSTM(3, 5, dtype: .f64) },
         "LSTM_3_4_2layers_nobias": { _ in try LSTM(3, 4, layers: 2, bias: false, dtype: .f64) },
+        "LSTM_3_20": { _ in try LSTM(3, 20, dtype: .f64) },
         "GRU_3_5": { _ in try GRU(3, 5, dtype: .f64) },
         "GRU_3_4_2layers": { _ in try GRU(3, 4, layers: 2, dtype: .f64) },
         "Conv2d_4_6_k3x1_s2x1_p1x0": { _ in try Conv2d(4, 6, kernel: SizePair(3, 1), stride: SizePair(2, 1), padding: SizePair(1, 0), dtype: .f64) },

@@ -96,7 +96,9 @@ function processes.run(ctx, s, jobs)
     local pending = 0
     if A then pending = A.over(ctx) and 0 or 1
     else for _, j in ipairs(jobs) do if not result_of(ctx, j) then pending = pending + 1 end end end
-    if pending == 0 then break end
+    -- done when every result is in and no worker still holds a claim: a worker writes result.json,
+    -- then its summary line, then lets its claim go, and finish() stops the workers
+    if pending == 0 and next(holders(ctx)) == nil then break end
     for _, c in ipairs(H.claims(ctx.root)) do
       local pid = math.tointeger(tonumber(c.owner))   -- local workers are named by their pid
       if pid and not H.alive(pid) then

@@ -92,7 +92,7 @@ class Recurrent(torch.nn.Module):
 xs = torch.randn((2, 4, 3), generator=gen)
 case("LSTM_3_5", Recurrent(torch.nn.LSTM(3, 5, batch_first=True)), xs)
 case("LSTM_3_4_2layers_nobias", Recurrent(torch.nn.LSTM(3, 4, num_layers=2, bias=False, batch_first=True)), xs)
-case("LSTM_3_20", Recurrent(torch.nn.LSTM(3, 20, batch_first=True)), xs)   # (hidden 20: split over two threads)
+case("LSTM_3_20", Recurrent(torch.nn.LSTM(3, 20, batch_first=True)), xs)
 case("GRU_3_5", Recurrent(torch.nn.GRU(3, 5, batch_first=True)), xs)
 case("GRU_3_4_2layers", Recurrent(torch.nn.GRU(3, 4, num_layers=2, batch_first=True)), xs)
 

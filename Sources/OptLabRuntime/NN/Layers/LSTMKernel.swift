@@ -25,18 +25,18 @@ extension Tensor {
         let h0 = try h0.to(dt), c0 = try c0.to(dt)
         func forward<T: FloatElement>(_: T.Type) {
             let (p, w, z, gp, tcp) = (pre.ptr(T.self), weight.ptr(T.self), out.ptr(T.self), gates.ptr(T.self), tanhCells.ptr(T.self))
-            // the gates' activations in place, `count` units of each: CKernels' vector kernels in f32, libm in f64
-            func activate(_ i: UnsafeMutablePointer<T>, _ f: UnsafeMutablePointer<T>, _ g: UnsafeMutablePointer<T>,
-                          _ o: UnsafeMutablePointer<T>, _ count: Int) {
+            // the gates' activations in place: CKernels' vector kernels in f32, libm in f64
+            func activate(_ row: UnsafeMutablePointer<T>) {
                 if T.self == Float.self {
-                    for (gate, kernel) in [(i, optlab_sigmoid_f32), (f, optlab_sigmoid_f32), (g, optlab_tanh_f32), (o, optlab_sigmoid_f32)] {
-                        gate.withMemoryRebound(to: Float.self, capacity: count) { kernel($0, $0, count) }
+                    row.withMemoryRebound(to: Float.self, capacity: g4) { r in
+                        optlab_sigmoid_f32(r, r, 2 * h)
+                        optlab_tanh_f32(r + 2 * h, r + 2 * h, h)
+                        optlab_sigmoid_f32(r + 3 * h, r + 3 * h, h)
                     }
                 } else {
-                    for j in 0..<count {
-                        (i[j], f[j], o[j]) = (1 / (1 + T.exp(-i[j])), 1 / (1 + T.exp(-f[j])), 1 / (1 + T.exp(-o[j])))
-                        g[j] = T.tanh(g[j])
-                    }
+                    for j in 0..<(2 * h) { row[j] = 1 / (1 + T.exp(-row[j])) }
+                    for j in (2 * h)..<(3 * h) { row[j] = T.tanh(row[j]) }
+                    for j in (3 * h)..<g4 { row[j] = 1 / (1 + T.exp(-row[j])) }
                 }
             }
             func tanhInPlace(_ p: UnsafeMutablePointer<T>, _ count: Int) {
@@ -50,26 +50,23 @@ extension Tensor {
             let (hInit, cInit) = (h0.ptr(T.self), c0.ptr(T.self))
             for step in 0..<t {
                 let a = gp + step * n * g4
-                // h_prev: the last step's output (row stride T·2H), or h0
-                let (hPrev, ldh) = step == 0 ? (hInit, h) : (z + (step - 1) * 2 * h, t * 2 * h)
-                // each thread takes a range of units: its four gates' columns of a = h_prev·W_hhᵀ, then their cells
-                Parallel.forRanges(h, grain: 16) { units in
-                    let (u0, nu) = (units.lowerBound, units.count)
-                    for q in 0..<4 {
-                        blasGemm(false, true, n, nu, h, 1, hPrev, ldh, w + (q * h + u0) * h, h, 0, a + q * h + u0, g4)
-                    }
-                    for r in 0..<n {
+                // a = h_prev·W_hhᵀ, h_prev read from the last step's output (row stride T·2H) or h0
+                if step == 0 {
+                    blasGemm(false, true, n, g4, h, 1, hInit, h, w, h, 0, a, g4)
+                } else {
+                    blasGemm(false, true, n, g4, h, 1, z + (step - 1) * 2 * h, t * 2 * h, w, h, 0, a, g4)
+                }
+                Parallel.forRanges(n, grain: Swift.max(1, 4096 / Swift.max(h, 1))) { rows in
+                    for r in rows {
                         let row = a + r * g4, input = p + (r * t + step) * g4
-                        for q in 0..<4 {
-                            let at = q * h + u0
-                            for j in at..<(at + nu) { row[j] += input[j] + (b?[j] ?? 0) }
-                        }
-                        activate(row + u0, row + h + u0, row + 2 * h + u0, row + 3 * h + u0, nu)
+                        for j in 0..<g4 { row[j] += input[j] + (b?[j] ?? 0) }
                         let cPrev = step == 0 ? cInit + r * h : z + (r * t + step - 1) * 2 * h + h
-                        let hc = z + (r * t + step) * 2 * h, tc = tcp + (step * n + r) * h
-                        for j in u0..<(u0 + nu) { hc[h + j] = row[h + j] * cPrev[j] + row[j] * row[2 * h + j]; tc[j] = hc[h + j] }
-                        tanhInPlace(tc + u0, nu)
-                        for j in u0..<(u0 + nu) { hc[j] = row[3 * h + j] * tc[j] }
+                        let hc = z + (r * t + step) * 2 * h
+                        activate(row)
+                        let tc = tcp + (step * n + r) * h
+                        for j in 0..<h { hc[h + j] = row[h + j] * cPrev[j] + row[j] * row[2 * h + j]; tc[j] = hc[h + j] }
+                        tanhInPlace(tc, h)
+                        for j in 0..<h { hc[j] = row[3 * h + j] * tc[j] }
                     }
                 }
             }
@@ -94,32 +91,29 @@ extension Tensor {
                 let (dhp, dcp, dgp) = (dh.ptr(T.self), dc.ptr(T.self), dGates.ptr(T.self))
                 for step in stride(from: t - 1, through: 0, by: -1) {
                     let a = gp + step * n * g4, da = dgp + step * n * g4
-                    // each thread a range of units: their gate gradients for every row...
-                    Parallel.forRanges(h, grain: 16) { units in
-                        for r in 0..<n {
+                    Parallel.forRanges(n, grain: Swift.max(1, 4096 / Swift.max(h, 1))) { rows in
+                        for r in rows {
                             let row = a + r * g4, drow = da + r * g4
                             let cPrev = step == 0 ? cInit + r * h : z + (r * t + step - 1) * 2 * h + h
-                            let ghc = gz + (r * t + step) * 2 * h
+                            let hc = z + (r * t + step) * 2 * h, ghc = gz + (r * t + step) * 2 * h
                             let (dhr, dcr) = (dhp + r * h, dcp + r * h)
-                            let pr = dp + (r * t + step) * g4, tcr = tcp + (step * n + r) * h
-                            for j in units {
+                            for j in 0..<h {
                                 let (i, f, gg, o) = (row[j], row[h + j], row[2 * h + j], row[3 * h + j])
                                 let dhj = dhr[j] + ghc[j]
-                                let tc = tcr[j]
+                                let tc = tcp[(step * n + r) * h + j]
                                 let dcj = dcr[j] + ghc[h + j] + dhj * o * (1 - tc * tc)
                                 drow[j] = dcj * gg * i * (1 - i)
                                 drow[h + j] = dcj * cPrev[j] * f * (1 - f)
                                 drow[2 * h + j] = dcj * i * (1 - gg * gg)
                                 drow[3 * h + j] = dhj * tc * o * (1 - o)
                                 dcr[j] = dcj * f
+                                let pr = dp + (r * t + step) * g4
                                 (pr[j], pr[h + j], pr[2 * h + j], pr[3 * h + j]) = (drow[j], drow[h + j], drow[2 * h + j], drow[3 * h + j])
                             }
                         }
                     }
-                    // ...then dh_prev = dA·W_hh, a range of its columns each
-                    Parallel.forRanges(h, grain: 16) { cols in
-                        blasGemm(false, false, n, cols.count, g4, 1, da, g4, w + cols.lowerBound, h, 0, dhp + cols.lowerBound, h)
-                    }
+                    // dh_prev = dA·W_hh
+                    blasGemm(false, false, n, h, g4, 1, da, g4, w, h, 0, dhp, h)
                 }
                 // dW_hh = Σ_t dA_tᵀ·h_{t−1} in one product: the h_{t−1} gathered step-major, as dA is
                 let previous = try Tensor(uninitialized: [t * n, h], dtype: dt)

@@ -136,7 +136,10 @@ def main():
     step_model = torch.compile(model) if o.compile else model
     opt = optimizer(model)
     t0 = time.perf_counter()
+    warm = None   # after 50 iterations (torch.compile has compiled by then): the steady step time
     for it in range(o.iters):
+        if it == 50:
+            warm = time.perf_counter()
         for g in opt.param_groups:
             g["lr"] = rate(it, total=o.iters)
         x, y = batch(train, torch.randint(len(train) - 64, (12,)), 64)
@@ -146,6 +149,8 @@ def main():
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
+        if it == o.iters - 1 and warm is not None:
+            step_ms = (time.perf_counter() - warm) / (o.iters - 50) * 1000
         if o.eval_every and (it + 1) % o.eval_every == 0 and it + 1 < o.iters:
             evaluate(model, val, 64)
             evaluate(model, train, 64, count=240)
@@ -153,7 +158,8 @@ def main():
     evaluate(model, train, 64, count=240)
     seconds = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"val_loss {v:.4f} seconds {seconds:.1f} peak_mib {peak:.0f} torch {torch.__version__} threads {o.threads} seed {o.seed}")
+    steady = f" step_ms {step_ms:.1f}" if warm is not None and not o.eval_every else ""
+    print(f"val_loss {v:.4f} seconds {seconds:.1f} peak_mib {peak:.0f} torch {torch.__version__} threads {o.threads} seed {o.seed}{steady}")
 
 
 if __name__ == "__main__":

@@ -154,7 +154,8 @@ enum DataLibrary {
             let start = try a.integer(3), size = try a.integer(4)
             if d.blocks != nil {
                 // a token set's order holds block starts
-                let starts = order.toDoubles()[start..<Swift.min(start + size, order.count)].map { Int($0) }
+                // (only this batch's slice of the order, not the whole epoch's, is read)
+                let starts = try order.narrow(dim: 0, start: start, length: Swift.min(size, order.count - start)).toDoubles().map { Int($0) }
                 let b = try d.batch(0, of: starts, size: starts.count)
                 return [.tensor(b.inputs), .tensor(try b.labels.add(1))]
             }

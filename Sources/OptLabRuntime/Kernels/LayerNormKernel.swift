@@ -28,7 +28,7 @@ extension Tensor {
             Parallel.forRanges(rows, grain: Swift.max(1, (1 << 14) / Swift.max(d, 1))) { range in
                 for i in range {
                     let (xr, yr, hr) = (x + i * d, y + i * d, xh + i * d)
-                    let mean = rowSum(xr, d) / n
+                    let mean = T(contiguousSum(xr, d)) / n
                     let variance = rowSquaredDeviations(xr, mean, d)
                     let ri = 1 / (variance / n + e).squareRoot()
                     r[i] = ri
@@ -73,19 +73,9 @@ extension Tensor {
     }
 }
 
-// Row reductions in eight independent lanes (a sequential sum would not
-// vectorise: the compiler may not reorder floating-point additions), the
-// lanes added at the end.
-
-@inline(__always)
-func rowSum<T: FloatElement>(_ x: UnsafeMutablePointer<T>, _ n: Int) -> T {
-    var lanes = SIMD8<T>(repeating: 0)
-    var j = 0
-    while j + 8 <= n { lanes += UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<T>.self); j += 8 }
-    var total = lanes.sum()
-    while j < n { total += x[j]; j += 1 }
-    return total
-}
+// Row reductions in eight independent lanes, as `contiguousSum` (which
+// gives the mean) does: a sequential sum would not vectorise, the compiler
+// may not reorder floating-point additions. The lanes are added at the end.
 
 @inline(__always)
 func rowSquaredDeviations<T: FloatElement>(_ x: UnsafeMutablePointer<T>, _ mean: T, _ n: Int) -> T {

@@ -25,12 +25,7 @@ public final class Conv2d: Module {
     public init(_ inputs: Int, _ outputs: Int, kernel: SizePair, stride: SizePair = SizePair(1), padding: SizePair = SizePair(0),
                 dilation: SizePair = SizePair(1), groups: Int = 1, bias: Bool = true,
                 initialization: Initialization = .kaiming, dtype: DType = .f32) throws {
-        guard inputs > 0, outputs > 0, kernel.isPositive, stride.isPositive, dilation.isPositive, padding.height >= 0, padding.width >= 0 else {
-            throw RuntimeError(.argument, "Conv2d", "channels, kernel, stride and dilation must be positive and padding non-negative")
-        }
-        guard groups > 0, inputs % groups == 0, outputs % groups == 0 else {
-            throw RuntimeError(.argument, "Conv2d", "groups = \(groups) must divide both channel counts (\(inputs) in, \(outputs) out)")
-        }
+        try checkConvolution("Conv2d", inputs, outputs, kernel: kernel, stride: stride, padding: padding, dilation: dilation, groups: groups)
         (self.inputs, self.outputs, kernelSize, strides, paddings, dilations, self.groups) = (inputs, outputs, kernel, stride, padding, dilation, groups)
         self.initialization = initialization
         super.init()
@@ -75,12 +70,8 @@ public final class Conv1d: Module {
 
     public init(_ inputs: Int, _ outputs: Int, kernel: Int, stride: Int = 1, padding: Int = 0, dilation: Int = 1, groups: Int = 1,
                 bias: Bool = true, initialization: Initialization = .kaiming, dtype: DType = .f32) throws {
-        guard inputs > 0, outputs > 0, kernel > 0, stride > 0, dilation > 0, padding >= 0 else {
-            throw RuntimeError(.argument, "Conv1d", "channels, kernel, stride and dilation must be positive and padding non-negative")
-        }
-        guard groups > 0, inputs % groups == 0, outputs % groups == 0 else {
-            throw RuntimeError(.argument, "Conv1d", "groups = \(groups) must divide both channel counts (\(inputs) in, \(outputs) out)")
-        }
+        try checkConvolution("Conv1d", inputs, outputs, kernel: SizePair(kernel), stride: SizePair(stride), padding: SizePair(padding),
+                             dilation: SizePair(dilation), groups: groups)
         (self.inputs, self.outputs, self.kernel, self.stride, self.padding, self.dilation, self.groups) = (inputs, outputs, kernel, stride, padding, dilation, groups)
         self.initialization = initialization
         super.init()
@@ -114,6 +105,17 @@ public final class Conv1d: Module {
     override public var summary: String {
         "Conv1d(\(inputs) -> \(outputs), \(kernel)" + (stride != 1 ? ", stride \(stride)" : "") + (padding != 0 ? ", pad \(padding)" : "")
             + (dilation != 1 ? ", dilation \(dilation)" : "") + (groups != 1 ? ", groups \(groups)" : "") + ")"
+    }
+}
+
+/// The arguments Conv2d and Conv1d share, checked once.
+private func checkConvolution(_ layer: String, _ inputs: Int, _ outputs: Int, kernel: SizePair, stride: SizePair, padding: SizePair,
+                              dilation: SizePair, groups: Int) throws {
+    guard inputs > 0, outputs > 0, kernel.isPositive, stride.isPositive, dilation.isPositive, padding.height >= 0, padding.width >= 0 else {
+        throw RuntimeError(.argument, layer, "channels, kernel, stride and dilation must be positive and padding non-negative")
+    }
+    guard groups > 0, inputs % groups == 0, outputs % groups == 0 else {
+        throw RuntimeError(.argument, layer, "groups = \(groups) must divide both channel counts (\(inputs) in, \(outputs) out)")
     }
 }
 

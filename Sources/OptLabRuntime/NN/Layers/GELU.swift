@@ -30,7 +30,8 @@ extension Tensor {
         try requireFloat("gelu")
         let out = try Tensor(uninitialized: shape, dtype: dtype)
         let keep = Tensor.recording(self)
-        let cdf = try Tensor(uninitialized: shape, dtype: dtype)
+        // Φ(x) goes into its own buffer only when the backward pass needs it; else into the output, scaled in place
+        let cdf = keep ? try Tensor(uninitialized: shape, dtype: dtype) : out
         if dtype == .f32 {
             let (x, y, c) = (ptr(Float.self), out.ptr(Float.self), cdf.ptr(Float.self))
             Parallel.forRanges(count, grain: 1 << 14) { r in

@@ -45,21 +45,10 @@ public class RecurrentLayer: Module {
         return (parameter(l * per), parameter(l * per + 1), hasBias ? parameter(l * per + 2) : nil, hasBias ? parameter(l * per + 3) : nil)
     }
 
-    /// One step of a layer: the states after input `pre` (x·W_ihᵀ + b_ih, [N, G·H]).
-    func cell(_ pre: Tensor, _ state: [Tensor], _ w: (ih: Tensor, hh: Tensor, bih: Tensor?, bhh: Tensor?)) throws -> [Tensor] {
-        fatalError("a recurrent layer defines its cell")
-    }
-
-    /// A layer over the whole sequence: its outputs [N, T, H] and final states [N, H],
-    /// by default one `cell` step at a time.
+    /// A layer over the whole sequence from its input projection `pre` [N, T, G·H]:
+    /// its outputs [N, T, H] and final states [N, H]. Each kind defines it.
     func sequence(_ pre: Tensor, _ initial: [Tensor], _ w: (ih: Tensor, hh: Tensor, bih: Tensor?, bhh: Tensor?)) throws -> (Tensor, [Tensor]) {
-        let (n, t) = (pre.shape[0], pre.shape[1])
-        var state = initial, outputs: [Tensor] = []
-        for step in 0..<t {
-            state = try cell(pre.narrow(dim: 1, start: step, length: 1).reshape([n, gates * hidden]), state, w)
-            outputs.append(state[0])
-        }
-        return (try Tensor.stack(outputs, dim: 1), state)
+        throw RuntimeError(.argument, typeName, "this recurrent layer defines no recurrence")
     }
 
     override public func forward(_ x: Tensor) throws -> Tensor { try run(x).output }
@@ -131,13 +120,20 @@ public final class GRU: RecurrentLayer {
         try super.init(input, hidden, layers: layers, bias: bias, dropout: dropout, dtype: dtype, generator: generator)
     }
 
-    override func cell(_ pre: Tensor, _ state: [Tensor], _ w: (ih: Tensor, hh: Tensor, bih: Tensor?, bhh: Tensor?)) throws -> [Tensor] {
-        let h = state[0]
-        let gi = try pre.chunk(3, dim: 1), gh = try h.linear(weight: w.hh, bias: w.bhh).chunk(3, dim: 1)
-        let r = try gi[0].add(gh[0]).sigmoid(), z = try gi[1].add(gh[1]).sigmoid()
-        let candidate = try gi[2].add(r.mul(gh[2])).tanh()
-        // (1 − z)·n + z·h = n + z·(h − n)
-        return [try candidate.add(z.mul(h.sub(candidate)))]
+    /// One time step at a time, composed of the differentiable ops.
+    override func sequence(_ pre: Tensor, _ initial: [Tensor], _ w: (ih: Tensor, hh: Tensor, bih: Tensor?, bhh: Tensor?)) throws -> (Tensor, [Tensor]) {
+        let (n, t) = (pre.shape[0], pre.shape[1])
+        var h = initial[0], outputs: [Tensor] = []
+        for step in 0..<t {
+            let gi = try pre.narrow(dim: 1, start: step, length: 1).reshape([n, 3 * hidden]).chunk(3, dim: 1)
+            let gh = try h.linear(weight: w.hh, bias: w.bhh).chunk(3, dim: 1)
+            let r = try gi[0].add(gh[0]).sigmoid(), z = try gi[1].add(gh[1]).sigmoid()
+            let candidate = try gi[2].add(r.mul(gh[2])).tanh()
+            // (1 − z)·n + z·h = n + z·(h − n)
+            h = try candidate.add(z.mul(h.sub(candidate)))
+            outputs.append(h)
+        }
+        return (try Tensor.stack(outputs, dim: 1), [h])
     }
 }
 

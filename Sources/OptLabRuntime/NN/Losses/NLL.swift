@@ -9,7 +9,7 @@ extension Tensor {
         try requireFloat(op)
         let (rows, y) = try classRows(labels, op: op, ignoreIndex: ignoreIndex)
         let c = rows.shape[1]
-        let counted = y.filter { $0 >= 0 }.count
+        let counted = y.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }
         var total = 0.0
         for (i, label) in y.enumerated() where label >= 0 { total -= rows.element(i * c + label) }
         let out = Tensor.scalar(counted == 0 ? .nan : total / Double(counted), dtype: dtype)

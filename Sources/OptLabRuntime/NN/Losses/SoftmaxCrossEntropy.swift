@@ -27,7 +27,7 @@ extension Tensor {
             throw RuntimeError(.argument, op, "smoothing must be in [0, 1), got \(smoothing)")
         }
         let (n, c) = (rows.shape[0], rows.shape[1])
-        let counted = y.filter { $0 >= 0 }.count
+        let counted = y.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }
         // the target's weight on the label and on every class (the label's total is onLabel + uniform)
         let onLabel = 1 - smoothing, uniform = smoothing / Double(c)
         let probs = try Tensor(uninitialized: rows.shape, dtype: dtype)

@@ -25,4 +25,5 @@ fi
 echo "-- the Lua suite under lua5.4"
 out=$(lua5.4 -e 'require("optlab").install_globals()' Tests/lua/run.lua 2>&1) || status=1
 tail -3 <<<"$out"
+grep -A8 '^FAIL' <<<"$out"   # a failure's message and traceback, not only the count
 exit $status

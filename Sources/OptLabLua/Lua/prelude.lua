@@ -257,6 +257,7 @@ local generate_options = {"temperature", "top_k", "block"}
 local function shape_text(t) return "[" .. table.concat(t:size(), ", ") .. "]" end
 P.option_keys["Module:generate"] = generate_options
 function nn.Module.generate(model, ids, n, opts)
+  if P.kind(model) ~= "Module" then P.argument_error("Module:generate", 0, "a model expected (call it as model:generate(...)), got " .. P.kind(model)) end
   P.check_options("Module:generate", 3, opts, generate_options)
   opts = opts or {}
   if P.kind(ids) ~= "Tensor" then P.argument_error("Module:generate", 1, "a tensor of token ids ([T] or [B, T]) expected, got " .. P.kind(ids)) end

@@ -82,11 +82,11 @@ extension Tensor {
         }
     }
 
-    /// C[m,n] = op(A)·op(B), where op transposes when asked; A is stored as
-    /// [m,k] (or [k,m] when transposed), B as [k,n] (or [n,k]).
+    /// C[m,n] = op(A)·op(B) (+ C when `accumulate`), where op transposes when
+    /// asked; A is stored as [m,k] (or [k,m] when transposed), B as [k,n] (or [n,k]).
     static func gemm(_ a: Tensor, _ transA: Bool, _ b: Tensor, _ transB: Bool, into c: Tensor,
                      m: Int, n: Int, k: Int, offsets: (Int, Int, Int) = (0, 0, 0),
-                     lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil) throws {
+                     lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil, accumulate: Bool = false) throws {
         let lda = lda ?? (transA ? m : k)
         let ldb = ldb ?? (transB ? k : n)
         let ldc = ldc ?? n
@@ -95,16 +95,17 @@ extension Tensor {
         if m == 0 || n == 0 { return }
         try MemoryLimit.prepareBLAS(op: "matmul")
         _ = Parallel.threads  // BLAS's thread count is the runtime's (OPTLAB_NUM_THREADS)
-        if k == 0 { c.fill(0); return }  // (only reached with whole, contiguous outputs)
+        if k == 0 { if !accumulate { c.fill(0) }; return }  // (only reached with whole, contiguous outputs)
+        let beta = accumulate ? 1.0 : 0.0
         switch c.dtype {
         case .f32:
             cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1,
                         a.ptr(Float.self) + offsets.0, Int32(lda), b.ptr(Float.self) + offsets.1, Int32(ldb),
-                        0, c.ptr(Float.self) + offsets.2, Int32(ldc))
+                        Float(beta), c.ptr(Float.self) + offsets.2, Int32(ldc))
         default:
             cblas_dgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1,
                         a.ptr(Double.self) + offsets.0, Int32(lda), b.ptr(Double.self) + offsets.1, Int32(ldb),
-                        0, c.ptr(Double.self) + offsets.2, Int32(ldc))
+                        beta, c.ptr(Double.self) + offsets.2, Int32(ldc))
         }
     }
 }

@@ -59,6 +59,27 @@ void optlab_conv_same_weight_grad_f32(const float *x, const float *dy, float *dw
                                       ptrdiff_t images, ptrdiff_t c, ptrdiff_t o, ptrdiff_t o0, ptrdiff_t o1,
                                       ptrdiff_t h, ptrdiff_t w, ptrdiff_t k);
 
+/* Small-batch products for recurrent layers (panels.c), on AVX-512 only:
+ * optlab_panels_available says whether this CPU has them (otherwise the
+ * product does nothing and the caller uses BLAS). A panel is k rows of 64
+ * floats, four groups of 16; for rows r < m, groups g < 4, lanes u < valid[g]:
+ *   c[r·ldc + g·group_stride + u] = Σ_i a[r·lda + i] · panel[i·64 + g·16 + u]. */
+int optlab_panels_available(void);
+void optlab_panel_product_f32(const float *a, ptrdiff_t lda, ptrdiff_t m, const float *panel, ptrdiff_t k, float *c,
+                              ptrdiff_t ldc, ptrdiff_t group_stride, const int32_t valid[4]);
+
+/* An LSTM cell on `width` units of one row (lstm_cell.c); gate rows are
+ * `hidden` apart (i, f, g, o) and every pointer is at the first unit.
+ * Forward: gates (the recurrent product) += input + bias (bias may be NULL),
+ * activated in place; c = f·c_prev + i·g; tanh_c = tanh(c); h = o·tanh_c.
+ * Backward, from dh (the later step's product) + grad_h and dc + grad_c:
+ * dgates, and dc becomes the gradient of c_prev. */
+void optlab_lstm_cell_f32(float *gates, const float *input, const float *bias, const float *c_prev, float *h,
+                          float *c, float *tanh_c, ptrdiff_t hidden, ptrdiff_t width);
+void optlab_lstm_cell_backward_f32(const float *gates, const float *tanh_c, const float *c_prev, const float *grad_h,
+                                   const float *grad_c, const float *dh, float *dc, float *dgates, ptrdiff_t hidden,
+                                   ptrdiff_t width);
+
 /* Batch normalisation over one channel: `batch` blocks of `plane` floats,
  * `stride` floats apart (NCHW: stride = C·H·W). Sums run in 16 f32 lanes
  * over at most 1024 elements, then in double, in one order on every family.

@@ -25,48 +25,25 @@ extension Tensor {
         let h0 = try h0.to(dt), c0 = try c0.to(dt)
         func forward<T: FloatElement>(_: T.Type) {
             let (p, w, z, gp, tcp) = (pre.ptr(T.self), weight.ptr(T.self), out.ptr(T.self), gates.ptr(T.self), tanhCells.ptr(T.self))
-            // the gates' activations in place: CKernels' vector kernels in f32, libm in f64
-            func activate(_ row: UnsafeMutablePointer<T>) {
-                if T.self == Float.self {
-                    row.withMemoryRebound(to: Float.self, capacity: g4) { r in
-                        optlab_sigmoid_f32(r, r, 2 * h)
-                        optlab_tanh_f32(r + 2 * h, r + 2 * h, h)
-                        optlab_sigmoid_f32(r + 3 * h, r + 3 * h, h)
-                    }
-                } else {
-                    for j in 0..<(2 * h) { row[j] = 1 / (1 + T.exp(-row[j])) }
-                    for j in (2 * h)..<(3 * h) { row[j] = T.tanh(row[j]) }
-                    for j in (3 * h)..<g4 { row[j] = 1 / (1 + T.exp(-row[j])) }
-                }
-            }
-            func tanhInPlace(_ p: UnsafeMutablePointer<T>, _ count: Int) {
-                if T.self == Float.self {
-                    p.withMemoryRebound(to: Float.self, capacity: count) { optlab_tanh_f32($0, $0, count) }
-                } else {
-                    for j in 0..<count { p[j] = T.tanh(p[j]) }
-                }
-            }
             let b = bias?.ptr(T.self)
             let (hInit, cInit) = (h0.ptr(T.self), c0.ptr(T.self))
+            let recurrence = RecurrentProduct(weight, units: h, dtype: dt, batch: n, transposed: true)
             for step in 0..<t {
                 let a = gp + step * n * g4
-                // a = h_prev·W_hhᵀ, h_prev read from the last step's output (row stride T·2H) or h0
-                if step == 0 {
-                    blasGemm(false, true, n, g4, h, 1, hInit, h, w, h, 0, a, g4)
-                } else {
-                    blasGemm(false, true, n, g4, h, 1, z + (step - 1) * 2 * h, t * 2 * h, w, h, 0, a, g4)
-                }
-                Parallel.forRanges(n, grain: Swift.max(1, 4096 / Swift.max(h, 1))) { rows in
-                    for r in rows {
-                        let row = a + r * g4, input = p + (r * t + step) * g4
-                        for j in 0..<g4 { row[j] += input[j] + (b?[j] ?? 0) }
+                // h_prev: the last step's output (row stride T·2H) or h0
+                let (hPrev, ldh) = step == 0 ? (hInit, h) : (z + (step - 1) * 2 * h, t * 2 * h)
+                if !recurrence.packed { blasGemm(false, true, n, g4, h, 1, hPrev, ldh, w, h, 0, a, g4) }
+                // each thread its units: their four gates' products, then their cells
+                recurrence.forUnits { units, panels in
+                    recurrence.product(hPrev, ldh, panels, rows: n, into: a, ldc: g4)
+                    guard !units.isEmpty else { return }
+                    let (u0, width) = (units.lowerBound, units.count)
+                    for r in 0..<n {
                         let cPrev = step == 0 ? cInit + r * h : z + (r * t + step - 1) * 2 * h + h
                         let hc = z + (r * t + step) * 2 * h
-                        activate(row)
-                        let tc = tcp + (step * n + r) * h
-                        for j in 0..<h { hc[h + j] = row[h + j] * cPrev[j] + row[j] * row[2 * h + j]; tc[j] = hc[h + j] }
-                        tanhInPlace(tc, h)
-                        for j in 0..<h { hc[j] = row[3 * h + j] * tc[j] }
+                        LSTMCell.forward(a + r * g4 + u0, input: p + (r * t + step) * g4 + u0, bias: b.map { $0 + u0 },
+                                         cPrev: cPrev + u0, h: hc + u0, c: hc + h + u0,
+                                         tanhC: tcp + (step * n + r) * h + u0, hidden: h, width: width)
                     }
                 }
             }
@@ -85,55 +62,94 @@ extension Tensor {
                 let (w, z, gp, gz, tcp) = (weight.ptr(T.self), out.ptr(T.self), gates.ptr(T.self), dZ.ptr(T.self), tanhCells.ptr(T.self))
                 let (hInit, cInit) = (h0.ptr(T.self), c0.ptr(T.self))
                 let dp = dPre.ptr(T.self)
-                // the running gradients of h and c, and every step's gate gradients [T, N, 4H]
+                // the running gradients of h and c; the gates' gradients go straight into dPre,
+                // whose rows of one step are T·4H apart
                 let dh = try Tensor.zeros([n, h], dtype: dt), dc = try Tensor.zeros([n, h], dtype: dt)
-                let dGates = try Tensor(uninitialized: [t, n, g4], dtype: dt)
-                let (dhp, dcp, dgp) = (dh.ptr(T.self), dc.ptr(T.self), dGates.ptr(T.self))
+                let (dhp, dcp) = (dh.ptr(T.self), dc.ptr(T.self))
+                let recurrence = RecurrentProduct(weight, units: h, dtype: dt, batch: n, transposed: false)
                 for step in stride(from: t - 1, through: 0, by: -1) {
-                    let a = gp + step * n * g4, da = dgp + step * n * g4
-                    Parallel.forRanges(n, grain: Swift.max(1, 4096 / Swift.max(h, 1))) { rows in
-                        for r in rows {
-                            let row = a + r * g4, drow = da + r * g4
+                    let a = gp + step * n * g4
+                    // dh = dA_{step+1}·W_hh (zero at the last step)
+                    let later = step < t - 1 ? dp + (step + 1) * g4 : nil
+                    if let later, !recurrence.packed { blasGemm(false, false, n, h, g4, 1, later, t * g4, w, h, 0, dhp, h) }
+                    recurrence.forUnits { units, panels in
+                        if let later { recurrence.product(later, t * g4, panels, rows: n, into: dhp, ldc: h) }
+                        for r in 0..<n {
+                            guard let u0 = units.first else { continue }
+                            let row = a + r * g4, drow = dp + (r * t + step) * g4
                             let cPrev = step == 0 ? cInit + r * h : z + (r * t + step - 1) * 2 * h + h
-                            let hc = z + (r * t + step) * 2 * h, ghc = gz + (r * t + step) * 2 * h
-                            let (dhr, dcr) = (dhp + r * h, dcp + r * h)
-                            for j in 0..<h {
-                                let (i, f, gg, o) = (row[j], row[h + j], row[2 * h + j], row[3 * h + j])
-                                let dhj = dhr[j] + ghc[j]
-                                let tc = tcp[(step * n + r) * h + j]
-                                let dcj = dcr[j] + ghc[h + j] + dhj * o * (1 - tc * tc)
-                                drow[j] = dcj * gg * i * (1 - i)
-                                drow[h + j] = dcj * cPrev[j] * f * (1 - f)
-                                drow[2 * h + j] = dcj * i * (1 - gg * gg)
-                                drow[3 * h + j] = dhj * tc * o * (1 - o)
-                                dcr[j] = dcj * f
-                                let pr = dp + (r * t + step) * g4
-                                (pr[j], pr[h + j], pr[2 * h + j], pr[3 * h + j]) = (drow[j], drow[h + j], drow[2 * h + j], drow[3 * h + j])
-                            }
+                            let ghc = gz + (r * t + step) * 2 * h
+                            LSTMCell.backward(row + u0, tanhC: tcp + (step * n + r) * h + u0, cPrev: cPrev + u0,
+                                              gradH: ghc + u0, gradC: ghc + h + u0, dh: dhp + r * h + u0,
+                                              dc: dcp + r * h + u0, dGates: drow + u0, hidden: h, width: units.count)
                         }
                     }
-                    // dh_prev = dA·W_hh
-                    blasGemm(false, false, n, h, g4, 1, da, g4, w, h, 0, dhp, h)
                 }
-                // dW_hh = Σ_t dA_tᵀ·h_{t−1} in one product: the h_{t−1} gathered step-major, as dA is
+                // dh0 = dA_0·W_hh
+                blasGemm(false, false, n, h, g4, 1, dp, t * g4, w, h, 0, dhp, h)
+                // dW_hh = Σ dA_{r,t}ᵀ·h_{r,t−1} in one product, the h_{t−1} gathered in dPre's order
                 let previous = try Tensor(uninitialized: [t * n, h], dtype: dt)
                 let hp = previous.ptr(T.self)
                 for step in 0..<t {
                     for r in 0..<n {
                         let from = step == 0 ? hInit + r * h : z + (r * t + step - 1) * 2 * h
-                        (hp + (step * n + r) * h).update(from: from, count: h)
+                        (hp + (r * t + step) * h).update(from: from, count: h)
                     }
                 }
-                blasGemm(true, false, g4, h, t * n, 1, dgp, g4, hp, h, 0, dW.ptr(T.self), h)
+                blasGemm(true, false, g4, h, t * n, 1, dp, g4, hp, h, 0, dW.ptr(T.self), h)
                 if hasBias {
                     let b = dB.ptr(T.self)
-                    for k in 0..<(t * n) { let row = dgp + k * g4; for j in 0..<g4 { b[j] += row[j] } }
+                    for k in 0..<(t * n) { let row = dp + k * g4; for j in 0..<g4 { b[j] += row[j] } }
                 }
                 dH0.ptr(T.self).update(from: dhp, count: n * h)
                 dC0.ptr(T.self).update(from: dcp, count: n * h)
             }
             if dt == .f32 { try backward(Float.self) } else { try backward(Double.self) }
             return [dPre, dW] + (hasBias ? [dB] : []) + [dH0, dC0]
+        }
+    }
+}
+
+/// One row's cell on a range of units (pointers at its first unit, gates
+/// `hidden` apart): CKernels' vector loops in f32, the same in Swift for f64.
+private enum LSTMCell {
+    static func forward<T: FloatElement>(_ gates: UnsafeMutablePointer<T>, input: UnsafeMutablePointer<T>, bias: UnsafeMutablePointer<T>?,
+                                         cPrev: UnsafeMutablePointer<T>, h: UnsafeMutablePointer<T>, c: UnsafeMutablePointer<T>,
+                                         tanhC: UnsafeMutablePointer<T>, hidden: Int, width: Int) {
+        if T.self == Float.self {
+            func f(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> { UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self) }
+            optlab_lstm_cell_f32(f(gates), f(input), bias.map(f), f(cPrev), f(h), f(c), f(tanhC), hidden, width)
+            return
+        }
+        for j in 0..<width {
+            func sigmoid(_ x: T) -> T { 1 / (1 + T.exp(-x)) }
+            for g in 0..<4 { gates[g * hidden + j] += input[g * hidden + j] + (bias?[g * hidden + j] ?? 0) }
+            let (i, f) = (sigmoid(gates[j]), sigmoid(gates[hidden + j]))
+            let (g, o) = (T.tanh(gates[2 * hidden + j]), sigmoid(gates[3 * hidden + j]))
+            (gates[j], gates[hidden + j], gates[2 * hidden + j], gates[3 * hidden + j]) = (i, f, g, o)
+            c[j] = f * cPrev[j] + i * g
+            tanhC[j] = T.tanh(c[j])
+            h[j] = o * tanhC[j]
+        }
+    }
+
+    static func backward<T: FloatElement>(_ gates: UnsafeMutablePointer<T>, tanhC: UnsafeMutablePointer<T>, cPrev: UnsafeMutablePointer<T>,
+                                          gradH: UnsafeMutablePointer<T>, gradC: UnsafeMutablePointer<T>, dh: UnsafeMutablePointer<T>,
+                                          dc: UnsafeMutablePointer<T>, dGates: UnsafeMutablePointer<T>, hidden: Int, width: Int) {
+        if T.self == Float.self {
+            func f(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> { UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self) }
+            optlab_lstm_cell_backward_f32(f(gates), f(tanhC), f(cPrev), f(gradH), f(gradC), f(dh), f(dc), f(dGates), hidden, width)
+            return
+        }
+        for j in 0..<width {
+            let (i, f, g, o) = (gates[j], gates[hidden + j], gates[2 * hidden + j], gates[3 * hidden + j])
+            let dhj = dh[j] + gradH[j], tc = tanhC[j]
+            let dcj = dc[j] + gradC[j] + dhj * o * (1 - tc * tc)
+            dGates[j] = dcj * g * i * (1 - i)
+            dGates[hidden + j] = dcj * cPrev[j] * f * (1 - f)
+            dGates[2 * hidden + j] = dcj * i * (1 - g * g)
+            dGates[3 * hidden + j] = dhj * tc * o * (1 - o)
+            dc[j] = dcj * f
         }
     }
 }

@@ -58,17 +58,16 @@ extension Tensor {
             throw RuntimeError(.shape, "linear", "bias of shape \(describe(bias.shape)) for \(m) outputs")
         }
         let out = try Tensor(uninitialized: [n, m], dtype: weight.dtype)
-        try Tensor.gemm(x, false, weight, true, into: out, m: n, n: m, k: k)
+        // the bias written into every row first and the product added by GEMM (β = 1):
+        // one pass over the output instead of BLAS's zeroing and a second pass adding b
         if let bias {
             let b = try bias.to(weight.dtype)
-            if out.dtype == .f32 {
-                let o = out.ptr(Float.self), bp = b.ptr(Float.self)
-                for r in 0..<n { for j in 0..<m { o[r * m + j] += bp[j] } }
-            } else {
-                let o = out.ptr(Double.self), bp = b.ptr(Double.self)
-                for r in 0..<n { for j in 0..<m { o[r * m + j] += bp[j] } }
+            let (o, bp, bytes) = (out.raw, b.raw, m * out.dtype.byteSize)
+            Parallel.forRanges(n, grain: Swift.max(1, Parallel.minimumElements / Swift.max(m, 1))) { rows in
+                for r in rows { (o + r * bytes).copyMemory(from: bp, byteCount: bytes) }
             }
         }
+        try Tensor.gemm(x, false, weight, true, into: out, m: n, n: m, k: k, accumulate: bias != nil)
         guard x.requiresGrad || weight.requiresGrad || bias?.requiresGrad == true, GradMode.enabled else { return out }
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
         return Tensor.record("linear", out, inputs, saving: [x, weight]) { g, needs in

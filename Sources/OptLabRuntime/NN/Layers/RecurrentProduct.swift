@@ -1,0 +1,83 @@
+import CKernels
+
+/// The product a recurrent layer repeats at every time step, split by hidden
+/// units: forward, the gates of h·W_hhᵀ (W_hh is [4H, H]); backward, dh =
+/// dA·W_hh. Each thread takes a range of units and computes their products
+/// and then their cells, so a step is one parallel job and no thread waits
+/// for another inside it.
+///
+/// In f32 on AVX-512 the weights are packed once per sequence into panels
+/// (CKernels' panels.c) that every step reads as they are; elsewhere the
+/// caller runs the whole step's product through BLAS first and `product`
+/// does nothing.
+struct RecurrentProduct {
+    /// Forward: a panel is 16 units' four gates (group stride H, K = H).
+    /// Backward: a panel is 64 units of dh in groups of 16 (K = 4H).
+    let forward: Bool
+    let units: Int
+    let panelUnits: Int
+    let panelCount: Int
+    let depth: Int
+    let parallel: Bool
+    private let panels: Tensor?
+
+    var packed: Bool { panels != nil }
+
+    init(_ weight: Tensor, units h: Int, dtype: DType, batch n: Int, transposed forward: Bool) {
+        self.forward = forward
+        units = h
+        panelUnits = forward ? 16 : 64
+        panelCount = (h + panelUnits - 1) / panelUnits
+        depth = forward ? h : 4 * h
+        // a step's product below a million flops is not worth the hand-off
+        parallel = panelCount >= 2 && 8 * n * h * h >= 1 << 20
+        guard dtype == .f32, optlab_panels_available() != 0, h > 0,
+              let storage = try? Tensor.zeros([panelCount * depth * 64], dtype: .f32) else {
+            panels = nil
+            return
+        }
+        let (w, p) = (weight.ptr(Float.self), storage.ptr(Float.self))
+        for q in 0..<panelCount {
+            let panel = p + q * depth * 64
+            for column in 0..<64 {
+                // the unit and the weight row this panel column holds
+                let (unit, gate) = forward ? (q * 16 + column % 16, column / 16) : (q * 64 + column, 0)
+                guard unit < h else { continue }
+                if forward {
+                    let row = w + (gate * h + unit) * h
+                    for k in 0..<depth { panel[k * 64 + column] = row[k] }
+                } else {
+                    for k in 0..<depth { panel[k * 64 + column] = w[k * h + unit] }
+                }
+            }
+        }
+        panels = storage
+    }
+
+    /// Calls `body(units, panels)` on each thread's share of the units.
+    func forUnits(_ body: (Range<Int>, Range<Int>) -> Void) {
+        Parallel.forRanges(panelCount, grain: parallel ? 2 : panelCount + 1) { range in
+            body(Swift.min(units, range.lowerBound * panelUnits)..<Swift.min(units, range.upperBound * panelUnits), range)
+        }
+    }
+
+    /// The products of `panels` for the m rows of `a` (lda apart), into c:
+    /// forward the four gates' columns of those units (ldc = 4H), backward
+    /// dh's columns of those units (ldc = H).
+    func product<T>(_ a: UnsafeMutablePointer<T>, _ lda: Int, _ range: Range<Int>, rows m: Int,
+                    into c: UnsafeMutablePointer<T>, ldc: Int) {
+        guard let panels, T.self == Float.self else { return }
+        let (fa, fc, p) = (UnsafeMutableRawPointer(a).assumingMemoryBound(to: Float.self),
+                           UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), panels.ptr(Float.self))
+        for q in range {
+            let first = q * panelUnits
+            let valid: [Int32] = forward
+                ? Array(repeating: Int32(Swift.min(16, units - first)), count: 4)
+                : (0..<4).map { Int32(Swift.max(0, Swift.min(16, units - first - 16 * $0))) }
+            valid.withUnsafeBufferPointer { v in
+                optlab_panel_product_f32(fa, lda, m, p + q * depth * 64, depth, fc + first, ldc,
+                                         forward ? units : 16, v.baseAddress)
+            }
+        }
+    }
+}

@@ -56,7 +56,6 @@ extension Tensor {
             let dZ = try dz.to(dt)
             let dPre = try Tensor(uninitialized: [n, t, g4], dtype: dt)
             let dW = try Tensor(uninitialized: weight.shape, dtype: dt)
-            let dB = try Tensor.zeros([g4], dtype: dt)
             let dH0 = try Tensor(uninitialized: [n, h], dtype: dt), dC0 = try Tensor(uninitialized: [n, h], dtype: dt)
             func backward<T: FloatElement>(_: T.Type) throws {
                 let (w, z, gp, gz, tcp) = (weight.ptr(T.self), out.ptr(T.self), gates.ptr(T.self), dZ.ptr(T.self), tanhCells.ptr(T.self))
@@ -97,15 +96,11 @@ extension Tensor {
                     }
                 }
                 blasGemm(true, false, g4, h, t * n, 1, dp, g4, hp, h, 0, dW.ptr(T.self), h)
-                if hasBias {
-                    let b = dB.ptr(T.self)
-                    for k in 0..<(t * n) { let row = dp + k * g4; for j in 0..<g4 { b[j] += row[j] } }
-                }
                 dH0.ptr(T.self).update(from: dhp, count: n * h)
                 dC0.ptr(T.self).update(from: dcp, count: n * h)
             }
             if dt == .f32 { try backward(Float.self) } else { try backward(Double.self) }
-            return [dPre, dW] + (hasBias ? [dB] : []) + [dH0, dC0]
+            return [dPre, dW] + (hasBias ? [try dPre.reshape([n * t, g4]).sum(dim: 0)] : []) + [dH0, dC0]
         }
     }
 }

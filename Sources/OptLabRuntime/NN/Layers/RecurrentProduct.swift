@@ -39,16 +39,16 @@ struct RecurrentProduct {
         let (w, p) = (weight.ptr(Float.self), storage.ptr(Float.self))
         for q in 0..<panelCount {
             let panel = p + q * depth * 64
-            for column in 0..<64 {
-                // the unit and the weight row this panel column holds
-                let (unit, gate) = forward ? (q * 16 + column % 16, column / 16) : (q * 64 + column, 0)
-                guard unit < h else { continue }
-                if forward {
-                    let row = w + (gate * h + unit) * h
+            if forward {
+                // column g·16 + u holds gate g's weights of unit 16q + u, a row of W_hh
+                for column in 0..<64 where q * 16 + column % 16 < h {
+                    let row = w + ((column / 16) * h + q * 16 + column % 16) * h
                     for k in 0..<depth { panel[k * 64 + column] = row[k] }
-                } else {
-                    for k in 0..<depth { panel[k * 64 + column] = w[k * h + unit] }
                 }
+            } else {
+                // row k holds W_hh[k, 64q ..< 64q + 64]
+                let width = Swift.min(64, h - q * 64)
+                for k in 0..<depth { (panel + k * 64).update(from: w + k * h + q * 64, count: width) }
             }
         }
         panels = storage

@@ -80,6 +80,12 @@ void optlab_lstm_cell_backward_f32(const float *gates, const float *tanh_c, cons
                                    const float *grad_c, const float *dh, float *dc, float *dgates, ptrdiff_t hidden,
                                    ptrdiff_t width);
 
+/* GELU x·Φ(x) in f32 (gelu.c): cdf gets Φ(x) (it may be y itself, then
+ * overwritten by the output); the backward pass multiplies grad in place by
+ * Φ(x) + x·φ(x). */
+void optlab_gelu_f32(const float *x, float *y, float *cdf, ptrdiff_t n);
+void optlab_gelu_backward_f32(const float *x, const float *cdf, float *grad, ptrdiff_t n);
+
 /* Batch normalisation over one channel: `batch` blocks of `plane` floats,
  * `stride` floats apart (NCHW: stride = C·H·W). Sums run in 16 f32 lanes
  * over at most 1024 elements, then in double, in one order on every family.

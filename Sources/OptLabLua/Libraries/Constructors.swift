@@ -33,6 +33,8 @@ extension LuaArgs {
                 let v = try number(i)
                 if let refusal = p.refusal(v) { throw argumentError(i, refusal) }
                 args.numbers[p.name] = v
+            case .numberPair:
+                (args.numbers[p.name + "_1"], args.numbers[p.name + "_2"]) = try numberPair(of: try value(i), at: i, what: p.name)
             case .flag: args.numbers[p.name] = try bool(i, default: false) ? 1 : 0
             case .choice: args.choices[p.name] = try string(i)
             }
@@ -65,6 +67,9 @@ extension LuaOptions {
                     let v = try number(key, default: 0)
                     if let refusal = p.refusal(v) { throw args.argumentError(index, refusal) }
                     built.numbers[p.name] = v
+                case .numberPair:
+                    guard let v = value(key) else { continue }
+                    (built.numbers[p.name + "_1"], built.numbers[p.name + "_2"]) = try args.numberPair(of: v, at: index, what: "option '\(key)'")
                 case .flag: built.numbers[p.name] = try bool(key, default: false) ? 1 : 0
                 case .choice(let words):
                     let w = try string(key, default: "")
@@ -82,6 +87,12 @@ extension LuaArgs {
     /// A size or {height, width} at argument i.
     func sizePair(_ i: Int, what: String) throws -> (Int, Int) {
         try sizePair(of: try value(i), at: i, what: what)
+    }
+
+    /// Two numbers, {a, b}.
+    func numberPair(of v: LuaValue, at i: Int, what: String) throws -> (Double, Double) {
+        if case .array(let items) = v, items.count == 2, let a = items[0].number, let b = items[1].number { return (a, b) }
+        throw argumentError(i, "\(what) must be a pair of numbers {a, b}, got \(v.typeName)")
     }
 
     func sizePair(of v: LuaValue, at i: Int, what: String) throws -> (Int, Int) {

@@ -39,7 +39,9 @@ enum OptimLibrary {
             } else {
                 specs = [(try a.parameters(1), try kind.make(defaults), lr, decay)]
             }
-            let opt = try Optimizer(groups: specs, learningRate: lr, decoupled: kind.decoupledWeightDecay)
+            // NAdam's and RAdam's decoupled_weight_decay switch AdamW's kind of decay on
+            let decoupled = kind.decoupledWeightDecay || defaults.flag("decoupled_weight_decay", default: false)
+            let opt = try Optimizer(groups: specs, learningRate: lr, decoupled: decoupled)
             opt.declaredName = kind.name
             return [.object(opt, kind: Kind.optimizer)]
         }

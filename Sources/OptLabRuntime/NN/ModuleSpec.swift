@@ -48,6 +48,8 @@ public struct ModuleSpec: Equatable, Sendable {
                         settings[p.name] = w == h ? h as Any : [h, w] as Any
                     }
                 case .number: if let v = config[p.name] ?? p.defaultValue { settings[p.name] = v }
+                case .numberPair:
+                    if let a = config[p.name + "_1"], let b = config[p.name + "_2"] { settings[p.name] = [a, b] }
                 case .flag: if let v = config[p.name] ?? p.defaultValue { settings[p.name] = v != 0 }
                 case .choice(let words): settings[p.name] = choices[p.name] ?? words.first
                 }

@@ -75,7 +75,16 @@ public final class Optimizer {
         self.learningRate = learningRate
         self.decoupled = decoupled
         var state: [[Tensor]] = Array(repeating: [], count: all.count)
-        for g in groups { for i in g.indices { state[i] = try g.rule.stateNames.map { _ in try Tensor.zeros(like: all[i]) } } }
+        for g in groups {
+            for i in g.indices {
+                if let whole = g.rule as? WholeTensorRule {
+                    try whole.accept(all[i], name: all[i].name ?? "#\(i + 1)")
+                    state[i] = try whole.initialState(for: all[i].shape, dtype: all[i].dtype)
+                } else {
+                    state[i] = try g.rule.stateNames.map { _ in try Tensor.zeros(like: all[i]) }
+                }
+            }
+        }
         self.state = state
         lastUpdateNorms = Array(repeating: 0, count: all.count)
         lastParameterNorms = Array(repeating: 0, count: all.count)
@@ -114,8 +123,16 @@ public final class Optimizer {
         guard g.shape == p.shape else {
             throw RuntimeError(.shape, rule.name, "gradient of shape \(describe(g.shape)) for parameter \(p.name ?? "#\(i + 1)") of shape \(describe(p.shape))")
         }
-        if weightDecay > 0 && !decoupled { g = try Tensor.withNoGrad { try g.add(p.mul(weightDecay)) } }
-        if weightDecay > 0 && decoupled { p.scaleInPlace(1 - lr * weightDecay) }
+        let own = (rule as? WholeTensorRule)?.decaysWeightsItself == true
+        if weightDecay > 0 && !decoupled && !own { g = try Tensor.withNoGrad { try g.add(p.mul(weightDecay)) } }
+        if weightDecay > 0 && decoupled && !own { p.scaleInPlace(1 - lr * weightDecay) }
+        if let whole = rule as? WholeTensorRule {
+            let sq = try Tensor.withNoGrad { try whole.update(p, g, state[i], lr: lr, t: steps, weightDecay: weightDecay) }
+            lastUpdateNorms[i] = sq.squareRoot()
+            lastParameterNorms[i] = try Tensor.withNoGrad { try p.norm().item() }
+            p.bumpVersion()
+            return
+        }
         if let tensorRule = rule as? TensorUpdateRule {
             // a rule on tensors (a Lua one): the update's norm from the change it made
             let before = try Tensor.withNoGrad { try p.clone() }

@@ -119,3 +119,12 @@ struct Lanes<T: FloatElement> {
         nonmutating set { base.storeBytes(of: newValue, toByteOffset: i * MemoryLayout<T>.stride, as: SIMD8<T>.self) }
     }
 }
+
+/// a + w·(b − a) as torch's lerp computes it (from the nearer end, so w = 1
+/// gives b exactly): the rules that follow torch.optim use it where torch
+/// does, so their trajectories agree to the last bits rather than drifting
+/// apart by an ulp a step.
+@inline(__always)
+func lerp<T: FloatElement>(_ a: T, _ b: T, _ w: T) -> T {
+    Swift.abs(w) < 0.5 ? a + w * (b - a) : b - (b - a) * (1 - w)
+}

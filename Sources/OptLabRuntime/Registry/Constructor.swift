@@ -7,6 +7,8 @@ public struct ConstructorParameter: Sendable {
         /// A size, or {height, width}: kept as `name` and, when it differs, `name_w`.
         case sizePair
         case number
+        /// Two numbers, {a, b} in Lua (Rprop's etas): kept as `name_1` and `name_2`.
+        case numberPair
         /// true/false in Lua, 1/0 in a checkpoint's config.
         case flag
         /// One of these words (construction only; not kept in the config).
@@ -101,6 +103,14 @@ public struct ConstructorArguments {
     }
 
     public func number(_ key: String, default d: Double) -> Double { numbers[key] ?? d }
+
+    /// A pair of numbers given as {a, b}, or the default.
+    public func numberPair(_ key: String, default d: (Double, Double)) -> (Double, Double) {
+        (numbers[key + "_1"] ?? d.0, numbers[key + "_2"] ?? d.1)
+    }
+
+    /// A choice's word, or the default.
+    public func choice(_ key: String, default d: String) -> String { choices[key] ?? d }
 
     public func flag(_ key: String, default d: Bool) -> Bool { numbers[key].map { $0 != 0 } ?? d }
 

@@ -31,6 +31,8 @@ extension Declaration where Made == any UpdateRule, Traits == UpdateRuleTraits {
 public enum UpdateRules {
     public static let registry = Registry<any UpdateRule, UpdateRuleTraits>([
         SGDRule.kind, AdagradRule.kind, RMSpropRule.kind, AdamRule.kind, AdamRule.adamWKind,
+        NAdamRule.kind, RAdamRule.kind, AdamaxRule.kind, AdadeltaRule.kind, RpropRule.kind, ASGDRule.kind,
+        AdafactorRule.kind, MuonRule.kind, LionRule.kind,
     ])
 
     public static var all: [UpdateRuleKind] { registry.all }

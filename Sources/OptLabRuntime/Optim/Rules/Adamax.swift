@@ -1,0 +1,43 @@
+import Foundation
+
+/// Adamax (Kingma & Ba 2015, §7.1): Adam with the infinity norm, as
+/// torch.optim.Adamax:
+/// ```
+/// m = b1·m + (1−b1)·dx;  u = max(b2·u, |dx| + eps)
+/// x −= lr/(1 − b1^t) · m/u
+/// ```
+public struct AdamaxRule: UpdateRule {
+    public let beta1: Double, beta2: Double, eps: Double
+    public var name: String { "Adamax" }
+    public var hyperparameters: [String: Double] { ["beta1": beta1, "beta2": beta2, "eps": eps] }
+    public var stateNames: [String] { ["exp_avg", "exp_inf"] }
+    public func validate() throws {
+        try require(beta1, "beta1", in: 0..<1)
+        try require(beta2, "beta2", in: 0..<1)
+        try require(eps, "eps", in: 0..<Double.infinity)
+    }
+
+    public func update<T: FloatElement>(_ x: UnsafeMutablePointer<T>, _ dx: UnsafePointer<T>, _ s: [UnsafeMutablePointer<T>],
+                                        count n: Int, lr: Double, t: Int) -> Double {
+        let (m, u) = (s[0], s[1])
+        let (b1, b2, e) = (T(beta1), T(beta2), T(eps))
+        let step = T(lr / (1 - Foundation.pow(beta1, Double(t))))
+        return updateLoop(n) { i in
+            let g = dx[i]
+            m[i] = lerp(m[i], g, 1 - b1)
+            u[i] = Swift.max(u[i] * b2, Swift.abs(g) + e)
+            let d = -step * m[i] / u[i]
+            x[i] += d
+            return d
+        }
+    }
+
+    public static let kind = UpdateRuleKind("Adamax", signature: "optim.Adamax(params, {lr=2e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0})", help: """
+        Adamax (Kingma & Ba 2015, §7.1), torch.optim.Adamax: m = b1·m + (1−b1)·dx,
+        u = max(b2·u, |dx| + eps), x −= lr/(1−b1^t)·m/u.
+          local opt = optim.Adamax(model, {lr = 2e-3})
+        """, options: [.init("beta1", .number, default: 0.9, range: .halfOpen(0, 1)), .init("beta2", .number, default: 0.999, range: .halfOpen(0, 1)),
+                       .init("eps", .number, default: 1e-8, range: .nonNegative)], defaultLearningRate: 2e-3) { a in
+        AdamaxRule(beta1: a.number("beta1", default: 0.9), beta2: a.number("beta2", default: 0.999), eps: a.number("eps", default: 1e-8))
+    }
+}

@@ -1,0 +1,103 @@
+/// Muon (Jordan et al. 2024, github.com/KellerJordan/Muon), as torch.optim.Muon:
+/// SGD momentum on a matrix whose update is orthogonalised, its singular
+/// values pushed towards 1 by five steps of a quintic Newton–Schulz iteration:
+/// ```
+/// B = μ·B + (1−μ)·dx;  G = nesterov ? (1−μ)·dx + μ·B : B
+/// X = G/max(‖G‖_F, eps) (transposed when taller than wide)
+/// repeat ns_steps:  A = X·Xᵀ;  X = a·X + (b·A + c·A·A)·X     (a, b, c = 3.4445, −4.7750, 2.0315)
+/// x −= lr·ratio·X,  ratio = √max(1, rows/cols) ("original"), 0.2·√max(rows, cols)
+///      ("match_rms_adamw") or √(rows/cols) ("spectral_unclamped")
+/// ```
+/// The iteration runs in the parameter's dtype; torch's runs in bfloat16 (a
+/// GPU speed choice). Weight decay is decoupled (x −= lr·λ·x, λ = 0.1 by
+/// default). `flatten = true` takes a conv weight [o, c, kh, kw] as the
+/// matrix [o, c·kh·kw], which torch's refuses.
+public struct MuonRule: WholeTensorRule {
+    public enum Adjustment: String, Sendable, CaseIterable { case original, matchRMSAdamW = "match_rms_adamw", spectralUnclamped = "spectral_unclamped" }
+    public static let coefficients = (a: 3.4445, b: -4.7750, c: 2.0315)
+    public let momentum: Double, nesterov: Bool, steps: Int, eps: Double, adjustment: Adjustment, flatten: Bool
+    public var name: String { "Muon" }
+    public var hyperparameters: [String: Double] {
+        ["momentum": momentum, "nesterov": nesterov ? 1 : 0, "ns_steps": Double(steps), "eps": eps, "flatten": flatten ? 1 : 0]
+    }
+    public var stateNames: [String] { ["momentum_buffer"] }
+    public func validate() throws {
+        try require(momentum, "momentum", in: 0..<1)
+        try require(Double(steps), "ns_steps", in: 1..<100)
+        try require(eps, "eps", in: 0..<Double.infinity)
+    }
+    public func withMomentum(_ mu: Double) -> (any UpdateRule)? {
+        MuonRule(momentum: mu, nesterov: nesterov, steps: steps, eps: eps, adjustment: adjustment, flatten: flatten)
+    }
+
+    public func accept(_ parameter: Tensor, name: String) throws {
+        if parameter.rank == 2 || (flatten && parameter.rank > 2) { return }
+        let hint = parameter.rank > 2
+            ? "flatten = true takes it as a [\(parameter.shape[0]), \(parameter.count / Swift.max(parameter.shape[0], 1))] matrix"
+            : "give Muon the 2-d weights (optim.Muon({model[1].weight, ...})) and the biases, norms and embeddings to a second optimizer such as AdamW"
+        throw RuntimeError(.argument, self.name, "Muon orthogonalises matrices; parameter \(name) has shape \(describe(parameter.shape)): \(hint)")
+    }
+
+    /// The matrix's learning-rate ratio for its shape [rows, cols].
+    func ratio(_ rows: Int, _ cols: Int) -> Double {
+        let (a, b) = (Double(rows), Double(cols))
+        switch adjustment {
+        case .original: return Swift.max(1, a / b).squareRoot()
+        case .matchRMSAdamW: return 0.2 * Swift.max(a, b).squareRoot()
+        case .spectralUnclamped: return (a / b).squareRoot()
+        }
+    }
+
+    /// torch's lerp of whole tensors: from the nearer end.
+    static func lerp(_ a: Tensor, _ b: Tensor, _ w: Double) throws -> Tensor {
+        Swift.abs(w) < 0.5 ? try a.add(b.sub(a).mul(w)) : try b.sub(b.sub(a).mul(1 - w))
+    }
+
+    /// The Newton–Schulz orthogonalisation of a matrix.
+    func orthogonalise(_ g: Tensor) throws -> Tensor {
+        let tall = g.shape[0] > g.shape[1]
+        var x = tall ? try g.t() : g
+        x = try x.div(Swift.max(try x.norm().item(), eps))
+        let (a, b, c) = MuonRule.coefficients
+        for _ in 0..<steps {
+            let gram = try x.matmul(x.t())
+            let poly = try gram.mul(b).add(gram.matmul(gram).mul(c))
+            x = try x.mul(a).add(poly.matmul(x))
+        }
+        return tall ? try x.t() : x
+    }
+
+    public func update(_ x: Tensor, _ g: Tensor, _ state: [Tensor], lr: Double, t: Int, weightDecay: Double) throws -> Double {
+        let rows = x.shape[0], cols = x.count / Swift.max(rows, 1)
+        let buffer = state[0]
+        // B = lerp(B, dx, 1−μ), then Nesterov's lerp(dx, B, μ), both as torch's lerp rounds
+        try buffer.copy(from: Self.lerp(buffer, g, 1 - momentum))
+        let direction = nesterov ? try Self.lerp(g, buffer, momentum) : buffer
+        let step = try orthogonalise(direction.reshape([rows, cols])).mul(lr * ratio(rows, cols)).reshape(x.shape)
+        try x.copy(from: x.sub(step))
+        let s = try step.norm().item()
+        return s * s
+    }
+
+    public static let kind = UpdateRuleKind("Muon", signature: "optim.Muon(params, {lr=1e-3, momentum=0.95, nesterov=true, ns_steps=5, eps=1e-7, adjust_lr=\"original\", flatten=false, weight_decay=0.1})", help: """
+        Muon (Jordan et al. 2024; github.com/KellerJordan/Muon), torch.optim.Muon: momentum
+        SGD whose update matrix is orthogonalised by ns_steps of a quintic Newton–Schulz
+        iteration (a, b, c = 3.4445, −4.7750, 2.0315), scaled by adjust_lr: "original"
+        √max(1, rows/cols), "match_rms_adamw" 0.2·√max(rows, cols), "spectral_unclamped"
+        √(rows/cols). For 2-d weights only (flatten = true takes conv weights as
+        [out, in·kh·kw]); give biases, norms and embeddings to AdamW. Runs in the weights'
+        dtype (torch: bfloat16). Weight decay is decoupled.
+          local opt = optim.Muon({model[1].weight, model[3].weight}, {lr = 0.02})
+        """, options: [.init("momentum", .number, default: 0.95, range: .halfOpen(0, 1)), .init("nesterov", .flag, default: 1),
+                       .init("ns_steps", .size, default: 5), .init("eps", .number, default: 1e-7, range: .nonNegative),
+                       .init("adjust_lr", .choice(Adjustment.allCases.map(\.rawValue))), .init("flatten", .flag, default: 0)],
+        defaultLearningRate: 1e-3, decoupledWeightDecay: true, defaultWeightDecay: 0.1) { a in
+        let name = a.choice("adjust_lr", default: "original")
+        guard let adjustment = Adjustment(rawValue: name) else {
+            throw RuntimeError(.argument, "optim.Muon", "adjust_lr must be original, match_rms_adamw or spectral_unclamped, got '\(name)'")
+        }
+        return MuonRule(momentum: a.number("momentum", default: 0.95), nesterov: a.flag("nesterov", default: true),
+                        steps: try a.size("ns_steps", default: 5), eps: a.number("eps", default: 1e-7), adjustment: adjustment,
+                        flatten: a.flag("flatten", default: false))
+    }
+}

@@ -1,0 +1,100 @@
+local H, file = ...
+local test = function(name, fn) H.test(file .. ": " .. name, fn) end
+-- The rules beyond the notes' from Lua: hand-worked steps, Muon beside AdamW,
+-- resuming from saved state, and the refusals. Their trajectories against
+-- torch.optim are in the Swift suite (RulesAgainstPyTorchTests).
+
+test("Muon's step on a row is the Newton-Schulz factor times the unit gradient", function()
+  -- a row stays a multiple s of the unit gradient: X·Xᵀ = s², so a step maps s to a·s + b·s³ + c·s⁵
+  local x = tensor.from({{1, 2, 3}}, "f64"):requires_grad()
+  local opt = optim.Muon({x}, {lr = 0.1, weight_decay = 0})
+  x.grad = tensor.from({{3, 0, -4}}, "f64")
+  opt:step()
+  local s = 1
+  for _ = 1, 5 do s = 3.4445 * s - 4.7750 * s ^ 3 + 2.0315 * s ^ 5 end
+  local k = 0.1 * s
+  H.all_close(x:reshape{-1}, {1 - k * 0.6, 2, 3 + k * 0.8}, 1e-12, "x − lr·s₅·g/‖g‖")
+end)
+
+test("Lion's first step is lr times the gradient's sign, after the decoupled decay", function()
+  local x = tensor.from({1, -2, 0.5}, "f64"):requires_grad()
+  local opt = optim.Lion({x}, {lr = 0.01, weight_decay = 2})
+  x.grad = tensor.from({0.3, -5, 0}, "f64")
+  opt:step()
+  H.all_close(x, {1 * 0.98 - 0.01, -2 * 0.98 + 0.01, 0.5 * 0.98}, 1e-15)
+end)
+
+test("Rprop's steps grow while the sign holds and shrink when it flips", function()
+  local x = tensor.from({0}, "f64"):requires_grad()
+  local opt = optim.Rprop({x}, {lr = 0.1, etas = {0.5, 2}, step_sizes = {0.01, 0.3}})
+  local seen = {}
+  for _, g in ipairs{1, 1, 1, -1, -1} do x.grad = tensor.from({g}, "f64"); opt:step(); seen[#seen + 1] = x:item() end
+  -- steps 0.1, 0.2, 0.3 (capped); the flip halves to 0.15 and skips; then −1 again moves by 0.15 the other way… up
+  H.all_close(tensor.from(seen, "f64"), {-0.1, -0.3, -0.6, -0.6, -0.45}, 1e-15)
+end)
+
+test("Muon for the matrices and AdamW for the rest train a small network together", function()
+  tensor.seed(3)
+  local m = nn.Sequential{nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 1)}
+  local x = tensor.randn{64, 4}
+  local y = (x:narrow(2, 1, 1) * 2 - x:narrow(2, 3, 1)):tanh()
+  local muon = optim.Muon({m[1].weight, m[3].weight}, {lr = 0.05})
+  local adamw = optim.AdamW({m[1].bias, m[3].bias}, {lr = 1e-2})
+  local loss = nn.MSE()
+  local first
+  for step = 1, 150 do
+    muon:zero_grad(); adamw:zero_grad()
+    local l = loss(m(x), y)
+    first = first or l:item()
+    l:backward(); muon:step(); adamw:step()
+  end
+  local last = loss(m(x), y):item()
+  assert(last < 0.2 * first, ("loss %.4g after 150 steps from %.4g"):format(last, first))
+end)
+
+test("resuming from saved state continues bit for bit (state of other shapes too)", function()
+  local path = os.tmpname()
+  for _, make in ipairs{
+    function(p) return optim.Adafactor(p, {lr = 0.05}) end,
+    function(p) return optim.NAdam(p, {lr = 0.01}) end,
+    function(p) return optim.Muon({p[1], p[3]}, {lr = 0.02}) end,
+  } do
+    local function run(split)
+      tensor.seed(11)
+      local m = nn.Sequential{nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 2)}
+      local x, y = tensor.randn{8, 3}, tensor.randn{8, 2}
+      local params = m:parameters()
+      local opt = make(params)
+      for step = 1, 12 do
+        if split and step == 7 then opt:save(path); opt = make(params); opt:load(path) end
+        opt:zero_grad(); nn.MSE()(m(x), y):backward(); opt:step()
+      end
+      return m[3].weight:reshape{-1}:totable()
+    end
+    H.all_close(tensor.from(run(true), "f64"), run(false), 0)
+  end
+  os.remove(path)
+end)
+
+test("a conv weight needs flatten = true, a vector is refused with what to do", function()
+  local conv = nn.Conv2d(2, 4, 3)
+  H.raises(function() optim.Muon({conv.weight}, {}) end, "flatten = true takes it as a [4, 18] matrix")
+  H.raises(function() optim.Muon({conv.bias}, {}) end, "give Muon the 2-d weights")
+  local opt = optim.Muon({conv.weight}, {flatten = true, lr = 0.01})
+  conv(tensor.randn{1, 2, 5, 5}):sum():backward()
+  local before = conv.weight:clone()
+  opt:step()
+  assert((conv.weight - before):abs():max():item() > 0, "the flattened conv weight moved")
+end)
+
+test("hyperparameters out of range are refused, naming the range", function()
+  local p = {tensor.zeros(3):requires_grad()}
+  H.raises(function() optim.Rprop(p, {etas = {1.5, 1.2}}) end, "0 < eta− < 1 < eta+")
+  H.raises(function() optim.Rprop(p, {step_sizes = {1, 0.5}}) end, "0 ≤ min ≤ max")
+  H.raises(function() optim.Rprop(p, {etas = 0.5}) end, "must be a pair of numbers {a, b}")
+  H.raises(function() optim.Adafactor(p, {d = 0.5}) end, "d must be in [1, ∞]")
+  H.raises(function() optim.Adafactor(p, {beta2_decay = 0.5}) end, "beta2_decay must be in")
+  H.raises(function() optim.NAdam(p, {beta1 = 1}) end, "beta1 must be in [0, 1)")
+  H.raises(function() optim.Muon({tensor.zeros(2, 2):requires_grad()}, {adjust_lr = "rms"}) end, "option 'adjust_lr' must be original, match_rms_adamw, spectral_unclamped")
+  H.raises(function() optim.Muon({tensor.zeros(2, 2):requires_grad()}, {momentum = 1}) end, "momentum must be in [0, 1)")
+end)

@@ -1,0 +1,176 @@
+"""Writes Tests/OptLabRuntimeTests/Fixtures/optimizers_torch.json: the trajectories of
+torch.optim's update rules (PyTorch 2.15, float64) that RulesAgainstPyTorchTests compares
+optlab's with, on two formula-made problems (no random numbers):
+
+- "quadratic": X [4, 6] and v [6], f = ½Σ a_ij (X_ij − B_ij)² + ½Σ c_k (v_k − d_k)²
+- "mlp": 3 → 5 (tanh) → 2, mean squared error on 8 fixed examples
+
+Muon runs on the matrices only (X; the MLP's weights, biases frozen). torch's Muon
+orthogonalises in bfloat16; here its Newton–Schulz function is patched to run in the
+gradient's dtype, the arithmetic optlab uses. Lion is not in torch.optim: its step is
+written out below from Algorithm 2 of Chen et al. 2023 (as google/automl's
+lion_pytorch.py), in torch ops.
+
+Each trajectory also carries "ulp_spread": how far torch's own trajectory moves when every
+starting weight is nudged by one ulp. Where a problem amplifies rounding (Adam-like steps
+bouncing about a minimum), agreement to the last bits at step 100 is not a property of any
+implementation; the test allows that spread (times 100) where it exceeds 1e-9.
+
+Run with PyTorch installed (the suites read the JSON only):
+    python3 Tests/references/optimizers_torch.py
+"""
+import json
+import math
+import os
+
+import torch
+import torch.optim._muon as muon_module
+
+torch.set_default_dtype(torch.float64)
+
+
+def newton_schulz_in_dtype(grad, ns_coefficients, ns_steps, eps):
+    a, b, c = ns_coefficients
+    x = grad.clone()
+    if grad.size(0) > grad.size(1):
+        x = x.T
+    x = x / x.norm().clamp(min=eps)
+    for _ in range(ns_steps):
+        gram = x @ x.T
+        update = torch.addmm(gram, gram, gram, beta=b, alpha=c)
+        x = torch.addmm(x, update, x, beta=a)
+    if grad.size(0) > grad.size(1):
+        x = x.T
+    return x
+
+
+muon_module._zeropower_via_newtonschulz = newton_schulz_in_dtype
+
+
+class Lion(torch.optim.Optimizer):
+    def __init__(self, params, lr=1e-4, beta1=0.9, beta2=0.99, weight_decay=0.0):
+        super().__init__(params, dict(lr=lr, beta1=beta1, beta2=beta2, weight_decay=weight_decay))
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if not state:
+                    state["exp_avg"] = torch.zeros_like(p)
+                m = state["exp_avg"]
+                p.mul_(1 - group["lr"] * group["weight_decay"])
+                c = m * group["beta1"] + p.grad * (1 - group["beta1"])
+                p.add_(torch.sign(c), alpha=-group["lr"])
+                m.mul_(group["beta2"]).add_(p.grad, alpha=1 - group["beta2"])
+
+
+def quadratic():
+    X = torch.tensor([[math.cos(0.7 * (6 * i + j) + 0.3) * 2 for j in range(6)] for i in range(4)], requires_grad=True)
+    v = torch.tensor([math.sin(1.3 * k + 0.5) * 3 for k in range(6)], requires_grad=True)
+    A = torch.tensor([[0.2 * 1.35 ** ((6 * i + j) % 11) for j in range(6)] for i in range(4)])
+    B = torch.tensor([[math.sin(0.9 * (6 * i + j)) for j in range(6)] for i in range(4)])
+    c = torch.tensor([0.5 + 0.4 * k for k in range(6)])
+    d = torch.tensor([math.cos(2.1 * k) for k in range(6)])
+
+    def loss():
+        return 0.5 * (A * (X - B) ** 2).sum() + 0.5 * (c * (v - d) ** 2).sum()
+    return [X, v], [X], loss
+
+
+def mlp():
+    W1 = torch.tensor([[0.6 * math.sin(1.7 * (3 * i + j) + 0.2) for j in range(3)] for i in range(5)], requires_grad=True)
+    b1 = torch.tensor([0.1 * math.cos(2.3 * i) for i in range(5)], requires_grad=True)
+    W2 = torch.tensor([[0.5 * math.cos(1.1 * (5 * i + j) + 0.4) for j in range(5)] for i in range(2)], requires_grad=True)
+    b2 = torch.tensor([0.05, -0.1], requires_grad=True)
+    x = torch.tensor([[math.sin(0.5 * n + 0.3 * j) for j in range(3)] for n in range(8)])
+    y = torch.tensor([[math.cos(0.8 * n) * 0.5, math.sin(0.6 * n + 1)] for n in range(8)])
+
+    def loss():
+        h = torch.tanh(x @ W1.T + b1)
+        return ((h @ W2.T + b2 - y) ** 2).mean()
+    return [W1, b1, W2, b2], [W1, W2], loss
+
+
+RECORDED = [1, 2, 3, 10, 50, 100]
+
+
+def trajectory(make, problem, matrices_only, nudge=False):
+    params, matrices, loss = problem()
+    if nudge:
+        # every starting weight moved by an ulp: what rounding alone does to this trajectory
+        with torch.no_grad():
+            for p in params:
+                p.copy_(torch.nextafter(p, torch.full_like(p, math.inf)))
+    trained = matrices if matrices_only else params
+    if matrices_only:
+        for p in params:
+            if all(p is not m for m in matrices):
+                p.requires_grad_(False)
+    opt = make(trained)
+    points = {}
+    for step in range(1, 101):
+        opt.zero_grad()
+        f = loss()
+        f.backward()
+        opt.step()
+        if step in RECORDED:
+            points[str(step)] = [p.detach().reshape(-1).tolist() for p in params]
+    return points
+
+
+# (optlab rule, its Lua options, torch's constructor): the options keep optlab's spellings.
+# The rates keep each trajectory out of the oscillating regime where a rounding difference of
+# one ulp grows geometrically (NAdam at lr 0.05 with these settings: ×1.7 a step from step 38 on).
+CASES = [
+    ("NAdam", {"lr": 0.05}, lambda p: torch.optim.NAdam(p, lr=0.05)),
+    ("NAdam", {"lr": 0.05, "weight_decay": 0.1, "decoupled_weight_decay": True},
+     lambda p: torch.optim.NAdam(p, lr=0.05, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("NAdam", {"lr": 0.02, "momentum_decay": 0.01, "weight_decay": 0.05, "beta2": 0.99},
+     lambda p: torch.optim.NAdam(p, lr=0.02, momentum_decay=0.01, weight_decay=0.05, betas=(0.9, 0.99))),
+    ("RAdam", {"lr": 0.05}, lambda p: torch.optim.RAdam(p, lr=0.05)),
+    ("RAdam", {"lr": 0.05, "beta2": 0.9, "weight_decay": 0.1, "decoupled_weight_decay": True},
+     lambda p: torch.optim.RAdam(p, lr=0.05, betas=(0.9, 0.9), weight_decay=0.1, decoupled_weight_decay=True)),
+    ("RAdam", {"lr": 0.05, "beta1": 0.8, "beta2": 0.95, "weight_decay": 0.05},
+     lambda p: torch.optim.RAdam(p, lr=0.05, betas=(0.8, 0.95), weight_decay=0.05)),
+    ("Adamax", {"lr": 0.05}, lambda p: torch.optim.Adamax(p, lr=0.05)),
+    ("Adamax", {"lr": 0.05, "beta1": 0.8, "beta2": 0.99, "eps": 1e-4, "weight_decay": 0.1},
+     lambda p: torch.optim.Adamax(p, lr=0.05, betas=(0.8, 0.99), eps=1e-4, weight_decay=0.1)),
+    ("Adadelta", {}, lambda p: torch.optim.Adadelta(p)),
+    ("Adadelta", {"lr": 0.5, "rho": 0.8, "eps": 1e-4, "weight_decay": 0.1},
+     lambda p: torch.optim.Adadelta(p, lr=0.5, rho=0.8, eps=1e-4, weight_decay=0.1)),
+    ("Rprop", {}, lambda p: torch.optim.Rprop(p)),
+    ("Rprop", {"lr": 0.05, "etas": [0.3, 1.5], "step_sizes": [1e-4, 0.2]},
+     lambda p: torch.optim.Rprop(p, lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-4, 0.2))),
+    ("ASGD", {"lr": 0.05}, lambda p: torch.optim.ASGD(p, lr=0.05)),
+    ("ASGD", {"lr": 0.05, "lambd": 0.01, "alpha": 0.5, "t0": 20, "weight_decay": 0.01},
+     lambda p: torch.optim.ASGD(p, lr=0.05, lambd=0.01, alpha=0.5, t0=20, weight_decay=0.01)),
+    ("Adafactor", {"lr": 0.02}, lambda p: torch.optim.Adafactor(p, lr=0.02)),
+    ("Adafactor", {"lr": 0.05, "beta2_decay": -0.5, "eps1": 1e-20, "eps2": 1e-2, "d": 1.5, "weight_decay": 0.1},
+     lambda p: torch.optim.Adafactor(p, lr=0.05, beta2_decay=-0.5, eps=(1e-20, 1e-2), d=1.5, weight_decay=0.1)),
+    ("Muon", {"lr": 0.02}, lambda p: torch.optim.Muon(p, lr=0.02)),
+    ("Muon", {"lr": 0.02, "momentum": 0.9, "nesterov": False, "adjust_lr": "match_rms_adamw", "weight_decay": 0.05, "ns_steps": 4},
+     lambda p: torch.optim.Muon(p, lr=0.02, momentum=0.9, nesterov=False, adjust_lr_fn="match_rms_adamw", weight_decay=0.05, ns_steps=4)),
+    ("Muon", {"lr": 0.02, "adjust_lr": "spectral_unclamped", "weight_decay": 0},
+     lambda p: torch.optim.Muon(p, lr=0.02, adjust_lr_fn="spectral_unclamped", weight_decay=0)),
+    ("Lion", {"lr": 0.01}, lambda p: Lion(p, lr=0.01)),
+    ("Lion", {"lr": 0.01, "beta1": 0.95, "beta2": 0.98, "weight_decay": 0.5},
+     lambda p: Lion(p, lr=0.01, beta1=0.95, beta2=0.98, weight_decay=0.5)),
+]
+
+out = []
+for rule, options, make in CASES:
+    for name, problem in [("quadratic", quadratic), ("mlp", mlp)]:
+        points = trajectory(make, problem, matrices_only=(rule == "Muon"))
+        nudged = trajectory(make, problem, matrices_only=(rule == "Muon"), nudge=True)
+        # per recorded step, the largest relative change an ulp at the start made (floor 1e-3, as the test's)
+        spread = {k: max(abs(a - b) / max(abs(a), 1e-3) for pa, pb in zip(points[k], nudged[k]) for a, b in zip(pa, pb))
+                  for k in points}
+        out.append({"rule": rule, "options": options, "problem": name, "points": points, "ulp_spread": spread})
+
+path = os.path.join(os.path.dirname(__file__), "..", "OptLabRuntimeTests", "Fixtures", "optimizers_torch.json")
+with open(path, "w") as f:
+    json.dump({"torch": torch.__version__, "recorded_steps": RECORDED, "cases": out}, f)
+print(f"wrote {len(out)} trajectories to {os.path.normpath(path)}")

@@ -35,6 +35,8 @@ extension LuaArgs {
                 args.numbers[p.name] = v
             case .numberPair:
                 (args.numbers[p.name + "_1"], args.numbers[p.name + "_2"]) = try numberPair(of: try value(i), at: i, what: p.name)
+            case .sizeList:
+                args.storeList(try sizeList(of: try value(i), at: i, what: p.name), as: p.name)
             case .flag: args.numbers[p.name] = try bool(i, default: false) ? 1 : 0
             case .choice: args.choices[p.name] = try string(i)
             }
@@ -67,6 +69,9 @@ extension LuaOptions {
                     let v = try number(key, default: 0)
                     if let refusal = p.refusal(v) { throw args.argumentError(index, refusal) }
                     built.numbers[p.name] = v
+                case .sizeList:
+                    guard let v = value(key) else { continue }
+                    built.storeList(try args.sizeList(of: v, at: index, what: "option '\(key)'"), as: p.name)
                 case .numberPair:
                     guard let v = value(key) else { continue }
                     (built.numbers[p.name + "_1"], built.numbers[p.name + "_2"]) = try args.numberPair(of: v, at: index, what: "option '\(key)'")
@@ -89,6 +94,22 @@ extension LuaArgs {
         try sizePair(of: try value(i), at: i, what: what)
     }
 
+    /// A list of non-negative integers, {a, b, ...} (possibly empty).
+    func sizeList(of v: LuaValue, at i: Int, what: String) throws -> [Int] {
+        let items: [LuaValue]
+        switch v {
+        case .array(let a): items = a
+        case .record(let r) where r.isEmpty: items = []
+        default: throw argumentError(i, "\(what) must be a list of non-negative integers {a, b, ...}, got \(v.typeName)")
+        }
+        return try items.map { x in
+            guard let d = x.number, d.rounded() == d, d >= 0, d < 1e12 else {
+                throw argumentError(i, "\(what) must be a list of non-negative integers {a, b, ...}, got an entry \(x.typeName == "number" ? String(describing: x.number!) : x.typeName)")
+            }
+            return Int(d)
+        }
+    }
+
     /// Two numbers, {a, b}.
     func numberPair(of v: LuaValue, at i: Int, what: String) throws -> (Double, Double) {
         if case .array(let items) = v, items.count == 2, let a = items[0].number, let b = items[1].number { return (a, b) }
@@ -103,5 +124,13 @@ extension LuaArgs {
         if let s = size(v) { return (s, s) }
         if case .array(let items) = v, items.count == 2, let h = size(items[0]), let w = size(items[1]) { return (h, w) }
         throw argumentError(i, "\(what) must be a non-negative integer or {height, width}, got \(v.typeName)")
+    }
+}
+
+extension ConstructorArguments {
+    /// A size list as `name_1` … `name_k` and `name_count`.
+    mutating func storeList(_ values: [Int], as name: String) {
+        numbers[name + "_count"] = Double(values.count)
+        for (k, v) in values.enumerated() { numbers[name + "_\(k + 1)"] = Double(v) }
     }
 }

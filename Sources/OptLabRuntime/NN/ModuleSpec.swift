@@ -48,6 +48,9 @@ public struct ModuleSpec: Equatable, Sendable {
                         settings[p.name] = w == h ? h as Any : [h, w] as Any
                     }
                 case .number: if let v = config[p.name] ?? p.defaultValue { settings[p.name] = v }
+                case .sizeList:
+                    let n = Int(config[p.name + "_count"] ?? 0)
+                    settings[p.name] = (0..<n).map { Int(config[p.name + "_\($0 + 1)"] ?? 0) }
                 case .numberPair:
                     if let a = config[p.name + "_1"], let b = config[p.name + "_2"] { settings[p.name] = [a, b] }
                 case .flag: if let v = config[p.name] ?? p.defaultValue { settings[p.name] = v != 0 }

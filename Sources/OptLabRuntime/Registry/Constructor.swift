@@ -9,6 +9,8 @@ public struct ConstructorParameter: Sendable {
         case number
         /// Two numbers, {a, b} in Lua (Rprop's etas): kept as `name_1` and `name_2`.
         case numberPair
+        /// A list of sizes, {30, 80} in Lua (milestones): kept as `name_1` … `name_k` and `name_count`.
+        case sizeList
         /// true/false in Lua, 1/0 in a checkpoint's config.
         case flag
         /// One of these words (construction only; not kept in the config).
@@ -107,6 +109,12 @@ public struct ConstructorArguments {
     /// A pair of numbers given as {a, b}, or the default.
     public func numberPair(_ key: String, default d: (Double, Double)) -> (Double, Double) {
         (numbers[key + "_1"] ?? d.0, numbers[key + "_2"] ?? d.1)
+    }
+
+    /// A list of sizes given as {a, b, ...}, or none.
+    public func sizeList(_ key: String) throws -> [Int] {
+        let n = Int(numbers[key + "_count"] ?? 0)
+        return try (0..<n).map { try size(key + "_\($0 + 1)") }
     }
 
     /// A choice's word, or the default.

@@ -98,3 +98,55 @@ test("hyperparameters out of range are refused, naming the range", function()
   H.raises(function() optim.Muon({tensor.zeros(2, 2):requires_grad()}, {adjust_lr = "rms"}) end, "option 'adjust_lr' must be original, match_rms_adamw, spectral_unclamped")
   H.raises(function() optim.Muon({tensor.zeros(2, 2):requires_grad()}, {momentum = 1}) end, "momentum must be in [0, 1)")
 end)
+
+test("optim.select splits a model's parameters by shape, owner and name", function()
+  local m = nn.Sequential{nn.Embedding(10, 4), nn.Linear(4, 8), nn.LayerNorm(8), nn.Linear(8, 3)}
+  local mats, rest = optim.select(m, {ndim = 2})
+  H.eq(#mats, 3); H.eq(#rest, 4)           -- the embedding and two Linear weights; the biases and LayerNorm's
+  local lin, others = optim.select(m, {ndim = 2, kind = "Linear"})
+  H.eq(#lin, 2); H.eq(#others, 5)
+  assert(lin[1] == m[2].weight and lin[2] == m[4].weight, "in the model's order")
+  local biases = optim.select(m, {name = "*.bias"})
+  H.eq(#biases, 3)
+  local hidden = optim.select(m, {min_ndim = 2, not_kind = {"Embedding"}})
+  H.eq(#hidden, 2)
+  H.raises(function() optim.select(m, {kind = 3}) end, "must be a layer type or a list of them")
+  H.raises(function() optim.select(m, {dims = 2}) end, "unknown option 'dims'")
+end)
+
+test("optim.Multi is one optimizer: Muon and AdamW parts, one schedule, saved and resumed whole", function()
+  local path = os.tmpname()
+  local function run(split)
+    tensor.seed(5)
+    local m = nn.Sequential{nn.Linear(3, 6), nn.Tanh(), nn.Linear(6, 2)}
+    local x, y = tensor.randn{10, 3}, tensor.randn{10, 2}
+    local mats, rest = optim.select(m, {ndim = 2})
+    local function make()
+      return optim.Multi{{params = mats, opt = optim.Muon, lr = 0.02}, {params = rest, opt = "AdamW", lr = 1e-2, weight_decay = 0}}
+    end
+    local opt = make()
+    for step = 1, 10 do
+      if split and step == 6 then opt:save(path); opt = make(); opt:load(path) end
+      opt:zero_grad(); nn.MSE()(m(x), y):backward(); opt:step()
+    end
+    return m[3].bias:totable(), m[1].weight:reshape{-1}:totable(), opt
+  end
+  local b1, w1 = run(true)
+  local b2, w2, opt = run(false)
+  H.all_close(tensor.from(b1, "f64"), b2, 0); H.all_close(tensor.from(w1, "f64"), w2, 0)
+  H.eq(tostring(opt), "optim.Multi(Muon 2, AdamW 2 parameters; lr 0.02, 10 steps)")
+  local sched = optim.cosine(opt, {total = 20})
+  for _ = 1, 10 do sched:step() end
+  H.close(opt:lr(), 0.01, 1e-15, "the schedule moves the first part's rate (and the others' in proportion)")
+  os.remove(path)
+end)
+
+test("optim.Multi's parts are checked as their rules' constructors check them", function()
+  local p = {tensor.zeros(2, 2):requires_grad()}
+  H.raises(function() optim.Multi{{params = p, opt = "Adamm", lr = 1}} end, "no update rule 'Adamm'")
+  H.raises(function() optim.Multi{{params = p, opt = optim.AdamW, momentum = 0.9}} end, "unknown option 'momentum' in part 1 (AdamW)")
+  H.raises(function() optim.Multi{{params = p}} end, "part 1 needs opt = an update rule")
+  H.raises(function() optim.Multi{{params = p, opt = "SGD"}} end, "part 1 (SGD) needs lr")
+  H.raises(function() optim.Multi{{params = {tensor.zeros(3):requires_grad()}, opt = optim.Muon}} end, "Muon orthogonalises matrices")
+  H.raises(function() optim.Multi{{params = p, opt = "Adam"}, {params = p, opt = "Lion"}} end, "is in two groups")
+end)

@@ -1,4 +1,5 @@
 import CLua
+import Glibc
 import OptLabRuntime
 
 /// The `optim` module: update rules, schedules, parameter averages.
@@ -66,7 +67,92 @@ enum OptimLibrary {
 
     static let functions: [LuaFunction] = UpdateRules.all.map(constructor) + Schedules.all.map(constructor) + others
 
-    static let others: [LuaFunction] = [
+    static let others: [LuaFunction] = [multi, select] + basics
+
+    /// `optim.Multi{{params =, opt =, lr =, ...}, ...}`: one optimizer whose groups have rules of their own.
+    static let multi = LuaFunction("Multi", "optim.Multi{{params = ..., opt = optim.Muon, lr = ..., <its options>}, ...}", """
+        One optimizer made of several rules, each over its own parameters: every part names its rule
+        (opt = optim.Muon or "Muon") and takes that rule's options, rate and weight decay. Stepping,
+        zero_grad, save/load, ratios, schedules (every part's rate moves in proportion) and train.fit
+        treat it as one optimizer. optim.select picks the parameters of a part.
+          local matrices, rest = optim.select(model, {ndim = 2})
+          local opt = optim.Multi{{params = matrices, opt = optim.Muon, lr = 0.02},
+                                  {params = rest, opt = optim.AdamW, lr = 3e-4, weight_decay = 0}}
+        """) { a in
+        try a.noArguments(after: 1)
+        guard case .array(let items) = try a.value(1), !items.isEmpty else {
+            throw a.argumentError(1, "expected a list of parts {{params = ..., opt = ..., lr = ...}, ...}")
+        }
+        var specs: [Optimizer.GroupSpec] = []
+        for (k, item) in items.enumerated() {
+            guard case .record(let pairs) = item else { throw a.argumentError(1, "part \(k + 1) is \(item.typeName), expected {params = ..., opt = ..., ...}") }
+            let fields = Dictionary(pairs, uniquingKeysWith: { x, _ in x })
+            guard let ruleName = fields["opt"]?.string else {
+                throw a.argumentError(1, "part \(k + 1) needs opt = an update rule (optim.AdamW or \"AdamW\"), got \(fields["opt"]?.typeName ?? "nil")")
+            }
+            guard let kind = UpdateRules.registry.named(ruleName) else {
+                throw a.argumentError(1, "part \(k + 1): no update rule '\(ruleName)' (built in: \(UpdateRules.all.map(\.name).joined(separator: ", ")))")
+            }
+            let allowed = ["params", "opt", "lr", "weight_decay"] + kind.optionNames
+            for key in fields.keys where !allowed.contains(key) {
+                throw LuaFaceError(.failed, OptionNames.unknown(key, allowed: allowed, place: "part \(k + 1) (\(ruleName))"))
+            }
+            let o = LuaOptions(values: fields, args: a, index: 1)
+            var args = ConstructorArguments(layer: "optim." + ruleName)
+            try o.read(kind.options, into: &args)
+            guard o.has("lr") || kind.defaultLearningRate != nil else { throw a.argumentError(1, "part \(k + 1) (\(ruleName)) needs lr") }
+            guard case .array(let entries)? = fields["params"], !entries.isEmpty else {
+                throw a.argumentError(1, "part \(k + 1) needs params = a non-empty table of tensors")
+            }
+            let tensors = try entries.enumerated().map { i, v -> Tensor in
+                guard let t = v.tensor else { throw a.argumentError(1, "part \(k + 1): params entry \(i + 1) is \(v.typeName), expected a tensor") }
+                return t
+            }
+            specs.append(Optimizer.GroupSpec(tensors, rule: try kind.make(args), learningRate: try o.number("lr", default: kind.defaultLearningRate ?? 0),
+                                             weightDecay: try o.number("weight_decay", default: kind.defaultWeightDecay),
+                                             decoupled: kind.decoupledWeightDecay || args.flag("decoupled_weight_decay", default: false),
+                                             declaredName: kind.name))
+        }
+        let opt = try Optimizer(specs, learningRate: specs[0].learningRate)
+        opt.declaredName = "Multi"
+        return [.object(opt, kind: Kind.optimizer)]
+    }
+
+    /// `optim.select(model, {...})`: the parameters a part of an optimizer takes, and the rest.
+    static let select = LuaFunction("select", "optim.select(model, {ndim=, min_ndim=, kind=, name=, not_kind=})", """
+        The model's parameters that match every criterion given, then the rest (both in the
+        model's order): ndim (exactly), min_ndim, kind (the owning layer's type, a name or a list:
+        "Linear", {"Linear", "Conv2d"}), not_kind (owners to leave out: {"Embedding", "LayerNorm"}),
+        name (a glob on the parameter's name, "*.weight"). Muon takes the 2-d weights of the hidden
+        layers; embeddings, norms, biases and the output layer usually go to AdamW.
+          local matrices, rest = optim.select(model, {ndim = 2, kind = "Linear"})
+        """) { a in
+        try a.noArguments(after: 2)
+        let model = try a.module(1)
+        let o = try a.options(2, allowed: ["ndim", "min_ndim", "kind", "name", "not_kind"])
+        func words(_ key: String) throws -> [String]? {
+            guard let v = o.value(key), !v.isNil else { return nil }
+            if let s = v.string { return [s] }
+            if case .array(let items) = v, let list = Optional(items.compactMap(\.string)), list.count == items.count { return list }
+            throw a.argumentError(2, "option '\(key)' must be a layer type or a list of them, got \(v.typeName)")
+        }
+        let ndim = try o.optionalNumber("ndim").map(Int.init), minimum = try o.optionalNumber("min_ndim").map(Int.init)
+        let kinds = try words("kind"), excluded = try words("not_kind")
+        let pattern = o.has("name") ? try o.string("name", default: "*") : nil
+        var chosen: [LuaValue] = [], rest: [LuaValue] = []
+        for (name, tensor, owner) in model.parametersWithOwners() {
+            var keep = true
+            if let ndim, tensor.rank != ndim { keep = false }
+            if let minimum, tensor.rank < minimum { keep = false }
+            if let kinds, !kinds.contains(owner.typeName) { keep = false }
+            if let excluded, excluded.contains(owner.typeName) { keep = false }
+            if let pattern, fnmatch(pattern, name, 0) != 0 { keep = false }
+            if keep { chosen.append(.tensor(tensor)) } else { rest.append(.tensor(tensor)) }
+        }
+        return [.array(chosen), .array(rest)]
+    }
+
+    static let basics: [LuaFunction] = [
         LuaFunction("clip_grad_norm", "optim.clip_grad_norm(params, max_norm)", """
         Scales every gradient by max_norm/(‖g‖ + 1e-6) when their global L2 norm ‖g‖ is above
         max_norm (PyTorch's clip_grad_norm_); returns ‖g‖ before clipping. train.fit{clip = 5} does it each step.
@@ -164,6 +250,10 @@ enum OptimLibrary {
     static let meta: [LuaFunction] = [
         LuaFunction("__tostring", "", "") { a in
             let o = try a.optimizer(1)
+            if o.declaredName == "Multi" {
+                let parts = o.groups.map { "\($0.declaredName ?? $0.rule.name) \($0.indices.count)" }.joined(separator: ", ")
+                return [.string("optim.Multi(\(parts) parameters; lr \(o.learningRate), \(o.steps) steps)")]
+            }
             return [.string("optim.\(o.rule.name)(lr \(o.learningRate), \(o.parameters.count) parameters, \(o.steps) steps)")]
         },
     ]

@@ -36,17 +36,36 @@ docs["Optimizer:extend"] = "optim.Optimizer:extend(name, {lr=1e-3, <hyperparamet
   "An update rule written in Lua: define Class:update(p, g, state, group), which changes p in place (it runs\n" ..
   "without recording); state is p's own table (its tensors and numbers are saved by opt:save), group holds the\n" ..
   "hyperparameters with lr as the schedule sets it. Class(params [, opts]) is an optimizer like the built-ins.\n" ..
-  "  local Lion = optim.Optimizer:extend(\"Lion\", {lr = 1e-4, beta1 = 0.9, beta2 = 0.99})\n" ..
-  "  function Lion:update(p, g, state, group)\n" ..
+  "  local Signum = optim.Optimizer:extend(\"Signum\", {lr = 1e-3, beta = 0.9})\n" ..
+  "  function Signum:update(p, g, state, group)\n" ..
   "    state.m = state.m or tensor.zeros(p:shape(), p:dtype())\n" ..
-  "    p:sub_((state.m * group.beta1 + g * (1 - group.beta1)):sign(), group.lr)\n" ..
-  "    state.m:mul_(group.beta2):add_(g, 1 - group.beta2)\n" ..
+  "    state.m:mul_(group.beta):add_(g, 1 - group.beta)\n" ..
+  "    p:sub_(state.m:sign(), group.lr)\n" ..
   "  end"
 docs["nn.Ensemble.load"] = "nn.Ensemble.load{path, path, ...}\n\nAn ensemble of models loaded from checkpoints."
 docs["monitor.colors"] = "monitor.colors = false\n\nWhether monitor.plot draws in ANSI colours (the REPL sets it on a colour terminal).\n  monitor.colors = true"
 
 -- An argument of a Lua-written public function must be of its kind (P.kind
 -- names optlab's objects: "Dataset", "Module", ...; other values by type).
+-- optim.Multi's parts may name their rule by its constructor (opt = optim.Muon)
+local multi = optim.Multi
+optim.Multi = function(parts, ...)
+  if type(parts) == "table" then
+    local named = {}
+    for i, part in ipairs(parts) do
+      named[i] = part
+      if type(part) == "table" and type(part.opt) == "function" then
+        local copy = {}
+        for k, v in pairs(part) do copy[k] = v end
+        for name, f in pairs(optim) do if f == part.opt then copy.opt = name end end
+        named[i] = copy
+      end
+    end
+    parts = named
+  end
+  return multi(parts, ...)
+end
+
 local function expect(fname, i, v, kind)
   local got = P.kind(v)
   if got ~= kind then P.argument_error(fname, i, kind:lower() .. " expected, got " .. got) end

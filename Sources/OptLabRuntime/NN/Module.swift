@@ -56,6 +56,15 @@ open class Module: CustomStringConvertible {
 
     public func parameters() -> [Tensor] { namedParameters().map(\.tensor) }
 
+    /// Every parameter with its name and the module that holds it (what optim.select filters by).
+    public func parametersWithOwners() -> [(name: String, tensor: Tensor, owner: Module)] {
+        var out = parameterSlots.map { ($0.name, $0.tensor, self) }
+        for (cname, child) in children {
+            out += child.parametersWithOwners().map { ("\(cname).\($0.name)", $0.tensor, $0.owner) }
+        }
+        return out
+    }
+
     public func namedBuffers() -> [(name: String, tensor: Tensor)] {
         var out = bufferSlots.map { ($0.name, $0.tensor) }
         for (cname, child) in children {

@@ -14,6 +14,25 @@ public final class Optimizer {
         public let rule: any UpdateRule
         public let learningRateScale: Double
         public let weightDecay: Double
+        /// Weight decay taken from the weights (AdamW's) rather than added to the gradient.
+        public let decoupled: Bool
+        /// The declaration it was built from ("AdamW"), when it differs from the rule's name.
+        public let declaredName: String?
+    }
+
+    /// One group as it is asked for: its parameters, rule, rate, weight decay and kind of decay.
+    public struct GroupSpec {
+        public let parameters: [Tensor]
+        public let rule: any UpdateRule
+        public let learningRate: Double
+        public let weightDecay: Double
+        public let decoupled: Bool
+        public let declaredName: String?
+        public init(_ parameters: [Tensor], rule: any UpdateRule, learningRate: Double, weightDecay: Double = 0, decoupled: Bool = false,
+                    declaredName: String? = nil) {
+            (self.parameters, self.rule, self.learningRate, self.weightDecay, self.decoupled) = (parameters, rule, learningRate, weightDecay, decoupled)
+            self.declaredName = declaredName
+        }
     }
 
     public let parameters: [Tensor]
@@ -27,7 +46,7 @@ public final class Optimizer {
     /// L2 weight decay added to the gradient (λ·x), or, when `decoupled`, taken
     /// from the weights directly (x −= lr·λ·x, AdamW). The first group's.
     public var weightDecay: Double { groups[0].weightDecay }
-    public let decoupled: Bool
+    public var decoupled: Bool { groups[0].decoupled }
     /// For rules with a momentum: a new mu (a momentum schedule sets it).
     public var momentum: Double?
     /// Steps taken so far (Adam's t is this after the step).
@@ -44,8 +63,15 @@ public final class Optimizer {
     }
 
     /// Groups of parameters, each with its rule, rate and weight decay; `learningRate` is the one schedules change.
-    public init(groups specs: [(parameters: [Tensor], rule: any UpdateRule, learningRate: Double, weightDecay: Double)],
-                learningRate: Double, decoupled: Bool = false) throws {
+    public convenience init(groups specs: [(parameters: [Tensor], rule: any UpdateRule, learningRate: Double, weightDecay: Double)],
+                            learningRate: Double, decoupled: Bool = false) throws {
+        try self.init(specs.map { GroupSpec($0.parameters, rule: $0.rule, learningRate: $0.learningRate, weightDecay: $0.weightDecay, decoupled: decoupled) },
+                      learningRate: learningRate)
+    }
+
+    /// Groups each with its own rule, rate, weight decay and kind of decay (`optim.Multi`: Muon
+    /// for the matrices beside AdamW for the rest); `learningRate` is the one schedules change.
+    public init(_ specs: [GroupSpec], learningRate: Double) throws {
         guard let first = specs.first else { throw RuntimeError(.argument, "optimizer", "needs at least one group of parameters") }
         guard learningRate > 0, learningRate.isFinite else {
             throw RuntimeError(.argument, first.rule.name, "learning rate must be positive and finite, got \(learningRate)")
@@ -67,13 +93,13 @@ public final class Optimizer {
                 }
             }
             groups.append(Group(indices: Array(all.count..<(all.count + g.parameters.count)), rule: g.rule,
-                                learningRateScale: g.learningRate / learningRate, weightDecay: g.weightDecay))
+                                learningRateScale: g.learningRate / learningRate, weightDecay: g.weightDecay, decoupled: g.decoupled,
+                                declaredName: g.declaredName))
             all += g.parameters
         }
         parameters = all
         self.groups = groups
         self.learningRate = learningRate
-        self.decoupled = decoupled
         var state: [[Tensor]] = Array(repeating: [], count: all.count)
         for g in groups {
             for i in g.indices {
@@ -113,12 +139,12 @@ public final class Optimizer {
             for i in group.indices {
                 let p = parameters[i]
                 guard p.requiresGrad, let grad = p.grad else { continue }
-                try update(i, p, grad, effective, lr: lr, weightDecay: group.weightDecay)
+                try update(i, p, grad, effective, lr: lr, weightDecay: group.weightDecay, decoupled: group.decoupled)
             }
         }
     }
 
-    private func update(_ i: Int, _ p: Tensor, _ grad: Tensor, _ rule: any UpdateRule, lr: Double, weightDecay: Double) throws {
+    private func update(_ i: Int, _ p: Tensor, _ grad: Tensor, _ rule: any UpdateRule, lr: Double, weightDecay: Double, decoupled: Bool) throws {
         var g = try grad.to(p.dtype)
         guard g.shape == p.shape else {
             throw RuntimeError(.shape, rule.name, "gradient of shape \(describe(g.shape)) for parameter \(p.name ?? "#\(i + 1)") of shape \(describe(p.shape))")
@@ -237,6 +263,8 @@ extension Optimizer {
                 d["parameters"] = g.indices.count
                 d["lr"] = learningRate * g.learningRateScale
                 d["weight_decay"] = g.weightDecay
+                d["decoupled_weight_decay"] = g.decoupled
+                d["rule"] = g.declaredName ?? g.rule.name
                 return d
             }
         }

@@ -7,9 +7,9 @@ optlab's with, on two formula-made problems (no random numbers):
 
 Muon runs on the matrices only (X; the MLP's weights, biases frozen). torch's Muon
 orthogonalises in bfloat16; here its Newton–Schulz function is patched to run in the
-gradient's dtype, the arithmetic optlab uses. Lion is not in torch.optim: its step is
-written out below from Algorithm 2 of Chen et al. 2023 (as google/automl's
-lion_pytorch.py), in torch ops.
+gradient's dtype, the arithmetic optlab uses. Lion, LAMB and LARS are not in torch.optim:
+their steps are written out below in torch ops, Lion from Algorithm 2 of Chen et al. 2023
+(as google/automl's lion_pytorch.py), LAMB and LARS as optax's lamb and lars compose them.
 
 Each trajectory also carries "ulp_spread": how far torch's own trajectory moves when every
 starting weight is nudged by one ulp. Where a problem amplifies rounding (Adam-like steps
@@ -65,6 +65,60 @@ class Lion(torch.optim.Optimizer):
                 c = m * group["beta1"] + p.grad * (1 - group["beta1"])
                 p.add_(torch.sign(c), alpha=-group["lr"])
                 m.mul_(group["beta2"]).add_(p.grad, alpha=1 - group["beta2"])
+
+
+class LAMB(torch.optim.Optimizer):
+    """optax.lamb's chain in torch ops: scale_by_adam (bias-corrected, eps outside the root),
+    add_decayed_weights, scale_by_trust_ratio, scale(-lr) (You et al. 2020, Algorithm 2)."""
+    def __init__(self, params, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-6, weight_decay=0.0):
+        super().__init__(params, dict(lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay))
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            b1, b2 = group["beta1"], group["beta2"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if not state:
+                    state["t"], state["m"], state["v"] = 0, torch.zeros_like(p), torch.zeros_like(p)
+                state["t"] += 1
+                t, m, v, g = state["t"], state["m"], state["v"], p.grad
+                m.mul_(b1).add_(g * (1 - b1))
+                v.mul_(b2).add_(g * g * (1 - b2))
+                u = (m / (1 - b1 ** t)) / ((v / (1 - b2 ** t)).sqrt() + group["eps"])
+                if group["weight_decay"] != 0:
+                    u = u + p * group["weight_decay"]
+                wn, un = p.norm().item(), u.norm().item()
+                ratio = 1.0 if wn == 0 or un == 0 else wn / un
+                p.add_(u * (-group["lr"] * ratio))
+
+
+class LARS(torch.optim.Optimizer):
+    """optax.lars's chain in torch ops: add_decayed_weights, scale_by_trust_ratio
+    (trust_coefficient, eps), scale(-lr), trace(momentum, nesterov) (You et al. 2017)."""
+    def __init__(self, params, lr, momentum=0.9, nesterov=False, trust_coefficient=1e-3, eps=0.0, weight_decay=0.0):
+        super().__init__(params, dict(lr=lr, momentum=momentum, nesterov=nesterov, trust_coefficient=trust_coefficient,
+                                      eps=eps, weight_decay=weight_decay))
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            mu = group["momentum"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if not state:
+                    state["b"] = torch.zeros_like(p)
+                u = p.grad + p * group["weight_decay"] if group["weight_decay"] != 0 else p.grad
+                wn, un = p.norm().item(), u.norm().item()
+                ratio = 1.0 if wn == 0 or un == 0 else group["trust_coefficient"] * wn / (un + group["eps"])
+                scaled = u * (-group["lr"] * ratio)
+                b = state["b"]
+                b.copy_(b * mu + scaled)
+                p.add_(b * mu + scaled if group["nesterov"] else b)
 
 
 def quadratic():
@@ -155,6 +209,12 @@ CASES = [
      lambda p: torch.optim.Muon(p, lr=0.02, momentum=0.9, nesterov=False, adjust_lr_fn="match_rms_adamw", weight_decay=0.05, ns_steps=4)),
     ("Muon", {"lr": 0.02, "adjust_lr": "spectral_unclamped", "weight_decay": 0},
      lambda p: torch.optim.Muon(p, lr=0.02, adjust_lr_fn="spectral_unclamped", weight_decay=0)),
+    ("LAMB", {"lr": 0.01}, lambda p: LAMB(p, lr=0.01)),
+    ("LAMB", {"lr": 0.02, "beta1": 0.8, "beta2": 0.99, "eps": 1e-4, "weight_decay": 0.1},
+     lambda p: LAMB(p, lr=0.02, beta1=0.8, beta2=0.99, eps=1e-4, weight_decay=0.1)),
+    ("LARS", {"lr": 5}, lambda p: LARS(p, lr=5)),
+    ("LARS", {"lr": 3, "momentum": 0.8, "nesterov": True, "trust_coefficient": 0.01, "eps": 1e-3, "weight_decay": 0.05},
+     lambda p: LARS(p, lr=3, momentum=0.8, nesterov=True, trust_coefficient=0.01, eps=1e-3, weight_decay=0.05)),
     ("Lion", {"lr": 0.01}, lambda p: Lion(p, lr=0.01)),
     ("Lion", {"lr": 0.01, "beta1": 0.95, "beta2": 0.98, "weight_decay": 0.5},
      lambda p: Lion(p, lr=0.01, beta1=0.95, beta2=0.98, weight_decay=0.5)),

@@ -67,7 +67,7 @@ import Testing
             .appendingPathComponent("Fixtures/optimizers_torch.json")
         let root = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
         let cases = root["cases"] as! [[String: Any]]
-        #expect(cases.count == 42)
+        #expect(cases.count == 50)
         // every rule beyond the notes' has its trajectories here
         let covered = Set(cases.map { $0["rule"] as! String })
         for kind in UpdateRules.all where !UpdateRuleRegistryTests.transcribed.contains(kind.name) {

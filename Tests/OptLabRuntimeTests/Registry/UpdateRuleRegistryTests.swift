@@ -23,6 +23,8 @@ import Testing
         "Adafactor": [[:], ["beta2_decay": -0.5, "eps1": 1e-20, "d": 1.5]],
         "Muon": [[:], ["nesterov": 0, "ns_steps": 3]],
         "Lion": [[:]],
+        "LAMB": [[:]],
+        "LARS": [[:], ["nesterov": 1, "trust_coefficient": 0.01]],
     ]
 
     /// The notes' rules, transcribed below as scalar formulas; the others are

@@ -172,6 +172,37 @@ def embedding():
 workloads = {"char_gpt_train": char_gpt_train, "attention": attention, "layernorm": layernorm, "embedding": embedding, "lstm": lstm,
              "conv_train": conv_train, "conv_eval": conv_eval, "mlp_train": mlp_train, "batchnorm": batchnorm,
              "conv": conv, "small_add": small_add}
+def optimizer_step(make, shapes):
+    """One step of a torch.optim rule on parameters of these shapes with fixed gradients."""
+    def build():
+        params = [torch.randn(*shape, requires_grad=True) for shape in shapes]
+        for p in params:
+            p.grad = torch.randn(*p.shape) * 0.01
+        opt = make(params)
+        return opt.step
+    return build
+
+
+# torch.optim's multi-tensor ("foreach") implementations, the faster of its two on CPU
+O = torch.optim
+rules = {
+    "SGD": lambda p: O.SGD(p, lr=1e-3, momentum=0.9, foreach=True),
+    "Adam": lambda p: O.Adam(p, lr=1e-3, foreach=True),
+    "AdamW": lambda p: O.AdamW(p, lr=1e-3, foreach=True),
+    "Adagrad": lambda p: O.Adagrad(p, lr=1e-2, foreach=True),
+    "RMSprop": lambda p: O.RMSprop(p, lr=1e-2, foreach=True),
+    "NAdam": lambda p: O.NAdam(p, foreach=True),
+    "RAdam": lambda p: O.RAdam(p, foreach=True),
+    "Adamax": lambda p: O.Adamax(p, foreach=True),
+    "Adadelta": lambda p: O.Adadelta(p, foreach=True),
+    "Rprop": lambda p: O.Rprop(p, foreach=True),
+    "ASGD": lambda p: O.ASGD(p, foreach=True),
+    "Adafactor": lambda p: O.Adafactor(p, foreach=True),
+}
+for name, make in rules.items():
+    workloads["optim_" + name] = optimizer_step(make, [(1000, 500), (1000, 500)])
+workloads["optim_Muon"] = optimizer_step(lambda p: O.Muon(p, lr=0.02), [(256, 784), (128, 256)])
+
 for op in ["add", "mul", "relu", "where", "exp", "tanh", "sigmoid", "log"]:
     workloads[op] = elementwise(op)
 for op in ["add", "mul", "where", "exp", "tanh", "log", "small_add", "small_sum", "small_linear"]:

@@ -105,6 +105,36 @@ function workloads.embedding()
   return function() emb:zero_grad(); (emb(ids) * w):sum():backward() end
 end
 
+-- one optimizer step on 1M f32 parameters (two 1000×500 matrices) with fixed gradients;
+-- Muon on the MLP's hidden matrices (256×784 and 128×256)
+local rules = {
+  SGD = function(p) return optim.SGD(p, {lr = 1e-3, momentum = 0.9}) end,
+  Adam = function(p) return optim.Adam(p, {lr = 1e-3}) end,
+  AdamW = function(p) return optim.AdamW(p, {lr = 1e-3}) end,
+  Adagrad = function(p) return optim.Adagrad(p, {lr = 1e-2}) end,
+  RMSprop = function(p) return optim.RMSprop(p, {lr = 1e-2}) end,
+  NAdam = function(p) return optim.NAdam(p, {}) end,
+  RAdam = function(p) return optim.RAdam(p, {}) end,
+  Adamax = function(p) return optim.Adamax(p, {}) end,
+  Adadelta = function(p) return optim.Adadelta(p, {}) end,
+  Rprop = function(p) return optim.Rprop(p, {}) end,
+  ASGD = function(p) return optim.ASGD(p, {}) end,
+  Adafactor = function(p) return optim.Adafactor(p, {}) end,
+}
+local function optimizer_step(make, shapes)
+  return function()
+    local params = {}
+    for i, shape in ipairs(shapes) do
+      params[i] = tensor.randn(shape):requires_grad()
+      params[i].grad = tensor.randn(shape) * 0.01
+    end
+    local opt = make(params)
+    return function() opt:step() end
+  end
+end
+for name, make in pairs(rules) do workloads["optim_" .. name] = optimizer_step(make, {{1000, 500}, {1000, 500}}) end
+workloads.optim_Muon = optimizer_step(function(p) return optim.Muon(p, {lr = 0.02}) end, {{256, 784}, {128, 256}})
+
 -- the same ops, measured against numpy
 for _, op in ipairs{"add", "mul", "where", "exp", "tanh", "log", "small_add", "small_sum", "small_linear"} do
   workloads["numpy_" .. op] = workloads[op]

@@ -44,59 +44,56 @@ public struct AdafactorRule: WholeTensorRule {
         let rms = try x.norm().item() / Double(n).squareRoot()
         let alpha = Swift.max(eps2, rms) * rho
         if weightDecay > 0 { x.scaleInPlace(1 - lr * weightDecay) }
-        // U in a scratch buffer, then the step clipped by its RMS
+        // U in a scratch buffer (f64), then the step clipped by its RMS
         let u = try Tensor(uninitialized: x.shape, dtype: .f64)
-        let up = u.ptr(Double.self)
-        func read(_ p: Tensor) -> (Int) -> Double {
-            p.dtype == .f32 ? { [q = p.ptr(Float.self)] in Double(q[$0]) } : { [q = p.ptr(Double.self)] in q[$0] }
-        }
-        func write(_ p: Tensor) -> (Int, Double) -> Void {
-            p.dtype == .f32 ? { [q = p.ptr(Float.self)] in q[$0] = Float($1) } : { [q = p.ptr(Double.self)] in q[$0] = $1 }
-        }
-        let grad = read(g)
-        if x.rank >= 2 {
-            let (rows, cols) = (x.shape[x.rank - 2], x.shape[x.rank - 1])
-            let batches = n / (rows * cols)
-            let (rGet, rSet, cGet, cSet) = (read(state[0]), write(state[0]), read(state[1]), write(state[1]))
-            for b in 0..<batches {
-                let base = b * rows * cols
-                for r in 0..<rows {
-                    var s = 0.0
-                    for c in 0..<cols { let v = grad(base + r * cols + c); s += v * v }
-                    let k = b * rows + r, norm = s.squareRoot()
-                    rSet(k, lerp(rGet(k), norm * norm / Double(cols), weight))
-                }
-                for c in 0..<cols {
-                    var s = 0.0
-                    for r in 0..<rows { let v = grad(base + r * cols + c); s += v * v }
-                    let k = b * cols + c, norm = s.squareRoot()
-                    cSet(k, lerp(cGet(k), norm * norm / Double(rows), weight))
-                }
-                var rowMean = 0.0
-                for r in 0..<rows { rowMean += rGet(b * rows + r) }
-                rowMean = Swift.max(rowMean / Double(rows), e1)
-                for r in 0..<rows {
+        func run<T: FloatElement>(_: T.Type) -> Double {
+            let (gp, xp, up) = (g.ptr(T.self), x.ptr(T.self), u.ptr(Double.self))
+            if x.rank >= 2 {
+                let (rows, cols) = (x.shape[x.rank - 2], x.shape[x.rank - 1])
+                let (rv, cv) = (state[0].ptr(T.self), state[1].ptr(T.self))
+                for b in 0..<(n / (rows * cols)) {
+                    let base = gp + b * rows * cols, r0 = rv + b * rows, c0 = cv + b * cols
+                    let colSums = UnsafeMutablePointer<Double>.allocate(capacity: cols)
+                    defer { colSums.deallocate() }
+                    colSums.initialize(repeating: 0, count: cols)
+                    for r in 0..<rows {
+                        var sum = 0.0
+                        let row = base + r * cols
+                        for c in 0..<cols { let v = Double(row[c]); sum += v * v; colSums[c] += v * v }
+                        let norm = sum.squareRoot()
+                        r0[r] = T(lerp(Double(r0[r]), norm * norm / Double(cols), weight))
+                    }
                     for c in 0..<cols {
-                        let i = base + r * cols + c
-                        let estimate = Swift.max(rGet(b * rows + r) * cGet(b * cols + c) / rowMean, e1 * e1)
-                        up[i] = 1 / estimate.squareRoot() * grad(i)
+                        let norm = colSums[c].squareRoot()
+                        c0[c] = T(lerp(Double(c0[c]), norm * norm / Double(rows), weight))
+                    }
+                    var rowMean = 0.0
+                    for r in 0..<rows { rowMean += Double(r0[r]) }
+                    rowMean = Swift.max(rowMean / Double(rows), e1)
+                    for r in 0..<rows {
+                        let out = up + b * rows * cols + r * cols, row = base + r * cols
+                        for c in 0..<cols {
+                            // (r·c)/mean, as torch's (row_var @ col_var).div_(mean)
+                            let estimate = Swift.max(Double(r0[r]) * Double(c0[c]) / rowMean, e1 * e1)
+                            out[c] = 1 / estimate.squareRoot() * Double(row[c])
+                        }
                     }
                 }
+            } else {
+                let vp = state[2].ptr(T.self)
+                for i in 0..<n {
+                    let gi = Double(gp[i])
+                    vp[i] = T(lerp(Double(vp[i]), gi * gi, weight))
+                    up[i] = 1 / Swift.max(Double(vp[i]), e1 * e1).squareRoot() * gi
+                }
             }
-        } else {
-            let (vGet, vSet) = (read(state[2]), write(state[2]))
-            for i in 0..<n {
-                let gi = grad(i)
-                vSet(i, lerp(vGet(i), gi * gi, weight))
-                up[i] = 1 / Swift.max(vGet(i), e1 * e1).squareRoot() * gi
-            }
+            var sq = 0.0
+            for i in 0..<n { sq += up[i] * up[i] }
+            let scale = alpha / Swift.max(1, sq.squareRoot() / (Double(n).squareRoot() * d))
+            for i in 0..<n { xp[i] = T(Double(xp[i]) + -scale * up[i]) }
+            return sq * scale * scale
         }
-        var sq = 0.0
-        for i in 0..<n { sq += up[i] * up[i] }
-        let scale = alpha / Swift.max(1, sq.squareRoot() / (Double(n).squareRoot() * d))
-        let (xGet, xSet) = (read(x), write(x))
-        for i in 0..<n { xSet(i, xGet(i) + -scale * up[i]) }
-        return sq * scale * scale
+        return x.dtype == .f32 ? run(Float.self) : run(Double.self)
     }
 
     public static let kind = UpdateRuleKind("Adafactor", signature: "optim.Adafactor(params, {lr=1e-2, beta2_decay=-0.8, eps1=<dtype eps>, eps2=1e-3, d=1, weight_decay=0})", help: """

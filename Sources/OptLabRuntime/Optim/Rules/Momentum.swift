@@ -15,7 +15,13 @@ public struct MomentumRule: UpdateRule {
     public func update<T: FloatElement>(_ x: UnsafeMutablePointer<T>, _ dx: UnsafePointer<T>, _ s: [UnsafeMutablePointer<T>],
                                         count n: Int, lr: Double, t: Int) -> Double {
         let lrT = T(lr), m = T(mu), v = s[0]
-        return updateLoop(n) { i in v[i] = m * v[i] - lrT * dx[i]; x[i] += v[i]; return v[i] }
+        let (X, G, Vel) = (Lanes(x), Lanes(dx), Lanes(v))
+        return updateLoop(n, lanes: { i in
+            let vi = m * Vel[i] - lrT * G[i]
+            Vel[i] = vi
+            X[i] = X[i] + vi
+            return vi
+        }) { i in v[i] = m * v[i] - lrT * dx[i]; x[i] += v[i]; return v[i] }
     }
 }
 

@@ -37,7 +37,22 @@ public struct NAdamRule: WholeTensorRule {
         func pass<T: FloatElement>(_ x: UnsafeMutablePointer<T>, _ dx: UnsafePointer<T>, _ s: [UnsafeMutablePointer<T>], _ n: Int) -> Double {
             let (m, v) = (s[0], s[1])
             let (b1, b2, e, bc2, a, b) = (T(beta1), T(beta2), T(eps), T(c2), T(gradScale), T(meanScale))
-            return updateLoop(n) { i in
+            let (X, G, M, V) = (Lanes(x), Lanes(dx), Lanes(m), Lanes(v))
+            let w = 1 - b1
+            return updateLoop(n, lanes: { i in
+                let gi = G[i]
+                // torch's lerp for a weight below ½ (checked below: the scalar tail has both branches)
+                let mi = Swift.abs(w) < 0.5 ? M[i] + w * (gi - M[i]) : gi - (gi - M[i]) * (1 - w)
+                M[i] = mi
+                let vi = b2 * V[i] + (1 - b2) * gi * gi
+                V[i] = vi
+                let d = (vi / bc2).squareRoot() + e
+                let x0 = X[i]
+                let x1 = x0 + -a * gi / d
+                let x2 = x1 + -b * mi / d
+                X[i] = x2
+                return x2 - x0
+            }) { i in
                 let gi = dx[i]
                 m[i] = lerp(m[i], gi, 1 - b1)
                 v[i] = b2 * v[i] + (1 - b2) * gi * gi

@@ -30,7 +30,19 @@ public struct RAdamRule: UpdateRule {
         let rectified = rho > 5
         let rect = rectified ? ((rho - 4) * (rho - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rho)).squareRoot() : 0
         let (bc1, rootC2, r) = (T(c1), T(c2.squareRoot()), T(rect))
-        return updateLoop(n) { i in
+        let (X, G, M, V) = (Lanes(x), Lanes(dx), Lanes(m), Lanes(v))
+        let w = 1 - b1
+        return updateLoop(n, lanes: { i in
+            let g = G[i]
+            let mi = Swift.abs(w) < 0.5 ? M[i] + w * (g - M[i]) : g - (g - M[i]) * (1 - w)
+            M[i] = mi
+            let vi = b2 * V[i] + (1 - b2) * g * g
+            V[i] = vi
+            let mean = mi / bc1
+            let d = rectified ? -(mean * lrT * (rootC2 / (vi.squareRoot() + e)) * r) : -(mean * lrT)
+            X[i] = X[i] + d
+            return d
+        }) { i in
             let g = dx[i]
             m[i] = lerp(m[i], g, 1 - b1)
             v[i] = b2 * v[i] + (1 - b2) * g * g

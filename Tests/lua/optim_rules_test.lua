@@ -150,3 +150,37 @@ test("optim.Multi's parts are checked as their rules' constructors check them", 
   H.raises(function() optim.Multi{{params = {tensor.zeros(3):requires_grad()}, opt = optim.Muon}} end, "Muon orthogonalises matrices")
   H.raises(function() optim.Multi{{params = p, opt = "Adam"}, {params = p, opt = "Lion"}} end, "is in two groups")
 end)
+
+test("Schedule-Free moves between its training and evaluation weights, by hand and in train.fit", function()
+  local x = tensor.from({1, -2}, "f64"):requires_grad()
+  local opt = optim.ScheduleFreeSGD({x}, {lr = 0.1, momentum = 0.9})
+  opt:eval_params()
+  H.all_close(x, {1, -2}, 0, "before any step y = x = z: nothing moves")
+  opt:train_params()
+  x.grad = tensor.from({1, 1}, "f64"); opt:step()
+  -- step 1: c = 1, so y = z − 0.1·0.9·0·… : y = lerp(y, z, 1) + 0.1·(0.9·0 − 1)·g = x0 − 0.1·g, z = x0 − 0.1·g
+  H.all_close(x, {0.9, -2.1}, 1e-15)
+  x.grad = tensor.from({1, -1}, "f64"); opt:step()
+  -- step 2: c = 1/2; z = {0.8, -2.0}; y = lerp(y, z_old, 1/2) + 0.1·(0.9·0.5 − 1)·g
+  H.all_close(x, {0.9 - 0.055, -2.1 + 0.055}, 1e-15)
+  local y = x:clone()
+  opt:eval_params()
+  -- x = lerp(y, z, 1 − 1/0.9): y + (1 − 1/0.9)·(z − y)
+  local w = 1 - 1 / 0.9
+  H.all_close(x, {0.845 + w * (0.8 - 0.845), -2.045 + w * (-2.0 + 2.045)}, 1e-14)
+  H.raises(function() opt:step() end, "call opt:train_params() before the next step")
+  opt:train_params()
+  H.all_close(x, y:totable(), 1e-14, "back to y")
+
+  -- train.fit evaluates at x and leaves the model there
+  tensor.seed(2)
+  local xs = tensor.randn{64, 3}
+  local ys = (xs:narrow(2, 1, 1) - xs:narrow(2, 2, 1) * 0.5):gt(0):reshape{64}:to("i32") + 1
+  local ds = data.dataset(xs, ys)
+  local tr, val = ds:split(0.75)
+  local m = nn.Sequential{nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 2)}
+  local sf = optim.ScheduleFreeAdamW(m, {lr = 2e-2, warmup = 4})
+  local h = train.fit{model = m, loss = nn.SoftmaxCrossEntropy(), optimizer = sf, train = tr, val = val, epochs = 3, batch = 8, quiet = true}
+  H.close(train.accuracy(m, val), h.val_acc[#h.val_acc], 1e-12, "the last epoch was evaluated at the weights fit leaves")
+  H.raises(function() sf:step() end, "call opt:train_params()")
+end)

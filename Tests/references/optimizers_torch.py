@@ -10,6 +10,9 @@ orthogonalises in bfloat16; here its Newton–Schulz function is patched to run 
 gradient's dtype, the arithmetic optlab uses. Lion, LAMB and LARS are not in torch.optim:
 their steps are written out below in torch ops, Lion from Algorithm 2 of Chen et al. 2023
 (as google/automl's lion_pytorch.py), LAMB and LARS as optax's lamb and lars compose them.
+Schedule-Free SGD and AdamW are the authors' package (pip install schedulefree; its
+single-tensor path), with the weights to evaluate recorded after step 100 ("eval") and the
+training weights restored from them ("train_again").
 
 Each trajectory also carries "ulp_spread": how far torch's own trajectory moves when every
 starting weight is nudged by one ulp. Where a problem amplifies rounding (Adam-like steps
@@ -151,6 +154,12 @@ def mlp():
 RECORDED = [1, 2, 3, 10, 50, 100]
 
 
+try:
+    import schedulefree  # the authors' reference (pip install schedulefree)
+except ImportError:
+    schedulefree = None
+
+
 def trajectory(make, problem, matrices_only, nudge=False):
     params, matrices, loss = problem()
     if nudge:
@@ -164,6 +173,9 @@ def trajectory(make, problem, matrices_only, nudge=False):
             if all(p is not m for m in matrices):
                 p.requires_grad_(False)
     opt = make(trained)
+    switching = hasattr(opt, "eval") and hasattr(opt, "train") and not isinstance(opt, torch.nn.Module)
+    if switching:
+        opt.train()
     points = {}
     for step in range(1, 101):
         opt.zero_grad()
@@ -172,6 +184,12 @@ def trajectory(make, problem, matrices_only, nudge=False):
         opt.step()
         if step in RECORDED:
             points[str(step)] = [p.detach().reshape(-1).tolist() for p in params]
+    if switching:
+        # the weights to evaluate (Schedule-Free's x), and back
+        opt.eval()
+        points["eval"] = [p.detach().reshape(-1).tolist() for p in params]
+        opt.train()
+        points["train_again"] = [p.detach().reshape(-1).tolist() for p in params]
     return points
 
 
@@ -215,6 +233,14 @@ CASES = [
     ("LARS", {"lr": 5}, lambda p: LARS(p, lr=5)),
     ("LARS", {"lr": 3, "momentum": 0.8, "nesterov": True, "trust_coefficient": 0.01, "eps": 1e-3, "weight_decay": 0.05},
      lambda p: LARS(p, lr=3, momentum=0.8, nesterov=True, trust_coefficient=0.01, eps=1e-3, weight_decay=0.05)),
+    ("ScheduleFreeSGD", {"lr": 0.05}, lambda p: schedulefree.SGDScheduleFree(p, lr=0.05, foreach=False)),
+    ("ScheduleFreeSGD", {"lr": 0.02, "momentum": 0.8, "warmup": 10, "r": 0.5, "weight_lr_power": 1, "weight_decay": 0.05},
+     lambda p: schedulefree.SGDScheduleFree(p, lr=0.02, momentum=0.8, warmup_steps=10, r=0.5, weight_lr_power=1,
+                                            weight_decay=0.05, foreach=False)),
+    ("ScheduleFreeAdamW", {"lr": 0.02}, lambda p: schedulefree.AdamWScheduleFree(p, lr=0.02, foreach=False)),
+    ("ScheduleFreeAdamW", {"lr": 0.01, "beta1": 0.95, "beta2": 0.99, "eps": 1e-6, "warmup": 20, "r": 1, "weight_decay": 0.1},
+     lambda p: schedulefree.AdamWScheduleFree(p, lr=0.01, betas=(0.95, 0.99), eps=1e-6, warmup_steps=20, r=1,
+                                              weight_decay=0.1, foreach=False)),
     ("Lion", {"lr": 0.01}, lambda p: Lion(p, lr=0.01)),
     ("Lion", {"lr": 0.01, "beta1": 0.95, "beta2": 0.98, "weight_decay": 0.5},
      lambda p: Lion(p, lr=0.01, beta1=0.95, beta2=0.98, weight_decay=0.5)),
@@ -227,7 +253,7 @@ for rule, options, make in CASES:
         nudged = trajectory(make, problem, matrices_only=(rule == "Muon"), nudge=True)
         # per recorded step, the largest relative change an ulp at the start made (floor 1e-3, as the test's)
         spread = {k: max(abs(a - b) / max(abs(a), 1e-3) for pa, pb in zip(points[k], nudged[k]) for a, b in zip(pa, pb))
-                  for k in points}
+                  for k in points if k.isdigit()}
         out.append({"rule": rule, "options": options, "problem": name, "points": points, "ulp_spread": spread})
 
 path = os.path.join(os.path.dirname(__file__), "..", "OptLabRuntimeTests", "Fixtures", "optimizers_torch.json")

@@ -221,6 +221,15 @@ enum OptimLibrary {
             return []
         },
         LuaFunction("lr", "opt:lr()", "The current learning rate.") { a in [.number(try a.optimizer(1).learningRate)] },
+        LuaFunction("eval_params", "opt:eval_params()", """
+        Moves the parameters to the weights to evaluate: a Schedule-Free rule's average x (train.fit
+        does this before each evaluation). Nothing for other rules. opt:train_params() moves them back.
+          opt:eval_params(); print(train.accuracy(model, val)); opt:train_params()
+        """) { a in try a.optimizer(1).evaluationWeights(); return [] },
+        LuaFunction("train_params", "opt:train_params()", """
+        Moves the parameters back to the weights a Schedule-Free rule steps from (y), after
+        opt:eval_params(); a step refuses to run before it. Nothing for other rules.
+        """) { a in try a.optimizer(1).trainingWeights(); return [] },
         LuaFunction("set_lr", "opt:set_lr(v)", "Sets the learning rate.") { a in
             let v = try a.number(2)
             guard v > 0, v.isFinite else { throw a.argumentError(2, "learning rate must be positive, got \(v)") }

@@ -51,6 +51,9 @@ public final class Optimizer {
     public var momentum: Double?
     /// Steps taken so far (Adam's t is this after the step).
     public private(set) var steps = 0
+    /// True while the parameters hold the weights to evaluate rather than the
+    /// ones to train at (a Schedule-Free rule's x rather than y).
+    public private(set) var holdsEvaluationWeights = false
     /// Per parameter, ‖update‖ and ‖x‖ of the last step: the update/weight
     /// ratio the notes suggest watching (~1e-3) needs no extra pass.
     public private(set) var lastUpdateNorms: [Double]
@@ -132,6 +135,9 @@ public final class Optimizer {
     /// One update of every parameter that has a gradient and still requires
     /// one (a parameter frozen with `requiringGrad(false)` is left alone).
     public func step() throws {
+        if holdsEvaluationWeights {
+            throw RuntimeError(.argument, "step", "the parameters hold the weights to evaluate (Schedule-Free's average x): call opt:train_params() before the next step")
+        }
         steps += 1
         for group in groups {
             let effective: any UpdateRule = momentum.flatMap { group.rule.withMomentum($0) } ?? group.rule
@@ -184,6 +190,23 @@ public final class Optimizer {
         p.bumpVersion()
     }
 
+    /// Whether any group's rule trains and evaluates at different weights.
+    public var switchesWeights: Bool { groups.contains { $0.rule is ParameterSwitchingRule } }
+
+    /// Moves the parameters to the weights to evaluate (Schedule-Free's x); nothing for other rules.
+    public func evaluationWeights() throws {
+        guard !holdsEvaluationWeights else { return }
+        for g in groups { if let r = g.rule as? ParameterSwitchingRule { for i in g.indices { try r.toEvaluation(parameters[i], state[i]) } } }
+        holdsEvaluationWeights = switchesWeights
+    }
+
+    /// Moves them back to the weights training steps from (Schedule-Free's y).
+    public func trainingWeights() throws {
+        guard holdsEvaluationWeights else { return }
+        for g in groups { if let r = g.rule as? ParameterSwitchingRule { for i in g.indices { try r.toTraining(parameters[i], state[i]) } } }
+        holdsEvaluationWeights = false
+    }
+
     /// Update/weight norm ratio per parameter after the last step.
     public var updateRatios: [Double] {
         zip(lastUpdateNorms, lastParameterNorms).map { $1 > 0 ? $0 / $1 : 0 }
@@ -204,6 +227,7 @@ public final class Optimizer {
 
     public var stateScalars: [String: String] {
         var d = ["steps": String(steps), "lr": String(learningRate.bitPattern), "rule": rule.name]
+        if holdsEvaluationWeights { d["evaluation_weights"] = "1" }
         if let m = momentum { d["momentum"] = String(m.bitPattern) }
         for g in groups { if let r = g.rule as? TensorUpdateRule { for (k, v) in r.stateScalars() { d[k] = v } } }
         return d
@@ -224,6 +248,7 @@ public final class Optimizer {
             if let r = g.rule as? TensorUpdateRule { try r.loadState(tensors: tensors, scalars: scalars) }
         }
         steps = Int(scalars["steps"] ?? "") ?? 0
+        holdsEvaluationWeights = scalars["evaluation_weights"] == "1"
         if let lr = UInt64(scalars["lr"] ?? "") { learningRate = Double(bitPattern: lr) }
         momentum = UInt64(scalars["momentum"] ?? "").map { Double(bitPattern: $0) }
     }

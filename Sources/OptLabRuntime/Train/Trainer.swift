@@ -190,6 +190,8 @@ public final class Trainer {
             let skip = epoch == run.firstEpoch ? run.skip : 0
             if skip > limit { break training }
             run.epochGenerator = run.generator.state
+            // (a Schedule-Free rule steps from y and is evaluated, checkpointed and kept at x)
+            try optimizer.trainingWeights()
             let order = train.epochOrder(run.generator)
             run.iteration = skip
             for i in skip..<limit {
@@ -210,6 +212,7 @@ public final class Trainer {
             }
             if let w = watched { lastTrainingPass = (w.lastActivations, w.lastInnerActivations) }
             for o in watchers { try o.beforeEvaluation(run) }
+            try optimizer.evaluationWeights()
             try run.evaluate(trainSample: trainSample)
             model.train()
             try run.recordEpoch()

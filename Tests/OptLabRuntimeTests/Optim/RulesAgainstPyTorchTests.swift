@@ -67,7 +67,7 @@ import Testing
             .appendingPathComponent("Fixtures/optimizers_torch.json")
         let root = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
         let cases = root["cases"] as! [[String: Any]]
-        #expect(cases.count == 50)
+        #expect(cases.count == 58)
         // every rule beyond the notes' has its trajectories here
         let covered = Set(cases.map { $0["rule"] as! String })
         for kind in UpdateRules.all where !UpdateRuleRegistryTests.transcribed.contains(kind.name) {
@@ -98,6 +98,16 @@ import Testing
                     // 1e-9, or what an ulp at the start does to torch's own trajectory (times 100) where that is more
                     let tolerance = Swift.max(1e-9, 100 * (spread[String(step)]?.doubleValue ?? 0))
                     #expect(worst <= tolerance, "\(what): parameter \(k + 1) at step \(step) off by \(worst) (relative; allowed \(tolerance))")
+                }
+            }
+            // a Schedule-Free rule's weights to evaluate after step 100, and back to the training weights
+            for (key, move) in [("eval", opt.evaluationWeights), ("train_again", opt.trainingWeights)] {
+                guard let want = points[key] else { continue }
+                try move()
+                for (k, p) in problem.parameters.enumerated() {
+                    let worst = zip(p.toDoubles(), want[k].map(\.doubleValue)).map { Swift.abs($0 - $1) / Swift.max(Swift.abs($1), 1e-3) }.max() ?? .infinity
+                    let tolerance = Swift.max(1e-9, 100 * (spread["100"]?.doubleValue ?? 0))
+                    #expect(worst <= tolerance, "\(what): parameter \(k + 1), \(key) weights off by \(worst)")
                 }
             }
         }

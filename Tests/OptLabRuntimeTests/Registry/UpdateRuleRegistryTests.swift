@@ -25,6 +25,8 @@ import Testing
         "Lion": [[:]],
         "LAMB": [[:]],
         "LARS": [[:], ["nesterov": 1, "trust_coefficient": 0.01]],
+        "ScheduleFreeSGD": [[:], ["warmup": 5, "r": 1]],
+        "ScheduleFreeAdamW": [["warmup": 3]],
     ]
 
     /// The notes' rules, transcribed below as scalar formulas; the others are

@@ -33,6 +33,7 @@ public enum UpdateRules {
         SGDRule.kind, AdagradRule.kind, RMSpropRule.kind, AdamRule.kind, AdamRule.adamWKind,
         NAdamRule.kind, RAdamRule.kind, AdamaxRule.kind, AdadeltaRule.kind, RpropRule.kind, ASGDRule.kind,
         AdafactorRule.kind, MuonRule.kind, LionRule.kind, LAMBRule.kind, LARSRule.kind,
+        ScheduleFreeRule.sgdKind, ScheduleFreeRule.adamWKind,
     ])
 
     public static var all: [UpdateRuleKind] { registry.all }

@@ -184,3 +184,22 @@ test("Schedule-Free moves between its training and evaluation weights, by hand a
   H.close(train.accuracy(m, val), h.val_acc[#h.val_acc], 1e-12, "the last epoch was evaluated at the weights fit leaves")
   H.raises(function() sf:step() end, "call opt:train_params()")
 end)
+
+test("train.fit{accumulate = k} steps as one batch k times larger would", function()
+  local function run(batch, accumulate)
+    tensor.seed(7)
+    local xs = tensor.randn({32, 3}, "f64")
+    local ys = xs:matmul(tensor.from({{1}, {-2}, {0.5}}, "f64")):reshape{32}
+    local ds = data.dataset(xs, ys:reshape{32, 1}, {targets = "values"})
+    local m = nn.Sequential{nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1)}:to("f64")
+    local opt = optim.SGD(m, {lr = 0.1, momentum = 0.9})
+    local h = train.fit{model = m, loss = nn.MSE(), optimizer = opt, train = ds, epochs = 2, batch = batch,
+      accumulate = accumulate, quiet = true, keep_best = false}
+    return m[3].weight:reshape{-1}:totable(), h
+  end
+  local big = run(16, 1)
+  local small, h = run(4, 4)
+  H.all_close(tensor.from(small, "f64"), big, 1e-12, "four batches of 4 accumulated = one batch of 16")
+  H.eq(#h.loss, 16, "every micro-batch's loss is logged")
+  H.raises(function() run(4, 0) end, "option 'accumulate' must be a positive number")
+end)

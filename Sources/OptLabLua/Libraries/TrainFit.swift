@@ -6,7 +6,7 @@ import OptLabRuntime
 extension TrainLibrary {
     static let fitOptions = ["model", "loss", "optimizer", "schedule", "train", "val", "epochs", "batch", "reg", "seed",
                              "log", "keep_best", "train_sample", "quiet", "average", "momentum", "stop_above", "resume", "budget", "clip",
-                             "overwrite", "test", "augment", "log_every", "keep"]
+                             "overwrite", "test", "augment", "log_every", "keep", "accumulate"]
     static let distillOptions = fitOptions.filter { $0 != "model" && $0 != "loss" } + ["teacher", "student", "temperature", "alpha"]
 
     /// train.fit, and train.distill (the student trained on the teacher's softened probabilities).
@@ -44,6 +44,8 @@ extension TrainLibrary {
             guard c > 0 else { throw a.argumentError(1, "option 'clip' must be a positive gradient norm, got \(c)") }
             opts.clip = c
         }
+        opts.accumulate = try o.integer("accumulate", default: 1)
+        guard opts.accumulate >= 1 else { throw a.argumentError(1, "option 'accumulate' must be a positive number of batches per step, got \(opts.accumulate)") }
         opts.seed = UInt64(bitPattern: Int64(try o.integer("seed", default: 0)))
         opts.keepBest = try o.bool("keep_best", default: true)
         opts.trainAccuracySample = try o.integer("train_sample", default: 1000)

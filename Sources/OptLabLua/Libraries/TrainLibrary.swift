@@ -22,7 +22,8 @@ enum TrainLibrary {
         iteration), reg (L2 strength), seed (batch order), average (an optim.EMA or
         optim.Polyak updated after every step), momentum = {start = 0.5, ["end"] =
         0.99, epochs = 5} (annealed per epoch), stop_above = 3 (stop when the loss
-        passes 3× its initial value), clip (the gradients' global norm), log =
+        passes 3× its initial value), clip (the gradients' global norm), accumulate = k
+        (k batches' gradients per optimizer step, each loss divided by k), log =
         "runs/name" (a new folder; a previous run there is continued with resume =
         true or replaced with overwrite = true; config.json with every setting,
         metrics.jsonl every log_every = 1 iterations, checkpoints named with their

@@ -93,6 +93,11 @@ public final class Trainer {
         public var reportsPerEpoch = 4
         /// Clip the gradients' global norm to this before each step.
         public var clip: Double?
+        /// Batches whose gradients add up before each optimizer step (gradient
+        /// accumulation): each batch's loss is divided by this, so for a mean loss
+        /// the step is the one a batch this many times larger would give. An
+        /// epoch's last step takes what is left.
+        public var accumulate = 1
         /// Log into a folder that holds other files than a run's.
         public var overwrite = false
         /// Random flips and shifts of each training image, drawn per batch.
@@ -203,7 +208,8 @@ public final class Trainer {
                 if Trainer.interruptCheck?() == true {
                     throw RuntimeError(.interrupted, "train.fit", "interrupted at epoch \(epoch), iteration \(i + 1)")
                 }
-                let value = try step(batch, epoch: epoch, iteration: i + 1, history: run.history)
+                let value = try step(batch, epoch: epoch, iteration: i + 1, history: run.history,
+                                     opens: i % options.accumulate == 0 || i == skip, closes: (i + 1) % options.accumulate == 0 || i + 1 == limit)
                 run.history.loss.append(value)
                 run.iteration = i + 1
                 for o in watchers {
@@ -267,8 +273,11 @@ public final class Trainer {
 
     /// One minibatch: the loss (data + L2), its checks, backward, the update,
     /// the averages and a per-iteration schedule. Returns the loss.
-    func step(_ batch: (inputs: Tensor, labels: Tensor), epoch: Int, iteration i: Int, history h: TrainingHistory) throws -> Double {
-        optimizer.zeroGrad()
+    /// One batch's forward and backward pass; the optimizer steps when it `closes`
+    /// an accumulation of `options.accumulate` batches (every batch without one).
+    func step(_ batch: (inputs: Tensor, labels: Tensor), epoch: Int, iteration i: Int, history h: TrainingHistory,
+              opens: Bool = true, closes: Bool = true) throws -> Double {
+        if opens { optimizer.zeroGrad() }
         var l = try batchLoss.map { try $0(batch.inputs, model(batch.inputs), batch.labels) } ?? loss(model(batch.inputs), batch.labels)
         if options.reg > 0 { l = try l.add(l2Penalty(model, strength: options.reg)) }
         let value = try l.item()
@@ -280,7 +289,8 @@ public final class Trainer {
         if let factor = options.stopAbove, let first = h.loss.first, value > factor * first {
             throw RuntimeError(.diverged, "train.fit", String(format: "the loss exploded to %.4g at epoch %d, iteration %d, above %g× its initial %.4g; the learning rate is probably too high", value, epoch, i, factor, first))
         }
-        try l.backward()
+        try (options.accumulate > 1 ? l.div(Double(options.accumulate)) : l).backward()
+        guard closes else { return value }
         if let c = options.clip { try clipGradientNorm(optimizer.parameters, maxNorm: c) }
         try optimizer.step()
         for a in averages { try a.update() }

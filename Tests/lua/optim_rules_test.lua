@@ -203,3 +203,33 @@ test("train.fit{accumulate = k} steps as one batch k times larger would", functi
   H.eq(#h.loss, 16, "every micro-batch's loss is logged")
   H.raises(function() run(4, 0) end, "option 'accumulate' must be a positive number")
 end)
+
+test("optim.SAM: two passes a step, by hand with a closure and inside train.fit alike", function()
+  local function problem()
+    tensor.seed(4)
+    local xs = tensor.randn({16, 3}, "f64")
+    local ys = xs:matmul(tensor.from({{1}, {-1}, {2}}, "f64")):tanh()
+    local m = nn.Sequential{nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 1)}:to("f64")
+    return m, xs, ys
+  end
+  local m1, xs, ys = problem()
+  local opt1 = optim.SAM(optim.SGD(m1, {lr = 0.1}), {rho = 0.05})
+  H.eq(tostring(opt1), "optim.SAM(optim.SGD(lr 0.1, 4 parameters, 0 steps), rho 0.05)")
+  local mse = nn.MSE()
+  for _ = 1, 5 do
+    opt1:zero_grad(); mse(m1(xs), ys):backward()
+    opt1:step(function() local l = mse(m1(xs), ys); l:backward(); return l end)
+  end
+  local m2 = problem()
+  local opt2 = optim.SAM(optim.SGD(m2, {lr = 0.1}), {rho = 0.05})
+  train.fit{model = m2, loss = mse, optimizer = opt2, train = data.dataset(xs, ys, {targets = "values"}), epochs = 5, batch = 16,
+    quiet = true, keep_best = false}
+  H.all_close(m2[3].weight:reshape{-1}, m1[3].weight:reshape{-1}:totable(), 1e-12)
+  -- and SAM moved differently from plain SGD
+  local m3 = problem()
+  local plain = optim.SGD(m3, {lr = 0.1})
+  for _ = 1, 5 do plain:zero_grad(); mse(m3(xs), ys):backward(); plain:step() end
+  assert((m3[3].weight - m1[3].weight):abs():max():item() > 1e-6, "SAM's steps differ from SGD's")
+  H.raises(function() opt1:step() end, "a SAM optimizer needs the loss at the perturbed weights")
+  H.raises(function() optim.SAM(plain, {rho = -1}) end, "rho must be positive")
+end)

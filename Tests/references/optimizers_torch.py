@@ -12,7 +12,8 @@ their steps are written out below in torch ops, Lion from Algorithm 2 of Chen et
 (as google/automl's lion_pytorch.py), LAMB and LARS as optax's lamb and lars compose them.
 Schedule-Free SGD and AdamW are the authors' package (pip install schedulefree; its
 single-tensor path), with the weights to evaluate recorded after step 100 ("eval") and the
-training weights restored from them ("train_again").
+training weights restored from them ("train_again"). SAM is davda54/sam's two steps around
+torch's SGD, written out below.
 
 Each trajectory also carries "ulp_spread": how far torch's own trajectory moves when every
 starting weight is nudged by one ulp. Where a problem amplifies rounding (Adam-like steps
@@ -154,6 +155,32 @@ def mlp():
 RECORDED = [1, 2, 3, 10, 50, 100]
 
 
+class SAM:
+    """Sharpness-aware minimisation around a base optimizer, as github.com/davda54/sam (sam.py):
+    first_step moves to w + e(w), second_step restores w and steps the base optimizer."""
+    def __init__(self, base, rho=0.05, adaptive=False):
+        self.base, self.rho, self.adaptive = base, rho, adaptive
+
+    def zero_grad(self):
+        self.base.zero_grad()
+
+    @torch.no_grad()
+    def first_step(self):
+        params = [p for g in self.base.param_groups for p in g["params"] if p.grad is not None]
+        norm = torch.norm(torch.stack([((torch.abs(p) if self.adaptive else 1.0) * p.grad).norm(p=2) for p in params]), p=2)
+        scale = self.rho / (norm + 1e-12)
+        self.old = [p.clone() for p in params]
+        for p in params:
+            p.add_((torch.pow(p, 2) if self.adaptive else 1.0) * p.grad * scale)
+        self.params = params
+
+    @torch.no_grad()
+    def second_step(self):
+        for p, old in zip(self.params, self.old):
+            p.copy_(old)
+        self.base.step()
+
+
 try:
     import schedulefree  # the authors' reference (pip install schedulefree)
 except ImportError:
@@ -181,7 +208,13 @@ def trajectory(make, problem, matrices_only, nudge=False):
         opt.zero_grad()
         f = loss()
         f.backward()
-        opt.step()
+        if isinstance(opt, SAM):
+            opt.first_step()
+            opt.zero_grad()
+            loss().backward()
+            opt.second_step()
+        else:
+            opt.step()
         if step in RECORDED:
             points[str(step)] = [p.detach().reshape(-1).tolist() for p in params]
     if switching:
@@ -241,6 +274,8 @@ CASES = [
     ("ScheduleFreeAdamW", {"lr": 0.01, "beta1": 0.95, "beta2": 0.99, "eps": 1e-6, "warmup": 20, "r": 1, "weight_decay": 0.1},
      lambda p: schedulefree.AdamWScheduleFree(p, lr=0.01, betas=(0.95, 0.99), eps=1e-6, warmup_steps=20, r=1,
                                               weight_decay=0.1, foreach=False)),
+    ("SAM", {"base": "SGD", "lr": 0.1, "rho": 0.05}, lambda p: SAM(torch.optim.SGD(p, lr=0.1), rho=0.05)),
+    ("SAM", {"base": "SGD", "lr": 0.1, "rho": 0.5, "adaptive": True}, lambda p: SAM(torch.optim.SGD(p, lr=0.1), rho=0.5, adaptive=True)),
     ("Lion", {"lr": 0.01}, lambda p: Lion(p, lr=0.01)),
     ("Lion", {"lr": 0.01, "beta1": 0.95, "beta2": 0.98, "weight_decay": 0.5},
      lambda p: Lion(p, lr=0.01, beta1=0.95, beta2=0.98, weight_decay=0.5)),

@@ -67,7 +67,22 @@ enum OptimLibrary {
 
     static let functions: [LuaFunction] = UpdateRules.all.map(constructor) + Schedules.all.map(constructor) + others
 
-    static let others: [LuaFunction] = [multi, select] + basics
+    static let others: [LuaFunction] = [multi, select, sam] + basics
+
+    /// `optim.SAM(opt, {rho =, adaptive =})`: the optimizer made sharpness-aware.
+    static let sam = LuaFunction("SAM", "optim.SAM(opt, {rho=0.05, adaptive=false})", """
+        Sharpness-aware minimisation (Foret et al. 2021; adaptive: ASAM, Kwon et al. 2021; as
+        github.com/davda54/sam): each step takes the gradient again at w + rho·g/‖g‖ (adaptive:
+        rho·w²·g/‖|w|·g‖) and opt's own rule steps from w with it. Makes opt sharpness-aware and
+        returns it. train.fit runs the two passes itself; by hand, opt:step(closure).
+          local opt = optim.SAM(optim.SGD(model, {lr = 0.05, momentum = 0.9}), {rho = 0.05})
+        """) { a in
+        try a.noArguments(after: 2)
+        let opt = try a.optimizer(1)
+        let o = try a.options(2, allowed: ["rho", "adaptive"])
+        opt.sharpness = try SharpnessAware(rho: try o.number("rho", default: 0.05), adaptive: try o.bool("adaptive", default: false))
+        return [.argument(1)]
+    }
 
     /// `optim.Multi{{params =, opt =, lr =, ...}, ...}`: one optimizer whose groups have rules of their own.
     static let multi = LuaFunction("Multi", "optim.Multi{{params = ..., opt = optim.Muon, lr = ..., <its options>}, ...}", """
@@ -212,8 +227,25 @@ enum OptimLibrary {
     }
 
     static let methods: [LuaFunction] = [
-        LuaFunction("step", "opt:step()", "Updates every parameter that has a gradient.") { a in
-            try a.optimizer(1).step()
+        LuaFunction("step", "opt:step([closure])", """
+        Updates every parameter that has a gradient. An optim.SAM optimizer takes a closure that
+        computes the loss again and calls backward: it runs it at the perturbed weights, then steps.
+          opt:step(function() local l = loss_fn(model(x), y); l:backward(); return l end)
+        """) { a in
+            let opt = try a.optimizer(1)
+            if a.isNoneOrNil(2) {
+                guard opt.sharpness == nil else {
+                    throw a.argumentError(2, "a SAM optimizer needs the loss at the perturbed weights: opt:step(function() local l = loss(model(x), y); l:backward(); return l end)")
+                }
+                try opt.step()
+                return []
+            }
+            guard a.type(2) == LUA_TFUNCTION else { throw a.typeError(2, expected: "function") }
+            try opt.perturb()
+            opt.zeroGrad()
+            do { _ = try a.call(2, [], results: 1) } catch { try? opt.restore(); throw error }
+            try opt.restore()
+            try opt.step()
             return []
         },
         LuaFunction("zero_grad", "opt:zero_grad()", "Forgets every parameter's gradient.") { a in
@@ -263,7 +295,9 @@ enum OptimLibrary {
                 let parts = o.groups.map { "\($0.declaredName ?? $0.rule.name) \($0.indices.count)" }.joined(separator: ", ")
                 return [.string("optim.Multi(\(parts) parameters; lr \(o.learningRate), \(o.steps) steps)")]
             }
-            return [.string("optim.\(o.rule.name)(lr \(o.learningRate), \(o.parameters.count) parameters, \(o.steps) steps)")]
+            let plain = "optim.\(o.rule.name)(lr \(o.learningRate), \(o.parameters.count) parameters, \(o.steps) steps)"
+            if let sam = o.sharpness { return [.string("optim.SAM(\(plain), rho \(sam.rho)\(sam.adaptive ? ", adaptive" : ""))")] }
+            return [.string(plain)]
         },
     ]
 

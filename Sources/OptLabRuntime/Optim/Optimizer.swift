@@ -51,6 +51,9 @@ public final class Optimizer {
     public var momentum: Double?
     /// Steps taken so far (Adam's t is this after the step).
     public private(set) var steps = 0
+    /// Sharpness-aware minimisation's radius, when the optimizer is one (optim.SAM).
+    public var sharpness: SharpnessAware?
+    var perturbedParameters: [Tensor] = [], perturbedFrom: [Tensor] = []
     /// True while the parameters hold the weights to evaluate rather than the
     /// ones to train at (a Schedule-Free rule's x rather than y).
     public private(set) var holdsEvaluationWeights = false

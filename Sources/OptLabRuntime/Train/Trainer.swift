@@ -291,6 +291,15 @@ public final class Trainer {
         }
         try (options.accumulate > 1 ? l.div(Double(options.accumulate)) : l).backward()
         guard closes else { return value }
+        if optimizer.sharpness != nil {
+            // SAM's second pass: the gradient at the worst nearby weights, then back to w for the step
+            try optimizer.perturb()
+            optimizer.zeroGrad()
+            var again = try batchLoss.map { try $0(batch.inputs, model(batch.inputs), batch.labels) } ?? loss(model(batch.inputs), batch.labels)
+            if options.reg > 0 { again = try again.add(l2Penalty(model, strength: options.reg)) }
+            try again.backward()
+            try optimizer.restore()
+        }
         if let c = options.clip { try clipGradientNorm(optimizer.parameters, maxNorm: c) }
         try optimizer.step()
         for a in averages { try a.update() }

@@ -67,28 +67,41 @@ import Testing
             .appendingPathComponent("Fixtures/optimizers_torch.json")
         let root = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
         let cases = root["cases"] as! [[String: Any]]
-        #expect(cases.count == 58)
+        #expect(cases.count == 62)
         // every rule beyond the notes' has its trajectories here
         let covered = Set(cases.map { $0["rule"] as! String })
+        #expect(covered.contains("SAM"), "SAM has no trajectory in the fixture")
         for kind in UpdateRules.all where !UpdateRuleRegistryTests.transcribed.contains(kind.name) {
             #expect(covered.contains(kind.name), "\(kind.name) has no torch.optim trajectory in the fixture")
         }
         for c in cases {
             let (rule, options, problemName) = (c["rule"] as! String, c["options"] as! [String: Any], c["problem"] as! String)
             let what = "\(rule) \(options) on \(problemName)"
-            guard let kind = UpdateRules.registry.named(rule) else { Issue.record("no rule \(rule)"); continue }
+            // SAM is a way of stepping another rule: its base rule, with two passes a step
+            let sam = rule == "SAM"
+            guard let kind = UpdateRules.registry.named(sam ? options["base"] as! String : rule) else { Issue.record("no rule \(rule)"); continue }
             let problem = try Self.problem(problemName)
             let trained = rule == "Muon" ? problem.matrices : problem.parameters
-            let args = Self.arguments(options, rule: rule)
+            let args = Self.arguments(sam ? options.filter { !["base", "rho", "adaptive"].contains($0.key) } : options, rule: rule)
             let lr = (options["lr"] as? NSNumber)?.doubleValue ?? kind.defaultLearningRate!
             let decay = (options["weight_decay"] as? NSNumber)?.doubleValue ?? kind.defaultWeightDecay
             let opt = try Optimizer(groups: [(trained, try kind.make(args), lr, decay)], learningRate: lr,
                                     decoupled: kind.decoupledWeightDecay || args.flag("decoupled_weight_decay", default: false))
+            if sam {
+                opt.sharpness = try SharpnessAware(rho: (options["rho"] as! NSNumber).doubleValue,
+                                                   adaptive: (options["adaptive"] as? NSNumber)?.boolValue ?? false)
+            }
             let points = c["points"] as! [String: [[NSNumber]]]
             let spread = (c["ulp_spread"] as? [String: NSNumber]) ?? [:]
             for step in 1...100 {
                 opt.zeroGrad()
                 try problem.loss().backward()
+                if sam {
+                    try opt.perturb()
+                    opt.zeroGrad()
+                    try problem.loss().backward()
+                    try opt.restore()
+                }
                 try opt.step()
                 guard let want = points[String(step)] else { continue }
                 for (k, p) in problem.parameters.enumerated() {

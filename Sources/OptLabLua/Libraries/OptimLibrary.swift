@@ -4,7 +4,7 @@ import OptLabRuntime
 
 /// The `optim` module: update rules, schedules, parameter averages.
 enum OptimLibrary {
-    static let summary = "SGD, momentum, Nesterov, Adagrad, RMSprop, Adam; schedules; EMA"
+    static let summary = "update rules (SGD to Muon, Lion, Schedule-Free, SAM), optim.Multi, schedules, EMA"
 
     /// `optim.<Rule>(params, {lr=, weight_decay=, ...})`, made from the rule's
     /// declaration (`UpdateRuleKind`): its options, defaults and help.

@@ -232,4 +232,16 @@ test("optim.SAM: two passes a step, by hand with a closure and inside train.fit 
   assert((m3[3].weight - m1[3].weight):abs():max():item() > 1e-6, "SAM's steps differ from SGD's")
   H.raises(function() opt1:step() end, "a SAM optimizer needs the loss at the perturbed weights")
   H.raises(function() optim.SAM(plain, {rho = -1}) end, "rho must be positive")
+  H.raises(function()
+    train.fit{model = m2, loss = mse, optimizer = opt2, train = data.dataset(xs, ys, {targets = "values"}), epochs = 1, batch = 4,
+      accumulate = 2, quiet = true}
+  end, "accumulate = 2 with a SAM optimizer")
+  -- another optimizer's step(closure) runs the closure once, then steps: the same as backward, then step
+  local m4 = problem()
+  local o4 = optim.SGD(m4, {lr = 0.1})
+  o4:zero_grad(); o4:step(function() local l = mse(m4(xs), ys); l:backward(); return l end)
+  local m5 = problem()
+  local o5 = optim.SGD(m5, {lr = 0.1})
+  o5:zero_grad(); mse(m5(xs), ys):backward(); o5:step()
+  H.all_close(m4[3].weight:reshape{-1}, m5[3].weight:reshape{-1}:totable(), 0)
 end)

@@ -77,9 +77,6 @@ BATCHNORM_KERNELS(baseline, )
 #if defined(__x86_64__)
 BATCHNORM_KERNELS(avx2, __attribute__((target("avx2"))))
 BATCHNORM_KERNELS(avx512, __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw"))))
-#define PICK(name) (optlab_kernel_level() == 2 ? name##_avx512 : optlab_kernel_level() == 1 ? name##_avx2 : name##_baseline)
-#else
-#define PICK(name) name##_baseline
 #endif
 
 void optlab_bn_moments_f32(const float *x, ptrdiff_t batch, ptrdiff_t plane, ptrdiff_t stride, double *mean,

@@ -66,17 +66,7 @@ int optlab_conv_direct(ptrdiff_t k) {
 }
 
 #if defined(__x86_64__)
-#include <immintrin.h>
-
-#define AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,fma")))
-#define INLINE inline __attribute__((always_inline))
-/* The weight gradient's accumulators are an array indexed by loop counters;
- * they live in registers only if those loops are unrolled completely. clang
- * does that at -O3 but not at SwiftPM's release -O2, where acc went to the
- * stack (69 spilled zmm stores, dW of a 32→64 layer 26 → 13 ms with this). */
-#define UNROLL _Pragma("unroll")
-
-static INLINE __mmask16 lanes_below(ptrdiff_t n) { return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1); }
+#include "avx512.h"
 
 /* Each tap's offset from the output position in a w-wide plane; returns the
  * farthest (a vector whose loads stay that far from the plane's ends reads

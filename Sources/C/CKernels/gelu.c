@@ -47,9 +47,6 @@ GELU_KERNELS(baseline, )
 #if defined(__x86_64__)
 GELU_KERNELS(avx2, __attribute__((target("avx2,fma"))))
 GELU_KERNELS(avx512, __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,fma"))))
-#define PICK(name) (optlab_kernel_level() == 2 ? name##_avx512 : optlab_kernel_level() == 1 ? name##_avx2 : name##_baseline)
-#else
-#define PICK(name) name##_baseline
 #endif
 
 void optlab_gelu_f32(const float *x, float *y, float *cdf, ptrdiff_t n) {

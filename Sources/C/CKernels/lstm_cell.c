@@ -57,9 +57,6 @@ LSTM_CELL_KERNELS(baseline, )
 #if defined(__x86_64__)
 LSTM_CELL_KERNELS(avx2, __attribute__((target("avx2,fma"))))
 LSTM_CELL_KERNELS(avx512, __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,fma"))))
-#define PICK(name) (optlab_kernel_level() == 2 ? name##_avx512 : optlab_kernel_level() == 1 ? name##_avx2 : name##_baseline)
-#else
-#define PICK(name) name##_baseline
 #endif
 
 void optlab_lstm_cell_f32(float *gates, const float *input, const float *bias, const float *c_prev, float *h,

@@ -18,17 +18,9 @@ int optlab_panels_available(void) {
 }
 
 #if defined(__x86_64__)
-#include <immintrin.h>
-
-#define AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,fma")))
-#define INLINE inline __attribute__((always_inline))
-#define UNROLL _Pragma("unroll")
+#include "avx512.h"
 
 enum { ROWS = 6 };
-
-static INLINE __mmask16 lanes_below(int32_t n) {
-    return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
-}
 
 /* R rows (R ≤ ROWS, a constant after inlining, so the accumulators stay in registers). */
 AVX512 static INLINE void panel_rows(const int R, const float *a, ptrdiff_t lda, const float *panel, ptrdiff_t k,

@@ -18,34 +18,43 @@ enum OptimLibrary {
             try o.read(kind.options, into: &defaults)
             let lr = try o.number("lr", default: kind.defaultLearningRate ?? 0)
             let decay = try o.number("weight_decay", default: kind.defaultWeightDecay)
-            var specs: [(parameters: [Tensor], rule: any UpdateRule, learningRate: Double, weightDecay: Double)] = []
+            let specs: [Optimizer.GroupSpec]
             if let groups = try parameterGroups(a, 1) {
                 // each group: its own options over the optimizer's
-                for (k, fields) in groups.enumerated() {
-                    for key in fields.keys where key != "params" && !optionNames.contains(key) {
-                        throw LuaFaceError(.failed, OptionNames.unknown(key, allowed: ["params"] + optionNames, place: "group \(k + 1)"))
-                    }
-                    var args = defaults
-                    let g = LuaOptions(values: fields, args: a, index: 1)
-                    try g.read(kind.options, into: &args)
-                    guard let params = fields["params"], case .array(let items) = params else {
-                        throw a.argumentError(1, "group \(k + 1) needs params = a table of tensors")
-                    }
-                    let tensors = try items.enumerated().map { i, v -> Tensor in
-                        guard let t = v.tensor else { throw a.argumentError(1, "group \(k + 1): params entry \(i + 1) is \(v.typeName), expected a tensor") }
-                        return t
-                    }
-                    specs.append((tensors, try kind.make(args), try g.number("lr", default: lr), try g.number("weight_decay", default: decay)))
+                specs = try groups.enumerated().map { k, fields in
+                    try groupSpec(a, fields, kind: kind, over: defaults, lr: lr, decay: decay, place: "group \(k + 1)")
                 }
             } else {
-                specs = [(try a.parameters(1), try kind.make(defaults), lr, decay)]
+                specs = [Optimizer.GroupSpec(try a.parameters(1), rule: try kind.make(defaults), learningRate: lr, weightDecay: decay,
+                                             decoupled: kind.decouples(defaults), declaredName: kind.name)]
             }
-            // NAdam's and RAdam's decoupled_weight_decay switch AdamW's kind of decay on
-            let decoupled = kind.decoupledWeightDecay || defaults.flag("decoupled_weight_decay", default: false)
-            let opt = try Optimizer(groups: specs, learningRate: lr, decoupled: decoupled)
+            let opt = try Optimizer(specs, learningRate: lr)
             opt.declaredName = kind.name
             return [.object(opt, kind: Kind.optimizer)]
         }
+    }
+
+    /// One group of an optimizer from its table, {params = {...}, lr =, weight_decay =, <the rule's
+    /// options>}, over `defaults` (the optimizer's options); `place` names it in messages ("group 2").
+    static func groupSpec(_ a: LuaArgs, _ fields: [String: LuaValue], kind: UpdateRuleKind, over defaults: ConstructorArguments,
+                          lr: Double, decay: Double, also extra: [String] = [], place: String) throws -> Optimizer.GroupSpec {
+        let allowed = ["params"] + extra + kind.optionNames + ["lr", "weight_decay"]
+        for key in fields.keys where !allowed.contains(key) {
+            throw LuaFaceError(.failed, OptionNames.unknown(key, allowed: allowed, place: place))
+        }
+        var args = defaults
+        let g = LuaOptions(values: fields, args: a, index: 1)
+        try g.read(kind.options, into: &args)
+        guard let params = fields["params"], case .array(let items) = params else {
+            throw a.argumentError(1, "\(place) needs params = a table of tensors")
+        }
+        let tensors = try items.enumerated().map { i, v -> Tensor in
+            guard let t = v.tensor else { throw a.argumentError(1, "\(place): params entry \(i + 1) is \(v.typeName), expected a tensor") }
+            return t
+        }
+        return Optimizer.GroupSpec(tensors, rule: try kind.make(args), learningRate: try g.number("lr", default: lr),
+                                   weightDecay: try g.number("weight_decay", default: decay), decoupled: kind.decouples(args),
+                                   declaredName: kind.name)
     }
 
     static let groupsHelp = """
@@ -108,25 +117,10 @@ enum OptimLibrary {
             guard let kind = UpdateRules.registry.named(ruleName) else {
                 throw a.argumentError(1, "part \(k + 1): no update rule '\(ruleName)' (built in: \(UpdateRules.all.map(\.name).joined(separator: ", ")))")
             }
-            let allowed = ["params", "opt", "lr", "weight_decay"] + kind.optionNames
-            for key in fields.keys where !allowed.contains(key) {
-                throw LuaFaceError(.failed, OptionNames.unknown(key, allowed: allowed, place: "part \(k + 1) (\(ruleName))"))
-            }
-            let o = LuaOptions(values: fields, args: a, index: 1)
-            var args = ConstructorArguments(layer: "optim." + ruleName)
-            try o.read(kind.options, into: &args)
-            guard o.has("lr") || kind.defaultLearningRate != nil else { throw a.argumentError(1, "part \(k + 1) (\(ruleName)) needs lr") }
-            guard case .array(let entries)? = fields["params"], !entries.isEmpty else {
-                throw a.argumentError(1, "part \(k + 1) needs params = a non-empty table of tensors")
-            }
-            let tensors = try entries.enumerated().map { i, v -> Tensor in
-                guard let t = v.tensor else { throw a.argumentError(1, "part \(k + 1): params entry \(i + 1) is \(v.typeName), expected a tensor") }
-                return t
-            }
-            specs.append(Optimizer.GroupSpec(tensors, rule: try kind.make(args), learningRate: try o.number("lr", default: kind.defaultLearningRate ?? 0),
-                                             weightDecay: try o.number("weight_decay", default: kind.defaultWeightDecay),
-                                             decoupled: kind.decoupledWeightDecay || args.flag("decoupled_weight_decay", default: false),
-                                             declaredName: kind.name))
+            guard fields["lr"] != nil || kind.defaultLearningRate != nil else { throw a.argumentError(1, "part \(k + 1) (\(ruleName)) needs lr") }
+            specs.append(try groupSpec(a, fields, kind: kind, over: ConstructorArguments(layer: "optim." + ruleName),
+                                       lr: kind.defaultLearningRate ?? 0, decay: kind.defaultWeightDecay, also: ["opt"],
+                                       place: "part \(k + 1) (\(ruleName))"))
         }
         let opt = try Optimizer(specs, learningRate: specs[0].learningRate)
         opt.declaredName = "Multi"
@@ -229,7 +223,8 @@ enum OptimLibrary {
     static let methods: [LuaFunction] = [
         LuaFunction("step", "opt:step([closure])", """
         Updates every parameter that has a gradient. An optim.SAM optimizer takes a closure that
-        computes the loss again and calls backward: it runs it at the perturbed weights, then steps.
+        computes the loss again and calls backward: it runs it at the perturbed weights, then steps
+        (another optimizer runs the closure once, then steps, as torch's step(closure)).
           opt:step(function() local l = loss_fn(model(x), y); l:backward(); return l end)
         """) { a in
             let opt = try a.optimizer(1)
@@ -241,10 +236,11 @@ enum OptimLibrary {
                 return []
             }
             guard a.type(2) == LUA_TFUNCTION else { throw a.typeError(2, expected: "function") }
-            try opt.perturb()
-            opt.zeroGrad()
-            do { _ = try a.call(2, [], results: 1) } catch { try? opt.restore(); throw error }
-            try opt.restore()
+            if opt.sharpness != nil {
+                try opt.sharpnessPass { _ = try a.call(2, [], results: 1) }
+            } else {
+                _ = try a.call(2, [], results: 1)   // torch's step(closure): the closure's gradients, then the step
+            }
             try opt.step()
             return []
         },

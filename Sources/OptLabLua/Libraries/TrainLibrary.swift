@@ -23,7 +23,7 @@ enum TrainLibrary {
         optim.Polyak updated after every step), momentum = {start = 0.5, ["end"] =
         0.99, epochs = 5} (annealed per epoch), stop_above = 3 (stop when the loss
         passes 3× its initial value), clip (the gradients' global norm), accumulate = k
-        (k batches' gradients per optimizer step, each loss divided by k), log =
+        (k batches' gradients per optimizer step, each loss divided by k; not with optim.SAM), log =
         "runs/name" (a new folder; a previous run there is continued with resume =
         true or replaced with overwrite = true; config.json with every setting,
         metrics.jsonl every log_every = 1 iterations, checkpoints named with their

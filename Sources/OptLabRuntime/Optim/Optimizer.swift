@@ -109,12 +109,8 @@ public final class Optimizer {
         var state: [[Tensor]] = Array(repeating: [], count: all.count)
         for g in groups {
             for i in g.indices {
-                if let whole = g.rule as? WholeTensorRule {
-                    try whole.accept(all[i], name: all[i].name ?? "#\(i + 1)")
-                    state[i] = try whole.initialState(for: all[i].shape, dtype: all[i].dtype)
-                } else {
-                    state[i] = try g.rule.stateNames.map { _ in try Tensor.zeros(like: all[i]) }
-                }
+                try g.rule.accept(all[i], name: all[i].name ?? "#\(i + 1)")
+                state[i] = try g.rule.initialState(for: all[i].shape, dtype: all[i].dtype)
             }
         }
         self.state = state
@@ -158,13 +154,13 @@ public final class Optimizer {
         guard g.shape == p.shape else {
             throw RuntimeError(.shape, rule.name, "gradient of shape \(describe(g.shape)) for parameter \(p.name ?? "#\(i + 1)") of shape \(describe(p.shape))")
         }
-        let own = (rule as? WholeTensorRule)?.decaysWeightsItself == true
+        let own = rule.decaysWeightsItself
         if weightDecay > 0 && !decoupled && !own { g = try Tensor.withNoGrad { try g.add(p.mul(weightDecay)) } }
         if weightDecay > 0 && decoupled && !own { p.scaleInPlace(1 - lr * weightDecay) }
         if let whole = rule as? WholeTensorRule {
             let sq = try Tensor.withNoGrad { try whole.update(p, g, state[i], lr: lr, t: steps, weightDecay: weightDecay) }
             lastUpdateNorms[i] = sq.squareRoot()
-            lastParameterNorms[i] = try Tensor.withNoGrad { try p.norm().item() }
+            lastParameterNorms[i] = Optimizer.norm(p)
             p.bumpVersion()
             return
         }
@@ -179,18 +175,23 @@ public final class Optimizer {
         }
         // A large parameter is updated in contiguous ranges across the threads
         // (each element's update is the same whichever range it is in).
-        let sq: Double, t = steps, n = p.count, grain = Optimizer.grain
-        if p.dtype == .f32 {
-            let (x, dx, s) = (p.ptr(Float.self), g.ptr(Float.self), state[i].map { $0.ptr(Float.self) })
-            sq = Parallel.sum(n, grain: grain) { r in rule.apply(x + r.lowerBound, dx + r.lowerBound, s.map { $0 + r.lowerBound }, count: r.count, lr: lr, t: t) }
-            lastParameterNorms[i] = Parallel.sum(n, grain: grain) { r in sumOfSquares(x + r.lowerBound, r.count) }.squareRoot()
-        } else {
-            let (x, dx, s) = (p.ptr(Double.self), g.ptr(Double.self), state[i].map { $0.ptr(Double.self) })
-            sq = Parallel.sum(n, grain: grain) { r in rule.apply(x + r.lowerBound, dx + r.lowerBound, s.map { $0 + r.lowerBound }, count: r.count, lr: lr, t: t) }
-            lastParameterNorms[i] = Parallel.sum(n, grain: grain) { r in sumOfSquares(x + r.lowerBound, r.count) }.squareRoot()
-        }
+        let t = steps
+        let sq = elementwisePass(p, g, state[i], f32: { rule.apply($0, $1, $2, count: $3, lr: lr, t: t) },
+                                 f64: { rule.apply($0, $1, $2, count: $3, lr: lr, t: t) })
         lastUpdateNorms[i] = sq.squareRoot()
+        lastParameterNorms[i] = Optimizer.norm(p)
         p.bumpVersion()
+    }
+
+    /// ‖x‖, its squares summed over the threads as the update is.
+    static func norm(_ x: Tensor) -> Double {
+        let n = x.count
+        if x.dtype == .f32 {
+            let p = x.ptr(Float.self)
+            return Parallel.sum(n, grain: grain) { r in sumOfSquares(p + r.lowerBound, r.count) }.squareRoot()
+        }
+        let p = x.ptr(Double.self)
+        return Parallel.sum(n, grain: grain) { r in sumOfSquares(p + r.lowerBound, r.count) }.squareRoot()
     }
 
     /// Whether any group's rule trains and evaluates at different weights.

@@ -38,6 +38,17 @@ extension Optimizer {
         perturbedParameters = held
     }
 
+    /// SAM's second pass: to w + e(w), the gradients forgotten, `pass` (a
+    /// forward and backward pass) there, and back to w, even when it throws.
+    /// Nothing for an optimizer that is not sharpness-aware.
+    public func sharpnessPass(_ pass: () throws -> Void) throws {
+        guard sharpness != nil else { return }
+        try perturb()
+        zeroGrad()
+        do { try pass() } catch { try? restore(); throw error }
+        try restore()
+    }
+
     /// Puts the weights back where `perturb` found them.
     public func restore() throws {
         for (p, w) in zip(perturbedParameters, perturbedFrom) { try p.copy(from: w) }

@@ -21,6 +21,15 @@ public protocol UpdateRule: Sendable {
     /// The same rule with another momentum (what a momentum schedule sets),
     /// or nil for a rule without one.
     func withMomentum(_ mu: Double) -> (any UpdateRule)?
+    /// The state tensors' starting values for a parameter (zeros of its shape
+    /// for each of `stateNames` unless a rule says otherwise).
+    func initialState(for shape: [Int], dtype: DType) throws -> [Tensor]
+    /// Throws when the rule cannot update this parameter, saying what to do instead.
+    func accept(_ parameter: Tensor, name: String) throws
+    /// True when the rule applies the weight decay itself, at a point of its
+    /// update the optimizer's decay before the update would not match
+    /// (Adafactor takes its step size from the weights before their decay).
+    var decaysWeightsItself: Bool { get }
     /// The formula: applies one update to `x` in place; `t` is the step
     /// number (from 1). Returns Σ(update²), for the update/weight ratio.
     func update<T: FloatElement>(_ x: UnsafeMutablePointer<T>, _ dx: UnsafePointer<T>, _ state: [UnsafeMutablePointer<T>],
@@ -50,6 +59,18 @@ extension UpdateRule {
     public var hyperparameters: [String: Double] { [:] }
     public func validate() throws {}
     public func withMomentum(_ mu: Double) -> (any UpdateRule)? { nil }
+    public func initialState(for shape: [Int], dtype: DType) throws -> [Tensor] {
+        try stateNames.map { _ in try Tensor.zeros(shape, dtype: dtype) }
+    }
+    public func accept(_ parameter: Tensor, name: String) throws {}
+    public var decaysWeightsItself: Bool { false }
+
+    /// The checks of Adam's family: beta1 and beta2 in [0, 1), eps non-negative.
+    func requireMoments(beta1: Double, beta2: Double, eps: Double) throws {
+        try require(beta1, "beta1", in: 0..<1)
+        try require(beta2, "beta2", in: 0..<1)
+        try require(eps, "eps", in: 0..<Double.infinity)
+    }
 
     /// A hyperparameter in [lo, hi) (or (lo, hi) when `open`), else an error naming it.
     func require(_ value: Double, _ what: String, in range: Range<Double>, openBelow: Bool = false) throws {
@@ -126,5 +147,11 @@ struct Lanes<T: FloatElement> {
 /// apart by an ulp a step.
 @inline(__always)
 func lerp<T: FloatElement>(_ a: T, _ b: T, _ w: T) -> T {
+    Swift.abs(w) < 0.5 ? a + w * (b - a) : b - (b - a) * (1 - w)
+}
+
+/// The same eight lanes at a time (the same operations, so the same bits).
+@inline(__always)
+func lerp<T: FloatElement>(_ a: SIMD8<T>, _ b: SIMD8<T>, _ w: T) -> SIMD8<T> {
     Swift.abs(w) < 0.5 ? a + w * (b - a) : b - (b - a) * (1 - w)
 }

@@ -3,20 +3,14 @@
 /// statistics, NAdam carries a running product of its momentum schedule.
 /// Its state tensors may have their own shapes (a [1] scalar, a row of
 /// column means); the optimizer creates, saves and loads them as any rule's.
+/// (Every rule may refuse a parameter, start its state otherwise than at
+/// zero or decay the weights itself: those are `UpdateRule`'s.)
 public protocol WholeTensorRule: UpdateRule {
     /// The shapes of the state tensors (named by `stateNames`) for a parameter of `shape`.
     func stateShapes(for shape: [Int]) -> [[Int]]
-    /// Their starting values (zeros unless a rule says otherwise).
-    func initialState(for shape: [Int], dtype: DType) throws -> [Tensor]
-    /// Throws when the rule cannot update this parameter, saying what to do instead.
-    func accept(_ parameter: Tensor, name: String) throws
     /// One update of `x` in place from `g`, with its state; returns Σ(update²).
     /// `weightDecay` is the group's, for a rule that `decaysWeightsItself`.
     func update(_ x: Tensor, _ g: Tensor, _ state: [Tensor], lr: Double, t: Int, weightDecay: Double) throws -> Double
-    /// True when the rule applies the weight decay itself, at a point of its
-    /// update the optimizer's decay before the update would not match
-    /// (Adafactor takes its step size from the weights before their decay).
-    var decaysWeightsItself: Bool { get }
 }
 
 extension WholeTensorRule {
@@ -24,8 +18,6 @@ extension WholeTensorRule {
     public func initialState(for shape: [Int], dtype: DType) throws -> [Tensor] {
         try stateShapes(for: shape).map { try Tensor.zeros($0, dtype: dtype) }
     }
-    public func accept(_ parameter: Tensor, name: String) throws {}
-    public var decaysWeightsItself: Bool { false }
 
     /// Not called: the optimizer calls the tensor `update` for these rules.
     public func update<T: FloatElement>(_ x: UnsafeMutablePointer<T>, _ dx: UnsafePointer<T>, _ state: [UnsafeMutablePointer<T>],

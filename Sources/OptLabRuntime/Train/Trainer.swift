@@ -251,6 +251,10 @@ public final class Trainer {
         if trained.isEmpty && !model.parameters().isEmpty {
             throw RuntimeError(.argument, "train.fit", "none of the model's \(model.parameters().count) parameters requires a gradient (all frozen): nothing would train")
         }
+        if optimizer.sharpness != nil && options.accumulate > 1 {
+            throw RuntimeError(.argument, "train.fit", "accumulate = \(options.accumulate) with a SAM optimizer: its second pass would see only the last batch; "
+                               + "use a larger batch instead")
+        }
         let held = Set(optimizer.parameters.map(ObjectIdentifier.init))
         let missing = trained.filter { !held.contains(ObjectIdentifier($0)) }.count
         if !trained.isEmpty && missing == trained.count {
@@ -278,8 +282,7 @@ public final class Trainer {
     func step(_ batch: (inputs: Tensor, labels: Tensor), epoch: Int, iteration i: Int, history h: TrainingHistory,
               opens: Bool = true, closes: Bool = true) throws -> Double {
         if opens { optimizer.zeroGrad() }
-        var l = try batchLoss.map { try $0(batch.inputs, model(batch.inputs), batch.labels) } ?? loss(model(batch.inputs), batch.labels)
-        if options.reg > 0 { l = try l.add(l2Penalty(model, strength: options.reg)) }
+        let l = try objective(batch)
         let value = try l.item()
         guard value.isFinite else {
             let shown = value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf")
@@ -291,20 +294,19 @@ public final class Trainer {
         }
         try (options.accumulate > 1 ? l.div(Double(options.accumulate)) : l).backward()
         guard closes else { return value }
-        if optimizer.sharpness != nil {
-            // SAM's second pass: the gradient at the worst nearby weights, then back to w for the step
-            try optimizer.perturb()
-            optimizer.zeroGrad()
-            var again = try batchLoss.map { try $0(batch.inputs, model(batch.inputs), batch.labels) } ?? loss(model(batch.inputs), batch.labels)
-            if options.reg > 0 { again = try again.add(l2Penalty(model, strength: options.reg)) }
-            try again.backward()
-            try optimizer.restore()
-        }
+        // SAM: the gradient again at the worst nearby weights, then back to w for the step
+        try optimizer.sharpnessPass { try objective(batch).backward() }
         if let c = options.clip { try clipGradientNorm(optimizer.parameters, maxNorm: c) }
         try optimizer.step()
         for a in averages { try a.update() }
         if let s = schedule, s.unit == .iteration { try s.step() }
         return value
+    }
+
+    /// What a step minimises on a batch: the loss, plus the L2 penalty when `reg` is set.
+    func objective(_ batch: (inputs: Tensor, labels: Tensor)) throws -> Tensor {
+        let l = try batchLoss.map { try $0(batch.inputs, model(batch.inputs), batch.labels) } ?? loss(model(batch.inputs), batch.labels)
+        return options.reg > 0 ? try l.add(l2Penalty(model, strength: options.reg)) : l
     }
 
     /// Why a loss is not finite: the batch's inputs or targets hold a

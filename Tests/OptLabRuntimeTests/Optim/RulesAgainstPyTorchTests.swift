@@ -86,7 +86,7 @@ import Testing
             let lr = (options["lr"] as? NSNumber)?.doubleValue ?? kind.defaultLearningRate!
             let decay = (options["weight_decay"] as? NSNumber)?.doubleValue ?? kind.defaultWeightDecay
             let opt = try Optimizer(groups: [(trained, try kind.make(args), lr, decay)], learningRate: lr,
-                                    decoupled: kind.decoupledWeightDecay || args.flag("decoupled_weight_decay", default: false))
+                                    decoupled: kind.decouples(args))
             if sam {
                 opt.sharpness = try SharpnessAware(rho: (options["rho"] as! NSNumber).doubleValue,
                                                    adaptive: (options["adaptive"] as? NSNumber)?.boolValue ?? false)

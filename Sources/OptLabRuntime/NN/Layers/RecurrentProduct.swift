@@ -69,14 +69,12 @@ struct RecurrentProduct {
         guard let panels, T.self == Float.self else { return }
         let (fa, fc, p) = (UnsafeMutableRawPointer(a).assumingMemoryBound(to: Float.self),
                            UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), panels.ptr(Float.self))
-        for q in range {
-            let first = q * panelUnits
-            let valid: [Int32] = forward
-                ? Array(repeating: Int32(Swift.min(16, units - first)), count: 4)
-                : (0..<4).map { Int32(Swift.max(0, Swift.min(16, units - first - 16 * $0))) }
-            valid.withUnsafeBufferPointer { v in
-                optlab_panel_product_f32(fa, lda, m, p + q * depth * 64, depth, fc + first, ldc,
-                                         forward ? units : 16, v.baseAddress)
+        // each group's valid lanes: forward, the panel's units in every gate; backward, 16-unit slices of them
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: 4) { valid in
+            for q in range {
+                let first = q * panelUnits
+                for k in 0..<4 { valid[k] = Int32(Swift.max(0, Swift.min(16, units - first - (forward ? 0 : 16 * k)))) }
+                optlab_panel_product_f32(fa, lda, m, p + q * depth * 64, depth, fc + first, ldc, forward ? units : 16, valid.baseAddress)
             }
         }
     }

@@ -12,9 +12,7 @@ public struct AdamaxRule: UpdateRule {
     public var hyperparameters: [String: Double] { ["beta1": beta1, "beta2": beta2, "eps": eps] }
     public var stateNames: [String] { ["exp_avg", "exp_inf"] }
     public func validate() throws {
-        try require(beta1, "beta1", in: 0..<1)
-        try require(beta2, "beta2", in: 0..<1)
-        try require(eps, "eps", in: 0..<Double.infinity)
+        try requireMoments(beta1: beta1, beta2: beta2, eps: eps)
     }
 
     public func update<T: FloatElement>(_ x: UnsafeMutablePointer<T>, _ dx: UnsafePointer<T>, _ s: [UnsafeMutablePointer<T>],
@@ -36,8 +34,7 @@ public struct AdamaxRule: UpdateRule {
         Adamax (Kingma & Ba 2015, §7.1), torch.optim.Adamax: m = b1·m + (1−b1)·dx,
         u = max(b2·u, |dx| + eps), x −= lr/(1−b1^t)·m/u.
           local opt = optim.Adamax(model, {lr = 2e-3})
-        """, options: [.init("beta1", .number, default: 0.9, range: .halfOpen(0, 1)), .init("beta2", .number, default: 0.999, range: .halfOpen(0, 1)),
-                       .init("eps", .number, default: 1e-8, range: .nonNegative)], defaultLearningRate: 2e-3) { a in
+        """, options: UpdateRules.momentOptions(eps: 1e-8), defaultLearningRate: 2e-3) { a in
         AdamaxRule(beta1: a.number("beta1", default: 0.9), beta2: a.number("beta2", default: 0.999), eps: a.number("eps", default: 1e-8))
     }
 }

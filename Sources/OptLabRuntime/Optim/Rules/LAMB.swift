@@ -16,9 +16,7 @@ public struct LAMBRule: WholeTensorRule {
     public var stateNames: [String] { ["exp_avg", "exp_avg_sq"] }
     public var decaysWeightsItself: Bool { true }
     public func validate() throws {
-        try require(beta1, "beta1", in: 0..<1)
-        try require(beta2, "beta2", in: 0..<1)
-        try require(eps, "eps", in: 0..<Double.infinity)
+        try requireMoments(beta1: beta1, beta2: beta2, eps: eps)
     }
 
     public func update(_ x: Tensor, _ g: Tensor, _ state: [Tensor], lr: Double, t: Int, weightDecay: Double) throws -> Double {
@@ -41,8 +39,7 @@ public struct LAMBRule: WholeTensorRule {
         step plus λ·x, u, scaled by the trust ratio ‖x‖/‖u‖: x −= lr·(‖x‖/‖u‖)·u. For large
         batches; the weight decay is part of the step.
           local opt = optim.LAMB(model, {lr = 1e-3, weight_decay = 0.01})
-        """, options: [.init("beta1", .number, default: 0.9, range: .halfOpen(0, 1)), .init("beta2", .number, default: 0.999, range: .halfOpen(0, 1)),
-                       .init("eps", .number, default: 1e-6, range: .nonNegative)], defaultLearningRate: 1e-3) { a in
+        """, options: UpdateRules.momentOptions(eps: 1e-6), defaultLearningRate: 1e-3) { a in
         LAMBRule(beta1: a.number("beta1", default: 0.9), beta2: a.number("beta2", default: 0.999), eps: a.number("eps", default: 1e-6))
     }
 }

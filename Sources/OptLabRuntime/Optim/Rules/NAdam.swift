@@ -13,9 +13,7 @@ public struct NAdamRule: WholeTensorRule {
     public var hyperparameters: [String: Double] { ["beta1": beta1, "beta2": beta2, "eps": eps, "momentum_decay": momentumDecay] }
     public var stateNames: [String] { ["exp_avg", "exp_avg_sq", "mu_product"] }
     public func validate() throws {
-        try require(beta1, "beta1", in: 0..<1)
-        try require(beta2, "beta2", in: 0..<1)
-        try require(eps, "eps", in: 0..<Double.infinity)
+        try requireMoments(beta1: beta1, beta2: beta2, eps: eps)
         try require(momentumDecay, "momentum_decay", in: 0..<Double.infinity)
     }
 
@@ -41,8 +39,7 @@ public struct NAdamRule: WholeTensorRule {
             let w = 1 - b1
             return updateLoop(n, lanes: { i in
                 let gi = G[i]
-                // torch's lerp for a weight below ½ (checked below: the scalar tail has both branches)
-                let mi = Swift.abs(w) < 0.5 ? M[i] + w * (gi - M[i]) : gi - (gi - M[i]) * (1 - w)
+                let mi = lerp(M[i], gi, w)
                 M[i] = mi
                 let vi = b2 * V[i] + (1 - b2) * gi * gi
                 V[i] = vi
@@ -72,8 +69,7 @@ public struct NAdamRule: WholeTensorRule {
         x −= lr·(1−μ_t)/(1−Πμ)·dx/d + lr·μ_{t+1}/(1−Πμ·μ_{t+1})·m/d with d = √(v/(1−b2^t)) + eps.
         decoupled_weight_decay = true decays the weights as AdamW (NAdamW).
           local opt = optim.NAdam(model, {lr = 2e-3})
-        """, options: [.init("beta1", .number, default: 0.9, range: .halfOpen(0, 1)), .init("beta2", .number, default: 0.999, range: .halfOpen(0, 1)),
-                       .init("eps", .number, default: 1e-8, range: .nonNegative), .init("momentum_decay", .number, default: 4e-3, range: .nonNegative),
+        """, options: UpdateRules.momentOptions(eps: 1e-8) + [.init("momentum_decay", .number, default: 4e-3, range: .nonNegative),
                        .init("decoupled_weight_decay", .flag, default: 0)], defaultLearningRate: 2e-3) { a in
         NAdamRule(beta1: a.number("beta1", default: 0.9), beta2: a.number("beta2", default: 0.999), eps: a.number("eps", default: 1e-8),
                   momentumDecay: a.number("momentum_decay", default: 4e-3))

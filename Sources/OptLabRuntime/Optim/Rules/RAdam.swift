@@ -15,9 +15,7 @@ public struct RAdamRule: UpdateRule {
     public var hyperparameters: [String: Double] { ["beta1": beta1, "beta2": beta2, "eps": eps] }
     public var stateNames: [String] { ["exp_avg", "exp_avg_sq"] }
     public func validate() throws {
-        try require(beta1, "beta1", in: 0..<1)
-        try require(beta2, "beta2", in: 0..<1)
-        try require(eps, "eps", in: 0..<Double.infinity)
+        try requireMoments(beta1: beta1, beta2: beta2, eps: eps)
     }
 
     public func update<T: FloatElement>(_ x: UnsafeMutablePointer<T>, _ dx: UnsafePointer<T>, _ s: [UnsafeMutablePointer<T>],
@@ -34,7 +32,7 @@ public struct RAdamRule: UpdateRule {
         let w = 1 - b1
         return updateLoop(n, lanes: { i in
             let g = G[i]
-            let mi = Swift.abs(w) < 0.5 ? M[i] + w * (g - M[i]) : g - (g - M[i]) * (1 - w)
+            let mi = lerp(M[i], g, w)
             M[i] = mi
             let vi = b2 * V[i] + (1 - b2) * g * g
             V[i] = vi
@@ -59,8 +57,7 @@ public struct RAdamRule: UpdateRule {
         x −= lr·m̂ before. decoupled_weight_decay = true takes the decay from the
         weights (x −= lr·λ·x) as AdamW does, instead of adding λ·x to the gradient.
           local opt = optim.RAdam(model, {lr = 1e-3})
-        """, options: [.init("beta1", .number, default: 0.9, range: .halfOpen(0, 1)), .init("beta2", .number, default: 0.999, range: .halfOpen(0, 1)),
-                       .init("eps", .number, default: 1e-8, range: .nonNegative), .init("decoupled_weight_decay", .flag, default: 0)],
+        """, options: UpdateRules.momentOptions(eps: 1e-8) + [.init("decoupled_weight_decay", .flag, default: 0)],
         defaultLearningRate: 1e-3) { a in
         RAdamRule(beta1: a.number("beta1", default: 0.9), beta2: a.number("beta2", default: 0.999), eps: a.number("eps", default: 1e-8))
     }

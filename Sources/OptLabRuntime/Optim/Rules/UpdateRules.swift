@@ -24,6 +24,13 @@ extension Declaration where Made == any UpdateRule, Traits == UpdateRuleTraits {
     public var defaultLearningRate: Double? { traits.defaultLearningRate }
     public var decoupledWeightDecay: Bool { traits.decoupledWeightDecay }
     public var defaultWeightDecay: Double { traits.defaultWeightDecay }
+
+    /// Whether a rule built from these arguments takes its weight decay from the
+    /// weights (AdamW's kind): by declaration, or by NAdam's and RAdam's
+    /// `decoupled_weight_decay` option.
+    public func decouples(_ a: ConstructorArguments) -> Bool {
+        decoupledWeightDecay || a.flag("decoupled_weight_decay", default: false)
+    }
 }
 
 /// The built-in update rules as Lua builds them (`optim.<name>`): adding a
@@ -37,4 +44,10 @@ public enum UpdateRules {
     ])
 
     public static var all: [UpdateRuleKind] { registry.all }
+
+    /// The options of Adam's family as rules declare them: beta1, beta2 in [0, 1), eps ≥ 0.
+    static func momentOptions(eps: Double) -> [ConstructorParameter] {
+        [.init("beta1", .number, default: 0.9, range: .halfOpen(0, 1)), .init("beta2", .number, default: 0.999, range: .halfOpen(0, 1)),
+         .init("eps", .number, default: eps, range: .nonNegative)]
+    }
 }

@@ -176,10 +176,10 @@ public final class Optimizer {
         // A large parameter is updated in contiguous ranges across the threads
         // (each element's update is the same whichever range it is in).
         let t = steps
-        let sq = elementwisePass(p, g, state[i], f32: { rule.apply($0, $1, $2, count: $3, lr: lr, t: t) },
-                                 f64: { rule.apply($0, $1, $2, count: $3, lr: lr, t: t) })
-        lastUpdateNorms[i] = sq.squareRoot()
-        lastParameterNorms[i] = Optimizer.norm(p)
+        let sums = elementwisePass(p, g, state[i], f32: { rule.apply($0, $1, $2, count: $3, lr: lr, t: t) },
+                                   f64: { rule.apply($0, $1, $2, count: $3, lr: lr, t: t) })
+        lastUpdateNorms[i] = sums.update.squareRoot()
+        lastParameterNorms[i] = sums.weight.squareRoot()
         p.bumpVersion()
     }
 

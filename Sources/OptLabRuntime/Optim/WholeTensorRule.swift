@@ -26,15 +26,34 @@ extension WholeTensorRule {
 
 /// An elementwise pass over a whole parameter, spread over the threads as
 /// the optimizer spreads the elementwise rules: `body(x, g, state, range)`
-/// updates that range and returns its Σu².
+/// updates that range and returns its Σu². Returns Σu² and the Σx² of the
+/// updated x: each range is updated a block at a time and the block's
+/// squares summed while it is still in cache, so the update/weight ratio
+/// costs no second pass over the weights.
 func elementwisePass(_ x: Tensor, _ g: Tensor, _ state: [Tensor],
                      f32: (UnsafeMutablePointer<Float>, UnsafePointer<Float>, [UnsafeMutablePointer<Float>], Int) -> Double,
-                     f64: (UnsafeMutablePointer<Double>, UnsafePointer<Double>, [UnsafeMutablePointer<Double>], Int) -> Double) -> Double {
-    let n = x.count
-    if x.dtype == .f32 {
-        let (p, d, s) = (x.ptr(Float.self), g.ptr(Float.self), state.map { $0.ptr(Float.self) })
-        return Parallel.sum(n, grain: Optimizer.grain) { r in f32(p + r.lowerBound, d + r.lowerBound, s.map { $0 + r.lowerBound }, r.count) }
+                     f64: (UnsafeMutablePointer<Double>, UnsafePointer<Double>, [UnsafeMutablePointer<Double>], Int) -> Double) -> (update: Double, weight: Double) {
+    let s = x.dtype == .f32 ? blockwise(x, g, state, f32) : blockwise(x, g, state, f64)
+    return (s[0], s[1])
+}
+
+/// Elements per block: the block's parameter, gradient and two state
+/// tensors stay in L1/L2 between the update and the sum of squares.
+private let passBlock = 4096
+
+@inline(__always)
+private func blockwise<T: FloatElement>(_ x: Tensor, _ g: Tensor, _ state: [Tensor],
+                                        _ body: (UnsafeMutablePointer<T>, UnsafePointer<T>, [UnsafeMutablePointer<T>], Int) -> Double) -> SIMD2<Double> {
+    let (p, d, s) = (x.ptr(T.self), g.ptr(T.self), state.map { $0.ptr(T.self) })
+    return Parallel.sums(x.count, grain: Optimizer.grain) { r in
+        var total = SIMD2<Double>()
+        var start = r.lowerBound
+        while start < r.upperBound {
+            let count = Swift.min(passBlock, r.upperBound - start)
+            total[0] += body(p + start, d + start, s.map { $0 + start }, count)
+            total[1] += sumOfSquares(UnsafePointer(p + start), count)
+            start += count
+        }
+        return total
     }
-    let (p, d, s) = (x.ptr(Double.self), g.ptr(Double.self), state.map { $0.ptr(Double.self) })
-    return Parallel.sum(n, grain: Optimizer.grain) { r in f64(p + r.lowerBound, d + r.lowerBound, s.map { $0 + r.lowerBound }, r.count) }
 }

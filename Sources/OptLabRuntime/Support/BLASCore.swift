@@ -47,3 +47,13 @@ public enum BLASCore {
         return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
     }
 }
+
+/// OpenBLAS's thread count set to 1 for a while: products that optlab's own
+/// threads cut into pieces run one single-threaded BLAS call per piece.
+enum BLASThreads {
+    static func single(_ body: () -> Void) {
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(Int32(Parallel.threads)) }
+        body()
+    }
+}

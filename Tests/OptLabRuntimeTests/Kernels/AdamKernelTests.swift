@@ -54,3 +54,29 @@ import Testing
         #expect(sums[0].bitPattern == sums[1].bitPattern && sums[1].bitPattern == sums[2].bitPattern, "\(sums)")
     }
 }
+
+/// SGD momentum's and Nesterov's f32 kernel against the rules' Swift
+/// formulas: the same parameters and velocities bit for bit on every
+/// instruction set, at odd lengths and offsets.
+@Suite struct MomentumKernelTests {
+    @Test(arguments: [0, 1, 2])
+    func theKernelGivesTheFormulasBits(_ level: Int32) {
+        for nesterov in [false, true] {
+            let rule: any UpdateRule = nesterov ? NesterovRule(mu: 0.9) : MomentumRule(mu: 0.9)
+            for (n, offset) in [(1, 0), (15, 1), (17, 3), (4111, 5), (9000, 2)] {
+                let a = AdamKernelTests.inputs(n + offset, seed: UInt64(n * 7 + offset))
+                var (x1, v1) = (a.x, a.m), (x2, v2) = (a.x, a.m)
+                let g = a.g
+                let sq1 = x1.withUnsafeMutableBufferPointer { x in v1.withUnsafeMutableBufferPointer { v in g.withUnsafeBufferPointer { g in
+                    rule.update(x.baseAddress! + offset, g.baseAddress! + offset, [v.baseAddress! + offset], count: n, lr: 1e-2, t: 1)
+                } } }
+                let sq2 = x2.withUnsafeMutableBufferPointer { x in v2.withUnsafeMutableBufferPointer { v in g.withUnsafeBufferPointer { g in
+                    optlab_momentum_f32_as(level, x.baseAddress! + offset, g.baseAddress! + offset, v.baseAddress! + offset, n, 0.9, 1e-2, nesterov ? 1 : 0)
+                } } }
+                #expect(x1.map(\.bitPattern) == x2.map(\.bitPattern), "x, n \(n), nesterov \(nesterov), level \(level)")
+                #expect(v1.map(\.bitPattern) == v2.map(\.bitPattern), "v, n \(n), nesterov \(nesterov), level \(level)")
+                #expect(sq1 == sq2 || (sq1.isNaN && sq2.isNaN) || abs(sq1 - sq2) <= 1e-5 * abs(sq1), "Σu² \(sq1) vs \(sq2), n \(n)")  // ±inf among the gradients
+            }
+        }
+    }
+}

@@ -23,6 +23,12 @@ struct optlab_adam {
  * place); returns the sum of the squared changes. */
 double optlab_adam_f32(float *x, const float *g, float *m, float *v, ptrdiff_t n, const struct optlab_adam *k);
 
+/* One step of SGD with momentum mu (v = mu·v − lr·g, x += v), or with
+ * nesterov != 0 the notes' Nesterov form (x += −mu·v_prev + (1+mu)·v), on n
+ * elements; returns the sum of the squared changes. */
+double optlab_momentum_f32(float *x, const float *g, float *v, ptrdiff_t n, float mu, float lr, int nesterov);
+double optlab_momentum_f32_as(int level, float *x, const float *g, float *v, ptrdiff_t n, float mu, float lr, int nesterov);
+
 /* For tests: the same with family `level` (0 baseline, 1 avx2, 2 avx512, or the best below it the CPU has). */
 double optlab_adam_f32_as(int level, float *x, const float *g, float *m, float *v, ptrdiff_t n, const struct optlab_adam *k);
 

@@ -61,7 +61,7 @@ public struct NAdamRule: WholeTensorRule {
                 return x[i] - before
             }
         }
-        return elementwisePass(x, g, state, f32: pass, f64: pass)
+        return elementwisePass(x, g, state, f32: pass, f64: pass).update
     }
 
     public static let kind = UpdateRuleKind("NAdam", signature: "optim.NAdam(params, {lr=2e-3, beta1=0.9, beta2=0.999, eps=1e-8, momentum_decay=4e-3, weight_decay=0, decoupled_weight_decay=false})", help: """

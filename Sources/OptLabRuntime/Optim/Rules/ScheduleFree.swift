@@ -74,7 +74,7 @@ public struct ScheduleFreeRule: ParameterSwitchingRule {
                 return y[i] - before
             }
         }
-        return elementwisePass(x, g, adaptive ? [z, state[1]] : [z], f32: pass, f64: pass)
+        return elementwisePass(x, g, adaptive ? [z, state[1]] : [z], f32: pass, f64: pass).update
     }
 
     func interpolate(_ x: Tensor, _ state: [Tensor], weight w: Double) throws {

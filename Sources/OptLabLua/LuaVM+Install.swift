@@ -44,7 +44,7 @@ extension LuaVM {
             dataset: try state.installKind(Kind.dataset, methods: DataLibrary.methods + TextLibrary.datasetMethods, meta: DataLibrary.meta, qualifier: "Dataset:"),
             text: try state.installKind(Kind.text, methods: TextLibrary.methods, meta: TextLibrary.meta, index: TextLibrary.index, qualifier: "Text:"),
             optimizer: try state.installKind(Kind.optimizer, methods: OptimLibrary.methods, meta: OptimLibrary.meta, qualifier: "Optimizer:"),
-            schedule: try state.installKind(Kind.schedule, methods: OptimLibrary.scheduleMethods, meta: [], qualifier: "Schedule:"),
+            schedule: try state.installKind(Kind.schedule, methods: OptimLibrary.scheduleMethods, meta: OptimLibrary.scheduleMeta, qualifier: "Schedule:"),
             average: try state.installKind(Kind.average, methods: OptimLibrary.averageMethods, meta: [], qualifier: "Average:"),
             lbfgs: try state.installKind(Kind.lbfgs, methods: OptimLibrary.lbfgsMethods, meta: [], qualifier: "LBFGS:"))
     }

@@ -55,6 +55,70 @@ CASES = [
 
 out = [{"schedule": name, "options": options, "lr0": lr0, "rates": sequence(make, lr0, steps)}
        for name, options, lr0, steps, make in CASES]
+
+
+# Composition: SequentialLR, ChainedScheduler and LambdaLR (parts as optlab spells them)
+def composed(parts, wrap, lr0, steps):
+    def make(o):
+        return wrap(o, [m(o) for _, _, m in parts])
+    return sequence(make, lr0, steps)
+
+
+SEQ = [("linear", {"start": 0.1, "stop": 1, "total": 4}, lambda o: S.LinearLR(o, start_factor=0.1, end_factor=1, total_iters=4)),
+       ("cosine", {"total": 10, "min": 1e-3}, lambda o: S.CosineAnnealingLR(o, T_max=10, eta_min=1e-3))]
+SEQ3 = [("constant", {"factor": 0.5, "total": 2}, lambda o: S.ConstantLR(o, factor=0.5, total_iters=2)),
+        ("step_decay", {"every": 2, "factor": 0.5}, lambda o: S.StepLR(o, step_size=2, gamma=0.5)),
+        ("polynomial", {"total": 5, "power": 2}, lambda o: S.PolynomialLR(o, total_iters=5, power=2))]
+CHAIN = [("constant", {"factor": 0.1, "total": 2}, lambda o: S.ConstantLR(o, factor=0.1, total_iters=2)),
+         ("step_decay", {"every": 1, "factor": 0.9}, lambda o: S.ExponentialLR(o, gamma=0.9))]
+CHAIN2 = [("linear", {"start": 0.25, "stop": 1, "total": 6}, lambda o: S.LinearLR(o, start_factor=0.25, total_iters=6)),
+          ("multistep", {"milestones": [4, 9], "factor": 0.3}, lambda o: S.MultiStepLR(o, milestones=[4, 9], gamma=0.3))]
+
+
+def spec(parts):
+    return [{"schedule": n, "options": opts} for n, opts, _ in parts]
+
+
+out += [
+    {"schedule": "sequence", "parts": spec(SEQ), "milestones": [4], "lr0": 0.1,
+     "rates": composed(SEQ, lambda o, s: S.SequentialLR(o, s, milestones=[4]), 0.1, 20)},
+    {"schedule": "sequence", "parts": spec(SEQ3), "milestones": [3, 8], "lr0": 0.2,
+     "rates": composed(SEQ3, lambda o, s: S.SequentialLR(o, s, milestones=[3, 8]), 0.2, 16)},
+    {"schedule": "chain", "parts": spec(CHAIN), "lr0": 1.0,
+     "rates": composed(CHAIN, lambda o, s: S.ChainedScheduler(s), 1.0, 10)},
+    {"schedule": "chain", "parts": spec(CHAIN2), "lr0": 0.05,
+     "rates": composed(CHAIN2, lambda o, s: S.ChainedScheduler(s), 0.05, 14)},
+    {"schedule": "lambda", "power": 0.95, "lr0": 0.1, "rates": sequence(lambda o: S.LambdaLR(o, lambda t: 0.95 ** t), 0.1, 12)},
+]
+
+
+# Momentum cycling: the momentum (SGD) or beta1 (Adam) after construction and each step
+def momenta(make, rule, steps):
+    p = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=0.1, momentum=0.9) if rule == "sgd" else torch.optim.Adam([p], lr=0.1)
+    sched = make(opt)
+    key = (lambda g: g["momentum"]) if rule == "sgd" else (lambda g: g["betas"][0])
+    values = [key(opt.param_groups[0])]
+    for _ in range(steps):
+        opt.step()
+        sched.step()
+        values.append(key(opt.param_groups[0]))
+    return values
+
+
+MOMENTUM = [
+    ("one_cycle", {"max": 0.1, "total": 40}, "sgd", 39, lambda o: S.OneCycleLR(o, max_lr=0.1, total_steps=40)),
+    ("one_cycle", {"max": 0.1, "total": 30, "three_phase": True, "anneal": "linear", "base_momentum": 0.8, "max_momentum": 0.92},
+     "adam", 29, lambda o: S.OneCycleLR(o, max_lr=0.1, total_steps=30, three_phase=True, anneal_strategy="linear",
+                                        base_momentum=0.8, max_momentum=0.92)),
+    ("cyclic", {"base": 0.01, "max": 0.1, "up": 4, "down": 6}, "sgd", 30,
+     lambda o: S.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=4, step_size_down=6)),
+    ("cyclic", {"base": 0.01, "max": 0.1, "up": 3, "mode": "exp_range", "gamma": 0.9}, "adam", 25,
+     lambda o: S.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=3, mode="exp_range", gamma=0.9)),
+]
+out += [{"schedule": name, "options": options, "optimizer": rule, "lr0": 0.1, "momenta": momenta(make, rule, steps)}
+        for name, options, rule, steps, make in MOMENTUM]
+
 path = os.path.join(os.path.dirname(__file__), "..", "OptLabRuntimeTests", "Fixtures", "schedules_torch.json")
 with open(path, "w") as f:
     json.dump({"torch": torch.__version__, "cases": out}, f)

@@ -36,3 +36,23 @@ extension BindingState {
         }
     }
 }
+
+/// A Lua function kept for Swift to call later, from whatever Swift code
+/// runs while Lua is calling into it (a schedule's step): protected, its
+/// error thrown.
+final class LuaCallback: @unchecked Sendable {
+    let function: LuaReference
+    init(_ function: LuaReference) { self.function = function }
+
+    func callAsFunction(_ arguments: [LuaValue]) throws -> [LuaValue] {
+        let state = function.state
+        guard let L = state.L else { throw LuaFaceError(.failed, "the Lua state is closed") }
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        lua_rawgeti(L, OPTLAB_REGISTRYINDEX, lua_Integer(function.ref))
+        return try state.callTop(arguments: arguments, results: 1).map { v in
+            if case .argument(let slot) = v { return try state.read(slot, depth: 0) }
+            return v
+        }
+    }
+}

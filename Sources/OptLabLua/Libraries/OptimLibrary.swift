@@ -76,7 +76,7 @@ enum OptimLibrary {
 
     static let functions: [LuaFunction] = UpdateRules.all.map(constructor) + Schedules.all.map(constructor) + others
 
-    static let others: [LuaFunction] = [multi, select, sam] + basics
+    static let others: [LuaFunction] = [multi, select, sam] + composition + basics
 
     /// `optim.SAM(opt, {rho =, adaptive =})`: the optimizer made sharpness-aware.
     static let sam = LuaFunction("SAM", "optim.SAM(opt, {rho=0.05, adaptive=false})", """
@@ -206,19 +206,108 @@ enum OptimLibrary {
     /// `optim.<schedule>(opt, {options..., unit=})`, made from the schedule's
     /// declaration (`ScheduleKind`); `unit` is every schedule's ("epoch" or "iteration").
     static func constructor(_ kind: ScheduleKind) -> LuaFunction {
-        LuaFunction(kind.name, kind.signature, kind.help, options: kind.optionNames + ["unit"]) { a in
+        LuaFunction(kind.name, kind.signature, kind.help, options: kind.optionNames + scheduleOptions) { a in
             try a.noArguments(after: 2)
             let optimizer = try a.optimizer(1)
-            let o = try a.options(2, allowed: kind.optionNames + ["unit"])
+            let o = try a.options(2, allowed: kind.optionNames + scheduleOptions)
             var args = ConstructorArguments(layer: "optim." + kind.name)
             try o.read(kind.options, into: &args)
-            let unitName = try o.string("unit", default: kind.traits.defaultUnit.rawValue)
-            guard let unit = Schedule.Unit(rawValue: unitName) else {
-                throw a.argumentError(2, "option 'unit' must be \"epoch\" or \"iteration\", got \"\(unitName)\"")
-            }
-            return [.object(ScheduleBox(try Schedule(try kind.make(args), optimizer: optimizer, unit: unit)), kind: Kind.schedule)]
+            return [try scheduleObject(try kind.make(args), optimizer, o, a, defaultUnit: kind.traits.defaultUnit)]
         }
     }
+
+    /// The options every schedule takes: what it steps in, and what it drives.
+    static let scheduleOptions = ["unit", "hyperparameter"]
+
+    static func scheduleObject(_ rule: some ScheduleRule, _ optimizer: Optimizer, _ o: LuaOptions, _ a: LuaArgs,
+                               defaultUnit: Schedule.Unit, initialRate: Double? = nil, hyperparameter: String? = nil) throws -> LuaValue {
+        let unitName = try o.string("unit", default: defaultUnit.rawValue)
+        guard let unit = Schedule.Unit(rawValue: unitName) else {
+            throw a.argumentError(o.index, "option 'unit' must be \"epoch\" or \"iteration\", got \"\(unitName)\"")
+        }
+        let driven = try hyperparameter ?? o.string("hyperparameter", default: "lr")
+        return .object(ScheduleBox(try Schedule(rule, optimizer: optimizer, unit: unit, hyperparameter: driven, initialRate: initialRate)),
+                       kind: Kind.schedule)
+    }
+
+    /// The schedules in the table at `i`, all on `optimizer`, stepping in one unit and driving one hyperparameter.
+    static func scheduleParts(_ a: LuaArgs, _ i: Int, on optimizer: Optimizer) throws -> [Schedule] {
+        guard a.type(i) == LUA_TTABLE else { throw a.typeError(i, expected: "table of schedules") }
+        let n = Int(luaL_len(a.L, Int32(i)))
+        guard n > 0 else { throw a.argumentError(i, "at least one schedule expected, got an empty table") }
+        var parts: [Schedule] = []
+        for k in 1...n {
+            lua_rawgeti(a.L, Int32(i), lua_Integer(k))
+            defer { lua_settop(a.L, lua_gettop(a.L) - 1) }
+            guard let box = a.state.object(at: lua_gettop(a.L), kind: Kind.schedule, as: ScheduleBox.self) else {
+                throw a.argumentError(i, "entry \(k) is not a schedule (make it with optim.cosine(opt, {...}) and the like)")
+            }
+            let s = box.schedule
+            guard s.optimizer === optimizer else { throw a.argumentError(i, "entry \(k) schedules another optimizer") }
+            guard try s.rule.rate(at: 0, initial: 1) != nil else {
+                throw a.argumentError(i, "entry \(k) (\(s.rule.name)) follows a watched metric: it cannot be composed")
+            }
+            if let first = parts.first, first.unit != s.unit || first.hyperparameter != s.hyperparameter {
+                throw a.argumentError(i, "entry \(k) steps per \(s.unit.rawValue) and drives \(s.hyperparameter), entry 1 per \(first.unit.rawValue) and \(first.hyperparameter): compose like with like (train.fit takes a list of schedules for different ones)")
+            }
+            parts.append(s)
+        }
+        return parts
+    }
+
+    static let composition: [LuaFunction] = [
+        LuaFunction("sequence", "optim.sequence(opt, {sched1, sched2, ...}, {milestones = {...}})", """
+        torch's SequentialLR: sched1 until the first milestone, then sched2 started again from
+        its step 0, and so on (one milestone fewer than schedules). Every part starts from the
+        rate the optimizer had when the first part was made.
+          local warm = optim.linear(opt, {start = 0.01, stop = 1, total = 5, unit = "iteration"})
+          local decay = optim.cosine(opt, {total = 95, unit = "iteration"})
+          local sched = optim.sequence(opt, {warm, decay}, {milestones = {5}})
+        """) { a in
+            try a.noArguments(after: 3)
+            let opt = try a.optimizer(1)
+            let parts = try scheduleParts(a, 2, on: opt)
+            let o = try a.options(3, allowed: ["milestones"])
+            guard case .array(let items)? = o.value("milestones") ?? .array([]), items.allSatisfy({ $0.number != nil }) else {
+                throw a.argumentError(3, "option 'milestones' must be a list of steps")
+            }
+            let milestones = items.compactMap(\.number).map { Int($0) }
+            let rule = SequentialSchedule(parts.map(\.rule), milestones: milestones)
+            return [try scheduleObject(rule, opt, LuaOptions(values: [:], args: a, index: 3), a, defaultUnit: parts[0].unit,
+                                       initialRate: parts[0].initialRate, hyperparameter: parts[0].hyperparameter)]
+        },
+        LuaFunction("chain", "optim.chain(opt, {sched1, sched2, ...})", """
+        torch's ChainedScheduler: every schedule at once, their factors multiplied
+        (rate = lr0 · Π sched_i(t)/lr0), from the rate the optimizer had when the first was made.
+          local sched = optim.chain(opt, {optim.constant(opt, {factor = 0.1, total = 2}), optim.step_decay(opt, {every = 1, factor = 0.9})})
+        """) { a in
+            try a.noArguments(after: 2)
+            let opt = try a.optimizer(1)
+            let parts = try scheduleParts(a, 2, on: opt)
+            return [try scheduleObject(ChainedSchedule(parts.map(\.rule)), opt, LuaOptions(values: [:], args: a, index: 2), a,
+                                       defaultUnit: parts[0].unit, initialRate: parts[0].initialRate, hyperparameter: parts[0].hyperparameter)]
+        },
+        LuaFunction("lambda", "optim.lambda(opt, f [, {unit=\"epoch\", hyperparameter=\"lr\"}])", """
+        torch's LambdaLR: the rate at step t (from 0) is the optimizer's rate when made times
+        f(t). Any hyperparameter: hyperparameter = "weight_decay" scales that instead.
+          local sched = optim.lambda(opt, function(t) return 0.95 ^ t end)
+        """) { a in
+            try a.noArguments(after: 3)
+            let opt = try a.optimizer(1)
+            guard a.type(2) == LUA_TFUNCTION, case .function(let f) = try a.state.read(2, depth: 0, keepTables: true) else {
+                throw a.typeError(2, expected: "function of the step")
+            }
+            let o = try a.options(3, allowed: scheduleOptions)
+            let call = LuaCallback(f)
+            let rule = LambdaSchedule { t in
+                guard let v = try call([.integer(t)]).first?.number else {
+                    throw RuntimeError(.argument, "optim.lambda", "the function must return a number (the factor at step \(t))")
+                }
+                return v
+            }
+            return [try scheduleObject(rule, opt, o, a, defaultUnit: .epoch)]
+        },
+    ]
 
     static let methods: [LuaFunction] = [
         LuaFunction("step", "opt:step([closure])", """
@@ -264,6 +353,35 @@ enum OptimLibrary {
             try a.optimizer(1).learningRate = v
             return []
         },
+        LuaFunction("hyperparameters", "opt:hyperparameters([group])", """
+        The hyperparameters of a group (the first by default) by option name, with lr and
+        weight_decay: what the optimizer steps with now (schedules may have moved them).
+          print(opt:hyperparameters().lr)
+        """) { a in
+            let o = try a.optimizer(1)
+            let k = a.isNoneOrNil(2) ? 1 : try a.integer(2)
+            guard k >= 1, k <= o.groups.count else { throw a.argumentError(2, "group 1 to \(o.groups.count) expected, got \(k)") }
+            let g = o.groups[k - 1]
+            var fields = g.rule.hyperparameters.map { ($0.key, LuaValue.number($0.value)) }
+            fields += [("lr", .number(o.learningRate * g.learningRateScale)), ("weight_decay", .number(g.weightDecay))]
+            return [.record(fields.sorted { $0.0 < $1.0 })]
+        },
+        LuaFunction("set_hyperparameter", "opt:set_hyperparameter(name, value)", """
+        Sets a hyperparameter (an option of the rule, lr or weight_decay) in every group that has it,
+        as a schedule with hyperparameter = name would.
+          opt:set_hyperparameter("weight_decay", 0)
+        """) { a in
+            let o = try a.optimizer(1)
+            let name = try a.string(2), v = try a.number(3)
+            let values = o.hyperparameterValues(name)
+            guard values.contains(where: { $0 != nil }) else {
+                let has = (["lr", "weight_decay"] + o.rule.hyperparameters.keys.sorted()).joined(separator: ", ")
+                throw a.argumentError(2, "the optimizer has no hyperparameter '\(name)' (it has \(has))")
+            }
+            if name == "lr" { guard v > 0, v.isFinite else { throw a.argumentError(3, "learning rate must be positive, got \(v)") } }
+            try o.setHyperparameter(name, values.map { $0 == nil ? nil : v })
+            return []
+        },
         LuaFunction("set_momentum", "opt:set_momentum(mu)", "Sets momentum (for a momentum schedule).") { a in
             let mu = try a.number(2)
             guard mu >= 0, mu < 1 else { throw a.argumentError(2, "momentum must be in [0, 1)") }
@@ -297,6 +415,13 @@ enum OptimLibrary {
         },
     ]
 
+    static let scheduleMeta: [LuaFunction] = [
+        LuaFunction("__tostring", "", "") { a in
+            let s = try a.object(1, kind: Kind.schedule, as: ScheduleBox.self).schedule
+            return [.string("optim.\(s.summary), \(s.t) \(s.unit.rawValue)\(s.t == 1 ? "" : "s") stepped")]
+        },
+    ]
+
     static let scheduleMethods: [LuaFunction] = [
         LuaFunction("step", "sched:step([metric])", "Advances one unit; reduce-on-plateau needs the watched metric.") { a in
             let s = try a.object(1, kind: Kind.schedule, as: ScheduleBox.self).schedule
@@ -311,7 +436,7 @@ enum OptimLibrary {
             let s = try a.object(1, kind: Kind.schedule, as: ScheduleBox.self).schedule
             let t = try a.integer(2)
             guard t >= 0 else { throw a.argumentError(2, "a step from 0 expected, got \(t)") }
-            guard let r = s.rule.rate(at: t, initial: s.initialRate) else {
+            guard let r = try s.rule.rate(at: t, initial: s.initialRate) else {
                 throw a.argumentError(1, "\(s.rule.name) follows the watched metric: it has no rate as a function of the step")
             }
             return [.number(r)]

@@ -5,7 +5,7 @@ import OptLabRuntime
 /// it ended).
 extension TrainLibrary {
     static let fitOptions = ["model", "loss", "optimizer", "schedule", "train", "val", "epochs", "batch", "reg", "seed",
-                             "log", "keep_best", "train_sample", "quiet", "average", "momentum", "stop_above", "resume", "budget", "clip",
+                             "log", "keep_best", "train_sample", "quiet", "average", "momentum", "stop_above", "resume", "budget", "clip", "skip_nonfinite",
                              "overwrite", "test", "augment", "log_every", "keep", "accumulate"]
     static let distillOptions = fitOptions.filter { $0 != "model" && $0 != "loss" } + ["teacher", "student", "temperature", "alpha"]
 
@@ -34,6 +34,25 @@ extension TrainLibrary {
         return typed
     }
 
+    /// `schedule =`: one schedule, or a list of them (each driving its own hyperparameter).
+    static func schedules(_ a: LuaArgs, _ o: LuaOptions) throws -> [Schedule] {
+        guard let v = o.value("schedule"), !v.isNil else { return [] }
+        if case .array(let items) = v {
+            let list = try items.map { item -> Schedule in
+                guard case .object(let obj, kind: Kind.schedule) = item, let box = obj as? ScheduleBox else {
+                    throw a.argumentError(1, "option 'schedule' must be a schedule or a list of schedules, got a list holding \(item.typeName)")
+                }
+                return box.schedule
+            }
+            let driven = list.map(\.hyperparameter)
+            guard Set(driven).count == driven.count else {
+                throw a.argumentError(1, "option 'schedule': two schedules drive \(driven.first { h in driven.filter { $0 == h }.count > 1 }!) (compose them with optim.chain or optim.sequence)")
+            }
+            return list
+        }
+        return try object(a, o, "schedule", Kind.schedule, ScheduleBox.self).map { [$0.schedule] } ?? []
+    }
+
     /// The loop's own options: batch, regularisation, clipping, seed, the
     /// kept parameters, the training sample, augmentation and momentum.
     static func readTrainingOptions(_ a: LuaArgs, _ o: LuaOptions, into opts: inout Trainer.Options) throws {
@@ -43,6 +62,13 @@ extension TrainLibrary {
             let c = try o.number("clip", default: 0)
             guard c > 0 else { throw a.argumentError(1, "option 'clip' must be a positive gradient norm, got \(c)") }
             opts.clip = c
+        }
+        if let v = o.value("skip_nonfinite"), !v.isNil {
+            if case .bool(let on) = v { opts.skipNonFinite = on ? 10 : 0 } else {
+                let n = try o.integer("skip_nonfinite", default: 0)
+                guard n >= 0 else { throw a.argumentError(1, "option 'skip_nonfinite' must be true, false or the most steps to skip in a row, got \(n)") }
+                opts.skipNonFinite = n
+            }
         }
         opts.accumulate = try o.integer("accumulate", default: 1)
         guard opts.accumulate >= 1 else { throw a.argumentError(1, "option 'accumulate' must be a positive number of batches per step, got \(opts.accumulate)") }
@@ -87,7 +113,7 @@ extension TrainLibrary {
             ? ({ scores, labels in try scores.softmaxCrossEntropy(labels: labels) }, "distillation", .classIndices)
             : try loss(a, o)
         let trainer = try Trainer(model: model, loss: lossFunction, optimizer: optimizer,
-                                  schedule: try object(a, o, "schedule", Kind.schedule, ScheduleBox.self)?.schedule,
+                                  schedules: try schedules(a, o),
                                   train: train, validation: try object(a, o, "val", Kind.dataset, DatasetBox.self)?.data, options: opts)
         trainer.configExtras = ["loss": lossName]
         trainer.lossTargets = lossTargets

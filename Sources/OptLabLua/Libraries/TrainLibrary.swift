@@ -19,11 +19,13 @@ enum TrainLibrary {
         (h.kept says which). The loss must fit the targets (class labels or values).
         loss is a loss object or function(scores, labels). Options: epochs (may be
         fractional: 0.5 is half an epoch), schedule (stepped each epoch, or
-        iteration), reg (L2 strength), seed (batch order), average (an optim.EMA or
+        iteration; a list {s1, s2} for schedules of different hyperparameters), reg (L2 strength), seed (batch order), average (an optim.EMA or
         optim.Polyak updated after every step), momentum = {start = 0.5, ["end"] =
         0.99, epochs = 5} (annealed per epoch), stop_above = 3 (stop when the loss
         passes 3× its initial value), clip (the gradients' global norm), accumulate = k
-        (k batches' gradients per optimizer step, each loss divided by k; not with optim.SAM), log =
+        (k batches' gradients per optimizer step, each loss divided by k; not with optim.SAM),
+        skip_nonfinite = true (a step whose loss or gradient is NaN or infinite is skipped and
+        counted in h.skipped, up to 10 in a row, or the number given; then the run stops), log =
         "runs/name" (a new folder; a previous run there is continued with resume =
         true or replaced with overwrite = true; config.json with every setting,
         metrics.jsonl every log_every = 1 iterations, checkpoints named with their
@@ -41,7 +43,7 @@ enum TrainLibrary {
         the mode it started in. Returns the history: h.loss (per iteration),
         h.train_acc, h.val_acc, h.train_loss, h.val_loss, h.lr (per epoch), h.best
         ({epoch =, val_acc = or val_loss =}, nil without val), h.kept ("best" or
-        "last"), h.stopped (why a budget stopped it), h.resumed_from.
+        "last"), h.stopped (why a budget stopped it), h.resumed_from, h.skipped.
           local h = train.fit{model = model, loss = nn.SoftmaxCrossEntropy(),
             optimizer = optim.SGD(model, {lr = 0.05, momentum = 0.9}), train = tr, val = val, epochs = 5}
         """, options: fitOptions) { a in try fit(a, distilling: false) },
@@ -97,6 +99,7 @@ enum TrainLibrary {
             ("seconds", .number(h.seconds)),
             ("stopped", h.stopped.map { .string($0) } ?? .nil),
             ("resumed_from", h.resumedFrom.map { .integer($0) } ?? .nil),
+            ("skipped", .integer(h.skippedSteps)),
             ("test_acc", h.testAccuracy.map { .number($0) } ?? .nil),
         ])
     }

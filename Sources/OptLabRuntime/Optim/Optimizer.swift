@@ -11,9 +11,9 @@ public final class Optimizer {
     /// to the optimizer's, so a schedule moves every group's rate together.
     public struct Group {
         public let indices: [Int]
-        public let rule: any UpdateRule
+        public internal(set) var rule: any UpdateRule
         public let learningRateScale: Double
-        public let weightDecay: Double
+        public internal(set) var weightDecay: Double
         /// Weight decay taken from the weights (AdamW's) rather than added to the gradient.
         public let decoupled: Bool
         /// The declaration it was built from ("AdamW"), when it differs from the rule's name.
@@ -38,7 +38,7 @@ public final class Optimizer {
     public let parameters: [Tensor]
     /// The first group's rule (every group's, without groups).
     public var rule: any UpdateRule { groups[0].rule }
-    public let groups: [Group]
+    public internal(set) var groups: [Group]
     /// The declaration it was built from (`optim.AdamW`'s "AdamW"), when it was
     /// built from one: it names the settings config.json records.
     public var declaredName: String?
@@ -233,6 +233,11 @@ public final class Optimizer {
         var d = ["steps": String(steps), "lr": String(learningRate.bitPattern), "rule": rule.name]
         if holdsEvaluationWeights { d["evaluation_weights"] = "1" }
         if let m = momentum { d["momentum"] = String(m.bitPattern) }
+        // every group's hyperparameters (a schedule may have moved beta1 or weight decay)
+        for (k, g) in groups.enumerated() {
+            for (name, v) in g.rule.hyperparameters { d["hp.\(k + 1).\(name)"] = String(v.bitPattern) }
+            d["hp.\(k + 1).weight_decay"] = String(g.weightDecay.bitPattern)
+        }
         for g in groups { if let r = g.rule as? TensorUpdateRule { for (k, v) in r.stateScalars() { d[k] = v } } }
         return d
     }
@@ -255,6 +260,16 @@ public final class Optimizer {
         holdsEvaluationWeights = scalars["evaluation_weights"] == "1"
         if let lr = UInt64(scalars["lr"] ?? "") { learningRate = Double(bitPattern: lr) }
         momentum = UInt64(scalars["momentum"] ?? "").map { Double(bitPattern: $0) }
+        for k in groups.indices {
+            let saved = (["weight_decay"] + groups[k].rule.hyperparameters.keys).compactMap { name in
+                UInt64(scalars["hp.\(k + 1).\(name)"] ?? "").map { (name, Double(bitPattern: $0)) }
+            }
+            for (name, v) in saved where hyperparameterValues(name)[k] != v {
+                var values = [Double?](repeating: nil, count: groups.count)
+                values[k] = v
+                try setHyperparameter(name, values)
+            }
+        }
     }
 
     public func save(to path: String) throws {

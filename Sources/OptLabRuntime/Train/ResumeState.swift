@@ -40,7 +40,7 @@ struct ResumeState {
         if partial { meta["iteration"] = String(run.iteration) }
         for (k, v) in trainer.optimizer.stateScalars { meta["optim." + k] = v }
         for (k, a) in trainer.averages.enumerated() { meta["average\(k + 1).updates"] = String(a.updates) }
-        if let s = trainer.schedule { meta["schedule"] = s.savedState }
+        for (k, s) in trainer.schedules.enumerated() { meta[k == 0 ? "schedule" : "schedule\(k + 1)"] = s.savedState }
         meta["generator"] = [g.s.0, g.s.1, g.s.2, g.s.3].map(String.init).joined(separator: " ")
             + (g.spareNormal.map { " " + String($0.bitPattern) } ?? "")
         var record: [String: Any] = [
@@ -49,7 +49,7 @@ struct ResumeState {
             "train_loss": h.trainLoss.map { $0.bitPattern }, "val_loss": h.validationLoss.map { $0.bitPattern },
             "update_ratio": h.updateRatio.map { $0.bitPattern },
             "best_epoch": h.bestEpoch, "best": h.bestValidationAccuracy.bitPattern, "seconds": h.seconds.bitPattern,
-            "best_score": run.bestScore.bitPattern,
+            "best_score": run.bestScore.bitPattern, "skipped": h.skippedSteps,
         ]
         if let l = h.bestValidationLoss { record["best_val_loss"] = l.bitPattern }
         meta["history"] = String(decoding: try JSONSerialization.data(withJSONObject: record), as: UTF8.self)
@@ -89,7 +89,9 @@ struct ResumeState {
             }
             a.updates = Int(file.metadata["average\(k + 1).updates"] ?? "") ?? a.updates
         }
-        if let s = trainer.schedule, let saved = file.metadata["schedule"] { s.restore(saved) }
+        for (k, s) in trainer.schedules.enumerated() {
+            if let saved = file.metadata[k == 0 ? "schedule" : "schedule\(k + 1)"] { s.restore(saved) }
+        }
         let words = (file.metadata["generator"] ?? "").split(separator: " ").compactMap { UInt64($0) }
         guard words.count >= 4 else { throw fail("it has no generator state") }
         generator.state = Generator.State(s: (words[0], words[1], words[2], words[3]),
@@ -108,6 +110,8 @@ struct ResumeState {
             // (a state written before the score was kept: the accuracy was the score)
             bestScore = (d["best_score"] as? NSNumber).map { Double(bitPattern: $0.uint64Value) } ?? h.bestValidationAccuracy
             h.seconds = Double(bitPattern: (d["seconds"] as? NSNumber)?.uint64Value ?? 0)
+            h.skippedSteps = (d["skipped"] as? NSNumber)?.intValue ?? 0
+            trainer.skippedTotal = h.skippedSteps
         }
         // (saved mid-epoch, the history also holds that point's evaluation: one entry per whole epoch is kept)
         let iteration = Int(file.metadata["iteration"] ?? "") ?? 0

@@ -56,6 +56,8 @@ public struct TrainingHistory: Sendable {
     public var stopped: String?
     /// The epoch a resumed run carried on from.
     public var resumedFrom: Int?
+    /// Steps skipped for a non-finite loss or gradient (skip_nonfinite).
+    public var skippedSteps = 0
     /// Accuracy on the test set given to fit, with the parameters fit ends with.
     public var testAccuracy: Double?
 }
@@ -98,6 +100,10 @@ public final class Trainer {
         /// the step is the one a batch this many times larger would give. An
         /// epoch's last step takes what is left.
         public var accumulate = 1
+        /// Skip a step whose loss or gradient is not finite (optax's
+        /// apply_if_finite), up to this many in a row; then the run stops with
+        /// the cause as without it. 0: the first one stops the run.
+        public var skipNonFinite = 0
         /// Log into a folder that holds other files than a run's.
         public var overwrite = false
         /// Random flips and shifts of each training image, drawn per batch.
@@ -113,7 +119,12 @@ public final class Trainer {
     let model: Module
     let loss: LossFunction
     let optimizer: Optimizer
-    let schedule: Schedule?
+    /// The schedules train.fit steps (one per hyperparameter they drive, usually the rate's alone).
+    let schedules: [Schedule]
+    /// Steps skipped for a non-finite loss or gradient: in a row now, and in all.
+    var skippedInARow = 0, skippedTotal = 0
+    /// The first: the rate's, in config.json's "lr" and "schedule".
+    var schedule: Schedule? { schedules.first }
     let train: Dataset
     let validation: Dataset?
     let options: Options
@@ -137,7 +148,13 @@ public final class Trainer {
     /// The name the loss goes by in messages ("nn.SoftmaxCrossEntropy").
     var lossName: String { (configExtras["loss"].map { "nn." + $0.split(separator: "(").first.map(String.init)! }) ?? "the loss" }
 
-    public init(model: Module, loss: @escaping LossFunction, optimizer: Optimizer, schedule: Schedule? = nil,
+    public convenience init(model: Module, loss: @escaping LossFunction, optimizer: Optimizer, schedule: Schedule? = nil,
+                train: Dataset, validation: Dataset?, options: Options) throws {
+        try self.init(model: model, loss: loss, optimizer: optimizer, schedules: schedule.map { [$0] } ?? [], train: train,
+                      validation: validation, options: options)
+    }
+
+    public init(model: Module, loss: @escaping LossFunction, optimizer: Optimizer, schedules: [Schedule],
                 train: Dataset, validation: Dataset?, options: Options) throws {
         guard options.epochs > 0, options.batchSize > 0 else {
             throw RuntimeError(.argument, "train.fit", "epochs and batch must be positive (got \(options.epochs), \(options.batchSize))")
@@ -148,7 +165,7 @@ public final class Trainer {
         guard options.reg >= 0 else { throw RuntimeError(.argument, "train.fit", "reg must be non-negative, got \(options.reg)") }
         guard train.count > 0 else { throw RuntimeError(.argument, "train.fit", "the training set is empty") }
         if let dir = options.runDirectory { try RunFolder.checkLogFolder(dir, overwrite: options.overwrite, resume: options.resume) }
-        (self.model, self.loss, self.optimizer, self.schedule) = (model, loss, optimizer, schedule)
+        (self.model, self.loss, self.optimizer, self.schedules) = (model, loss, optimizer, schedules)
         (self.train, self.validation, self.options) = (train, validation, options)
     }
 
@@ -208,10 +225,14 @@ public final class Trainer {
                 if Trainer.interruptCheck?() == true {
                     throw RuntimeError(.interrupted, "train.fit", "interrupted at epoch \(epoch), iteration \(i + 1)")
                 }
+                let closes = (i + 1) % options.accumulate == 0 || i + 1 == limit
                 let value = try step(batch, epoch: epoch, iteration: i + 1, history: run.history,
-                                     opens: i % options.accumulate == 0 || i == skip, closes: (i + 1) % options.accumulate == 0 || i + 1 == limit)
-                run.history.loss.append(value)
+                                     opens: i % options.accumulate == 0 || i == skip || skippedInARow > 0, closes: closes)
                 run.iteration = i + 1
+                run.history.skippedSteps = skippedTotal
+                // a skipped step has no loss to record (it may be nan): the next batch opens afresh
+                guard let value else { continue }
+                run.history.loss.append(value)
                 for o in watchers {
                     if let why = try o.stepped(run) { run.history.stopped = why; break training }
                 }
@@ -224,7 +245,7 @@ public final class Trainer {
             try run.recordEpoch()
             for o in watchers { try o.epochEnded(run) }
             // (a fractional last epoch is not an epoch's end: a resumed run steps its schedule once, at the real end)
-            if let s = schedule, s.unit == .epoch, !run.isPartialEpoch { try s.step(metric: run.score) }
+            for s in schedules where s.unit == .epoch && !run.isPartialEpoch { try s.step(metric: run.score) }
             run.history.seconds = run.previousSeconds + run.elapsed
             for o in watchers {
                 if let why = try o.epochCommitted(run) { run.history.stopped = why; break training }
@@ -280,14 +301,15 @@ public final class Trainer {
     /// One batch's forward and backward pass; the optimizer steps when it `closes`
     /// an accumulation of `options.accumulate` batches (every batch without one).
     func step(_ batch: (inputs: Tensor, labels: Tensor), epoch: Int, iteration i: Int, history h: TrainingHistory,
-              opens: Bool = true, closes: Bool = true) throws -> Double {
+              opens: Bool = true, closes: Bool = true) throws -> Double? {
         if opens { optimizer.zeroGrad() }
         let l = try objective(batch)
         let value = try l.item()
         guard value.isFinite else {
             let shown = value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf")
             let at = "the loss became \(shown) at epoch \(epoch), iteration \(i) (step \(h.loss.count + 1))"
-            throw RuntimeError(.diverged, "train.fit", at + "; " + nonFiniteCause(batch))
+            try skipOrStop(at, batch, h)
+            return nil
         }
         if let factor = options.stopAbove, let first = h.loss.first, value > factor * first {
             throw RuntimeError(.diverged, "train.fit", String(format: "the loss exploded to %.4g at epoch %d, iteration %d, above %g× its initial %.4g; the learning rate is probably too high", value, epoch, i, factor, first))
@@ -296,11 +318,37 @@ public final class Trainer {
         guard closes else { return value }
         // SAM: the gradient again at the worst nearby weights, then back to w for the step
         try optimizer.sharpnessPass { try objective(batch).backward() }
+        if options.skipNonFinite > 0, !gradientsAreFinite() {
+            try skipOrStop("a gradient became nan or inf at epoch \(epoch), iteration \(i)", batch, h)
+            return value
+        }
+        skippedInARow = 0
         if let c = options.clip { try clipGradientNorm(optimizer.parameters, maxNorm: c) }
         try optimizer.step()
         for a in averages { try a.update() }
-        if let s = schedule, s.unit == .iteration { try s.step() }
+        for s in schedules where s.unit == .iteration { try s.step() }
         return value
+    }
+
+    /// With skip_nonfinite, counts a skipped step (and its gradients are
+    /// dropped); past the allowed run of them, or without it, stops the run
+    /// with the cause.
+    func skipOrStop(_ what: String, _ batch: (inputs: Tensor, labels: Tensor), _ h: TrainingHistory) throws {
+        guard options.skipNonFinite > 0, skippedInARow < options.skipNonFinite else {
+            let after = options.skipNonFinite > 0 ? " (after \(skippedInARow) skipped steps in a row)" : ""
+            throw RuntimeError(.diverged, "train.fit", what + after + "; " + nonFiniteCause(batch))
+        }
+        skippedInARow += 1
+        skippedTotal += 1
+        optimizer.zeroGrad()
+    }
+
+    /// Whether every gradient is finite (one pass over them, summed as squares).
+    func gradientsAreFinite() -> Bool {
+        optimizer.parameters.allSatisfy { p in
+            guard let g = p.grad else { return true }
+            return Optimizer.norm(g).isFinite
+        }
     }
 
     /// What a step minimises on a batch: the loss, plus the L2 penalty when `reg` is set.
@@ -345,9 +393,9 @@ public final class Trainer {
         let o = options
         var c: [String: Any] = [
             "epochs": Double(o.epochs - 1) + o.lastEpochFraction, "batch": o.batchSize, "reg": o.reg, "seed": o.seed,
-            "optimizer": optimizer.rule.name, "lr": schedule?.initialRate ?? optimizer.learningRate,
+            "optimizer": optimizer.rule.name, "lr": schedules.first { $0.hyperparameter == "lr" }?.initialRate ?? optimizer.learningRate,
             "optimizer_settings": optimizer.settings, "weight_decay": optimizer.weightDecay,
-            "schedule": schedule?.summary ?? "none",
+            "schedule": schedules.isEmpty ? "none" : schedules.map(\.summary).joined(separator: "; "),
             "model": ModuleSpec(model).record, "parameters": model.parameterCount,
             "train_size": train.count, "val_size": validation?.count ?? 0, "test_size": test?.count ?? 0,
             "targets": train.blocks != nil ? "tokens" : train.isClassification ? "classes" : "values",
@@ -355,12 +403,14 @@ public final class Trainer {
             "keep_best": o.keepBest, "keep": o.keep, "train_sample": o.trainAccuracySample, "log_every": o.logEvery,
             "resume": o.resume, "versions": ["optlab": optlabVersion, "openblas": "system"],
         ]
-        if let s = schedule {
-            var settings: [String: Any] = s.rule.config
-            settings["name"] = s.rule.name
-            settings["unit"] = s.unit.rawValue
-            c["schedule_settings"] = settings
+        let settings = schedules.map { s -> [String: Any] in
+            var d: [String: Any] = s.rule.config
+            d["name"] = s.rule.name
+            d["unit"] = s.unit.rawValue
+            if s.hyperparameter != "lr" { d["hyperparameter"] = s.hyperparameter }
+            return d
         }
+        if settings.count == 1 { c["schedule_settings"] = settings[0] } else if settings.count > 1 { c["schedule_settings"] = settings }
         if let b = train.blocks { c["block"] = b.length; c["vocabulary"] = train.classes }
         if let clip = o.clip { c["clip"] = clip }
         if let f = o.stopAbove { c["stop_above"] = f }

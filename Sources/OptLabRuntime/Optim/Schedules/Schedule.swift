@@ -15,28 +15,84 @@ public final class Schedule {
     public let rule: any ScheduleRule
     public let unit: Unit
     public let optimizer: Optimizer
+    /// What it drives: "lr", or another hyperparameter by its option name
+    /// ("momentum", "beta1", "weight_decay"), in every group that has it.
+    public let hyperparameter: String
+    /// The driven value when the schedule was made (lr0 for the rate; for
+    /// another hyperparameter, the first group's that has it).
     public let initialRate: Double
+    /// Per group, the value the schedule starts each group's from (nil: the
+    /// group's rule has no such hyperparameter). The rate's groups follow the
+    /// optimizer's rate in proportion, so it keeps only lr0.
+    let initialValues: [Double?]
+    /// Per group, the hyperparameter a schedule that cycles momentum moves
+    /// ("momentum" or "beta1", whichever the group's rule has), or nil.
+    let momentumNames: [String?]
     /// Steps taken (t) and what a metric-driven rule remembers.
     public internal(set) var state = ScheduleState()
     public var t: Int { state.t }
 
-    public init(_ rule: some ScheduleRule, optimizer: Optimizer, unit: Unit = .epoch) throws {
+    /// `initialRate` (for a composite, its first part's) replaces the driven
+    /// value the optimizer has now as the one the schedule starts from.
+    public init(_ rule: some ScheduleRule, optimizer: Optimizer, unit: Unit = .epoch, hyperparameter: String = "lr",
+                initialRate: Double? = nil) throws {
         try rule.validate()
         self.rule = rule
         self.unit = unit
         self.optimizer = optimizer
-        initialRate = optimizer.learningRate
-        if let r0 = rule.rate(at: 0, initial: initialRate) { optimizer.learningRate = r0 }
+        self.hyperparameter = hyperparameter
+        let metricDriven = try rule.rate(at: 0, initial: 1) == nil
+        if hyperparameter == "lr" {
+            self.initialRate = initialRate ?? optimizer.learningRate
+            initialValues = [self.initialRate]
+        } else {
+            guard !metricDriven else { throw RuntimeError(.argument, rule.name, "follows a watched metric: it drives the learning rate only") }
+            let values = optimizer.hyperparameterValues(hyperparameter)
+            guard let first = values.compactMap({ $0 }).first else {
+                let has = (["lr", "weight_decay"] + optimizer.rule.hyperparameters.keys.sorted()).joined(separator: ", ")
+                throw RuntimeError(.argument, rule.name, "the optimizer has no hyperparameter '\(hyperparameter)' to drive (it has \(has))")
+            }
+            self.initialRate = initialRate ?? first
+            initialValues = values
+        }
+        // per group, what a momentum cycle moves: its momentum, else its beta1
+        momentumNames = optimizer.groups.map { g in
+            guard rule.cyclesMomentum else { return nil }
+            let has = g.rule.hyperparameters
+            return (has["momentum"] ?? 0) > 0 ? "momentum" : has["beta1"] != nil ? "beta1" : nil
+        }
+        if rule.momentumAskedFor && momentumNames.allSatisfy({ $0 == nil }) {
+            throw RuntimeError(.argument, rule.name, "cycle_momentum needs an optimizer with momentum or beta1 (\(optimizer.rule.name) has neither)")
+        }
+        try apply(at: 0)
     }
 
-    /// The learning rate the rule gives at step t (a metric-driven rule: the current one).
-    public func rate(at t: Int) -> Double { rule.rate(at: t, initial: initialRate) ?? optimizer.learningRate }
+    /// The driven value the rule gives at step t, for the first group (a
+    /// metric-driven rule: the current rate).
+    public func rate(at t: Int) throws -> Double {
+        try rule.rate(at: t, initial: initialRate) ?? optimizer.learningRate
+    }
+
+    /// Sets what the schedule drives to its value at step t (nothing for a metric-driven rule).
+    func apply(at t: Int) throws {
+        if hyperparameter == "lr" {
+            if let r = try rule.rate(at: t, initial: initialRate) { optimizer.learningRate = r }
+        } else {
+            try optimizer.setHyperparameter(hyperparameter, initialValues.map { v in try v.flatMap { try rule.rate(at: t, initial: $0) } })
+        }
+        if let mu = rule.momentum(at: t) {
+            for (k, name) in momentumNames.enumerated() {
+                guard let name else { continue }
+                try optimizer.setHyperparameter(name, optimizer.groups.indices.map { $0 == k ? mu : nil })
+            }
+        }
+    }
 
     /// Advances one unit; `metric` (e.g. validation accuracy) drives a metric-driven rule.
     public func step(metric: Double? = nil) throws {
         state.t += 1
-        if let r = rule.rate(at: state.t, initial: initialRate) {
-            optimizer.learningRate = r
+        if try rule.rate(at: state.t, initial: initialRate) != nil {
+            try apply(at: state.t)
             return
         }
         optimizer.learningRate = try rule.next(&state, metric: metric, current: optimizer.learningRate)
@@ -44,7 +100,8 @@ public final class Schedule {
 
     /// "step_decay(every 5, factor 0.5)".
     public var summary: String {
-        rule.name + "(" + rule.config.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.shortDescription)" }.joined(separator: ", ") + ")"
+        let of = hyperparameter == "lr" ? "" : " of \(hyperparameter)"
+        return rule.name + "(" + rule.config.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.shortDescription)" }.joined(separator: ", ") + ")" + of
     }
 }
 
@@ -57,8 +114,15 @@ public protocol ScheduleRule: Sendable {
     var config: [String: Double] { get }
     /// Throws a `RuntimeError` naming a setting out of its range.
     func validate() throws
-    /// The rate at step t from the initial rate, or nil for a metric-driven rule.
-    func rate(at t: Int, initial lr0: Double) -> Double?
+    /// The rate at step t from the initial rate, or nil for a metric-driven
+    /// rule (a Lua function's may throw).
+    func rate(at t: Int, initial lr0: Double) throws -> Double?
+    /// Whether it also cycles momentum (torch's OneCycleLR and CyclicLR do).
+    var cyclesMomentum: Bool { get }
+    /// Whether the user asked for that, so an optimizer without momentum is refused.
+    var momentumAskedFor: Bool { get }
+    /// The momentum (or beta1) at step t when it cycles momentum.
+    func momentum(at t: Int) -> Double?
     /// A metric-driven rule's next rate, given what it remembers (`state`),
     /// the metric and the current rate.
     func next(_ state: inout ScheduleState, metric: Double?, current: Double) throws -> Double
@@ -66,6 +130,9 @@ public protocol ScheduleRule: Sendable {
 
 extension ScheduleRule {
     public func validate() throws {}
+    public var cyclesMomentum: Bool { false }
+    public var momentumAskedFor: Bool { false }
+    public func momentum(at t: Int) -> Double? { nil }
 
     /// A decay rate k: finite and non-negative, else an error naming it.
     func requireDecayRate(_ k: Double) throws {

@@ -245,3 +245,32 @@ test("optim.SAM: two passes a step, by hand with a closure and inside train.fit 
   o5:zero_grad(); mse(m5(xs), ys):backward(); o5:step()
   H.all_close(m4[3].weight:reshape{-1}, m5[3].weight:reshape{-1}:totable(), 0)
 end)
+
+test("optim.update_bn recomputes BatchNorm's statistics as the plain average over the batches (torch's update_bn)", function()
+  tensor.seed(11)
+  local m = nn.Sequential{nn.Linear(3, 4), nn.BatchNorm(4), nn.ReLU(), nn.Linear(4, 2)}:to("f64")
+  local xs = tensor.randn({10, 3}, "f64")
+  m:evaluate()
+  local n = optim.update_bn(m, xs, {batch = 4})
+  H.eq(n, 1, "one BatchNorm layer")
+  -- by hand: the Linear's outputs per batch (4, 4, 2 rows), their means and unbiased variances averaged
+  local z = m[1](xs)
+  local means, vars = tensor.zeros({4}, "f64"), tensor.zeros({4}, "f64")
+  for _, r in ipairs{{1, 4}, {5, 4}, {9, 2}} do
+    local b = z:narrow(1, r[1], r[2])
+    means = means + b:mean(1) / 3
+    vars = vars + b:var(1) / 3
+  end
+  H.all_close(m[2].running_mean, means:totable(), 1e-14, "the running mean")
+  H.all_close(m[2].running_var, vars:totable(), 1e-14, "the running variance: unbiased, averaged")
+  H.eq(m.training, false, "the mode it had is restored")
+  -- its momentum is back: one training step moves the statistics by 0.1 of the way
+  m:train()
+  local before = m[2].running_mean:clone()
+  m(xs)
+  local batch_mean = z:mean(1)
+  H.all_close(m[2].running_mean, (before * 0.9 + batch_mean * 0.1):totable(), 1e-14, "momentum 0.1 again")
+  H.eq(optim.update_bn(nn.Sequential{nn.Linear(3, 2)}, xs), 0, "no BatchNorm: nothing to do")
+  H.raises(function() optim.update_bn(m, "x") end, "data set or tensor of inputs expected")
+  H.raises(function() optim.update_bn(m, xs, {batch = 0}) end, "must be a positive size")
+end)

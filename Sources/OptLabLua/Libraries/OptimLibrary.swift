@@ -76,7 +76,33 @@ enum OptimLibrary {
 
     static let functions: [LuaFunction] = UpdateRules.all.map(constructor) + Schedules.all.map(constructor) + others
 
-    static let others: [LuaFunction] = [multi, select, sam] + composition + basics
+    static let others: [LuaFunction] = [multi, select, sam, updateBatchNorm] + composition + basics
+
+    /// `optim.update_bn(model, data [, {batch =}])`: torch's swa_utils.update_bn.
+    static let updateBatchNorm = LuaFunction("update_bn", "optim.update_bn(model, data [, {batch=256}])", """
+        Recomputes every BatchNorm layer's running mean and variance for the weights the model
+        holds now (an EMA or Polyak average copied in, Schedule-Free's x): the plain average over
+        data's batches (a data set, in order, or a tensor of inputs) of each batch's statistics,
+        as torch's swa_utils.update_bn. Modes and momenta are restored; returns the number of
+        BatchNorm layers (0: none, nothing run).
+          optim.update_bn(model, tr, {batch = 128})
+        """) { a in
+        try a.noArguments(after: 3)
+        let model = try a.module(1)
+        let o = try a.options(3, allowed: ["batch"])
+        let size = try o.integer("batch", default: 256)
+        guard size > 0 else { throw a.argumentError(3, "option 'batch' must be a positive size, got \(size)") }
+        let batches: [Tensor]
+        if let ds = a.state.object(at: 2, kind: Kind.dataset, as: DatasetBox.self)?.data {
+            batches = try ds.batches(size: size).map(\.inputs)
+        } else if let x = a.state.tensor(at: 2) {
+            guard x.rank > 0, x.shape[0] > 0 else { throw a.argumentError(2, "inputs with at least one example expected, got shape \(x.shape)") }
+            batches = try stride(from: 0, to: x.shape[0], by: size).map { try x.narrow(dim: 0, start: $0, length: Swift.min(size, x.shape[0] - $0)) }
+        } else {
+            throw a.typeError(2, expected: "data set or tensor of inputs")
+        }
+        return [.integer(try model.recomputeBatchNormStatistics(batches))]
+    }
 
     /// `optim.SAM(opt, {rho =, adaptive =})`: the optimizer made sharpness-aware.
     static let sam = LuaFunction("SAM", "optim.SAM(opt, {rho=0.05, adaptive=false})", """

@@ -6,7 +6,9 @@
 /// chain remains for inputs of another dtype than the parameters.
 public final class BatchNorm: Module {
     public let features: Int
-    public let momentum: Double, eps: Double
+    /// Set to 1/k for the k-th batch by `updateBatchNormStatistics` (a cumulative average).
+    public internal(set) var momentum: Double
+    public let eps: Double
 
     public init(_ features: Int, momentum: Double = 0.1, eps: Double = 1e-5, dtype: DType = .f32) throws {
         guard features > 0 else { throw RuntimeError(.argument, "BatchNorm", "features must be positive") }

@@ -7,7 +7,7 @@ import OptLabRuntime
 extension RunPage {
     /// In page order; each gives its sections' HTML (none when the run logged nothing for it).
     var sections: [() -> [String]] {
-        [lossSection, accuracySections, evaluationLossSection, learningRateSection, ratioSection, activationSections, layerGradientSection,
+        [lossSection, accuracySections, evaluationLossSection, learningRateSection, ratioSection, probeSections, activationSections, layerGradientSection,
          { weightImage().map { [$0] } ?? [] }]
     }
 
@@ -113,6 +113,48 @@ extension RunPage {
         let note = off.isEmpty ? "every weight's median ratio over the run is within 1e-4…1e-2"
             : "weights whose median ratio is outside 1e-4…1e-2: " + off.map { String(format: "%@ %.1e", $0.0, $0.1) }.joined(separator: ", ") + " (the rate may be too \(off[0].1 > 1e-2 ? "high" : "low") for them)"
         return [Report.section("Update/weight ratios", "per parameter, per logged step; " + note, c.svg)]
+    }
+
+    /// The optimizer's probes (train.fit{probes =}): one chart per probe, a
+    /// line per parameter, and one for the step's (clipping, skips, SAM).
+    func probeSections() -> [String] {
+        let steps = stepRecords, xs = stepEpochs
+        let keys = Set(steps.flatMap { $0.keys.filter { $0.hasPrefix("probe/") } })
+        guard !keys.isEmpty else { return [] }
+        // probe/<probe>/<parameter> → probe
+        var perParameter: [String: [String]] = [:], stepLevel: [String] = []
+        for k in keys {
+            let parts = k.split(separator: "/", maxSplits: 2).map(String.init)
+            if parts.count == 3 { perParameter[parts[1], default: []].append(k) } else { stepLevel.append(k) }
+        }
+        let order = ["grad_norm", "grad_norm_unclipped", "update_rms", "update_norm", "weight_norm", "effective_lr", "effective_lr_min",
+                     "effective_lr_max", "effective_lr_scale_invariant"]
+        let names = perParameter.keys.sorted { (order.firstIndex(of: $0) ?? order.count, $0) < (order.firstIndex(of: $1) ?? order.count, $1) }
+        var charts: [String] = []
+        for probe in names {
+            let series = perParameter[probe]!.sorted()
+            var c = Chart(title: probe, xLabel: "epoch", yLabel: probe)
+            let values = series.flatMap { self.series(steps, $0) }.filter { $0.isFinite && $0 > 0 }
+            c.logY = !values.isEmpty && (values.max()! / values.min()!) > 20
+            c.series = series.enumerated().map { i, k in
+                Chart.Series(String(k.split(separator: "/", maxSplits: 2)[2]), Chart.reduce(xs, self.series(steps, k)).points,
+                             color: Chart.palette[i % Chart.palette.count])
+            }
+            c.width = 420
+            c.height = 240
+            charts.append(c.svg)
+        }
+        if !stepLevel.isEmpty {
+            var c = Chart(title: "the step's", xLabel: "epoch", yLabel: "value")
+            c.series = stepLevel.sorted().enumerated().map { i, k in
+                Chart.Series(String(k.dropFirst(6)), Chart.reduce(xs, series(steps, k)).points, color: Chart.palette[i % Chart.palette.count])
+            }
+            c.width = 420
+            c.height = 240
+            charts.append(c.svg)
+        }
+        return [Report.section("Inside the optimizer", "the probes logged with each step, one chart a probe, a line a parameter (opt:probes() explains each)",
+                               "<div class=\"maps\">" + charts.joined() + "</div>")]
     }
 
     /// Per layer: activation and output-gradient histograms over epochs

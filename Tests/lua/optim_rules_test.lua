@@ -274,3 +274,72 @@ test("optim.update_bn recomputes BatchNorm's statistics as the plain average ove
   H.raises(function() optim.update_bn(m, "x") end, "data set or tensor of inputs expected")
   H.raises(function() optim.update_bn(m, xs, {batch = 0}) end, "must be a positive size")
 end)
+
+test("opt:probes() reads the optimizer's insides, each against its value worked by hand", function()
+  tensor.seed(5)
+  local w = tensor.randn({3, 4}, "f64"):requires_grad()
+  local g = tensor.randn({3, 4}, "f64")
+  w.name = "w"
+  local function step(opt) w.grad = g:clone(); opt:step(); return opt:probes().parameters.w end
+  local before = w:clone()
+  local adam = optim.Adam({w}, {lr = 1e-2})
+  local p = step(adam)
+  -- the first Adam step: v̂ = g², so the effective rate is lr/(|g| + eps) per element
+  local rates = (g:abs() + 1e-8):reciprocal() * 1e-2
+  H.close(p.effective_lr, rates:mean():item(), 1e-12, "effective_lr: the mean of lr/(√v̂+ε)")
+  H.close(p.effective_lr_min, rates:min():item(), 1e-12)
+  H.close(p.effective_lr_max, rates:max():item(), 1e-12)
+  H.close(p.grad_norm, g:norm():item(), 1e-12, "‖g‖")
+  -- the same in f32 (a vector kernel there)
+  local w32, g32 = w:detach():to("f32"):requires_grad(), g:to("f32")
+  w32.name = "w"; w32.grad = g32:clone()
+  local adam32 = optim.Adam({w32}, {lr = 1e-2}); adam32:step()
+  local p32 = adam32:probes().parameters.w
+  local v32 = g32 * g32 * 0.001 / (1 - 0.999)
+  local rates32 = (v32:sqrt() + 1e-8):reciprocal() * 1e-2
+  H.close(p32.effective_lr, rates32:mean():item(), 1e-5, "f32: the mean rate")
+  H.close(p32.effective_lr_max, rates32:max():item(), 1e-5, "f32: the largest")
+  H.close(p.m_norm, (g * 0.1):norm():item(), 1e-12, "‖m‖ = (1−b1)‖g‖")
+  H.close(p.v_norm, (g * g * 0.001):norm():item(), 1e-12, "‖v‖ = (1−b2)‖g²‖")
+  H.close(p.update_norm, (w - before):norm():item(), 1e-12, "‖Δw‖")
+  H.close(p.update_rms, (w - before):norm():item() / math.sqrt(12), 1e-12, "‖Δw‖/√n")
+  H.close(p.weight_norm, w:norm():item(), 1e-12, "‖w‖ after the step")
+  H.close(p.effective_lr_scale_invariant, 1e-2 / w:norm():item() ^ 2, 1e-12, "lr/‖w‖²")
+  -- momentum SGD: its velocity is −lr·g after one step; its rate is lr
+  local q = step(optim.SGD({w}, {lr = 0.1, momentum = 0.9}))
+  H.close(q.velocity_norm, 0.1 * g:norm():item(), 1e-12); H.eq(q.effective_lr, 0.1)
+  -- Muon: the residual of the Newton–Schulz output, here by hand (5 quintic iterations on the short side)
+  local muon = optim.Muon({w}, {lr = 0.02})
+  local r = step(muon)
+  local d = g + (g * 0.05 - g) * 0.95          -- Nesterov: lerp(g, B, 0.95) with B = 0.05·g
+  local x = d / d:norm():item()
+  for _ = 1, 5 do
+    local a = x:matmul(x:t())
+    x = x * 3.4445 + (a * -4.7750 + a:matmul(a) * 2.0315):matmul(x)
+  end
+  local residual = (x:matmul(x:t()) - tensor.eye(3, "f64")):norm():item() / math.sqrt(3)
+  H.close(r.orthogonality_residual, residual, 1e-10, "‖O·Oᵀ − I‖/√k")
+  H.raises(function() muon:probes({"gradient"}) end, "no probe family 'gradient'")
+  local only = muon:probes({"grad"}).parameters.w
+  H.eq(only.update_norm, nil, "only the families asked for")
+end)
+
+test("train.fit{probes = ...} logs them with every step record, and clipping is seen", function()
+  tensor.seed(6)
+  local xs = tensor.randn({64, 5}, "f64")
+  local ys = xs:matmul(tensor.randn({5, 1}, "f64"))
+  local m = nn.Sequential{nn.Linear(5, 1)}:to("f64")
+  local dir = os.tmpname(); os.remove(dir)
+  train.fit{model = m, loss = nn.MSE(), optimizer = optim.SGD(m, {lr = 0.01}), train = data.dataset(xs, ys, {targets = "values"}),
+    epochs = 1, batch = 16, clip = 1e-3, probes = {"grad", "effective_lr"}, log = dir, quiet = true}
+  local f = io.open(dir .. "/metrics.jsonl"); local first = f:read("l"); f:close()
+  H.eq(first:find('"probe/grad_norm/1.weight"', 1, true) ~= nil, true, "the gradient's norm per parameter")
+  H.eq(first:find('"probe/clipped":1', 1, true) ~= nil, true, "clip = 1e-3 fired")
+  H.eq(first:find('"probe/weight_norm', 1, true), nil, "families not asked for are not logged")
+  local unclipped = tonumber(first:match('"probe/grad_norm_unclipped/1.weight":([%d%.e%-]+)'))
+  local clipped = tonumber(first:match('"probe/grad_norm/1.weight":([%d%.e%-]+)'))
+  H.eq(unclipped > clipped, true, "the norm before clipping is the larger")
+  os.execute("rm -rf " .. dir)
+  H.raises(function() train.fit{model = m, loss = nn.MSE(), optimizer = optim.SGD(m, {lr = 0.01}),
+    train = data.dataset(xs, ys, {targets = "values"}), probes = {"moments"}, quiet = true} end, "option 'probes' lists families")
+end)

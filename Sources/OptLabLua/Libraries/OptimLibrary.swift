@@ -379,6 +379,26 @@ enum OptimLibrary {
             try a.optimizer(1).learningRate = v
             return []
         },
+        LuaFunction("probes", "opt:probes([families])", """
+        The optimizer's insides after the last step: per parameter name its gradient norm (and
+        before clipping), update norm and RMS, update/weight ratio, weight norm, the norm of each
+        state tensor (m_norm, v_norm, velocity_norm...), the effective rate (adaptive rules: mean,
+        min and max of lr/(√v̂+ε); lr/‖w‖² for scale-invariant weights) and the rule's own
+        (Muon's orthogonality_residual, Schedule-Free's average_weight, Adafactor's
+        relative_step); p.step has clipped, grad_norm_total and SAM's perturbation norm.
+        families picks some of "grad", "update", "state", "effective_lr", "rule".
+          local p = opt:probes(); print(p.parameters["1.weight"].update_rms)
+        """) { a in
+            let o = try a.optimizer(1)
+            var families: Set<String>?
+            if !a.isNoneOrNil(2) {
+                guard case .array(let items) = try a.value(2) else { throw a.typeError(2, expected: "list of probe families") }
+                families = Set(items.compactMap(\.string))
+            }
+            let p = try o.probes(families: families)
+            let params = p.parameters.map { name, values in (name, LuaValue.record(values.sorted { $0.key < $1.key }.map { ($0.key, .number($0.value)) })) }
+            return [.record([("parameters", .record(params)), ("step", .record(p.step.sorted { $0.key < $1.key }.map { ($0.key, .number($0.value)) }))])]
+        },
         LuaFunction("hyperparameters", "opt:hyperparameters([group])", """
         The hyperparameters of a group (the first by default) by option name, with lr and
         weight_decay: what the optimizer steps with now (schedules may have moved them).

@@ -5,7 +5,7 @@ import OptLabRuntime
 /// it ended).
 extension TrainLibrary {
     static let fitOptions = ["model", "loss", "optimizer", "schedule", "train", "val", "epochs", "batch", "reg", "seed",
-                             "log", "keep_best", "train_sample", "quiet", "average", "momentum", "stop_above", "resume", "budget", "clip", "skip_nonfinite",
+                             "log", "keep_best", "train_sample", "quiet", "average", "momentum", "stop_above", "resume", "budget", "clip", "skip_nonfinite", "probes",
                              "overwrite", "test", "augment", "log_every", "keep", "accumulate"]
     static let distillOptions = fitOptions.filter { $0 != "model" && $0 != "loss" } + ["teacher", "student", "temperature", "alpha"]
 
@@ -68,6 +68,20 @@ extension TrainLibrary {
                 let n = try o.integer("skip_nonfinite", default: 0)
                 guard n >= 0 else { throw a.argumentError(1, "option 'skip_nonfinite' must be true, false or the most steps to skip in a row, got \(n)") }
                 opts.skipNonFinite = n
+            }
+        }
+        if let v = o.value("probes"), !v.isNil {
+            switch v {
+            case .bool(let on): opts.probes = on ? Set(OptimizerProbes.families.keys) : nil
+            case .array(let items):
+                let names = try items.map { item -> String in
+                    guard let s = item.string, OptimizerProbes.families[s] != nil else {
+                        throw a.argumentError(1, "option 'probes' lists families of \(OptimizerProbes.families.keys.sorted().joined(separator: ", ")), got \(item.string.map { "'\($0)'" } ?? item.typeName)")
+                    }
+                    return s
+                }
+                opts.probes = Set(names)
+            default: throw a.argumentError(1, "option 'probes' must be true or a list of families, got \(v.typeName)")
             }
         }
         opts.accumulate = try o.integer("accumulate", default: 1)

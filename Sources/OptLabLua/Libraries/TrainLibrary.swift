@@ -25,7 +25,9 @@ enum TrainLibrary {
         passes 3× its initial value), clip (the gradients' global norm), accumulate = k
         (k batches' gradients per optimizer step, each loss divided by k; not with optim.SAM),
         skip_nonfinite = true (a step whose loss or gradient is NaN or infinite is skipped and
-        counted in h.skipped, up to 10 in a row, or the number given; then the run stops), log =
+        counted in h.skipped, up to 10 in a row, or the number given; then the run stops), probes =
+        true or a list of families ("grad", "update", "state", "effective_lr", "rule"; see
+        opt:probes) logged with every step record as probe/<key>/<parameter>, log =
         "runs/name" (a new folder; a previous run there is continued with resume =
         true or replaced with overwrite = true; config.json with every setting,
         metrics.jsonl every log_every = 1 iterations, checkpoints named with their

@@ -23,10 +23,20 @@ public final class TensorBoardWriter {
     }
 
     public func scalar(_ tag: String, _ value: Double, step: Int) throws {
-        var v = Proto()
-        v.string(1, tag)
-        v.float(2, Float(value))
-        try event(step: step, value: v)
+        try scalars([(tag, value)], step: step)
+    }
+
+    /// Several scalars of one step as one write (a step record with the
+    /// probes has a hundred: a write each cost more than the step).
+    public func scalars(_ values: [(tag: String, value: Double)], step: Int) throws {
+        var all: [UInt8] = []
+        for (tag, value) in values {
+            var v = Proto()
+            v.string(1, tag)
+            v.float(2, Float(value))
+            all += record(eventBytes(step: step, value: v))
+        }
+        if !all.isEmpty { try log.append(all) }
     }
 
     /// A histogram of `values`' finite elements (TensorBoard's HistogramProto:
@@ -81,21 +91,28 @@ public final class TensorBoardWriter {
     }
 
     private func event(step: Int, value: Proto) throws {
+        try write(eventBytes(step: step, value: value))
+    }
+
+    private func eventBytes(step: Int, value: Proto) -> [UInt8] {
         var summary = Proto()
         summary.message(1, value)
         var e = Proto()
         e.double(1, Date().timeIntervalSince1970)
         e.varint(2, UInt64(bitPattern: Int64(step)))
         e.message(5, summary)
-        try write(e.bytes)
+        return e.bytes
     }
 
     private func write(_ data: [UInt8]) throws {
+        try log.append(record(data))
+    }
+
+    /// TFRecord framing: length, its masked CRC, the data, its masked CRC.
+    private func record(_ data: [UInt8]) -> [UInt8] {
         var len = [UInt8](repeating: 0, count: 8)
         for i in 0..<8 { len[i] = UInt8(truncatingIfNeeded: UInt64(data.count) >> (8 * UInt64(i))) }
-        var record = len
-        record += le32(CRC32C.masked(len)) + data + le32(CRC32C.masked(data))
-        try log.append(record)
+        return len + le32(CRC32C.masked(len)) + data + le32(CRC32C.masked(data))
     }
 
     private func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * UInt32($0))) } }

@@ -53,6 +53,9 @@ public final class Optimizer {
     public private(set) var steps = 0
     /// Sharpness-aware minimisation's radius, when the optimizer is one (optim.SAM).
     public var sharpness: SharpnessAware?
+    /// ‖e‖ of SAM's last perturbation, and what the last clipping saw (for the probes).
+    var lastPerturbationNorm = 0.0
+    var lastClip: ClipRecord?
     var perturbedParameters: [Tensor] = [], perturbedFrom: [Tensor] = []
     /// True while the parameters hold the weights to evaluate rather than the
     /// ones to train at (a Schedule-Free rule's x rather than y).
@@ -129,6 +132,7 @@ public final class Optimizer {
 
     public func zeroGrad() {
         for p in parameters { p.zeroGrad() }
+        lastClip = nil
     }
 
     /// One update of every parameter that has a gradient and still requires

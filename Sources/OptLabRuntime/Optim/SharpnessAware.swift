@@ -31,10 +31,14 @@ extension Optimizer {
         }
         let scale = sam.rho / (total.squareRoot() + 1e-12)
         perturbedFrom = try held.map { try $0.clone() }
+        var moved = 0.0
         for (p, g) in zip(held, grads) {
             let e = sam.adaptive ? try p.mul(p).mul(g).mul(scale) : try g.mul(scale)
+            let n = Optimizer.norm(e)
+            moved += n * n
             try p.copy(from: p.add(e))
         }
+        lastPerturbationNorm = moved.squareRoot()
         perturbedParameters = held
     }
 

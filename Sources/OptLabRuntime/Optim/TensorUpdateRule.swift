@@ -25,7 +25,7 @@ extension TensorUpdateRule {
 public func clipGradientNorm(_ parameters: [Tensor], maxNorm: Double) throws -> Double {
     guard maxNorm > 0, maxNorm.isFinite else { throw RuntimeError(.argument, "clip_grad_norm", "max_norm must be positive, got \(maxNorm)") }
     var total = 0.0
-    for p in parameters { if let g = p.grad { total += try Tensor.withNoGrad { try g.to(.f64).mul(g.to(.f64)).sum().item() } } }
+    for p in parameters { if let g = p.grad { let n = Optimizer.norm(g); total += n * n } }
     let norm = total.squareRoot()
     let coefficient = maxNorm / (norm + 1e-6)
     if coefficient < 1 { for p in parameters { p.grad?.scaleInPlace(coefficient) } }

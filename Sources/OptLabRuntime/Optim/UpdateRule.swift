@@ -30,6 +30,11 @@ public protocol UpdateRule: Sendable {
     /// update the optimizer's decay before the update would not match
     /// (Adafactor takes its step size from the weights before their decay).
     var decaysWeightsItself: Bool { get }
+    /// The rate each element effectively steps with after step t, by probe key
+    /// (`Optim/Probes.swift`: lr unless the rule adapts it).
+    func effectiveRate(_ state: [Tensor], lr: Double, t: Int) throws -> [String: Double]
+    /// The rule's own probes after step t (Muon's orthogonality residual, ...).
+    func probes(_ x: Tensor, grad: Tensor?, state: [Tensor], lr: Double, t: Int) throws -> [String: Double]
     /// The formula: applies one update to `x` in place; `t` is the step
     /// number (from 1). Returns Σ(update²), for the update/weight ratio.
     func update<T: FloatElement>(_ x: UnsafeMutablePointer<T>, _ dx: UnsafePointer<T>, _ state: [UnsafeMutablePointer<T>],

@@ -137,6 +137,33 @@ public struct RunFolder {
         record.mapValues { $0.isFinite ? $0 as Any : String(describing: $0) as Any }
     }
 
+    /// The same as one line of JSON, written directly (keys sorted, numbers
+    /// as Swift prints them, which read back exactly): a step record with the
+    /// probes has a hundred keys, and JSONSerialization's sorting of them by
+    /// locale-aware comparison cost more than computing them.
+    public static func metricsLine(_ record: [String: Double]) -> [UInt8] {
+        var out = "{"
+        for (k, (key, v)) in record.sorted(by: { $0.key < $1.key }).enumerated() {
+            if k > 0 { out += "," }
+            out += jsonString(key) + ":" + (v.isFinite ? (v == v.rounded() && Swift.abs(v) < 1e15 ? String(Int(v)) : "\(v)") : jsonString("\(v)"))
+        }
+        out += "}\n"
+        return Array(out.utf8)
+    }
+
+    static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out + "\""
+    }
+
     /// One layer's histogram at one epoch, for the report: of its outputs
     /// (`kind` "activation", the default, written without the field) or of their gradients.
     public static func histogramRecord(epoch: Int, layer: String, _ h: Histogram, kind: String = "activation") -> [String: Any] {

@@ -104,6 +104,8 @@ public final class Trainer {
         /// apply_if_finite), up to this many in a row; then the run stops with
         /// the cause as without it. 0: the first one stops the run.
         public var skipNonFinite = 0
+        /// The optimizer's probe families logged with every step record (nil: none).
+        public var probes: Set<String>?
         /// Log into a folder that holds other files than a run's.
         public var overwrite = false
         /// Random flips and shifts of each training image, drawn per batch.
@@ -323,7 +325,7 @@ public final class Trainer {
             return value
         }
         skippedInARow = 0
-        if let c = options.clip { try clipGradientNorm(optimizer.parameters, maxNorm: c) }
+        if let c = options.clip { try optimizer.clipGradients(maxNorm: c) }
         try optimizer.step()
         for a in averages { try a.update() }
         for s in schedules where s.unit == .iteration { try s.step() }

@@ -5,6 +5,8 @@ final class TrainingRun {
     let trainer: Trainer
     let generator: Generator
     var history = TrainingHistory()
+    /// The last step record made, kept for the other observers at the same step (the probes are read once).
+    var lastStepRecord: (step: Int, record: [String: Double])?
     /// The best parameters so far, by the validation score (none without a validation set).
     var best: [Tensor]?
     var bestScore = -Double.infinity

@@ -29,6 +29,10 @@ double optlab_adam_f32(float *x, const float *g, float *m, float *v, ptrdiff_t n
 double optlab_momentum_f32(float *x, const float *g, float *v, ptrdiff_t n, float mu, float lr, int nesterov);
 double optlab_momentum_f32_as(int level, float *x, const float *g, float *v, ptrdiff_t n, float mu, float lr, int nesterov);
 
+/* Over n elements of a second moment v: *sum = Σ 1/(√(v·c) + eps) (root = 0:
+ * 1/(v·c + eps)), *lo and *hi v's least and largest (the probes' effective rate). */
+void optlab_rate_statistics_f32(const float *v, ptrdiff_t n, float c, float eps, int root, double *sum, float *lo, float *hi);
+
 /* For tests: the same with family `level` (0 baseline, 1 avx2, 2 avx512, or the best below it the CPU has). */
 double optlab_adam_f32_as(int level, float *x, const float *g, float *m, float *v, ptrdiff_t n, const struct optlab_adam *k);
 

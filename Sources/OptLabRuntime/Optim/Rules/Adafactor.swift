@@ -96,6 +96,11 @@ public struct AdafactorRule: WholeTensorRule {
         return x.dtype == .f32 ? run(Float.self) : run(Double.self)
     }
 
+    /// Its relative step ρ_t = min(lr, 1/√t) (the step is ρ_t·max(eps2, RMS(x))).
+    public func probes(_ x: Tensor, grad: Tensor?, state: [Tensor], lr: Double, t: Int) throws -> [String: Double] {
+        ["relative_step": Swift.min(lr, 1 / Double(Swift.max(t, 1)).squareRoot())]
+    }
+
     public static let kind = UpdateRuleKind("Adafactor", signature: "optim.Adafactor(params, {lr=1e-2, beta2_decay=-0.8, eps1=<dtype eps>, eps2=1e-3, d=1, weight_decay=0})", help: """
         Adafactor (Shazeer & Stern 2018), torch.optim.Adafactor: a matrix's second moment
         factored into row and column means (R + C numbers of state), no first moment,

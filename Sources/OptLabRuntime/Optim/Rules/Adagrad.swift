@@ -19,6 +19,10 @@ public struct AdagradRule: UpdateRule {
         return updateLoop(n) { i in c[i] += dx[i] * dx[i]; let u = -lrT * dx[i] / (c[i].squareRoot() + e); x[i] += u; return u }
     }
 
+    public func effectiveRate(_ state: [Tensor], lr: Double, t: Int) throws -> [String: Double] {
+        try adaptiveRate(state[0], lr: lr, correction: 1, eps: eps)
+    }
+
     public static let kind = UpdateRuleKind("Adagrad", signature: "optim.Adagrad(params, {lr=..., eps=1e-8})",
         help: "cache += dx²; x += −lr·dx/(√cache + eps).", options: [.init("eps", .number, default: 1e-8)]) { a in
         AdagradRule(eps: a.number("eps", default: 1e-8))

@@ -52,6 +52,11 @@ public struct AdamRule: UpdateRule {
         return optlab_adam_f32(x, dx, s[0], s[1], n, &k)
     }
 
+    /// lr/(√v̂ + eps), v̂ = v/(1 − b2^t).
+    public func effectiveRate(_ state: [Tensor], lr: Double, t: Int) throws -> [String: Double] {
+        try adaptiveRate(state[1], lr: lr, correction: 1 - Foundation.pow(beta2, Double(t)), eps: eps)
+    }
+
     static let options: [ConstructorParameter] = [.init("beta1", .number, default: 0.9), .init("beta2", .number, default: 0.999),
                                                   .init("eps", .number, default: 1e-8)]
     static func make(_ a: ConstructorArguments) -> any UpdateRule {

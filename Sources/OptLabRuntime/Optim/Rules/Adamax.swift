@@ -30,6 +30,11 @@ public struct AdamaxRule: UpdateRule {
         }
     }
 
+    /// lr/(1 − b1^t)/(u + eps), u the infinity norm's running maximum.
+    public func effectiveRate(_ state: [Tensor], lr: Double, t: Int) throws -> [String: Double] {
+        try adaptiveRate(state[1], lr: lr / (1 - Foundation.pow(beta1, Double(t))), correction: 1, eps: eps, root: false)
+    }
+
     public static let kind = UpdateRuleKind("Adamax", signature: "optim.Adamax(params, {lr=2e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0})", help: """
         Adamax (Kingma & Ba 2015, §7.1), torch.optim.Adamax: m = b1·m + (1−b1)·dx,
         u = max(b2·u, |dx| + eps), x −= lr/(1−b1^t)·m/u.

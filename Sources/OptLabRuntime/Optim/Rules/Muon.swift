@@ -79,6 +79,21 @@ public struct MuonRule: WholeTensorRule {
         return s * s
     }
 
+    /// How far the step's matrix is from orthogonal: ‖O·Oᵀ − I‖_F/√k over the
+    /// shorter side k, for O the Newton–Schulz output of the last step's
+    /// direction (its momentum buffer, mixed with the gradient when Nesterov's
+    /// and the gradient is still there). The quintic iteration is built to
+    /// leave singular values near 1, not at 1: 0.1–0.3 is its usual range.
+    public func probes(_ x: Tensor, grad: Tensor?, state: [Tensor], lr: Double, t: Int) throws -> [String: Double] {
+        let rows = x.shape[0], cols = x.count / Swift.max(rows, 1)
+        let direction = nesterov && grad != nil ? try Self.lerp(try grad!.to(x.dtype), state[0], momentum) : state[0]
+        var o = try orthogonalise(direction.reshape([rows, cols]))
+        if rows > cols { o = try o.t() }
+        let k = Swift.min(rows, cols)
+        let residual = try o.matmul(o.t()).sub(Tensor.eye(k, dtype: x.dtype)).norm().item()
+        return ["orthogonality_residual": residual / Double(k).squareRoot()]
+    }
+
     public static let kind = UpdateRuleKind("Muon", signature: "optim.Muon(params, {lr=1e-3, momentum=0.95, nesterov=true, ns_steps=5, eps=1e-7, adjust_lr=\"original\", flatten=false, weight_decay=0.1})", help: """
         Muon (Jordan et al. 2024; github.com/KellerJordan/Muon), torch.optim.Muon: momentum
         SGD whose update matrix is orthogonalised by ns_steps of a quintic Newton–Schulz

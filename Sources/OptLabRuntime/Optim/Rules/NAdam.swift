@@ -64,6 +64,10 @@ public struct NAdamRule: WholeTensorRule {
         return elementwisePass(x, g, state, f32: pass, f64: pass).update
     }
 
+    public func effectiveRate(_ state: [Tensor], lr: Double, t: Int) throws -> [String: Double] {
+        try adaptiveRate(state[1], lr: lr, correction: 1 - Foundation.pow(beta2, Double(t)), eps: eps)
+    }
+
     public static let kind = UpdateRuleKind("NAdam", signature: "optim.NAdam(params, {lr=2e-3, beta1=0.9, beta2=0.999, eps=1e-8, momentum_decay=4e-3, weight_decay=0, decoupled_weight_decay=false})", help: """
         Adam with Nesterov momentum (Dozat 2016), torch.optim.NAdam: μ_t = b1·(1 − ½·0.96^(t·momentum_decay)),
         x −= lr·(1−μ_t)/(1−Πμ)·dx/d + lr·μ_{t+1}/(1−Πμ·μ_{t+1})·m/d with d = √(v/(1−b2^t)) + eps.

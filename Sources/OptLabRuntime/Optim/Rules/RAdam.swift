@@ -51,6 +51,10 @@ public struct RAdamRule: UpdateRule {
         }
     }
 
+    public func effectiveRate(_ state: [Tensor], lr: Double, t: Int) throws -> [String: Double] {
+        try adaptiveRate(state[1], lr: lr, correction: 1 - Foundation.pow(beta2, Double(t)), eps: eps)
+    }
+
     public static let kind = UpdateRuleKind("RAdam", signature: "optim.RAdam(params, {lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0, decoupled_weight_decay=false})", help: """
         Rectified Adam (Liu et al. 2020), torch.optim.RAdam: Adam's step scaled by the
         rectification r_t once ρ_t = ρ∞ − 2t·b2^t/(1−b2^t) > 5 (ρ∞ = 2/(1−b2) − 1),

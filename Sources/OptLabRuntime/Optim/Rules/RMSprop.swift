@@ -25,6 +25,10 @@ public struct RMSpropRule: UpdateRule {
         }
     }
 
+    public func effectiveRate(_ state: [Tensor], lr: Double, t: Int) throws -> [String: Double] {
+        try adaptiveRate(state[0], lr: lr, correction: 1, eps: eps)
+    }
+
     public static let kind = UpdateRuleKind("RMSprop", signature: "optim.RMSprop(params, {lr=..., decay=0.99, eps=1e-8})",
         help: "cache = decay·cache + (1−decay)·dx²; x += −lr·dx/(√cache + eps).",
         options: [.init("decay", .number, default: 0.99), .init("eps", .number, default: 1e-8)]) { a in

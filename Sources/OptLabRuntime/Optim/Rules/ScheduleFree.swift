@@ -91,6 +91,19 @@ public struct ScheduleFreeRule: ParameterSwitchingRule {
     public func toEvaluation(_ x: Tensor, _ state: [Tensor]) throws { try interpolate(x, state, weight: 1 - 1 / beta) }
     public func toTraining(_ x: Tensor, _ state: [Tensor]) throws { try interpolate(x, state, weight: 1 - beta) }
 
+    /// The weight c_t of the last step's iterate in the average x.
+    public func probes(_ x: Tensor, grad: Tensor?, state: [Tensor], lr: Double, t: Int) throws -> [String: Double] {
+        let (lrMax, weightSum) = (try state[state.count - 2].item(), try state[state.count - 1].item())
+        let weight = Foundation.pow(Double(t), r) * Foundation.pow(lrMax, weightPower)
+        return ["average_weight": weightSum == 0 ? 0 : weight / weightSum]
+    }
+
+    public func effectiveRate(_ state: [Tensor], lr: Double, t: Int) throws -> [String: Double] {
+        let rate = lr * (t <= warmup ? Double(t) / Double(Swift.max(warmup, 1)) : 1)
+        guard adaptive else { return ["effective_lr": rate] }
+        return try adaptiveRate(state[1], lr: rate, correction: 1 - Foundation.pow(beta2, Double(t)), eps: eps)
+    }
+
     static let shared: [ConstructorParameter] = [.init("warmup", .size, default: 0), .init("r", .number, default: 0),
                                                  .init("weight_lr_power", .number, default: 2, range: .nonNegative)]
 

@@ -17,7 +17,7 @@ final class RunLogObserver: TrainingObserver {
 
     func log(_ record: [String: Double]) throws {
         if metrics == nil { metrics = try folder.metricsLog() }
-        try metrics?.appendJSONLine(RunFolder.metricsRecord(record))
+        try metrics?.append(RunFolder.metricsLine(record))
     }
 
     func logHistogram(_ record: [String: Any]) throws {
@@ -42,10 +42,19 @@ final class RunLogObserver: TrainingObserver {
     /// The loss, lr and every parameter's update/weight ratio at this step;
     /// `at` places it exactly (epochs done, fractional: 0.21 is iteration 10 of 47).
     static func stepRecord(_ run: TrainingRun) -> [String: Double] {
+        if let last = run.lastStepRecord, last.step == run.step { return last.record }
         let opt = run.trainer.optimizer
         var record: [String: Double] = ["iteration": Double(run.step), "epoch": Double(run.epoch), "at": run.at,
                                         "loss": run.history.loss.last ?? 0, "lr": opt.learningRate]
         for (p, r) in zip(opt.parameters, opt.updateRatios) { record["ratio/" + (p.name ?? "?")] = r }
+        if let families = run.trainer.options.probes, let probes = try? opt.probes(families: families) {
+            for (name, values) in probes.parameters {
+                for (k, v) in values where k != "update_ratio" && v.isFinite { record["probe/\(k)/\(name)"] = v }
+            }
+            for (k, v) in probes.step where v.isFinite { record["probe/" + k] = v }
+            record["probe/skipped"] = Double(run.history.skippedSteps)
+        }
+        run.lastStepRecord = (run.step, record)
         return record
     }
 

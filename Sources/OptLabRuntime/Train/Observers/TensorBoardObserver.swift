@@ -8,7 +8,8 @@ final class TensorBoardObserver: TrainingObserver {
 
     func stepped(_ run: TrainingRun) throws -> String? {
         guard run.step % run.trainer.options.logEvery == 0 else { return nil }
-        for (k, v) in RunLogObserver.stepRecord(run) where k != "iteration" && k != "epoch" && k != "at" { try board.scalar(k, v, step: run.step) }
+        let values = RunLogObserver.stepRecord(run).filter { $0.key != "iteration" && $0.key != "epoch" && $0.key != "at" }
+        try board.scalars(values.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, step: run.step)
         return nil
     }
 

@@ -1,0 +1,130 @@
+import CKernels
+import Foundation
+
+/// What the optimizer's insides show after a step (`opt:probes()`,
+/// `train.fit{probes =}`): per parameter its gradient, its update, the
+/// norms of its state and its effective rate, and each rule's own
+/// quantities; per step whether clipping fired and SAM's perturbation.
+///
+/// The update's norm and the weights' are summed during the step itself;
+/// everything else is read from the gradients and state the step left, when
+/// asked for, so an optimizer nobody probes pays nothing.
+public struct OptimizerProbes: Sendable {
+    /// Per parameter (named as the model names it), its probes by key.
+    public var parameters: [(name: String, values: [String: Double])] = []
+    /// The step's: "clipped" (1 or 0), "grad_norm_total" before clipping, "sam_perturbation_norm".
+    public var step: [String: Double] = [:]
+
+    /// The families a caller may pick, and the keys each gives.
+    public static let families: [String: String] = [
+        "grad": "grad_norm (now), grad_norm_unclipped (before clipping)",
+        "update": "update_norm, update_rms, update_ratio, weight_norm",
+        "state": "<state>_norm for each state tensor (m, v, velocity, ...)",
+        "effective_lr": "effective_lr (mean; _min, _max for adaptive rules: lr/(√v̂+ε)), effective_lr_scale_invariant (lr/‖w‖²)",
+        "rule": "the rule's own: Muon's orthogonality_residual, Schedule-Free's average_weight, Adafactor's relative_step",
+    ]
+}
+
+extension Optimizer {
+    /// The probes of the last step, of `families` (all when nil).
+    public func probes(families: Set<String>? = nil) throws -> OptimizerProbes {
+        if let unknown = families?.first(where: { OptimizerProbes.families[$0] == nil }) {
+            throw RuntimeError(.argument, "probes", "no probe family '\(unknown)' (there are \(OptimizerProbes.families.keys.sorted().joined(separator: ", ")))")
+        }
+        func wants(_ f: String) -> Bool { families?.contains(f) ?? true }
+        var out = OptimizerProbes()
+        for group in groups {
+            let lr = learningRate * group.learningRateScale
+            for i in group.indices {
+                let p = parameters[i]
+                var v: [String: Double] = [:]
+                if wants("grad") {
+                    if let g = p.grad { v["grad_norm"] = Optimizer.norm(try g.to(p.dtype)) }
+                    if let raw = lastClip?.norms[i] { v["grad_norm_unclipped"] = raw }
+                }
+                if wants("update") {
+                    v["update_norm"] = lastUpdateNorms[i]
+                    v["update_rms"] = lastUpdateNorms[i] / Double(Swift.max(p.count, 1)).squareRoot()
+                    v["update_ratio"] = updateRatios[i]
+                    v["weight_norm"] = lastParameterNorms[i]
+                }
+                if wants("state") {
+                    for (name, s) in zip(group.rule.stateNames, state[i]) where s.count > 1 { v[name + "_norm"] = Optimizer.norm(s) }
+                }
+                if wants("effective_lr") {
+                    for (k, x) in try group.rule.effectiveRate(state[i], lr: lr, t: steps) { v[k] = x }
+                    if p.rank >= 2, lastParameterNorms[i] > 0 { v["effective_lr_scale_invariant"] = lr / (lastParameterNorms[i] * lastParameterNorms[i]) }
+                }
+                if wants("rule") {
+                    for (k, x) in try group.rule.probes(p, grad: p.grad, state: state[i], lr: lr, t: steps) { v[k] = x }
+                }
+                out.parameters.append((p.name ?? "#\(i + 1)", v))
+            }
+        }
+        if let clip = lastClip { out.step["clipped"] = clip.clipped ? 1 : 0; out.step["grad_norm_total"] = clip.total }
+        if sharpness != nil { out.step["sam_perturbation_norm"] = lastPerturbationNorm }
+        return out
+    }
+
+    /// Clips the gradients' global norm to `maxNorm` and remembers, for the
+    /// probes, each one's norm before and whether it fired.
+    @discardableResult
+    public func clipGradients(maxNorm: Double) throws -> Double {
+        guard maxNorm > 0, maxNorm.isFinite else { throw RuntimeError(.argument, "clip_grad_norm", "max_norm must be positive, got \(maxNorm)") }
+        var norms = [Double?](repeating: nil, count: parameters.count)
+        var total = 0.0
+        for (i, p) in parameters.enumerated() {
+            guard let g = p.grad else { continue }
+            let n = Optimizer.norm(g)
+            norms[i] = n
+            total += n * n
+        }
+        let norm = total.squareRoot(), coefficient = maxNorm / (norm + 1e-6)
+        if coefficient < 1 { for p in parameters { p.grad?.scaleInPlace(coefficient) } }
+        lastClip = ClipRecord(norms: norms, total: norm, clipped: coefficient < 1)
+        return norm
+    }
+}
+
+/// What the last clipping saw: each gradient's norm before it, their global
+/// norm, and whether it scaled them.
+struct ClipRecord {
+    let norms: [Double?]
+    let total: Double
+    let clipped: Bool
+}
+
+extension UpdateRule {
+    /// The rate each element effectively steps with: `lr` for a rule that
+    /// does not adapt it (SGD, momentum, sign-based and orthogonalised rules).
+    public func effectiveRate(_ state: [Tensor], lr: Double, t: Int) throws -> [String: Double] { ["effective_lr": lr] }
+    /// The rule's own quantities (none by default).
+    public func probes(_ x: Tensor, grad: Tensor?, state: [Tensor], lr: Double, t: Int) throws -> [String: Double] { [:] }
+}
+
+/// lr/(√(v/correction) + eps) over the elements of a second-moment state:
+/// mean, least and largest, as effective_lr, effective_lr_min, effective_lr_max.
+/// The rate falls as v grows, so its least and largest come from v's largest
+/// and least; f32 runs a CKernels vector loop (a Swift loop cost a fifth of
+/// an MLP step).
+func adaptiveRate(_ v: Tensor, lr: Double, correction: Double, eps: Double, root: Bool = true) throws -> [String: Double] {
+    guard v.count > 0 else { return [:] }
+    func rate(_ x: Double) -> Double {
+        let d = x / correction
+        return lr / ((root ? d.squareRoot() : d) + eps)
+    }
+    if v.dtype == .f32 {
+        var (sum, lo, hi) = (0.0, Float(0), Float(0))
+        optlab_rate_statistics_f32(v.ptr(Float.self), v.count, Float(1 / correction), Float(eps), root ? 1 : 0, &sum, &lo, &hi)
+        return ["effective_lr": lr * sum / Double(v.count), "effective_lr_min": rate(Double(hi)), "effective_lr_max": rate(Double(lo))]
+    }
+    let p = v.ptr(Double.self)
+    var (sum, lo, hi) = (0.0, Double.infinity, -Double.infinity)
+    for j in 0..<v.count {
+        let d = p[j] / correction
+        sum += 1 / ((root ? d.squareRoot() : d) + eps)
+        lo = Swift.min(lo, p[j])
+        hi = Swift.max(hi, p[j])
+    }
+    return ["effective_lr": lr * sum / Double(v.count), "effective_lr_min": rate(hi), "effective_lr_max": rate(lo)]
+}

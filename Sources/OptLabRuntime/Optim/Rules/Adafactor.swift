@@ -53,29 +53,42 @@ public struct AdafactorRule: WholeTensorRule {
                 let (rv, cv) = (state[0].ptr(T.self), state[1].ptr(T.self))
                 for b in 0..<(n / (rows * cols)) {
                     let base = gp + b * rows * cols, r0 = rv + b * rows, c0 = cv + b * cols
-                    let colSums = UnsafeMutablePointer<Double>.allocate(capacity: cols)
+                    // row means of g² per row, and per range of rows its column sums (added in range order)
+                    let pieces = Swift.max(1, Swift.min(Parallel.threads, rows * cols / (Optimizer.grain / 2)))
+                    let colSums = UnsafeMutablePointer<Double>.allocate(capacity: cols * pieces)
                     defer { colSums.deallocate() }
-                    colSums.initialize(repeating: 0, count: cols)
-                    for r in 0..<rows {
-                        var sum = 0.0
-                        let row = base + r * cols
-                        for c in 0..<cols { let v = Double(row[c]); sum += v * v; colSums[c] += v * v }
-                        let norm = sum.squareRoot()
-                        r0[r] = T(lerp(Double(r0[r]), norm * norm / Double(cols), weight))
+                    colSums.initialize(repeating: 0, count: cols * pieces)
+                    Parallel.forRanges(pieces, grain: 2) { pr in
+                        for piece in pr {
+                            let sums = colSums + piece * cols
+                            for r in (rows * piece / pieces)..<(rows * (piece + 1) / pieces) {
+                                var sum = 0.0
+                                let row = base + r * cols
+                                for c in 0..<cols { let v = Double(row[c]); sum += v * v; sums[c] += v * v }
+                                let norm = sum.squareRoot()
+                                r0[r] = T(lerp(Double(r0[r]), norm * norm / Double(cols), weight))
+                            }
+                        }
                     }
                     for c in 0..<cols {
-                        let norm = colSums[c].squareRoot()
+                        var total = 0.0
+                        for piece in 0..<pieces { total += colSums[piece * cols + c] }
+                        let norm = total.squareRoot()
                         c0[c] = T(lerp(Double(c0[c]), norm * norm / Double(rows), weight))
                     }
                     var rowMean = 0.0
                     for r in 0..<rows { rowMean += Double(r0[r]) }
                     rowMean = Swift.max(rowMean / Double(rows), e1)
-                    for r in 0..<rows {
-                        let out = up + b * rows * cols + r * cols, row = base + r * cols
-                        for c in 0..<cols {
-                            // (r·c)/mean, as torch's (row_var @ col_var).div_(mean)
-                            let estimate = Swift.max(Double(r0[r]) * Double(c0[c]) / rowMean, e1 * e1)
-                            out[c] = 1 / estimate.squareRoot() * Double(row[c])
+                    let floor = e1 * e1
+                    Parallel.forRanges(rows, grain: Swift.max(2, Optimizer.grain / Swift.max(cols, 1))) { rr in
+                        for r in rr {
+                            let out = up + b * rows * cols + r * cols, row = base + r * cols
+                            let rowVar = Double(r0[r])
+                            for c in 0..<cols {
+                                // (r·c)/mean, as torch's (row_var @ col_var).div_(mean)
+                                let estimate = Swift.max(rowVar * Double(c0[c]) / rowMean, floor)
+                                out[c] = 1 / estimate.squareRoot() * Double(row[c])
+                            }
                         }
                     }
                 }
@@ -87,10 +100,9 @@ public struct AdafactorRule: WholeTensorRule {
                     up[i] = 1 / Swift.max(Double(vp[i]), e1 * e1).squareRoot() * gi
                 }
             }
-            var sq = 0.0
-            for i in 0..<n { sq += up[i] * up[i] }
+            let sq = Parallel.sum(n, grain: Optimizer.grain) { r in sumOfSquares(UnsafePointer(up + r.lowerBound), r.count) }
             let scale = alpha / Swift.max(1, sq.squareRoot() / (Double(n).squareRoot() * d))
-            for i in 0..<n { xp[i] = T(Double(xp[i]) + -scale * up[i]) }
+            Parallel.forRanges(n, grain: Optimizer.grain) { r in for i in r { xp[i] = T(Double(xp[i]) + -scale * up[i]) } }
             return sq * scale * scale
         }
         return x.dtype == .f32 ? run(Float.self) : run(Double.self)

@@ -80,3 +80,45 @@ import Testing
         }
     }
 }
+
+/// Adagrad's, RMSprop's, Adamax's, Adadelta's and ASGD's f32 kernels against the rules' Swift
+/// formulas: the same parameters and state bit for bit on every instruction
+/// set, at odd lengths and offsets, with NaN and infinities among the gradients.
+@Suite struct AdaptiveRuleKernelTests {
+    @Test(arguments: [0, 1, 2])
+    func theKernelsGiveTheFormulasBits(_ level: Int32) {
+        // ASGD at step 1 (ax = x) and at step 5 past t0 = 2 (ax averages, μ = 1/2)
+        let eta5 = 1e-2 / Foundation.pow(1 + 1e-4 * 1e-2 * 4, 0.75)
+        let rules: [(Int32, any UpdateRule, [Float], Int)] = [
+            (0, AdagradRule(eps: 1e-8), [1e-2, 1e-8], 1),
+            (1, RMSpropRule(decay: 0.99, eps: 1e-8), [1e-2, 1e-8, 0.99], 1),
+            (2, AdamaxRule(beta1: 0.9, beta2: 0.999, eps: 1e-8), [Float(1e-2 / (1 - 0.9)), 1e-8, 1 - Float(0.9), 0.999], 1),
+            (3, AdadeltaRule(rho: 0.9, eps: 1e-6), [1e-2, 1e-6, 0.9], 1),
+            (4, ASGDRule(lambd: 1e-4, alpha: 0.75, t0: 1e6), [Float(1 - 1e-4 * 1e-2), 1e-2, 1, 1], 1),
+            (4, ASGDRule(lambd: 1e-4, alpha: 0.75, t0: 2), [Float(1 - 1e-4 * eta5), Float(eta5), 0.5, 0], 5),
+        ]
+        for (code, rule, k, step) in rules {
+            for (n, offset) in [(1, 0), (15, 1), (17, 3), (4111, 5), (9000, 2)] {
+                let a = AdamKernelTests.inputs(n + offset, seed: UInt64(n * 13 + offset))
+                var (x1, s01, s11) = (a.x, a.v, a.v.map { $0 + 0.5 }), (x2, s02, s12) = (a.x, a.v, a.v.map { $0 + 0.5 })
+                let g = a.g
+                let sq1 = x1.withUnsafeMutableBufferPointer { x in s01.withUnsafeMutableBufferPointer { s0 in s11.withUnsafeMutableBufferPointer { s1 in
+                    g.withUnsafeBufferPointer { g in
+                        rule.update(x.baseAddress! + offset, g.baseAddress! + offset,
+                                    code == 2 || code == 3 ? [s0.baseAddress! + offset, s1.baseAddress! + offset] : [s0.baseAddress! + offset],
+                                    count: n, lr: 1e-2, t: step)
+                    } } } }
+                let sq2 = x2.withUnsafeMutableBufferPointer { x in s02.withUnsafeMutableBufferPointer { s0 in s12.withUnsafeMutableBufferPointer { s1 in
+                    g.withUnsafeBufferPointer { g in
+                        optlab_adaptive_rule_f32_as(level, code, x.baseAddress! + offset, g.baseAddress! + offset, s0.baseAddress! + offset,
+                                                    s1.baseAddress! + offset, n, k)
+                    } } } }
+                let what = "\(rule.name), n \(n), level \(level)"
+                #expect(x1.map(\.bitPattern) == x2.map(\.bitPattern), "x, \(what)")
+                #expect(s01.map(\.bitPattern) == s02.map(\.bitPattern), "state 1, \(what)")
+                #expect(s11.map(\.bitPattern) == s12.map(\.bitPattern), "state 2, \(what)")
+                #expect(sq1 == sq2 || (sq1.isNaN && sq2.isNaN) || abs(sq1 - sq2) <= 1e-5 * abs(sq1), "Σu² \(sq1) vs \(sq2), \(what)")
+            }
+        }
+    }
+}

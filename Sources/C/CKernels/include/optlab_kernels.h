@@ -33,6 +33,14 @@ double optlab_momentum_f32_as(int level, float *x, const float *g, float *v, ptr
  * 1/(v·c + eps)), *lo and *hi v's least and largest (the probes' effective rate). */
 void optlab_rate_statistics_f32(const float *v, ptrdiff_t n, float c, float eps, int root, double *sum, float *lo, float *hi);
 
+/* One step of an elementwise rule on n elements of x (rule 0 Adagrad, 1
+ * RMSprop: s0 the cache; 2 Adamax: s0 m, s1 u; 3 Adadelta: s0 square_avg, s1
+ * acc_delta; 4 ASGD: s0 ax), constants k = {lr, eps} (Adagrad), {lr, eps,
+ * decay} (RMSprop), {lr/(1−b1^t), eps, 1−b1, b2} (Adamax), {lr, eps, rho}
+ * (Adadelta), {1−λη, η, μ, μ == 1} (ASGD); returns the sum of the squared changes. */
+double optlab_adaptive_rule_f32(int rule, float *x, const float *g, float *s0, float *s1, ptrdiff_t n, const float *k);
+double optlab_adaptive_rule_f32_as(int level, int rule, float *x, const float *g, float *s0, float *s1, ptrdiff_t n, const float *k);
+
 /* For tests: the same with family `level` (0 baseline, 1 avx2, 2 avx512, or the best below it the CPU has). */
 double optlab_adam_f32_as(int level, float *x, const float *g, float *m, float *v, ptrdiff_t n, const struct optlab_adam *k);
 

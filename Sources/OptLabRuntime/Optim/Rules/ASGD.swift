@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Averaged SGD (Polyak & Juditsky 1992; Bottou's schedule), as
@@ -33,6 +34,16 @@ public struct ASGDRule: UpdateRule {
             if mu != 1 { ax[i] += (x[i] - ax[i]) * m } else { ax[i] = x[i] }
             return x[i] - before
         }
+    }
+
+    /// f32 runs CKernels' vector loop (the same formula and bits).
+    public func apply(_ x: UnsafeMutablePointer<Float>, _ dx: UnsafePointer<Float>, _ s: [UnsafeMutablePointer<Float>],
+                      count n: Int, lr: Double, t: Int) -> Double {
+        let done = Double(t - 1)
+        let eta = t == 1 ? lr : lr / Foundation.pow(1 + lambd * lr * done, alpha)
+        let mu = t == 1 ? 1 : 1 / Swift.max(1, done - t0)
+        let k: [Float] = [Float(1 - lambd * eta), Float(eta), Float(mu), mu == 1 ? 1 : 0]
+        return optlab_adaptive_rule_f32(4, x, dx, s[0], s[0], n, k)
     }
 
     public static let kind = UpdateRuleKind("ASGD", signature: "optim.ASGD(params, {lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0})", help: """

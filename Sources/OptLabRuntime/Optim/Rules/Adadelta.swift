@@ -1,3 +1,4 @@
+import CKernels
 /// Adadelta (Zeiler 2012), as torch.optim.Adadelta (lr scales the step, 1 by default):
 /// ```
 /// s = ρ·s + (1−ρ)·dx²;  δ = √(a + eps)/√(s + eps) · dx;  a = ρ·a + (1−ρ)·δ²
@@ -26,6 +27,13 @@ public struct AdadeltaRule: UpdateRule {
             x[i] += d
             return d
         }
+    }
+
+    /// f32 runs CKernels' vector loop (the same formula and bits).
+    public func apply(_ x: UnsafeMutablePointer<Float>, _ dx: UnsafePointer<Float>, _ s: [UnsafeMutablePointer<Float>],
+                      count n: Int, lr: Double, t: Int) -> Double {
+        let k: [Float] = [Float(lr), Float(eps), Float(rho)]
+        return optlab_adaptive_rule_f32(3, x, dx, s[0], s[1], n, k)
     }
 
     public static let kind = UpdateRuleKind("Adadelta", signature: "optim.Adadelta(params, {lr=1, rho=0.9, eps=1e-6, weight_decay=0})", help: """

@@ -1,3 +1,4 @@
+import CKernels
 /// Adagrad: a per-parameter rate that shrinks with the gradients seen:
 /// ```
 /// cache += dx²
@@ -17,6 +18,13 @@ public struct AdagradRule: UpdateRule {
                                         count n: Int, lr: Double, t: Int) -> Double {
         let lrT = T(lr), e = T(eps), c = s[0]
         return updateLoop(n) { i in c[i] += dx[i] * dx[i]; let u = -lrT * dx[i] / (c[i].squareRoot() + e); x[i] += u; return u }
+    }
+
+    /// f32 runs CKernels' vector loop (the same formula and bits).
+    public func apply(_ x: UnsafeMutablePointer<Float>, _ dx: UnsafePointer<Float>, _ s: [UnsafeMutablePointer<Float>],
+                      count n: Int, lr: Double, t: Int) -> Double {
+        let k: [Float] = [Float(lr), Float(eps)]
+        return optlab_adaptive_rule_f32(0, x, dx, s[0], s[0], n, k)
     }
 
     public func effectiveRate(_ state: [Tensor], lr: Double, t: Int) throws -> [String: Double] {

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Adamax (Kingma & Ba 2015, §7.1): Adam with the infinity norm, as
@@ -30,9 +31,16 @@ public struct AdamaxRule: UpdateRule {
         }
     }
 
-    /// lr/(1 − b1^t)/(u + eps), u the infinity norm's running maximum.
+    /// lr/(1 − b1^t)/u, u = max(b2·u, |g| + eps) the infinity norm's running maximum.
+    /// f32 runs CKernels' vector loop (the same formula and bits).
+    public func apply(_ x: UnsafeMutablePointer<Float>, _ dx: UnsafePointer<Float>, _ s: [UnsafeMutablePointer<Float>],
+                      count n: Int, lr: Double, t: Int) -> Double {
+        let k: [Float] = [Float(lr / (1 - Foundation.pow(beta1, Double(t)))), Float(eps), 1 - Float(beta1), Float(beta2)]
+        return optlab_adaptive_rule_f32(2, x, dx, s[0], s[1], n, k)
+    }
+
     public func effectiveRate(_ state: [Tensor], lr: Double, t: Int) throws -> [String: Double] {
-        try adaptiveRate(state[1], lr: lr / (1 - Foundation.pow(beta1, Double(t))), correction: 1, eps: eps, root: false)
+        try adaptiveRate(state[1], lr: lr / (1 - Foundation.pow(beta1, Double(t))), correction: 1, eps: 0, root: false)  // (u holds eps already)
     }
 
     public static let kind = UpdateRuleKind("Adamax", signature: "optim.Adamax(params, {lr=2e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0})", help: """

@@ -1,3 +1,4 @@
+import CKernels
 /// RMSprop: Adagrad with a leaky cache:
 /// ```
 /// cache = decay * cache + (1 - decay) * dx²
@@ -23,6 +24,13 @@ public struct RMSpropRule: UpdateRule {
             x[i] += u
             return u
         }
+    }
+
+    /// f32 runs CKernels' vector loop (the same formula and bits).
+    public func apply(_ x: UnsafeMutablePointer<Float>, _ dx: UnsafePointer<Float>, _ s: [UnsafeMutablePointer<Float>],
+                      count n: Int, lr: Double, t: Int) -> Double {
+        let k: [Float] = [Float(lr), Float(eps), Float(decay)]
+        return optlab_adaptive_rule_f32(1, x, dx, s[0], s[0], n, k)
     }
 
     public func effectiveRate(_ state: [Tensor], lr: Double, t: Int) throws -> [String: Double] {

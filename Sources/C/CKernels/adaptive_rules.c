@@ -1,4 +1,4 @@
-/* Adagrad's, RMSprop's, Adamax's, Adadelta's and ASGD's updates of an f32 parameter, compiled for
+/* Adagrad's, RMSprop's, Adamax's, Adadelta's, ASGD's and NAdam's updates of an f32 parameter, compiled for
  * each instruction set as optimizers.c compiles Adam: the same IEEE operations
  * per element, in the same order, as the rules' formulas in Swift (no fused multiply-adds), Σu² in 16 float lanes folded into a
  * double every 4096 elements. */
@@ -60,6 +60,23 @@ static inline __attribute__((always_inline)) float asgd_one(float *x, float g, f
     return xi - before;
 }
 
+/* NAdam: m = lerp(m, g, 1 − b1), v = b2·v + (1 − b2)·g², d = √(v/bc2) + eps,
+ * then torch's two addcdivs x += (−a·g)/d, x += (−b·m)/d; k = {a, b, 1 − b1, b2, eps, bc2}. */
+static inline __attribute__((always_inline)) float nadam_one(float *x, float g, float *m, float *v, const float *k) {
+    float w = k[2], mi;
+    if (w < 0.5f && w > -0.5f) mi = *m + w * (g - *m); else mi = g - (g - *m) * (1.0f - w);
+    *m = mi;
+    float b2 = k[3];
+    float vi = b2 * *v + (1.0f - b2) * g * g;
+    *v = vi;
+    float d = __builtin_elementwise_sqrt(vi / k[5]) + k[4];
+    float x0 = *x;
+    float x1 = x0 + -k[0] * g / d;
+    float x2 = x1 + -k[1] * mi / d;
+    *x = x2;
+    return x2 - x0;
+}
+
 /* One loop per rule: `ONE(x + i, g[i], s0 + i, s1 + i, k)` updates an element. */
 #define RULE(NAME, SUFFIX, TARGET, ONE)                                                                   \
     TARGET static double NAME##_##SUFFIX(float *restrict x, const float *restrict g, float *restrict s0,  \
@@ -96,21 +113,23 @@ FAMILY(rmsprop, rmsprop_one(x + i + j, g[i + j], s0 + i + j, k))
 FAMILY(adamax, adamax_one(x + i + j, g[i + j], s0 + i + j, s1 + i + j, k))
 FAMILY(adadelta, adadelta_one(x + i + j, g[i + j], s0 + i + j, s1 + i + j, k))
 FAMILY(asgd, asgd_one(x + i + j, g[i + j], s0 + i + j, k))
+FAMILY(nadam, nadam_one(x + i + j, g[i + j], s0 + i + j, s1 + i + j, k))
 #else
 RULE(adagrad, baseline, , adagrad_one(x + i + j, g[i + j], s0 + i + j, k))
 RULE(rmsprop, baseline, , rmsprop_one(x + i + j, g[i + j], s0 + i + j, k))
 RULE(adamax, baseline, , adamax_one(x + i + j, g[i + j], s0 + i + j, s1 + i + j, k))
 RULE(adadelta, baseline, , adadelta_one(x + i + j, g[i + j], s0 + i + j, s1 + i + j, k))
 RULE(asgd, baseline, , asgd_one(x + i + j, g[i + j], s0 + i + j, k))
+RULE(nadam, baseline, , nadam_one(x + i + j, g[i + j], s0 + i + j, s1 + i + j, k))
 #endif
 
 typedef double (*rule_loop)(float *restrict, const float *restrict, float *restrict, float *restrict, ptrdiff_t, const float *);
 
 double optlab_adaptive_rule_f32_as(int level, int rule, float *x, const float *g, float *s0, float *s1, ptrdiff_t n, const float *k) {
-    static const rule_loop baseline[] = {adagrad_baseline, rmsprop_baseline, adamax_baseline, adadelta_baseline, asgd_baseline};
+    static const rule_loop baseline[] = {adagrad_baseline, rmsprop_baseline, adamax_baseline, adadelta_baseline, asgd_baseline, nadam_baseline};
 #if defined(__x86_64__)
-    static const rule_loop avx2[] = {adagrad_avx2, rmsprop_avx2, adamax_avx2, adadelta_avx2, asgd_avx2};
-    static const rule_loop avx512[] = {adagrad_avx512, rmsprop_avx512, adamax_avx512, adadelta_avx512, asgd_avx512};
+    static const rule_loop avx2[] = {adagrad_avx2, rmsprop_avx2, adamax_avx2, adadelta_avx2, asgd_avx2, nadam_avx2};
+    static const rule_loop avx512[] = {adagrad_avx512, rmsprop_avx512, adamax_avx512, adadelta_avx512, asgd_avx512, nadam_avx512};
     int have = optlab_kernel_level();
     if (level > have) level = have;
     if (level == 2) return avx512[rule](x, g, s0, s1, n, k);

@@ -32,8 +32,8 @@ public enum Parallel {
     /// How many ranges `[0, n)` is cut into: 1 below `grain`, else up to
     /// `threads`, each at least half a grain.
     @inline(__always)
-    private static func ranges(_ n: Int, grain: Int) -> Int {
-        n < grain ? 1 : Swift.min(count, Swift.max(1, n / Swift.max(grain / 2, 1)))
+    private static func ranges(_ n: Int, grain: Int, threads: Int = count) -> Int {
+        n < grain ? 1 : Swift.min(threads, Swift.max(1, n / Swift.max(grain / 2, 1)))
     }
 
     /// Calls `body` on `[0, n)` cut into up to `threads` contiguous ranges,
@@ -52,8 +52,9 @@ public enum Parallel {
 
     /// The sum of `body` over `[0, n)` cut as `forRanges` cuts it, added in
     /// range order: the same bits for the same thread count.
-    static func sum(_ n: Int, grain: Int = minimumElements, _ body: (Range<Int>) -> Double) -> Double {
-        let t = ranges(n, grain: grain)
+    /// `threads` (for tests) pins the cut whatever the thread count is meanwhile.
+    static func sum(_ n: Int, grain: Int = minimumElements, threads: Int? = nil, _ body: (Range<Int>) -> Double) -> Double {
+        let t = ranges(n, grain: grain, threads: threads ?? count)
         if t <= 1 { return body(0..<n) }
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: t) { parts in
             let slots = parts.baseAddress!

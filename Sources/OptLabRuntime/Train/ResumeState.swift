@@ -110,7 +110,7 @@ struct ResumeState {
             // (a state written before the score was kept: the accuracy was the score)
             bestScore = (d["best_score"] as? NSNumber).map { Double(bitPattern: $0.uint64Value) } ?? h.bestValidationAccuracy
             h.seconds = Double(bitPattern: (d["seconds"] as? NSNumber)?.uint64Value ?? 0)
-            h.skippedSteps = (d["skipped"] as? NSNumber)?.intValue ?? 0
+            h.skippedSteps = (d["skipped"] as? NSNumber).flatMap { Int(checked: $0.doubleValue) }.map { Swift.max($0, 0) } ?? 0
             trainer.skippedTotal = h.skippedSteps
         }
         // (saved mid-epoch, the history also holds that point's evaluation: one entry per whole epoch is kept)

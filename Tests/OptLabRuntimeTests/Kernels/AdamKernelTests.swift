@@ -81,7 +81,7 @@ import Testing
     }
 }
 
-/// Adagrad's, RMSprop's, Adamax's, Adadelta's and ASGD's f32 kernels against the rules' Swift
+/// Adagrad's, RMSprop's, Adamax's, Adadelta's, ASGD's and NAdam's f32 kernels against the rules' Swift
 /// formulas: the same parameters and state bit for bit on every instruction
 /// set, at odd lengths and offsets, with NaN and infinities among the gradients.
 @Suite struct AdaptiveRuleKernelTests {
@@ -119,6 +119,32 @@ import Testing
                 #expect(s11.map(\.bitPattern) == s12.map(\.bitPattern), "state 2, \(what)")
                 #expect(sq1 == sq2 || (sq1.isNaN && sq2.isNaN) || abs(sq1 - sq2) <= 1e-5 * abs(sq1), "Σu² \(sq1) vs \(sq2), \(what)")
             }
+        }
+    }
+
+    /// NAdam's elementwise part (its scales come from the running product, here given).
+    @Test(arguments: [0, 1, 2])
+    func nadamsKernelGivesTheFormulasBits(_ level: Int32) {
+        let (b1, b2, eps, c2, a, b) = (0.9, 0.999, 1e-8, 1 - 0.999 * 0.999, 1.3e-3, 2.1e-3)
+        let k: [Float] = [Float(a), Float(b), 1 - Float(b1), Float(b2), Float(eps), Float(c2)]
+        for (n, offset) in [(1, 0), (15, 1), (17, 3), (4111, 5), (9000, 2)] {
+            let d = AdamKernelTests.inputs(n + offset, seed: UInt64(n * 17 + offset))
+            var (x1, m1, v1) = (d.x, d.m, d.v), (x2, m2, v2) = (d.x, d.m, d.v)
+            let g = d.g
+            let sq1 = x1.withUnsafeMutableBufferPointer { x in m1.withUnsafeMutableBufferPointer { m in v1.withUnsafeMutableBufferPointer { v in
+                g.withUnsafeBufferPointer { g in
+                    NAdamRule.pass(x.baseAddress! + offset, g.baseAddress! + offset, [m.baseAddress! + offset, v.baseAddress! + offset], n,
+                                   beta1: b1, beta2: b2, eps: eps, c2: c2, gradScale: a, meanScale: b)
+                } } } }
+            let sq2 = x2.withUnsafeMutableBufferPointer { x in m2.withUnsafeMutableBufferPointer { m in v2.withUnsafeMutableBufferPointer { v in
+                g.withUnsafeBufferPointer { g in
+                    optlab_adaptive_rule_f32_as(level, 5, x.baseAddress! + offset, g.baseAddress! + offset, m.baseAddress! + offset,
+                                                v.baseAddress! + offset, n, k)
+                } } } }
+            #expect(x1.map(\.bitPattern) == x2.map(\.bitPattern), "x, n \(n), level \(level)")
+            #expect(m1.map(\.bitPattern) == m2.map(\.bitPattern), "m, n \(n)")
+            #expect(v1.map(\.bitPattern) == v2.map(\.bitPattern), "v, n \(n)")
+            #expect(sq1 == sq2 || (sq1.isNaN && sq2.isNaN) || abs(sq1 - sq2) <= 1e-5 * abs(sq1), "Σu² \(sq1) vs \(sq2), n \(n)")
         }
     }
 }

@@ -39,11 +39,12 @@ import Testing
     @Test func sumsAreTheSameBitsFromEveryCaller() async {
         let n = 300_007
         let values = (0..<n).map { Double($0 % 97) * 0.1 + 1e-7 * Double($0) }
-        let want = values.withUnsafeBufferPointer { v in Parallel.sum(n) { r in r.reduce(0.0) { $0 + v[$1] } } }
+        // (the cut pinned to 2 ranges: other suites change Parallel.threads while this runs)
+        let want = values.withUnsafeBufferPointer { v in Parallel.sum(n, threads: 2) { r in r.reduce(0.0) { $0 + v[$1] } } }
         let results = await withTaskGroup(of: Double.self) { group in
             for _ in 0..<4 {
                 group.addTask {
-                    values.withUnsafeBufferPointer { v in Parallel.sum(n) { r in r.reduce(0.0) { $0 + v[$1] } } }
+                    values.withUnsafeBufferPointer { v in Parallel.sum(n, threads: 2) { r in r.reduce(0.0) { $0 + v[$1] } } }
                 }
             }
             var all: [Double] = []

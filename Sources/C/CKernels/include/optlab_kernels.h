@@ -35,9 +35,11 @@ void optlab_rate_statistics_f32(const float *v, ptrdiff_t n, float c, float eps,
 
 /* One step of an elementwise rule on n elements of x (rule 0 Adagrad, 1
  * RMSprop: s0 the cache; 2 Adamax: s0 m, s1 u; 3 Adadelta: s0 square_avg, s1
- * acc_delta; 4 ASGD: s0 ax), constants k = {lr, eps} (Adagrad), {lr, eps,
- * decay} (RMSprop), {lr/(1−b1^t), eps, 1−b1, b2} (Adamax), {lr, eps, rho}
- * (Adadelta), {1−λη, η, μ, μ == 1} (ASGD); returns the sum of the squared changes. */
+ * acc_delta; 4 ASGD: s0 ax; 5 NAdam: s0 m, s1 v), constants k = {lr, eps}
+ * (Adagrad), {lr, eps, decay} (RMSprop), {lr/(1−b1^t), eps, 1−b1, b2}
+ * (Adamax), {lr, eps, rho} (Adadelta), {1−λη, η, μ, μ == 1} (ASGD),
+ * {grad scale, mean scale, 1−b1, b2, eps, 1−b2^t} (NAdam); returns the sum
+ * of the squared changes. */
 double optlab_adaptive_rule_f32(int rule, float *x, const float *g, float *s0, float *s1, ptrdiff_t n, const float *k);
 double optlab_adaptive_rule_f32_as(int level, int rule, float *x, const float *g, float *s0, float *s1, ptrdiff_t n, const float *k);
 

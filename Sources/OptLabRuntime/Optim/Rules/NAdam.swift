@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Adam with Nesterov momentum (Dozat 2016), as torch.optim.NAdam, with its
@@ -33,39 +34,48 @@ public struct NAdamRule: WholeTensorRule {
         let gradScale = lr * (1 - muNow) / (1 - product1), meanScale = lr * muNext / (1 - product1 * muNext)
         let c2 = 1 - Foundation.pow(beta2, Double(t))
         func pass<T: FloatElement>(_ x: UnsafeMutablePointer<T>, _ dx: UnsafePointer<T>, _ s: [UnsafeMutablePointer<T>], _ n: Int) -> Double {
-            let (m, v) = (s[0], s[1])
-            let (b1, b2, e, bc2, a, b) = (T(beta1), T(beta2), T(eps), T(c2), T(gradScale), T(meanScale))
-            let (X, G, M, V) = (Lanes(x), Lanes(dx), Lanes(m), Lanes(v))
-            let w = 1 - b1
-            return updateLoop(n, lanes: { i in
-                let gi = G[i]
-                let mi = lerp(M[i], gi, w)
-                M[i] = mi
-                let vi = b2 * V[i] + (1 - b2) * gi * gi
-                V[i] = vi
-                let d = (vi / bc2).squareRoot() + e
-                let x0 = X[i]
-                let x1 = x0 + -a * gi / d
-                let x2 = x1 + -b * mi / d
-                X[i] = x2
-                return x2 - x0
-            }) { i in
-                let gi = dx[i]
-                m[i] = lerp(m[i], gi, 1 - b1)
-                v[i] = b2 * v[i] + (1 - b2) * gi * gi
-                let d = (v[i] / bc2).squareRoot() + e
-                // two addcdivs, rounded as torch's: x + (value·t1)/t2
-                let before = x[i]
-                x[i] += -a * gi / d
-                x[i] += -b * m[i] / d
-                return x[i] - before
-            }
+            NAdamRule.pass(x, dx, s, n, beta1: beta1, beta2: beta2, eps: eps, c2: c2, gradScale: gradScale, meanScale: meanScale)
         }
-        return elementwisePass(x, g, state, f32: pass, f64: pass).update
+        // f32: CKernels' vector loop, the same operations as `pass`
+        let k: [Float] = [Float(gradScale), Float(meanScale), 1 - Float(beta1), Float(beta2), Float(eps), Float(c2)]
+        return elementwisePass(x, g, state, f32: { x, dx, s, n in optlab_adaptive_rule_f32(5, x, dx, s[0], s[1], n, k) }, f64: pass).update
     }
 
     public func effectiveRate(_ state: [Tensor], lr: Double, t: Int) throws -> [String: Double] {
         try adaptiveRate(state[1], lr: lr, correction: 1 - Foundation.pow(beta2, Double(t)), eps: eps)
+    }
+
+    /// The elementwise part of a step on n elements (m, v in s), with the
+    /// step's scales; CKernels' f32 loop performs the same operations.
+    static func pass<T: FloatElement>(_ x: UnsafeMutablePointer<T>, _ dx: UnsafePointer<T>, _ s: [UnsafeMutablePointer<T>], _ n: Int,
+                                  beta1: Double, beta2: Double, eps: Double, c2: Double, gradScale: Double, meanScale: Double) -> Double {
+        let (m, v) = (s[0], s[1])
+        let (b1, b2, e, bc2, a, b) = (T(beta1), T(beta2), T(eps), T(c2), T(gradScale), T(meanScale))
+        let (X, G, M, V) = (Lanes(x), Lanes(dx), Lanes(m), Lanes(v))
+        let w = 1 - b1
+        return updateLoop(n, lanes: { i in
+            let gi = G[i]
+            let mi = lerp(M[i], gi, w)
+            M[i] = mi
+            let vi = b2 * V[i] + (1 - b2) * gi * gi
+            V[i] = vi
+            let d = (vi / bc2).squareRoot() + e
+            let x0 = X[i]
+            let x1 = x0 + -a * gi / d
+            let x2 = x1 + -b * mi / d
+            X[i] = x2
+            return x2 - x0
+        }) { i in
+            let gi = dx[i]
+            m[i] = lerp(m[i], gi, 1 - b1)
+            v[i] = b2 * v[i] + (1 - b2) * gi * gi
+            let d = (v[i] / bc2).squareRoot() + e
+            // two addcdivs, rounded as torch's: x + (value·t1)/t2
+            let before = x[i]
+            x[i] += -a * gi / d
+            x[i] += -b * m[i] / d
+            return x[i] - before
+        }
     }
 
     public static let kind = UpdateRuleKind("NAdam", signature: "optim.NAdam(params, {lr=2e-3, beta1=0.9, beta2=0.999, eps=1e-8, momentum_decay=4e-3, weight_decay=0, decoupled_weight_decay=false})", help: """

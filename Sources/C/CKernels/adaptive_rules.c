@@ -1,4 +1,5 @@
-/* Adagrad's, RMSprop's, Adamax's, Adadelta's, ASGD's and NAdam's updates of an f32 parameter, compiled for
+/* The elementwise rules' updates (Adagrad, RMSprop, Adamax, Adadelta, ASGD,
+ * NAdam, SGD with momentum and Nesterov's) of an f32 parameter, compiled for
  * each instruction set as optimizers.c compiles Adam: the same IEEE operations
  * per element, in the same order, as the rules' formulas in Swift (no fused multiply-adds), Σu² in 16 float lanes folded into a
  * double every 4096 elements. */
@@ -77,6 +78,17 @@ static inline __attribute__((always_inline)) float nadam_one(float *x, float g, 
     return x2 - x0;
 }
 
+/* SGD with momentum, v = mu·v − lr·g, x += v; with Nesterov's form the step is
+ * −mu·v_prev + (1 + mu)·v (MomentumRule, NesterovRule); k = {mu, lr}. */
+static inline __attribute__((always_inline)) float momentum_one(float *x, float g, float *v, const float *k, int nesterov) {
+    float mu = k[0], prev = *v;
+    float vi = mu * prev - k[1] * g;
+    *v = vi;
+    float u = nesterov ? -mu * prev + (1.0f + mu) * vi : vi;
+    *x = *x + u;
+    return u;
+}
+
 /* One loop per rule: `ONE(x + i, g[i], s0 + i, s1 + i, k)` updates an element. */
 #define RULE(NAME, SUFFIX, TARGET, ONE)                                                                   \
     TARGET static double NAME##_##SUFFIX(float *restrict x, const float *restrict g, float *restrict s0,  \
@@ -114,6 +126,8 @@ FAMILY(adamax, adamax_one(x + i + j, g[i + j], s0 + i + j, s1 + i + j, k))
 FAMILY(adadelta, adadelta_one(x + i + j, g[i + j], s0 + i + j, s1 + i + j, k))
 FAMILY(asgd, asgd_one(x + i + j, g[i + j], s0 + i + j, k))
 FAMILY(nadam, nadam_one(x + i + j, g[i + j], s0 + i + j, s1 + i + j, k))
+FAMILY(momentum, momentum_one(x + i + j, g[i + j], s0 + i + j, k, 0))
+FAMILY(nesterov, momentum_one(x + i + j, g[i + j], s0 + i + j, k, 1))
 #else
 RULE(adagrad, baseline, , adagrad_one(x + i + j, g[i + j], s0 + i + j, k))
 RULE(rmsprop, baseline, , rmsprop_one(x + i + j, g[i + j], s0 + i + j, k))
@@ -121,15 +135,17 @@ RULE(adamax, baseline, , adamax_one(x + i + j, g[i + j], s0 + i + j, s1 + i + j,
 RULE(adadelta, baseline, , adadelta_one(x + i + j, g[i + j], s0 + i + j, s1 + i + j, k))
 RULE(asgd, baseline, , asgd_one(x + i + j, g[i + j], s0 + i + j, k))
 RULE(nadam, baseline, , nadam_one(x + i + j, g[i + j], s0 + i + j, s1 + i + j, k))
+RULE(momentum, baseline, , momentum_one(x + i + j, g[i + j], s0 + i + j, k, 0))
+RULE(nesterov, baseline, , momentum_one(x + i + j, g[i + j], s0 + i + j, k, 1))
 #endif
 
 typedef double (*rule_loop)(float *restrict, const float *restrict, float *restrict, float *restrict, ptrdiff_t, const float *);
 
 double optlab_adaptive_rule_f32_as(int level, int rule, float *x, const float *g, float *s0, float *s1, ptrdiff_t n, const float *k) {
-    static const rule_loop baseline[] = {adagrad_baseline, rmsprop_baseline, adamax_baseline, adadelta_baseline, asgd_baseline, nadam_baseline};
+    static const rule_loop baseline[] = {adagrad_baseline, rmsprop_baseline, adamax_baseline, adadelta_baseline, asgd_baseline, nadam_baseline, momentum_baseline, nesterov_baseline};
 #if defined(__x86_64__)
-    static const rule_loop avx2[] = {adagrad_avx2, rmsprop_avx2, adamax_avx2, adadelta_avx2, asgd_avx2, nadam_avx2};
-    static const rule_loop avx512[] = {adagrad_avx512, rmsprop_avx512, adamax_avx512, adadelta_avx512, asgd_avx512, nadam_avx512};
+    static const rule_loop avx2[] = {adagrad_avx2, rmsprop_avx2, adamax_avx2, adadelta_avx2, asgd_avx2, nadam_avx2, momentum_avx2, nesterov_avx2};
+    static const rule_loop avx512[] = {adagrad_avx512, rmsprop_avx512, adamax_avx512, adadelta_avx512, asgd_avx512, nadam_avx512, momentum_avx512, nesterov_avx512};
     int have = optlab_kernel_level();
     if (level > have) level = have;
     if (level == 2) return avx512[rule](x, g, s0, s1, n, k);

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// One of the notes' parameter updates: a pure function of one parameter's
@@ -159,4 +160,14 @@ func lerp<T: FloatElement>(_ a: T, _ b: T, _ w: T) -> T {
 @inline(__always)
 func lerp<T: FloatElement>(_ a: SIMD8<T>, _ b: SIMD8<T>, _ w: T) -> SIMD8<T> {
     Swift.abs(w) < 0.5 ? a + w * (b - a) : b - (b - a) * (1 - w)
+}
+
+/// Runs one of CKernels' elementwise rule loops (`optlab_adaptive_rule_f32`,
+/// rule codes in optlab_kernels.h) with its f32 constants on the stack: the
+/// optimizer calls a rule once per 4096-element block, where an array of
+/// constants would be an allocation each time.
+@inline(__always)
+func elementwiseKernel(_ rule: Int32, _ x: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ s0: UnsafeMutablePointer<Float>,
+                       _ s1: UnsafeMutablePointer<Float>, _ n: Int, _ k: (Float, Float, Float, Float, Float, Float)) -> Double {
+    withUnsafePointer(to: k) { $0.withMemoryRebound(to: Float.self, capacity: 6) { optlab_adaptive_rule_f32(rule, x, g, s0, s1, n, $0) } }
 }

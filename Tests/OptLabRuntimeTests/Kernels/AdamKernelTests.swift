@@ -71,7 +71,8 @@ import Testing
                     rule.update(x.baseAddress! + offset, g.baseAddress! + offset, [v.baseAddress! + offset], count: n, lr: 1e-2, t: 1)
                 } } }
                 let sq2 = x2.withUnsafeMutableBufferPointer { x in v2.withUnsafeMutableBufferPointer { v in g.withUnsafeBufferPointer { g in
-                    optlab_momentum_f32_as(level, x.baseAddress! + offset, g.baseAddress! + offset, v.baseAddress! + offset, n, 0.9, 1e-2, nesterov ? 1 : 0)
+                    optlab_adaptive_rule_f32_as(level, nesterov ? 7 : 6, x.baseAddress! + offset, g.baseAddress! + offset, v.baseAddress! + offset,
+                                                v.baseAddress! + offset, n, [0.9, 1e-2])
                 } } }
                 #expect(x1.map(\.bitPattern) == x2.map(\.bitPattern), "x, n \(n), nesterov \(nesterov), level \(level)")
                 #expect(v1.map(\.bitPattern) == v2.map(\.bitPattern), "v, n \(n), nesterov \(nesterov), level \(level)")

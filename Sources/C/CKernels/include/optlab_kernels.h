@@ -23,22 +23,18 @@ struct optlab_adam {
  * place); returns the sum of the squared changes. */
 double optlab_adam_f32(float *x, const float *g, float *m, float *v, ptrdiff_t n, const struct optlab_adam *k);
 
-/* One step of SGD with momentum mu (v = mu·v − lr·g, x += v), or with
- * nesterov != 0 the notes' Nesterov form (x += −mu·v_prev + (1+mu)·v), on n
- * elements; returns the sum of the squared changes. */
-double optlab_momentum_f32(float *x, const float *g, float *v, ptrdiff_t n, float mu, float lr, int nesterov);
-double optlab_momentum_f32_as(int level, float *x, const float *g, float *v, ptrdiff_t n, float mu, float lr, int nesterov);
-
 /* Over n elements of a second moment v: *sum = Σ 1/(√(v·c) + eps) (root = 0:
  * 1/(v·c + eps)), *lo and *hi v's least and largest (the probes' effective rate). */
 void optlab_rate_statistics_f32(const float *v, ptrdiff_t n, float c, float eps, int root, double *sum, float *lo, float *hi);
 
 /* One step of an elementwise rule on n elements of x (rule 0 Adagrad, 1
  * RMSprop: s0 the cache; 2 Adamax: s0 m, s1 u; 3 Adadelta: s0 square_avg, s1
- * acc_delta; 4 ASGD: s0 ax; 5 NAdam: s0 m, s1 v), constants k = {lr, eps}
+ * acc_delta; 4 ASGD: s0 ax; 5 NAdam: s0 m, s1 v; 6 SGD with momentum and 7
+ * Nesterov's: s0 the velocity), constants k = {lr, eps}
  * (Adagrad), {lr, eps, decay} (RMSprop), {lr/(1−b1^t), eps, 1−b1, b2}
  * (Adamax), {lr, eps, rho} (Adadelta), {1−λη, η, μ, μ == 1} (ASGD),
- * {grad scale, mean scale, 1−b1, b2, eps, 1−b2^t} (NAdam); returns the sum
+ * {grad scale, mean scale, 1−b1, b2, eps, 1−b2^t} (NAdam), {mu, lr}
+ * (momentum, Nesterov); returns the sum
  * of the squared changes. */
 double optlab_adaptive_rule_f32(int rule, float *x, const float *g, float *s0, float *s1, ptrdiff_t n, const float *k);
 double optlab_adaptive_rule_f32_as(int level, int rule, float *x, const float *g, float *s0, float *s1, ptrdiff_t n, const float *k);

@@ -28,6 +28,8 @@ public final class Schedule {
     /// Per group, the hyperparameter a schedule that cycles momentum moves
     /// ("momentum" or "beta1", whichever the group's rule has), or nil.
     let momentumNames: [String?]
+    /// Whether the rule follows a watched metric (reduce-on-plateau) rather than the step.
+    let metricDriven: Bool
     /// Steps taken (t) and what a metric-driven rule remembers.
     public internal(set) var state = ScheduleState()
     public var t: Int { state.t }
@@ -41,7 +43,7 @@ public final class Schedule {
         self.unit = unit
         self.optimizer = optimizer
         self.hyperparameter = hyperparameter
-        let metricDriven = try rule.rate(at: 0, initial: 1) == nil
+        metricDriven = try rule.rate(at: 0, initial: 1) == nil
         if hyperparameter == "lr" {
             self.initialRate = initialRate ?? optimizer.learningRate
             initialValues = [self.initialRate]
@@ -91,10 +93,8 @@ public final class Schedule {
     /// Advances one unit; `metric` (e.g. validation accuracy) drives a metric-driven rule.
     public func step(metric: Double? = nil) throws {
         state.t += 1
-        if try rule.rate(at: state.t, initial: initialRate) != nil {
-            try apply(at: state.t)
-            return
-        }
+        // (the rate is computed once a step: a Lua function's is a call into Lua)
+        guard metricDriven else { return try apply(at: state.t) }
         optimizer.learningRate = try rule.next(&state, metric: metric, current: optimizer.learningRate)
     }
 

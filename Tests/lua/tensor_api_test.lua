@@ -228,3 +228,22 @@ test("cumsum, cumprod, sort, argsort, topk (1-based indices), lerp, scatter_add,
   H.close(z:gelu():totable()[3], 0.8413447460685429, 1e-15)
   H.raises(function() z:gelu{approximate = "fast"} end, "approximate must be \"none\" or \"tanh\", got \"fast\"")
 end)
+
+test("eigh and qr (LAPACK): a 2×2 worked by hand, and the identities on a random matrix", function()
+  -- [[2, 1], [1, 2]]: eigenvalues 1 and 3, eigenvectors (1, −1)/√2 and (1, 1)/√2 up to sign
+  local values, vectors = tensor.from({{2, 1}, {1, 2}}, "f64"):eigh()
+  H.all_close(values, {1, 3}, 1e-14)
+  local c = vectors:totable()
+  H.close(math.abs(c[1][1]), 1 / math.sqrt(2), 1e-14); H.close(c[1][1] * c[2][1], -0.5, 1e-14)
+  H.close(c[1][2] * c[2][2], 0.5, 1e-14)
+  -- [[3, 1], [4, 2]]: Householder's R starts −5 (LAPACK's sign), Q's first column −(3, 4)/5
+  local q, r = tensor.from({{3, 1}, {4, 2}}, "f64"):qr()
+  H.close(q:totable()[1][1], -0.6, 1e-15); H.close(q:totable()[2][1], -0.8, 1e-15)
+  H.close(r:totable()[1][1], -5, 1e-14); H.close(r:totable()[2][1], 0, 0)
+  local a = tensor.randn({6, 4}, "f64")
+  local q2, r2 = a:qr()
+  H.eq(table.concat(q2:shape(), "x") .. " " .. table.concat(r2:shape(), "x"), "6x4 4x4")
+  H.eq((q2:matmul(r2) - a):abs():max():item() < 1e-13, true, "Q·R = A")
+  H.raises(function() a:eigh() end, "eigh: expected a square matrix, got shape [6,4]")
+  H.raises(function() tensor.zeros{2, 2, 2}:qr() end, "qr: expected a matrix")
+end)

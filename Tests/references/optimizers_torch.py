@@ -125,6 +125,88 @@ class LARS(torch.optim.Optimizer):
                 p.add_(b * mu + scaled if group["nesterov"] else b)
 
 
+class SOAP(torch.optim.Optimizer):
+    """SOAP (Vyas et al. 2024, arXiv:2409.11321) as its equations state it and the authors'
+    soap.py (github.com/nikhilvyas/SOAP) runs them: Adam on the gradient projected into the
+    eigenbases Q_k of per-dimension Gram averages L_k. The first step only starts L and Q
+    (eigenvalues descending) and moves nothing; every f steps each Q_k is refreshed by one
+    power step and a QR, its columns (and v's entries along k) first sorted by the estimated
+    eigenvalues diag(Q_kᵀ L_k Q_k); m is kept in the current basis; decay after the step."""
+    def __init__(self, params, lr=3e-3, beta1=0.95, beta2=0.95, shampoo_beta=-1, eps=1e-8, weight_decay=0.01,
+                 precondition_frequency=10, max_precond_dim=10000, merge_dims=False, precondition_1d=False,
+                 normalize_grads=False, correct_bias=True):
+        super().__init__(params, dict(lr=lr))
+        self.b1, self.b2, self.eps, self.wd = beta1, beta2, eps, weight_decay
+        self.sb = shampoo_beta if shampoo_beta >= 0 else beta2
+        self.f, self.maxd, self.merge, self.p1d = precondition_frequency, max_precond_dim, merge_dims, precondition_1d
+        self.normalize, self.correct = normalize_grads, correct_bias
+
+    def working(self, shape):
+        if not self.merge or len(shape) <= 1:
+            return list(shape)
+        out, cur = [], 1
+        for d in shape:
+            if cur * d > self.maxd:
+                out, cur = (out + [cur], d) if cur > 1 else (out + [d], 1)
+            else:
+                cur *= d
+        return out + [cur] if cur > 1 or not out else out
+
+    def mode(self, t, m, k, back):
+        # contract dimension k of t with m's rows (into the basis) or columns (back), keeping dim order
+        r = torch.tensordot(t, m, dims=([k], [1 if back else 0]))
+        return torch.movedim(r, -1, k)
+
+    def project(self, t, st, back=False):
+        for k, q in st["Q"].items():
+            t = self.mode(t, q, k, back)
+        return t
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            lr = group["lr"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                st = self.state[p]
+                shape = self.working(p.shape)
+                g = p.grad.reshape(shape)
+                first = not st
+                if first:
+                    st["m"], st["v"], st["t"] = torch.zeros(shape), torch.zeros(shape), 0
+                    st["L"] = {k: torch.zeros(d, d) for k, d in enumerate(shape)
+                               if d <= self.maxd and (p.dim() != 1 or self.p1d)}
+                    st["Q"] = {}
+                else:
+                    st["t"] += 1
+                    t, m, v = st["t"], st["m"], st["v"]
+                    gp = self.project(g, st)
+                    m.mul_(self.b1).add_(gp, alpha=1 - self.b1)
+                    v.mul_(self.b2).add_(gp * gp, alpha=1 - self.b2)
+                    size = lr * math.sqrt(1 - self.b2 ** t) / (1 - self.b1 ** t) if self.correct else lr
+                    u = self.project(m / (v.sqrt() + self.eps), st, back=True)
+                    if self.normalize:
+                        u = u / (1e-30 + (u * u).mean().sqrt())
+                    p.add_(u.reshape(p.shape), alpha=-size)
+                    if self.wd > 0:
+                        p.add_(p, alpha=-lr * self.wd)
+                    st["m"] = self.project(m, st, back=True)
+                for k, L in st["L"].items():
+                    others = [i for i in range(g.dim()) if i != k]
+                    L.lerp_(torch.tensordot(g, g, dims=(others, others)), 1 - self.sb)
+                if first:
+                    st["Q"] = {k: torch.linalg.eigh(L + 1e-30 * torch.eye(L.shape[0]))[1].flip(1) for k, L in st["L"].items()}
+                    continue
+                if st["t"] % self.f == 0:
+                    for k, L in st["L"].items():
+                        q = st["Q"][k]
+                        order = torch.argsort(torch.diag(q.T @ L @ q), descending=True)
+                        st["v"] = st["v"].index_select(k, order)
+                        st["Q"][k] = torch.linalg.qr(L @ q[:, order])[0]
+                st["m"] = self.project(st["m"], st)
+
+
 def quadratic():
     X = torch.tensor([[math.cos(0.7 * (6 * i + j) + 0.3) * 2 for j in range(6)] for i in range(4)], requires_grad=True)
     v = torch.tensor([math.sin(1.3 * k + 0.5) * 3 for k in range(6)], requires_grad=True)
@@ -150,6 +232,25 @@ def mlp():
         h = torch.tanh(x @ W1.T + b1)
         return ((h @ W2.T + b2 - y) ** 2).mean()
     return [W1, b1, W2, b2], [W1, W2], loss
+
+
+def square():
+    """For SOAP, whose bases must be unique: every Gram matrix of the first gradient full rank
+    (or one short, a null space of one dimension): X [4, 4], v [6] and T [2, 2, 3]."""
+    X = torch.tensor([[math.cos(0.9 * (4 * i + j) + 0.2) * 1.5 for j in range(4)] for i in range(4)], requires_grad=True)
+    v = torch.tensor([math.sin(1.3 * k + 0.5) * 3 for k in range(6)], requires_grad=True)
+    T = torch.tensor([math.sin(0.8 * n + 0.1) for n in range(12)]).reshape(2, 2, 3).requires_grad_()
+    A = torch.tensor([[0.3 * 1.4 ** ((4 * i + j) % 7) for j in range(4)] for i in range(4)])
+    B = torch.tensor([[math.sin(1.1 * (4 * i + j)) for j in range(4)] for i in range(4)])
+    c = torch.tensor([0.5 + 0.4 * k for k in range(6)])
+    d = torch.tensor([math.cos(2.1 * k) for k in range(6)])
+    e = torch.tensor([0.4 + 0.15 * n for n in range(12)]).reshape(2, 2, 3)
+    f = torch.tensor([math.cos(0.7 * n) for n in range(12)]).reshape(2, 2, 3)
+
+    def loss():
+        return (0.5 * (A * (X - B) ** 2).sum() + 0.5 * (c * (v - d) ** 2).sum()
+                + 0.5 * (e * (T - f) ** 2).sum() + 0.1 * (X.sum() * T.sum()))
+    return [X, v, T], [X], loss
 
 
 RECORDED = [1, 2, 3, 10, 50, 100]
@@ -279,11 +380,23 @@ CASES = [
     ("Lion", {"lr": 0.01}, lambda p: Lion(p, lr=0.01)),
     ("Lion", {"lr": 0.01, "beta1": 0.95, "beta2": 0.98, "weight_decay": 0.5},
      lambda p: Lion(p, lr=0.01, beta1=0.95, beta2=0.98, weight_decay=0.5)),
+    ("SOAP", {"lr": 0.01, "max_precond_dim": 4}, lambda p: SOAP(p, lr=0.01, max_precond_dim=4)),
+    ("SOAP", {"lr": 0.005, "beta1": 0.9, "beta2": 0.99, "shampoo_beta": 0.9, "eps": 1e-6, "precondition_frequency": 3,
+              "max_precond_dim": 4, "precondition_1d": True, "normalize_grads": True, "weight_decay": 0.1},
+     lambda p: SOAP(p, lr=0.005, beta1=0.9, beta2=0.99, shampoo_beta=0.9, eps=1e-6, precondition_frequency=3,
+                    max_precond_dim=4, precondition_1d=True, normalize_grads=True, weight_decay=0.1)),
+    ("SOAP", {"lr": 0.01, "merge_dims": True, "max_precond_dim": 4, "correct_bias": False, "precondition_frequency": 5},
+     lambda p: SOAP(p, lr=0.01, merge_dims=True, max_precond_dim=4, correct_bias=False, precondition_frequency=5)),
 ]
+
+# SOAP's bases are eigenvectors: each case runs where they are unique up to sign (no Gram
+# matrix with a null space of more than one dimension), "square" and the MLP with
+# max_precond_dim = 4 (W1's 5 rows and b1 left to Adam)
+PROBLEMS = {"SOAP": [("square", square), ("mlp", mlp)]}
 
 out = []
 for rule, options, make in CASES:
-    for name, problem in [("quadratic", quadratic), ("mlp", mlp)]:
+    for name, problem in PROBLEMS.get(rule, [("quadratic", quadratic), ("mlp", mlp)]):
         points = trajectory(make, problem, matrices_only=(rule == "Muon"))
         nudged = trajectory(make, problem, matrices_only=(rule == "Muon"), nudge=True)
         # per recorded step, the largest relative change an ulp at the start made (floor 1e-3, as the test's)

@@ -317,6 +317,22 @@ enum TensorMethods {
             let r = try x.topk(try a.integer(2), dim: try a.optionalDimension(3, rank: x.rank) ?? -1, largest: try a.bool(4, default: true))
             return [.tensor(r.values), .tensor(try r.indices.add(1))]
         },
+        LuaFunction("eigh", "a:eigh()", """
+        The eigenvalues (ascending) and eigenvectors (the columns, vectors[{{}, i}] for values[i]) of a
+        symmetric matrix, by LAPACK (torch.linalg.eigh); only the upper triangle is read. Not differentiable.
+          local values, vectors = a:t():matmul(a):eigh()
+        """) { a in
+            let r = try a.tensor(1).symmetricEigen()
+            return [.tensor(r.values), .tensor(r.vectors)]
+        },
+        LuaFunction("qr", "a:qr()", """
+        The reduced QR factorisation of a matrix [m, n] (torch.linalg.qr): Q [m, k] with orthonormal columns
+        and R [k, n] upper triangular, k = min(m, n), by Householder reflections (LAPACK). Not differentiable.
+          local q, r = a:qr()
+        """) { a in
+            let r = try a.tensor(1).qr()
+            return [.tensor(r.q), .tensor(r.r)]
+        },
         LuaFunction("lerp", "x:lerp(stop, weight)", "x + weight·(stop − x); weight a number or a tensor; differentiable.\n  local mid = x:lerp(x * 2, 0.5)", returningTensor: { a in
             let x = try a.tensor(1)
             return try x.lerp(try a.operand(2, like: x), weight: try a.operand(3, like: x))

@@ -86,9 +86,12 @@ extension Tensor {
     /// C[m,n] = op(A)·op(B) (+ C when `accumulate`), where op transposes when
     /// asked; A is stored as [m,k] (or [k,m] when transposed), B as [k,n] (or [n,k]).
     /// `pieces` (for tests) cuts it into that many pieces whatever the thread count.
+    /// `alpha` and `beta` are BLAS's: C = alpha·op(A)·op(B) + beta·C (beta
+    /// given overrides `accumulate`; it needs C whole and contiguous when k is 0).
     static func gemm(_ a: Tensor, _ transA: Bool, _ b: Tensor, _ transB: Bool, into c: Tensor,
                      m: Int, n: Int, k: Int, offsets: (Int, Int, Int) = (0, 0, 0),
-                     lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil, accumulate: Bool = false, pieces: Int? = nil) throws {
+                     lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil, accumulate: Bool = false, pieces: Int? = nil,
+                     alpha: Double = 1, beta betaGiven: Double? = nil, splitting: Bool = true) throws {
         let lda = lda ?? (transA ? m : k)
         let ldb = ldb ?? (transB ? k : n)
         let ldc = ldc ?? n
@@ -97,19 +100,22 @@ extension Tensor {
         if m == 0 || n == 0 { return }
         try MemoryLimit.prepareBLAS(op: "matmul")
         _ = Parallel.threads  // BLAS's thread count is the runtime's (OPTLAB_NUM_THREADS)
-        if k == 0 { if !accumulate { c.fill(0) }; return }  // (only reached with whole, contiguous outputs)
-        let beta = accumulate ? 1.0 : 0.0
+        let beta = betaGiven ?? (accumulate ? 1.0 : 0.0)
+        if k == 0 {  // (only reached with whole, contiguous outputs)
+            if beta == 0 { c.fill(0) } else if beta != 1 { c.scaleInPlace(beta) }
+            return
+        }
         // one BLAS call on rows (or columns) lo..<hi of C, its offsets in elements
         func product(_ pm: Int, _ pn: Int, _ aAt: Int, _ bAt: Int, _ cAt: Int) {
             if c.dtype == .f32 {
-                cblas_sgemm(CblasRowMajor, ta, tb, Int32(pm), Int32(pn), Int32(k), 1, a.ptr(Float.self) + aAt, Int32(lda),
+                cblas_sgemm(CblasRowMajor, ta, tb, Int32(pm), Int32(pn), Int32(k), Float(alpha), a.ptr(Float.self) + aAt, Int32(lda),
                             b.ptr(Float.self) + bAt, Int32(ldb), Float(beta), c.ptr(Float.self) + cAt, Int32(ldc))
             } else {
-                cblas_dgemm(CblasRowMajor, ta, tb, Int32(pm), Int32(pn), Int32(k), 1, a.ptr(Double.self) + aAt, Int32(lda),
+                cblas_dgemm(CblasRowMajor, ta, tb, Int32(pm), Int32(pn), Int32(k), alpha, a.ptr(Double.self) + aAt, Int32(lda),
                             b.ptr(Double.self) + bAt, Int32(ldb), beta, c.ptr(Double.self) + cAt, Int32(ldc))
             }
         }
-        guard let pieces = pieces ?? splitPieces(m: m, n: n, k: k, threads: Parallel.threads) else {
+        guard let pieces = pieces ?? (splitting ? splitPieces(m: m, n: n, k: k, threads: Parallel.threads) : nil) else {
             product(m, n, offsets.0, offsets.1, offsets.2)
             return
         }
@@ -129,6 +135,52 @@ extension Tensor {
                 }
             }
         }
+    }
+
+    /// C[n,n] = alpha·A·Aᵀ + beta·C for a contiguous A [n,k] and C [n,n]:
+    /// BLAS's SYRK computes one triangle, half a general product's work (a
+    /// Gram matrix is symmetric); the other triangle is mirrored from it.
+    /// On two or more threads it is cut as products are (OpenBLAS's own
+    /// threads ran a 256×256 SYRK slower than one): the top h rows of C as a
+    /// product of A's first h rows with all of A, the rest as the SYRK of
+    /// A's last rows into C's lower-right block, h chosen so the two are
+    /// equal work (h·n = (n−h)²/2).
+    /// `split` (for tests) cuts it or not whatever the thread count.
+    static func syrk(_ a: Tensor, into c: Tensor, n: Int, k: Int, alpha: Double = 1, beta: Double = 0, split: Bool? = nil) throws {
+        guard n > 0 else { return }
+        try MemoryLimit.prepareBLAS(op: "matmul")
+        _ = Parallel.threads  // BLAS's thread count is the runtime's
+        let lda = Int32(Swift.max(k, 1))
+        func triangle(_ rows: Int, from first: Int) {
+            if c.dtype == .f32 {
+                cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(rows), Int32(k), Float(alpha), a.ptr(Float.self) + first * k, lda,
+                            Float(beta), c.ptr(Float.self) + first * n + first, Int32(n))
+            } else {
+                cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(rows), Int32(k), alpha, a.ptr(Double.self) + first * k, lda,
+                            beta, c.ptr(Double.self) + first * n + first, Int32(n))
+            }
+        }
+        if split ?? (splitPieces(m: n, n: n, k: k / 2, threads: Parallel.threads) != nil), n > 1 {
+            // h ≈ n(2 − √3): the top block's product and the corner's SYRK on a thread each
+            let h = Swift.max(1, Int((Double(n) * (2 - 3.0.squareRoot())).rounded()))
+            var failure: Error?
+            BLASThreads.single {
+                Parallel.forRanges(2, grain: 1) { r in
+                    for piece in r {
+                        if piece == 1 { triangle(n - h, from: h); continue }
+                        do { try gemm(a, false, a, true, into: c, m: h, n: n, k: k, ldb: k, alpha: alpha, beta: beta, splitting: false) }
+                        catch { failure = error }
+                    }
+                }
+            }
+            if let failure { throw failure }
+        } else {
+            triangle(n, from: 0)
+        }
+        func mirror<T>(_ p: UnsafeMutablePointer<T>) {
+            for i in 1..<n { for j in 0..<i { p[i * n + j] = p[j * n + i] } }
+        }
+        if c.dtype == .f32 { mirror(c.ptr(Float.self)) } else { mirror(c.ptr(Double.self)) }
     }
 
     /// OPTLAB_GEMM_SPLIT=0 leaves every product's threading to OpenBLAS (for comparisons).

@@ -24,6 +24,7 @@ import Testing
         "Muon": [[:], ["nesterov": 0, "ns_steps": 3]],
         "Lion": [[:]],
         "LAMB": [[:]],
+        "SOAP": [[:], ["precondition_frequency": 3, "merge_dims": 1, "shampoo_beta": 0.5]],
         "LARS": [[:], ["nesterov": 1, "trust_coefficient": 0.01]],
         "ScheduleFreeSGD": [[:], ["warmup": 5, "r": 1]],
         "ScheduleFreeAdamW": [["warmup": 3]],

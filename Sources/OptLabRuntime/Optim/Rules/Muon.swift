@@ -55,28 +55,44 @@ public struct MuonRule: WholeTensorRule {
 
     /// The Newton–Schulz orthogonalisation of a matrix.
     func orthogonalise(_ g: Tensor) throws -> Tensor {
-        let tall = g.shape[0] > g.shape[1]
-        var x = tall ? try g.t() : g
-        x = try x.div(Swift.max(try x.norm().item(), eps))
-        let (a, b, c) = MuonRule.coefficients
-        for _ in 0..<steps {
-            let gram = try x.matmul(x.t())
-            let poly = try gram.mul(b).add(gram.matmul(gram).mul(c))
-            x = try x.mul(a).add(poly.matmul(x))
-        }
-        return tall ? try x.t() : x
+        try NewtonSchulz.orthogonalise(g, steps: steps, eps: eps, coefficients: MuonRule.coefficients)
     }
 
     public func update(_ x: Tensor, _ g: Tensor, _ state: [Tensor], lr: Double, t: Int, weightDecay: Double) throws -> Double {
         let rows = x.shape[0], cols = x.count / Swift.max(rows, 1)
         let buffer = state[0]
         // B = lerp(B, dx, 1−μ), then Nesterov's lerp(dx, B, μ), both as torch's lerp rounds
-        try buffer.copy(from: Self.lerp(buffer, g, 1 - momentum))
-        let direction = nesterov ? try Self.lerp(g, buffer, momentum) : buffer
-        let step = try orthogonalise(direction.reshape([rows, cols])).mul(lr * ratio(rows, cols)).reshape(x.shape)
-        try x.copy(from: x.sub(step))
-        let s = try step.norm().item()
-        return s * s
+        let direction = try Tensor(uninitialized: [rows, cols], dtype: x.dtype)
+        if x.dtype == .f32 {
+            Self.momentumStep(buffer.ptr(Float.self), g.ptr(Float.self), direction.ptr(Float.self), x.count, Float(1 - momentum), Float(momentum), nesterov)
+        } else {
+            Self.momentumStep(buffer.ptr(Double.self), g.ptr(Double.self), direction.ptr(Double.self), x.count, 1 - momentum, momentum, nesterov)
+        }
+        let o = try orthogonalise(direction)
+        let scale = lr * ratio(rows, cols)
+        func descend<T: FloatElement>(_: T.Type) -> Double {
+            let (p, u, s) = (x.ptr(T.self), o.ptr(T.self), T(scale))
+            var sum = 0.0
+            for i in 0..<x.count { let step = u[i] * s; p[i] = p[i] - step; sum += Double(step) * Double(step) }
+            return sum
+        }
+        return x.dtype == .f32 ? descend(Float.self) : descend(Double.self)
+    }
+
+    /// torch's lerp of one element: from the nearer end.
+    @inline(__always)
+    static func lerp<T: FloatElement>(_ a: T, _ b: T, _ w: T) -> T {
+        Swift.abs(w) < 0.5 ? a + (b - a) * w : b - (b - a) * (1 - w)
+    }
+
+    /// B = lerp(B, g, w = 1−μ) in place, and the step's direction: B, or
+    /// lerp(g, B, μ) for Nesterov's (the weights rounded from f64 as torch's).
+    static func momentumStep<T: FloatElement>(_ b: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>, _ d: UnsafeMutablePointer<T>,
+                                             _ n: Int, _ w: T, _ mu: T, _ nesterov: Bool) {
+        for i in 0..<n {
+            b[i] = lerp(b[i], g[i], w)
+            d[i] = nesterov ? lerp(g[i], b[i], mu) : b[i]
+        }
     }
 
     /// How far the step's matrix is from orthogonal: ‖O·Oᵀ − I‖_F/√k over the

@@ -39,7 +39,7 @@ public enum UpdateRules {
     public static let registry = Registry<any UpdateRule, UpdateRuleTraits>([
         SGDRule.kind, AdagradRule.kind, RMSpropRule.kind, AdamRule.kind, AdamRule.adamWKind,
         NAdamRule.kind, RAdamRule.kind, AdamaxRule.kind, AdadeltaRule.kind, RpropRule.kind, ASGDRule.kind,
-        AdafactorRule.kind, MuonRule.kind, LionRule.kind, LAMBRule.kind, LARSRule.kind,
+        AdafactorRule.kind, MuonRule.kind, LionRule.kind, LAMBRule.kind, LARSRule.kind, SOAPRule.kind,
         ScheduleFreeRule.sgdKind, ScheduleFreeRule.adamWKind,
     ])
 

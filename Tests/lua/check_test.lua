@@ -99,3 +99,30 @@ test("the sanity checks return their numbers as fields", function()
   local o = check.overfit(nn.Sequential{nn.Linear(4, 32), nn.ReLU(), nn.Linear(32, 3)}, loss, x, y, {n = 6})
   H.eq(o.accuracy, 1); H.eq(o.loss < 0.05, true); H.eq(o.steps >= 1, true)
 end)
+
+test("check.hvp and check.hessian on least squares: H = (2/N)·XᵀX, worked in closed form", function()
+  tensor.seed(3)
+  local x = tensor.randn({40, 4}, "f64")
+  local y = tensor.randn({40, 1}, "f64")
+  local model = nn.Sequential{nn.Linear(4, 1, {bias = false})}:to("f64")
+  local w = model:parameters()[1]
+  local before = w:clone()
+  local hess = x:t():matmul(x) * (2 / 40)                       -- of mean((x·wᵀ − y)²) in w
+  local v = tensor.randn({1, 4}, "f64")
+  local hv = check.hvp(model, nn.MSE(), x, y, v)
+  H.eq((hv - v:matmul(hess)):abs():max():item() < 1e-9, true, "H·v")
+  H.eq((w - before):abs():max():item(), 0, "the weights are restored")
+  local values = hess:eigh():totable()                         -- ascending
+  local r = check.hessian(model, nn.MSE(), x, y, {top = 2, trace = true, samples = 400, seed = 1})
+  H.close(r.eigenvalues[1], values[4], 1e-8); H.close(r.eigenvalues[2], values[3], 1e-8)
+  H.eq(r.converged, true)
+  local exact = values[1] + values[2] + values[3] + values[4]
+  H.eq(math.abs(r.trace - exact) <= 3 * r.trace_se, true, "trace " .. r.trace .. " ± " .. r.trace_se .. " vs " .. exact)
+  H.eq(tostring(r):find("top 2 eigenvalues", 1, true) ~= nil, true, "prints as a report")
+  -- the closure form, a list of parameters
+  local list = check.hvp(function() return nn.MSE()(model(x), y) end, {w}, {v})
+  H.eq((list[1] - hv):abs():max():item() < 1e-12, true, "closure form")
+  H.raises(function() check.hessian(model, nn.MSE(), x, y, {top = 5}) end, "top must be between 1 and the 4 parameters' count, got 5")
+  H.raises(function() check.hvp(function() return model(x) end, model, v) end, "the loss must be one number, got shape [40,1]")
+  H.raises(function() check.hvp(model, nn.MSE(), x, y, tensor.zeros{2, 2}) end, "v[1] has shape [2,2], parameter 1 [1,4]")
+end)

@@ -299,6 +299,9 @@ test("opt:probes() reads the optimizer's insides, each against its value worked 
   local rates32 = (v32:sqrt() + 1e-8):reciprocal() * 1e-2
   H.close(p32.effective_lr, rates32:mean():item(), 1e-5, "f32: the mean rate")
   H.close(p32.effective_lr_max, rates32:max():item(), 1e-5, "f32: the largest")
+  -- (1 − β2 is 0.00100005 in f32: the stored v is 5e-5 above the f64 formula)
+  H.close(p32.v_norm, (g32:to("f64") ^ 2 * 0.001):norm():item(), 1e-4, "f32: ‖v‖ from the rate's pass")
+  H.eq(p32.v_norm ~= nil and p32.m_norm ~= nil, true, "both state norms")
   H.close(p.m_norm, (g * 0.1):norm():item(), 1e-12, "‖m‖ = (1−b1)‖g‖")
   H.close(p.v_norm, (g * g * 0.001):norm():item(), 1e-12, "‖v‖ = (1−b2)‖g²‖")
   H.close(p.update_norm, (w - before):norm():item(), 1e-12, "‖Δw‖")

@@ -34,6 +34,18 @@ enum CheckLibrary {
         return g
     }
 
+    /// The Lua function at argument 1 as a loss: called with no arguments, it returns a one-element tensor.
+    static func lossClosure(_ a: LuaArgs, _ name: String) throws -> () throws -> Tensor {
+        return {
+            let results = try a.call(1, [], results: 1)
+            defer { lua_settop(a.L, Int32(a.count) - Int32(results.count)) }
+            guard case .argument(let slot)? = results.first, let t = a.state.tensor(at: slot) else {
+                throw LuaFaceError(.failed, "the function must return the loss as a tensor", function: name)
+            }
+            return t
+        }
+    }
+
     static func result(_ r: GradCheck.Result) -> LuaValue {
         .record([
             ("ok", .bool(r.ok)), ("inconclusive", .bool(r.inconclusive)), ("worst", .number(r.worst)), ("h", .number(r.h)),
@@ -71,6 +83,37 @@ enum CheckLibrary {
                 return t
             }
             return [result(r)]
+        },
+        .primitive("hvp", as: "check.hvp") { a in
+            guard a.type(1) == LUA_TFUNCTION else { throw a.typeError(1, expected: "function") }
+            let params = try a.parameters(2)
+            let v: [Tensor]
+            if let t = try? a.tensor(3) { v = [t] } else { v = try a.parameters(3) }
+            let product = try Hessian.measure(params, op: "check.hvp", loss: try lossClosure(a, "check.hvp")) { try $0.product(v) }
+            let shaped = try zip(product, params).map { try $0.to($1.dtype) }
+            return [.array(shaped.map { .tensor($0) })]
+        },
+        .primitive("hessian", as: "check.hessian") { a in
+            guard a.type(1) == LUA_TFUNCTION else { throw a.typeError(1, expected: "function") }
+            let params = try a.parameters(2)
+            let o = try a.options(3, allowed: ["top", "trace", "samples", "iters", "tol", "seed"])
+            let top = try o.integer("top", default: 1), samples = try o.integer("samples", default: 100)
+            let wantsTrace = try o.bool("trace", default: false)
+            let seed = UInt64(bitPattern: Int64(try o.integer("seed", default: 0)))
+            let r = try Hessian.measure(params, op: "check.hessian", loss: try lossClosure(a, "check.hessian")) { h in
+                let spectrum = top > 0 ? try h.top(top, iterations: try o.integer("iters", default: 100), tolerance: try o.number("tol", default: 1e-6), seed: seed) : nil
+                let trace = wantsTrace ? try h.trace(samples: samples, seed: seed) : nil
+                return HessianReport(spectrum: spectrum, trace: trace, samples: samples, products: h.products, kinked: h.kinkedProducts,
+                                     parameters: params.reduce(0) { $0 + $1.count })
+            }
+            var fields: [(String, LuaValue)] = [("products", .integer(r.products)), ("kinked", .integer(r.kinked)), ("report", .string(r.description))]
+            if let s = r.spectrum {
+                fields += [("eigenvalues", .array(s.eigenvalues.map { .number($0) })), ("residuals", .array(s.residuals.map { .number($0) })),
+                           ("iterations", .integer(s.iterations)), ("converged", .bool(s.converged)),
+                           ("eigenvectors", .array(try s.eigenvectors.map { u in .array(try zip(u, params).map { .tensor(try $0.to($1.dtype)) }) }))]
+            }
+            if let t = r.trace { fields += [("trace", .number(t.trace)), ("trace_se", .number(t.standardError)), ("samples", .integer(samples))] }
+            return [.record(fields)]
         },
         .primitive("model", as: "check.model") { a in
             let m = try a.module(1)

@@ -48,11 +48,16 @@ extension Optimizer {
                     v["update_ratio"] = updateRatios[i]
                     v["weight_norm"] = lastParameterNorms[i]
                 }
+                // an adaptive rule's rate pass also sums its second moment's squares (that state's norm)
+                let rates = wants("effective_lr") ? try group.rule.effectiveRate(state[i], lr: lr, t: steps) : [:]
+                let stateNorms = Set(group.rule.stateNames.map { $0 + "_norm" })
                 if wants("state") {
-                    for (name, s) in zip(group.rule.stateNames, state[i]) where s.count > 1 { v[name + "_norm"] = Optimizer.norm(s) }
+                    for (name, s) in zip(group.rule.stateNames, state[i]) where s.count > 1 {
+                        v[name + "_norm"] = rates[name + "_norm"] ?? Optimizer.norm(s)
+                    }
                 }
                 if wants("effective_lr") {
-                    for (k, x) in try group.rule.effectiveRate(state[i], lr: lr, t: steps) { v[k] = x }
+                    for (k, x) in rates where !stateNorms.contains(k) { v[k] = x }
                     if p.rank >= 2, lastParameterNorms[i] > 0 { v["effective_lr_scale_invariant"] = lr / (lastParameterNorms[i] * lastParameterNorms[i]) }
                 }
                 if wants("rule") {
@@ -107,24 +112,31 @@ extension UpdateRule {
 /// The rate falls as v grows, so its least and largest come from v's largest
 /// and least; f32 runs a CKernels vector loop (a Swift loop cost a fifth of
 /// an MLP step).
-func adaptiveRate(_ v: Tensor, lr: Double, correction: Double, eps: Double, root: Bool = true) throws -> [String: Double] {
+func adaptiveRate(_ v: Tensor, lr: Double, correction: Double, eps: Double, root: Bool = true, normKey: String? = nil) throws -> [String: Double] {
     guard v.count > 0 else { return [:] }
     func rate(_ x: Double) -> Double {
         let d = x / correction
         return lr / ((root ? d.squareRoot() : d) + eps)
     }
+    var out: [String: Double]
+    var squares = 0.0
     if v.dtype == .f32 {
         var (sum, lo, hi) = (0.0, Float(0), Float(0))
-        optlab_rate_statistics_f32(v.ptr(Float.self), v.count, Float(1 / correction), Float(eps), root ? 1 : 0, &sum, &lo, &hi)
-        return ["effective_lr": lr * sum / Double(v.count), "effective_lr_min": rate(Double(hi)), "effective_lr_max": rate(Double(lo))]
+        optlab_rate_statistics_f32(v.ptr(Float.self), v.count, Float(1 / correction), Float(eps), root ? 1 : 0, &sum, &lo, &hi, &squares)
+        out = ["effective_lr": lr * sum / Double(v.count), "effective_lr_min": rate(Double(hi)), "effective_lr_max": rate(Double(lo))]
+    } else {
+        let p = v.ptr(Double.self)
+        var (sum, lo, hi) = (0.0, Double.infinity, -Double.infinity)
+        for j in 0..<v.count {
+            let d = p[j] / correction
+            sum += 1 / ((root ? d.squareRoot() : d) + eps)
+            lo = Swift.min(lo, p[j])
+            hi = Swift.max(hi, p[j])
+            squares += p[j] * p[j]
+        }
+        out = ["effective_lr": lr * sum / Double(v.count), "effective_lr_min": rate(hi), "effective_lr_max": rate(lo)]
     }
-    let p = v.ptr(Double.self)
-    var (sum, lo, hi) = (0.0, Double.infinity, -Double.infinity)
-    for j in 0..<v.count {
-        let d = p[j] / correction
-        sum += 1 / ((root ? d.squareRoot() : d) + eps)
-        lo = Swift.min(lo, p[j])
-        hi = Swift.max(hi, p[j])
-    }
-    return ["effective_lr": lr * sum / Double(v.count), "effective_lr_min": rate(hi), "effective_lr_max": rate(lo)]
+    // the state's norm from the same pass (the probes' "state" family takes it from here)
+    if let normKey { out[normKey] = squares.squareRoot() }
+    return out
 }

@@ -143,7 +143,8 @@ public struct RunFolder {
     /// locale-aware comparison cost more than computing them.
     public static func metricsLine(_ record: [String: Double]) -> [UInt8] {
         var out = "{"
-        for (k, (key, v)) in record.sorted(by: { $0.key < $1.key }).enumerated() {
+        // byte order: the same as String's for these ASCII keys, without its Unicode machinery
+        for (k, (key, v)) in record.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }).enumerated() {
             if k > 0 { out += "," }
             out += jsonString(key) + ":" + (v.isFinite ? (v == v.rounded() && Swift.abs(v) < 1e15 ? String(Int(v)) : "\(v)") : jsonString("\(v)"))
         }

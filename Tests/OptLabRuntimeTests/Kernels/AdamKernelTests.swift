@@ -149,3 +149,23 @@ import Testing
         }
     }
 }
+
+/// Adafactor's factored row step in CKernels against its Swift formula, bit for bit on every instruction set.
+@Suite struct AdafactorKernelTests {
+    @Test(arguments: [Int32(0), 1, 2])
+    func theKernelGivesTheFormulasBits(_ level: Int32) {
+        let gen = Generator(seed: 21)
+        for n in [1, 15, 16, 17, 100, 513] {
+            let g = (0..<n).map { _ in Float(gen.normal()) }
+            // column moments, some tiny enough that the floor wins
+            let c = (0..<n).map { j in j % 7 == 0 ? Float(1e-38) : Float(gen.uniform() + 0.01) }
+            let (r, mean, floor) = (Float(0.37), Float(0.52), Float(1e-30))
+            let want = zip(g, c).map { g, c in 1 / Swift.max(r * c / mean, floor).squareRoot() * g }
+            var got = [Float](repeating: 0, count: n)
+            let sum = optlab_adafactor_row_f32_as(level, g, c, &got, n, r, mean, floor)
+            #expect(got.map(\.bitPattern) == want.map(\.bitPattern), "n \(n), level \(level)")
+            let exact = want.reduce(0.0) { $0 + Double($1) * Double($1) }
+            #expect(Swift.abs(sum - exact) <= 1e-6 * exact, "Σu², n \(n), level \(level)")
+        }
+    }
+}

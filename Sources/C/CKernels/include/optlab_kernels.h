@@ -23,9 +23,14 @@ struct optlab_adam {
  * place); returns the sum of the squared changes. */
 double optlab_adam_f32(float *x, const float *g, float *m, float *v, ptrdiff_t n, const struct optlab_adam *k);
 
+/* One row of Adafactor's factored step: u[j] = g[j]/√max(r·c[j]/mean, floor); returns Σ u[j]². */
+double optlab_adafactor_row_f32(const float *g, const float *c, float *u, ptrdiff_t n, float r, float mean, float floor);
+double optlab_adafactor_row_f32_as(int level, const float *g, const float *c, float *u, ptrdiff_t n, float r, float mean, float floor);
+
 /* Over n elements of a second moment v: *sum = Σ 1/(√(v·c) + eps) (root = 0:
- * 1/(v·c + eps)), *lo and *hi v's least and largest (the probes' effective rate). */
-void optlab_rate_statistics_f32(const float *v, ptrdiff_t n, float c, float eps, int root, double *sum, float *lo, float *hi);
+ * 1/(v·c + eps)), *lo and *hi v's least and largest, *squares Σv² (the probes' effective rate and ‖v‖). */
+void optlab_rate_statistics_f32(const float *v, ptrdiff_t n, float c, float eps, int root, double *sum, float *lo, float *hi,
+                                double *squares);
 
 /* One step of an elementwise rule on n elements of x (rule 0 Adagrad, 1
  * RMSprop: s0 the cache; 2 Adamax: s0 m, s1 u; 3 Adadelta: s0 square_avg, s1

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Adafactor (Shazeer & Stern 2018), as torch.optim.Adafactor: for a matrix
@@ -44,10 +45,11 @@ public struct AdafactorRule: WholeTensorRule {
         let rms = try x.norm().item() / Double(n).squareRoot()
         let alpha = Swift.max(eps2, rms) * rho
         if weightDecay > 0 { x.scaleInPlace(1 - lr * weightDecay) }
-        // U in a scratch buffer (f64), then the step clipped by its RMS
-        let u = try Tensor(uninitialized: x.shape, dtype: .f64)
+        // U in a scratch buffer of the weights' dtype (torch's arithmetic), then the step clipped by its RMS
+        let u = try Tensor(uninitialized: x.shape, dtype: x.dtype)
         func run<T: FloatElement>(_: T.Type) -> Double {
-            let (gp, xp, up) = (g.ptr(T.self), x.ptr(T.self), u.ptr(Double.self))
+            let (gp, xp, up) = (g.ptr(T.self), x.ptr(T.self), u.ptr(T.self))
+            var squares = 0.0
             if x.rank >= 2 {
                 let (rows, cols) = (x.shape[x.rank - 2], x.shape[x.rank - 1])
                 let (rv, cv) = (state[0].ptr(T.self), state[1].ptr(T.self))
@@ -79,17 +81,28 @@ public struct AdafactorRule: WholeTensorRule {
                     var rowMean = 0.0
                     for r in 0..<rows { rowMean += Double(r0[r]) }
                     rowMean = Swift.max(rowMean / Double(rows), e1)
-                    let floor = e1 * e1
-                    Parallel.forRanges(rows, grain: Swift.max(2, Optimizer.grain / Swift.max(cols, 1))) { rr in
+                    let (floor, mean) = (T(e1 * e1), T(rowMean))
+                    squares += Parallel.sum(rows, grain: Swift.max(2, Optimizer.grain / Swift.max(cols, 1))) { rr in
+                        var sum = 0.0
                         for r in rr {
                             let out = up + b * rows * cols + r * cols, row = base + r * cols
-                            let rowVar = Double(r0[r])
+                            let rowVar = r0[r]
+                            if T.self == Float.self {
+                                // the same formula as a vector loop (bits equal, AdafactorKernelTests)
+                                sum += optlab_adafactor_row_f32(UnsafeRawPointer(row).assumingMemoryBound(to: Float.self),
+                                                                UnsafeRawPointer(c0).assumingMemoryBound(to: Float.self),
+                                                                UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self),
+                                                                cols, Float(rowVar), Float(mean), Float(floor))
+                                continue
+                            }
                             for c in 0..<cols {
                                 // (r·c)/mean, as torch's (row_var @ col_var).div_(mean)
-                                let estimate = Swift.max(rowVar * Double(c0[c]) / rowMean, floor)
-                                out[c] = 1 / estimate.squareRoot() * Double(row[c])
+                                let estimate = Swift.max(rowVar * c0[c] / mean, floor)
+                                out[c] = 1 / estimate.squareRoot() * row[c]
+                                sum += Double(out[c]) * Double(out[c])
                             }
                         }
+                        return sum
                     }
                 }
             } else {
@@ -97,12 +110,13 @@ public struct AdafactorRule: WholeTensorRule {
                 for i in 0..<n {
                     let gi = Double(gp[i])
                     vp[i] = T(lerp(Double(vp[i]), gi * gi, weight))
-                    up[i] = 1 / Swift.max(Double(vp[i]), e1 * e1).squareRoot() * gi
+                    up[i] = 1 / Swift.max(vp[i], T(e1 * e1)).squareRoot() * gp[i]
                 }
             }
-            let sq = Parallel.sum(n, grain: Optimizer.grain) { r in sumOfSquares(UnsafePointer(up + r.lowerBound), r.count) }
+            let sq = x.rank >= 2 ? squares : Parallel.sum(n, grain: Optimizer.grain) { r in sumOfSquares(UnsafePointer(up + r.lowerBound), r.count) }
             let scale = alpha / Swift.max(1, sq.squareRoot() / (Double(n).squareRoot() * d))
-            Parallel.forRanges(n, grain: Optimizer.grain) { r in for i in r { xp[i] = T(Double(xp[i]) + -scale * up[i]) } }
+            let step = T(-scale)
+            Parallel.forRanges(n, grain: Optimizer.grain) { r in for i in r { xp[i] = xp[i] + step * up[i] } }
             return sq * scale * scale
         }
         return x.dtype == .f32 ? run(Float.self) : run(Double.self)

@@ -27,7 +27,7 @@ public struct AdagradRule: UpdateRule {
     }
 
     public func effectiveRate(_ state: [Tensor], lr: Double, t: Int) throws -> [String: Double] {
-        try adaptiveRate(state[0], lr: lr, correction: 1, eps: eps)
+        try adaptiveRate(state[0], lr: lr, correction: 1, eps: eps, normKey: stateNames[0] + "_norm")
     }
 
     public static let kind = UpdateRuleKind("Adagrad", signature: "optim.Adagrad(params, {lr=..., eps=1e-8})",

@@ -54,7 +54,7 @@ public struct AdamRule: UpdateRule {
 
     /// lr/(√v̂ + eps), v̂ = v/(1 − b2^t).
     public func effectiveRate(_ state: [Tensor], lr: Double, t: Int) throws -> [String: Double] {
-        try adaptiveRate(state[1], lr: lr, correction: 1 - Foundation.pow(beta2, Double(t)), eps: eps)
+        try adaptiveRate(state[1], lr: lr, correction: 1 - Foundation.pow(beta2, Double(t)), eps: eps, normKey: stateNames[1] + "_norm")
     }
 
     static let options: [ConstructorParameter] = [.init("beta1", .number, default: 0.9), .init("beta2", .number, default: 0.999),

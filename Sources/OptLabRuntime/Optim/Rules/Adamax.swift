@@ -39,7 +39,7 @@ public struct AdamaxRule: UpdateRule {
     }
 
     public func effectiveRate(_ state: [Tensor], lr: Double, t: Int) throws -> [String: Double] {
-        try adaptiveRate(state[1], lr: lr / (1 - Foundation.pow(beta1, Double(t))), correction: 1, eps: 0, root: false)  // (u holds eps already)
+        try adaptiveRate(state[1], lr: lr / (1 - Foundation.pow(beta1, Double(t))), correction: 1, eps: 0, root: false, normKey: stateNames[1] + "_norm")  // (u holds eps already)
     }
 
     public static let kind = UpdateRuleKind("Adamax", signature: "optim.Adamax(params, {lr=2e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0})", help: """

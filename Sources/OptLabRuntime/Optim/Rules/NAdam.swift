@@ -42,7 +42,7 @@ public struct NAdamRule: WholeTensorRule {
     }
 
     public func effectiveRate(_ state: [Tensor], lr: Double, t: Int) throws -> [String: Double] {
-        try adaptiveRate(state[1], lr: lr, correction: 1 - Foundation.pow(beta2, Double(t)), eps: eps)
+        try adaptiveRate(state[1], lr: lr, correction: 1 - Foundation.pow(beta2, Double(t)), eps: eps, normKey: stateNames[1] + "_norm")
     }
 
     /// The elementwise part of a step on n elements (m, v in s), with the

@@ -33,7 +33,7 @@ public struct RMSpropRule: UpdateRule {
     }
 
     public func effectiveRate(_ state: [Tensor], lr: Double, t: Int) throws -> [String: Double] {
-        try adaptiveRate(state[0], lr: lr, correction: 1, eps: eps)
+        try adaptiveRate(state[0], lr: lr, correction: 1, eps: eps, normKey: stateNames[0] + "_norm")
     }
 
     public static let kind = UpdateRuleKind("RMSprop", signature: "optim.RMSprop(params, {lr=..., decay=0.99, eps=1e-8})",

@@ -101,7 +101,7 @@ public struct ScheduleFreeRule: ParameterSwitchingRule {
     public func effectiveRate(_ state: [Tensor], lr: Double, t: Int) throws -> [String: Double] {
         let rate = lr * (t <= warmup ? Double(t) / Double(Swift.max(warmup, 1)) : 1)
         guard adaptive else { return ["effective_lr": rate] }
-        return try adaptiveRate(state[1], lr: rate, correction: 1 - Foundation.pow(beta2, Double(t)), eps: eps)
+        return try adaptiveRate(state[1], lr: rate, correction: 1 - Foundation.pow(beta2, Double(t)), eps: eps, normKey: stateNames[1] + "_norm")
     }
 
     static let shared: [ConstructorParameter] = [.init("warmup", .size, default: 0), .init("r", .number, default: 0),

@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+@testable import OptLabRuntime
+
+/// Hessian-vector products, Lanczos and Hutchinson against closed forms (a
+/// quadratic with a known spectrum, DeepOBS's quadratic_deep construction)
+/// and against torch.autograd.functional on a small MLP in f64
+/// (Tests/references/hessian_torch.py writes Fixtures/hessian_torch.json).
+@Suite struct HessianTests {
+    /// ½θᵀAθ + bᵀθ with A = Q·diag(d)·Qᵀ: 100 dimensions, 90 eigenvalues in (0, 1), 10 in (30, 60).
+    static func quadratic() throws -> (theta: Tensor, a: Tensor, spectrum: [Double], loss: () throws -> Tensor) {
+        let g = Generator(seed: 42)
+        let d = (0..<100).map { i in i < 90 ? g.uniform() : 30 + 30 * g.uniform() }
+        let q = try Tensor.randn([100, 100], dtype: .f64, generator: g).qr().q
+        let a = try q.mul(Tensor.from(d, shape: [1, 100], dtype: .f64)).matmul(q.t())
+        let b = try Tensor.randn([100, 1], dtype: .f64, generator: g)
+        let theta = try Tensor.randn([100, 1], dtype: .f64, generator: g).requiringGrad()
+        let loss = { try theta.t().matmul(a.matmul(theta)).mul(0.5).add(b.t().matmul(theta)).sum() }
+        return (theta, a, d.sorted(by: >), loss)
+    }
+
+    static func relative(_ got: [Double], _ want: [Double]) -> Double {
+        let scale = want.map(Swift.abs).max() ?? 1
+        return zip(got, want).map { Swift.abs($0 - $1) }.max()! / scale
+    }
+
+    @Test func productOnAQuadraticIsAv() throws {
+        let (theta, a, _, loss) = try Self.quadratic()
+        let v = try Tensor.randn([100, 1], dtype: .f64, generator: Generator(seed: 1))
+        let hv = try Hessian.measure([theta], op: "test", loss: loss) { try $0.product([v]) }
+        #expect(Self.relative(hv[0].toDoubles(), try a.matmul(v).toDoubles()) < 1e-9)
+    }
+
+    @Test func lanczosFindsTheTopOfAKnownSpectrum() throws {
+        let (theta, _, spectrum, loss) = try Self.quadratic()
+        let before = theta.toDoubles()
+        let s = try Hessian.measure([theta], op: "test", loss: loss) { try $0.top(3, iterations: 100, tolerance: 1e-8, seed: 3) }
+        #expect(s.converged)
+        for i in 0..<3 {
+            #expect(Swift.abs(s.eigenvalues[i] - spectrum[i]) <= 1e-6 * spectrum[i], "λ\(i + 1) \(s.eigenvalues[i]) vs \(spectrum[i])")
+        }
+        #expect(theta.toDoubles() == before, "the parameters are restored")
+        #expect(theta.grad == nil)
+    }
+
+    @Test func hutchinsonsTraceIsWithinThreeStandardErrors() throws {
+        let (theta, _, spectrum, loss) = try Self.quadratic()
+        let t = try Hessian.measure([theta], op: "test", loss: loss) { try $0.trace(samples: 200, seed: 5) }
+        let exact = spectrum.reduce(0, +)
+        #expect(Swift.abs(t.trace - exact) <= 3 * t.standardError, "trace \(t.trace) ± \(t.standardError) vs \(exact)")
+        #expect(t.standardError > 0 && t.standardError < 0.2 * exact)
+    }
+
+    /// The reference script's MLP, its parameters from the same formulas.
+    static func mlp() throws -> ([Tensor], () throws -> Tensor) {
+        func grid(_ r: Int, _ c: Int, _ f: (Int, Int) -> Double) -> [Double] { (0..<r).flatMap { i in (0..<c).map { j in f(i, j) } } }
+        func tensor(_ v: [Double], _ s: [Int]) throws -> Tensor { try Tensor.from(v, shape: s, dtype: .f64) }
+        let W1 = try tensor(grid(5, 3) { i, j in 0.6 * sin(1.7 * Double(3 * i + j) + 0.2) }, [5, 3]).requiringGrad()
+        let b1 = try tensor((0..<5).map { 0.1 * cos(2.3 * Double($0)) }, [5]).requiringGrad()
+        let W2 = try tensor(grid(2, 5) { i, j in 0.5 * cos(1.1 * Double(5 * i + j) + 0.4) }, [2, 5]).requiringGrad()
+        let b2 = try tensor([0.05, -0.1], [2]).requiringGrad()
+        let x = try tensor(grid(8, 3) { n, j in sin(0.5 * Double(n) + 0.3 * Double(j)) }, [8, 3])
+        let y = try tensor(grid(8, 2) { n, k in k == 0 ? cos(0.8 * Double(n)) * 0.5 : sin(0.6 * Double(n) + 1) }, [8, 2])
+        return ([W1, b1, W2, b2], {
+            let e = try x.linear(weight: W1, bias: b1).tanh().linear(weight: W2, bias: b2).sub(y)
+            return try e.mul(e).mean()
+        })
+    }
+
+    static func fixture() throws -> [String: Any] {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/hessian_torch.json")
+        return try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+    }
+
+    @Test func productOnTheMLPEqualsTorchsHVP() throws {
+        let f = try Self.fixture()
+        let (params, loss) = try Self.mlp()
+        let flat = (f["v"] as! [NSNumber]).map(\.doubleValue)
+        var v: [Tensor] = [], at = 0
+        for p in params { v.append(try Tensor.from(Array(flat[at..<(at + p.count)]), shape: p.shape, dtype: .f64)); at += p.count }
+        let hv = try Hessian.measure(params, op: "test", loss: loss) { try $0.product(v) }
+        let got = hv.flatMap { $0.toDoubles() }, want = (f["hvp"] as! [NSNumber]).map(\.doubleValue)
+        #expect(Self.relative(got, want) < 1e-7, "off by \(Self.relative(got, want))")
+    }
+
+    @Test func spectrumAndTraceOfTheMLPEqualTorchsHessian() throws {
+        let f = try Self.fixture()
+        let (params, loss) = try Self.mlp()
+        let want = (f["eigenvalues"] as! [NSNumber]).map(\.doubleValue)
+        let (s, t) = try Hessian.measure(params, op: "test", loss: loss) { h in
+            (try h.top(2, iterations: 47, tolerance: 1e-9, seed: 1), try h.trace(samples: 300, seed: 2))
+        }
+        for i in 0..<2 { #expect(Swift.abs(s.eigenvalues[i] - want[i]) <= 1e-6 * Swift.abs(want[i]), "λ\(i + 1) \(s.eigenvalues[i]) vs \(want[i])") }
+        let exact = (f["trace"] as! NSNumber).doubleValue
+        #expect(Swift.abs(t.trace - exact) <= 3 * t.standardError, "trace \(t.trace) ± \(t.standardError) vs \(exact)")
+    }
+
+    @Test func badInputsAreErrors() throws {
+        let (theta, _, _, loss) = try Self.quadratic()
+        #expect(throws: RuntimeError.self) { try Hessian.measure([], op: "check.hessian", loss: loss) { _ in 0 } }
+        #expect(throws: RuntimeError.self) { try Hessian.measure([theta], op: "check.hessian", loss: loss) { try $0.top(101) } }
+        #expect(throws: RuntimeError.self) { try Hessian.measure([theta], op: "check.hvp", loss: { try theta.mul(2) }) { try $0.product([theta]) } }
+        let nan = try Tensor.from([Double.nan], shape: [1, 1], dtype: .f64)
+        #expect(throws: RuntimeError.self) { try Hessian.measure([theta], op: "check.hvp", loss: { try theta.sum().mul(nan.sum()) }) { try $0.product([theta]) } }
+    }
+}

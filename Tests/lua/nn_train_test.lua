@@ -301,3 +301,29 @@ test("train.accuracy with flip averages an image's probabilities with its mirror
   H.raises(function() train.accuracy(nn.Linear(2, 2), flat, {flip = true}) end, "train.accuracy: flip needs images [N, C, H, W], got inputs of shape [2,2]")
   H.raises(function() train.accuracy(m, d, {flop = true}) end, "unknown option 'flop'")
 end)
+
+test("train.lr_find: the curve, three suggestions, their spread over seeds, and nothing changed", function()
+  tensor.seed(1)
+  local ds = data.spiral{classes = 3, per_class = 60}
+  local model = nn.Sequential{nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 3)}
+  local opt = optim.SGD(model, {lr = 0.5, momentum = 0.9})
+  local before = {}
+  for i, p in ipairs(model:parameters()) do before[i] = p:clone() end
+  local r = train.lr_find{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = opt, train = ds, steps = 60, batch = 30, seeds = 2}
+  H.eq(#r.lrs, #r.losses); H.eq(#r.lrs, #r.smoothed)
+  H.close(r.lrs[1], 1e-7, 1e-12)
+  -- exponential: each rate the one before times (10 / 1e-7)^(1/59)
+  H.close(r.lrs[2] / r.lrs[1], (10 / 1e-7) ^ (1 / 59), 1e-12)
+  -- the smoothed curve: the bias-corrected EMA of the losses (beta 0.98)
+  local avg = 0
+  for i = 1, 3 do avg = 0.98 * avg + 0.02 * r.losses[i] end
+  H.close(r.smoothed[3], avg / (1 - 0.98 ^ 3), 1e-12)
+  H.eq(type(r.suggestions.steepest), "number"); H.eq(type(r.suggestions.valley), "number")
+  H.eq(#r.seeds, 2); H.eq(r.spread.min10[1] <= r.spread.min10[2], true)
+  H.eq(tostring(r):find("learning-rate range test", 1, true) ~= nil, true)
+  H.eq(opt:lr(), 0.5, "the optimizer's rate is back")
+  for i, p in ipairs(model:parameters()) do H.eq((p - before[i]):abs():max():item(), 0, "parameter " .. i .. " restored") end
+  H.raises(function() train.lr_find{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = opt, train = ds, start = 1, stop = 0.1} end,
+    "start and stop must be positive with start < stop")
+  H.raises(function() train.lr_find{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = opt} end, "option 'train' is required")
+end)

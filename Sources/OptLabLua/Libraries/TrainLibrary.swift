@@ -1,6 +1,8 @@
 import Foundation
 import CLua
 import CLuaBridge
+import OptLabCharts
+import Foundation
 import OptLabRuntime
 
 /// The `train` module: the training loop and accuracy.
@@ -61,6 +63,26 @@ enum TrainLibrary {
           local h = train.distill{teacher = e, student = small, optimizer = optim.Adam(small),
             train = tr, val = val, epochs = 20, temperature = 4, alpha = 0.9}
         """, options: distillOptions) { a in try fit(a, distilling: true) },
+        .primitive("lr_find", as: "train.lr_find") { a in
+            let o = try a.options(1, allowed: ["model", "loss", "optimizer", "train", "start", "stop", "steps", "batch", "smooth",
+                                               "diverge", "clip", "seed", "seeds"])
+            guard let model = try object(a, o, "model", Kind.module, Module.self) else { throw a.argumentError(1, "option 'model' is required") }
+            guard let optimizer = try object(a, o, "optimizer", Kind.optimizer, Optimizer.self) else { throw a.argumentError(1, "option 'optimizer' is required") }
+            guard let data = try object(a, o, "train", Kind.dataset, DatasetBox.self)?.data else { throw a.argumentError(1, "option 'train' is required") }
+            var opts = RangeTest.Options()
+            opts.start = try o.number("start", default: opts.start)
+            opts.stop = try o.number("stop", default: opts.stop)
+            opts.steps = try o.integer("steps", default: opts.steps)
+            opts.batchSize = try o.integer("batch", default: opts.batchSize)
+            opts.smoothing = try o.number("smooth", default: opts.smoothing)
+            opts.divergence = try o.number("diverge", default: opts.divergence)
+            if o.has("clip") { opts.clip = try o.number("clip", default: 1) }
+            let seed = try o.integer("seed", default: 0), count = try o.integer("seeds", default: 1)
+            guard count >= 1, count <= 100 else { throw a.argumentError(1, "option 'seeds' must be 1…100, got \(count)") }
+            let sweeps = try RangeTest.run(model: model, loss: try loss(a, o).0, optimizer: optimizer, train: data, options: opts,
+                                           seeds: (0..<count).map { UInt64(bitPattern: Int64(seed + $0)) })
+            return [rangeTestResult(sweeps)]
+        },
         LuaFunction("accuracy", "train.accuracy(model, dataset [, {flip = false}])", """
             The fraction of dataset the model classifies right (evaluation mode).
             flip = true averages each image's class probabilities with its mirror
@@ -71,6 +93,46 @@ enum TrainLibrary {
         },
     ]
 
+
+    /// train.lr_find's result: the first seed's curve and suggestions, every
+    /// seed's suggestions, their spread, and a report with the curve drawn.
+    static func rangeTestResult(_ sweeps: [RangeTest.Sweep]) -> LuaValue {
+        func suggestions(_ s: RangeTest.Suggestions) -> LuaValue {
+            .record([("steepest", s.steepest.map { .number($0) } ?? .nil), ("min10", s.minimumOverTen.map { .number($0) } ?? .nil),
+                     ("valley", s.valley.map { .number($0) } ?? .nil)])
+        }
+        let first = sweeps[0]
+        var lines = [String(format: "learning-rate range test: %d steps from %.0e, %@", first.rates.count, first.rates.first ?? 0,
+                            first.stopped ?? "to the last rate")]
+        let kinds: [(String, KeyPath<RangeTest.Suggestions, Double?>)] = [("steepest", \.steepest), ("min10", \.minimumOverTen), ("valley", \.valley)]
+        var spread: [(String, LuaValue)] = []
+        for (name, key) in kinds {
+            let values = sweeps.compactMap { $0.suggestions[keyPath: key] }
+            guard let v = first.suggestions[keyPath: key] else { lines.append("  \(name): (curve too short)"); continue }
+            var line = "  " + name.padding(toLength: 9, withPad: " ", startingAt: 0) + String(format: "lr = %.3g", v)
+            if sweeps.count > 1, let lo = values.min(), let hi = values.max() {
+                line += String(format: "   (%d seeds: %.3g … %.3g, %.1f× apart)", sweeps.count, lo, hi, hi / lo)
+                spread.append((name, .array([.number(lo), .number(hi)])))
+            }
+            lines.append(line)
+        }
+        if let plot = try? { () throws -> TerminalPlot in
+            var p = try TerminalPlot(series: [("smoothed loss", first.smoothed)], width: 60, height: 12)
+            p.xValues = first.rates
+            p.logX = true
+            p.xLabel = "learning rate"
+            return p
+        }() { lines.append(plot.description) }
+        var fields: [(String, LuaValue)] = [
+            ("lrs", .array(first.rates.map { .number($0) })), ("losses", .array(first.losses.map { .number($0) })),
+            ("smoothed", .array(first.smoothed.map { .number($0) })), ("suggestions", suggestions(first.suggestions)),
+            ("stopped", first.stopped.map { .string($0) } ?? .nil),
+            ("seeds", .array(sweeps.map { .record([("seed", .integer(Int(Int64(bitPattern: $0.seed)))), ("suggestions", suggestions($0.suggestions))]) })),
+            ("report", .string(lines.joined(separator: "\n"))),
+        ]
+        if !spread.isEmpty { fields.append(("spread", .record(spread))) }
+        return .record(fields)
+    }
 
     /// The loss function, its name, and the targets it takes (nil for a Lua function).
     static func loss(_ a: LuaArgs, _ o: LuaOptions) throws -> (Trainer.LossFunction, String, LossTargets?) {

@@ -62,8 +62,8 @@ public final class Optimizer {
     public private(set) var holdsEvaluationWeights = false
     /// Per parameter, ‖update‖ and ‖x‖ of the last step: the update/weight
     /// ratio the notes suggest watching (~1e-3) needs no extra pass.
-    public private(set) var lastUpdateNorms: [Double]
-    public private(set) var lastParameterNorms: [Double]
+    public internal(set) var lastUpdateNorms: [Double]
+    public internal(set) var lastParameterNorms: [Double]
     var state: [[Tensor]]
 
     public convenience init(_ parameters: [Tensor], rule: some UpdateRule, learningRate: Double, weightDecay: Double = 0,

@@ -127,3 +127,24 @@ test("plots of values spanning the whole double range do not overflow (fuzz find
   H.eq(text:find("1.00e+308", 1, true) ~= nil, true, "the top label")
   H.eq(text:find("-1.00e+308", 1, true) ~= nil, true, "the bottom label")
 end)
+
+test("monitor.noise_scale on least squares: within its stated error of tr(Σ)/|G|² worked from the examples' gradients", function()
+  tensor.seed(5)
+  local n, d = 1500, 6
+  local x = tensor.randn({n, d}, "f64")
+  local y = x:matmul(tensor.randn({d, 1}, "f64")) + tensor.randn({n, 1}, "f64") * 0.5
+  local model = nn.Sequential{nn.Linear(d, 1, {bias = false})}:to("f64")
+  local ds = data.dataset(x, y, {targets = "values"})
+  -- per example, the gradient of (x·wᵀ − y)² is 2·x·(x·wᵀ − y)
+  local w = model:parameters()[1]
+  local g = x * ((x:matmul(w:t()) - y) * 2)
+  local mean = g:mean(1, true)
+  local grad_sq = (mean * mean):sum():item()
+  local trace = ((g - mean) ^ 2):sum():item() / n
+  local r = monitor.noise_scale(model, nn.MSE(), ds, {small = 4, big = 64, steps = 150, seed = 2})
+  H.eq(math.abs(r.b_simple - trace / grad_sq) <= 3 * r.b_simple_se, true,
+    string.format("B_simple %.4g ± %.2g vs %.4g", r.b_simple, r.b_simple_se, trace / grad_sq))
+  H.eq(r.b_simple_se < 0.3 * r.b_simple, true, "a usable error")
+  H.eq(tostring(r):find("gradient noise scale", 1, true) ~= nil, true)
+  H.raises(function() monitor.noise_scale(model, nn.MSE(), ds, {small = 64, big = 64}) end, "need 1 ≤ small < big, got small 64, big 64")
+end)

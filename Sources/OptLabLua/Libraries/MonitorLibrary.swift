@@ -96,6 +96,18 @@ enum MonitorLibrary {
             return [.record([("report", .string(r.description)), ("ratios", .record(r.rows.map { ($0.name, .number($0.ratio)) })),
                              ("advice", .record(r.rows.map { ($0.name, .string($0.advice)) }))])]
         },
+        .primitive("noise_scale", as: "monitor.noise_scale") { a in
+            let model = try a.module(1)
+            let (loss, _) = try CheckLibrary.lossFunction(a, 2)
+            let data = try a.dataset(3)
+            let o = try a.options(4, allowed: ["small", "big", "steps", "seed"])
+            let e = try NoiseScale.estimate(model: model, loss: loss, data: data, small: try o.integer("small", default: 32),
+                                            big: try o.integer("big", default: 512), steps: try o.integer("steps", default: 20),
+                                            seed: UInt64(bitPattern: Int64(try o.integer("seed", default: 0))))
+            return [.record([("b_simple", .number(e.bSimple)), ("b_simple_se", .number(e.standardError)), ("trace_sigma", .number(e.traceSigma)),
+                             ("grad_sq", .number(e.gradientSquared)), ("small", .integer(e.small)), ("big", .integer(e.big)),
+                             ("steps", .integer(e.steps)), ("report", .string(e.description))])]
+        },
         .primitive("plot", as: "monitor.plot") { a in
             let (plot, title, file) = try plotSpec(a, 1)
             if let file { try AtomicFile.write(Array(try svg(plot, title: title).utf8), to: file, op: "monitor.plot") }

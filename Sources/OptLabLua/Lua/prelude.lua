@@ -212,6 +212,14 @@ local ratios_mt = {__tostring = report_mt.__tostring, __mime = function(r)
 end}
 function monitor.layers(model) return setmetatable(mlayers(model), layers_mt) end
 function monitor.ratios(opt) return setmetatable(mratios(opt), ratios_mt) end
+local mnoise = P.monitor.noise_scale
+function monitor.noise_scale(model, loss, ds, opts) return setmetatable(mnoise(model, loss, ds, opts), {__tostring = function(r) return r.report end}) end
+docs["monitor.noise_scale"] = "monitor.noise_scale(model, loss, dataset [, {small=32, big=512, steps=20, seed=0}])\n\n" ..
+  "The gradient noise scale B_simple = tr(Σ)/|G|² (McCandlish et al. 2018): the batch size beyond which\na larger batch stops " ..
+  "speeding training up proportionally. Unbiased estimates of |G|² and tr(Σ) from\nthe gradient norms of batches of two sizes " ..
+  "(examples drawn with replacement), steps rounds;\nr.b_simple with its jackknife standard error r.b_simple_se, " ..
+  "r.trace_sigma, r.grad_sq. The\nparameters are not changed. Prints as a report.\n" ..
+  "  local r = monitor.noise_scale(model, nn.SoftmaxCrossEntropy(), tr, {small = 32, big = 256, steps = 5}); print(r)"
 function monitor.diagnose(h) return setmetatable(mdiag(h), report_mt) end
 local plot_mt = {__tostring = report_mt.__tostring, __mime = function(r)
   return {["text/plain"] = r.report, ["image/svg+xml"] = P.monitor.svg_plot(r.spec)}

@@ -148,3 +148,36 @@ test("monitor.noise_scale on least squares: within its stated error of tr(Σ)/|G
   H.eq(tostring(r):find("gradient noise scale", 1, true) ~= nil, true)
   H.raises(function() monitor.noise_scale(model, nn.MSE(), ds, {small = 64, big = 64}) end, "need 1 ≤ small < big, got small 64, big 64")
 end)
+
+test("monitor.landscape: the line between two models, a checkpoint, and the plane of a closure, against closed forms", function()
+  tensor.seed(6)
+  local x = tensor.randn({50, 3}, "f64")
+  local y = tensor.randn({50, 1}, "f64")
+  local function lin() return nn.Sequential{nn.Linear(3, 1, {bias = false})}:to("f64") end
+  local model, a, b = lin(), lin(), lin()
+  local ds = data.dataset(x, y, {targets = "values"})
+  local r = monitor.landscape{model = model, loss = nn.MSE(), data = ds, between = {a, b}, points = 5}
+  -- the loss at (1 − α)·wa + α·wb, worked directly
+  local wa, wb = a:parameters()[1], b:parameters()[1]
+  for i, alpha in ipairs(r.alphas) do
+    local w = wa * (1 - alpha) + wb * alpha
+    local e = x:matmul(w:t()) - y
+    H.close(r.values[i], (e * e):mean():item(), 1e-12, "α = " .. alpha)
+  end
+  H.eq(r.barrier, 0, "least squares is convex along the line")
+  -- an end may be the measured model itself
+  local r3 = monitor.landscape{model = b, loss = nn.MSE(), data = ds, between = {a, b}, points = 5}
+  H.all_close(r3.values, r.values, 1e-12, "b as an end and as the model measured")
+  local path = os.tmpname()
+  b:save(path)
+  local r2 = monitor.landscape{model = model, loss = nn.MSE(), data = ds, between = {a, path}, points = 5, file = path .. ".svg"}
+  H.all_close(r2.values, r.values, 1e-12)
+  H.eq(io.open(path .. ".svg") ~= nil, true, "the plot was written")
+  os.remove(path); os.remove(path .. ".svg")
+  -- the closure form, 2-D: f = Σ θ² is |θ0 + αd1 + βd2|²; at the centre, |θ0|²
+  local theta = tensor.from({{1, 2}, {3, 4}}, "f64")
+  local p = monitor.landscape{params = {theta}, loss = function() return (theta * theta):sum() end, grid = 3, span = 0.5, seed = 1}
+  H.eq(#p.values, 3); H.close(p.values[2][2], 30, 1e-12)
+  H.all_close(theta, {1, 2, 3, 4}, 0, "θ put back")
+  H.raises(function() monitor.landscape{model = model, loss = nn.MSE(), data = ds, between = {a, tensor.zeros{2}}} end, "between[2] must be a model")
+end)

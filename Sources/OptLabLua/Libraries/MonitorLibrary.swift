@@ -50,6 +50,17 @@ enum MonitorLibrary {
         return c.svg
     }
 
+    /// A model's mean loss over a data set, a thousand examples a pass.
+    static func meanLoss(_ m: Module, _ loss: Trainer.LossFunction, _ d: Dataset) throws -> Double {
+        var total = 0.0, seen = 0
+        for b in try d.batches(size: 1000) {
+            let n = b.inputs.shape[0]
+            total += try loss(try m(b.inputs), b.labels).item() * Double(n)
+            seen += n
+        }
+        return total / Double(Swift.max(seen, 1))
+    }
+
     static let summary = "histograms, layer statistics, update ratios, plots, diagnosis, weight images"
 
     static func doubles(_ v: LuaValue?, _ a: LuaArgs, _ key: String) throws -> [Double] {
@@ -107,6 +118,79 @@ enum MonitorLibrary {
             return [.record([("b_simple", .number(e.bSimple)), ("b_simple_se", .number(e.standardError)), ("trace_sigma", .number(e.traceSigma)),
                              ("grad_sq", .number(e.gradientSquared)), ("small", .integer(e.small)), ("big", .integer(e.big)),
                              ("steps", .integer(e.steps)), ("report", .string(e.description))])]
+        },
+        .primitive("landscape", as: "monitor.landscape") { a in
+            let o = try a.options(1, allowed: ["model", "loss", "data", "params", "between", "points", "grid", "span", "seed", "file"])
+            let op = "monitor.landscape"
+            // what is measured: the model's mean loss over data, or a Lua function of params
+            let parameters: [Tensor], evaluate: () throws -> Double, model: Module?
+            if case .object(let m as Module, kind: Kind.module)? = o.value("model") {
+                guard case .object(let d as DatasetBox, kind: Kind.dataset)? = o.value("data") else { throw a.argumentError(1, "option 'data' (a data set) is required with a model") }
+                let lossFunction = try TrainLibrary.loss(a, o).0
+                (parameters, model) = (m.parameters(), m)
+                evaluate = { try meanLoss(m, lossFunction, d.data) }
+            } else if case .function(let ref)? = o.value("loss") {
+                guard case .array(let items)? = o.value("params") else { throw a.argumentError(1, "give model = and data =, or params = {tensors} with loss = function() ... end") }
+                parameters = try items.map { guard let t = $0.tensor else { throw a.argumentError(1, "params must hold tensors") }; return t }
+                let state = a.state
+                evaluate = { try state.callScalar(ref, op: op) }
+                model = nil
+            } else {
+                throw a.argumentError(1, "give model =, loss = and data =, or params = {tensors} with loss = function() ... end")
+            }
+            guard !parameters.isEmpty else { throw a.argumentError(1, "there are no parameters to move") }
+            func set(_ v: LuaValue, _ k: Int) throws -> [Tensor] {
+                switch v {
+                case .object(let m as Module, kind: Kind.module): return m.parameters()
+                case .string(let path): return try Module.load(from: path).model.parameters()
+                case .array(let items): return try items.map { guard let t = $0.tensor else { throw a.argumentError(1, "between[\(k)] must hold tensors") }; return t }
+                default: throw a.argumentError(1, "between[\(k)] must be a model, a checkpoint's path or a list of tensors, got \(v.typeName)")
+                }
+            }
+            let mode = model?.isTraining
+            model?.evaluate()
+            defer { if let mode { model?.train(mode) } }
+            if let between = o.value("between"), !between.isNil {
+                guard case .array(let ends) = between, ends.count == 2 else { throw a.argumentError(1, "between must be {a, b}") }
+                let line = try Landscape.line(parameters: parameters, from: try set(ends[0], 1), to: try set(ends[1], 2),
+                                              points: try o.integer("points", default: 25), loss: evaluate)
+                var plot = try TerminalPlot(series: [("loss", line.values)], width: 60, height: 12)
+                plot.xValues = line.alphas
+                plot.xLabel = "α (0: a, 1: b)"
+                if let file = o.value("file")?.string { try AtomicFile.write(Array(try svg(plot, title: "loss between a and b").utf8), to: file, op: op) }
+                let report = String(format: "loss from a (α = 0) to b (α = 1), %d points: %.4g → %.4g, barrier %.4g\n", line.values.count,
+                                    line.values.first ?? .nan, line.values.last ?? .nan, line.barrier) + plot.description
+                return [.record([("alphas", .array(line.alphas.map { .number($0) })), ("values", .array(line.values.map { .number($0) })),
+                                 ("barrier", .number(line.barrier)), ("report", .string(report))])]
+            }
+            let generator = Generator(seed: UInt64(bitPattern: Int64(try o.integer("seed", default: 0))))
+            let centre = try parameters.map { try $0.detach().clone() }
+            let d1 = try Landscape.randomDirection(like: centre, generator: generator)
+            let d2 = try Landscape.randomDirection(like: centre, generator: generator)
+            let plane = try Landscape.plane(parameters: parameters, centre: centre, directions: d1, d2, grid: try o.integer("grid", default: 21),
+                                            span: try o.number("span", default: 1), loss: evaluate)
+            if let file = o.value("file")?.string {
+                let flat = plane.values.flatMap { $0 }
+                let lo = flat.filter(\.isFinite).min() ?? 0, hi = flat.filter(\.isFinite).max() ?? 1
+                let n = plane.alphas.count, cell = 12.0
+                var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(Double(n) * cell + 40))\" height=\"\(Int(Double(n) * cell + 40))\" font-family=\"sans-serif\" font-size=\"11\">"
+                svg += "<text x=\"4\" y=\"14\">loss on the plane (α across, β up), \(String(format: "%.3g", lo)) dark … \(String(format: "%.3g", hi)) light</text>"
+                for (i, row) in plane.values.enumerated() {
+                    for (j, v) in row.enumerated() {
+                        let u = v.isFinite && hi > lo ? (v - lo) / (hi - lo) : 1
+                        let g = Int(255 * u.squareRoot())
+                        svg += "<rect x=\"\(20 + Double(i) * cell)\" y=\"\(20 + Double(n - 1 - j) * cell)\" width=\"\(cell)\" height=\"\(cell)\" fill=\"rgb(\(g / 3),\(g / 2 + 40),\(g))\"/>"
+                    }
+                }
+                svg += "</svg>"
+                try AtomicFile.write(Array(svg.utf8), to: file, op: op)
+            }
+            let flat = plane.values.flatMap { $0 }
+            let report = String(format: "loss on a %d×%d grid around the point (filter-normalised random directions, span %g): centre %.4g, least %.4g, largest %.4g",
+                                plane.alphas.count, plane.betas.count, plane.alphas.last ?? 0, plane.values[plane.alphas.count / 2][plane.betas.count / 2],
+                                flat.min() ?? .nan, flat.max() ?? .nan)
+            return [.record([("alphas", .array(plane.alphas.map { .number($0) })), ("betas", .array(plane.betas.map { .number($0) })),
+                             ("values", .array(plane.values.map { .array($0.map { .number($0) }) })), ("report", .string(report))])]
         },
         .primitive("plot", as: "monitor.plot") { a in
             let (plot, title, file) = try plotSpec(a, 1)

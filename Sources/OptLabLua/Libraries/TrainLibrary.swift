@@ -193,6 +193,22 @@ extension BindingState {
         try setField(trainModule, "last", TrainLibrary.history(h))
     }
 
+    /// Calls a Lua function of no arguments that returns a number or a one-element tensor.
+    func callScalar(_ ref: LuaReference, op: String) throws -> Double {
+        guard let L else { throw LuaFaceError(.failed, "the Lua state is closed") }
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        lua_rawgeti(L, OPTLAB_REGISTRYINDEX, lua_Integer(ref.ref))
+        let results = try callTop(arguments: [], results: 1)
+        guard case .argument(let slot)? = results.first else { throw LuaFaceError(.failed, "the loss function must return a number", function: op) }
+        if let t = tensor(at: slot) {
+            guard t.count == 1 else { throw LuaFaceError(.failed, "the loss function must return one number, got \(t.count) elements", function: op) }
+            return try t.item()
+        }
+        guard let v = try read(slot, depth: 0).number else { throw LuaFaceError(.failed, "the loss function must return a number", function: op) }
+        return v
+    }
+
     /// Calls a Lua loss function; it must return a tensor.
     func callLoss(_ ref: LuaReference, _ scores: Tensor, _ labels: Tensor) throws -> Tensor {
         guard let L else { throw LuaFaceError(.failed, "the Lua state is closed") }

@@ -7,7 +7,8 @@ import OptLabRuntime
 extension RunPage {
     /// In page order; each gives its sections' HTML (none when the run logged nothing for it).
     var sections: [() -> [String]] {
-        [lossSection, accuracySections, evaluationLossSection, learningRateSection, ratioSection, probeSections, activationSections, layerGradientSection,
+        [lossSection, accuracySections, evaluationLossSection, learningRateSection, ratioSection, sharpnessSections, probeSections, activationSections,
+         layerGradientSection,
          { weightImage().map { [$0] } ?? [] }]
     }
 
@@ -113,6 +114,23 @@ extension RunPage {
         let note = off.isEmpty ? "every weight's median ratio over the run is within 1e-4…1e-2"
             : "weights whose median ratio is outside 1e-4…1e-2: " + off.map { String(format: "%@ %.1e", $0.0, $0.1) }.joined(separator: ", ") + " (the rate may be too \(off[0].1 > 1e-2 ? "high" : "low") for them)"
         return [Report.section("Update/weight ratios", "per parameter, per logged step; " + note, c.svg)]
+    }
+
+    /// The sharpness measured during training (train.fit{monitor = {sharpness =}})
+    /// against 2/η, the edge of stability, on a log axis.
+    func sharpnessSections() -> [String] {
+        let measured = zip(stepRecords, stepEpochs).filter { RunPage.number($0.0["sharpness"]) != nil }
+        guard !measured.isEmpty else { return [] }
+        let xs = measured.map(\.1)
+        var c = Chart(title: "sharpness", xLabel: "epoch", yLabel: "λ_max of the loss's Hessian")
+        c.logY = true
+        c.series = [
+            Chart.Series("λ_max (a fixed batch)", Array(zip(xs, measured.map { RunPage.number($0.0["sharpness"])! })), color: Chart.palette[0]),
+            Chart.Series("2/η (edge of stability)", Array(zip(xs, measured.map { RunPage.number($0.0["sharpness_edge"]) ?? .nan }))
+                .filter { $0.1.isFinite }, color: Chart.palette[1]),
+        ]
+        c.width = 640
+        return [Report.section("Sharpness", "the top eigenvalue of the loss's Hessian on a fixed training batch, against 2/η: gradient descent is stable below the line; full-batch training tends to rise to it and stay (Cohen et al. 2021)", c.svg)]
     }
 
     /// The optimizer's probes (train.fit{probes =}): one chart per probe, a

@@ -327,3 +327,26 @@ test("train.lr_find: the curve, three suggestions, their spread over seeds, and 
     "start and stop must be positive with start < stop")
   H.raises(function() train.lr_find{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = opt} end, "option 'train' is required")
 end)
+
+test("train.fit monitor.sharpness: λ_max of least squares is the top eigenvalue of (2/N)·XᵀX, beside 2/lr, and logged", function()
+  tensor.seed(8)
+  local n = 64
+  local x = tensor.randn({n, 5}, "f64")
+  local y = tensor.randn({n, 1}, "f64")
+  local model = nn.Sequential{nn.Linear(5, 1, {bias = false})}:to("f64")
+  local dir = os.tmpname(); os.remove(dir)
+  local h = train.fit{model = model, loss = nn.MSE(), optimizer = optim.SGD(model, {lr = 0.05}), train = data.dataset(x, y, {targets = "values"}),
+    batch = 16, epochs = 2, quiet = true, log = dir, monitor = {sharpness = {every = 3, batch = n, iters = 10}}}
+  local top = (x:t():matmul(x) * (2 / n)):eigh():totable()[5]
+  H.eq(#h.sharpness, 2, "steps 3 and 6 of 8")
+  for _, s in ipairs(h.sharpness) do
+    H.close(s.value, top, 1e-6, "λ_max at step " .. s.step)
+    H.close(s.edge, 2 / 0.05, 1e-12)
+  end
+  local logged = 0
+  for line in io.lines(dir .. "/metrics.jsonl") do if line:find('"sharpness":', 1, true) then logged = logged + 1 end end
+  H.eq(logged, 2, "both measurements in metrics.jsonl")
+  os.execute("rm -rf " .. dir)
+  H.raises(function() train.fit{model = model, loss = nn.MSE(), optimizer = optim.SGD(model, {lr = 0.05}),
+    train = data.dataset(x, y, {targets = "values"}), monitor = {sharpness = {every = 0}}} end, "monitor.sharpness.every must be a positive whole number")
+end)

@@ -5,7 +5,7 @@ import OptLabRuntime
 /// it ended).
 extension TrainLibrary {
     static let fitOptions = ["model", "loss", "optimizer", "schedule", "train", "val", "epochs", "batch", "reg", "seed",
-                             "log", "keep_best", "train_sample", "quiet", "average", "momentum", "stop_above", "resume", "budget", "clip", "skip_nonfinite", "probes",
+                             "log", "keep_best", "train_sample", "quiet", "average", "momentum", "stop_above", "resume", "budget", "clip", "skip_nonfinite", "probes", "monitor",
                              "overwrite", "test", "augment", "log_every", "keep", "accumulate"]
     static let distillOptions = fitOptions.filter { $0 != "model" && $0 != "loss" } + ["teacher", "student", "temperature", "alpha"]
 
@@ -83,6 +83,22 @@ extension TrainLibrary {
                 opts.probes = Set(names)
             default: throw a.argumentError(1, "option 'probes' must be true or a list of families, got \(v.typeName)")
             }
+        }
+        if let m = try o.record("monitor", allowed: ["sharpness"]), let v = m["sharpness"], !v.isNil {
+            guard case .record(let pairs) = v else { throw a.argumentError(1, "option 'monitor.sharpness' must be {every = n, batch = m, iters = k}") }
+            var sharp = SharpnessOptions()
+            for (k, value) in pairs {
+                guard let n = value.number, n >= 1, n <= 1e7, n == n.rounded() else {
+                    throw a.argumentError(1, "monitor.sharpness.\(k) must be a positive whole number, got \(value.typeName == "number" ? "\(value.number!)" : value.typeName)")
+                }
+                switch k {
+                case "every": sharp.every = Int(n)
+                case "batch": sharp.batch = Int(n)
+                case "iters": sharp.iterations = Int(n)
+                default: throw a.argumentError(1, "monitor.sharpness takes every, batch and iters, got '\(k)'")
+                }
+            }
+            opts.sharpness = sharp
         }
         opts.accumulate = try o.integer("accumulate", default: 1)
         guard opts.accumulate >= 1 else { throw a.argumentError(1, "option 'accumulate' must be a positive number of batches per step, got \(opts.accumulate)") }

@@ -27,7 +27,9 @@ enum TrainLibrary {
         passes 3× its initial value), clip (the gradients' global norm), accumulate = k
         (k batches' gradients per optimizer step, each loss divided by k; not with optim.SAM),
         skip_nonfinite = true (a step whose loss or gradient is NaN or infinite is skipped and
-        counted in h.skipped, up to 10 in a row, or the number given; then the run stops), probes =
+        counted in h.skipped, up to 10 in a row, or the number given; then the run stops), monitor =
+        {sharpness = {every = 100, batch = 256, iters = 20}} (the loss Hessian's top eigenvalue on a fixed
+        batch every so many steps, beside 2/lr, the edge of stability: h.sharpness and the run page), probes =
         true or a list of families ("grad", "update", "state", "effective_lr", "rule"; see
         opt:probes) logged with every step record as probe/<key>/<parameter>, log =
         "runs/name" (a new folder; a previous run there is continued with resume =
@@ -111,7 +113,7 @@ enum TrainLibrary {
             guard let v = first.suggestions[keyPath: key] else { lines.append("  \(name): (curve too short)"); continue }
             var line = "  " + name.padding(toLength: 9, withPad: " ", startingAt: 0) + String(format: "lr = %.3g", v)
             if sweeps.count > 1, let lo = values.min(), let hi = values.max() {
-                line += String(format: "   (%d seeds: %.3g … %.3g, %.1f× apart)", sweeps.count, lo, hi, hi / lo)
+                line += String(format: "   (%d seeds: %.3g … %.3g, %.3g× apart)", sweeps.count, lo, hi, hi / lo)
                 spread.append((name, .array([.number(lo), .number(hi)])))
             }
             lines.append(line)
@@ -165,6 +167,8 @@ enum TrainLibrary {
             ("resumed_from", h.resumedFrom.map { .integer($0) } ?? .nil),
             ("skipped", .integer(h.skippedSteps)),
             ("test_acc", h.testAccuracy.map { .number($0) } ?? .nil),
+            ("sharpness", h.sharpness.isEmpty ? .nil : .array(h.sharpness.map {
+                .record([("step", .integer($0.step)), ("value", .number($0.value)), ("edge", .number($0.edge))]) })),
         ])
     }
 

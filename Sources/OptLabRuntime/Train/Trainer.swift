@@ -60,6 +60,8 @@ public struct TrainingHistory: Sendable {
     public var skippedSteps = 0
     /// Accuracy on the test set given to fit, with the parameters fit ends with.
     public var testAccuracy: Double?
+    /// The sharpness measured during training (train.fit's monitor = {sharpness = ...}): step, λ_max, 2/η.
+    public var sharpness: [(step: Int, value: Double, edge: Double)] = []
 }
 
 /// CS231n's Solver, done once: minibatch SGD over a training set with any
@@ -106,6 +108,8 @@ public final class Trainer {
         public var skipNonFinite = 0
         /// The optimizer's probe families logged with every step record (nil: none).
         public var probes: Set<String>?
+        /// The Hessian's top eigenvalue on a fixed batch every so many steps (`SharpnessObserver`).
+        public var sharpness: SharpnessOptions?
         /// Log into a folder that holds other files than a run's.
         public var overwrite = false
         /// Random flips and shifts of each training image, drawn per batch.
@@ -377,6 +381,8 @@ public final class Trainer {
     /// checkpointed and resumable.
     func observers() throws -> [TrainingObserver] {
         var list: [TrainingObserver] = []
+        // first: the step's record (the run folder's) includes what it measured
+        if let s = options.sharpness { list.append(SharpnessObserver(s)) }
         if let dir = options.runDirectory {
             list.append(try RunLogObserver(RunFolder(dir), config: try config()))
             list.append(try TensorBoardObserver(directory: dir))

@@ -34,7 +34,8 @@ final class RunLogObserver: TrainingObserver {
     }
 
     func stepped(_ run: TrainingRun) throws -> String? {
-        guard run.step % run.trainer.options.logEvery == 0 else { return nil }
+        let measured = run.history.sharpness.last?.step == run.step
+        guard run.step % run.trainer.options.logEvery == 0 || measured else { return nil }
         try log(RunLogObserver.stepRecord(run))
         return nil
     }
@@ -53,6 +54,10 @@ final class RunLogObserver: TrainingObserver {
             }
             for (k, v) in probes.step where v.isFinite { record["probe/" + k] = v }
             record["probe/skipped"] = Double(run.history.skippedSteps)
+        }
+        if let s = run.history.sharpness.last, s.step == run.step {
+            record["sharpness"] = s.value
+            record["sharpness_edge"] = s.edge
         }
         run.lastStepRecord = (run.step, record)
         return record

@@ -173,7 +173,8 @@ enum MonitorLibrary {
                 let flat = plane.values.flatMap { $0 }
                 let lo = flat.filter(\.isFinite).min() ?? 0, hi = flat.filter(\.isFinite).max() ?? 1
                 let n = plane.alphas.count, cell = 12.0
-                var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(Double(n) * cell + 40))\" height=\"\(Int(Double(n) * cell + 40))\" font-family=\"sans-serif\" font-size=\"11\">"
+                let side = n * 12 + 40  // (n: the grid, at most 201 a side)
+                var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Swift.max(side, 460))\" height=\"\(side)\" font-family=\"sans-serif\" font-size=\"11\">"
                 svg += "<text x=\"4\" y=\"14\">loss on the plane (α across, β up), \(String(format: "%.3g", lo)) dark … \(String(format: "%.3g", hi)) light</text>"
                 for (i, row) in plane.values.enumerated() {
                     for (j, v) in row.enumerated() {

@@ -44,6 +44,7 @@ do {
     if wanted.contains("micro") { rows += try MicroBenchmarks.run() }
     if wanted.contains("train") { rows += try TrainingBenchmarks.run() }
     if wanted.contains("check") { rows += try CheckBenchmarks.run() }
+    if wanted.contains("curvature") { rows += try CurvatureBenchmarks.run() }
     if wanted.contains("modelling") { rows += try ModellingBenchmarks.run() }
     if wanted.contains("embed") { rows += try EmbeddingBenchmarks.run() }
     if wanted.contains("torch") { rows += try TorchBenchmarks.run() }

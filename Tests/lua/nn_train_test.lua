@@ -350,3 +350,24 @@ test("train.fit monitor.sharpness: λ_max of least squares is the top eigenvalue
   H.raises(function() train.fit{model = model, loss = nn.MSE(), optimizer = optim.SGD(model, {lr = 0.05}),
     train = data.dataset(x, y, {targets = "values"}), monitor = {sharpness = {every = 0}}} end, "monitor.sharpness.every must be a positive whole number")
 end)
+
+test("the edge of stability: full-batch gradient descent at lr 1.2 holds the sharpness at 2/lr (Cohen et al. 2021)", function()
+  -- at lr 0.2 this network sharpens past 2.3; at lr 1.2 (2/lr = 1.67) gradient descent cannot, and settles on the edge
+  tensor.seed(3)
+  local x = tensor.randn{200, 4}
+  local y = x:matmul(tensor.randn{4, 2}):tanh()
+  local ds = data.dataset(x, y, {targets = "values"})
+  local function run(lr, steps)
+    tensor.seed(4)
+    local model = nn.Sequential{nn.Linear(4, 64), nn.Tanh(), nn.Linear(64, 64), nn.Tanh(), nn.Linear(64, 2)}
+    return train.fit{model = model, loss = nn.MSE(), optimizer = optim.SGD(model, {lr = lr}), train = ds, batch = 200,
+      epochs = steps, quiet = true, monitor = {sharpness = {every = 100, batch = 200, iters = 20}}}.sharpness
+  end
+  local slow = run(0.2, 300)
+  H.eq(slow[2].value > 2 / 1.2 * 1.2, true, "at lr 0.2 the sharpness rises past 2/1.2: " .. slow[2].value)
+  local edge = run(1.2, 1500)
+  for k = #edge - 4, #edge do
+    H.eq(math.abs(edge[k].value - 2 / 1.2) < 0.05 * (2 / 1.2), true,
+      string.format("step %d: λ_max %.4f against 2/lr %.4f", edge[k].step, edge[k].value, 2 / 1.2))
+  end
+end)

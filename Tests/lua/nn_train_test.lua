@@ -309,7 +309,10 @@ test("train.lr_find: the curve, three suggestions, their spread over seeds, and 
   local opt = optim.SGD(model, {lr = 0.5, momentum = 0.9})
   local before = {}
   for i, p in ipairs(model:parameters()) do before[i] = p:clone() end
-  local r = train.lr_find{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = opt, train = ds, steps = 60, batch = 30, seeds = 2}
+  local svg = os.tmpname()
+  local r = train.lr_find{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = opt, train = ds, steps = 60, batch = 30, seeds = 2, file = svg}
+  local text = io.open(svg):read("a"); os.remove(svg)
+  H.eq(text:find("<svg", 1, true) ~= nil and text:find("seed 1", 1, true) ~= nil, true, "the SVG draws both seeds")
   H.eq(#r.lrs, #r.losses); H.eq(#r.lrs, #r.smoothed)
   H.close(r.lrs[1], 1e-7, 1e-12)
   -- exponential: each rate the one before times (10 / 1e-7)^(1/59)

@@ -67,7 +67,7 @@ enum TrainLibrary {
         """, options: distillOptions) { a in try fit(a, distilling: true) },
         .primitive("lr_find", as: "train.lr_find") { a in
             let o = try a.options(1, allowed: ["model", "loss", "optimizer", "train", "start", "stop", "steps", "batch", "smooth",
-                                               "diverge", "clip", "seed", "seeds"])
+                                               "diverge", "clip", "seed", "seeds", "file"])
             guard let model = try object(a, o, "model", Kind.module, Module.self) else { throw a.argumentError(1, "option 'model' is required") }
             guard let optimizer = try object(a, o, "optimizer", Kind.optimizer, Optimizer.self) else { throw a.argumentError(1, "option 'optimizer' is required") }
             guard let data = try object(a, o, "train", Kind.dataset, DatasetBox.self)?.data else { throw a.argumentError(1, "option 'train' is required") }
@@ -83,6 +83,17 @@ enum TrainLibrary {
             guard count >= 1, count <= 100 else { throw a.argumentError(1, "option 'seeds' must be 1…100, got \(count)") }
             let sweeps = try RangeTest.run(model: model, loss: try loss(a, o).0, optimizer: optimizer, train: data, options: opts,
                                            seeds: (0..<count).map { UInt64(bitPattern: Int64(seed + $0)) })
+            if let file = o.value("file")?.string {
+                // every seed's smoothed curve against the rate, on a log axis
+                let longest = sweeps.max { $0.rates.count < $1.rates.count }!
+                var plot = try TerminalPlot(series: sweeps.map { s in
+                    ("seed \(Int64(bitPattern: s.seed))", s.smoothed + [Double](repeating: .nan, count: longest.rates.count - s.smoothed.count))
+                })
+                plot.xValues = longest.rates
+                plot.logX = true
+                plot.xLabel = "learning rate"
+                try AtomicFile.write(Array(try MonitorLibrary.svg(plot, title: "learning-rate range test (smoothed loss)").utf8), to: file, op: "train.lr_find")
+            }
             return [rangeTestResult(sweeps)]
         },
         LuaFunction("accuracy", "train.accuracy(model, dataset [, {flip = false}])", """

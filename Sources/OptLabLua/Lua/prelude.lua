@@ -159,12 +159,12 @@ function check.preflight(model, loss, ds, opts)
 end
 local train, clrfind = M.train, P.train.lr_find
 function train.lr_find(opts) return reported(clrfind(opts)) end
-docs["train.lr_find"] = "train.lr_find{model=, loss=, optimizer=, train=, start=1e-7, stop=10, steps=100, batch=64, smooth=0.98, diverge=4, seed=0, seeds=1, clip=}\n\n" ..
+docs["train.lr_find"] = "train.lr_find{model=, loss=, optimizer=, train=, start=1e-7, stop=10, steps=100, batch=64, smooth=0.98, diverge=4, seed=0, seeds=1, clip=, file=}\n\n" ..
   "The learning-rate range test (Smith 2017; fastai's lr_find): steps with the rate growing exponentially\nfrom start to stop, " ..
   "the loss smoothed by a bias-corrected moving average, stopped when it passes diverge× its\nbest. " ..
   "Returns r.lrs, r.losses, r.smoothed and r.suggestions: steepest (the fastest fall per decade),\nmin10 (a tenth of the " ..
   "minimum's rate) and valley (fastai's); with seeds = k each seed's (r.seeds)\nand their spread (r.spread). The model, its " ..
-  "buffers, the optimizer's state and rate and the\ngenerator are restored bit for bit afterwards. Prints the curve.\n" ..
+  "buffers, the optimizer's state and rate and the\ngenerator are restored bit for bit afterwards. Prints the curve; file = \"lr.svg\" draws every\nseed's.\n" ..
   "  local r = train.lr_find{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = opt, train = tr}; print(r)"
 local checkdocs = {
   ["check.grad"] = "check.grad(f, params [, {h=1e-5 or \"sweep\", per_param=10, seed=0, burn_in={steps=, optimizer=}}])\n\nThe notes' gradient check: centred differences in f64 on the parameters (a model or tensors), a few\nsampled dimensions of every parameter, randomness replayed, kinks detected, the notes' verdicts.\n  local r = check.grad(function() return loss_fn(model(x), y) end, model); print(r); assert(r.ok)",

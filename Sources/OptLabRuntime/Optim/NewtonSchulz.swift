@@ -20,7 +20,7 @@ enum NewtonSchulz {
     typealias Coefficients = (a: Double, b: Double, c: Double)
 
     static func orthogonalise(_ g: Tensor, steps: Int, eps: Double, coefficients: Coefficients) throws -> Tensor {
-        precondition(g.rank == 2, "NewtonSchulz.orthogonalise takes a matrix")
+        guard g.rank == 2 else { throw RuntimeError(.shape, "Muon", "the orthogonalisation takes a matrix, got shape \(describe(g.shape))") }
         let tall = g.shape[0] > g.shape[1]
         let x = tall ? try g.t() : try g.clone()
         let (r, s) = (x.shape[0], x.shape[1])

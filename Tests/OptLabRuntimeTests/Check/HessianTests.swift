@@ -51,20 +51,10 @@ import Testing
         #expect(t.standardError > 0 && t.standardError < 0.2 * exact)
     }
 
-    /// The reference script's MLP, its parameters from the same formulas.
+    /// The reference script's MLP: the same problem as the optimizer fixtures' (RulesAgainstPyTorchTests builds it).
     static func mlp() throws -> ([Tensor], () throws -> Tensor) {
-        func grid(_ r: Int, _ c: Int, _ f: (Int, Int) -> Double) -> [Double] { (0..<r).flatMap { i in (0..<c).map { j in f(i, j) } } }
-        func tensor(_ v: [Double], _ s: [Int]) throws -> Tensor { try Tensor.from(v, shape: s, dtype: .f64) }
-        let W1 = try tensor(grid(5, 3) { i, j in 0.6 * sin(1.7 * Double(3 * i + j) + 0.2) }, [5, 3]).requiringGrad()
-        let b1 = try tensor((0..<5).map { 0.1 * cos(2.3 * Double($0)) }, [5]).requiringGrad()
-        let W2 = try tensor(grid(2, 5) { i, j in 0.5 * cos(1.1 * Double(5 * i + j) + 0.4) }, [2, 5]).requiringGrad()
-        let b2 = try tensor([0.05, -0.1], [2]).requiringGrad()
-        let x = try tensor(grid(8, 3) { n, j in sin(0.5 * Double(n) + 0.3 * Double(j)) }, [8, 3])
-        let y = try tensor(grid(8, 2) { n, k in k == 0 ? cos(0.8 * Double(n)) * 0.5 : sin(0.6 * Double(n) + 1) }, [8, 2])
-        return ([W1, b1, W2, b2], {
-            let e = try x.linear(weight: W1, bias: b1).tanh().linear(weight: W2, bias: b2).sub(y)
-            return try e.mul(e).mean()
-        })
+        let p = try RulesAgainstPyTorchTests.problem("mlp")
+        return (p.parameters, p.loss)
     }
 
     static func fixture() throws -> [String: Any] {

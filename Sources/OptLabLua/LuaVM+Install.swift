@@ -60,7 +60,8 @@ extension LuaVM {
             ("train", TrainLibrary.functions, nil),
             ("check", CheckLibrary.functions + CheckLibrary.primitives, nil),
             ("monitor", MonitorLibrary.functions + RichForms.functions, nil),
-            ("hp", HPLibrary.functions, nil), ("autograd", AutogradLibrary.functions, nil)]
+            ("hp", HPLibrary.functions, nil), ("autograd", AutogradLibrary.functions, nil),
+            ("stats", StatsLibrary.functions, nil), ("bench", [], nil)]
         var tables: [String: Int32] = [:]
         for (name, functions, kind) in libraries {
             let table = try state.newTable()
@@ -116,6 +117,9 @@ extension LuaVM {
             try load(chunk: bytes, name: "@optlab/search/\(file).lua", arguments: [P, S])
         }
         try load(chunk: PackageResources.search_lua, name: "@optlab/search/search.lua", arguments: [P, S, table("hp"), table("nn")])
+        try load(chunk: PackageResources.stats_lua, name: "@optlab/bench/stats.lua", arguments: [P, table("stats")])
+        try load(chunk: PackageResources.train_repeated_lua, name: "@optlab/bench/train_repeated.lua",
+                 arguments: [P, table("train"), table("tensor"), table("stats")])
         let libraryTables = LuaValue.record(LuaVM.modules.map { name, _ in (name, table(name)) })
         moduleTable = try state.newTable()
         let definitions = try load(chunk: PackageResources.definitions_lua, name: "@optlab/definitions.lua")

@@ -24,4 +24,4 @@ local function walk(t, prefix, depth)
     elseif type(v) == "table" and depth == 0 and k:match("^%u") then walk(v, prefix .. k .. ":", 1) end   -- a class's methods
   end
 end
-for _, m in ipairs{"tensor", "nn", "data", "optim", "train", "check", "monitor", "hp", "autograd"} do walk(optlab[m], m .. ".", 0) end
+for _, m in ipairs{"tensor", "nn", "data", "optim", "train", "check", "monitor", "hp", "autograd", "stats", "bench"} do walk(optlab[m], m .. ".", 0) end

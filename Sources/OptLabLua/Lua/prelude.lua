@@ -89,6 +89,8 @@ local function html_report(text)
   return '<pre style="font-family:monospace;line-height:1.25">' .. table.concat(lines, "\n") .. "</pre>"
 end
 report_mt.__mime = function(r) return {["text/plain"] = r.report, ["text/html"] = html_report(r.report)} end
+-- optlab's later Lua files (bench/) add their help and print their reports the same way
+P.docs, P.report_mt = docs, report_mt
 local function reported(r) setmetatable(r, report_mt); if r.data then setmetatable(r.data, report_mt); setmetatable(r.reg, report_mt) end; return r end
 local cgrad, cmodel, cinit, creg, cover = P.check.grad, P.check.model, P.check.initial_loss, P.check.regularization, P.check.overfit
 function check.grad(f, params, opts) return reported(cgrad(f, params, opts)) end
@@ -114,7 +116,10 @@ end
 local function curvature_args(name, a, b, c, d, e)
   if type(a) == "function" then return a, b, c end
   expect(name, 1, a, "Module")
-  if b == nil then P.argument_error(name, 2, "a loss or function(scores, labels) expected, got no value") end
+  local mt = type(b) ~= "function" and getmetatable(b)
+  if type(b) ~= "function" and not (type(mt) == "table" and mt.__call) then
+    P.argument_error(name, 2, "a loss or function(scores, labels) expected, got " .. P.kind(b))
+  end
   return function() return b(a(c), d) end, a, e
 end
 local chvp, chess = P.check.hvp, P.check.hessian

@@ -17,7 +17,8 @@ extension Tensor {
     public func selfAttention(heads: Int, causal: Bool) throws -> Tensor {
         let op = "scaled_dot_product_attention"
         try requireFloat(op)
-        guard rank == 3, shape[2] % (3 * heads) == 0, heads > 0 else {
+        // heads is checked before it divides: it comes from the caller.
+        guard rank == 3, heads > 0, shape[2] % 3 == 0, (shape[2] / 3) % heads == 0 else {
             throw RuntimeError(.shape, op, "expected queries, keys and values [N, T, 3d] with d a multiple of \(heads) heads, got \(describe(shape))")
         }
         let (n, t, d) = (shape[0], shape[1], shape[2] / 3)

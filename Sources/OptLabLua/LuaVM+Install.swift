@@ -61,7 +61,7 @@ extension LuaVM {
             ("check", CheckLibrary.functions + CheckLibrary.primitives, nil),
             ("monitor", MonitorLibrary.functions + RichForms.functions, nil),
             ("hp", HPLibrary.functions, nil), ("autograd", AutogradLibrary.functions, nil),
-            ("stats", StatsLibrary.functions, nil), ("bench", [], nil)]
+            ("stats", StatsLibrary.functions, nil), ("bench", BenchLibrary.primitives, nil)]
         var tables: [String: Int32] = [:]
         for (name, functions, kind) in libraries {
             let table = try state.newTable()
@@ -120,6 +120,7 @@ extension LuaVM {
         try load(chunk: PackageResources.stats_lua, name: "@optlab/bench/stats.lua", arguments: [P, table("stats")])
         try load(chunk: PackageResources.train_repeated_lua, name: "@optlab/bench/train_repeated.lua",
                  arguments: [P, table("train"), table("tensor"), table("stats")])
+        try loadBench(P, libraries: .record(LuaVM.modules.map { name, _ in (name, table(name)) }), bench: table("bench"))
         let libraryTables = LuaValue.record(LuaVM.modules.map { name, _ in (name, table(name)) })
         moduleTable = try state.newTable()
         let definitions = try load(chunk: PackageResources.definitions_lua, name: "@optlab/definitions.lua")
@@ -128,5 +129,19 @@ extension LuaVM {
                             help.count > 1 ? help[1] : .nil, help.count > 2 ? help[2] : .nil, .string(optlabVersion), P,
                             help.count > 3 ? help[3] : .nil, definitions.first ?? .nil])
         try state.preload("optlab", table: moduleTable)
+    }
+
+    /// bench: the registry, one file per test problem (one line each here), the benchmark and its page.
+    private func loadBench(_ P: LuaValue, libraries: LuaValue, bench: LuaValue) throws {
+        let B = LuaValue.function(state.keep(try state.newTable(), type: "table"))
+        try load(chunk: PackageResources.problems_lua, name: "@optlab/bench/problems.lua", arguments: [P, bench, B, libraries])
+        for (file, bytes) in [
+            ("quadratic_deep", PackageResources.quadratic_deep_lua),
+            ("fashion_mnist", PackageResources.fashion_mnist_lua),
+        ] {
+            try load(chunk: bytes, name: "@optlab/bench/problems/\(file).lua", arguments: [P, B, libraries])
+        }
+        try load(chunk: PackageResources.page_lua, name: "@optlab/bench/page.lua", arguments: [P, B])
+        try load(chunk: PackageResources.run_lua, name: "@optlab/bench/run.lua", arguments: [P, bench, B, libraries])
     }
 }

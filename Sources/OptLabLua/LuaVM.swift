@@ -34,7 +34,7 @@ public final class LuaVM {
         ("tensor", TensorLibrary.summary), ("nn", NNLibrary.summary), ("data", DataLibrary.summary),
         ("optim", OptimLibrary.summary), ("train", TrainLibrary.summary), ("check", CheckLibrary.summary),
         ("monitor", MonitorLibrary.summary), ("hp", HPLibrary.summary), ("autograd", AutogradLibrary.summary),
-        ("stats", StatsLibrary.summary), ("bench", "standard test problems and the benchmark that judges an optimizer against tuned baselines"),
+        ("stats", StatsLibrary.summary), ("bench", BenchLibrary.summary),
     ]
 
     /// What the C bridge calls: the one dispatcher, and the release of a boxed object.

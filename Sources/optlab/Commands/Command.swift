@@ -11,6 +11,7 @@ import Glibc
 /// optlab --sweep-worker script [--trial T]   SweepWorkerCommand
 /// optlab kernel install [...]           KernelInstallCommand
 /// optlab definitions [DIR]              DefinitionsCommand
+/// optlab bench-optimizer rule.lua [...]  BenchCommand
 /// optlab --kernel FILE                  KernelCommand
 /// ```
 ///
@@ -28,6 +29,7 @@ enum Command {
         case "sweep": return rest.first == "--summary" ? SweepSummaryCommand.run(Array(rest.dropFirst())) : SweepCommand.run(rest)
         case "kernel": return KernelInstallCommand.run(rest)
         case "definitions": return DefinitionsCommand.run(rest)
+        case "bench-optimizer": return BenchCommand.run(rest)
         case "--kernel": return KernelCommand.run(rest)
         case "--sweep-worker" where !rest.isEmpty: return SweepWorkerCommand.run(rest)
         default: return RunCommand.run(argv)

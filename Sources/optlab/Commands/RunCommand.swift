@@ -27,6 +27,7 @@ enum RunCommand {
       optlab sweep --summary runs/<name>            the trials of a search, best first
       optlab kernel install [--user | --prefix DIR] the Jupyter kernelspec (optlab --kernel FILE is the kernel)
       optlab definitions [DIR]                      lua-language-server definitions for editors (DIR/optlab.lua)
+      optlab bench-optimizer rule.lua [--seeds N]   judge an update rule against tuned baselines (DIR/index.html)
     Each command's --help says more.
     """
 

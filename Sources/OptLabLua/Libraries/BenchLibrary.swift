@@ -1,0 +1,59 @@
+import Foundation
+import OptLabCharts
+import OptLabRuntime
+
+/// The `bench` module's Swift half: its page's charts and the page's file.
+/// The benchmark itself is Lua (bench/run.lua), since the rules and the
+/// problems' models are Lua values.
+enum BenchLibrary {
+    static let summary = "standard test problems and the benchmark that judges an optimizer against tuned baselines"
+
+    /// A number list of a series, with holes (false, nil, nan) kept as nan so a line breaks there.
+    static func numbers(_ v: LuaValue?, _ a: LuaArgs, _ what: String) throws -> [Double] {
+        guard let v, !v.isNil else { return [] }
+        guard case .array(let items) = v else { throw a.argumentError(1, "\(what) must be a list of numbers, got \(v.typeName)") }
+        return items.map { $0.number ?? .nan }
+    }
+
+    static let primitives: [LuaFunction] = [
+        // {title, xlabel, ylabel, logx, logy, width, height, series = {{name, x, y, lo, hi, markers, dashed, line}}} → SVG
+        .primitive("chart", as: "bench.run") { a in
+            guard case .record(let spec) = try a.state.read(1, depth: 0, asRecord: true) else { throw a.typeError(1, expected: "chart table") }
+            let d = Dictionary(spec, uniquingKeysWith: { x, _ in x })
+            var chart = Chart(title: d["title"]?.string ?? "", xLabel: d["xlabel"]?.string ?? "", yLabel: d["ylabel"]?.string ?? "")
+            if case .bool(true)? = d["logx"] { chart.logX = true }
+            if case .bool(true)? = d["logy"] { chart.logY = true }
+            chart.width = d["width"]?.number ?? chart.width
+            chart.height = d["height"]?.number ?? chart.height
+            if case .array(let r)? = d["yrange"], r.count == 2, let lo = r[0].number, let hi = r[1].number { chart.yRange = (lo, hi) }
+            guard case .array(let list)? = d["series"] else { throw a.argumentError(1, "a chart needs series") }
+            for (i, item) in list.enumerated() {
+                guard case .record(let f) = item else { throw a.argumentError(1, "series \(i + 1) must be a table") }
+                let s = Dictionary(f, uniquingKeysWith: { x, _ in x })
+                let xs = try numbers(s["x"], a, "x"), ys = try numbers(s["y"], a, "y")
+                guard xs.count == ys.count else { throw a.argumentError(1, "series \(i + 1): \(xs.count) x values and \(ys.count) y values") }
+                var series = Chart.Series(s["name"]?.string ?? "", Array(zip(xs, ys)).map { (x: $0, y: $1) },
+                                          color: s["color"]?.string ?? Chart.palette[i % Chart.palette.count])
+                let lo = try numbers(s["lo"], a, "lo"), hi = try numbers(s["hi"], a, "hi")
+                if lo.count == xs.count && hi.count == xs.count { series.envelope = xs.indices.map { (x: xs[$0], lo: lo[$0], hi: hi[$0]) } }
+                if case .bool(true)? = s["markers"] { series.markers = true }
+                if case .bool(true)? = s["dashed"] { series.dashed = true }
+                if case .bool(false)? = s["line"] { series.line = false }
+                if case .array(let tips)? = s["tips"] { series.tips = tips.map { $0.string ?? "" } }
+                chart.series.append(series)
+            }
+            return [.string(chart.svg)]
+        },
+        // (path, text): the whole file or nothing (a failed write leaves the old one)
+        .primitive("write_text", as: "bench.run") { a in
+            try AtomicFile.write(Array(try a.string(2).utf8), to: try a.string(1), op: "bench.run")
+            return []
+        },
+        // (path): remove a file if it is there
+        .primitive("remove", as: "bench.run") { a in
+            let path = try a.string(1)
+            if FileManager.default.fileExists(atPath: path) { try? FileManager.default.removeItem(atPath: path) }
+            return []
+        },
+    ]
+}

@@ -1,0 +1,141 @@
+-- bench.run's page (index.html: per problem a table, the curves with their
+-- seed bands, the tuned-rate sensitivity; across problems the performance
+-- profiles) and its printed summary.
+local P, B = ...
+local C = P.bench
+
+local function esc(s) return (tostring(s):gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"):gsub('"', "&quot;")) end
+local function g(v, digits) return v == nil and "—" or string.format("%." .. (digits or 4) .. "g", v) end
+
+local function seconds(v)
+  if v == nil or v == math.huge then return "not reached" end
+  return v < 10 and string.format("%.2f s", v) or string.format("%.0f s", v)
+end
+
+-- Per epoch over the runs: mean, min, max of the finite values.
+local function band(runs, epochs)
+  local xs, mean, lo, hi = {}, {}, {}, {}
+  for e = 1, epochs do
+    local n, sum, a, b = 0, 0, math.huge, -math.huge
+    for _, r in ipairs(runs) do
+      local v = r.curve and r.curve[e]
+      if type(v) == "number" then n, sum, a, b = n + 1, sum + v, math.min(a, v), math.max(b, v) end
+    end
+    xs[e] = e
+    mean[e], lo[e], hi[e] = n > 0 and sum / n or false, n > 0 and a or false, n > 0 and b or false
+  end
+  return xs, mean, lo, hi
+end
+
+-- One row per rule: its tuned rate, the metric over the seeds, the time to target, the comparison.
+local function rows(res, per)
+  local out = {}
+  for _, name in ipairs(per.order) do
+    local s = per.rules[name]
+    local v = per.versus[name]
+    local versus = ""
+    if v then
+      versus = v.error and ("n/a: " .. v.error) or string.format("%s [%s, %s], p = %.3g%s", g(v.diff, 3), g(v.ci[1], 3), g(v.ci[2], 3), v.p,
+        v.seeds_needed and string.format(" (%d seeds to resolve)", v.seeds_needed) or "")
+    end
+    out[#out + 1] = {
+      rule = name, lr = s.lr and (g(s.lr, 3) .. (s.at_edge and " (grid edge)" or "")) or "—",
+      metric = s.best and string.format("%s ± %s (n = %d)", g(s.best.mean), g(s.best.n > 1 and s.best.std or 0, 2), s.best.n) or ("— " .. (s.failed or "")),
+      reached = string.format("%d/%d", s.reached or 0, #s.runs),
+      time = s.time_to_target and seconds(s.time_to_target) or "—",
+      steps = (s.steps_to_target and s.steps_to_target < math.huge) and string.format("%d", s.steps_to_target) or "—",
+      versus = versus, failures = s,
+    }
+  end
+  return out
+end
+
+function B.report(res)
+  local lines = {string.format("bench: %s against %s; %d seed%s, %d learning rates %g decades apart per rule", res.rules[1],
+    table.concat(res.rules, ", ", 2), res.seeds, res.seeds == 1 and "" or "s", res.tune, res.decades)}
+  for _, name in ipairs(res.order) do
+    local per = res.problems[name]
+    lines[#lines + 1] = string.format("%s: best %s over the seeds, target %s, %d epochs at batch %d", name, per.metric, g(per.target), per.epochs, per.batch)
+    lines[#lines + 1] = string.format("  %-18s %-16s %-26s %-8s %-12s %-7s %s", "rule", "tuned lr", per.metric, "reached", "median time", "steps", res.rules[1] .. " − row (95% CI)")
+    for _, r in ipairs(rows(res, per)) do
+      lines[#lines + 1] = string.format("  %-18s %-16s %-26s %-8s %-12s %-7s %s", r.rule, r.lr, r.metric, r.reached, r.time, r.steps,
+        r.versus ~= "" and r.versus:gsub("^(%-?[%d.e+-]+)", function(d) return d end) or "")
+    end
+    for _, rn in ipairs(per.order) do
+      for _, run in ipairs(per.rules[rn].tuning) do
+        if run.status == "failed" then lines[#lines + 1] = string.format("  %s at lr %s failed: %s", rn, g(run.lr, 3), run.error); break end
+      end
+    end
+  end
+  local scores = {}
+  for _, rn in ipairs(res.rules) do scores[#scores + 1] = string.format("%s %.2f", rn, res.profiles[rn].score) end
+  lines[#lines + 1] = "performance profile score (fraction of problems within τ× the fastest, area to τ = 4 over 3): " .. table.concat(scores, ", ")
+  lines[#lines + 1] = "page: " .. tostring(res.page)
+  return table.concat(lines, "\n")
+end
+
+function B.page(res, path)
+  local html = {[[<!doctype html><html><head><meta charset="utf-8"><title>optlab bench: ]] .. esc(res.rules[1]) .. [[</title>
+<style>body{font-family:sans-serif;margin:24px;max-width:1200px;color:#222}table{border-collapse:collapse;margin:8px 0 16px}
+td,th{border-bottom:1px solid #ddd;padding:4px 10px;text-align:left;font-size:13px}th{background:#f4f4f4}
+.charts{display:flex;flex-wrap:wrap;gap:12px}.note{color:#555;font-size:13px}h2{margin-top:28px}</style></head><body>]]}
+  html[#html + 1] = string.format("<h1>%s against %s</h1>", esc(res.rules[1]), esc(table.concat(res.rules, ", ", 2)))
+  html[#html + 1] = string.format([[<p class="note">Every rule: %d learning rates %g decades apart around its own centre, tuned on seed 1;
+the best rate trained again under seeds 2–%d. Metric: the best over each run's epochs. Time to target: the median over the seeds
+(a run that misses counts as infinitely slow). Differences: %s minus each rule, a bootstrap 95%% interval, the t-test's p (paired by seed).</p>]],
+    res.tune, res.decades, res.seeds, esc(res.rules[1]))
+  for _, name in ipairs(res.order) do
+    local per = res.problems[name]
+    html[#html + 1] = string.format("<h2>%s</h2><p class=\"note\">%s; target %s (%s), %d epochs at batch %d.%s</p>", esc(name), esc(per.metric),
+      g(per.target), per.higher and "at least" or "at most", per.epochs, per.batch, per.reference and (" " .. esc(per.reference)) or "")
+    html[#html + 1] = "<table><tr><th>rule</th><th>tuned lr</th><th>" .. esc(per.metric) ..
+      " over seeds</th><th>reached</th><th>median time to target</th><th>steps</th><th>− " .. esc(res.rules[1]) .. "</th></tr>"
+    for _, r in ipairs(rows(res, per)) do
+      html[#html + 1] = string.format("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>",
+        esc(r.rule), esc(r.lr), esc(r.metric), esc(r.reached), esc(r.time), esc(r.steps), esc(r.versus))
+    end
+    html[#html + 1] = "</table>"
+    local curves, sens = {}, {}
+    for _, rn in ipairs(per.order) do
+      local s = per.rules[rn]
+      if #s.runs > 0 then
+        local xs, mean, lo, hi = band(s.runs, per.epochs)
+        curves[#curves + 1] = {name = rn, x = xs, y = mean, lo = lo, hi = hi}
+      end
+      local lrs, best, tips = {}, {}, {}
+      for k, run in ipairs(s.tuning) do
+        lrs[k], best[k] = run.lr, run.best or false
+        tips[k] = string.format("%s lr %s: %s", rn, g(run.lr, 3), run.best and g(run.best) or (run.status .. ": " .. tostring(run.error)))
+      end
+      sens[#sens + 1] = {name = rn, x = lrs, y = best, markers = true, tips = tips}
+    end
+    local xs = {}
+    for e = 1, per.epochs do xs[e] = e end
+    local target = {}
+    for e = 1, per.epochs do target[e] = per.target end
+    curves[#curves + 1] = {name = "target", x = xs, y = target, dashed = true, color = "#7f7f7f"}
+    html[#html + 1] = "<div class=\"charts\">" ..
+      C.chart{title = name .. ": " .. per.metric .. " (mean, min–max over seeds)", xlabel = "epoch", ylabel = per.metric, series = curves} ..
+      C.chart{title = name .. ": sensitivity to the learning rate (seed 1)", xlabel = "learning rate", ylabel = "best " .. per.metric,
+        logx = true, series = sens} .. "</div>"
+  end
+  local profile = {}
+  for _, rn in ipairs(res.rules) do
+    local ratios = res.profiles[rn].ratios
+    local taus, fraction = {}, {}
+    for k = 0, 60 do
+      local tau = 1 + 3 * k / 60
+      local n = 0
+      for _, r in ipairs(ratios) do if r <= tau then n = n + 1 end end
+      taus[#taus + 1], fraction[#fraction + 1] = tau, n / #ratios
+    end
+    profile[#profile + 1] = {name = string.format("%s (score %.2f)", rn, res.profiles[rn].score), x = taus, y = fraction}
+  end
+  html[#html + 1] = "<h2>Performance profiles</h2><p class=\"note\">AlgoPerf's: the fraction of problems a rule reached the target on " ..
+    "within τ times the fastest rule's median time; the score is the area from τ = 1 to 4 over 3.</p>" ..
+    C.chart{title = "performance profiles over " .. #res.order .. " problem" .. (#res.order == 1 and "" or "s"), xlabel = "τ (time over the fastest)",
+      ylabel = "fraction of problems", yrange = {0, 1}, series = profile}
+  html[#html + 1] = "<p class=\"note\">Every run is a run folder under " .. esc(res.dir) .. " (its result.json beside its metrics); results.json holds these numbers.</p></body></html>\n"
+  C.write_text(path, table.concat(html, "\n"))
+  return path
+end

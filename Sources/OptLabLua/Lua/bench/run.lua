@@ -1,0 +1,273 @@
+-- bench.run: a rule against tuned baselines on the registered problems.
+-- Every rule gets the same tuning: the same number of learning rates, the
+-- same spacing around its own centre, the same epochs, seed 1; the rate with
+-- the best metric is then trained again under the other seeds. Each run is a
+-- run folder with a result.json beside its metrics; a run whose result.json
+-- exists is read, not run again, so a killed benchmark resumes.
+local P, bench, B, L = ...
+local docs, H, C = P.docs, P.hp, P.bench
+local stats, train, optim, tensor = L.stats, L.train, L.optim, L.tensor
+
+-- The baselines and the built-ins a rule may be named by: the centre of the
+-- learning-rate grid (PyTorch's default, or the usual one where PyTorch has
+-- none) and how the rule is made.
+local centres = {
+  SGD = {0.03, function(m, lr) return optim.SGD(m, {lr = lr, momentum = 0.9}) end, "momentum 0.9"},
+  Adam = {1e-3, function(m, lr) return optim.Adam(m, {lr = lr}) end, "PyTorch's defaults"},
+  AdamW = {1e-3, function(m, lr) return optim.AdamW(m, {lr = lr, weight_decay = 0.01}) end, "weight decay 0.01"},
+  NAdam = {2e-3}, RAdam = {1e-3}, Adamax = {2e-3}, Adagrad = {1e-2}, RMSprop = {1e-3}, Adadelta = {1.0},
+  Lion = {1e-4}, ScheduleFreeAdamW = {2.5e-3}, ScheduleFreeSGD = {1.0}, LAMB = {1e-3}, SOAP = {3e-3},
+  Adafactor = {1e-2}, Prodigy = {1.0}, LARS = {0.1}, ASGD = {1e-2}, Rprop = {1e-2},
+}
+
+-- A rule as {name, lr (the grid's centre), make(model, lr), about}: a built-in
+-- by name, an optim.Optimizer class, or a table {name =, lr =, make =}.
+local function as_rule(x, where)
+  if type(x) == "string" then
+    local c = centres[x]
+    if not c or type(optim[x]) ~= "function" then
+      local names = {}
+      for k in pairs(centres) do names[#names + 1] = k end
+      table.sort(names)
+      P.argument_error("bench.run", 1, string.format("%s: no built-in rule %q (%s; or give {name =, lr =, make = function(model, lr) ... end})",
+        where, x, table.concat(names, ", ")))
+    end
+    return {name = x, lr = c[1], make = c[2] or function(m, lr) return optim[x](m, {lr = lr}) end, about = c[3] or "defaults but lr"}
+  end
+  if type(x) == "table" and type(x.defaults) == "table" and type(x.name) == "string" then   -- optim.Optimizer:extend's class
+    return {name = x.name, lr = x.defaults.lr, make = function(m, lr) return x(m, {lr = lr}) end, about = "its defaults but lr"}
+  end
+  if type(x) == "table" and type(x.make) == "function" then
+    if type(x.name) ~= "string" or type(x.lr) ~= "number" or not (x.lr > 0) then
+      P.argument_error("bench.run", 1, where .. ": a rule table needs name (a string) and lr (the centre of its grid, a positive number)")
+    end
+    return {name = x.name, lr = x.lr, make = x.make, about = x.about or ""}
+  end
+  P.argument_error("bench.run", 1, where .. ": a rule is a built-in's name, an optim.Optimizer class or {name =, lr =, make =}, got " .. P.kind(x))
+end
+
+-- The learning rates every rule tries: count rates spaced `decades` apart, centred on its own.
+local function grid(centre, count, decades)
+  local rates = {}
+  for k = 1, count do rates[k] = centre * 10 ^ ((k - (count + 1) / 2) * decades) end
+  return rates
+end
+
+local function finite(v) return type(v) == "number" and v == v and v ~= math.huge and v ~= -math.huge end
+
+-- JSON has no nan: a missing metric is false.
+local function clean(list)
+  local out = {}
+  for i, v in ipairs(list or {}) do out[i] = finite(v) and v or false end
+  return out
+end
+
+-- One training run, or its result.json when it already ran.
+local function run_one(ctx, p, made, rule, lr, seed, dir)
+  local file = dir .. "/result.json"
+  local done = H.read_json(file)
+  if type(done) == "table" and done.status then ctx.resumed = ctx.resumed + 1; return done end
+  tensor.seed(seed)
+  local started = os.clock()
+  local ok, h = pcall(function()
+    local model = made.model()
+    local opt = rule.make(model, lr)
+    return train.fit{model = model, loss = made.loss, optimizer = opt, train = made.train, val = made.val, epochs = made.epochs,
+      batch = made.batch, seed = seed, quiet = true, log = dir, overwrite = true, keep = 1}
+  end)
+  local r = {problem = p.name, rule = rule.name, lr = lr, seed = seed, epochs = made.epochs, steps_per_epoch = made.steps_per_epoch}
+  if not ok then
+    local msg = tostring(h)
+    if msg:find("interrupted", 1, true) then error(h, 0) end
+    msg = msg:gsub("^[^\n:]+:%d+: ", "")   -- the position is the benchmark's call, not the rule's fault
+    r.status, r.error, r.curve = "failed", msg, {}
+  else
+    local curve = h[p.metric] or {}
+    r.curve, r.seconds, r.stopped = clean(curve), h.seconds, h.stopped
+    local best
+    for e, v in ipairs(curve) do
+      if finite(v) then
+        if best == nil or (p.higher and v > best) or (not p.higher and v < best) then best = v end
+        if not r.reached_epoch and ((p.higher and v >= made.target) or (not p.higher and v <= made.target)) then r.reached_epoch = e end
+      end
+    end
+    r.best, r.final = best, finite(curve[#curve]) and curve[#curve] or nil
+    r.status = best == nil and "diverged" or (#curve < made.epochs and "stopped" or "done")
+    if best == nil then r.error = h.stopped or "no finite " .. p.metric end
+    if r.reached_epoch then
+      r.reached_step = r.reached_epoch * made.steps_per_epoch
+      r.reached_seconds = h.seconds * r.reached_epoch / math.max(#curve, 1)
+    end
+  end
+  r.cpu_seconds = os.clock() - started
+  H.write_json(file, r)
+  C.remove(dir .. "/resume.safetensors")   -- finished: nothing to resume (the best checkpoint stays)
+  -- as a resumed benchmark will read it (JSON keeps 15 digits), so both give the same numbers
+  return H.read_json(file) or r
+end
+
+local function median(xs)
+  local s = {}
+  for i, v in ipairs(xs) do s[i] = v end
+  table.sort(s)
+  if #s == 0 then return nil end
+  return #s % 2 == 1 and s[(#s + 1) / 2] or (s[#s / 2] + s[#s / 2 + 1]) / 2
+end
+
+-- Tunes one rule on one problem and reruns its best rate over the seeds.
+local function study(ctx, p, made, rule)
+  local root = string.format("%s/%s/%s", ctx.dir, p.name, rule.name)
+  local rates = grid(rule.lr, ctx.tune, ctx.decades)
+  local tuning, best_k = {}, nil
+  for k, lr in ipairs(rates) do
+    local r = run_one(ctx, p, made, rule, lr, 1, string.format("%s/lr%d/seed-1", root, k))
+    tuning[k] = r
+    ctx.view(p, rule, string.format("lr %.3g", lr), r)
+    local better = best_k == nil or (r.best ~= nil and (tuning[best_k].best == nil or (p.higher and r.best > tuning[best_k].best)
+      or (not p.higher and r.best < tuning[best_k].best)))
+    if better and r.best ~= nil then best_k = k end
+  end
+  local s = {rule = rule.name, about = rule.about, rates = rates, tuning = tuning, runs = {},
+             budget = {trials = #rates, epochs = made.epochs, steps = #rates * made.epochs * made.steps_per_epoch}}
+  if not best_k then
+    s.failed = "no learning rate gave a finite " .. p.metric
+    return s
+  end
+  s.lr, s.at_edge = rates[best_k], best_k == 1 or best_k == #rates
+  s.runs[1] = tuning[best_k]
+  for seed = 2, ctx.seeds do
+    local r = run_one(ctx, p, made, rule, s.lr, seed, string.format("%s/lr%d/seed-%d", root, best_k, seed))
+    s.runs[seed] = r
+    ctx.view(p, rule, string.format("seed %d", seed), r)
+  end
+  local bests, times, steps, reached = {}, {}, {}, 0
+  for _, r in ipairs(s.runs) do
+    if r.best ~= nil then bests[#bests + 1] = r.best end
+    if r.reached_seconds then reached = reached + 1 end
+    -- a run that never reached the target counts as infinitely slow
+    times[#times + 1] = r.reached_seconds or math.huge
+    steps[#steps + 1] = r.reached_step or math.huge
+  end
+  s.best = #bests > 0 and P.stats.summary(bests) or nil
+  s.reached, s.time_to_target, s.steps_to_target = reached, median(times), median(steps)
+  return s
+end
+
+-- AlgoPerf's performance profile over the problems: for each rule, the
+-- fraction of problems it solved within τ times the fastest rule's time,
+-- and the score, the profile's area from τ = 1 to 4 over 3.
+local function profiles(results, rules, problems)
+  local out = {}
+  for _, rule in ipairs(rules) do
+    local ratios = {}
+    for _, name in ipairs(problems) do
+      local per = results[name]
+      local fastest = math.huge
+      for _, s in pairs(per.rules) do if s.time_to_target and s.time_to_target < fastest then fastest = s.time_to_target end end
+      local t = per.rules[rule.name].time_to_target or math.huge
+      ratios[#ratios + 1] = (fastest < math.huge and t < math.huge) and t / fastest or math.huge
+    end
+    local area = 0
+    for _, r in ipairs(ratios) do if r <= 4 then area = area + (4 - math.max(r, 1)) end end
+    out[rule.name] = {ratios = ratios, score = area / (3 * #ratios)}
+  end
+  return out
+end
+
+local function fmt_metric(p, v) return v == nil and "—" or (p.higher and string.format("%.4f", v) or string.format("%.4g", v)) end
+
+local run_keys = {"rule", "baselines", "problems", "seeds", "budget", "tune", "decades", "dir", "quiet", "page"}
+function bench.run(opts)
+  if type(opts) ~= "table" then P.argument_error("bench.run", 1, "table of options expected, got " .. P.kind(opts)) end
+  P.check_options("bench.run", 1, opts, run_keys)
+  if opts.rule == nil then P.argument_error("bench.run", 1, "option 'rule' is required: the rule to judge") end
+  local rules = {as_rule(opts.rule, "rule")}
+  for i, b in ipairs(opts.baselines or {"SGD", "Adam", "AdamW"}) do rules[#rules + 1] = as_rule(b, "baselines[" .. i .. "]") end
+  local seen = {}
+  for _, r in ipairs(rules) do
+    if seen[r.name] then P.argument_error("bench.run", 1, "two rules are named " .. r.name .. " (name the rule: {name =, lr =, make =})") end
+    seen[r.name] = true
+  end
+  local names = opts.problems or {"quadratic_deep", "fmnist_mlp", "fmnist_2c2d"}
+  if type(names) == "string" then names = {names} end
+  for i, name in ipairs(names) do
+    if not bench.problems[name] then
+      local known = {}
+      for k in pairs(bench.problems) do known[#known + 1] = k end
+      table.sort(known)
+      P.argument_error("bench.run", 1, string.format("problems[%d]: no problem %q (%s)", i, tostring(name), table.concat(known, ", ")))
+    end
+  end
+  local function count(key, default, lo, hi)
+    local v = opts[key] or default
+    if math.type(v) ~= "integer" or v < lo or v > hi then
+      P.argument_error("bench.run", 1, string.format("option '%s' must be a whole number in %d...%d, got %s", key, lo, hi, tostring(v)))
+    end
+    return v
+  end
+  local ctx = {dir = opts.dir or "bench", seeds = count("seeds", 3, 1, 100), tune = count("tune", 5, 1, 50),
+               decades = opts.decades or 0.5, resumed = 0, ran = 0}
+  if type(ctx.decades) ~= "number" or not (ctx.decades > 0) then P.argument_error("bench.run", 1, "option 'decades' must be a positive number") end
+  local quiet = opts.quiet
+  ctx.view = function(p, rule, what, r)
+    if quiet then return end
+    local metric = r.best and fmt_metric(p, r.best) or ("failed: " .. tostring(r.error):sub(1, 60))
+    print(string.format("%-15s %-18s %-12s %s %s%s", p.name, rule.name, what, p.metric, metric,
+      r.reached_epoch and string.format("  (target at epoch %d)", r.reached_epoch) or ""))
+  end
+  local results, order = {}, {}
+  for _, name in ipairs(names) do
+    local p = bench.problems[name]
+    local made = p:make(opts.budget)
+    made.steps_per_epoch = math.ceil(made.train:size() / made.batch)
+    local per = {problem = name, metric = p.metric, higher = p.higher, target = made.target, epochs = made.epochs,
+                 batch = made.batch, reference = p.reference, rules = {}, order = {}}
+    for _, rule in ipairs(rules) do
+      per.rules[rule.name] = study(ctx, p, made, rule)
+      per.order[#per.order + 1] = rule.name
+    end
+    -- each baseline against the rule, on the best metric, paired by seed
+    per.versus = {}
+    local mine = per.rules[rules[1].name]
+    for i = 2, #rules do
+      local other = per.rules[rules[i].name]
+      local a, b = {}, {}
+      for _, r in ipairs(mine.runs) do if r.best ~= nil then a[#a + 1] = {seed = r.seed, best = {m = r.best}} end end
+      for _, r in ipairs(other.runs) do if r.best ~= nil then b[#b + 1] = {seed = r.seed, best = {m = r.best}} end end
+      if #a >= 2 and #b >= 2 then
+        local ok, c = pcall(stats.compare, a, b, {metric = "best.m"})
+        per.versus[rules[i].name] = ok and {diff = c.diff, ci = c.ci, p = c.p, t = c.t, df = c.df, paired = c.paired,
+          seeds_needed = c.seeds_needed} or {error = tostring(c)}
+      else
+        per.versus[rules[i].name] = {error = string.format("needs two finished runs a side (%d and %d)", #a, #b)}
+      end
+    end
+    results[name] = per
+    order[#order + 1] = name
+  end
+  local result = {rule = rules[1].name, rules = {}, problems = results, order = order, seeds = ctx.seeds, tune = ctx.tune,
+                  decades = ctx.decades, dir = ctx.dir, resumed = ctx.resumed}
+  for i, r in ipairs(rules) do result.rules[i] = r.name end
+  result.profiles = profiles(results, rules, order)
+  H.write_json(ctx.dir .. "/results.json", result)
+  result.page = B.page(result, ctx.dir .. "/index.html")
+  result.report = B.report(result)
+  return setmetatable(result, P.report_mt)
+end
+P.option_keys["bench.run"] = run_keys
+docs["bench.run"] = "bench.run{rule=, baselines={\"SGD\", \"Adam\", \"AdamW\"}, problems={...}, seeds=3, budget=\"quick\", tune=5, decades=0.5, dir=\"bench\", quiet=false}\n\n" ..
+  "Judges an update rule against tuned baselines on the registered problems (bench.problems). rule is an\n" ..
+  "optim.Optimizer class (its default lr is the grid's centre), a built-in's name, or {name =, lr =,\n" ..
+  "make = function(model, lr) ... end}. Every rule gets the same tuning: tune learning rates decades apart\n" ..
+  "around its own centre, seed 1, the problem's budget (\"quick\", \"full\" or {epochs =, examples =}); its best\n" ..
+  "rate is trained again under seeds 2..seeds. Measured per run: the best metric, the epoch, step and\n" ..
+  "seconds at which the target was reached; per rule and problem: mean ± std over the seeds and the median\n" ..
+  "time to target (a run that misses counts as infinitely slow); across problems AlgoPerf's performance\n" ..
+  "profile and score (the area to τ = 4 over 3); each baseline against the rule with stats.compare, paired by\n" ..
+  "seed. A rule that errors or diverges is recorded as not reaching the target, with why. Runs are run\n" ..
+  "folders under dir/<problem>/<rule>/lr<k>/seed-<s>; a run with a result.json is not run again, so a killed\n" ..
+  "benchmark resumes. Writes dir/results.json and dir/index.html; returns the results, printed as a table.\n" ..
+  "  local Signum = optim.Optimizer:extend(\"Signum\", {lr = 1e-3})\n" ..
+  "  function Signum:update(p, g, state, group) p:sub_(g:sign(), group.lr) end\n" ..
+  "  local r = bench.run{rule = Signum, problems = {\"quadratic_deep\"}, seeds = 2, tune = 3, budget = {epochs = 1},\n" ..
+  "    dir = os.tmpname() .. \".d\", quiet = true}; print(r)"

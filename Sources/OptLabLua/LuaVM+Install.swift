@@ -138,6 +138,7 @@ extension LuaVM {
         for (file, bytes) in [
             ("quadratic_deep", PackageResources.quadratic_deep_lua),
             ("fashion_mnist", PackageResources.fashion_mnist_lua),
+            ("char_transformer", PackageResources.char_transformer_lua),
         ] {
             try load(chunk: bytes, name: "@optlab/bench/problems/\(file).lua", arguments: [P, B, libraries])
         }

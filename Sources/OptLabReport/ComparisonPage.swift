@@ -220,6 +220,7 @@ struct ComparisonPage {
             }
             if !c.series.isEmpty { sections.append(Report.section(title.prefix(1).uppercased() + title.dropFirst() + " of every run", "one line per run; dashed: stopped or failed", legend + c.svg)) }
         }
+        if let seeds = seedSection() { sections.append(seeds) }
         if !rungs.isEmpty { sections.append(rungChart()) }
         let scored = entries.filter { $0.score != nil }
         let scores = scored.compactMap(\.score)

@@ -35,14 +35,29 @@ public enum Report {
             try AtomicFile.write(Array(page.html.utf8), to: path, op: "report")
             return path
         }
+        if !FileManager.default.fileExists(atPath: dir + "/metrics.jsonl"), let seeds = seedRuns(dir) {
+            return try write(comparing: seeds, output: path, colorBy: colorBy)
+        }
         if let colorBy { throw RuntimeError(.argument, "report", "--color \(colorBy): colouring is for a comparison (several runs, or a search folder); \(dir) is one run") }
         try AtomicFile.write(Array(try build(runDirectory: dir).utf8), to: path, op: "report")
         return path
     }
 
+    /// A train.repeated folder's runs (its seed-<n> run folders, by seed), or nil.
+    public static func seedRuns(_ dir: String) -> [String]? {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).compactMap { name -> (Int, String)? in
+            guard name.hasPrefix("seed-"), let n = Int(name.dropFirst(5)),
+                  FileManager.default.fileExists(atPath: dir + "/" + name + "/metrics.jsonl") else { return nil }
+            return (n, dir + "/" + name)
+        }
+        return names.isEmpty ? nil : names.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+
     /// `optlab report runs/a runs/b …`: their comparison in `output`, and each run's own page.
     @discardableResult
-    public static func write(comparing dirs: [String], output: String, colorBy: String? = nil) throws -> String {
+    public static func write(comparing given: [String], output: String, colorBy: String? = nil) throws -> String {
+        // a train.repeated folder stands for its seeds' runs
+        let dirs = given.flatMap { d in FileManager.default.fileExists(atPath: d + "/metrics.jsonl") ? [d] : seedRuns(d) ?? [d] }
         let base = (output as NSString).deletingLastPathComponent
         let page = try ComparisonPage(runs: dirs, colorBy: colorBy, base: base.isEmpty ? "." : base)
         for d in dirs { try write(runDirectory: d) }

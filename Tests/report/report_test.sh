@@ -234,5 +234,31 @@ for page in evil evilrun; do
   grep -qF '&lt;img src=x onerror=' <<<"$dom" && ok || bad "$page page does not show the payload as text"
 done
 
+# train.repeated's folders: one configuration per folder, its seeds as one line with a band and a mean ± std.
+cat > "$WORK/seeds.lua" <<LUA
+local ds = data.spiral{classes = 3, per_class = 30}
+local tr, val = ds:split(0.75, {seed = 1})
+for _, lr in ipairs{0.3, 0.03} do
+  local r = train.repeated{seeds = 3, model = function() return nn.Sequential{nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 3)} end,
+    optimizer = function(m) return optim.SGD(m, {lr = lr, momentum = 0.9}) end, log = "$WORK/seeds/lr" .. lr,
+    loss = nn.SoftmaxCrossEntropy(), train = tr, val = val, epochs = 6, batch = 16, quiet = true}
+  print(string.format("lr=%s %.4f ± %.4f", lr, r.mean.best.val_acc, r.std.best.val_acc))
+end
+LUA
+want=$("$OPTLAB" "$WORK/seeds.lua") || bad "train.repeated runs for the report"
+out=$("$OPTLAB" report "$WORK/seeds/lr0.3" "$WORK/seeds/lr0.03") || bad "optlab report of two train.repeated folders"
+python3 - "$out" "$want" <<'PY' && ok || bad "the comparison's seed groups"
+import re, sys
+html, want = open(sys.argv[1]).read(), sys.argv[2].splitlines()
+assert "<h2>Over the seeds</h2>" in html, "no seed section"
+rows = re.findall(r"<tr><td>(lr=[0-9.]+)</td><td class=\"n\">3</td><td class=\"n\">([0-9.]+ ± [0-9.]+)</td>", html)
+got = [f"{name} {spread}" for name, spread in rows]
+assert got == want, (got, want)
+assert html.count('fill-opacity="0.18"') >= 2, "no bands"
+print("report: two configurations of 3 seeds each, mean ± std as train.repeated's")
+PY
+"$OPTLAB" report "$WORK/seeds/lr0.3" >/dev/null && grep -qF "<h2>Over the seeds</h2>" "$WORK/seeds/lr0.3/report.html" && ok ||
+  bad "optlab report of one train.repeated folder compares its seeds"
+
 echo "report: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

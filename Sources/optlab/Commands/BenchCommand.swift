@@ -10,8 +10,8 @@ enum BenchCommand {
     usage: optlab bench-optimizer rule.lua [--problems a,b,...] [--seeds N] [--budget quick|full|EPOCHS]
                                            [--tune N] [--baselines SGD,Adam,AdamW] [--dir DIR] [--quiet]
     Judges the rule rule.lua returns against the baselines, each tuned the same way (N learning rates half
-    a decade apart around its own centre, seed 1), on the registered problems (default quadratic_deep,
-    fmnist_mlp, fmnist_2c2d); the best rate runs again under seeds 2..N. Writes DIR/index.html and
+    a decade apart around its own centre, seed 1), on the registered problems (default all four:
+    quadratic_deep, fmnist_mlp, char_transformer, fmnist_2c2d); the best rate runs again under seeds 2..N. Writes DIR/index.html and
     DIR/results.json (default DIR: bench); running it again resumes, skipping finished runs.
     """
 

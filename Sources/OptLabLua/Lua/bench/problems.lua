@@ -34,7 +34,7 @@ end
 -- per process; the generator's state is kept as it was), a model builder, the loss.
 function problem_mt.__index.make(p, budget)
   budget = p:budget(budget)
-  local key = tostring(budget.examples or "all")
+  local key = tostring(budget.examples or "all") .. "/" .. tostring(budget.per_epoch or "")
   p.cache = p.cache or {}
   if not p.cache[key] then
     local state = tensor.rng_state()
@@ -43,7 +43,7 @@ function problem_mt.__index.make(p, budget)
   end
   local made = {}
   for k, v in pairs(p.cache[key]) do made[k] = v end
-  made.epochs, made.batch, made.target, made.budget = budget.epochs, budget.batch or p.batch, budget.target, budget
+  made.epochs, made.batch, made.target, made.budget, made.clip = budget.epochs, budget.batch or p.batch, budget.target, budget, p.clip
   return made
 end
 
@@ -58,7 +58,8 @@ end
 
 docs["bench.problems"] = "bench.problems\n\n" ..
   "The registered test problems by name: quadratic_deep (DeepOBS's noisy 100-dimensional quadratic),\n" ..
-  "fmnist_mlp (784-256-128-10) and fmnist_2c2d (DeepOBS's two-conv net); each with metric, higher,\n" ..
+  "fmnist_mlp (784-256-128-10), fmnist_2c2d (DeepOBS's two-conv net) and char_transformer (Shakespeare,\n" ..
+  "a 2-block character transformer; needs scripts/data/shakespeare's corpus); each with metric, higher,\n" ..
   "target, batch, budgets {quick =, full =} (epochs, examples, target) and a description. p:make(budget)\n" ..
   "builds {train, val, model = function() ... end, loss, epochs, batch, target} for train.fit.\n" ..
   "  for name, p in pairs(bench.problems) do print(p) end"

@@ -73,7 +73,7 @@ local function run_one(ctx, p, made, rule, lr, seed, dir)
     local model = made.model()
     local opt = rule.make(model, lr)
     return train.fit{model = model, loss = made.loss, optimizer = opt, train = made.train, val = made.val, epochs = made.epochs,
-      batch = made.batch, seed = seed, quiet = true, log = dir, overwrite = true, keep = 1}
+      batch = made.batch, clip = made.clip, seed = seed, quiet = true, log = dir, overwrite = true, keep = 1}
   end)
   local r = {problem = p.name, rule = rule.name, lr = lr, seed = seed, epochs = made.epochs, steps_per_epoch = made.steps_per_epoch}
   if not ok then
@@ -188,7 +188,7 @@ function bench.run(opts)
     if seen[r.name] then P.argument_error("bench.run", 1, "two rules are named " .. r.name .. " (name the rule: {name =, lr =, make =})") end
     seen[r.name] = true
   end
-  local names = opts.problems or {"quadratic_deep", "fmnist_mlp", "fmnist_2c2d"}
+  local names = opts.problems or {"quadratic_deep", "fmnist_mlp", "char_transformer", "fmnist_2c2d"}
   if type(names) == "string" then names = {names} end
   for i, name in ipairs(names) do
     if not bench.problems[name] then

@@ -27,7 +27,7 @@ B.register{
   metric = "val_acc",
   target = 0.89,
   batch = 128,
-  budgets = {quick = {epochs = 4, examples = 12000, target = 0.85}, full = {epochs = 20}},
+  budgets = {quick = {epochs = 5, examples = 24000, target = 0.87}, full = {epochs = 20}},
   setup = function(budget)
     local tr, val = fashion(budget.examples, false)
     return {train = tr, val = val, loss = nn.SoftmaxCrossEntropy(), model = function()
@@ -44,7 +44,7 @@ B.register{
   target = 0.9198,
   reference = "DeepOBS fmnist_2c2d: Adam's baseline reaches 0.9087 test accuracy at epoch 10; target 0.9198 (100 epochs, batch 128)",
   batch = 128,
-  budgets = {quick = {epochs = 2, examples = 6000, target = 0.80}, full = {epochs = 100}},
+  budgets = {quick = {epochs = 3, examples = 12000, target = 0.88}, full = {epochs = 100}},
   setup = function(budget)
     local tr, val = fashion(budget.examples, true)
     return {train = tr, val = val, loss = nn.SoftmaxCrossEntropy(), model = function()

@@ -49,6 +49,16 @@ enum BenchLibrary {
             try AtomicFile.write(Array(try a.string(2).utf8), to: try a.string(1), op: "bench.run")
             return []
         },
+        // (path): true when this process created the claim file (exclusively), false when another has it
+        .primitive("claim", as: "bench.run") { a in [.bool(try Claim.take(try a.string(1)))] },
+        // (path): "absent", "mine", "alive" (its process runs, or it is another machine's) or "dead"
+        .primitive("claim_state", as: "bench.run") { a in [.string(Claim.state(try a.string(1)).rawValue)] },
+        .primitive("claim_holder", as: "bench.run") { a in [Claim.holder(try a.string(1)).map { .string($0) } ?? .nil] },
+        .primitive("sleep", as: "bench.run") { a in
+            let s = try a.number(1)
+            if s > 0 && s < 60 { usleep(UInt32(s * 1e6)) }
+            return []
+        },
         // (path): remove a file if it is there
         .primitive("remove", as: "bench.run") { a in
             let path = try a.string(1)
@@ -56,4 +66,47 @@ enum BenchLibrary {
             return []
         },
     ]
+}
+
+/// A run claimed by the process that makes it, so several processes can
+/// share one benchmark folder (`optlab bench-optimizer --workers N`, or a
+/// Slurm array of `--claim` tasks): the claim file is created exclusively and
+/// holds "host pid". A claim of this machine whose process is gone is dead
+/// and may be taken over; another machine's is trusted.
+enum Claim {
+    enum State: String { case absent, mine, alive, dead }
+
+    static var host: String {
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, name.count - 1)
+        return String(cString: name)
+    }
+
+    static func take(_ path: String) throws -> Bool {
+        try RunFolder.makeDirectories((path as NSString).deletingLastPathComponent, op: "bench.run")
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard fd >= 0 else {
+            if errno == EEXIST { return false }
+            throw RuntimeError(.io, "bench.run", "cannot claim \(path): \(String(cString: strerror(errno)))")
+        }
+        let text = Array("\(host) \(getpid())\n".utf8)
+        _ = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        return true
+    }
+
+    static func holder(_ path: String) -> String? {
+        guard let d = FileManager.default.contents(atPath: path) else { return nil }
+        return String(decoding: d, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    static func state(_ path: String) -> State {
+        guard let h = holder(path) else { return .absent }
+        let parts = h.split(separator: " ")
+        // a claim being written (empty for an instant) belongs to a live process
+        guard parts.count == 2, let pid = Int32(parts[1]) else { return .alive }
+        guard String(parts[0]) == host else { return .alive }
+        if pid == getpid() { return .mine }
+        return kill(pid, 0) == 0 || errno == EPERM ? .alive : .dead
+    }
 }

@@ -9,10 +9,13 @@ enum BenchCommand {
     static let usage = """
     usage: optlab bench-optimizer rule.lua [--problems a,b,...] [--seeds N] [--budget quick|full|EPOCHS]
                                            [--tune N] [--baselines SGD,Adam,AdamW] [--dir DIR] [--quiet]
+                                           [--workers N | --claim]
     Judges the rule rule.lua returns against the baselines, each tuned the same way (N learning rates half
     a decade apart around its own centre, seed 1), on the registered problems (default all four:
     quadratic_deep, fmnist_mlp, char_transformer, fmnist_2c2d); the best rate runs again under seeds 2..N. Writes DIR/index.html and
     DIR/results.json (default DIR: bench); running it again resumes, skipping finished runs.
+    --workers N runs the benchmark in N worker processes of one thread each; --claim lets several
+    processes share DIR (each run made by the one that claims it), e.g. the tasks of a Slurm array.
     """
 
     static func run(_ args: [String]) -> Int32 {
@@ -29,6 +32,7 @@ enum BenchCommand {
             return 1
         }
         var fields = ["rule = dofile(\(quoted(rule)))"]
+        var workers = 0, shared: [String] = []   // (the arguments the workers get: all but --workers)
         var i = 1
         func value(_ flag: String) -> String? {
             guard i + 1 < args.count else {
@@ -36,6 +40,7 @@ enum BenchCommand {
                 return nil
             }
             i += 1
+            if args[i - 1] != "--workers" { shared.append(args[i]) }
             return args[i]
         }
         func list(_ s: String) -> String { "{" + s.split(separator: ",").map { quoted(String($0)) }.joined(separator: ", ") + "}" }
@@ -48,6 +53,7 @@ enum BenchCommand {
         }
         while i < args.count {
             let flag = args[i]
+            if flag != "--workers" { shared.append(flag) }
             switch flag {
             case "--problems": guard let v = value(flag) else { return 1 }; fields.append("problems = \(list(v))")
             case "--baselines": guard let v = value(flag) else { return 1 }; fields.append("baselines = \(list(v))")
@@ -61,6 +67,13 @@ enum BenchCommand {
                     fields.append("budget = {epochs = \(n)}")
                 }
             case "--quiet": fields.append("quiet = true")
+            case "--claim": fields.append("claim = true")
+            case "--workers":
+                guard let v = value(flag), let n = count(flag, v), n <= 64 else {
+                    fputs("optlab bench-optimizer: --workers takes 1 to 64\n", stderr)
+                    return 1
+                }
+                workers = n
             default:
                 fputs("optlab bench-optimizer: unknown option \(flag)\n" + usage + "\n", stderr)
                 return 1
@@ -68,9 +81,36 @@ enum BenchCommand {
             i += 1
         }
         let exe = CommandLine.arguments.first ?? "optlab"
+        var children: [pid_t] = []
+        if workers > 0 {
+            // the workers make the runs, one BLAS thread each; this process waits for them and writes the page
+            for _ in 0..<workers {
+                guard let pid = spawn(["optlab", "bench-optimizer", rule] + shared + ["--claim", "--quiet"]) else { return 1 }
+                children.append(pid)
+            }
+            fields.append("claim = \"wait\"")
+        }
+        defer { for pid in children { var status: Int32 = 0; waitpid(pid, &status, 0) } }
         guard let (vm, _) = RunCommand.session([exe, rule], scriptAt: 1) else { return 1 }
         let code = "print(bench.run{\(fields.joined(separator: ", "))})"
         return RunCommand.report(vm) { _ = try vm.run(code: code, name: "=bench-optimizer") } ? 0 : 1
+    }
+
+    /// This executable with args, one thread for BLAS and for optlab's own pool.
+    static func spawn(_ args: [String]) -> pid_t? {
+        let argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var env = Environment.variables.filter { $0.key != "OPENBLAS_NUM_THREADS" && $0.key != "OPTLAB_NUM_THREADS" }.map { "\($0.key)=\($0.value)" }
+        env += ["OPENBLAS_NUM_THREADS=1", "OPTLAB_NUM_THREADS=1"]
+        let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup($0) } + [nil]
+        defer { envp.forEach { free($0) } }
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, "/proc/self/exe", nil, nil, argv, envp)
+        guard status == 0 else {
+            fputs("optlab bench-optimizer: cannot start a worker: \(String(cString: strerror(status)))\n", stderr)
+            return nil
+        }
+        return pid
     }
 
     /// A Lua string literal of s (any bytes).

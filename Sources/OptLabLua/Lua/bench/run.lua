@@ -62,11 +62,17 @@ local function clean(list)
   return out
 end
 
--- One training run, or its result.json when it already ran.
-local function run_one(ctx, p, made, rule, lr, seed, dir)
-  local file = dir .. "/result.json"
-  local done = H.read_json(file)
-  if type(done) == "table" and done.status then ctx.resumed = ctx.resumed + 1; return done end
+-- A run's result: its result.json, or nil while it has none.
+local function result_of(dir)
+  local done = H.read_json(dir .. "/result.json")
+  return type(done) == "table" and done.status and done or nil
+end
+
+-- One training run; its result.json is written last and read back (JSON
+-- keeps 15 digits), so a resumed benchmark gives the numbers a whole one does.
+local function train_one(ctx, job)
+  local p, made, rule, lr, seed, dir = job.p, job.made, job.rule, job.lr, job.seed, job.dir
+  job.ran_here = true
   tensor.seed(seed)
   local started = os.clock()
   local ok, h = pcall(function()
@@ -100,10 +106,46 @@ local function run_one(ctx, p, made, rule, lr, seed, dir)
     end
   end
   r.cpu_seconds = os.clock() - started
-  H.write_json(file, r)
+  H.write_json(dir .. "/result.json", r)
   C.remove(dir .. "/resume.safetensors")   -- finished: nothing to resume (the best checkpoint stays)
-  -- as a resumed benchmark will read it (JSON keeps 15 digits), so both give the same numbers
-  return H.read_json(file) or r
+  ctx.ran = ctx.ran + 1
+  local back = result_of(dir) or r
+  ctx.view(job, back)
+  return back
+end
+
+-- Runs a job unless it is done or (sharing the folder) another process has
+-- claimed it; with claim = "wait" this process runs nothing but orphans.
+local function attempt(ctx, job)
+  if result_of(job.dir) then return end
+  if not ctx.claim then return train_one(ctx, job) end
+  if ctx.claim == "wait" then return end
+  if C.claim(job.dir .. "/claim") then return train_one(ctx, job) end
+end
+
+-- A job's result, waiting for the process that claimed it; a claim whose
+-- process is gone (on this machine) is taken over and the run made here.
+local function collect(ctx, job)
+  local waited = false
+  while true do
+    local r = result_of(job.dir)
+    if r then
+      if not job.counted then job.counted = true; if not job.ran_here then ctx.resumed = ctx.resumed + 1 end end
+      return r
+    end
+    if not ctx.claim then return train_one(ctx, job) end
+    local state = C.claim_state(job.dir .. "/claim")
+    if state == "absent" or state == "dead" then
+      if state == "dead" then C.remove(job.dir .. "/claim") end
+      if C.claim(job.dir .. "/claim") then return train_one(ctx, job) end
+    end
+    if not waited and not ctx.quiet and not ctx.announced then
+      ctx.announced = true
+      print(string.format("waiting for the runs other processes claimed (the first: %s, by %s)", job.dir, C.claim_holder(job.dir .. "/claim") or "?"))
+    end
+    waited = true
+    C.sleep(0.25)
+  end
 end
 
 local function median(xs)
@@ -114,32 +156,37 @@ local function median(xs)
   return #s % 2 == 1 and s[(#s + 1) / 2] or (s[#s / 2] + s[#s / 2 + 1]) / 2
 end
 
--- Tunes one rule on one problem and reruns its best rate over the seeds.
-local function study(ctx, p, made, rule)
+-- The tuning runs of one rule on one problem: its grid on seed 1.
+local function tuning_jobs(ctx, p, made, rule)
   local root = string.format("%s/%s/%s", ctx.dir, p.name, rule.name)
-  local rates = grid(rule.lr, ctx.tune, ctx.decades)
-  local tuning, best_k = {}, nil
-  for k, lr in ipairs(rates) do
-    local r = run_one(ctx, p, made, rule, lr, 1, string.format("%s/lr%d/seed-1", root, k))
-    tuning[k] = r
-    ctx.view(p, rule, string.format("lr %.3g", lr), r)
-    local better = best_k == nil or (r.best ~= nil and (tuning[best_k].best == nil or (p.higher and r.best > tuning[best_k].best)
-      or (not p.higher and r.best < tuning[best_k].best)))
-    if better and r.best ~= nil then best_k = k end
+  local jobs = {}
+  for k, lr in ipairs(grid(rule.lr, ctx.tune, ctx.decades)) do
+    jobs[k] = {p = p, made = made, rule = rule, lr = lr, seed = 1, k = k, what = string.format("lr %.3g", lr),
+               dir = string.format("%s/lr%d/seed-1", root, k)}
   end
-  local s = {rule = rule.name, about = rule.about, rates = rates, tuning = tuning, runs = {},
-             budget = {trials = #rates, epochs = made.epochs, steps = #rates * made.epochs * made.steps_per_epoch}}
-  if not best_k then
-    s.failed = "no learning rate gave a finite " .. p.metric
-    return s
+  return jobs, root
+end
+
+-- The tuned rate (the best metric on seed 1) and the seeds' jobs at it.
+local function tuned(ctx, s, p, made, rule, root)
+  local best_k
+  for k, r in ipairs(s.tuning) do
+    if r.best ~= nil and (best_k == nil or (p.higher and r.best > s.tuning[best_k].best) or (not p.higher and r.best < s.tuning[best_k].best)) then
+      best_k = k
+    end
   end
-  s.lr, s.at_edge = rates[best_k], best_k == 1 or best_k == #rates
-  s.runs[1] = tuning[best_k]
+  if not best_k then s.failed = "no learning rate gave a finite " .. p.metric; return {} end
+  s.lr, s.at_edge, s.best_k = s.rates[best_k], best_k == 1 or best_k == #s.rates, best_k
+  local jobs = {}
   for seed = 2, ctx.seeds do
-    local r = run_one(ctx, p, made, rule, s.lr, seed, string.format("%s/lr%d/seed-%d", root, best_k, seed))
-    s.runs[seed] = r
-    ctx.view(p, rule, string.format("seed %d", seed), r)
+    jobs[#jobs + 1] = {p = p, made = made, rule = rule, lr = s.lr, seed = seed, what = string.format("seed %d", seed),
+                       dir = string.format("%s/lr%d/seed-%d", root, best_k, seed)}
   end
+  return jobs
+end
+
+-- The rule's measurements over its seeds.
+local function summarise(s)
   local bests, times, steps, reached = {}, {}, {}, 0
   for _, r in ipairs(s.runs) do
     if r.best ~= nil then bests[#bests + 1] = r.best end
@@ -150,7 +197,6 @@ local function study(ctx, p, made, rule)
   end
   s.best = #bests > 0 and P.stats.summary(bests) or nil
   s.reached, s.time_to_target, s.steps_to_target = reached, median(times), median(steps)
-  return s
 end
 
 -- AlgoPerf's performance profile over the problems: for each rule, the
@@ -176,7 +222,7 @@ end
 
 local function fmt_metric(p, v) return v == nil and "—" or (p.higher and string.format("%.4f", v) or string.format("%.4g", v)) end
 
-local run_keys = {"rule", "baselines", "problems", "seeds", "budget", "tune", "decades", "dir", "quiet", "page"}
+local run_keys = {"rule", "baselines", "problems", "seeds", "budget", "tune", "decades", "dir", "quiet", "claim"}
 function bench.run(opts)
   if type(opts) ~= "table" then P.argument_error("bench.run", 1, "table of options expected, got " .. P.kind(opts)) end
   P.check_options("bench.run", 1, opts, run_keys)
@@ -206,25 +252,63 @@ function bench.run(opts)
     return v
   end
   local ctx = {dir = opts.dir or "bench", seeds = count("seeds", 3, 1, 100), tune = count("tune", 5, 1, 50),
-               decades = opts.decades or 0.5, resumed = 0, ran = 0}
+               decades = opts.decades or 0.5, resumed = 0, ran = 0, quiet = opts.quiet}
+  if opts.claim ~= nil and opts.claim ~= true and opts.claim ~= false and opts.claim ~= "wait" then
+    P.argument_error("bench.run", 1, "option 'claim' must be true, false or \"wait\", got " .. tostring(opts.claim))
+  end
+  ctx.claim = opts.claim
   if type(ctx.decades) ~= "number" or not (ctx.decades > 0) then P.argument_error("bench.run", 1, "option 'decades' must be a positive number") end
   local quiet = opts.quiet
-  ctx.view = function(p, rule, what, r)
+  ctx.view = function(job, r)
     if quiet then return end
+    local p, rule, what = job.p, job.rule, job.what
     local metric = r.best and fmt_metric(p, r.best) or ("failed: " .. tostring(r.error):sub(1, 60))
     print(string.format("%-15s %-18s %-12s %s %s%s", p.name, rule.name, what, p.metric, metric,
       r.reached_epoch and string.format("  (target at epoch %d)", r.reached_epoch) or ""))
   end
-  local results, order = {}, {}
+  -- Phase 1, every rule's tuning runs on every problem; phase 2, the tuned
+  -- rates under the other seeds. Sharing the folder (claim), a process runs
+  -- what no other has claimed and then waits for the rest.
+  local studies, all_tuning = {}, {}
   for _, name in ipairs(names) do
     local p = bench.problems[name]
     local made = p:make(opts.budget)
     made.steps_per_epoch = math.ceil(made.train:size() / made.batch)
-    local per = {problem = name, metric = p.metric, higher = p.higher, target = made.target, epochs = made.epochs,
-                 batch = made.batch, reference = p.reference, rules = {}, order = {}}
+    studies[name] = {p = p, made = made, rules = {}}
     for _, rule in ipairs(rules) do
-      per.rules[rule.name] = study(ctx, p, made, rule)
-      per.order[#per.order + 1] = rule.name
+      local jobs, root = tuning_jobs(ctx, p, made, rule)
+      studies[name].rules[rule.name] = {rule = rule, jobs = jobs, root = root}
+      for _, j in ipairs(jobs) do all_tuning[#all_tuning + 1] = j end
+    end
+  end
+  for _, j in ipairs(all_tuning) do attempt(ctx, j) end
+  local all_seeds = {}
+  for _, name in ipairs(names) do
+    local st = studies[name]
+    for _, rule in ipairs(rules) do
+      local entry = st.rules[rule.name]
+      local s = {rule = rule.name, about = rule.about, rates = {}, tuning = {}, runs = {},
+                 budget = {trials = #entry.jobs, epochs = st.made.epochs, steps = #entry.jobs * st.made.epochs * st.made.steps_per_epoch}}
+      for k, j in ipairs(entry.jobs) do s.rates[k], s.tuning[k] = j.lr, collect(ctx, j) end
+      entry.study, entry.seed_jobs = s, tuned(ctx, s, st.p, st.made, rule, entry.root)
+      for _, j in ipairs(entry.seed_jobs) do all_seeds[#all_seeds + 1] = j end
+    end
+  end
+  for _, j in ipairs(all_seeds) do attempt(ctx, j) end
+  local results, order = {}, {}
+  for _, name in ipairs(names) do
+    local st = studies[name]
+    local per = {problem = name, metric = st.p.metric, higher = st.p.higher, target = st.made.target, epochs = st.made.epochs,
+                 batch = st.made.batch, reference = st.p.reference, rules = {}, order = {}}
+    for _, rule in ipairs(rules) do
+      local entry = st.rules[rule.name]
+      local s = entry.study
+      if s.best_k then
+        s.runs[1] = s.tuning[s.best_k]
+        for i, j in ipairs(entry.seed_jobs) do s.runs[i + 1] = collect(ctx, j) end
+      end
+      summarise(s)
+      per.rules[rule.name], per.order[#per.order + 1] = s, rule.name
     end
     -- each baseline against the rule, on the best metric, paired by seed
     per.versus = {}
@@ -248,6 +332,7 @@ function bench.run(opts)
   local result = {rule = rules[1].name, rules = {}, problems = results, order = order, seeds = ctx.seeds, tune = ctx.tune,
                   decades = ctx.decades, dir = ctx.dir, resumed = ctx.resumed}
   for i, r in ipairs(rules) do result.rules[i] = r.name end
+  result.ran = ctx.ran
   result.profiles = profiles(results, rules, order)
   H.write_json(ctx.dir .. "/results.json", result)
   result.page = B.page(result, ctx.dir .. "/index.html")
@@ -255,7 +340,7 @@ function bench.run(opts)
   return setmetatable(result, P.report_mt)
 end
 P.option_keys["bench.run"] = run_keys
-docs["bench.run"] = "bench.run{rule=, baselines={\"SGD\", \"Adam\", \"AdamW\"}, problems={...}, seeds=3, budget=\"quick\", tune=5, decades=0.5, dir=\"bench\", quiet=false}\n\n" ..
+docs["bench.run"] = "bench.run{rule=, baselines={\"SGD\", \"Adam\", \"AdamW\"}, problems={...}, seeds=3, budget=\"quick\", tune=5, decades=0.5, dir=\"bench\", quiet=false, claim=false}\n\n" ..
   "Judges an update rule against tuned baselines on the registered problems (bench.problems). rule is an\n" ..
   "optim.Optimizer class (its default lr is the grid's centre), a built-in's name, or {name =, lr =,\n" ..
   "make = function(model, lr) ... end}. Every rule gets the same tuning: tune learning rates decades apart\n" ..
@@ -266,7 +351,9 @@ docs["bench.run"] = "bench.run{rule=, baselines={\"SGD\", \"Adam\", \"AdamW\"}, 
   "profile and score (the area to τ = 4 over 3); each baseline against the rule with stats.compare, paired by\n" ..
   "seed. A rule that errors or diverges is recorded as not reaching the target, with why. Runs are run\n" ..
   "folders under dir/<problem>/<rule>/lr<k>/seed-<s>; a run with a result.json is not run again, so a killed\n" ..
-  "benchmark resumes. Writes dir/results.json and dir/index.html; returns the results, printed as a table.\n" ..
+  "benchmark resumes. claim = true lets several processes share dir (each run is made by the process that\n" ..
+  "claims it, the others wait for its result; optlab bench-optimizer --workers N starts N such processes).\n" ..
+  "Writes dir/results.json and dir/index.html; returns the results, printed as a table.\n" ..
   "  local Signum = optim.Optimizer:extend(\"Signum\", {lr = 1e-3})\n" ..
   "  function Signum:update(p, g, state, group) p:sub_(g:sign(), group.lr) end\n" ..
   "  local r = bench.run{rule = Signum, problems = {\"quadratic_deep\"}, seeds = 2, tune = 3, budget = {epochs = 1},\n" ..

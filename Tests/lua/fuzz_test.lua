@@ -43,7 +43,7 @@ end
 for name, f in pairs(tensor.Tensor) do
   if not writes[name] then targets[#targets + 1] = {"Tensor:" .. name, f, true} end
 end
-for _, lib in ipairs{"nn", "data", "optim", "train", "check", "monitor", "hp"} do
+for _, lib in ipairs{"nn", "data", "optim", "train", "check", "monitor", "hp", "stats", "bench"} do
   for name, f in pairs(_G[lib]) do
     if type(f) == "function" and name ~= "fashion_mnist" and name ~= "weights" and name ~= "search" then targets[#targets + 1] = {lib .. "." .. name, f, false} end
   end
@@ -65,7 +65,7 @@ for i, op in ipairs(ops) do targets[#targets + 1] = {"operator " .. i, op, true}
 -- file), no name with two underscores, none of optlab's own files, and an
 -- argument error names a public function (its help name or an operation).
 local public = {}
-for _, lib in ipairs{"tensor", "nn", "data", "optim", "train", "check", "monitor", "hp"} do
+for _, lib in ipairs{"tensor", "nn", "data", "optim", "train", "check", "monitor", "hp", "stats", "bench"} do
   for name in pairs(_G[lib]) do public[lib .. "." .. name] = true end
 end
 for class, methods in pairs{Tensor = tensor.Tensor, Module = nn.Module, Dataset = data.Dataset, Optimizer = optim.Optimizer} do

@@ -151,4 +151,3 @@ docs["stats.summary"] = "stats.summary(values [, {metric=}])\n\n" ..
   "n, mean, std (n − 1), min, max and sem of a list of numbers or runs.\n" ..
   "  local s = stats.summary{0.91, 0.92, 0.90}; print(s.mean, s.std)"
 
-stats.metric_of, stats.default_metric = at_path, default_metric

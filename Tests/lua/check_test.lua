@@ -126,3 +126,39 @@ test("check.hvp and check.hessian on least squares: H = (2/N)·XᵀX, worked in 
   H.raises(function() check.hvp(function() return model(x) end, model, v) end, "the loss must be one number, got shape [40,1]")
   H.raises(function() check.hvp(model, nn.MSE(), x, y, tensor.zeros{2, 2}) end, "v[1] has shape [2,2], parameter 1 [1,4]")
 end)
+
+test("check.hessian's spectral density against the eigenvalues of the whole Hessian", function()
+  -- the exact Hessian from one product per parameter, then eigh: the fraction of
+  -- eigenvalues below −0.05 (a tanh MLP at initialisation has many) against SLQ's mass there
+  tensor.seed(0)
+  local ds = data.spiral{classes = 3, per_class = 50}
+  local model = nn.Sequential{nn.Linear(2, 32), nn.Tanh(), nn.Linear(32, 3)}
+  local params, rows, n = model:parameters(), {}, 0
+  for pi, p in ipairs(params) do
+    for j = 1, p:numel() do
+      local v = {}
+      for qi, q in ipairs(params) do v[qi] = tensor.zeros(q:size(), "f64") end
+      local flat = v[pi]:reshape{p:numel()}
+      flat[j] = 1
+      v[pi] = flat:reshape(p:size())
+      local parts = {}
+      for qi, t in ipairs(check.hvp(model, nn.SoftmaxCrossEntropy(), ds:inputs(), ds:labels(), v)) do parts[qi] = t:to("f64"):reshape{t:numel()} end
+      n = n + 1
+      rows[n] = tensor.cat(parts)
+    end
+  end
+  local H = tensor.stack(rows)
+  local values = ((H + H:t()) * 0.5):eigh()
+  local below = 0
+  for i = 1, n do if values[i] < -0.05 then below = below + 1 end end
+  local r = check.hessian(model, nn.SoftmaxCrossEntropy(), ds:inputs(), ds:labels(), {top = 1, density = {runs = 8, steps = 40}})
+  local mass, total = 0, 0
+  for i, t in ipairs(r.density.nodes) do
+    total = total + r.density.weights[i]
+    if t < -0.05 then mass = mass + r.density.weights[i] end
+  end
+
+  if math.abs(total - 1) > 1e-9 then error("the weights sum to " .. total) end
+  if math.abs(mass - below / n) > 0.05 then error(string.format("SLQ's mass below −0.05 is %.3f, the Hessian's fraction %.3f", mass, below / n)) end
+  if not r.report:find("spectral density", 1, true) then error("the report lacks the density") end
+end)

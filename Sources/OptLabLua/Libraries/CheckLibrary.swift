@@ -96,15 +96,33 @@ enum CheckLibrary {
         .primitive("hessian", as: "check.hessian") { a in
             guard a.type(1) == LUA_TFUNCTION else { throw a.typeError(1, expected: "function") }
             let params = try a.parameters(2)
-            let o = try a.options(3, allowed: ["top", "trace", "samples", "iters", "tol", "seed"])
+            let o = try a.options(3, allowed: ["top", "trace", "samples", "iters", "tol", "seed", "density"])
+            // density = true (4 runs of 60 steps) or {runs =, steps =}
+            var densityRuns = 0, densitySteps = 60
+            if let d = o.value("density") {
+                switch d {
+                case .bool(true): densityRuns = 4
+                case .bool(false), .nil: break
+                case .record(let f):
+                    let fields = Dictionary(f, uniquingKeysWith: { x, _ in x })
+                    for k in fields.keys where k != "runs" && k != "steps" { throw a.argumentError(3, "option 'density' takes runs and steps, got '\(k)'") }
+                    guard let r = fields["runs"].map({ $0.number.flatMap { Int(checked: $0) } }) ?? 4,
+                          let m = fields["steps"].map({ $0.number.flatMap { Int(checked: $0) } }) ?? 60 else {
+                        throw a.argumentError(3, "option 'density': runs and steps must be whole numbers")
+                    }
+                    (densityRuns, densitySteps) = (r, m)
+                default: throw a.argumentError(3, "option 'density' must be true or {runs =, steps =}, got \(d.typeName)")
+                }
+            }
             let top = try o.integer("top", default: 1), samples = try o.integer("samples", default: 100)
             let wantsTrace = try o.bool("trace", default: false)
             let seed = UInt64(bitPattern: Int64(try o.integer("seed", default: 0)))
             let r = try Hessian.measure(params, op: "check.hessian", loss: try lossClosure(a, "check.hessian")) { h in
                 let spectrum = top > 0 ? try h.top(top, iterations: try o.integer("iters", default: 100), tolerance: try o.number("tol", default: 1e-6), seed: seed) : nil
                 let trace = wantsTrace ? try h.trace(samples: samples, seed: seed) : nil
+                let density = densityRuns > 0 ? try h.density(runs: densityRuns, steps: densitySteps, seed: seed) : nil
                 return HessianReport(spectrum: spectrum, trace: trace, samples: samples, products: h.products, kinked: h.kinkedProducts,
-                                     parameters: params.reduce(0) { $0 + $1.count })
+                                     parameters: params.reduce(0) { $0 + $1.count }, density: density)
             }
             var fields: [(String, LuaValue)] = [("products", .integer(r.products)), ("kinked", .integer(r.kinked)), ("report", .string(r.description))]
             if let s = r.spectrum {
@@ -113,6 +131,12 @@ enum CheckLibrary {
                            ("eigenvectors", .array(try s.eigenvectors.map { u in .array(try zip(u, params).map { .tensor(try $0.to($1.dtype)) }) }))]
             }
             if let t = r.trace { fields += [("trace", .number(t.trace)), ("trace_se", .number(t.standardError)), ("samples", .integer(samples))] }
+            if let d = r.density {
+                let (grid, values) = d.smoothed()
+                fields.append(("density", .record([("nodes", .array(d.nodes.map { .number($0) })), ("weights", .array(d.weights.map { .number($0 / Double(d.runs)) })),
+                                                   ("grid", .array(grid.map { .number($0) })), ("values", .array(values.map { .number($0) })),
+                                                   ("runs", .integer(d.runs)), ("steps", .integer(d.steps))])))
+            }
             return [.record(fields)]
         },
         .primitive("model", as: "check.model") { a in

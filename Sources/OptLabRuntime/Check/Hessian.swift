@@ -216,8 +216,11 @@ public struct HessianReport: CustomStringConvertible {
     public let spectrum: Hessian.Spectrum?
     public let trace: (trace: Double, standardError: Double)?
     public let samples: Int, products: Int, kinked: Int, parameters: Int
+    public var density: Hessian.Density?
 
-    public init(spectrum: Hessian.Spectrum?, trace: (trace: Double, standardError: Double)?, samples: Int, products: Int, kinked: Int, parameters: Int) {
+    public init(spectrum: Hessian.Spectrum?, trace: (trace: Double, standardError: Double)?, samples: Int, products: Int, kinked: Int, parameters: Int,
+                density: Hessian.Density? = nil) {
+        self.density = density
         self.spectrum = spectrum
         self.trace = trace
         self.samples = samples
@@ -239,6 +242,17 @@ public struct HessianReport: CustomStringConvertible {
             lines.append(String(format: "trace (Hutchinson, %d Rademacher samples) % .6e ± %.2e (standard error)", samples, t.trace, t.standardError))
             if t.standardError > 0.1 * Swift.abs(t.trace) {
                 lines.append("  warning: the standard error is over 10% of the estimate; take more samples")
+            }
+        }
+        if let d = density, let lo = d.nodes.min(), let hi = d.nodes.max() {
+            lines.append(String(format: "spectral density (stochastic Lanczos quadrature, %d runs of %d steps): the fraction of eigenvalues in", d.runs, d.steps))
+            // ten equal bins across the nodes' span, each with its mass as a bar
+            let width = hi > lo ? (hi - lo) / 10 : 1
+            var mass = [Double](repeating: 0, count: 10)
+            for (t, w) in zip(d.nodes, d.weights) { mass[Swift.min(Swift.max(Int((t - lo) / width), 0), 9)] += w / Double(d.runs) }
+            for (b, m) in mass.enumerated() {
+                lines.append(String(format: "  [% .3e, % .3e%@ %5.1f%% %@", lo + Double(b) * width, lo + Double(b + 1) * width, b == 9 ? "]" : ")",
+                                    100 * m, String(repeating: "█", count: Int((40 * m).rounded()))))
             }
         }
         if kinked > 0 {

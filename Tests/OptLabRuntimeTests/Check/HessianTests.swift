@@ -51,6 +51,22 @@ import Testing
         #expect(t.standardError > 0 && t.standardError < 0.2 * exact)
     }
 
+    /// Lanczos run to the dimension makes the quadrature exact: its nodes are
+    /// the eigenvalues. Shorter runs still put a tenth of the mass in (30, 60).
+    @Test func spectralDensityOfAKnownSpectrum() throws {
+        let (theta, _, spectrum, loss) = try Self.quadratic()
+        let full = try Hessian.measure([theta], op: "test", loss: loss) { try $0.density(runs: 1, steps: 100, seed: 2) }
+        #expect(full.nodes.count == 100)
+        for t in full.nodes { #expect(spectrum.contains { Swift.abs($0 - t) <= 1e-6 * Swift.max(1, $0) }, "node \(t) is no eigenvalue") }
+        #expect(Swift.abs(full.weights.reduce(0, +) - 1) < 1e-9, "the weights of a run sum to 1")
+        let short = try Hessian.measure([theta], op: "test", loss: loss) { try $0.density(runs: 4, steps: 40, seed: 2) }
+        #expect(Swift.abs(short.mass(29, 61) - 0.1) < 0.07, "mass in (30, 60): \(short.mass(29, 61))")
+        #expect(Swift.abs(short.mass(-1, 1.05) - 0.9) < 0.07, "mass in (0, 1): \(short.mass(-1, 1.05))")
+        let (grid, values) = short.smoothed(points: 400)
+        let area = zip(grid.dropFirst(), values.dropFirst()).reduce(0) { $0 + $1.1 } * (grid[1] - grid[0])
+        #expect(Swift.abs(area - 1) < 0.02, "the smoothed density integrates to 1: \(area)")
+    }
+
     /// The reference script's MLP: the same problem as the optimizer fixtures' (RulesAgainstPyTorchTests builds it).
     static func mlp() throws -> ([Tensor], () throws -> Tensor) {
         let p = try RulesAgainstPyTorchTests.problem("mlp")

@@ -7,7 +7,7 @@ import OptLabRuntime
 extension RunPage {
     /// In page order; each gives its sections' HTML (none when the run logged nothing for it).
     var sections: [() -> [String]] {
-        [lossSection, accuracySections, evaluationLossSection, learningRateSection, ratioSection, sharpnessSections, probeSections, activationSections,
+        [lossSection, accuracySections, evaluationLossSection, learningRateSection, ratioSection, sharpnessSections, noiseScaleSections, probeSections, activationSections,
          layerGradientSection,
          { weightImage().map { [$0] } ?? [] }]
     }
@@ -131,6 +131,27 @@ extension RunPage {
         ]
         c.width = 640
         return [Report.section("Sharpness", "the top eigenvalue of the loss's Hessian on a fixed training batch, against 2/η: gradient descent is stable below the line; full-batch training tends to rise to it and stay (Cohen et al. 2021)", c.svg)]
+    }
+
+    /// The gradient noise scale measured during training (monitor = {noise_scale =}),
+    /// against the batch size trained with, on a log axis.
+    func noiseScaleSections() -> [String] {
+        let measured = zip(stepRecords, stepEpochs).filter { RunPage.number($0.0["noise_scale_batch"]) != nil }
+        guard !measured.isEmpty else { return [] }
+        let xs = measured.map(\.1)
+        func series(_ key: String) -> [(x: Double, y: Double)] {
+            zip(xs, measured.map { RunPage.number($0.0[key]) ?? .nan }).filter { $0.1.isFinite && $0.1 > 0 }.map { (x: $0.0, y: $0.1) }
+        }
+        var c = Chart(title: "gradient noise scale", xLabel: "epoch", yLabel: "B_simple = tr(Σ)/|G|² (examples)")
+        c.logY = true
+        var raw = Chart.Series("one measurement", series("noise_scale_raw"), color: Chart.palette[0])
+        raw.line = false
+        raw.markers = true
+        var batch = Chart.Series("batch size trained with", series("noise_scale_batch"), color: Chart.palette[1])
+        batch.dashed = true
+        c.series = [Chart.Series("B_simple (moving averages)", series("noise_scale"), color: Chart.palette[0]), raw, batch]
+        c.width = 640
+        return [Report.section("Gradient noise scale", "B_simple from moving averages of tr(Σ) and |G|² measured at two batch sizes (McCandlish et al. 2018): below it, a larger batch buys nearly proportionally faster progress; far above it, little", c.svg)]
     }
 
     /// The optimizer's probes (train.fit{probes =}): one chart per probe, a

@@ -149,6 +149,38 @@ test("monitor.noise_scale on least squares: within its stated error of tr(Σ)/|G
   H.raises(function() monitor.noise_scale(model, nn.MSE(), ds, {small = 64, big = 64}) end, "need 1 ≤ small < big, got small 64, big 64")
 end)
 
+test("train.fit's noise-scale observer: the closed form at a standing point, and training untouched", function()
+  tensor.seed(5)
+  local n, d = 1500, 6
+  local x = tensor.randn({n, d}, "f64")
+  local y = x:matmul(tensor.randn({d, 1}, "f64")) + tensor.randn({n, 1}, "f64") * 0.5
+  local ds = data.dataset(x, y, {targets = "values"})
+  local model = nn.Sequential{nn.Linear(d, 1, {bias = false})}:to("f64")
+  local w = model:parameters()[1]
+  local g = x * ((x:matmul(w:t()) - y) * 2)
+  local mean = g:mean(1, true)
+  local exact = (((g - mean) ^ 2):sum():item() / n) / (mean * mean):sum():item()
+  -- a rate of 1e-300 leaves w where it is: every measurement is of the same point, averaged
+  local h = train.fit{model = model, loss = nn.MSE(), optimizer = optim.SGD(model, {lr = 1e-300}), train = ds, batch = 4, epochs = 1,
+    quiet = true, monitor = {noise_scale = {every = 5, big = 64, rounds = 10, decay = 0.5}}}
+  local last = h.noise_scale[#h.noise_scale]
+  H.eq(#h.noise_scale, math.floor(n / 4 / 5), "one measurement every 5 steps")
+  H.eq(last.batch, 4)
+  H.eq(math.abs(last.value - exact) < 0.15 * exact, true, string.format("averaged B_simple %.4g vs exact %.4g", last.value, exact))
+  -- with a real rate, the run is the run it would be without the observer, bit for bit
+  local function fit(monitor)
+    tensor.seed(9)
+    local m = nn.Sequential{nn.Linear(d, 8), nn.Tanh(), nn.Dropout(0.2), nn.Linear(8, 1)}:to("f64")
+    return train.fit{model = m, loss = nn.MSE(), optimizer = optim.SGD(m, {lr = 0.01, momentum = 0.9}), train = ds, batch = 32,
+      epochs = 2, quiet = true, seed = 3, monitor = monitor}
+  end
+  local plain, watched = fit(nil), fit({noise_scale = {every = 10}})
+  H.eq(#watched.noise_scale > 0, true)
+  for i, l in ipairs(plain.loss) do H.eq(watched.loss[i], l, "epoch " .. i) end
+  H.raises(function() fit({noise_scale = {small = 8, big = 8}}) end, "big (8) must be more than small (8)")
+  H.raises(function() fit({noise_scale = {evry = 8}}) end, "takes every, small, big, rounds and decay")
+end)
+
 test("monitor.landscape: the line between two models, a checkpoint, and the plane of a closure, against closed forms", function()
   tensor.seed(6)
   local x = tensor.randn({50, 3}, "f64")

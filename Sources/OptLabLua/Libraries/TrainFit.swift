@@ -53,6 +53,34 @@ extension TrainLibrary {
         return try object(a, o, "schedule", Kind.schedule, ScheduleBox.self).map { [$0.schedule] } ?? []
     }
 
+    /// `monitor = {noise_scale = {every =, small =, big =, rounds =, decay =}}` (or true for the defaults).
+    static func noiseScaleOptions(_ a: LuaArgs, _ v: LuaValue) throws -> NoiseScaleOptions {
+        var n = NoiseScaleOptions()
+        if case .bool(true) = v { return n }
+        guard case .record(let pairs) = v else { throw a.argumentError(1, "option 'monitor.noise_scale' must be true or {every =, small =, big =, rounds =, decay =}") }
+        for (k, value) in pairs {
+            if k == "decay" {
+                guard let d = value.number, d >= 0, d < 1 else { throw a.argumentError(1, "monitor.noise_scale.decay must lie in [0, 1), got \(value.number.map { "\($0)" } ?? value.typeName)") }
+                n.decay = d
+                continue
+            }
+            guard let x = value.number, x >= 1, x <= 1e7, x == x.rounded() else {
+                throw a.argumentError(1, "monitor.noise_scale.\(k) must be a positive whole number, got \(value.number.map { "\($0)" } ?? value.typeName)")
+            }
+            switch k {
+            case "every": n.every = Int(x)
+            case "small": n.small = Int(x)
+            case "big": n.big = Int(x)
+            case "rounds":
+                guard x >= 2 else { throw a.argumentError(1, "monitor.noise_scale.rounds must be at least 2") }
+                n.rounds = Int(x)
+            default: throw a.argumentError(1, "monitor.noise_scale takes every, small, big, rounds and decay, got '\(k)'")
+            }
+        }
+        if let s = n.small, let b = n.big, b <= s { throw a.argumentError(1, "monitor.noise_scale: big (\(b)) must be more than small (\(s))") }
+        return n
+    }
+
     /// The loop's own options: batch, regularisation, clipping, seed, the
     /// kept parameters, the training sample, augmentation and momentum.
     static func readTrainingOptions(_ a: LuaArgs, _ o: LuaOptions, into opts: inout Trainer.Options) throws {
@@ -84,7 +112,9 @@ extension TrainLibrary {
             default: throw a.argumentError(1, "option 'probes' must be true or a list of families, got \(v.typeName)")
             }
         }
-        if let m = try o.record("monitor", allowed: ["sharpness"]), let v = m["sharpness"], !v.isNil {
+        let monitor = try o.record("monitor", allowed: ["sharpness", "noise_scale"])
+        if let v = monitor?["noise_scale"], !v.isNil { opts.noiseScale = try noiseScaleOptions(a, v) }
+        if let m = monitor, let v = m["sharpness"], !v.isNil {
             guard case .record(let pairs) = v else { throw a.argumentError(1, "option 'monitor.sharpness' must be {every = n, batch = m, iters = k}") }
             var sharp = SharpnessOptions()
             for (k, value) in pairs {

@@ -62,6 +62,8 @@ public struct TrainingHistory: Sendable {
     public var testAccuracy: Double?
     /// The sharpness measured during training (train.fit's monitor = {sharpness = ...}): step, λ_max, 2/η.
     public var sharpness: [(step: Int, value: Double, edge: Double)] = []
+    /// The gradient noise scale measured during training (monitor = {noise_scale = ...}): step, averaged B_simple, this measurement's, the batch size.
+    public var noiseScale: [(step: Int, value: Double, raw: Double, batch: Int)] = []
 }
 
 /// CS231n's Solver, done once: minibatch SGD over a training set with any
@@ -110,6 +112,8 @@ public final class Trainer {
         public var probes: Set<String>?
         /// The Hessian's top eigenvalue on a fixed batch every so many steps (`SharpnessObserver`).
         public var sharpness: SharpnessOptions?
+        /// The gradient noise scale every so many steps (`NoiseScaleObserver`).
+        public var noiseScale: NoiseScaleOptions?
         /// Log into a folder that holds other files than a run's.
         public var overwrite = false
         /// Random flips and shifts of each training image, drawn per batch.
@@ -383,6 +387,7 @@ public final class Trainer {
         var list: [TrainingObserver] = []
         // first: the step's record (the run folder's) includes what it measured
         if let s = options.sharpness { list.append(SharpnessObserver(s)) }
+        if let n = options.noiseScale { list.append(NoiseScaleObserver(n)) }
         if let dir = options.runDirectory {
             list.append(try RunLogObserver(RunFolder(dir), config: try config()))
             list.append(try TensorBoardObserver(directory: dir))

@@ -34,7 +34,7 @@ final class RunLogObserver: TrainingObserver {
     }
 
     func stepped(_ run: TrainingRun) throws -> String? {
-        let measured = run.history.sharpness.last?.step == run.step
+        let measured = run.history.sharpness.last?.step == run.step || run.history.noiseScale.last?.step == run.step
         guard run.step % run.trainer.options.logEvery == 0 || measured else { return nil }
         try log(RunLogObserver.stepRecord(run))
         return nil
@@ -58,6 +58,11 @@ final class RunLogObserver: TrainingObserver {
         if let s = run.history.sharpness.last, s.step == run.step {
             record["sharpness"] = s.value
             record["sharpness_edge"] = s.edge
+        }
+        if let n = run.history.noiseScale.last, n.step == run.step {
+            if n.value.isFinite { record["noise_scale"] = n.value }
+            if n.raw.isFinite { record["noise_scale_raw"] = n.raw }
+            record["noise_scale_batch"] = Double(n.batch)
         }
         run.lastStepRecord = (run.step, record)
         return record

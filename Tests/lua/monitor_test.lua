@@ -149,6 +149,40 @@ test("monitor.noise_scale on least squares: within its stated error of tr(Σ)/|G
   H.raises(function() monitor.noise_scale(model, nn.MSE(), ds, {small = 64, big = 64}) end, "need 1 ≤ small < big, got small 64, big 64")
 end)
 
+test("monitor.landscape{trajectory =}: a path in a known plane, its principal directions and the loss over them", function()
+  -- offsets from the end a·e1 + b·e2 with Σab = 0: the directions are ±e1, ±e2 and explain 20/24 and 4/24
+  local c = tensor.from({1, 2, 3, 4, 5}, "f64")
+  local theta = tensor.from({0.5, -0.2, 0.1, 0.3, -0.4}, "f64"):requires_grad()
+  local final = theta:detach():clone()
+  local e1, e2 = tensor.from({1, 1, 0, 0, 0}, "f64") / math.sqrt(2), tensor.from({0, 0, 1, 0, 0}, "f64")
+  local a, b = {3, -3, 1, -1}, {1, 1, -1, -1}
+  local sets = {}
+  for i = 1, 4 do sets[i] = {final + e1 * a[i] + e2 * b[i]} end
+  sets[5] = {final}
+  local f = function() return (c * theta * theta):sum() end
+  local file = os.tmpname() .. ".svg"
+  local r = monitor.landscape{loss = f, params = {theta}, trajectory = sets, grid = 5, file = file}
+  H.close(r.explained[1], 20 / 24, 1e-12); H.close(r.explained[2], 4 / 24, 1e-12)
+  local v1, v2 = r.directions[1][1], r.directions[2][1]
+  local s1, s2 = (v1 * e1):sum():item(), (v2 * e2):sum():item()
+  H.close(math.abs(s1), 1, 1e-12, "the first direction is ±e1"); H.close(math.abs(s2), 1, 1e-12, "the second ±e2")
+  for i = 1, 4 do
+    H.close(r.path[i][1], a[i] * s1, 1e-12, "α of checkpoint " .. i); H.close(r.path[i][2], b[i] * s2, 1e-12, "β of checkpoint " .. i)
+  end
+  H.eq(r.path[5][1], 0); H.eq(r.path[5][2], 0)
+  H.close(r.alphas[5], 1.25 * 3, 1e-12, "the grid spans the path and a quarter more")
+  for i, alpha in ipairs(r.alphas) do
+    for j, beta in ipairs(r.betas) do
+      local p = final + v1 * alpha + v2 * beta
+      H.close(r.values[i][j], (c * p * p):sum():item(), 1e-12, "the loss at grid point " .. i .. "," .. j)
+    end
+  end
+  H.eq(theta[1], 0.5, "the parameters are put back")
+  local svg = io.open(file):read("a"); os.remove(file)
+  H.eq(svg:find("<polyline", 1, true) ~= nil and select(2, svg:gsub("<circle", "")) == 5, true, "the path is drawn, one dot a checkpoint")
+  H.raises(function() monitor.landscape{loss = f, params = {theta}, trajectory = {sets[1], sets[5]}} end, "at least 3 checkpoints")
+end)
+
 test("train.fit's noise-scale observer: the closed form at a standing point, and training untouched", function()
   tensor.seed(5)
   local n, d = 1500, 6

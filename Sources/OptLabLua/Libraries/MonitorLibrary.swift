@@ -71,6 +71,36 @@ enum MonitorLibrary {
         }
     }
 
+    /// The plane's loss as a heat map (α across, β up), with a path (a
+    /// trajectory's checkpoints, joined in order) drawn over it.
+    static func planeSVG(_ plane: Landscape.Plane, path: [(alpha: Double, beta: Double)]) -> String {
+        let flat = plane.values.flatMap { $0 }
+        let lo = flat.filter(\.isFinite).min() ?? 0, hi = flat.filter(\.isFinite).max() ?? 1
+        let n = plane.alphas.count, cell = 12.0
+        let side = n * 12 + 40  // (n: the grid, at most 201 a side)
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Swift.max(side, 460))\" height=\"\(side)\" font-family=\"sans-serif\" font-size=\"11\">"
+        svg += "<text x=\"4\" y=\"14\">loss on the plane (α across, β up), \(String(format: "%.3g", lo)) dark … \(String(format: "%.3g", hi)) light</text>"
+        for (i, row) in plane.values.enumerated() {
+            for (j, v) in row.enumerated() {
+                let u = v.isFinite && hi > lo ? (v - lo) / (hi - lo) : 1
+                let g = Int(255 * u.squareRoot())
+                svg += "<rect x=\"\(20 + Double(i) * cell)\" y=\"\(20 + Double(n - 1 - j) * cell)\" width=\"\(cell)\" height=\"\(cell)\" fill=\"rgb(\(g / 3),\(g / 2 + 40),\(g))\"/>"
+            }
+        }
+        if !path.isEmpty, let a0 = plane.alphas.first, let a1 = plane.alphas.last, a1 > a0 {
+            // a grid point's cell centre is at 20 + (i + ½)·cell; α = a0 + i·(a1 − a0)/(n − 1)
+            func x(_ a: Double) -> Double { 20 + ((a - a0) / (a1 - a0) * Double(n - 1) + 0.5) * cell }
+            func y(_ b: Double) -> Double { 20 + (Double(n - 1) - (b - a0) / (a1 - a0) * Double(n - 1) + 0.5) * cell }
+            let points = path.map { String(format: "%.1f,%.1f", x($0.alpha), y($0.beta)) }.joined(separator: " ")
+            svg += "<polyline points=\"\(points)\" fill=\"none\" stroke=\"#d62728\" stroke-width=\"2\"/>"
+            for (k, p) in path.enumerated() {
+                svg += String(format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%@\" fill=\"%@\"><title>checkpoint %d</title></circle>", x(p.alpha), y(p.beta),
+                              k == path.count - 1 ? "4" : "2.5", k == path.count - 1 ? "#ffffff" : "#d62728", k + 1)
+            }
+        }
+        return svg + "</svg>"
+    }
+
     static let functions: [LuaFunction] = [
         .primitive("hist", as: "monitor.hist") { a in
             let tensor = a.state.tensor(at: 1)
@@ -120,7 +150,7 @@ enum MonitorLibrary {
                              ("steps", .integer(e.steps)), ("report", .string(e.description))])]
         },
         .primitive("landscape", as: "monitor.landscape") { a in
-            let o = try a.options(1, allowed: ["model", "loss", "data", "params", "between", "points", "grid", "span", "seed", "file"])
+            let o = try a.options(1, allowed: ["model", "loss", "data", "params", "between", "trajectory", "points", "grid", "span", "seed", "file"])
             let op = "monitor.landscape"
             // what is measured: the model's mean loss over data, or a Lua function of params
             let parameters: [Tensor], evaluate: () throws -> Double, model: Module?
@@ -163,35 +193,43 @@ enum MonitorLibrary {
                 return [.record([("alphas", .array(line.alphas.map { .number($0) })), ("values", .array(line.values.map { .number($0) })),
                                  ("barrier", .number(line.barrier)), ("report", .string(report))])]
             }
-            let generator = Generator(seed: UInt64(bitPattern: Int64(try o.integer("seed", default: 0))))
-            let centre = try parameters.map { try $0.detach().clone() }
-            let d1 = try Landscape.randomDirection(like: centre, generator: generator)
-            let d2 = try Landscape.randomDirection(like: centre, generator: generator)
+            // the plane: through the trajectory's end along its two principal directions, or around the point along random ones
+            var trajectory: Landscape.Trajectory?
+            let centre: [Tensor], d1: [Tensor], d2: [Tensor], span: Double
+            if let t = o.value("trajectory"), !t.isNil {
+                guard case .array(let items) = t else { throw a.argumentError(1, "trajectory must be a list of checkpoints (models, paths or lists of tensors)") }
+                let sets = try items.enumerated().map { try set($1, $0 + 1) }
+                let tr = try Landscape.trajectory(sets, like: parameters)
+                trajectory = tr
+                (centre, d1, d2) = (try sets.last!.map { try $0.detach().clone() }, tr.directions.first, tr.directions.second)
+                let reach = tr.path.map { Swift.max(Swift.abs($0.alpha), Swift.abs($0.beta)) }.max() ?? 1
+                span = o.has("span") ? try o.number("span", default: 1) : Swift.max(1.25 * reach, 1e-12)
+            } else {
+                let generator = Generator(seed: UInt64(bitPattern: Int64(try o.integer("seed", default: 0))))
+                centre = try parameters.map { try $0.detach().clone() }
+                d1 = try Landscape.randomDirection(like: centre, generator: generator)
+                d2 = try Landscape.randomDirection(like: centre, generator: generator)
+                span = try o.number("span", default: 1)
+            }
             let plane = try Landscape.plane(parameters: parameters, centre: centre, directions: d1, d2, grid: try o.integer("grid", default: 21),
-                                            span: try o.number("span", default: 1), loss: evaluate)
+                                            span: span, loss: evaluate)
             if let file = o.value("file")?.string {
-                let flat = plane.values.flatMap { $0 }
-                let lo = flat.filter(\.isFinite).min() ?? 0, hi = flat.filter(\.isFinite).max() ?? 1
-                let n = plane.alphas.count, cell = 12.0
-                let side = n * 12 + 40  // (n: the grid, at most 201 a side)
-                var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Swift.max(side, 460))\" height=\"\(side)\" font-family=\"sans-serif\" font-size=\"11\">"
-                svg += "<text x=\"4\" y=\"14\">loss on the plane (α across, β up), \(String(format: "%.3g", lo)) dark … \(String(format: "%.3g", hi)) light</text>"
-                for (i, row) in plane.values.enumerated() {
-                    for (j, v) in row.enumerated() {
-                        let u = v.isFinite && hi > lo ? (v - lo) / (hi - lo) : 1
-                        let g = Int(255 * u.squareRoot())
-                        svg += "<rect x=\"\(20 + Double(i) * cell)\" y=\"\(20 + Double(n - 1 - j) * cell)\" width=\"\(cell)\" height=\"\(cell)\" fill=\"rgb(\(g / 3),\(g / 2 + 40),\(g))\"/>"
-                    }
-                }
-                svg += "</svg>"
-                try AtomicFile.write(Array(svg.utf8), to: file, op: op)
+                try AtomicFile.write(Array(planeSVG(plane, path: trajectory?.path ?? []).utf8), to: file, op: op)
             }
             let flat = plane.values.flatMap { $0 }
-            let report = String(format: "loss on a %d×%d grid around the point (filter-normalised random directions, span %g): centre %.4g, least %.4g, largest %.4g",
-                                plane.alphas.count, plane.betas.count, plane.alphas.last ?? 0, plane.values[plane.alphas.count / 2][plane.betas.count / 2],
+            let along = trajectory.map { t in String(format: "the trajectory's two principal directions (%.1f%% and %.1f%% of its offsets from the end)", 100 * t.explained.first, 100 * t.explained.second) }
+                ?? "filter-normalised random directions"
+            let report = String(format: "loss on a %d×%d grid around the point (%@, span %g): centre %.4g, least %.4g, largest %.4g",
+                                plane.alphas.count, plane.betas.count, along, plane.alphas.last ?? 0, plane.values[plane.alphas.count / 2][plane.betas.count / 2],
                                 flat.min() ?? .nan, flat.max() ?? .nan)
-            return [.record([("alphas", .array(plane.alphas.map { .number($0) })), ("betas", .array(plane.betas.map { .number($0) })),
-                             ("values", .array(plane.values.map { .array($0.map { .number($0) }) })), ("report", .string(report))])]
+            var fields: [(String, LuaValue)] = [("alphas", .array(plane.alphas.map { .number($0) })), ("betas", .array(plane.betas.map { .number($0) })),
+                                                ("values", .array(plane.values.map { .array($0.map { .number($0) }) })), ("report", .string(report))]
+            if let t = trajectory {
+                fields += [("path", .array(t.path.map { .array([.number($0.alpha), .number($0.beta)]) })),
+                           ("explained", .array([.number(t.explained.first), .number(t.explained.second)])),
+                           ("directions", .array([.array(t.directions.first.map { .tensor($0) }), .array(t.directions.second.map { .tensor($0) })]))]
+            }
+            return [.record(fields)]
         },
         .primitive("plot", as: "monitor.plot") { a in
             let (plot, title, file) = try plotSpec(a, 1)

@@ -219,13 +219,16 @@ function monitor.layers(model) return setmetatable(mlayers(model), layers_mt) en
 function monitor.ratios(opt) return setmetatable(mratios(opt), ratios_mt) end
 local mland = P.monitor.landscape
 function monitor.landscape(spec) return setmetatable(mland(spec), {__tostring = function(r) return r.report end}) end
-docs["monitor.landscape"] = "monitor.landscape{model=, loss=, data=, between={a, b}, points=25} or {model=, loss=, data=, grid=21, span=1, seed=0} or {params={...}, loss=function() ... end, ...}\n\n" ..
+docs["monitor.landscape"] = "monitor.landscape{model=, loss=, data=, between={a, b}, points=25} or {model=, loss=, data=, grid=21, span=1, seed=0, trajectory=} or {params={...}, loss=function() ... end, ...}\n\n" ..
   "Loss landscapes. 1-D (between = {a, b}: models, checkpoints' paths or lists of tensors in the\nparameters' order): the " ..
   "loss at (1 − α)·a + α·b for points values of α from 0 to 1, and the barrier\n(the largest rise above the straight line " ..
   "between the ends). 2-D: the loss on a grid × grid plane\naround the current parameters along two random filter-normalised " ..
   "directions (Li et al. 2018: each\nfilter scaled to the weights' filter norm; biases and norms left out), α and β in [−span, span]. " ..
-  "The\nmodel form averages the loss over data in evaluation mode; the parameters are put back afterwards.\n" ..
-  "file = \"x.svg\" writes the plot. r.alphas, r.values (r.betas and a grid of values for 2-D).\n" ..
+  "With\ntrajectory = {checkpoint, ..., checkpoint} (the last is the centre): the plane of the path's two principal\n" ..
+  "directions (the top singular vectors of the checkpoints' offsets from the last), the span fitted to the path,\n" ..
+  "r.path (each checkpoint's α, β), r.explained (each direction's share) and r.directions. The\nmodel form averages the " ..
+  "loss over data in evaluation mode; the parameters are put back afterwards.\n" ..
+  "file = \"x.svg\" writes the plot (the path drawn over the plane). r.alphas, r.values (r.betas and a grid of values for 2-D).\n" ..
   "  local r = monitor.landscape{model = model, loss = nn.SoftmaxCrossEntropy(), data = tr:take(200), grid = 5}; print(r)"
 local mnoise = P.monitor.noise_scale
 function monitor.noise_scale(model, loss, ds, opts) return setmetatable(mnoise(model, loss, ds, opts), {__tostring = function(r) return r.report end}) end

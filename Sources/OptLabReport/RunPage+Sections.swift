@@ -129,6 +129,14 @@ extension RunPage {
             Chart.Series("2/η (edge of stability)", Array(zip(xs, measured.map { RunPage.number($0.0["sharpness_edge"]) ?? .nan }))
                 .filter { $0.1.isFinite }, color: Chart.palette[1]),
         ]
+        let pre = zip(xs, measured.map { RunPage.number($0.0["sharpness_preconditioned"]) ?? .nan }).filter { $0.1.isFinite }
+        if !pre.isEmpty {
+            c.series.append(Chart.Series("λ_max of D·H (Adam's preconditioned)", Array(pre), color: Chart.palette[2]))
+            var edge = Chart.Series("(2 + 2β₁)/((1 − β₁)η) (Adam's edge)", Array(zip(xs, measured.map { RunPage.number($0.0["sharpness_preconditioned_edge"]) ?? .nan }))
+                .filter { $0.1.isFinite }, color: Chart.palette[3])
+            edge.dashed = true
+            c.series.append(edge)
+        }
         c.width = 640
         return [Report.section("Sharpness", "the top eigenvalue of the loss's Hessian on a fixed training batch, against 2/η: gradient descent is stable below the line; full-batch training tends to rise to it and stay (Cohen et al. 2021)", c.svg)]
     }

@@ -183,6 +183,30 @@ test("monitor.landscape{trajectory =}: a path in a known plane, its principal di
   H.raises(function() monitor.landscape{loss = f, params = {theta}, trajectory = {sets[1], sets[5]}} end, "at least 3 checkpoints")
 end)
 
+test("train.fit's sharpness under Adam: the preconditioned top eigenvalue of D·H against Adam's own moments and edge", function()
+  -- loss 1.5·‖θ‖²: H = 3·I, so D·H's top eigenvalue is 3·max 1/(√v̂ + ε) = 3·(the largest effective rate)/lr
+  local Q = nn.Module:extend("HalfSquare")
+  function Q:init() self.theta = nn.Parameter(tensor.from({1, -2, 0.5, 3})) end
+  function Q:forward(x) return (self.theta * self.theta):sum() * 1.5 + x * 0 end
+  local ds = data.dataset(tensor.zeros{8, 1}, tensor.zeros{8, 1}, {targets = "values"})
+  local m = Q()
+  local opt = optim.Adam(m, {lr = 0.1, beta1 = 0.8})
+  local h = train.fit{model = m, loss = function(s) return s:mean() end, optimizer = opt, train = ds, batch = 2, epochs = 2, quiet = true,
+    monitor = {sharpness = {every = 8, batch = 8, iters = 10}}}
+  local s = h.sharpness[#h.sharpness]
+  H.eq(s.step, 8)
+  H.close(s.value, 3, 1e-9, "the raw sharpness")
+  local rates = opt:probes({"effective_lr"}).parameters.theta
+  H.close(s.preconditioned, 3 * rates.effective_lr_max / 0.1, 1e-9, "the preconditioned sharpness")
+  H.close(s.preconditioned_edge, (2 + 2 * 0.8) / ((1 - 0.8) * 0.1), 1e-12, "Adam's edge (2 + 2β₁)/((1 − β₁)η)")
+  -- plain SGD has no preconditioner to measure
+  local q = Q()
+  local sgd = train.fit{model = q, loss = function(x) return x:mean() end, optimizer = optim.SGD(q, {lr = 0.1}), train = ds, batch = 8,
+    epochs = 1, quiet = true, monitor = {sharpness = {every = 1, batch = 8, iters = 5}}}
+  H.eq(sgd.sharpness[1].preconditioned, nil)
+  H.close(sgd.sharpness[1].value, 3, 1e-9)
+end)
+
 test("train.fit's noise-scale observer: the closed form at a standing point, and training untouched", function()
   tensor.seed(5)
   local n, d = 1500, 6

@@ -29,7 +29,8 @@ enum TrainLibrary {
         skip_nonfinite = true (a step whose loss or gradient is NaN or infinite is skipped and
         counted in h.skipped, up to 10 in a row, or the number given; then the run stops), monitor =
         {sharpness = {every = 100, batch = 256, iters = 20}} (the loss Hessian's top eigenvalue on a fixed
-        batch every so many steps, beside 2/lr, the edge of stability: h.sharpness and the run page;
+        batch every so many steps, beside 2/lr, the edge of stability, and under Adam the top eigenvalue of D·H,
+        D = 1/(√v̂ + ε), beside (2 + 2β₁)/((1 − β₁)·lr): h.sharpness and the run page;
         noise_scale = {every = 100, small = batch, big = 8·batch, rounds = 4, decay = 0.9}: the gradient noise scale
         B_simple from moving averages of tr(Σ) and |G|², h.noise_scale and the run page), probes =
         true or a list of families ("grad", "update", "state", "effective_lr", "rule"; see
@@ -182,8 +183,12 @@ enum TrainLibrary {
             ("test_acc", h.testAccuracy.map { .number($0) } ?? .nil),
             ("noise_scale", h.noiseScale.isEmpty ? .nil : .array(h.noiseScale.map {
                 .record([("step", .integer($0.step)), ("value", .number($0.value)), ("raw", .number($0.raw)), ("batch", .integer($0.batch))]) })),
-            ("sharpness", h.sharpness.isEmpty ? .nil : .array(h.sharpness.map {
-                .record([("step", .integer($0.step)), ("value", .number($0.value)), ("edge", .number($0.edge))]) })),
+            ("sharpness", h.sharpness.isEmpty ? .nil : .array(h.sharpness.map { s in
+                var fields: [(String, LuaValue)] = [("step", .integer(s.step)), ("value", .number(s.value)), ("edge", .number(s.edge))]
+                if let p = h.preconditionedSharpness.first(where: { $0.step == s.step }) {
+                    fields += [("preconditioned", .number(p.value)), ("preconditioned_edge", .number(p.edge))]
+                }
+                return .record(fields) })),
         ])
     }
 

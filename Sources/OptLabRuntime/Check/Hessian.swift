@@ -20,6 +20,10 @@ public final class Hessian {
     let op: String
     /// How many products have been computed, and how many crossed a kink.
     public private(set) var products = 0, kinkedProducts = 0
+    /// When set (one tensor per parameter, positive), `top` and `density` study
+    /// S·H·S with S = diag(scaling): for S = D^½ the spectrum of D·H, a
+    /// preconditioned Hessian (Adam's, D = 1/(√v̂ + ε)).
+    public var scaling: [Tensor]?
     /// The displacement's norm.
     public static let displacement = 1e-5
 
@@ -112,6 +116,13 @@ public final class Hessian {
         return try zip(plus, minus).map { try $0.sub($1).div(2 * eps) }
     }
 
+    /// H·v, or S·H·S·v with a scaling.
+    func operatorProduct(_ v: [Tensor]) throws -> [Tensor] {
+        guard let s = scaling else { return try product(v) }
+        let scaled = try zip(v, s).map { try $0.to(.f64).mul($1.to(.f64)) }
+        return try zip(try product(scaled), s).map { try $0.mul($1.to(.f64)) }
+    }
+
     static func dot(_ a: [Tensor], _ b: [Tensor]) -> Double {
         var s = 0.0
         for (x, y) in zip(a, b) { for (u, w) in zip(x.toDoubles(), y.toDoubles()) { s += u * w } }
@@ -155,7 +166,7 @@ public final class Hessian {
         var residuals: [Double] = []
         var converged = false
         for j in 0..<limit {
-            var w = try product(basis[j])
+            var w = try operatorProduct(basis[j])
             let alpha = Hessian.dot(w, basis[j])
             alphas.append(alpha)
             // full reorthogonalisation (twice is enough: Kahan's "twice is enough")

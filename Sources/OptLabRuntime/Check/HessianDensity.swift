@@ -46,7 +46,7 @@ extension Hessian {
             q = try q.map { try $0.div(Hessian.norm(q)) }
             var basis: [[Tensor]] = [q], alphas: [Double] = [], betas: [Double] = []
             for j in 0..<Swift.min(steps, dimension) {
-                var w = try product(basis[j])
+                var w = try operatorProduct(basis[j])
                 alphas.append(Hessian.dot(w, basis[j]))
                 for _ in 0..<2 { for b in basis { w = try Hessian.axpy(-Hessian.dot(w, b), b, w) } }
                 let beta = Hessian.norm(w)

@@ -62,6 +62,8 @@ public struct TrainingHistory: Sendable {
     public var testAccuracy: Double?
     /// The sharpness measured during training (train.fit's monitor = {sharpness = ...}): step, λ_max, 2/η.
     public var sharpness: [(step: Int, value: Double, edge: Double)] = []
+    /// Under Adam: the top eigenvalue of D·H (D from Adam's second moments) and Adam's edge (2 + 2β₁)/((1 − β₁)η).
+    public var preconditionedSharpness: [(step: Int, value: Double, edge: Double)] = []
     /// The gradient noise scale measured during training (monitor = {noise_scale = ...}): step, averaged B_simple, this measurement's, the batch size.
     public var noiseScale: [(step: Int, value: Double, raw: Double, batch: Int)] = []
 }

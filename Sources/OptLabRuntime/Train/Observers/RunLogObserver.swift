@@ -59,6 +59,10 @@ final class RunLogObserver: TrainingObserver {
             record["sharpness"] = s.value
             record["sharpness_edge"] = s.edge
         }
+        if let s = run.history.preconditionedSharpness.last, s.step == run.step {
+            record["sharpness_preconditioned"] = s.value
+            record["sharpness_preconditioned_edge"] = s.edge
+        }
         if let n = run.history.noiseScale.last, n.step == run.step {
             if n.value.isFinite { record["noise_scale"] = n.value }
             if n.raw.isFinite { record["noise_scale_raw"] = n.raw }

@@ -102,5 +102,16 @@ test("train.repeated: options are checked, failures recorded when asked, seeds l
   H.eq(logged.runs[2].dir, dir .. "/seed-2")
   local f = io.open(dir .. "/seed-2/metrics.jsonl")
   H.eq(f ~= nil, true, "a normal run folder per seed"); if f then f:close() end
+  -- TensorBoard's aggregate: one tag per statistic, the first epoch's value as the curves have it (float32)
+  local events = io.popen("ls '" .. dir .. "/aggregate'/events.out.tfevents.*"):read("l")
+  local bytes = io.open(events, "rb"):read("a")
+  for _, tag in ipairs{"loss/mean", "loss/std", "val_acc/mean", "val_acc/max"} do
+    local at = bytes:find(tag, 1, true)
+    H.eq(at ~= nil, true, "tag " .. tag)
+    H.eq(bytes:byte(at + #tag), 0x15, "a float follows " .. tag)
+    local v = string.unpack("<f", bytes, at + #tag + 1)
+    local key, stat = tag:match("^(.-)/(.*)$")
+    H.close(v, logged.curves[key][stat][1], 1e-6, tag .. " at epoch 1")
+  end
   os.execute("rm -rf '" .. dir .. "'")
 end)

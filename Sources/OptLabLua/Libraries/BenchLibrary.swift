@@ -59,6 +59,20 @@ enum BenchLibrary {
             if s > 0 && s < 60 { usleep(UInt32(s * 1e6)) }
             return []
         },
+        // (dir, {{tag, {value per epoch (false: none)}}}): one TensorBoard event file, step = epoch
+        .primitive("tensorboard", as: "train.repeated") { a in
+            guard case .array(let list) = try a.value(2) else { throw a.typeError(2, expected: "list of series") }
+            let writer = try TensorBoardWriter(directory: try a.string(1))
+            var byStep: [Int: [(tag: String, value: Double)]] = [:]
+            for item in list {
+                guard case .array(let pair) = item, pair.count == 2, let tag = pair[0].string, case .array(let values) = pair[1] else {
+                    throw a.argumentError(2, "each series must be {tag, {values}}")
+                }
+                for (e, v) in values.enumerated() { if let x = v.number, x.isFinite { byStep[e + 1, default: []].append((tag, x)) } }
+            }
+            for step in byStep.keys.sorted() { try writer.scalars(byStep[step]!, step: step) }
+            return []
+        },
         // (path): remove a file if it is there
         .primitive("remove", as: "bench.run") { a in
             let path = try a.string(1)

@@ -139,6 +139,16 @@ function train.repeated(opts)
     r.mean[section], r.std[section], r.min[section], r.max[section] = aggregate(runs, section)
   end
   r.curves = curves(runs)
+  if opts.log and #runs > 0 then
+    -- TensorBoard beside the seeds' runs: one tag per aggregate (val_acc/mean, val_acc/std, ...), step = epoch
+    local series = {}
+    for key, c in pairs(r.curves) do
+      for _, stat in ipairs{"mean", "std", "min", "max"} do series[#series + 1] = {key .. "/" .. stat, c[stat]} end
+    end
+    table.sort(series, function(a, b) return a[1] < b[1] end)
+    P.bench.tensorboard(opts.log .. "/aggregate", series)
+    r.aggregate_dir = opts.log .. "/aggregate"
+  end
   r.report = report(r)
   return setmetatable(r, report_mt)
 end
@@ -155,7 +165,8 @@ docs["train.repeated"] = "train.repeated{seeds=3, model=function(seed) ... end, 
   "Returns r.runs ({seed, history, final, best, model, optimizer, dir} each), r.n, r.seeds, and over\n" ..
   "the seeds r.mean, r.std, r.min, r.max of the final and best metrics (r.mean.best.val_acc) and\n" ..
   "r.curves (per epoch: mean, std, min, max, n of loss, val_acc, ...). on_error = \"record\" lists a\n" ..
-  "seed that fails in r.failed and goes on. stats.compare takes two of these. Prints as a table.\n" ..
+  "seed that fails in r.failed and goes on. With log, log/aggregate holds a TensorBoard file with one tag per\n" ..
+  "aggregate (val_acc/mean, val_acc/std, ...). stats.compare takes two of these. Prints as a table.\n" ..
   "  local r = train.repeated{seeds = 3, model = function() return nn.Sequential{nn.Linear(784, 10)} end,\n" ..
   "    optimizer = function(m) return optim.SGD(m, {lr = 0.1}) end, loss = nn.SoftmaxCrossEntropy(),\n" ..
   "    train = tr, val = val, epochs = 1, quiet = true}\n" ..

@@ -130,5 +130,32 @@ NAME=tpe METHOD=tpe "$OPTLAB" sweep asha.lua --backend slurm --parallel 2 > tpe.
 [ "$(grep -c '"status":"ok"' runs/tpe/summary.jsonl)" = 6 ] && [ "$(cat runs/tpe/s1-t*/trial.json | grep -c '"method":"tpe"')" = 6 ] \
   && [ "$(wc -l < runs/tpe/slurm/jobs.jsonl)" = 6 ] && ok || bad "TPE on Slurm: $(grep -c '"status":"ok"' runs/tpe/summary.jsonl) of 6 ok"
 
+# optlab bench-optimizer --claim: a Slurm array's two tasks and this shell's process share one benchmark folder;
+# every run is made once, and the results are those of one process alone.
+cat > signum.lua <<'LUA'
+local Signum = optim.Optimizer:extend("Signum", {lr = 1e-3, beta = 0.9})
+function Signum:update(p, g, state, group)
+  state.m = state.m or tensor.zeros(p:shape(), p:dtype())
+  state.m:mul_(group.beta):add_(g, 1 - group.beta)
+  p:sub_(state.m:sign(), group.lr)
+end
+return Signum
+LUA
+bargs="--problems quadratic_deep --seeds 2 --tune 3 --budget 3 --baselines SGD,Adam --quiet"
+array=$(sbatch --parsable --array=1-2 --chdir="$WORK" --output="$WORK/bench-%a.out" --wrap "$OPTLAB bench-optimizer signum.lua $bargs --dir shared --claim")
+"$OPTLAB" bench-optimizer signum.lua $bargs --dir shared --claim > bench-master.out 2>&1 || { bad "the sharing process failed"; cat bench-master.out; }
+"$OPTLAB" bench-optimizer signum.lua $bargs --dir alone > /dev/null 2>&1 || bad "the benchmark alone failed"
+wait_for "the bench array to finish" 120 '[ -z "$(squeue -h -j "$array" 2>/dev/null)" ]'
+python3 - <<'PY' && ok || { bad "bench shared with a Slurm array"; cat bench-*.out; }
+import json, glob
+s, w = json.load(open("shared/results.json")), json.load(open("alone/results.json"))
+for rule in ("Signum", "SGD", "Adam"):
+    a, b = s["problems"]["quadratic_deep"]["rules"][rule], w["problems"]["quadratic_deep"]["rules"][rule]
+    assert a["lr"] == b["lr"] and abs(a["best"]["mean"] - b["best"]["mean"]) < 1e-6 * abs(b["best"]["mean"]), rule
+results, claims = glob.glob("shared/quadratic_deep/*/*/*/result.json"), glob.glob("shared/quadratic_deep/*/*/*/claim")
+assert len(results) == 12 and len(claims) == 12, (len(results), len(claims))
+print("slurm: bench-optimizer shared by a 2-task array and a process: 12 runs, each made once")
+PY
+
 echo "slurm: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -89,7 +89,7 @@ the best rate trained again under seeds 2–%d. Metric: the best over each run's
     html[#html + 1] = string.format("<h2>%s</h2><p class=\"note\">%s; target %s (%s), %d epochs at batch %d.%s</p>", esc(name), esc(per.metric),
       g(per.target), per.higher and "at least" or "at most", per.epochs, per.batch, per.reference and (" " .. esc(per.reference)) or "")
     html[#html + 1] = "<table><tr><th>rule</th><th>tuned lr</th><th>" .. esc(per.metric) ..
-      " over seeds</th><th>reached</th><th>median time to target</th><th>steps</th><th>− " .. esc(res.rules[1]) .. "</th></tr>"
+      " over seeds</th><th>reached</th><th>median time to target</th><th>steps</th><th>" .. esc(res.rules[1]) .. " − row (95% CI)</th></tr>"
     for _, r in ipairs(rows(res, per)) do
       html[#html + 1] = string.format("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>",
         esc(r.rule), esc(r.lr), esc(r.metric), esc(r.reached), esc(r.time), esc(r.steps), esc(r.versus))

@@ -5,6 +5,7 @@
 # Usage: Tests/bench/bench_test.sh path/to/optlab
 set -u
 OPTLAB=$(realpath "${1:?usage: bench_test.sh path/to/optlab}")
+HERE=$(cd "$(dirname "$0")" && pwd)
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 cd "$WORK"
@@ -21,15 +22,7 @@ msg=$("$OPTLAB" bench-optimizer sgd.lua --frobnicate 2>&1); [ $? = 1 ] && grep -
 
 # signSGD with momentum; killer.lua is the same rule, but the process kills
 # itself (SIGKILL, no chance to tidy up) when it starts its third run.
-cat > signum.lua <<'LUA'
-local Signum = optim.Optimizer:extend("Signum", {lr = 1e-3, beta = 0.9})
-function Signum:update(p, g, state, group)
-  state.m = state.m or tensor.zeros(p:shape(), p:dtype())
-  state.m:mul_(group.beta):add_(g, 1 - group.beta)
-  p:sub_(state.m:sign(), group.lr)
-end
-return Signum
-LUA
+cp "$HERE/signum.lua" signum.lua
 cat > killer.lua <<'LUA'
 local Signum = dofile("signum.lua")
 return {name = "Signum", lr = 1e-3, make = function(model, lr)

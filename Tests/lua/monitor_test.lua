@@ -128,19 +128,25 @@ test("plots of values spanning the whole double range do not overflow (fuzz find
   H.eq(text:find("-1.00e+308", 1, true) ~= nil, true, "the bottom label")
 end)
 
-test("monitor.noise_scale on least squares: within its stated error of tr(Σ)/|G|² worked from the examples' gradients", function()
+-- Least squares with a known noise scale: 1,500 examples in 6 dimensions, a
+-- linear model, and B_simple = tr(Σ)/|G|² worked from the examples' gradients,
+-- 2·x·(x·wᵀ − y) each.
+local function least_squares()
   tensor.seed(5)
   local n, d = 1500, 6
   local x = tensor.randn({n, d}, "f64")
   local y = x:matmul(tensor.randn({d, 1}, "f64")) + tensor.randn({n, 1}, "f64") * 0.5
   local model = nn.Sequential{nn.Linear(d, 1, {bias = false})}:to("f64")
-  local ds = data.dataset(x, y, {targets = "values"})
-  -- per example, the gradient of (x·wᵀ − y)² is 2·x·(x·wᵀ − y)
   local w = model:parameters()[1]
   local g = x * ((x:matmul(w:t()) - y) * 2)
   local mean = g:mean(1, true)
   local grad_sq = (mean * mean):sum():item()
   local trace = ((g - mean) ^ 2):sum():item() / n
+  return model, data.dataset(x, y, {targets = "values"}), trace / grad_sq, trace, grad_sq
+end
+
+test("monitor.noise_scale on least squares: within its stated error of tr(Σ)/|G|² worked from the examples' gradients", function()
+  local model, ds, _, trace, grad_sq = least_squares()
   local r = monitor.noise_scale(model, nn.MSE(), ds, {small = 4, big = 64, steps = 150, seed = 2})
   H.eq(math.abs(r.b_simple - trace / grad_sq) <= 3 * r.b_simple_se, true,
     string.format("B_simple %.4g ± %.2g vs %.4g", r.b_simple, r.b_simple_se, trace / grad_sq))
@@ -208,16 +214,8 @@ test("train.fit's sharpness under Adam: the preconditioned top eigenvalue of D·
 end)
 
 test("train.fit's noise-scale observer: the closed form at a standing point, and training untouched", function()
-  tensor.seed(5)
+  local model, ds, exact = least_squares()
   local n, d = 1500, 6
-  local x = tensor.randn({n, d}, "f64")
-  local y = x:matmul(tensor.randn({d, 1}, "f64")) + tensor.randn({n, 1}, "f64") * 0.5
-  local ds = data.dataset(x, y, {targets = "values"})
-  local model = nn.Sequential{nn.Linear(d, 1, {bias = false})}:to("f64")
-  local w = model:parameters()[1]
-  local g = x * ((x:matmul(w:t()) - y) * 2)
-  local mean = g:mean(1, true)
-  local exact = (((g - mean) ^ 2):sum():item() / n) / (mean * mean):sum():item()
   -- a rate of 1e-300 leaves w where it is: every measurement is of the same point, averaged
   local h = train.fit{model = model, loss = nn.MSE(), optimizer = optim.SGD(model, {lr = 1e-300}), train = ds, batch = 4, epochs = 1,
     quiet = true, monitor = {noise_scale = {every = 5, big = 64, rounds = 10, decay = 0.5}}}

@@ -132,15 +132,7 @@ NAME=tpe METHOD=tpe "$OPTLAB" sweep asha.lua --backend slurm --parallel 2 > tpe.
 
 # optlab bench-optimizer --claim: a Slurm array's two tasks and this shell's process share one benchmark folder;
 # every run is made once, and the results are those of one process alone.
-cat > signum.lua <<'LUA'
-local Signum = optim.Optimizer:extend("Signum", {lr = 1e-3, beta = 0.9})
-function Signum:update(p, g, state, group)
-  state.m = state.m or tensor.zeros(p:shape(), p:dtype())
-  state.m:mul_(group.beta):add_(g, 1 - group.beta)
-  p:sub_(state.m:sign(), group.lr)
-end
-return Signum
-LUA
+cp "$HERE/../bench/signum.lua" signum.lua
 bargs="--problems quadratic_deep --seeds 2 --tune 3 --budget 3 --baselines SGD,Adam --quiet"
 array=$(sbatch --parsable --array=1-2 --chdir="$WORK" --output="$WORK/bench-%a.out" --wrap "$OPTLAB bench-optimizer signum.lua $bargs --dir shared --claim")
 "$OPTLAB" bench-optimizer signum.lua $bargs --dir shared --claim > bench-master.out 2>&1 || { bad "the sharing process failed"; cat bench-master.out; }

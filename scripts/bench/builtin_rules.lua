@@ -9,3 +9,4 @@ local r = bench.run{rule = "SGD", baselines = {"Adam", "AdamW", "NAdam", "Lion",
   budget = tiny and {epochs = 1} or budget, tune = tiny and 2 or 5, problems = tiny and {"quadratic_deep"} or nil, dir = dir,
   quiet = tiny}
 print(r)
+print(string.format("SGD scores %.2f over %d problem%s", r.profiles.SGD.score, #r.order, #r.order == 1 and "" or "s"))

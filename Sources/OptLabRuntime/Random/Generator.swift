@@ -33,8 +33,17 @@ public final class Generator: @unchecked Sendable {
     /// The process-wide generator that `Tensor.rand`, dropout and shuffling
     /// use unless given another. The runtime is single-threaded per host (one
     /// Lua state, one training loop); a host running several threads gives
-    /// each its own `Generator`.
-    nonisolated(unsafe) public static var `default` = Generator(seed: 0)
+    /// each its own `Generator`, or runs each task under its own with
+    /// `Generator.$scoped.withValue(Generator(seed: s)) { ... }` (the test
+    /// suites do, where a test needs the default generator to itself while
+    /// others run beside it).
+    public static var `default`: Generator {
+        get { scoped ?? shared }
+        set { if scoped == nil { shared = newValue } }
+    }
+    nonisolated(unsafe) private static var shared = Generator(seed: 0)
+    /// The generator `default` stands for within a task (and the tasks it starts).
+    @TaskLocal public static var scoped: Generator?
 
     public func seed(_ seed: UInt64) {
         var x = seed

@@ -30,6 +30,11 @@ import Testing
     }
 
     @Test func theModelAndOptimizerAreRestoredBitForBit() throws {
+        // the default generator to itself: other suites draw from the process's meanwhile
+        try Generator.$scoped.withValue(Generator(seed: 0)) { try restoredBitForBit() }
+    }
+
+    func restoredBitForBit() throws {
         let g = Generator(seed: 4)
         let x = try Tensor.randn([96, 5], generator: g)
         let labels = try Tensor(int32: (0..<96).map { Int32($0 % 3) })

@@ -116,7 +116,7 @@ extension LuaVM {
                               ("backends", PackageResources.backends_lua), ("asha", PackageResources.asha_lua)] {
             try load(chunk: bytes, name: "@optlab/search/\(file).lua", arguments: [P, S])
         }
-        try load(chunk: PackageResources.search_lua, name: "@optlab/search/search.lua", arguments: [P, S, table("hp"), table("nn")])
+        try load(chunk: PackageResources.search_lua, name: "@optlab/search/search.lua", arguments: [P, S, table("hp"), table("nn"), table("tensor")])
         try load(chunk: PackageResources.stats_lua, name: "@optlab/bench/stats.lua", arguments: [P, table("stats")])
         try load(chunk: PackageResources.train_repeated_lua, name: "@optlab/bench/train_repeated.lua",
                  arguments: [P, table("train"), table("tensor"), table("stats")])

@@ -64,7 +64,13 @@ struct ComparisonPage {
             e.stage = RunPage.integer(r["stage"]) ?? 1
             for (k, v) in r["raw"] as? [String: Any] ?? [:] { if let x = RunPage.number(v) { e.values[k] = x } }
             for (k, v) in r["config"] as? [String: Any] ?? [:] { e.shown[k] = Report.text(v) }
-            if let d = e.dir { e.epochs = ((try? Report.jsonLines(d + "/metrics.jsonl")) ?? []).filter(RunPage.isEpochRecord) }
+            if let d = e.dir {
+                if let seeds = Report.seedRuns(d), !FileManager.default.fileExists(atPath: d + "/metrics.jsonl") {
+                    e.epochs = ComparisonPage.meanEpochs(seeds)   // hp.search{seeds = k}: the trial's curve is its seeds' mean
+                } else {
+                    e.epochs = ((try? Report.jsonLines(d + "/metrics.jsonl")) ?? []).filter(RunPage.isEpochRecord)
+                }
+            }
             // (a rung beyond 64 is no successive halving's: eta ≥ 2 halves the trials each rung)
             if let k = RunPage.integer(r["rung"]), (1...64).contains(k), let d = e.dir {
                 e.rung = k
@@ -82,6 +88,26 @@ struct ComparisonPage {
         live = Report.isLive(dir)
         self.colorBy = try ComparisonPage.colouring(colorBy, parameters.map(\.name))
             ?? parameters.first(where: { $0.choices == nil })?.name ?? parameters.first?.name
+    }
+
+    /// Per epoch, the mean of each number over the runs that reached it.
+    static func meanEpochs(_ dirs: [String]) -> [[String: Any]] {
+        var sums: [Double: [String: (Double, Int)]] = [:]
+        for d in dirs {
+            for r in ((try? Report.jsonLines(d + "/metrics.jsonl")) ?? []).filter(RunPage.isEpochRecord) {
+                guard let epoch = RunPage.number(r["epoch"]) else { continue }
+                for (k, v) in r where k != "epoch" {
+                    guard let x = RunPage.number(v), x.isFinite else { continue }
+                    let (s, n) = sums[epoch, default: [:]][k] ?? (0, 0)
+                    sums[epoch, default: [:]][k] = (s + x, n + 1)
+                }
+            }
+        }
+        return sums.keys.sorted().map { epoch in
+            var record: [String: Any] = ["epoch": epoch]
+            for (k, (s, n)) in sums[epoch]! { record[k] = s / Double(n) }
+            return record
+        }
     }
 
     /// The parameter to colour by: the one asked for, which must be one of

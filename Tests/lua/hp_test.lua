@@ -480,3 +480,30 @@ test("scheduler = asha with train.fit: promoted trials resume, never retrain; TP
   H.eq(cfg:find('"method":"tpe"', 1, true) ~= nil, true, cfg)
   os.execute('rm -rf "' .. dir .. '"')
 end)
+
+test("hp.search{seeds = k}: every configuration k times, scored by the mean, each seed in its folder", function()
+  local dir = tmpdir()
+  local seen = {}
+  local r = hp.search{name = "seeds", dir = dir, space = {x = hp.uniform(0, 1)}, trials = 4, seeds = 3, quiet = true, prune = false,
+    trial = function(cfg)
+      seen[#seen + 1] = {trial = cfg.seed, dir = cfg.dir, draw = tensor.rand{1}:item()}
+      return {val_acc = cfg.x + 0.01 * cfg.seed, other = cfg.seed}
+    end}
+  H.eq(#seen, 12, "3 seeds × 4 trials")
+  for i, s in ipairs(seen) do
+    H.eq(s.trial, (i - 1) % 3 + 1)
+    H.eq(s.dir:match("/seed%-(%d)$"), tostring(s.trial), "its own folder")
+  end
+  H.eq(seen[1].draw, seen[4].draw, "the generator seeded with the seed: seed 1 draws the same in every trial")
+  H.eq(seen[1].draw ~= seen[2].draw, true)
+  for _, t in ipairs(r.trials) do
+    H.close(t.score, t.config.x + 0.02, 1e-12, "the mean over the seeds")
+    H.close(t.score_std, 0.01, 1e-12); H.close(t.other, 2, 1e-12, "other numbers averaged too")
+    H.eq(#t.seed_scores, 3); H.eq(t.seeds, 3)
+  end
+  H.raises(function() hp.search{name = "s2", dir = dir, space = {x = hp.uniform(0, 1)}, trials = 2, seeds = 2, quiet = true,
+    scheduler = {kind = "asha", min_epochs = 1, max_epochs = 4, eta = 2}, trial = function() return 1 end} end, "with scheduler = asha")
+  H.raises(function() hp.search{name = "s3", dir = dir, space = {x = hp.uniform(0, 1)}, trials = 2, seeds = 0, quiet = true,
+    trial = function() return 1 end} end, "option 'seeds' must be a whole number")
+  os.execute('rm -rf "' .. dir .. '"')
+end)

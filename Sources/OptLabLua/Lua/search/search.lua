@@ -1,6 +1,6 @@
 -- hp.search and nn.Ensemble.top: the stages of a search, whichever backend
 -- runs them, and the ensemble of its best trials.
-local P, S, hp, nn = ...
+local P, S, hp, nn, tensor = ...
 -- The sweep role the host gave (nil in process), read once: hp.search marks
 -- it when a search has begun, so a second one under optlab sweep is refused.
 local role
@@ -68,7 +68,7 @@ local function conclude(ctx, all)
   return {best = best, trials = all, warnings = warnings, dir = ctx.root}
 end
 
-local search_options = {"name", "dir", "space", "trial", "stages", "trials", "seed", "workers", "score", "quiet", "method", "prune", "scheduler"}
+local search_options = {"name", "dir", "space", "trial", "stages", "trials", "seed", "seeds", "workers", "score", "quiet", "method", "prune", "scheduler"}
 P.option_keys["hp.search"] = search_options
 
 -- scheduler = {kind = "asha", min_epochs = 1, max_epochs = 27, eta = 3}, checked; nil without one.
@@ -129,6 +129,9 @@ function hp.search(o)
   local sampler = sampler_named(o.method or "random")
   if not sampler then bad("option 'method' must be " .. sampler_names() .. ", got " .. tostring(o.method)) end
   local asha = scheduler_of(o, bad, sampler)
+  local seeds = o.seeds or 1
+  if math.type(seeds) ~= "integer" or seeds < 1 or seeds > 100 then bad("option 'seeds' must be a whole number from 1 to 100, got " .. tostring(o.seeds)) end
+  if seeds > 1 and asha then bad("seeds = " .. seeds .. " with scheduler = asha: a rung would need every seed; use stages") end
   local prune = nil
   if o.prune ~= false and not asha then
     local p = type(o.prune) == "table" and o.prune or {}
@@ -157,7 +160,8 @@ function hp.search(o)
   end
   stages = shrunk_for_smoke_run(stages, asha)
   local ctx = {space = o.space, trial = o.trial, seed = o.seed or 0, key = o.score or "val_acc", method = sampler.name,
-               sampler = sampler, prune = prune, stage_warnings = {}, results = {}, reports = {}, name = o.name or "search", asha = asha}
+               sampler = sampler, prune = prune, stage_warnings = {}, results = {}, reports = {}, name = o.name or "search", asha = asha,
+               seeds = seeds, seed_generator = tensor.seed}
   if asha then ctx.observations = S.asha.observations end
   if type(ctx.name) ~= "string" then bad("option 'name' must be a string, got " .. P.kind(o.name)) end
   if o.dir ~= nil and type(o.dir) ~= "string" then bad("option 'dir' must be a string, got " .. P.kind(o.dir)) end

@@ -320,13 +320,48 @@ local function budget_for(ctx, job, on_report)
 end
 
 -- Runs one trial; returns its result record. Ctrl-C is not a failed trial: it stops the search.
+-- With seeds = k the trial runs k times, cfg.seed = 1..k (the generator seeded
+-- with it first), each in its own folder (dir/seed-<s>); its score is the
+-- mean, with score_std and seed_scores beside it. A failed or stopped seed
+-- ends the trial there.
+local function seeded(ctx, job, cfg, on_report)
+  local scores, outs, last_budget = {}, {}, nil
+  for s = 1, ctx.seeds do
+    local c = {}
+    for k, v in pairs(cfg) do c[k] = v end
+    c.seed, c.dir = s, job.dir .. "/seed-" .. s
+    local seed_job = setmetatable({dir = c.dir}, {__index = job})
+    local budget = budget_for(ctx, seed_job, on_report)
+    last_budget = budget
+    ctx.seed_generator(s)
+    local ok, out = pcall(ctx.trial, c, budget)
+    if not ok then return false, "seed " .. s .. ": " .. tostring(out), budget end
+    local score = type(out) == "number" and out or (type(out) == "table" and out[ctx.key]) or nil
+    if budget.stopped or type(score) ~= "number" then return true, out, budget end
+    scores[s], outs[s] = score, out
+  end
+  local mean, merged = 0, {}
+  for _, v in ipairs(scores) do mean = mean + v / #scores end
+  local var = 0
+  for _, v in ipairs(scores) do var = var + (v - mean) ^ 2 / math.max(#scores - 1, 1) end
+  for _, out in ipairs(outs) do
+    if type(out) == "table" then
+      for k, v in pairs(out) do if type(v) == "number" then merged[k] = (merged[k] or 0) + v / #outs end end
+    end
+  end
+  merged[ctx.key], merged.score_std, merged.seed_scores = mean, math.sqrt(var), scores
+  return true, merged, last_budget
+end
+
 local function run_trial(ctx, job, on_report)
   local cfg = {}
   for k, v in pairs(job.config) do cfg[k] = v end
   cfg.dir, cfg.trial = job.dir, job.trial
   local budget = budget_for(ctx, job, on_report)
   local started = H.now()
-  local ok, out = pcall(ctx.trial, cfg, budget)
+  local ok, out
+  if (ctx.seeds or 1) > 1 then ok, out, budget = seeded(ctx, job, cfg, on_report)
+  else ok, out = pcall(ctx.trial, cfg, budget) end
   if not ok and tostring(out):find("interrupted") then error(out, 0) end
   cfg.dir, cfg.trial = nil, nil
   local r = {trial = job.trial, stage = job.stage, config = cfg, raw = job.raw, dir = job.dir, rung = job.rung, epochs = job.rung and job.epochs,
@@ -341,6 +376,7 @@ local function run_trial(ctx, job, on_report)
   else
     r.status, r.score, r.error = budget.stopped and "stopped" or "ok", score, budget.stopped
     if type(out) == "table" then for k, v in pairs(out) do if type(v) == "number" and k ~= key then r[k] = v end end end
+    if type(out) == "table" and type(out.seed_scores) == "table" then r.seed_scores, r.seeds = out.seed_scores, #out.seed_scores end
   end
   return r
 end

@@ -269,3 +269,17 @@ test("monitor.landscape: the line between two models, a checkpoint, and the plan
   H.all_close(theta, {1, 2, 3, 4}, 0, "θ put back")
   H.raises(function() monitor.landscape{model = model, loss = nn.MSE(), data = ds, between = {a, tensor.zeros{2}}} end, "between[2] must be a model")
 end)
+
+test("the range test and the landscapes carry their pictures for a notebook", function()
+  local ds = data.spiral{classes = 3, per_class = 20}
+  local model = nn.Sequential{nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 3)}
+  local r = train.lr_find{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = optim.SGD(model, {lr = 0.1}), train = ds, steps = 20, batch = 20}
+  local l = monitor.landscape{model = model, loss = nn.SoftmaxCrossEntropy(), data = ds, grid = 3}
+  for _, x in ipairs{r, l} do
+    local mime = getmetatable(x).__mime(x)
+    H.eq(mime["text/plain"], x.report)
+    H.eq(mime["image/svg+xml"]:match("^<svg") ~= nil, true, "an SVG picture")
+    H.eq(tostring(x), x.report)
+  end
+  H.eq(r.svg:find("learning rate", 1, true) ~= nil, true, "the range test's axis")
+end)

@@ -187,11 +187,12 @@ enum MonitorLibrary {
                 var plot = try TerminalPlot(series: [("loss", line.values)], width: 60, height: 12)
                 plot.xValues = line.alphas
                 plot.xLabel = "α (0: a, 1: b)"
-                if let file = o.value("file")?.string { try AtomicFile.write(Array(try svg(plot, title: "loss between a and b").utf8), to: file, op: op) }
+                let picture = try svg(plot, title: "loss between a and b")
+                if let file = o.value("file")?.string { try AtomicFile.write(Array(picture.utf8), to: file, op: op) }
                 let report = String(format: "loss from a (α = 0) to b (α = 1), %d points: %.4g → %.4g, barrier %.4g\n", line.values.count,
                                     line.values.first ?? .nan, line.values.last ?? .nan, line.barrier) + plot.description
                 return [.record([("alphas", .array(line.alphas.map { .number($0) })), ("values", .array(line.values.map { .number($0) })),
-                                 ("barrier", .number(line.barrier)), ("report", .string(report))])]
+                                 ("barrier", .number(line.barrier)), ("report", .string(report)), ("svg", .string(picture))])]
             }
             // the plane: through the trajectory's end along its two principal directions, or around the point along random ones
             var trajectory: Landscape.Trajectory?
@@ -213,9 +214,8 @@ enum MonitorLibrary {
             }
             let plane = try Landscape.plane(parameters: parameters, centre: centre, directions: d1, d2, grid: try o.integer("grid", default: 21),
                                             span: span, loss: evaluate)
-            if let file = o.value("file")?.string {
-                try AtomicFile.write(Array(planeSVG(plane, path: trajectory?.path ?? []).utf8), to: file, op: op)
-            }
+            let picture = planeSVG(plane, path: trajectory?.path ?? [])
+            if let file = o.value("file")?.string { try AtomicFile.write(Array(picture.utf8), to: file, op: op) }
             let flat = plane.values.flatMap { $0 }
             let along = trajectory.map { t in String(format: "the trajectory's two principal directions (%.1f%% and %.1f%% of its offsets from the end)", 100 * t.explained.first, 100 * t.explained.second) }
                 ?? "filter-normalised random directions"
@@ -223,7 +223,8 @@ enum MonitorLibrary {
                                 plane.alphas.count, plane.betas.count, along, plane.alphas.last ?? 0, plane.values[plane.alphas.count / 2][plane.betas.count / 2],
                                 flat.min() ?? .nan, flat.max() ?? .nan)
             var fields: [(String, LuaValue)] = [("alphas", .array(plane.alphas.map { .number($0) })), ("betas", .array(plane.betas.map { .number($0) })),
-                                                ("values", .array(plane.values.map { .array($0.map { .number($0) }) })), ("report", .string(report))]
+                                                ("values", .array(plane.values.map { .array($0.map { .number($0) }) })), ("report", .string(report)),
+                                                ("svg", .string(picture))]
             if let t = trajectory {
                 fields += [("path", .array(t.path.map { .array([.number($0.alpha), .number($0.beta)]) })),
                            ("explained", .array([.number(t.explained.first), .number(t.explained.second)])),

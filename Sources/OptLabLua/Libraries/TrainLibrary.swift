@@ -86,18 +86,19 @@ enum TrainLibrary {
             guard count >= 1, count <= 100 else { throw a.argumentError(1, "option 'seeds' must be 1…100, got \(count)") }
             let sweeps = try RangeTest.run(model: model, loss: try loss(a, o).0, optimizer: optimizer, train: data, options: opts,
                                            seeds: (0..<count).map { UInt64(bitPattern: Int64(seed + $0)) })
-            if let file = o.value("file")?.string {
-                // every seed's smoothed curve against the rate, on a log axis
-                let longest = sweeps.max { $0.rates.count < $1.rates.count }!
-                var plot = try TerminalPlot(series: sweeps.map { s in
-                    ("seed \(Int64(bitPattern: s.seed))", s.smoothed + [Double](repeating: .nan, count: longest.rates.count - s.smoothed.count))
-                })
-                plot.xValues = longest.rates
-                plot.logX = true
-                plot.xLabel = "learning rate"
-                try AtomicFile.write(Array(try MonitorLibrary.svg(plot, title: "learning-rate range test (smoothed loss)").utf8), to: file, op: "train.lr_find")
-            }
-            return [rangeTestResult(sweeps)]
+            // every seed's smoothed curve against the rate, on a log axis: the file asked for, and the notebook's picture
+            let longest = sweeps.max { $0.rates.count < $1.rates.count }!
+            var plot = try TerminalPlot(series: sweeps.map { s in
+                ("seed \(Int64(bitPattern: s.seed))", s.smoothed + [Double](repeating: .nan, count: longest.rates.count - s.smoothed.count))
+            })
+            plot.xValues = longest.rates
+            plot.logX = true
+            plot.xLabel = "learning rate"
+            let svg = try MonitorLibrary.svg(plot, title: "learning-rate range test (smoothed loss)")
+            if let file = o.value("file")?.string { try AtomicFile.write(Array(svg.utf8), to: file, op: "train.lr_find") }
+            guard case .record(var fields) = rangeTestResult(sweeps) else { return [rangeTestResult(sweeps)] }
+            fields.append(("svg", .string(svg)))
+            return [.record(fields)]
         },
         LuaFunction("accuracy", "train.accuracy(model, dataset [, {flip = false}])", """
             The fraction of dataset the model classifies right (evaluation mode).

@@ -66,6 +66,28 @@ test("every rule gets the same tuning budget, and SGD at twice the rate is no di
   os.execute("rm -rf '" .. dir .. "'")
 end)
 
+test("a second hyperparameter: tuned with the rate, and the baselines get as many runs", function()
+  -- SGD2x's momentum at 0 or 0.9: 3 rates × 2 values = 6 runs; SGD gets 6 rates over the same 1 decade
+  local dir = tmpdir()
+  local r = bench.run{rule = SGD2x, also = {name = "momentum", values = {0, 0.9}}, baselines = {"SGD"}, problems = {"quadratic_deep"},
+    seeds = 2, tune = 3, budget = tiny, dir = dir, quiet = true}
+  local per = r.problems.quadratic_deep
+  local mine, sgd = per.rules.SGD2x, per.rules.SGD
+  H.eq(mine.budget.trials, 6); H.eq(sgd.budget.trials, 6); H.eq(mine.budget.steps, sgd.budget.steps)
+  H.close(sgd.rates[6] / sgd.rates[1], 10, 1e-12, "the same span, finer")
+  local seen = {}
+  for _, run in ipairs(mine.tuning) do seen[run.extra.momentum] = (seen[run.extra.momentum] or 0) + 1 end
+  H.eq(seen[0], 3); H.eq(seen[0.9], 3)
+  -- the tuned pair is the best of the six, and the other seed ran at it
+  local best
+  for _, run in ipairs(mine.tuning) do if run.best and (not best or run.best < best.best) then best = run end end
+  H.eq(mine.lr, best.lr); H.eq(mine.extra.momentum, best.extra.momentum)
+  H.eq(mine.runs[2].extra.momentum, best.extra.momentum); H.eq(mine.runs[2].lr, best.lr)
+  H.eq(tostring(r):find("momentum", 1, true) ~= nil, true, "the report names the tuned value")
+  H.raises(function() bench.run{rule = SGD2x, also = {name = "momentum"}} end, "option 'also' must be")
+  os.execute("rm -rf '" .. dir .. "'")
+end)
+
 test("a rule that errors, goes NaN or diverges is recorded as missing the target, with why", function()
   local Boom = optim.Optimizer:extend("Boom", {lr = 0.01})
   function Boom:update() error("boom in the update") end

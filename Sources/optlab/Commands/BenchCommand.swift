@@ -9,12 +9,13 @@ enum BenchCommand {
     static let usage = """
     usage: optlab bench-optimizer rule.lua [--problems a,b,...] [--seeds N] [--budget quick|full|EPOCHS]
                                            [--tune N] [--baselines SGD,Adam,AdamW] [--dir DIR] [--quiet]
-                                           [--workers N | --claim]
+                                           [--also NAME=V1,V2,...] [--workers N | --claim]
     Judges the rule rule.lua returns against the baselines, each tuned the same way (N learning rates half
     a decade apart around its own centre, seed 1), on the registered problems (default all four:
     quadratic_deep, fmnist_mlp, char_transformer, fmnist_2c2d); the best rate runs again under seeds 2..N. Writes DIR/index.html and
     DIR/results.json (default DIR: bench); running it again resumes, skipping finished runs.
-    --workers N runs the benchmark in N worker processes of one thread each; --claim lets several
+    --also tunes a second hyperparameter of the rule over the values given (the baselines get as many
+    learning rates). --workers N runs the benchmark in N worker processes of one thread each; --claim lets several
     processes share DIR (each run made by the one that claims it), e.g. the tasks of a Slurm array.
     """
 
@@ -67,6 +68,15 @@ enum BenchCommand {
                     fields.append("budget = {epochs = \(n)}")
                 }
             case "--quiet": fields.append("quiet = true")
+            case "--also":
+                guard let v = value(flag) else { return 1 }
+                let parts = v.split(separator: "=", maxSplits: 1).map(String.init)
+                let numbers = parts.count == 2 ? parts[1].split(separator: ",").map { Double($0) } : []
+                guard parts.count == 2, !parts[0].isEmpty, !numbers.isEmpty, numbers.allSatisfy({ $0 != nil && $0!.isFinite }) else {
+                    fputs("optlab bench-optimizer: --also takes NAME=V1,V2,... (numbers), got \(v)\n", stderr)
+                    return 1
+                }
+                fields.append("also = {name = \(quoted(parts[0])), values = {\(numbers.map { String(describing: $0!) }.joined(separator: ", "))}}")
             case "--claim": fields.append("claim = true")
             case "--workers":
                 guard let v = value(flag), let n = count(flag, v), n <= 64 else {

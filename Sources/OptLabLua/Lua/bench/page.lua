@@ -27,6 +27,14 @@ local function band(runs, epochs)
   return xs, mean, lo, hi
 end
 
+-- ", beta2 0.99" for a tuned second hyperparameter.
+local function extra_text(extra)
+  local parts = {}
+  for k, v in pairs(extra or {}) do parts[#parts + 1] = string.format("%s %s", k, g(v, 3)) end
+  table.sort(parts)
+  return #parts > 0 and (", " .. table.concat(parts, ", ")) or ""
+end
+
 -- One row per rule: its tuned rate, the metric over the seeds, the time to target, the comparison.
 local function rows(res, per)
   local out = {}
@@ -39,7 +47,7 @@ local function rows(res, per)
         v.seeds_needed and string.format(" (%d seeds to resolve)", v.seeds_needed) or "")
     end
     out[#out + 1] = {
-      rule = name, lr = s.lr and (g(s.lr, 3) .. (s.at_edge and " (grid edge)" or "")) or "—",
+      rule = name, lr = s.lr and (g(s.lr, 3) .. extra_text(s.extra) .. (s.at_edge and " (grid edge)" or "")) or "—",
       metric = s.best and string.format("%s ± %s (n = %d)", g(s.best.mean), g(s.best.n > 1 and s.best.std or 0, 2), s.best.n) or ("— " .. (s.failed or "")),
       reached = string.format("%d/%d", s.reached or 0, #s.runs),
       time = s.time_to_target and seconds(s.time_to_target) or "—",
@@ -50,9 +58,19 @@ local function rows(res, per)
   return out
 end
 
+-- How every rule was tuned, in words.
+function B.tuning_text(res)
+  if not res.also then return string.format("%d learning rates %g decades apart per rule", res.tune, res.decades) end
+  local values = {}
+  for i, v in ipairs(res.also.values) do values[i] = g(v, 3) end
+  local n = res.tune * #res.also.values
+  return string.format("%d runs per rule: %s's %d rates %g decades apart at %s %s, the others' %d rates over the same span", n, res.rules[1],
+    res.tune, res.decades, res.also.name, table.concat(values, ", "), n)
+end
+
 function B.report(res)
-  local lines = {string.format("bench: %s against %s; %d seed%s, %d learning rates %g decades apart per rule", res.rules[1],
-    table.concat(res.rules, ", ", 2), res.seeds, res.seeds == 1 and "" or "s", res.tune, res.decades)}
+  local lines = {string.format("bench: %s against %s; %d seed%s, %s", res.rules[1], table.concat(res.rules, ", ", 2), res.seeds,
+    res.seeds == 1 and "" or "s", B.tuning_text(res))}
   for _, name in ipairs(res.order) do
     local per = res.problems[name]
     lines[#lines + 1] = string.format("%s: best %s over the seeds, target %s, %d epochs at batch %d", name, per.metric, g(per.target), per.epochs, per.batch)
@@ -80,10 +98,10 @@ function B.page(res, path)
 td,th{border-bottom:1px solid #ddd;padding:4px 10px;text-align:left;font-size:13px}th{background:#f4f4f4}
 .charts{display:flex;flex-wrap:wrap;gap:12px}.note{color:#555;font-size:13px}h2{margin-top:28px}</style></head><body>]]}
   html[#html + 1] = string.format("<h1>%s against %s</h1>", esc(res.rules[1]), esc(table.concat(res.rules, ", ", 2)))
-  html[#html + 1] = string.format([[<p class="note">Every rule: %d learning rates %g decades apart around its own centre, tuned on seed 1;
+  html[#html + 1] = string.format([[<p class="note">Every rule: %s, around its own centre, tuned on seed 1;
 the best rate trained again under seeds 2–%d. Metric: the best over each run's epochs. Time to target: the median over the seeds
 (a run that misses counts as infinitely slow). Differences: %s minus each rule, a bootstrap 95%% interval, the t-test's p (paired by seed).</p>]],
-    res.tune, res.decades, res.seeds, esc(res.rules[1]))
+    esc(B.tuning_text(res)), res.seeds, esc(res.rules[1]))
   for _, name in ipairs(res.order) do
     local per = res.problems[name]
     html[#html + 1] = string.format("<h2>%s</h2><p class=\"note\">%s; target %s (%s), %d epochs at batch %d.%s</p>", esc(name), esc(per.metric),
@@ -102,12 +120,18 @@ the best rate trained again under seeds 2–%d. Metric: the best over each run's
         local xs, mean, lo, hi = band(s.runs, per.epochs)
         curves[#curves + 1] = {name = rn, x = xs, y = mean, lo = lo, hi = hi}
       end
-      local lrs, best, tips = {}, {}, {}
-      for k, run in ipairs(s.tuning) do
-        lrs[k], best[k] = run.lr, run.best or false
-        tips[k] = string.format("%s lr %s: %s", rn, g(run.lr, 3), run.best and g(run.best) or (run.status .. ": " .. tostring(run.error)))
+      -- one line per value of a second hyperparameter
+      local lines, order = {}, {}
+      for _, run in ipairs(s.tuning) do
+        local key = rn .. extra_text(run.extra)
+        if not lines[key] then lines[key] = {lrs = {}, best = {}, tips = {}}; order[#order + 1] = key end
+        local l = lines[key]
+        l.lrs[#l.lrs + 1], l.best[#l.best + 1] = run.lr, run.best or false
+        l.tips[#l.tips + 1] = string.format("%s lr %s: %s", key, g(run.lr, 3), run.best and g(run.best) or (run.status .. ": " .. tostring(run.error)))
       end
-      sens[#sens + 1] = {name = rn, x = lrs, y = best, markers = true, tips = tips}
+      for _, key in ipairs(order) do
+        sens[#sens + 1] = {name = key, x = lines[key].lrs, y = lines[key].best, markers = true, tips = lines[key].tips}
+      end
     end
     local xs = {}
     for e = 1, per.epochs do xs[e] = e end

@@ -35,7 +35,11 @@ local function as_rule(x, where)
     return {name = x, lr = c[1], make = c[2] or function(m, lr) return optim[x](m, {lr = lr}) end, about = c[3] or "defaults but lr"}
   end
   if type(x) == "table" and type(x.defaults) == "table" and type(x.name) == "string" then   -- optim.Optimizer:extend's class
-    return {name = x.name, lr = x.defaults.lr, make = function(m, lr) return x(m, {lr = lr}) end, about = "its defaults but lr"}
+    return {name = x.name, lr = x.defaults.lr, about = "its defaults but lr", make = function(m, lr, extra)
+      local o = {lr = lr}
+      for k, v in pairs(extra or {}) do o[k] = v end
+      return x(m, o)
+    end}
   end
   if type(x) == "table" and type(x.make) == "function" then
     if type(x.name) ~= "string" or type(x.lr) ~= "number" or not (x.lr > 0) then
@@ -77,11 +81,11 @@ local function train_one(ctx, job)
   local started = os.clock()
   local ok, h = pcall(function()
     local model = made.model()
-    local opt = rule.make(model, lr)
+    local opt = rule.make(model, lr, job.extra)
     return train.fit{model = model, loss = made.loss, optimizer = opt, train = made.train, val = made.val, epochs = made.epochs,
       batch = made.batch, clip = made.clip, seed = seed, quiet = true, log = dir, overwrite = true, keep = 1}
   end)
-  local r = {problem = p.name, rule = rule.name, lr = lr, seed = seed, epochs = made.epochs, steps_per_epoch = made.steps_per_epoch}
+  local r = {problem = p.name, rule = rule.name, lr = lr, seed = seed, epochs = made.epochs, steps_per_epoch = made.steps_per_epoch, extra = job.extra}
   if not ok then
     local msg = tostring(h)
     if msg:find("interrupted", 1, true) then error(h, 0) end
@@ -156,19 +160,33 @@ local function median(xs)
   return #s % 2 == 1 and s[(#s + 1) / 2] or (s[#s / 2] + s[#s / 2 + 1]) / 2
 end
 
--- The tuning runs of one rule on one problem: its grid on seed 1.
+-- The tuning runs of one rule on one problem, all on seed 1: for the rule
+-- with a second hyperparameter (also = {name =, values = {...}}), tune rates
+-- at each of its m values; for every other rule tune·m rates over the same
+-- span, so every rule gets the same number of runs.
 local function tuning_jobs(ctx, p, made, rule)
   local root = string.format("%s/%s/%s", ctx.dir, p.name, rule.name)
   local jobs = {}
-  for k, lr in ipairs(grid(rule.lr, ctx.tune, ctx.decades)) do
-    jobs[k] = {p = p, made = made, rule = rule, lr = lr, seed = 1, k = k, what = string.format("lr %.3g", lr),
-               dir = string.format("%s/lr%d/seed-1", root, k)}
+  local also = rule.also
+  if also then
+    for j, v in ipairs(also.values) do
+      for k, lr in ipairs(grid(rule.lr, ctx.tune, ctx.decades)) do
+        jobs[#jobs + 1] = {p = p, made = made, rule = rule, lr = lr, seed = 1, extra = {[also.name] = v},
+                           what = string.format("lr %.3g %s %.3g", lr, also.name, v), dir = string.format("%s/lr%d-%s%d/seed-1", root, k, also.name, j)}
+      end
+    end
+  else
+    local count = ctx.tune * ctx.also_count
+    local decades = count > 1 and ctx.decades * (ctx.tune - 1) / (count - 1) or ctx.decades
+    for k, lr in ipairs(grid(rule.lr, count, decades)) do
+      jobs[k] = {p = p, made = made, rule = rule, lr = lr, seed = 1, what = string.format("lr %.3g", lr), dir = string.format("%s/lr%d/seed-1", root, k)}
+    end
   end
   return jobs, root
 end
 
--- The tuned rate (the best metric on seed 1) and the seeds' jobs at it.
-local function tuned(ctx, s, p, made, rule, root)
+-- The tuned setting (the best metric on seed 1) and the seeds' jobs at it.
+local function tuned(ctx, s, p, made, rule, root, jobs)
   local best_k
   for k, r in ipairs(s.tuning) do
     if r.best ~= nil and (best_k == nil or (p.higher and r.best > s.tuning[best_k].best) or (not p.higher and r.best < s.tuning[best_k].best)) then
@@ -176,13 +194,20 @@ local function tuned(ctx, s, p, made, rule, root)
     end
   end
   if not best_k then s.failed = "no learning rate gave a finite " .. p.metric; return {} end
-  s.lr, s.at_edge, s.best_k = s.rates[best_k], best_k == 1 or best_k == #s.rates, best_k
-  local jobs = {}
+  local best = jobs[best_k]
+  local lrs = {}
+  for _, j in ipairs(jobs) do if not lrs[j.lr] then lrs[j.lr] = true end end
+  local lo, hi = math.huge, 0
+  for lr in pairs(lrs) do lo, hi = math.min(lo, lr), math.max(hi, lr) end
+  s.lr, s.best_k, s.extra = best.lr, best_k, best.extra
+  s.at_edge = best.lr == lo or best.lr == hi
+  local jobs_out = {}
+  local folder = best.dir:match("^(.*)/seed%-1$")
   for seed = 2, ctx.seeds do
-    jobs[#jobs + 1] = {p = p, made = made, rule = rule, lr = s.lr, seed = seed, what = string.format("seed %d", seed),
-                       dir = string.format("%s/lr%d/seed-%d", root, best_k, seed)}
+    jobs_out[#jobs_out + 1] = {p = p, made = made, rule = rule, lr = s.lr, seed = seed, extra = best.extra, what = string.format("seed %d", seed),
+                               dir = string.format("%s/seed-%d", folder, seed)}
   end
-  return jobs
+  return jobs_out
 end
 
 -- The rule's measurements over its seeds.
@@ -222,12 +247,23 @@ end
 
 local function fmt_metric(p, v) return v == nil and "—" or (p.higher and string.format("%.4f", v) or string.format("%.4g", v)) end
 
-local run_keys = {"rule", "baselines", "problems", "seeds", "budget", "tune", "decades", "dir", "quiet", "claim"}
+local run_keys = {"rule", "also", "baselines", "problems", "seeds", "budget", "tune", "decades", "dir", "quiet", "claim"}
 function bench.run(opts)
   if type(opts) ~= "table" then P.argument_error("bench.run", 1, "table of options expected, got " .. P.kind(opts)) end
   P.check_options("bench.run", 1, opts, run_keys)
   if opts.rule == nil then P.argument_error("bench.run", 1, "option 'rule' is required: the rule to judge") end
   local rules = {as_rule(opts.rule, "rule")}
+  local also = opts.also
+  if also ~= nil then
+    if type(also) ~= "table" or type(also.name) ~= "string" or type(also.values) ~= "table" or #also.values < 1 then
+      P.argument_error("bench.run", 1, "option 'also' must be {name = \"beta2\", values = {...}}: the rule's second hyperparameter and its values")
+    end
+    for i, v in ipairs(also.values) do
+      if type(v) ~= "number" then P.argument_error("bench.run", 1, string.format("also.values[%d] must be a number, got %s", i, P.kind(v))) end
+    end
+    if also.name == "lr" then P.argument_error("bench.run", 1, "option 'also' names a second hyperparameter; lr is tuned anyway") end
+    rules[1].also = {name = also.name, values = also.values}
+  end
   for i, b in ipairs(opts.baselines or {"SGD", "Adam", "AdamW"}) do rules[#rules + 1] = as_rule(b, "baselines[" .. i .. "]") end
   local seen = {}
   for _, r in ipairs(rules) do
@@ -251,7 +287,7 @@ function bench.run(opts)
     end
     return v
   end
-  local ctx = {dir = opts.dir or "bench", seeds = count("seeds", 3, 1, 100), tune = count("tune", 5, 1, 50),
+  local ctx = {dir = opts.dir or "bench", seeds = count("seeds", 3, 1, 100), tune = count("tune", 5, 1, 50), also_count = also and #also.values or 1,
                decades = opts.decades or 0.5, resumed = 0, ran = 0, quiet = opts.quiet}
   if opts.claim ~= nil and opts.claim ~= true and opts.claim ~= false and opts.claim ~= "wait" then
     P.argument_error("bench.run", 1, "option 'claim' must be true, false or \"wait\", got " .. tostring(opts.claim))
@@ -290,7 +326,7 @@ function bench.run(opts)
       local s = {rule = rule.name, about = rule.about, rates = {}, tuning = {}, runs = {},
                  budget = {trials = #entry.jobs, epochs = st.made.epochs, steps = #entry.jobs * st.made.epochs * st.made.steps_per_epoch}}
       for k, j in ipairs(entry.jobs) do s.rates[k], s.tuning[k] = j.lr, collect(ctx, j) end
-      entry.study, entry.seed_jobs = s, tuned(ctx, s, st.p, st.made, rule, entry.root)
+      entry.study, entry.seed_jobs = s, tuned(ctx, s, st.p, st.made, rule, entry.root, entry.jobs)
       for _, j in ipairs(entry.seed_jobs) do all_seeds[#all_seeds + 1] = j end
     end
   end
@@ -329,7 +365,7 @@ function bench.run(opts)
     results[name] = per
     order[#order + 1] = name
   end
-  local result = {rule = rules[1].name, rules = {}, problems = results, order = order, seeds = ctx.seeds, tune = ctx.tune,
+  local result = {rule = rules[1].name, rules = {}, problems = results, order = order, seeds = ctx.seeds, tune = ctx.tune, also = rules[1].also,
                   decades = ctx.decades, dir = ctx.dir, resumed = ctx.resumed}
   for i, r in ipairs(rules) do result.rules[i] = r.name end
   result.ran = ctx.ran
@@ -340,11 +376,13 @@ function bench.run(opts)
   return setmetatable(result, P.report_mt)
 end
 P.option_keys["bench.run"] = run_keys
-docs["bench.run"] = "bench.run{rule=, baselines={\"SGD\", \"Adam\", \"AdamW\"}, problems={...}, seeds=3, budget=\"quick\", tune=5, decades=0.5, dir=\"bench\", quiet=false, claim=false}\n\n" ..
+docs["bench.run"] = "bench.run{rule=, also=, baselines={\"SGD\", \"Adam\", \"AdamW\"}, problems={...}, seeds=3, budget=\"quick\", tune=5, decades=0.5, dir=\"bench\", quiet=false, claim=false}\n\n" ..
   "Judges an update rule against tuned baselines on the registered problems (bench.problems). rule is an\n" ..
   "optim.Optimizer class (its default lr is the grid's centre), a built-in's name, or {name =, lr =,\n" ..
-  "make = function(model, lr) ... end}. Every rule gets the same tuning: tune learning rates decades apart\n" ..
-  "around its own centre, seed 1, the problem's budget (\"quick\", \"full\" or {epochs =, examples =}); its best\n" ..
+  "make = function(model, lr, extra) ... end}. Every rule gets the same tuning: tune learning rates decades apart\n" ..
+  "around its own centre, seed 1, the problem's budget (\"quick\", \"full\" or {epochs =, examples =}); with\n" ..
+  "also = {name =, values = {...}} the rule's second hyperparameter is tuned too (tune rates at each value; the\n" ..
+  "baselines then get as many rates over the same span, so the budgets stay equal); its best\n" ..
   "rate is trained again under seeds 2..seeds. Measured per run: the best metric, the epoch, step and\n" ..
   "seconds at which the target was reached; per rule and problem: mean ± std over the seeds and the median\n" ..
   "time to target (a run that misses counts as infinitely slow); across problems AlgoPerf's performance\n" ..

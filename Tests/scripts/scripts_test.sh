@@ -78,7 +78,7 @@ run "scripts/bench/fashion_objective.lua serve" "$num" --input $'0.05 1e-4 0.2 6
 run "scripts/bench/fashion_objective.lua tpe" "4 $num" "$OPTLAB" "$B/fashion_objective.lua" tpe 3 4
 ran+=(scripts/bench/fashion_objective.lua)
 run scripts/bench/optimizer_study.lua "study done" "$OPTLAB" "$B/optimizer_study.lua" both 1 quick
-run scripts/bench/builtin_rules.lua "SGD scores $num over 1 problem" "$OPTLAB" "$B/builtin_rules.lua" 2 quick runs/builtin tiny
+run scripts/bench/builtin_rules.lua "SGD scores $num over 4 problems" "$OPTLAB" "$B/builtin_rules.lua" 3 quick runs/builtin
 run scripts/bench/tpe_synthetic.lua "random 1 -$num" "$OPTLAB" "$B/tpe_synthetic.lua" 3 2
 # workloads.lua is a module: every workload it defines, built and run for one step
 run scripts/bench/workloads.lua "ran [0-9]+ workloads" "$OPTLAB" -e "

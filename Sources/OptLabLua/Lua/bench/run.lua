@@ -294,6 +294,11 @@ function bench.run(opts)
   end
   ctx.claim = opts.claim
   if type(ctx.decades) ~= "number" or not (ctx.decades > 0) then P.argument_error("bench.run", 1, "option 'decades' must be a positive number") end
+  -- a smoke run (OPTLAB_TINY): at most 2 rates and 2 seeds; train.fit trains one epoch of cut data sets
+  if H.tiny() and (ctx.tune > 2 or ctx.seeds > 2) then
+    ctx.tune, ctx.seeds = math.min(ctx.tune, 2), math.min(ctx.seeds, 2)
+    H.announce_tiny()
+  end
   local quiet = opts.quiet
   ctx.view = function(job, r)
     if quiet then return end

@@ -182,11 +182,11 @@ local function tuning_jobs(ctx, p, made, rule)
       jobs[k] = {p = p, made = made, rule = rule, lr = lr, seed = 1, what = string.format("lr %.3g", lr), dir = string.format("%s/lr%d/seed-1", root, k)}
     end
   end
-  return jobs, root
+  return jobs
 end
 
 -- The tuned setting (the best metric on seed 1) and the seeds' jobs at it.
-local function tuned(ctx, s, p, made, rule, root, jobs)
+local function tuned(ctx, s, p, made, rule, jobs)
   local best_k
   for k, r in ipairs(s.tuning) do
     if r.best ~= nil and (best_k == nil or (p.higher and r.best > s.tuning[best_k].best) or (not p.higher and r.best < s.tuning[best_k].best)) then
@@ -195,10 +195,8 @@ local function tuned(ctx, s, p, made, rule, root, jobs)
   end
   if not best_k then s.failed = "no learning rate gave a finite " .. p.metric; return {} end
   local best = jobs[best_k]
-  local lrs = {}
-  for _, j in ipairs(jobs) do if not lrs[j.lr] then lrs[j.lr] = true end end
-  local lo, hi = math.huge, 0
-  for lr in pairs(lrs) do lo, hi = math.min(lo, lr), math.max(hi, lr) end
+  local lo, hi = math.huge, 0   -- the grid's ends: a tuned rate there may want a wider grid
+  for _, j in ipairs(jobs) do lo, hi = math.min(lo, j.lr), math.max(hi, j.lr) end
   s.lr, s.best_k, s.extra = best.lr, best_k, best.extra
   s.at_edge = best.lr == lo or best.lr == hi
   local jobs_out = {}
@@ -317,8 +315,8 @@ function bench.run(opts)
     made.steps_per_epoch = math.ceil(made.train:size() / made.batch)
     studies[name] = {p = p, made = made, rules = {}}
     for _, rule in ipairs(rules) do
-      local jobs, root = tuning_jobs(ctx, p, made, rule)
-      studies[name].rules[rule.name] = {rule = rule, jobs = jobs, root = root}
+      local jobs = tuning_jobs(ctx, p, made, rule)
+      studies[name].rules[rule.name] = {rule = rule, jobs = jobs}
       for _, j in ipairs(jobs) do all_tuning[#all_tuning + 1] = j end
     end
   end
@@ -331,7 +329,7 @@ function bench.run(opts)
       local s = {rule = rule.name, about = rule.about, rates = {}, tuning = {}, runs = {},
                  budget = {trials = #entry.jobs, epochs = st.made.epochs, steps = #entry.jobs * st.made.epochs * st.made.steps_per_epoch}}
       for k, j in ipairs(entry.jobs) do s.rates[k], s.tuning[k] = j.lr, collect(ctx, j) end
-      entry.study, entry.seed_jobs = s, tuned(ctx, s, st.p, st.made, rule, entry.root, entry.jobs)
+      entry.study, entry.seed_jobs = s, tuned(ctx, s, st.p, st.made, rule, entry.jobs)
       for _, j in ipairs(entry.seed_jobs) do all_seeds[#all_seeds + 1] = j end
     end
   end

@@ -162,3 +162,24 @@ test("check.hessian's spectral density against the eigenvalues of the whole Hess
   if math.abs(mass - below / n) > 0.05 then error(string.format("SLQ's mass below −0.05 is %.3f, the Hessian's fraction %.3f", mass, below / n)) end
   if not r.report:find("spectral density", 1, true) then error("the report lacks the density") end
 end)
+
+test("check.hvp{difference = \"forward\"}: one gradient a product, close to the central difference", function()
+  tensor.seed(3)
+  local ds = data.spiral{classes = 3, per_class = 30}
+  local model = nn.Sequential{nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 3)}
+  local v = {}
+  for i, p in ipairs(model:parameters()) do v[i] = tensor.randn(p:size(), "f64") end
+  local x, y = ds:inputs(), ds:labels()
+  local central = check.hvp(model, nn.SoftmaxCrossEntropy(), x, y, v)
+  local forward = check.hvp(model, nn.SoftmaxCrossEntropy(), x, y, v, {difference = "forward"})
+  local num, den = 0, 0
+  for i = 1, #v do num = num + ((central[i] - forward[i]):to("f64") ^ 2):sum():item(); den = den + (central[i]:to("f64") ^ 2):sum():item() end
+  H.eq(math.sqrt(num / den) < 1e-6, true, "relative difference " .. math.sqrt(num / den))
+  local f = function() return nn.SoftmaxCrossEntropy()(model(x), y) end
+  local closure = check.hvp(f, model:parameters(), v, {difference = "forward"})
+  H.eq((closure[1] - forward[1]):abs():max():item() < 1e-12, true, "the closure form takes it too")
+  local r = check.hessian(model, nn.SoftmaxCrossEntropy(), x, y, {top = 1, difference = "forward"})
+  local c = check.hessian(model, nn.SoftmaxCrossEntropy(), x, y, {top = 1})
+  H.close(r.eigenvalues[1], c.eigenvalues[1], 1e-5)
+  H.raises(function() check.hvp(model, nn.SoftmaxCrossEntropy(), x, y, v, {difference = "backward"}) end, "must be \"central\" or \"forward\"")
+end)

@@ -201,16 +201,17 @@ test("train.fit's sharpness under Adam: the preconditioned top eigenvalue of D·
     monitor = {sharpness = {every = 8, batch = 8, iters = 10}}}
   local s = h.sharpness[#h.sharpness]
   H.eq(s.step, 8)
-  H.close(s.value, 3, 1e-9, "the raw sharpness")
+  -- (the observer's products are one-sided differences: ~1e-8 relative)
+  H.close(s.value, 3, 1e-6, "the raw sharpness")
   local rates = opt:probes({"effective_lr"}).parameters.theta
-  H.close(s.preconditioned, 3 * rates.effective_lr_max / 0.1, 1e-9, "the preconditioned sharpness")
+  H.close(s.preconditioned, 3 * rates.effective_lr_max / 0.1, 1e-6, "the preconditioned sharpness")
   H.close(s.preconditioned_edge, (2 + 2 * 0.8) / ((1 - 0.8) * 0.1), 1e-12, "Adam's edge (2 + 2β₁)/((1 − β₁)η)")
   -- plain SGD has no preconditioner to measure
   local q = Q()
   local sgd = train.fit{model = q, loss = function(x) return x:mean() end, optimizer = optim.SGD(q, {lr = 0.1}), train = ds, batch = 8,
     epochs = 1, quiet = true, monitor = {sharpness = {every = 1, batch = 8, iters = 5}}}
   H.eq(sgd.sharpness[1].preconditioned, nil)
-  H.close(sgd.sharpness[1].value, 3, 1e-9)
+  H.close(sgd.sharpness[1].value, 3, 1e-6)
 end)
 
 test("train.fit's noise-scale observer: the closed form at a standing point, and training untouched", function()

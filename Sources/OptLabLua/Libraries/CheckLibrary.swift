@@ -69,6 +69,15 @@ enum CheckLibrary {
     /// The Swift halves of check.*; the prelude wraps them so results print as reports.
     static let functions: [LuaFunction] = []
 
+    /// `difference = "central"` (two gradients a product, ~1e-10) or `"forward"` (one, ~1e-8).
+    static func difference(_ a: LuaArgs, _ o: LuaOptions) throws -> Bool {
+        let d = try o.string("difference", default: "central")
+        guard d == "central" || d == "forward" else {
+            throw a.argumentError(o.index, "option 'difference' must be \"central\" or \"forward\", got \"\(d)\"")
+        }
+        return d == "forward"
+    }
+
     static let primitives: [LuaFunction] = [
         .primitive("grad", as: "check.grad") { a in
             guard a.type(1) == LUA_TFUNCTION else { throw a.typeError(1, expected: "function") }
@@ -89,14 +98,20 @@ enum CheckLibrary {
             let params = try a.parameters(2)
             let v: [Tensor]
             if let t = try? a.tensor(3) { v = [t] } else { v = try a.parameters(3) }
-            let product = try Hessian.measure(params, op: "check.hvp", loss: try lossClosure(a, "check.hvp")) { try $0.product(v) }
+            let o = try a.options(4, allowed: ["difference"])
+            let forward = try difference(a, o)
+            let product = try Hessian.measure(params, op: "check.hvp", loss: try lossClosure(a, "check.hvp")) { h in
+                h.forward = forward
+                return try h.product(v)
+            }
             let shaped = try zip(product, params).map { try $0.to($1.dtype) }
             return [.array(shaped.map { .tensor($0) })]
         },
         .primitive("hessian", as: "check.hessian") { a in
             guard a.type(1) == LUA_TFUNCTION else { throw a.typeError(1, expected: "function") }
             let params = try a.parameters(2)
-            let o = try a.options(3, allowed: ["top", "trace", "samples", "iters", "tol", "seed", "density"])
+            let o = try a.options(3, allowed: ["top", "trace", "samples", "iters", "tol", "seed", "density", "difference"])
+            let forward = try difference(a, o)
             // density = true (4 runs of 60 steps) or {runs =, steps =}
             var densityRuns = 0, densitySteps = 60
             if let d = o.value("density") {
@@ -118,6 +133,7 @@ enum CheckLibrary {
             let wantsTrace = try o.bool("trace", default: false)
             let seed = UInt64(bitPattern: Int64(try o.integer("seed", default: 0)))
             let r = try Hessian.measure(params, op: "check.hessian", loss: try lossClosure(a, "check.hessian")) { h in
+                h.forward = forward
                 let spectrum = top > 0 ? try h.top(top, iterations: try o.integer("iters", default: 100), tolerance: try o.number("tol", default: 1e-6), seed: seed) : nil
                 let trace = wantsTrace ? try h.trace(samples: samples, seed: seed) : nil
                 let density = densityRuns > 0 ? try h.density(runs: densityRuns, steps: densitySteps, seed: seed) : nil

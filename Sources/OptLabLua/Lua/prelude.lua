@@ -113,19 +113,19 @@ function check.model(model, loss, x, y, opts)
 end
 -- check.hvp and check.hessian take a closure and its parameters, or a model,
 -- its loss and a batch (the loss of model(x) against y).
-local function curvature_args(name, a, b, c, d, e)
-  if type(a) == "function" then return a, b, c end
+local function curvature_args(name, a, b, c, d, e, f)
+  if type(a) == "function" then return a, b, c, d end
   expect(name, 1, a, "Module")
   local mt = type(b) ~= "function" and getmetatable(b)
   if type(b) ~= "function" and not (type(mt) == "table" and mt.__call) then
     P.argument_error(name, 2, "a loss or function(scores, labels) expected, got " .. P.kind(b))
   end
-  return function() return b(a(c), d) end, a, e
+  return function() return b(a(c), d) end, a, e, f
 end
 local chvp, chess = P.check.hvp, P.check.hessian
-function check.hvp(a, b, c, d, e)
-  local f, params, v = curvature_args("check.hvp", a, b, c, d, e)
-  local product = chvp(f, params, v)
+function check.hvp(a, b, c, d, e, g)
+  local f, params, v, opts = curvature_args("check.hvp", a, b, c, d, e, g)
+  local product = chvp(f, params, v, opts)
   if #product == 1 and type(v) ~= "table" then return product[1] end
   return product
 end
@@ -173,8 +173,8 @@ docs["train.lr_find"] = "train.lr_find{model=, loss=, optimizer=, train=, start=
   "  local r = train.lr_find{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = opt, train = tr}; print(r)"
 local checkdocs = {
   ["check.grad"] = "check.grad(f, params [, {h=1e-5 or \"sweep\", per_param=10, seed=0, burn_in={steps=, optimizer=}}])\n\nThe notes' gradient check: centred differences in f64 on the parameters (a model or tensors), a few\nsampled dimensions of every parameter, randomness replayed, kinks detected, the notes' verdicts.\n  local r = check.grad(function() return loss_fn(model(x), y) end, model); print(r); assert(r.ok)",
-  ["check.hvp"] = "check.hvp(model, loss, x, y, v) or check.hvp(f, params, v)\n\nThe Hessian of the loss times v (a list of tensors shaped like the parameters; a tensor for one\nparameter): the central difference of two gradients in f64, displacement 1e-5, the parameters\nrestored afterwards. Returns a list shaped like v.\n  local hv = check.hvp(model, nn.SoftmaxCrossEntropy(), x, y, model:parameters())",
-  ["check.hessian"] = "check.hessian(model, loss, x, y [, {top=1, trace=false, samples=100, iters=100, tol=1e-6, seed=0, density=false}]) or check.hessian(f, params [, {...}])\n\nThe top eigenvalues of the loss's Hessian (Lanczos with full reorthogonalisation from a seeded random\nstart, stopped when each residual ‖Hu − λu‖ is within tol·|λ|; r.eigenvalues largest first,\nr.eigenvectors, r.residuals, r.iterations, r.converged) and, with trace = true, Hutchinson's trace\nestimate over Rademacher samples with its standard error (r.trace, r.trace_se). density = true (or\n{runs = 4, steps = 60}) adds the spectral density by stochastic Lanczos quadrature: r.density.nodes and\n.weights (the fraction of the spectrum at each node), .grid and .values (smoothed), a histogram in the\nreport. Products crossing a kink are counted (r.kinked). Prints as a report.\n  local r = check.hessian(model, nn.SoftmaxCrossEntropy(), x, y, {top = 2}); print(r.eigenvalues[1])",
+  ["check.hvp"] = "check.hvp(model, loss, x, y, v [, {difference=\"central\"}]) or check.hvp(f, params, v [, {...}])\n\nThe Hessian of the loss times v (a list of tensors shaped like the parameters; a tensor for one\nparameter): the central difference of two gradients in f64, displacement 1e-5 (~1e-10 relative), or with\ndifference = \"forward\" one gradient a product against the centre's (~1e-8); the parameters restored\nafterwards. Returns a list shaped like v.\n  local hv = check.hvp(model, nn.SoftmaxCrossEntropy(), x, y, model:parameters())",
+  ["check.hessian"] = "check.hessian(model, loss, x, y [, {top=1, trace=false, samples=100, iters=100, tol=1e-6, seed=0, density=false, difference=\"central\"}]) or check.hessian(f, params [, {...}])\n\nThe top eigenvalues of the loss's Hessian (Lanczos with full reorthogonalisation from a seeded random\nstart, stopped when each residual ‖Hu − λu‖ is within tol·|λ|; r.eigenvalues largest first,\nr.eigenvectors, r.residuals, r.iterations, r.converged) and, with trace = true, Hutchinson's trace\nestimate over Rademacher samples with its standard error (r.trace, r.trace_se). density = true (or\n{runs = 4, steps = 60}) adds the spectral density by stochastic Lanczos quadrature: r.density.nodes and\n.weights (the fraction of the spectrum at each node), .grid and .values (smoothed), a histogram in the\nreport. Products crossing a kink are counted (r.kinked). Prints as a report.\n  local r = check.hessian(model, nn.SoftmaxCrossEntropy(), x, y, {top = 2}); print(r.eigenvalues[1])",
   ["check.model"] = "check.model(model, loss, x, y [, {reg=0}])\n\nChecks the data loss with regularization off, then the regularization term alone, and warns when\nregularization would dominate the gradient at reg.",
   ["check.initial_loss"] = "check.initial_loss(model, loss, x, y)\n\nThe loss at initialisation against chance: ln(C) for softmax, margin·(C-1) for the SVM.",
   ["check.regularization"] = "check.regularization(model, loss, x, y)\n\nMore regularization must mean more loss.",

@@ -90,6 +90,29 @@ import Testing
         #expect(Self.relative(got, want) < 1e-7, "off by \(Self.relative(got, want))")
     }
 
+    /// One-sided products: one gradient each, within 1e-6 of torch's hvp (the
+    /// central difference is within 1e-7); on a quadratic, exact but for rounding.
+    @Test func forwardDifferencesAreCloseAtHalfTheGradients() throws {
+        let f = try Self.fixture()
+        let (params, loss) = try Self.mlp()
+        let flat = (f["v"] as! [NSNumber]).map(\.doubleValue)
+        var v: [Tensor] = [], at = 0
+        for p in params { v.append(try Tensor.from(Array(flat[at..<(at + p.count)]), shape: p.shape, dtype: .f64)); at += p.count }
+        let (hv, products) = try Hessian.measure(params, op: "test", loss: loss) { h -> ([Tensor], Int) in
+            h.forward = true
+            let first = try h.product(v)
+            _ = try h.product(v)
+            return (first, h.products)
+        }
+        let got = hv.flatMap { $0.toDoubles() }, want = (f["hvp"] as! [NSNumber]).map(\.doubleValue)
+        #expect(Self.relative(got, want) < 1e-6, "off by \(Self.relative(got, want))")
+        #expect(products == 2)
+        let (theta, a, _, qloss) = try Self.quadratic()
+        let u = try Tensor.randn([100, 1], dtype: .f64, generator: Generator(seed: 1))
+        let qhv = try Hessian.measure([theta], op: "test", loss: qloss) { h in h.forward = true; return try h.product([u]) }
+        #expect(Self.relative(qhv[0].toDoubles(), try a.matmul(u).toDoubles()) < 1e-6)
+    }
+
     @Test func spectrumAndTraceOfTheMLPEqualTorchsHessian() throws {
         let f = try Self.fixture()
         let (params, loss) = try Self.mlp()

@@ -33,14 +33,17 @@ final class SharpnessObserver: TrainingObserver {
         let mode = model.isTraining
         model.evaluate()  // dropout off: the curvature of the function being trained, not of one mask
         defer { model.train(mode) }
-        let top = try Hessian.measure(parameters, op: "train.fit sharpness", loss: { try loss(try model(batch.inputs), batch.labels) }) {
-            try $0.top(1, iterations: options.iterations, tolerance: 1e-3, seed: UInt64(run.step))
+        // one-sided products: one gradient each, ample for Lanczos to 1e-3
+        let top = try Hessian.measure(parameters, op: "train.fit sharpness", loss: { try loss(try model(batch.inputs), batch.labels) }) { h in
+            h.forward = true
+            return try h.top(1, iterations: options.iterations, tolerance: 1e-3, seed: UInt64(run.step))
         }
         let lr = trainer.optimizer.learningRate
         run.history.sharpness.append((step: run.step, value: top.eigenvalues[0], edge: 2 / lr))
         if let (scaling, beta1) = try adamScaling(trainer.optimizer, for: parameters) {
             let pre = try Hessian.measure(parameters, op: "train.fit sharpness", loss: { try loss(try model(batch.inputs), batch.labels) }) { h in
                 h.scaling = scaling
+                h.forward = true
                 return try h.top(1, iterations: options.iterations, tolerance: 1e-3, seed: UInt64(run.step) &+ 1)
             }
             run.history.preconditionedSharpness.append((step: run.step, value: pre.eigenvalues[0], edge: (2 + 2 * beta1) / ((1 - beta1) * lr)))

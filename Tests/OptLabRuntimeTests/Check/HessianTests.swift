@@ -79,12 +79,18 @@ import Testing
         return try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
     }
 
-    @Test func productOnTheMLPEqualsTorchsHVP() throws {
-        let f = try Self.fixture()
-        let (params, loss) = try Self.mlp()
+    /// The fixture's v, cut into the parameters' shapes.
+    static func fixtureVector(_ f: [String: Any], like params: [Tensor]) throws -> [Tensor] {
         let flat = (f["v"] as! [NSNumber]).map(\.doubleValue)
         var v: [Tensor] = [], at = 0
         for p in params { v.append(try Tensor.from(Array(flat[at..<(at + p.count)]), shape: p.shape, dtype: .f64)); at += p.count }
+        return v
+    }
+
+    @Test func productOnTheMLPEqualsTorchsHVP() throws {
+        let f = try Self.fixture()
+        let (params, loss) = try Self.mlp()
+        let v = try Self.fixtureVector(f, like: params)
         let hv = try Hessian.measure(params, op: "test", loss: loss) { try $0.product(v) }
         let got = hv.flatMap { $0.toDoubles() }, want = (f["hvp"] as! [NSNumber]).map(\.doubleValue)
         #expect(Self.relative(got, want) < 1e-7, "off by \(Self.relative(got, want))")
@@ -95,9 +101,7 @@ import Testing
     @Test func forwardDifferencesAreCloseAtHalfTheGradients() throws {
         let f = try Self.fixture()
         let (params, loss) = try Self.mlp()
-        let flat = (f["v"] as! [NSNumber]).map(\.doubleValue)
-        var v: [Tensor] = [], at = 0
-        for p in params { v.append(try Tensor.from(Array(flat[at..<(at + p.count)]), shape: p.shape, dtype: .f64)); at += p.count }
+        let v = try Self.fixtureVector(f, like: params)
         let (hv, products) = try Hessian.measure(params, op: "test", loss: loss) { h -> ([Tensor], Int) in
             h.forward = true
             let first = try h.product(v)

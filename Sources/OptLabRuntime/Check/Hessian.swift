@@ -140,6 +140,34 @@ public final class Hessian {
         return try zip(try product(scaled), s).map { try $0.mul($1.to(.f64)) }
     }
 
+    /// A vector of ±1 (each with probability ½) shaped like the parameters.
+    func rademacher(_ generator: Generator) throws -> [Tensor] {
+        try parameters.map { p in
+            try Tensor.from((0..<p.count).map { _ in generator.uniform() < 0.5 ? -1.0 : 1.0 }, shape: p.shape, dtype: .f64)
+        }
+    }
+
+    /// One Lanczos step from the basis so far: α = qᵀAq for its last vector q,
+    /// w = Aq reorthogonalised against every basis vector (twice: "twice is
+    /// enough"), and β = ‖w‖.
+    func lanczosStep(_ basis: [[Tensor]]) throws -> (alpha: Double, w: [Tensor], beta: Double) {
+        var w = try operatorProduct(basis[basis.count - 1])
+        let alpha = Hessian.dot(w, basis[basis.count - 1])
+        for _ in 0..<2 { for b in basis { w = try Hessian.axpy(-Hessian.dot(w, b), b, w) } }
+        return (alpha, w, Hessian.norm(w))
+    }
+
+    /// The eigenvalues (ascending) and eigenvectors (one row each) of the
+    /// tridiagonal matrix with diagonal `alphas` and off-diagonal `betas`.
+    static func tridiagonalEigen(_ alphas: [Double], _ betas: [Double]) throws -> (values: [Double], vectors: [[Double]]) {
+        let m = alphas.count
+        var t = [Double](repeating: 0, count: m * m)
+        for i in 0..<m { t[i * m + i] = alphas[i]; if i + 1 < m { t[i * m + i + 1] = betas[i]; t[(i + 1) * m + i] = betas[i] } }
+        let (values, vectors) = try Tensor.from(t, shape: [m, m], dtype: .f64).symmetricEigen()
+        let rows = try vectors.t().toDoubles()
+        return (values.toDoubles(), (0..<m).map { Array(rows[($0 * m)..<($0 * m + m)]) })
+    }
+
     static func dot(_ a: [Tensor], _ b: [Tensor]) -> Double {
         var s = 0.0
         for (x, y) in zip(a, b) { for (u, w) in zip(x.toDoubles(), y.toDoubles()) { s += u * w } }
@@ -183,20 +211,13 @@ public final class Hessian {
         var residuals: [Double] = []
         var converged = false
         for j in 0..<limit {
-            var w = try operatorProduct(basis[j])
-            let alpha = Hessian.dot(w, basis[j])
+            let (alpha, w, beta) = try lanczosStep(basis)
             alphas.append(alpha)
-            // full reorthogonalisation (twice is enough: Kahan's "twice is enough")
-            for _ in 0..<2 { for b in basis { w = try Hessian.axpy(-Hessian.dot(w, b), b, w) } }
-            let beta = Hessian.norm(w)
             // the tridiagonal T_j's eigenpairs: Ritz values and their residuals |β·s_last|
             let m = alphas.count
-            var t = [Double](repeating: 0, count: m * m)
-            for i in 0..<m { t[i * m + i] = alphas[i]; if i + 1 < m { t[i * m + i + 1] = betas[i]; t[(i + 1) * m + i] = betas[i] } }
-            let (values, vectors) = try Tensor.from(t, shape: [m, m], dtype: .f64).symmetricEigen()
-            let vals = values.toDoubles(), vecs = try vectors.t().toDoubles()   // row i: eigenvector i
+            let (vals, vecs) = try Hessian.tridiagonalEigen(alphas, betas)   // ascending; row i: eigenvector i
             let order = Array((0..<m).reversed())
-            ritz = (order.map { vals[$0] }, order.map { Array(vecs[($0 * m)..<($0 * m + m)]) })
+            ritz = (order.map { vals[$0] }, order.map { vecs[$0] })
             residuals = ritz!.vectors.map { Swift.abs(beta * $0[m - 1]) }
             if m >= k && (0..<k).allSatisfy({ residuals[$0] <= tolerance * Swift.max(Swift.abs(ritz!.values[$0]), 1e-12) }) {
                 converged = true
@@ -228,9 +249,7 @@ public final class Hessian {
         let generator = Generator(seed: seed &+ 0x7A11)
         var values: [Double] = []
         for _ in 0..<samples {
-            let z = try parameters.map { p in
-                try Tensor.from((0..<p.count).map { _ in generator.uniform() < 0.5 ? -1.0 : 1.0 }, shape: p.shape, dtype: .f64)
-            }
+            let z = try rademacher(generator)
             values.append(Hessian.dot(z, try product(z)))
         }
         let mean = values.reduce(0, +) / Double(samples)

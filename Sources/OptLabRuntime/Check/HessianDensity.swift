@@ -40,28 +40,20 @@ extension Hessian {
         let generator = Generator(seed: seed &+ 0x51D)
         var nodes: [Double] = [], weights: [Double] = []
         for _ in 0..<runs {
-            var q = try parameters.map { p in
-                try Tensor.from((0..<p.count).map { _ in generator.uniform() < 0.5 ? -1.0 : 1.0 }, shape: p.shape, dtype: .f64)
-            }
-            q = try q.map { try $0.div(Hessian.norm(q)) }
+            let z = try rademacher(generator)
+            let q = try z.map { try $0.div(Hessian.norm(z)) }
             var basis: [[Tensor]] = [q], alphas: [Double] = [], betas: [Double] = []
             for j in 0..<Swift.min(steps, dimension) {
-                var w = try operatorProduct(basis[j])
-                alphas.append(Hessian.dot(w, basis[j]))
-                for _ in 0..<2 { for b in basis { w = try Hessian.axpy(-Hessian.dot(w, b), b, w) } }
-                let beta = Hessian.norm(w)
+                let (alpha, w, beta) = try lanczosStep(basis)
+                alphas.append(alpha)
                 // an invariant subspace: the quadrature is exact with the nodes found so far
-                guard beta > 1e-10 * Swift.max(1, Swift.abs(alphas[j])), j + 1 < Swift.min(steps, dimension) else { break }
+                guard beta > 1e-10 * Swift.max(1, Swift.abs(alpha)), j + 1 < Swift.min(steps, dimension) else { break }
                 betas.append(beta)
                 basis.append(try w.map { try $0.div(beta) })
             }
-            let m = alphas.count
-            var t = [Double](repeating: 0, count: m * m)
-            for i in 0..<m { t[i * m + i] = alphas[i]; if i + 1 < m { t[i * m + i + 1] = betas[i]; t[(i + 1) * m + i] = betas[i] } }
-            let (values, vectors) = try Tensor.from(t, shape: [m, m], dtype: .f64).symmetricEigen()
-            let vecs = vectors.toDoubles()   // column i: eigenvector i; its first component is row 0
-            nodes += values.toDoubles()
-            weights += (0..<m).map { vecs[$0] * vecs[$0] }
+            let (values, vectors) = try Hessian.tridiagonalEigen(alphas, betas)
+            nodes += values
+            weights += vectors.map { $0[0] * $0[0] }   // each eigenvector's first component, squared
         }
         return Density(nodes: nodes, weights: weights, runs: runs, steps: steps)
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Two sets of runs compared: the difference of their means (a − b), its
 /// bootstrap confidence interval, and Welch's t-test, or the paired t-test
 /// when the runs pair up (the same seeds on both sides).
@@ -108,7 +110,11 @@ public struct Comparison: Sendable {
     public static func seedsNeeded(effect: Double, alpha: Double, paired: Bool, power: Double = 0.8) -> Int? {
         guard effect.isFinite, effect > 0 else { return nil }
         let zPower = Distributions.normalQuantile(power)
-        for n in 2...100_000 {
+        // the normal test's n is a lower bound (t's quantile exceeds z's): start there
+        let k = paired ? 1.0 : 2.0
+        let lower = k * Foundation.pow((Distributions.normalQuantile(1 - alpha / 2) + zPower) / effect, 2)
+        guard lower < 100_000 else { return nil }
+        for n in Swift.max(2, Int(lower.rounded(.down)))...100_000 {
             let df = paired ? Double(n - 1) : Double(2 * n - 2)
             let shift = effect * (Double(n) / (paired ? 1 : 2)).squareRoot()
             if shift - Distributions.studentQuantile(1 - alpha / 2, df: df) >= zPower { return n }

@@ -27,11 +27,5 @@ public struct Summary: Sendable, Equatable {
     public var sem: Double { std / Double(n).squareRoot() }
     public var variance: Double { std * std }
 
-    /// Compensated (Kahan) summation (a bootstrap sums the same few values
-    /// tens of thousands of times).
-    static func sum(_ v: [Double]) -> Double {
-        var s = 0.0, c = 0.0
-        for x in v { let y = x - c; let t = s + y; c = (t - s) - y; s = t }
-        return s
-    }
+    static func sum(_ v: [Double]) -> Double { v.reduce(0, +) }
 }

@@ -34,6 +34,10 @@ public protocol UpdateRule: Sendable {
     /// The rate each element effectively steps with after step t, by probe key
     /// (`Optim/Probes.swift`: lr unless the rule adapts it).
     func effectiveRate(_ state: [Tensor], lr: Double, t: Int) throws -> [String: Double]
+    /// The diagonal the rule divides the gradient by after step t, when it has
+    /// one (Adam's 1/(√v̂ + ε)), with its stability factor: full-batch training
+    /// is stable while the top eigenvalue of D·H stays below factor/η.
+    func preconditioner(_ state: [Tensor], t: Int) throws -> Preconditioner?
     /// The rule's own probes after step t (Muon's orthogonality residual, ...).
     func probes(_ x: Tensor, grad: Tensor?, state: [Tensor], lr: Double, t: Int) throws -> [String: Double]
     /// The formula: applies one update to `x` in place; `t` is the step
@@ -50,7 +54,18 @@ public protocol UpdateRule: Sendable {
                count n: Int, lr: Double, t: Int) -> Double
 }
 
+/// A rule's diagonal preconditioner D (f64, shaped like its parameter) and the
+/// factor of its edge of stability, factor/η (2 for gradient descent; Adam's
+/// (2 + 2β₁)/(1 − β₁), Cohen et al. 2022).
+public struct Preconditioner {
+    public let diagonal: Tensor
+    public let stabilityFactor: Double
+}
+
 extension UpdateRule {
+    /// None: the rule steps along the gradient (or its momentum) itself.
+    public func preconditioner(_ state: [Tensor], t: Int) throws -> Preconditioner? { nil }
+
     public func apply(_ x: UnsafeMutablePointer<Float>, _ dx: UnsafePointer<Float>, _ state: [UnsafeMutablePointer<Float>],
                       count n: Int, lr: Double, t: Int) -> Double {
         update(x, dx, state, count: n, lr: lr, t: t)

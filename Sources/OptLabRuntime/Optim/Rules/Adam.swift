@@ -52,6 +52,14 @@ public struct AdamRule: UpdateRule {
         return optlab_adam_f32(x, dx, s[0], s[1], n, &k)
     }
 
+    /// D = 1/(√v̂ + eps), stable while λ_max(D·H) < (2 + 2β₁)/((1 − β₁)η).
+    public func preconditioner(_ state: [Tensor], t: Int) throws -> Preconditioner? {
+        guard t > 0, state.count == 2 else { return nil }
+        let correction = 1 - Foundation.pow(beta2, Double(t))
+        let d = try state[1].to(.f64).div(correction).sqrt().add(eps).reciprocal()
+        return Preconditioner(diagonal: d, stabilityFactor: (2 + 2 * beta1) / (1 - beta1))
+    }
+
     /// lr/(√v̂ + eps), v̂ = v/(1 − b2^t).
     public func effectiveRate(_ state: [Tensor], lr: Double, t: Int) throws -> [String: Double] {
         try adaptiveRate(state[1], lr: lr, correction: 1 - Foundation.pow(beta2, Double(t)), eps: eps, normKey: stateNames[1] + "_norm")

@@ -8,7 +8,8 @@ import Foundation
 /// stability, Cohen et al. 2021). Recorded in the history (h.sharpness),
 /// and with a run folder in metrics.jsonl as "sharpness" and
 /// "sharpness_edge" on that step's record, which the run page draws.
-/// Under Adam or AdamW it also measures the preconditioned sharpness, the top
+/// Under a rule with a diagonal preconditioner (`UpdateRule.preconditioner`:
+/// Adam, AdamW) it also measures the preconditioned sharpness, the top
 /// eigenvalue of D·H with D = 1/(√v̂ + ε) from the optimizer's own second
 /// moments, against Adam's edge (2 + 2β₁)/((1 − β₁)·η) (38/η for β₁ = 0.9;
 /// Cohen et al. 2022, "Adaptive gradient methods at the edge of stability").
@@ -33,45 +34,44 @@ final class SharpnessObserver: TrainingObserver {
         let mode = model.isTraining
         model.evaluate()  // dropout off: the curvature of the function being trained, not of one mask
         defer { model.train(mode) }
-        // one-sided products: one gradient each, ample for Lanczos to 1e-3
-        let top = try Hessian.measure(parameters, op: "train.fit sharpness", loss: { try loss(try model(batch.inputs), batch.labels) }) { h in
-            h.forward = true
-            return try h.top(1, iterations: options.iterations, tolerance: 1e-3, seed: UInt64(run.step))
-        }
         let lr = trainer.optimizer.learningRate
+        let scaling = try preconditioning(trainer.optimizer, for: parameters)
+        // one measurement for both spectra (the centre's gradient is shared); one-sided
+        // products, one gradient each, are ample for Lanczos to 1e-3
+        let (top, pre) = try Hessian.measure(parameters, op: "train.fit sharpness", loss: { try loss(try model(batch.inputs), batch.labels) }) { h in
+            h.forward = true
+            let top = try h.top(1, iterations: options.iterations, tolerance: 1e-3, seed: UInt64(run.step))
+            guard let (s, _) = scaling else { return (top, nil as Hessian.Spectrum?) }
+            h.scaling = s
+            return (top, try h.top(1, iterations: options.iterations, tolerance: 1e-3, seed: UInt64(run.step) &+ 1))
+        }
         run.history.sharpness.append((step: run.step, value: top.eigenvalues[0], edge: 2 / lr))
-        if let (scaling, beta1) = try adamScaling(trainer.optimizer, for: parameters) {
-            let pre = try Hessian.measure(parameters, op: "train.fit sharpness", loss: { try loss(try model(batch.inputs), batch.labels) }) { h in
-                h.scaling = scaling
-                h.forward = true
-                return try h.top(1, iterations: options.iterations, tolerance: 1e-3, seed: UInt64(run.step) &+ 1)
-            }
-            run.history.preconditionedSharpness.append((step: run.step, value: pre.eigenvalues[0], edge: (2 + 2 * beta1) / ((1 - beta1) * lr)))
+        if let pre, let (_, factor) = scaling {
+            run.history.preconditionedSharpness.append((step: run.step, value: pre.eigenvalues[0], edge: factor / lr))
         }
         return nil
     }
 
-    /// D^½ per parameter, D = 1/(√(v/(1 − β₂ᵗ)) + ε), when every group is Adam
-    /// or AdamW and every parameter has its second moment; with β₁.
-    func adamScaling(_ optimizer: Optimizer, for parameters: [Tensor]) throws -> ([Tensor], Double)? {
-        guard optimizer.steps > 0, let first = optimizer.groups.first?.rule as? AdamRule else { return nil }
-        var byTensor: [ObjectIdentifier: Tensor] = [:]
+    /// D^½ per parameter from the rule's own preconditioner (`UpdateRule.preconditioner`),
+    /// with its stability factor, when every group has one and they share the factor.
+    func preconditioning(_ optimizer: Optimizer, for parameters: [Tensor]) throws -> ([Tensor], Double)? {
+        var byTensor: [ObjectIdentifier: Tensor] = [:], factor: Double?
         for g in optimizer.groups {
-            guard let rule = g.rule as? AdamRule, rule.beta1 == first.beta1 else { return nil }
-            let correction = 1 - Foundation.pow(rule.beta2, Double(optimizer.steps))
             for i in g.indices {
-                guard optimizer.state[i].count == 2 else { return nil }
-                let v = try optimizer.state[i][1].to(.f64).toDoubles()
-                let d = v.map { 1 / ((($0 / correction)).squareRoot() + rule.eps) }
-                byTensor[ObjectIdentifier(optimizer.parameters[i])] = try Tensor.from(d.map { $0.squareRoot() }, shape: optimizer.parameters[i].shape, dtype: .f64)
+                guard let p = try g.rule.preconditioner(optimizer.state[i], t: optimizer.steps), factor ?? p.stabilityFactor == p.stabilityFactor else {
+                    return nil
+                }
+                factor = p.stabilityFactor
+                byTensor[ObjectIdentifier(optimizer.parameters[i])] = try p.diagonal.sqrt()
             }
         }
+        guard let factor else { return nil }
         var out: [Tensor] = []
         for p in parameters {
             guard let s = byTensor[ObjectIdentifier(p)] else { return nil }
             out.append(s)
         }
-        return (out, first.beta1)
+        return (out, factor)
     }
 }
 

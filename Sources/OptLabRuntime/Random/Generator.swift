@@ -37,11 +37,8 @@ public final class Generator: @unchecked Sendable {
     /// `Generator.$scoped.withValue(Generator(seed: s)) { ... }` (the test
     /// suites do, where a test needs the default generator to itself while
     /// others run beside it).
-    public static var `default`: Generator {
-        get { scoped ?? shared }
-        set { if scoped == nil { shared = newValue } }
-    }
-    nonisolated(unsafe) private static var shared = Generator(seed: 0)
+    public static var `default`: Generator { scoped ?? shared }
+    private static let shared = Generator(seed: 0)
     /// The generator `default` stands for within a task (and the tasks it starts).
     @TaskLocal public static var scoped: Generator?
 

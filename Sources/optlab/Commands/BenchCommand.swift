@@ -108,19 +108,12 @@ enum BenchCommand {
 
     /// This executable with args, one thread for BLAS and for optlab's own pool.
     static func spawn(_ args: [String]) -> pid_t? {
-        let argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var env = Environment.variables.filter { $0.key != "OPENBLAS_NUM_THREADS" && $0.key != "OPTLAB_NUM_THREADS" }.map { "\($0.key)=\($0.value)" }
-        env += ["OPENBLAS_NUM_THREADS=1", "OPTLAB_NUM_THREADS=1"]
-        let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup($0) } + [nil]
-        defer { envp.forEach { free($0) } }
-        var pid: pid_t = 0
-        let status = posix_spawn(&pid, "/proc/self/exe", nil, nil, argv, envp)
-        guard status == 0 else {
-            fputs("optlab bench-optimizer: cannot start a worker: \(String(cString: strerror(status)))\n", stderr)
+        do {
+            return try OptlabHost.spawnSelf(args, setting: ["OPENBLAS_NUM_THREADS": "1", "OPTLAB_NUM_THREADS": "1"], op: "optlab bench-optimizer")
+        } catch {
+            printError("\(error)")
             return nil
         }
-        return pid
     }
 
     /// A Lua string literal of s (any bytes).

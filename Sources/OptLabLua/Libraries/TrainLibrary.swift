@@ -96,9 +96,7 @@ enum TrainLibrary {
             plot.xLabel = "learning rate"
             let svg = try MonitorLibrary.svg(plot, title: "learning-rate range test (smoothed loss)")
             if let file = o.value("file")?.string { try AtomicFile.write(Array(svg.utf8), to: file, op: "train.lr_find") }
-            guard case .record(var fields) = rangeTestResult(sweeps) else { return [rangeTestResult(sweeps)] }
-            fields.append(("svg", .string(svg)))
-            return [.record(fields)]
+            return [rangeTestResult(sweeps, svg: svg)]
         },
         LuaFunction("accuracy", "train.accuracy(model, dataset [, {flip = false}])", """
             The fraction of dataset the model classifies right (evaluation mode).
@@ -113,7 +111,7 @@ enum TrainLibrary {
 
     /// train.lr_find's result: the first seed's curve and suggestions, every
     /// seed's suggestions, their spread, and a report with the curve drawn.
-    static func rangeTestResult(_ sweeps: [RangeTest.Sweep]) -> LuaValue {
+    static func rangeTestResult(_ sweeps: [RangeTest.Sweep], svg: String) -> LuaValue {
         func suggestions(_ s: RangeTest.Suggestions) -> LuaValue {
             .record([("steepest", s.steepest.map { .number($0) } ?? .nil), ("min10", s.minimumOverTen.map { .number($0) } ?? .nil),
                      ("valley", s.valley.map { .number($0) } ?? .nil)])
@@ -145,7 +143,7 @@ enum TrainLibrary {
             ("smoothed", .array(first.smoothed.map { .number($0) })), ("suggestions", suggestions(first.suggestions)),
             ("stopped", first.stopped.map { .string($0) } ?? .nil),
             ("seeds", .array(sweeps.map { .record([("seed", .integer(Int(Int64(bitPattern: $0.seed)))), ("suggestions", suggestions($0.suggestions))]) })),
-            ("report", .string(lines.joined(separator: "\n"))),
+            ("report", .string(lines.joined(separator: "\n"))), ("svg", .string(svg)),
         ]
         if !spread.isEmpty { fields.append(("spread", .record(spread))) }
         return .record(fields)

@@ -162,8 +162,11 @@ function check.preflight(model, loss, ds, opts)
   lines[#lines + 1] = all and "preflight: all checks passed; go train" or "preflight: fix the ✗ items before training"
   return setmetatable({ok = all, grad = g, report = table.concat(lines, "\n")}, report_mt)
 end
+-- printed as its report; in a notebook, its picture beside it
+local pictured_mt = {__tostring = function(r) return r.report end,
+  __mime = function(r) return {["text/plain"] = r.report, ["image/svg+xml"] = r.svg} end}
 local train, clrfind = M.train, P.train.lr_find
-function train.lr_find(opts) return setmetatable(clrfind(opts), P.pictured_mt) end
+function train.lr_find(opts) return setmetatable(clrfind(opts), pictured_mt) end
 docs["train.lr_find"] = "train.lr_find{model=, loss=, optimizer=, train=, start=1e-7, stop=10, steps=100, batch=64, smooth=0.98, diverge=4, seed=0, seeds=1, clip=, file=}\n\n" ..
   "The learning-rate range test (Smith 2017; fastai's lr_find): steps with the rate growing exponentially\nfrom start to stop, " ..
   "the loss smoothed by a bias-corrected moving average, stopped when it passes diverge× its\nbest. " ..
@@ -218,10 +221,6 @@ end}
 function monitor.layers(model) return setmetatable(mlayers(model), layers_mt) end
 function monitor.ratios(opt) return setmetatable(mratios(opt), ratios_mt) end
 local mland = P.monitor.landscape
--- printed as its report; in a notebook, its picture beside it
-local pictured_mt = {__tostring = function(r) return r.report end,
-  __mime = function(r) return {["text/plain"] = r.report, ["image/svg+xml"] = r.svg} end}
-P.pictured_mt = pictured_mt
 function monitor.landscape(spec) return setmetatable(mland(spec), pictured_mt) end
 docs["monitor.landscape"] = "monitor.landscape{model=, loss=, data=, between={a, b}, points=25} or {model=, loss=, data=, grid=21, span=1, seed=0, trajectory=} or {params={...}, loss=function() ... end, ...}\n\n" ..
   "Loss landscapes. 1-D (between = {a, b}: models, checkpoints' paths or lists of tensors in the\nparameters' order): the " ..

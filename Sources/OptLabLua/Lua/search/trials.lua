@@ -340,16 +340,13 @@ local function seeded(ctx, job, cfg, on_report)
     if budget.stopped or type(score) ~= "number" then return true, out, budget end
     scores[s], outs[s] = score, out
   end
-  local mean, merged = 0, {}
-  for _, v in ipairs(scores) do mean = mean + v / #scores end
-  local var = 0
-  for _, v in ipairs(scores) do var = var + (v - mean) ^ 2 / math.max(#scores - 1, 1) end
+  local summary, merged = P.stats.summary(scores), {}
   for _, out in ipairs(outs) do
     if type(out) == "table" then
       for k, v in pairs(out) do if type(v) == "number" then merged[k] = (merged[k] or 0) + v / #outs end end
     end
   end
-  merged[ctx.key], merged.score_std, merged.seed_scores = mean, math.sqrt(var), scores
+  merged[ctx.key], merged.score_std, merged.seed_scores = summary.mean, summary.std, scores
   return true, merged, last_budget
 end
 

@@ -12,21 +12,6 @@ local function seconds(v)
   return v < 10 and string.format("%.2f s", v) or string.format("%.0f s", v)
 end
 
--- Per epoch over the runs: mean, min, max of the finite values.
-local function band(runs, epochs)
-  local xs, mean, lo, hi = {}, {}, {}, {}
-  for e = 1, epochs do
-    local n, sum, a, b = 0, 0, math.huge, -math.huge
-    for _, r in ipairs(runs) do
-      local v = r.curve and r.curve[e]
-      if type(v) == "number" then n, sum, a, b = n + 1, sum + v, math.min(a, v), math.max(b, v) end
-    end
-    xs[e] = e
-    mean[e], lo[e], hi[e] = n > 0 and sum / n or false, n > 0 and a or false, n > 0 and b or false
-  end
-  return xs, mean, lo, hi
-end
-
 -- ", beta2 0.99" for a tuned second hyperparameter.
 local function extra_text(extra)
   local parts = {}
@@ -116,9 +101,13 @@ the best rate trained again under seeds 2–%d. Metric: the best over each run's
     local curves, sens = {}, {}
     for _, rn in ipairs(per.order) do
       local s = per.rules[rn]
-      if #s.runs > 0 then
-        local xs, mean, lo, hi = band(s.runs, per.epochs)
-        curves[#curves + 1] = {name = rn, x = xs, y = mean, lo = lo, hi = hi}
+      local lists = {}
+      for i, r in ipairs(s.runs) do lists[i] = r.curve or {} end
+      local c = P.per_epoch(lists)   -- (false, a missing value, is not a number: left out)
+      if #c.mean > 0 then
+        local xs = {}
+        for e = 1, #c.mean do xs[e] = e end
+        curves[#curves + 1] = {name = rn, x = xs, y = c.mean, lo = c.min, hi = c.max}
       end
       -- one line per value of a second hyperparameter
       local lines, order = {}, {}

@@ -32,25 +32,31 @@ local function aggregate(runs, section)
   return mean, std, lo, hi
 end
 
--- Per epoch, over the seeds that reached it: the mean, std, min and max of
--- each per-epoch series (what a report draws as a line and its band).
+-- Per epoch, over the lists that reach it (numbers only): the mean, std (0 for
+-- one), min, max and n (what a report draws as a line and its band). Shared
+-- with bench.run's page.
+local function per_epoch(lists)
+  local c = {mean = {}, std = {}, min = {}, max = {}, n = {}}
+  local epoch = 1
+  while true do
+    local values = {}
+    for _, list in ipairs(lists) do if type(list[epoch]) == "number" then values[#values + 1] = list[epoch] end end
+    if #values == 0 then return c end
+    local s = P.stats.summary(values)
+    c.mean[epoch], c.std[epoch], c.min[epoch], c.max[epoch], c.n[epoch] = s.mean, s.n > 1 and s.std or 0, s.min, s.max, s.n
+    epoch = epoch + 1
+  end
+end
+P.per_epoch = per_epoch
+
+-- Each per-epoch series of the runs' histories, over the seeds.
 local function curves(runs)
   local out = {}
   for _, key in ipairs{"loss", "train_acc", "val_acc", "train_loss", "val_loss"} do
-    local c = {mean = {}, std = {}, min = {}, max = {}, n = {}}
-    local epoch = 1
-    while true do
-      local values = {}
-      for _, r in ipairs(runs) do
-        local list = r.history and r.history[key]
-        if type(list) == "table" and type(list[epoch]) == "number" then values[#values + 1] = list[epoch] end
-      end
-      if #values == 0 then break end
-      local s = P.stats.summary(values)
-      c.mean[epoch], c.std[epoch], c.min[epoch], c.max[epoch], c.n[epoch] = s.mean, s.n > 1 and s.std or 0, s.min, s.max, s.n
-      epoch = epoch + 1
-    end
-    if epoch > 1 then out[key] = c end
+    local lists = {}
+    for i, r in ipairs(runs) do lists[i] = type(r.history and r.history[key]) == "table" and r.history[key] or {} end
+    local c = per_epoch(lists)
+    if #c.mean > 0 then out[key] = c end
   end
   return out
 end

@@ -27,6 +27,12 @@ public protocol LuaHost: AnyObject {
     /// Starts a worker process that runs `script` as a search worker (it
     /// claims queued trials from the run folder); returns its pid.
     func startSearchWorker(script: String) throws -> Int32
+
+    /// The command that evaluates part of a landscape job in another process:
+    /// an executable's path and its first arguments, to which the job's folder
+    /// and `--part K/N` are added (`optlab --landscape-worker DIR --part K/N`);
+    /// nil when this program has none (then `monitor.landscape{workers =}` is refused).
+    func landscapeWorkerCommand() -> [String]?
 }
 
 extension LuaHost {
@@ -36,6 +42,8 @@ extension LuaHost {
     public func drawLiveTable(_ lines: [String], replacing previous: Int) {
         print(lines.joined(separator: "\n"))
     }
+
+    public func landscapeWorkerCommand() -> [String]? { nil }
 
     public func startSearchWorker(script: String) throws -> Int32 {
         throw RuntimeError(.argument, "hp.search", "this program cannot start worker processes (its LuaHost does not implement startSearchWorker); run the search in process")

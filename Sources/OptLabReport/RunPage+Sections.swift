@@ -9,7 +9,28 @@ extension RunPage {
     var sections: [() -> [String]] {
         [lossSection, accuracySections, evaluationLossSection, learningRateSection, ratioSection, sharpnessSections, noiseScaleSections, probeSections, activationSections,
          layerGradientSection,
-         { weightImage().map { [$0] } ?? [] }]
+         { weightImage().map { [$0] } ?? [] }, measurementSections]
+    }
+
+    /// The range test and the landscapes measured into the run's folder
+    /// (`train.lr_find{log =}`, `monitor.landscape{log =}`): each its summary
+    /// and its picture. The picture goes in as an image (a data: URL), never as
+    /// markup, since it is read from a file.
+    func measurementSections() -> [String] {
+        let kinds = [
+            ("lr_find.json", "Learning-rate range test",
+             "the smoothed loss while the rate grows exponentially, step by step (Smith 2017); start a search around the suggestions"),
+            ("landscape-line.json", "Loss between two points",
+             "the loss along the straight line between two parameter sets, and its barrier above the chord"),
+            ("landscape-plane.json", "Loss landscape",
+             "the loss on a plane around the weights along two filter-normalised directions (Li et al. 2018), or a trajectory's principal ones"),
+        ]
+        return kinds.compactMap { file, title, note in
+            let r = Report.jsonObject(dir + "/" + file)
+            guard let svg = r["svg"] as? String, svg.hasPrefix("<svg") else { return nil }
+            let summary = (r["summary"] as? String).map { "<pre>" + SVGPlot.escape($0) + "</pre>" } ?? ""
+            return Report.section(title, note, summary + "<img alt=\"\(SVGPlot.escape(title))\" src=\"data:image/svg+xml;base64,\(Data(svg.utf8).base64EncodedString())\">")
+        }
     }
 
     /// The logged steps' x: the epochs done at each, as the run wrote it

@@ -91,4 +91,52 @@ import OptLabRuntime
             #expect(!e.message.contains("train.last"), "\(e.message)")
         }
     }
+
+    // MARK: landscape workers
+
+    final class WorkerHost: LuaHost {
+        let command: [String]?
+        init(_ command: [String]?) { self.command = command }
+        func landscapeWorkerCommand() -> [String]? { command }
+    }
+
+    static let landscape = """
+        tensor.seed(5)
+        local x = tensor.randn({40, 3})
+        local y = tensor.from((function() local t = {} for i = 1, 40 do t[i] = i % 2 + 1 end return t end)(), "i32")
+        local spec = {model = nn.Sequential{nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)}, loss = nn.SoftmaxCrossEntropy(),
+                      data = data.dataset(x, y), grid = 4, seed = 1}
+        local here = monitor.landscape(spec)
+        spec.workers = 2
+        local there = monitor.landscape(spec)
+        local same = true
+        for i = 1, 4 do for j = 1, 4 do same = same and here.values[i][j] == there.values[i][j] end end
+        return tostring(same), table.concat(there.rows_here, ","), tostring(there)
+        """
+
+    @Test func rowsAWorkerDidNotDeliverAreEvaluatedHereAndCounted() throws {
+        let vm = try LuaVM()
+        // every worker fails at once
+        vm.host = WorkerHost(["/bin/false"])
+        let r = try vm.run(code: LuaHostTests.landscape)
+        #expect(r[0].string == "true", "the grid equals the one made in process")
+        #expect(r[1].string == "1,2,3,4")
+        #expect(r[2].string?.contains("4 of 4 rows were evaluated here") == true, "\(r[2])")
+        // a worker that leaves a row half written: the row is not taken as it is
+        vm.host = WorkerHost(["/bin/sh", "-c", "[ \"$3\" = 0/2 ] && printf '1\\n2\\n' > \"$1/row-0.txt\"; exit 0", "sh"])
+        let h = try vm.run(code: LuaHostTests.landscape)
+        #expect(h[0].string == "true")
+        #expect(h[1].string == "1,2,3,4")
+    }
+
+    @Test func landscapeWorkersWithoutAWayToStartThemAreAClearError() throws {
+        let vm = try LuaVM()
+        do {
+            try vm.run(code: LuaHostTests.landscape, name: "=host.lua")
+            Issue.record("expected an error")
+        } catch let e as LuaError {
+            #expect(e.message.contains("monitor.landscape"), "\(e.message)")
+            #expect(e.message.contains("cannot start worker processes"), "\(e.message)")
+        }
+    }
 }

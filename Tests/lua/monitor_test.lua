@@ -271,6 +271,46 @@ test("monitor.landscape: the line between two models, a checkpoint, and the plan
   H.raises(function() monitor.landscape{model = model, loss = nn.MSE(), data = ds, between = {a, tensor.zeros{2}}} end, "between[2] must be a model")
 end)
 
+test("monitor.landscape{workers = 2}: the same grid, bit for bit, from two worker processes; what cannot go to them is refused", function()
+  tensor.seed(3)
+  local x = tensor.randn({1500, 6})                    -- two batches of the thousand a pass takes
+  local y = tensor.from((function() local t = {} for i = 1, 1500 do t[i] = i % 3 + 1 end return t end)(), "i32")
+  local ds = data.dataset(x, y)
+  local model = nn.Sequential{nn.Linear(6, 8), nn.BatchNorm(8), nn.Tanh(), nn.Linear(8, 3)}
+  model(x)                                             -- BatchNorm's running statistics move off their start
+  local spec = {model = model, loss = nn.SoftmaxCrossEntropy{label_smoothing = 0.1}, data = ds, grid = 5, span = 2, seed = 4}
+  local before = model:parameters()[1]:clone()
+  local here = monitor.landscape(spec)
+  spec.workers = 2
+  local dir = os.tmpname(); os.remove(dir)
+  spec.dir = dir
+  local there = monitor.landscape(spec)
+  for i = 1, 5 do for j = 1, 5 do H.eq(there.values[i][j], here.values[i][j], "row " .. i .. ", column " .. j) end end
+  H.eq(#there.rows_here, 0, "every row came from a worker")
+  H.eq(here.values[1][1] ~= here.values[3][3], true, "the surface is not flat")
+  -- the folder given is kept: a row a file, one number a line
+  local f = io.open(dir .. "/row-4.txt"); local text = f:read("a"); f:close()
+  local k = 0
+  for line in text:gmatch("[^\n]+") do k = k + 1; H.eq(tonumber(line), here.values[5][k], "row 5 as written") end
+  H.eq(k, 5)
+  os.execute("rm -rf '" .. dir .. "'")
+  H.eq((model:parameters()[1] - before):abs():max():item(), 0, "the model's parameters are where they were")
+  -- a Lua function, a line, a model with a Lua module: not for workers
+  local theta = tensor.from({1, 2}, "f64")
+  H.raises(function() monitor.landscape{params = {theta}, loss = function() return (theta * theta):sum() end, grid = 3, workers = 2} end,
+    "workers need model =, data = and a built-in loss =")
+  H.raises(function() monitor.landscape{model = model, loss = nn.SoftmaxCrossEntropy(), data = ds, between = {model, model}, workers = 2} end,
+    "workers evaluate 2-D grids")
+  local Twice = nn.Module:extend("Twice")
+  function Twice:forward(z) return z * 2 end
+  local custom = nn.Sequential{nn.Linear(6, 3), Twice()}
+  H.raises(function() monitor.landscape{model = custom, loss = nn.SoftmaxCrossEntropy(), data = ds, grid = 3, workers = 2} end,
+    "modules defined in Lua")
+  H.raises(function() monitor.landscape{model = model, loss = nn.SoftmaxCrossEntropy(), data = ds, grid = 3, workers = 2, backend = "ssh"} end,
+    'backend must be "local" or "slurm", got "ssh"')
+  H.raises(function() monitor.landscape{model = model, loss = nn.SoftmaxCrossEntropy(), data = ds, grid = 3, workers = 0} end, "workers must be 1…1024, got 0")
+end)
+
 test("the range test and the landscapes carry their pictures for a notebook", function()
   local ds = data.spiral{classes = 3, per_class = 20}
   local model = nn.Sequential{nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 3)}

@@ -260,5 +260,41 @@ PY
 "$OPTLAB" report "$WORK/seeds/lr0.3" >/dev/null && grep -qF "<h2>Over the seeds</h2>" "$WORK/seeds/lr0.3/report.html" && ok ||
   bad "optlab report of one train.repeated folder compares its seeds"
 
+# the range test and the landscapes logged into a run's folder: a section each on its page, pictures as images; a
+# second run with overwrite keeps them (they are made around training by the same script); the next one of a kind replaces it
+cat > "$WORK/measure.lua" <<LUA
+local ds = data.spiral{classes = 3, per_class = 30}
+local model = nn.Sequential{nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 3)}
+local start = model:clone()
+local opt = optim.SGD(model, {lr = 0.1})
+local dir = "$WORK/measured"
+local r = train.lr_find{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = opt, train = ds, steps = 30, batch = 30, log = dir}
+for pass = 1, 2 do
+  train.fit{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = opt, train = ds, epochs = 2, batch = 30, log = dir, overwrite = true, quiet = true}
+end
+monitor.landscape{model = model, loss = nn.SoftmaxCrossEntropy(), data = ds, between = {start, model}, points = 5, log = dir}
+monitor.landscape{model = model, loss = nn.SoftmaxCrossEntropy(), data = ds, grid = 3, log = dir}
+local p = monitor.landscape{model = model, loss = nn.SoftmaxCrossEntropy(), data = ds, grid = 4, log = dir}
+print(string.format("%.17g %.17g", r.suggestions.steepest, p.values[1][1]))
+LUA
+want=$("$OPTLAB" "$WORK/measure.lua") || bad "the measurements logged into a run folder"
+"$OPTLAB" report "$WORK/measured" >/dev/null || bad "optlab report of a run with measurements"
+python3 - "$WORK/measured" "$want" <<'PY' && ok || bad "the measurements on the run page"
+import base64, json, re, sys
+d, (steepest, corner) = sys.argv[1], map(float, sys.argv[2].split())
+html = open(d + "/report.html").read()
+for title in ("Learning-rate range test", "Loss between two points", "Loss landscape"):
+    assert f"<h2>{title}</h2>" in html, title
+images = re.findall(r'<img alt="([^"]+)" src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', html)
+assert [a for a, _ in images] == ["Learning-rate range test", "Loss between two points", "Loss landscape"], [a for a, _ in images]
+assert all(base64.b64decode(b).startswith(b"<svg") for _, b in images)
+lr = json.load(open(d + "/lr_find.json"))
+assert lr["suggestions"]["steepest"] == steepest and len(lr["lrs"]) == len(lr["smoothed"]) > 5, "the range test as returned"
+plane = json.load(open(d + "/landscape-plane.json"))
+assert len(plane["values"]) == 4 and plane["values"][0][0] == corner, "the latest plane replaced the first"
+assert "steepest" in html and "4×4 grid" in html, "the summaries"
+print("report: the range test and two landscapes on the run page")
+PY
+
 echo "report: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

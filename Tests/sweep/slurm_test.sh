@@ -149,5 +149,21 @@ assert len(results) == 12 and len(claims) == 12, (len(results), len(claims))
 print("slurm: bench-optimizer shared by a 2-task array and a process: 12 runs, each made once")
 PY
 
+# monitor.landscape{workers = 3, backend = "slurm"}: a 3-task array evaluates the grid's rows; the same grid as in process
+cat > landscape.lua <<'LUA'
+tensor.seed(2)
+local x = tensor.randn({200, 5})
+local y = tensor.from((function() local t = {} for i = 1, 200 do t[i] = i % 3 + 1 end return t end)(), "i32")
+local spec = {model = nn.Sequential{nn.Linear(5, 6), nn.ReLU(), nn.Linear(6, 3)}, loss = nn.SoftmaxCrossEntropy(),
+              data = data.dataset(x, y), grid = 7, seed = 1}
+local here = monitor.landscape(spec)
+spec.workers, spec.backend, spec.dir, spec.sbatch = 3, "slurm", "land", {"--time=5"}
+local there = monitor.landscape(spec)
+for i = 1, 7 do for j = 1, 7 do assert(here.values[i][j] == there.values[i][j], "row " .. i .. " column " .. j) end end
+print("rows here: " .. #there.rows_here)
+LUA
+"$OPTLAB" landscape.lua > landscape.out 2>&1 && grep -qx "rows here: 0" landscape.out && [ "$(ls land/slurm-*_*.out | wc -l)" = 3 ] \
+  && ok || { bad "the landscape on a Slurm array"; cat landscape.out; ls land; }
+
 echo "slurm: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,3 +1,4 @@
+import Foundation
 import CLua
 import OptLabCharts
 import OptLabRuntime
@@ -50,15 +51,24 @@ enum MonitorLibrary {
         return c.svg
     }
 
-    /// A model's mean loss over a data set, a thousand examples a pass.
-    static func meanLoss(_ m: Module, _ loss: Trainer.LossFunction, _ d: Dataset) throws -> Double {
-        var total = 0.0, seen = 0
-        for b in try d.batches(size: 1000) {
-            let n = b.inputs.shape[0]
-            total += try loss(try m(b.inputs), b.labels).item() * Double(n)
-            seen += n
+    /// `workers = N` (with `backend = "local" | "slurm"`, `sbatch = {args}`): how many processes evaluate a grid
+    /// elsewhere, or nil to evaluate it here (no workers, or one local worker).
+    static func workers(_ a: LuaArgs, _ o: LuaOptions) throws -> (workers: Int, backend: LandscapeWorkers.Backend)? {
+        let workers = try o.integer("workers", default: 1)
+        guard (1...1024).contains(workers) else { throw a.argumentError(1, "workers must be 1…1024, got \(workers)") }
+        let sbatch: [String]
+        switch o.value("sbatch") {
+        case nil, .nil?: sbatch = []
+        case .array(let items)?: sbatch = try items.map { guard let s = $0.string else { throw a.argumentError(1, "sbatch must be a list of strings (sbatch's options)") }; return s }
+        case let v?: throw a.argumentError(1, "sbatch must be a list of strings (sbatch's options), got \(v.typeName)")
         }
-        return total / Double(Swift.max(seen, 1))
+        switch try o.string("backend", default: "local") {
+        case "local":
+            if !sbatch.isEmpty { throw a.argumentError(1, "sbatch is for backend = \"slurm\"") }
+            return workers > 1 ? (workers, .local) : nil
+        case "slurm": return (workers, .slurm(sbatch: sbatch))
+        case let other: throw a.argumentError(1, "backend must be \"local\" or \"slurm\", got \"\(other)\"")
+        }
     }
 
     static let summary = "histograms, layer statistics, update ratios, plots, diagnosis, weight images"
@@ -150,7 +160,8 @@ enum MonitorLibrary {
                              ("steps", .integer(e.steps)), ("report", .string(e.description))])]
         },
         .primitive("landscape", as: "monitor.landscape") { a in
-            let o = try a.options(1, allowed: ["model", "loss", "data", "params", "between", "trajectory", "points", "grid", "span", "seed", "file"])
+            let o = try a.options(1, allowed: ["model", "loss", "data", "params", "between", "trajectory", "points", "grid", "span", "seed", "file",
+                                               "workers", "backend", "sbatch", "dir", "log"])
             let op = "monitor.landscape"
             // what is measured: the model's mean loss over data, or a Lua function of params
             let parameters: [Tensor], evaluate: () throws -> Double, model: Module?
@@ -158,7 +169,9 @@ enum MonitorLibrary {
                 guard case .object(let d as DatasetBox, kind: Kind.dataset)? = o.value("data") else { throw a.argumentError(1, "option 'data' (a data set) is required with a model") }
                 let lossFunction = try TrainLibrary.loss(a, o).0
                 (parameters, model) = (m.parameters(), m)
-                evaluate = { try meanLoss(m, lossFunction, d.data) }
+                // a thousand examples a pass (the batches a landscape job sends its workers)
+                let batches = try d.data.batches(size: 1000)
+                evaluate = { try LandscapeJob.meanLoss(m, lossFunction, batches) }
             } else if case .function(let ref)? = o.value("loss") {
                 guard case .array(let items)? = o.value("params") else { throw a.argumentError(1, "give model = and data =, or params = {tensors} with loss = function() ... end") }
                 parameters = try items.map { guard let t = $0.tensor else { throw a.argumentError(1, "params must hold tensors") }; return t }
@@ -181,6 +194,7 @@ enum MonitorLibrary {
             model?.evaluate()
             defer { if let mode { model?.train(mode) } }
             if let between = o.value("between"), !between.isNil {
+                if try workers(a, o) != nil { throw a.argumentError(1, "workers evaluate 2-D grids (grid =); a line's points are evaluated here") }
                 guard case .array(let ends) = between, ends.count == 2 else { throw a.argumentError(1, "between must be {a, b}") }
                 let line = try Landscape.line(parameters: parameters, from: try set(ends[0], 1), to: try set(ends[1], 2),
                                               points: try o.integer("points", default: 25), loss: evaluate)
@@ -189,8 +203,14 @@ enum MonitorLibrary {
                 plot.xLabel = "α (0: a, 1: b)"
                 let picture = try svg(plot, title: "loss between a and b")
                 if let file = o.value("file")?.string { try AtomicFile.write(Array(picture.utf8), to: file, op: op) }
-                let report = String(format: "loss from a (α = 0) to b (α = 1), %d points: %.4g → %.4g, barrier %.4g\n", line.values.count,
-                                    line.values.first ?? .nan, line.values.last ?? .nan, line.barrier) + plot.description
+                let summary = String(format: "loss from a (α = 0) to b (α = 1), %d points: %.4g → %.4g, barrier %.4g", line.values.count,
+                                     line.values.first ?? .nan, line.values.last ?? .nan, line.barrier)
+                let report = summary + "\n" + plot.description
+                if let dir = o.value("log")?.string {
+                    try RunFolder.writeMeasurement("landscape-line.json", into: dir, record: [
+                        "summary": summary, "svg": picture, "alphas": RunFolder.jsonNumbers(line.alphas), "values": RunFolder.jsonNumbers(line.values),
+                        "barrier": line.barrier.isFinite ? line.barrier : NSNull()], op: op)
+                }
                 return [.record([("alphas", .array(line.alphas.map { .number($0) })), ("values", .array(line.values.map { .number($0) })),
                                  ("barrier", .number(line.barrier)), ("report", .string(report)), ("svg", .string(picture))])]
             }
@@ -212,8 +232,29 @@ enum MonitorLibrary {
                 d2 = try Landscape.randomDirection(like: centre, generator: generator)
                 span = try o.number("span", default: 1)
             }
-            let plane = try Landscape.plane(parameters: parameters, centre: centre, directions: d1, d2, grid: try o.integer("grid", default: 21),
-                                            span: span, loss: evaluate)
+            let grid = try o.integer("grid", default: 21)
+            let plane: Landscape.Plane, rowsHere: [Int]?, started = ContinuousClock.now
+            if let spread = try workers(a, o) {
+                // the same grid in other processes: the model, the loss and the batches go to them in a job folder
+                guard case .object(let m as Module, kind: Kind.module)? = o.value("model"), case .object(let d as DatasetBox, kind: Kind.dataset)? = o.value("data"),
+                      case .object(let l as LossBox, kind: Kind.loss)? = o.value("loss") else {
+                    throw a.argumentError(1, "workers need model =, data = and a built-in loss = (a Lua function cannot be sent to another process)")
+                }
+                if let why = LandscapeJob.unsendable(model: m, loss: l.loss) { throw a.argumentError(1, "workers cannot evaluate this grid: \(why); leave workers out to evaluate it here") }
+                guard let command = a.state.host?.landscapeWorkerCommand() else {
+                    throw a.argumentError(1, "this program cannot start worker processes (its LuaHost gives no landscapeWorkerCommand); leave workers out")
+                }
+                let job = LandscapeJob(model: m, loss: l.loss, batches: try d.data.batches(size: 1000), centre: centre, d1: d1, d2: d2,
+                                       axis: try Landscape.axis(grid: grid, span: span))
+                let outcome = try LandscapeWorkers.plane(job, workers: spread.workers, backend: spread.backend, dir: o.value("dir")?.string, command: command)
+                plane = Landscape.Plane(alphas: job.axis, betas: job.axis, values: outcome.values)
+                rowsHere = outcome.rowsHere
+            } else {
+                plane = try Landscape.plane(parameters: parameters, centre: centre, directions: d1, d2, grid: grid, span: span, loss: evaluate)
+                rowsHere = nil
+            }
+            let elapsed = ContinuousClock.now - started
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
             let picture = planeSVG(plane, path: trajectory?.path ?? [])
             if let file = o.value("file")?.string { try AtomicFile.write(Array(picture.utf8), to: file, op: op) }
             let flat = plane.values.flatMap { $0 }
@@ -222,9 +263,17 @@ enum MonitorLibrary {
             let report = String(format: "loss on a %d×%d grid around the point (%@, span %g): centre %.4g, least %.4g, largest %.4g",
                                 plane.alphas.count, plane.betas.count, along, plane.alphas.last ?? 0, plane.values[plane.alphas.count / 2][plane.betas.count / 2],
                                 flat.min() ?? .nan, flat.max() ?? .nan)
+                + (rowsHere.map { $0.isEmpty ? "" : "\n\($0.count) of \(plane.alphas.count) rows were evaluated here: their worker ended without them" } ?? "")
             var fields: [(String, LuaValue)] = [("alphas", .array(plane.alphas.map { .number($0) })), ("betas", .array(plane.betas.map { .number($0) })),
                                                 ("values", .array(plane.values.map { .array($0.map { .number($0) }) })), ("report", .string(report)),
-                                                ("svg", .string(picture))]
+                                                ("svg", .string(picture)), ("seconds", .number(seconds))]
+            if let dir = o.value("log")?.string {
+                var record: [String: Any] = ["summary": report, "svg": picture, "alphas": RunFolder.jsonNumbers(plane.alphas),
+                                             "values": plane.values.map(RunFolder.jsonNumbers), "seconds": seconds]
+                if let t = trajectory { record["explained"] = [t.explained.first, t.explained.second] }
+                try RunFolder.writeMeasurement("landscape-plane.json", into: dir, record: record, op: op)
+            }
+            if let rowsHere { fields.append(("rows_here", .array(rowsHere.map { .integer($0 + 1) }))) }
             if let t = trajectory {
                 fields += [("path", .array(t.path.map { .array([.number($0.alpha), .number($0.beta)]) })),
                            ("explained", .array([.number(t.explained.first), .number(t.explained.second)])),

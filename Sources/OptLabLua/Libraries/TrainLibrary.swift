@@ -70,7 +70,7 @@ enum TrainLibrary {
         """, options: distillOptions) { a in try fit(a, distilling: true) },
         .primitive("lr_find", as: "train.lr_find") { a in
             let o = try a.options(1, allowed: ["model", "loss", "optimizer", "train", "start", "stop", "steps", "batch", "smooth",
-                                               "diverge", "clip", "seed", "seeds", "file"])
+                                               "diverge", "clip", "seed", "seeds", "file", "log"])
             guard let model = try object(a, o, "model", Kind.module, Module.self) else { throw a.argumentError(1, "option 'model' is required") }
             guard let optimizer = try object(a, o, "optimizer", Kind.optimizer, Optimizer.self) else { throw a.argumentError(1, "option 'optimizer' is required") }
             guard let data = try object(a, o, "train", Kind.dataset, DatasetBox.self)?.data else { throw a.argumentError(1, "option 'train' is required") }
@@ -96,7 +96,20 @@ enum TrainLibrary {
             plot.xLabel = "learning rate"
             let svg = try MonitorLibrary.svg(plot, title: "learning-rate range test (smoothed loss)")
             if let file = o.value("file")?.string { try AtomicFile.write(Array(svg.utf8), to: file, op: "train.lr_find") }
-            return [rangeTestResult(sweeps, svg: svg)]
+            let (result, summary) = rangeTestResult(sweeps, svg: svg)
+            if let dir = o.value("log")?.string {
+                // for the run's page: the first seed's curve and every seed's suggestions
+                let first = sweeps[0]
+                func picks(_ s: RangeTest.Suggestions) -> [String: Any] {
+                    ["steepest": s.steepest ?? NSNull(), "min10": s.minimumOverTen ?? NSNull(), "valley": s.valley ?? NSNull()]
+                }
+                try RunFolder.writeMeasurement("lr_find.json", into: dir, record: [
+                    "summary": summary, "svg": svg, "lrs": RunFolder.jsonNumbers(first.rates), "losses": RunFolder.jsonNumbers(first.losses),
+                    "smoothed": RunFolder.jsonNumbers(first.smoothed), "suggestions": picks(first.suggestions),
+                    "seeds": sweeps.map { ["seed": Int(Int64(bitPattern: $0.seed)), "suggestions": picks($0.suggestions)] as [String: Any] },
+                ], op: "train.lr_find")
+            }
+            return [result]
         },
         LuaFunction("accuracy", "train.accuracy(model, dataset [, {flip = false}])", """
             The fraction of dataset the model classifies right (evaluation mode).
@@ -111,7 +124,7 @@ enum TrainLibrary {
 
     /// train.lr_find's result: the first seed's curve and suggestions, every
     /// seed's suggestions, their spread, and a report with the curve drawn.
-    static func rangeTestResult(_ sweeps: [RangeTest.Sweep], svg: String) -> LuaValue {
+    static func rangeTestResult(_ sweeps: [RangeTest.Sweep], svg: String) -> (LuaValue, summary: String) {
         func suggestions(_ s: RangeTest.Suggestions) -> LuaValue {
             .record([("steepest", s.steepest.map { .number($0) } ?? .nil), ("min10", s.minimumOverTen.map { .number($0) } ?? .nil),
                      ("valley", s.valley.map { .number($0) } ?? .nil)])
@@ -131,6 +144,7 @@ enum TrainLibrary {
             }
             lines.append(line)
         }
+        let summary = lines.joined(separator: "\n")
         if let plot = try? { () throws -> TerminalPlot in
             var p = try TerminalPlot(series: [("smoothed loss", first.smoothed)], width: 60, height: 12)
             p.xValues = first.rates
@@ -146,7 +160,7 @@ enum TrainLibrary {
             ("report", .string(lines.joined(separator: "\n"))), ("svg", .string(svg)),
         ]
         if !spread.isEmpty { fields.append(("spread", .record(spread))) }
-        return .record(fields)
+        return (.record(fields), summary)
     }
 
     /// The loss function, its name, and the targets it takes (nil for a Lua function).

@@ -231,7 +231,12 @@ docs["monitor.landscape"] = "monitor.landscape{model=, loss=, data=, between={a,
   "directions (the top singular vectors of the checkpoints' offsets from the last), the span fitted to the path,\n" ..
   "r.path (each checkpoint's α, β), r.explained (each direction's share) and r.directions. The\nmodel form averages the " ..
   "loss over data in evaluation mode; the parameters are put back afterwards.\n" ..
-  "file = \"x.svg\" writes the plot (the path drawn over the plane). r.alphas, r.values (r.betas and a grid of values for 2-D).\n" ..
+  "file = \"x.svg\" writes the plot (the path drawn over the plane). r.alphas, r.values (r.betas and a grid of values for 2-D),\n" ..
+  "r.seconds (the grid's time).\n" ..
+  "workers = N evaluates a 2-D grid in N other processes, each every N-th row (the model, a built-in loss and\nthe batches " ..
+  "go to them in a job folder; the same values bit for bit): local processes of one BLAS\nthread each, or with " ..
+  "backend = \"slurm\" the N tasks of a job array (sbatch = {options}; the folder,\ndir = or one in the current directory, " ..
+  "must be on a file system the nodes share). Rows a worker\ndid not deliver are evaluated here and listed in r.rows_here.\n" ..
   "  local r = monitor.landscape{model = model, loss = nn.SoftmaxCrossEntropy(), data = tr:take(200), grid = 5}; print(r)"
 local mnoise = P.monitor.noise_scale
 function monitor.noise_scale(model, loss, ds, opts) return setmetatable(mnoise(model, loss, ds, opts), {__tostring = function(r) return r.report end}) end

@@ -20,6 +20,8 @@ public enum Landscape {
         public let alphas: [Double], betas: [Double]
         /// values[i][j] at alphas[i], betas[j].
         public let values: [[Double]]
+
+        public init(alphas: [Double], betas: [Double], values: [[Double]]) { (self.alphas, self.betas, self.values) = (alphas, betas, values) }
     }
 
     /// n evenly spaced points from lo to hi, both ends included.
@@ -74,25 +76,35 @@ public enum Landscape {
     /// The loss at centre + α·d1 + β·d2 on a grid×grid of α, β in [−span, span].
     public static func plane(parameters: [Tensor], centre: [Tensor], directions d1: [Tensor], _ d2: [Tensor], grid n: Int, span: Double,
                              loss: () throws -> Double) throws -> Plane {
+        let axis = try self.axis(grid: n, span: span)
+        try check([centre, d1, d2], like: parameters, op: "monitor.landscape")
+        let centre = try centre.map { try $0.detach().clone() }
+        let values = try restoring(parameters) {
+            try axis.map { alpha in try row(parameters: parameters, centre: centre, directions: d1, d2, alpha: alpha, betas: axis, loss: loss) }
+        }
+        return Plane(alphas: axis, betas: axis, values: values)
+    }
+
+    /// The axis of a grid×grid plane of half-width span (what `plane` evaluates on).
+    public static func axis(grid n: Int, span: Double) throws -> [Double] {
         let op = "monitor.landscape"
         guard n >= 2, n <= 201 else { throw RuntimeError(.argument, op, "grid must be 2…201 points a side, got \(n)") }
         guard span > 0, span.isFinite else { throw RuntimeError(.argument, op, "span must be positive, got \(span)") }
-        try check([centre, d1, d2], like: parameters, op: op)
-        let centre = try centre.map { try $0.detach().clone() }
-        let axis = points(-span, span, n)
-        let values = try restoring(parameters) {
-            try axis.map { alpha in
-                try axis.map { beta in
-                    try Tensor.withNoGrad {
-                        for (k, p) in parameters.enumerated() {
-                            try p.copy(from: centre[k].to(p.dtype).add(d1[k].to(p.dtype).mul(alpha)).add(d2[k].to(p.dtype).mul(beta)))
-                        }
-                    }
-                    return try evaluate(loss, op: op)
+        return points(-span, span, n)
+    }
+
+    /// One row of a plane: the loss at centre + alpha·d1 + β·d2 for each β. The
+    /// parameters are left at the last point (`plane` puts them back).
+    static func row(parameters: [Tensor], centre: [Tensor], directions d1: [Tensor], _ d2: [Tensor], alpha: Double, betas: [Double],
+                    loss: () throws -> Double) throws -> [Double] {
+        try betas.map { beta in
+            try Tensor.withNoGrad {
+                for (k, p) in parameters.enumerated() {
+                    try p.copy(from: centre[k].to(p.dtype).add(d1[k].to(p.dtype).mul(alpha)).add(d2[k].to(p.dtype).mul(beta)))
                 }
             }
+            return try evaluate(loss, op: "monitor.landscape")
         }
-        return Plane(alphas: axis, betas: axis, values: values)
     }
 
     /// Li et al.'s filter normalisation of a direction: each filter (a slice

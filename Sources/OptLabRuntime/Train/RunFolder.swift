@@ -26,10 +26,10 @@ public struct RunFolder {
     /// with the run's other files.
     public static func checkLogFolder(_ path: String, overwrite: Bool, resume: Bool = false) throws {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return }
-        if !overwrite || resume, let link = names.sorted().first(where: { (isRunFile($0) || isSearchRecord($0)) && isLink(path + "/" + $0) }) {
+        if !overwrite || resume, let link = names.sorted().first(where: { (isRunFile($0) || isSearchRecord($0) || isMeasurement($0)) && isLink(path + "/" + $0) }) {
             throw linkError("train.fit", path + "/" + link)
         }
-        let foreign = names.filter { !isRunFile($0) && !isSearchRecord($0) }.sorted()
+        let foreign = names.filter { !isRunFile($0) && !isSearchRecord($0) && !isMeasurement($0) }.sorted()
         guard foreign.isEmpty || overwrite else {
             let shown = foreign.prefix(5).joined(separator: ", ") + (foreign.count > 5 ? ", … (\(foreign.count) in all)" : "")
             throw RuntimeError(.io, "train.fit", "log folder \(path) holds files that are not an optlab run's (\(shown)); "

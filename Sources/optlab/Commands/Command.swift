@@ -9,6 +9,7 @@ import Glibc
 /// optlab sweep script [--workers N]     SweepCommand (the master)
 /// optlab sweep --summary DIR            SweepSummaryCommand
 /// optlab --sweep-worker script [--trial T]   SweepWorkerCommand
+/// optlab --landscape-worker DIR --part K/N    LandscapeWorkerCommand
 /// optlab kernel install [...]           KernelInstallCommand
 /// optlab definitions [DIR]              DefinitionsCommand
 /// optlab bench-optimizer rule.lua [...]  BenchCommand
@@ -32,6 +33,7 @@ enum Command {
         case "bench-optimizer": return BenchCommand.run(rest)
         case "--kernel": return KernelCommand.run(rest)
         case "--sweep-worker" where !rest.isEmpty: return SweepWorkerCommand.run(rest)
+        case "--landscape-worker": return LandscapeWorkerCommand.run(rest)
         default: return RunCommand.run(argv)
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import OptLabLua
 import OptLabRuntime
@@ -27,6 +28,10 @@ final class OptlabHost: LuaHost {
 
     func startSearchWorker(script: String) throws -> Int32 {
         try OptlabHost.spawnWorker(script: script)
+    }
+
+    func landscapeWorkerCommand() -> [String]? {
+        [(try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0], "--landscape-worker"]
     }
 
     /// A worker of a local sweep: this executable in worker mode, with one

@@ -79,6 +79,8 @@ run "scripts/bench/fashion_objective.lua tpe" "4 $num" "$OPTLAB" "$B/fashion_obj
 ran+=(scripts/bench/fashion_objective.lua)
 run scripts/bench/optimizer_study.lua "study done" "$OPTLAB" "$B/optimizer_study.lua" both 1 quick
 run scripts/bench/builtin_rules.lua "SGD scores $num over 4 problems" "$OPTLAB" "$B/builtin_rules.lua" 3 quick runs/builtin
+run scripts/bench/landscape.lua "5×5 landscape over [0-9]+ examples: in process $num s \(median of 1\), 2 workers $num s; speed-up $num \($num–$num\); grids equal" \
+  "$OPTLAB" "$B/landscape.lua" 1 5
 run scripts/bench/tpe_synthetic.lua "random 1 -$num" "$OPTLAB" "$B/tpe_synthetic.lua" 3 2
 # workloads.lua is a module: every workload it defines, built and run for one step
 run scripts/bench/workloads.lua "ran [0-9]+ workloads" "$OPTLAB" -e "

@@ -167,12 +167,13 @@ local pictured_mt = {__tostring = function(r) return r.report end,
   __mime = function(r) return {["text/plain"] = r.report, ["image/svg+xml"] = r.svg} end}
 local train, clrfind = M.train, P.train.lr_find
 function train.lr_find(opts) return setmetatable(clrfind(opts), pictured_mt) end
-docs["train.lr_find"] = "train.lr_find{model=, loss=, optimizer=, train=, start=1e-7, stop=10, steps=100, batch=64, smooth=0.98, diverge=4, seed=0, seeds=1, clip=, file=}\n\n" ..
+docs["train.lr_find"] = "train.lr_find{model=, loss=, optimizer=, train=, start=1e-7, stop=10, steps=100, batch=64, smooth=0.98, diverge=4, seed=0, seeds=1, clip=, file=, log=}\n\n" ..
   "The learning-rate range test (Smith 2017; fastai's lr_find): steps with the rate growing exponentially\nfrom start to stop, " ..
   "the loss smoothed by a bias-corrected moving average, stopped when it passes diverge× its\nbest. " ..
   "Returns r.lrs, r.losses, r.smoothed and r.suggestions: steepest (the fastest fall per decade),\nmin10 (a tenth of the " ..
   "minimum's rate) and valley (fastai's); with seeds = k each seed's (r.seeds)\nand their spread (r.spread). The model, its " ..
-  "buffers, the optimizer's state and rate and the\ngenerator are restored bit for bit afterwards. Prints the curve; file = \"lr.svg\" draws every\nseed's.\n" ..
+  "buffers, the optimizer's state and rate and the\ngenerator are restored bit for bit afterwards. Prints the curve; file = \"lr.svg\" draws every\nseed's; " ..
+  "log = \"runs/x\" keeps it in that run's folder (lr_find.json) for the run's page.\n" ..
   "  local r = train.lr_find{model = model, loss = nn.SoftmaxCrossEntropy(), optimizer = opt, train = tr}; print(r)"
 local checkdocs = {
   ["check.grad"] = "check.grad(f, params [, {h=1e-5 or \"sweep\", per_param=10, seed=0, burn_in={steps=, optimizer=}}])\n\nThe notes' gradient check: centred differences in f64 on the parameters (a model or tensors), a few\nsampled dimensions of every parameter, randomness replayed, kinks detected, the notes' verdicts.\n  local r = check.grad(function() return loss_fn(model(x), y) end, model); print(r); assert(r.ok)",
@@ -232,7 +233,7 @@ docs["monitor.landscape"] = "monitor.landscape{model=, loss=, data=, between={a,
   "r.path (each checkpoint's α, β), r.explained (each direction's share) and r.directions. The\nmodel form averages the " ..
   "loss over data in evaluation mode; the parameters are put back afterwards.\n" ..
   "file = \"x.svg\" writes the plot (the path drawn over the plane). r.alphas, r.values (r.betas and a grid of values for 2-D),\n" ..
-  "r.seconds (the grid's time).\n" ..
+  "r.seconds (the grid's time). log = \"runs/x\" keeps the result in that run's folder for its page\n(landscape-line.json, landscape-plane.json; the latest of each kind).\n" ..
   "workers = N evaluates a 2-D grid in N other processes, each every N-th row (the model, a built-in loss and\nthe batches " ..
   "go to them in a job folder; the same values bit for bit): local processes of one BLAS\nthread each, or with " ..
   "backend = \"slurm\" the N tasks of a job array (sbatch = {options}; the folder,\ndir = or one in the current directory, " ..

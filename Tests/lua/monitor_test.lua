@@ -271,6 +271,56 @@ test("monitor.landscape: the line between two models, a checkpoint, and the plan
   H.raises(function() monitor.landscape{model = model, loss = nn.MSE(), data = ds, between = {a, tensor.zeros{2}}} end, "between[2] must be a model")
 end)
 
+test("monitor.grad_norms: each example's gradient against the closed form, one pass against one a example, and the noise scale from them", function()
+  tensor.seed(8)
+  -- linear regression: ℓ_i = (w·x_i + b − y_i)², so ∇w = 2 r_i x_i, ∇b = 2 r_i and |∇| = 2|r_i|·√(|x_i|² + 1)
+  local x, y = tensor.randn({12, 3}, "f64"), tensor.randn({12, 1}, "f64")
+  local model = nn.Sequential{nn.Linear(3, 1)}:to("f64")
+  local ds = data.dataset(x, y, {targets = "values"})
+  local w, b = model:parameters()[1], model:parameters()[2]
+  w.grad = tensor.ones({1, 3}, "f64")                  -- a gradient the measurement must leave as it was
+  local r = monitor.grad_norms(model, nn.MSE(), ds)
+  H.eq(r.method, "linear")
+  local rs = x:matmul(w:t()) + b - y
+  local sum, sumsq = tensor.zeros({4}, "f64"), 0
+  for i = 1, 12 do
+    local ri, xi = rs[i][1], x[i]
+    local want = 2 * math.abs(ri) * math.sqrt((xi * xi):sum():item() + 1)
+    H.close(r.norms[i], want, 1e-12, "example " .. i)
+    sumsq = sumsq + want * want
+  end
+  -- the batch's gradient: the mean of the examples'
+  local gw = (rs * x):mean(1) * 2
+  local gb = rs:mean():item() * 2
+  local g2 = (gw * gw):sum():item() + gb * gb
+  H.close(r.batch_grad_norm, math.sqrt(g2), 1e-12)
+  local trace = 12 / 11 * (sumsq / 12 - g2)
+  H.close(r.trace_sigma, trace, 1e-10); H.close(r.grad_sq, g2 - trace / 12, 1e-10); H.close(r.b_simple, r.trace_sigma / r.grad_sq, 1e-12)
+  H.all_close(w.grad, {1, 1, 1}, 0, "the model's gradient as it was")
+  -- an MLP: one pass equals one pass an example; a BatchNorm model is measured an example at a time
+  local mlp = nn.Sequential{nn.Linear(3, 5), nn.Tanh(), nn.Dropout(0.5), nn.Linear(5, 3)}:to("f64")
+  local labels = tensor.from({1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3}, "i32")
+  local cls = data.dataset(x, labels)
+  local fast = monitor.grad_norms(mlp, nn.SoftmaxCrossEntropy(), cls)
+  local slow = monitor.grad_norms(mlp, nn.SoftmaxCrossEntropy(), cls, {method = "loop"})
+  H.eq(fast.method, "linear"); H.eq(slow.method, "loop")
+  H.all_close(fast.norms, slow.norms, 1e-10, "one pass = one an example")
+  H.eq(mlp.training, true, "the mode as it was")
+  local bn = nn.Sequential{nn.Linear(3, 5), nn.BatchNorm(5), nn.Tanh(), nn.Linear(5, 3)}:to("f64")
+  H.eq(monitor.grad_norms(bn, nn.SoftmaxCrossEntropy(), cls).method, "loop")
+  -- a loss that does not average its rows (an ignored label) is caught by the two-example check
+  local ignoring = monitor.grad_norms(mlp, nn.SoftmaxCrossEntropy{ignore_index = 3}, cls)
+  local ignoring_slow = monitor.grad_norms(mlp, nn.SoftmaxCrossEntropy{ignore_index = 3}, cls, {method = "loop"})
+  H.eq(ignoring.method, "loop"); H.all_close(ignoring.norms, ignoring_slow.norms, 0)
+  H.raises(function() monitor.grad_norms(bn, nn.SoftmaxCrossEntropy(), cls, {method = "linear"}) end, "needs a Sequential whose layers with parameters are all Linear")
+  H.raises(function() monitor.grad_norms(nn.Sequential{nn.Tanh()}, nn.SoftmaxCrossEntropy(), cls) end, "no parameters that require grad")
+  H.raises(function() monitor.grad_norms(mlp, nn.SoftmaxCrossEntropy(), cls:take(1)) end, "at least 2 examples")
+  local broken = mlp:clone(); broken:parameters()[1][2][3] = 0 / 0   -- (a data set refuses NaN inputs itself)
+  H.raises(function() monitor.grad_norms(broken, nn.SoftmaxCrossEntropy(), cls) end, "the parameter 1.weight holds 1 non-finite value")
+  H.raises(function() monitor.grad_norms(mlp, function(s, t) return s end, cls) end, "the loss must be one number")
+  H.eq(tostring(r):find("per-example gradient norms of 12 examples", 1, true) ~= nil, true)
+end)
+
 test("monitor.landscape{workers = 2}: the same grid, bit for bit, from two worker processes; what cannot go to them is refused", function()
   tensor.seed(3)
   local x = tensor.randn({1500, 6})                    -- two batches of the thousand a pass takes

@@ -159,6 +159,25 @@ enum MonitorLibrary {
                              ("grad_sq", .number(e.gradientSquared)), ("small", .integer(e.small)), ("big", .integer(e.big)),
                              ("steps", .integer(e.steps)), ("report", .string(e.description))])]
         },
+        .primitive("grad_norms", as: "monitor.grad_norms") { a in
+            let model = try a.module(1)
+            let (loss, _) = try CheckLibrary.lossFunction(a, 2)
+            let data = try a.dataset(3)
+            let o = try a.options(4, allowed: ["method"])
+            let method: PerExampleGradients.Method?
+            switch try o.string("method", default: "auto") {
+            case "auto": method = nil
+            case "linear": method = .linear
+            case "loop": method = .loop
+            case let m: throw a.argumentError(4, "option 'method' must be \"auto\", \"linear\" or \"loop\", got \"\(m)\"")
+            }
+            guard data.count >= 2 else { throw a.argumentError(3, "need a data set of at least 2 examples, got \(data.count)") }
+            let batch = try data.batch(0, of: data.fixedOrder, size: data.count)
+            let r = try PerExampleGradients.measure(model: model, loss: loss, inputs: batch.inputs, targets: batch.labels, method: method)
+            return [.record([("norms", .array(r.norms.map { .number($0) })), ("method", .string(r.method == .linear ? "linear" : "loop")),
+                             ("batch_grad_norm", .number(r.batchGradientSquared.squareRoot())), ("trace_sigma", .number(r.traceSigma)),
+                             ("grad_sq", .number(r.gradientSquared)), ("b_simple", .number(r.bSimple)), ("report", .string(r.description))])]
+        },
         .primitive("landscape", as: "monitor.landscape") { a in
             let o = try a.options(1, allowed: ["model", "loss", "data", "params", "between", "trajectory", "points", "grid", "span", "seed", "file",
                                                "workers", "backend", "sbatch", "dir", "log"])

@@ -477,6 +477,14 @@ def _():
     check(re.search(r"best: trial \d+, val_acc 0\.\d+", text(cell("r = hp.search{"))), "the search ends with its best trial")
     check(re.search(r"best trial \d+ \(lr [\d.e-]+, reg [\d.e-]+\): validation 0\.\d+, test 0\.\d+", text(cell("nn.Ensemble.top(1"))),
           "the best trial on the test set")
+    # the dynamics: the range test and the landscape as pictures, the curvature and the noise scale as reports
+    for fragment, axis in (("train.lr_find{", "learning rate"), ("monitor.landscape{", "α across")):
+        svg = data(cell(fragment), "image/svg+xml")
+        ET.fromstring(svg)
+        check(axis in svg, f"{fragment}: no '{axis}' in its picture")
+    check(re.search(r"suggestions|steepest lr = [\d.e-]+", data(cell("train.lr_find{"), "text/plain")), "the range test's suggestions")
+    check(re.search(r"λ1 +[\d.e+-]+ +residual", text(cell("check.hessian("))), "the top eigenvalue with its residual")
+    check(re.search(r"B_simple = tr\(Σ\)/\|G\|² ≈ -?[\d.e+-]+", text(cell("monitor.noise_scale("))), "the noise scale")
     html = open(page, encoding="utf-8").read()
     check(html.count("data:image/svg+xml") >= 4 and html.count("data:image/png;base64,") >= 1, "the page holds the SVG and PNG outputs")
     shot_bytes = open(shot, "rb").read()

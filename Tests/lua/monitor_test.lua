@@ -269,6 +269,13 @@ test("monitor.landscape: the line between two models, a checkpoint, and the plan
   H.eq(#p.values, 3); H.close(p.values[2][2], 30, 1e-12)
   H.all_close(theta, {1, 2, 3, 4}, 0, "θ put back")
   H.raises(function() monitor.landscape{model = model, loss = nn.MSE(), data = ds, between = {a, tensor.zeros{2}}} end, "between[2] must be a model")
+  -- a NaN weight, a loss that is not one number: told, not drawn
+  local broken = lin(); broken:parameters()[1][1][2] = 0 / 0
+  H.raises(function() monitor.landscape{model = model, loss = nn.MSE(), data = ds, between = {a, broken}} end,
+    "b (between's second), tensor 1, holds 1 non-finite value (the first: nan)")
+  H.raises(function() monitor.landscape{model = broken, loss = nn.MSE(), data = ds, grid = 3} end, "the centre (the weights), tensor 1, holds 1 non-finite value")
+  H.raises(function() monitor.landscape{model = model, loss = function(s, t) return s - t end, data = ds, grid = 3} end,
+    "the loss must be one number, got shape [50,1]")
 end)
 
 test("monitor.grad_norms: each example's gradient against the closed form, one pass against one a example, and the noise scale from them", function()

@@ -36,13 +36,19 @@ public enum Landscape {
         return try body()
     }
 
-    static func check(_ sets: [[Tensor]], like parameters: [Tensor], op: String) throws {
+    static func check(_ sets: [[Tensor]], like parameters: [Tensor], op: String, names: [String]) throws {
         for (k, set) in sets.enumerated() {
             guard set.count == parameters.count else {
                 throw RuntimeError(.argument, op, "parameter set \(k + 1) has \(set.count) tensors for \(parameters.count) parameters")
             }
             for (i, (t, p)) in zip(set, parameters).enumerated() where t.shape != p.shape {
                 throw RuntimeError(.shape, op, "parameter set \(k + 1), tensor \(i + 1): shape \(describe(t.shape)), the parameter's \(describe(p.shape))")
+            }
+            // a NaN weight makes every loss NaN: a picture of nothing
+            for (i, t) in set.enumerated() {
+                if let bad = t.firstNonFinite() {
+                    throw RuntimeError(.argument, op, "\(names[k]), tensor \(i + 1), holds \(bad.count) non-finite value\(bad.count == 1 ? "" : "s") (the first: \(bad.value.isNaN ? "nan" : String(bad.value)))")
+                }
             }
         }
     }
@@ -56,7 +62,7 @@ public enum Landscape {
                             loss: () throws -> Double) throws -> Line {
         let op = "monitor.landscape"
         guard n >= 2 else { throw RuntimeError(.argument, op, "points must be at least 2, got \(n)") }
-        try check([a, b], like: parameters, op: op)
+        try check([a, b], like: parameters, op: op, names: ["a (between's first)", "b (between's second)"])
         // copies: an end may be the parameters themselves (the model being measured)
         let (a, b) = (try a.map { try $0.detach().clone() }, try b.map { try $0.detach().clone() })
         let alphas = points(0, 1, n)
@@ -77,7 +83,7 @@ public enum Landscape {
     public static func plane(parameters: [Tensor], centre: [Tensor], directions d1: [Tensor], _ d2: [Tensor], grid n: Int, span: Double,
                              loss: () throws -> Double) throws -> Plane {
         let axis = try self.axis(grid: n, span: span)
-        try check([centre, d1, d2], like: parameters, op: "monitor.landscape")
+        try check([centre, d1, d2], like: parameters, op: "monitor.landscape", names: ["the centre (the weights)", "direction 1", "direction 2"])
         let centre = try centre.map { try $0.detach().clone() }
         let values = try restoring(parameters) {
             try axis.map { alpha in try row(parameters: parameters, centre: centre, directions: d1, d2, alpha: alpha, betas: axis, loss: loss) }

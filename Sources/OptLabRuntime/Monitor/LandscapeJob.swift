@@ -42,7 +42,9 @@ public struct LandscapeJob {
         var total = 0.0, seen = 0
         for b in batches {
             let n = b.inputs.shape[0]
-            total += try loss(try model(b.inputs), b.labels).item() * Double(n)
+            let l = try loss(try model(b.inputs), b.labels)
+            guard l.count == 1 else { throw RuntimeError(.shape, op, "the loss must be one number, got shape \(describe(l.shape))") }
+            total += try l.item() * Double(n)
             seen += n
         }
         return total / Double(Swift.max(seen, 1))

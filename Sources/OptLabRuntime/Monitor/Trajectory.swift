@@ -20,7 +20,7 @@ extension Landscape {
     public static func trajectory(_ sets: [[Tensor]], like parameters: [Tensor]) throws -> Trajectory {
         let op = "monitor.landscape"
         guard sets.count >= 3 else { throw RuntimeError(.argument, op, "a trajectory needs at least 3 checkpoints (two offsets from the last), got \(sets.count)") }
-        try check(sets, like: parameters, op: op)
+        try check(sets, like: parameters, op: op, names: sets.indices.map { "checkpoint \($0 + 1) of the trajectory" })
         let centre = try sets.last!.map { try $0.to(.f64).toDoubles() }.flatMap { $0 }
         let offsets = try sets.dropLast().map { set -> [Double] in
             let flat = try set.map { try $0.to(.f64).toDoubles() }.flatMap { $0 }

@@ -127,6 +127,26 @@ test("check.hvp and check.hessian on least squares: H = (2/N)·XᵀX, worked in 
   H.raises(function() check.hvp(model, nn.MSE(), x, y, tensor.zeros{2, 2}) end, "v[1] has shape [2,2], parameter 1 [1,4]")
 end)
 
+test("check.hessian's model form measures λ1 on the odd and even examples and warns when they disagree", function()
+  -- least squares: the Hessian is (2/N)·XᵀX. Odd rows (1, 0) and even rows (0, 3): λ1 of the odd ones 2,
+  -- of the even ones 18, of the whole batch diag(1, 9)'s 9
+  local rows, ys = {}, {}
+  for i = 1, 8 do rows[i] = i % 2 == 1 and {1, 0} or {0, 3}; ys[i] = {i / 8} end
+  local x, y = tensor.from(rows, "f64"), tensor.from(ys, "f64")
+  local model = nn.Sequential{nn.Linear(2, 1, {bias = false})}:to("f64")
+  local r = check.hessian(model, nn.MSE(), x, y, {top = 1})
+  H.close(r.eigenvalues[1], 9, 1e-6)
+  H.close(r.halves[1], 2, 1e-6); H.close(r.halves[2], 18, 1e-6); H.close(r.halves_spread, 16 / 9, 1e-6)
+  H.eq(r.examples, 8)
+  H.eq(tostring(r):find("warning: the top eigenvalue depends on which examples are taken", 1, true) ~= nil, true)
+  -- every row alike: the halves agree, no warning
+  local same = tensor.from({{1, 2}, {1, 2}, {1, 2}, {1, 2}}, "f64")
+  local s = check.hessian(model, nn.MSE(), same, y:narrow(1, 1, 4), {top = 1})
+  H.close(s.halves[1], s.halves[2], 1e-9); H.eq(tostring(s):find("warning", 1, true), nil)
+  H.eq(check.hessian(model, nn.MSE(), x, y, {top = 1, stability = false}).halves, nil)
+  H.raises(function() check.hessian(model, nn.MSE(), x, y, {stability = "yes"}) end, "option 'stability' must be true or false")
+end)
+
 test("check.hessian's spectral density against the eigenvalues of the whole Hessian", function()
   -- the exact Hessian from one product per parameter, then eigh: the fraction of
   -- eigenvalues below −0.05 (a tanh MLP at initialisation has many) against SLQ's mass there

@@ -129,9 +129,47 @@ function check.hvp(a, b, c, d, e, g)
   if #product == 1 and type(v) ~= "table" then return product[1] end
   return product
 end
+-- The model form also measures λ1 on each half of the batch (unless
+-- stability = false): how much the top eigenvalue depends on which examples
+-- were taken is what tells whether the batch was large enough (PyHessian#5).
+local function is_tensor(t) local mt = getmetatable(t); return type(mt) == "table" and mt.__name == "optlab.Tensor" end
 function check.hessian(a, b, c, d, e)
   local f, params, opts = curvature_args("check.hessian", a, b, c, d, e)
-  return reported(chess(f, params, opts))
+  local stability = true
+  if type(a) ~= "function" and type(opts) == "table" and opts.stability ~= nil then
+    stability = opts.stability
+    if type(stability) ~= "boolean" then P.argument_error("check.hessian", 5, "option 'stability' must be true or false, got " .. P.kind(stability)) end
+    local copy = {}
+    for k, v in pairs(opts) do if k ~= "stability" then copy[k] = v end end
+    opts = copy
+  end
+  local r = chess(f, params, opts)
+  if type(a) ~= "function" and is_tensor(c) and is_tensor(d) then
+    local n = c:size(1)
+    r.examples = n
+    local note = string.format("\non a batch of %d examples", n)
+    if stability and n >= 4 and d:size(1) == n then
+      local o = {top = 1}
+      for _, k in ipairs{"iters", "tol", "seed", "difference"} do o[k] = opts and opts[k] end
+      -- the odd and the even examples: halves alike even when the batch is sorted by class
+      local function top(first)
+        local picked = {}
+        for i = first, n, 2 do picked[#picked + 1] = i end
+        local idx = tensor.from(picked, "i32")
+        local xs, ys = c:index_select(1, idx), d:index_select(1, idx)
+        return chess(function() return b(a(xs), ys) end, params, o).eigenvalues[1]
+      end
+      local l1, l2 = top(1), top(2)
+      local spread = math.abs(l1 - l2) / math.max(math.abs(r.eigenvalues[1]), 1e-300)
+      r.halves, r.halves_spread = {l1, l2}, spread
+      note = note .. string.format("; λ1 on its odd and even examples: %.4g and %.4g (%.1f%% of λ1 apart)", l1, l2, 100 * spread)
+      if spread > 0.1 then
+        note = note .. "\n  warning: the top eigenvalue depends on which examples are taken; measure on a larger batch"
+      end
+    end
+    r.report = r.report .. note
+  end
+  return reported(r)
 end
 function check.initial_loss(model, loss, x, y, classes) return reported(cinit(model, loss, x, y, classes)) end
 function check.regularization(model, loss, x, y) return reported(creg(model, loss, x, y)) end
@@ -178,7 +216,9 @@ docs["train.lr_find"] = "train.lr_find{model=, loss=, optimizer=, train=, start=
 local checkdocs = {
   ["check.grad"] = "check.grad(f, params [, {h=1e-5 or \"sweep\", per_param=10, seed=0, burn_in={steps=, optimizer=}}])\n\nThe notes' gradient check: centred differences in f64 on the parameters (a model or tensors), a few\nsampled dimensions of every parameter, randomness replayed, kinks detected, the notes' verdicts.\n  local r = check.grad(function() return loss_fn(model(x), y) end, model); print(r); assert(r.ok)",
   ["check.hvp"] = "check.hvp(model, loss, x, y, v [, {difference=\"central\"}]) or check.hvp(f, params, v [, {...}])\n\nThe Hessian of the loss times v (a list of tensors shaped like the parameters; a tensor for one\nparameter): the central difference of two gradients in f64, displacement 1e-5 (~1e-10 relative), or with\ndifference = \"forward\" one gradient a product against the centre's (~1e-8); the parameters restored\nafterwards. Returns a list shaped like v.\n  local hv = check.hvp(model, nn.SoftmaxCrossEntropy(), x, y, model:parameters())",
-  ["check.hessian"] = "check.hessian(model, loss, x, y [, {top=1, trace=false, samples=100, iters=100, tol=1e-6, seed=0, density=false, difference=\"central\"}]) or check.hessian(f, params [, {...}])\n\nThe top eigenvalues of the loss's Hessian (Lanczos with full reorthogonalisation from a seeded random\nstart, stopped when each residual ‖Hu − λu‖ is within tol·|λ|; r.eigenvalues largest first,\nr.eigenvectors, r.residuals, r.iterations, r.converged) and, with trace = true, Hutchinson's trace\nestimate over Rademacher samples with its standard error (r.trace, r.trace_se). density = true (or\n{runs = 4, steps = 60}) adds the spectral density by stochastic Lanczos quadrature: r.density.nodes and\n.weights (the fraction of the spectrum at each node), .grid and .values (smoothed), a histogram in the\nreport. Products crossing a kink are counted (r.kinked). Prints as a report.\n  local r = check.hessian(model, nn.SoftmaxCrossEntropy(), x, y, {top = 2}); print(r.eigenvalues[1])",
+  ["check.hessian"] = "check.hessian(model, loss, x, y [, {top=1, trace=false, samples=100, iters=100, tol=1e-6, seed=0, density=false, difference=\"central\", stability=true}]) or check.hessian(f, params [, {...}])\n\nThe top eigenvalues of the loss's Hessian (Lanczos with full reorthogonalisation from a seeded random\nstart, stopped when each residual ‖Hu − λu‖ is within tol·|λ|; r.eigenvalues largest first,\nr.eigenvectors, r.residuals, r.iterations, r.converged) and, with trace = true, Hutchinson's trace\nestimate over Rademacher samples with its standard error (r.trace, r.trace_se). density = true (or\n{runs = 4, steps = 60}) adds the spectral density by stochastic Lanczos quadrature: r.density.nodes and\n.weights (the fraction of the spectrum at each node), .grid and .values (smoothed), a histogram in the\nreport. Products crossing a kink are counted (r.kinked). The model form also measures λ1 on the odd and\nthe even examples " ..
+  "(r.halves, r.halves_spread; stability = false skips it) and warns when they differ by over\n10% of λ1: the batch is too " ..
+  "small for a stable estimate. Prints as a report.\n  local r = check.hessian(model, nn.SoftmaxCrossEntropy(), x, y, {top = 2}); print(r.eigenvalues[1])",
   ["check.model"] = "check.model(model, loss, x, y [, {reg=0}])\n\nChecks the data loss with regularization off, then the regularization term alone, and warns when\nregularization would dominate the gradient at reg.",
   ["check.initial_loss"] = "check.initial_loss(model, loss, x, y)\n\nThe loss at initialisation against chance: ln(C) for softmax, margin·(C-1) for the SVM.",
   ["check.regularization"] = "check.regularization(model, loss, x, y)\n\nMore regularization must mean more loss.",

@@ -327,6 +327,32 @@ test("opt:probes() reads the optimizer's insides, each against its value worked 
   H.eq(only.update_norm, nil, "only the families asked for")
 end)
 
+test("train.fit{probes = true} sums the gradient's and the first moment's norms during the update: the values opt:probes() computes apart", function()
+  tensor.seed(9)
+  local xs = tensor.randn({48, 5}, "f64")
+  local ys = xs:matmul(tensor.randn({5, 2}, "f64"))
+  local ds = data.dataset(xs, ys, {targets = "values"})
+  local function run(probes)
+    tensor.seed(3)
+    local m = nn.Sequential{nn.Linear(5, 4), nn.Tanh(), nn.Linear(4, 2)}:to("f64")
+    local opt = optim.Adam(m, {lr = 0.01})
+    local dir = os.tmpname(); os.remove(dir)
+    train.fit{model = m, loss = nn.MSE(), optimizer = opt, train = ds, epochs = 1, batch = 16, probes = probes, log = dir, quiet = true}
+    local last
+    for line in io.lines(dir .. "/metrics.jsonl") do if line:find('"probe/grad_norm/', 1, true) then last = line end end
+    os.execute("rm -rf " .. dir)
+    return opt, last
+  end
+  local _, logged = run(true)
+  local apart = run(false):probes().parameters   -- never recorded: read from the gradients and the state
+  for _, name in ipairs{"1.weight", "1.bias", "3.weight"} do
+    for _, key in ipairs{"grad_norm", "m_norm", "v_norm"} do
+      local v = tonumber(logged:match('"probe/' .. key .. '/' .. name:gsub("%.", "%%.") .. '":([%d%.e%-]+)'))
+      H.close(v, apart[name][key], 1e-12, key .. " of " .. name)
+    end
+  end
+end)
+
 test("train.fit{probes = ...} logs them with every step record, and clipping is seen", function()
   tensor.seed(6)
   local xs = tensor.randn({64, 5}, "f64")

@@ -64,6 +64,12 @@ public final class Optimizer {
     /// ratio the notes suggest watching (~1e-3) needs no extra pass.
     public internal(set) var lastUpdateNorms: [Double]
     public internal(set) var lastParameterNorms: [Double]
+    /// Set while something probes every step (`train.fit{probes =}`): the
+    /// elementwise rules then also sum the gradient's and the first state's
+    /// squares as they update, and the probes read those instead of passes of their own.
+    public var recordsProbeNorms = false
+    /// Per parameter: the step they were summed at, ‖g‖ and the first state's norm.
+    var lastProbeNorms: [Int: (step: Int, gradient: Double, firstState: Double?)] = [:]
     var state: [[Tensor]]
 
     public convenience init(_ parameters: [Tensor], rule: some UpdateRule, learningRate: Double, weightDecay: Double = 0,
@@ -180,10 +186,15 @@ public final class Optimizer {
         // A large parameter is updated in contiguous ranges across the threads
         // (each element's update is the same whichever range it is in).
         let t = steps
-        let sums = elementwisePass(p, g, state[i], f32: { rule.apply($0, $1, $2, count: $3, lr: lr, t: t) },
+        // probed: the gradient's norm (as given, before any L2 term is added) and the first state's, in the same pass
+        let probing = recordsProbeNorms && g === grad
+        let sums = elementwisePass(p, g, state[i], probing: probing, f32: { rule.apply($0, $1, $2, count: $3, lr: lr, t: t) },
                                    f64: { rule.apply($0, $1, $2, count: $3, lr: lr, t: t) })
         lastUpdateNorms[i] = sums.update.squareRoot()
         lastParameterNorms[i] = sums.weight.squareRoot()
+        if probing {
+            lastProbeNorms[i] = (steps, sums.gradient.squareRoot(), state[i].first?.count == p.count ? sums.firstState.squareRoot() : nil)
+        }
         p.bumpVersion()
     }
 

@@ -38,8 +38,10 @@ extension Optimizer {
             for i in group.indices {
                 let p = parameters[i]
                 var v: [String: Double] = [:]
+                // (summed during this step's update when the optimizer records them)
+                let fused = lastProbeNorms[i].flatMap { $0.step == steps ? $0 : nil }
                 if wants("grad") {
-                    if let g = p.grad { v["grad_norm"] = Optimizer.norm(try g.to(p.dtype)) }
+                    if let n = fused?.gradient { v["grad_norm"] = n } else if let g = p.grad { v["grad_norm"] = Optimizer.norm(try g.to(p.dtype)) }
                     if let raw = lastClip?.norms[i] { v["grad_norm_unclipped"] = raw }
                 }
                 if wants("update") {
@@ -52,8 +54,8 @@ extension Optimizer {
                 let rates = wants("effective_lr") ? try group.rule.effectiveRate(state[i], lr: lr, t: steps) : [:]
                 let stateNorms = Set(group.rule.stateNames.map { $0 + "_norm" })
                 if wants("state") {
-                    for (name, s) in zip(group.rule.stateNames, state[i]) where s.count > 1 {
-                        v[name + "_norm"] = rates[name + "_norm"] ?? Optimizer.norm(s)
+                    for (k, (name, s)) in zip(group.rule.stateNames, state[i]).enumerated() where s.count > 1 {
+                        v[name + "_norm"] = rates[name + "_norm"] ?? (k == 0 ? fused?.firstState : nil) ?? Optimizer.norm(s)
                     }
                 }
                 if wants("effective_lr") {

@@ -33,8 +33,19 @@ extension WholeTensorRule {
 func elementwisePass(_ x: Tensor, _ g: Tensor, _ state: [Tensor],
                      f32: (UnsafeMutablePointer<Float>, UnsafePointer<Float>, [UnsafeMutablePointer<Float>], Int) -> Double,
                      f64: (UnsafeMutablePointer<Double>, UnsafePointer<Double>, [UnsafeMutablePointer<Double>], Int) -> Double) -> (update: Double, weight: Double) {
-    let s = x.dtype == .f32 ? blockwise(x, g, state, f32) : blockwise(x, g, state, f64)
-    return (s[0], s[1])
+    let s = elementwisePass(x, g, state, probing: false, f32: f32, f64: f64)
+    return (s.update, s.weight)
+}
+
+/// The same, and with `probing` also Σg² and the first state tensor's Σs²
+/// after the update, from the same blocks while they are in cache: the
+/// probes' gradient and moment norms without passes of their own.
+func elementwisePass(_ x: Tensor, _ g: Tensor, _ state: [Tensor], probing: Bool,
+                     f32: (UnsafeMutablePointer<Float>, UnsafePointer<Float>, [UnsafeMutablePointer<Float>], Int) -> Double,
+                     f64: (UnsafeMutablePointer<Double>, UnsafePointer<Double>, [UnsafeMutablePointer<Double>], Int) -> Double)
+    -> (update: Double, weight: Double, gradient: Double, firstState: Double) {
+    let s = x.dtype == .f32 ? blockwise(x, g, state, probing, f32) : blockwise(x, g, state, probing, f64)
+    return (s[0], s[1], s[2], s[3])
 }
 
 /// Elements per block: the block's parameter, gradient and two state
@@ -42,16 +53,22 @@ func elementwisePass(_ x: Tensor, _ g: Tensor, _ state: [Tensor],
 private let passBlock = 4096
 
 @inline(__always)
-private func blockwise<T: FloatElement>(_ x: Tensor, _ g: Tensor, _ state: [Tensor],
-                                        _ body: (UnsafeMutablePointer<T>, UnsafePointer<T>, [UnsafeMutablePointer<T>], Int) -> Double) -> SIMD2<Double> {
+private func blockwise<T: FloatElement>(_ x: Tensor, _ g: Tensor, _ state: [Tensor], _ probing: Bool,
+                                        _ body: (UnsafeMutablePointer<T>, UnsafePointer<T>, [UnsafeMutablePointer<T>], Int) -> Double) -> SIMD4<Double> {
     let (p, d, s) = (x.ptr(T.self), g.ptr(T.self), state.map { $0.ptr(T.self) })
+    // (a state tensor of the parameter's size: a rule's scalar state has no elements to sum here)
+    let first = probing ? s.first.flatMap { state[0].count == x.count ? $0 : nil } : nil
     return Parallel.sums(x.count, grain: Optimizer.grain) { r in
-        var total = SIMD2<Double>()
+        var total = SIMD4<Double>()
         var start = r.lowerBound
         while start < r.upperBound {
             let count = Swift.min(passBlock, r.upperBound - start)
             total[0] += body(p + start, d + start, s.map { $0 + start }, count)
             total[1] += sumOfSquares(UnsafePointer(p + start), count)
+            if probing {
+                total[2] += sumOfSquares(d + start, count)
+                if let first { total[3] += sumOfSquares(UnsafePointer(first + start), count) }
+            }
             start += count
         }
         return total

@@ -67,15 +67,15 @@ public enum Parallel {
     }
 
     /// Two sums at once, each added in range order as `sum` adds.
-    static func sums(_ n: Int, grain: Int = minimumElements, _ body: (Range<Int>) -> SIMD2<Double>) -> SIMD2<Double> {
+    static func sums<V: SIMD>(_ n: Int, grain: Int = minimumElements, _ body: (Range<Int>) -> V) -> V where V.Scalar == Double {
         let t = ranges(n, grain: grain)
         if t <= 1 { return body(0..<n) }
-        return withUnsafeTemporaryAllocation(of: SIMD2<Double>.self, capacity: t) { parts in
+        return withUnsafeTemporaryAllocation(of: V.self, capacity: t) { parts in
             let slots = parts.baseAddress!
             withoutActuallyEscaping(body) { body in
                 _ = WorkerPool.shared.run(chunks: t) { i in slots[i] = body(i * n / t ..< (i + 1) * n / t) }
             }
-            return parts.reduce(SIMD2<Double>(), +)
+            return parts.reduce(V(), +)
         }
     }
 

@@ -142,14 +142,34 @@ public struct RunFolder {
     /// probes has a hundred keys, and JSONSerialization's sorting of them by
     /// locale-aware comparison cost more than computing them.
     public static func metricsLine(_ record: [String: Double]) -> [UInt8] {
-        var out = "{"
-        // byte order: the same as String's for these ASCII keys, without its Unicode machinery
-        for (k, (key, v)) in record.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }).enumerated() {
-            if k > 0 { out += "," }
-            out += jsonString(key) + ":" + (v.isFinite ? (v == v.rounded() && Swift.abs(v) < 1e15 ? String(Int(v)) : "\(v)") : jsonString("\(v)"))
+        // byte order, as the keys' UTF-8 compares (String's < agrees for ASCII, and takes its memcmp path there)
+        let ascii = record.keys.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } }
+        let entries = ascii ? record.sorted { $0.key < $1.key } : record.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        out.reserveCapacity(48 * entries.count + 4)
+        for (k, (key, v)) in entries.enumerated() {
+            if k > 0 { out.append(UInt8(ascii: ",")) }
+            appendJSONString(key, to: &out)
+            out.append(UInt8(ascii: ":"))
+            if v.isFinite {
+                out += (v == v.rounded() && Swift.abs(v) < 1e15 ? String(Int(v)) : "\(v)").utf8
+            } else {
+                appendJSONString("\(v)", to: &out)
+            }
         }
-        out += "}\n"
-        return Array(out.utf8)
+        out += [UInt8(ascii: "}"), 0x0a]
+        return out
+    }
+
+    /// `jsonString`'s bytes, copied as they are when nothing needs escaping (a metric's name).
+    static func appendJSONString(_ s: String, to out: inout [UInt8]) {
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            out.append(UInt8(ascii: "\""))
+            out += s.utf8
+            out.append(UInt8(ascii: "\""))
+        } else {
+            out += jsonString(s).utf8
+        }
     }
 
     static func jsonString(_ s: String) -> String {

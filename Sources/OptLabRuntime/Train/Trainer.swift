@@ -213,6 +213,10 @@ public final class Trainer {
         // the mode the model came in, given back however fit ends
         let wasTraining = model.isTraining
         defer { model.train(wasTraining) }
+        // probed every step: the gradient and moment norms summed during the update
+        let recorded = optimizer.recordsProbeNorms
+        optimizer.recordsProbeNorms = recorded || options.probes != nil
+        defer { optimizer.recordsProbeNorms = recorded }
         model.train()
         do {
         training: for epoch in stride(from: run.firstEpoch, through: options.epochs, by: 1) {

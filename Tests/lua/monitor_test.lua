@@ -366,6 +366,7 @@ test("monitor.landscape{workers = 2}: the same grid, bit for bit, from two worke
   H.raises(function() monitor.landscape{model = model, loss = nn.SoftmaxCrossEntropy(), data = ds, grid = 3, workers = 2, backend = "ssh"} end,
     'backend must be "local" or "slurm", got "ssh"')
   H.raises(function() monitor.landscape{model = model, loss = nn.SoftmaxCrossEntropy(), data = ds, grid = 3, workers = 0} end, "workers must be 1…1024, got 0")
+  H.raises(function() monitor.landscape{model = model, loss = nn.SoftmaxCrossEntropy(), data = ds, grid = 3, dir = "x"} end, "dir is the job folder of workers = N")
 end)
 
 test("the range test and the landscapes carry their pictures for a notebook", function()

@@ -58,33 +58,13 @@ enum LandscapeWorkers {
             for pid in pids { var status: Int32 = 0; waitpid(pid, &status, 0) }
         }
         for k in 0..<workers {
-            pids.append(try spawn(command + [dir, "--part", "\(k)/\(workers)"], setting: ["OPENBLAS_NUM_THREADS": "1"]))
+            pids.append(try ProcessSpawn.start(command[0], command + [dir, "--part", "\(k)/\(workers)"], setting: ["OPENBLAS_NUM_THREADS": "1"], op: op))
         }
         while !pids.isEmpty {
             if interrupted() { throw RuntimeError(.interrupted, op, "interrupted while \(pids.count) workers evaluated the grid") }
             pids = pids.filter { pid in var status: Int32 = 0; return waitpid(pid, &status, WNOHANG) == 0 }
             usleep(20_000)
         }
-    }
-
-    /// Starts `argv` (argv[0] a path) with this environment but for `setting`.
-    static func spawn(_ argv: [String], setting: [String: String]) throws -> pid_t {
-        let args: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-        defer { args.forEach { free($0) } }
-        var env: [String] = []
-        var e = environ
-        while let entry = e.pointee {
-            let s = String(cString: entry)
-            if setting[String(s.prefix { $0 != "=" })] == nil { env.append(s) }
-            e += 1
-        }
-        env += setting.map { "\($0.key)=\($0.value)" }
-        let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup($0) } + [nil]
-        defer { envp.forEach { free($0) } }
-        var pid: pid_t = 0
-        let status = posix_spawn(&pid, argv[0], nil, nil, args, envp)
-        guard status == 0 else { throw RuntimeError(.io, op, "cannot start a worker (\(argv[0])): \(String(cString: strerror(status)))") }
-        return pid
     }
 
     // MARK: Slurm

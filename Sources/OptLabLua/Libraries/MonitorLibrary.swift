@@ -269,6 +269,7 @@ enum MonitorLibrary {
                 plane = Landscape.Plane(alphas: job.axis, betas: job.axis, values: outcome.values)
                 rowsHere = outcome.rowsHere
             } else {
+                if o.has("dir") { throw a.argumentError(1, "dir is the job folder of workers = N (N > 1, or backend = \"slurm\")") }
                 plane = try Landscape.plane(parameters: parameters, centre: centre, directions: d1, d2, grid: grid, span: span, loss: evaluate)
                 rowsHere = nil
             }

@@ -280,7 +280,7 @@ docs["monitor.landscape"] = "monitor.landscape{model=, loss=, data=, between={a,
   "must be on a file system the nodes share). Rows a worker\ndid not deliver are evaluated here and listed in r.rows_here.\n" ..
   "  local r = monitor.landscape{model = model, loss = nn.SoftmaxCrossEntropy(), data = tr:take(200), grid = 5}; print(r)"
 local mgradnorms = P.monitor.grad_norms
-function monitor.grad_norms(model, loss, ds, opts) return setmetatable(mgradnorms(model, loss, ds, opts), {__tostring = function(r) return r.report end}) end
+function monitor.grad_norms(model, loss, ds, opts) return setmetatable(mgradnorms(model, loss, ds, opts), report_mt) end
 docs["monitor.grad_norms"] = "monitor.grad_norms(model, loss, dataset [, {method = \"auto\" | \"linear\" | \"loop\"}])\n\n" ..
   "Each example's own gradient norm |∇θ loss(x_i, y_i)| over the data set's examples, in evaluation mode.\nA Sequential " ..
   "whose layers with parameters are all Linear, on [N, features] inputs, takes one pass\n(each example's weight gradient is " ..
@@ -289,7 +289,7 @@ docs["monitor.grad_norms"] = "monitor.grad_norms(model, loss, dataset [, {method
   "scale; monitor.noise_scale\naverages many). The model's gradients are left as they were.\n" ..
   "  local r = monitor.grad_norms(model, nn.SoftmaxCrossEntropy(), tr:take(64)); print(r)"
 local mnoise = P.monitor.noise_scale
-function monitor.noise_scale(model, loss, ds, opts) return setmetatable(mnoise(model, loss, ds, opts), {__tostring = function(r) return r.report end}) end
+function monitor.noise_scale(model, loss, ds, opts) return setmetatable(mnoise(model, loss, ds, opts), report_mt) end
 docs["monitor.noise_scale"] = "monitor.noise_scale(model, loss, dataset [, {small=32, big=512, steps=20, seed=0}])\n\n" ..
   "The gradient noise scale B_simple = tr(Σ)/|G|² (McCandlish et al. 2018): the batch size beyond which\na larger batch stops " ..
   "speeding training up proportionally. Unbiased estimates of |G|² and tr(Σ) from\nthe gradient norms of batches of two sizes " ..

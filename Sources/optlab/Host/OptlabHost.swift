@@ -46,21 +46,6 @@ final class OptlabHost: LuaHost {
     /// This executable with `args`, its environment but for the variables
     /// `setting` gives (a worker's thread count, its master).
     static func spawnSelf(_ args: [String], setting: [String: String], op: String) throws -> pid_t {
-        let argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var env: [String] = []
-        var e = environ
-        while let entry = e.pointee {
-            let s = String(cString: entry)
-            if setting[String(s.prefix { $0 != "=" })] == nil { env.append(s) }
-            e += 1
-        }
-        env += setting.map { "\($0.key)=\($0.value)" }
-        let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup($0) } + [nil]
-        defer { envp.forEach { free($0) } }
-        var pid: pid_t = 0
-        let status = posix_spawn(&pid, "/proc/self/exe", nil, nil, argv, envp)
-        guard status == 0 else { throw RuntimeError(.io, op, "cannot start a worker: \(String(cString: strerror(status)))") }
-        return pid
+        try ProcessSpawn.start("/proc/self/exe", args, setting: setting, op: op)
     }
 }

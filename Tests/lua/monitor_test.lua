@@ -341,7 +341,13 @@ test("monitor.landscape{workers = 2}: the same grid, bit for bit, from two worke
   spec.workers = 2
   local dir = os.tmpname(); os.remove(dir)
   spec.dir = dir
-  local there = monitor.landscape(spec)
+  local started, there = pcall(monitor.landscape, spec)
+  if not started then
+    -- optlab as a module of plain lua5.4: no executable to start workers with, and it says so
+    H.eq(tostring(there):find("cannot start worker processes", 1, true) ~= nil, true, tostring(there))
+    H.eq(package.loaded.optlab ~= nil, true, "only the Lua module lacks worker processes")
+    return
+  end
   for i = 1, 5 do for j = 1, 5 do H.eq(there.values[i][j], here.values[i][j], "row " .. i .. ", column " .. j) end end
   H.eq(#there.rows_here, 0, "every row came from a worker")
   H.eq(here.values[1][1] ~= here.values[3][3], true, "the surface is not flat")

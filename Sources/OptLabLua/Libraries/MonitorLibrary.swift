@@ -35,13 +35,13 @@ enum MonitorLibrary {
     }
 
     /// A plot as SVG: against its x values through `Chart` (log axes, nice ticks), else as `SVGPlot` draws it.
-    static func svg(_ plot: TerminalPlot, title: String) throws -> String {
+    static func svg(_ plot: TerminalPlot, title: String, yLabel: String? = nil) throws -> String {
         guard let xs = plot.xValues else {
             var p = try SVGPlot(title: title, series: plot.series, logY: plot.logY, epochs: plot.epochs)
             p.xLabel = plot.xLabel
             return p.svg
         }
-        var c = Chart(title: title, xLabel: plot.xLabel ?? "x", yLabel: plot.series.count == 1 ? plot.series[0].name : "value")
+        var c = Chart(title: title, xLabel: plot.xLabel ?? "x", yLabel: yLabel ?? (plot.series.count == 1 ? plot.series[0].name : "value"))
         c.logX = plot.logX
         c.logY = plot.logY
         c.series = plot.series.enumerated().map { i, s in
@@ -89,7 +89,7 @@ enum MonitorLibrary {
         let n = plane.alphas.count, cell = 12.0
         let side = n * 12 + 40  // (n: the grid, at most 201 a side)
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Swift.max(side, 460))\" height=\"\(side)\" font-family=\"sans-serif\" font-size=\"11\">"
-        svg += "<text x=\"4\" y=\"14\">loss on the plane (α across, β up), \(String(format: "%.3g", lo)) dark … \(String(format: "%.3g", hi)) light</text>"
+        svg += "<text x=\"4\" y=\"14\">loss on the plane (α across, β up), \(String(format: "%.4g", lo)) dark … \(String(format: "%.4g", hi)) light</text>"
         for (i, row) in plane.values.enumerated() {
             for (j, v) in row.enumerated() {
                 let u = v.isFinite && hi > lo ? (v - lo) / (hi - lo) : 1

@@ -94,7 +94,7 @@ enum TrainLibrary {
             plot.xValues = longest.rates
             plot.logX = true
             plot.xLabel = "learning rate"
-            let svg = try MonitorLibrary.svg(plot, title: "learning-rate range test (smoothed loss)")
+            let svg = try MonitorLibrary.svg(plot, title: "learning-rate range test (smoothed loss)", yLabel: "smoothed loss")
             if let file = o.value("file")?.string { try AtomicFile.write(Array(svg.utf8), to: file, op: "train.lr_find") }
             let (result, summary) = rangeTestResult(sweeps, svg: svg)
             if let dir = o.value("log")?.string {

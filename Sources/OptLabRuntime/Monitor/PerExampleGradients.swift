@@ -45,7 +45,7 @@ public enum PerExampleGradients {
 
     static let op = "monitor.grad_norms"
 
-    /// - Parameter method: nil chooses (one pass when the model allows it).
+    /// Each example's gradient norm in `inputs`; `method` nil chooses (one pass when the model allows it).
     public static func measure(model: Module, loss: Trainer.LossFunction, inputs x: Tensor, targets y: Tensor, method: Method? = nil) throws -> Result {
         let parameters = model.parameters().filter(\.requiresGrad)
         guard !parameters.isEmpty else { throw RuntimeError(.argument, op, "the model has no parameters that require grad") }

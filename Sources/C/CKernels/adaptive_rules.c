@@ -1,5 +1,5 @@
 /* The elementwise rules' updates (Adagrad, RMSprop, Adamax, Adadelta, ASGD,
- * NAdam, SGD with momentum and Nesterov's) of an f32 parameter, compiled for
+ * NAdam, SGD with momentum and Nesterov's, RAdam) of an f32 parameter, compiled for
  * each instruction set as optimizers.c compiles Adam: the same IEEE operations
  * per element, in the same order, as the rules' formulas in Swift (no fused multiply-adds), Σu² in 16 float lanes folded into a
  * double every 4096 elements. */
@@ -89,6 +89,21 @@ static inline __attribute__((always_inline)) float momentum_one(float *x, float 
     return u;
 }
 
+/* RAdam: m = lerp(m, g, 1 − b1), v = b2·v + (1 − b2)·g², m̂ = m/(1 − b1^t); once rectified
+ * x −= m̂·lr·(√(1 − b2^t)/(√v + eps))·r_t, before x −= m̂·lr; k = {lr, bc1, 1 − b1, b2, eps, √bc2, r_t, rectified}. */
+static inline __attribute__((always_inline)) float radam_one(float *x, float g, float *m, float *v, const float *k) {
+    float w = k[2], mi;
+    if (w < 0.5f && w > -0.5f) mi = *m + w * (g - *m); else mi = g - (g - *m) * (1.0f - w);
+    *m = mi;
+    float b2 = k[3];
+    float vi = b2 * *v + (1.0f - b2) * g * g;
+    *v = vi;
+    float mean = mi / k[1];
+    float q = k[7] != 0.0f ? mean * k[0] * (k[5] / (__builtin_elementwise_sqrt(vi) + k[4])) * k[6] : mean * k[0];
+    *x = *x - q;
+    return -q;
+}
+
 /* One loop per rule: `ONE(x + i, g[i], s0 + i, s1 + i, k)` updates an element. */
 #define RULE(NAME, SUFFIX, TARGET, ONE)                                                                   \
     TARGET static double NAME##_##SUFFIX(float *restrict x, const float *restrict g, float *restrict s0,  \
@@ -128,6 +143,7 @@ FAMILY(asgd, asgd_one(x + i + j, g[i + j], s0 + i + j, k))
 FAMILY(nadam, nadam_one(x + i + j, g[i + j], s0 + i + j, s1 + i + j, k))
 FAMILY(momentum, momentum_one(x + i + j, g[i + j], s0 + i + j, k, 0))
 FAMILY(nesterov, momentum_one(x + i + j, g[i + j], s0 + i + j, k, 1))
+FAMILY(radam, radam_one(x + i + j, g[i + j], s0 + i + j, s1 + i + j, k))
 #else
 RULE(adagrad, baseline, , adagrad_one(x + i + j, g[i + j], s0 + i + j, k))
 RULE(rmsprop, baseline, , rmsprop_one(x + i + j, g[i + j], s0 + i + j, k))
@@ -137,15 +153,16 @@ RULE(asgd, baseline, , asgd_one(x + i + j, g[i + j], s0 + i + j, k))
 RULE(nadam, baseline, , nadam_one(x + i + j, g[i + j], s0 + i + j, s1 + i + j, k))
 RULE(momentum, baseline, , momentum_one(x + i + j, g[i + j], s0 + i + j, k, 0))
 RULE(nesterov, baseline, , momentum_one(x + i + j, g[i + j], s0 + i + j, k, 1))
+RULE(radam, baseline, , radam_one(x + i + j, g[i + j], s0 + i + j, s1 + i + j, k))
 #endif
 
 typedef double (*rule_loop)(float *restrict, const float *restrict, float *restrict, float *restrict, ptrdiff_t, const float *);
 
 double optlab_adaptive_rule_f32_as(int level, int rule, float *x, const float *g, float *s0, float *s1, ptrdiff_t n, const float *k) {
-    static const rule_loop baseline[] = {adagrad_baseline, rmsprop_baseline, adamax_baseline, adadelta_baseline, asgd_baseline, nadam_baseline, momentum_baseline, nesterov_baseline};
+    static const rule_loop baseline[] = {adagrad_baseline, rmsprop_baseline, adamax_baseline, adadelta_baseline, asgd_baseline, nadam_baseline, momentum_baseline, nesterov_baseline, radam_baseline};
 #if defined(__x86_64__)
-    static const rule_loop avx2[] = {adagrad_avx2, rmsprop_avx2, adamax_avx2, adadelta_avx2, asgd_avx2, nadam_avx2, momentum_avx2, nesterov_avx2};
-    static const rule_loop avx512[] = {adagrad_avx512, rmsprop_avx512, adamax_avx512, adadelta_avx512, asgd_avx512, nadam_avx512, momentum_avx512, nesterov_avx512};
+    static const rule_loop avx2[] = {adagrad_avx2, rmsprop_avx2, adamax_avx2, adadelta_avx2, asgd_avx2, nadam_avx2, momentum_avx2, nesterov_avx2, radam_avx2};
+    static const rule_loop avx512[] = {adagrad_avx512, rmsprop_avx512, adamax_avx512, adadelta_avx512, asgd_avx512, nadam_avx512, momentum_avx512, nesterov_avx512, radam_avx512};
     int have = optlab_kernel_level();
     if (level > have) level = have;
     if (level == 2) return avx512[rule](x, g, s0, s1, n, k);

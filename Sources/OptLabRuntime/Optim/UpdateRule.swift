@@ -183,6 +183,6 @@ func lerp<T: FloatElement>(_ a: SIMD8<T>, _ b: SIMD8<T>, _ w: T) -> SIMD8<T> {
 /// constants would be an allocation each time.
 @inline(__always)
 func elementwiseKernel(_ rule: Int32, _ x: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ s0: UnsafeMutablePointer<Float>,
-                       _ s1: UnsafeMutablePointer<Float>, _ n: Int, _ k: (Float, Float, Float, Float, Float, Float)) -> Double {
-    withUnsafePointer(to: k) { $0.withMemoryRebound(to: Float.self, capacity: 6) { optlab_adaptive_rule_f32(rule, x, g, s0, s1, n, $0) } }
+                       _ s1: UnsafeMutablePointer<Float>, _ n: Int, _ k: (Float, Float, Float, Float, Float, Float, Float, Float)) -> Double {
+    withUnsafePointer(to: k) { $0.withMemoryRebound(to: Float.self, capacity: 8) { optlab_adaptive_rule_f32(rule, x, g, s0, s1, n, $0) } }
 }

@@ -86,8 +86,18 @@ import Testing
 /// formulas: the same parameters and state bit for bit on every instruction
 /// set, at odd lengths and offsets, with NaN and infinities among the gradients.
 @Suite struct AdaptiveRuleKernelTests {
+    /// RAdam's constants at step t, worked from the paper's ρ_t (not from the rule's own helper).
+    static func radam(_ t: Int) -> [Float] {
+        let (b1, b2) = (0.9, 0.999)
+        let c2 = 1 - Foundation.pow(b2, Double(t)), rhoInf = 2 / (1 - b2) - 1
+        let rho = rhoInf - 2 * Double(t) * Foundation.pow(b2, Double(t)) / c2
+        let r = rho > 5 ? ((rho - 4) * (rho - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rho)).squareRoot() : 0
+        return [1e-2, Float(1 - Foundation.pow(b1, Double(t))), 1 - Float(b1), Float(b2), 1e-8, Float(c2.squareRoot()), Float(r), rho > 5 ? 1 : 0]
+    }
+
     @Test(arguments: [0, 1, 2])
     func theKernelsGiveTheFormulasBits(_ level: Int32) {
+        #expect(AdaptiveRuleKernelTests.radam(1)[7] == 0 && AdaptiveRuleKernelTests.radam(10)[7] == 1, "both branches are tested")
         // ASGD at step 1 (ax = x) and at step 5 past t0 = 2 (ax averages, μ = 1/2)
         let eta5 = 1e-2 / Foundation.pow(1 + 1e-4 * 1e-2 * 4, 0.75)
         let rules: [(Int32, any UpdateRule, [Float], Int)] = [
@@ -97,6 +107,9 @@ import Testing
             (3, AdadeltaRule(rho: 0.9, eps: 1e-6), [1e-2, 1e-6, 0.9], 1),
             (4, ASGDRule(lambd: 1e-4, alpha: 0.75, t0: 1e6), [Float(1 - 1e-4 * 1e-2), 1e-2, 1, 1], 1),
             (4, ASGDRule(lambd: 1e-4, alpha: 0.75, t0: 2), [Float(1 - 1e-4 * eta5), Float(eta5), 0.5, 0], 5),
+            // RAdam before its rectification applies (t = 1: ρ_1 = 1) and after (t = 10: ρ_10 ≈ 9)
+            (8, RAdamRule(beta1: 0.9, beta2: 0.999, eps: 1e-8), Self.radam(1), 1),
+            (8, RAdamRule(beta1: 0.9, beta2: 0.999, eps: 1e-8), Self.radam(10), 10),
         ]
         for (code, rule, k, step) in rules {
             for (n, offset) in [(1, 0), (15, 1), (17, 3), (4111, 5), (9000, 2)] {
@@ -106,7 +119,7 @@ import Testing
                 let sq1 = x1.withUnsafeMutableBufferPointer { x in s01.withUnsafeMutableBufferPointer { s0 in s11.withUnsafeMutableBufferPointer { s1 in
                     g.withUnsafeBufferPointer { g in
                         rule.update(x.baseAddress! + offset, g.baseAddress! + offset,
-                                    code == 2 || code == 3 ? [s0.baseAddress! + offset, s1.baseAddress! + offset] : [s0.baseAddress! + offset],
+                                    [2, 3, 8].contains(code) ? [s0.baseAddress! + offset, s1.baseAddress! + offset] : [s0.baseAddress! + offset],
                                     count: n, lr: 1e-2, t: step)
                     } } } }
                 let sq2 = x2.withUnsafeMutableBufferPointer { x in s02.withUnsafeMutableBufferPointer { s0 in s12.withUnsafeMutableBufferPointer { s1 in

@@ -35,11 +35,12 @@ void optlab_rate_statistics_f32(const float *v, ptrdiff_t n, float c, float eps,
 /* One step of an elementwise rule on n elements of x (rule 0 Adagrad, 1
  * RMSprop: s0 the cache; 2 Adamax: s0 m, s1 u; 3 Adadelta: s0 square_avg, s1
  * acc_delta; 4 ASGD: s0 ax; 5 NAdam: s0 m, s1 v; 6 SGD with momentum and 7
- * Nesterov's: s0 the velocity), constants k = {lr, eps}
+ * Nesterov's: s0 the velocity; 8 RAdam: s0 m, s1 v), constants k = {lr, eps}
  * (Adagrad), {lr, eps, decay} (RMSprop), {lr/(1−b1^t), eps, 1−b1, b2}
  * (Adamax), {lr, eps, rho} (Adadelta), {1−λη, η, μ, μ == 1} (ASGD),
  * {grad scale, mean scale, 1−b1, b2, eps, 1−b2^t} (NAdam), {mu, lr}
- * (momentum, Nesterov); returns the sum
+ * (momentum, Nesterov), {lr, 1−b1^t, 1−b1, b2, eps, √(1−b2^t), r_t,
+ * rectified (1 or 0)} (RAdam); k holds 8 floats; returns the sum
  * of the squared changes. */
 double optlab_adaptive_rule_f32(int rule, float *x, const float *g, float *s0, float *s1, ptrdiff_t n, const float *k);
 double optlab_adaptive_rule_f32_as(int level, int rule, float *x, const float *g, float *s0, float *s1, ptrdiff_t n, const float *k);

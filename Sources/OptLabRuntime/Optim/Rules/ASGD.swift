@@ -42,7 +42,7 @@ public struct ASGDRule: UpdateRule {
         let done = Double(t - 1)
         let eta = t == 1 ? lr : lr / Foundation.pow(1 + lambd * lr * done, alpha)
         let mu = t == 1 ? 1 : 1 / Swift.max(1, done - t0)
-        return elementwiseKernel(4, x, dx, s[0], s[0], n, (Float(1 - lambd * eta), Float(eta), Float(mu), mu == 1 ? 1 : 0, 0, 0))
+        return elementwiseKernel(4, x, dx, s[0], s[0], n, (Float(1 - lambd * eta), Float(eta), Float(mu), mu == 1 ? 1 : 0, 0, 0, 0, 0))
     }
 
     public static let kind = UpdateRuleKind("ASGD", signature: "optim.ASGD(params, {lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0})", help: """

@@ -32,7 +32,7 @@ public struct AdadeltaRule: UpdateRule {
     /// f32 runs CKernels' vector loop (the same formula and bits).
     public func apply(_ x: UnsafeMutablePointer<Float>, _ dx: UnsafePointer<Float>, _ s: [UnsafeMutablePointer<Float>],
                       count n: Int, lr: Double, t: Int) -> Double {
-        elementwiseKernel(3, x, dx, s[0], s[1], n, (Float(lr), Float(eps), Float(rho), 0, 0, 0))
+        elementwiseKernel(3, x, dx, s[0], s[1], n, (Float(lr), Float(eps), Float(rho), 0, 0, 0, 0, 0))
     }
 
     public static let kind = UpdateRuleKind("Adadelta", signature: "optim.Adadelta(params, {lr=1, rho=0.9, eps=1e-6, weight_decay=0})", help: """

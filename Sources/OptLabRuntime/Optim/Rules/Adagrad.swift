@@ -23,7 +23,7 @@ public struct AdagradRule: UpdateRule {
     /// f32 runs CKernels' vector loop (the same formula and bits).
     public func apply(_ x: UnsafeMutablePointer<Float>, _ dx: UnsafePointer<Float>, _ s: [UnsafeMutablePointer<Float>],
                       count n: Int, lr: Double, t: Int) -> Double {
-        elementwiseKernel(0, x, dx, s[0], s[0], n, (Float(lr), Float(eps), 0, 0, 0, 0))
+        elementwiseKernel(0, x, dx, s[0], s[0], n, (Float(lr), Float(eps), 0, 0, 0, 0, 0, 0))
     }
 
     public func effectiveRate(_ state: [Tensor], lr: Double, t: Int) throws -> [String: Double] {

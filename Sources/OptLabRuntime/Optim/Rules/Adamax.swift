@@ -35,7 +35,7 @@ public struct AdamaxRule: UpdateRule {
     /// f32 runs CKernels' vector loop (the same formula and bits).
     public func apply(_ x: UnsafeMutablePointer<Float>, _ dx: UnsafePointer<Float>, _ s: [UnsafeMutablePointer<Float>],
                       count n: Int, lr: Double, t: Int) -> Double {
-        elementwiseKernel(2, x, dx, s[0], s[1], n, (Float(lr / (1 - Foundation.pow(beta1, Double(t)))), Float(eps), 1 - Float(beta1), Float(beta2), 0, 0))
+        elementwiseKernel(2, x, dx, s[0], s[1], n, (Float(lr / (1 - Foundation.pow(beta1, Double(t)))), Float(eps), 1 - Float(beta1), Float(beta2), 0, 0, 0, 0))
     }
 
     public func effectiveRate(_ state: [Tensor], lr: Double, t: Int) throws -> [String: Double] {

@@ -30,7 +30,7 @@ public struct MomentumRule: UpdateRule {
     /// lanes wide where the CPU has AVX-512).
     public func apply(_ x: UnsafeMutablePointer<Float>, _ dx: UnsafePointer<Float>, _ s: [UnsafeMutablePointer<Float>],
                       count n: Int, lr: Double, t: Int) -> Double {
-        elementwiseKernel(6, x, dx, s[0], s[0], n, (Float(mu), Float(lr), 0, 0, 0, 0))
+        elementwiseKernel(6, x, dx, s[0], s[0], n, (Float(mu), Float(lr), 0, 0, 0, 0, 0, 0))
     }
 }
 

@@ -37,7 +37,7 @@ public struct NAdamRule: WholeTensorRule {
             NAdamRule.pass(x, dx, s, n, beta1: beta1, beta2: beta2, eps: eps, c2: c2, gradScale: gradScale, meanScale: meanScale)
         }
         // f32: CKernels' vector loop, the same operations as `pass`
-        let k = (Float(gradScale), Float(meanScale), 1 - Float(beta1), Float(beta2), Float(eps), Float(c2))
+        let k = (Float(gradScale), Float(meanScale), 1 - Float(beta1), Float(beta2), Float(eps), Float(c2), Float(0), Float(0))
         return elementwisePass(x, g, state, f32: { x, dx, s, n in elementwiseKernel(5, x, dx, s[0], s[1], n, k) }, f64: pass).update
     }
 

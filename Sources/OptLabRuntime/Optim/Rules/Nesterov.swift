@@ -42,7 +42,7 @@ public struct NesterovRule: UpdateRule {
     /// lanes wide where the CPU has AVX-512).
     public func apply(_ x: UnsafeMutablePointer<Float>, _ dx: UnsafePointer<Float>, _ s: [UnsafeMutablePointer<Float>],
                       count n: Int, lr: Double, t: Int) -> Double {
-        elementwiseKernel(7, x, dx, s[0], s[0], n, (Float(mu), Float(lr), 0, 0, 0, 0))
+        elementwiseKernel(7, x, dx, s[0], s[0], n, (Float(mu), Float(lr), 0, 0, 0, 0, 0, 0))
     }
 }
 

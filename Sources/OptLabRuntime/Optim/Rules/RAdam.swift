@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Rectified Adam (Liu et al. 2020), as torch.optim.RAdam: Adam's step
@@ -22,11 +23,7 @@ public struct RAdamRule: UpdateRule {
                                         count n: Int, lr: Double, t: Int) -> Double {
         let (m, v) = (s[0], s[1])
         let (b1, b2, e, lrT) = (T(beta1), T(beta2), T(eps), T(lr))
-        let c1 = 1 - Foundation.pow(beta1, Double(t)), c2 = 1 - Foundation.pow(beta2, Double(t))
-        let rhoInf = 2 / (1 - beta2) - 1
-        let rho = rhoInf - 2 * Double(t) * Foundation.pow(beta2, Double(t)) / c2
-        let rectified = rho > 5
-        let rect = rectified ? ((rho - 4) * (rho - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rho)).squareRoot() : 0
+        let (c1, c2, rect, rectified) = constants(t)
         let (bc1, rootC2, r) = (T(c1), T(c2.squareRoot()), T(rect))
         let (X, G, M, V) = (Lanes(x), Lanes(dx), Lanes(m), Lanes(v))
         let w = 1 - b1
@@ -37,18 +34,37 @@ public struct RAdamRule: UpdateRule {
             let vi = b2 * V[i] + (1 - b2) * g * g
             V[i] = vi
             let mean = mi / bc1
-            let d = rectified ? -(mean * lrT * (rootC2 / (vi.squareRoot() + e)) * r) : -(mean * lrT)
-            X[i] = X[i] + d
-            return d
+            // x − q rather than x + (−q): the same number, and a NaN keeps the sign the C kernel gives it
+            let q = rectified ? mean * lrT * (rootC2 / (vi.squareRoot() + e)) * r : mean * lrT
+            X[i] = X[i] - q
+            return -q
         }) { i in
             let g = dx[i]
             m[i] = lerp(m[i], g, 1 - b1)
             v[i] = b2 * v[i] + (1 - b2) * g * g
             let mean = m[i] / bc1
-            let d = rectified ? -(mean * lrT * (rootC2 / (v[i].squareRoot() + e)) * r) : -(mean * lrT)
-            x[i] += d
-            return d
+            let q = rectified ? mean * lrT * (rootC2 / (v[i].squareRoot() + e)) * r : mean * lrT
+            x[i] -= q
+            return -q
         }
+    }
+
+    /// Step t's bias corrections 1 − b1^t and 1 − b2^t, the rectification r_t, and whether it applies (ρ_t > 5).
+    func constants(_ t: Int) -> (c1: Double, c2: Double, rect: Double, rectified: Bool) {
+        let c1 = 1 - Foundation.pow(beta1, Double(t)), c2 = 1 - Foundation.pow(beta2, Double(t))
+        let rhoInf = 2 / (1 - beta2) - 1
+        let rho = rhoInf - 2 * Double(t) * Foundation.pow(beta2, Double(t)) / c2
+        let rectified = rho > 5
+        let rect = rectified ? ((rho - 4) * (rho - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rho)).squareRoot() : 0
+        return (c1, c2, rect, rectified)
+    }
+
+    /// f32 runs CKernels' vector loop (the same formula and bits as `update`).
+    public func apply(_ x: UnsafeMutablePointer<Float>, _ dx: UnsafePointer<Float>, _ s: [UnsafeMutablePointer<Float>],
+                      count n: Int, lr: Double, t: Int) -> Double {
+        let k = constants(t)
+        return elementwiseKernel(8, x, dx, s[0], s[1], n, (Float(lr), Float(k.c1), 1 - Float(beta1), Float(beta2), Float(eps),
+                                                           Float(k.c2.squareRoot()), Float(k.rect), k.rectified ? 1 : 0))
     }
 
     public func effectiveRate(_ state: [Tensor], lr: Double, t: Int) throws -> [String: Double] {

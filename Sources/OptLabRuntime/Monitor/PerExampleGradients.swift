@@ -17,7 +17,7 @@ import Foundation
 /// statistics), so an example's gradient does not depend on the others. An
 /// example whose every target a loss ignores has gradient 0.
 public enum PerExampleGradients {
-    public enum Method: String, Sendable { case linear = "one pass (Linear layers)", loop = "one pass an example" }
+    public enum Method: String, Sendable { case linear = "in one pass, Linear layers", loop = "one pass an example" }
 
     public struct Result: CustomStringConvertible {
         public let norms: [Double]
@@ -34,7 +34,7 @@ public enum PerExampleGradients {
             let n = Double(norms.count)
             let mean = norms.reduce(0, +) / n
             let sorted = norms.sorted()
-            var lines = [String(format: "per-example gradient norms of %d examples (%@): mean %.4g, median %.4g, min %.4g, max %.4g",
+            var lines = [String(format: "per-example gradient norms of %d examples, %@: mean %.4g, median %.4g, min %.4g, max %.4g",
                                 norms.count, method.rawValue, mean, sorted[sorted.count / 2], sorted.first ?? .nan, sorted.last ?? .nan),
                          String(format: "  the batch's gradient %.4g; tr(Σ) ≈ %.4g, |G|² ≈ %.4g, so B_simple ≈ %.4g (one batch: a rough estimate)",
                                 batchGradientSquared.squareRoot(), traceSigma, gradientSquared, bSimple)]

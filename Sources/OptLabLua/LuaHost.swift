@@ -72,7 +72,7 @@ public enum SweepRole: Sendable {
                                                 ("cwd", .string(directory)), ("exe", .string(executable))]
             switch backend {
             case .local(let workers, let started):
-                // (--workers 1 is one worker process too: one BLAS thread, like each of N)
+                // (--workers 1 is one worker process too: one thread, like each of N)
                 fields += [("backend", .string("local")), ("workers", .integer(workers)), ("pids", .array(started.map { .integer(Int($0)) })),
                            ("sbatch", .array([]))]
             case .slurm(let parallel, let sbatch):

@@ -18,15 +18,15 @@ extension RunPage {
     /// markup, since it is read from a file.
     func measurementSections() -> [String] {
         let kinds = [
-            ("lr_find.json", "Learning-rate range test",
+            (RunFolder.Measurement.rangeTest, "Learning-rate range test",
              "the smoothed loss while the rate grows exponentially, step by step (Smith 2017); start a search around the suggestions"),
-            ("landscape-line.json", "Loss between two points",
+            (.line, "Loss between two points",
              "the loss along the straight line between two parameter sets, and its barrier above the chord"),
-            ("landscape-plane.json", "Loss landscape",
+            (.plane, "Loss landscape",
              "the loss on a plane around the weights along two filter-normalised directions (Li et al. 2018), or a trajectory's principal ones"),
         ]
-        return kinds.compactMap { file, title, note in
-            let r = Report.jsonObject(dir + "/" + file)
+        return kinds.compactMap { kind, title, note in
+            let r = Report.jsonObject(dir + "/" + kind.rawValue)
             guard let svg = r["svg"] as? String, svg.hasPrefix("<svg") else { return nil }
             let summary = (r["summary"] as? String).map { "<pre>" + SVGPlot.escape($0) + "</pre>" } ?? ""
             return Report.section(title, note, summary + "<img alt=\"\(SVGPlot.escape(title))\" src=\"data:image/svg+xml;base64,\(Data(svg.utf8).base64EncodedString())\">")

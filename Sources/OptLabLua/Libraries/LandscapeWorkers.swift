@@ -4,7 +4,7 @@ import OptLabRuntime
 
 /// `monitor.landscape{workers = N}`: the 2-D grid evaluated by N other
 /// processes, each taking every N-th row of a job folder (`LandscapeJob`):
-/// local worker processes with one BLAS thread each, or the N tasks of a
+/// local worker processes with one thread each, or the N tasks of a
 /// Slurm job array. Rows a worker did not deliver (it died, its task failed
 /// or was cancelled) are evaluated here afterwards, and counted, so the grid
 /// is always whole.
@@ -19,17 +19,15 @@ enum LandscapeWorkers {
     }
 
     static let op = "monitor.landscape"
-    nonisolated(unsafe) static var jobs = 0
 
     /// Evaluates `job`'s grid in `workers` processes started with `command` (+ DIR --part K/N).
     static func plane(_ job: LandscapeJob, workers: Int, backend: Backend, dir given: String?, command: [String]) throws -> Outcome {
-        jobs += 1
         let dir: String
         if let given { dir = given } else {
             // a Slurm task may run on another node: its job must be on the shared file system the script runs in
             let base: String
             if case .slurm = backend { base = FileManager.default.currentDirectoryPath } else { base = NSTemporaryDirectory() }
-            dir = (base as NSString).appendingPathComponent("optlab-landscape-\(getpid())-\(jobs)")
+            dir = (base as NSString).appendingPathComponent("optlab-landscape-\(getpid())-\(UUID().uuidString.prefix(8))")
         }
         try job.write(to: dir)
         defer { if given == nil { try? FileManager.default.removeItem(atPath: dir) } }
@@ -58,7 +56,7 @@ enum LandscapeWorkers {
             for pid in pids { var status: Int32 = 0; waitpid(pid, &status, 0) }
         }
         for k in 0..<workers {
-            pids.append(try ProcessSpawn.start(command[0], command + [dir, "--part", "\(k)/\(workers)"], setting: ["OPENBLAS_NUM_THREADS": "1"], op: op))
+            pids.append(try ProcessSpawn.start(command[0], command + [dir, "--part", "\(k)/\(workers)"], setting: ProcessSpawn.oneThread, op: op))
         }
         while !pids.isEmpty {
             if interrupted() { throw RuntimeError(.interrupted, op, "interrupted while \(pids.count) workers evaluated the grid") }
@@ -96,7 +94,7 @@ enum LandscapeWorkers {
                      "#SBATCH --output=" + dir + "/slurm-%A_%a.out",
                      "# task K evaluates rows K, K + \(workers), K + \(2 * workers), … of the grid",
                      "cd " + quoted(FileManager.default.currentDirectoryPath) + " || exit 1",
-                     "export OPENBLAS_NUM_THREADS=${SLURM_CPUS_PER_TASK:-1}",
+                     "export OPTLAB_NUM_THREADS=${SLURM_CPUS_PER_TASK:-1} OPENBLAS_NUM_THREADS=${SLURM_CPUS_PER_TASK:-1}",
                      "exec " + command.map(quoted).joined(separator: " ") + " " + quoted(dir) + " --part \"${SLURM_ARRAY_TASK_ID}/\(workers)\"", ""]
         try AtomicFile.write(Array(lines.joined(separator: "\n").utf8), to: script, op: op)
         let submitted = try run(["sbatch", "--parsable", "--array=0-\(workers - 1)"] + sbatch + [script])

@@ -226,7 +226,7 @@ enum MonitorLibrary {
                                      line.values.first ?? .nan, line.values.last ?? .nan, line.barrier)
                 let report = summary + "\n" + plot.description
                 if let dir = o.value("log")?.string {
-                    try RunFolder.writeMeasurement("landscape-line.json", into: dir, record: [
+                    try RunFolder.writeMeasurement(.line, into: dir, record: [
                         "summary": summary, "svg": picture, "alphas": RunFolder.jsonNumbers(line.alphas), "values": RunFolder.jsonNumbers(line.values),
                         "barrier": line.barrier.isFinite ? line.barrier : NSNull()], op: op)
                 }
@@ -291,7 +291,7 @@ enum MonitorLibrary {
                 var record: [String: Any] = ["summary": report, "svg": picture, "alphas": RunFolder.jsonNumbers(plane.alphas),
                                              "values": plane.values.map(RunFolder.jsonNumbers), "seconds": seconds]
                 if let t = trajectory { record["explained"] = [t.explained.first, t.explained.second] }
-                try RunFolder.writeMeasurement("landscape-plane.json", into: dir, record: record, op: op)
+                try RunFolder.writeMeasurement(.plane, into: dir, record: record, op: op)
             }
             if let rowsHere { fields.append(("rows_here", .array(rowsHere.map { .integer($0 + 1) }))) }
             if let t = trajectory {

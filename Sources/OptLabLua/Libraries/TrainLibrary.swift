@@ -103,7 +103,7 @@ enum TrainLibrary {
                 func picks(_ s: RangeTest.Suggestions) -> [String: Any] {
                     ["steepest": s.steepest ?? NSNull(), "min10": s.minimumOverTen ?? NSNull(), "valley": s.valley ?? NSNull()]
                 }
-                try RunFolder.writeMeasurement("lr_find.json", into: dir, record: [
+                try RunFolder.writeMeasurement(.rangeTest, into: dir, record: [
                     "summary": summary, "svg": svg, "lrs": RunFolder.jsonNumbers(first.rates), "losses": RunFolder.jsonNumbers(first.losses),
                     "smoothed": RunFolder.jsonNumbers(first.smoothed), "suggestions": picks(first.suggestions),
                     "seeds": sweeps.map { ["seed": Int(Int64(bitPattern: $0.seed)), "suggestions": picks($0.suggestions)] as [String: Any] },

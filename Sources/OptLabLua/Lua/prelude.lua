@@ -275,7 +275,7 @@ docs["monitor.landscape"] = "monitor.landscape{model=, loss=, data=, between={a,
   "file = \"x.svg\" writes the plot (the path drawn over the plane). r.alphas, r.values (r.betas and a grid of values for 2-D),\n" ..
   "r.seconds (the grid's time). log = \"runs/x\" keeps the result in that run's folder for its page\n(landscape-line.json, landscape-plane.json; the latest of each kind).\n" ..
   "workers = N evaluates a 2-D grid in N other processes, each every N-th row (the model, a built-in loss and\nthe batches " ..
-  "go to them in a job folder; the same values bit for bit): local processes of one BLAS\nthread each, or with " ..
+  "go to them in a job folder; the same values bit for bit): local processes of one\nthread each, or with " ..
   "backend = \"slurm\" the N tasks of a job array (sbatch = {options}; the folder,\ndir = or one in the current directory, " ..
   "must be on a file system the nodes share). Rows a worker\ndid not deliver are evaluated here and listed in r.rows_here.\n" ..
   "  local r = monitor.landscape{model = model, loss = nn.SoftmaxCrossEntropy(), data = tr:take(200), grid = 5}; print(r)"

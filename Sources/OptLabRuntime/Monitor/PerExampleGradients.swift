@@ -61,21 +61,19 @@ public enum PerExampleGradients {
             model.train(mode)
         }
         let (batchGradient, oneShot) = try pass(model, loss, x, y, parameters, taps: method != .loop ? linearLayers(model, x) : nil)
-        var norms: [Double], used: Method
+        func alone(_ i: Int) throws -> Double { try exampleNorm(model, loss, x, y, i, parameters) }
+        var norms: [Double] = [], used = Method.loop
         if let oneShot {
             // the one-pass norms hold only if the loss averages its N rows: checked on two examples
-            let check = try (0..<2).map { try exampleNorm(model, loss, x, y, $0, parameters) }
+            let check = try (0..<2).map(alone)
             let agree = zip(check, oneShot).allSatisfy { Swift.abs($0 - $1) <= 1e-6 * Swift.max($0, $1, 1e-30) }
-            if agree || method == .linear {
-                if !agree { throw RuntimeError(.argument, op, "the loss does not average its rows (ignored labels?): method = \"linear\" cannot measure it") }
-                (norms, used) = (oneShot, .linear)
-            } else {
-                (norms, used) = (try (0..<x.shape[0]).map { try exampleNorm(model, loss, x, y, $0, parameters) }, .loop)
-            }
-        } else {
-            if method == .linear { throw RuntimeError(.argument, op, "method = \"linear\" needs a Sequential whose layers with parameters are all Linear, on [N, features] inputs") }
-            (norms, used) = (try (0..<x.shape[0]).map { try exampleNorm(model, loss, x, y, $0, parameters) }, .loop)
+            if method == .linear && !agree { throw RuntimeError(.argument, op, "the loss does not average its rows (ignored labels?): method = \"linear\" cannot measure it") }
+            // (when they disagree, the two measured alone are kept and the rest measured so)
+            (norms, used) = agree ? (oneShot, .linear) : (check, .loop)
+        } else if method == .linear {
+            throw RuntimeError(.argument, op, "method = \"linear\" needs a Sequential whose layers with parameters are all Linear, on [N, features] inputs")
         }
+        if norms.count < x.shape[0] { norms += try (norms.count..<x.shape[0]).map(alone) }
         let n = Double(norms.count)
         let meanSquare = norms.reduce(0) { $0 + $1 * $1 } / n
         let trace = n / (n - 1) * (meanSquare - batchGradient)

@@ -69,7 +69,7 @@ public final class Optimizer {
     /// squares as they update, and the probes read those instead of passes of their own.
     public var recordsProbeNorms = false
     /// Per parameter: the step they were summed at, ‖g‖ and the first state's norm.
-    var lastProbeNorms: [Int: (step: Int, gradient: Double, firstState: Double?)] = [:]
+    var lastProbeNorms: [(step: Int, gradient: Double, firstState: Double?)?]
     var state: [[Tensor]]
 
     public convenience init(_ parameters: [Tensor], rule: some UpdateRule, learningRate: Double, weightDecay: Double = 0,
@@ -125,6 +125,7 @@ public final class Optimizer {
         self.state = state
         lastUpdateNorms = Array(repeating: 0, count: all.count)
         lastParameterNorms = Array(repeating: 0, count: all.count)
+        lastProbeNorms = Array(repeating: nil, count: all.count)
         startedAtZero = all.map { $0.firstNonZero() == nil }
     }
 

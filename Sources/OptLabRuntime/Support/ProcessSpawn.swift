@@ -2,8 +2,13 @@ import Glibc
 
 /// Starting another process without a shell: `posix_spawn` of an executable
 /// with this process's environment but for the variables `setting` gives (a
-/// worker's BLAS threads, its master's pid).
+/// worker's thread count, its master's pid).
 public enum ProcessSpawn {
+    /// A worker's environment for one thread: optlab's pool and OpenBLAS
+    /// alike (optlab sets OpenBLAS's count from its own at start, so
+    /// OPENBLAS_NUM_THREADS alone would be overridden by the cores' count).
+    public static let oneThread = ["OPENBLAS_NUM_THREADS": "1", "OPTLAB_NUM_THREADS": "1"]
+
     /// Starts `path` with `argv` (argv[0] included); returns its pid. `op` names the caller in the error.
     public static func start(_ path: String, _ argv: [String], setting: [String: String], op: String) throws -> pid_t {
         let args: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]

@@ -8,15 +8,17 @@ import Foundation
 /// with `overwrite` leaves them as it leaves a search's records: the next
 /// measurement of the kind replaces its file.
 extension RunFolder {
-    public static let measurementFiles: Set<String> = ["lr_find.json", "landscape-line.json", "landscape-plane.json"]
+    /// Each kind of measurement and its file's name.
+    public enum Measurement: String, CaseIterable, Sendable {
+        case rangeTest = "lr_find.json", line = "landscape-line.json", plane = "landscape-plane.json"
+    }
 
-    static func isMeasurement(_ name: String) -> Bool { measurementFiles.contains(name) }
+    static func isMeasurement(_ name: String) -> Bool { Measurement(rawValue: name) != nil }
 
-    /// Writes `record` as `dir/name` (atomically; the folder is made when missing).
-    public static func writeMeasurement(_ name: String, into dir: String, record: [String: Any], op: String) throws {
-        precondition(measurementFiles.contains(name), "not a measurement's file: \(name)")
+    /// Writes `record` as the file of `kind` in `dir` (atomically; the folder is made when missing).
+    public static func writeMeasurement(_ kind: Measurement, into dir: String, record: [String: Any], op: String) throws {
         try makeDirectories(dir, op: op)
-        let path = dir + "/" + name
+        let path = dir + "/" + kind.rawValue
         if isLink(path) { throw linkError(op, path) }
         guard JSONSerialization.isValidJSONObject(record) else { throw RuntimeError(.argument, op, "the measurement holds values JSON cannot") }
         let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import OptLabLua
+import OptLabRuntime
 
 /// `optlab bench-optimizer rule.lua [...]`: bench.run on the rule the file
 /// returns (an optim.Optimizer class, a built-in's name, or {name =, lr =,
@@ -93,7 +94,7 @@ enum BenchCommand {
         let exe = CommandLine.arguments.first ?? "optlab"
         var children: [pid_t] = []
         if workers > 0 {
-            // the workers make the runs, one BLAS thread each; this process waits for them and writes the page
+            // the workers make the runs, one thread each; this process waits for them and writes the page
             for _ in 0..<workers {
                 guard let pid = spawn(["optlab", "bench-optimizer", rule] + shared + ["--claim", "--quiet"]) else { return 1 }
                 children.append(pid)
@@ -109,7 +110,7 @@ enum BenchCommand {
     /// This executable with args, one thread for BLAS and for optlab's own pool.
     static func spawn(_ args: [String]) -> pid_t? {
         do {
-            return try OptlabHost.spawnSelf(args, setting: ["OPENBLAS_NUM_THREADS": "1", "OPTLAB_NUM_THREADS": "1"], op: "optlab bench-optimizer")
+            return try OptlabHost.spawnSelf(args, setting: ProcessSpawn.oneThread, op: "optlab bench-optimizer")
         } catch {
             printError("\(error)")
             return nil

@@ -35,12 +35,12 @@ final class OptlabHost: LuaHost {
     }
 
     /// A worker of a local sweep: this executable in worker mode, with one
-    /// BLAS thread (two workers use two cores) and the master's pid, so it
+    /// thread (optlab's and BLAS's; two workers use two cores) and the master's pid, so it
     /// waits for more trials while its master lives (between stages, and
     /// before the master has reached `hp.search`) and leaves when the master
     /// is gone and the queue is empty.
     static func spawnWorker(script: String) throws -> pid_t {
-        try spawnSelf(["optlab", "--sweep-worker", script], setting: ["OPENBLAS_NUM_THREADS": "1", masterVariable: String(getpid())], op: "hp.search")
+        try spawnSelf(["optlab", "--sweep-worker", script], setting: ProcessSpawn.oneThread.merging([masterVariable: String(getpid())]) { a, _ in a }, op: "hp.search")
     }
 
     /// This executable with `args`, its environment but for the variables

@@ -186,7 +186,7 @@ function slurm.submit(ctx, s, jobs, tasks, rung)
     "#SBATCH --requeue",
     "# one trial per array task: trial = " .. jobs[1].first .. " + SLURM_ARRAY_TASK_ID",
     "cd " .. shell_quote(sweep.cwd) .. " || exit 1",
-    "export OPENBLAS_NUM_THREADS=${SLURM_CPUS_PER_TASK:-1}",
+    "export OPTLAB_NUM_THREADS=${SLURM_CPUS_PER_TASK:-1} OPENBLAS_NUM_THREADS=${SLURM_CPUS_PER_TASK:-1}",
     "exec " .. shell_quote(sweep.exe) .. " --sweep-worker " .. shell_quote(sweep.script) ..
       " --trial $((" .. jobs[1].first .. " + SLURM_ARRAY_TASK_ID))",
     ""}, "\n"))

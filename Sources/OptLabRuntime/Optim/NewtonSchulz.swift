@@ -4,25 +4,29 @@
 ///
 /// Every iterate is X_k = P_k·X_0 with P_k a polynomial in A_0 = X_0·X_0ᵀ, so
 /// the iteration can also run on r×r matrices alone ("Gram space"):
-/// H_k = a·I + b·A_k + c·A_k², P_{k+1} = H_k·P_k, A_{k+1} = H_k²·A_k (H_k
-/// and A_k commute), and X = P·X_0 once at the end. That is the same
-/// polynomial (equal in exact arithmetic: in f64 the two ways agree to
-/// 1e-12) for about a third fewer multiply-adds when the matrix is wide
-/// (256×784: 290M instead of 430M); square ones take the direct way. The
-/// price is in f32: A holds the squares of the singular values, so the
-/// small ones keep fewer bits, and a low-rank gradient's update is off by
-/// ~2e-4 (entries ~0.1) against the direct way's ~4e-6 — still far inside
-/// torch's, which runs the iteration in bfloat16 (off by 0.12 on the
-/// same test matrix). Either way the products are BLAS calls into buffers, the symmetric
-/// ones (A·Aᵀ, A², H²) by SYRK at half a product's work, and the sums are
+/// H_k = a·I + b·A_k + c·A_k², P_{k+1} = H_k·P_k, A_{k+1} = H_k²·A_k, and
+/// X = P·X_0 once at the end. That is the same polynomial (equal in exact
+/// arithmetic: in f64 the two ways agree to 1e-12). Every matrix in it is a
+/// polynomial in A_0, so all are symmetric and commute, and each product is
+/// symmetric: only its upper triangle is computed (SYRK for the squares,
+/// `Tensor.symmetricProduct` for H·P and H²·A), at about half a product's
+/// work. A wide matrix (256×784) then takes 220M multiply-adds instead of
+/// the direct way's 430M; square ones take the direct way. The price is in
+/// f32: A holds the squares of the singular values, so the small ones keep
+/// fewer bits, and a low-rank gradient's update is off by ~2e-4 (entries
+/// ~0.1) against the direct way's ~4e-6 — still far inside torch's, which
+/// runs the iteration in bfloat16 (off by 0.12 on the same test matrix).
+/// Either way the products are BLAS calls into buffers and the sums are
 /// BLAS's beta rather than passes of their own.
 enum NewtonSchulz {
     typealias Coefficients = (a: Double, b: Double, c: Double)
 
-    static func orthogonalise(_ g: Tensor, steps: Int, eps: Double, coefficients: Coefficients) throws -> Tensor {
+    /// `reusing`: g is the caller's scratch, free to become the iteration's X
+    /// (a wide matrix is then not copied first).
+    static func orthogonalise(_ g: Tensor, steps: Int, eps: Double, coefficients: Coefficients, reusing: Bool = false) throws -> Tensor {
         guard g.rank == 2 else { throw RuntimeError(.shape, "Muon", "the orthogonalisation takes a matrix, got shape \(describe(g.shape))") }
         let tall = g.shape[0] > g.shape[1]
-        let x = tall ? try g.t() : try g.clone()
+        let x = tall ? try g.t() : reusing ? g : try g.clone()
         let (r, s) = (x.shape[0], x.shape[1])
         divide(x, by: Swift.max(try x.norm().item(), eps))
         let out = gramIsCheaper(r, s, steps: steps)
@@ -31,11 +35,12 @@ enum NewtonSchulz {
         return tall ? try out.t() : out
     }
 
-    /// Multiply-adds of each way (SYRK counted at half a product).
+    /// Multiply-adds of each way (SYRK and a symmetric product counted at half a product).
     static func gramIsCheaper(_ r: Int, _ s: Int, steps: Int) -> Bool {
         let (r3, r2s) = (Double(r * r * r), Double(r * r * s))
         let direct = Double(steps) * (1.5 * r2s + 0.5 * r3)
-        let gram = 1.5 * r2s + 2 * r3 + Double(Swift.max(steps - 2, 0)) * 3 * r3 + 1.5 * r3
+        // X·Xᵀ and P·X; the first step's A², H², H²·A; each middle step's four; the last's A² and H·P
+        let gram = 1.5 * r2s + 1.5 * r3 + Double(Swift.max(steps - 2, 0)) * 2 * r3 + r3
         return steps >= 2 && gram < 0.9 * direct
     }
 
@@ -58,32 +63,26 @@ enum NewtonSchulz {
     static func inGramSpace(_ x0: Tensor, _ r: Int, _ s: Int, steps: Int, _ k: Coefficients) throws -> Tensor {
         let dtype = x0.dtype
         func matrix() throws -> Tensor { try Tensor(uninitialized: [r, r], dtype: dtype) }
-        var a = try matrix(), next = try matrix()
-        let poly = try matrix(), h2 = try matrix()
+        var a = try matrix(), next = try matrix(), p = try matrix(), pNext = try matrix()
+        let h = try matrix(), h2 = try matrix()
         try Tensor.syrk(x0, into: a, n: r, k: s)
-        var p: Tensor? = nil
         for step in 0..<steps {
-            // B = b·A + c·A², as the direct way's; H = a·I + B
-            try poly.copy(from: a)
-            try Tensor.syrk(a, into: poly, n: r, k: r, alpha: k.c, beta: k.b)
-            if let q = p {
-                let product = try q.clone()
-                try Tensor.gemm(poly, false, q, false, into: product, m: r, n: r, k: r, beta: k.a)
-                p = product
-            } else {
-                let h = try poly.clone()
-                addToDiagonal(h, k.a, r)
-                p = h
+            // H = a·I + b·A + c·A² (the direct way's B = b·A + c·A², plus a·I); P₁ = H₀
+            let hk = step == 0 ? p : h
+            try hk.copy(from: a)
+            try Tensor.syrk(a, into: hk, n: r, k: r, alpha: k.c, beta: k.b)
+            addToDiagonal(hk, k.a, r)
+            if step > 0 {
+                try Tensor.symmetricProduct(hk, p, into: pNext, n: r)
+                swap(&p, &pNext)
             }
             guard step < steps - 1 else { break }
-            let h = try poly.clone()
-            addToDiagonal(h, k.a, r)
-            try Tensor.syrk(h, into: h2, n: r, k: r)
-            try Tensor.gemm(h2, false, a, false, into: next, m: r, n: r, k: r)
+            try Tensor.syrk(hk, into: h2, n: r, k: r)
+            try Tensor.symmetricProduct(h2, a, into: next, n: r)
             swap(&a, &next)
         }
         let out = try Tensor(uninitialized: [r, s], dtype: dtype)
-        try Tensor.gemm(p!, false, x0, false, into: out, m: r, n: s, k: r)
+        try Tensor.gemm(p, false, x0, false, into: out, m: r, n: s, k: r)
         return out
     }
 
@@ -99,12 +98,9 @@ enum NewtonSchulz {
 
     /// x / d element by element (torch divides; a multiply by 1/d rounds otherwise).
     private static func divide(_ x: Tensor, by d: Double) {
-        if x.dtype == .f32 {
-            let p = x.ptr(Float.self), f = Float(d)
-            for i in 0..<x.count { p[i] /= f }
-        } else {
-            let p = x.ptr(Double.self)
-            for i in 0..<x.count { p[i] /= d }
+        func divide<T: FloatElement>(_ p: UnsafeMutablePointer<T>, _ d: T) {
+            Parallel.forRanges(x.count, grain: Optimizer.grain) { r in for i in r { p[i] /= d } }
         }
+        if x.dtype == .f32 { divide(x.ptr(Float.self), Float(d)) } else { divide(x.ptr(Double.self), d) }
     }
 }

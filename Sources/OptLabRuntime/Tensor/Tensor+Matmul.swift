@@ -1,4 +1,5 @@
 import CBLAS
+import CKernels
 import Foundation
 
 /// Matrix products through BLAS (`cblas_sgemm`, `cblas_dgemm`).
@@ -140,11 +141,9 @@ extension Tensor {
     /// C[n,n] = alpha·A·Aᵀ + beta·C for a contiguous A [n,k] and C [n,n]:
     /// BLAS's SYRK computes one triangle, half a general product's work (a
     /// Gram matrix is symmetric); the other triangle is mirrored from it.
-    /// On two or more threads it is cut as products are (OpenBLAS's own
-    /// threads ran a 256×256 SYRK slower than one): the top h rows of C as a
-    /// product of A's first h rows with all of A, the rest as the SYRK of
-    /// A's last rows into C's lower-right block, h chosen so the two are
-    /// equal work (h·n = (n−h)²/2).
+    /// On two or more threads it is cut as `upperTriangle` cuts (OpenBLAS's
+    /// own threads ran a 256×256 SYRK slower than one): the top rows as a
+    /// product of A's first rows with all of A, the corner as a SYRK.
     /// `split` (for tests) cuts it or not whatever the thread count.
     static func syrk(_ a: Tensor, into c: Tensor, n: Int, k: Int, alpha: Double = 1, beta: Double = 0, split: Bool? = nil) throws {
         guard n > 0 else { return }
@@ -160,27 +159,88 @@ extension Tensor {
                             beta, c.ptr(Double.self) + first * n + first, Int32(n))
             }
         }
-        if split ?? (splitPieces(m: n, n: n, k: k / 2, threads: Parallel.threads) != nil), n > 1 {
-            // h ≈ n(2 − √3): the top block's product and the corner's SYRK on a thread each
-            let h = Swift.max(1, Int((Double(n) * (2 - 3.0.squareRoot())).rounded()))
-            var failure: Error?
-            BLASThreads.single {
-                Parallel.forRanges(2, grain: 1) { r in
-                    for piece in r {
-                        if piece == 1 { triangle(n - h, from: h); continue }
-                        do { try gemm(a, false, a, true, into: c, m: h, n: n, k: k, ldb: k, alpha: alpha, beta: beta, splitting: false) }
-                        catch { failure = error }
-                    }
+        // h·n = (n−h)²/2: the top block's product and the corner's SYRK equal work
+        try upperTriangle(c, n: n, k: k / 2, split: split, h: Int((Double(n) * (2 - 3.0.squareRoot())).rounded()),
+                          top: { h in try gemm(a, false, a, true, into: c, m: h, n: n, k: k, ldb: k, alpha: alpha, beta: beta, splitting: false) },
+                          corner: { h in triangle(n - h, from: h) },
+                          whole: { triangle(n, from: 0) })
+    }
+
+    /// C[n,n] = alpha·A·B + beta·C for A, B [n,n] whose product is symmetric
+    /// (both symmetric and commuting, as polynomials in one matrix are:
+    /// Newton–Schulz's iterates in Gram space): only the upper triangle is
+    /// computed, in row panels each from the diagonal on, and mirrored, which
+    /// on two threads is half a product's work, as SYRK's. Rounding leaves a
+    /// computed A·B a little off symmetric; this makes it exactly so.
+    static func symmetricProduct(_ a: Tensor, _ b: Tensor, into c: Tensor, n: Int, alpha: Double = 1, beta: Double = 0, split: Bool? = nil) throws {
+        guard n > 0 else { return }
+        // rows lo..<hi of C from column `from` on
+        func panel(_ lo: Int, _ hi: Int, from: Int) throws {
+            try gemm(a, false, b, false, into: c, m: hi - lo, n: n - from, k: n, offsets: (lo * n, from, lo * n + from),
+                     lda: n, ldb: n, ldc: n, alpha: alpha, beta: beta, splitting: false)
+        }
+        // the corner as three panels, 2/3 of its square: h·n = ⅔(n−h)² at h = n(7 − √33)/4 ≈ 0.314·n
+        try upperTriangle(c, n: n, k: n, split: split, h: Int((Double(n) * (7 - 33.0.squareRoot()) / 4).rounded()),
+                          top: { h in try panel(0, h, from: 0) },
+                          corner: { h in
+                              let (m1, m2) = (h + (n - h) / 3, h + 2 * (n - h) / 3)
+                              try panel(h, m1, from: h)
+                              try panel(m1, m2, from: m1)
+                              try panel(m2, n, from: m2)
+                          },
+                          whole: {
+                              // panels of 64 rows: 5/8 of a product at n = 256
+                              for lo in stride(from: 0, to: n, by: 64) { try panel(lo, Swift.min(lo + 64, n), from: lo) }
+                          })
+    }
+
+    /// A symmetric C [n,n] from its upper triangle, then mirrored below. On
+    /// two or more threads (products of n·n·k large enough to cut, or
+    /// `split`) it is two pieces on a thread each: `top(h)` fills rows 0..<h
+    /// whole (the top block's product) and `corner(h)` the upper triangle of
+    /// rows h..<n from column h, h chosen by the caller so the two are equal
+    /// work; each mirrors what it computed, so no thread waits for a serial
+    /// mirror. On one thread `whole()` fills the upper triangle.
+    private static func upperTriangle(_ c: Tensor, n: Int, k: Int, split: Bool?, h: Int,
+                                      top: (Int) throws -> Void, corner: (Int) throws -> Void, whole: () throws -> Void) throws {
+        func mirror(rows: Range<Int>, columns: Range<Int>) { mirrorBelow(c, n, rows, columns) }
+        guard split ?? (splitPieces(m: n, n: n, k: k, threads: Parallel.threads) != nil), n > 1 else {
+            try whole()
+            mirror(rows: 0..<n, columns: 0..<n)
+            return
+        }
+        // whole 16-row tiles for the mirror where the matrix is large enough
+        let h = Swift.min(Swift.max(1, n >= 128 ? (h + 8) / 16 * 16 : h), n - 1)
+        var failure: Error?
+        BLASThreads.single {
+            Parallel.forRanges(2, grain: 1) { r in
+                for piece in r {
+                    do {
+                        if piece == 0 {
+                            // (its rows are whole: its own block's lower part is mirrored too, so C is exactly symmetric)
+                            try top(h)
+                            mirror(rows: 0..<n, columns: 0..<h)
+                        } else {
+                            try corner(h)
+                            mirror(rows: h..<n, columns: h..<n)
+                        }
+                    } catch { failure = error }
                 }
             }
-            if let failure { throw failure }
-        } else {
-            triangle(n, from: 0)
         }
-        func mirror<T>(_ p: UnsafeMutablePointer<T>) {
-            for i in 1..<n { for j in 0..<i { p[i * n + j] = p[j * n + i] } }
+        if let failure { throw failure }
+    }
+
+    /// C[i][j] = C[j][i] for i in `rows`, j in `columns`, j < i: f32 by
+    /// CKernels' tiles transposed in registers (element by element a row
+    /// below reads a column above, ~4 cycles an element).
+    private static func mirrorBelow(_ c: Tensor, _ n: Int, _ rows: Range<Int>, _ columns: Range<Int>) {
+        if c.dtype == .f32 {
+            optlab_mirror_below_f32(c.ptr(Float.self), n, rows.lowerBound, rows.upperBound, columns.lowerBound, columns.upperBound)
+            return
         }
-        if c.dtype == .f32 { mirror(c.ptr(Float.self)) } else { mirror(c.ptr(Double.self)) }
+        let p = c.ptr(Double.self)
+        for i in rows { for j in columns.lowerBound..<Swift.min(columns.upperBound, i) { p[i * n + j] = p[j * n + i] } }
     }
 
     /// OPTLAB_GEMM_SPLIT=0 leaves every product's threading to OpenBLAS (for comparisons).

@@ -29,7 +29,8 @@ import Testing
     }
 
     @Test func bothWaysEqualThePlainIterationInF64() throws {
-        for (r, s) in [(16, 40), (7, 7), (3, 50)] {
+        // (96×300: products large enough to be cut across threads)
+        for (r, s) in [(16, 40), (7, 7), (3, 50), (96, 300)] {
             let x = try Self.scaled(r, s, dtype: .f64, seed: UInt64(r * 100 + s))
             let want = try Self.plain(x, steps: 5)
             let direct = try NewtonSchulz.direct(x.clone(), r, s, steps: 5, Self.k)
@@ -81,6 +82,29 @@ import Testing
                 let got = try c.clone()
                 try Tensor.syrk(a, into: got, n: n, k: 70, alpha: 0.7, beta: -2, split: split)
                 #expect(Self.worst(got, want) < 1e-11, "n \(n), cut \(split): \(Self.worst(got, want))")
+                // f32: the lower triangle mirrored by CKernels' tiles
+                let got32 = try c.to(.f32)
+                try Tensor.syrk(a.to(.f32), into: got32, n: n, k: 70, alpha: 0.7, beta: -2, split: split)
+                #expect(Self.worst(got32, want) < 1e-3, "f32, n \(n), cut \(split): \(Self.worst(got32, want))")
+            }
+        }
+    }
+
+    /// H·P for H and P polynomials in one symmetric matrix (as the Gram-space
+    /// iterates are): the upper triangle computed, the lower mirrored.
+    @Test func symmetricProductEqualsThePlainProductWholeOrCut() throws {
+        for (n, dtype, tolerance) in [(5, DType.f64, 1e-12), (64, .f64, 1e-12), (200, .f64, 1e-12), (200, .f32, 1e-4), (256, .f32, 1e-4)] {
+            let g = try Tensor.randn([n, n], dtype: .f64, generator: Generator(seed: UInt64(n)))
+            let s0 = try g.add(g.t()).div(Double(n).squareRoot())
+            let h = try s0.mul(0.5).add(s0.matmul(s0).mul(-0.25)), p = try s0.matmul(s0).add(s0.mul(2))
+            let c = try s0.mul(3)
+            let want = try h.matmul(p).mul(0.7).add(c.mul(-2))
+            for split in [false, true] {
+                let got = try c.to(dtype).clone()  // (`to` its own dtype is the same tensor)
+                try Tensor.symmetricProduct(h.to(dtype), p.to(dtype), into: got, n: n, alpha: 0.7, beta: -2, split: split)
+                #expect(Self.worst(got, want) < tolerance, "n \(n), \(dtype), cut \(split): \(Self.worst(got, want))")
+                let values = got.toDoubles()
+                #expect((0..<n).allSatisfy { i in (0..<i).allSatisfy { j in values[i * n + j] == values[j * n + i] } }, "symmetric, n \(n), cut \(split)")
             }
         }
     }

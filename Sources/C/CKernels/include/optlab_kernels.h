@@ -129,4 +129,11 @@ const char *optlab_isa(void);
 /* For tests: op 0 exp, 1 tanh, 2 sigmoid, 3 log with the family `isa` names (or the
  * best below it the CPU has); returns the family that ran. */
 const char *optlab_unary_f32_as(const char *isa, int op, const float *x, float *y, ptrdiff_t n);
+
+/* p[i·n + j] = p[j·n + i] for i in [i0, i1), j in [j0, min(j1, i)): a
+ * symmetric matrix's lower triangle from its upper one (mirror.c). Copies
+ * only; `_as` runs the given family (for tests), never above the CPU's. */
+void optlab_mirror_below_f32(float *p, ptrdiff_t n, ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t j0, ptrdiff_t j1);
+void optlab_mirror_below_f32_as(int level, float *p, ptrdiff_t n, ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t j0, ptrdiff_t j1);
+
 #endif

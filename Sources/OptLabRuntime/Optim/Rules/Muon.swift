@@ -58,6 +58,10 @@ public struct MuonRule: WholeTensorRule {
         try NewtonSchulz.orthogonalise(g, steps: steps, eps: eps, coefficients: MuonRule.coefficients)
     }
 
+    /// Weight decay is folded into the step's own pass (x·(1 − lr·λ) − step,
+    /// the two roundings of torch's mul_ then add_).
+    public var decaysWeightsItself: Bool { true }
+
     public func update(_ x: Tensor, _ g: Tensor, _ state: [Tensor], lr: Double, t: Int, weightDecay: Double) throws -> Double {
         let rows = x.shape[0], cols = x.count / Swift.max(rows, 1)
         let buffer = state[0]
@@ -68,15 +72,15 @@ public struct MuonRule: WholeTensorRule {
         } else {
             Self.momentumStep(buffer.ptr(Double.self), g.ptr(Double.self), direction.ptr(Double.self), x.count, 1 - momentum, momentum, nesterov)
         }
-        let o = try orthogonalise(direction)
-        let scale = lr * ratio(rows, cols)
-        func descend<T: FloatElement>(_: T.Type) -> Double {
-            let (p, u, s) = (x.ptr(T.self), o.ptr(T.self), T(scale))
+        let o = try NewtonSchulz.orthogonalise(direction, steps: steps, eps: eps, coefficients: MuonRule.coefficients, reusing: true)
+        let scale = lr * ratio(rows, cols), keep = 1 - lr * weightDecay
+        func descend<T: FloatElement>(_ x: UnsafeMutablePointer<T>, _ u: UnsafePointer<T>, _: [UnsafeMutablePointer<T>], _ n: Int) -> Double {
+            let (s, k) = (T(scale), T(keep))
             var sum = 0.0
-            for i in 0..<x.count { let step = u[i] * s; p[i] = p[i] - step; sum += Double(step) * Double(step) }
+            for i in 0..<n { let step = u[i] * s; x[i] = x[i] * k - step; sum += Double(step) * Double(step) }
             return sum
         }
-        return x.dtype == .f32 ? descend(Float.self) : descend(Double.self)
+        return elementwisePass(x, o, [], f32: descend, f64: descend).update
     }
 
     /// torch's lerp of one element: from the nearer end.
@@ -86,12 +90,20 @@ public struct MuonRule: WholeTensorRule {
     }
 
     /// B = lerp(B, g, w = 1−μ) in place, and the step's direction: B, or
-    /// lerp(g, B, μ) for Nesterov's (the weights rounded from f64 as torch's).
+    /// lerp(g, B, μ) for Nesterov's (the weights rounded from f64 as torch's),
+    /// across the threads; each lerp's end is chosen once, outside the loop,
+    /// so the loop vectorises.
     static func momentumStep<T: FloatElement>(_ b: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>, _ d: UnsafeMutablePointer<T>,
                                              _ n: Int, _ w: T, _ mu: T, _ nesterov: Bool) {
-        for i in 0..<n {
-            b[i] = lerp(b[i], g[i], w)
-            d[i] = nesterov ? lerp(g[i], b[i], mu) : b[i]
+        let (nearW, nearMu) = (Swift.abs(w) < 0.5, Swift.abs(mu) < 0.5)
+        let (w1, mu1) = (1 - w, 1 - mu)
+        Parallel.forRanges(n, grain: Optimizer.grain) { r in
+            for i in r {
+                let (bi, gi) = (b[i], g[i])
+                let nb = nearW ? bi + (gi - bi) * w : gi - (gi - bi) * w1
+                b[i] = nb
+                d[i] = !nesterov ? nb : (nearMu ? gi + (nb - gi) * mu : nb - (nb - gi) * mu1)
+            }
         }
     }
 

@@ -1,4 +1,5 @@
 /// Reduction loops over contiguous buffers.
+import CKernels
 
 /// Σ p[0..<n], eight lanes at a time; partial sums are flushed into a
 /// Double every 256 elements (32 per lane), so that an f32 sum over millions
@@ -24,9 +25,13 @@ func contiguousSum<T: FloatElement>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
     return total
 }
 
-/// Σ p[i]² eight lanes at a time, flushed into a Double every 256 elements.
+/// Σ p[i]²: f32 by CKernels' sixteen lanes (the optimizer sums every
+/// block it updates, and baseline Swift's eight SSE lanes were a quarter of
+/// an SGD step); f64 eight lanes at a time, flushed into a Double every 256
+/// elements.
 @inline(__always)
 func sumOfSquares<T: FloatElement>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
+    if T.self == Float.self { return optlab_sum_squares_f32(UnsafeRawPointer(p).assumingMemoryBound(to: Float.self), n) }
     var total = 0.0
     var i = 0
     let raw = UnsafeRawPointer(p)

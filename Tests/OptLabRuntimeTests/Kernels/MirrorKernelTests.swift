@@ -22,3 +22,23 @@ import Testing
         }
     }
 }
+
+/// Σx² of f32 (sum_squares.c), which the optimizer takes beside every
+/// block it updates: the same bits on every instruction set, at lengths
+/// around the lanes and the 4096-element blocks, and within f32's rounding
+/// of the exact sum (taken in f64).
+@Suite struct SumOfSquaresKernelTests {
+    @Test func everyInstructionSetGivesTheSameBitsNearTheExactSum() {
+        for n in [0, 1, 15, 16, 17, 4095, 4096, 4113, 100_003] {
+            let gen = Generator(seed: UInt64(n + 1))
+            let x = (0..<n).map { _ in Float(gen.normal()) }
+            let exact = x.reduce(0.0) { $0 + Double($1) * Double($1) }
+            let sums = (0...2).map { level in optlab_sum_squares_f32_as(Int32(level), x, n) }
+            #expect(sums.allSatisfy { $0.bitPattern == sums[0].bitPattern }, "n \(n): \(sums)")
+            #expect(Swift.abs(sums[0] - exact) <= 1e-6 * Swift.max(exact, 1), "n \(n): \(sums[0]) against \(exact)")
+            x.withUnsafeBufferPointer { b in
+                if let base = b.baseAddress { #expect(sumOfSquares(base, n).bitPattern == sums[0].bitPattern) }
+            }
+        }
+    }
+}

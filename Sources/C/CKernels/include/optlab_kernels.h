@@ -136,4 +136,9 @@ const char *optlab_unary_f32_as(const char *isa, int op, const float *x, float *
 void optlab_mirror_below_f32(float *p, ptrdiff_t n, ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t j0, ptrdiff_t j1);
 void optlab_mirror_below_f32_as(int level, float *p, ptrdiff_t n, ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t j0, ptrdiff_t j1);
 
+/* Σ p[i]² (sum_squares.c): sixteen float lanes folded into a double every
+ * 4096 elements, the same bits on every instruction set. */
+double optlab_sum_squares_f32(const float *p, ptrdiff_t n);
+double optlab_sum_squares_f32_as(int level, const float *p, ptrdiff_t n);
+
 #endif

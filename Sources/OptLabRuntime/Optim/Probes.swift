@@ -123,9 +123,24 @@ func adaptiveRate(_ v: Tensor, lr: Double, correction: Double, eps: Double, root
     var out: [String: Double]
     var squares = 0.0
     if v.dtype == .f32 {
-        var (sum, lo, hi) = (0.0, Float(0), Float(0))
-        optlab_rate_statistics_f32(v.ptr(Float.self), v.count, Float(1 / correction), Float(eps), root ? 1 : 0, &sum, &lo, &hi, &squares)
-        out = ["effective_lr": lr * sum / Double(v.count), "effective_lr_min": rate(Double(hi)), "effective_lr_max": rate(Double(lo))]
+        // a large moment is cut across the threads (a square root and a division an element:
+        // on one thread, the most of what the probes add to an MLP's step), the pieces combined in order
+        let n = v.count, pieces = n >= 2 * Optimizer.grain ? Parallel.threads : 1
+        let p = v.ptr(Float.self), (c, e) = (Float(1 / correction), Float(eps))
+        var parts = [(sum: Double, lo: Float, hi: Float, squares: Double)](repeating: (0, .infinity, -.infinity, 0), count: pieces)
+        parts.withUnsafeMutableBufferPointer { slots in
+            let base = slots.baseAddress!
+            Parallel.forEach(pieces) { i in
+                let (start, end) = (i * n / pieces, (i + 1) * n / pieces)
+                var part = (sum: 0.0, lo: Float.infinity, hi: -Float.infinity, squares: 0.0)
+                if end > start { optlab_rate_statistics_f32(p + start, end - start, c, e, root ? 1 : 0, &part.sum, &part.lo, &part.hi, &part.squares) }
+                base[i] = part
+            }
+        }
+        let sum = parts.reduce(0) { $0 + $1.sum }
+        let (lo, hi) = (parts.map(\.lo).min()!, parts.map(\.hi).max()!)
+        squares = parts.reduce(0) { $0 + $1.squares }
+        out = ["effective_lr": lr * sum / Double(n), "effective_lr_min": rate(Double(hi)), "effective_lr_max": rate(Double(lo))]
     } else {
         let p = v.ptr(Double.self)
         var (sum, lo, hi) = (0.0, Double.infinity, -Double.infinity)

@@ -25,8 +25,9 @@ extension Tensor {
     /// self *= s, in place.
     public func scaleInPlace(_ s: Double) {
         switch dtype {
-        case .f32: let f = Float(s), p = ptr(Float.self); for i in 0..<count { p[i] *= f }
-        case .f64: let p = ptr(Double.self); for i in 0..<count { p[i] *= s }
+        // (across the threads when large: decoupled weight decay scales every weight each step)
+        case .f32: let f = Float(s), p = ptr(Float.self); Parallel.forRanges(count) { r in for i in r { p[i] *= f } }
+        case .f64: let p = ptr(Double.self); Parallel.forRanges(count) { r in for i in r { p[i] *= s } }
         case .i32: let p = ptr(Int32.self), f = Tensor.int32(s); for i in 0..<count { p[i] &*= f }
         }
         bumpVersion()

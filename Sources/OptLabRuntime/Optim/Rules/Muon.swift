@@ -58,10 +58,6 @@ public struct MuonRule: WholeTensorRule {
         try NewtonSchulz.orthogonalise(g, steps: steps, eps: eps, coefficients: MuonRule.coefficients)
     }
 
-    /// Weight decay is folded into the step's own pass (x·(1 − lr·λ) − step,
-    /// the two roundings of torch's mul_ then add_).
-    public var decaysWeightsItself: Bool { true }
-
     public func update(_ x: Tensor, _ g: Tensor, _ state: [Tensor], lr: Double, t: Int, weightDecay: Double) throws -> Double {
         let rows = x.shape[0], cols = x.count / Swift.max(rows, 1)
         let buffer = state[0]
@@ -73,26 +69,19 @@ public struct MuonRule: WholeTensorRule {
             Self.momentumStep(buffer.ptr(Double.self), g.ptr(Double.self), direction.ptr(Double.self), x.count, 1 - momentum, momentum, nesterov)
         }
         let o = try NewtonSchulz.orthogonalise(direction, steps: steps, eps: eps, coefficients: MuonRule.coefficients, reusing: true)
-        let scale = lr * ratio(rows, cols), keep = 1 - lr * weightDecay
+        let scale = lr * ratio(rows, cols)
         func descend<T: FloatElement>(_ x: UnsafeMutablePointer<T>, _ u: UnsafePointer<T>, _: [UnsafeMutablePointer<T>], _ n: Int) -> Double {
-            let (s, k) = (T(scale), T(keep))
+            let s = T(scale)
             var sum = 0.0
-            for i in 0..<n { let step = u[i] * s; x[i] = x[i] * k - step; sum += Double(step) * Double(step) }
+            for i in 0..<n { let step = u[i] * s; x[i] = x[i] - step; sum += Double(step) * Double(step) }
             return sum
         }
         return elementwisePass(x, o, [], f32: descend, f64: descend).update
     }
 
-    /// torch's lerp of one element: from the nearer end.
-    @inline(__always)
-    static func lerp<T: FloatElement>(_ a: T, _ b: T, _ w: T) -> T {
-        Swift.abs(w) < 0.5 ? a + (b - a) * w : b - (b - a) * (1 - w)
-    }
-
     /// B = lerp(B, g, w = 1−μ) in place, and the step's direction: B, or
     /// lerp(g, B, μ) for Nesterov's (the weights rounded from f64 as torch's),
-    /// across the threads; each lerp's end is chosen once, outside the loop,
-    /// so the loop vectorises.
+    /// across the threads (each lerp's end, the nearer, chosen once for all).
     static func momentumStep<T: FloatElement>(_ b: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>, _ d: UnsafeMutablePointer<T>,
                                              _ n: Int, _ w: T, _ mu: T, _ nesterov: Bool) {
         let (nearW, nearMu) = (Swift.abs(w) < 0.5, Swift.abs(mu) < 0.5)

@@ -240,7 +240,9 @@ extension Tensor {
             return
         }
         let p = c.ptr(Double.self)
-        for i in rows { for j in columns.lowerBound..<Swift.min(columns.upperBound, i) { p[i * n + j] = p[j * n + i] } }
+        for i in rows where i > columns.lowerBound {
+            for j in columns.lowerBound..<Swift.min(columns.upperBound, i) { p[i * n + j] = p[j * n + i] }
+        }
     }
 
     /// OPTLAB_GEMM_SPLIT=0 leaves every product's threading to OpenBLAS (for comparisons).

@@ -61,9 +61,12 @@ private func blockwise<T: FloatElement>(_ x: Tensor, _ g: Tensor, _ state: [Tens
     return Parallel.sums(x.count, grain: Optimizer.grain) { r in
         var total = SIMD4<Double>()
         var start = r.lowerBound
+        // the state's pointers for each block, in one array rewritten in place (not a new one a block)
+        var shifted = s
         while start < r.upperBound {
             let count = Swift.min(passBlock, r.upperBound - start)
-            total[0] += body(p + start, d + start, s.map { $0 + start }, count)
+            for k in s.indices { shifted[k] = s[k] + start }
+            total[0] += body(p + start, d + start, shifted, count)
             total[1] += sumOfSquares(UnsafePointer(p + start), count)
             if probing {
                 total[2] += sumOfSquares(d + start, count)

@@ -70,13 +70,16 @@ public struct MuonRule: WholeTensorRule {
         }
         let o = try NewtonSchulz.orthogonalise(direction, steps: steps, eps: eps, coefficients: MuonRule.coefficients, reusing: true)
         let scale = lr * ratio(rows, cols)
-        func descend<T: FloatElement>(_ x: UnsafeMutablePointer<T>, _ u: UnsafePointer<T>, _: [UnsafeMutablePointer<T>], _ n: Int) -> Double {
+        // (Σx² is left to the optimizer's one pass over the updated weights)
+        func descend<T: FloatElement>(_ p: UnsafeMutablePointer<T>, _ u: UnsafePointer<T>) -> Double {
             let s = T(scale)
-            var sum = 0.0
-            for i in 0..<n { let step = u[i] * s; x[i] = x[i] - step; sum += Double(step) * Double(step) }
-            return sum
+            return Parallel.sum(x.count, grain: Optimizer.grain) { r in
+                var sum = 0.0
+                for i in r { let step = u[i] * s; p[i] = p[i] - step; sum += Double(step) * Double(step) }
+                return sum
+            }
         }
-        return elementwisePass(x, o, [], f32: descend, f64: descend).update
+        return x.dtype == .f32 ? descend(x.ptr(Float.self), o.ptr(Float.self)) : descend(x.ptr(Double.self), o.ptr(Double.self))
     }
 
     /// B = lerp(B, g, w = 1−μ) in place, and the step's direction: B, or
